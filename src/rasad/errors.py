@@ -1,0 +1,27 @@
+"""Errors that a person reads, in Persian and English.
+
+Every check in the pure core that rejects user input raises a subclass of
+:class:`RasadInputError`, so the CLI, the importer and the web forms can show the same
+message in the reader's language and point at the offending field without parsing
+strings.
+"""
+
+from __future__ import annotations
+
+
+class RasadInputError(ValueError):
+    """Bad input, explained in both languages.
+
+    ``field`` names what was wrong (a column, a YAML key, a form field) and ``value``
+    is the offending input as received, so reports can show it next to the message.
+    """
+
+    def __init__(self, message_en: str, message_fa: str, *, field: str | None = None, value=None):
+        self.message_en = message_en
+        self.message_fa = message_fa
+        self.field = field
+        self.value = value
+        super().__init__(f"{message_en} / {message_fa}")
+
+    def message(self, language: str = "en") -> str:
+        return self.message_fa if language.startswith("fa") else self.message_en
