@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install migrate demo lint messages clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rasad needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/rasad manage migrate --noinput
+
+demo: migrate
+	$(BIN)/rasad demo load --if-empty
+
+run: demo
+	@echo "Open http://$(HOST):$(PORT)/"
+	RASAD_SHOW_DEMO_LOGINS=1 $(BIN)/rasad serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+# Refresh the Persian catalogue after changing user-facing strings (needs GNU gettext).
+messages: install
+	cd src/rasad/platform && ../../../$(BIN)/django-admin makemessages -l fa --no-obsolete --settings=rasad.platform.settings
+	cd src/rasad/platform && ../../../$(BIN)/django-admin compilemessages -l fa --settings=rasad.platform.settings
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

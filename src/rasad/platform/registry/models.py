@@ -1,0 +1,200 @@
+"""Who the enterprises are and where they sit: the slow-changing facts every analysis joins on."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from rasad.platform.accounts.models import Role
+from rasad.platform.validators import validate_national_id
+
+
+class BilingualNameMixin(models.Model):
+    """Rows named in both languages show the name of the reader's language."""
+
+    name_fa = models.CharField(_("name (Persian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "fa").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_fa
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Province(BilingualNameMixin):
+    code = models.PositiveSmallIntegerField(
+        _("Statistical Centre code"), unique=True, validators=[MaxValueValidator(30)]
+    )
+    iso = models.CharField(_("ISO 3166-2 code"), max_length=5, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+
+class Sector(models.Model):
+    """A node of ISIC Rev.4; enterprises hang on classes, analyses roll up to divisions."""
+
+    class Level(models.TextChoices):
+        SECTION = "section", _("section")
+        DIVISION = "division", _("division")
+        GROUP = "group", _("group")
+        CLASS = "class", _("class")
+
+    code = models.CharField(_("ISIC code"), max_length=4, unique=True)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent"),
+    )
+    section = models.CharField(_("section"), max_length=1)
+    title_fa = models.CharField(_("title (Persian)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ISIC sector")
+        verbose_name_plural = _("ISIC sectors")
+
+    @property
+    def title(self) -> str:
+        if (get_language() or "fa").startswith("fa") and self.title_fa:
+            return self.title_fa
+        return self.title_en
+
+    @property
+    def division_code(self) -> str:
+        return self.code[:2] if self.level in (self.Level.GROUP, self.Level.CLASS) else self.code
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class IndustrialEstate(BilingualNameMixin):
+    class Kind(models.TextChoices):
+        ESTATE = "estate", _("industrial estate")
+        ZONE = "zone", _("industrial zone")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="estates", verbose_name=_("province")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ESTATE)
+
+    class Meta:
+        ordering = ["province__code", "name_fa"]
+        verbose_name = _("industrial estate")
+        verbose_name_plural = _("industrial estates")
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def confidential_to(self, user) -> EnterpriseQuerySet:
+        """The enterprises whose confidential figures ``user`` may see and correct (DESIGN §5)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.effective_role == Role.ENTERPRISE:
+            return self.filter(pk=user.enterprise_id) if user.enterprise_id else self.none()
+        if user.effective_role == Role.ESTATE_MANAGER:
+            return self.filter(estate__in=user.estates.all())
+        return self.none()
+
+
+class Enterprise(BilingualNameMixin):
+    national_id = models.CharField(
+        _("national ID"), max_length=11, unique=True, validators=[validate_national_id],
+        help_text=_("The 11-digit national ID of the legal entity, with its check digit."),
+    )
+    isic = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="enterprises",
+        limit_choices_to={"level": Sector.Level.CLASS}, verbose_name=_("ISIC class"),
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("province")
+    )
+    estate = models.ForeignKey(
+        IndustrialEstate, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="enterprises", verbose_name=_("industrial estate"),
+    )
+    founding_year = models.PositiveSmallIntegerField(
+        _("founding year (Jalali)"), null=True, blank=True,
+        validators=[MinValueValidator(1250), MaxValueValidator(1500)],
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_fa"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [models.Index(fields=["province", "isic"])]
+
+    def clean(self):
+        errors = {}
+        if self.isic_id and self.isic.level != Sector.Level.CLASS:
+            errors["isic"] = _("Choose a 4-digit ISIC class, not a %(level)s.") % {
+                "level": self.isic.get_level_display()
+            }
+        if self.estate_id and self.province_id and self.estate.province_id != self.province_id:
+            errors["estate"] = _(
+                "The estate %(estate)s is in %(estate_province)s, not in %(province)s."
+            ) % {
+                "estate": self.estate.name,
+                "estate_province": self.estate.province.name,
+                "province": self.province.name,
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class Cluster(BilingualNameMixin):
+    """A group of related enterprises in one place: designated by ISIPO or found by analysis."""
+
+    class Kind(models.TextChoices):
+        DESIGNATED = "designated", _("designated")
+        IDENTIFIED = "identified", _("identified")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DESIGNATED)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("province")
+    )
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("ISIC division"),
+        limit_choices_to={"level": Sector.Level.DIVISION},
+    )
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        Enterprise, through="ClusterMembership", related_name="clusters", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+
+class ClusterMembership(models.Model):
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, verbose_name=_("cluster"))
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, verbose_name=_("enterprise"))
+    since_year = models.PositiveSmallIntegerField(_("member since (Jalali year)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cluster membership")
+        verbose_name_plural = _("cluster memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "enterprise"], name="unique_cluster_member")
+        ]

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from rasad.platform.returns.models import (
+    Indicator,
+    Observation,
+    Period,
+    Return,
+    ReturnVersion,
+    SourceFile,
+)
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "year", "quarter", "deadline")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_fa", "name_en", "unit", "kind", "min_value", "max_value", "direction")
+    search_fields = ("code", "name_fa", "name_en")
+
+
+class ObservationInline(admin.TabularInline):
+    model = Observation
+    extra = 0
+    can_delete = False
+    readonly_fields = ("indicator", "value")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReturnVersion)
+class ReturnVersionAdmin(admin.ModelAdmin):
+    """Read-only: history is never edited, a correction is a new version."""
+
+    list_display = ("return_record", "number", "source", "created_by", "created_at")
+    list_filter = ("source",)
+    inlines = [ObservationInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "period", "current_version")
+    list_filter = ("period",)
+    search_fields = ("enterprise__name_fa", "enterprise__national_id")
+    list_select_related = ("enterprise", "period", "current_version")
+    readonly_fields = ("enterprise", "period", "current_version")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SourceFile)
+class SourceFileAdmin(admin.ModelAdmin):
+    list_display = ("name", "sha256", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = ("name", "sha256", "size", "content", "uploaded_by", "uploaded_at")

@@ -1,0 +1,199 @@
+"""Periodic returns: what each enterprise reported for each period, never overwritten.
+
+A correction is a new :class:`ReturnVersion` holding the full set of values; the
+:class:`Return` points at its current version, so history stays queryable and every
+figure can be traced to who sent it, when, and from which file or form.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from rasad.iran.periods import Period as JalaliPeriod
+from rasad.platform.registry.models import Enterprise
+
+
+class Period(models.Model):
+    year = models.PositiveSmallIntegerField(
+        _("Jalali year"), validators=[MinValueValidator(1300), MaxValueValidator(1500)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    deadline = models.DateField(
+        _("return deadline"), null=True, blank=True,
+        help_text=_("Returns received after this date are late."),
+    )
+
+    class Meta:
+        ordering = ["year", "quarter"]
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(quarter__isnull=True), name="unique_year_period"
+            ),
+            models.UniqueConstraint(
+                fields=["year", "quarter"], condition=Q(quarter__isnull=False),
+                name="unique_quarter_period",
+            ),
+        ]
+
+    @property
+    def jalali(self) -> JalaliPeriod:
+        return JalaliPeriod(self.year, self.quarter)
+
+    @property
+    def code(self) -> str:
+        return self.jalali.code
+
+    @property
+    def start_date(self):
+        return self.jalali.start_date()
+
+    @property
+    def end_date(self):
+        return self.jalali.end_date()
+
+    def __str__(self) -> str:
+        return self.jalali.label(get_language() or "fa")
+
+
+class Indicator(models.Model):
+    """An entry of the indicator catalogue: a figure enterprises report in their returns."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_fa = models.CharField(_("name (Persian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=30)
+    min_value = models.FloatField(_("smallest valid value"), null=True, blank=True)
+    max_value = models.FloatField(_("largest valid value"), null=True, blank=True)
+    direction = models.SmallIntegerField(
+        _("direction"), default=1, choices=[(1, _("higher is better")), (-1, _("lower is better")), (0, _("neutral"))]
+    )
+    description_fa = models.TextField(_("description (Persian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "fa").startswith("en") else self.name_fa
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class SourceFile(models.Model):
+    """An uploaded file kept as received, so every imported figure can be traced to its bytes."""
+
+    name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content = models.FileField(_("content"), upload_to="returns/%Y/%m/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("source file")
+        verbose_name_plural = _("source files")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"
+
+
+class ReturnQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReturnQuerySet:
+        """Confidential figures: everything for analysts, own firm or own estates for others."""
+        return self.filter(enterprise__in=Enterprise.objects.confidential_to(user))
+
+
+class Return(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="returns",
+        verbose_name=_("enterprise"),
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", verbose_name=_("period"))
+    current_version = models.OneToOneField(
+        "ReturnVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("current version"),
+    )
+
+    objects = ReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period", "enterprise"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "period"], name="unique_return_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} — {self.period}"
+
+
+class ReturnVersion(models.Model):
+    class Source(models.TextChoices):
+        FORM = "form", _("web form")
+        FILE = "file", _("imported file")
+        API = "api", _("API")
+        DEMO = "demo", _("demo population")
+
+    return_record = models.ForeignKey(
+        Return, on_delete=models.PROTECT, related_name="versions", verbose_name=_("return")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    source_file = models.ForeignKey(
+        SourceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="versions",
+        verbose_name=_("source file"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("submitted by"),
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["return_record", "number"]
+        verbose_name = _("return version")
+        verbose_name_plural = _("return versions")
+        constraints = [
+            models.UniqueConstraint(fields=["return_record", "number"], name="unique_version_number")
+        ]
+
+    def values(self) -> dict[str, float]:
+        return dict(self.observations.values_list("indicator__code", "value"))
+
+    def __str__(self) -> str:
+        return f"{self.return_record} v{self.number}"
+
+
+class Observation(models.Model):
+    version = models.ForeignKey(
+        ReturnVersion, on_delete=models.CASCADE, related_name="observations", verbose_name=_("version")
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"))
+    value = models.FloatField(_("value"))
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "indicator"], name="unique_observation")
+        ]

@@ -1,0 +1,31 @@
+"""Django-side wrappers of the pure checks in :mod:`rasad.iran`, in the reader's language."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+
+from rasad.errors import RasadInputError
+from rasad.iran.ids import validate_legal_id
+
+
+def as_validation_error(error: RasadInputError) -> ValidationError:
+    return ValidationError(error.message(get_language() or "fa"), code="invalid")
+
+
+def validate_national_id(value: str) -> None:
+    try:
+        normalised = validate_legal_id(value)
+    except RasadInputError as error:
+        raise as_validation_error(error) from error
+    if normalised != value:
+        raise ValidationError(
+            as_validation_error(
+                RasadInputError(
+                    "Store the national ID as 11 Latin digits.",
+                    "شناسه ملی را با ۱۱ رقم لاتین ذخیره کنید.",
+                    field="national_id",
+                    value=value,
+                )
+            )
+        )
