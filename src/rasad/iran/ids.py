@@ -53,7 +53,7 @@ def _bad_id(value, field, name_en: str, name_fa: str, reason: tuple[str, str]) -
 
 
 def _shape_problem(digits: str, length: int, name_en: str, name_fa: str) -> tuple[str, str] | None:
-    if not (digits.isascii() and digits.isdigit()):
+    if digits and not (digits.isascii() and digits.isdigit()):
         return (f"a {name_en} contains only digits", f"{name_fa} فقط از رقم تشکیل می‌شود")
     if len(digits) != length:
         return (
@@ -120,7 +120,7 @@ def validate_legal_id(s, *, field: str | None = None) -> str:
 
 
 def make_legal_id(first10: str) -> str:
-    """A valid ID ending ``first10``, for synthetic data that must pass validation."""
+    """The valid ID that starts with ``first10``, for synthetic data that must pass checks."""
     digits = _digits_text(first10)
     if _is_digits(digits, 10) and int(digits[3:9]) == 0:
         raise RasadInputError(
@@ -144,9 +144,11 @@ def _digit_matrix(first10) -> np.ndarray:
     if values.dtype.kind == "O":
         values = values.astype(str)
     flat = values.ravel()
+    if flat.size == 0:
+        return np.empty((0, 10), dtype=np.uint8)
     if flat.dtype.kind in "iu":
         rest = flat.astype(np.int64)
-        if rest.size and (rest.min() < 0 or rest.max() >= 10**10):
+        if rest.min() < 0 or rest.max() >= 10**10:
             raise RasadInputError(
                 "The first parts of national IDs must lie between 0 and 9999999999.",
                 "بخش نخست شناسه‌های ملی باید میان ۰ و ۹۹۹۹۹۹۹۹۹۹ باشد.",
@@ -192,10 +194,11 @@ def make_legal_ids(first10) -> np.ndarray:
     for position in range(10):
         total += digits[:, position].astype(np.int64) * _LEGAL_WEIGHTS[position % 5]
     remainder = total % 11
-    ascii_codes = np.empty((len(digits), 11), dtype=np.uint8)
-    ascii_codes[:, :10] = digits + ord("0")
-    ascii_codes[:, 10] = np.where(remainder == 10, 0, remainder) + ord("0")
-    return ascii_codes.view("S11").ravel().astype("U11")
+    code_points = np.empty((len(digits), 11), dtype=np.uint32)
+    code_points[:, :10] = digits
+    code_points[:, 10] = np.where(remainder == 10, 0, remainder)
+    code_points += ord("0")
+    return code_points.view("U11").ravel()
 
 
 # --- personal national code (کد ملی) ------------------------------------------------

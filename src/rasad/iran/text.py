@@ -15,6 +15,7 @@ always an explicit call.
 from __future__ import annotations
 
 import decimal
+import math
 import numbers
 import re
 import unicodedata
@@ -154,7 +155,9 @@ def parse_number(s, *, field: str | None = None) -> float:
     if isinstance(s, numbers.Real | decimal.Decimal):
         return float(s)
     if not isinstance(s, str):
-        raise _not_a_number(s, field, f"expected text or a number, got {type(s).__name__}", "متن یا عدد لازم است")
+        raise _not_a_number(
+            s, field, f"expected text or a number, got {type(s).__name__}", "متن یا عدد لازم است"
+        )
     text = to_latin_digits(s).strip(_EDGE_JUNK)
     if not text:
         raise _not_a_number(s, field, "it is empty", "خالی است")
@@ -166,7 +169,7 @@ def parse_number(s, *, field: str | None = None) -> float:
         negative = text[0] != "+"
         text = text[1:].lstrip(_EDGE_JUNK)
     match = _NUMBER.fullmatch(text)
-    if not text or match is None or not (match["int"] or match["frac"]):
+    if match is None or not (match["int"] or match["frac"]):
         raise _not_a_number(
             s,
             field,
@@ -176,7 +179,9 @@ def parse_number(s, *, field: str | None = None) -> float:
     whole = match["int"] or "0"
     if match["sep"]:
         if len(set(whole) & set(_THOUSANDS)) > 1:
-            raise _not_a_number(s, field, "it mixes two thousands separators", "دو نوع جداکننده هزارگان دارد")
+            raise _not_a_number(
+                s, field, "it mixes two thousands separators", "دو نوع جداکننده هزارگان دارد"
+            )
         if not _GROUPED.fullmatch(whole):
             raise _not_a_number(
                 s,
@@ -196,7 +201,7 @@ def format_number(x, *, decimals: int = 0, persian_digits: bool = True) -> str:
     raise: how to show "no data" is the report's decision, not the formatter's.
     """
     value = float(x)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(f"cannot format {x!r} as a number")
     text = f"{value:,.{decimals}f}"
     if text.startswith("-") and not text.strip("-0.,"):
