@@ -39,9 +39,14 @@ def _demo_load(args) -> int:
         population = generate(n_enterprises=args.enterprises, seed=args.seed)
         counts = load_demo(population, progress=True)
         print(", ".join(f"{n:,} {what}" for what, n in counts.items()) + " loaded.")
+    from django.utils import translation
+
     print(f"Demo logins (password {DEMO_PASSWORD}):")
     for role, username in DEMO_USERS.items():
-        print(f"  {role.label:<16} {username}")
+        with translation.override("fa"):
+            persian = str(role.label)
+        with translation.override("en"):
+            print(f"  {username:<16} {role.label} · {persian}")
     return 0
 
 

@@ -80,3 +80,20 @@ def test_admin_is_in_persian(demo, client):
     client.login(username="demo-admin", password=DEMO_PASSWORD)
     page = client.get("/admin/").content.decode()
     assert 'dir="rtl"' in page and "بنگاه" in page
+
+
+def test_an_english_browser_still_gets_persian_until_it_chooses(demo, client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="fa"' in page
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+
+
+def test_estate_counts_by_kind_are_counts_of_estates(demo, client):
+    from rasad.platform.registry.models import IndustrialEstate
+
+    client.cookies["django_language"] = "en"
+    page = client.get("/").content.decode()
+    estates = IndustrialEstate.objects.filter(kind="estate").count()
+    zones = IndustrialEstate.objects.filter(kind="zone").count()
+    assert f"industrial estates: {estates:,}" in page and f"industrial zones: {zones:,}" in page

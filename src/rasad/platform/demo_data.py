@@ -11,6 +11,7 @@ import datetime
 import math
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from django.db import transaction
 
 from rasad.demo import DemoPopulation
@@ -43,9 +44,7 @@ def database_is_empty() -> bool:
 
 
 def _none_if_missing(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value != value:
-        return None
-    return value
+    return None if pd.isna(value) else value
 
 
 def _track(items, description: str, enabled: bool):

@@ -57,7 +57,7 @@ def home(request):
     context = {
         "total": total,
         "estates_count": estates.count(),
-        "estates_by_kind": estates.values("kind").annotate(k=Count("id")).order_by("kind"),
+        "estates_by_kind": IndustrialEstate.objects.values("kind").annotate(k=Count("id")).order_by("kind"),
         "top_estates": estates.filter(n__gt=0).select_related("province").order_by("-n")[:12],
         "provinces_count": len(by_province),
         "by_province": by_province,
