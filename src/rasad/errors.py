@@ -25,3 +25,14 @@ class RasadInputError(ValueError):
 
     def message(self, language: str = "en") -> str:
         return self.message_fa if language.startswith("fa") else self.message_en
+
+
+class InputProblems(RasadInputError):
+    """Every problem of one record at once, so the sender can fix them in one go."""
+
+    def __init__(self, problems: list[RasadInputError]):
+        self.problems = problems
+        super().__init__(
+            "; ".join(p.message_en for p in problems),
+            "؛ ".join(p.message_fa for p in problems),
+        )

@@ -97,3 +97,20 @@ def test_estate_counts_by_kind_are_counts_of_estates(demo, client):
     estates = IndustrialEstate.objects.filter(kind="estate").count()
     zones = IndustrialEstate.objects.filter(kind="zone").count()
     assert f"industrial estates: {estates:,}" in page and f"industrial zones: {zones:,}" in page
+
+
+def test_admin_adds_an_enterprise_typed_in_persian_digits(demo, client):
+    from rasad.platform.registry.models import Enterprise, Sector
+
+    client.login(username="demo-admin", password=DEMO_PASSWORD)
+    yazd = Province.objects.get(name_en="Yazd")
+    form = {"national_id": "۱۴۰۰۷۶۵۰۹۱۲", "name_fa": "كاشي نمونه", "name_en": "", "isic": Sector.objects.get(code="2392").pk,
+            "province": yazd.pk, "estate": "", "founding_year": "1390"}
+    response = client.post("/admin/registry/enterprise/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    firm = Enterprise.objects.get(national_id="14007650912")
+    assert firm.name_fa == "کاشی نمونه"
+    form["national_id"] = "11053639140"
+    page = client.post("/admin/registry/enterprise/add/", form).content.decode()
+    assert "رقم کنترل (رقم آخر) با بقیه نمی‌خواند" in page
+    assert Enterprise.objects.filter(name_fa="کاشی نمونه").count() == 1

@@ -14,18 +14,13 @@ def as_validation_error(error: RasadInputError) -> ValidationError:
 
 
 def validate_national_id(value: str) -> None:
+    """The stored form is 11 Latin digits with a valid check digit; forms normalise before."""
     try:
         normalised = validate_legal_id(value)
     except RasadInputError as error:
         raise as_validation_error(error) from error
     if normalised != value:
-        raise ValidationError(
-            as_validation_error(
-                RasadInputError(
-                    "Store the national ID as 11 Latin digits.",
-                    "شناسه ملی را با ۱۱ رقم لاتین ذخیره کنید.",
-                    field="national_id",
-                    value=value,
-                )
-            )
-        )
+        raise as_validation_error(RasadInputError(
+            "Store the national ID as 11 Latin digits.", "شناسهٔ ملی را با ۱۱ رقم لاتین ذخیره کنید.",
+            field="national_id", value=value,
+        ))

@@ -1,4 +1,10 @@
+from django import forms
 from django.contrib import admin
+
+from rasad.errors import RasadInputError
+from rasad.iran.ids import validate_legal_id
+from rasad.iran.text import normalize_text
+from rasad.platform.validators import as_validation_error
 
 from rasad.platform.registry.models import (
     Cluster,
@@ -30,8 +36,26 @@ class IndustrialEstateAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_fa", "name_en")
 
 
+class EnterpriseForm(forms.ModelForm):
+    """Accepts IDs typed with Persian digits and names with Arabic letters, as people type them."""
+
+    class Meta:
+        model = Enterprise
+        fields = "__all__"
+
+    def clean_national_id(self):
+        try:
+            return validate_legal_id(self.cleaned_data["national_id"])
+        except RasadInputError as error:
+            raise as_validation_error(error) from error
+
+    def clean_name_fa(self):
+        return normalize_text(self.cleaned_data["name_fa"])
+
+
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):
+    form = EnterpriseForm
     list_display = ("national_id", "name_fa", "name_en", "isic", "province", "estate", "founding_year")
     list_filter = ("province",)
     search_fields = ("national_id", "name_fa", "name_en")

@@ -10,19 +10,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Max
 
-from rasad.errors import RasadInputError
+from rasad.errors import InputProblems, RasadInputError
+from rasad.iran.periods import Period as JalaliPeriod
 from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
 
 
-class InvalidReturn(RasadInputError):
-    """Every problem of a submitted return at once, so the sender can fix them in one go."""
-
-    def __init__(self, problems: list[RasadInputError]):
-        self.problems = problems
-        super().__init__(
-            "; ".join(p.message_en for p in problems),
-            "؛ ".join(p.message_fa for p in problems),
-        )
+class InvalidReturn(InputProblems):
+    """A return refused as a whole; ``problems`` lists each field's error."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +54,19 @@ def _clean_values(values: Mapping[str, float | None], catalogue: dict[str, Indic
     if problems:
         raise InvalidReturn(problems)
     return clean
+
+
+def get_period(text: str) -> Period:
+    """The stored period for ``1403``, ``۱۴۰۳``, ``1403-Q2``…; a bad label raises bilingually."""
+    parsed = JalaliPeriod.parse(text)
+    if parsed.month is not None:
+        raise RasadInputError(
+            f"Returns are yearly or quarterly; '{text}' names a month.",
+            f"اظهارنامه سالانه یا فصلی است؛ «{text}» یک ماه است.",
+            field="period", value=text,
+        )
+    period, _ = Period.objects.get_or_create(year=parsed.year, quarter=parsed.quarter)
+    return period
 
 
 def record_return(
