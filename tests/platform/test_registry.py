@@ -4,11 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from rasad.methodologies import load_catalogue
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Indicator
-from rasad.methodologies import load_catalogue
-
-
 
 VALID_IDS_LIST = ["10380284790", "14007650912", "10320894878"]  # real IDs (reference README)
 

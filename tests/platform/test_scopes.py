@@ -6,8 +6,6 @@ from django.contrib.auth.models import AnonymousUser
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Return
 
-
-
 VALID_IDS_LIST = ["10380284790", "14007650912", "10320894878"]  # real IDs (reference README)
 
 

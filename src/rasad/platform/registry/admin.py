@@ -4,8 +4,6 @@ from django.contrib import admin
 from rasad.errors import RasadInputError
 from rasad.iran.ids import validate_legal_id
 from rasad.iran.text import normalize_text
-from rasad.platform.validators import as_validation_error
-
 from rasad.platform.registry.models import (
     Cluster,
     ClusterMembership,
@@ -14,6 +12,7 @@ from rasad.platform.registry.models import (
     Province,
     Sector,
 )
+from rasad.platform.validators import as_validation_error
 
 
 @admin.register(Province)

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.iran.periods import Period as JalaliPeriod
-from rasad.platform.registry.models import Enterprise
+from rasad.platform.registry.models import BilingualNameMixin, Enterprise
 
 
 class Period(models.Model):
@@ -65,12 +65,10 @@ class Period(models.Model):
         return self.jalali.label(get_language() or "fa")
 
 
-class Indicator(models.Model):
+class Indicator(BilingualNameMixin):
     """An entry of the indicator catalogue: a figure enterprises report in their returns."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    name_fa = models.CharField(_("name (Persian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     unit = models.CharField(_("unit"), max_length=30)
     kind = models.CharField(_("kind"), max_length=30)
     min_value = models.FloatField(_("smallest valid value"), null=True, blank=True)
@@ -85,10 +83,6 @@ class Indicator(models.Model):
         ordering = ["code"]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "fa").startswith("en") else self.name_fa
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db.models import Count, Max, Min
 from django.shortcuts import render
-
-from django.contrib.auth import views as auth_views
 
 from rasad.platform.accounts.models import Role
 from rasad.platform.demo_data import DEMO_PASSWORD, DEMO_USERS
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Period, Return
-
 
 
 def _share_rows(rows, total):
