@@ -13,8 +13,7 @@ import pandas as pd
 
 from rasad.demo._tables import Tables
 from rasad.iran import make_legal_ids
-
-SIZE_LABELS = np.array(["micro", "small", "medium", "large"], dtype=object)
+from rasad.iran.sizes import size_classes
 
 # Median employment of a firm in a division whose size factor is 1, and the spread of
 # log employment: with these about 22% of firms are micro, 56% small, 18% medium and
@@ -236,12 +235,6 @@ class _Namer:
             fa[clash], en[clash] = self.draw(
                 rng, class_index[clash], province[clash], np.full(len(clash), 3)
             )
-
-
-def size_classes(employees: np.ndarray, thresholds: tuple[int, int, int]) -> np.ndarray:
-    micro_below, small_below, medium_max = thresholds
-    band = np.searchsorted([micro_below, small_below, medium_max + 1], employees, side="right")
-    return SIZE_LABELS[band]
 
 
 def build_registry(

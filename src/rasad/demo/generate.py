@@ -17,12 +17,12 @@ from rasad.demo._tables import tables
 from rasad.demo.population import DemoPopulation, conform
 from rasad.errors import RasadInputError
 from rasad.iran import deflator, to_persian_digits
+from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, check_thresholds
 
 # Iran has on the order of a hundred thousand industrial units, so two million is
 # ample for benchmarks; it needs about 8 GB at peak (a million, about 4 GB) and stays
 # far from exhausting the name space of the busiest province × sector cells.
 MAX_ENTERPRISES = 2_000_000
-ISIPO_SIZE_THRESHOLDS = (10, 50, 150)
 
 
 def _whole(value, field: str, low: int, high: int, what_fa: str) -> int:
@@ -39,24 +39,6 @@ def _whole(value, field: str, low: int, high: int, what_fa: str) -> int:
             value=value,
         )
     return int(value)
-
-
-def _check_thresholds(thresholds) -> tuple[int, int, int]:
-    values = tuple(thresholds) if isinstance(thresholds, tuple | list) else ()
-    if (
-        len(values) != 3
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values)
-        or not 1 <= values[0] < values[1] <= values[2]
-    ):
-        raise RasadInputError(
-            "size_thresholds must be three whole numbers (micro below, small below, medium "
-            f"up to and including), increasing, such as (10, 50, 150); got {thresholds!r}.",
-            "آستانه‌های اندازه باید سه عدد صحیح صعودی باشند (خرد کمتر از، کوچک کمتر از، متوسط "
-            f"تا و شامل)، مانند (10, 50, 150)؛ مقدار داده‌شده: {thresholds!r}.",
-            field="size_thresholds",
-            value=thresholds,
-        )
-    return tuple(int(v) for v in values)
 
 
 def generate(
@@ -79,7 +61,7 @@ def generate(
     low, high = int(cpi_years.min()), int(cpi_years.max())
     first_year = _whole(first_year, "first_year", low, high, "سال نخست")
     last_year = _whole(last_year, "last_year", first_year, high, "سال پایانی")
-    thresholds = _check_thresholds(size_thresholds)
+    thresholds = check_thresholds(size_thresholds)
 
     t = tables()
     registry_rng, name_rng, returns_rng = (

@@ -1,0 +1,596 @@
+"""Methodology files: a composite index described as data, checked before anything runs.
+
+People outside the team write these files, so every problem is reported at once, each
+with the field's path (``indicators[3].direction``), the line in the file, and a message
+in English and Persian. The text is kept with its SHA-256 so an edition can record
+exactly which methodology produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rasad.errors import RasadInputError
+
+IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
+TREAT_METHODS = ("none", "winsorise")
+TREAT_FALLBACKS = ("log", "none")
+NORMALISE_METHODS = (
+    "minmax", "zscore", "goalposts", "rank", "percentile_rank",
+    "distance_to_max", "distance_to_target", "fraction_of_max",
+)
+WEIGHT_METHODS = ("explicit", "equal", "pca")
+AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "copeland", "topsis")
+TRANSFORMS = ("none", "log", "log1p", "sqrt")
+NONPOSITIVE_CHOICES = ("error", "exclude")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a methodology file, located for the person who wrote it."""
+
+    path: str
+    line: int | None
+    message_en: str
+    message_fa: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line else ""
+        return f"{where}{self.path}: {self.message_en} / {self.message_fa}"
+
+
+class MethodologyError(RasadInputError):
+    def __init__(self, problems: list[Problem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        super().__init__(
+            prefix + "; ".join(f"{p.path}{f' (line {p.line})' if p.line else ''}: {p.message_en}" for p in problems),
+            prefix + "؛ ".join(f"{p.path}{f' (سطر {p.line})' if p.line else ''}: {p.message_fa}" for p in problems),
+            field=problems[0].path if problems else None,
+        )
+
+
+@dataclass(frozen=True)
+class Text:
+    fa: str
+    en: str
+
+    def get(self, language: str = "fa") -> str:
+        return self.fa if language.startswith("fa") and self.fa else (self.en or self.fa)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: Text
+    direction: int = 1
+    unit: str = ""
+    source: str = ""  # the data column; the code when not given
+    denominator: str | None = None
+    transform: str = "none"
+    goalposts: tuple[float, float] | None = None
+    target: float | None = None
+    weight: float = 1.0
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    method: str = "arithmetic"
+    p: float | None = None  # generalised mean exponent
+    min_coverage: float = 0.0  # share of a node's children a unit must have
+    nonpositive: str = "error"  # geometric/harmonic: refuse or exclude units with values ≤ 0
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    name: Text
+    children: tuple[str, ...]
+    weight: float = 1.0
+    aggregate: AggregateSpec | None = None  # overrides the methodology's default
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: dict[str, tuple] = field(default_factory=dict)  # column → allowed values
+    min_data_coverage: float = 0.0  # share of indicators a unit must report (before imputation)
+
+
+@dataclass(frozen=True)
+class ImputeSpec:
+    method: str = "none"
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    min_coverage: float = 0.0
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TreatSpec:
+    method: str = "none"
+    winmax: int = 5
+    skew: float = 2.0
+    kurtosis: float = 3.5
+    fallback: str = "log"
+
+
+@dataclass(frozen=True)
+class NormaliseSpec:
+    method: str = "minmax"
+    range: tuple[float, float] = (0.0, 100.0)
+    mean: float = 0.0
+    sd: float = 1.0
+    scale: float = 100.0
+    within: str | None = None
+
+
+@dataclass(frozen=True)
+class WeightsSpec:
+    method: str = "explicit"
+
+
+@dataclass(frozen=True)
+class Methodology:
+    name: Text
+    version: str
+    unit: str
+    groups: tuple[str, ...]
+    indicators: tuple[Indicator, ...]
+    nodes: tuple[Node, ...]
+    eligibility: Eligibility = Eligibility()
+    impute: ImputeSpec = ImputeSpec()
+    screen: ScreenSpec = ScreenSpec()
+    treat: TreatSpec = TreatSpec()
+    normalise: NormaliseSpec = NormaliseSpec()
+    weights: WeightsSpec = WeightsSpec()
+    aggregate: AggregateSpec = AggregateSpec()
+    text: str = ""
+    sha256: str = ""
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        return [i.code for i in self.indicators]
+
+    @property
+    def root(self) -> Node:
+        children = {c for n in self.nodes for c in n.children}
+        return next(n for n in self.nodes if n.code not in children)
+
+    def node(self, code: str) -> Node:
+        return next(n for n in self.nodes if n.code == code)
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Indicators are level 1; a node is one above its highest child, as COINr numbers them."""
+        level = {i.code: 1 for i in self.indicators}
+        for node in self.nodes_bottom_up:
+            level[node.code] = 1 + max(level[c] for c in node.children)
+        return level
+
+    @property
+    def nodes_bottom_up(self) -> list[Node]:
+        """Aggregates in an order where every child is computed before its parent."""
+        done = {i.code for i in self.indicators}
+        order: list[Node] = []
+        pending = list(self.nodes)
+        while pending:
+            ready = [n for n in pending if all(c in done for c in n.children)]
+            order.extend(ready)
+            done.update(n.code for n in ready)
+            pending = [n for n in pending if n not in ready]
+        return order
+
+    def aggregate_for(self, node: Node) -> AggregateSpec:
+        return node.aggregate or self.aggregate
+
+    def effective_weights(self) -> dict[str, float]:
+        """Each indicator's and node's share of the index: the product of the normalised
+        weights on its path to the root (what COINr's get_eff_weights reports)."""
+        weight_of = {i.code: i.weight for i in self.indicators} | {n.code: n.weight for n in self.nodes}
+        effective = {self.root.code: 1.0}
+        for node in reversed(self.nodes_bottom_up):
+            total = sum(weight_of[c] for c in node.children)
+            for child in node.children:
+                effective[child] = effective[node.code] * (weight_of[child] / total if total else 0.0)
+        return effective
+
+    def to_yaml(self) -> str:
+        return self.text
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the parsed YAML, converting and checking values, collecting located problems."""
+
+    def __init__(self, lines: dict[str, int]):
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, en: str, fa: str) -> None:
+        line = self.lines.get(path)
+        if line is None:  # a missing key: point at its parent
+            parent = path.rsplit(".", 1)[0] if "." in path else path.split("[", 1)[0]
+            line = self.lines.get(parent)
+        self.problems.append(Problem(path, line, en, fa))
+
+    def mapping(self, value, path: str, known: tuple[str, ...]) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping of keys to values", "باید نگاشتی از کلید به مقدار باشد")
+            return {}
+        for key in value:
+            if key not in known:
+                self.problem(
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown key '{key}'; expected one of: {', '.join(known)}",
+                    f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(known)}",
+                )
+        return value
+
+    def required(self, data: dict, key: str, path: str, convert: Callable, default=None):
+        if key not in data or data[key] is None:
+            self.problem(f"{path}.{key}" if path else key, "is required", "الزامی است")
+            return default
+        return convert(data[key], f"{path}.{key}" if path else key)
+
+    def optional(self, data: dict, key: str, path: str, convert: Callable, default=None):
+        if key not in data or data[key] is None:
+            return default
+        return convert(data[key], f"{path}.{key}" if path else key)
+
+    # converters ------------------------------------------------------------------------
+
+    def string(self, value, path):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(path, "must be text", "باید متن باشد")
+            return ""
+        return str(value)
+
+    def number(self, value, path, *, low=-math.inf, high=math.inf, strict_low=False):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.problem(path, f"must be a number, not {value!r}", f"باید عدد باشد، نه «{value}»")
+            return None
+        if value < low or (strict_low and value == low) or value > high:
+            bounds = f"{'>' if strict_low else '≥'} {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            self.problem(path, f"must be {bounds}, not {value:g}", f"باید {bounds} باشد، نه {value:g}")
+            return None
+        return float(value)
+
+    def integer(self, value, path, *, low=0):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.problem(path, f"must be a whole number ≥ {low}, not {value!r}", f"باید عدد صحیح ≥ {low} باشد، نه «{value}»")
+            return None
+        return value
+
+    def choice(self, options):
+        def convert(value, path):
+            if value not in options:
+                self.problem(
+                    path, f"'{value}' is not one of: {', '.join(map(str, options))}",
+                    f"«{value}» مجاز نیست؛ یکی از این‌ها را بنویسید: {', '.join(map(str, options))}",
+                )
+                return options[0]
+            return value
+        return convert
+
+    def text(self, value, path) -> Text:
+        if isinstance(value, str):
+            return Text(fa=value, en=value)
+        data = self.mapping(value, path, ("fa", "en"))
+        fa = self.optional(data, "fa", path, self.string, "")
+        en = self.optional(data, "en", path, self.string, "")
+        if not fa and not en:
+            self.problem(path, "needs a Persian (fa) or English (en) text", "متن فارسی (fa) یا انگلیسی (en) لازم است")
+        return Text(fa=fa or en, en=en or fa)
+
+    def string_list(self, value, path) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            self.problem(path, "must be a list", "باید فهرست باشد")
+            return ()
+        return tuple(self.string(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+    def pair(self, value, path) -> tuple[float, float] | None:
+        if not isinstance(value, list) or len(value) != 2:
+            self.problem(path, "must be a list of two numbers [low, high]", "باید فهرستی از دو عدد [کمینه، بیشینه] باشد")
+            return None
+        low, high = (self.number(v, f"{path}[{i}]") for i, v in enumerate(value))
+        if low is None or high is None:
+            return None
+        if not low < high:
+            self.problem(path, f"the low end {low:g} must be below the high end {high:g}", f"کران پایین {low:g} باید کمتر از کران بالا {high:g} باشد")
+            return None
+        return (low, high)
+
+
+def _compose_lines(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML keeping the line of every key and item, addressed by its path."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[str, int] = {}
+
+    def walk(node, path):
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                child = f"{path}.{key}" if path else key
+                lines[child] = key_node.start_mark.line + 1
+                walk(value_node, child)
+                lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{path}[{i}]")
+
+    if root is not None:
+        walk(root, "")
+    return yaml.safe_load(text), lines
+
+
+def _with_codes(lines: dict[str, int], data) -> dict[str, int]:
+    """Also address list items by their code (``indicators[sales]``), as messages do."""
+    extra = {}
+    for section in ("indicators", "tree"):
+        items = data.get(section) if isinstance(data, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("code"), str):
+                prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
+                extra.update({alias + k[len(prefix):]: v for k, v in lines.items() if k.startswith(prefix)})
+    return lines | extra
+
+
+def loads(text: str, *, source: str | None = None) -> Methodology:
+    """Read a methodology from YAML text; raise :class:`MethodologyError` listing every problem."""
+    try:
+        data, lines = _compose_lines(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise MethodologyError(
+            [Problem("", line, f"not valid YAML: {getattr(error, 'problem', error)}", "متن YAML معتبر نیست")],
+            source,
+        ) from error
+    lines = _with_codes(lines, data)
+    r = _Reader(lines)
+    top = r.mapping(data, "", (
+        "name", "version", "unit", "groups", "eligibility", "indicators", "steps", "tree", "description",
+    ))
+    name = r.required(top, "name", "", r.text, Text("", ""))
+    version = r.required(top, "version", "", r.string, "")
+    unit = r.required(top, "unit", "", r.string, "")
+    groups = r.optional(top, "groups", "", r.string_list, ())
+    eligibility = _eligibility(r, top.get("eligibility"))
+    indicators = _indicators(r, top.get("indicators"))
+    steps = r.mapping(top.get("steps"), "steps", (
+        "impute", "screen", "treat", "normalise", "weights", "aggregate",
+    ))
+    nodes = _tree(r, top.get("tree"), indicators)
+    methodology = Methodology(
+        name=name, version=version, unit=unit, groups=groups, indicators=tuple(indicators),
+        nodes=tuple(nodes), eligibility=eligibility,
+        impute=_impute(r, steps.get("impute"), groups),
+        screen=_screen(r, steps.get("screen")),
+        treat=_treat(r, steps.get("treat")),
+        normalise=_normalise(r, steps.get("normalise"), groups, indicators),
+        weights=WeightsSpec(method=r.optional(
+            r.mapping(steps.get("weights"), "steps.weights", ("method",)), "method", "steps.weights",
+            r.choice(WEIGHT_METHODS), "explicit")),
+        aggregate=_aggregate(r, steps.get("aggregate"), "steps.aggregate") or AggregateSpec(),
+        text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    if r.problems:
+        raise MethodologyError(r.problems, source)
+    return methodology
+
+
+def load(path: str | Path) -> Methodology:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RasadInputError(
+            f"Cannot read the methodology file {path}: {error.strerror}.",
+            f"پروندهٔ روش‌شناسی {path} خوانده نشد: {error.strerror}.", field=str(path),
+        ) from error
+    return loads(text, source=str(path))
+
+
+def _eligibility(r: _Reader, value) -> Eligibility:
+    if value is None:
+        return Eligibility()
+    if not isinstance(value, dict):
+        r.problem("eligibility", "must be a mapping", "باید نگاشت باشد")
+        return Eligibility()
+    allowed = {}
+    coverage = 0.0
+    for key, item in value.items():
+        path = f"eligibility.{key}"
+        if key == "min_data_coverage":
+            coverage = r.number(item, path, low=0, high=1) or 0.0
+        elif isinstance(item, list) and item:
+            allowed[str(key)] = tuple(item)
+        else:
+            r.problem(path, "must list the allowed values of this column", "باید مقدارهای مجاز این ستون را فهرست کند")
+    return Eligibility(allowed=allowed, min_data_coverage=coverage)
+
+
+INDICATOR_KEYS = (
+    "code", "name", "direction", "unit", "source", "denominator", "transform", "goalposts",
+    "target", "weight", "description",
+)
+
+
+def _indicators(r: _Reader, value) -> list[Indicator]:
+    if not isinstance(value, list) or not value:
+        r.problem("indicators", "must be a non-empty list of indicators", "باید فهرستی ناتهی از شاخص‌ها باشد")
+        return []
+    indicators, seen = [], set()
+    for i, item in enumerate(value):
+        path = f"indicators[{i}]"
+        data = r.mapping(item, path, INDICATOR_KEYS)
+        code = r.required(data, "code", path, r.string, f"#{i}")
+        if code in seen:
+            r.problem(f"{path}.code", f"indicator '{code}' is defined twice", f"شاخص «{code}» دو بار تعریف شده است")
+        seen.add(code)
+        direction = r.optional(data, "direction", path, r.choice((1, -1)), 1)
+        indicators.append(Indicator(
+            code=code,
+            name=r.optional(data, "name", path, r.text, Text(code, code)),
+            direction=direction,
+            unit=r.optional(data, "unit", path, r.string, ""),
+            source=r.optional(data, "source", path, r.string, code),
+            denominator=r.optional(data, "denominator", path, r.string),
+            transform=r.optional(data, "transform", path, r.choice(TRANSFORMS), "none"),
+            goalposts=r.optional(data, "goalposts", path, r.pair),
+            target=r.optional(data, "target", path, r.number),
+            weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
+            description=r.optional(data, "description", path, r.text),
+        ))
+    return indicators
+
+
+def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
+    if not isinstance(value, list) or not value:
+        r.problem("tree", "must list the index and its aggregates with their children",
+                  "باید شاخص کل و زیرشاخص‌ها را همراه با فرزندانشان فهرست کند")
+        return []
+    nodes: list[Node] = []
+    indicator_codes = {i.code for i in indicators}
+    for i, item in enumerate(value):
+        path = f"tree[{i}]"
+        data = r.mapping(item, path, ("code", "name", "weight", "children", "aggregate"))
+        code = r.required(data, "code", path, r.string, f"#{i}")
+        if code in indicator_codes or any(n.code == code for n in nodes):
+            r.problem(f"{path}.code", f"'{code}' is already used by another indicator or aggregate",
+                      f"«{code}» پیش‌تر برای شاخص یا زیرشاخص دیگری به کار رفته است")
+        children = r.required(data, "children", path, r.string_list, ())
+        if not children:
+            r.problem(f"{path}.children", "an aggregate needs at least one child", "هر زیرشاخص دست‌کم یک فرزند لازم دارد")
+        nodes.append(Node(
+            code=code, name=r.optional(data, "name", path, r.text, Text(code, code)),
+            children=children,
+            weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
+            aggregate=_aggregate(r, data.get("aggregate"), f"{path}.aggregate"),
+        ))
+    _check_tree(r, nodes, indicator_codes)
+    return nodes
+
+
+def _check_tree(r: _Reader, nodes: list[Node], indicator_codes: set[str]) -> None:
+    known = indicator_codes | {n.code for n in nodes}
+    parents: dict[str, str] = {}
+    for i, node in enumerate(nodes):
+        for j, child in enumerate(node.children):
+            path = f"tree[{i}].children[{j}]"
+            if child not in known:
+                r.problem(path, f"'{child}' is neither an indicator nor an aggregate", f"«{child}» نه شاخص است نه زیرشاخص")
+            elif child in parents:
+                r.problem(path, f"'{child}' already belongs to '{parents[child]}'; each item has one parent",
+                          f"«{child}» پیش‌تر فرزند «{parents[child]}» است؛ هر جزء فقط یک والد دارد")
+            else:
+                parents[child] = node.code
+    for code in sorted(indicator_codes - parents.keys()):
+        r.problem("tree", f"indicator '{code}' is not placed in the tree", f"شاخص «{code}» در درخت جایی ندارد")
+    roots = [n.code for n in nodes if n.code not in parents]
+    if len(roots) != 1 and not r.problems:
+        r.problem("tree", f"the tree must have exactly one root (the index); found: {', '.join(roots) or 'none (a cycle)'}",
+                  f"درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: {', '.join(roots) or 'هیچ (چرخه)'}")
+    children_of = {n.code: n.children for n in nodes}
+    for start in children_of:  # a cycle makes some node its own descendant
+        stack, seen = list(children_of[start]), set()
+        while stack:
+            code = stack.pop()
+            if code == start:
+                r.problem(f"tree[{start}]", f"'{start}' is its own descendant (a cycle)", f"«{start}» نوادهٔ خودش است (چرخه)")
+                break
+            if code not in seen:
+                seen.add(code)
+                stack.extend(children_of.get(code, ()))
+
+
+def _aggregate(r: _Reader, value, path: str) -> AggregateSpec | None:
+    if value is None:
+        return None
+    data = r.mapping(value, path, ("method", "p", "min_coverage", "nonpositive"))
+    method = r.optional(data, "method", path, r.choice(AGGREGATE_METHODS), "arithmetic")
+    p = r.optional(data, "p", path, r.number)
+    if method == "generalised" and p is None:
+        r.problem(f"{path}.p", "the generalised mean needs its exponent p", "میانگین تعمیم‌یافته به توان p نیاز دارد")
+    return AggregateSpec(
+        method=method, p=p,
+        min_coverage=r.optional(data, "min_coverage", path, lambda v, q: r.number(v, q, low=0, high=1), 0.0),
+        nonpositive=r.optional(data, "nonpositive", path, r.choice(NONPOSITIVE_CHOICES), "error"),
+    )
+
+
+def _impute(r: _Reader, value, groups) -> ImputeSpec:
+    data = r.mapping(value, "steps.impute", ("method", "by"))
+    method = r.optional(data, "method", "steps.impute", r.choice(IMPUTE_METHODS), "none")
+    by = r.optional(data, "by", "steps.impute", r.string)
+    if method.startswith("group_") and not by:
+        r.problem("steps.impute.by", f"'{method}' needs the group column in 'by'", f"«{method}» ستون گروه را در «by» لازم دارد")
+    if by and by not in groups:
+        r.problem("steps.impute.by", f"'{by}' is not listed in 'groups'", f"«{by}» در «groups» فهرست نشده است")
+    return ImputeSpec(method=method, by=by)
+
+
+def _screen(r: _Reader, value) -> ScreenSpec:
+    data = r.mapping(value, "steps.screen", ("min_coverage", "include", "exclude"))
+    return ScreenSpec(
+        min_coverage=r.optional(data, "min_coverage", "steps.screen", lambda v, p: r.number(v, p, low=0, high=1), 0.0),
+        include=r.optional(data, "include", "steps.screen", r.string_list, ()),
+        exclude=r.optional(data, "exclude", "steps.screen", r.string_list, ()),
+    )
+
+
+def _treat(r: _Reader, value) -> TreatSpec:
+    path = "steps.treat"
+    data = r.mapping(value, path, ("method", "winmax", "skew", "kurtosis", "fallback"))
+    return TreatSpec(
+        method=r.optional(data, "method", path, r.choice(TREAT_METHODS), "none"),
+        winmax=r.optional(data, "winmax", path, r.integer, 5),
+        skew=r.optional(data, "skew", path, lambda v, p: r.number(v, p, low=0), 2.0),
+        kurtosis=r.optional(data, "kurtosis", path, r.number, 3.5),
+        fallback=r.optional(data, "fallback", path, r.choice(TREAT_FALLBACKS), "log"),
+    )
+
+
+def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> NormaliseSpec:
+    path = "steps.normalise"
+    data = r.mapping(value, path, ("method", "range", "mean", "sd", "scale", "within"))
+    method = r.optional(data, "method", path, r.choice(NORMALISE_METHODS), "minmax")
+    within = r.optional(data, "within", path, r.string)
+    if within and within not in groups:
+        r.problem(f"{path}.within", f"'{within}' is not listed in 'groups'", f"«{within}» در «groups» فهرست نشده است")
+    if method == "goalposts":
+        for i, indicator in enumerate(indicators):
+            if indicator.goalposts is None:
+                r.problem(f"indicators[{i}].goalposts", "goalpost normalisation needs [low, high] for every indicator",
+                          "نرمال‌سازی با دروازه‌ها برای هر شاخص [کمینه، بیشینه] لازم دارد")
+    if method == "distance_to_target":
+        for i, indicator in enumerate(indicators):
+            if indicator.target is None:
+                r.problem(f"indicators[{i}].target", "distance-to-target normalisation needs a target for every indicator",
+                          "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد")
+    return NormaliseSpec(
+        method=method,
+        range=r.optional(data, "range", path, r.pair, (0.0, 100.0)),
+        mean=r.optional(data, "mean", path, r.number, 0.0),
+        sd=r.optional(data, "sd", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0),
+        scale=r.optional(data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0),
+        within=within,
+    )
