@@ -50,6 +50,80 @@ def _demo_load(args) -> int:
     return 0
 
 
+def _read_table(path: str, unit: str):
+    import pandas as pd
+
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype={unit: str})
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype={unit: str}, encoding="utf-8-sig")
+    except (OSError, ValueError) as error:
+        raise RasadInputError(
+            f"Cannot read the data file {path}: {error}", f"پروندهٔ داده {path} خوانده نشد: {error}", field=path
+        ) from error
+
+
+def _index_check(args) -> int:
+    from rasad.index.methodology import MethodologyError, load
+
+    try:
+        methodology = load(args.methodology)
+    except MethodologyError as error:
+        for problem in error.problems:
+            where = f"{args.methodology}:{problem.line}" if problem.line else args.methodology
+            print(f"{where}: {problem.path}: {problem.message_en}\n    {problem.message_fa}", file=sys.stderr)
+        return 2
+    levels = methodology.levels
+    print(f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
+          f"{len(methodology.indicators)} indicators, {len(methodology.nodes)} aggregates, "
+          f"{max(levels.values())} levels; sha256 {methodology.sha256}")
+    return 0
+
+
+def _index_build(args) -> int:
+    from rasad.index import build, load
+
+    methodology = load(args.methodology)
+    data = _read_table(args.data, methodology.unit)
+    results = build(methodology, data, keep="all" if (args.excel or args.datasets) else "final")
+    results.table().to_csv(args.out, index=False)
+    if args.excel:
+        results.to_excel(args.excel)
+    if args.datasets:
+        results.to_csv(args.datasets)
+    ranked = int(results.rank.notna().sum())
+    print(f"{ranked:,} units ranked → {args.out}; excluded {len(results.exclusions):,} "
+          f"(see --excel or --datasets for why); data sha256 {results.provenance['data_sha256'][:12]}…")
+    return 0
+
+
+def _index_league(args) -> int:
+    from rasad.index import load
+    from rasad.index.league import league_tables
+
+    methodology = load(args.methodology)
+    data = _read_table(args.data, methodology.unit)
+    table = league_tables(methodology, data, by=args.by or None, top=args.top)
+    table.to_csv(args.out, index=False)
+    print(f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
+          f"top {args.top} each → {args.out}")
+    return 0
+
+
+def _index_inputs(args) -> int:
+    from rasad.index.inputs import sme_inputs
+
+    returns = _read_table(args.returns, "national_id")
+    enterprises = _read_table(args.enterprises, "national_id")
+    table = sme_inputs(returns, enterprises, args.year)
+    table.to_csv(args.out, index=False)
+    print(f"{len(table):,} enterprises with a {args.year} return → {args.out}")
+    return 0
+
+
 def _serve(args) -> int:
     _django()
     from waitress import serve
@@ -89,6 +163,34 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--out", required=True, help="directory for the CSV files")
         else:
             sub.add_argument("--if-empty", action="store_true", help="only when no enterprise is registered")
+
+    index = commands.add_parser("index", help="composite-index engine").add_subparsers(
+        dest="index_command", required=True
+    )
+    check = index.add_parser("check", help="validate a methodology file")
+    check.add_argument("methodology")
+    check.set_defaults(handler=_index_check)
+    build = index.add_parser("build", help="compute scores and ranks")
+    build.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name (sme100, asem)")
+    build.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
+    build.add_argument("--out", required=True, help="results CSV: unit id, score, rank, aggregates")
+    build.add_argument("--excel", help="also write every data set, rank and log to this workbook")
+    build.add_argument("--datasets", help="also write every data set, rank and log as CSVs here")
+    build.set_defaults(handler=_index_build)
+
+    league = index.add_parser("league", help="IMI-style league tables: a ranked list per indicator")
+    league.add_argument("--methodology", required=True)
+    league.add_argument("--data", required=True)
+    league.add_argument("--by", default="size_class", help="band column (default size_class; '' for none)")
+    league.add_argument("--top", type=int, default=100)
+    league.add_argument("--out", required=True)
+    league.set_defaults(handler=_index_league)
+    inputs = index.add_parser("inputs", help="the SME-100 input table for a year from yearly returns")
+    inputs.add_argument("--returns", required=True, help="returns.csv (national_id, year, catalogue columns)")
+    inputs.add_argument("--enterprises", required=True, help="enterprises.csv (national_id, isic_class, province_code…)")
+    inputs.add_argument("--year", type=int, required=True, help="Jalali year, e.g. 1403")
+    inputs.add_argument("--out", required=True)
+    inputs.set_defaults(handler=_index_inputs)
 
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")

@@ -46,7 +46,7 @@ def test_a_good_file_becomes_typed_objects():
 
 
 def test_bundled_example_files_load():
-    for name in ("asem.yaml",):
+    for name in ("asem.yaml", "sme100.yaml"):
         m = loads((files("rasad.methodologies") / name).read_text(encoding="utf-8"))
         assert m.root.code
 

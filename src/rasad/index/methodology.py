@@ -80,6 +80,7 @@ class Indicator:
     target: float | None = None
     weight: float = 1.0
     description: Text | None = None
+    treat: bool = True  # False exempts it from outlier treatment (binary or count indicators)
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,12 @@ class _Reader:
             return None
         return float(value)
 
+    def boolean(self, value, path):
+        if not isinstance(value, bool):
+            self.problem(path, f"must be true or false, not {value!r}", f"باید true یا false باشد، نه «{value}»")
+            return True
+        return value
+
     def integer(self, value, path, *, low=0):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             self.problem(path, f"must be a whole number ≥ {low}, not {value!r}", f"باید عدد صحیح ≥ {low} باشد، نه «{value}»")
@@ -397,8 +404,18 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
     return methodology
 
 
+def bundled(name: str) -> Path:
+    """The path of a methodology shipped with Rasad (``sme100``, ``asem``)."""
+    from importlib.resources import files
+
+    return Path(str(files("rasad.methodologies") / f"{name}.yaml"))
+
+
 def load(path: str | Path) -> Methodology:
+    """Load a methodology file, or a bundled one by name (``sme100``, ``asem``)."""
     path = Path(path)
+    if not path.exists() and path.suffix == "" and bundled(str(path)).exists():
+        path = bundled(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -430,7 +447,7 @@ def _eligibility(r: _Reader, value) -> Eligibility:
 
 INDICATOR_KEYS = (
     "code", "name", "direction", "unit", "source", "denominator", "transform", "goalposts",
-    "target", "weight", "description",
+    "target", "weight", "description", "treat",
 )
 
 
@@ -459,6 +476,7 @@ def _indicators(r: _Reader, value) -> list[Indicator]:
             target=r.optional(data, "target", path, r.number),
             weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
             description=r.optional(data, "description", path, r.text),
+            treat=r.optional(data, "treat", path, r.boolean, True),
         ))
     return indicators
 

@@ -1,0 +1,182 @@
+"""Statistics and input checks shared by the step functions.
+
+Skewness and kurtosis are COINr's ``skew()`` and ``kurt()`` (R/treat.R), which are
+e1071's type-2 estimators (Excel's SKEW and KURT): the outlier rule compares them with
+fixed thresholds, so any other estimator would winsorise different points than COINr.
+The arithmetic follows COINr's order of operations so that values agree to the last
+few bits, not merely to a tolerance.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from rasad.errors import RasadInputError
+
+
+class ColumnInputError(RasadInputError):
+    """Bad input located by matrix position, so that the pipeline, which knows the
+    indicator codes, can name the indicator (and the unit) without parsing text."""
+
+    def __init__(self, message_en: str, message_fa: str, *, column: int, row: int | None = None, value=None):
+        self.column = column
+        self.row = row
+        super().__init__(message_en, message_fa, field=f"column {column}", value=value)
+
+
+def as_matrix(X) -> np.ndarray:
+    """The data as a 2-D float64 array, without copying when it already is one (the
+    engine hands over Fortran-ordered matrices and every step keeps that layout)."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"expected a 2-D (units × indicators) array, got {X.ndim} dimensions")
+    return X
+
+
+def column_ranges(
+    X: np.ndarray, step: tuple[str, str] | None = None, what: tuple[str, str] = ("data", "داده‌ها"),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum of every column, missing values left out, checking the input
+    on the way (one pass, which several steps need anyway).
+
+    Raises on ±inf: every step treats NaN as 'missing', and an infinity would instead
+    poison means, ranges and ranks silently. With ``step`` (its name, en and fa), also
+    raises on a column with no values, which that step cannot process. ``what`` names
+    the matrix in the message.
+    """
+    mins = np.empty(X.shape[1])
+    maxs = np.empty(X.shape[1])
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        mins[j] = np.fmin.reduce(column)
+        maxs[j] = np.fmax.reduce(column)
+        if np.isinf(mins[j]) or np.isinf(maxs[j]):
+            i = int(np.flatnonzero(np.isinf(column))[0])
+            raise ColumnInputError(
+                f"Column {j} of the {what[0]} holds an infinite value (row {i}); use a missing value instead.",
+                f"ستون {j} در {what[1]} مقدار بی‌نهایت دارد (سطر {i})؛ به جای آن مقدار خالی بگذارید.",
+                column=j, row=i, value=float(column[i]),
+            )
+        if step is not None and np.isnan(mins[j]):
+            raise ColumnInputError(
+                f"Column {j} has no values, so {step[0]} is impossible.",
+                f"ستون {j} هیچ مقداری ندارد، پس {step[1]} ممکن نیست.",
+                column=j,
+            )
+    return mins, maxs
+
+
+def skew_kurt(values: np.ndarray, scratch: np.ndarray | None = None) -> tuple[float, float]:
+    """Sample skewness and kurtosis of a vector that holds no NaN.
+
+    NaN where COINr returns NA (fewer than 3 values for skewness, 4 for kurtosis) and
+    where R's 0/0 gives NaN (all values equal). ``scratch``, two rows at least as long
+    as ``values``, spares the allocations when this is called again and again on
+    large columns (the winsorisation loop).
+    """
+    n = values.size
+    if n < 3:
+        return np.nan, np.nan
+    d = np.subtract(values, values.mean(), out=None if scratch is None else scratch[0, :n])
+    d2 = np.multiply(d, d, out=None if scratch is None else scratch[1, :n])
+    m2 = d2.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew = np.sqrt(n) * np.dot(d2, d) / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return float(skew), np.nan
+        r = n * np.dot(d2, d2) / m2 ** 2
+        kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float(skew), float(kurt)
+
+
+def column_skew_kurt(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`skew_kurt` of every column, missing values left out (COINr's ``na.rm = TRUE``)."""
+    X = as_matrix(X)
+    skew = np.empty(X.shape[1])
+    kurt = np.empty(X.shape[1])
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        skew[j], kurt[j] = skew_kurt(column[~np.isnan(column)])
+    return skew, kurt
+
+
+class Groups:
+    """Reference-group codes prepared once for the per-group reductions of a step.
+
+    Codes come from ``pandas.factorize``: 0..G-1, and -1 for a unit without a group.
+    Shifting them by one gives every unit a bin (bin 0 collects the group-less), so
+    ``np.bincount`` (sums, counts) and one ``reduceat`` over the group-sorted column
+    (extremes) reduce all groups in one pass, and a gather from a (G+1)-table spreads
+    the results back to the units, without a Python loop over groups.
+    """
+
+    def __init__(self, codes, n_units: int):
+        codes = np.asarray(codes)
+        if codes.shape != (n_units,) or not np.issubdtype(codes.dtype, np.integer):
+            raise ValueError(f"groups must be {n_units} integer codes, got shape {codes.shape} of {codes.dtype}")
+        if n_units and codes.min() < -1:
+            raise ValueError("group codes must be -1 (no group) or 0, 1, 2, …")
+        self.bins = codes.astype(np.intp) + 1
+        self.size = int(self.bins.max()) + 1 if n_units else 1
+
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        """Units per bin."""
+        return np.bincount(self.bins, minlength=self.size)
+
+    def count(self, present: np.ndarray) -> np.ndarray:
+        """Number of present values per bin."""
+        return np.bincount(self.bins, weights=present, minlength=self.size)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum per bin (missing values must already be zeros)."""
+        return np.bincount(self.bins, weights=values, minlength=self.size)
+
+    def gather(self, column: np.ndarray) -> np.ndarray:
+        """The column's values group by group (see :attr:`segments`)."""
+        return column.take(self.segments[0])
+
+    def reduce(self, ufunc, grouped: np.ndarray) -> np.ndarray:
+        """``ufunc`` (e.g. ``np.fmin``) over each group of a :meth:`gather`-ed column;
+        NaN for a group without values and for the group-less bin 0. One ``reduceat``
+        over the non-empty groups' segments: faster than ``ufunc.at``, which also
+        holds the GIL."""
+        _, starts = self.segments
+        table = np.full(self.size, np.nan)
+        nonempty = np.flatnonzero(starts[1:-1] < starts[2:]) + 1
+        if nonempty.size:
+            table[nonempty] = ufunc.reduceat(grouped, starts[nonempty])
+        return table
+
+    def spread(self, table: np.ndarray) -> np.ndarray:
+        """Each unit's entry of a per-bin table."""
+        return table.take(self.bins)
+
+    @cached_property
+    def keys(self) -> np.ndarray:
+        """The bins as sort keys: small integers sort stably by radix in O(n), a
+        fraction of the cost of a general argsort."""
+        return self.bins.astype(np.int16) if self.size < 2**15 else self.bins
+
+    @cached_property
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """A stable order that puts units group by group, and where each bin starts in
+        it (``starts[b]:starts[b+1]``), for reductions that need a bin's values together
+        (medians, ranks)."""
+        order = np.argsort(self.keys, kind="stable")
+        starts = np.zeros(self.size + 1, dtype=np.intp)
+        np.cumsum(self.sizes, out=starts[1:])
+        return order, starts
+
+
+def median(values: np.ndarray, present: int) -> float:
+    """R's median of the ``present`` non-NaN values in ``values`` (NaN sort last, so
+    they never reach the middle): one partial sort, then the largest value below the
+    middle for an even count, whose two middle values R averages."""
+    high = present // 2
+    part = np.partition(values, high)
+    if present % 2:
+        return float(part[high])
+    return float((part[:high].max() + part[high]) / 2)

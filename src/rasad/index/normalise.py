@@ -1,0 +1,314 @@
+"""Normalisation onto a common scale, as COINr's ``Normalise()`` and its ``n_*``
+functions (R/normalise.R), optionally within reference groups (e.g. per sector).
+
+COINr's order is kept: each column is first multiplied by its direction (so that
+higher is better), then normalised. Distance to target and goalposts follow COINr's
+``use_iMeta`` route, which flips the target and the goalposts with the direction:
+for a direction of -1 the score is ``(max - x) / (max - target)`` and
+``(high - x) / (high - low)``.
+
+Where a method is undefined for a reference group (all values equal for min-max,
+a standard deviation of zero, a single value for percentile ranks, a target equal to
+the worst value, a maximum of zero for fraction of max), COINr's arithmetic gives NaN
+(or ±Inf, here also NaN); those values are left missing and every such case is listed
+in ``warnings``, so nothing disappears silently. Within groups, a unit without a group
+(code -1) has no reference and is left missing, with a warning.
+
+COINr has no group option: "within groups" means COINr's function applied to each
+group's units alone. Group statistics come from one pass per column over all groups
+(``ufunc.at`` and ``bincount``), not from a loop over groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges
+
+METHODS = (
+    "minmax", "zscore", "goalposts", "rank", "percentile_rank",
+    "distance_to_max", "distance_to_target", "fraction_of_max",
+)
+DEFAULTS = {
+    "range": (0.0, 100.0),  # minmax: [l, u]
+    "mean": 0.0, "sd": 1.0,  # zscore
+    "goalposts": None, "scale": 100.0, "trunc": True,  # goalposts: (k, 2) [low, high]; scale; cap to posts
+    "targets": None, "cap_max": False,  # distance_to_target: (k,) targets; cap scores at 1
+}
+
+_REASONS = {
+    "zero_range": ("all values are equal, so the score is undefined; left missing",
+                   "همهٔ مقدارها برابرند، پس امتیاز تعریف نمی‌شود؛ خالی ماند"),
+    "zero_sd": ("the standard deviation is zero, so the z-score is undefined; left missing",
+                "انحراف معیار صفر است، پس امتیاز استاندارد تعریف نمی‌شود؛ خالی ماند"),
+    "single_value": ("there is only one value, so the score is undefined; left missing",
+                     "فقط یک مقدار هست، پس امتیاز تعریف نمی‌شود؛ خالی ماند"),
+    "target_at_worst": ("the target equals the worst value, so distance to target is undefined; left missing",
+                        "هدف با بدترین مقدار برابر است، پس فاصله تا هدف تعریف نمی‌شود؛ خالی ماند"),
+    "target_beyond_worst": ("the target is worse than the worst value, so scores are negative",
+                            "هدف از بدترین مقدار هم بدتر است، پس امتیازها منفی‌اند"),
+    "zero_max": ("the best value is zero, so fraction of max is undefined; left missing",
+                 "بهترین مقدار صفر است، پس نسبت به بیشینه تعریف نمی‌شود؛ خالی ماند"),
+    "negative_max": ("the best value is negative, so fraction of max reverses the order",
+                     "بهترین مقدار منفی است، پس نسبت به بیشینه ترتیب را وارونه می‌کند"),
+    "no_group": ("units without a reference group cannot be normalised within groups; left missing",
+                 "واحدهای بدون گروه مرجع در گروه نرمال نمی‌شوند؛ خالی ماندند"),
+}
+
+
+@dataclass(frozen=True)
+class NormaliseWarning:
+    """A column (None: every column) and reference group (code; None: the whole
+    column) where the method is undefined or misleading, with the reason code of
+    ``_REASONS`` and the number of units concerned."""
+
+    column: int | None
+    group: int | None
+    reason: str
+    units: int
+    message_en: str
+    message_fa: str
+
+
+@dataclass(frozen=True)
+class NormaliseResult:
+    """The normalised matrix (same memory order as the input) and the warnings."""
+
+    values: np.ndarray
+    warnings: list[NormaliseWarning]
+
+
+def normalise(X, method: str, directions, *, params=None, groups=None) -> NormaliseResult:
+    """Normalise every column of ``X`` by ``method`` (one of :data:`METHODS`) after
+    multiplying it by its direction (+1 or -1 per column), within the reference groups
+    given by integer ``groups`` codes if any. ``params`` overrides :data:`DEFAULTS`."""
+    X = as_matrix(X)
+    n, k = X.shape
+    if method not in METHODS:
+        raise ValueError(f"unknown normalisation method {method!r}; expected one of {METHODS}")
+    unknown = set(params or {}) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown normalisation parameters: {sorted(unknown)}")
+    p = DEFAULTS | dict(params or {})
+    directions = np.asarray(directions, dtype=np.float64)
+    if directions.shape != (k,) or not np.isin(directions, (-1.0, 1.0)).all():
+        raise ValueError(f"directions must be {k} values of +1 or -1, got {directions}")
+    mins, maxs = column_ranges(X, step=("normalisation", "نرمال‌سازی"))
+    by = Groups(groups, n) if groups is not None else None
+    posts = _goalposts(p, k) if method == "goalposts" else None
+    targets = _targets(p, k) if method == "distance_to_target" else None
+
+    out = np.empty_like(X)
+    warnings: list[NormaliseWarning] = []
+    for j in range(k):
+        direction = directions[j]
+        c = X[:, j] if direction == 1 else -X[:, j]
+        ref = _Reference(j, c, by, warnings, (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]))
+        o = out[:, j]
+        if method == "minmax":
+            low, high = p["range"]
+            np.subtract(c, ref.low, out=o)
+            o /= ref.width("zero_range")
+            o *= high - low
+            o += low
+        elif method == "zscore":
+            mean, sd = ref.mean_sd()
+            np.subtract(c, mean, out=o)
+            o /= sd
+            o *= p["sd"]
+            o += p["mean"]
+        elif method == "goalposts":
+            low, high = posts[j] if direction == 1 else -posts[j, ::-1]
+            np.subtract(c, low, out=o)
+            o /= high - low
+            if p["trunc"]:
+                np.clip(o, 0.0, 1.0, out=o)
+            o *= p["scale"]
+        elif method == "rank":
+            o[:] = ref.ranks()
+        elif method == "percentile_rank":
+            np.subtract(ref.ranks(), 1.0, out=o)
+            o /= ref.nonzero(ref.counts - 1.0, "single_value", spread=True)
+        elif method == "distance_to_max":
+            np.subtract(ref.high, c, out=o)
+            o /= ref.width("zero_range")
+            np.subtract(1.0, o, out=o)
+        elif method == "distance_to_target":
+            target = targets[j] * direction
+            ref.flag(ref.low_table > target, "target_beyond_worst")
+            np.subtract(c, ref.low, out=o)
+            o /= ref.nonzero(target - ref.low_table, "target_at_worst", spread=True)
+            if p["cap_max"]:
+                np.minimum(o, 1.0, out=o)
+        else:  # fraction_of_max
+            ref.flag(ref.high_table < 0, "negative_max")
+            np.divide(c, ref.nonzero(ref.high_table, "zero_max", spread=True), out=o)
+    if by is not None and (by.bins == 0).any():
+        warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
+    return NormaliseResult(out, warnings)
+
+
+class _Reference:
+    """The statistics of one (direction-adjusted) column over its reference: the whole
+    column, or each unit's group. Statistics are tables with one entry per reference
+    (one entry, or one per group bin); ``_spread`` turns a table into what each unit
+    sees (a scalar, or a per-unit array), so the arithmetic is written once. Tables are
+    computed when first needed: each costs a pass over the column."""
+
+    def __init__(self, column: int, c: np.ndarray, by: Groups | None, warnings: list, extremes):
+        self.column, self.c, self.by, self.warnings = column, c, by, warnings
+        self._extremes = extremes
+
+    def _spread(self, table: np.ndarray):
+        return table[0] if self.by is None else self.by.spread(table)
+
+    @cached_property
+    def present(self) -> np.ndarray:
+        return ~np.isnan(self.c)
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Present values per reference."""
+        if self.by is None:
+            return np.array([np.count_nonzero(self.present)], dtype=np.float64)
+        return self.by.count(self.present)
+
+    @cached_property
+    def _grouped(self) -> np.ndarray:
+        return self.by.gather(self.c)
+
+    @cached_property
+    def low_table(self) -> np.ndarray:
+        return np.array([self._extremes[0]]) if self.by is None else self.by.reduce(np.fmin, self._grouped)
+
+    @cached_property
+    def high_table(self) -> np.ndarray:
+        return np.array([self._extremes[1]]) if self.by is None else self.by.reduce(np.fmax, self._grouped)
+
+    @property
+    def low(self):
+        return self._spread(self.low_table)
+
+    @property
+    def high(self):
+        return self._spread(self.high_table)
+
+    def flag(self, bad: np.ndarray, reason: str) -> None:
+        """Warn about the references (table entries) where ``bad`` holds. NaN compares
+        False, so groups without values never warn; the group-less bin is warned about
+        once for all columns, by the caller."""
+        if self.by is not None:
+            bad = bad.copy()
+            bad[0] = False
+        for b in np.flatnonzero(bad):
+            group = None if self.by is None else int(b) - 1
+            self.warnings.append(_warning(self.column, group, reason, int(self.counts[b])))
+
+    def nonzero(self, table: np.ndarray, reason: str, spread: bool = False):
+        """``table`` with zeros replaced by NaN and warned about: the divisor of a score
+        that is undefined there. Spread to the units if asked."""
+        zero = table == 0
+        if zero.any():
+            self.flag(zero, reason)
+            table = np.where(zero, np.nan, table)
+        return self._spread(table) if spread else table
+
+    def width(self, reason: str):
+        return self._spread(self.nonzero(self.high_table - self.low_table, reason))
+
+    def mean_sd(self):
+        """Mean and sample standard deviation (R's ``sd``: n - 1), per reference."""
+        if self.by is None:
+            v = self.c[self.present]
+            mean = np.array([v.mean()])
+            sd = np.array([v.std(ddof=1) if v.size > 1 else np.nan])
+        else:
+            filled = np.where(self.present, self.c, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = self.by.sum(filled) / self.counts
+                deviation = np.subtract(filled, self.by.spread(mean), out=filled)
+                deviation *= self.present
+                deviation *= deviation
+                sd = np.sqrt(self.by.sum(deviation) / (self.counts - 1))
+            mean[0] = sd[0] = np.nan
+        self.flag(self.counts == 1, "single_value")  # its sd is NaN already, as R's
+        return self._spread(mean), self.nonzero(sd, "zero_sd", spread=True)
+
+    def ranks(self) -> np.ndarray:
+        """COINr's ``rank(x, ties.method = "min", na.last = "keep")`` within each
+        reference.
+
+        One stable sort by value, then (within groups) a stable radix sort by group,
+        puts every group's values in order, missing ones last; a tie run starts where
+        the value or the group changes, and its members take the run's first position.
+        """
+        c = self.c
+        order = np.argsort(c, kind="stable")
+        if self.by is None:
+            starts = np.zeros(1, dtype=np.intp)
+            segment = np.zeros(c.size, dtype=np.intp)
+        else:
+            order = order.take(np.argsort(self.by.keys.take(order), kind="stable"))
+            _, starts = self.by.segments
+            segment = self.by.bins.take(order)
+        v = c.take(order)
+        new_run = np.ones(c.size, dtype=bool)
+        new_run[1:] = (v[1:] != v[:-1]) | (segment[1:] != segment[:-1])
+        run_start = np.maximum.accumulate(np.where(new_run, np.arange(c.size), 0))
+        sorted_ranks = (run_start - starts.take(segment) + 1).astype(np.float64)
+        sorted_ranks[np.isnan(v)] = np.nan
+        if self.by is not None:
+            sorted_ranks[segment == 0] = np.nan
+        ranks = np.empty(c.size)
+        ranks[order] = sorted_ranks
+        return ranks
+
+
+def _warning(column, group, reason: str, units: int) -> NormaliseWarning:
+    en, fa = _REASONS[reason]
+    where_en = "every column" if column is None else f"column {column}"
+    where_fa = "همهٔ ستون‌ها" if column is None else f"ستون {column}"
+    if group is not None:
+        where_en += f", group {group}"
+        where_fa += f"، گروه {group}"
+    return NormaliseWarning(column, group, reason, units,
+                            f"{where_en} ({units} units): {en}.", f"{where_fa} ({units} واحد): {fa}.")
+
+
+def _goalposts(p: dict, k: int) -> np.ndarray:
+    posts = p["goalposts"]
+    if posts is None:
+        raise ValueError("goalpost normalisation needs params['goalposts'], one [low, high] per column")
+    posts = np.asarray(posts, dtype=np.float64)
+    if posts.shape != (k, 2):
+        raise ValueError(f"goalposts must have shape ({k}, 2), got {posts.shape}")
+    for j, (low, high) in enumerate(posts):
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ColumnInputError(
+                f"Column {j}: goalposts must be two numbers, low below high; got [{low}, {high}].",
+                f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] داده شده.",
+                column=j, value=(float(low), float(high)),
+            )
+    return posts
+
+
+def _targets(p: dict, k: int) -> np.ndarray:
+    targets = p["targets"]
+    if targets is None:
+        raise ValueError("distance-to-target normalisation needs params['targets'], one per column")
+    targets = np.asarray(targets, dtype=np.float64)
+    if targets.shape != (k,):
+        raise ValueError(f"targets must have shape ({k},), got {targets.shape}")
+    bad = np.flatnonzero(~np.isfinite(targets))
+    if bad.size:
+        j = int(bad[0])
+        raise ColumnInputError(
+            f"Column {j}: the target must be a number, got {targets[j]}.",
+            f"ستون {j}: هدف باید عدد باشد، اما {targets[j]} داده شده.",
+            column=j, value=float(targets[j]),
+        )
+    return targets
+

@@ -1,0 +1,423 @@
+"""From a methodology and one row per unit to scores and ranks, keeping every step's data.
+
+The order is COINr's (denominate → impute → screen → treat → normalise → aggregate),
+preceded by Rasad's eligibility rule. Each step is a pure numpy function in its own
+module; this module checks the input, threads the arrays through the steps in Fortran
+order (columns contiguous, which is what every step reduces over), and records what was
+excluded or changed and why, so that no rank is ever a silent NaN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from rasad import __version__
+from rasad.errors import InputProblems, RasadInputError
+from rasad.index.aggregate import RefusedValue, aggregate
+from rasad.index.denominate import denominate
+from rasad.index.impute import impute
+from rasad.index.methodology import Methodology, Node
+from rasad.index.normalise import normalise
+from rasad.index.rank import rank_min
+from rasad.index.results import Results
+from rasad.index.screen import screen
+from rasad.index.treat import treat
+from rasad.index.weights import pca_weights
+
+DATASETS = ("Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
+TRANSFORMS = {"log": np.log, "log1p": np.log1p, "sqrt": np.sqrt}
+TRANSFORM_DOMAINS = {"log": lambda x: x > 0, "log1p": lambda x: x > -1, "sqrt": lambda x: x >= 0}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    unit: object
+    step: str
+    reason_en: str
+    reason_fa: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The eligible units and their denominated, transformed values, before imputation."""
+
+    frame: pd.DataFrame
+    unit_ids: np.ndarray
+    raw: np.ndarray
+    values: np.ndarray
+    exclusions: list[Exclusion]
+
+
+def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
+    """Check the input, apply eligibility, denominators and transforms."""
+    frame = _checked_input(methodology, data)
+    exclusions: list[Exclusion] = []
+    frame = _eligible(methodology, frame, exclusions)
+    unit_ids = frame[methodology.unit].to_numpy()
+    raw = np.asfortranarray(frame[[i.source for i in methodology.indicators]].to_numpy(dtype=float))
+    _refuse_empty_columns(methodology, raw)
+    values = _denominate(methodology, frame, raw, unit_ids, exclusions)
+    return Prepared(frame, unit_ids, raw, values, exclusions)
+
+
+def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") -> Results:
+    """Compute the index. ``keep="all"`` keeps every intermediate data set (COINr's
+    habit, for audit and teaching); ``keep="final"`` keeps only the normalised and
+    aggregated ones, so a million-unit build needs a few copies of the matrix, not seven."""
+    if keep not in ("all", "final"):
+        raise ValueError("keep must be 'all' or 'final'")
+    prepared = prepare(methodology, data)
+    frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
+    codes = methodology.indicator_codes
+    datasets: dict[str, np.ndarray] = {}
+    if keep == "all":
+        datasets["Raw"] = prepared.raw
+        datasets["Denominated"] = prepared.values
+    X = prepared.values
+    del prepared
+
+    factorized = {g: pd.factorize(frame[g], use_na_sentinel=True) for g in methodology.groups}
+    groups = {g: codes_.astype(np.int64) for g, (codes_, _) in factorized.items()}
+    labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
+    spec = methodology.impute
+    imputed = impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None)
+    X = np.asfortranarray(imputed.values)
+    if keep == "all":
+        datasets["Imputed"] = X
+
+    spec = methodology.screen
+    screened = screen(X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids)
+    for unit, coverage in zip(unit_ids[~screened.keep_mask], screened.coverage[~screened.keep_mask], strict=True):
+        exclusions.append(Exclusion(
+            unit, "screen", f"data coverage {coverage:.0%} after imputation is below {spec.min_coverage:.0%}",
+            f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {spec.min_coverage:.0%} است",
+        ))
+    if not screened.keep_mask.all():
+        X = np.asfortranarray(X[screened.keep_mask])
+        unit_ids = unit_ids[screened.keep_mask]
+        frame = frame.loc[screened.keep_mask]
+        groups = {g: codes_[screened.keep_mask] for g, codes_ in groups.items()}
+    if keep == "all":
+        datasets["Screened"] = X
+
+    treated = _treat(methodology, X)
+    X = treated.values
+    if keep == "all":
+        datasets["Treated"] = X
+
+    normalised = _normalise(methodology, X, groups)
+    X = np.asfortranarray(normalised.values)
+    datasets["Normalised"] = X
+    warnings = _warnings(methodology, normalised.warnings, labels)
+
+    scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
+    index = pd.Index(unit_ids, name=methodology.unit)
+    frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
+              for name, values in datasets.items()}
+    node_scores = pd.DataFrame(scores, index=index, copy=False)
+    frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
+
+    ranks = pd.DataFrame({code: rank_min(values) for code, values in scores.items()}, index=index)
+    return Results(
+        methodology=methodology,
+        datasets=frames,
+        scores=node_scores,
+        ranks=ranks,
+        groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
+        group_codes=groups,
+        effective_weights=_effective_weights(methodology, weights_used),
+        treatment=_treatment_log(codes, treated),
+        treated_points=_treated_points(index, codes, treated),
+        warnings=warnings,
+        exclusions=pd.DataFrame(
+            [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
+            columns=[methodology.unit, "step", "reason_en", "reason_fa"],
+        ),
+        provenance={
+            "methodology_sha256": methodology.sha256,
+            "data_sha256": data_hash(methodology, data),
+            "rasad_version": __version__,
+        },
+    )
+
+
+def data_hash(methodology: Methodology, data: pd.DataFrame) -> str:
+    """SHA-256 of the columns the methodology reads, rows in unit order: the same data
+    gives the same hash whatever the row or column order of the file it came from."""
+    columns = [methodology.unit, *methodology.groups, *_used_columns(methodology),
+               *methodology.eligibility.allowed]
+    columns = list(dict.fromkeys(c for c in columns if c in data.columns))
+    ordered = data[columns].sort_values(methodology.unit, kind="stable")
+    digest = hashlib.sha256("\x1f".join(columns).encode())
+    digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _used_columns(methodology: Methodology) -> list[str]:
+    sources = [i.source for i in methodology.indicators]
+    denominators = [i.denominator for i in methodology.indicators if i.denominator]
+    return list(dict.fromkeys(sources + denominators))
+
+
+def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame:
+    """Refuse what would otherwise become a silent NaN: missing columns, text in numeric
+    cells, duplicated unit ids. Every problem is reported at once."""
+    problems: list[RasadInputError] = []
+    needed = [methodology.unit, *methodology.groups, *methodology.eligibility.allowed, *_used_columns(methodology)]
+    for column in dict.fromkeys(needed):
+        if column not in data.columns:
+            problems.append(RasadInputError(
+                f"The data has no column '{column}' (the methodology needs it).",
+                f"ستون «{column}» در داده‌ها نیست (روش‌شناسی به آن نیاز دارد).", field=column,
+            ))
+    if problems:
+        raise InputProblems(problems)
+    frame = data.reset_index(drop=True)
+    ids = frame[methodology.unit]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        problems.append(RasadInputError(
+            f"Row {row + 1} has no unit id in column '{methodology.unit}'.",
+            f"ردیف {row + 1} در ستون «{methodology.unit}» شناسه ندارد.", field=methodology.unit,
+        ))
+    duplicated = ids[ids.duplicated()].unique()
+    if len(duplicated):
+        shown = ", ".join(map(str, duplicated[:5]))
+        problems.append(RasadInputError(
+            f"Unit ids appear more than once in '{methodology.unit}': {shown}.",
+            f"شناسه‌های تکراری در «{methodology.unit}»: {shown}.", field=methodology.unit, value=shown,
+        ))
+    numeric = {}
+    for column in _used_columns(methodology):
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            numeric[column] = values.astype(float)
+            continue
+        converted = pd.to_numeric(values, errors="coerce")
+        bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            problems.append(RasadInputError(
+                f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for unit "
+                f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
+                f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد {ids.iloc[row]} "
+                f"({int(bad.sum())} خانه).", field=column, value=values.iloc[row],
+            ))
+        numeric[column] = converted.astype(float)
+    if problems:
+        raise InputProblems(problems)
+    frame = frame.assign(**numeric)
+    for column in numeric:
+        infinite = np.isinf(frame[column].to_numpy())
+        if infinite.any():
+            unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
+            raise RasadInputError(
+                f"Column '{column}' holds an infinite value (unit {unit}).",
+                f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).", field=column,
+            )
+    return frame
+
+
+def _eligible(methodology: Methodology, frame: pd.DataFrame, exclusions: list[Exclusion]) -> pd.DataFrame:
+    rule = methodology.eligibility
+    keep = np.ones(len(frame), dtype=bool)
+    ids = frame[methodology.unit].to_numpy()
+    for column, allowed in rule.allowed.items():
+        ok = frame[column].isin(allowed).to_numpy()
+        for unit, value in zip(ids[keep & ~ok], frame[column].to_numpy()[keep & ~ok], strict=True):
+            exclusions.append(Exclusion(
+                unit, "eligibility", f"{column} is '{value}', not one of {', '.join(map(str, allowed))}",
+                f"{column} برابر «{value}» است، نه یکی از {', '.join(map(str, allowed))}",
+            ))
+        keep &= ok
+    if rule.min_data_coverage > 0:
+        sources = [i.source for i in methodology.indicators]
+        coverage = frame[sources].notna().to_numpy().mean(axis=1)
+        low = keep & (coverage < rule.min_data_coverage)
+        for unit, share in zip(ids[low], coverage[low], strict=True):
+            exclusions.append(Exclusion(
+                unit, "eligibility", f"reported {share:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+                f"{share:.0%} از شاخص‌ها را گزارش کرده، کمتر از {rule.min_data_coverage:.0%}",
+            ))
+        keep &= ~low
+    if not keep.any():
+        raise RasadInputError(
+            "No unit is eligible for this ranking.", "هیچ واحدی شرایط این رتبه‌بندی را ندارد.", field="eligibility",
+        )
+    return frame.loc[keep] if not keep.all() else frame
+
+
+def _refuse_empty_columns(methodology: Methodology, X: np.ndarray) -> None:
+    empty = ~np.isfinite(X).any(axis=0)
+    if empty.any():
+        names = [methodology.indicators[j].code for j in np.flatnonzero(empty)]
+        raise RasadInputError(
+            f"No unit has a value for: {', '.join(names)}.",
+            f"هیچ واحدی برای این شاخص‌ها مقدار ندارد: {', '.join(names)}.", field=names[0],
+        )
+
+
+def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
+    """Divide by denominators, then apply per-indicator transforms. A zero denominator or
+    a value a transform cannot take makes that cell missing, and the log says so."""
+    indicators = methodology.indicators
+    raw = X
+    if any(i.denominator for i in indicators):
+        denominators = np.full(X.shape, np.nan, order="F")
+        for j, indicator in enumerate(indicators):
+            if indicator.denominator:
+                denominators[:, j] = frame[indicator.denominator].to_numpy(dtype=float)
+        result = denominate(X, denominators)
+        X = np.asfortranarray(result.values)
+        for i, j in result.zero_denominators:
+            code = indicators[j].code
+            exclusions.append(Exclusion(
+                unit_ids[i], "denominate", f"{code}: denominator {indicators[j].denominator} is zero; value left missing",
+                f"{code}: مخرج {indicators[j].denominator} صفر است؛ مقدار خالی ماند",
+            ))
+    transformed = [j for j, i in enumerate(indicators) if i.transform != "none"]
+    if transformed and X is raw:
+        X = X.copy(order="F")  # never write into the Raw data set
+    for j in transformed:
+        indicator = indicators[j]
+        column = X[:, j]
+        invalid = ~np.isnan(column) & ~TRANSFORM_DOMAINS[indicator.transform](column)
+        for i in np.flatnonzero(invalid):
+            exclusions.append(Exclusion(
+                unit_ids[i], "transform", f"{indicator.code}: {column[i]:g} has no {indicator.transform}; value left missing",
+                f"{indicator.code}: برای {column[i]:g} تبدیل {indicator.transform} تعریف نشده؛ مقدار خالی ماند",
+            ))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            X[:, j] = np.where(invalid, np.nan, TRANSFORMS[indicator.transform](column))
+    return X
+
+
+@dataclass(frozen=True)
+class _Treated:
+    """The treatment of the columns that take it, laid back onto the full matrix."""
+
+    values: np.ndarray
+    winsorised_low: np.ndarray
+    winsorised_high: np.ndarray
+    details: list
+
+
+def _treat(methodology: Methodology, X: np.ndarray) -> _Treated:
+    spec = methodology.treat
+    columns = np.array([j for j, i in enumerate(methodology.indicators) if i.treat], dtype=np.intp)
+    low = np.zeros(X.shape, dtype=bool)
+    high = np.zeros(X.shape, dtype=bool)
+    if spec.method == "none" or not len(columns):
+        return _Treated(X, low, high, [])
+    subset = X if len(columns) == X.shape[1] else np.asfortranarray(X[:, columns])
+    result = treat(subset, spec.method, winmax=spec.winmax, skew_thresh=spec.skew,
+                   kurt_thresh=spec.kurtosis, fallback=spec.fallback)
+    values = np.array(X, order="F", copy=True)
+    values[:, columns] = result.values
+    low[:, columns] = result.winsorised_low
+    high[:, columns] = result.winsorised_high
+    details = [replace(d, column=int(columns[d.column])) for d in result.details]
+    return _Treated(values, low, high, details)
+
+
+def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray]) -> np.ndarray:
+    spec = methodology.normalise
+    indicators = methodology.indicators
+    params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale}
+    if spec.method == "goalposts":
+        params["goalposts"] = np.array([i.goalposts for i in indicators], dtype=float)
+    if spec.method == "distance_to_target":
+        params["targets"] = np.array([i.target for i in indicators], dtype=float)
+    directions = np.array([i.direction for i in indicators], dtype=float)
+    return normalise(X, spec.method, directions, params=params,
+                     groups=groups.get(spec.within) if spec.within else None)
+
+
+def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Normalisation cells left missing for a documented reason, per indicator and group."""
+    within = methodology.normalise.within
+    rows = [
+        {"step": "normalise",
+         "indicator": None if w.column is None else methodology.indicators[w.column].code,
+         "group": None if w.group is None or w.group < 0 else labels[within][w.group],
+         "units": w.units, "message_en": w.message_en, "message_fa": w.message_fa}
+        for w in warnings
+    ]
+    return pd.DataFrame(rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"])
+
+
+def _children_weights(methodology: Methodology, node: Node, children: np.ndarray) -> np.ndarray:
+    method = methodology.weights.method
+    if method == "equal":
+        return np.ones(len(node.children))
+    if method == "pca":
+        return pca_weights(children)
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    return np.array([weight_of[c] for c in node.children], dtype=float)
+
+
+def _aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
+    columns = {code: X[:, j] for j, code in enumerate(methodology.indicator_codes)}
+    scores: dict[str, np.ndarray] = {}
+    weights_used: dict[str, np.ndarray] = {}
+    for node in methodology.nodes_bottom_up:
+        children = np.column_stack([columns[c] for c in node.children])
+        weights = _children_weights(methodology, node, children)
+        spec = methodology.aggregate_for(node)
+        params = {"nonpositive": spec.nonpositive}
+        if spec.p is not None:
+            params["p"] = spec.p
+        try:
+            result = aggregate(children, weights, spec.method, min_coverage=spec.min_coverage, params=params)
+        except RefusedValue as error:
+            child, unit = node.children[error.column], unit_ids[error.row]
+            raise RasadInputError(
+                f"{node.code}: the {spec.method} mean cannot take {error.value:g} of '{child}' for unit {unit} "
+                "(set nonpositive: exclude to leave such units unscored).",
+                f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای واحد {unit} "
+                "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
+                field=node.code, value=error.value,
+            ) from error
+        for unit in unit_ids[result.excluded_mask]:
+            exclusions.append(Exclusion(
+                unit, "aggregate", f"{node.code}: too few values or values its {spec.method} mean cannot take",
+                f"{node.code}: مقدارها کافی نیست یا میانگین {spec.method} برای آن‌ها تعریف نمی‌شود",
+            ))
+        columns[node.code] = scores[node.code] = result.values
+        weights_used[node.code] = weights
+    order = [n.code for n in methodology.nodes_bottom_up]
+    return {code: scores[code] for code in order}, weights_used
+
+
+def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndarray]) -> pd.Series:
+    """Each item's share of the index given the weights actually used (PCA included)."""
+    effective = {methodology.root.code: 1.0}
+    for node in reversed(methodology.nodes_bottom_up):
+        weights = weights_used[node.code]
+        total = weights.sum()
+        for child, weight in zip(node.children, weights, strict=True):
+            effective[child] = effective[node.code] * (weight / total if total else 0.0)
+    levels = methodology.levels
+    order = sorted(effective, key=lambda code: (levels[code], list(effective).index(code)))
+    return pd.Series({code: effective[code] for code in order}, name="effective_weight")
+
+
+def _treatment_log(codes, treated) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"indicator": codes[d.column], "skew_before": d.skew_before, "kurtosis_before": d.kurt_before,
+         "winsorised": d.n_winsorised, "log_transformed": d.fallback_used,
+         "skew_after": d.skew_after, "kurtosis_after": d.kurt_after}
+        for d in treated.details
+    ])
+
+
+def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
+    rows = []
+    for mask, kind in ((treated.winsorised_high, "winsorised_high"), (treated.winsorised_low, "winsorised_low")):
+        for i, j in zip(*np.nonzero(mask), strict=True):
+            rows.append((index[i], codes[j], kind))
+    return pd.DataFrame(rows, columns=[index.name, "indicator", "treatment"])

@@ -1,0 +1,101 @@
+"""What a build produced, kept whole: every data set, scores and ranks of every node,
+effective weights, the treatment log, who was excluded and why, and the hashes that
+make the result reproducible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rasad.index.methodology import Methodology
+from rasad.index.rank import rank_min
+
+
+@dataclass
+class Results:
+    methodology: Methodology
+    datasets: dict[str, pd.DataFrame]
+    scores: pd.DataFrame  # units × aggregate nodes, bottom-up, the index last
+    ranks: pd.DataFrame  # the same shape: 1 = best, ties share the minimum rank
+    groups: pd.DataFrame  # each unit's group columns
+    group_codes: dict[str, np.ndarray]  # the same as integer codes (-1: no group)
+    effective_weights: pd.Series
+    treatment: pd.DataFrame
+    treated_points: pd.DataFrame
+    exclusions: pd.DataFrame  # units left out or unscored, with the step and the reason
+    warnings: pd.DataFrame  # cells left missing for a documented reason (e.g. a constant sector)
+    provenance: dict[str, str] = field(default_factory=dict)
+    _group_ranks: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def index_code(self) -> str:
+        return self.methodology.root.code
+
+    @property
+    def score(self) -> pd.Series:
+        return self.scores[self.index_code]
+
+    @property
+    def rank(self) -> pd.Series:
+        return self.ranks[self.index_code]
+
+    def table(self) -> pd.DataFrame:
+        """One row per unit, best first: unit id, ``score``, ``rank``, then every aggregate's
+        score (the stable shape of ``rasad index build``'s CSV)."""
+        nodes = [c for c in self.scores.columns if c != self.index_code][::-1]
+        table = pd.DataFrame({"score": self.score, "rank": self.rank})
+        table = pd.concat([table, self.scores[nodes]], axis=1)
+        table = table.sort_values(["rank", "score"], ascending=[True, False], na_position="last", kind="stable")
+        return table.reset_index()
+
+    def ranks_within(self, group: str) -> pd.DataFrame:
+        """Every node's rank within ``group`` (a column of the methodology's ``groups``);
+        computed on first use, since a million-unit build rarely needs all of them."""
+        if group not in self._group_ranks:
+            codes = self.group_codes[group]
+            self._group_ranks[group] = pd.DataFrame(
+                {node: rank_min(self.scores[node].to_numpy(), groups=codes) for node in self.scores.columns},
+                index=self.scores.index,
+            )
+        return self._group_ranks[group]
+
+    @property
+    def group_ranks(self) -> dict[str, pd.DataFrame]:
+        return {group: self.ranks_within(group) for group in self.group_codes}
+
+    def _sheets(self) -> dict[str, pd.DataFrame]:
+        sheets = {"results": self.table()}
+        for name, frame in self.datasets.items():
+            sheets[f"dset_{name}"] = frame.reset_index()
+        sheets["ranks"] = self.ranks.reset_index()
+        for group, frame in self.group_ranks.items():
+            sheets[f"ranks_by_{group}"] = frame.reset_index()
+        sheets["effective_weights"] = self.effective_weights.rename_axis("code").reset_index()
+        sheets["treatment"] = self.treatment
+        sheets["treated_points"] = self.treated_points
+        sheets["exclusions"] = self.exclusions
+        sheets["warnings"] = self.warnings
+        sheets["provenance"] = pd.DataFrame(sorted(self.provenance.items()), columns=["key", "value"])
+        return sheets
+
+    def to_csv(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, frame in self._sheets().items():
+            frame.to_csv(directory / f"{name}.csv", index=False)
+
+    def to_parquet(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, frame in self._sheets().items():
+            frame.columns = frame.columns.map(str)
+            frame.to_parquet(directory / f"{name}.parquet", index=False)
+
+    def to_excel(self, path: str | Path) -> None:
+        """One workbook, a sheet per table; Excel caps sheet names at 31 characters."""
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, frame in self._sheets().items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)

@@ -1,0 +1,103 @@
+"""Bad data never becomes a silent NaN in a published rank: it is refused or logged."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rasad.errors import RasadInputError
+from rasad.index import build, loads
+
+METHOD = """\
+name: {en: Tiny}
+version: "1"
+unit: id
+groups: [sector]
+indicators:
+  - {code: a}
+  - {code: b, denominator: size}
+  - {code: c, direction: -1}
+steps:
+  aggregate: {method: arithmetic, min_coverage: 0.6}
+tree:
+  - {code: Index, children: [P, c]}
+  - {code: P, children: [a, b]}
+"""
+
+
+def _data(**changes):
+    data = pd.DataFrame({
+        "id": ["u1", "u2", "u3", "u4"], "sector": ["x", "x", "y", "y"],
+        "a": [1.0, 2.0, 3.0, 5.0], "b": [10.0, 20.0, 30.0, 40.0], "size": [1.0, 2.0, 2.0, 5.0],
+        "c": [4.0, 3.0, 2.0, 1.0],
+    })
+    for column, values in changes.items():
+        data[column] = values
+    return data
+
+
+def test_hand_computed_small_build():
+    results = build(loads(METHOD), _data())
+    # a → [0, 1/4, 1/2, 1]·100; b/size = [10, 10, 15, 8] → [2/7, 2/7, 1, 0]·100; c reversed → [0, 1/3, 2/3, 1]·100
+    expected_p = (np.array([0, 1 / 4, 1 / 2, 1]) + np.array([2 / 7, 2 / 7, 1, 0])) / 2 * 100
+    np.testing.assert_allclose(results.scores["P"], expected_p)
+    np.testing.assert_allclose(results.score, (expected_p + np.array([0, 1 / 3, 2 / 3, 1]) * 100) / 2)
+    assert list(results.rank) == [4, 3, 2, 1]
+
+
+def test_missing_indicator_column_is_named():
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data().drop(columns="b"))
+    assert "no column 'b'" in caught.value.message_en and "«b»" in caught.value.message_fa
+
+
+def test_text_in_a_numeric_cell_names_unit_and_column():
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data(a=["1", "2", "n/a", "4"]))
+    assert "Column 'a' has text where a number belongs: 'n/a' for unit u3" in caught.value.message_en
+
+
+def test_duplicated_unit_id_is_named():
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data(id=["u1", "u2", "u2", "u4"]))
+    assert "u2" in caught.value.message_en and "تکراری" in caught.value.message_fa
+
+
+def test_column_with_no_values_is_named():
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data(c=[np.nan] * 4))
+    assert "No unit has a value for: c" in caught.value.message_en
+
+
+def test_zero_denominator_is_a_logged_missing_value():
+    results = build(loads(METHOD), _data(size=[1.0, 0.0, 2.0, 5.0]))
+    log = results.exclusions
+    assert list(log.loc[log.step == "denominate", "id"]) == ["u2"]
+    assert np.isnan(results.datasets["Denominated"].loc["u2", "b"])
+    # with one of P's two children, u2 falls below min_coverage 0.6 and is left unranked, saying why
+    assert np.isnan(results.rank.loc["u2"]) and results.rank.drop("u2").notna().all()
+    assert list(log.loc[log.id == "u2", "step"]) == ["denominate", "aggregate", "aggregate"]
+
+
+def test_too_few_values_leaves_the_unit_unranked_and_says_why():
+    results = build(loads(METHOD), _data(a=[np.nan, 2.0, 3.0, 5.0], b=[np.nan, 20.0, 30.0, 40.0]))
+    assert np.isnan(results.scores.loc["u1", "P"]) and np.isnan(results.rank.loc["u1"])
+    reasons = results.exclusions[results.exclusions.id == "u1"]
+    assert list(reasons["step"]) == ["aggregate", "aggregate"]
+    assert reasons["reason_en"].iloc[0].startswith("P:") and reasons["reason_en"].iloc[1].startswith("Index:")
+
+
+def test_geometric_mean_over_nonpositive_values_names_node_and_unit():
+    method = METHOD.replace("children: [a, b]}", "children: [a, b], aggregate: {method: geometric}}")
+    method = method.replace("steps:\n", "steps:\n  normalise: {method: minmax, range: [0, 100]}\n")
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(method), _data())
+    assert caught.value.message_en.startswith("P:") and "u1" in caught.value.message_en
+    excluded = build(loads(method.replace("method: geometric}", "method: geometric, nonpositive: exclude}")), _data())
+    assert excluded.exclusions["step"].eq("aggregate").any()
+
+
+def test_eligibility_filters_and_logs():
+    method = METHOD.replace("steps:", "eligibility: {sector: [x]}\nsteps:")
+    results = build(loads(method), _data())
+    assert list(results.score.index) == ["u1", "u2"]
+    assert set(results.exclusions.loc[results.exclusions.step == "eligibility", "id"]) == {"u3", "u4"}

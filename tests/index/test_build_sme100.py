@@ -1,0 +1,60 @@
+"""The default SME-100 methodology on the demo population: eligible firms ranked, every
+exclusion explained, pillar scores that mean what they say."""
+
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from rasad.demo import generate
+from rasad.index import build, load
+from rasad.index.inputs import sme_inputs
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    population = generate(n_enterprises=3000, seed=1)
+    return sme_inputs(population.returns, population.enterprises, 1403)
+
+
+@pytest.fixture(scope="module")
+def results(inputs):
+    return build(load(files("rasad.methodologies") / "sme100.yaml"), inputs)
+
+
+def test_only_small_and_medium_firms_with_enough_data_are_ranked(inputs, results):
+    eligible = inputs["size_class"].isin(["small", "medium"])
+    log = results.exclusions
+    assert set(log.loc[log.step == "eligibility", "national_id"]) >= set(inputs.loc[~eligible, "national_id"])
+    assert set(results.score.index) <= set(inputs.loc[eligible, "national_id"])
+    assert 1500 < len(results.score) <= eligible.sum()
+    ranked = results.rank.dropna()
+    assert ranked.min() == 1 and ranked.max() <= len(ranked)
+    unranked = set(results.rank[results.rank.isna()].index)
+    assert unranked <= set(log["national_id"])  # every missing rank is explained
+
+
+def test_effective_weights_cover_the_index():
+    methodology = load(files("rasad.methodologies") / "sme100.yaml")
+    weights = methodology.effective_weights()
+    assert sum(weights[c] for c in methodology.indicator_codes) == pytest.approx(1.0)
+    assert weights["finance"] == pytest.approx(1 / 7)
+    assert weights["altman_z2"] == pytest.approx(1 / 28)
+
+
+def test_pillars_reflect_the_planted_structure(inputs, results):
+    firms = inputs.set_index("national_id").loc[results.score.index]
+    innovation = results.scores["innovation"]
+    assert innovation[firms["knowledge_based"] == 1].mean() > innovation[firms["knowledge_based"] == 0].mean() + 10
+    finance = results.scores["finance"]
+    assert finance[firms["altman_z2"] < 1.1].mean() < finance[firms["altman_z2"] > 2.6].mean() - 10
+    exports = results.scores["exports"]
+    assert exports[firms["exports"] > 0].mean() > exports[firms["exports"] == 0].mean()
+
+
+def test_ranks_within_sector_restart_at_one(results):
+    within = results.ranks_within("sector")["SME100"]
+    sectors = results.groups["sector"]
+    firsts = within.groupby(sectors).min()
+    assert (firsts == 1).all()
+    assert np.array_equal(within.groupby(sectors).count().to_numpy(), results.score.groupby(sectors).count().to_numpy())

@@ -1,0 +1,61 @@
+"""The SME-100 input table: real growth, Altman Z'', credit access, reference groups."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rasad.errors import RasadInputError
+from rasad.index.inputs import altman_z2, sme_inputs
+
+PRICES = pd.Series({1402: 100.0, 1403: 140.0})
+
+
+def _returns():
+    return pd.DataFrame([
+        # unit, year, sales, employees, intermediate_inputs, current_assets, current_liabilities,
+        # retained_earnings, ebit, equity, total_assets, total_liabilities, credit_requested, credit_received,
+        # iso9001, iso14001, standard_mark
+        ("A", 1402, 1000.0, 40, 600, 500, 250, 100, 80, 400, 1000, 600, 0, 0, 1, 0, 1),
+        ("A", 1403, 1540.0, 44, 900, 700, 300, 150, 120, 500, 1300, 800, 200, 100, 1, 1, 1),
+        ("B", 1403, 500.0, 12, 450, 100, 300, -200, -50, -100, 400, 500, 100, 0, 0, 0, np.nan),
+    ], columns=["national_id", "year", "sales", "employees", "intermediate_inputs", "current_assets",
+                "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
+                "total_liabilities", "credit_requested", "credit_received", "iso9001", "iso14001", "standard_mark"])
+
+
+REGISTRY = pd.DataFrame({"national_id": ["A", "B"], "isic_class": ["1311", "2392"], "province_code": [21, 21],
+                         "estate_code": ["E1", None]})
+
+
+def test_hand_computed_inputs():
+    table = sme_inputs(_returns(), REGISTRY, 1403, prices=PRICES).set_index("national_id")
+    a, b = table.loc["A"], table.loc["B"]
+    assert a["sales_growth_real"] == pytest.approx(1540 / 1.4 / 1000 - 1)  # 10% real growth
+    assert a["employment_growth"] == pytest.approx(0.1)
+    assert a["value_added"] == 640
+    z = 6.56 * 400 / 1300 + 3.26 * 150 / 1300 + 6.72 * 120 / 1300 + 1.05 * 500 / 800
+    assert a["altman_z2"] == pytest.approx(z)
+    assert a["credit_access"] == 0.5 and a["certifications"] == 3
+    assert (a["sector"], a["size_class"], a["province"], a["estate"]) == ("13", "small", 21, "E1")
+    assert np.isnan(b["sales_growth_real"])  # no return for 1402
+    assert b["altman_z2"] < 1.1  # distress zone
+    assert b["credit_access"] == 0 and b["certifications"] == 0 and b["size_class"] == "small"
+
+
+def test_altman_z2_with_no_assets_is_missing():
+    assert np.isnan(altman_z2(1.0, 1.0, 1.0, 1.0, 0.0, 1.0))
+
+
+def test_returns_of_unknown_enterprises_are_refused():
+    registry = REGISTRY[REGISTRY.national_id == "A"]
+    with pytest.raises(RasadInputError) as caught:
+        sme_inputs(_returns(), registry, 1403, prices=PRICES)
+    assert "not in the registry: B" in caught.value.message_en
+
+
+def test_a_year_without_returns_or_prices_is_refused():
+    with pytest.raises(RasadInputError):
+        sme_inputs(_returns(), REGISTRY, 1399, prices=PRICES)
+    with pytest.raises(RasadInputError) as caught:
+        sme_inputs(_returns(), REGISTRY, 1402, prices=PRICES)
+    assert "1401" in caught.value.message_en

@@ -1,0 +1,173 @@
+"""Outlier treatment by COINr's rule: winsorise one step at a time while
+|skew| >= 2 and kurtosis >= 3.5, then log_CT on the original values."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from rasad.index._stats import ColumnInputError, column_skew_kurt, skew_kurt
+from rasad.index.treat import treat
+
+nan = np.nan
+COINR_EXAMPLE = np.array([*range(1, 11), 30.0, 100.0])  # R/treat.R's example for Treat()
+
+
+def column(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)[:, None]
+
+
+def test_skew_and_kurtosis_are_the_type_2_sample_estimators():
+    # e1071 type 2 (Excel's SKEW and KURT); scipy's bias-corrected estimators agree
+    skew, kurt = skew_kurt(COINR_EXAMPLE)
+    assert skew == pytest.approx(3.0632410342394993, rel=1e-13)
+    assert kurt == pytest.approx(9.741390834569144, rel=1e-13)
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(1)
+    data = rng.lognormal(size=(40, 3))
+    s, k = column_skew_kurt(data)
+    np.testing.assert_allclose(s, stats.skew(data, bias=False), rtol=1e-12)
+    np.testing.assert_allclose(k, stats.kurtosis(data, bias=False), rtol=1e-12)
+
+
+def test_skew_and_kurtosis_undefined_like_r():
+    assert np.isnan(skew_kurt(np.array([1.0, 2.0]))).all()  # fewer than 3 values
+    skew, kurt = skew_kurt(np.array([1.0, 2.0, 4.0]))  # kurtosis needs 4
+    assert np.isfinite(skew) and np.isnan(kurt)
+    assert np.isnan(skew_kurt(np.full(5, 3.0))).all()  # 0/0
+    s, k = column_skew_kurt(np.array([[1.0, nan], [2.0, 1.0], [nan, 1.0], [7.0, 1.0], [3.0, 2.0]]))
+    assert s[0] == skew_kurt(np.array([1.0, 2.0, 7.0, 3.0]))[0]
+    assert s[1] == skew_kurt(np.array([1.0, 1.0, 1.0, 2.0]))[0]
+
+
+def test_coinr_example_one_step_is_enough():
+    result = treat(column(COINR_EXAMPLE), winmax=2)
+    np.testing.assert_array_equal(result.values[:, 0], [*range(1, 11), 30, 30])
+    (d,) = result.details
+    assert (d.outcome, d.passed_before, d.n_winsorised, d.passed_after) == ("winsorised", False, 1, True)
+    assert (d.skew_after, d.kurt_after) == skew_kurt(result.values[:, 0])
+    assert np.flatnonzero(result.winsorised_high[:, 0]).tolist() == [11]
+    assert not result.winsorised_low.any() and not result.log_transformed.any()
+
+
+def test_points_pinned_earlier_count_again_with_the_next_extreme():
+    # step 1: 200 -> 50; step 2: both 50s -> 20. COINr's nwin is 2: the points at the top.
+    x = [*range(1, 21), 50.0, 200.0]
+    result = treat(column(x), winmax=5)
+    np.testing.assert_array_equal(result.values[:, 0], [*range(1, 21), 20, 20])
+    assert result.details[0].n_winsorised == 2
+    assert np.flatnonzero(result.winsorised_high[:, 0]).tolist() == [20, 21]
+
+
+def test_tied_extremes_move_together_even_beyond_winmax():
+    x = [*range(1, 21), 100.0, 100.0]
+    result = treat(column(x), winmax=1)
+    np.testing.assert_array_equal(result.values[:, 0], [*range(1, 21), 20, 20])
+    assert result.details[0].n_winsorised == 2 > 1
+    assert result.winsorised_high[:, 0].sum() == 2
+
+
+def test_negative_skew_winsorises_the_low_end():
+    result = treat(column(-COINR_EXAMPLE))
+    np.testing.assert_array_equal(result.values[:, 0], -np.array([*range(1, 11), 30, 30]))
+    assert np.flatnonzero(result.winsorised_low[:, 0]).tolist() == [11]
+    assert not result.winsorised_high.any()
+
+
+def test_zero_skew_winsorises_the_top_as_coinr():
+    # only reachable with skew_thresh = 0: COINr's test is skew >= 0 for the high end
+    x = [-100.0, *[0.0] * 20, 100.0]
+    assert skew_kurt(np.array(x))[0] == 0.0
+    result = treat(column(x), winmax=1, skew_thresh=0, fallback="none")
+    np.testing.assert_array_equal(result.values[:, 0], [-100.0, *[0.0] * 21])
+    assert result.winsorised_high[-1, 0] and result.details[0].outcome == "winsorised_failing"
+
+
+def test_log_fallback_applies_to_the_original_values():
+    z = np.exp(np.arange(20.0))
+    result = treat(column(z), winmax=1)
+    (d,) = result.details
+    assert d.outcome == "log" and d.fallback_used and d.n_winsorised == 1 and d.passed_winsorised is False
+    expected = np.log(z - z.min() + 0.01 * (z.max() - z.min()))
+    np.testing.assert_array_equal(result.values[:, 0], expected)
+    assert (d.skew_after, d.kurt_after) == skew_kurt(expected) and d.passed_after is True
+    assert result.log_transformed.tolist() == [True]
+    # the returned values are not winsorised ones, so no point is marked
+    assert not result.winsorised_high.any() and not result.winsorised_low.any()
+
+
+def test_without_fallback_the_winsorised_values_stay():
+    z = np.exp(np.arange(20.0))
+    result = treat(column(z), winmax=1, fallback="none")
+    assert result.details[0].outcome == "winsorised_failing"
+    np.testing.assert_array_equal(result.values[:, 0], [*z[:19], z[18]])
+    assert not result.log_transformed.any() and result.winsorised_high[19, 0]
+
+
+def test_statistics_that_cannot_be_computed_leave_the_column_untreated():
+    X = np.array([[5.0, 1.0, 1.0], [5.0, 2.0, 2.0], [5.0, nan, 9.0], [5.0, nan, nan]])
+    result = treat(X)
+    assert [d.outcome for d in result.details] == ["undefined", "undefined", "passed"]
+    assert result.details[0].passed_before is None
+    assert result.values is X
+
+
+def test_missing_values_stay_missing_and_are_left_out():
+    x = np.array([nan, *COINR_EXAMPLE[:6], nan, *COINR_EXAMPLE[6:]])
+    result = treat(column(x))
+    assert np.isnan(result.values[[0, 7], 0]).all()
+    np.testing.assert_array_equal(result.values[~np.isnan(x), 0], treat(column(COINR_EXAMPLE)).values[:, 0])
+    assert result.winsorised_high[13, 0]
+
+
+def test_none_returns_the_input_and_no_log():
+    X = column(COINR_EXAMPLE)
+    result = treat(X, "none")
+    assert result.values is X and result.details == [] and not result.winsorised_high.any()
+
+
+def test_bad_input():
+    with pytest.raises(ColumnInputError) as caught:
+        treat(np.array([[1.0, nan], [2.0, nan], [3.0, nan], [4.0, nan]]))
+    assert caught.value.column == 1
+    with pytest.raises(ColumnInputError) as caught:
+        treat(column([1.0, 2.0, np.inf, 3.0]))
+    assert (caught.value.column, caught.value.row) == (0, 2)
+    for kwargs in ({"method": "boxcox"}, {"fallback": "sqrt"}, {"winmax": -1}, {"winmax": 2.5}):
+        with pytest.raises(ValueError):
+            treat(column(COINR_EXAMPLE), **kwargs)
+
+
+heavy_tailed = arrays(
+    np.float64, st.tuples(st.integers(4, 40), st.integers(1, 4)),
+    elements=st.one_of(st.just(nan), st.integers(-3, 3).map(float), st.floats(-1e4, 1e4), st.sampled_from([1e3, -1e3])),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(heavy_tailed, st.integers(0, 6))
+def test_every_column_is_kept_winsorised_or_logged_as_logged(data, winmax):
+    data[0, np.isnan(data).all(axis=0)] = 0.0
+    result = treat(np.asfortranarray(data), winmax=winmax)
+    same_in_c = treat(np.ascontiguousarray(data), winmax=winmax)
+    np.testing.assert_array_equal(result.values, same_in_c.values)
+    np.testing.assert_array_equal(result.winsorised_high, same_in_c.winsorised_high)
+    for d in result.details:
+        x, y = data[:, d.column], result.values[:, d.column]
+        high, low = result.winsorised_high[:, d.column], result.winsorised_low[:, d.column]
+        present = ~np.isnan(x)
+        np.testing.assert_array_equal(np.isnan(y), ~present)
+        if d.outcome in ("passed", "undefined"):
+            np.testing.assert_array_equal(y, x)
+        elif d.outcome == "log":
+            lo, hi = np.nanmin(x), np.nanmax(x)
+            np.testing.assert_array_equal(y, np.log(x - lo + 0.01 * (hi - lo)))
+            assert d.n_winsorised >= winmax
+        else:
+            assert d.n_winsorised == high.sum() + low.sum()
+            assert (d.outcome == "winsorised") == bool(d.passed_after)
+            np.testing.assert_array_equal(y[~high & ~low], x[~high & ~low])
+            assert (y[high] == np.nanmax(y)).all() and (y[low] == np.nanmin(y)).all()
+            assert (x[high] >= np.nanmax(y)).all() and (x[low] <= np.nanmin(y)).all()
+        assert not (high | low).any() or d.outcome.startswith("winsorised")
