@@ -101,3 +101,18 @@ def test_eligibility_filters_and_logs():
     results = build(loads(method), _data())
     assert list(results.score.index) == ["u1", "u2"]
     assert set(results.exclusions.loc[results.exclusions.step == "eligibility", "id"]) == {"u3", "u4"}
+
+
+def test_small_reference_groups_fall_back_to_the_whole_population():
+    method = METHOD.replace("steps:\n", "steps:\n  normalise: {method: minmax, within: sector, min_group_size: 3}\n")
+    data = pd.concat([_data(), _data(id=["v1", "v2", "v3", "v4"], sector=["z", "z", "z", "x"])], ignore_index=True)
+    results = build(loads(method), data)
+    normalised = results.datasets["Normalised"]
+    # sector x has 3 units (u1, u2, v4): normalised among themselves; y (2 units) against everyone
+    x = data[data.sector == "x"].set_index("id")["a"]
+    np.testing.assert_allclose(normalised.loc[x.index, "a"], (x - x.min()) / (x.max() - x.min()) * 100)
+    everyone = data.set_index("id")["a"]
+    y_units = ["u3", "u4"]
+    np.testing.assert_allclose(normalised.loc[y_units, "a"],
+                               (everyone[y_units] - everyone.min()) / (everyone.max() - everyone.min()) * 100)
+    assert results.warnings.empty

@@ -39,7 +39,7 @@ def test_effective_weights_cover_the_index():
     weights = methodology.effective_weights()
     assert sum(weights[c] for c in methodology.indicator_codes) == pytest.approx(1.0)
     assert weights["finance"] == pytest.approx(1 / 7)
-    assert weights["altman_z2"] == pytest.approx(1 / 28)
+    assert weights["altman_z2"] == pytest.approx(1 / 21)  # a third of the finance pillar
 
 
 def test_pillars_reflect_the_planted_structure(inputs, results):

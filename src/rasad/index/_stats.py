@@ -1,10 +1,10 @@
-"""Statistics and input checks shared by the step functions.
+"""Statistics, per-group reductions and input checks shared by the step functions.
 
 Skewness and kurtosis are COINr's ``skew()`` and ``kurt()`` (R/treat.R), which are
 e1071's type-2 estimators (Excel's SKEW and KURT): the outlier rule compares them with
 fixed thresholds, so any other estimator would winsorise different points than COINr.
-The arithmetic follows COINr's order of operations so that values agree to the last
-few bits, not merely to a tolerance.
+The arithmetic follows COINr's order of operations; only the summation order differs
+from R's (long double) sums, so values agree to a few units in the last place.
 """
 
 from __future__ import annotations

@@ -136,6 +136,7 @@ class NormaliseSpec:
     sd: float = 1.0
     scale: float = 100.0
     within: str | None = None
+    min_group_size: int = 0  # smaller reference groups are normalised against everyone
 
 
 @dataclass(frozen=True)
@@ -589,7 +590,7 @@ def _treat(r: _Reader, value) -> TreatSpec:
 
 def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> NormaliseSpec:
     path = "steps.normalise"
-    data = r.mapping(value, path, ("method", "range", "mean", "sd", "scale", "within"))
+    data = r.mapping(value, path, ("method", "range", "mean", "sd", "scale", "within", "min_group_size"))
     method = r.optional(data, "method", path, r.choice(NORMALISE_METHODS), "minmax")
     within = r.optional(data, "within", path, r.string)
     if within and within not in groups:
@@ -611,4 +612,5 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> Normal
         sd=r.optional(data, "sd", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0),
         scale=r.optional(data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0),
         within=within,
+        min_group_size=r.optional(data, "min_group_size", path, r.integer, 0),
     )

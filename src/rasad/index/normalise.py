@@ -15,8 +15,9 @@ in ``warnings``, so nothing disappears silently. Within groups, a unit without a
 (code -1) has no reference and is left missing, with a warning.
 
 COINr has no group option: "within groups" means COINr's function applied to each
-group's units alone. Group statistics come from one pass per column over all groups
-(``ufunc.at`` and ``bincount``), not from a loop over groups.
+group's units alone (goalposts are fixed bounds, so groups change nothing there).
+Group statistics come from one pass per column over all groups (``bincount``, and
+``reduceat`` over the group-sorted column), not from a loop over groups.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ METHODS = (
 DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
     "mean": 0.0, "sd": 1.0,  # zscore
-    "goalposts": None, "scale": 100.0, "trunc": True,  # goalposts: (k, 2) [low, high]; scale; cap to posts
+    # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax); cap to the posts
+    "goalposts": None, "scale": 100.0, "trunc": True,
     "targets": None, "cap_max": False,  # distance_to_target: (k,) targets; cap scores at 1
 }
 

@@ -10,12 +10,13 @@ excluded or changed and why, so that no rank is ever a silent NaN.
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from rasad import __version__
 from rasad.errors import InputProblems, RasadInputError
 from rasad.index.aggregate import RefusedValue, aggregate
 from rasad.index.denominate import denominate
@@ -41,6 +42,16 @@ class Exclusion:
     reason_fa: str
 
 
+def _fortran(columns) -> np.ndarray:
+    """Stack 1-D columns into a column-major matrix: each copy is one contiguous write,
+    where pandas' or numpy's row-major stacking would stride through memory."""
+    columns = list(columns)
+    matrix = np.empty((len(columns[0]), len(columns)), order="F")
+    for j, column in enumerate(columns):
+        matrix[:, j] = column
+    return matrix
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The eligible units and their denominated, transformed values, before imputation."""
@@ -58,7 +69,7 @@ def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
     exclusions: list[Exclusion] = []
     frame = _eligible(methodology, frame, exclusions)
     unit_ids = frame[methodology.unit].to_numpy()
-    raw = np.asfortranarray(frame[[i.source for i in methodology.indicators]].to_numpy(dtype=float))
+    raw = _fortran(frame[i.source].to_numpy(dtype=float) for i in methodology.indicators)
     _refuse_empty_columns(methodology, raw)
     values = _denominate(methodology, frame, raw, unit_ids, exclusions)
     return Prepared(frame, unit_ids, raw, values, exclusions)
@@ -84,8 +95,7 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     groups = {g: codes_.astype(np.int64) for g, (codes_, _) in factorized.items()}
     labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
     spec = methodology.impute
-    imputed = impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None)
-    X = np.asfortranarray(imputed.values)
+    X = np.asfortranarray(impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None).values)
     if keep == "all":
         datasets["Imputed"] = X
 
@@ -113,15 +123,19 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X
     warnings = _warnings(methodology, normalised.warnings, labels)
+    del normalised
 
     scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
     index = pd.Index(unit_ids, name=methodology.unit)
     frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
               for name, values in datasets.items()}
     node_scores = pd.DataFrame(scores, index=index, copy=False)
-    frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
+    if keep == "all":
+        frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
 
-    ranks = pd.DataFrame({code: rank_min(values) for code, values in scores.items()}, index=index)
+    # numpy's sort releases the GIL, so the nodes' ranks share the cores
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        ranks = pd.DataFrame(dict(zip(scores, pool.map(rank_min, scores.values()), strict=True)), index=index)
     return Results(
         methodology=methodology,
         datasets=frames,
@@ -137,11 +151,7 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
             [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
             columns=[methodology.unit, "step", "reason_en", "reason_fa"],
         ),
-        provenance={
-            "methodology_sha256": methodology.sha256,
-            "data_sha256": data_hash(methodology, data),
-            "rasad_version": __version__,
-        },
+        source_data=data,
     )
 
 
@@ -324,7 +334,10 @@ def _treat(methodology: Methodology, X: np.ndarray) -> _Treated:
     return _Treated(values, low, high, details)
 
 
-def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray]) -> np.ndarray:
+def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray]):
+    """Normalise, within groups if asked. Units of a group smaller than ``min_group_size``
+    are normalised against everyone instead: within two or three firms, min-max would
+    hand out 0 and 100 on almost nothing."""
     spec = methodology.normalise
     indicators = methodology.indicators
     params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale}
@@ -333,8 +346,21 @@ def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.nda
     if spec.method == "distance_to_target":
         params["targets"] = np.array([i.target for i in indicators], dtype=float)
     directions = np.array([i.direction for i in indicators], dtype=float)
-    return normalise(X, spec.method, directions, params=params,
-                     groups=groups.get(spec.within) if spec.within else None)
+    codes = groups.get(spec.within) if spec.within else None
+    if codes is None or spec.min_group_size <= 1:
+        return normalise(X, spec.method, directions, params=params, groups=codes)
+    sizes = np.bincount(codes[codes >= 0])
+    small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
+    within = normalise(X, spec.method, directions, params=params, groups=np.where(small, -1, codes))
+    if not small.any():
+        return within
+    pooled = normalise(X, spec.method, directions, params=params)
+    values = within.values
+    values[small] = pooled.values[small]
+    ungrouped = int((codes < 0).sum())  # units that had no group at all stay missing, and said so
+    kept = [replace(w, units=ungrouped) if w.reason == "no_group" else w
+            for w in within.warnings if w.reason != "no_group" or ungrouped] + pooled.warnings
+    return replace(within, values=values, warnings=kept)
 
 
 def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -360,12 +386,22 @@ def _children_weights(methodology: Methodology, node: Node, children: np.ndarray
     return np.array([weight_of[c] for c in node.children], dtype=float)
 
 
+def _children(X: np.ndarray, node: Node, positions: dict[str, int], columns: dict[str, np.ndarray]) -> np.ndarray:
+    """A node's children as one matrix: a view of X when they are adjacent indicators
+    (the usual case, as files list a pillar's indicators together), else a copy."""
+    where = [positions.get(c) for c in node.children]
+    if None not in where and where == list(range(where[0], where[0] + len(where))):
+        return X[:, where[0]:where[0] + len(where)]
+    return _fortran(columns[c] for c in node.children)
+
+
 def _aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
+    positions = {code: j for j, code in enumerate(methodology.indicator_codes)}
     columns = {code: X[:, j] for j, code in enumerate(methodology.indicator_codes)}
     scores: dict[str, np.ndarray] = {}
     weights_used: dict[str, np.ndarray] = {}
     for node in methodology.nodes_bottom_up:
-        children = np.column_stack([columns[c] for c in node.children])
+        children = _children(X, node, positions, columns)
         weights = _children_weights(methodology, node, children)
         spec = methodology.aggregate_for(node)
         params = {"nonpositive": spec.nonpositive}

@@ -27,8 +27,24 @@ class Results:
     treated_points: pd.DataFrame
     exclusions: pd.DataFrame  # units left out or unscored, with the step and the reason
     warnings: pd.DataFrame  # cells left missing for a documented reason (e.g. a constant sector)
-    provenance: dict[str, str] = field(default_factory=dict)
+    source_data: pd.DataFrame | None = field(default=None, repr=False)
+    _provenance: dict[str, str] = field(default_factory=dict, repr=False)
     _group_ranks: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """Methodology hash, data hash and Rasad version: what makes the result reproducible.
+        The data hash reads every input cell, so it is computed when first asked for."""
+        if not self._provenance:
+            from rasad import __version__
+            from rasad.index.pipeline import data_hash
+
+            self._provenance = {
+                "methodology_sha256": self.methodology.sha256,
+                "data_sha256": data_hash(self.methodology, self.source_data) if self.source_data is not None else "",
+                "rasad_version": __version__,
+            }
+        return self._provenance
 
     @property
     def index_code(self) -> str:
