@@ -61,8 +61,9 @@ class Results:
     def table(self) -> pd.DataFrame:
         """One row per unit, best first: unit id, ``score``, ``rank``, then every aggregate's
         score (the stable shape of ``rasad index build``'s CSV)."""
-        nodes = [c for c in self.scores.columns if c != self.index_code][::-1]
-        table = pd.DataFrame({"score": self.score, "rank": self.rank})
+        levels = self.methodology.levels
+        nodes = sorted((c for c in self.scores.columns if c != self.index_code), key=lambda c: -levels[c])
+        table = pd.DataFrame({"score": self.score, "rank": self.rank.astype("Int64")})
         table = pd.concat([table, self.scores[nodes]], axis=1)
         table = table.sort_values(["rank", "score"], ascending=[True, False], na_position="last", kind="stable")
         return table.reset_index()
