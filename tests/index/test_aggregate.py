@@ -408,3 +408,20 @@ def test_units_and_children_in_any_order_give_the_same_scores(data, random):
         before = aggregate(X, w, method, params=_params(method)).values
         after = aggregate(X[np.ix_(rows, cols)], w[cols], method, params=_params(method)).values
         np.testing.assert_allclose(after, before[rows], rtol=1e-12, atol=1e-12, err_msg=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_scores_written_into_out_are_the_scores(method):
+    # the engine hands each node a column of its scores matrix
+    rng = np.random.default_rng(5)
+    X = rng.uniform(1, 100, (300, 4))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    w = np.array([1.0, 2.0, 1.0, 0.5])
+    params = {"p": 2.0} if method == "generalised" else None
+    scores = np.full((300, 3), -1.0, order="F")
+    result = aggregate(X, w, method, min_coverage=0.5, params=params, out=scores[:, 1])
+    expected = aggregate(X, w, method, min_coverage=0.5, params=params)
+    assert np.shares_memory(result.values, scores[:, 1])
+    np.testing.assert_array_equal(scores[:, 1], expected.values)
+    np.testing.assert_array_equal(result.excluded_mask, expected.excluded_mask)
+    assert (scores[:, [0, 2]] == -1.0).all()

@@ -62,6 +62,14 @@ def test_duplicated_unit_id_is_named():
     assert "u2" in caught.value.message_en and "تکراری" in caught.value.message_fa
 
 
+def test_duplicated_integer_unit_id_is_named():
+    # integer ids are checked by a sort, others by pandas' hash table
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data(id=[7, 3, 9, 3]))
+    assert "'id': 3." in caught.value.message_en
+    assert build(loads(METHOD), _data(id=[7, 3, 9, 4])).rank.notna().all()
+
+
 def test_column_with_no_values_is_named():
     with pytest.raises(RasadInputError) as caught:
         build(loads(METHOD), _data(c=[np.nan] * 4))

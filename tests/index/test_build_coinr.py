@@ -78,3 +78,11 @@ def test_data_hash_ignores_row_order(results):
     changed = data.copy()
     changed.loc[0, "LPI"] += 0.001
     assert build(methodology, changed).provenance["data_sha256"] != results.provenance["data_sha256"]
+
+
+def test_keep_final_gives_the_same_results(results):
+    final = build(results.methodology, pd.read_csv(FIXTURES / "ASEM_iData.csv"), keep="final")
+    assert list(final.datasets) == ["Normalised"]
+    pd.testing.assert_frame_equal(final.datasets["Normalised"], results.datasets["Normalised"])
+    for name in ("scores", "ranks", "treatment", "treated_points", "exclusions", "warnings"):
+        pd.testing.assert_frame_equal(getattr(final, name), getattr(results, name))

@@ -4,6 +4,7 @@ exclusion explained, pillar scores that mean what they say."""
 from importlib.resources import files
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rasad.demo import generate
@@ -58,3 +59,13 @@ def test_ranks_within_sector_restart_at_one(results):
     firsts = within.groupby(sectors).min()
     assert (firsts == 1).all()
     assert np.array_equal(within.groupby(sectors).count().to_numpy(), results.score.groupby(sectors).count().to_numpy())
+
+
+def test_keep_final_gives_the_same_results(inputs, results):
+    # keep="final" lets every step work in one matrix: the same numbers must come out
+    final = build(load(files("rasad.methodologies") / "sme100.yaml"), inputs, keep="final")
+    assert list(final.datasets) == ["Normalised"]
+    pd.testing.assert_frame_equal(final.datasets["Normalised"], results.datasets["Normalised"])
+    for name in ("scores", "ranks", "treatment", "treated_points", "exclusions", "warnings"):
+        pd.testing.assert_frame_equal(getattr(final, name), getattr(results, name))
+    assert not results.treated_points.empty and results.treatment["log_transformed"].any()

@@ -96,3 +96,17 @@ def test_a_million_units_with_ties_equal_scipy():
     groups = rng.integers(-1, 20, scores.size)
     np.testing.assert_array_equal(rank_min(scores), _expected(scores))
     np.testing.assert_array_equal(rank_min(scores, groups=groups), _expected(scores, groups))
+
+
+@pytest.mark.parametrize("n", [7, 5_000, 300_000])
+def test_scores_that_differ_only_in_their_last_bits_equal_scipy(n):
+    # The sort keeps a score's high bits and packs its position into the low ones:
+    # neighbours a few units in the last place apart, some tied, -0.0 beside 0.0,
+    # must come out as scipy orders them.
+    rng = np.random.default_rng(n)
+    ulps = rng.integers(-40, 40, n) * 2.0**-52
+    scores = rng.choice([1.0, -3.0, 0.0, -0.0, 1e-300], n) * (1 + ulps) + rng.choice([0.0, 2.0**-1070], n)
+    scores[rng.random(n) < 0.05] = NAN
+    np.testing.assert_array_equal(rank_min(scores), _expected(scores))
+    groups = rng.integers(-1, 3, n)
+    np.testing.assert_array_equal(rank_min(scores, groups=groups), _expected(scores, groups))

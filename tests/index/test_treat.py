@@ -171,3 +171,87 @@ def test_every_column_is_kept_winsorised_or_logged_as_logged(data, winmax):
             assert (y[high] == np.nanmax(y)).all() and (y[low] == np.nanmin(y)).all()
             assert (x[high] >= np.nanmax(y)).all() and (x[low] <= np.nanmin(y)).all()
         assert not (high | low).any() or d.outcome.startswith("winsorised")
+
+
+def plain_treat_column(x: np.ndarray, winmax: int, skew_thresh=2.0, kurt_thresh=3.5, fallback="log"):
+    """COINr's loop the plain way, as this module first did it: the statistics
+    recomputed over the whole column after every step. Returns the values, the outcome,
+    the number winsorised, the winsorised rows at each end and the statistics."""
+    def passes(skew, kurt):
+        low_skew = None if np.isnan(skew) else bool(abs(skew) < skew_thresh)
+        low_kurt = None if np.isnan(kurt) else bool(kurt < kurt_thresh)
+        return True if low_skew or low_kurt else False if low_skew is False and low_kurt is False else None
+
+    none = []
+    rows = np.flatnonzero(~np.isnan(x))
+    v = x[rows].copy()
+    stats = [skew_kurt(v)]
+    passed = passes(*stats[0])
+    if passed is None:
+        return x, "undefined", 0, none, none, stats
+    if passed:
+        return x, "passed", 0, none, none, stats
+    top = bottom = np.empty(0, dtype=np.intp)
+    while not passed and top.size + bottom.size < winmax:
+        if stats[-1][0] >= 0:
+            top = np.flatnonzero(v == v.max())
+            v[top] = -np.inf
+            v[top] = v.max()
+        else:
+            bottom = np.flatnonzero(v == v.min())
+            v[bottom] = np.inf
+            v[bottom] = v.min()
+        stats.append(skew_kurt(v))
+        passed = passes(*stats[-1])
+        if passed is None:
+            return x, "undefined", 0, none, none, stats
+    count = top.size + bottom.size
+    if passed or fallback == "none":
+        y = x.copy()
+        y[rows] = v
+        return (y, "winsorised" if passed else "winsorised_failing", count,
+                sorted(rows[bottom]), sorted(rows[top]), stats)
+    y = np.log(x - np.nanmin(x) + 0.01 * (np.nanmax(x) - np.nanmin(x)))
+    stats.append(skew_kurt(y[rows]))
+    if passes(*stats[-1]) is None:
+        return x, "undefined", 0, none, none, stats
+    return y, "log", count, none, none, stats
+
+
+def assert_treated_as_plain(x: np.ndarray, winmax: int, **rule):
+    result = treat(column(x), winmax=winmax, **rule)
+    y, outcome, count, low, high, stats = plain_treat_column(x, winmax, **rule)
+    (d,) = result.details
+    np.testing.assert_array_equal(result.values[:, 0], y)
+    assert (d.outcome, d.n_winsorised) == (outcome, count)
+    assert np.flatnonzero(result.winsorised_low[:, 0]).tolist() == low
+    assert np.flatnonzero(result.winsorised_high[:, 0]).tolist() == high
+    # the statistics reported are bitwise those of the plain recomputation
+    np.testing.assert_array_equal((d.skew_before, d.kurt_before), stats[0])
+    if outcome in ("winsorised", "winsorised_failing", "log"):
+        np.testing.assert_array_equal((d.skew_winsorised, d.kurt_winsorised), stats[-2 if outcome == "log" else -1])
+        np.testing.assert_array_equal((d.skew_after, d.kurt_after), stats[-1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(heavy_tailed, st.integers(0, 8), st.sampled_from([0.0, 0.5, 2.0]), st.sampled_from(["log", "none"]))
+def test_the_loop_moves_the_points_the_plain_recomputation_moves(data, winmax, skew_thresh, fallback):
+    # small columns full of ties and of values at both ends: every branch of the steps
+    data[0, np.isnan(data).all(axis=0)] = 0.0
+    for j in range(data.shape[1]):
+        assert_treated_as_plain(data[:, j], winmax, skew_thresh=skew_thresh, fallback=fallback)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_large_columns_are_treated_as_by_the_plain_recomputation(seed):
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    x = [rng.lognormal(0, 1.5, n), -rng.lognormal(0, 1, n),  # one end, then the other
+         np.round(rng.lognormal(0, 1, n), 1),  # ties at the extremes
+         np.where(rng.random(n) < 0.9, 0.0, rng.pareto(1.5, n)),  # a spike at zero and a long tail
+         rng.standard_t(3, n) * 1e3 + 1e9,  # a large offset
+         np.minimum(rng.lognormal(0, 2, n), 50.0)][seed]  # top-coded: a run of ties at the extreme
+    x[rng.random(n) < 0.05] = nan
+    for winmax in (1, 5, 40):
+        assert_treated_as_plain(x, winmax)
+    assert_treated_as_plain(x, 5, skew_thresh=0.3, kurt_thresh=0.5)  # stops near the thresholds

@@ -9,11 +9,18 @@ from R's (long double) sums, so values agree to a few units in the last place.
 
 from __future__ import annotations
 
+import os
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
 
 from rasad.errors import RasadInputError
+
+# Columns shorter than this are processed one after the other: their work is too short
+# to repay handing it to a thread.
+PARALLEL_ROWS = 50_000
 
 
 class ColumnInputError(RasadInputError):
@@ -46,12 +53,12 @@ def column_ranges(
     raises on a column with no values, which that step cannot process. ``what`` names
     the matrix in the message.
     """
-    mins = np.empty(X.shape[1])
-    maxs = np.empty(X.shape[1])
-    for j in range(X.shape[1]):
+    n, k = X.shape
+    extremes = map_columns(lambda j, _: (np.fmin.reduce(X[:, j]), np.fmax.reduce(X[:, j])), k, n)
+    mins = np.array([low for low, _ in extremes], dtype=np.float64)
+    maxs = np.array([high for _, high in extremes], dtype=np.float64)
+    for j in range(k):
         column = X[:, j]
-        mins[j] = np.fmin.reduce(column)
-        maxs[j] = np.fmax.reduce(column)
         if np.isinf(mins[j]) or np.isinf(maxs[j]):
             i = int(np.flatnonzero(np.isinf(column))[0])
             raise ColumnInputError(
@@ -68,25 +75,66 @@ def column_ranges(
     return mins, maxs
 
 
-def skew_kurt(values: np.ndarray, scratch: np.ndarray | None = None) -> tuple[float, float]:
+def map_columns(function, k: int, n: int, scratch_rows: int = 0) -> list:
+    """``[function(j, scratch) for j in range(k)]``, the columns shared among the cores
+    when they have ``n >= PARALLEL_ROWS`` rows. The steps work column by column, and
+    numpy releases the GIL inside its loops over large arrays (arithmetic, reductions,
+    take, partition, sort), so two columns really proceed side by side. ``function``
+    must only write to its own column and to ``scratch``, a ``(scratch_rows, n)`` work
+    buffer lent to it for the call: one per worker, reused from column to column, as a
+    fresh array of a million values costs page faults each time it is first written."""
+    workers = min(os.cpu_count() or 1, k) if n >= PARALLEL_ROWS else 1
+    buffers = queue.SimpleQueue()
+    for _ in range(workers):
+        buffers.put(np.empty((scratch_rows, n)))
+
+    def run(j):
+        scratch = buffers.get()
+        try:
+            return function(j, scratch)
+        finally:
+            buffers.put(scratch)
+
+    if workers < 2:
+        return [run(j) for j in range(k)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, range(k)))
+
+
+def central_sums(values: np.ndarray) -> tuple[float, float, float, float]:
+    """The mean of a vector that holds no NaN, and the sums of the squares, cubes and
+    fourth powers of the deviations from it: what :func:`skew_kurt` is made of.
+
+    The products are summed by ``einsum``, not ``np.dot``: BLAS would start threads of
+    its own, which fight those of :func:`map_columns` for the cores. (Summing in
+    cache-sized blocks is faster alone but slower in those threads: its many small
+    numpy calls pass the GIL back and forth.)"""
+    mean = values.mean()
+    d = values - mean
+    d2 = d * d
+    return mean, d2.sum(), np.einsum("i,i->", d2, d), np.einsum("i,i->", d2, d2)
+
+
+def skew_kurt(values: np.ndarray) -> tuple[float, float]:
     """Sample skewness and kurtosis of a vector that holds no NaN.
 
     NaN where COINr returns NA (fewer than 3 values for skewness, 4 for kurtosis) and
-    where R's 0/0 gives NaN (all values equal). ``scratch``, two rows at least as long
-    as ``values``, spares the allocations when this is called again and again on
-    large columns (the winsorisation loop).
+    where R's 0/0 gives NaN (all values equal).
     """
     n = values.size
     if n < 3:
         return np.nan, np.nan
-    d = np.subtract(values, values.mean(), out=None if scratch is None else scratch[0, :n])
-    d2 = np.multiply(d, d, out=None if scratch is None else scratch[1, :n])
-    m2 = d2.sum()
+    return skew_kurt_of_sums(n, *central_sums(values)[1:])
+
+
+def skew_kurt_of_sums(n: int, m2: float, s3: float, s4: float) -> tuple[float, float]:
+    """Skewness and kurtosis of ``n >= 3`` values from the sums of the 2nd, 3rd and 4th
+    powers of their deviations from the mean, in COINr's order of operations."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        skew = np.sqrt(n) * np.dot(d2, d) / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        skew = np.sqrt(n) * s3 / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
         if n < 4:
             return float(skew), np.nan
-        r = n * np.dot(d2, d2) / m2 ** 2
+        r = n * s4 / m2 ** 2
         kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return float(skew), float(kurt)
 
@@ -110,6 +158,10 @@ class Groups:
     ``np.bincount`` (sums, counts) and one ``reduceat`` over the group-sorted column
     (extremes) reduce all groups in one pass, and a gather from a (G+1)-table spreads
     the results back to the units, without a Python loop over groups.
+
+    The cached properties may be first asked for by two threads at once (the columns
+    of a step run in threads): they are pure functions of the codes, so at worst both
+    compute them.
     """
 
     def __init__(self, codes, n_units: int):
@@ -134,9 +186,10 @@ class Groups:
         """Sum per bin (missing values must already be zeros)."""
         return np.bincount(self.bins, weights=values, minlength=self.size)
 
-    def gather(self, column: np.ndarray) -> np.ndarray:
-        """The column's values group by group (see :attr:`segments`)."""
-        return column.take(self.segments[0])
+    def gather(self, column: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The column's values group by group (see :attr:`segments`), into ``out`` if
+        given (the indices are valid, so ``mode="clip"`` only spares numpy a buffer)."""
+        return column.take(self.segments[0], out=out, mode="clip")
 
     def reduce(self, ufunc, grouped: np.ndarray) -> np.ndarray:
         """``ufunc`` (e.g. ``np.fmin``) over each group of a :meth:`gather`-ed column;
@@ -173,10 +226,11 @@ class Groups:
 
 def median(values: np.ndarray, present: int) -> float:
     """R's median of the ``present`` non-NaN values in ``values`` (NaN sort last, so
-    they never reach the middle): one partial sort, then the largest value below the
-    middle for an even count, whose two middle values R averages."""
+    they never reach the middle): one partial sort, in place (``values`` is reordered),
+    then the largest value below the middle for an even count, whose two middle values
+    R averages."""
     high = present // 2
-    part = np.partition(values, high)
+    values.partition(high)
     if present % 2:
-        return float(part[high])
-    return float((part[:high].max() + part[high]) / 2)
+        return float(values[high])
+    return float((values[:high].max() + values[high]) / 2)

@@ -60,7 +60,8 @@ class RefusedValue(RasadInputError):
         self.column = column
 
 
-def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dict | None = None) -> AggregateResult:
+def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dict | None = None,
+              out: np.ndarray | None = None) -> AggregateResult:
     """Aggregate the children ``X`` (units × children, NaN = missing) with ``weights``.
 
     ``params``: ``nonpositive`` ("error", the default, or "exclude") decides what the
@@ -69,7 +70,8 @@ def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dic
     flag them; it is accepted by every method because the engine passes it to all.
     ``p`` is the generalised mean's exponent; TOPSIS takes ``normalisation`` ("vector",
     Hwang & Yoon's, or "minmax", pymcdm's default) and ``distance`` (Minkowski exponent,
-    2 = Euclidean).
+    2 = Euclidean). ``out``, a float vector with a row per unit, receives the scores
+    (e.g. the engine's column of its scores matrix, which then needs no copy).
     """
     X = _matrix(X)
     w = _weights(weights, X.shape[1])
@@ -81,12 +83,17 @@ def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dic
             field="min_coverage", value=min_coverage,
         )
     if method == "copeland":
-        return _copeland(X, w, min_coverage)
-    if method == "topsis":
-        return _topsis(X, w, min_coverage, options["normalisation"], options["distance"])
-    if method == "generalised":
-        method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(options["p"], method)
-    return _mean(X, w, method, options.get("p"), min_coverage, options["nonpositive"])
+        result = _copeland(X, w, min_coverage)
+    elif method == "topsis":
+        result = _topsis(X, w, min_coverage, options["normalisation"], options["distance"])
+    else:
+        if method == "generalised":
+            method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(options["p"], method)
+        result = _mean(X, w, method, options.get("p"), min_coverage, options["nonpositive"], out)
+    if out is not None and result.values is not out:
+        out[:] = result.values
+        result = result._replace(values=out)
+    return result
 
 
 def _matrix(X) -> np.ndarray:
@@ -177,15 +184,18 @@ def _chunks(rows: np.ndarray):
         yield rows[start:start + _BLOCK]
 
 
-def _mean(X, w, method, p, min_coverage, nonpositive) -> AggregateResult:
+def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResult:
     """Quasi-arithmetic means g⁻¹(Σ w·g(x) / Σ w): g is the identity (arithmetic), log
     (geometric), 1/x (harmonic) or x^p (generalised).
 
     Every row costs one transform and one matrix-vector product; a missing child makes
     the row's product NaN, and only those rows take the careful path. The arithmetic
     mean needs no other check, as an infinity also makes the product non-finite, so it
-    is one product over the whole matrix (BLAS, on every core). The other means first
-    look at each block's extremes for values they refuse or infinities.
+    is one product over the whole matrix, by ``einsum`` (each row summed left to right):
+    BLAS would run it on every core a few milliseconds faster, but its threads then
+    spin for a while and slow down the engine's own threads, which rank the nodes next.
+    The other means first look at each block's extremes for values they refuse or
+    infinities. The arithmetic mean is written into ``out`` if given.
     """
     if method == "arithmetic":
         forward = backward = refuse = None
@@ -219,10 +229,12 @@ def _mean(X, w, method, p, min_coverage, nonpositive) -> AggregateResult:
             careful(hit + rows.start if 8 * hit.size < block_values.size else rows)
 
     if forward is None:
-        values = X @ w
+        values = np.einsum("ij,j->i", X, w, out=out)
         values /= w_total
         values[np.isinf(values)] = np.nan
-        for rows in _blocks(n):
+        # one search for the rows needing care, then only their blocks, in order
+        for start in np.unique(np.flatnonzero(np.isnan(values)) // _BLOCK) * _BLOCK:
+            rows = slice(int(start), min(int(start) + _BLOCK, n))
             careful_where_nan(rows, values[rows])
         return AggregateResult(values, excluded)
     values = np.empty(n)

@@ -13,10 +13,11 @@ is still NaN, for the screening step and the caller's log to see.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from rasad.index._stats import Groups, as_matrix, column_ranges, median
+from rasad.index._stats import Groups, as_matrix, column_ranges, map_columns, median
 
 METHODS = ("none", "mean", "median", "group_mean", "group_median")
 
@@ -24,15 +25,26 @@ METHODS = ("none", "mean", "median", "group_mean", "group_median")
 @dataclass(frozen=True)
 class ImputeResult:
     """The imputed matrix (``X`` itself, not a copy, when nothing was missing or the
-    method is ``"none"``) and which cells received a value."""
+    method is ``"none"``) and, per column, the rows that received a value."""
 
     values: np.ndarray
-    imputed_mask: np.ndarray
+    imputed_rows: list[np.ndarray]
+
+    @cached_property
+    def imputed_mask(self) -> np.ndarray:
+        """Which cells received a value, as a matrix shaped and ordered like ``values``:
+        made when asked for, as a million-row build has no use for it."""
+        mask = np.zeros(self.values.shape, dtype=bool, order="F" if self.values.flags.f_contiguous else "C")
+        for j, rows in enumerate(self.imputed_rows):
+            mask[rows, j] = True
+        return mask
 
 
-def impute(X, method: str, groups=None) -> ImputeResult:
+def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> ImputeResult:
     """Fill missing values by ``method`` (one of :data:`METHODS`); ``groups`` are the
-    integer group codes the group methods need (-1: no group)."""
+    integer group codes the group methods need (-1: no group). With ``overwrite_input``,
+    the values are filled into ``X`` itself (the engine does so with a matrix of its own,
+    sparing a copy of it)."""
     X = as_matrix(X)
     if method not in METHODS:
         raise ValueError(f"unknown imputation method {method!r}; expected one of {METHODS}")
@@ -40,29 +52,39 @@ def impute(X, method: str, groups=None) -> ImputeResult:
     if grouped and groups is None:
         raise ValueError(f"{method!r} needs the group codes")
     if method == "none":
-        return ImputeResult(X, np.zeros(X.shape, dtype=bool))
+        return ImputeResult(X, [np.empty(0, dtype=np.intp)] * X.shape[1])
     column_ranges(X, step=("imputation", "جانهی"))
 
-    values = X
-    mask = np.zeros(X.shape, dtype=bool, order="F" if X.flags.f_contiguous else "C")
-    by = Groups(groups, X.shape[0]) if grouped else None
-    for j in range(X.shape[1]):
+    n, k = X.shape
+    by = Groups(groups, n) if grouped else None
+
+    def fill(j, scratch):
+        """The missing rows of column j and the values they take (None: none missing),
+        filled in with ``overwrite_input``."""
         column = X[:, j]
         rows = np.flatnonzero(np.isnan(column))
         if not rows.size:
-            continue
+            return rows, None
         if method == "mean":
-            fill = column[~np.isnan(column)].mean()
+            filled = np.full(rows.size, column[~np.isnan(column)].mean())
         elif method == "median":
-            fill = median(column, column.size - rows.size)
+            filled = np.full(rows.size, median(column.copy(), n - rows.size))
         else:
-            table = _group_means(by, column, rows) if method == "group_mean" else _group_medians(by, column, rows)
-            fill = table.take(by.bins.take(rows))
-        if values is X:
-            values = np.array(X, order="K", copy=True)
-        values[rows, j] = fill
-        mask[rows, j] = ~np.isnan(fill)
-    return ImputeResult(values, mask)
+            table = _group_means(by, column, rows) if method == "group_mean" else _group_medians(by, column, rows, scratch[0])
+            filled = table.take(by.bins.take(rows))
+        if overwrite_input:
+            column[rows] = filled
+        return rows, filled
+
+    values = X
+    imputed = []
+    for j, (rows, filled) in enumerate(map_columns(fill, k, n, scratch_rows=1 if method == "group_median" else 0)):
+        imputed.append(rows if filled is None else rows[~np.isnan(filled)])
+        if filled is not None and not overwrite_input:
+            if values is X:
+                values = np.array(X, order="K", copy=True)
+            values[rows, j] = filled
+    return ImputeResult(values, imputed)
 
 
 def _group_means(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -75,11 +97,12 @@ def _group_means(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray
     return means
 
 
-def _group_medians(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _group_medians(by: Groups, column: np.ndarray, rows: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     """Median of each group's present values, by a partial sort of each group's
-    segment: O(n) per column, a handful of calls per group."""
+    segment of the column gathered into ``scratch``: O(n) per column, a handful of
+    calls per group."""
     _, starts = by.segments
-    grouped = by.gather(column)
+    grouped = by.gather(column, out=scratch)
     present = by.sizes - np.bincount(by.bins.take(rows), minlength=by.size)
     medians = np.full(by.size, np.nan)
     for b in np.flatnonzero(present[1:]) + 1:

@@ -27,7 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges
+from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges, map_columns
 
 METHODS = (
     "minmax", "zscore", "goalposts", "rank", "percentile_rank",
@@ -83,10 +83,13 @@ class NormaliseResult:
     warnings: list[NormaliseWarning]
 
 
-def normalise(X, method: str, directions, *, params=None, groups=None) -> NormaliseResult:
+def normalise(X, method: str, directions, *, params=None, groups=None,
+              overwrite_input: bool = False) -> NormaliseResult:
     """Normalise every column of ``X`` by ``method`` (one of :data:`METHODS`) after
     multiplying it by its direction (+1 or -1 per column), within the reference groups
-    given by integer ``groups`` codes if any. ``params`` overrides :data:`DEFAULTS`."""
+    given by integer ``groups`` codes if any. ``params`` overrides :data:`DEFAULTS`.
+    With ``overwrite_input``, the scores are written into ``X`` itself (the engine does
+    so with a matrix of its own, sparing a new one)."""
     X = as_matrix(X)
     n, k = X.shape
     if method not in METHODS:
@@ -103,12 +106,17 @@ def normalise(X, method: str, directions, *, params=None, groups=None) -> Normal
     posts = _goalposts(p, k) if method == "goalposts" else None
     targets = _targets(p, k) if method == "distance_to_target" else None
 
-    out = np.empty_like(X)
-    warnings: list[NormaliseWarning] = []
-    for j in range(k):
+    out = X if overwrite_input else np.empty_like(X)
+
+    def normalise_column(j, scratch):
+        """Column j's scores, into ``out``; its warnings. ``scratch``: the column times
+        its direction (a copy when the scores are to replace it, as the statistics read
+        it until the last score is written), and its values group by group."""
+        warnings: list[NormaliseWarning] = []
         direction = directions[j]
-        c = X[:, j] if direction == 1 else -X[:, j]
-        ref = _Reference(j, c, by, warnings, (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]))
+        c = X[:, j] if direction == 1 and not overwrite_input else np.multiply(X[:, j], direction, out=scratch[0])
+        ref = _Reference(j, c, by, warnings, (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]),
+                         scratch[1])
         o = out[:, j]
         if method == "minmax":
             low, high = p["range"]
@@ -148,6 +156,9 @@ def normalise(X, method: str, directions, *, params=None, groups=None) -> Normal
         else:  # fraction_of_max
             ref.flag(ref.high_table < 0, "negative_max")
             np.divide(c, ref.nonzero(ref.high_table, "zero_max", spread=True), out=o)
+        return warnings
+
+    warnings = [w for column in map_columns(normalise_column, k, n, scratch_rows=2) for w in column]
     if by is not None and (by.bins == 0).any():
         warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
     return NormaliseResult(out, warnings)
@@ -160,9 +171,10 @@ class _Reference:
     sees (a scalar, or a per-unit array), so the arithmetic is written once. Tables are
     computed when first needed: each costs a pass over the column."""
 
-    def __init__(self, column: int, c: np.ndarray, by: Groups | None, warnings: list, extremes):
+    def __init__(self, column: int, c: np.ndarray, by: Groups | None, warnings: list, extremes, scratch):
         self.column, self.c, self.by, self.warnings = column, c, by, warnings
         self._extremes = extremes
+        self._scratch = scratch  # for the column's values group by group
 
     def _spread(self, table: np.ndarray):
         return table[0] if self.by is None else self.by.spread(table)
@@ -180,7 +192,7 @@ class _Reference:
 
     @cached_property
     def _grouped(self) -> np.ndarray:
-        return self.by.gather(self.c)
+        return self.by.gather(self.c, out=self._scratch)
 
     @cached_property
     def low_table(self) -> np.ndarray:

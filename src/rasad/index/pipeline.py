@@ -10,14 +10,13 @@ excluded or changed and why, so that no rank is ever a silent NaN.
 from __future__ import annotations
 
 import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from rasad.errors import InputProblems, RasadInputError
+from rasad.index._stats import column_ranges, map_columns
 from rasad.index.aggregate import RefusedValue, aggregate
 from rasad.index.denominate import denominate
 from rasad.index.impute import impute
@@ -44,11 +43,16 @@ class Exclusion:
 
 def _fortran(columns) -> np.ndarray:
     """Stack 1-D columns into a column-major matrix: each copy is one contiguous write,
-    where pandas' or numpy's row-major stacking would stride through memory."""
+    where pandas' or numpy's row-major stacking would stride through memory, and the
+    columns are copied side by side on the cores (the first writes into a new matrix
+    cost page faults, which the kernel serves in parallel)."""
     columns = list(columns)
     matrix = np.empty((len(columns[0]), len(columns)), order="F")
-    for j, column in enumerate(columns):
-        matrix[:, j] = column
+
+    def copy(j, _):
+        matrix[:, j] = columns[j]
+
+    map_columns(copy, len(columns), len(columns[0]))
     return matrix
 
 
@@ -78,25 +82,28 @@ def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
 def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") -> Results:
     """Compute the index. ``keep="all"`` keeps every intermediate data set (COINr's
     habit, for audit and teaching); ``keep="final"`` keeps only the normalised and
-    aggregated ones, so a million-unit build needs a few copies of the matrix, not seven."""
+    aggregated ones, and then every step works in the one matrix ``prepare`` made, so a
+    million-unit build needs that matrix and a few columns, not seven matrices."""
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
     prepared = prepare(methodology, data)
     frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
     codes = methodology.indicator_codes
     datasets: dict[str, np.ndarray] = {}
-    if keep == "all":
+    own = keep == "final"  # the steps may overwrite X: nobody else sees it
+    if not own:
         datasets["Raw"] = prepared.raw
         datasets["Denominated"] = prepared.values
     X = prepared.values
     del prepared
 
     factorized = {g: pd.factorize(frame[g], use_na_sentinel=True) for g in methodology.groups}
-    groups = {g: codes_.astype(np.int64) for g, (codes_, _) in factorized.items()}
+    groups = {g: codes_.astype(np.int64, copy=False) for g, (codes_, _) in factorized.items()}
     labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
     spec = methodology.impute
-    X = np.asfortranarray(impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None).values)
-    if keep == "all":
+    X = np.asfortranarray(impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None,
+                                 overwrite_input=own).values)
+    if not own:
         datasets["Imputed"] = X
 
     spec = methodology.screen
@@ -111,15 +118,15 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
         unit_ids = unit_ids[screened.keep_mask]
         frame = frame.loc[screened.keep_mask]
         groups = {g: codes_[screened.keep_mask] for g, codes_ in groups.items()}
-    if keep == "all":
+    if not own:
         datasets["Screened"] = X
 
-    treated = _treat(methodology, X)
+    treated = _treat(methodology, X, own)
     X = treated.values
-    if keep == "all":
+    if not own:
         datasets["Treated"] = X
 
-    normalised = _normalise(methodology, X, groups)
+    normalised = _normalise(methodology, X, groups, own)
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X
     warnings = _warnings(methodology, normalised.warnings, labels)
@@ -127,20 +134,22 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
 
     scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
     index = pd.Index(unit_ids, name=methodology.unit)
+    nodes = [node.code for node in methodology.nodes_bottom_up]
+    # Fortran-ordered matrices become pandas blocks without a copy
     frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
               for name, values in datasets.items()}
-    node_scores = pd.DataFrame(scores, index=index, copy=False)
-    if keep == "all":
+    node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
+    if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
 
     # numpy's sort releases the GIL, so the nodes' ranks share the cores
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        ranks = pd.DataFrame(dict(zip(scores, pool.map(rank_min, scores.values()), strict=True)), index=index)
+    ranks = np.empty(scores.shape, order="F")
+    map_columns(lambda j, _: rank_min(scores[:, j], out=ranks[:, j]), len(nodes), len(index))
     return Results(
         methodology=methodology,
         datasets=frames,
         scores=node_scores,
-        ranks=ranks,
+        ranks=pd.DataFrame(ranks, index=index, columns=nodes, copy=False),
         groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
         group_codes=groups,
         effective_weights=_effective_weights(methodology, weights_used),
@@ -194,7 +203,7 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             f"Row {row + 1} has no unit id in column '{methodology.unit}'.",
             f"ردیف {row + 1} در ستون «{methodology.unit}» شناسه ندارد.", field=methodology.unit,
         ))
-    duplicated = ids[ids.duplicated()].unique()
+    duplicated = [] if _unique(ids) else ids[ids.duplicated()].unique()
     if len(duplicated):
         shown = ", ".join(map(str, duplicated[:5]))
         problems.append(RasadInputError(
@@ -232,6 +241,16 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
     return frame
 
 
+def _unique(ids: pd.Series) -> bool:
+    """Whether no unit id repeats: integer ids by one sort (numpy's SIMD sort is several
+    times faster than pandas' hash table on a million ids), others by pandas."""
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu":
+        ordered = np.sort(values)
+        return not (ordered[1:] == ordered[:-1]).any()
+    return ids.is_unique
+
+
 def _eligible(methodology: Methodology, frame: pd.DataFrame, exclusions: list[Exclusion]) -> pd.DataFrame:
     rule = methodology.eligibility
     keep = np.ones(len(frame), dtype=bool)
@@ -262,7 +281,8 @@ def _eligible(methodology: Methodology, frame: pd.DataFrame, exclusions: list[Ex
 
 
 def _refuse_empty_columns(methodology: Methodology, X: np.ndarray) -> None:
-    empty = ~np.isfinite(X).any(axis=0)
+    """Name the indicators no unit has a value for (the input has no infinities)."""
+    empty = np.isnan(column_ranges(X)[0])
     if empty.any():
         names = [methodology.indicators[j].code for j in np.flatnonzero(empty)]
         raise RasadInputError(
@@ -308,36 +328,40 @@ def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Treated:
-    """The treatment of the columns that take it, laid back onto the full matrix."""
+    """The treatment of the columns that take it, laid back onto the full matrix; the
+    winsorised points as (column, rows at the low end, rows at the high end)."""
 
     values: np.ndarray
-    winsorised_low: np.ndarray
-    winsorised_high: np.ndarray
+    points: list[tuple[int, np.ndarray, np.ndarray]]
     details: list
 
 
-def _treat(methodology: Methodology, X: np.ndarray) -> _Treated:
+def _treat(methodology: Methodology, X: np.ndarray, own: bool) -> _Treated:
+    """Treat the columns whose indicators take it; in ``X`` itself if the build ``own``s
+    it, else in a copy (with every column treated, the one :func:`treat` makes)."""
     spec = methodology.treat
     columns = np.array([j for j, i in enumerate(methodology.indicators) if i.treat], dtype=np.intp)
-    low = np.zeros(X.shape, dtype=bool)
-    high = np.zeros(X.shape, dtype=bool)
     if spec.method == "none" or not len(columns):
-        return _Treated(X, low, high, [])
-    subset = X if len(columns) == X.shape[1] else np.asfortranarray(X[:, columns])
-    result = treat(subset, spec.method, winmax=spec.winmax, skew_thresh=spec.skew,
-                   kurt_thresh=spec.kurtosis, fallback=spec.fallback)
-    values = np.array(X, order="F", copy=True)
-    values[:, columns] = result.values
-    low[:, columns] = result.winsorised_low
-    high[:, columns] = result.winsorised_high
+        return _Treated(X, [], [])
+    every = len(columns) == X.shape[1]
+    subset = X if every else np.asfortranarray(X[:, columns])
+    result = treat(subset, spec.method, winmax=spec.winmax, skew_thresh=spec.skew, kurt_thresh=spec.kurtosis,
+                   fallback=spec.fallback, overwrite_input=own or not every)
+    values = result.values
+    if not every:
+        values = X if own else np.array(X, order="F", copy=True)
+        values[:, columns] = result.values
+    points = [(int(columns[d.column]), np.flatnonzero(result.winsorised_low[:, d.column]),
+               np.flatnonzero(result.winsorised_high[:, d.column]))
+              for d in result.details if d.outcome.startswith("winsorised") and d.n_winsorised]
     details = [replace(d, column=int(columns[d.column])) for d in result.details]
-    return _Treated(values, low, high, details)
+    return _Treated(values, points, details)
 
 
-def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray]):
-    """Normalise, within groups if asked. Units of a group smaller than ``min_group_size``
-    are normalised against everyone instead: within two or three firms, min-max would
-    hand out 0 and 100 on almost nothing."""
+def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray], own: bool):
+    """Normalise, within groups if asked, in ``X`` itself if the build ``own``s it. Units
+    of a group smaller than ``min_group_size`` are normalised against everyone instead:
+    within two or three firms, min-max would hand out 0 and 100 on almost nothing."""
     spec = methodology.normalise
     indicators = methodology.indicators
     params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale}
@@ -348,13 +372,15 @@ def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.nda
     directions = np.array([i.direction for i in indicators], dtype=float)
     codes = groups.get(spec.within) if spec.within else None
     if codes is None or spec.min_group_size <= 1:
-        return normalise(X, spec.method, directions, params=params, groups=codes)
+        return normalise(X, spec.method, directions, params=params, groups=codes, overwrite_input=own)
     sizes = np.bincount(codes[codes >= 0])
     small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
-    within = normalise(X, spec.method, directions, params=params, groups=np.where(small, -1, codes))
-    if not small.any():
+    # the pooled scores of the small groups' units first, while X is still the input
+    pooled = normalise(X, spec.method, directions, params=params) if small.any() else None
+    within = normalise(X, spec.method, directions, params=params, groups=np.where(small, -1, codes),
+                       overwrite_input=own)
+    if pooled is None:
         return within
-    pooled = normalise(X, spec.method, directions, params=params)
     values = within.values
     values[small] = pooled.values[small]
     ungrouped = int((codes < 0).sum())  # units that had no group at all stay missing, and said so
@@ -386,29 +412,43 @@ def _children_weights(methodology: Methodology, node: Node, children: np.ndarray
     return np.array([weight_of[c] for c in node.children], dtype=float)
 
 
-def _children(X: np.ndarray, node: Node, positions: dict[str, int], columns: dict[str, np.ndarray]) -> np.ndarray:
-    """A node's children as one matrix: a view of X when they are adjacent indicators
-    (the usual case, as files list a pillar's indicators together), else a copy."""
-    where = [positions.get(c) for c in node.children]
-    if None not in where and where == list(range(where[0], where[0] + len(where))):
-        return X[:, where[0]:where[0] + len(where)]
-    return _fortran(columns[c] for c in node.children)
+def _children(node: Node, matrices) -> np.ndarray:
+    """A node's children as one matrix: a view when they are adjacent columns of one of
+    ``matrices`` (pairs of a matrix and the positions of codes in it: the indicators,
+    which files list a pillar's together, and the node scores, computed in the order
+    their parents list them), else a copy."""
+    for matrix, positions in matrices:
+        where = [positions.get(c) for c in node.children]
+        if None not in where and where == list(range(where[0], where[0] + len(where))):
+            return matrix[:, where[0]:where[0] + len(where)]
+
+    def column(code: str) -> np.ndarray:
+        return next(matrix[:, positions[code]] for matrix, positions in matrices if code in positions)
+
+    return _fortran(column(c) for c in node.children)
 
 
 def _aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
-    positions = {code: j for j, code in enumerate(methodology.indicator_codes)}
-    columns = {code: X[:, j] for j, code in enumerate(methodology.indicator_codes)}
-    scores: dict[str, np.ndarray] = {}
-    weights_used: dict[str, np.ndarray] = {}
-    for node in methodology.nodes_bottom_up:
-        children = _children(X, node, positions, columns)
+    """Score every node, children before parents, into the columns of one Fortran-ordered
+    matrix in :attr:`~Methodology.nodes_bottom_up` order; and the weights used. The nodes
+    of one level depend on lower levels only, so they are scored side by side."""
+    nodes = methodology.nodes_bottom_up
+    scores = np.empty((X.shape[0], len(nodes)), order="F")
+    matrices = [(X, {code: j for j, code in enumerate(methodology.indicator_codes)}),
+                (scores, {node.code: j for j, node in enumerate(nodes)})]
+
+    def score(j: int):
+        """Node j's scores, into its column; its weights and the units it excludes."""
+        node = nodes[j]
+        children = _children(node, matrices)
         weights = _children_weights(methodology, node, children)
         spec = methodology.aggregate_for(node)
         params = {"nonpositive": spec.nonpositive}
         if spec.p is not None:
             params["p"] = spec.p
         try:
-            result = aggregate(children, weights, spec.method, min_coverage=spec.min_coverage, params=params)
+            result = aggregate(children, weights, spec.method, min_coverage=spec.min_coverage, params=params,
+                               out=scores[:, j])
         except RefusedValue as error:
             child, unit = node.children[error.column], unit_ids[error.row]
             raise RasadInputError(
@@ -418,15 +458,22 @@ def _aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusion
                 "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
                 field=node.code, value=error.value,
             ) from error
-        for unit in unit_ids[result.excluded_mask]:
-            exclusions.append(Exclusion(
-                unit, "aggregate", f"{node.code}: too few values or values its {spec.method} mean cannot take",
-                f"{node.code}: مقدارها کافی نیست یا میانگین {spec.method} برای آن‌ها تعریف نمی‌شود",
-            ))
-        columns[node.code] = scores[node.code] = result.values
-        weights_used[node.code] = weights
-    order = [n.code for n in methodology.nodes_bottom_up]
-    return {code: scores[code] for code in order}, weights_used
+        return weights, result.excluded_mask
+
+    levels = methodology.levels
+    weights_used: dict[str, np.ndarray] = {}
+    for level in sorted({levels[node.code] for node in nodes}):
+        batch = [j for j, node in enumerate(nodes) if levels[node.code] == level]
+        scored = map_columns(lambda i, _, batch=batch: score(batch[i]), len(batch), X.shape[0])
+        for j, (weights, excluded) in zip(batch, scored, strict=True):
+            node, method = nodes[j], methodology.aggregate_for(nodes[j]).method
+            for unit in unit_ids[excluded]:
+                exclusions.append(Exclusion(
+                    unit, "aggregate", f"{node.code}: too few values or values its {method} mean cannot take",
+                    f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
+                ))
+            weights_used[node.code] = weights
+    return scores, weights_used
 
 
 def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndarray]) -> pd.Series:
@@ -452,8 +499,10 @@ def _treatment_log(codes, treated) -> pd.DataFrame:
 
 
 def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
-    rows = []
-    for mask, kind in ((treated.winsorised_high, "winsorised_high"), (treated.winsorised_low, "winsorised_low")):
-        for i, j in zip(*np.nonzero(mask), strict=True):
-            rows.append((index[i], codes[j], kind))
-    return pd.DataFrame(rows, columns=[index.name, "indicator", "treatment"])
+    """One row per winsorised point: the high ends first, then the low ones, each in
+    unit then indicator order."""
+    high = sorted((i, j) for j, _, rows in treated.points for i in rows)
+    low = sorted((i, j) for j, rows, _ in treated.points for i in rows)
+    return pd.DataFrame([(index[i], codes[j], "winsorised_high") for i, j in high]
+                        + [(index[i], codes[j], "winsorised_low") for i, j in low],
+                        columns=[index.name, "indicator", "treatment"])

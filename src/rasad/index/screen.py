@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rasad.errors import RasadInputError
-from rasad.index._stats import as_matrix
+from rasad.index._stats import as_matrix, map_columns
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ def screen(X, threshold: float, include=(), exclude=(), unit_ids=None) -> Screen
         )
     n, k = X.shape
     n_missing = np.zeros(n, dtype=np.intp)
-    for j in range(k):
-        n_missing += np.isnan(X[:, j])
+    # after imputation, most columns have nothing to count: find those that do side by side
+    for j, missing in enumerate(map_columns(lambda j, _: np.isnan(X[:, j]).any(), k, n)):
+        if missing:
+            n_missing += np.isnan(X[:, j])
     coverage = 1 - n_missing / k if k else np.ones(n)
     keep = coverage >= threshold
     if len(include) or len(exclude):

@@ -22,6 +22,15 @@ The rules, all taken from COINr because they decide which points move:
 
 ``fallback="none"`` keeps the winsorised values of a column that still fails (COINr
 without ``f2``).
+
+The loop is COINr's, step by step, but a step does not cost a pass over the column: the
+points a step can move are among the ``winmax + 1`` most extreme values at its end (and
+their ties), found once by a partial sort (:class:`_End`), and the sums behind skewness
+and kurtosis are updated by the points moved (:class:`_Moments`) instead of recomputed
+over a million values. The updated statistics carry a bound on their rounding error;
+a decision closer to a threshold than that bound is taken on the statistics recomputed
+over the whole column, as is every statistic reported, so the points moved and the
+figures reported are those of the plain recomputation after each step.
 """
 
 from __future__ import annotations
@@ -30,7 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rasad.index._stats import as_matrix, column_ranges, skew_kurt
+from rasad.index._stats import (
+    as_matrix,
+    central_sums,
+    column_ranges,
+    map_columns,
+    skew_kurt,
+    skew_kurt_of_sums,
+)
 
 METHODS = ("none", "winsorise")
 FALLBACKS = ("log", "none")
@@ -66,9 +82,10 @@ class TreatDetail:
 
 @dataclass(frozen=True)
 class TreatResult:
-    """The treated matrix (``X`` itself when no column changed), the points whose
-    returned value is a winsorised one (low or high end), the columns whose returned
-    values are the log of the originals, and one :class:`TreatDetail` per column."""
+    """The treated matrix (``X`` itself when no column changed, or with
+    ``overwrite_input``), the points whose returned value is a winsorised one (low or
+    high end), the columns whose returned values are the log of the originals, and one
+    :class:`TreatDetail` per column."""
 
     values: np.ndarray
     winsorised_low: np.ndarray
@@ -78,8 +95,11 @@ class TreatResult:
 
 
 def treat(X, method: str = "winsorise", *, winmax: int = 5, skew_thresh: float = 2.0,
-          kurt_thresh: float = 3.5, fallback: str = "log") -> TreatResult:
-    """Treat every column of ``X`` for outliers by COINr's rule (see the module notes)."""
+          kurt_thresh: float = 3.5, fallback: str = "log", overwrite_input: bool = False) -> TreatResult:
+    """Treat every column of ``X`` for outliers by COINr's rule (see the module notes).
+    With ``overwrite_input``, the treated columns are written into ``X`` itself, which is
+    then the result's ``values``: the engine does so with a matrix of its own, sparing a
+    copy of it."""
     X = as_matrix(X)
     if method not in METHODS:
         raise ValueError(f"unknown treatment method {method!r}; expected one of {METHODS}")
@@ -87,93 +107,253 @@ def treat(X, method: str = "winsorise", *, winmax: int = 5, skew_thresh: float =
         raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of {FALLBACKS}")
     if isinstance(winmax, bool) or not isinstance(winmax, (int, np.integer)) or winmax < 0:
         raise ValueError(f"winmax must be a non-negative integer, got {winmax!r}")
-    k = X.shape[1]
+    n, k = X.shape
     order = "F" if X.flags.f_contiguous else "C"
     low = np.zeros(X.shape, dtype=bool, order=order)
     high = np.zeros(X.shape, dtype=bool, order=order)
     logged = np.zeros(k, dtype=bool)
     if method == "none":
         return TreatResult(X, low, high, logged, [])
-    column_ranges(X, step=("outlier treatment", "درمان داده‌های پرت"))
+    mins, maxs = column_ranges(X, step=("outlier treatment", "درمان داده‌های پرت"))
+    rule = _Rule(int(winmax), skew_thresh, kurt_thresh, fallback)
+
+    def treat_column(j, scratch):
+        return _treat_column(X[:, j], j, (mins[j], maxs[j]), rule, overwrite_input, scratch)
 
     values = X
     details = []
-    scratch = np.empty((2, X.shape[0]))
-    for j in range(k):
-        column = X[:, j]
-        treated, detail, low_rows, high_rows = _treat_column(column, j, winmax, skew_thresh, kurt_thresh, fallback,
-                                                             scratch)
+    for j, (detail, treated, low_rows, high_rows) in enumerate(map_columns(treat_column, k, n, scratch_rows=1)):
         details.append(detail)
-        if treated is column:
+        if treated is None:
             continue
-        if values is X:
+        if values is X and not overwrite_input:
             values = np.array(X, order="K", copy=True)
-        values[:, j] = treated
+        if values is not X:
+            values[:, j] = treated
         low[low_rows, j] = True
         high[high_rows, j] = True
         logged[j] = detail.fallback_used
     return TreatResult(values, low, high, logged, details)
 
 
-def _passes(skew: float, kurt: float, skew_thresh: float, kurt_thresh: float) -> bool | None:
-    """COINr's ``(abs(skew) < skew_thresh) | (kurt < kurt_thresh)`` in R's three-valued
-    logic: one TRUE side suffices, NA (None) when undecided."""
-    low_skew = None if np.isnan(skew) else bool(abs(skew) < skew_thresh)
-    low_kurt = None if np.isnan(kurt) else bool(kurt < kurt_thresh)
-    if low_skew or low_kurt:
-        return True
-    if low_skew is False and low_kurt is False:
-        return False
-    return None
+@dataclass(frozen=True)
+class _Rule:
+    """COINr's treatment parameters, and the tests they make."""
+
+    winmax: int
+    skew_thresh: float
+    kurt_thresh: float
+    fallback: str
+
+    def passes(self, skew: float, kurt: float) -> bool | None:
+        """COINr's ``(abs(skew) < skew_thresh) | (kurt < kurt_thresh)`` in R's
+        three-valued logic: one TRUE side suffices, NA (None) when undecided."""
+        low_skew = None if np.isnan(skew) else bool(abs(skew) < self.skew_thresh)
+        low_kurt = None if np.isnan(kurt) else bool(kurt < self.kurt_thresh)
+        if low_skew or low_kurt:
+            return True
+        if low_skew is False and low_kurt is False:
+            return False
+        return None
+
+    def decides(self, skew: float, kurt: float, skew_error: float, kurt_error: float) -> bool:
+        """Whether statistics known to within these errors of their recomputation over
+        the values fall on the same side as it of every threshold: the pass test and the
+        choice of end (skew >= 0)."""
+        margin = 4.0  # room for the terms a first-order error analysis leaves out
+        return (abs(abs(skew) - self.skew_thresh) > margin * skew_error and abs(skew) > margin * skew_error
+                and abs(kurt - self.kurt_thresh) > margin * kurt_error)
 
 
-def _treat_column(column, j, winmax, skew_thresh, kurt_thresh, fallback, scratch):
-    """Returns the column to keep (``column`` itself when untouched), its detail, and the
-    rows winsorised at the low and high end."""
+def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray):
+    """One column's detail, its treated values (None when untouched; ``column`` itself,
+    changed in place, with ``overwrite``) and the rows winsorised at each end.
+    ``scratch``: a row as long as the column, for the values being winsorised, then
+    for their log."""
     none = np.empty(0, dtype=np.intp)
-    rows = np.flatnonzero(~np.isnan(column))
-    v = column[rows]
-    skew, kurt = skew_kurt(v, scratch)
-    passed = _passes(skew, kurt, skew_thresh, kurt_thresh)
+    missing = np.isnan(column)
+    rows = np.flatnonzero(~missing) if missing.any() else None  # None: every row has a value
+    v = column if rows is None else np.take(column, rows, out=scratch[0, :rows.size])
+    moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])))
+    skew, kurt = moments.exact(v)
+    passed = rule.passes(skew, kurt)
     before = dict(column=j, skew_before=skew, kurt_before=kurt, passed_before=passed)
     if passed is None:
-        return column, TreatDetail(outcome="undefined", **before), none, none
+        return TreatDetail(outcome="undefined", **before), None, none, none
     if passed:
-        return column, TreatDetail(outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True,
-                                   **before), none, none
+        return TreatDetail(outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True,
+                           **before), None, none, none
 
-    top = bottom = none  # positions (in v) pinned at each end by the latest step there
-    while not passed and top.size + bottom.size < winmax:
-        # ``skew`` is that of the current v (the test just computed it). The extreme's
-        # points take the next value inward: hide them, find it, set them. They are
-        # never all the points: all equal, skew would be NaN and we would have left.
-        if skew >= 0:
-            top = np.flatnonzero(v == v.max())
-            v[top] = -np.inf
-            v[top] = v.max()
-        else:
-            bottom = np.flatnonzero(v == v.min())
-            v[bottom] = np.inf
-            v[bottom] = v.min()
-        skew, kurt = skew_kurt(v, scratch)
-        passed = _passes(skew, kurt, skew_thresh, kurt_thresh)
-        if passed is None:
-            return column, TreatDetail(outcome="undefined", **before), none, none
-    winsorised = dict(n_winsorised=int(top.size + bottom.size), skew_winsorised=skew, kurt_winsorised=kurt,
-                      passed_winsorised=passed)
-
-    if passed or fallback == "none":
-        treated = column.copy()
-        treated[rows] = v
-        outcome = "winsorised" if passed else "winsorised_failing"
-        return treated, TreatDetail(outcome=outcome, skew_after=skew, kurt_after=kurt, passed_after=passed,
-                                    **before, **winsorised), rows[bottom], rows[top]
-
-    lowest, highest = np.fmin.reduce(column), np.fmax.reduce(column)
-    treated = np.log(column - lowest + 0.01 * (highest - lowest))
-    skew, kurt = skew_kurt(treated[rows], scratch)
-    passed = _passes(skew, kurt, skew_thresh, kurt_thresh)
+    w = v  # the values winsorised step by step: a copy, as the column keeps its own until the end
+    if rows is None:
+        w = scratch[0]
+        w[:] = column
+    skew, kurt, passed, ends = _winsorise(w, rule, moments, (skew, kurt))
     if passed is None:
-        return column, TreatDetail(outcome="undefined", **before, **winsorised), none, none
-    return treated, TreatDetail(outcome="log", fallback_used=True, skew_after=skew, kurt_after=kurt,
-                                passed_after=passed, **before, **winsorised), none, none
+        return TreatDetail(outcome="undefined", **before), None, none, none
+    winsorised = dict(n_winsorised=sum(end.pinned for end in ends.values()), skew_winsorised=skew,
+                      kurt_winsorised=kurt, passed_winsorised=passed)
+
+    if passed or rule.fallback == "none":
+        treated = column if overwrite else column.copy()
+        pinned = {sign: none for sign in (1, -1)}
+        for sign, end in ends.items():
+            positions = end.positions[:end.pinned]
+            pinned[sign] = positions if rows is None else rows[positions]
+            treated[pinned[sign]] = sign * end.current
+        outcome = "winsorised" if passed else "winsorised_failing"
+        return TreatDetail(outcome=outcome, skew_after=skew, kurt_after=kurt, passed_after=passed,
+                           **before, **winsorised), treated, pinned[-1], pinned[1]
+
+    # log_CT of the original values; into scratch first when they are to replace them,
+    # as the column stays untreated if the statistics of the logs are undefined
+    lowest, highest = extremes
+    treated = np.subtract(column, lowest, out=scratch[0] if overwrite else None)
+    treated += 0.01 * (highest - lowest)
+    np.log(treated, out=treated)
+    skew, kurt = skew_kurt(treated if rows is None else treated[rows])
+    passed = rule.passes(skew, kurt)
+    if passed is None:
+        return TreatDetail(outcome="undefined", **before, **winsorised), None, none, none
+    if overwrite:
+        column[:] = treated
+        treated = column
+    return TreatDetail(outcome="log", fallback_used=True, skew_after=skew, kurt_after=kurt,
+                       passed_after=passed, **before, **winsorised), treated, none, none
+
+
+def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float, float]):
+    """COINr's loop on values ``w`` that fail the test, changed in place: while they fail
+    and fewer than ``winmax`` points are pinned, the points at the end the skew points
+    to take the next value inward. ``moments`` were just computed :meth:`~_Moments.exact`
+    over ``w`` and gave ``stats`` (skewness, kurtosis). Returns the statistics of the
+    last values (as :func:`skew_kurt` gives them), whether they pass (None: undefined),
+    and the ends, keyed by sign (+1 top, -1 bottom), which know the points they pinned."""
+    skew, kurt = stats
+    passed, exact = False, True
+    ends: dict[int, _End] = {}
+    while True:
+        if passed or sum(end.pinned for end in ends.values()) >= rule.winmax:
+            if exact:
+                return skew, kurt, passed, ends
+            # the loop stops on statistics recomputed over the values, as it always did
+            skew, kurt = moments.exact(w)
+            passed, exact = rule.passes(skew, kurt), True
+            if passed is None:
+                return skew, kurt, None, ends
+            continue
+        sign = 1 if skew >= 0 else -1
+        if sign not in ends:
+            ends[sign] = _End(w, sign, rule.winmax + 1)
+        moments.move(*ends[sign].step(w))
+        estimate = moments.estimate()
+        if estimate is not None and rule.decides(*estimate):
+            (skew, kurt), exact = estimate[:2], False
+        else:
+            skew, kurt = moments.exact(w)
+            exact = True
+        passed = rule.passes(skew, kurt)
+        if passed is None:
+            return skew, kurt, None, ends
+
+
+class _End:
+    """The top (``sign`` +1) or bottom (-1) end of the values being winsorised: the
+    positions of its ``depth`` most extreme values and of every value tied with them,
+    found by one partial sort and ordered from the outside in, with their values as
+    ``keys`` (``sign`` × value, so larger is more extreme).
+
+    A step moves the points at the current extreme, all of which are among these while
+    fewer than ``depth`` = ``winmax + 1`` points are pinned, and the next value inward
+    is the next key, except when the points found are all at the extreme (a run of ties
+    at the cut); then one pass over the values finds it. The loop then has ``depth`` or
+    more points pinned and stops."""
+
+    def __init__(self, w: np.ndarray, sign: int, depth: int):
+        self.sign = sign
+        depth = min(depth, w.size)
+        kth = w.size - depth if sign > 0 else depth - 1
+        cut = np.partition(w, kth)[kth]
+        positions = np.flatnonzero(w >= cut if sign > 0 else w <= cut)
+        keys = sign * w[positions]
+        order = np.argsort(-keys, kind="stable")
+        self.positions, self.keys = positions[order], keys[order]
+        self.pinned = 0  # the first `pinned` positions hold `current`, in key terms
+        self.current = self.keys[0]
+
+    def step(self, w: np.ndarray) -> tuple[int, float, float]:
+        """Move the points at the extreme to the next value inward, in ``w``; returns
+        how many points moved, and their value before and after."""
+        extreme = self.current
+        count = int(np.count_nonzero(self.keys >= extreme))
+        if count < self.keys.size:
+            inward = self.keys[count]
+        elif self.sign > 0:
+            inward = np.max(w, where=w < extreme, initial=-np.inf)
+        else:
+            inward = -np.min(w, where=w > -extreme, initial=np.inf)
+        w[self.positions[:count]] = self.sign * inward
+        self.pinned, self.current = count, inward
+        return count, self.sign * extreme, self.sign * inward
+
+
+class _Moments:
+    """The sums of the 1st to 4th powers of ``e = x - center`` over the values being
+    winsorised, updated as points move, and the skewness and kurtosis they give.
+
+    Rounding: every sum is within ``gamma`` times the sum of the absolute values of its
+    terms of the exact one, ``gamma = (n + 16) ε`` holding for any order of summation
+    (that of :func:`central_sums` included); ``bounds`` keeps those sums for the even
+    powers (Cauchy–Schwarz bounds the odd ones by them), and the center, the computed
+    mean, is itself off the true mean by up to ``gamma`` × the largest |x|. ``estimate``
+    propagates all of it (to first order) to the statistics.
+    """
+
+    def __init__(self, n: int, largest: float):
+        self.n = n
+        self.gamma = (n + 16) * np.finfo(np.float64).eps
+        self.largest = largest  # of the |values|; winsorising only moves them inward
+
+    def exact(self, w: np.ndarray) -> tuple[float, float]:
+        """:func:`skew_kurt` of the values, which become the new base of the updates."""
+        if self.n < 3:
+            return skew_kurt(w)
+        self.center, m2, s3, s4 = central_sums(w)
+        self.sums = [0.0, m2, s3, s4]
+        self.bounds = [m2, s4]  # sums of |e|^2 and |e|^4 over every term summed so far
+        self.terms = self.n
+        return skew_kurt_of_sums(self.n, m2, s3, s4)
+
+    def move(self, count: int, old: float, new: float) -> None:
+        """``count`` values went from ``old`` to ``new``."""
+        a, b = old - self.center, new - self.center
+        for k in range(4):
+            self.sums[k] += count * (b ** (k + 1) - a ** (k + 1))
+        self.bounds[0] += count * (a * a + b * b)
+        self.bounds[1] += count * (a ** 4 + b ** 4)
+        self.terms += 2 * count
+
+    def estimate(self) -> tuple[float, float, float, float] | None:
+        """Skewness and kurtosis from the sums, and bounds on how far each is from the
+        value :meth:`exact` would give; None when the bounds are too loose to use."""
+        n, gamma = self.n, self.gamma
+        p1, p2, p3, p4 = self.sums
+        b2, b4 = self.bounds
+        b1, b3 = np.sqrt(self.terms * b2), np.sqrt(b2 * b4)
+        delta = p1 / n  # the mean, from the center
+        m2 = p2 - delta * p1
+        m3 = p3 - 3 * delta * p2 + 2 * n * delta ** 3
+        m4 = p4 - 4 * delta * p3 + 6 * delta ** 2 * p2 - 3 * n * delta ** 4
+        d = abs(delta)
+        # error of the mean, ours or the recomputation's; the central sums' sensitivity
+        # to it is -k × the (k-1)th central sum, zero for the 2nd
+        mean_error = gamma * (b1 / n + 2 * self.largest)
+        e2 = gamma * (b2 + 2 * d * b1) + n * mean_error ** 2
+        e3 = gamma * (b3 + 3 * d * b2 + 2 * n * d ** 3) + 3 * b2 * mean_error
+        e4 = gamma * (b4 + 4 * d * b3 + 6 * d * d * b2 + 3 * n * d ** 4) + 4 * b3 * mean_error
+        if not e2 < 1e-3 * m2:
+            return None
+        skew, kurt = skew_kurt_of_sums(n, m2, m3, m4)
+        skew_error = np.sqrt(n) * np.sqrt(n * (n - 1)) / (n - 2) * (e3 + 1.5 * abs(m3) * e2 / m2) / m2 ** 1.5
+        kurt_error = (n + 1) * (n - 1) / ((n - 2) * (n - 3)) * n * (e4 + 2 * m4 * e2 / m2) / m2 ** 2
+        return skew, kurt, 2 * skew_error, 2 * kurt_error  # ours, plus the recomputation's own
