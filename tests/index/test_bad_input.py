@@ -124,3 +124,19 @@ def test_small_reference_groups_fall_back_to_the_whole_population():
     np.testing.assert_allclose(normalised.loc[y_units, "a"],
                                (everyone[y_units] - everyone.min()) / (everyone.max() - everyone.min()) * 100)
     assert results.warnings.empty
+
+
+def test_pca_weights_follow_the_first_component():
+    method = METHOD.replace("steps:\n", "steps:\n  weights: {method: pca}\n").replace("min_coverage: 0.6", "min_coverage: 0")
+    data = _data(b=[10.0, 40.0, 90.0, 250.0])  # b/size = [10, 20, 45, 50]: rises with a, as c falls
+    results = build(loads(method), data)
+    weights = results.effective_weights
+    assert weights["a"] > 0 and weights["b"] > 0 and weights["c"] > 0
+    assert weights["a"] + weights["b"] + weights["c"] == pytest.approx(1.0)
+
+
+def test_pca_weight_against_the_others_is_refused():
+    method = METHOD.replace("steps:\n", "steps:\n  weights: {method: pca}\n")
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(method), _data(b=[40.0, 60.0, 60.0, 50.0], size=[1.0, 2.0, 3.0, 5.0]))  # b/size falls as a rises
+    assert "negative weight" in caught.value.message_en and "وزن منفی" in caught.value.message_fa

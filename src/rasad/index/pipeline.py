@@ -402,12 +402,32 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
     return pd.DataFrame(rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"])
 
 
+def _pca_weights(node: Node, children: np.ndarray) -> np.ndarray:
+    """First-component loadings as weights, oriented so that they add up to a positive
+    number (the SVD's sign is arbitrary). A child loading against the others would get a
+    negative weight, i.e. count against the score: refused, naming it, since no ranking
+    should reward a firm for doing worse on an indicator."""
+    weights = pca_weights(children)
+    if weights.sum() < 0:
+        weights = -weights
+    negative = [child for child, w in zip(node.children, weights, strict=True) if w < 0]
+    if negative:
+        raise RasadInputError(
+            f"{node.code}: PCA gives {', '.join(negative)} a negative weight (it moves against the other "
+            "children); use explicit or equal weights for this aggregate.",
+            f"{node.code}: PCA به {', '.join(negative)} وزن منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ "
+            "برای این زیرشاخص وزن صریح یا برابر به کار ببرید.",
+            field=node.code,
+        )
+    return weights
+
+
 def _children_weights(methodology: Methodology, node: Node, children: np.ndarray) -> np.ndarray:
     method = methodology.weights.method
     if method == "equal":
         return np.ones(len(node.children))
     if method == "pca":
-        return pca_weights(children)
+        return _pca_weights(node, children)
     weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
     return np.array([weight_of[c] for c in node.children], dtype=float)
 
