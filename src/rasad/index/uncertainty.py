@@ -17,6 +17,10 @@ probability of a rank within the top K.
 >>> result = uncertainty(methodology, data, spec, runs=1000, seed=1)   # doctest: +SKIP
 >>> result.stats.head()                                                # doctest: +SKIP
 
+A spec file is read with :func:`load_spec` (or :func:`loads_spec`), which locates every
+problem at its line like the methodology loader; ``docs/methodology-format.md`` documents
+the format and ``src/rasad/methodologies/asem-uncertainty.yaml`` is COINr's vignette spec.
+
 Quantiles are R's default type 7 (numpy's ``"linear"``), which is what COINr reports.
 Pure: no Django.
 """
@@ -24,19 +28,26 @@ Pure: no Django.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from rasad.errors import InputProblems, RasadInputError
 from rasad.index.methodology import (
     AGGREGATE_METHODS,
     NORMALISE_METHODS,
     Methodology,
+    MethodologyError,
     NormaliseSpec,
+    Problem,
+    _compose_lines,
+    bundled,
 )
 from rasad.index.pipeline import build
 
@@ -284,6 +295,71 @@ def _is_number(value) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
+# --- spec files ----------------------------------------------------------------------------
+
+
+def loads_spec(text: str, source: str | None = None, *, methodology: Methodology | None = None) -> UncertaintySpec:
+    """Read a spec from YAML text. Every problem is reported at once, located like a
+    methodology file's: a :class:`~rasad.index.methodology.MethodologyError` whose
+    ``problems`` carry the field's path and its line. With ``methodology``, the choices
+    it cannot take (an unknown level, a missing group…) are refused the same way."""
+    try:
+        data, lines = _compose_lines(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise MethodologyError(
+            [Problem("", mark.line + 1 if mark else None,
+                     f"not valid YAML: {getattr(error, 'problem', error)}", "متن YAML معتبر نیست")],
+            source,
+        ) from error
+    try:
+        spec = UncertaintySpec.from_dict(data)
+        if methodology is not None:
+            spec.check(methodology)
+    except RasadInputError as error:
+        raise _located(error, lines, source) from error
+    return spec
+
+
+def load_spec(path: str | Path, *, methodology: Methodology | None = None) -> UncertaintySpec:
+    """Read a spec file, or a bundled one by name (``asem-uncertainty``)."""
+    path = Path(path)
+    if not path.exists() and path.suffix == "" and bundled(str(path)).exists():
+        path = bundled(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RasadInputError(
+            f"Cannot read the uncertainty spec {path}: {error.strerror}.",
+            f"پروندهٔ مشخصات عدم قطعیت {path} خوانده نشد: {error.strerror}.", field=str(path),
+        ) from error
+    return loads_spec(text, source=str(path), methodology=methodology)
+
+
+def _located(error: RasadInputError, lines: dict[str, int], source: str | None) -> MethodologyError:
+    """The spec's own problems (``field`` = a path such as ``weights.2.uniform`` or
+    ``normalise[1].sd``), each with the line of that path or of its nearest parent."""
+    problems = []
+    for p in getattr(error, "problems", None) or [error]:
+        path = p.field or ""
+        en, fa = p.message_en, p.message_fa
+        head = en.split(": ", 1)[0]
+        if path and ": " in en and (path == head or path.startswith((f"{head}.", f"{head}["))):
+            en, fa = en[len(head) + 2:], fa.removeprefix(f"{head}: ")
+        problems.append(Problem(path, _line_of(path, lines), en, fa))
+    problems.sort(key=lambda p: p.line or 0)
+    return MethodologyError(problems, source)
+
+
+def _line_of(path: str, lines: dict[str, int]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
 # --- one replicate -------------------------------------------------------------------------
 
 
@@ -330,26 +406,31 @@ def draws(methodology: Methodology, spec: UncertaintySpec, runs: int, seed) -> l
     run's winmax, then its normalisation, then the weight multipliers (level by level,
     codes in tree order), then its aggregation, so adding a choice to the spec does not
     change the draws of the choices before it."""
+    return list(iter_draws(methodology, spec, runs, seed))
+
+
+def iter_draws(methodology: Methodology, spec: UncertaintySpec, runs: int, seed) -> Iterator[Draw]:
+    """:func:`draws` one at a time: the random numbers are drawn up front as a few
+    numeric arrays, each :class:`Draw` is made only when it is needed."""
     rng = np.random.default_rng(seed)
     winmax = rng.integers(spec.winmax[0], spec.winmax[1] + 1, size=runs) if spec.winmax else None
     normalise = rng.integers(len(spec.normalise), size=runs) if spec.normalise else None
     levels = methodology.levels
     order = [i.code for i in methodology.indicators] + [n.code for n in methodology.nodes]
     noisy = [(code, noise.factor) for noise in spec.weights for code in order if levels[code] == noise.level]
+    codes = [c for c, _ in noisy]
     factors = None
     if noisy:
         f = np.array([factor for _, factor in noisy])
         factors = 1 + rng.uniform(-1.0, 1.0, size=(runs, len(noisy))) * f
     aggregate = rng.integers(len(spec.aggregate), size=runs) if spec.aggregate else None
-    return [
-        Draw(
-            weight_factors={} if factors is None else dict(zip((c for c, _ in noisy), factors[r].tolist(), strict=True)),
+    for r in range(runs):
+        yield Draw(
+            weight_factors={} if factors is None else dict(zip(codes, factors[r].tolist(), strict=True)),
             normalise=None if normalise is None else spec.normalise[normalise[r]],
             aggregate=None if aggregate is None else spec.aggregate[aggregate[r]],
             winmax=None if winmax is None else int(winmax[r]),
         )
-        for r in range(runs)
-    ]
 
 
 # --- the analysis --------------------------------------------------------------------------
@@ -376,8 +457,11 @@ class UncertaintyResult:
 
 
 def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int,
-                seed=None, top_k: int = 100) -> UncertaintyResult:
-    """Rank statistics over ``runs`` Monte Carlo replicates of ``spec``'s choices."""
+                seed=None, top_k: int = 100, progress: bool = False) -> UncertaintyResult:
+    """Rank statistics over ``runs`` Monte Carlo replicates of ``spec``'s choices.
+
+    Each replicate's build is dropped once its rank vector is stored, so memory grows
+    only by ``runs × units`` integers. ``progress=True`` shows a progress bar on stderr."""
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs <= 0:
         raise RasadInputError(f"runs must be a whole number > 0, not {runs!r}.",
                               f"تعداد اجراها باید عدد صحیح > 0 باشد، نه «{runs}».", field="runs", value=runs)
@@ -390,12 +474,36 @@ def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     _check_positive_means(methodology, data, spec)
 
     ranks = np.zeros((runs, len(units)), dtype=np.int64)
-    for r, draw in enumerate(draws(methodology, spec, runs, seed)):
-        rank = build(replicate_methodology(methodology, draw), data, keep="final").rank
-        if not rank.index.equals(units):
-            rank = rank.reindex(units)
-        ranks[r] = np.nan_to_num(rank.to_numpy(), nan=0.0)
+    with _progress_bar(progress, runs) as advance:
+        for r, draw in enumerate(iter_draws(methodology, spec, runs, seed)):
+            rank = build(replicate_methodology(methodology, draw), data, keep="final").rank
+            if not rank.index.equals(units):
+                rank = rank.reindex(units)
+            ranks[r] = np.nan_to_num(rank.to_numpy(), nan=0.0)
+            advance()
     return UncertaintyResult(_rank_stats(nominal, ranks, top_k), ranks, int(top_k), seed, spec)
+
+
+@contextmanager
+def _progress_bar(show: bool, total: int):
+    """Yield a function that advances a rich progress bar on stderr by one replicate (a
+    no-op when ``show`` is false)."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("replicates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("replicates", total=total)
+        yield lambda: bar.advance(task)
 
 
 def _rank_stats(nominal: pd.Series, ranks: np.ndarray, top_k: int) -> pd.DataFrame:
