@@ -110,3 +110,14 @@ def test_missing_spec_file_fails_with_both_languages(tmp_path, capsys):
                  "--data", DATA, "--runs", "3", "--out", str(tmp_path / "never.csv")]) == 2
     err = capsys.readouterr().err
     assert "Cannot read the uncertainty spec" in err and "خوانده نشد" in err
+
+
+def test_sensitivity_cli_writes_sobol_indices(tmp_path, capsys):
+    out = tmp_path / "sobol.csv"
+    assert main(["index", "sensitivity", "--methodology", "asem", "--spec", "asem-uncertainty",
+                 "--data", str(FIXTURES / "ASEM_iData.csv"), "--n", "16", "--seed", "1",
+                 "--bootstrap", "100", "--out", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["input", "Si", "STi", "Si_q05", "Si_q95", "STi_q05", "STi_q95"]
+    assert {"aggregate", "normalise", "winmax"} <= set(table["input"])
+    assert "most influential" in capsys.readouterr().out

@@ -1,0 +1,222 @@
+"""Sensitivity analysis: which uncertain choice moves the ranking.
+
+First-order (``Si``) and total (``STi``) Sobol indices of each uncertain input of an
+:class:`~rasad.index.uncertainty.UncertaintySpec` on a scalar target of the ranking:
+COINr's mean absolute rank shift against the nominal ranks, or one unit's rank.
+
+The inputs (:func:`sobol_inputs`), in this order:
+
+- ``weights.<level>``, one per weight-noise level. Every weight at that level gets its
+  own independent multiplier ``1 − f + 2f·u`` with ``u ~ U[0, 1)`` — exactly the
+  distribution :func:`~rasad.index.uncertainty.uncertainty` draws — and the level's
+  multipliers form one Sobol *group* (SALib's ``groups``): the Saltelli design resamples
+  them together, so ``Si`` and ``STi`` are the indices of the level's whole weight
+  vector (Jacobs' group indices). This keeps the replicates' distribution that of the
+  uncertainty analysis (a single shared ``u`` per level would move all the level's
+  weights together and change nothing but the scale of the level, which most
+  aggregations ignore), and keeps the number of inputs, and of runs, at one per level.
+- ``normalise`` when the spec has more than one alternative: alternative
+  ``floor(u·m)`` of ``m``.
+- ``aggregate`` when more than one alternative: likewise.
+- ``winmax`` when the range has more than one value: ``low + floor(u·(high − low + 1))``.
+
+A choice with a single alternative (or a one-value ``winmax``) is applied to every run,
+as in the uncertainty analysis, but is not an input.
+
+Sampling is SALib's Saltelli/Sobol design (``SALib.sample.sobol``, scrambled Sobol
+sequence, ``calc_second_order=False``): ``n·(d + 2)`` runs for ``d`` inputs; use ``n`` a
+power of two. Estimators are SALib's (``SALib.analyze.sobol``: Saltelli 2010 for
+``Si``, Jansen for ``STi``). The 5% and 95% bounds are percentiles of SALib's own
+bootstrap resamples (``keep_resamples=True``), not its normal-approximation half-width,
+so they need not be symmetric about the estimate.
+
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
+
+from rasad.errors import RasadInputError
+from rasad.index.methodology import Methodology
+from rasad.index.pipeline import build
+from rasad.index.uncertainty import (
+    Draw,
+    UncertaintySpec,
+    _check_positive_means,
+    replicate_methodology,
+)
+
+COLUMNS = ("input", "Si", "STi", "Si_q05", "Si_q95", "STi_q05", "STi_q95")
+MEAN_ABS_RANK_SHIFT = "mean_abs_rank_shift"
+
+
+def sobol_inputs(spec: UncertaintySpec) -> list[str]:
+    """The names of the spec's uncertain inputs, in the order of the result's rows."""
+    names = [f"weights.{noise.level}" for noise in spec.weights]
+    if len(spec.normalise) > 1:
+        names.append("normalise")
+    if len(spec.aggregate) > 1:
+        names.append("aggregate")
+    if spec.winmax is not None and spec.winmax[0] < spec.winmax[1]:
+        names.append("winmax")
+    return names
+
+
+# --- the estimator, for any model of unit-uniform inputs -----------------------------------
+
+
+def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, seed=None,
+          bootstrap: int = 1000, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Sobol indices of a model of ``len(groups)`` independent U[0, 1) variables.
+
+    ``groups[k]`` names the input variable ``k`` belongs to (variables sharing a name are
+    one group input). ``model`` maps a block of rows of the (runs × variables) design to
+    one output per row. Returns one row per input, in order of first appearance, with
+    the columns of :data:`COLUMNS`. Both the design and the bootstrap are seeded by
+    ``seed``. This is the code path :func:`sensitivity` uses."""
+    _check_count("n", n, minimum=2)
+    _check_count("bootstrap", bootstrap, minimum=2)
+    names = list(dict.fromkeys(groups))
+    problem: dict[str, Any] = {
+        "num_vars": len(groups),
+        "names": [f"x{k}" for k in range(len(groups))],
+        "bounds": [[0.0, 1.0]] * len(groups),
+    }
+    if len(names) < len(groups):
+        problem["groups"] = list(groups)
+    design = sobol_sample.sample(problem, int(n), calc_second_order=False, seed=seed)
+    outputs = np.empty(len(design))
+    block = max(1, int(n))  # the model sees blocks, so progress can be reported
+    for start in range(0, len(design), block):
+        outputs[start:start + block] = model(design[start:start + block])
+        if progress is not None:
+            progress(min(start + block, len(design)), len(design))
+    if not np.isfinite(outputs).all():
+        raise RasadInputError("The model gave a missing or infinite output for some runs.",
+                              "مدل برای برخی اجراها خروجی گمشده یا نامتناهی داد.", field="target")
+    if np.var(outputs) == 0:  # nothing moves the target: no input explains any variance
+        zeros = np.zeros(len(names))
+        return pd.DataFrame({"input": names, **{c: zeros for c in COLUMNS[1:]}}, columns=list(COLUMNS))
+    indices = sobol_analyze.analyze(problem, outputs, calc_second_order=False, num_resamples=int(bootstrap),
+                                    keep_resamples=True, seed=seed)
+    s1_low, s1_high = np.nanquantile(indices["S1_conf_all"], [0.05, 0.95], axis=0)
+    st_low, st_high = np.nanquantile(indices["ST_conf_all"], [0.05, 0.95], axis=0)
+    return pd.DataFrame({
+        "input": names, "Si": indices["S1"], "STi": indices["ST"],
+        "Si_q05": s1_low, "Si_q95": s1_high, "STi_q05": st_low, "STi_q95": st_high,
+    }, columns=list(COLUMNS))
+
+
+# --- the index's inputs ----------------------------------------------------------------------
+
+
+def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[str], list[str | None]]:
+    """Each design column's group name and, for a weight, the code it multiplies."""
+    levels = methodology.levels
+    order = [i.code for i in methodology.indicators] + [n.code for n in methodology.nodes]
+    groups: list[str] = []
+    codes: list[str | None] = []
+    for noise in spec.weights:
+        for code in order:
+            if levels[code] == noise.level:
+                groups.append(f"weights.{noise.level}")
+                codes.append(code)
+    for name in sobol_inputs(spec)[len(spec.weights):]:
+        groups.append(name)
+        codes.append(None)
+    return groups, codes
+
+
+def _choice(u: float, m: int) -> int:
+    return min(int(math.floor(u * m)), m - 1)
+
+
+def design_draw(methodology: Methodology, spec: UncertaintySpec, row: np.ndarray) -> Draw:
+    """The draw one row of unit-uniform design values stands for (see the module's
+    docstring for the mapping)."""
+    groups, codes = _variables(methodology, spec)
+    return _draw(spec, groups, codes, row)
+
+
+def _draw(spec: UncertaintySpec, groups: list[str], codes: list[str | None], row: np.ndarray) -> Draw:
+    factors = {noise.level: noise.factor for noise in spec.weights}
+    weight_factors: dict[str, float] = {}
+    values: dict[str, float] = {}
+    for group, code, u in zip(groups, codes, row, strict=True):
+        if code is not None:
+            f = factors[int(group.split(".", 1)[1])]
+            weight_factors[code] = 1.0 - f + 2.0 * f * float(u)
+        else:
+            values[group] = float(u)
+    normalise = aggregate = winmax = None
+    if spec.normalise:
+        normalise = spec.normalise[_choice(values["normalise"], len(spec.normalise)) if "normalise" in values else 0]
+    if spec.aggregate:
+        aggregate = spec.aggregate[_choice(values["aggregate"], len(spec.aggregate)) if "aggregate" in values else 0]
+    if spec.winmax is not None:
+        low, high = spec.winmax
+        winmax = low + (_choice(values["winmax"], high - low + 1) if "winmax" in values else 0)
+    return Draw(weight_factors=weight_factors, normalise=normalise, aggregate=aggregate, winmax=winmax)
+
+
+def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, n: int, seed=None,
+                target: str | tuple[str, Any] = MEAN_ABS_RANK_SHIFT, bootstrap: int = 1000,
+                progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Sobol indices of the spec's inputs (:func:`sobol_inputs`) on ``target``:
+    ``"mean_abs_rank_shift"`` (the mean over units of |replicate rank − nominal rank|,
+    units a replicate leaves unranked skipped) or ``("unit", unit_id)`` (that unit's
+    rank). ``n·(d + 2)`` builds; ``progress(done, total)`` is called after each block
+    of ``n`` runs. Columns: ``input``, ``Si``, ``STi``, ``Si_q05``, ``Si_q95``,
+    ``STi_q05``, ``STi_q95``."""
+    _check_count("n", n, minimum=2)
+    _check_count("bootstrap", bootstrap, minimum=2)
+    spec.check(methodology)
+    inputs = sobol_inputs(spec)
+    if not inputs:
+        raise RasadInputError("The spec has no uncertain input: give weight noise or more than one alternative.",
+                              "مشخصات هیچ ورودی نامطمئنی ندارد: نوفهٔ وزن یا بیش از یک گزینه بدهید.", field="spec")
+    nominal = build(methodology, data, keep="final").rank
+    units = nominal.index
+    unit = None
+    if target != MEAN_ABS_RANK_SHIFT:
+        if not (isinstance(target, tuple) and len(target) == 2 and target[0] == "unit"):
+            raise RasadInputError(f"target must be '{MEAN_ABS_RANK_SHIFT}' or ('unit', id), not {target!r}.",
+                                  f"هدف باید «{MEAN_ABS_RANK_SHIFT}» یا (unit، شناسه) باشد، نه «{target}».",
+                                  field="target", value=target)
+        unit = target[1]
+        if unit not in units or pd.isna(nominal.loc[unit]):
+            raise RasadInputError(f"target: unit '{unit}' is not ranked in the nominal index.",
+                                  f"هدف: واحد «{unit}» در شاخص اسمی رتبه ندارد.", field="target", value=unit)
+    _check_positive_means(methodology, data, spec)
+    groups, codes = _variables(methodology, spec)
+    nominal_ranks = nominal.to_numpy(dtype=float)
+    position = None if unit is None else units.get_loc(unit)
+
+    def run(row: np.ndarray) -> float:
+        rank = build(replicate_methodology(methodology, _draw(spec, groups, codes, row)), data, keep="final").rank
+        if not rank.index.equals(units):
+            rank = rank.reindex(units)
+        ranks = rank.to_numpy(dtype=float)
+        if position is not None:
+            return ranks[position]
+        shift = np.abs(ranks - nominal_ranks)
+        return float(np.nanmean(shift)) if np.isfinite(shift).any() else np.nan
+
+    def model(block: np.ndarray) -> np.ndarray:
+        return np.array([run(row) for row in block])
+
+    return sobol(groups, model, n, seed=seed, bootstrap=bootstrap, progress=progress)
+
+
+def _check_count(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise RasadInputError(f"{name} must be a whole number ≥ {minimum}, not {value!r}.",
+                              f"{name} باید عدد صحیح ≥ {minimum} باشد، نه «{value}».", field=name, value=value)
