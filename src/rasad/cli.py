@@ -72,9 +72,7 @@ def _index_check(args) -> int:
     try:
         methodology = load(args.methodology)
     except MethodologyError as error:
-        for problem in error.problems:
-            where = f"{args.methodology}:{problem.line}" if problem.line else args.methodology
-            print(f"{where}: {problem.path}: {problem.message_en}\n    {problem.message_fa}", file=sys.stderr)
+        _print_problems(error)
         return 2
     levels = methodology.levels
     print(f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
@@ -121,18 +119,28 @@ def _print_problems(error) -> None:
         print(f"{where}: {path}{problem.message_en}\n    {problem.message_fa}", file=sys.stderr)
 
 
-def _index_uncertainty(args) -> int:
+def _methodology_spec_data(args):
+    """The three inputs of the uncertainty and sensitivity commands; None (after printing
+    every located problem) when the methodology or spec file is wrong."""
     from rasad.index import load
     from rasad.index.methodology import MethodologyError
-    from rasad.index.uncertainty import load_spec, uncertainty
+    from rasad.index.uncertainty import load_spec
 
     try:
         methodology = load(args.methodology)
         spec = load_spec(args.spec, methodology=methodology)
     except MethodologyError as error:
         _print_problems(error)
+        return None
+    return methodology, spec, _read_table(args.data, methodology.unit)
+
+
+def _index_uncertainty(args) -> int:
+    from rasad.index.uncertainty import uncertainty
+
+    if (inputs := _methodology_spec_data(args)) is None:
         return 2
-    data = _read_table(args.data, methodology.unit)
+    methodology, spec, data = inputs
     result = uncertainty(methodology, data, spec, runs=args.runs, seed=args.seed, top_k=args.top,
                          progress=not args.no_progress)
     table = result.stats.rename_axis(methodology.unit).reset_index()
@@ -146,18 +154,11 @@ def _index_uncertainty(args) -> int:
 def _index_sensitivity(args) -> int:
     from rich.progress import Progress
 
-    from rasad.index import load
-    from rasad.index.methodology import MethodologyError
     from rasad.index.sensitivity import sensitivity
-    from rasad.index.uncertainty import load_spec
 
-    try:
-        methodology = load(args.methodology)
-        spec = load_spec(args.spec, methodology=methodology)
-    except MethodologyError as error:
-        _print_problems(error)
+    if (inputs := _methodology_spec_data(args)) is None:
         return 2
-    data = _read_table(args.data, methodology.unit)
+    methodology, spec, data = inputs
     target = ("unit", args.unit) if args.unit else "mean_abs_rank_shift"
     with Progress(disable=args.no_progress, transient=True) as bar:
         task = bar.add_task("Sobol runs", total=None)

@@ -412,19 +412,25 @@ def bundled(name: str) -> Path:
     return Path(str(files("rasad.methodologies") / f"{name}.yaml"))
 
 
-def load(path: str | Path) -> Methodology:
-    """Load a methodology file, or a bundled one by name (``sme100``, ``asem``)."""
+def read_text(path: str | Path, what_en: str, what_fa: str) -> tuple[str, str]:
+    """The text of a YAML file, or of a bundled one given by name (``sme100``), and the
+    path it came from; an unreadable file is refused in both languages."""
     path = Path(path)
     if not path.exists() and path.suffix == "" and bundled(str(path)).exists():
         path = bundled(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), str(path)
     except OSError as error:
         raise RasadInputError(
-            f"Cannot read the methodology file {path}: {error.strerror}.",
-            f"پروندهٔ روش‌شناسی {path} خوانده نشد: {error.strerror}.", field=str(path),
+            f"Cannot read the {what_en} {path}: {error.strerror}.",
+            f"{what_fa} {path} خوانده نشد: {error.strerror}.", field=str(path),
         ) from error
-    return loads(text, source=str(path))
+
+
+def load(path: str | Path) -> Methodology:
+    """Load a methodology file, or a bundled one by name (``sme100``, ``asem``)."""
+    text, source = read_text(path, "methodology file", "پروندهٔ روش‌شناسی")
+    return loads(text, source=source)
 
 
 def _eligibility(r: _Reader, value) -> Eligibility:

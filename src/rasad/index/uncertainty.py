@@ -47,7 +47,7 @@ from rasad.index.methodology import (
     NormaliseSpec,
     Problem,
     _compose_lines,
-    bundled,
+    read_text,
 )
 from rasad.index.pipeline import build
 
@@ -323,17 +323,8 @@ def loads_spec(text: str, source: str | None = None, *, methodology: Methodology
 
 def load_spec(path: str | Path, *, methodology: Methodology | None = None) -> UncertaintySpec:
     """Read a spec file, or a bundled one by name (``asem-uncertainty``)."""
-    path = Path(path)
-    if not path.exists() and path.suffix == "" and bundled(str(path)).exists():
-        path = bundled(str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise RasadInputError(
-            f"Cannot read the uncertainty spec {path}: {error.strerror}.",
-            f"پروندهٔ مشخصات عدم قطعیت {path} خوانده نشد: {error.strerror}.", field=str(path),
-        ) from error
-    return loads_spec(text, source=str(path), methodology=methodology)
+    text, source = read_text(path, "uncertainty spec", "پروندهٔ مشخصات عدم قطعیت")
+    return loads_spec(text, source=source, methodology=methodology)
 
 
 def _located(error: RasadInputError, lines: dict[str, int], source: str | None) -> MethodologyError:

@@ -23,13 +23,16 @@ def sync_reference_data(**_kwargs) -> None:
             {"code": int(r.code), "iso": r.iso, "name_fa": r.name_fa, "name_en": r.name_en}
             for r in provinces().itertuples()
         ))
+        table = isic().fillna("")
         sectors: dict[str, Sector] = {}
-        for row in isic().fillna("").itertuples():  # parents precede their children
-            sectors[row.code] = _upsert(Sector, "code", [{
-                "code": row.code, "level": row.level, "section": row.section,
-                "title_en": row.title_en, "title_fa": row.title_fa,
-                "parent": sectors.get(row.parent),
-            }])[0]
+        for level in Sector.Level.values:  # sections first: every parent exists before its children
+            rows = table[table.level == level]
+            saved = _upsert(Sector, "code", (
+                {"code": r.code, "level": r.level, "section": r.section, "title_en": r.title_en,
+                 "title_fa": r.title_fa, "parent": sectors.get(r.parent)}
+                for r in rows.itertuples()
+            ))
+            sectors.update((sector.code, sector) for sector in saved)
         _upsert(Indicator, "code", (
             {"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en, "unit": s.unit,
              "kind": s.kind, "min_value": s.min_value, "max_value": s.max_value,
