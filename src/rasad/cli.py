@@ -143,8 +143,7 @@ def _index_uncertainty(args) -> int:
     methodology, spec, data = inputs
     result = uncertainty(methodology, data, spec, runs=args.runs, seed=args.seed, top_k=args.top,
                          progress=not args.no_progress)
-    table = result.stats.rename_axis(methodology.unit).reset_index()
-    table = table.sort_values("nominal", kind="stable", na_position="last")
+    table = result.table().sort_values("nominal", kind="stable", na_position="last")
     table.to_csv(args.out, index=False)
     print(f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
           f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary")

@@ -10,7 +10,7 @@ from SALib.test_functions import Ishigami
 
 from rasad.errors import RasadInputError
 from rasad.index import build, load
-from rasad.index.sensitivity import COLUMNS, design_draw, sensitivity, sobol, sobol_inputs
+from rasad.index.sensitivity import COLUMNS, design_plan, sensitivity, sobol, sobol_inputs
 from rasad.index.uncertainty import UncertaintySpec, replicate_methodology
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
@@ -92,6 +92,10 @@ def spec():
     return UncertaintySpec.from_dict(VIGNETTE)
 
 
+def design_draw(methodology, spec, row):
+    return design_plan(methodology, spec, np.asarray(row)[None]).draw(0)
+
+
 def test_design_rows_map_to_draws(asem, spec):
     methodology, _ = asem
     level = methodology.levels
@@ -169,3 +173,15 @@ def test_bad_arguments_are_refused_before_any_run(asem, spec, monkeypatch):
             sensitivity(**arguments)
         problems = getattr(caught.value, "problems", [caught.value])
         assert all(p.message_en and p.message_fa for p in problems)
+
+
+def test_dirichlet_weights_and_left_out_indicators_are_inputs(asem):
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict({"weights": {2: {"dirichlet": 10}}, "drop": ["Flights", "Gas", "CO2"],
+                                      "impute": [{"method": "none"}, {"method": "mean"}]})
+    assert sobol_inputs(spec) == ["weights.2", "impute", "drop"]
+    result = sensitivity(methodology, data, spec, 16, seed=2, bootstrap=100).set_index("input")
+    assert result.index.tolist() == ["weights.2", "impute", "drop"]
+    assert np.isfinite(result[["Si", "STi"]].to_numpy()).all()
+    assert (result["STi"] > 0.005).all()  # each of them moves the ranks
+    assert result["STi"].idxmax() == "weights.2"  # a concentration of 10 is a lot of noise

@@ -132,7 +132,13 @@ def test_zero_noise_and_nominal_choices_reproduce_the_nominal_ranks(asem):
 @pytest.mark.parametrize(("spec", "field"), [
     ({"weights": {2: {"uniform": 1.0}}}, "weights.2.uniform"),
     ({"weights": {2: {"uniform": -0.1}}}, "weights.2.uniform"),
-    ({"weights": {2: {"dirichlet": 0.1}}}, "weights.2.dirichlet"),
+    ({"weights": {2: {"dirichlet": 0}}}, "weights.2.dirichlet"),
+    ({"weights": {2: {"gamma": 0.1}}}, "weights.2.gamma"),
+    ({"impute": [{"method": "knn"}]}, "impute[0].method"),
+    ({"impute": [{"by": 3}]}, "impute[0].by"),
+    ({"impute": []}, "impute"),
+    ({"drop": ["a", "a"]}, "drop"),
+    ({"drop": "some"}, "drop"),
     ({"weights": {"two": {"uniform": 0.1}}}, "weights.two"),
     ({"normalise": [{"method": "softmax"}]}, "normalise[0].method"),
     ({"normalise": [{"method": "minmax", "range": [100, 1]}]}, "normalise[0].range"),
@@ -169,9 +175,19 @@ def test_choices_the_methodology_cannot_take_are_refused_before_any_replicate(as
     def no_replicates(*args, **kwargs):
         raise AssertionError("a replicate ran")
 
-    monkeypatch.setattr("rasad.index.uncertainty.draws", no_replicates)
+    monkeypatch.setattr("rasad.index.replicates.Replicates.blocks", no_replicates)
     # min-max onto [0, 100] puts a 0 in every indicator: the geometric mean cannot take it
     with pytest.raises(RasadInputError, match="geometric") as caught:
         uncertainty(methodology, data, UncertaintySpec.from_dict({"aggregate": ["arithmetic", "geometric"]}),
                     runs=5, seed=1)
     assert caught.value.field == "aggregate" and caught.value.message_fa
+
+
+def test_matches_coinr_rank_stats_with_a_thousand_runs(asem, spec):
+    methodology, data = asem
+    result = uncertainty(methodology, data, spec, runs=1000, seed=1)
+    coinr = pd.read_csv(FIXTURES / "UA_N100_RankStats.csv").set_index("uCode")
+    ours = result.stats.loc[coinr.index]
+    assert ((ours["median"] - coinr["Median"]).abs() <= 1).mean() >= 0.9
+    overlap = (ours["q05"] <= coinr["Q95"]) & (coinr["Q5"] <= ours["q95"])
+    assert overlap.all(), list(coinr.index[~overlap])

@@ -47,7 +47,8 @@ def test_cli_writes_intervals_with_coinrs_nominal_ranks(tmp_path, capsys):
     assert main(["index", "uncertainty", "--methodology", "asem", "--spec", spec, "--data", DATA,
                  "--runs", "30", "--seed", "1", "--top", "10", "--out", str(out)]) == 0
     table = pd.read_csv(out)
-    assert list(table.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95", "p_top"]
+    assert list(table.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95", "p_top",
+                                   "score", "score_mean", "score_q05", "score_median", "score_q95"]
     coinr = pd.read_csv(FIXTURES / "UA_N100_RankStats.csv")
     merged = table.merge(coinr, on="uCode")
     assert len(table) == len(merged) == 51

@@ -79,6 +79,21 @@ def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
     return Prepared(frame, unit_ids, raw, values, exclusions)
 
 
+@dataclass
+class _Normalised:
+    """What the steps up to normalisation leave for aggregation and the results."""
+
+    frame: pd.DataFrame
+    unit_ids: np.ndarray
+    values: np.ndarray
+    groups: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    exclusions: list[Exclusion]
+    datasets: dict[str, np.ndarray]
+    treated: _Treated
+    warnings: pd.DataFrame
+
+
 def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") -> Results:
     """Compute the index. ``keep="all"`` keeps every intermediate data set (COINr's
     habit, for audit and teaching); ``keep="final"`` keeps only the normalised and
@@ -86,16 +101,54 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     million-unit build needs that matrix and a few columns, not seven matrices."""
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
-    prepared = prepare(methodology, data)
-    frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
-    codes = methodology.indicator_codes
-    datasets: dict[str, np.ndarray] = {}
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
+    done = _through_normalise(methodology, prepare(methodology, data), own)
+    frame, unit_ids, exclusions, datasets = done.frame, done.unit_ids, done.exclusions, done.datasets
+    X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
+    codes = methodology.indicator_codes
+    del done
+
+    scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
+    index = pd.Index(unit_ids, name=methodology.unit)
+    nodes = [node.code for node in methodology.nodes_bottom_up]
+    # Fortran-ordered matrices become pandas blocks without a copy
+    frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
+              for name, values in datasets.items()}
+    node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
+    if not own:
+        frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
+
+    # numpy's sort releases the GIL, so the nodes' ranks share the cores
+    ranks = np.empty(scores.shape, order="F")
+    map_columns(lambda j, _: rank_min(scores[:, j], out=ranks[:, j]), len(nodes), len(index))
+    return Results(
+        methodology=methodology,
+        datasets=frames,
+        scores=node_scores,
+        ranks=pd.DataFrame(ranks, index=index, columns=nodes, copy=False),
+        groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
+        group_codes=groups,
+        effective_weights=_effective_weights(methodology, weights_used),
+        treatment=_treatment_log(codes, treated),
+        treated_points=_treated_points(index, codes, treated),
+        warnings=warnings,
+        exclusions=pd.DataFrame(
+            [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
+            columns=[methodology.unit, "step", "reason_en", "reason_fa"],
+        ),
+        source_data=data,
+    )
+
+
+def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) -> _Normalised:
+    """Impute, screen, treat and normalise. With ``own`` the steps write into
+    ``prepared.values`` and keep no intermediate data set but the normalised one."""
+    frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
+    datasets: dict[str, np.ndarray] = {}
     if not own:
         datasets["Raw"] = prepared.raw
         datasets["Denominated"] = prepared.values
     X = prepared.values
-    del prepared
 
     factorized = {g: pd.factorize(frame[g], use_na_sentinel=True) for g in methodology.groups}
     groups = {g: codes_.astype(np.int64, copy=False) for g, (codes_, _) in factorized.items()}
@@ -130,38 +183,17 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X
     warnings = _warnings(methodology, normalised.warnings, labels)
-    del normalised
+    return _Normalised(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings)
 
-    scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
-    index = pd.Index(unit_ids, name=methodology.unit)
-    nodes = [node.code for node in methodology.nodes_bottom_up]
-    # Fortran-ordered matrices become pandas blocks without a copy
-    frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
-              for name, values in datasets.items()}
-    node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
-    if not own:
-        frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
 
-    # numpy's sort releases the GIL, so the nodes' ranks share the cores
-    ranks = np.empty(scores.shape, order="F")
-    map_columns(lambda j, _: rank_min(scores[:, j], out=ranks[:, j]), len(nodes), len(index))
-    return Results(
-        methodology=methodology,
-        datasets=frames,
-        scores=node_scores,
-        ranks=pd.DataFrame(ranks, index=index, columns=nodes, copy=False),
-        groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
-        group_codes=groups,
-        effective_weights=_effective_weights(methodology, weights_used),
-        treatment=_treatment_log(codes, treated),
-        treated_points=_treated_points(index, codes, treated),
-        warnings=warnings,
-        exclusions=pd.DataFrame(
-            [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
-            columns=[methodology.unit, "step", "reason_en", "reason_fa"],
-        ),
-        source_data=data,
-    )
+def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The ids of the units that reach aggregation and their normalised matrix (Fortran
+    order, one column per indicator), leaving ``prepared`` as it was: what a replicate
+    of an uncertainty analysis aggregates, many times over, with other weights."""
+    own = replace(prepared, values=np.array(prepared.values, order="F", copy=True),
+                  exclusions=list(prepared.exclusions))
+    done = _through_normalise(methodology, own, own=True)
+    return done.unit_ids, done.values
 
 
 def data_hash(methodology: Methodology, data: pd.DataFrame) -> str:

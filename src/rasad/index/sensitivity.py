@@ -35,7 +35,7 @@ Pure: no Django.
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -43,16 +43,12 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
+from scipy.special import gammaincinv
 
 from rasad.errors import RasadInputError
+from rasad.index.choices import Plan, UncertaintySpec, _sibling_groups
 from rasad.index.methodology import Methodology
-from rasad.index.pipeline import build
-from rasad.index.uncertainty import (
-    Draw,
-    UncertaintySpec,
-    _check_positive_means,
-    replicate_methodology,
-)
+from rasad.index.replicates import Replicates
 
 COLUMNS = ("input", "Si", "STi", "Si_q05", "Si_q95", "STi_q05", "STi_q95")
 MEAN_ABS_RANK_SHIFT = "mean_abs_rank_shift"
@@ -65,6 +61,10 @@ def sobol_inputs(spec: UncertaintySpec) -> list[str]:
         names.append("normalise")
     if len(spec.aggregate) > 1:
         names.append("aggregate")
+    if len(spec.impute) > 1:
+        names.append("impute")
+    if spec.drop is not None:
+        names.append("drop")
     if spec.winmax is not None and spec.winmax[0] < spec.winmax[1]:
         names.append("winmax")
     return names
@@ -119,52 +119,73 @@ def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, 
 
 
 def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[str], list[str | None]]:
-    """Each design column's group name and, for a weight, the code it multiplies."""
+    """Each design column's group name and, for a weight, the code it moves: the
+    uniform levels' codes in tree order, then each Dirichlet level's siblings."""
     levels = methodology.levels
     order = [i.code for i in methodology.indicators] + [n.code for n in methodology.nodes]
     groups: list[str] = []
     codes: list[str | None] = []
     for noise in spec.weights:
-        for code in order:
-            if levels[code] == noise.level:
-                groups.append(f"weights.{noise.level}")
-                codes.append(code)
+        if noise.distribution == "uniform":
+            level_codes = [code for code in order if levels[code] == noise.level]
+        else:
+            level_codes = [code for siblings in _sibling_groups(methodology, noise.level) for code in siblings]
+        groups.extend([f"weights.{noise.level}"] * len(level_codes))
+        codes.extend(level_codes)
     for name in sobol_inputs(spec)[len(spec.weights):]:
         groups.append(name)
         codes.append(None)
     return groups, codes
 
 
-def _choice(u: float, m: int) -> int:
-    return min(int(math.floor(u * m)), m - 1)
+def _choices(u: np.ndarray, m: int) -> np.ndarray:
+    return np.minimum(np.floor(u * m).astype(np.int64), m - 1)
 
 
-def design_draw(methodology: Methodology, spec: UncertaintySpec, row: np.ndarray) -> Draw:
-    """The draw one row of unit-uniform design values stands for (see the module's
+def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndarray) -> Plan:
+    """The runs that rows of unit-uniform design values stand for (see the module's
     docstring for the mapping)."""
     groups, codes = _variables(methodology, spec)
-    return _draw(spec, groups, codes, row)
+    runs = len(design)
+    column = {name: k for k, name in enumerate(groups) if codes[k] is None}
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    factors = np.ones((runs, sum(c is not None for c in codes)))
+    weight_codes: list[str] = []
+    k = 0
+    for noise in spec.weights:
+        if noise.distribution == "uniform":
+            width = sum(1 for g, c in zip(groups, codes, strict=True) if c is not None and g == f"weights.{noise.level}")
+            factors[:, k:k + width] = 1.0 - noise.factor + 2.0 * noise.factor * design[:, k:k + width]
+            weight_codes.extend(codes[k:k + width])
+            k += width
+            continue
+        for siblings in _sibling_groups(methodology, noise.level):
+            nominal = np.array([weight_of[c] for c in siblings])
+            share = nominal / nominal.sum()
+            # Dirichlet shares are independent gammas over their sum; each gamma is the
+            # inverse CDF of its design value (kept off 0 and 1, where it is 0 or ∞)
+            u = np.clip(design[:, k:k + len(siblings)], 1e-12, 1 - 1e-12)
+            draws = gammaincinv(noise.factor * share, u)
+            factors[:, k:k + len(siblings)] = draws / draws.sum(axis=1, keepdims=True) / share
+            weight_codes.extend(siblings)
+            k += len(siblings)
 
+    def choice(name: str, m: int) -> np.ndarray | None:
+        if m == 0:
+            return None
+        return _choices(design[:, column[name]], m) if name in column else np.zeros(runs, dtype=np.int64)
 
-def _draw(spec: UncertaintySpec, groups: list[str], codes: list[str | None], row: np.ndarray) -> Draw:
-    factors = {noise.level: noise.factor for noise in spec.weights}
-    weight_factors: dict[str, float] = {}
-    values: dict[str, float] = {}
-    for group, code, u in zip(groups, codes, row, strict=True):
-        if code is not None:
-            f = factors[int(group.split(".", 1)[1])]
-            weight_factors[code] = 1.0 - f + 2.0 * f * float(u)
-        else:
-            values[group] = float(u)
-    normalise = aggregate = winmax = None
-    if spec.normalise:
-        normalise = spec.normalise[_choice(values["normalise"], len(spec.normalise)) if "normalise" in values else 0]
-    if spec.aggregate:
-        aggregate = spec.aggregate[_choice(values["aggregate"], len(spec.aggregate)) if "aggregate" in values else 0]
+    drop_codes = spec.drop_codes(methodology)
+    winmax = None
     if spec.winmax is not None:
         low, high = spec.winmax
-        winmax = low + (_choice(values["winmax"], high - low + 1) if "winmax" in values else 0)
-    return Draw(weight_factors=weight_factors, normalise=normalise, aggregate=aggregate, winmax=winmax)
+        winmax = low + (choice("winmax", high - low + 1))
+    drop = choice("drop", len(drop_codes) + 1) if drop_codes else None
+    return Plan(spec=spec, runs=runs, weight_codes=tuple(weight_codes),
+                weight_factors=factors if weight_codes else None, winmax=winmax,
+                normalise=choice("normalise", len(spec.normalise)), aggregate=choice("aggregate", len(spec.aggregate)),
+                impute=choice("impute", len(spec.impute)), drop=None if drop is None else drop - 1,
+                drop_codes=drop_codes)
 
 
 def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, n: int, seed=None,
@@ -183,9 +204,9 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     if not inputs:
         raise RasadInputError("The spec has no uncertain input: give weight noise or more than one alternative.",
                               "مشخصات هیچ ورودی نامطمئنی ندارد: نوفهٔ وزن یا بیش از یک گزینه بدهید.", field="spec")
-    nominal = build(methodology, data, keep="final").rank
-    units = nominal.index
-    unit = None
+    replicates = Replicates(methodology, data, spec)
+    nominal, units = replicates.nominal_rank, replicates.units
+    position = None
     if target != MEAN_ABS_RANK_SHIFT:
         if not (isinstance(target, tuple) and len(target) == 2 and target[0] == "unit"):
             raise RasadInputError(f"target must be '{MEAN_ABS_RANK_SHIFT}' or ('unit', id), not {target!r}.",
@@ -195,23 +216,23 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
         if unit not in units or pd.isna(nominal.loc[unit]):
             raise RasadInputError(f"target: unit '{unit}' is not ranked in the nominal index.",
                                   f"هدف: واحد «{unit}» در شاخص اسمی رتبه ندارد.", field="target", value=unit)
-    _check_positive_means(methodology, data, spec)
-    groups, codes = _variables(methodology, spec)
+        position = units.get_loc(unit)
+    groups, _ = _variables(methodology, spec)
     nominal_ranks = nominal.to_numpy(dtype=float)
-    position = None if unit is None else units.get_loc(unit)
 
-    def run(row: np.ndarray) -> float:
-        rank = build(replicate_methodology(methodology, _draw(spec, groups, codes, row)), data, keep="final").rank
-        if not rank.index.equals(units):
-            rank = rank.reindex(units)
-        ranks = rank.to_numpy(dtype=float)
-        if position is not None:
-            return ranks[position]
-        shift = np.abs(ranks - nominal_ranks)
-        return float(np.nanmean(shift)) if np.isfinite(shift).any() else np.nan
-
-    def model(block: np.ndarray) -> np.ndarray:
-        return np.array([run(row) for row in block])
+    def model(design: np.ndarray) -> np.ndarray:
+        outputs = np.empty(len(design))
+        for block in replicates.blocks(design_plan(methodology, spec, design)):
+            ranks = block.ranks.astype(np.float64)
+            ranks[block.ranks == 0] = np.nan
+            if position is not None:
+                outputs[block.runs] = ranks[:, position]
+                continue
+            shift = np.abs(ranks - nominal_ranks)
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a run that ranked nobody: NaN, refused below
+                outputs[block.runs] = np.nanmean(shift, axis=1)
+        return outputs
 
     return sobol(groups, model, n, seed=seed, bootstrap=bootstrap, progress=progress)
 

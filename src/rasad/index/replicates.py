@@ -1,0 +1,340 @@
+"""Many builds of one methodology that differ only in the uncertain choices.
+
+A replicate of an uncertainty or sensitivity analysis is a build with other weights,
+another normalisation, aggregation, imputation or ``winmax``, or an indicator left out.
+Building each from scratch repeats most of the work: every run imputes, treats and
+normalises again although the runs share only a few normalised matrices, one per
+combination of imputation, ``winmax`` and normalisation (ten in COINr's ASEM vignette),
+and weights enter only the aggregation. For the handbook's means that is a weighted sum
+after a transform (x, log x, 1/x or x^p), so :class:`Replicates` groups the runs by
+those discrete choices, normalises once per group, and aggregates a block of runs at
+a time: the indicators' weighted sums for the whole block are one matrix product, the
+levels above are elementwise on units × runs arrays, and each run's ranks one integer
+sort (:func:`~rasad.index.rank.rank_min`, the engine's own).
+
+The arithmetic is the engine's: missing children renormalise the weights over those a
+unit has, ``min_coverage`` counts children, a value a mean refuses excludes the unit
+or stops the analysis as the methodology says, and a left-out indicator is gone from
+its parent (its coverage counts one child fewer). Only the order of the floating-point
+sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
+whose scores differ by less than that. Runs aggregated by Copeland or TOPSIS, or with
+PCA weights, are not weighted sums; they are built one by one with
+:func:`~rasad.index.pipeline.build`.
+
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rasad.errors import RasadInputError
+from rasad.index._stats import map_columns
+from rasad.index.choices import (
+    MEANS,
+    POSITIVE_MEANS,
+    Draw,
+    Plan,
+    UncertaintySpec,
+    replicate_methodology,
+)
+from rasad.index.methodology import AggregateSpec, Methodology, Node
+from rasad.index.pipeline import build, normalised, prepare
+from rasad.index.rank import rank_min
+
+# Working memory of one block of runs: the node scores of the block, units × runs each.
+BLOCK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Block:
+    """Some runs of a plan: ``runs`` their row numbers in the plan, ``ranks`` (runs ×
+    units, int32, 0 = left unranked) and ``scores`` (runs × units, NaN = unscored), the
+    units in the order of :attr:`Replicates.units`."""
+
+    runs: np.ndarray
+    ranks: np.ndarray
+    scores: np.ndarray
+
+
+class Replicates:
+    """The replicates of ``spec`` on one methodology and data set.
+
+    Creating it checks everything that could stop a replicate (the spec against the
+    methodology, and every mean alternative against the values it would meet) and builds
+    the nominal index, so a bad choice is refused before any replicate runs."""
+
+    def __init__(self, methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec):
+        spec.check(methodology)
+        nominal = build(methodology, data, keep="final")
+        self.methodology, self.data, self.spec = methodology, data, spec
+        self.nominal_rank: pd.Series = nominal.rank
+        self.nominal_score: pd.Series = nominal.score
+        self.units: pd.Index = nominal.rank.index
+        _check_positive_means(methodology, data, spec)
+        self._prepared = prepare(methodology, data)
+        self.vectorised = _weighted_sums(methodology, spec)
+        # a left-out indicator changes who is eligible or screened only through coverage
+        rules = methodology.eligibility.min_data_coverage > 0 or methodology.screen.min_coverage > 0
+        self._drop_moves_units = bool(spec.drop) and rules
+
+    def blocks(self, plan: Plan, *, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+        """The plan's runs, a block at a time, in an order of the implementation's
+        choosing (each block says which runs it holds). Memory: one normalised matrix
+        and one block of ``block_bytes`` at a time, whatever the number of runs."""
+        if not self.vectorised:
+            yield from self._one_by_one(plan)
+            return
+        keys = np.column_stack([
+            np.full(plan.runs, -1) if choice is None else choice
+            for choice in (plan.impute, plan.winmax, plan.normalise,
+                           plan.drop if self._drop_moves_units else None)
+        ])
+        stages, stage_of = np.unique(keys, axis=0, return_inverse=True)
+        for s in range(len(stages)):
+            in_stage = np.flatnonzero(stage_of.ravel() == s)
+            stage = self._stage(plan.rows(in_stage[:1]).draw(0))
+            aggregate = plan.aggregate[in_stage] if plan.aggregate is not None else np.zeros(len(in_stage), int)
+            for choice in np.unique(aggregate):
+                runs = in_stage[aggregate == choice]
+                tree = self.methodology if plan.aggregate is None else replicate_methodology(
+                    self.methodology, Draw(aggregate=self.spec.aggregate[choice]))
+                size = max(1, block_bytes // (8 * stage.values.shape[0] * (len(tree.nodes) + 6)))
+                for start in range(0, len(runs), size):
+                    chunk = runs[start:start + size]
+                    yield self._aggregate(stage, tree, plan.rows(chunk), chunk)
+
+    def _stage(self, draw: Draw) -> _Stage:
+        """The normalised matrix of one combination of the discrete choices, with a
+        column per indicator of the nominal methodology (all NaN for a left-out one)."""
+        drop = draw.drop if self._drop_moves_units else None
+        variant = replicate_methodology(self.methodology, Draw(
+            normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute, drop=drop))
+        prepared = self._prepared if drop is None else prepare(variant, self.data)
+        unit_ids, values = normalised(variant, prepared)
+        codes = self.methodology.indicator_codes
+        if drop is not None:
+            full = np.full((values.shape[0], len(codes)), np.nan, order="F")
+            full[:, [j for j, code in enumerate(codes) if code != drop]] = values
+            values = full
+        positions = self.units.get_indexer(unit_ids)
+        return _Stage(values, {code: j for j, code in enumerate(codes)}, positions)
+
+    def _aggregate(self, stage: _Stage, tree: Methodology, plan: Plan, runs: np.ndarray) -> Block:
+        """Score the block's runs on every node of ``tree``, bottom up, and rank them."""
+        b = plan.runs
+        nominal = _nominal_weights(self.methodology)
+        weights = {code: np.full(b, w) for code, w in nominal.items()}
+        if plan.weight_factors is not None:
+            for k, code in enumerate(plan.weight_codes):
+                weights[code] = weights[code] * plan.weight_factors[:, k]
+        active = {code: np.ones(b, dtype=bool) for code in self.methodology.indicator_codes}
+        if plan.drop is not None:
+            for k, code in enumerate(plan.drop_codes):
+                active[code] = plan.drop != k
+        scores: dict[str, np.ndarray] = {}
+        for node in tree.nodes_bottom_up:
+            scores[node.code] = _node_scores(node, tree.aggregate_for(node), stage, scores, weights, active)
+        root = scores[tree.root.code]
+        n = root.shape[0]
+        unit_ranks = np.empty((n, b), order="F")
+        map_columns(lambda j, _: rank_min(root[:, j], out=unit_ranks[:, j]), b, n)
+        ranks = np.zeros((b, len(self.units)), dtype=np.int32)
+        block_scores = np.full((b, len(self.units)), np.nan)
+        kept = stage.positions >= 0  # units the nominal build screened out are not reported
+        ranks[:, stage.positions[kept]] = np.nan_to_num(unit_ranks[kept], nan=0.0).T
+        block_scores[:, stage.positions[kept]] = root[kept].T
+        return Block(runs, ranks, block_scores)
+
+    def _one_by_one(self, plan: Plan) -> Iterator[Block]:
+        for r in range(plan.runs):
+            results = build(replicate_methodology(self.methodology, plan.draw(r)), self.data, keep="final")
+            rank, score = results.rank, results.score
+            if not rank.index.equals(self.units):
+                rank, score = rank.reindex(self.units), score.reindex(self.units)
+            yield Block(np.array([r]), np.nan_to_num(rank.to_numpy(dtype=float), nan=0.0).astype(np.int32)[None],
+                        score.to_numpy(dtype=float)[None])
+
+
+@dataclass
+class _Stage:
+    """A normalised matrix (units × indicators), where its indicators are, where its
+    units are among the nominal ones (−1: not among them), and its transforms."""
+
+    values: np.ndarray
+    column: dict[str, int]
+    positions: np.ndarray
+    _transformed: dict = field(default_factory=dict)
+
+    def children(self, node: Node, mean: _Mean, codes: list[str]) -> _Transformed:
+        """The node's indicator children transformed for ``mean``: computed once per
+        stage, node and mean, then shared by every block."""
+        key = (node.code, mean.method, mean.p)
+        if key not in self._transformed:
+            X = self.values[:, [self.column[c] for c in codes]]
+            missing = np.isnan(X)
+            refused = mean.refused(X) & ~missing
+            unused = missing | refused
+            transformed = mean.forward(np.where(unused, 1.0, X))
+            transformed[unused] = 0.0
+            self._transformed[key] = _Transformed(
+                transformed,
+                None if not unused.any() else (~unused).astype(np.float64),
+                None if not missing.any() else (~missing).astype(np.float64),
+                None if not refused.any() else refused.astype(np.float64),
+            )
+        return self._transformed[key]
+
+
+@dataclass(frozen=True)
+class _Transformed:
+    values: np.ndarray  # g(x), 0 where unused
+    used: np.ndarray | None  # 1 where the value counts (None: everywhere)
+    present: np.ndarray | None  # 1 where the value is not missing (None: everywhere)
+    refused: np.ndarray | None  # 1 where the mean cannot take the value (None: nowhere)
+
+
+@dataclass(frozen=True)
+class _Mean:
+    """A quasi-arithmetic mean g⁻¹(Σ w·g(x) / Σ w), as the engine's ``aggregate`` has it."""
+
+    method: str
+    p: float | None
+
+    @classmethod
+    def of(cls, spec: AggregateSpec) -> _Mean:
+        method, p = spec.method, spec.p
+        if method == "generalised":
+            method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(p, method)
+        return cls(method, p if method == "generalised" else None)
+
+    def forward(self, x):
+        if self.method == "arithmetic":
+            return np.array(x, dtype=np.float64, copy=True)
+        if self.method == "geometric":
+            return np.log(x)
+        if self.method == "harmonic":
+            return np.reciprocal(x)
+        return np.power(x, self.p)
+
+    def backward(self, m):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.method == "arithmetic":
+                return m
+            if self.method == "geometric":
+                return np.exp(m)
+            if self.method == "harmonic":
+                return np.reciprocal(m)
+            return np.power(m, 1.0 / self.p)
+
+    def refused(self, x) -> np.ndarray:
+        """Values this mean cannot take: ≤ 0 for log and 1/x, and for x^p below 0 (or
+        at 0 too when p < 0); NaN is never refused, it is missing."""
+        if self.method == "arithmetic":
+            return np.zeros(np.shape(x), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if self.method == "generalised" and self.p > 0:
+                return np.less(x, 0.0)
+            return np.less_equal(x, 0.0)
+
+
+def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, scores: dict[str, np.ndarray],
+                 weights: dict[str, np.ndarray], active: dict[str, np.ndarray]) -> np.ndarray:
+    """One node's scores for a block (units × runs): its indicator children by one
+    matrix product, its aggregate children elementwise (each is consumed here: a node
+    has one parent)."""
+    mean = _Mean.of(spec)
+    n, b = stage.values.shape[0], len(next(iter(weights.values())))
+    indicators = [c for c in node.children if c in stage.column]
+    total = np.zeros((n, b))
+    weight: np.ndarray = np.zeros(b)
+    count: np.ndarray = np.zeros(b)
+    refused_any = np.zeros((n, b), dtype=bool)
+    children = np.full(b, float(len(node.children) - len(indicators)))
+    if indicators:
+        t = stage.children(node, mean, indicators)
+        on = np.stack([active[c] for c in indicators]).astype(np.float64)  # children × runs
+        w = np.stack([weights[c] for c in indicators]) * on
+        total += t.values @ w
+        weight = weight + (w.sum(axis=0) if t.used is None else t.used @ w)
+        count = count + (on.sum(axis=0) if t.present is None else t.present @ on)
+        if t.refused is not None:
+            refused_any |= (t.refused @ on) > 0
+        children = children + on.sum(axis=0)
+    for code in node.children:
+        if code in stage.column:
+            continue
+        x = scores.pop(code)
+        missing = np.isnan(x)
+        refused = mean.refused(x) & ~missing
+        unused = missing | refused
+        g = mean.forward(np.where(unused, 1.0, x))
+        g[unused] = 0.0
+        w = weights[code]
+        total += g * w
+        weight = weight + np.where(unused, 0.0, w)
+        count = count + ~missing
+        refused_any |= refused
+    if refused_any.any() and spec.nonpositive == "error":
+        raise RasadInputError(
+            f"{node.code}: a replicate's {mean.method} mean met a value it cannot take.",
+            f"{node.code}: میانگین {mean.method} در یکی از تکرارها به مقداری رسید که نمی‌پذیرد.",
+            field=node.code)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = mean.backward(total / weight)
+        out = (count == 0) | (count / children < spec.min_coverage) | (weight <= 0) | refused_any
+    values[np.broadcast_to(out, values.shape)] = np.nan
+    return values
+
+
+def _nominal_weights(methodology: Methodology) -> dict[str, float]:
+    if methodology.weights.method == "equal":
+        return {i.code: 1.0 for i in methodology.indicators} | {n.code: 1.0 for n in methodology.nodes}
+    return {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+
+
+def _weighted_sums(methodology: Methodology, spec: UncertaintySpec) -> bool:
+    """Whether every run's aggregation is a quasi-arithmetic mean of fixed weights, the
+    case aggregated a block at a time."""
+    if methodology.weights.method not in ("explicit", "equal"):
+        return False
+    if spec.aggregate:
+        return all(choice.method in MEANS for choice in spec.aggregate)
+    return all(methodology.aggregate_for(node).method in MEANS for node in methodology.nodes)
+
+
+def _check_positive_means(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec) -> None:
+    """A geometric or harmonic mean alternative that would meet a value ≤ 0 is refused
+    now, not in replicate 37: one build per combination of the normalisation, imputation
+    and winmax alternatives (weights do not change the sign of a weighted mean of
+    positive values, nor does leaving an indicator out)."""
+    means = [c for c in spec.aggregate if c.method in POSITIVE_MEANS]
+    if not means:
+        return
+    normalisations = spec.normalise or (None,)
+    imputations = spec.impute or (None,)
+    winmaxes = range(spec.winmax[0], spec.winmax[1] + 1) if spec.winmax else (None,)
+    for choice in means:
+        for k, normalise in enumerate(normalisations):
+            for i, impute in enumerate(imputations):
+                for winmax in winmaxes:
+                    draw = Draw(normalise=normalise, aggregate=choice, winmax=winmax, impute=impute)
+                    trial = replicate_methodology(methodology, draw)
+                    if all(trial.aggregate_for(n).nonpositive == "exclude" for n in trial.nodes):
+                        continue
+                    try:
+                        build(trial, data, keep="final")
+                    except RasadInputError as error:
+                        parts = ([] if normalise is None else [f"normalise[{k}]"]) + \
+                            ([] if impute is None else [f"impute[{i}]"]) + \
+                            ([] if winmax is None else [f"winmax {winmax}"])
+                        where = f" with {' and '.join(parts)}" if parts else ""
+                        raise RasadInputError(
+                            f"aggregate: the {choice.method} mean alternative{where} fails: {error.message_en}",
+                            f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: {error.message_fa}",
+                            field="aggregate", value=choice.method,
+                        ) from error

@@ -1,0 +1,198 @@
+"""The block-at-a-time replicates against one full build per replicate, and the choices
+added for them: Dirichlet weights, imputation alternatives, indicators left out."""
+
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rasad.index.uncertainty as uncertainty_module
+from rasad.demo import generate
+from rasad.errors import RasadInputError
+from rasad.index import build, load
+from rasad.index.inputs import sme_inputs
+from rasad.index.replicates import Replicates
+from rasad.index.uncertainty import Draw, UncertaintySpec, draw_plan, replicate_methodology, uncertainty
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
+VIGNETTE = {
+    "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
+    "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}],
+    "aggregate": ["arithmetic", "geometric"],
+    "winmax": [1, 5],
+}
+
+
+@pytest.fixture(scope="module")
+def asem():
+    return load("asem"), pd.read_csv(FIXTURES / "ASEM_iData.csv")
+
+
+@pytest.fixture(scope="module")
+def sme100():
+    population = generate(n_enterprises=1500, seed=3)
+    return (load(files("rasad.methodologies") / "sme100.yaml"),
+            sme_inputs(population.returns, population.enterprises, 1403))
+
+
+def both_ways(replicates: Replicates, plan, block_bytes=None):
+    """The plan's ranks and scores block by block, and one full build per run."""
+    shape = (plan.runs, len(replicates.units))
+    fast, slow = (np.zeros(shape, dtype=np.int32), np.full(shape, np.nan)), (np.zeros(shape, dtype=np.int32), np.full(shape, np.nan))
+    options = {} if block_bytes is None else {"block_bytes": block_bytes}
+    for block in replicates.blocks(plan, **options):
+        fast[0][block.runs], fast[1][block.runs] = block.ranks, block.scores
+    for block in replicates._one_by_one(plan):
+        slow[0][block.runs], slow[1][block.runs] = block.ranks, block.scores
+    return fast, slow
+
+
+def assert_same(fast, slow):
+    np.testing.assert_array_equal(np.isnan(fast[1]), np.isnan(slow[1]))
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(fast[0], slow[0])
+
+
+def test_blocks_equal_full_builds_on_asem(asem):
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict(VIGNETTE | {"drop": "all"})
+    replicates = Replicates(methodology, data, spec)
+    assert replicates.vectorised
+    plan = draw_plan(methodology, spec, 60, seed=5)
+    assert set(plan.drop) > {-1, 0}
+    # small blocks: many blocks per stage, each stage's cached transforms reused
+    assert_same(*both_ways(replicates, plan, block_bytes=51 * 8 * 20 * 3))
+
+
+def test_blocks_equal_full_builds_on_sme100(sme100):
+    """Within-sector normalisation with its small-group fallback, group-median
+    imputation, missing values and aggregate min_coverage 0.5, units excluded."""
+    methodology, data = sme100
+    spec = UncertaintySpec.from_dict({
+        "weights": {1: {"dirichlet": 20}, 2: {"uniform": 0.3}},
+        "impute": [{"method": "none"}, {"method": "group_median", "by": "sector"}, {"method": "mean"}],
+        "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "rank"}],
+        "aggregate": ["arithmetic", "geometric", {"method": "generalised", "p": 0.5}],
+        "winmax": [10, 40],
+        "drop": ["rd_intensity", "current_ratio", "export_markets"],
+    })
+    replicates = Replicates(methodology, data, spec)
+    plan = draw_plan(methodology, spec, 40, seed=2)
+    fast, slow = both_ways(replicates, plan)
+    assert_same(fast, slow)
+    assert (fast[0] == 0).any()  # some replicate leaves a unit unranked, and both agree
+
+
+def test_screening_on_coverage_follows_a_left_out_indicator(asem):
+    methodology, data = asem
+    from dataclasses import replace
+    screened = replace(methodology, screen=replace(methodology.screen, min_coverage=0.95))
+    spec = UncertaintySpec.from_dict({"drop": ["Flights", "Gas", "Forest"], "weights": {2: {"uniform": 0.2}}})
+    replicates = Replicates(screened, data, spec)
+    assert replicates._drop_moves_units
+    assert_same(*both_ways(replicates, draw_plan(screened, spec, 20, seed=1)))
+
+
+def test_topsis_runs_are_built_one_by_one(asem):
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict({"aggregate": ["arithmetic", "topsis"], "weights": {2: {"uniform": 0.2}}})
+    replicates = Replicates(methodology, data, spec)
+    assert not replicates.vectorised
+    plan = draw_plan(methodology, spec, 4, seed=1)
+    blocks = list(replicates.blocks(plan))
+    assert [b.runs.tolist() for b in blocks] == [[0], [1], [2], [3]]
+    for r, block in enumerate(blocks):
+        expected = build(replicate_methodology(methodology, plan.draw(r)), data, keep="final").rank
+        np.testing.assert_array_equal(block.ranks[0], expected.to_numpy().astype(int))
+
+
+def test_dirichlet_shares_keep_the_total_and_centre_on_the_nominal(asem):
+    methodology, _ = asem
+    concentration = 30.0
+    spec = UncertaintySpec.from_dict({"weights": {2: {"dirichlet": concentration}}})
+    plan = draw_plan(methodology, spec, 20000, seed=11)
+    weight_of = {n.code: n.weight for n in methodology.nodes}
+    for parent in methodology.nodes:
+        siblings = [c for c in parent.children if methodology.levels[c] == 2]
+        if len(siblings) < 2:
+            continue
+        nominal = np.array([weight_of[c] for c in siblings])
+        s = nominal / nominal.sum()
+        columns = [plan.weight_codes.index(c) for c in siblings]
+        weights = plan.weight_factors[:, columns] * nominal
+        np.testing.assert_allclose(weights.sum(axis=1), nominal.sum())  # shares still add up
+        shares = weights / nominal.sum()
+        np.testing.assert_allclose(shares.mean(axis=0), s, atol=0.003)
+        np.testing.assert_allclose(shares.var(axis=0), s * (1 - s) / (concentration + 1), rtol=0.05)
+
+
+def test_a_left_out_indicator_leaves_the_tree(asem):
+    methodology, data = asem
+    replicate = replicate_methodology(methodology, Draw(drop="Flights"))
+    assert "Flights" not in replicate.indicator_codes
+    parent = next(n for n in methodology.nodes if "Flights" in n.children)
+    assert replicate.node(parent.code).children == tuple(c for c in parent.children if c != "Flights")
+    plan = draw_plan(methodology, UncertaintySpec.from_dict({"drop": "all"}), 4000, seed=1)
+    counts = np.bincount(plan.drop + 1)
+    assert len(counts) == len(methodology.indicators) + 1  # nothing left out, or one of the 49
+    assert counts.min() > 40 and counts.max() < 130  # uniform: 4000 / 50 = 80 each
+
+
+def test_drop_all_skips_an_only_child_and_a_listed_only_child_is_refused(asem):
+    methodology, data = asem
+    from dataclasses import replace
+    # make 'LPI' the only child of a new pillar
+    nodes = list(methodology.nodes)
+    parent = next(n for n in nodes if "LPI" in n.children)
+    nodes[nodes.index(parent)] = replace(parent, children=tuple(c for c in parent.children if c != "LPI") + ("Solo",))
+    solo = replace(parent, code="Solo", children=("LPI",))
+    lonely = replace(methodology, nodes=(*nodes, solo))
+    assert "LPI" not in UncertaintySpec.from_dict({"drop": "all"}).drop_codes(lonely)
+    with pytest.raises(RasadInputError) as caught:
+        UncertaintySpec.from_dict({"drop": ["LPI", "Nope"]}).check(lonely)
+    assert {p.field for p in caught.value.problems} == {"drop[0]", "drop[1]"}
+
+
+def test_imputation_alternatives_change_the_replicates(sme100):
+    methodology, data = sme100
+    spec = UncertaintySpec.from_dict({"impute": [{"method": "none"}, {"method": "group_median", "by": "sector"}]})
+    replicates = Replicates(methodology, data, spec)
+    plan = draw_plan(methodology, spec, 20, seed=4)
+    assert set(plan.impute) == {0, 1}
+    ranks = {}
+    for block in replicates.blocks(plan):
+        for run, row in zip(block.runs, block.ranks, strict=True):
+            ranks[int(plan.impute[run])] = row
+    nominal = replicates.nominal_rank.fillna(0).to_numpy().astype(int)
+    np.testing.assert_array_equal(ranks[1], nominal)  # group_median is the nominal choice
+    assert (ranks[0] != nominal).any()
+    with pytest.raises(RasadInputError, match="impute"):
+        UncertaintySpec.from_dict({"impute": [{"method": "group_mean", "by": "colour"}]}).check(methodology)
+
+
+def test_score_statistics(asem):
+    methodology, data = asem
+    result = uncertainty(methodology, data, UncertaintySpec.from_dict(VIGNETTE), runs=50, seed=3)
+    nominal = build(methodology, data, keep="final").score
+    np.testing.assert_allclose(result.score_stats["score"], nominal)
+    np.testing.assert_allclose(result.score_stats["mean"], result.scores.astype(float).mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(result.score_stats["q95"], np.quantile(result.scores.astype(float), 0.95, axis=0),
+                               rtol=1e-6)
+    table = result.table()
+    assert list(table.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95", "p_top",
+                                   "score", "score_mean", "score_q05", "score_median", "score_q95"]
+
+
+def test_large_results_live_in_a_temporary_file_with_the_same_statistics(asem, monkeypatch):
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict(VIGNETTE)
+    in_memory = uncertainty(methodology, data, spec, runs=30, seed=9)
+    monkeypatch.setattr(uncertainty_module, "IN_MEMORY_BYTES", 1000)
+    monkeypatch.setattr(uncertainty_module, "STATS_UNITS", 7)
+    mapped = uncertainty(methodology, data, spec, runs=30, seed=9)
+    assert isinstance(mapped.ranks, np.memmap) and not isinstance(in_memory.ranks, np.memmap)
+    np.testing.assert_array_equal(np.asarray(mapped.ranks), in_memory.ranks)
+    pd.testing.assert_frame_equal(mapped.stats, in_memory.stats)
+    pd.testing.assert_frame_equal(mapped.score_stats, in_memory.score_stats)
