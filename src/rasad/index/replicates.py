@@ -27,7 +27,7 @@ Pure: no Django.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -43,11 +43,14 @@ from rasad.index.choices import (
     replicate_methodology,
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node
-from rasad.index.pipeline import build, normalised, prepare
+from rasad.index.pipeline import Prepared, build, normalised, prepare
 from rasad.index.rank import rank_min
 
-# Working memory of one block of runs: the node scores of the block, units × runs each.
+# Working memory of one block of runs: its scores and ranks, units × runs each.
 BLOCK_BYTES = 256 * 2**20
+# The units × runs arrays of the tree of one slice of units: each about half of a
+# core's L2 cache here, so that a node's children are still in cache for its parent.
+CHUNK_BYTES = 512 * 2**10
 
 
 @dataclass(frozen=True)
@@ -75,38 +78,56 @@ class Replicates:
         self.nominal_rank: pd.Series = nominal.rank
         self.nominal_score: pd.Series = nominal.score
         self.units: pd.Index = nominal.rank.index
-        _check_positive_means(methodology, data, spec)
         self._prepared = prepare(methodology, data)
+        _check_positive_means(methodology, data, self._prepared, spec)
         self.vectorised = _weighted_sums(methodology, spec)
         # a left-out indicator changes who is eligible or screened only through coverage
         rules = methodology.eligibility.min_data_coverage > 0 or methodology.screen.min_coverage > 0
         self._drop_moves_units = bool(spec.drop) and rules
 
+    def order(self, plan: Plan) -> np.ndarray:
+        """An order of the plan's runs in which :meth:`blocks` takes them: grouped by
+        the choices that share a normalised matrix, then by aggregation. Running a plan
+        reordered so (``plan.rows(order)``) gives blocks of consecutive runs, which a
+        caller stores as slices instead of scattered rows."""
+        if not self.vectorised:
+            return np.arange(plan.runs)
+        keys = [np.full(plan.runs, -1) if choice is None else choice
+                for choice in (plan.impute, plan.winmax, plan.normalise,
+                               plan.drop if self._drop_moves_units else None, plan.aggregate)]
+        return np.lexsort(keys[::-1])
+
     def blocks(self, plan: Plan, *, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
-        """The plan's runs, a block at a time, in an order of the implementation's
-        choosing (each block says which runs it holds). Memory: one normalised matrix
-        and one block of ``block_bytes`` at a time, whatever the number of runs."""
+        """The plan's runs, a block at a time, in the order of :meth:`order` (each block
+        says which runs it holds). Memory: one normalised matrix and a block of
+        ``block_bytes`` at a time, whatever the number of runs."""
         if not self.vectorised:
             yield from self._one_by_one(plan)
             return
-        keys = np.column_stack([
+        order = self.order(plan)
+        stage_key = np.column_stack([
             np.full(plan.runs, -1) if choice is None else choice
             for choice in (plan.impute, plan.winmax, plan.normalise,
                            plan.drop if self._drop_moves_units else None)
-        ])
-        stages, stage_of = np.unique(keys, axis=0, return_inverse=True)
-        for s in range(len(stages)):
-            in_stage = np.flatnonzero(stage_of.ravel() == s)
-            stage = self._stage(plan.rows(in_stage[:1]).draw(0))
-            aggregate = plan.aggregate[in_stage] if plan.aggregate is not None else np.zeros(len(in_stage), int)
-            for choice in np.unique(aggregate):
-                runs = in_stage[aggregate == choice]
-                tree = self.methodology if plan.aggregate is None else replicate_methodology(
-                    self.methodology, Draw(aggregate=self.spec.aggregate[choice]))
-                size = max(1, block_bytes // (8 * stage.values.shape[0] * (len(tree.nodes) + 6)))
-                for start in range(0, len(runs), size):
-                    chunk = runs[start:start + size]
-                    yield self._aggregate(stage, tree, plan.rows(chunk), chunk)
+        ])[order]
+        aggregate = np.zeros(plan.runs, dtype=np.int64) if plan.aggregate is None else plan.aggregate[order]
+        new_stage = np.ones(plan.runs, dtype=bool)
+        new_stage[1:] = (stage_key[1:] != stage_key[:-1]).any(axis=1)
+        new_group = new_stage.copy()
+        new_group[1:] |= aggregate[1:] != aggregate[:-1]
+        starts = np.flatnonzero(new_group).tolist() + [plan.runs]
+        stage = None
+        for start, stop in zip(starts[:-1], starts[1:], strict=True):
+            first = order[start]
+            if new_stage[start]:
+                stage = None  # free the last one before making the next
+                stage = self._stage(plan.draw(first))
+            tree = self.methodology if plan.aggregate is None else replicate_methodology(
+                self.methodology, Draw(aggregate=self.spec.aggregate[plan.aggregate[first]]))
+            size = max(1, block_bytes // (8 * stage.values.shape[0] * 3))  # scores, ranks, their copy
+            for begin in range(start, stop, size):
+                runs = order[begin:min(begin + size, stop)]
+                yield self._aggregate(stage, tree, plan.rows(runs), runs)
 
     def _stage(self, draw: Draw) -> _Stage:
         """The normalised matrix of one combination of the discrete choices, with a
@@ -122,7 +143,8 @@ class Replicates:
             full[:, [j for j, code in enumerate(codes) if code != drop]] = values
             values = full
         positions = self.units.get_indexer(unit_ids)
-        return _Stage(values, {code: j for j, code in enumerate(codes)}, positions)
+        identity = len(positions) == len(self.units) and bool((positions == np.arange(len(positions))).all())
+        return _Stage(values, {code: j for j, code in enumerate(codes)}, positions, identity)
 
     def _aggregate(self, stage: _Stage, tree: Methodology, plan: Plan, runs: np.ndarray) -> Block:
         """Score the block's runs on every node of ``tree``, bottom up, and rank them."""
@@ -136,17 +158,34 @@ class Replicates:
         if plan.drop is not None:
             for k, code in enumerate(plan.drop_codes):
                 active[code] = plan.drop != k
-        scores: dict[str, np.ndarray] = {}
-        for node in tree.nodes_bottom_up:
-            scores[node.code] = _node_scores(node, tree.aggregate_for(node), stage, scores, weights, active)
-        root = scores[tree.root.code]
-        n = root.shape[0]
+        nodes = tree.nodes_bottom_up
+        specs = [tree.aggregate_for(node) for node in nodes]
+        n = stage.values.shape[0]
+        root = np.empty((n, b), order="F")
+        rows = max(16, CHUNK_BYTES // (8 * b))
+
+        def score_rows(k: int, _) -> None:
+            """The whole tree for a slice of units: its arrays stay in the core's cache."""
+            chunk = slice(k * rows, min(n, (k + 1) * rows))
+            scores: dict[str, np.ndarray] = {}
+            for node, spec in zip(nodes, specs, strict=True):
+                scores[node.code] = _node_scores(node, spec, stage, chunk, scores, weights, active)
+            root[chunk] = scores[tree.root.code]
+
+        for node, spec in zip(nodes, specs, strict=True):  # transform each stage's children once, up front
+            indicators = [c for c in node.children if c in stage.column]
+            if indicators:
+                stage.children(node, _Mean.of(spec), indicators)
+        map_columns(score_rows, -(-n // rows), n)
         unit_ranks = np.empty((n, b), order="F")
         map_columns(lambda j, _: rank_min(root[:, j], out=unit_ranks[:, j]), b, n)
+        np.nan_to_num(unit_ranks, copy=False, nan=0.0)
+        if stage.identity:
+            return Block(runs, unit_ranks.astype(np.int32).T, root.T)
         ranks = np.zeros((b, len(self.units)), dtype=np.int32)
         block_scores = np.full((b, len(self.units)), np.nan)
         kept = stage.positions >= 0  # units the nominal build screened out are not reported
-        ranks[:, stage.positions[kept]] = np.nan_to_num(unit_ranks[kept], nan=0.0).T
+        ranks[:, stage.positions[kept]] = unit_ranks[kept].T
         block_scores[:, stage.positions[kept]] = root[kept].T
         return Block(runs, ranks, block_scores)
 
@@ -168,6 +207,7 @@ class _Stage:
     values: np.ndarray
     column: dict[str, int]
     positions: np.ndarray
+    identity: bool  # the nominal units, in their order
     _transformed: dict = field(default_factory=dict)
 
     def children(self, node: Node, mean: _Mean, codes: list[str]) -> _Transformed:
@@ -212,24 +252,30 @@ class _Mean:
             method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(p, method)
         return cls(method, p if method == "generalised" else None)
 
-    def forward(self, x):
+    def forward(self, x, out=None):
+        """g(x), into ``out`` if given (which may be ``x``)."""
         if self.method == "arithmetic":
-            return np.array(x, dtype=np.float64, copy=True)
+            if out is None:
+                return np.array(x, dtype=np.float64, copy=True)
+            if out is not x:
+                out[...] = x
+            return out
         if self.method == "geometric":
-            return np.log(x)
+            return np.log(x, out=out)
         if self.method == "harmonic":
-            return np.reciprocal(x)
-        return np.power(x, self.p)
+            return np.reciprocal(x, out=out)
+        return np.power(x, self.p, out=out)
 
     def backward(self, m):
+        """g⁻¹(m), in place."""
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.method == "arithmetic":
-                return m
             if self.method == "geometric":
-                return np.exp(m)
-            if self.method == "harmonic":
-                return np.reciprocal(m)
-            return np.power(m, 1.0 / self.p)
+                np.exp(m, out=m)
+            elif self.method == "harmonic":
+                np.reciprocal(m, out=m)
+            elif self.method == "generalised":
+                np.power(m, 1.0 / self.p, out=m)
+            return m
 
     def refused(self, x) -> np.ndarray:
         """Values this mean cannot take: ≤ 0 for log and 1/x, and for x^p below 0 (or
@@ -242,52 +288,73 @@ class _Mean:
             return np.less_equal(x, 0.0)
 
 
-def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, scores: dict[str, np.ndarray],
+def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, scores: dict[str, np.ndarray],
                  weights: dict[str, np.ndarray], active: dict[str, np.ndarray]) -> np.ndarray:
-    """One node's scores for a block (units × runs): its indicator children by one
-    matrix product, its aggregate children elementwise (each is consumed here: a node
-    has one parent)."""
+    """One node's scores for the units ``rows`` of a block (units × runs): its
+    indicator children by one matrix product,
+    its aggregate children elementwise, consumed here (a node has one parent).
+
+    The weight and coverage sums stay one number per run while every unit has every
+    child, which after imputation is the usual case; they become units × runs arrays
+    only when some unit lacks a child or has a value the mean refuses."""
     mean = _Mean.of(spec)
-    n, b = stage.values.shape[0], len(next(iter(weights.values())))
+    b = len(next(iter(weights.values())))
     indicators = [c for c in node.children if c in stage.column]
-    total = np.zeros((n, b))
+    total = None
     weight: np.ndarray = np.zeros(b)
     count: np.ndarray = np.zeros(b)
-    refused_any = np.zeros((n, b), dtype=bool)
+    refused_any = None
     children = np.full(b, float(len(node.children) - len(indicators)))
     if indicators:
         t = stage.children(node, mean, indicators)
         on = np.stack([active[c] for c in indicators]).astype(np.float64)  # children × runs
         w = np.stack([weights[c] for c in indicators]) * on
-        total += t.values @ w
-        weight = weight + (w.sum(axis=0) if t.used is None else t.used @ w)
-        count = count + (on.sum(axis=0) if t.present is None else t.present @ on)
+        total = t.values[rows] @ w
+        weight = w.sum(axis=0) if t.used is None else t.used[rows] @ w
+        count = on.sum(axis=0) if t.present is None else t.present[rows] @ on
         if t.refused is not None:
-            refused_any |= (t.refused @ on) > 0
+            refused_any = (t.refused[rows] @ on) > 0
         children = children + on.sum(axis=0)
     for code in node.children:
         if code in stage.column:
             continue
         x = scores.pop(code)
-        missing = np.isnan(x)
-        refused = mean.refused(x) & ~missing
-        unused = missing | refused
-        g = mean.forward(np.where(unused, 1.0, x))
-        g[unused] = 0.0
         w = weights[code]
-        total += g * w
-        weight = weight + np.where(unused, 0.0, w)
-        count = count + ~missing
-        refused_any |= refused
-    if refused_any.any() and spec.nonpositive == "error":
+        low = x.min()  # NaN if a unit lacks this child
+        if not np.isnan(low) and not mean.refused(low):
+            g = mean.forward(x, out=x)
+            g *= w
+            weight = weight + w
+            count = count + 1.0
+        else:
+            missing = np.isnan(x)
+            refused = mean.refused(x) & ~missing
+            unused = missing | refused
+            g = mean.forward(np.where(unused, 1.0, x), out=x)
+            g[unused] = 0.0
+            g *= w
+            weight = weight + np.where(unused, 0.0, w)
+            count = count + ~missing
+            refused_any = refused if refused_any is None else refused_any | refused
+        if total is None:
+            total = g
+        else:
+            total += g
+    if refused_any is not None and spec.nonpositive == "error" and refused_any.any():
         raise RasadInputError(
             f"{node.code}: a replicate's {mean.method} mean met a value it cannot take.",
             f"{node.code}: میانگین {mean.method} در یکی از تکرارها به مقداری رسید که نمی‌پذیرد.",
             field=node.code)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = mean.backward(total / weight)
-        out = (count == 0) | (count / children < spec.min_coverage) | (weight <= 0) | refused_any
-    values[np.broadcast_to(out, values.shape)] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        total /= weight
+        values = mean.backward(total)
+        out = (count == 0) | (count / children < spec.min_coverage) | (weight <= 0)
+    if refused_any is not None:
+        out = out | refused_any
+    if out.ndim == 1:
+        values[:, out] = np.nan
+    elif out.any():
+        values[out] = np.nan
     return values
 
 
@@ -307,25 +374,30 @@ def _weighted_sums(methodology: Methodology, spec: UncertaintySpec) -> bool:
     return all(methodology.aggregate_for(node).method in MEANS for node in methodology.nodes)
 
 
-def _check_positive_means(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec) -> None:
-    """A geometric or harmonic mean alternative that would meet a value ≤ 0 is refused
-    now, not in replicate 37: one build per combination of the normalisation, imputation
-    and winmax alternatives (weights do not change the sign of a weighted mean of
-    positive values, nor does leaving an indicator out)."""
-    means = [c for c in spec.aggregate if c.method in POSITIVE_MEANS]
+def _check_positive_means(methodology: Methodology, data: pd.DataFrame, prepared: Prepared,
+                          spec: UncertaintySpec) -> None:
+    """A mean alternative that would meet a value it cannot take (≤ 0 for a geometric
+    or harmonic mean) is refused now, not in replicate 37. Weights do not change the
+    sign of a weighted mean of positive values, nor does leaving an indicator out, so
+    it is enough to look at the normalised matrix of every combination of the
+    normalisation, imputation and winmax alternatives; where one holds such a value,
+    the build of that combination names the unit and indicator (or passes, when the
+    nodes exclude such units)."""
+    means = [c for c in spec.aggregate if c.method in POSITIVE_MEANS or c.method == "generalised"]
     if not means:
         return
     normalisations = spec.normalise or (None,)
     imputations = spec.impute or (None,)
     winmaxes = range(spec.winmax[0], spec.winmax[1] + 1) if spec.winmax else (None,)
-    for choice in means:
-        for k, normalise in enumerate(normalisations):
-            for i, impute in enumerate(imputations):
-                for winmax in winmaxes:
-                    draw = Draw(normalise=normalise, aggregate=choice, winmax=winmax, impute=impute)
-                    trial = replicate_methodology(methodology, draw)
-                    if all(trial.aggregate_for(n).nonpositive == "exclude" for n in trial.nodes):
+    for k, normalise in enumerate(normalisations):
+        for i, impute in enumerate(imputations):
+            for winmax in winmaxes:
+                stage = Draw(normalise=normalise, winmax=winmax, impute=impute)
+                _, values = normalised(replicate_methodology(methodology, stage), prepared)
+                for choice in means:
+                    if not _Mean.of(AggregateSpec(method=choice.method, p=choice.p)).refused(values).any():
                         continue
+                    trial = replicate_methodology(methodology, replace(stage, aggregate=choice))
                     try:
                         build(trial, data, keep="final")
                     except RasadInputError as error:

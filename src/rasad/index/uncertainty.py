@@ -24,7 +24,6 @@ Pure: no Django.
 from __future__ import annotations
 
 import tempfile
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
+from rasad.index._stats import map_columns
 from rasad.index.choices import (  # noqa: F401  (the spec's API, re-exported for callers)
     AggregateChoice,
     Draw,
@@ -98,13 +98,15 @@ def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     _check_count("top_k", top_k)
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, runs, seed)
+    plan = plan.rows(replicates.order(plan))  # blocks of consecutive runs
     shape = (runs, len(replicates.units))
     ranks = _matrix(shape, np.int32)
     scores = _matrix(shape, np.float32)
     with _progress_bar(progress, runs) as advance:
         for block in replicates.blocks(plan):
-            ranks[block.runs] = block.ranks
-            scores[block.runs] = block.scores
+            runs = slice(block.runs[0], block.runs[-1] + 1)
+            ranks[runs] = block.ranks
+            scores[runs] = block.scores
             advance(len(block.runs))
     return UncertaintyResult(
         stats=_rank_stats(replicates.nominal_rank, ranks, top_k),
@@ -120,9 +122,12 @@ def _check_count(name: str, value) -> None:
 
 
 def _matrix(shape: tuple[int, int], dtype) -> np.ndarray:
+    """A runs × units matrix in Fortran order, so that each unit's replicates are
+    contiguous for its statistics; in a temporary file when large."""
     if np.prod(shape) * np.dtype(dtype).itemsize <= IN_MEMORY_BYTES:
-        return np.empty(shape, dtype=dtype)
-    return np.memmap(tempfile.TemporaryFile(prefix="rasad-replicates-"), dtype=dtype, mode="w+", shape=shape)
+        return np.empty(shape, dtype=dtype, order="F")
+    return np.memmap(tempfile.TemporaryFile(prefix="rasad-replicates-"), dtype=dtype, mode="w+", shape=shape,
+                     order="F")
 
 
 @contextmanager
@@ -147,43 +152,57 @@ def _progress_bar(show: bool, total: int):
         yield lambda done: bar.advance(task, done)
 
 
-def _by_units(matrix: np.ndarray):
-    """The matrix's columns a slice at a time, as floats with NaN where unranked."""
-    for start in range(0, matrix.shape[1], STATS_UNITS):
-        yield slice(start, start + STATS_UNITS), np.asarray(matrix[:, start:start + STATS_UNITS])
+def _summaries(matrix: np.ndarray, to_values) -> tuple[np.ndarray, ...]:
+    """Per unit (column): mean, median, 5th and 95th percentile of ``to_values`` of its
+    replicates, NaN skipped (and NaN for a unit with none). A slice of units at a time,
+    the slices shared among the cores."""
+    n = matrix.shape[1]
+    mean, median, q05, q95 = (np.full(n, np.nan) for _ in range(4))
 
+    def summarise(k, _):
+        columns = slice(k * STATS_UNITS, min((k + 1) * STATS_UNITS, n))
+        values = to_values(np.asarray(matrix[:, columns]))
+        mean[columns], median[columns], q05[columns], q95[columns] = _type7(values)
 
-def _quantiles(values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Mean, median, 5th and 95th percentiles (type 7) of each column, NaN skipped."""
-    with np.errstate(invalid="ignore"), _quiet_empty():
-        if np.isnan(values).any():
-            mean = np.nanmean(values, axis=0)
-            median = np.nanmedian(values, axis=0)
-            q05, q95 = np.nanquantile(values, [0.05, 0.95], axis=0, method="linear")
-        else:
-            mean, median = values.mean(axis=0), np.median(values, axis=0)
-            q05, q95 = np.quantile(values, [0.05, 0.95], axis=0, method="linear")
+    chunks = -(-n // STATS_UNITS)
+    map_columns(summarise, chunks, matrix.shape[0] * min(n, STATS_UNITS))
     return mean, median, q05, q95
 
 
-@contextmanager
-def _quiet_empty():
-    """A unit no replicate ranked has no statistics: NaN, without numpy's warning."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
-        yield
+def _type7(values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Mean, median, 5th and 95th percentiles of each column, R's type 7 (numpy's
+    "linear"), from one sort per column; NaN skipped. One sort costs less than the
+    partitions of numpy's median and quantile, and far less than their NaN versions."""
+    ordered = np.sort(values, axis=0)  # NaN last
+    m = np.count_nonzero(~np.isnan(ordered), axis=0)
+    columns = np.arange(values.shape[1])
+    has = m > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(has, np.nansum(values, axis=0) / m, np.nan)
+
+    def quantile(p: float) -> np.ndarray:
+        h = (np.maximum(m, 1) - 1) * p
+        low = np.floor(h).astype(np.intp)
+        high = np.minimum(low + 1, np.maximum(m - 1, 0))
+        below, above = ordered[low, columns], ordered[high, columns]
+        result = below + (h - low) * (above - below)
+        result[~has] = np.nan
+        return result
+
+    return mean, quantile(0.5), quantile(0.05), quantile(0.95)
 
 
 def _rank_stats(nominal: pd.Series, ranks: np.ndarray, top_k: int) -> pd.DataFrame:
-    n = ranks.shape[1]
-    mean, median, q05, q95, p_top = (np.empty(n) for _ in range(5))
-    for columns, block in _by_units(ranks):
-        ranked = block > 0
+    def as_values(block):
         values = block.astype(np.float64)
-        values[~ranked] = np.nan
-        mean[columns], median[columns], q05[columns], q95[columns] = _quantiles(values)
-        p_top[columns] = (ranked & (block <= top_k)).mean(axis=0)
+        values[block <= 0] = np.nan
+        return values
+
+    mean, median, q05, q95 = _summaries(ranks, as_values)
+    p_top = np.empty(ranks.shape[1])
+    for start in range(0, ranks.shape[1], STATS_UNITS):
+        block = np.asarray(ranks[:, start:start + STATS_UNITS])
+        p_top[start:start + STATS_UNITS] = ((block > 0) & (block <= top_k)).mean(axis=0)
     return pd.DataFrame({
         "nominal": nominal.astype("Int64"),
         "mean": mean, "median": median, "q05": q05, "q95": q95, "p_top": p_top,
@@ -191,9 +210,6 @@ def _rank_stats(nominal: pd.Series, ranks: np.ndarray, top_k: int) -> pd.DataFra
 
 
 def _score_stats(nominal: pd.Series, scores: np.ndarray) -> pd.DataFrame:
-    n = scores.shape[1]
-    mean, median, q05, q95 = (np.empty(n) for _ in range(4))
-    for columns, block in _by_units(scores):
-        mean[columns], median[columns], q05[columns], q95[columns] = _quantiles(block.astype(np.float64))
+    mean, median, q05, q95 = _summaries(scores, lambda block: block.astype(np.float64))
     return pd.DataFrame({"score": nominal.to_numpy(dtype=float), "mean": mean, "q05": q05,
                          "median": median, "q95": q95}, index=nominal.index)
