@@ -33,7 +33,7 @@ from rasad.index import build, loads, pipeline
 
 # the functions `build` calls, in order, under the names the step table prints
 STEPS = {"prepare": "prepare", "impute": "impute", "screen": "screen", "treat": "_treat",
-         "normalise": "_normalise", "aggregate": "_aggregate_tree", "rank": "rank_min"}
+         "normalise": "_normalise", "aggregate": "aggregate_tree", "rank": "rank_min"}
 
 PILLARS = {"growth": 4, "productivity": 5, "exports": 4, "innovation": 5, "standards": 4, "finance": 5, "skills": 3}
 

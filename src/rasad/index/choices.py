@@ -29,6 +29,8 @@ from rasad.index.methodology import (
     AGGREGATE_METHODS,
     IMPUTE_METHODS,
     NORMALISE_METHODS,
+    RANK_WITHIN_EN,
+    RANK_WITHIN_FA,
     Methodology,
     MethodologyError,
     NormaliseSpec,
@@ -163,7 +165,12 @@ class UncertaintySpec:
                     f"normalise[{k}]: distance-to-target normalisation needs a target for every indicator.",
                     f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
                     field=f"normalise[{k}]"))
-            within = dict(alternative).get("within")
+            within = dict(alternative).get("within", methodology.normalise.within)
+            if within and method == "rank":
+                problems.append(RasadInputError(
+                    f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within '{within}').",
+                    f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال می‌کند).",
+                    field=f"normalise[{k}]"))
             if within and within not in methodology.groups:
                 problems.append(RasadInputError(
                     f"normalise[{k}].within: '{within}' is not one of the methodology's groups.",

@@ -20,6 +20,10 @@ import yaml
 from rasad.errors import RasadInputError
 
 IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
+# Ranks within groups run from 1 to each group's size, so a unit's score would depend on
+# how many peers it has: the best of a sector of 20 would score below the 30th of 300.
+RANK_WITHIN_EN = "ranks within groups of different sizes are not comparable; use percentile_rank"
+RANK_WITHIN_FA = "رتبه‌ها در گروه‌های با اندازهٔ متفاوت مقایسه‌پذیر نیستند؛ از percentile_rank استفاده کنید"
 TREAT_METHODS = ("none", "winsorise")
 TREAT_FALLBACKS = ("log", "none")
 NORMALISE_METHODS = (
@@ -601,6 +605,8 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> Normal
     within = r.optional(data, "within", path, r.string)
     if within and within not in groups:
         r.problem(f"{path}.within", f"'{within}' is not listed in 'groups'", f"«{within}» در «groups» فهرست نشده است")
+    if within and method == "rank":
+        r.problem(f"{path}.method", RANK_WITHIN_EN, RANK_WITHIN_FA)
     if method == "goalposts":
         for i, indicator in enumerate(indicators):
             if indicator.goalposts is None:

@@ -108,7 +108,7 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     codes = methodology.indicator_codes
     del done
 
-    scores, weights_used = _aggregate_tree(methodology, X, unit_ids, exclusions)
+    scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions)
     index = pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
     # Fortran-ordered matrices become pandas blocks without a copy
@@ -480,7 +480,7 @@ def _children(node: Node, matrices) -> np.ndarray:
     return _fortran(column(c) for c in node.children)
 
 
-def _aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
+def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
     """Score every node, children before parents, into the columns of one Fortran-ordered
     matrix in :attr:`~Methodology.nodes_bottom_up` order; and the weights used. The nodes
     of one level depend on lower levels only, so they are scored side by side."""

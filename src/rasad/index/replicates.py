@@ -18,8 +18,14 @@ or stops the analysis as the methodology says, and a left-out indicator is gone 
 its parent (its coverage counts one child fewer). Only the order of the floating-point
 sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
 whose scores differ by less than that. Runs aggregated by Copeland or TOPSIS, or with
-PCA weights, are not weighted sums; they are built one by one with
-:func:`~rasad.index.pipeline.build`.
+PCA weights, are not weighted sums: they take the engine's own aggregation of their
+group's normalised matrix, one run at a time.
+
+Leaving an indicator out changes the aggregation only. The units a replicate ranks are
+those its other choices give with every indicator (imputation can change who passes
+screening; an indicator left out cannot), because a robustness analysis compares one
+population under other constructions: a firm does not become eligible for the Top-100
+because an analyst tried the index without one of the questions it did not answer.
 
 Pure: no Django.
 """
@@ -43,7 +49,7 @@ from rasad.index.choices import (
     replicate_methodology,
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node
-from rasad.index.pipeline import Prepared, build, normalised, prepare
+from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare
 from rasad.index.rank import rank_min
 
 # Working memory of one block of runs: its scores and ranks, units × runs each.
@@ -80,41 +86,28 @@ class Replicates:
         self.units: pd.Index = nominal.rank.index
         self._prepared = prepare(methodology, data)
         _check_positive_means(methodology, data, self._prepared, spec)
-        self.vectorised = _weighted_sums(methodology, spec)
-        # a left-out indicator changes who is eligible or screened only through coverage
-        rules = methodology.eligibility.min_data_coverage > 0 or methodology.screen.min_coverage > 0
-        self._drop_moves_units = bool(spec.drop) and rules
 
     def order(self, plan: Plan) -> np.ndarray:
-        """An order of the plan's runs in which :meth:`blocks` takes them: grouped by
+        """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
         the choices that share a normalised matrix, then by aggregation. Running a plan
         reordered so (``plan.rows(order)``) gives blocks of consecutive runs, which a
         caller stores as slices instead of scattered rows."""
-        if not self.vectorised:
-            return np.arange(plan.runs)
-        keys = [np.full(plan.runs, -1) if choice is None else choice
-                for choice in (plan.impute, plan.winmax, plan.normalise,
-                               plan.drop if self._drop_moves_units else None, plan.aggregate)]
-        return np.lexsort(keys[::-1])
+        return np.lexsort(self._stage_keys(plan)[::-1])
+
+    def _stage_keys(self, plan: Plan) -> list[np.ndarray]:
+        return [np.full(plan.runs, -1) if choice is None else choice
+                for choice in (plan.impute, plan.winmax, plan.normalise, plan.aggregate)]
 
     def blocks(self, plan: Plan, *, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
         """The plan's runs, a block at a time, in the order of :meth:`order` (each block
         says which runs it holds). Memory: one normalised matrix and a block of
         ``block_bytes`` at a time, whatever the number of runs."""
-        if not self.vectorised:
-            yield from self._one_by_one(plan)
-            return
         order = self.order(plan)
-        stage_key = np.column_stack([
-            np.full(plan.runs, -1) if choice is None else choice
-            for choice in (plan.impute, plan.winmax, plan.normalise,
-                           plan.drop if self._drop_moves_units else None)
-        ])[order]
-        aggregate = np.zeros(plan.runs, dtype=np.int64) if plan.aggregate is None else plan.aggregate[order]
+        keys = np.column_stack(self._stage_keys(plan))[order]
         new_stage = np.ones(plan.runs, dtype=bool)
-        new_stage[1:] = (stage_key[1:] != stage_key[:-1]).any(axis=1)
+        new_stage[1:] = (keys[1:, :3] != keys[:-1, :3]).any(axis=1)
         new_group = new_stage.copy()
-        new_group[1:] |= aggregate[1:] != aggregate[:-1]
+        new_group[1:] |= keys[1:, 3] != keys[:-1, 3]
         starts = np.flatnonzero(new_group).tolist() + [plan.runs]
         stage = None
         for start, stop in zip(starts[:-1], starts[1:], strict=True):
@@ -124,27 +117,38 @@ class Replicates:
                 stage = self._stage(plan.draw(first))
             tree = self.methodology if plan.aggregate is None else replicate_methodology(
                 self.methodology, Draw(aggregate=self.spec.aggregate[plan.aggregate[first]]))
+            if not _weighted_sums(tree):
+                for begin in range(start, stop):
+                    yield self._aggregate_one(stage, plan, order[begin])
+                continue
             size = max(1, block_bytes // (8 * stage.values.shape[0] * 3))  # scores, ranks, their copy
             for begin in range(start, stop, size):
                 runs = order[begin:min(begin + size, stop)]
                 yield self._aggregate(stage, tree, plan.rows(runs), runs)
 
     def _stage(self, draw: Draw) -> _Stage:
-        """The normalised matrix of one combination of the discrete choices, with a
-        column per indicator of the nominal methodology (all NaN for a left-out one)."""
-        drop = draw.drop if self._drop_moves_units else None
+        """The normalised matrix of one combination of the discrete choices that come
+        before aggregation."""
         variant = replicate_methodology(self.methodology, Draw(
-            normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute, drop=drop))
-        prepared = self._prepared if drop is None else prepare(variant, self.data)
-        unit_ids, values = normalised(variant, prepared)
-        codes = self.methodology.indicator_codes
-        if drop is not None:
-            full = np.full((values.shape[0], len(codes)), np.nan, order="F")
-            full[:, [j for j, code in enumerate(codes) if code != drop]] = values
-            values = full
+            normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute))
+        unit_ids, values = normalised(variant, self._prepared)
         positions = self.units.get_indexer(unit_ids)
         identity = len(positions) == len(self.units) and bool((positions == np.arange(len(positions))).all())
-        return _Stage(values, {code: j for j, code in enumerate(codes)}, positions, identity)
+        codes = self.methodology.indicator_codes
+        return _Stage(values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity)
+
+    def _block(self, stage: _Stage, runs: np.ndarray, unit_ranks: np.ndarray, root: np.ndarray) -> Block:
+        """A block from the stage's units × runs ranks (NaN: unranked) and scores."""
+        np.nan_to_num(unit_ranks, copy=False, nan=0.0)
+        if stage.identity:
+            return Block(runs, unit_ranks.astype(np.int32).T, root.T)
+        b = len(runs)
+        ranks = np.zeros((b, len(self.units)), dtype=np.int32)
+        scores = np.full((b, len(self.units)), np.nan)
+        kept = stage.positions >= 0  # units the nominal build screened out are not reported
+        ranks[:, stage.positions[kept]] = unit_ranks[kept].T
+        scores[:, stage.positions[kept]] = root[kept].T
+        return Block(runs, ranks, scores)
 
     def _aggregate(self, stage: _Stage, tree: Methodology, plan: Plan, runs: np.ndarray) -> Block:
         """Score the block's runs on every node of ``tree``, bottom up, and rank them."""
@@ -179,24 +183,20 @@ class Replicates:
         map_columns(score_rows, -(-n // rows), n)
         unit_ranks = np.empty((n, b), order="F")
         map_columns(lambda j, _: rank_min(root[:, j], out=unit_ranks[:, j]), b, n)
-        np.nan_to_num(unit_ranks, copy=False, nan=0.0)
-        if stage.identity:
-            return Block(runs, unit_ranks.astype(np.int32).T, root.T)
-        ranks = np.zeros((b, len(self.units)), dtype=np.int32)
-        block_scores = np.full((b, len(self.units)), np.nan)
-        kept = stage.positions >= 0  # units the nominal build screened out are not reported
-        ranks[:, stage.positions[kept]] = unit_ranks[kept].T
-        block_scores[:, stage.positions[kept]] = root[kept].T
-        return Block(runs, ranks, block_scores)
+        return self._block(stage, runs, unit_ranks, root)
 
-    def _one_by_one(self, plan: Plan) -> Iterator[Block]:
-        for r in range(plan.runs):
-            results = build(replicate_methodology(self.methodology, plan.draw(r)), self.data, keep="final")
-            rank, score = results.rank, results.score
-            if not rank.index.equals(self.units):
-                rank, score = rank.reindex(self.units), score.reindex(self.units)
-            yield Block(np.array([r]), np.nan_to_num(rank.to_numpy(dtype=float), nan=0.0).astype(np.int32)[None],
-                        score.to_numpy(dtype=float)[None])
+    def _aggregate_one(self, stage: _Stage, plan: Plan, run: int) -> Block:
+        """One run whose aggregation is not a weighted sum (Copeland, TOPSIS, PCA
+        weights): the engine's own aggregation of the stage's matrix."""
+        draw = plan.draw(run)
+        variant = replicate_methodology(self.methodology, Draw(
+            weight_factors=draw.weight_factors, aggregate=draw.aggregate, drop=draw.drop))
+        X = stage.values
+        if draw.drop is not None:
+            X = np.asfortranarray(X[:, [stage.column[c] for c in variant.indicator_codes]])
+        scores, _ = aggregate_tree(variant, X, stage.unit_ids, [])
+        root = np.asfortranarray(scores[:, [n.code for n in variant.nodes_bottom_up].index(variant.root.code)])
+        return self._block(stage, np.array([run]), rank_min(root)[:, None], root[:, None])
 
 
 @dataclass
@@ -206,6 +206,7 @@ class _Stage:
 
     values: np.ndarray
     column: dict[str, int]
+    unit_ids: np.ndarray
     positions: np.ndarray
     identity: bool  # the nominal units, in their order
     _transformed: dict = field(default_factory=dict)
@@ -364,14 +365,11 @@ def _nominal_weights(methodology: Methodology) -> dict[str, float]:
     return {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
 
 
-def _weighted_sums(methodology: Methodology, spec: UncertaintySpec) -> bool:
-    """Whether every run's aggregation is a quasi-arithmetic mean of fixed weights, the
-    case aggregated a block at a time."""
-    if methodology.weights.method not in ("explicit", "equal"):
-        return False
-    if spec.aggregate:
-        return all(choice.method in MEANS for choice in spec.aggregate)
-    return all(methodology.aggregate_for(node).method in MEANS for node in methodology.nodes)
+def _weighted_sums(tree: Methodology) -> bool:
+    """Whether every node of ``tree`` takes a quasi-arithmetic mean with fixed weights,
+    the case aggregated a block of runs at a time."""
+    return (tree.weights.method in ("explicit", "equal")
+            and all(tree.aggregate_for(node).method in MEANS for node in tree.nodes))
 
 
 def _check_positive_means(methodology: Methodology, data: pd.DataFrame, prepared: Prepared,

@@ -15,9 +15,13 @@ The inputs (:func:`sobol_inputs`), in this order:
   uncertainty analysis (a single shared ``u`` per level would move all the level's
   weights together and change nothing but the scale of the level, which most
   aggregations ignore), and keeps the number of inputs, and of runs, at one per level.
-- ``normalise`` when the spec has more than one alternative: alternative
-  ``floor(u·m)`` of ``m``.
-- ``aggregate`` when more than one alternative: likewise.
+  A Dirichlet level's design values become its shares through the gamma inverse CDF:
+  each sibling gets Gamma(c·s) at its design value, divided by the siblings' sum,
+  which is a Dirichlet(c·s) draw when the values are uniform.
+- ``normalise``, ``aggregate`` and ``impute`` when the spec has more than one
+  alternative: alternative ``floor(u·m)`` of ``m``.
+- ``drop`` when the spec leaves indicators out: none (``u`` < 1/(k + 1)) or one of the
+  ``k`` codes, likewise.
 - ``winmax`` when the range has more than one value: ``low + floor(u·(high − low + 1))``.
 
 A choice with a single alternative (or a one-value ``winmax``) is applied to every run,
