@@ -191,3 +191,11 @@ def test_matches_coinr_rank_stats_with_a_thousand_runs(asem, spec):
     assert ((ours["median"] - coinr["Median"]).abs() <= 1).mean() >= 0.9
     overlap = (ours["q05"] <= coinr["Q95"]) & (coinr["Q5"] <= ours["q95"])
     assert overlap.all(), list(coinr.index[~overlap])
+
+
+def test_progress_can_be_a_function(asem, spec):
+    methodology, data = asem
+    seen = []
+    uncertainty(methodology, data, spec, runs=40, seed=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (40, 40) and all(t == 40 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 1

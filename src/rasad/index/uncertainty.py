@@ -24,6 +24,7 @@ Pure: no Django.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -87,13 +88,16 @@ class UncertaintyResult:
 
 
 def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int,
-                seed=None, top_k: int = 100, progress: bool = False) -> UncertaintyResult:
+                seed=None, top_k: int = 100, progress: bool | Callable[[int, int], None] = False
+                ) -> UncertaintyResult:
     """Rank and score statistics over ``runs`` Monte Carlo replicates of ``spec``'s
     choices, drawn by :func:`~rasad.index.choices.draw_plan` from ``seed``.
 
     Runs are computed a block at a time, and their ranks and scores written into two
     runs × units matrices (int32 and float32), kept in a temporary file when larger
-    than :data:`IN_MEMORY_BYTES`. ``progress=True`` shows a progress bar on stderr."""
+    than :data:`IN_MEMORY_BYTES`. ``progress=True`` shows a progress bar on stderr; a
+    function instead is called as ``progress(done, runs)`` after each block (a web
+    page's background job reports it)."""
     _check_count("runs", runs)
     _check_count("top_k", top_k)
     replicates = Replicates(methodology, data, spec)
@@ -131,9 +135,19 @@ def _matrix(shape: tuple[int, int], dtype) -> np.ndarray:
 
 
 @contextmanager
-def _progress_bar(show: bool, total: int):
-    """Yield a function that advances a rich progress bar on stderr by a number of
-    replicates (a no-op when ``show`` is false)."""
+def _progress_bar(show: bool | Callable[[int, int], None], total: int):
+    """Yield a function that advances by a number of replicates a rich progress bar on
+    stderr (``show`` true) or the caller's ``show(done, total)``, or does nothing."""
+    if callable(show):
+        done = 0
+
+        def tell(more: int) -> None:
+            nonlocal done
+            done += more
+            show(done, total)
+
+        yield tell
+        return
     if not show:
         yield lambda done: None
         return

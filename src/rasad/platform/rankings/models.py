@@ -11,6 +11,8 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +50,22 @@ class Methodology(BilingualNameMixin):
 
 
 class Edition(BilingualNameMixin):
+    """A ranking of one period with one methodology; computed as a draft, then published.
+
+    Once published, what it says is frozen: the hashes of its methodology and data, the
+    return versions it read, its uncertainty settings and every result row. A later
+    correction of a return only reaches a new edition."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
+
+    # what a published edition may never change (its names may still be corrected)
+    FROZEN_FIELDS = (
+        "status", "period_id", "methodology_id", "methodology_sha256", "data_sha256",
+        "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k", "crossing_top",
+        "computed_at", "published_at", "published_by_id",
+    )
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="editions", verbose_name=_("period"))
     methodology = models.ForeignKey(
@@ -61,6 +76,25 @@ class Edition(BilingualNameMixin):
     return_versions = models.ManyToManyField(
         ReturnVersion, blank=True, related_name="editions", verbose_name=_("return versions used")
     )
+    uncertainty_spec = models.TextField(
+        _("uncertainty spec (YAML)"), blank=True,
+        help_text=_("The uncertain methodological choices the rank intervals were drawn from; "
+                    "blank when the edition has no intervals."),
+    )
+    uncertainty_spec_sha256 = models.CharField(
+        _("uncertainty spec hash"), max_length=64, blank=True, editable=False
+    )
+    runs = models.PositiveIntegerField(_("Monte Carlo runs"), null=True, blank=True)
+    seed = models.PositiveBigIntegerField(_("random seed"), null=True, blank=True)
+    top_k = models.PositiveIntegerField(
+        _("size of the top list"), default=100,
+        help_text=_("P(top) is the share of runs that rank an enterprise within this many."),
+    )
+    crossing_top = models.PositiveIntegerField(
+        _("intervals crossing the top-list boundary"), null=True, blank=True,
+        help_text=_("How many enterprises' 5–95% rank intervals straddle the last place of the top list."),
+    )
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -68,25 +102,91 @@ class Edition(BilingualNameMixin):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("published by"),
+    )
 
     class Meta:
         ordering = ["-period__year", "-created_at"]
         verbose_name = _("edition")
         verbose_name_plural = _("editions")
 
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def has_intervals(self) -> bool:
+        return self.runs is not None
+
     def save(self, *args, **kwargs):
         if not self.methodology_sha256:
             self.methodology_sha256 = self.methodology.sha256
+        self.uncertainty_spec_sha256 = content_hash(self.uncertainty_spec) if self.uncertainty_spec else ""
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
         if self.pk:
-            stored = Edition.objects.filter(pk=self.pk).values("status", "data_sha256").first()
-            if stored and stored["status"] == self.Status.PUBLISHED and (
-                self.status != self.Status.PUBLISHED or self.data_sha256 != stored["data_sha256"]
+            stored = Edition.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
+            if stored and stored["status"] == self.Status.PUBLISHED and any(
+                getattr(self, name) != value for name, value in stored.items()
             ):
                 raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self.pk and Edition.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
+        return super().delete(*args, **kwargs)
+
+
+def _refuse_if_published(edition_ids) -> None:
+    """``edition_ids``: ids, or a queryset of them (then one query with a subquery)."""
+    if not isinstance(edition_ids, models.QuerySet):
+        edition_ids = {pk for pk in edition_ids if pk is not None}
+    if Edition.objects.filter(pk__in=edition_ids, status=Edition.Status.PUBLISHED).exists():
+        raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
+
+
+@receiver(m2m_changed, sender=Edition.return_versions.through)
+def _freeze_return_versions(sender, instance, action, reverse, pk_set, **kwargs):
+    """The return versions a published edition used are part of what it says."""
+    if not action.startswith("pre_"):
+        return
+    if not reverse:
+        _refuse_if_published([instance.pk])
+    elif pk_set:
+        _refuse_if_published(pk_set)
+    else:  # a version's editions cleared wholesale
+        _refuse_if_published(instance.editions.values_list("pk", flat=True))
+
+
+class EditionResultQuerySet(models.QuerySet):
+    """Bulk writes go through here too, so they cannot reach a published edition's rows."""
+
+    def update(self, **kwargs):
+        _refuse_if_published(self.values("edition_id"))
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_if_published(self.values("edition_id"))
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_if_published(o.edition_id for o in objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_if_published(o.edition_id for o in objs)
+        return super().bulk_update(objs, *args, **kwargs)
+
 
 class EditionResult(models.Model):
+    """One enterprise's place in an edition: its score and rank, its pillar scores and,
+    when the edition ran an uncertainty analysis, its rank interval and P(top)."""
+
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results", verbose_name=_("edition"))
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="edition_results", verbose_name=_("enterprise")
@@ -94,6 +194,20 @@ class EditionResult(models.Model):
     score = models.FloatField(_("score"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     node_scores = models.JSONField(_("pillar and sub-index scores"), default=dict)
+    rank_mean = models.FloatField(_("mean rank"), null=True, blank=True)
+    rank_median = models.FloatField(_("median rank"), null=True, blank=True)
+    rank_q05 = models.FloatField(_("rank, 5th percentile"), null=True, blank=True)
+    rank_q95 = models.FloatField(_("rank, 95th percentile"), null=True, blank=True)
+    p_top = models.FloatField(_("probability of a top-list place"), null=True, blank=True)
+    score_q05 = models.FloatField(_("score, 5th percentile"), null=True, blank=True)
+    score_median = models.FloatField(_("median score"), null=True, blank=True)
+    score_q95 = models.FloatField(_("score, 95th percentile"), null=True, blank=True)
+
+    objects = EditionResultQuerySet.as_manager()
+
+    INTERVAL_FIELDS = (
+        "rank_mean", "rank_median", "rank_q05", "rank_q95", "p_top", "score_q05", "score_median", "score_q95",
+    )
 
     class Meta:
         ordering = ["edition", "rank"]
@@ -102,3 +216,12 @@ class EditionResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["edition", "enterprise"], name="unique_edition_result")
         ]
+        indexes = [models.Index(fields=["edition", "rank"], name="edition_result_rank")]
+
+    def save(self, *args, **kwargs):
+        _refuse_if_published([self.edition_id])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_published([self.edition_id])
+        return super().delete(*args, **kwargs)

@@ -1,0 +1,285 @@
+"""Computing and publishing editions: the one place that writes an edition's results.
+
+The data of an edition is the current version of every return of its period (and of the
+year before, which growth needs), turned into the SME-100 input table by
+:func:`rasad.index.inputs.sme_inputs` and ranked by the pure engine; the uncertainty
+analysis of :mod:`rasad.index.uncertainty` adds each enterprise's rank interval and
+P(top). Everything is written in one transaction, with the hashes and the exact return
+versions that make the edition reproducible. A published edition is never recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from rasad.errors import RasadInputError
+from rasad.index import build, data_hash
+from rasad.index.inputs import sme_inputs
+from rasad.index.methodology import loads
+from rasad.platform.rankings.models import Edition, EditionResult, content_hash
+from rasad.platform.registry.models import Enterprise
+from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+
+if TYPE_CHECKING:
+    from rasad.index.uncertainty import UncertaintyResult
+
+BATCH = 5000
+# The stages ``progress`` is told about, in order.
+STAGES = ("data", "ranking", "uncertainty", "storing")
+
+# What computing writes on the edition itself.
+COMPUTED_FIELDS = (
+    "data_sha256", "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k",
+    "crossing_top", "computed_at",
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _refuse_published(edition: Edition) -> None:
+    if edition.status == Edition.Status.PUBLISHED:
+        raise RasadInputError(
+            f"The edition '{edition.name_en or edition.name_fa}' is published and frozen; "
+            "create a new edition to rank again.",
+            f"ویرایش رتبه‌بندی «{edition.name_fa}» منتشر شده و تغییرناپذیر است؛ "
+            "برای رتبه‌بندی دوباره ویرایش تازه‌ای بسازید.",
+            field="edition", value=edition.pk,
+        )
+
+
+def _yearly(period: Period) -> None:
+    if period.quarter is not None:
+        raise RasadInputError(
+            f"Editions rank a year's returns; {period.code} is a quarter.",
+            f"ویرایش‌های رتبه‌بندی بر پایهٔ اظهارنامه‌های سالانه‌اند؛ {period.code} یک فصل است.",
+            field="period", value=period.code,
+        )
+
+
+def edition_data(period: Period) -> tuple[pd.DataFrame, list[ReturnVersion]]:
+    """The SME-100 input table of ``period`` and the return versions it was made from.
+
+    The current version of every return of the period is read, with the current version
+    of the same enterprise's return of the year before (for real sales and employment
+    growth). Reads are a fixed number of queries whatever the number of enterprises; a
+    correction arriving while they run is either wholly in or wholly out, since the
+    versions are chosen first and a version's figures never change afterwards.
+    """
+    _yearly(period)
+    previous = Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
+    periods = [period] if previous is None else [period, previous]
+
+    # 1. which versions: the current one of each return, chosen once
+    rows = list(
+        Return.objects.filter(period__in=periods, current_version__isnull=False)
+        .values_list("current_version_id", "enterprise_id", "period_id")
+    )
+    current_firms = {firm for _, firm, pid in rows if pid == period.pk}
+    used = {vid: (firm, pid) for vid, firm, pid in rows if firm in current_firms}
+    if not current_firms:
+        raise RasadInputError(
+            f"No returns for {period.code}: there is nothing to rank.",
+            f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
+            field="period", value=period.code,
+        )
+
+    # 2. their figures (older versions of the same returns are read and dropped: a
+    #    filter on the ids chosen above would be one SQL parameter per return)
+    codes = dict(Indicator.objects.values_list("pk", "code"))
+    observations = Observation.objects.filter(version__return_record__period__in=periods).values_list(
+        "version_id", "indicator_id", "value"
+    )
+    obs = np.array(list(observations.iterator(chunk_size=20_000)), dtype=float).reshape(-1, 3)
+    keep = np.isin(obs[:, 0], np.fromiter(used, dtype=float, count=len(used)))
+    obs = obs[keep]
+    version_ids = sorted(used)
+    row_of = {vid: i for i, vid in enumerate(version_ids)}
+    indicator_ids = sorted(codes, key=codes.get)
+    column_of = {iid: j for j, iid in enumerate(indicator_ids)}
+    values = np.full((len(version_ids), len(indicator_ids)), np.nan)
+    if len(obs):
+        rows_index = np.fromiter((row_of[int(v)] for v in obs[:, 0]), dtype=np.intp, count=len(obs))
+        cols_index = np.fromiter((column_of[int(i)] for i in obs[:, 1]), dtype=np.intp, count=len(obs))
+        values[rows_index, cols_index] = obs[:, 2]
+
+    firms = {
+        pk: (national_id, isic, province, estate)
+        for pk, national_id, isic, province, estate in Enterprise.objects.filter(
+            pk__in=Return.objects.filter(period=period).values("enterprise_id")
+        ).values_list("pk", "national_id", "isic__code", "province__code", "estate__code")
+    }
+    year_of = {p.pk: p.year for p in periods}
+    returns = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
+    returns.insert(0, "year", np.array([year_of[used[v][1]] for v in version_ids], dtype=np.int64))
+    returns.insert(0, "national_id", [firms[used[v][0]][0] for v in version_ids])
+    registry = pd.DataFrame(
+        [firms[firm] for firm in sorted(current_firms)],
+        columns=["national_id", "isic_class", "province_code", "estate_code"],
+    ).astype({"province_code": "int64"})
+    table = sme_inputs(returns, registry, period.year)
+    versions = [
+        v for v in ReturnVersion.objects.filter(return_record__period__in=periods).order_by("pk")
+        if v.pk in used  # older versions, and a return added since step 1, are left out
+    ]
+    return table, versions
+
+
+def _float(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _check_settings(runs, seed, top_k) -> None:
+    for name, value, smallest in (("runs", runs, 1), ("seed", seed, 0), ("top_k", top_k, 1)):
+        if (isinstance(value, bool) or not isinstance(value, int | np.integer)
+                or not smallest <= value < 2**63):
+            raise RasadInputError(
+                f"{name} must be a whole number ≥ {smallest}, not {value!r}.",
+                f"{name} باید عدد صحیح ≥ {smallest} باشد، نه «{value}».", field=name, value=value,
+            )
+
+
+def compute_edition(
+    edition: Edition,
+    *,
+    spec_text: str | None = None,
+    runs: int = 1000,
+    seed: int = 1,
+    top_k: int = 100,
+    progress: Progress | None = None,
+) -> Edition:
+    """Rank ``edition``'s period with its stored methodology and store the results.
+
+    With ``spec_text`` (an uncertainty spec, YAML), ``runs`` Monte Carlo replicates drawn
+    from ``seed`` add each enterprise's rank interval, median rank, P(rank ≤ ``top_k``)
+    and score quantiles. The results replace any earlier ones of this draft in one
+    transaction, with the data hash, the return versions read, the spec and its hash.
+    ``progress(stage, done, total)`` is called as each of :data:`STAGES` starts and ends,
+    and after each block of the uncertainty analysis's replicates.
+    A published edition is refused (:class:`~rasad.errors.RasadInputError`).
+    """
+    report = progress or (lambda stage, done, total: None)
+    edition.refresh_from_db()  # the stored status, methodology and period are what count
+    _refuse_published(edition)
+    _yearly(edition.period)
+    _check_settings(runs, seed, top_k)
+    text = edition.methodology.text
+    if content_hash(text) != edition.methodology_sha256:
+        raise RasadInputError(
+            "The edition's methodology no longer matches the hash it recorded.",
+            "روش‌شناسی این ویرایش رتبه‌بندی با چکیده‌ای که ثبت کرده بود نمی‌خواند.",
+            field="methodology", value=edition.methodology_sha256,
+        )
+    methodology = loads(text, source=f"methodology {edition.methodology.version}")
+    spec = None
+    if spec_text:
+        from rasad.index.uncertainty import loads_spec
+
+        spec = loads_spec(spec_text, source="uncertainty spec", methodology=methodology)
+
+    report("data", 0, 1)
+    table, versions = edition_data(edition.period)
+    digest = data_hash(methodology, table)
+    report("data", 1, 1)
+
+    report("ranking", 0, 1)
+    results = build(methodology, table, keep="final")
+    report("ranking", 1, 1)
+
+    analysis: UncertaintyResult | None = None
+    if spec is not None:
+        from rasad.index.uncertainty import uncertainty
+
+        report("uncertainty", 0, runs)
+        analysis = uncertainty(methodology, table, spec, runs, seed=seed, top_k=top_k,
+                               progress=lambda done, total: report("uncertainty", done, total))
+        report("uncertainty", runs, runs)
+
+    report("storing", 0, 1)
+    rows = _result_rows(edition, results, analysis)
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        _refuse_published(locked)  # published while we computed
+        EditionResult.objects.filter(edition=locked).delete()
+        EditionResult.objects.bulk_create(rows, batch_size=BATCH)
+        through = Edition.return_versions.through
+        through.objects.filter(edition_id=locked.pk).delete()
+        through.objects.bulk_create(
+            (through(edition_id=locked.pk, returnversion_id=v.pk) for v in versions), batch_size=BATCH
+        )
+        locked.data_sha256 = digest
+        locked.uncertainty_spec = spec_text or ""
+        locked.runs = runs if analysis is not None else None
+        locked.seed = seed if analysis is not None else None
+        locked.top_k = top_k
+        locked.crossing_top = analysis.crossing_top if analysis is not None else None
+        locked.computed_at = timezone.now()
+        locked.save(update_fields=COMPUTED_FIELDS)
+    edition.refresh_from_db()
+    report("storing", 1, 1)
+    return edition
+
+
+def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
+    score, rank = results.score, results.rank
+    units = score.index
+    enterprise_of = dict(
+        Enterprise.objects.filter(pk__in=Return.objects.filter(period=edition.period).values("enterprise_id"))
+        .values_list("national_id", "pk")
+    )
+    nodes = [c for c in results.scores.columns if c != results.index_code]
+    node_values = results.scores[nodes].to_numpy(dtype=float)
+    intervals = {name: np.full(len(units), np.nan) for name in EditionResult.INTERVAL_FIELDS}
+    if analysis is not None:
+        stats = analysis.stats.reindex(units)
+        score_stats = analysis.score_stats.reindex(units)
+        for field, frame, column in (
+            ("rank_mean", stats, "mean"), ("rank_median", stats, "median"),
+            ("rank_q05", stats, "q05"), ("rank_q95", stats, "q95"), ("p_top", stats, "p_top"),
+            ("score_q05", score_stats, "q05"), ("score_median", score_stats, "median"),
+            ("score_q95", score_stats, "q95"),
+        ):
+            intervals[field] = frame[column].to_numpy(dtype=float)
+    scores = score.to_numpy(dtype=float)
+    ranks = rank.to_numpy(dtype=float)
+    rows = []
+    for i, unit in enumerate(units):
+        rows.append(EditionResult(
+            edition_id=edition.pk,
+            enterprise_id=enterprise_of[unit],
+            score=_float(scores[i]),
+            rank=None if math.isnan(ranks[i]) else int(ranks[i]),
+            node_scores={node: _float(node_values[i, j]) for j, node in enumerate(nodes)},
+            **{name: _float(values[i]) for name, values in intervals.items()},
+        ))
+    return rows
+
+
+def publish_edition(edition: Edition, user) -> Edition:
+    """Publish a computed draft: from now on it is frozen. Only analysts and
+    administrators may publish (:class:`~django.core.exceptions.PermissionDenied`)."""
+    if user is None or not getattr(user, "can_run_analyses", False):
+        raise PermissionDenied("Only analysts and administrators publish editions.")
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        _refuse_published(locked)
+        if locked.computed_at is None or not locked.data_sha256 or not locked.results.exists():
+            raise RasadInputError(
+                f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
+                f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
+                field="edition", value=locked.pk,
+            )
+        locked.status = Edition.Status.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.published_by = user
+        locked.save()
+    edition.refresh_from_db()
+    return edition
