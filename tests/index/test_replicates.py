@@ -23,17 +23,7 @@ from rasad.index.uncertainty import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
-VIGNETTE = {
-    "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
-    "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}],
-    "aggregate": ["arithmetic", "geometric"],
-    "winmax": [1, 5],
-}
 
-
-@pytest.fixture(scope="module")
-def asem():
-    return load("asem"), pd.read_csv(FIXTURES / "ASEM_iData.csv")
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +61,9 @@ def assert_same(fast, slow):
     np.testing.assert_array_equal(fast[0], slow[0])
 
 
-def test_blocks_equal_full_builds_on_asem(asem):
+def test_blocks_equal_full_builds_on_asem(asem, vignette):
     methodology, data = asem
-    spec = UncertaintySpec.from_dict(VIGNETTE | {"drop": "all"})
+    spec = UncertaintySpec.from_dict(vignette | {"drop": "all"})
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, 60, seed=5)
     assert set(plan.drop) > {-1, 0}
@@ -198,9 +188,9 @@ def test_imputation_alternatives_change_the_replicates(sme100):
         UncertaintySpec.from_dict({"impute": [{"method": "group_mean", "by": "colour"}]}).check(methodology)
 
 
-def test_score_statistics(asem):
+def test_score_statistics(asem, spec):
     methodology, data = asem
-    result = uncertainty(methodology, data, UncertaintySpec.from_dict(VIGNETTE), runs=50, seed=3)
+    result = uncertainty(methodology, data, spec, runs=50, seed=3)
     nominal = build(methodology, data, keep="final").score
     np.testing.assert_allclose(result.score_stats["score"], nominal)
     np.testing.assert_allclose(result.score_stats["mean"], result.scores.astype(float).mean(axis=0), rtol=1e-6)
@@ -211,9 +201,8 @@ def test_score_statistics(asem):
                                    "score", "score_mean", "score_q05", "score_median", "score_q95"]
 
 
-def test_large_results_live_in_a_temporary_file_with_the_same_statistics(asem, monkeypatch):
+def test_large_results_live_in_a_temporary_file_with_the_same_statistics(asem, spec, monkeypatch):
     methodology, data = asem
-    spec = UncertaintySpec.from_dict(VIGNETTE)
     in_memory = uncertainty(methodology, data, spec, runs=30, seed=9)
     monkeypatch.setattr(uncertainty_module, "IN_MEMORY_BYTES", 1000)
     monkeypatch.setattr(uncertainty_module, "STATS_UNITS", 7)

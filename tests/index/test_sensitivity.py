@@ -9,18 +9,12 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from rasad.errors import RasadInputError
-from rasad.index import build, load
+from rasad.index import build
 from rasad.index.sensitivity import COLUMNS, design_plan, sensitivity, sobol, sobol_inputs
 from rasad.index.uncertainty import UncertaintySpec, replicate_methodology
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
-VIGNETTE = {
-    "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
-    "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}],
-    "aggregate": ["arithmetic", "geometric"],
-    "winmax": [1, 5],
-}
 
 # Ishigami (a = 7, b = 0.1) on [−π, π)³: analytic first-order and total indices
 ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
@@ -74,22 +68,14 @@ def test_runs_follow_the_saltelli_design():
     assert sum(rows) == 16 * (3 + 2)
 
 
-def test_inputs_of_a_spec():
-    assert sobol_inputs(UncertaintySpec.from_dict(VIGNETTE)) == [
+def test_inputs_of_a_spec(vignette):
+    assert sobol_inputs(UncertaintySpec.from_dict(vignette)) == [
         "weights.2", "weights.3", "normalise", "aggregate", "winmax"]
     fixed = UncertaintySpec.from_dict({"normalise": [{"method": "zscore"}], "aggregate": ["arithmetic"],
                                        "winmax": [3, 3], "weights": {2: {"uniform": 0.1}}})
     assert sobol_inputs(fixed) == ["weights.2"]
 
 
-@pytest.fixture(scope="module")
-def asem():
-    return load("asem"), pd.read_csv(FIXTURES / "ASEM_iData.csv")
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return UncertaintySpec.from_dict(VIGNETTE)
 
 
 def design_draw(methodology, spec, row):

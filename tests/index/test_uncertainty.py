@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rasad.errors import RasadInputError
-from rasad.index import build, load
+from rasad.index import build
 from rasad.index.uncertainty import (
     Draw,
     UncertaintySpec,
@@ -18,24 +18,8 @@ from rasad.index.uncertainty import (
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
-# COINr's vignette: winmax U{1..5}; min-max [1, 100] or z-score (10, 2); the weights of
-# levels 2 and 3 × U(0.75, 1.25); arithmetic or geometric mean
-VIGNETTE = {
-    "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
-    "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}],
-    "aggregate": ["arithmetic", "geometric"],
-    "winmax": [1, 5],
-}
 
 
-@pytest.fixture(scope="module")
-def asem():
-    return load("asem"), pd.read_csv(FIXTURES / "ASEM_iData.csv")
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return UncertaintySpec.from_dict(VIGNETTE)
 
 
 @pytest.fixture(scope="module")
