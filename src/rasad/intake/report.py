@@ -1,0 +1,326 @@
+"""The dry-run report: what an import would write, and every reason it may not.
+
+An import shows this report before anything is stored: on the upload page, as an
+Excel workbook the sender can work through, and on the CLI. It carries the parsed
+records in canonical form (catalogue codes, million rials, Jalali period codes), but
+hands them out only when no blocking error remains, so a caller cannot commit half a
+file by mistake.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rasad.errors import RasadInputError
+from rasad.iran.text import to_persian_digits
+
+from .problems import ERROR, SEVERITY_LABELS, WARNING, Problem, shown_value
+
+ENTERPRISE_COLUMNS = [
+    "national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
+    "founding_year",
+]  # fmt: skip
+_ENTERPRISE_DTYPES = {
+    "national_id": "string", "name_fa": "string", "name_en": "string", "isic_class": "string",
+    "province_code": "Int64", "estate_code": "string", "founding_year": "Int64",
+}  # fmt: skip
+RETURN_KEYS = ["national_id", "period", "year", "quarter"]
+
+
+def empty_enterprises() -> pd.DataFrame:
+    """The canonical enterprise frame with no rows: its columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _ENTERPRISE_DTYPES.items()})
+
+
+def empty_returns(indicator_codes: Sequence[str]) -> pd.DataFrame:
+    """The canonical returns frame with no rows: keys, then one float column per indicator."""
+    keys = {"national_id": "string", "period": "string", "year": "Int64", "quarter": "Int64"}
+    columns = {c: pd.Series(dtype=d) for c, d in keys.items()}
+    columns.update({code: pd.Series(dtype="float64") for code in indicator_codes})
+    return pd.DataFrame(columns)
+
+
+PROBLEM_COLUMNS = [
+    "sheet", "row", "column", "column_letter", "field", "value", "severity", "code",
+    "message_en", "message_fa",
+]  # fmt: skip
+
+_HEADINGS = {
+    "sheet": ("برگه", "Sheet"),
+    "row": ("ردیف", "Row"),
+    "column": ("ستون", "Column"),
+    "column_letter": ("حرف ستون", "Column letter"),
+    "value": ("مقدار", "Value"),
+    "severity": ("نوع", "Severity"),
+    "message": ("توضیح", "Message"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class IntakeReport:
+    """Problems found in a file, their counts, and the records ready to commit.
+
+    ``enterprises`` and ``returns`` are empty frames (with the canonical columns)
+    whenever :attr:`blocking` is true; :meth:`records_to_commit` raises then.
+    """
+
+    source: str
+    problems: tuple[Problem, ...]
+    parsed_enterprises: pd.DataFrame
+    parsed_returns: pd.DataFrame
+    rows_read: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        source: str,
+        problems: Iterable[Problem],
+        enterprises: pd.DataFrame,
+        returns: pd.DataFrame,
+        rows_read: int = 0,
+        sheet_order: dict[str, int] | None = None,
+    ) -> IntakeReport:
+        order = sheet_order or {}
+        ordered = tuple(sorted(problems, key=lambda p: p.sort_key(order)))
+        return cls(source, ordered, enterprises, returns, rows_read)
+
+    # --- what it says -----------------------------------------------------------------
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def blocking(self) -> bool:
+        """True when any error remains: nothing of the file may be committed."""
+        return any(p.severity == ERROR for p in self.problems)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "enterprises": len(self.parsed_enterprises),
+            "returns": len(self.parsed_returns),
+        }
+
+    def counts_by_code(self) -> Counter:
+        return Counter((p.severity, p.code) for p in self.problems)
+
+    @property
+    def enterprises(self) -> pd.DataFrame:
+        """Enterprise records to commit; empty while anything blocks."""
+        return self.parsed_enterprises.iloc[0:0] if self.blocking else self.parsed_enterprises
+
+    @property
+    def returns(self) -> pd.DataFrame:
+        """Return records to commit; empty while anything blocks."""
+        return self.parsed_returns.iloc[0:0] if self.blocking else self.parsed_returns
+
+    def records_to_commit(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(enterprises, returns) for the commit, or an error if anything blocks.
+
+        The commit is all or nothing: a file with one error commits no row at all.
+        """
+        if self.blocking:
+            n = len(self.errors)
+            raise RasadInputError(
+                f"{self.source!r} has {n} error(s); nothing can be imported until they are fixed.",
+                f"«{self.source}» {to_persian_digits(str(n))} خطا دارد؛ تا اصلاح نشوند هیچ چیز "
+                "وارد نمی‌شود.",
+                field="file",
+                value=self.source,
+            )
+        return self.parsed_enterprises, self.parsed_returns
+
+    # --- renderings -------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per problem, in file order (sheet, row, column)."""
+        rows = [
+            {
+                "sheet": p.sheet,
+                "row": p.row,
+                "column": p.column,
+                "column_letter": p.column_letter,
+                "field": p.field,
+                "value": p.value,
+                "severity": p.severity,
+                "code": p.code,
+                "message_en": p.message_en,
+                "message_fa": p.message_fa,
+            }
+            for p in self.problems
+        ]
+        frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+        return frame.astype({"row": "Int64"})
+
+    def summary(self, language: str = "fa") -> str:
+        c = self.counts
+        if language.startswith("fa"):
+            verdict = (
+                "هیچ چیز وارد نمی‌شود تا خطاها اصلاح شوند."
+                if self.blocking
+                else "آماده ورود است" + ("؛ هشدارها را بررسی کنید." if c["warnings"] else ".")
+            )
+            text = (
+                f"«{self.source}»: {c['rows_read']} ردیف خوانده شد؛ {c['errors']} خطا، "
+                f"{c['warnings']} هشدار؛ {c['enterprises']} بنگاه و {c['returns']} اظهارنامه. {verdict}"
+            )
+            return to_persian_digits(text)
+        verdict = (
+            "Nothing will be imported until the errors are fixed."
+            if self.blocking
+            else "Ready to import" + ("; review the warnings." if c["warnings"] else ".")
+        )
+        return (
+            f"{self.source!r}: {c['rows_read']} rows read; {c['errors']} error(s), "
+            f"{c['warnings']} warning(s); {c['enterprises']} enterprise(s) and {c['returns']} "
+            f"return(s). {verdict}"
+        )
+
+    def _location(self, p: Problem, language: str) -> str:
+        fa = language.startswith("fa")
+        parts = [p.sheet]
+        if p.row is not None:
+            parts.append(f"ردیف {p.row}" if fa else f"row {p.row}")
+        if p.column:
+            parts.append(f"{p.column} ({p.column_letter})" if p.column_letter else p.column)
+        text = "، ".join(parts) if fa else ", ".join(parts)
+        return to_persian_digits(text) if fa else text
+
+    def to_text(self, language: str = "fa", *, limit: int | None = None) -> str:
+        """Plain text for logs and terminals without colour: summary, then each problem."""
+        fa = language.startswith("fa")
+        lines = [self.summary(language)]
+        shown = self.problems if limit is None else self.problems[:limit]
+        for p in shown:
+            label = SEVERITY_LABELS[p.severity][0 if fa else 1]
+            value = (
+                f" «{p.value}»"
+                if fa and p.value not in (None, "")
+                else (f" [{p.value}]" if p.value not in (None, "") else "")
+            )
+            lines.append(f"- {label}: {self._location(p, language)}{value}: {p.message(language)}")
+        if limit is not None and len(self.problems) > limit:
+            more = len(self.problems) - limit
+            lines.append(to_persian_digits(f"… و {more} مورد دیگر") if fa else f"… and {more} more")
+        return "\n".join(lines)
+
+    def to_rich(self, language: str = "fa", *, limit: int | None = 200):
+        """A rich renderable (summary and a table of problems) for the CLI."""
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        fa = language.startswith("fa")
+        i = 0 if fa else 1
+        table = Table(show_lines=False, expand=False)
+        for key in ("severity", "sheet", "row", "column", "value", "message"):
+            table.add_column(_HEADINGS[key][i], overflow="fold")
+        shown = self.problems if limit is None else self.problems[:limit]
+        for p in shown:
+            style = "red" if p.severity == ERROR else "yellow"
+            row = "" if p.row is None else str(p.row)
+            column = p.column or ""
+            if p.column_letter:
+                column = f"{column} ({p.column_letter})" if column else p.column_letter
+            table.add_row(
+                Text(SEVERITY_LABELS[p.severity][i], style=style),
+                p.sheet,
+                to_persian_digits(row) if fa else row,
+                column,
+                shown_value(p.value),
+                p.message(language),
+            )
+        summary = Text(self.summary(language), style="bold red" if self.blocking else "bold green")
+        parts = [summary]
+        if shown:
+            parts.append(table)
+        if limit is not None and len(self.problems) > limit:
+            more = len(self.problems) - limit
+            parts.append(
+                Text(to_persian_digits(f"… و {more} مورد دیگر") if fa else f"… and {more} more")
+            )
+        return Group(*parts)
+
+    def __rich__(self):
+        return self.to_rich("en")
+
+    def to_excel(self, path: str | Path) -> Path:
+        """A workbook the sender can work through: a Persian (right-to-left) sheet, an
+        English sheet, and previews of what would be imported."""
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        path = Path(path)
+        book = Workbook()
+        fills = {
+            ERROR: PatternFill("solid", fgColor="FFC7CE"),
+            WARNING: PatternFill("solid", fgColor="FFEB9C"),
+        }
+        bold = Font(bold=True)
+        for index, language in enumerate(("fa", "en")):
+            sheet = book.active if index == 0 else book.create_sheet()
+            fa = language == "fa"
+            sheet.title = "گزارش" if fa else "Report"
+            sheet.sheet_view.rightToLeft = fa
+            sheet.append([self.summary(language)])
+            sheet["A1"].font = Font(bold=True, size=12)
+            sheet.append([])
+            i = 0 if fa else 1
+            headings = [
+                _HEADINGS[k][i]
+                for k in ("severity", "sheet", "row", "column", "column_letter", "value", "message")
+            ]
+            sheet.append(headings)
+            for cell in sheet[3]:
+                cell.font = bold
+            for p in self.problems:
+                sheet.append(
+                    [
+                        SEVERITY_LABELS[p.severity][i],
+                        p.sheet,
+                        p.row,
+                        p.column,
+                        p.column_letter,
+                        shown_value(p.value),
+                        p.message(language),
+                    ]
+                )
+                for cell in sheet[sheet.max_row]:
+                    cell.fill = fills[p.severity]
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for column, width in zip("ABCDEFG", (9, 18, 7, 28, 8, 18, 90), strict=True):
+                sheet.column_dimensions[column].width = width
+            sheet.freeze_panes = "A4"
+        if not self.blocking:
+            for title, frame in (
+                ("بنگاه‌ها", self.parsed_enterprises),
+                ("اظهارنامه‌ها", self.parsed_returns),
+            ):
+                if frame.empty:
+                    continue
+                sheet = book.create_sheet(title)
+                sheet.sheet_view.rightToLeft = True
+                sheet.append(list(frame.columns))
+                for cell in sheet[1]:
+                    cell.font = bold
+                for record in frame.itertuples(index=False):
+                    sheet.append([None if pd.isna(v) else v for v in record])
+                for c in range(1, len(frame.columns) + 1):
+                    sheet.column_dimensions[get_column_letter(c)].width = 16
+        book.save(path)
+        return path

@@ -1,0 +1,1192 @@
+"""Check every value of an intake file and say, cell by cell, what is wrong with it.
+
+The person who sent the file must be able to fix everything in one round, so no check
+stops at the first problem: each one adds :class:`~rasad.intake.problems.Problem`
+records (sheet, Excel row, header as written, value, severity, message in English
+and Persian) and the rest carry on. Errors block the import; warnings (a value that
+looks like a unit slip, a column nobody knows) are shown and may be accepted.
+
+The same checks serve three doors: files (:func:`validate_workbook`, or
+:func:`dry_run` to read and check in one call), web forms (:func:`validate_records`,
+one mapping of field → value per return) and data already in canonical frames
+(:func:`validate_frames`, e.g. a mapped research panel).
+
+Values are parsed column by column with a fast path for what is already clean
+(numbers Excel stored as numbers, plain Latin digits), because a national upload has
+a hundred thousand rows and the slow, careful parser is only needed for the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import numbers
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jdatetime
+import numpy as np
+import pandas as pd
+
+from rasad.errors import RasadInputError
+from rasad.iran.geo import find_isic, find_province
+from rasad.iran.ids import validate_legal_id
+from rasad.iran.periods import Period, gregorian_to_jalali, jalali_to_gregorian
+from rasad.iran.text import format_number, normalize_text, parse_number, to_latin_digits
+from rasad.methodologies import IndicatorSpec
+
+from .fields import RETURNS, FieldTable
+from .problems import ERROR, WARNING, Problem, shown_value
+from .read import Column, ReadLimits, Sheet, Workbook, is_blank, read_file
+from .reference import Estates, national_id_text, period_key, previous_returns
+from .report import ENTERPRISE_COLUMNS, IntakeReport, empty_enterprises, empty_returns
+from .units import MILLION_RIALS, MoneyUnit, parse_unit
+
+REGISTRY_CODES = ("name_fa", "name_en", "isic_class", "province", "estate", "founding_year")
+PERIOD_CODES = ("period", "year", "quarter")
+
+# A part may not exceed its whole (catalogue descriptions say "a part of …").
+PARTS_OF_WHOLES = (
+    ("exports", "sales"),
+    ("credit_received", "credit_requested"),
+    ("current_assets", "total_assets"),
+    ("current_liabilities", "total_liabilities"),
+    ("graduate_employees", "employees"),
+)
+EXCEL_ERRORS = frozenset(
+    ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
+)
+_YES = {"1", "بله", "بلی", "آری", "اری", "دارد", "هست", "است", "yes", "y", "true", "x", "✓", "✔"}
+_NO = {"0", "خیر", "نه", "ندارد", "نیست", "no", "n", "false", "-"}
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_JALALI_DATE = re.compile(r"(1[2-5][0-9]{2})[/\-.](0?[1-9]|1[0-2])[/\-.](0?[1-9]|[12][0-9]|3[01])")
+
+
+# --- parameters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSlipRule:
+    """When a money figure looks typed in the wrong unit: a jump by a power of 1000.
+
+    A figure in rials where million rials were asked is 10⁶ times too big, one in
+    thousand rials 10³ times. Real growth, even at 40% inflation, stays far from
+    those factors, so a ratio to the previous return within ``tolerance`` of ×1000,
+    ×10⁶ (or their inverses) is flagged as a warning; the sender confirms or fixes.
+    """
+
+    tolerance: float = 5.0
+
+    def __post_init__(self):
+        if isinstance(self.tolerance, bool) or not (
+            isinstance(self.tolerance, numbers.Real) and 1 < self.tolerance < 30
+        ):
+            raise ValueError(
+                f"UnitSlipRule.tolerance must lie between 1 and 30, not {self.tolerance!r}"
+            )
+
+    def exponent(self, ratio: np.ndarray) -> np.ndarray:
+        """For each ratio new/old: 3 or 6 (a jump of 10³ or 10⁶), -3 or -6, or 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log = np.log10(ratio)
+        nearest = np.clip(np.round(log / 3) * 3, -6, 6)
+        ok = (
+            np.isfinite(log)
+            & (nearest != 0)
+            & (np.abs(log - nearest) <= math.log10(self.tolerance))
+        )
+        return np.where(ok, nearest, 0).astype(int)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Everything a check needs besides the file: catalogue fields and reference data.
+
+    ``estates`` ``None`` means estates are not checked (the estate cell is kept as
+    written); an empty table means no estate is known, so any estate is an error.
+    ``known_enterprises`` ``None`` skips the check that a return's enterprise is
+    registered (in the file or in this set).
+    """
+
+    fields: FieldTable
+    estates: Estates | None = None
+    previous: pd.DataFrame | None = None
+    known_enterprises: frozenset[str] | None = None
+    unit_slip: UnitSlipRule = UnitSlipRule()
+    this_year: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        catalogue: Sequence[IndicatorSpec] | None = None,
+        estates=None,
+        previous: pd.DataFrame | None = None,
+        known_enterprises: Iterable | None = None,
+        unit_slip: UnitSlipRule | None = None,
+    ) -> Checks:
+        fields = FieldTable.from_catalogue(catalogue)
+        return cls(
+            fields=fields,
+            estates=None if estates is None else Estates.from_data(estates),
+            previous=previous_returns(previous, _money_codes(fields)),
+            known_enterprises=(
+                None
+                if known_enterprises is None
+                else frozenset(national_id_text(v) for v in known_enterprises)
+            ),
+            unit_slip=unit_slip or UnitSlipRule(),
+            this_year=jdatetime.date.today().year,
+        )
+
+
+def _money_codes(fields: FieldTable) -> list[str]:
+    """Money figures watched for unit slips: those that cannot be negative.
+
+    Profits, equity and retained earnings cross zero, and a year near zero makes any
+    ratio huge (4 → 1,826 is a recovery, not a slip), so they are left out.
+    """
+    return [
+        f.code
+        for f in fields.indicators
+        if f.kind == "money" and f.indicator.min_value is not None and f.indicator.min_value >= 0
+    ]
+
+
+# --- cell parsers: raw value → canonical value, or _Bad -----------------------------------
+
+
+class _Bad(Exception):
+    def __init__(self, code: str, message_en: str, message_fa: str):
+        self.code, self.message_en, self.message_fa = code, message_en, message_fa
+
+
+def _bad_from(error: RasadInputError, code: str) -> _Bad:
+    return _Bad(code, error.message_en, error.message_fa)
+
+
+def _excel_error(value) -> None:
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        raise _Bad(
+            "excel_error",
+            f"The cell shows the Excel error {value.strip()}: fix the formula or type the value.",
+            f"خانه خطای اکسل {value.strip()} را نشان می‌دهد: فرمول را درست کنید یا مقدار را تایپ کنید.",
+        )
+
+
+def _text(value) -> str:
+    _excel_error(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_text(str(value))
+
+
+def _national_id(value) -> str:
+    _excel_error(value)
+    try:
+        return validate_legal_id(value)
+    except RasadInputError as error:
+        digits = national_id_text(value)
+        code = (
+            "check_digit"
+            if len(digits) == 11 and digits.isascii() and digits.isdigit()
+            else "national_id"
+        )
+        raise _bad_from(error, code) from None
+
+
+def _isic(value) -> str:
+    _excel_error(value)
+    raw = value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        value = normalize_text(to_latin_digits(value))
+        for separator in ("—", " - ", "|"):
+            value = value.split(separator, 1)[0]
+        value = value.strip()
+    try:
+        return str(find_isic(value, "class")["code"])
+    except RasadInputError:
+        pass
+    try:
+        row = find_isic(value)
+    except RasadInputError as error:
+        raise _bad_from(error, "isic") from None
+    raise _Bad(
+        "isic",
+        f"{raw!r} is an ISIC {row['level']}, not a class: give the 4-digit class of the main "
+        "activity.",
+        f"«{raw}» یک {_ISIC_LEVELS_FA.get(row['level'], row['level'])} ISIC است، نه طبقه: کد "
+        "چهاررقمی طبقه فعالیت اصلی را بدهید.",
+    )
+
+
+_ISIC_LEVELS_FA = {"section": "بخش", "division": "قسمت", "group": "گروه", "class": "طبقه"}
+
+
+def _province(value) -> int:
+    _excel_error(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return int(find_province(value)["code"])
+    except RasadInputError as error:
+        raise _bad_from(error, "province") from None
+
+
+def _jalali_year_of(value) -> int | None:
+    """The Jalali year of a date cell: an Excel date or a Jalali date written as text."""
+    if isinstance(value, datetime.date):
+        return gregorian_to_jalali(value)[0]
+    if isinstance(value, str):
+        match = _JALALI_DATE.fullmatch(to_latin_digits(normalize_text(value)))
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                jalali_to_gregorian(year, month, day)
+            except RasadInputError as error:
+                raise _bad_from(error, "date") from None
+            return year
+    return None
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = to_latin_digits(normalize_text(value))
+        if text.isascii() and text.isdigit():
+            return int(text)
+    return None
+
+
+def _founding_year(value, this_year: int) -> int:
+    _excel_error(value)
+    year = _jalali_year_of(value)
+    if year is None:
+        year = _whole(value)
+    if year is None:
+        raise _Bad(
+            "year",
+            f"{value!r} is not a year: write the Jalali year, such as 1385.",
+            f"«{value}» سال نیست: سال شمسی را بنویسید، مانند ۱۳۸۵.",
+        )
+    if 1800 <= year <= 2200:
+        raise _Bad(
+            "year",
+            f"{year} looks like a Gregorian year; write the Jalali year (e.g. {year - 621}).",
+            f"{year} به سال میلادی می‌ماند؛ سال شمسی را بنویسید (مثلاً {year - 621}).",
+        )
+    if not 1250 <= year <= this_year:
+        raise _Bad(
+            "range",
+            f"The founding year {year} is not between 1250 and {this_year}.",
+            f"سال تأسیس {year} میان ۱۲۵۰ و {this_year} نیست.",
+        )
+    return year
+
+
+def _period(value) -> Period:
+    _excel_error(value)
+    if isinstance(value, datetime.date):
+        return Period.containing(
+            value if not isinstance(value, datetime.datetime) else value.date()
+        )
+    whole = _whole(value)
+    try:
+        if whole is not None:
+            return Period(whole)
+        year = _jalali_year_of(value)
+        if year is not None:
+            return Period(year)
+        period = Period.parse(value)
+    except RasadInputError as error:
+        raise _bad_from(error, "period") from None
+    if period.month is not None:
+        raise _Bad(
+            "period",
+            f"{value!r} is a month; returns are filed for a year (1403) or a quarter (1403-Q2).",
+            f"«{value}» یک ماه است؛ اظهارنامه برای سال (۱۴۰۳) یا فصل (۱۴۰۳-ف۲) است.",
+        )
+    return period
+
+
+def _quarter(value) -> int:
+    _excel_error(value)
+    whole = _whole(value)
+    if whole is None or not 1 <= whole <= 4:
+        raise _Bad(
+            "period",
+            f"{value!r} is not a quarter: write 1, 2, 3 or 4.",
+            f"«{value}» فصل نیست: ۱، ۲، ۳ یا ۴ بنویسید.",
+        )
+    return whole
+
+
+def _unit(value) -> MoneyUnit:
+    _excel_error(value)
+    try:
+        return parse_unit(value)
+    except RasadInputError as error:
+        raise _bad_from(error, "unit") from None
+
+
+def _boolean(value) -> float:
+    _excel_error(value)
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, numbers.Real) and float(value) in (0.0, 1.0):
+        return float(value)
+    text = to_latin_digits(normalize_text(str(value))).casefold().strip()
+    if text in _YES:
+        return 1.0
+    if text in _NO:
+        return 0.0
+    raise _Bad(
+        "type",
+        f"{value!r} is not yes or no: write 1 (yes) or 0 (no).",
+        f"«{value}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.",
+    )
+
+
+def _slow_number(value, percent: bool) -> float:
+    _excel_error(value)
+    if isinstance(value, datetime.date | datetime.time):
+        raise _Bad(
+            "type",
+            f"{value} is a date, not a number; format the cell as a number.",
+            f"{value} تاریخ است، نه عدد؛ قالب خانه را عدد کنید.",
+        )
+    if percent and isinstance(value, str):
+        value = (
+            value.strip().removesuffix("%").removesuffix("٪").removeprefix("%").removeprefix("٪")
+        )
+    try:
+        return parse_number(value)
+    except RasadInputError as error:
+        raise _bad_from(error, "type") from None
+
+
+# --- one sheet --------------------------------------------------------------------------
+
+
+class _Sheet:
+    """A sheet being checked: its cells by field, and where to file each complaint."""
+
+    def __init__(self, sheet: Sheet, checks: Checks, problems: list[Problem]):
+        self.sheet, self.checks, self.problems = sheet, checks, problems
+        self.fields = checks.fields
+        self.n = len(sheet)
+        self._said: set[tuple] = set()
+
+    def add(
+        self, i: int | None, field: str | None, value, severity: str, code: str, en: str, fa: str
+    ):
+        column = self.sheet.columns.get(field) if field else None
+        row = int(self.sheet.rows[i]) if i is not None else (self.sheet.header_rows or (None,))[-1]
+        said = (row, field, code, en)
+        if said in self._said:  # e.g. one unit cell contradicting several money headers
+            return
+        self._said.add(said)
+        self.problems.append(
+            Problem(
+                self.sheet.name, row, column.header if column else None,
+                None if value is None else shown_value(value), severity, en, fa, code,
+                field, column.letter if column else None,
+            )
+        )  # fmt: skip
+
+    def raw(self, field: str) -> list:
+        return self.sheet.values.get(field) or [None] * self.n
+
+    def parse(self, field: str, parser: Callable) -> list:
+        """Parse a column with ``parser``, caching by raw value (IDs and provinces repeat)."""
+        out: list = [None] * self.n
+        if field not in self.sheet.columns:
+            return out
+        cache: dict = {}
+        for i, value in enumerate(self.sheet.values[field]):
+            if is_blank(value):
+                continue
+            key = (type(value), value)
+            try:
+                hit = cache.get(key, cache)
+            except TypeError:  # unhashable
+                hit, key = cache, None
+            if hit is cache:
+                try:
+                    hit = (True, parser(value))
+                except _Bad as bad:
+                    hit = (False, bad)
+                if key is not None:
+                    cache[key] = hit
+            ok, result = hit
+            if ok:
+                out[i] = result
+            else:
+                self.add(i, field, value, ERROR, result.code, result.message_en, result.message_fa)
+        return out
+
+    def numbers(self, field: str, kind: str) -> np.ndarray:
+        """A numeric column as floats (NaN where blank or unreadable), with the fast path."""
+        out = np.full(self.n, np.nan)
+        if field not in self.sheet.columns:
+            return out
+        values = self.sheet.values[field]
+        if kind != "boolean":
+            fast = _vectorised_numbers(values)
+            if fast is not None:
+                return fast
+        percent = kind == "percent"
+        plain = _PLAIN_NUMBER.fullmatch
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            kind_of = type(value)
+            if kind_of is float or kind_of is int:
+                out[i] = value
+                continue
+            if kind_of is str and plain(value):
+                out[i] = float(value)
+                continue
+            if is_blank(value):
+                continue
+            try:
+                out[i] = _boolean(value) if kind == "boolean" else _slow_number(value, percent)
+            except _Bad as bad:
+                self.add(i, field, value, ERROR, bad.code, bad.message_en, bad.message_fa)
+        if kind == "boolean":
+            bad = ~np.isnan(out) & ~np.isin(out, (0.0, 1.0))
+            for i in np.flatnonzero(bad):
+                value = self.sheet.values[field][i]
+                self.add(i, field, value, ERROR, "type",
+                         f"{shown_value(value)!r} is not yes or no: write 1 (yes) or 0 (no).",
+                         f"«{shown_value(value)}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.")  # fmt: skip
+                out[i] = np.nan
+        return out
+
+    def blank_mask(self, codes: Iterable[str]) -> np.ndarray:
+        """True where every one of these columns is blank."""
+        blank = np.ones(self.n, dtype=bool)
+        for code in codes:
+            if code in self.sheet.columns:
+                # The reader stores blank cells as None; pd.isna on an object array is C speed.
+                blank &= pd.isna(np.asarray(self.sheet.values[code], dtype=object))
+        return blank
+
+
+_PLAIN_CHARS = frozenset("0123456789.-")
+
+
+def _vectorised_numbers(values: list) -> np.ndarray | None:
+    """The column as floats in one C-speed pass, when every cell is clean.
+
+    Clean means: all filled cells are Excel numbers, or all are text made only of
+    Latin digits, "." and "-" (a whole CSV column of plain figures). Anything else
+    (Persian digits, separators, exponents, a stray bool) returns None and goes
+    through the careful per-cell parser. Cells pandas cannot read ("1.2.3", "-")
+    come back NaN and are re-parsed by the caller's slow path.
+    """
+    kinds = {v.__class__ for v in values}
+    kinds.discard(type(None))
+    if not kinds:
+        return np.full(len(values), np.nan)
+    if kinds <= {int, float}:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    if kinds == {str} and set("".join(v for v in values if v is not None)) <= _PLAIN_CHARS:
+        out = pd.to_numeric(np.asarray(values, dtype=object), errors="coerce").astype(float)
+        unread = np.isnan(out) & ~pd.isna(np.asarray(values, dtype=object))
+        if unread.any():
+            return None
+        return out
+    return None
+
+
+def _fa_number(x: float) -> str:
+    return format_number(x, decimals=0 if float(x).is_integer() else 2)
+
+
+def _en_number(x: float) -> str:
+    return format_number(x, decimals=0 if float(x).is_integer() else 2, persian_digits=False)
+
+
+def _check_ids(s: _Sheet, rows: np.ndarray) -> list:
+    ids = s.parse("national_id", _national_id)
+    raw = s.raw("national_id")
+    for i in rows:
+        if is_blank(raw[i]):
+            s.add(int(i), "national_id", None, ERROR, "required",
+                  "The national ID is missing; every row needs the enterprise's national ID.",
+                  "شناسه ملی خالی است؛ هر ردیف شناسه ملی بنگاه را لازم دارد.")  # fmt: skip
+    return ids
+
+
+def _enterprise_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
+    checks = s.checks
+    names_fa = s.parse("name_fa", _text)
+    names_en = s.parse("name_en", _text)
+    isic = s.parse("isic_class", _isic)
+    provinces = s.parse("province", _province)
+    years = s.parse("founding_year", lambda v: _founding_year(v, checks.this_year))
+    estate_codes: list = [None] * s.n
+    if s.sheet.has("estate"):
+        if checks.estates is None:
+            estate_codes = s.parse("estate", _text)
+        else:
+            found = s.parse("estate", lambda v: _estate(v, checks.estates))
+            for i in rows:
+                row = found[i]
+                if row is None:
+                    continue
+                estate_codes[i] = row["code"]
+                if provinces[i] is None and is_blank(s.raw("province")[i]):
+                    provinces[i] = int(row["province_code"])  # the estate says where it is
+                elif provinces[i] is not None and provinces[i] != int(row["province_code"]):
+                    estate_province = find_province(int(row["province_code"]))
+                    given = find_province(provinces[i])
+                    s.add(int(i), "estate", s.raw("estate")[i], ERROR, "estate_province",
+                          f"The estate {row['code']} ({row['name_fa']}) is in "
+                          f"{estate_province['name_en']}, not in {given['name_en']}: correct the "
+                          "province or the estate.",
+                          f"شهرک {row['code']} ({row['name_fa']}) در استان "
+                          f"{estate_province['name_fa']} است، نه {given['name_fa']}: استان یا "
+                          "شهرک را اصلاح کنید.")  # fmt: skip
+    for i in rows:
+        for field, values, en, fa in (
+            ("name_fa", names_fa, "The enterprise's Persian name is missing.", "نام فارسی بنگاه خالی است."),
+            ("isic_class", isic, "The ISIC class of the main activity is missing.", "کد ISIC فعالیت اصلی خالی است."),
+            ("province", provinces, "The province is missing.", "استان خالی است."),
+        ):  # fmt: skip
+            if values[i] is None and is_blank(s.raw(field)[i]):
+                s.add(int(i), field, None, ERROR, "required", en, fa)
+    take = list(rows)
+    return pd.DataFrame(
+        {
+            "national_id": [ids[i] for i in take],
+            "name_fa": [names_fa[i] for i in take],
+            "name_en": [names_en[i] for i in take],
+            "isic_class": [isic[i] for i in take],
+            "province_code": [provinces[i] for i in take],
+            "estate_code": [estate_codes[i] for i in take],
+            "founding_year": [years[i] for i in take],
+            "_sheet": s.sheet.name,
+            "_row": s.sheet.rows[rows] if len(rows) else np.empty(0, np.int64),
+            "_given": [tuple(not is_blank(s.raw(f)[i]) for f in REGISTRY_CODES) for i in take],
+        }
+    )
+
+
+def _estate(value, estates: Estates):
+    _excel_error(value)
+    row = estates.find(value)
+    if row is None:
+        raise _Bad(
+            "estate",
+            f"{value!r} is not a known industrial estate: choose one from the list (its code or "
+            "name).",
+            f"«{value}» شهرک یا ناحیه صنعتی شناخته‌شده‌ای نیست: یکی از فهرست را (کد یا نام) "
+            "انتخاب کنید.",
+        )
+    return row
+
+
+def _return_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
+    fields = s.fields
+    sheet = s.sheet
+    if not (sheet.has("period") or sheet.has("year")):
+        s.add(None, None, None, ERROR, "missing_column",
+              f"The sheet {sheet.name!r} has figures but no period column: add 'دوره / Period' "
+              "(or 'سال مالی / Fiscal year').",
+              f"برگه «{sheet.name}» ارقام دارد اما ستون دوره ندارد: ستون «دوره» (یا «سال مالی») را "
+              "بیفزایید.")  # fmt: skip
+    if sheet.has("period"):
+        periods = s.parse("period", _period)
+        if sheet.has("quarter"):
+            quarters = s.parse("quarter", _quarter)
+            for i in rows:
+                if periods[i] is not None and quarters[i] is not None:
+                    if periods[i].quarter is None:
+                        periods[i] = Period(periods[i].year, quarter=quarters[i])
+                    elif periods[i].quarter != quarters[i]:
+                        s.add(int(i), "quarter", s.raw("quarter")[i], ERROR, "period",
+                              f"The quarter {quarters[i]} disagrees with the period {periods[i].code}.",
+                              f"فصل {quarters[i]} با دوره {periods[i].label('fa')} نمی‌خواند.")  # fmt: skip
+    else:
+        years = s.parse("year", _period)
+        quarters = s.parse("quarter", _quarter)
+        periods = [
+            None if y is None else (Period(y.year, quarter=q) if q is not None else y)
+            for y, q in zip(years, quarters, strict=True)
+        ]
+    period_field = "period" if sheet.has("period") else "year"
+    if sheet.has(period_field):
+        raw_period = s.raw(period_field)
+        for i in rows:
+            if periods[i] is None and is_blank(raw_period[i]):
+                s.add(int(i), period_field, None, ERROR, "required",
+                      "The period is missing: write the fiscal year (1403) or quarter (1403-Q2).",
+                      "دوره خالی است: سال مالی (۱۴۰۳) یا فصل (۱۴۰۳-ف۲) را بنویسید.")  # fmt: skip
+    row_units = s.parse("unit", _unit)
+    frame = {
+        "national_id": [ids[i] for i in rows],
+        "period": [None if periods[i] is None else periods[i].code for i in rows],
+        "year": [None if periods[i] is None else periods[i].year for i in rows],
+        "quarter": [None if periods[i] is None else periods[i].quarter for i in rows],
+    }
+    present = [code for code in fields.indicator_codes if sheet.has(code)]
+    provided = ~s.blank_mask(present)[rows] if present else np.zeros(len(rows), dtype=bool)
+    for field in fields.indicators:
+        spec = field.indicator
+        values = s.numbers(field.code, field.kind)
+        if field.kind == "money" and sheet.has(field.code):
+            values = _convert_money(s, field.code, values, row_units)
+        if sheet.has(field.code):
+            _check_range(s, spec, values, rows)
+        frame[field.code] = values[rows] if len(rows) else np.empty(0)
+    for k in np.flatnonzero(~provided):
+        i = int(rows[k])
+        if frame["period"][k] is not None or not is_blank(s.raw(period_field)[i]):
+            s.add(i, None, None, WARNING, "empty_return",
+                  "This return has no figures; it will be stored as blank.",
+                  "این اظهارنامه هیچ رقمی ندارد و خالی ثبت می‌شود.")  # fmt: skip
+    out = pd.DataFrame(frame)
+    out["_sheet"] = sheet.name
+    out["_row"] = sheet.rows[rows] if len(rows) else np.empty(0, np.int64)
+    return out
+
+
+def _convert_money(s: _Sheet, code: str, values: np.ndarray, row_units: list) -> np.ndarray:
+    """Values in million rials: the header's unit, else the row's unit column, else as is."""
+    header_unit = s.sheet.columns[code].unit
+    if header_unit is not None:
+        for i, row_unit in enumerate(row_units):
+            if row_unit is not None and row_unit != header_unit and not np.isnan(values[i]):
+                s.add(i, "unit", s.raw("unit")[i], ERROR, "unit",
+                      f"The unit column says {row_unit.name_en}, but the header of "
+                      f"{s.sheet.columns[code].header!r} says {header_unit.name_en}.",
+                      f"ستون واحد «{row_unit.name_fa}» می‌گوید اما سرستون "
+                      f"«{s.sheet.columns[code].header}» «{header_unit.name_fa}».")  # fmt: skip
+        if header_unit is MILLION_RIALS:
+            return values
+        f = header_unit.factor
+        return values * f.numerator / f.denominator
+    if not any(u is not None for u in row_units):
+        return values
+    numerators = np.array([1 if u is None else u.factor.numerator for u in row_units], float)
+    denominators = np.array([1 if u is None else u.factor.denominator for u in row_units], float)
+    return values * numerators / denominators
+
+
+def _check_range(s: _Sheet, spec: IndicatorSpec, values: np.ndarray, rows: np.ndarray) -> None:
+    raw = s.raw(spec.code)
+    chosen = values[rows]
+    low, high = spec.min_value, spec.max_value
+    share = spec.kind == "percent"
+    if low is not None:
+        for k in np.flatnonzero(chosen < low):
+            i = int(rows[k])
+            s.add(i, spec.code, raw[i], ERROR, "range",
+                  f"{spec.name_en} cannot be below {_en_number(low)}; it is {_en_number(chosen[k])}.",
+                  f"{spec.name_fa} نمی‌تواند کمتر از {_fa_number(low)} باشد؛ {_fa_number(chosen[k])} "
+                  "است.")  # fmt: skip
+    if high is not None:
+        for k in np.flatnonzero(chosen > high):
+            i = int(rows[k])
+            if share:
+                en = f"{spec.name_en} is a share and cannot exceed 100%; it is {_en_number(chosen[k])}."
+                fa = f"{spec.name_fa} سهم است و از ۱۰۰ درصد بیشتر نمی‌شود؛ {_fa_number(chosen[k])} است."
+            else:
+                en = f"{spec.name_en} cannot exceed {_en_number(high)}; it is {_en_number(chosen[k])}."
+                fa = f"{spec.name_fa} نمی‌تواند بیش از {_fa_number(high)} باشد؛ {_fa_number(chosen[k])} است."
+            s.add(i, spec.code, raw[i], ERROR, "range", en, fa)
+    if spec.unit == "count":
+        fractional = ~np.isnan(chosen) & (np.floor(chosen) != chosen)
+        for k in np.flatnonzero(fractional):
+            i = int(rows[k])
+            s.add(i, spec.code, raw[i], ERROR, "whole_number",
+                  f"{spec.name_en} is a count: write a whole number, not {_en_number(chosen[k])}.",
+                  f"{spec.name_fa} شمارش است: عدد صحیح بنویسید، نه {_fa_number(chosen[k])}.")  # fmt: skip
+
+
+def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):
+    s = _Sheet(sheet, checks, problems)
+    if not sheet.has("national_id"):
+        s.add(None, None, None, ERROR, "missing_column",
+              f"The sheet {sheet.name!r} has no national ID column ('شناسه ملی / National ID'), "
+              "so its rows cannot be tied to enterprises.",
+              f"برگه «{sheet.name}» ستون شناسه ملی ندارد و ردیف‌هایش به بنگاهی مربوط نمی‌شود.")  # fmt: skip
+        return None, None
+    registry = [c for c in REGISTRY_CODES if sheet.has(c)]
+    figures = [c for c in (*PERIOD_CODES, *checks.fields.indicator_codes) if sheet.has(c)]
+    if sheet.has("period") and sheet.has("year"):
+        s.add(None, "year", None, WARNING, "ignored_column",
+              "Both a period and a fiscal-year column are present; the period column is used.",
+              "هم ستون دوره و هم ستون سال مالی هست؛ ستون دوره به کار رفت.")  # fmt: skip
+    all_rows = np.arange(s.n)
+    ids = _check_ids(s, all_rows)
+    enterprises = returns = None
+    if registry:
+        rows = all_rows if not figures else np.flatnonzero(~s.blank_mask(registry))
+        enterprises = _enterprise_rows(s, ids, rows)
+    if figures:
+        rows = np.flatnonzero(~s.blank_mask([c for c in figures if c != "unit"]))
+        returns = _return_rows(s, ids, rows)
+    return enterprises, returns
+
+
+# --- across sheets --------------------------------------------------------------------
+
+
+class _Book:
+    """Problems that involve several rows, perhaps on several sheets."""
+
+    def __init__(self, sheets: Sequence[Sheet], checks: Checks, problems: list[Problem]):
+        self.sheets = {sheet.name: sheet for sheet in sheets}
+        self.checks, self.problems = checks, problems
+
+    def add(self, sheet: str, row: int, field: str | None, value, severity, code, en, fa):
+        column: Column | None = self.sheets[sheet].columns.get(field) if field else None
+        self.problems.append(
+            Problem(
+                sheet, int(row), column.header if column else None,
+                None if value is None else shown_value(value), severity, en, fa, code, field,
+                column.letter if column else None,
+            )
+        )  # fmt: skip
+
+    def raw(self, sheet: str, row: int, field: str):
+        s = self.sheets[sheet]
+        if field not in s.values:
+            return None
+        index = int(np.searchsorted(s.rows, row))
+        return s.values[field][index]
+
+
+def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return empty_enterprises()
+    allf = pd.concat(frames, ignore_index=True)
+    seen: dict[str, int] = {}
+    keep = np.ones(len(allf), dtype=bool)
+    registry_only = {
+        name: not any(
+            c in sheet.columns for c in (*PERIOD_CODES, *book.checks.fields.indicator_codes)
+        )
+        for name, sheet in book.sheets.items()
+    }
+    values = allf[ENTERPRISE_COLUMNS[1:]].to_numpy(object)
+    given = list(allf["_given"])
+    for k, national_id in enumerate(allf["national_id"]):
+        if national_id is None:
+            continue
+        if national_id not in seen:
+            seen[national_id] = k
+            continue
+        j = seen[national_id]
+        keep[k] = False
+        here, there = allf.at[k, "_sheet"], allf.at[j, "_sheet"]
+        first = f"{there}, row {allf.at[j, '_row']}"
+        first_fa = f"برگه «{there}»، ردیف {allf.at[j, '_row']}"
+        given_k, given_j = given[k], given[j]
+        differs = [
+            ENTERPRISE_COLUMNS[1 + c]
+            for c in range(len(ENTERPRISE_COLUMNS) - 1)
+            if given_k[c] and given_j[c] and not _same(values[k, c], values[j, c])
+        ]
+        if differs:
+            field = {"province_code": "province", "estate_code": "estate"}.get(
+                differs[0], differs[0]
+            )
+            book.add(here, allf.at[k, "_row"], field, book.raw(here, allf.at[k, "_row"], field),
+                     ERROR, "duplicate",
+                     f"The enterprise {national_id} is listed again with different details "
+                     f"({', '.join(differs)}) than in {first}; keep one row.",
+                     f"بنگاه {national_id} دوباره با مشخصات متفاوت ({'، '.join(differs)}) نسبت به "
+                     f"{first_fa} آمده است؛ یک ردیف را نگه دارید.")  # fmt: skip
+        elif registry_only[here] and registry_only[there]:
+            book.add(here, allf.at[k, "_row"], "national_id", national_id, ERROR, "duplicate",
+                     f"The national ID {national_id} is listed twice (also in {first}); keep one row.",
+                     f"شناسه ملی {national_id} دو بار آمده است (در {first_fa} نیز)؛ یک ردیف را نگه "
+                     "دارید.")  # fmt: skip
+        else:
+            # The same enterprise repeated identically beside each of its returns.
+            given[j] = tuple(a or b for a, b in zip(given_j, given_k, strict=True))
+            for c in range(len(ENTERPRISE_COLUMNS) - 1):
+                if _missing(values[j, c]) and not _missing(values[k, c]):
+                    values[j, c] = values[k, c]
+    allf[ENTERPRISE_COLUMNS[1:]] = values
+    return allf[keep].reset_index(drop=True)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _same(a, b) -> bool:
+    if _missing(a) or _missing(b):
+        return _missing(a) and _missing(b)
+    return a == b
+
+
+def _merge_returns(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    allf = pd.concat(frames, ignore_index=True)
+    keyed = allf["national_id"].notna() & allf["period"].notna()
+    keys = allf.loc[keyed, ["national_id", "period"]]
+    repeated = keys.duplicated(keep="first")
+    if repeated.any():
+        firsts = keys[~repeated].reset_index().set_index(["national_id", "period"])["index"]
+        for k in keys.index[repeated.to_numpy()]:
+            national_id, period = allf.at[k, "national_id"], allf.at[k, "period"]
+            j = firsts.loc[(national_id, period)]
+            there, row_j = allf.at[j, "_sheet"], allf.at[j, "_row"]
+            book.add(allf.at[k, "_sheet"], allf.at[k, "_row"], "national_id", national_id, ERROR,
+                     "duplicate",
+                     f"The return of {national_id} for {period} appears twice (also in {there}, "
+                     f"row {row_j}); keep one row.",
+                     f"اظهارنامه {national_id} برای دوره {period} دو بار آمده است (در برگه «{there}»، "
+                     f"ردیف {row_j} نیز)؛ یک ردیف را نگه دارید.")  # fmt: skip
+        drop = keys.index[repeated.to_numpy()]
+        allf = allf.drop(index=drop).reset_index(drop=True)
+    return allf
+
+
+def _check_known(book: _Book, returns: pd.DataFrame, enterprises: pd.DataFrame) -> None:
+    known = book.checks.known_enterprises
+    if known is None or returns.empty:
+        return
+    registered = known | set(enterprises["national_id"].dropna())
+    for k in np.flatnonzero(
+        ~returns["national_id"].isin(registered) & returns["national_id"].notna()
+    ):
+        national_id = returns.at[k, "national_id"]
+        book.add(returns.at[k, "_sheet"], returns.at[k, "_row"], "national_id", national_id, ERROR,
+                 "unknown_enterprise",
+                 f"No enterprise with the national ID {national_id} is registered; add it to the "
+                 "enterprise sheet first.",
+                 f"بنگاهی با شناسه ملی {national_id} ثبت نشده است؛ نخست آن را در برگه بنگاه‌ها "
+                 "بیفزایید.")  # fmt: skip
+
+
+def _check_consistency(book: _Book, returns: pd.DataFrame) -> None:
+    fields = book.checks.fields
+    if returns.empty:
+        return
+    for part, whole in PARTS_OF_WHOLES:
+        if part not in fields or whole not in fields:
+            continue
+        bad = (returns[part] > returns[whole]).to_numpy()
+        for k in np.flatnonzero(bad):
+            p, w = fields[part], fields[whole]
+            sheet, row = returns.at[k, "_sheet"], returns.at[k, "_row"]
+            book.add(sheet, row, part, book.raw(sheet, row, part), ERROR, "consistency",
+                     f"{p.name_en} ({_en_number(returns.at[k, part])}) exceed {w.name_en} "
+                     f"({_en_number(returns.at[k, whole])}), of which they are a part.",
+                     f"{p.name_fa} ({_fa_number(returns.at[k, part])}) از {w.name_fa} "
+                     f"({_fa_number(returns.at[k, whole])}) بیشتر است، در حالی که بخشی از آن است.")  # fmt: skip
+    if {"equity", "total_assets", "total_liabilities"} <= set(fields.by_code):
+        gap = returns["equity"] - (returns["total_assets"] - returns["total_liabilities"])
+        tolerance = np.maximum(1.0, 0.01 * returns["total_assets"].abs())
+        for k in np.flatnonzero((gap.abs() > tolerance).to_numpy()):
+            sheet, row = returns.at[k, "_sheet"], returns.at[k, "_row"]
+            expected = returns.at[k, "total_assets"] - returns.at[k, "total_liabilities"]
+            book.add(sheet, row, "equity", book.raw(sheet, row, "equity"), WARNING, "consistency",
+                     f"Equity should equal total assets minus total liabilities "
+                     f"({_en_number(expected)}); it is {_en_number(returns.at[k, 'equity'])}.",
+                     f"حقوق مالکانه باید برابر جمع دارایی‌ها منهای جمع بدهی‌ها ({_fa_number(expected)}) "
+                     f"باشد؛ {_fa_number(returns.at[k, 'equity'])} است.")  # fmt: skip
+    if {"exports", "export_countries"} <= set(fields.by_code):
+        exports, countries = returns["exports"], returns["export_countries"]
+        for k in np.flatnonzero(((exports > 0) & (countries == 0)).to_numpy()):
+            sheet, row = returns.at[k, "_sheet"], returns.at[k, "_row"]
+            book.add(sheet, row, "export_countries", 0, WARNING, "consistency",
+                     "Exports are reported but no destination country.",
+                     "صادرات گزارش شده اما هیچ کشور مقصدی نه.")  # fmt: skip
+        for k in np.flatnonzero(((exports == 0) & (countries > 0)).to_numpy()):
+            sheet, row = returns.at[k, "_sheet"], returns.at[k, "_row"]
+            book.add(sheet, row, "export_countries", returns.at[k, "export_countries"], WARNING,
+                     "consistency",
+                     "Destination countries are reported but exports are zero.",
+                     "کشور مقصد صادرات گزارش شده اما صادرات صفر است.")  # fmt: skip
+
+
+def _check_unit_slips(book: _Book, returns: pd.DataFrame) -> None:
+    """Warn where a non-negative money figure is about 10³ or 10⁶ times the
+    enterprise's latest earlier figure (from the previous returns passed in, or from
+    earlier periods in the file itself)."""
+    checks = book.checks
+    money = [c for c in _money_codes(checks.fields) if c in returns]
+    if returns.empty or not money:
+        return
+    current = returns[returns["national_id"].notna() & returns["period"].notna()].copy()
+    if current.empty:
+        return
+    known = {p: period_key(Period.parse(p)) for p in current["period"].unique()}
+    keys = [known[p] for p in current["period"]]
+    current["granularity"] = [k[0] for k in keys]
+    current["order"] = [k[1] for k in keys]
+    current["_pos"] = current.index
+    earlier = checks.previous
+    if earlier is not None and len(earlier):
+        overlap = earlier.set_index(["national_id", "period"]).index.isin(
+            current.set_index(["national_id", "period"]).index
+        )
+        earlier = earlier[~overlap].assign(_pos=-1)
+        stacked = pd.concat([earlier[current.columns.intersection(earlier.columns)], current],
+                            ignore_index=True)  # fmt: skip
+    else:
+        stacked = current.reset_index(drop=True)
+    stacked = stacked.sort_values(["national_id", "granularity", "order"], kind="stable")
+    groups = [stacked["national_id"], stacked["granularity"]]
+    mine = (stacked["_pos"] >= 0).to_numpy()
+    for code in money:
+        values = stacked[code].astype(float)
+        before = values.groupby(groups).shift(1).groupby(groups).ffill()
+        period_of = stacked["period"].where(values.notna())
+        before_period = period_of.groupby(groups).shift(1).groupby(groups).ffill()
+        ratio = (values / before).where((values > 0) & (before > 0)).to_numpy(float)
+        exponent = checks.unit_slip.exponent(ratio)
+        field = checks.fields[code]
+        for k in np.flatnonzero((exponent != 0) & mine):
+            position = int(stacked["_pos"].iat[k])
+            sheet, row = returns.at[position, "_sheet"], returns.at[position, "_row"]
+            times = 10 ** abs(int(exponent[k]))
+            bigger = exponent[k] > 0
+            new, old = values.iat[k], before.iat[k]
+            prev = before_period.iat[k]
+            book.add(sheet, row, code, book.raw(sheet, row, code), WARNING, "unit_slip",
+                     f"{field.name_en} is {_en_number(new)} million rials, about {times:,} times "
+                     f"{'more' if bigger else 'less'} than in {prev} ({_en_number(old)}): was it "
+                     f"typed in {'rials or thousand rials' if bigger else 'billion rials'}? "
+                     "Figures are in million rials.",
+                     f"{field.name_fa} {_fa_number(new)} میلیون ریال است، حدود "
+                     f"{format_number(times)} برابر {'بیشتر' if bigger else 'کمتر'} از دوره {prev} "
+                     f"({_fa_number(old)}): آیا به {'ریال یا هزار ریال' if bigger else 'میلیارد ریال'} "
+                     "وارد شده است؟ ارقام به میلیون ریال است.")  # fmt: skip
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def validate_workbook(
+    workbook: Workbook,
+    *,
+    catalogue: Sequence[IndicatorSpec] | None = None,
+    estates=None,
+    previous: pd.DataFrame | None = None,
+    known_enterprises: Iterable | None = None,
+    unit_slip: UnitSlipRule | None = None,
+    checks: Checks | None = None,
+) -> IntakeReport:
+    """Check a read workbook and gather the dry-run report.
+
+    ``estates``: the estates a file may name (see :class:`Estates`); ``previous``:
+    the enterprises' earlier returns (``national_id``, ``period`` or ``year``,
+    indicator columns in catalogue units) for the unit-slip warning;
+    ``known_enterprises``: national IDs already registered, so that a return for an
+    enterprise neither registered nor in the file is refused.
+    """
+    checks = checks or Checks.build(
+        catalogue=catalogue, estates=estates, previous=previous,
+        known_enterprises=known_enterprises, unit_slip=unit_slip,
+    )  # fmt: skip
+    problems: list[Problem] = list(workbook.problems)
+    for sheet in workbook.sheets:
+        problems.extend(sheet.problems)
+    if not workbook.sheets:
+        problems.append(
+            Problem(
+                workbook.source, None, None, None, ERROR,
+                f"No sheet of {workbook.source!r} has the expected column headers (such as "
+                "'National ID' and 'Period'); start from the template.",
+                f"هیچ برگه‌ای از «{workbook.source}» سرستون‌های لازم (مانند «شناسه ملی» و «دوره») را "
+                "ندارد؛ از الگو استفاده کنید.",
+                "no_data",
+            )
+        )  # fmt: skip
+    enterprise_frames, return_frames = [], []
+    for sheet in workbook.sheets:
+        enterprises, returns = _check_sheet(sheet, checks, problems)
+        if enterprises is not None:
+            enterprise_frames.append(enterprises)
+        if returns is not None:
+            return_frames.append(returns)
+    book = _Book(workbook.sheets, checks, problems)
+    enterprises = _merge_enterprises(book, enterprise_frames)
+    returns = _merge_returns(book, return_frames)
+    if not returns.empty:
+        _check_known(book, returns, enterprises)
+        _check_consistency(book, returns)
+        _check_unit_slips(book, returns)
+    rows_read = sum(len(sheet) for sheet in workbook.sheets)
+    if rows_read == 0 and workbook.sheets:
+        problems.append(
+            Problem(
+                workbook.source, None, None, None, ERROR,
+                f"{workbook.source!r} has headers but no data rows.",
+                f"«{workbook.source}» سرستون دارد اما هیچ ردیف داده‌ای ندارد.",
+                "no_data",
+            )
+        )  # fmt: skip
+    return IntakeReport.build(
+        source=workbook.source,
+        problems=problems,
+        enterprises=_canonical_enterprises(enterprises),
+        returns=_canonical_returns(returns, checks.fields),
+        rows_read=rows_read,
+        sheet_order=workbook.sheet_order,
+    )
+
+
+def dry_run(
+    path: str | Path,
+    *,
+    catalogue: Sequence[IndicatorSpec] | None = None,
+    estates=None,
+    previous: pd.DataFrame | None = None,
+    known_enterprises: Iterable | None = None,
+    unit_slip: UnitSlipRule | None = None,
+    limits: ReadLimits | None = None,
+) -> IntakeReport:
+    """Read a file and check it: the report an import shows before anything is written.
+
+    Unreadable files (not a spreadsheet, truncated, too big) raise
+    :class:`~rasad.errors.RasadInputError`; everything else becomes a problem in the
+    report.
+    """
+    checks = Checks.build(
+        catalogue=catalogue, estates=estates, previous=previous,
+        known_enterprises=known_enterprises, unit_slip=unit_slip,
+    )  # fmt: skip
+    workbook = read_file(path, fields=checks.fields, limits=limits)
+    return validate_workbook(workbook, checks=checks)
+
+
+def _records_sheet(
+    name: str, records: Sequence[Mapping], fields: FieldTable, first_row: int
+) -> Sheet:
+    codes: list[str] = []
+    for record in records:
+        for key in record:
+            code = (
+                key
+                if key in fields
+                else {"province_code": "province", "estate_code": "estate"}.get(key)
+            )
+            if code is not None and code not in codes:
+                codes.append(code)
+    columns = {
+        code: Column(
+            i, _letter(i), code, code, MILLION_RIALS if fields[code].kind == "money" else None
+        )
+        for i, code in enumerate(codes)
+    }
+    aliases = {"province": "province_code", "estate": "estate_code"}
+    values = {
+        code: [_from_frame(r.get(code, r.get(aliases.get(code, code)))) for r in records]
+        for code in codes
+    }
+    return Sheet(name, (first_row - 1,) if first_row > 1 else (), columns,
+                 np.arange(first_row, first_row + len(records), dtype=np.int64), values)  # fmt: skip
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
+
+
+def _from_frame(value):
+    """A frame or form value as a reader would store it: None for anything blank."""
+    if value is None or value is pd.NA or value is pd.NaT or is_blank(value):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def validate_records(
+    records: Iterable[Mapping],
+    *,
+    sheet: str = "form",
+    first_row: int = 1,
+    **options,
+) -> IntakeReport:
+    """Check records given as mappings of field code → value (a web form's fields).
+
+    Field codes are those of :mod:`rasad.intake.fields` (``national_id``,
+    ``period``, ``province``, catalogue codes…); values may be what a person typed
+    (Persian digits, "۱۲٬۵۰۰") or already typed numbers. Rows are numbered from
+    ``first_row``; the options are those of :func:`validate_workbook`.
+    """
+    records = list(records)
+    checks = options.pop("checks", None) or Checks.build(**options)
+    book = Workbook(sheet, "records", None, [_records_sheet(sheet, records, checks.fields, first_row)],
+                    sheet_names=(sheet,))  # fmt: skip
+    return validate_workbook(book, checks=checks)
+
+
+def validate_frames(
+    enterprises: pd.DataFrame | None = None,
+    returns: pd.DataFrame | None = None,
+    **options,
+) -> IntakeReport:
+    """Check canonical frames (as :func:`apply_mapping` or the report produce them).
+
+    Each frame is checked as a sheet named ``enterprises`` or ``returns`` whose row
+    numbers are those the frame would have written to Excel under one header row
+    (index 0 → row 2).
+    """
+    checks = options.pop("checks", None) or Checks.build(**options)
+    sheets = []
+    for name, frame in (("enterprises", enterprises), ("returns", returns)):
+        if frame is None:
+            continue
+        frame = frame.drop(
+            columns=[c for c in ("year", "quarter") if "period" in frame and c in frame]
+        )
+        records = frame.to_dict("records")
+        sheets.append(_records_sheet(name, records, checks.fields, first_row=2))
+    book = Workbook("frames", "frames", None, sheets, sheet_names=tuple(s.name for s in sheets))
+    return validate_workbook(book, checks=checks)
+
+
+# --- canonical output -----------------------------------------------------------------
+
+
+def _canonical_enterprises(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return empty_enterprises()
+    out = frame[ENTERPRISE_COLUMNS].copy()
+    return out.astype(empty_enterprises().dtypes.to_dict())
+
+
+def _canonical_returns(frame: pd.DataFrame, fields: FieldTable) -> pd.DataFrame:
+    template = empty_returns(fields.indicator_codes)
+    if frame.empty:
+        return template
+    out = frame[list(template.columns)].copy()
+    return out.astype(template.dtypes.to_dict()).reset_index(drop=True)
+
+
+__all__ = [
+    "EXCEL_ERRORS",
+    "PARTS_OF_WHOLES",
+    "RETURNS",
+    "Checks",
+    "UnitSlipRule",
+    "dry_run",
+    "validate_frames",
+    "validate_records",
+    "validate_workbook",
+]
