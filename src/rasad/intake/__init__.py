@@ -31,6 +31,7 @@ from .template import write_template
 from .units import UNITS, MoneyUnit, parse_unit
 from .validate import (
     Checks,
+    Scope,
     UnitSlipRule,
     dry_run,
     validate_frames,
@@ -52,6 +53,7 @@ __all__ = [
     "PanelMapping",
     "Problem",
     "ReadLimits",
+    "Scope",
     "Sheet",
     "UnitSlipRule",
     "Workbook",

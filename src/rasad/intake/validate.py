@@ -101,6 +101,22 @@ class UnitSlipRule:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What the sender may write: returns of the ``enterprises`` listed (``None``: any),
+    and new enterprises registered in the ``estates`` listed (``None``: anywhere; an
+    empty set: none, so an enterprise user cannot register another firm). A row outside
+    it is an error at that row, so a file is refused as a whole, never half-imported."""
+
+    enterprises: frozenset[str] | None = None
+    estates: frozenset[str] | None = None
+
+    def __init__(self, enterprises: Iterable | None = None, estates: Iterable | None = None):
+        object.__setattr__(self, "enterprises",
+                           None if enterprises is None else frozenset(national_id_text(v) for v in enterprises))
+        object.__setattr__(self, "estates", None if estates is None else frozenset(str(e) for e in estates))
+
+
+@dataclass(frozen=True)
 class Checks:
     """Everything a check needs besides the file: catalogue fields and reference data.
 
@@ -116,6 +132,7 @@ class Checks:
     known_enterprises: frozenset[str] | None = None
     unit_slip: UnitSlipRule = UnitSlipRule()
     this_year: int = 0
+    scope: Scope | None = None
 
     @classmethod
     def build(
@@ -126,6 +143,7 @@ class Checks:
         previous: pd.DataFrame | None = None,
         known_enterprises: Iterable | None = None,
         unit_slip: UnitSlipRule | None = None,
+        scope: Scope | None = None,
     ) -> Checks:
         fields = FieldTable.from_catalogue(catalogue)
         return cls(
@@ -139,6 +157,7 @@ class Checks:
             ),
             unit_slip=unit_slip or UnitSlipRule(),
             this_year=jdatetime.date.today().year,
+            scope=scope,
         )
 
 
@@ -876,6 +895,41 @@ def _check_known(book: _Book, returns: pd.DataFrame, enterprises: pd.DataFrame) 
                  "بیفزایید.")  # fmt: skip
 
 
+def _check_scope(book: _Book, returns: pd.DataFrame, enterprises: pd.DataFrame) -> None:
+    scope, known = book.checks.scope, book.checks.known_enterprises or frozenset()
+    allowed = scope.enterprises
+    for k in range(len(enterprises)):
+        national_id = enterprises.at[k, "national_id"]
+        if national_id is None or (isinstance(national_id, float) and np.isnan(national_id)):
+            continue
+        if national_id in known:
+            if allowed is not None and national_id not in allowed:
+                book.add(enterprises.at[k, "_sheet"], enterprises.at[k, "_row"], "national_id", national_id, ERROR,
+                         "scope",
+                         f"You may not change the enterprise {national_id}: it is outside your estates or "
+                         "enterprise.",
+                         f"اجازهٔ تغییر بنگاه {national_id} را ندارید: بیرون از شهرک‌ها یا بنگاه شماست.")  # fmt: skip
+            continue
+        estate = enterprises.at[k, "estate_code"]
+        estate = None if estate is None or (isinstance(estate, float) and np.isnan(estate)) else str(estate)
+        if scope.estates is not None and (estate is None or estate not in scope.estates):
+            where_en = f"in the estate {estate}" if estate else "outside an estate"
+            where_fa = f"در شهرک {estate}" if estate else "بیرون از شهرک‌ها"
+            book.add(enterprises.at[k, "_sheet"], enterprises.at[k, "_row"], "national_id", national_id, ERROR,
+                     "scope",
+                     f"You may not register a new enterprise {where_en}; ask the estate's manager or an analyst.",
+                     f"اجازهٔ ثبت بنگاه تازه {where_fa} را ندارید؛ از مدیر شهرک یا کارشناس بخواهید.")  # fmt: skip
+    if allowed is None or returns.empty:
+        return
+    new = set(enterprises["national_id"].dropna()) - known if not enterprises.empty else set()
+    for k in np.flatnonzero(~returns["national_id"].isin(allowed | new) & returns["national_id"].isin(known)):
+        national_id = returns.at[k, "national_id"]
+        book.add(returns.at[k, "_sheet"], returns.at[k, "_row"], "national_id", national_id, ERROR, "scope",
+                 f"You may not send returns for the enterprise {national_id}: it is outside your estates or "
+                 "enterprise.",
+                 f"اجازهٔ فرستادن اظهارنامهٔ بنگاه {national_id} را ندارید: بیرون از شهرک‌ها یا بنگاه شماست.")  # fmt: skip
+
+
 def _check_consistency(book: _Book, returns: pd.DataFrame) -> None:
     fields = book.checks.fields
     if returns.empty:
@@ -984,6 +1038,7 @@ def validate_workbook(
     previous: pd.DataFrame | None = None,
     known_enterprises: Iterable | None = None,
     unit_slip: UnitSlipRule | None = None,
+    scope: Scope | None = None,
     checks: Checks | None = None,
 ) -> IntakeReport:
     """Check a read workbook and gather the dry-run report.
@@ -996,7 +1051,7 @@ def validate_workbook(
     """
     checks = checks or Checks.build(
         catalogue=catalogue, estates=estates, previous=previous,
-        known_enterprises=known_enterprises, unit_slip=unit_slip,
+        known_enterprises=known_enterprises, unit_slip=unit_slip, scope=scope,
     )  # fmt: skip
     problems: list[Problem] = list(workbook.problems)
     for sheet in workbook.sheets:
@@ -1022,6 +1077,8 @@ def validate_workbook(
     book = _Book(workbook.sheets, checks, problems)
     enterprises = _merge_enterprises(book, enterprise_frames)
     returns = _merge_returns(book, return_frames)
+    if checks.scope is not None:
+        _check_scope(book, returns, enterprises)
     if not returns.empty:
         _check_known(book, returns, enterprises)
         _check_consistency(book, returns)
@@ -1054,6 +1111,7 @@ def dry_run(
     previous: pd.DataFrame | None = None,
     known_enterprises: Iterable | None = None,
     unit_slip: UnitSlipRule | None = None,
+    scope: Scope | None = None,
     limits: ReadLimits | None = None,
 ) -> IntakeReport:
     """Read a file and check it: the report an import shows before anything is written.
@@ -1064,7 +1122,7 @@ def dry_run(
     """
     checks = Checks.build(
         catalogue=catalogue, estates=estates, previous=previous,
-        known_enterprises=known_enterprises, unit_slip=unit_slip,
+        known_enterprises=known_enterprises, unit_slip=unit_slip, scope=scope,
     )  # fmt: skip
     workbook = read_file(path, fields=checks.fields, limits=limits)
     return validate_workbook(workbook, checks=checks)
