@@ -66,3 +66,59 @@ def test_period_dates_are_jalali_fiscal_years():
     assert year.code == "1403"
     quarter = Period.objects.create(year=1403, quarter=2)
     assert (quarter.start_date.isoformat(), quarter.end_date.isoformat()) == ("2024-06-21", "2024-09-21")
+
+
+@pytest.mark.django_db
+def test_many_returns_at_once_follow_the_same_rules(enterprise, period, yazd):
+    import math
+
+    import pandas as pd
+
+    from rasad.platform.registry.models import Enterprise, Sector
+    from rasad.platform.returns.services import record_returns
+
+    other = Enterprise.objects.create(national_id="14007650912", name_fa="دیگری", isic=Sector.objects.get(code="1311"),
+                                      province=yazd)
+    earlier = Period.objects.create(year=1402)
+    rows = pd.DataFrame({
+        "enterprise_id": [enterprise.pk, enterprise.pk, other.pk],
+        "period_id": [earlier.pk, period.pk, period.pk],
+        "employees": [40.0, 42.0, 7.0],
+        "sales": [100_000.0, 120_000.0, math.nan],
+    })
+    first = record_returns(rows, note="first file")
+    assert (first.created, first.changed, first.unchanged) == (3, 0, 0)
+    record = Return.objects.get(enterprise=other, period=period)
+    assert record.current_version.values() == {"employees": 7.0}  # NaN: not reported
+    assert record.current_version.source == "file" and record.current_version.note == "first file"
+
+    again = record_returns(rows)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 3)
+    assert ReturnVersion.objects.count() == 3 and Observation.objects.count() == 5
+
+    corrected = rows.copy()
+    corrected.loc[1, "sales"] = 125_500.0  # a correction
+    corrected.loc[2, "sales"] = 900.0  # a figure added
+    outcome = record_returns(corrected)
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 2, 1)
+    mine = Return.objects.get(enterprise=enterprise, period=period)
+    assert [v.values()["sales"] for v in mine.versions.order_by("number")] == [120_000.0, 125_500.0]
+    assert mine.current_version.number == 2
+    assert record_return(enterprise, period, {"employees": 42, "sales": 125_500.0}).changed is False
+
+    dropped = corrected.copy()
+    dropped.loc[0, "sales"] = math.nan  # a figure withdrawn is a change too
+    assert record_returns(dropped).changed == 1
+
+
+@pytest.mark.django_db
+def test_many_returns_with_a_bad_value_write_nothing(enterprise, period):
+    import pandas as pd
+
+    from rasad.platform.returns.services import record_returns
+
+    rows = pd.DataFrame({"enterprise_id": [enterprise.pk], "period_id": [period.pk], "employees": [-1.0]})
+    with pytest.raises(InvalidReturn) as caught:
+        record_returns(rows)
+    assert caught.value.problems[0].field == "employees" and "row 1" in caught.value.problems[0].message_en
+    assert not Return.objects.exists()

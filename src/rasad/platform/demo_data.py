@@ -8,7 +8,7 @@ so late returns show as late.
 from __future__ import annotations
 
 import datetime
-import math
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -25,7 +25,8 @@ from rasad.platform.registry.models import (
     Province,
     Sector,
 )
-from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+from rasad.platform.returns.models import Indicator, Period, ReturnVersion
+from rasad.platform.returns.services import record_returns
 
 DEMO_PASSWORD = "rasad-demo-1403"
 DEMO_USERS = {
@@ -47,12 +48,17 @@ def _none_if_missing(value):
     return None if pd.isna(value) else value
 
 
-def _track(items, description: str, enabled: bool):
+@contextmanager
+def _progress(description: str, enabled: bool):
+    """A ``report(done, total)`` function drawing a rich progress bar, or doing nothing."""
     if not enabled:
-        return items
-    from rich.progress import track
+        yield None
+        return
+    from rich.progress import Progress
 
-    return track(items, description=description)
+    with Progress() as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @transaction.atomic
@@ -89,45 +95,20 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
         )
         periods[year] = period
 
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    codes = [c for c in population.returns.columns if c in indicators]
+    catalogue = set(Indicator.objects.values_list("code", flat=True))
     frame = population.returns
-    returns = Return.objects.bulk_create(
-        (Return(enterprise=enterprises_by_id[nid], period=periods[int(year)])
-         for nid, year in zip(frame["national_id"], frame["year"], strict=True)),
-        batch_size=BATCH,
-    )
-    versions = ReturnVersion.objects.bulk_create(
-        (
-            ReturnVersion(
-                return_record=record, number=1, source=ReturnVersion.Source.DEMO,
-                created_at=datetime.datetime.combine(
-                    submitted, datetime.time(10, 0), tzinfo=TEHRAN
-                ),
-            )
-            for record, submitted in zip(returns, frame["submitted_on"], strict=True)
-        ),
-        batch_size=BATCH,
-    )
-    for record, version in zip(returns, versions, strict=True):
-        record.current_version = version
-    Return.objects.bulk_update(returns, ["current_version"], batch_size=BATCH)
-
-    values = frame[codes].to_numpy(dtype=float)
-    observations = 0
-    buffer: list[Observation] = []
-    for i in _track(range(len(versions)), "Loading returns", progress):
-        version = versions[i]
-        for j, code in enumerate(codes):
-            value = values[i, j]
-            if not math.isnan(value):
-                buffer.append(Observation(version=version, indicator=indicators[code], value=value))
-        if len(buffer) >= BATCH:
-            Observation.objects.bulk_create(buffer)
-            observations += len(buffer)
-            buffer = []
-    Observation.objects.bulk_create(buffer)
-    observations += len(buffer)
+    codes = [c for c in frame.columns if c in catalogue]
+    ids = {e.national_id: e.pk for e in enterprises}
+    rows = pd.DataFrame({
+        "enterprise_id": frame["national_id"].map(ids).to_numpy(),
+        "period_id": frame["year"].map(lambda year: periods[int(year)].pk).to_numpy(),
+        "created_at": [datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=TEHRAN)
+                       for day in frame["submitted_on"]],
+    })
+    rows = pd.concat([rows, frame[codes].reset_index(drop=True).astype(float)], axis=1)
+    with _progress("Loading returns", progress) as report:
+        record_returns(rows, source=ReturnVersion.Source.DEMO, progress=report)
+    observations = int(frame[codes].notna().to_numpy().sum())
 
     clusters = {
         row.code: Cluster.objects.create(
@@ -142,7 +123,7 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     )
     _create_demo_users(population)
     return {
-        "estates": len(estates), "enterprises": len(enterprises), "returns": len(returns),
+        "estates": len(estates), "enterprises": len(enterprises), "returns": len(frame),
         "observations": observations, "clusters": len(clusters),
     }
 
