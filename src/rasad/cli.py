@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from rasad import __version__
@@ -192,6 +193,113 @@ def _serve(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    """Exit status: 0 imported (or a clean dry run), 1 the file has errors (nothing
+    stored), 2 the file could not be read or the command was misused."""
+    _django()
+    from django.contrib.auth import get_user_model
+    from rich.console import Console
+
+    from rasad.platform.returns.importing import check_upload, commit_upload, import_frames
+
+    console = Console(stderr=False)
+    user = None
+    if args.as_user:
+        user = get_user_model().objects.filter(username=args.as_user).first()
+        if user is None:
+            raise RasadInputError(f"No user is called '{args.as_user}'.", f"کاربری به نام «{args.as_user}» نیست.",
+                                  field="--as")
+    else:
+        user = _command_line_user()
+    path = Path(args.file)
+    if not path.is_file():
+        raise RasadInputError(f"{path}: no such file.", f"{path}: چنین فایلی نیست.", field="FILE")
+    with _bar(not args.no_progress and not args.dry_run, "storing returns") as progress:
+        if args.mapping:
+            from rasad.intake import read_panel
+
+            panel = read_panel(path, args.mapping)
+            enterprises = _with_constants(panel.enterprises, args.constant)
+            outcome = import_frames(enterprises, panel.returns, user=user, source_name=path.name,
+                                    commit=not args.dry_run, progress=progress)
+        elif args.dry_run:
+            outcome = check_upload(path.read_bytes(), path.name, user=user)
+        else:
+            outcome = commit_upload(path.read_bytes(), path.name, user=user, progress=progress)
+    report = outcome.report
+    if report.problems:
+        console.print(report.to_rich(args.lang))
+    if args.report:
+        report.to_excel(args.report)
+    console.print(outcome.summary(args.lang))
+    return 1 if report.blocking else 0
+
+
+def _command_line_user():
+    """Imports from the command line without --as are an administrator's: the first
+    active superuser, whom the versions record as their author."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    if user is None:
+        raise RasadInputError(
+            "Name the importing user with --as USERNAME (no administrator account exists).",
+            "کاربر واردکننده را با --as USERNAME نام ببرید (هیچ حساب مدیری نیست).", field="--as")
+    return user
+
+
+def _with_constants(enterprises, constants):
+    """The registry fields a research panel lacks (ISIC class, province…), set for all
+    its firms from ``--constant field=value``."""
+    from rasad.iran.geo import find_province
+
+    enterprises = enterprises.copy()
+    for item in constants or ():
+        field, _, value = item.partition("=")
+        if field == "province":
+            enterprises["province_code"] = int(find_province(value)["code"])
+        elif field in ("isic_class", "estate_code", "founding_year"):
+            enterprises[field] = value
+        else:
+            raise RasadInputError(f"--constant {item}: only isic_class, province, estate_code or founding_year.",
+                                  f"--constant {item}: فقط isic_class، province، estate_code یا founding_year.",
+                                  field="--constant", value=item)
+    return enterprises
+
+
+@contextmanager
+def _bar(show: bool, description: str):
+    if not show:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _template(args) -> int:
+    from rasad.intake import write_template
+
+    estates = None
+    periods = ()
+    if not args.no_database:
+        _django()
+        import pandas as pd
+
+        from rasad.platform.registry.models import IndustrialEstate
+        from rasad.platform.returns.models import Period
+
+        estates = pd.DataFrame(IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
+                               columns=["code", "name_fa", "name_en", "province_code"])
+        periods = [p.code for p in Period.objects.order_by("year", "quarter")][-5:]
+    path = write_template(args.out, estates=() if estates is None else estates, periods=periods,
+                          format="csv" if args.out.lower().endswith(".csv") else "xlsx")
+    print(f"template → {path}")
+    return 0
+
+
 def _manage(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
     from django.core.management import execute_from_command_line
@@ -269,6 +377,24 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--year", type=int, required=True, help="Jalali year, e.g. 1403")
     inputs.add_argument("--out", required=True)
     inputs.set_defaults(handler=_index_inputs)
+
+    imp = commands.add_parser("import", help="import enterprises and returns from an Excel or CSV file")
+    imp.add_argument("file", help="the file (xlsx or csv; a research panel's csv with --mapping)")
+    imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
+    imp.add_argument("--as", dest="as_user", metavar="USERNAME",
+                     help="import as this user, within their scope (default: the first administrator)")
+    imp.add_argument("--report", help="also write the report to this Excel file")
+    imp.add_argument("--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)")
+    imp.add_argument("--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)")
+    imp.add_argument("--constant", action="append", metavar="FIELD=VALUE",
+                     help="with --mapping: a registry field the panel lacks (isic_class, province…)")
+    imp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    imp.set_defaults(handler=_import)
+
+    template = commands.add_parser("template", help="write the Excel (or CSV) template for enterprises and returns")
+    template.add_argument("--out", required=True, help="returns.xlsx, or a .csv file")
+    template.add_argument("--no-database", action="store_true", help="without the database's estates and periods")
+    template.set_defaults(handler=_template)
 
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")

@@ -1,0 +1,229 @@
+"""Importing files of enterprises and returns: a dry run first, then all or nothing.
+
+The pure :mod:`rasad.intake` reads and checks a file against reference data this module
+takes from the database (the estates, the registered enterprises, their earlier returns
+for the unit-slip warning, and what the sender may write: :func:`scope_of`). Nothing is
+written until :func:`commit_upload`, which checks the file again (the database may have
+moved since the dry run) and writes the file, the new enterprises and every return in
+one transaction: one error anywhere and nothing of the file is stored. The same file
+imported twice changes nothing, and the outcome says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+
+from rasad.errors import RasadInputError
+from rasad.intake import Checks, IntakeReport, Scope, read_bytes, validate_frames, validate_workbook
+from rasad.intake.reference import national_id_text
+from rasad.platform.accounts.models import Role
+from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
+from rasad.platform.returns.models import Observation, Period, ReturnVersion, SourceFile
+from rasad.platform.returns.services import BULK_BATCH, BulkOutcome, record_returns
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did (or, for a dry run, would check): the report, the file's hash,
+    and after a commit the counts of enterprises registered and returns written."""
+
+    report: IntakeReport
+    sha256: str
+    committed: bool = False
+    enterprises_created: int = 0
+    returns: BulkOutcome | None = None
+    source_file: SourceFile | None = None
+
+    @property
+    def changed_nothing(self) -> bool:
+        return self.committed and self.enterprises_created == 0 and self.returns is not None \
+            and self.returns.written == 0
+
+    def summary(self, language: str = "fa") -> str:
+        """One line for the page and the terminal."""
+        if not self.committed:
+            if self.report.blocking:
+                return ("فایل خطا دارد و چیزی از آن ثبت نشد." if language == "fa"
+                        else "The file has errors; nothing of it was stored.")
+            return ("فایل بی‌خطاست و آمادهٔ ثبت است." if language == "fa"
+                    else "The file has no errors and is ready to import.")
+        if self.changed_nothing:
+            return ("این فایل پیش‌تر وارد شده بود؛ چیزی تغییر نکرد." if language == "fa"
+                    else "This file was imported before; nothing changed.")
+        r = self.returns
+        if language == "fa":
+            return (f"{self.enterprises_created} بنگاه ثبت شد؛ {r.created} اظهارنامهٔ تازه، {r.changed} اصلاحیه "
+                    f"(نسخهٔ پیشین نگه داشته شد) و {r.unchanged} بی‌تغییر.")
+        return (f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
+                f"corrected (earlier versions kept), {r.unchanged} unchanged.")
+
+
+def scope_of(user) -> Scope | None:
+    """What ``user`` may write: analysts and administrators anything, an estate manager
+    the enterprises of their estates (and new ones there), an enterprise its own."""
+    role = getattr(user, "effective_role", None)
+    if role in (Role.ANALYST, Role.ADMIN):
+        return None
+    if role == Role.ESTATE_MANAGER:
+        estates = list(user.estates.values_list("code", flat=True))
+        return Scope(enterprises=Enterprise.objects.filter(estate__code__in=estates)
+                     .values_list("national_id", flat=True), estates=estates)
+    if role == Role.ENTERPRISE and user.enterprise_id:
+        return Scope(enterprises=[user.enterprise.national_id], estates=())
+    raise RasadInputError("Your account may not import data.", "حساب شما اجازهٔ ورود داده ندارد.", field="user")
+
+
+def reference_checks(user, national_ids=None) -> Checks:
+    """The checks of an import by ``user``: estates, registered enterprises, the
+    earlier returns of ``national_ids`` (the file's enterprises) and the user's scope."""
+    estates = pd.DataFrame(
+        IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
+        columns=["code", "name_fa", "name_en", "province_code"])
+    return Checks.build(
+        estates=estates,
+        previous=_previous_returns(national_ids) if national_ids else None,
+        known_enterprises=Enterprise.objects.values_list("national_id", flat=True),
+        scope=scope_of(user),
+    )
+
+
+def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
+    """The dry run: read and check a file; nothing is written."""
+    workbook = read_bytes(data, name)
+    checks = reference_checks(user, _file_national_ids(workbook))
+    return ImportOutcome(validate_workbook(workbook, checks=checks), hashlib.sha256(data).hexdigest())
+
+
+def commit_upload(data: bytes, name: str, *, user, progress: Callable[[int, int], None] | None = None
+                  ) -> ImportOutcome:
+    """Check the file again and, if nothing blocks, store it and everything in it in one
+    transaction (warnings are accepted). Returns the outcome; with errors, the
+    outcome's report lists them and nothing was written."""
+    checked = check_upload(data, name, user=user)
+    if checked.report.blocking:
+        return checked
+    with transaction.atomic():
+        source_file = _source_file(data, name, checked.sha256, user)
+        return _commit(checked.report, checked.sha256, user=user, source_file=source_file, progress=progress)
+
+
+def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, source_name: str,
+                  commit: bool = True, progress=None) -> ImportOutcome:
+    """Canonical frames (a research panel through its mapping, say) checked and stored
+    the way a file is: the same checks, the same transaction."""
+    national_ids = set(returns["national_id"].dropna()) | set(enterprises["national_id"].dropna())
+    report = validate_frames(enterprises, returns, checks=reference_checks(user, national_ids))
+    digest = hashlib.sha256(
+        enterprises.to_csv(index=False).encode() + returns.to_csv(index=False).encode()).hexdigest()
+    if report.blocking or not commit:
+        return ImportOutcome(report, digest)
+    with transaction.atomic():
+        source_file = _source_file(f"{source_name}\n".encode() + digest.encode(), source_name, digest, user)
+        return _commit(report, digest, user=user, source_file=source_file, progress=progress)
+
+
+def _commit(report: IntakeReport, digest: str, *, user, source_file, progress) -> ImportOutcome:
+    enterprises, returns = report.records_to_commit()
+    created = _register(enterprises)
+    ids = {}
+    for chunk in _chunks(returns["national_id"].unique()):
+        ids.update(Enterprise.objects.filter(national_id__in=chunk).values_list("national_id", "pk"))
+    periods = _periods(returns)
+    codes = [c for c in returns.columns if c not in ("national_id", "period", "year", "quarter")]
+    rows = pd.DataFrame({
+        "enterprise_id": returns["national_id"].map(ids).to_numpy(dtype=np.int64),
+        "period_id": returns["period"].map(periods).to_numpy(dtype=np.int64),
+    })
+    rows = pd.concat([rows, returns[codes].reset_index(drop=True).astype(float)], axis=1)
+    written = record_returns(rows, user=user, source=ReturnVersion.Source.FILE, source_file=source_file,
+                             progress=progress)
+    return ImportOutcome(report, digest, committed=True, enterprises_created=created, returns=written,
+                         source_file=source_file)
+
+
+def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
+    existing = SourceFile.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
+    stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
+    stored.content.save(f"{digest[:16]}-{name[-80:]}", ContentFile(data), save=False)
+    stored.save()
+    return stored
+
+
+def _register(enterprises: pd.DataFrame) -> int:
+    """Create the file's enterprises that are not registered yet; registered ones are
+    left as the registry has them."""
+    known = set()
+    for chunk in _chunks(enterprises["national_id"]):
+        known.update(Enterprise.objects.filter(national_id__in=chunk).values_list("national_id", flat=True))
+    new = enterprises[~enterprises["national_id"].isin(known)]
+    if new.empty:
+        return 0
+    provinces = {p.code: p for p in Province.objects.all()}
+    sectors = {s.code: s for s in Sector.objects.filter(code__in=list(new["isic_class"].astype(str)))}
+    estates = {e.code: e for e in IndustrialEstate.objects.filter(code__in=list(new["estate_code"].dropna()))}
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            national_id=row.national_id, name_fa=row.name_fa, name_en="" if pd.isna(row.name_en) else row.name_en,
+            isic=sectors[str(row.isic_class)], province=provinces[int(row.province_code)],
+            estate=None if pd.isna(row.estate_code) else estates[row.estate_code],
+            founding_year=None if pd.isna(row.founding_year) else int(row.founding_year),
+        )
+        for row in new.itertuples()
+    )
+    return len(new)
+
+
+def _periods(returns: pd.DataFrame) -> dict[str, int]:
+    periods = {}
+    for code, year, quarter in returns[["period", "year", "quarter"]].drop_duplicates().itertuples(index=False):
+        period, _ = Period.objects.get_or_create(year=int(year), quarter=None if pd.isna(quarter) else int(quarter))
+        periods[code] = period.pk
+    return periods
+
+
+def _chunks(values, size: int = BULK_BATCH):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _file_national_ids(workbook) -> set[str]:
+    ids = set()
+    for sheet in workbook.sheets:
+        for value in sheet.values.get("national_id", ()):
+            if value is not None:
+                ids.add(national_id_text(value))
+    return ids
+
+
+def _previous_returns(national_ids) -> pd.DataFrame | None:
+    """The current figures of these enterprises' returns of the latest two years on
+    record: what the unit-slip warning compares a new figure with."""
+    years = sorted(set(Period.objects.filter(returns__isnull=False).values_list("year", flat=True)))[-2:]
+    if not years:
+        return None
+    records = []
+    for chunk in _chunks(sorted(national_ids)):
+        records.extend(
+            Observation.objects.filter(
+                version__return_record__enterprise__national_id__in=chunk,
+                version__return_record__period__year__in=years,
+                version__return_record__current_version=F("version"),
+            ).values_list("version__return_record__enterprise__national_id", "version__return_record__period__year",
+                          "version__return_record__period__quarter", "indicator__code", "value"))
+    if not records:
+        return None
+    frame = pd.DataFrame(records, columns=["national_id", "year", "quarter", "code", "value"])
+    frame["period"] = [str(y) if q is None or pd.isna(q) else f"{y}-Q{int(q)}"
+                       for y, q in zip(frame["year"], frame["quarter"], strict=True)]
+    return frame.pivot_table(index=["national_id", "period"], columns="code", values="value").reset_index()
