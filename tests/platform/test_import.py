@@ -139,3 +139,24 @@ def test_real_panels_land_with_their_values(admin, capsys, mapping, csv, id_colu
         keys = crosswalk.loc[list(zip(expected[id_column].astype(int).astype(str), expected["year"], strict=True))]
         got = mine.loc[list(zip(keys["national_id"], keys["period"].astype(int), strict=True))].to_numpy()
         np.testing.assert_allclose(got, expected[column].to_numpy() * factor, rtol=1e-12)
+
+
+@pytest.mark.django_db
+def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(tmp_path, admin, estate, yazd, monkeypatch):
+    from rasad.platform.registry.models import Sector
+    from rasad.platform.returns import importing
+
+    data = write_file(tmp_path / "r.csv").read_bytes()
+    checked = importing.check_upload(data, "r.csv", user=admin)
+    calls = []
+    real = importing.validate_workbook
+    monkeypatch.setattr(importing, "validate_workbook", lambda *a, **k: calls.append(1) or real(*a, **k))
+    Enterprise.objects.create(national_id="10320894878", name_fa="تازه", isic=Sector.objects.get(code="1311"),
+                              province=yazd)  # the registry moved since the dry run: check again
+    importing.commit_upload(data, "r.csv", user=admin, checked=checked)
+    assert calls == [1]
+    corrected = write_file(tmp_path / "c.csv", sales_b="2700").read_bytes()
+    checked = importing.check_upload(corrected, "c.csv", user=admin)
+    calls.clear()
+    outcome = importing.commit_upload(corrected, "c.csv", user=admin, checked=checked)
+    assert calls == [] and outcome.returns.changed == 1  # nothing moved: the dry run's report is used

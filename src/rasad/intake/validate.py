@@ -802,7 +802,8 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
     }
     values = allf[ENTERPRISE_COLUMNS[1:]].to_numpy(object)
     given = list(allf["_given"])
-    for k, national_id in enumerate(allf["national_id"]):
+    sheets, rows = allf["_sheet"].tolist(), allf["_row"].tolist()  # plain lists: one row's lookup per repeat
+    for k, national_id in enumerate(allf["national_id"].tolist()):
         if national_id is None:
             continue
         if national_id not in seen:
@@ -810,27 +811,28 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
             continue
         j = seen[national_id]
         keep[k] = False
-        here, there = allf.at[k, "_sheet"], allf.at[j, "_sheet"]
-        first = f"{there}, row {allf.at[j, '_row']}"
-        first_fa = f"برگه «{there}»، ردیف {allf.at[j, '_row']}"
+        here, there = sheets[k], sheets[j]
         given_k, given_j = given[k], given[j]
         differs = [
             ENTERPRISE_COLUMNS[1 + c]
             for c in range(len(ENTERPRISE_COLUMNS) - 1)
             if given_k[c] and given_j[c] and not _same(values[k, c], values[j, c])
         ]
+        if differs or (registry_only[here] and registry_only[there]):
+            first = f"{there}, row {rows[j]}"
+            first_fa = f"برگه «{there}»، ردیف {rows[j]}"
         if differs:
             field = {"province_code": "province", "estate_code": "estate"}.get(
                 differs[0], differs[0]
             )
-            book.add(here, allf.at[k, "_row"], field, book.raw(here, allf.at[k, "_row"], field),
+            book.add(here, rows[k], field, book.raw(here, rows[k], field),
                      ERROR, "duplicate",
                      f"The enterprise {national_id} is listed again with different details "
                      f"({', '.join(differs)}) than in {first}; keep one row.",
                      f"بنگاه {national_id} دوباره با مشخصات متفاوت ({'، '.join(differs)}) نسبت به "
                      f"{first_fa} آمده است؛ یک ردیف را نگه دارید.")  # fmt: skip
         elif registry_only[here] and registry_only[there]:
-            book.add(here, allf.at[k, "_row"], "national_id", national_id, ERROR, "duplicate",
+            book.add(here, rows[k], "national_id", national_id, ERROR, "duplicate",
                      f"The national ID {national_id} is listed twice (also in {first}); keep one row.",
                      f"شناسه ملی {national_id} دو بار آمده است (در {first_fa} نیز)؛ یک ردیف را نگه "
                      "دارید.")  # fmt: skip

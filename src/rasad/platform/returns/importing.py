@@ -37,6 +37,7 @@ class ImportOutcome:
 
     report: IntakeReport
     sha256: str
+    stamp: tuple = ()  # the reference data the report was checked against (see _stamp)
     committed: bool = False
     enterprises_created: int = 0
     returns: BulkOutcome | None = None
@@ -97,22 +98,40 @@ def reference_checks(user, national_ids=None) -> Checks:
 
 def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
     """The dry run: read and check a file; nothing is written."""
+    stamp = _stamp(user)
     workbook = read_bytes(data, name)
     checks = reference_checks(user, _file_national_ids(workbook))
-    return ImportOutcome(validate_workbook(workbook, checks=checks), hashlib.sha256(data).hexdigest())
+    return ImportOutcome(validate_workbook(workbook, checks=checks), hashlib.sha256(data).hexdigest(), stamp)
 
 
-def commit_upload(data: bytes, name: str, *, user, progress: Callable[[int, int], None] | None = None
-                  ) -> ImportOutcome:
-    """Check the file again and, if nothing blocks, store it and everything in it in one
-    transaction (warnings are accepted). Returns the outcome; with errors, the
-    outcome's report lists them and nothing was written."""
-    checked = check_upload(data, name, user=user)
+def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> ImportOutcome:
+    """Store the file and everything in it in one transaction if nothing blocks
+    (warnings are accepted). The file is checked again unless ``checked``, its dry run,
+    was made of the same bytes against the same reference data (no enterprise, return
+    or estate added, no version written, the user's estates the same since). With
+    errors, the outcome's report lists them and nothing is written."""
+    digest = hashlib.sha256(data).hexdigest()
+    if checked is None or checked.sha256 != digest or checked.stamp != _stamp(user):
+        checked = check_upload(data, name, user=user)
     if checked.report.blocking:
         return checked
     with transaction.atomic():
         source_file = _source_file(data, name, checked.sha256, user)
         return _commit(checked.report, checked.sha256, user=user, source_file=source_file, progress=progress)
+
+
+def _stamp(user) -> tuple:
+    """A fingerprint of what a dry run depends on besides the file: the highest ids and
+    counts of the registry and the returns, and the user's role and estates."""
+    from django.db.models import Count, Max
+
+    parts = [getattr(user, "effective_role", None), getattr(user, "enterprise_id", None)]
+    if getattr(user, "pk", None):
+        parts.append(tuple(sorted(user.estates.values_list("pk", flat=True))))
+    for model in (Enterprise, IndustrialEstate, ReturnVersion):
+        parts.append(tuple(model.objects.aggregate(n=Count("pk"), last=Max("pk")).values()))
+    return tuple(parts)
 
 
 def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, source_name: str,

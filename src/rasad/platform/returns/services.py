@@ -172,25 +172,29 @@ def record_returns(
                 current[i], numbers[i] = version_id, number + 1
         unchanged = _unchanged(current, values, codes, catalogue)
         new = np.flatnonzero(return_ids == 0)
-        created = Return.objects.bulk_create(
-            (Return(enterprise_id=int(rows["enterprise_id"].iat[i]), period_id=int(rows["period_id"].iat[i]))
-             for i in new), batch_size=BULK_BATCH)
-        return_ids[new] = [r.pk for r in created]
+        enterprise_ids = rows["enterprise_id"].to_numpy(dtype=np.int64)
+        period_ids = rows["period_id"].to_numpy(dtype=np.int64)
+        _insert(Return, ("enterprise_id", "period_id"),
+                zip(enterprise_ids[new].tolist(), period_ids[new].tolist(), strict=True))
+        for return_id, enterprise_id, period_id, _, _ in _existing_returns(rows.iloc[new]):
+            return_ids[position[(enterprise_id, period_id)]] = return_id
         write = np.flatnonzero(~unchanged)
-        now = timezone.now()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         stamps = rows["created_at"] if "created_at" in rows else None
+        user_id = getattr(user, "pk", None)
+        file_id = getattr(source_file, "pk", None)
+        indicator_ids = np.array([catalogue[c].pk for c in codes], dtype=np.int64)
         for start in range(0, len(write), BULK_BATCH):
             batch = write[start:start + BULK_BATCH]
-            versions = ReturnVersion.objects.bulk_create(
-                ReturnVersion(return_record_id=int(return_ids[i]), number=int(numbers[i]), source=source,
-                              source_file=source_file, created_by=user, note=note,
-                              created_at=now if stamps is None else stamps.iat[i])
-                for i in batch)
-            version_ids = np.array([v.pk for v in versions], dtype=np.int64)
+            _insert(ReturnVersion, ("return_record_id", "number", "source", "source_file_id", "created_by_id",
+                                    "created_at", "note"),
+                    ((int(return_ids[i]), int(numbers[i]), source, file_id, user_id,
+                      now if stamps is None else connection.ops.adapt_datetimefield_value(stamps.iat[i]), note)
+                     for i in batch))
+            version_ids = _version_ids(return_ids[batch], numbers[batch])
             present = ~np.isnan(values[batch])
             row, column = np.nonzero(present)
-            indicator_ids = np.array([catalogue[c].pk for c in codes], dtype=np.int64)
-            _insert(Observation._meta.db_table, ("version_id", "indicator_id", "value"),
+            _insert(Observation, ("version_id", "indicator_id", "value"),
                     zip(version_ids[row].tolist(), indicator_ids[column].tolist(),
                         values[batch][present].tolist(), strict=True))
             _set_current_versions(return_ids[batch], version_ids)
@@ -265,17 +269,35 @@ def _unchanged(current: np.ndarray, values: np.ndarray, codes: list[str], catalo
     return unchanged
 
 
-def _insert(table: str, columns: tuple[str, ...], rows) -> None:
-    """Insert plain rows: PostgreSQL's COPY, else one prepared statement for all."""
+def _version_ids(return_ids: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The ids of the versions just numbered ``numbers`` of these returns, in order."""
+    wanted = dict(zip(return_ids.tolist(), numbers.tolist(), strict=True))
+    found = {}
+    for chunk in _chunks(wanted):
+        for version_id, return_id, number in ReturnVersion.objects.filter(return_record_id__in=chunk).values_list(
+                "id", "return_record_id", "number"):
+            if wanted[return_id] == number:
+                found[return_id] = version_id
+    return np.array([found[r] for r in return_ids.tolist()], dtype=np.int64)
+
+
+def _insert(model, columns: tuple[str, ...], rows) -> None:
+    """Insert plain rows into ``model``'s table: PostgreSQL's COPY, or SQLite's own
+    executemany (Django's wrapper converts every row's parameters on the way)."""
+    table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})", list(rows))
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif connection.vendor == "sqlite":
+        connection.connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                                          rows)
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
+                               list(rows))
 
 
 def _set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> None:
@@ -286,5 +308,5 @@ def _set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> No
                 f"UPDATE {table} AS r SET current_version_id = v.version FROM unnest(%s::bigint[], %s::bigint[]) "
                 "AS v(id, version) WHERE r.id = v.id", [return_ids.tolist(), version_ids.tolist()])
         else:
-            cursor.executemany(f"UPDATE {table} SET current_version_id = %s WHERE id = %s",
-                               list(zip(version_ids.tolist(), return_ids.tolist(), strict=True)))
+            connection.connection.executemany(f"UPDATE {table} SET current_version_id = ? WHERE id = ?",
+                                              zip(version_ids.tolist(), return_ids.tolist(), strict=True))
