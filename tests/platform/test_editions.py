@@ -83,7 +83,7 @@ def new_edition(period, name="۱۰۰ برتر ۱۴۰۳"):
 
 def stored(edition) -> pd.DataFrame:
     rows = EditionResult.objects.filter(edition=edition).values(
-        "enterprise__national_id", "score", "rank", "node_scores", *EditionResult.INTERVAL_FIELDS
+        "enterprise__national_id", "score", "rank", "node_scores", "size_class", *EditionResult.INTERVAL_FIELDS
     )
     return pd.DataFrame.from_records(list(rows)).set_index("enterprise__national_id").sort_index()
 
@@ -131,6 +131,8 @@ def test_a_computed_edition_stores_the_engine_numbers(loaded, engine):
     for node in ("growth", "exports", "finance", "skills"):
         nan_equal([scores[node] for scores in rows["node_scores"]], results.scores[node].reindex(units))
     assert "SME100" not in rows["node_scores"].iloc[0]
+    assert rows["size_class"].tolist() == results.groups["size_class"].reindex(units).astype(str).tolist()
+    assert set(rows["size_class"]) == {"small", "medium"}  # the methodology ranks SMEs only
     assert rows["rank"].notna().sum() > 150
 
     stats, score_stats = analysis.stats.reindex(units), analysis.score_stats.reindex(units)

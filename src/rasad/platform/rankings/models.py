@@ -194,6 +194,9 @@ class EditionResult(models.Model):
     score = models.FloatField(_("score"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     node_scores = models.JSONField(_("pillar and sub-index scores"), default=dict)
+    # the size band the enterprise was ranked in (from its employees that year): the
+    # Top-100's size filter shows the band of the edition, not of today
+    size_class = models.CharField(_("size band"), max_length=10, blank=True)
     rank_mean = models.FloatField(_("mean rank"), null=True, blank=True)
     rank_median = models.FloatField(_("median rank"), null=True, blank=True)
     rank_q05 = models.FloatField(_("rank, 5th percentile"), null=True, blank=True)

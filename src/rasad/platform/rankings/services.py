@@ -250,6 +250,8 @@ def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
             intervals[field] = frame[column].to_numpy(dtype=float)
     scores = score.to_numpy(dtype=float)
     ranks = rank.to_numpy(dtype=float)
+    bands = (results.groups["size_class"].astype(str).tolist() if "size_class" in results.groups
+             else [""] * len(units))
     rows = []
     for i, unit in enumerate(units):
         rows.append(EditionResult(
@@ -258,6 +260,7 @@ def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
             score=_float(scores[i]),
             rank=None if math.isnan(ranks[i]) else int(ranks[i]),
             node_scores={node: _float(node_values[i, j]) for j, node in enumerate(nodes)},
+            size_class=bands[i],
             **{name: _float(values[i]) for name, values in intervals.items()},
         ))
     return rows
