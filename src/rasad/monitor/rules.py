@@ -1,0 +1,435 @@
+"""Early-warning alert rules: a YAML file of conditions, evaluated on the KPI grids.
+
+The ministry's analysts decide what deserves an alert (a 20% real drop? 25%?), so the
+rules are data in a documented file (``data/alert_rules.yaml``), checked on load: a
+rule naming an unknown KPI or with a malformed threshold is refused with the rule's
+code, the line in the file and a message in English and Persian, before anything runs.
+
+Three kinds of check:
+
+``threshold``
+    a KPI below/above a bound, optionally for ``periods`` periods running (employment
+    down two years running). A KPI that is not computable (NaN) never fires and
+    breaks a streak: no false alarm from a missing figure.
+``missing_return``
+    a period whose deadline has passed with no return from an enterprise that owed
+    one (from its founding year, or its first return, on).
+``unit_jump``
+    a reported figure multiplied or divided by at least ``min_ratio`` from one period
+    to the next: what a return in rials instead of million rials (×10⁶), or in
+    thousands (×1000), looks like.
+
+Every alert names its rule, severity, enterprise, period, evidence (the values) and
+*since*, the first period of the streak it belongs to. ``key`` (rule, enterprise,
+since) stays the same while the streak lasts, so the platform can attach an
+acknowledgement or a closing comment to it and find it again next period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rasad.index.methodology import Text
+from rasad.monitor._config import finish, item_path, parse, read
+from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
+
+SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITY_NAMES = {"low": ("کم", "low"), "medium": ("متوسط", "medium"), "high": ("زیاد", "high"),
+                  "critical": ("بحرانی", "critical")}
+CHECKS = ("threshold", "missing_return", "unit_jump")
+BOUNDS = ("below", "above", "at_most", "at_least")
+_COMMON_KEYS = ("code", "name", "description", "severity", "check", "periods", "unless")
+_CHECK_KEYS = {
+    "threshold": ("kpi", *BOUNDS),
+    "missing_return": (),
+    "unit_jump": ("fields", "min_ratio"),
+}
+BUNDLED_RULES = "alert_rules.yaml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alert rule (see the module docstring for the checks)."""
+
+    code: str
+    name: Text
+    severity: str
+    check: str = "threshold"
+    kpi: str | None = None
+    below: float | None = None  # value < below
+    above: float | None = None  # value > above
+    at_most: float | None = None  # value <= at_most
+    at_least: float | None = None  # value >= at_least
+    periods: int = 1  # how many periods running the condition must hold
+    unless: tuple[str, ...] = ()  # rules that, firing for the same enterprise and period, silence this one
+    fields: tuple[str, ...] = ()  # unit_jump: the reported figures watched
+    min_ratio: float | None = None  # unit_jump: the smallest jump (×) that looks like a unit slip
+    description: Text | None = None
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """Where the threshold condition holds; NaN never does."""
+        with np.errstate(invalid="ignore"):
+            result = ~np.isnan(values)
+            if self.below is not None:
+                result &= values < self.below
+            if self.above is not None:
+                result &= values > self.above
+            if self.at_most is not None:
+                result &= values <= self.at_most
+            if self.at_least is not None:
+                result &= values >= self.at_least
+        return result
+
+    def condition_text(self, language: str = "en") -> str:
+        """The condition in words, e.g. ``sales_growth_real < -0.2 for 1 period(s)``."""
+        if self.check == "missing_return":
+            return "بدون اظهارنامه پس از مهلت" if language.startswith("fa") else "no return after the deadline"
+        if self.check == "unit_jump":
+            watched = ", ".join(self.fields)
+            if language.startswith("fa"):
+                return f"جهش ≥ ×{self.min_ratio:g} یا ≤ ÷{self.min_ratio:g} در {watched}"
+            return f"a jump of ×{self.min_ratio:g} or ÷{self.min_ratio:g} or more in {watched}"
+        signs = {"below": "<", "above": ">", "at_most": "≤", "at_least": "≥"}
+        parts = [f"{self.kpi} {signs[b]} {getattr(self, b):g}" for b in BOUNDS if getattr(self, b) is not None]
+        text = " و ".join(parts) if language.startswith("fa") else " and ".join(parts)
+        if self.periods > 1:
+            text += f" ({self.periods} دورهٔ پیاپی)" if language.startswith("fa") else f" for {self.periods} periods running"
+        return text
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one file, with its text and SHA-256 so that a run of alerts can
+    record exactly which rules produced it."""
+
+    rules: tuple[Rule, ...]
+    text: str = ""
+    sha256: str = ""
+    source: str | None = None
+    version: str = ""
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.rules]
+
+    def rule(self, code: str) -> Rule:
+        for rule in self.rules:
+            if rule.code == code:
+                return rule
+        raise KeyError(code)
+
+    def evaluate(self, kpis: KpiTable, *, as_of=None) -> Alerts:
+        """Alerts of every rule for every enterprise and period of ``kpis``.
+
+        ``as_of`` (a date) decides which returns are overdue: a period is due once its
+        deadline (``kpis.kpis.deadline``) is before ``as_of``. ``None`` takes every
+        period of the data as due, which suits historical panels.
+        """
+        return Alerts(self, kpis, as_of)
+
+
+# --- evaluation --------------------------------------------------------------------
+
+
+def _streaks(condition: np.ndarray) -> np.ndarray:
+    """How many periods running the condition has held, ending at each period."""
+    run = np.zeros(condition.shape, dtype=np.int32)
+    run[:, 0] = condition[:, 0]
+    for t in range(1, condition.shape[1]):
+        run[:, t] = np.where(condition[:, t], run[:, t - 1] + 1, 0)
+    return run
+
+
+@dataclass
+class _Outcome:
+    condition: np.ndarray  # bool grid: the rule's condition holds
+    judged: np.ndarray  # bool grid: the rule could be judged (its inputs were there)
+    owed: np.ndarray  # bool grid: cells the rule applies to (returns filed; or owed)
+    run: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.run = _streaks(self.condition)
+
+
+def _due(kpis: KpiTable, as_of) -> np.ndarray:
+    if as_of is None:
+        return np.ones(len(kpis.periods), dtype=bool)
+    return kpis.deadlines() < np.datetime64(pd.Timestamp(as_of).date(), "D")
+
+
+def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
+    filed = kpis.filed
+    if rule.check == "threshold":
+        values = kpis.grid(rule.kpi)
+        judged = filed & ~np.isnan(values)
+        return _Outcome(judged & rule.holds(values), judged, filed)
+    if rule.check == "missing_return":
+        position = np.arange(len(kpis.periods))[None, :]
+        owed = (position >= kpis.start[:, None]) & _due(kpis, as_of)[None, :]
+        return _Outcome(owed & ~filed, owed, owed)
+    jumped = np.zeros(filed.shape, dtype=bool)
+    judged = np.zeros(filed.shape, dtype=bool)
+    for name in rule.fields:
+        ratio = _jump(kpis.raw(name))
+        judged |= ~np.isnan(ratio)
+        with np.errstate(invalid="ignore"):
+            jumped |= (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+    return _Outcome(jumped, judged, filed)
+
+
+def _jump(values: np.ndarray) -> np.ndarray:
+    previous = _lag(values)
+    ok = (values > 0) & (previous > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, values / np.where(ok, previous, 1.0), np.nan)
+
+
+def _plain(value):
+    """Evidence values as plain Python numbers (JSON-ready); NaN as None."""
+    if value is None:
+        return None
+    value = float(value)
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+class Alerts:
+    """The alerts of a rule set on a KPI table.
+
+    :attr:`frame` has one row per alert: ``key``, ``rule``, ``severity``, the unit
+    column, ``period``, ``since``, ``streak`` (periods running), ``kpi`` (or the
+    figure that jumped), ``value``, ``evidence`` (a dict of the values), ``name_fa``
+    and ``name_en``. :meth:`summary` counts, per rule, the cells judged, those that
+    could not be judged ("not computable") and the alerts. :meth:`fired` is a rule's
+    alert grid (enterprises × periods), which the needs mapping reads.
+    """
+
+    def __init__(self, rules: RuleSet, kpis: KpiTable, as_of=None):
+        self.rules = rules
+        self.kpis = kpis
+        self.as_of = as_of
+        self._outcomes = {rule.code: _outcome(rule, kpis, as_of) for rule in rules.rules}
+        raw_fire = {code: o.run >= rules.rule(code).periods for code, o in self._outcomes.items()}
+        self._fire = {}
+        for rule in rules.rules:
+            fire = raw_fire[rule.code].copy()
+            for other in rule.unless:
+                fire &= ~raw_fire[other]
+            self._fire[rule.code] = fire
+        self._frame: pd.DataFrame | None = None
+
+    def fired(self, code: str) -> np.ndarray:
+        return self._fire[code]
+
+    def summary(self) -> pd.DataFrame:
+        """Per rule: cells the rule applies to (returns filed, or returns owed for
+        ``missing_return``), judged, not computable (an input missing or a zero base:
+        no value, no alert), alerts and enterprises alerted."""
+        rows = []
+        for rule in self.rules.rules:
+            o, fire = self._outcomes[rule.code], self._fire[rule.code]
+            owed, judged = int(o.owed.sum()), int((o.judged & o.owed).sum())
+            rows.append((rule.code, rule.severity, rule.name.fa, rule.name.en, owed, judged,
+                         owed - judged, int(fire.sum()), int(fire.any(axis=1).sum())))
+        return pd.DataFrame(rows, columns=["rule", "severity", "name_fa", "name_en", "applies",
+                                           "judged", "not_computable", "alerts", "enterprises"])
+
+    def for_period(self, period: int) -> pd.DataFrame:
+        frame = self.frame
+        return frame[frame["period"] == period].reset_index(drop=True)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._build()
+        return self._frame
+
+    def _build(self) -> pd.DataFrame:
+        kpis, unit = self.kpis, self.kpis.unit
+        units, periods = kpis.units.to_numpy(dtype=object), kpis.periods
+        parts = []
+        for rule in self.rules.rules:
+            ui, pi = np.nonzero(self._fire[rule.code])
+            run = self._outcomes[rule.code].run[ui, pi]
+            since = periods[pi - run + 1]
+            kpi_name, value, evidence = self._evidence(rule, ui, pi, run)
+            ids = units[ui]
+            parts.append(pd.DataFrame({
+                "key": [f"{rule.code}:{u}:{p}" for u, p in zip(ids.tolist(), since.tolist(), strict=True)],
+                "rule": rule.code, "severity": rule.severity, unit: ids, "period": periods[pi],
+                "since": since, "streak": run, "kpi": kpi_name, "value": value, "evidence": evidence,
+                "name_fa": rule.name.fa, "name_en": rule.name.en,
+            }))
+        columns = ["key", "rule", "severity", unit, "period", "since", "streak", "kpi", "value",
+                   "evidence", "name_fa", "name_en"]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        frame = pd.concat(parts, ignore_index=True)
+        frame["rule"] = pd.Categorical(frame["rule"], categories=self.rules.codes)
+        frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES), ordered=True)
+        frame["period"] = frame["period"].astype(np.int64)
+        frame["since"] = frame["since"].astype(np.int64)
+        return frame[columns]
+
+    def _evidence(self, rule: Rule, ui, pi, run):
+        kpis, periods = self.kpis, self.kpis.periods
+        n = len(ui)
+        if rule.check == "missing_return":
+            evidence = [{"missing": [int(p) for p in periods[p - r + 1:p + 1]]} for p, r in zip(pi, run, strict=True)]
+            return np.full(n, None, dtype=object), np.full(n, np.nan), evidence
+        if rule.check == "unit_jump":
+            names = np.full(n, None, dtype=object)
+            biggest = np.zeros(n)
+            evidence = [{} for _ in range(n)]
+            for name in rule.fields:
+                values = kpis.raw(name)
+                ratio = _jump(values)[ui, pi]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    hit = (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+                    size = np.abs(np.log(ratio))
+                for j in np.flatnonzero(hit):
+                    evidence[j][name] = {int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
+                                         int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
+                                         "ratio": _plain(ratio[j]),
+                                         "factor": _plain(10.0 ** np.round(np.log10(ratio[j])))}
+                    if size[j] > biggest[j]:
+                        biggest[j], names[j] = size[j], name
+            value = np.array([e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float)
+            return names, value, evidence
+        spec = KPIS[rule.kpi]
+        grid = kpis.grid(rule.kpi)
+        value = grid[ui, pi]
+        back = max(spec.lag if spec.lag >= 0 else kpis.kpis.cagr_span, 0)
+        labels = periods.tolist()
+        # whole rows as Python lists in one C call each; the dicts then only pick items
+        series = [(rule.kpi, grid[ui].tolist(), 0)]
+        series += [(name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS]
+        first = (pi - run + 1).tolist()
+        last = (pi + 1).tolist()
+        evidence = []
+        for i in range(n):
+            item = {}
+            for name, rows, extra in series:
+                row = rows[i]
+                item[name] = {labels[t]: (row[t] if row[t] == row[t] else None)
+                              for t in range(max(first[i] - extra, 0), last[i])}
+            evidence.append(item)
+        return np.full(n, rule.kpi, dtype=object), value, evidence
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """The rules of a YAML file; the bundled ``alert_rules.yaml`` when ``path`` is None."""
+    text, source = read(path, BUNDLED_RULES, "alert rule file", "پروندهٔ قواعد هشدار")
+    return loads_rules(text, source=source)
+
+
+def loads_rules(text: str, *, source: str | None = None) -> RuleSet:
+    """Rules from YAML text; :class:`MonitorConfigError` lists every problem, each
+    with the rule's code, the line and an English and a Persian message."""
+    data, r = parse(text, source, ("rules",))
+    top = r.mapping(data, "", ("version", "rules", "description"))
+    version = r.optional(top, "version", "", r.string, "")
+    items = top.get("rules")
+    if not isinstance(items, list) or not items:
+        r.problem("rules", "must be a non-empty list of rules", "باید فهرستی ناتهی از قواعد باشد")
+        items = []
+    rules = []
+    for i, item in enumerate(items):
+        rule = _rule(r, item, item_path("rules", i, item))
+        if rule is not None:
+            rules.append(rule)
+    codes = [rule.code for rule in rules]
+    named = {item.get("code") for item in items if isinstance(item, dict)}  # also rules with other faults
+    for i, rule in enumerate(rules):
+        path = f"rules[{rule.code}]"
+        if rule.code in codes[:i]:
+            r.problem(f"{path}.code", f"the code '{rule.code}' is used by another rule",
+                      f"کد «{rule.code}» را قاعدهٔ دیگری هم دارد")
+        for j, other in enumerate(rule.unless):
+            if other not in named:
+                r.problem(f"{path}.unless[{j}]", f"'{other}' is not the code of a rule in this file",
+                          f"«{other}» کد هیچ قاعده‌ای در این پرونده نیست")
+            elif other == rule.code:
+                r.problem(f"{path}.unless[{j}]", "a rule cannot silence itself", "قاعده نمی‌تواند خودش را خاموش کند")
+    finish(r, source)
+    return RuleSet(tuple(rules), text, hashlib.sha256(text.encode("utf-8")).hexdigest(), source, version)
+
+
+def _rule(r, item, path) -> Rule | None:
+    if not isinstance(item, dict):
+        r.problem(path, "must be a mapping (code, name, severity, …)", "باید نگاشت باشد (code، name، severity و …)")
+        return None
+    check = item.get("check", "threshold")
+    if check not in CHECKS:
+        r.problem(f"{path}.check", f"'{check}' is not one of: {', '.join(CHECKS)}",
+                  f"«{check}» مجاز نیست؛ یکی از این‌ها: {', '.join(CHECKS)}")
+        return None
+    allowed = _COMMON_KEYS + _CHECK_KEYS[check]
+    for key in item:
+        if key not in allowed:
+            known = key in {k for keys in _CHECK_KEYS.values() for k in keys}
+            r.problem(
+                f"{path}.{key}",
+                f"'{key}' does not apply to check '{check}'" if known
+                else f"unknown key '{key}'; expected one of: {', '.join(allowed)}",
+                f"«{key}» برای بررسی «{check}» کاربرد ندارد" if known
+                else f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(allowed)}",
+            )
+    code = r.required(item, "code", path, r.string, "")
+    if code and not code.replace("_", "").isalnum():
+        r.problem(f"{path}.code", "must be letters, digits and underscores", "باید از حروف، رقم و _ باشد")
+    name = r.required(item, "name", path, r.text, Text("", ""))
+    description = r.optional(item, "description", path, r.text, None)
+    severity = r.required(item, "severity", path, r.choice(SEVERITIES), "medium")
+    periods = r.optional(item, "periods", path, lambda v, p: r.integer(v, p, low=1), 1) or 1
+    unless = tuple(r.optional(item, "unless", path, r.string_list, ()))
+    rule = dict(code=code, name=name, severity=severity, check=check, periods=periods, unless=unless,
+                description=description)
+    if check == "threshold":
+        kpi = r.required(item, "kpi", path, r.string, None)
+        if kpi is not None and kpi not in KPIS:
+            r.problem(f"{path}.kpi", f"'{kpi}' is not a KPI; known KPIs: {', '.join(KPIS)}",
+                      f"«{kpi}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}")
+        elif kpi is not None and KPIS[kpi].kind != "number":
+            r.problem(f"{path}.kpi", f"'{kpi}' is a category, not a number; use a numeric KPI (e.g. altman_z2)",
+                      f"«{kpi}» رده است نه عدد؛ شاخصی عددی (مانند altman_z2) به کار ببرید")
+        bounds = {b: r.optional(item, b, path, r.number) for b in BOUNDS}
+        _check_bounds(r, item, path, bounds)
+        rule.update(kpi=kpi, **bounds)
+    elif check == "unit_jump":
+        fields = r.required(item, "fields", path, r.string_list, ())
+        for j, name in enumerate(fields):
+            if name not in RAW_FIELDS:
+                r.problem(f"{path}.fields[{j}]", f"'{name}' is not a reported figure; known: {', '.join(RAW_FIELDS)}",
+                          f"«{name}» از ارقام اظهارنامه نیست؛ ارقام موجود: {', '.join(RAW_FIELDS)}")
+        if "fields" in item and not fields:
+            r.problem(f"{path}.fields", "must list at least one figure", "دست‌کم یک رقم باید نام برده شود")
+        ratio = r.required(item, "min_ratio", path, lambda v, p: r.number(v, p, low=1, strict_low=True))
+        rule.update(fields=tuple(fields), min_ratio=ratio if ratio is not None else 1000.0)
+    return Rule(**rule)
+
+
+def _check_bounds(r, item, path, bounds) -> None:
+    present = [b for b in BOUNDS if b in item]
+    if not present:
+        r.problem(f"{path}.below", "a threshold rule needs a bound: below, above, at_most or at_least",
+                  "قاعدهٔ آستانه‌ای به یک کران نیاز دارد: below، above، at_most یا at_least")
+        return
+    for a, b in (("below", "at_most"), ("above", "at_least")):
+        if a in item and b in item:
+            r.problem(f"{path}.{b}", f"give either {a} or {b}, not both", f"یا {a} یا {b}، نه هر دو")
+    upper = next((bounds[b] for b in ("below", "at_most") if bounds.get(b) is not None), None)
+    lower = next((bounds[b] for b in ("above", "at_least") if bounds.get(b) is not None), None)
+    if upper is not None and lower is not None and not lower < upper:
+        r.problem(path, f"the bounds leave nothing between them ({lower:g} and {upper:g})",
+                  f"میان کران‌ها ({lower:g} و {upper:g}) مقداری نمی‌ماند")

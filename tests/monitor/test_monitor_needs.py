@@ -1,0 +1,169 @@
+"""The needs mapping (located errors), needs scores and ranked lists, the needs matrix
+reconciling with the enterprise-level needs, and the Excel export."""
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from rasad.monitor import Monitor, MonitorConfigError, PeerGroups, load_needs, loads_needs
+
+MAPPING = """\
+version: 1
+max_needs: 2
+programmes:
+  - code: finance
+    name: {fa: مالی, en: Finance}
+    triggers:
+      - {indicator: credit_access, percentile_below: 50}
+      - {alert: z2_distress, weight: 2}
+  - code: exports
+    name: {fa: صادرات, en: Exports}
+    triggers:
+      - {indicator: export_share, at_most: 0, behind: median}
+  - code: skills
+    name: {fa: مهارت, en: Skills}
+    triggers:
+      - {indicator: training_intensity, percentile_below: 50}
+"""
+
+
+def test_the_bundled_mapping_loads():
+    mapping = load_needs()
+    assert mapping.codes == ["finance", "technology", "standards", "exports", "innovation", "skills"]
+    assert mapping.max_needs == 3 and mapping.min_score == 0.5
+    assert all(p.name.fa and p.name.en and p.triggers for p in mapping.programmes)
+
+
+@pytest.mark.parametrize(("change", "path", "line"), [
+    (("indicator: credit_access", "indicator: credit_acess"), "programmes[finance].triggers[0].indicator", 7),
+    (("alert: z2_distress", "alert: z3_distress"), "programmes[finance].triggers[1].alert", 8),
+    (("percentile_below: 50}\n      - {alert", "percentile_below: 150}\n      - {alert"),
+     "programmes[finance].triggers[0].percentile_below", 7),
+    (("behind: median", "behind: mean"), "programmes[exports].triggers[0].behind", 12),
+    (("{alert: z2_distress, weight: 2}", "{alert: z2_distress, weight: 0}"),
+     "programmes[finance].triggers[1].weight", 8),
+    (("{alert: z2_distress, weight: 2}", "{alert: z2_distress, indicator: altman_z2}"),
+     "programmes[finance].triggers[1]", 8),
+    (("{indicator: training_intensity, percentile_below: 50}", "{indicator: training_intensity}"),
+     "programmes[skills].triggers[0]", 16),
+    (("{alert: z2_distress, weight: 2}", "{alert: z2_distress, below: 2}"),
+     "programmes[finance].triggers[1].below", 8),
+    (("max_needs: 2", "max_needs: 0"), "max_needs", 2),
+    (("code: skills", "code: exports"), "programmes[exports].code", 13),
+])
+def test_malformed_mappings_are_located(change, path, line):
+    with pytest.raises(MonitorConfigError) as error:
+        loads_needs(textwrap.dedent(MAPPING.replace(*change)), source="needs.yaml")
+    assert [p.path for p in error.value.problems] == [path]
+    assert error.value.problems[0].line == line
+    assert error.value.message_fa != error.value.message_en
+
+
+def toy_gaps():
+    """Six firms of one group: credit access 0, .2, .4, .6, .8, 1; export share 0 for
+    three, 0.1, 0.2, 0.3 (median 0.05); training per head all 5 but the last (1)."""
+    values = pd.DataFrame({
+        "national_id": list("abcdef"), "year": 1402, "division": "13", "section": "C",
+        "size_class": "small", "province_code": [23, 23, 10, 10, 10, 4],
+        "estate_code": ["E1", "E1", "E2", None, None, "E3"], "employees": [10.0, 20.0, 30.0, 40.0, np.nan, 60.0],
+        "credit_access": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "export_share": [0.0, 0.0, 0.0, 0.1, 0.2, 0.3],
+        "training_intensity": [5.0, 5.0, 5.0, 5.0, 5.0, 1.0],
+    })
+    return PeerGroups(min_peers=1).gaps(values, ["credit_access", "export_share", "training_intensity"])
+
+
+def test_scores_ranks_and_evidence():
+    mapping = loads_needs(MAPPING)
+    needs = mapping.assess(toy_gaps())
+    # credit percentiles: a 8.33, b 25, c 41.67 (< 50): strengths (50 − p)/50
+    finance = needs.scores[:, 0]
+    assert finance.tolist() == pytest.approx([(50 - 100 / 12) / 50, 0.5, (50 - 500 / 12) / 50, 0, 0, 0])
+    assert needs.scores[:, 1].tolist() == [1, 1, 1, 0, 0, 0]  # non-exporters behind a median of 0.05
+    # training: five ties at 5 → percentile (1 + ½·5)/6 = 58.3; the last 8.33
+    assert needs.scores[:, 2].tolist() == pytest.approx([0, 0, 0, 0, 0, (50 - 100 / 12) / 50])
+    assert needs.skipped == [("finance", "alert:z2_distress")]  # no alerts given
+    table = needs.table()
+    assert table[["national_id", "rank", "programme"]].values.tolist() == [
+        ["a", 1, "exports"], ["a", 2, "finance"], ["b", 1, "exports"], ["b", 2, "finance"],
+        ["c", 1, "exports"], ["c", 2, "finance"], ["f", 1, "skills"]]
+    assert table["name_en"].tolist()[:2] == ["Exports", "Finance"] and table["name_fa"].tolist()[:2] == ["صادرات", "مالی"]
+    evidence = needs.evidence().set_index(["national_id", "programme"])
+    row = evidence.loc[("a", "finance")]
+    assert (row["trigger"], row["value"], row["peers"], row["peer_median"]) == ("credit_access", 0.0, 6, 0.5)
+    assert row["percentile"] == pytest.approx(100 / 12)
+    words = needs.explained().set_index(["national_id", "programme"])
+    assert words.loc[("a", "finance"), "evidence_en"].startswith("Credit access (received / requested) 0: percentile 8.33 of 6 peers")
+    assert "صدک ۸٫۳۳ در میان ۶ همتا" in words.loc[("a", "finance"), "evidence_fa"]
+
+
+def test_ties_between_programmes_follow_the_file_and_min_score_filters():
+    mapping = loads_needs(MAPPING.replace("max_needs: 2", "max_needs: 3\nmin_score: 0.6"))
+    table = mapping.assess(toy_gaps()).table()
+    # finance for b (0.5) and c (0.17) and skills for f (0.83) … only scores above 0.6 count
+    assert table[["national_id", "programme"]].values.tolist() == [
+        ["a", "exports"], ["a", "finance"], ["b", "exports"], ["c", "exports"], ["f", "skills"]]
+
+
+def test_matrix_sums_reconcile_on_the_toy():
+    needs = loads_needs(MAPPING).assess(toy_gaps())
+    by_province = needs.matrix("province").set_index("province_code")
+    assert by_province.loc[23, ["enterprises", "employees", "finance_enterprises", "finance_employees",
+                                "exports_enterprises"]].tolist() == [2, 30, 2, 30, 2]
+    assert by_province.loc[23, "name_en"] == "Tehran" and by_province.loc[23, "name_fa"] == "تهران"
+    by_estate = needs.matrix("estate")
+    assert by_estate["estate_code"].tolist() == ["E1", "E2", "E3", None]
+    assert by_estate["name_en"].tolist()[-1] == "outside any industrial estate"
+    assert by_estate["any_enterprises"].tolist() == [2, 1, 1, 0]
+    assert by_estate["employees"].tolist() == [30, 30, 60, 40]  # e's unknown employment counts 0
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo):
+    return Monitor().run(demo.returns, demo.enterprises, as_of="2025-08-01")
+
+
+@pytest.mark.parametrize("by", ["province", "estate", "sector", "section", "cluster"])
+def test_demo_matrix_reconciles_with_the_enterprise_level_needs(demo, demo_run, by):
+    needs = demo_run.needs
+    table = needs.table()
+    employees = pd.Series(needs.employees(), index=pd.MultiIndex.from_frame(needs.gaps.keys[["national_id", "year"]]))
+    members = demo.cluster_members
+    matrix = needs.matrix(by, members=members, names=demo.clusters if by == "cluster" else None)
+    assert matrix.groupby("year")["enterprises"].sum().tolist() == needs.gaps.keys.groupby("year").size().tolist()
+    for code in needs.mapping.codes:
+        chosen = table[table["programme"] == code]
+        expected_firms = chosen.groupby("year").size()
+        expected_employees = employees.loc[list(zip(chosen["national_id"], chosen["year"], strict=True))].groupby(
+            level="year").sum()
+        got = matrix.groupby("year")[[f"{code}_enterprises", f"{code}_employees"]].sum()
+        assert got[f"{code}_enterprises"].tolist() == expected_firms.reindex(got.index, fill_value=0).tolist()
+        assert got[f"{code}_employees"].to_numpy() == pytest.approx(
+            expected_employees.reindex(got.index, fill_value=0).to_numpy())
+        assert (matrix[f"{code}_enterprises"] <= matrix["any_enterprises"]).all()
+    any_need = table.groupby("year")["national_id"].nunique()
+    assert matrix.groupby("year")["any_enterprises"].sum().tolist() == any_need.tolist()
+    assert members["national_id"].is_unique  # each demo firm is in at most one cluster
+
+
+def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
+    needs = Monitor().run(demo.returns, demo.enterprises, as_of="2025-08-01", period=1403).needs
+    path = needs.to_excel(tmp_path / "needs.xlsx", members=demo.cluster_members, estates=demo.estates,
+                          clusters=demo.clusters)
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["needs by province", "needs by estate", "needs by cluster", "needs by sector",
+                               "enterprises"]
+    rows = list(book["needs by province"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("سال", "کد استان", "نام (فارسی)", "نام (انگلیسی)", "تعداد بنگاه‌ها", "تعداد شاغلان")
+    assert rows[1][:6] == ("Year", "Province code", "Name (Persian)", "Name (English)", "enterprises", "employees")
+    assert "تأمین مالی و منابع: تعداد بنگاه‌ها" in rows[0] and "Finance and resources: enterprises" in rows[1]
+    matrix = needs.matrix("province")
+    assert len(rows) == 2 + len(matrix)
+    column = rows[1].index("Finance and resources: enterprises")
+    assert sum(r[column] for r in rows[2:]) == matrix["finance_enterprises"].sum()
+    assert {r[0] for r in rows[2:]} == {1403}
+    enterprise_rows = list(book["enterprises"].iter_rows(values_only=True))
+    assert enterprise_rows[1][:4] == ("National ID", "Year", "Rank", "Programme code")
+    assert len(enterprise_rows) == 2 + len(needs.table())
