@@ -142,3 +142,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RASAD_LOG_LEVEL", "WARNING")},
 }
+
+# The largest file the upload page accepts (bytes); checked while the file streams in.
+RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20))

@@ -5,6 +5,7 @@ from rasad.platform.returns.models import (
     Observation,
     Period,
     Return,
+    ReturnDraft,
     ReturnVersion,
     SourceFile,
 )
@@ -62,3 +63,17 @@ class ReturnAdmin(admin.ModelAdmin):
 class SourceFileAdmin(admin.ModelAdmin):
     list_display = ("name", "sha256", "size", "uploaded_by", "uploaded_at")
     readonly_fields = ("name", "sha256", "size", "content", "uploaded_by", "uploaded_at")
+
+
+@admin.register(ReturnDraft)
+class ReturnDraftAdmin(admin.ModelAdmin):
+    """Drafts are work in progress of the web form: shown, never reported data."""
+
+    list_display = ("enterprise", "period", "updated_by", "updated_at")
+    list_filter = ("period",)
+    search_fields = ("enterprise__name_fa", "enterprise__national_id")
+    list_select_related = ("enterprise", "period", "updated_by")
+    readonly_fields = ("enterprise", "period", "values", "updated_by", "updated_at")
+
+    def has_add_permission(self, request):
+        return False

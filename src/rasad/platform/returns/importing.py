@@ -79,7 +79,16 @@ def scope_of(user) -> Scope | None:
                      .values_list("national_id", flat=True), estates=estates)
     if role == Role.ENTERPRISE and user.enterprise_id:
         return Scope(enterprises=[user.enterprise.national_id], estates=())
-    raise RasadInputError("Your account may not import data.", "حساب شما اجازهٔ ورود داده ندارد.", field="user")
+    raise RasadInputError("Your account may not send data.", "حساب شما اجازهٔ فرستادن داده ندارد.", field="user")
+
+
+def _refuse_file_import(user) -> None:
+    """Files are for estate managers, analysts and administrators (DESIGN §5); an
+    enterprise sends its own returns through the form."""
+    if getattr(user, "effective_role", None) not in (Role.ESTATE_MANAGER, Role.ANALYST, Role.ADMIN):
+        raise RasadInputError(
+            "Your account may not import files; an enterprise sends its returns through the return form.",
+            "حساب شما اجازهٔ ورود فایل ندارد؛ بنگاه اظهارنامهٔ خود را با فرم اظهارنامه می‌فرستد.", field="user")
 
 
 def reference_checks(user, national_ids=None) -> Checks:
@@ -98,6 +107,7 @@ def reference_checks(user, national_ids=None) -> Checks:
 
 def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
     """The dry run: read and check a file; nothing is written."""
+    _refuse_file_import(user)
     stamp = _stamp(user)
     workbook = read_bytes(data, name)
     checks = reference_checks(user, _file_national_ids(workbook))
@@ -138,6 +148,7 @@ def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, sou
                   commit: bool = True, progress=None) -> ImportOutcome:
     """Canonical frames (a research panel through its mapping, say) checked and stored
     the way a file is: the same checks, the same transaction."""
+    _refuse_file_import(user)
     national_ids = set(returns["national_id"].dropna()) | set(enterprises["national_id"].dropna())
     report = validate_frames(enterprises, returns, checks=reference_checks(user, national_ids))
     digest = hashlib.sha256(

@@ -179,8 +179,11 @@ class ReturnVersion(models.Model):
 
 
 class Observation(models.Model):
+    # no index of its own: the unique (version, indicator) constraint's index serves it,
+    # and every index is paid for on each of the millions of figures an import writes
     version = models.ForeignKey(
-        ReturnVersion, on_delete=models.CASCADE, related_name="observations", verbose_name=_("version")
+        ReturnVersion, on_delete=models.CASCADE, related_name="observations", verbose_name=_("version"),
+        db_index=False,
     )
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"))
     value = models.FloatField(_("value"))
@@ -191,3 +194,31 @@ class Observation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "indicator"], name="unique_observation")
         ]
+
+
+class ReturnDraft(models.Model):
+    """A return being filled in on the web form: the figures as typed (Persian digits and
+    separators kept), not yet checked or submitted. One per enterprise and period; it is
+    deleted when the return is submitted. Nothing here counts as reported data."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="return_drafts", verbose_name=_("enterprise")
+    )
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="drafts", verbose_name=_("period"))
+    values = models.JSONField(_("values as typed"), default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("saved by"),
+    )
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        ordering = ["period", "enterprise"]
+        verbose_name = _("return draft")
+        verbose_name_plural = _("return drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "period"], name="unique_draft_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} — {self.period} ({_('draft')})"

@@ -1,0 +1,244 @@
+"""The upload page: a file is checked (dry run) and its report shown; the same bytes are
+then committed without being sent again.
+
+The uploaded bytes wait under ``VAR_DIR/uploads/pending/<user id>/<sha256>`` (outside
+the web root) and the session lists the hashes this user uploaded, so a commit names a
+hash, never a path: a hash that is not in the user's session, or bytes that no longer
+hash to it, are a 404. Checking and committing are :mod:`rasad.platform.returns.importing`
+(the same code as ``rasad import``), within the user's scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from rasad.errors import RasadInputError
+from rasad.intake import write_template
+from rasad.intake.problems import shown_value
+from rasad.iran.text import format_number
+from rasad.platform.registry.models import IndustrialEstate
+from rasad.platform.returns.importing import check_upload, commit_upload
+from rasad.platform.returns.models import Period, SourceFile
+from rasad.platform.web.access import may_import, requires
+
+DEFAULT_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+SESSION_KEY = "rasad_pending_uploads"
+PENDING_MAX = 10                 # uploads a user may have waiting at once
+PENDING_SECONDS = 24 * 3600      # how long an upload waits for its commit
+PROBLEMS_SHOWN = 1000            # rows of the report table; the Excel report has them all
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_limit() -> int:
+    """Largest accepted upload in bytes: ``settings.RASAD_UPLOAD_MAX_BYTES`` (50 MB by default)."""
+    return int(getattr(settings, "RASAD_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
+
+
+def _language() -> str:
+    return "en" if (get_language() or "fa").startswith("en") else "fa"
+
+
+def _megabytes(size: int) -> str:
+    return format_number(size / 1024 / 1024, decimals=0 if size % (1024 * 1024) == 0 else 1,
+                         persian_digits=_language() == "fa")
+
+
+class LimitedUpload(FileUploadHandler):
+    """Stops reading a file as soon as it passes the limit, so a huge upload is never
+    spooled to disk; the view then says the file is too large."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.request.rasad_upload_too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _display_name(name: str) -> str:
+    """The sender's file name, for messages and the stored copy: no directories, no
+    control characters."""
+    name = os.path.basename(str(name).replace("\\", "/"))
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip() or "upload"
+    return name[-200:]
+
+
+def _pending_dir(user) -> Path:
+    return Path(settings.VAR_DIR) / "uploads" / "pending" / str(int(user.pk))
+
+
+def _pending(request) -> dict:
+    return dict(request.session.get(SESSION_KEY, {}))
+
+
+def _forget_old(request, pending: dict) -> dict:
+    """Drop this session's expired uploads (and all beyond its newest PENDING_MAX), and
+    any file of this user's folder older than PENDING_SECONDS (other sessions' too)."""
+    now = time.time()
+    keep = sorted(((sha, entry) for sha, entry in pending.items() if now - entry.get("at", 0) < PENDING_SECONDS),
+                  key=lambda item: item[1].get("at", 0))[-PENDING_MAX:]
+    kept = dict(keep)
+    folder = _pending_dir(request.user)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            dropped = path.name in pending and path.name not in kept
+            if dropped or (path.name not in kept and now - path.stat().st_mtime > PENDING_SECONDS):
+                path.unlink(missing_ok=True)
+    return kept
+
+
+def _store(request, data: bytes, name: str) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    folder = _pending_dir(request.user)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / sha
+    if not target.exists():
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, target)
+    pending = _pending(request)
+    pending[sha] = {"name": name, "at": time.time()}
+    request.session[SESSION_KEY] = _forget_old(request, pending)
+    return sha
+
+
+def _load(request, sha: str) -> tuple[bytes, str]:
+    """The bytes this user uploaded under ``sha`` and their file name, or 404."""
+    entry = _pending(request).get(sha)
+    path = _pending_dir(request.user) / sha
+    if entry is None or not path.is_file():
+        raise Http404
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise Http404
+    return data, entry["name"]
+
+
+def _upload_page(request, *, error: str | None = None, name: str | None = None, status: int = 200):
+    return render(request, "web/import_upload.html", {
+        "error": error, "file_name": name, "limit": _megabytes(upload_limit()),
+    }, status=status)
+
+
+@csrf_exempt
+@requires(may_import)
+def upload(request):
+    """GET: the upload form. POST: keep the file and show its report (redirect)."""
+    if request.method == "POST":
+        # Before anything reads the body: the size limit applies while it streams in.
+        request.upload_handlers.insert(0, LimitedUpload(request, upload_limit()))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
+    if request.method != "POST":
+        return _upload_page(request)
+    upload = request.FILES.get("file")
+    if getattr(request, "rasad_upload_too_large", False) or (upload is not None and upload.size > upload_limit()):
+        return _upload_page(request, status=413, error=_(
+            "The file is larger than the limit of %(limit)s MB. Split it into smaller files, "
+            "or ask the administrator to raise the limit.") % {"limit": _megabytes(upload_limit())})
+    if upload is None:
+        return _upload_page(request, status=400, error=_("Choose a file to upload."))
+    name = _display_name(upload.name)
+    sha = _store(request, upload.read(), name)
+    return redirect("import_report", sha=sha)
+
+
+def _problem_rows(report, language: str) -> list[dict]:
+    return [{
+        "sheet": p.sheet, "row": p.row, "column": p.column or "", "letter": p.column_letter or "",
+        "value": shown_value(p.value), "error": p.blocking, "message": p.message(language),
+    } for p in report.problems[:PROBLEMS_SHOWN]]
+
+
+def _report_page(request, outcome, *, sha: str, name: str, committed: bool = False):
+    language = _language()
+    report = outcome.report
+    earlier = SourceFile.objects.filter(sha256=sha).select_related("uploaded_by").first()
+    return render(request, "web/import_report.html", {
+        "sha": sha, "file_name": name, "outcome": outcome, "report": report, "counts": report.counts,
+        "problems": _problem_rows(report, language), "problems_total": len(report.problems),
+        "problems_cut": len(report.problems) > PROBLEMS_SHOWN, "summary": outcome.summary(language),
+        "committed": committed, "earlier": earlier,
+    })
+
+
+@requires(may_import)
+def report(request, sha: str):
+    """The dry run of an uploaded file: counts, every problem located, commit if clean."""
+    data, name = _load(request, sha)
+    try:
+        outcome = check_upload(data, name, user=request.user)
+    except RasadInputError as error:
+        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+    return _report_page(request, outcome, sha=sha, name=name)
+
+
+@requires(may_import)
+def report_excel(request, sha: str):
+    """The same report as an Excel workbook (a Persian and an English sheet)."""
+    data, name = _load(request, sha)
+    try:
+        outcome = check_upload(data, name, user=request.user)
+    except RasadInputError as error:
+        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.xlsx"
+        outcome.report.to_excel(path)
+        content = path.read_bytes()
+    return _attachment(content, XLSX, f"{Path(name).stem}-report.xlsx")
+
+
+@requires(may_import)
+@require_POST
+def commit(request, sha: str):
+    """Import the uploaded bytes: checked again, then all or nothing."""
+    data, name = _load(request, sha)
+    try:
+        outcome = commit_upload(data, name, user=request.user)
+    except RasadInputError as error:
+        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+    return _report_page(request, outcome, sha=sha, name=name, committed=outcome.committed)
+
+
+@requires(may_import)
+def template(request, fmt: str):
+    """The intake template with this database's estates and latest five periods."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    estates = pd.DataFrame(IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
+                           columns=["code", "name_fa", "name_en", "province_code"])
+    periods = [p.code for p in Period.objects.order_by("year", "quarter")][-5:]
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template(Path(folder) / f"rasad-template.{fmt}", estates=estates, periods=periods, format=fmt)
+        content = path.read_bytes()
+    kind = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return _attachment(content, kind, f"rasad-template.{fmt}")
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> FileResponse:
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename, content_type=content_type)
