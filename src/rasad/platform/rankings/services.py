@@ -24,9 +24,10 @@ from rasad.errors import RasadInputError
 from rasad.index import build, data_hash
 from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import loads
+from rasad.platform.frames import current_returns, enterprises_frame
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+from rasad.platform.returns.models import Period, Return, ReturnVersion
 
 if TYPE_CHECKING:
     from rasad.index.uncertainty import UncertaintyResult
@@ -76,58 +77,22 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[ReturnVersion]]:
     _yearly(period)
     previous = Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
     periods = [period] if previous is None else [period, previous]
-
-    # 1. which versions: the current one of each return, chosen once
-    rows = list(
-        Return.objects.filter(period__in=periods, current_version__isnull=False)
-        .values_list("current_version_id", "enterprise_id", "period_id")
-    )
-    current_firms = {firm for _, firm, pid in rows if pid == period.pk}
-    used = {vid: (firm, pid) for vid, firm, pid in rows if firm in current_firms}
+    current_firms = set(Return.objects.filter(period=period, current_version__isnull=False)
+                        .values_list("enterprise_id", flat=True))
     if not current_firms:
         raise RasadInputError(
             f"No returns for {period.code}: there is nothing to rank.",
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
             field="period", value=period.code,
         )
-
-    # 2. their figures (older versions of the same returns are read and dropped: a
-    #    filter on the ids chosen above would be one SQL parameter per return)
-    codes = dict(Indicator.objects.values_list("pk", "code"))
-    observations = Observation.objects.filter(version__return_record__period__in=periods).values_list(
-        "version_id", "indicator_id", "value"
-    )
-    obs = np.array(list(observations.iterator(chunk_size=20_000)), dtype=float).reshape(-1, 3)
-    keep = np.isin(obs[:, 0], np.fromiter(used, dtype=float, count=len(used)))
-    obs = obs[keep]
-    version_ids = sorted(used)
-    row_of = {vid: i for i, vid in enumerate(version_ids)}
-    indicator_ids = sorted(codes, key=codes.get)
-    column_of = {iid: j for j, iid in enumerate(indicator_ids)}
-    values = np.full((len(version_ids), len(indicator_ids)), np.nan)
-    if len(obs):
-        rows_index = np.fromiter((row_of[int(v)] for v in obs[:, 0]), dtype=np.intp, count=len(obs))
-        cols_index = np.fromiter((column_of[int(i)] for i in obs[:, 1]), dtype=np.intp, count=len(obs))
-        values[rows_index, cols_index] = obs[:, 2]
-
-    firms = {
-        pk: (national_id, isic, province, estate)
-        for pk, national_id, isic, province, estate in Enterprise.objects.filter(
-            pk__in=Return.objects.filter(period=period).values("enterprise_id")
-        ).values_list("pk", "national_id", "isic__code", "province__code", "estate__code")
-    }
-    year_of = {p.pk: p.year for p in periods}
-    returns = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
-    returns.insert(0, "year", np.array([year_of[used[v][1]] for v in version_ids], dtype=np.int64))
-    returns.insert(0, "national_id", [firms[used[v][0]][0] for v in version_ids])
-    registry = pd.DataFrame(
-        [firms[firm] for firm in sorted(current_firms)],
-        columns=["national_id", "isic_class", "province_code", "estate_code"],
-    ).astype({"province_code": "int64"})
-    table = sme_inputs(returns, registry, period.year)
+    returns, version_ids = current_returns(periods, enterprises=current_firms)
+    registry = enterprises_frame(Enterprise.objects.filter(pk__in=Return.objects.filter(period=period)
+                                                           .values("enterprise_id")))
+    table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
+    used = set(version_ids)
     versions = [
         v for v in ReturnVersion.objects.filter(return_record__period__in=periods).order_by("pk")
-        if v.pk in used  # older versions, and a return added since step 1, are left out
+        if v.pk in used  # older versions, and a return added since, are left out
     ]
     return table, versions
 

@@ -1,0 +1,84 @@
+"""The database as the pure core's DataFrames: the registry, the estates, the clusters and
+the current figures of every return, in the demo population's column names.
+
+The core (``rasad.index``, ``monitor``, ``clusters``) takes DataFrames; the platform
+reads them here, in a fixed number of queries whatever the number of enterprises, so
+that a ranking, a monitoring run and a cluster map all read the data the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rasad.platform.registry.models import Cluster, ClusterMembership, Enterprise, IndustrialEstate
+from rasad.platform.returns.models import Indicator, Observation, Return
+
+ENTERPRISE_COLUMNS = ["national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
+                      "founding_year"]
+
+
+def enterprises_frame(queryset=None) -> pd.DataFrame:
+    """One row per enterprise of ``queryset`` (all by default)."""
+    queryset = Enterprise.objects.all() if queryset is None else queryset
+    rows = queryset.order_by("national_id").values_list(
+        "national_id", "name_fa", "name_en", "isic__code", "province__code", "estate__code", "founding_year")
+    frame = pd.DataFrame(list(rows), columns=ENTERPRISE_COLUMNS)
+    return frame.astype({"province_code": "int64", "founding_year": "Int64"})
+
+
+def estates_frame() -> pd.DataFrame:
+    return pd.DataFrame(list(IndustrialEstate.objects.order_by("code").values_list(
+        "code", "name_fa", "name_en", "province__code", "kind")),
+        columns=["code", "name_fa", "name_en", "province_code", "kind"])
+
+
+def clusters_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The designated clusters and their members, as the demo population has them."""
+    clusters = pd.DataFrame(list(Cluster.objects.order_by("code").values_list(
+        "code", "name_fa", "name_en", "province__code", "sector__code", "kind")),
+        columns=["code", "name_fa", "name_en", "province_code", "division", "kind"])
+    members = pd.DataFrame(list(ClusterMembership.objects.values_list("cluster__code", "enterprise__national_id")),
+                           columns=["cluster_code", "national_id"])
+    return clusters, members
+
+
+def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[int]]:
+    """The current version of every return of ``periods`` (Period objects or ids; all
+    by default) of ``enterprises`` (ids; all by default): one row per return with
+    ``national_id``, ``year``, ``quarter`` and one column per catalogue indicator
+    (NaN = not reported), and the ids of the versions read, in row order.
+
+    Figures are read by period and filtered to the current versions here: a filter on
+    the versions' ids would be one SQL parameter per return."""
+    returns = Return.objects.filter(current_version__isnull=False)
+    observations = Observation.objects.all()
+    if periods is not None:
+        period_ids = [getattr(p, "pk", p) for p in periods]
+        returns = returns.filter(period_id__in=period_ids)
+        observations = observations.filter(version__return_record__period_id__in=period_ids)
+    rows = list(returns.values_list("current_version_id", "enterprise_id", "period__year", "period__quarter"))
+    if enterprises is not None:
+        wanted = set(enterprises)
+        rows = [row for row in rows if row[1] in wanted]
+    rows.sort()
+    codes = dict(Indicator.objects.values_list("pk", "code"))
+    indicator_ids = sorted(codes, key=codes.get)
+    version_ids = [row[0] for row in rows]
+    values = np.full((len(rows), len(indicator_ids)), np.nan)
+    if rows:
+        data = np.array(list(observations.values_list("version_id", "indicator_id", "value")
+                             .iterator(chunk_size=50_000)), dtype=float).reshape(-1, 3)
+        position = np.searchsorted(version_ids, data[:, 0])
+        position = np.minimum(position, len(version_ids) - 1)
+        current = np.asarray(version_ids, dtype=float)[position] == data[:, 0]
+        column_of = np.zeros(max(indicator_ids) + 1, dtype=np.intp)
+        column_of[indicator_ids] = np.arange(len(indicator_ids))
+        values[position[current], column_of[data[current, 1].astype(np.intp)]] = data[current, 2]
+    national_id = dict(Enterprise.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "national_id")) \
+        if len(rows) < 30_000 else dict(Enterprise.objects.values_list("pk", "national_id"))
+    frame = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
+    frame.insert(0, "quarter", pd.array([row[3] for row in rows], dtype="Int64"))
+    frame.insert(0, "year", np.array([row[2] for row in rows], dtype=np.int64))
+    frame.insert(0, "national_id", [national_id[row[1]] for row in rows])
+    return frame, version_ids
