@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.platform.registry.models import Cluster, ClusterMembership, Enterprise, IndustrialEstate
-from rasad.platform.returns.models import Indicator, Observation, Return
+from rasad.platform.returns.models import Indicator, Observation, Return, ReturnVersion
 
 ENTERPRISE_COLUMNS = ["national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
                       "founding_year"]
@@ -46,8 +46,9 @@ def clusters_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[int]]:
     """The current version of every return of ``periods`` (Period objects or ids; all
     by default) of ``enterprises`` (ids; all by default): one row per return with
-    ``national_id``, ``year``, ``quarter`` and one column per catalogue indicator
-    (NaN = not reported), and the ids of the versions read, in row order.
+    ``national_id``, ``year``, ``quarter``, ``submitted_on`` (the date the return was
+    first filed) and one column per catalogue indicator (NaN = not reported), and the
+    ids of the versions read, in row order.
 
     Figures are read by period and filtered to the current versions here: a filter on
     the versions' ids would be one SQL parameter per return."""
@@ -57,7 +58,7 @@ def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[
         period_ids = [getattr(p, "pk", p) for p in periods]
         returns = returns.filter(period_id__in=period_ids)
         observations = observations.filter(version__return_record__period_id__in=period_ids)
-    rows = list(returns.values_list("current_version_id", "enterprise_id", "period__year", "period__quarter"))
+    rows = list(returns.values_list("current_version_id", "enterprise_id", "period__year", "period__quarter", "id"))
     if enterprises is not None:
         wanted = set(enterprises)
         rows = [row for row in rows if row[1] in wanted]
@@ -78,6 +79,9 @@ def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[
     national_id = dict(Enterprise.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "national_id")) \
         if len(rows) < 30_000 else dict(Enterprise.objects.values_list("pk", "national_id"))
     frame = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
+    first_filed = dict(ReturnVersion.objects.filter(number=1, return_record__in=returns).values_list(
+        "return_record_id", "created_at"))
+    frame.insert(0, "submitted_on", [first_filed[row[4]].date() if row[4] in first_filed else None for row in rows])
     frame.insert(0, "quarter", pd.array([row[3] for row in rows], dtype="Int64"))
     frame.insert(0, "year", np.array([row[2] for row in rows], dtype=np.int64))
     frame.insert(0, "national_id", [national_id[row[1]] for row in rows])

@@ -88,7 +88,7 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[ReturnVersion]]:
     returns, version_ids = current_returns(periods, enterprises=current_firms)
     registry = enterprises_frame(Enterprise.objects.filter(pk__in=Return.objects.filter(period=period)
                                                            .values("enterprise_id")))
-    table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
+    table = sme_inputs(returns.drop(columns=["quarter", "submitted_on"]), registry, period.year)
     used = set(version_ids)
     versions = [
         v for v in ReturnVersion.objects.filter(return_record__period__in=periods).order_by("pk")

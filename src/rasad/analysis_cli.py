@@ -1,0 +1,180 @@
+"""``rasad monitor …`` and ``rasad clusters …``: the monitoring and cluster cores on the
+platform's database, or on a demo population's CSV files (``--data DIR``) without one.
+
+The commands only gather DataFrames and write what the pure cores return; every
+figure is computed in :mod:`rasad.monitor` and :mod:`rasad.clusters`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rasad.errors import RasadInputError
+
+
+@dataclass(frozen=True)
+class Population:
+    enterprises: pd.DataFrame
+    returns: pd.DataFrame
+    estates: pd.DataFrame
+    clusters: pd.DataFrame
+    members: pd.DataFrame
+
+
+def population(data: str | None) -> Population:
+    """The demo population's CSV files in ``data``, or the database."""
+    if data:
+        from rasad.demo import DemoPopulation
+
+        demo = DemoPopulation.from_csv(Path(data))
+        return Population(demo.enterprises, demo.returns, demo.estates, demo.clusters, demo.cluster_members)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
+    import django
+
+    django.setup()
+    from rasad.platform.frames import (
+        clusters_frames,
+        current_returns,
+        enterprises_frame,
+        estates_frame,
+    )
+
+    returns, _ = current_returns()
+    returns = returns[returns["quarter"].isna()].drop(columns="quarter")  # the cores take yearly returns
+    clusters, members = clusters_frames()
+    return Population(enterprises_frame(), returns, estates_frame(), clusters, members)
+
+
+def _write(frame: pd.DataFrame, out: str) -> None:
+    if out.lower().endswith(".xlsx"):
+        frame.to_excel(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+
+
+def _period(args, people: Population) -> int:
+    years = sorted(int(y) for y in people.returns["year"].unique())
+    if not years:
+        raise RasadInputError("There are no yearly returns to analyse.", "اظهارنامهٔ سالانه‌ای برای تحلیل نیست.",
+                              field="--period")
+    if args.period is None:
+        return years[-1]
+    if args.period not in years:
+        raise RasadInputError(f"--period {args.period}: the returns cover {years[0]}–{years[-1]}.",
+                              f"--period {args.period}: اظهارنامه‌ها سال‌های {years[0]} تا {years[-1]} را دارند.",
+                              field="--period", value=args.period)
+    return args.period
+
+
+def monitor_alerts(args) -> int:
+    from rasad.monitor import Kpis, load_rules
+
+    people = population(args.data)
+    period = _period(args, people)
+    rules = load_rules(args.rules) if args.rules else load_rules()
+    table = Kpis().compute(people.returns, people.enterprises)
+    frame = rules.evaluate(table).for_period(period)
+    if args.out:
+        _write(frame, args.out)
+    counts = frame.groupby(["rule", "severity"]).size() if len(frame) else pd.Series(dtype=int)
+    for (rule, severity), n in counts.items():
+        print(f"{rule:<28} {severity:<8} {n:>7,}")
+    print(f"{len(frame):,} alerts for {period}" + (f" → {args.out}" if args.out else ""))
+    return 0
+
+
+def monitor_needs(args) -> int:
+    from rasad.monitor import Monitor
+
+    people = population(args.data)
+    period = _period(args, people)
+    result = Monitor().run(people.returns, people.enterprises, period=period)
+    if args.out.lower().endswith(".xlsx"):
+        result.needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
+                              clusters=people.clusters)
+    else:
+        result.needs.matrix(args.by[0], members=people.members).to_csv(args.out)
+    print(f"needs of {len(people.enterprises):,} enterprises for {period} by {', '.join(args.by)} → {args.out}")
+    return 0
+
+
+def _firms(args, people: Population) -> pd.DataFrame:
+    from rasad.clusters import firm_figures
+
+    return firm_figures(people.enterprises, people.returns, year=args.year)
+
+
+def clusters_lq(args) -> int:
+    from rasad.clusters import location_quotients
+
+    people = population(args.data)
+    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    _write(lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out)
+    print(f"{len(lq):,} {args.by} × {args.level} location quotients of {args.measure} → {args.out}")
+    return 0
+
+
+def clusters_stars(args) -> int:
+    from rasad.clusters import cluster_stars, location_quotients
+
+    people = population(args.data)
+    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
+    _write(stars.reset_index() if isinstance(stars.index, pd.MultiIndex) or stars.index.name else stars, args.out)
+    starred = int((stars["stars"] >= 2).sum())
+    print(f"{starred:,} {args.by} × {args.level} cells with two or three stars → {args.out}")
+    return 0
+
+
+def clusters_eg(args) -> int:
+    from rasad.clusters import ellison_glaeser
+
+    people = population(args.data)
+    eg = ellison_glaeser(_firms(args, people), level=args.level, region=args.by, draws=args.draws, seed=args.seed)
+    _write(eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out)
+    print(f"Ellison–Glaeser γ of {len(eg):,} sectors ({args.draws:,}-draw null) → {args.out}")
+    return 0
+
+
+def add_commands(commands) -> None:
+    """The ``monitor`` and ``clusters`` subcommands of ``rasad``."""
+    monitor = commands.add_parser("monitor", help="KPIs, early-warning alerts and needs").add_subparsers(
+        dest="monitor_command", required=True)
+    alerts = monitor.add_parser("alerts", help="the alerts of a period")
+    needs = monitor.add_parser("needs", help="the needs matrix of a period")
+    for sub in (alerts, needs):
+        sub.add_argument("--period", type=int, help="Jalali year (default: the latest)")
+        sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
+    alerts.add_argument("--rules", help="an alert-rule YAML file (default: the bundled rules)")
+    alerts.add_argument("--out", help="CSV or XLSX file for the alerts")
+    alerts.set_defaults(handler=monitor_alerts)
+    needs.add_argument("--by", nargs="+", default=["province"],
+                       choices=["province", "estate", "cluster", "sector", "section"],
+                       help="dimensions of the needs matrix (default province)")
+    needs.add_argument("--out", required=True, help="needs.xlsx (a sheet per dimension), or a CSV of the first")
+    needs.set_defaults(handler=monitor_needs)
+
+    clusters = commands.add_parser("clusters", help="location quotients, cluster stars, agglomeration")
+    subs = clusters.add_subparsers(dest="clusters_command", required=True)
+    for name, handler, help_text in (
+        ("lq", clusters_lq, "location quotients by region × sector"),
+        ("stars", clusters_stars, "European Cluster Observatory stars"),
+        ("eg", clusters_eg, "Ellison–Glaeser agglomeration with a simulated null"),
+    ):
+        sub = subs.add_parser(name, help=help_text)
+        sub.add_argument("--by", default="province", help="region: province or estate (default province)")
+        sub.add_argument("--level", default="division", help="ISIC level: section, division, group or class")
+        sub.add_argument("--measure", default="employees", help="employees, sales, exports or enterprises")
+        sub.add_argument("--year", type=int, help="Jalali year (default: the latest)")
+        sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
+        sub.add_argument("--out", required=True, help="CSV (or XLSX) file")
+        sub.set_defaults(handler=handler)
+        if name == "stars":
+            sub.add_argument("--min-enterprises", type=int, default=10, help="smallest cell given stars (default 10)")
+        if name == "eg":
+            sub.add_argument("--draws", type=int, default=1000, help="random placements in the null (default 1000)")
+            sub.add_argument("--seed", type=int, default=0)

@@ -1,0 +1,67 @@
+"""``rasad monitor`` and ``rasad clusters`` read the database as the demo's own frames:
+the same alerts, location quotients and stars either way."""
+
+import pandas as pd
+import pytest
+
+from rasad.cli import main
+from rasad.clusters import cluster_stars, firm_figures, location_quotients
+from rasad.demo import generate
+from rasad.monitor import Kpis, load_rules
+from rasad.platform.demo_data import load_demo
+from rasad.platform.frames import current_returns, enterprises_frame
+
+
+@pytest.fixture(scope="module")
+def population():
+    return generate(n_enterprises=400, seed=11)
+
+
+@pytest.fixture
+def loaded(db, population):
+    return load_demo(population)
+
+
+def test_the_database_frames_are_the_demo_frames(loaded, population):
+    returns, versions = current_returns()
+    assert len(returns) == len(population.returns) == len(versions)
+    mine = returns.set_index(["national_id", "year"]).sort_index()
+    theirs = population.returns.set_index(["national_id", "year"]).sort_index()
+    codes = [c for c in theirs.columns if c != "submitted_on"]
+    pd.testing.assert_frame_equal(mine[codes], theirs[codes], check_dtype=False, check_index_type=False)
+    assert (pd.to_datetime(mine["submitted_on"]) == pd.to_datetime(theirs["submitted_on"])).all()
+    registry = enterprises_frame().set_index("national_id").sort_index()
+    demo = population.enterprises.set_index("national_id").sort_index()
+    assert (registry["isic_class"].astype(str) == demo["isic_class"].astype(str)).all()
+    assert (registry["province_code"] == demo["province_code"]).all()
+
+
+def test_alerts_from_the_database_equal_the_core_on_the_demo(loaded, population, tmp_path, capsys):
+    out = tmp_path / "alerts.csv"
+    assert main(["monitor", "alerts", "--period", "1403", "--out", str(out)]) == 0
+    mine = pd.read_csv(out, dtype={"national_id": str})
+    expected = load_rules().evaluate(Kpis().compute(population.returns, population.enterprises)).for_period(1403)
+    assert len(mine) == len(expected) > 0
+    assert sorted(mine["key"]) == sorted(expected["key"])
+    assert f"{len(expected):,} alerts for 1403" in capsys.readouterr().out
+
+
+def test_location_quotients_and_stars_from_the_database(loaded, population, tmp_path):
+    assert main(["clusters", "stars", "--min-enterprises", "3", "--out", str(tmp_path / "stars.csv")]) == 0
+    mine = pd.read_csv(tmp_path / "stars.csv")
+    firms = firm_figures(population.enterprises, population.returns)
+    expected = cluster_stars(location_quotients(firms), min_enterprises=3).reset_index()
+    assert mine["stars"].sum() == expected["stars"].sum() > 0
+    pd.testing.assert_series_equal(mine["lq"], expected["lq"], check_names=False)
+
+
+def test_needs_workbook(loaded, tmp_path):
+    out = tmp_path / "needs.xlsx"
+    assert main(["monitor", "needs", "--period", "1403", "--by", "province", "sector", "--out", str(out)]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert len(sheets) >= 3  # province, sector, enterprises
+
+
+def test_a_period_without_returns_is_refused(loaded, capsys):
+    assert main(["monitor", "alerts", "--period", "1390"]) == 2
+    assert "1399–1403" in capsys.readouterr().err
