@@ -35,3 +35,14 @@ def test_new_enterprises_only_in_the_managers_estates():
 def test_no_scope_means_everything():
     report = scoped([{"national_id": OTHER, "period": "1403", "employees": "5"}], None)
     assert not report.blocking
+
+
+def test_a_period_that_has_not_begun_is_refused():
+    import jdatetime
+
+    future = jdatetime.date.today().year + 1
+    report = validate_records([{"national_id": OWN, "period": str(future), "employees": "5"}],
+                              known_enterprises={OWN})
+    [problem] = report.errors
+    assert (problem.code, problem.row, problem.field) == ("period", 1, "period")
+    assert "has not begun" in problem.message_en and "هنوز آغاز نشده" in problem.message_fa

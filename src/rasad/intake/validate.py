@@ -34,7 +34,13 @@ from rasad.errors import RasadInputError
 from rasad.iran.geo import find_isic, find_province
 from rasad.iran.ids import validate_legal_id
 from rasad.iran.periods import Period, gregorian_to_jalali, jalali_to_gregorian
-from rasad.iran.text import format_number, normalize_text, parse_number, to_latin_digits
+from rasad.iran.text import (
+    format_number,
+    normalize_text,
+    parse_number,
+    to_latin_digits,
+    to_persian_digits,
+)
 from rasad.methodologies import IndicatorSpec
 
 from .fields import RETURNS, FieldTable
@@ -648,6 +654,12 @@ def _return_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
     if sheet.has(period_field):
         raw_period = s.raw(period_field)
         for i in rows:
+            if periods[i] is not None and periods[i].year > s.checks.this_year:
+                s.add(int(i), period_field, raw_period[i], ERROR, "period",
+                      f"The period {periods[i].code} has not begun: the current Jalali year is {s.checks.this_year}.",
+                      f"دوره {periods[i].label('fa')} هنوز آغاز نشده است؛ سال جاری {to_persian_digits(str(s.checks.this_year))} "
+                      f"است.")  # fmt: skip
+                continue
             if periods[i] is None and is_blank(raw_period[i]):
                 s.add(int(i), period_field, None, ERROR, "required",
                       "The period is missing: write the fiscal year (1403) or quarter (1403-Q2).",
@@ -873,8 +885,8 @@ def _merge_returns(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
                      "duplicate",
                      f"The return of {national_id} for {period} appears twice (also in {there}, "
                      f"row {row_j}); keep one row.",
-                     f"اظهارنامه {national_id} برای دوره {period} دو بار آمده است (در برگه «{there}»، "
-                     f"ردیف {row_j} نیز)؛ یک ردیف را نگه دارید.")  # fmt: skip
+                     f"اظهارنامه {national_id} برای دوره {to_persian_digits(str(period))} دو بار آمده است (در برگه "
+                     f"«{there}»، ردیف {to_persian_digits(str(row_j))} نیز)؛ یک ردیف را نگه دارید.")  # fmt: skip
         drop = keys.index[repeated.to_numpy()]
         allf = allf.drop(index=drop).reset_index(drop=True)
     return allf
@@ -1024,7 +1036,7 @@ def _check_unit_slips(book: _Book, returns: pd.DataFrame) -> None:
                      f"typed in {'rials or thousand rials' if bigger else 'billion rials'}? "
                      "Figures are in million rials.",
                      f"{field.name_fa} {_fa_number(new)} میلیون ریال است، حدود "
-                     f"{format_number(times)} برابر {'بیشتر' if bigger else 'کمتر'} از دوره {prev} "
+                     f"{format_number(times)} برابر {'بیشتر' if bigger else 'کمتر'} از دوره {to_persian_digits(str(prev))} "
                      f"({_fa_number(old)}): آیا به {'ریال یا هزار ریال' if bigger else 'میلیارد ریال'} "
                      "وارد شده است؟ ارقام به میلیون ریال است.")  # fmt: skip
 
