@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,45 +54,22 @@ def files(directory: Path, enterprises: int) -> tuple[Path, Path, pd.DataFrame]:
     return csv, xlsx, population.estates
 
 
-def fresh_database(url: str | None, var: Path) -> None:
-    """Point Django at an empty database (SQLite under ``var``, or a scratch PostgreSQL
-    database) and migrate it."""
+def fresh_database(var: Path) -> None:
+    """Empty this process's database (Django is set up on RASAD_DATABASE_URL) and migrate it."""
     from django.core.management import call_command
-    from django.db import connections
 
-    for connection in connections.all():
-        connection.close()
-    if url:
-        import psycopg
-
-        base, _, _ = url.rpartition("/")
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS rasad_bench_import")
-            admin.execute("CREATE DATABASE rasad_bench_import")
-        target = f"{base}/rasad_bench_import"
-    else:
-        database = var / "bench.sqlite3"
-        database.unlink(missing_ok=True)
-        target = f"sqlite:///{database}"
-    import dj_database_url
-    from django.conf import settings
-
-    settings.DATABASES["default"] = dj_database_url.parse(target) | {"ATOMIC_REQUESTS": False, "AUTOCOMMIT": True,
-                                                                      "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False,
-                                                                      "OPTIONS": {}, "TIME_ZONE": None, "TEST": {}}
-    connections["default"].settings_dict.update(settings.DATABASES["default"])
-    connections["default"].close()
+    call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
 
 
-def run(label: str, url: str | None, csv: Path, xlsx: Path, estates: pd.DataFrame, var: Path) -> None:
+def run(label: str, csv: Path, xlsx: Path, estates: pd.DataFrame, var: Path) -> None:
     from rasad.platform.accounts.models import Role, User
     from rasad.platform.registry.models import IndustrialEstate, Province
     from rasad.platform.returns.importing import check_upload, commit_upload
     from rasad.platform.returns.models import Return
 
     for path in (csv, xlsx):
-        fresh_database(url, var)
+        fresh_database(var)
         provinces = {p.code: p for p in Province.objects.all()}
         IndustrialEstate.objects.bulk_create(
             IndustrialEstate(code=row.code, name_fa=row.name_fa, name_en=row.name_en,
@@ -130,7 +108,7 @@ def per_return_peer(var: Path, csv: Path) -> None:
     from rasad.platform.returns.models import Period
     from rasad.platform.returns.services import record_return
 
-    fresh_database(None, var)
+    fresh_database(var)
     frame = pd.read_csv(csv, dtype={"national_id": str, "isic_class": str}).head(300)
     province = Province.objects.first()
     sector = Sector.objects.filter(level="class").first()
@@ -150,24 +128,49 @@ def per_return_peer(var: Path, csv: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=20_500, help="demo firms (20,500 give ~100,000 returns)")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
-                        help="a PostgreSQL server to create a scratch database on ('' to skip)")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/rasad_bench_import",
+                        help="a scratch PostgreSQL database to (re)create ('' to skip)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # label: run one database in this process
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="rasad-bench-import-"))
-    os.environ["RASAD_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
-    import django
+    if args.worker:
+        var = Path(args.dir)
+        os.environ["RASAD_VAR_DIR"] = str(var / args.worker)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
+        import django
 
-    django.setup()
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        estates = pd.read_csv(var / "estates.csv", dtype={"code": str})
+        run(args.worker, var / "returns.csv", var / "returns.xlsx", estates, var)
+        if args.worker == "SQLite":
+            per_return_peer(var, var / "returns.csv")
+        return
+    var = Path(tempfile.mkdtemp(prefix="rasad-bench-import-"))
     print(f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
     csv, xlsx, estates = files(var, args.enterprises)
+    estates.to_csv(var / "estates.csv", index=False)
     rows = sum(1 for _ in open(csv, encoding="utf-8")) - 1
-    print(f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, xlsx {xlsx.stat().st_size / 2**20:.1f} MB")
+    print(f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, xlsx {xlsx.stat().st_size / 2**20:.1f} MB",
+          flush=True)
     peers(csv, xlsx)
-    run("SQLite", None, csv, xlsx, estates, var)
+    databases = [("SQLite", None)]
     if args.pg:
-        run("PostgreSQL", args.pg, csv, xlsx, estates, var)
-    per_return_peer(var, csv)
+        import psycopg
+
+        server, _, name = args.pg.rpartition("/")
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        databases.append(("PostgreSQL", args.pg))
+    for label, url in databases:
+        environment = dict(os.environ)
+        if url:
+            environment["RASAD_DATABASE_URL"] = url
+        (var / label).mkdir(exist_ok=True)
+        subprocess.run([sys.executable, __file__, "--worker", label, "--dir", str(var)], env=environment, check=True)
 
 
 if __name__ == "__main__":
