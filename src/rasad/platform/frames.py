@@ -62,7 +62,22 @@ def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[
     if enterprises is not None:
         wanted = set(enterprises)
         rows = [row for row in rows if row[1] in wanted]
-    rows.sort()
+    return _wide(rows, observations), [row[0] for row in sorted(rows)]
+
+
+def versions_returns(versions) -> pd.DataFrame:
+    """The figures of the return versions ``versions`` (a ReturnVersion queryset, say
+    those an edition froze), whether or not they are current, shaped as
+    :func:`current_returns` shapes them."""
+    rows = list(versions.values_list("pk", "return_record__enterprise_id", "return_record__period__year",
+                                     "return_record__period__quarter", "return_record_id"))
+    return _wide(rows, Observation.objects.filter(version__in=versions.values("pk")))
+
+
+def _wide(rows: list[tuple], observations) -> pd.DataFrame:
+    """One row per (version, enterprise, year, quarter, return) of ``rows``, with the
+    figures of ``observations`` that belong to those versions."""
+    rows = sorted(rows)
     codes = dict(Indicator.objects.values_list("pk", "code"))
     indicator_ids = sorted(codes, key=codes.get)
     version_ids = [row[0] for row in rows]
@@ -72,17 +87,21 @@ def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[
                              .iterator(chunk_size=50_000)), dtype=float).reshape(-1, 3)
         position = np.searchsorted(version_ids, data[:, 0])
         position = np.minimum(position, len(version_ids) - 1)
-        current = np.asarray(version_ids, dtype=float)[position] == data[:, 0]
+        wanted = np.asarray(version_ids, dtype=float)[position] == data[:, 0]
         column_of = np.zeros(max(indicator_ids) + 1, dtype=np.intp)
         column_of[indicator_ids] = np.arange(len(indicator_ids))
-        values[position[current], column_of[data[current, 1].astype(np.intp)]] = data[current, 2]
+        values[position[wanted], column_of[data[wanted, 1].astype(np.intp)]] = data[wanted, 2]
     national_id = dict(Enterprise.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "national_id")) \
         if len(rows) < 30_000 else dict(Enterprise.objects.values_list("pk", "national_id"))
+    first_filed = {}
+    return_ids = [row[4] for row in rows]
+    for start in range(0, len(return_ids), 30_000):
+        first_filed.update(ReturnVersion.objects.filter(
+            number=1, return_record_id__in=return_ids[start:start + 30_000]).values_list("return_record_id",
+                                                                                         "created_at"))
     frame = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
-    first_filed = dict(ReturnVersion.objects.filter(number=1, return_record__in=returns).values_list(
-        "return_record_id", "created_at"))
     frame.insert(0, "submitted_on", [first_filed[row[4]].date() if row[4] in first_filed else None for row in rows])
     frame.insert(0, "quarter", pd.array([row[3] for row in rows], dtype="Int64"))
     frame.insert(0, "year", np.array([row[2] for row in rows], dtype=np.int64))
     frame.insert(0, "national_id", [national_id[row[1]] for row in rows])
-    return frame, version_ids
+    return frame

@@ -24,7 +24,7 @@ from rasad.errors import RasadInputError
 from rasad.index import build, data_hash
 from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import loads
-from rasad.platform.frames import current_returns, enterprises_frame
+from rasad.platform.frames import current_returns, enterprises_frame, versions_returns
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Period, Return, ReturnVersion
@@ -95,6 +95,16 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[ReturnVersion]]:
         if v.pk in used  # older versions, and a return added since, are left out
     ]
     return table, versions
+
+
+def frozen_edition_data(edition: Edition) -> pd.DataFrame:
+    """The input table of the return versions ``edition`` recorded (a published
+    edition's data, whatever was corrected since), with the registry as it is now."""
+    versions = ReturnVersion.objects.filter(editions=edition)
+    returns = versions_returns(versions)
+    firms = versions.filter(return_record__period=edition.period).values("return_record__enterprise_id")
+    registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
+    return sme_inputs(returns.drop(columns=["quarter", "submitted_on"]), registry, edition.period.year)
 
 
 def _float(value) -> float | None:

@@ -1,0 +1,182 @@
+"""Errors as JSON a person can read: ``message_en`` and ``message_fa`` always, ``detail``
+in the request's language, a stable ``code`` for programs, and for refused input the
+list of ``problems`` (each with its field and both messages).
+
+Messages are gettext msgids (English) translated through the Persian catalogue, so the
+Persian text lives where every other Persian string of the platform lives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from rasad.errors import InputProblems, RasadInputError
+
+logger = logging.getLogger(__name__)
+
+
+def both(message, **params) -> tuple[str, str]:
+    """A (lazy) msgid rendered in English and in Persian."""
+    out = []
+    for language in ("en", "fa"):
+        with translation.override(language):
+            text = str(message)
+            out.append(text % params if params else text)
+    return out[0], out[1]
+
+
+def problem(field: str | None, message_en: str, message_fa: str, *, code: str | None = None,
+            severity: str = "error") -> dict:
+    return {"field": field, "message_en": message_en, "message_fa": message_fa, "code": code,
+            "severity": severity}
+
+
+class ApiError(Exception):
+    """Raised by a route; turned into ``status`` with the bilingual payload."""
+
+    def __init__(self, status: int, code: str, message, *, problems: Iterable[dict] = (),
+                 message_fa: str | None = None, **params):
+        if message_fa is None:  # a msgid of the catalogue
+            self.message_en, self.message_fa = both(message, **params)
+        else:  # already bilingual (a RasadInputError of the pure core)
+            self.message_en, self.message_fa = str(message), message_fa
+        self.status = status
+        self.code = code
+        self.problems = list(problems)
+        super().__init__(self.message_en)
+
+    def payload(self) -> dict:
+        english = (translation.get_language() or "fa").startswith("en")
+        body = {
+            "detail": self.message_en if english else self.message_fa,
+            "code": self.code,
+            "message_en": self.message_en,
+            "message_fa": self.message_fa,
+        }
+        if self.problems:
+            body["problems"] = self.problems
+        return body
+
+
+def not_found(message=None, **params) -> ApiError:
+    return ApiError(404, "not_found", message or _("Not found."), **params)
+
+
+def from_input_error(error: RasadInputError, status: int = 422) -> ApiError:
+    """An error of the pure core (already in both languages) as an API error."""
+    items = error.problems if isinstance(error, InputProblems) else [error]
+    problems = [problem(p.field, p.message_en, p.message_fa) for p in items]
+    return ApiError(status, "invalid_input", error.message_en, message_fa=error.message_fa, problems=problems)
+
+
+# Persian for pydantic's kinds of refusal (its English message is kept as message_en).
+_VALIDATION_FA = {
+    "missing": _("This value is required."),
+    "too_long": _("This value is too long."),
+    "too_short": _("This value is too short."),
+    "range": _("This value is outside the allowed range."),
+    "pattern": _("This value does not have the expected form."),
+    "enum": _("This value is not one of the allowed choices."),
+    "type": _("This value does not have the right type."),
+}
+
+
+def _kind(error_type: str) -> str:
+    if error_type == "missing":
+        return "missing"
+    if error_type.endswith("too_long"):
+        return "too_long"
+    if error_type.endswith("too_short"):
+        return "too_short"
+    if error_type.startswith(("greater_than", "less_than")):
+        return "range"
+    if error_type == "string_pattern_mismatch":
+        return "pattern"
+    if error_type in ("literal_error", "enum"):
+        return "enum"
+    return "type"
+
+
+def validation_problems(errors: list[dict]) -> list[dict]:
+    out = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("ninja_pagination",)]
+        field = ".".join(location[1:] if len(location) > 1 else location) or None
+        _en, fa = both(_VALIDATION_FA[_kind(str(error.get("type", "")))])
+        out.append(problem(field, str(error.get("msg", _en)), fa, code=str(error.get("type", "invalid"))))
+    return out
+
+
+def not_found_view(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404, not the site's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(not_found().payload(), status=404, json_dumps_params={"ensure_ascii": False})
+
+
+def install(api) -> None:
+    """Every error of the API answers in this shape; never a stack trace."""
+
+    def respond(request, error: ApiError, headers: dict | None = None):
+        response = api.create_response(request, error.payload(), status=error.status)
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+
+    def on_api_error(request, exc: ApiError):
+        headers = {"WWW-Authenticate": 'Bearer realm="rasad"'} if exc.status == 401 else None
+        return respond(request, exc, headers)
+
+    def on_authentication(request, exc):
+        return on_api_error(request, ApiError(
+            401, "not_authenticated",
+            _("Sign in, or send an API token in the header 'Authorization: Bearer <token>'.")))
+
+    def on_authorization(request, exc):
+        return respond(request, ApiError(403, "forbidden", _("Your account may not do this.")))
+
+    def on_http_error(request, exc: HttpError):
+        if exc.status_code == 403:
+            return on_authorization(request, exc)
+        if exc.status_code == 404:
+            return on_not_found(request, exc)
+        if exc.status_code == 400:  # ninja's word for a body it cannot parse
+            return on_bad_request(request, exc)
+        return respond(request, ApiError(exc.status_code, "http_error", _("The request could not be served.")))
+
+    def on_bad_request(request, exc):
+        return respond(request, ApiError(400, "bad_request",
+                                         _("The request could not be read: send the body as JSON, within 2.5 MB.")))
+
+    def on_not_found(request, exc):
+        return respond(request, not_found())
+
+    def on_validation(request, exc: ValidationError):
+        return respond(request, ApiError(422, "invalid_request", _("The request is not valid."),
+                                         problems=validation_problems(exc.errors)))
+
+    def on_input(request, exc: RasadInputError):
+        return respond(request, from_input_error(exc))
+
+    def on_exception(request, exc: Exception):
+        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+        return respond(request, ApiError(500, "server_error",
+                                         _("Something went wrong on the server; the error was logged.")))
+
+    api.add_exception_handler(ApiError, on_api_error)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(AuthorizationError, on_authorization)
+    api.add_exception_handler(PermissionDenied, on_authorization)
+    api.add_exception_handler(SuspiciousOperation, on_bad_request)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(RasadInputError, on_input)
+    api.add_exception_handler(Exception, on_exception)

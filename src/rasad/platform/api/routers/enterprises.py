@@ -1,0 +1,261 @@
+"""Enterprises and their returns.
+
+Anyone may look up the enterprises ranked in a published edition (names, province,
+sector, estate, their published ranks); registry details and returns exist only within
+``Enterprise.objects.confidential_to(user)``: an enterprise its own, an estate manager
+their estates', analysts and administrators all. Outside that scope a return is a 404
+(as if the enterprise had none); the public's accounts may not see returns at all (403).
+"""
+
+import math
+from typing import Annotated
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Path, Query, Router
+from ninja.pagination import paginate
+
+from rasad.errors import RasadInputError
+from rasad.intake import validate_records
+from rasad.iran.periods import Period as JalaliPeriod
+from rasad.platform.api.access import (
+    confidential_enterprises,
+    listed_enterprises,
+    may_hold_returns,
+    sees_everything,
+    visible_editions,
+)
+from rasad.platform.api.auth import ANYONE, OPTIONAL_AUTH, SIGNED_IN
+from rasad.platform.api.common import (
+    ENTERPRISE_RELATED,
+    NationalIdPath,
+    Pagination,
+    ProvinceFilter,
+    Rendered,
+    SearchFilter,
+    SectorFilter,
+    enterprise_out,
+    filter_enterprises,
+    finite,
+    path_national_id,
+    period_out,
+    refuse_unknown,
+    sector_out,
+)
+from rasad.platform.api.errors import ApiError, both, from_input_error, not_found, problem
+from rasad.platform.api.schemas import (
+    ERRORS,
+    EnterpriseDetailOut,
+    EnterpriseOut,
+    ReturnIn,
+    ReturnOut,
+    SubmitOut,
+)
+from rasad.platform.rankings.models import EditionResult
+from rasad.platform.registry.models import Enterprise
+from rasad.platform.returns.importing import reference_checks
+from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+from rasad.platform.returns.services import InvalidReturn, get_period, record_return
+
+router = Router(auth=ANYONE, tags=["enterprises"])
+
+MAX_TYPED = 40  # as the web form: longer text cannot be a figure
+# a Jalali year 1300–1499 (Latin or Persian digits), or one of its quarters
+PERIOD_PATTERN = r"^(?:1[34][0-9]{2}|۱[۳۴][۰-۹]{2})(?:-?[Qq][1-4])?$"
+PeriodFilter = Annotated[str | None, Query(None, pattern=PERIOD_PATTERN, description="Only this period (1403, 1403-Q2).")]
+PeriodPath = Annotated[str, Path(..., pattern=PERIOD_PATTERN, description="1403, or 1403-Q2 for a quarter.")]
+
+
+def _in_scope(user, enterprises) -> set[int]:
+    if sees_everything(user):
+        return {e.pk for e in enterprises}
+    return set(confidential_enterprises(user).filter(pk__in=[e.pk for e in enterprises])
+               .values_list("pk", flat=True))
+
+
+def _listing(page: list[Enterprise], user) -> list[dict]:
+    scoped = _in_scope(user, page)
+    return [{**enterprise_out(e), "confidential": e.pk in scoped} for e in page]
+
+
+@router.get("/enterprises", response={200: list[EnterpriseOut], **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+            summary="Enterprises")
+@paginate(Pagination)
+def enterprises(
+    request,
+    province: ProvinceFilter = None,
+    sector: SectorFilter = None,
+    q: SearchFilter = None,
+):
+    """The enterprises ranked in a published edition, and those whose figures you may
+    see (your own, your estates', or all for analysts), by name."""
+    refuse_unknown(request, "province", "sector", "q")
+    user = request.auth
+    rows = filter_enterprises(listed_enterprises(user), province=province, sector=sector, q=q)
+    rows = rows.select_related(*ENTERPRISE_RELATED).order_by("name_fa", "pk")
+    return Rendered(rows, lambda page: _listing(page, user))
+
+
+def _enterprise(user, national_id: str, *, scoped: bool) -> Enterprise:
+    """The enterprise of a path, or a 404: among those ``user`` may look up, or with
+    ``scoped`` among those whose confidential figures they may see."""
+    rows = confidential_enterprises(user) if scoped else listed_enterprises(user)
+    found = rows.select_related(*ENTERPRISE_RELATED).filter(national_id=path_national_id(national_id)).first()
+    if found is None:
+        raise not_found(_("No such enterprise."))
+    return found
+
+
+@router.get("/enterprises/{national_id}", response={200: EnterpriseDetailOut, **ERRORS},
+            openapi_extra=OPTIONAL_AUTH, summary="One enterprise and its ranks")
+def enterprise(request, national_id: NationalIdPath):
+    """Its published ranks (drafts too for analysts); its registry details only if you
+    may see its confidential figures."""
+    refuse_unknown(request)
+    user = request.auth
+    found = _enterprise(user, national_id, scoped=False)
+    results = (EditionResult.objects.filter(enterprise=found, edition__in=visible_editions(user))
+               .select_related("edition__period").order_by("-edition__period__year", "-edition__created_at"))
+    rankings = [{
+        "edition_id": r.edition_id, "edition_name_fa": r.edition.name_fa, "edition_name_en": r.edition.name_en,
+        "status": r.edition.status, "period": period_out(r.edition.period), "rank": r.rank,
+        "score": finite(r.score), "rank_q05": finite(r.rank_q05), "rank_q95": finite(r.rank_q95),
+        "p_top": finite(r.p_top), "size_class": r.size_class,
+    } for r in results]
+    scoped = found.pk in _in_scope(user, [found])
+    details = None
+    if scoped:
+        periods = (Period.objects.filter(returns__enterprise=found, returns__current_version__isnull=False)
+                   .order_by("year", "quarter"))
+        details = {
+            "isic_class": sector_out(found.isic), "founding_year": found.founding_year,
+            "registered_at": found.created_at,
+            "clusters": list(found.clusters.order_by("code").values("code", "name_fa", "name_en")),
+            "periods_returned": [p.code for p in periods],
+        }
+    return {**enterprise_out(found), "confidential": scoped, "rankings": rankings, "details": details}
+
+
+def _refuse_public(user) -> None:
+    if not may_hold_returns(user):
+        raise ApiError(403, "forbidden", _("Your account may not see or submit returns."))
+
+
+def _versions_out(versions: list[ReturnVersion]) -> dict[int, dict]:
+    values: dict[int, dict] = {v.pk: {} for v in versions}
+    for version_id, code, value in Observation.objects.filter(version__in=[v.pk for v in versions]) \
+            .values_list("version_id", "indicator__code", "value"):
+        values[version_id][code] = value
+    return {v.pk: {
+        "number": v.number, "source": v.source, "created_at": v.created_at,
+        "created_by": v.created_by.username if v.created_by else None,
+        "source_file": v.source_file.name if v.source_file else None, "note": v.note, "values": values[v.pk],
+    } for v in versions}
+
+
+def _returns_page(page: list[Return]) -> list[dict]:
+    versions = list(ReturnVersion.objects.filter(return_record__in=page)
+                    .select_related("created_by", "source_file").order_by("-number"))
+    rendered = _versions_out(versions)
+    by_return: dict[int, list] = {}
+    for v in versions:
+        by_return.setdefault(v.return_record_id, []).append(rendered[v.pk])
+    return [{
+        "period": period_out(r.period),
+        "current_version": rendered.get(r.current_version_id),
+        "versions": by_return.get(r.pk, []),
+    } for r in page]
+
+
+@router.get("/enterprises/{national_id}/returns", auth=SIGNED_IN, response={200: list[ReturnOut], **ERRORS},
+            summary="An enterprise's returns, every version")
+@paginate(Pagination)
+def returns(request, national_id: NationalIdPath, period: PeriodFilter = None):
+    """The current figures of each period and every earlier version, newest period
+    first: for your own enterprise, your estates', or any (analysts, administrators)."""
+    refuse_unknown(request, "period")
+    user = request.auth
+    _refuse_public(user)
+    found = _enterprise(user, national_id, scoped=True)
+    rows = Return.objects.visible_to(user).filter(enterprise=found).select_related("period")
+    if period is not None:
+        jalali = _period(period)
+        rows = rows.filter(period__year=jalali.year, period__quarter=jalali.quarter)
+    return Rendered(rows.order_by("-period__year", "-period__quarter", "-pk"), _returns_page)
+
+
+def _period(text: str) -> JalaliPeriod:
+    try:
+        jalali = JalaliPeriod.parse(text)
+    except RasadInputError as error:
+        raise from_input_error(error) from None
+    if jalali.month is not None:  # the pattern already refuses months; kept for callers
+        raise ApiError(422, "invalid_period", _("Returns are yearly or quarterly."))
+    return jalali
+
+
+def _reportable(jalali: JalaliPeriod) -> None:
+    """A return is for a period on record or one that is over: never the future."""
+    stored = Period.objects.filter(year=jalali.year, quarter=jalali.quarter).exists()
+    if not stored and jalali.end_date() >= timezone.localdate():
+        raise ApiError(422, "invalid_period", _("The period %(period)s is not over yet."), period=jalali.code)
+
+
+def _typed(value):
+    """A JSON value as a cell of a form: numbers as they are, text cut to a figure's length."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@router.post("/enterprises/{national_id}/returns/{period}", auth=SIGNED_IN,
+             response={200: SubmitOut, **ERRORS}, summary="Submit or correct a return")
+def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: PeriodPath):
+    """Store ``values`` as the enterprise's return for ``period`` (``1403``, ``1403-Q2``).
+
+    The figures are checked as a file's are (Persian digits and separators accepted,
+    ranges, the sender's scope); any error refuses the whole return (422, each problem
+    with its field and both messages). Sending the figures already on record changes
+    nothing (``changed`` false); different figures become a new version, the old one
+    kept. The body is the whole return: an indicator left out is not reported."""
+    refuse_unknown(request)
+    user = request.auth
+    _refuse_public(user)
+    found = _enterprise(user, national_id, scoped=True)
+    jalali = _period(period)
+    _reportable(jalali)
+
+    catalogue = set(Indicator.objects.values_list("code", flat=True))
+    checks = reference_checks(user, {found.national_id})
+    known = catalogue & set(checks.fields.indicator_codes)
+    problems = [] if payload.values else [problem("values", *both(_("Send at least one figure.")))]
+    for code, value in payload.values.items():
+        if code not in known:
+            problems.append(problem(code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)))
+        elif isinstance(value, str) and len(value) > MAX_TYPED:
+            problems.append(problem(code, *both(_("Too long to be a figure."))))
+    if problems:
+        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=problems)
+
+    record = {"national_id": found.national_id, "period": jalali.code,
+              **{code: _typed(value) for code, value in payload.values.items()}}
+    report = validate_records([record], checks=checks)
+    warnings = [problem(p.field, p.message_en, p.message_fa, code=p.code, severity="warning")
+                for p in report.warnings]
+    if report.blocking:
+        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=[
+            problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
+            for p in report.problems])
+    row = report.returns.iloc[0]
+    values = {code: None if math.isnan(row[code]) else float(row[code]) for code in payload.values}
+    try:
+        with transaction.atomic():
+            outcome = record_return(found, get_period(jalali.code), values, user=user,
+                                    source=ReturnVersion.Source.API, note=payload.note)
+    except InvalidReturn as error:
+        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=[
+            problem(p.field, p.message_en, p.message_fa) for p in error.problems]) from None
+    return {"national_id": found.national_id, "period": jalali.code, "version": outcome.version.number,
+            "changed": outcome.changed, "warnings": warnings}
+

@@ -1,0 +1,249 @@
+"""What the API sends and accepts. Names travel in both languages (``*_fa``, ``*_en``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+# --- errors -----------------------------------------------------------------------------
+
+
+class ProblemOut(Schema):
+    field: str | None = Field(None, description="The field (indicator code, parameter) at fault.")
+    message_en: str
+    message_fa: str
+    code: str | None = None
+    severity: str = "error"
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="The message in the request's language (Persian unless English was chosen).")
+    code: str = Field(description="Stable, for programs: not_found, forbidden, invalid_token, invalid_return…")
+    message_en: str
+    message_fa: str
+    problems: list[ProblemOut] | None = None
+
+
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
+
+# --- shared pieces ----------------------------------------------------------------------
+
+
+class PeriodOut(Schema):
+    code: str = Field(description="1403, or 1403-Q2 for a quarter.")
+    year: int
+    quarter: int | None = None
+
+
+class ProvinceOut(Schema):
+    code: int = Field(description="Statistical Centre of Iran code.")
+    iso: str
+    name_fa: str
+    name_en: str
+
+
+class SectorOut(Schema):
+    code: str = Field(description="ISIC Rev.4 code.")
+    title_fa: str
+    title_en: str
+
+
+class EstateOut(Schema):
+    code: str
+    name_fa: str
+    name_en: str
+
+
+class NodeOut(Schema):
+    code: str
+    name_fa: str
+    name_en: str
+    weight: float
+    children: list[str]
+
+
+# --- catalogue --------------------------------------------------------------------------
+
+
+class IndicatorOut(Schema):
+    code: str
+    name_fa: str
+    name_en: str
+    unit: str
+    kind: str
+    min_value: float | None = None
+    max_value: float | None = None
+    direction: int = Field(description="1: higher is better; -1: lower is better; 0: neutral.")
+    description_fa: str
+    description_en: str
+
+
+class MethodologyOut(Schema):
+    id: int
+    name_fa: str
+    name_en: str
+    version: str
+    sha256: str
+    created_at: datetime.datetime
+
+
+class MethodologyIndicatorOut(Schema):
+    code: str
+    name_fa: str
+    name_en: str
+    direction: int
+    unit: str
+    source: str
+    denominator: str | None = None
+    weight: float
+
+
+class MethodologyDetailOut(MethodologyOut):
+    text: str = Field(description="The methodology file (YAML) exactly as stored; sha256 is its hash.")
+    indicators: list[MethodologyIndicatorOut]
+    nodes: list[NodeOut] = Field(description="The aggregation tree: the index, its pillars and their children.")
+
+
+# --- editions ---------------------------------------------------------------------------
+
+
+class EditionOut(Schema):
+    id: int
+    name_fa: str
+    name_en: str
+    status: str = Field(description="published, or draft (seen by analysts and administrators only).")
+    period: PeriodOut
+    methodology: MethodologyOut
+    methodology_sha256: str
+    data_sha256: str
+    computed_at: datetime.datetime | None = None
+    published_at: datetime.datetime | None = None
+    top_k: int = Field(description="p_top is the share of Monte Carlo runs ranking an enterprise within this many.")
+    runs: int | None = Field(None, description="Monte Carlo runs of the uncertainty analysis; null without one.")
+    seed: int | None = None
+    crossing_top: int | None = None
+    has_intervals: bool
+
+
+class EditionDetailOut(EditionOut):
+    results_count: int
+    ranked_count: int
+    pillars: list[NodeOut] = Field(description="Names of the node_scores keys of the results.")
+
+
+class ResultOut(Schema):
+    rank: int | None = Field(None, description="Null for an enterprise the methodology did not rank (ineligible).")
+    rank_q05: float | None = None
+    rank_median: float | None = None
+    rank_q95: float | None = None
+    rank_mean: float | None = None
+    p_top: float | None = None
+    score: float | None = None
+    score_q05: float | None = None
+    score_median: float | None = None
+    score_q95: float | None = None
+    node_scores: dict[str, float | None] = Field(description="Pillar and sub-index scores by node code.")
+    size_class: str = Field(description="The size band the enterprise was ranked in.")
+    national_id: str
+    name_fa: str
+    name_en: str
+    province: ProvinceOut
+    estate: EstateOut | None = None
+    sector: SectorOut = Field(description="The ISIC division of the enterprise.")
+
+
+class LeagueRowOut(Schema):
+    band: str | None = Field(None, description="The value of `by` (size band, ISIC division, province code).")
+    band_name_fa: str | None = None
+    band_name_en: str | None = None
+    indicator: str
+    indicator_name_fa: str
+    indicator_name_en: str
+    direction: int
+    rank: int
+    national_id: str
+    name_fa: str
+    name_en: str
+    value: float | None = Field(
+        None, description="The ranked figure: null unless you may see this enterprise's confidential figures.")
+
+
+# --- enterprises and returns --------------------------------------------------------------
+
+
+class EnterpriseOut(Schema):
+    national_id: str
+    name_fa: str
+    name_en: str
+    province: ProvinceOut
+    sector: SectorOut = Field(description="The ISIC division of the enterprise.")
+    estate: EstateOut | None = None
+    confidential: bool = Field(description="Whether you may see this enterprise's confidential figures and returns.")
+
+
+class ClusterOut(Schema):
+    code: str
+    name_fa: str
+    name_en: str
+
+
+class EnterpriseDetailsOut(Schema):
+    isic_class: SectorOut
+    founding_year: int | None = None
+    registered_at: datetime.datetime
+    clusters: list[ClusterOut]
+    periods_returned: list[str] = Field(description="The periods with a submitted return.")
+
+
+class EnterpriseRankingOut(Schema):
+    edition_id: int
+    edition_name_fa: str
+    edition_name_en: str
+    status: str
+    period: PeriodOut
+    rank: int | None = None
+    score: float | None = None
+    rank_q05: float | None = None
+    rank_q95: float | None = None
+    p_top: float | None = None
+    size_class: str
+
+
+class EnterpriseDetailOut(EnterpriseOut):
+    rankings: list[EnterpriseRankingOut]
+    details: EnterpriseDetailsOut | None = Field(
+        None, description="Registry details: only for enterprises whose confidential figures you may see.")
+
+
+class VersionOut(Schema):
+    number: int
+    source: str = Field(description="form, file, api or demo.")
+    created_at: datetime.datetime
+    created_by: str | None = None
+    source_file: str | None = None
+    note: str
+    values: dict[str, float] = Field(description="Figures by indicator code; money in million rials.")
+
+
+class ReturnOut(Schema):
+    period: PeriodOut
+    current_version: VersionOut | None = None
+    versions: list[VersionOut] = Field(description="Every version, newest first; none is ever overwritten.")
+
+
+class ReturnIn(Schema):
+    values: dict[str, float | str | None] = Field(
+        description="The whole return: figures by indicator code (money in million rials). Numbers, or text as "
+                    "people type it (Persian digits and separators accepted). An indicator left out is not reported.",
+        examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
+    )
+    note: str = Field("", max_length=500)
+
+
+class SubmitOut(Schema):
+    national_id: str
+    period: str
+    version: int = Field(description="The version now current.")
+    changed: bool = Field(description="False when these figures were already on record (no new version).")
+    warnings: list[ProblemOut]
