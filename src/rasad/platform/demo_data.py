@@ -143,3 +143,42 @@ def _create_demo_users(population: DemoPopulation) -> None:
         user.save()
         if role == Role.ESTATE_MANAGER:
             user.estates.set(IndustrialEstate.objects.filter(code=busiest))
+
+
+# `make run` publishes an edition with 200 Monte Carlo runs (not the 1,000 of a real
+# edition) and a Sobol sample of 32 (not 64) so that the first start stays quick; an
+# analyst recomputes with more from the editions page.
+DEMO_EDITION_RUNS = 200
+DEMO_SENSITIVITY_N = 32
+
+
+def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS):
+    """Compute and publish the demo's edition of its latest year, as the demo analyst,
+    with the bundled SME-100 methodology and uncertainty spec (rank intervals and the
+    sensitivity summary included). Only when no edition exists yet: returns the finished
+    job (done, or failed with its error), or ``None`` when there was nothing to do."""
+    from rasad.iran.text import to_persian_digits
+    from rasad.platform.rankings.bundled import bundled_methodology, bundled_spec
+    from rasad.platform.rankings.jobs import run_job, start_compute
+    from rasad.platform.rankings.models import Edition, EditionJob
+    from rasad.platform.rankings.services import publish_edition
+
+    if Edition.objects.exists():
+        return None
+    analyst = User.objects.filter(username=DEMO_USERS[Role.ANALYST]).first()
+    period = (Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+              .distinct().order_by("-year").first())
+    if analyst is None or period is None:
+        return None
+    methodology = bundled_methodology(analyst)
+    edition = Edition.objects.create(
+        name_fa=f"{methodology.name_fa} {to_persian_digits(period.code)} (نمایشی)",
+        name_en=f"{methodology.name_en} {period.code} (demo)",
+        period=period, methodology=methodology, created_by=analyst,
+    )
+    job = start_compute(edition, analyst, spec_text=bundled_spec(), runs=runs, seed=1, top_k=100,
+                        sensitivity_n=DEMO_SENSITIVITY_N)
+    job = run_job(job.pk)
+    if job.status == EditionJob.Status.DONE:
+        publish_edition(edition, analyst)
+    return job

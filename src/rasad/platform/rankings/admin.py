@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rasad.platform.rankings.models import Edition, EditionResult, Methodology
+from rasad.platform.rankings.models import Edition, EditionJob, EditionResult, Methodology
 
 
 @admin.register(Methodology)
@@ -61,4 +61,19 @@ class EditionResultAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EditionJob)
+class EditionJobAdmin(admin.ModelAdmin):
+    """Background computations of editions (rasad.platform.rankings.jobs): shown, not edited."""
+
+    list_display = ("edition", "kind", "status", "stage", "percent", "created_by", "created_at", "finished_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("edition", "created_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -228,3 +228,65 @@ class EditionResult(models.Model):
     def delete(self, *args, **kwargs):
         _refuse_if_published([self.edition_id])
         return super().delete(*args, **kwargs)
+
+
+class EditionJob(models.Model):
+    """A background computation of an edition (ranking, uncertainty, sensitivity) and
+    how far it has got: written by :mod:`rasad.platform.rankings.jobs`, read by the
+    progress page every second."""
+
+    class Kind(models.TextChoices):
+        COMPUTE = "compute", _("compute")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("edition"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPUTE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # what was asked for: runs, seed, top_k, the uncertainty spec's text, the sensitivity sample
+    params = models.JSONField(_("settings"), default=dict)
+    stage = models.CharField(_("stage"), max_length=16, blank=True)
+    done = models.PositiveBigIntegerField(_("done"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), default=0)
+    percent = models.FloatField(_("percent complete"), default=0)
+    message_en = models.CharField(_("message (English)"), max_length=300, blank=True)
+    message_fa = models.CharField(_("message (Persian)"), max_length=300, blank=True)
+    error_en = models.TextField(_("error (English)"), blank=True)
+    error_fa = models.TextField(_("error (Persian)"), blank=True)
+    # the Sobol indices of the uncertainty spec's inputs (rasad.index.sensitivity), one
+    # dict per input: input, Si, STi and their 5% and 95% bootstrap bounds
+    sensitivity = models.JSONField(_("sensitivity indices"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("edition job")
+        verbose_name_plural = _("edition jobs")
+        indexes = [models.Index(fields=["edition", "status"], name="edition_job_status")]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def message(self, language: str = "fa") -> str:
+        return self.message_fa if language.startswith("fa") else self.message_en
+
+    def error(self, language: str = "fa") -> str:
+        return self.error_fa if language.startswith("fa") else self.error_en

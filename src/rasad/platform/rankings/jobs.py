@@ -1,0 +1,232 @@
+"""Computing an edition in the background, with progress a page can show.
+
+A job is a row (:class:`~rasad.platform.rankings.models.EditionJob`): the view creates it
+with :func:`start_compute` and hands it to :func:`launch`, which runs :func:`run_job` in
+a daemon thread of the web server once the request's transaction has committed (waitress
+is multi-threaded; SQLite runs in WAL mode, so the progress page reads while the job
+writes). :func:`run_job` is an ordinary function: tests, the CLI and the demo loader call
+it directly and get the finished job back.
+
+A job ranks the edition with :func:`~rasad.platform.rankings.services.compute_edition`
+(ranking and, with a spec, the uncertainty analysis), then runs the sensitivity analysis
+(:func:`rasad.index.sensitivity.sensitivity`) of the same spec on the same data with a
+small Sobol sample and keeps its table on the job. Each step's progress is written to
+the job row, at most a few times a second. A job that fails keeps its error in both
+languages; one whose server died (no progress for :data:`STALE_AFTER`) is marked failed
+the next time someone looks at it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
+
+from rasad.errors import RasadInputError
+from rasad.iran.text import format_number, to_persian_digits
+from rasad.platform.rankings.models import Edition, EditionJob
+
+logger = logging.getLogger(__name__)
+
+# how much of the bar each stage fills (normalised over the stages a job has)
+STAGE_WEIGHTS = {"data": 5, "ranking": 5, "uncertainty": 55, "storing": 5, "sensitivity": 30}
+STALE_AFTER = datetime.timedelta(minutes=10)
+WRITE_EVERY = 0.25  # seconds between progress writes within a stage
+DEFAULT_SENSITIVITY_N = 64
+SENSITIVITY_CHOICES = (0, 16, 32, 64, 128, 256)
+
+
+def stages_of(params: dict) -> list[str]:
+    stages = ["data", "ranking"]
+    if params.get("spec"):
+        stages.append("uncertainty")
+    stages.append("storing")
+    if params.get("spec") and params.get("sensitivity_n"):
+        stages.append("sensitivity")
+    return stages
+
+
+def overall_percent(params: dict, stage: str, done: int, total: int) -> float:
+    """0–100 over the whole job: the stages before ``stage`` full, ``stage`` by done/total."""
+    stages = stages_of(params)
+    if stage not in stages:
+        return 0.0
+    weights = [STAGE_WEIGHTS[s] for s in stages]
+    before = sum(weights[: stages.index(stage)])
+    fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
+    return round(100 * (before + weights[stages.index(stage)] * fraction) / sum(weights), 1)
+
+
+class _Reporter:
+    """``progress(stage, done, total)`` that writes to the job row, throttled."""
+
+    def __init__(self, job: EditionJob):
+        self.job = job
+        self.last_stage = None
+        self.last_write = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        finished_stage = total and done >= total
+        if stage == self.last_stage and not finished_stage and now - self.last_write < WRITE_EVERY:
+            return
+        self.last_stage, self.last_write = stage, now
+        EditionJob.objects.filter(pk=self.job.pk).update(
+            stage=stage, done=int(done), total=int(total),
+            percent=overall_percent(self.job.params, stage, done, total), updated_at=timezone.now(),
+        )
+
+
+def _refuse(en: str, fa: str, edition: Edition) -> RasadInputError:
+    return RasadInputError(en, fa, field="edition", value=edition.pk)
+
+
+def mark_if_stale(job: EditionJob) -> EditionJob:
+    """A queued or running job that has not moved for :data:`STALE_AFTER` died with its
+    server (a restart, a crash): say so instead of showing it running forever."""
+    if not job.is_active:
+        return job
+    last = job.updated_at or job.started_at or job.created_at
+    if timezone.now() - last < STALE_AFTER:
+        return job
+    EditionJob.objects.filter(pk=job.pk, status__in=EditionJob.ACTIVE).update(
+        status=EditionJob.Status.FAILED, finished_at=timezone.now(),
+        error_en="The job stopped without finishing (the server may have restarted). Run the edition again.",
+        error_fa="کار بی‌آنکه تمام شود متوقف شد (شاید کارساز دوباره راه‌اندازی شده است). ویرایش را دوباره اجرا کنید.",
+    )
+    job.refresh_from_db()
+    return job
+
+
+def start_compute(
+    edition: Edition, user=None, *, spec_text: str = "", runs: int = 1000, seed: int = 1,
+    top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N,
+) -> EditionJob:
+    """Queue a computation of a draft ``edition``; refused for a published edition and
+    while another job of the same edition is queued or running."""
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        if locked.is_published:
+            raise _refuse(
+                "This edition is published and frozen; create a new edition to rank again.",
+                "این ویرایش منتشر شده و تغییرناپذیر است؛ برای رتبه‌بندی دوباره ویرایش تازه‌ای بسازید.",
+                locked,
+            )
+        for active in locked.jobs.filter(status__in=EditionJob.ACTIVE):
+            if mark_if_stale(active).is_active:
+                raise _refuse(
+                    "This edition is already being computed; wait for that job to finish.",
+                    "این ویرایش هم‌اکنون در حال محاسبه است؛ تا پایان آن کار صبر کنید.",
+                    locked,
+                )
+        return EditionJob.objects.create(
+            edition=locked, created_by=user if getattr(user, "pk", None) else None,
+            params={"spec": spec_text or "", "runs": int(runs), "seed": int(seed), "top_k": int(top_k),
+                    "sensitivity_n": int(sensitivity_n) if spec_text else 0},
+        )
+
+
+def launch(job: EditionJob) -> None:
+    """Run ``job`` in a background thread after the current transaction commits; inline
+    (before returning) when ``settings.RASAD_JOBS_INLINE`` is true."""
+    if getattr(settings, "RASAD_JOBS_INLINE", False):
+        run_job(job.pk)
+        return
+    transaction.on_commit(
+        lambda: threading.Thread(target=_thread_main, args=(job.pk,), name=f"rasad-job-{job.pk}",
+                                 daemon=True).start()
+    )
+
+
+def _thread_main(job_id: int) -> None:
+    close_old_connections()
+    try:
+        run_job(job_id)
+    except Exception:  # run_job records its own failures; this is the last resort
+        logger.exception("edition job %s crashed", job_id)
+    finally:
+        connections.close_all()
+
+
+def run_job(job_id: int) -> EditionJob:
+    """Run a queued job to its end, synchronously, and return it (done or failed).
+    A job that is no longer queued (another worker took it) is returned as it is."""
+    now = timezone.now()
+    if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
+        status=EditionJob.Status.RUNNING, started_at=now, updated_at=now
+    ):
+        return EditionJob.objects.get(pk=job_id)
+    job = EditionJob.objects.select_related("edition").get(pk=job_id)
+    report = _Reporter(job)
+    params = job.params
+    try:
+        from rasad.platform.rankings.services import compute_edition
+
+        edition = compute_edition(
+            job.edition, spec_text=params.get("spec") or None, runs=params.get("runs", 1000),
+            seed=params.get("seed", 1), top_k=params.get("top_k", 100), progress=report,
+        )
+        table = None
+        if "sensitivity" in stages_of(params):
+            table = _sensitivity(edition, params, report)
+        ranked = format_number(edition.results.filter(rank__isnull=False).count(), persian_digits=False)
+        EditionJob.objects.filter(pk=job_id).update(
+            status=EditionJob.Status.DONE, stage="", done=0, total=0, percent=100.0, sensitivity=table,
+            finished_at=timezone.now(), updated_at=timezone.now(),
+            message_en=f"Done: {ranked} enterprises ranked.",
+            message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند.",
+        )
+    except RasadInputError as error:
+        _fail(job_id, error.message_en, error.message_fa)
+    except Exception as error:
+        logger.exception("edition job %s failed", job_id)
+        kind = type(error).__name__
+        _fail(job_id, f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
+              f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.")
+    return EditionJob.objects.get(pk=job_id)
+
+
+def _fail(job_id: int, en: str, fa: str) -> None:
+    EditionJob.objects.filter(pk=job_id).update(
+        status=EditionJob.Status.FAILED, error_en=en, error_fa=fa,
+        finished_at=timezone.now(), updated_at=timezone.now(),
+    )
+
+
+def _sensitivity(edition: Edition, params: dict, report) -> list[dict] | None:
+    """Sobol indices of the spec's inputs on the mean absolute rank shift, on the data
+    the edition was just computed from (refused if a correction arrived in between)."""
+    from rasad.index import data_hash
+    from rasad.index.methodology import loads
+    from rasad.index.sensitivity import sensitivity, sobol_inputs
+    from rasad.index.uncertainty import loads_spec
+    from rasad.platform.rankings.services import edition_data
+
+    methodology = loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
+    spec = loads_spec(params["spec"], source="uncertainty spec", methodology=methodology)
+    if not sobol_inputs(spec):
+        return None
+    n = int(params["sensitivity_n"])
+    report("sensitivity", 0, 1)
+    table, _versions = edition_data(edition.period)
+    if data_hash(methodology, table) != edition.data_sha256:
+        raise RasadInputError(
+            "The returns changed while the edition was computed; the ranking is stored, "
+            "but run the edition again for a sensitivity analysis of the same data.",
+            "اظهارنامه‌ها در میانهٔ محاسبه تغییر کردند؛ رتبه‌بندی ذخیره شد، اما برای تحلیل حساسیت "
+            "بر همان داده‌ها ویرایش را دوباره اجرا کنید.",
+            field="edition", value=edition.pk,
+        )
+    frame = sensitivity(methodology, table, spec, n, seed=params.get("seed", 1),
+                        progress=lambda done, total: report("sensitivity", done, total))
+    return [
+        {key: (None if isinstance(value, float) and math.isnan(value) else value)
+         for key, value in row.items()}
+        for row in frame.astype({c: float for c in frame.columns if c != "input"}).to_dict("records")
+    ]

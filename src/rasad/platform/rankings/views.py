@@ -1,0 +1,229 @@
+"""The analyst's pages: the editions, a new edition, its computation's progress, its
+review and its publication (issue 6, item 5).
+
+Only analysts and administrators open them (DESIGN §5): anonymous readers are sent to
+the login page, every other role gets 403. The querysets are scoped too
+(:func:`editions_for`, :func:`jobs_for`), so a view that forgot its decorator would
+still find nothing (404) for anyone else.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rasad.errors import RasadInputError
+from rasad.iran.text import format_number
+from rasad.platform.rankings import jobs, review
+from rasad.platform.rankings.bundled import bundled_spec
+from rasad.platform.rankings.forms import EditionForm
+from rasad.platform.rankings.models import Edition, EditionJob
+from rasad.platform.rankings.services import publish_edition
+
+STAGE_LABELS = {
+    "": gettext_lazy("Waiting to start"),
+    "data": gettext_lazy("Reading the returns"),
+    "ranking": gettext_lazy("Ranking"),
+    "uncertainty": gettext_lazy("Uncertainty analysis (Monte Carlo runs)"),
+    "storing": gettext_lazy("Storing the results"),
+    "sensitivity": gettext_lazy("Sensitivity analysis (Sobol indices)"),
+}
+
+
+def may_run_analyses(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.can_run_analyses)
+
+
+def editions_for(user):
+    """Every edition, drafts included, for analysts and administrators; none for others."""
+    return Edition.objects.all() if may_run_analyses(user) else Edition.objects.none()
+
+
+def jobs_for(user):
+    """The jobs of the editions the user may see (no join: the progress endpoint is polled)."""
+    return EditionJob.objects.all() if may_run_analyses(user) else EditionJob.objects.none()
+
+
+def analysts_only(view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not may_run_analyses(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
+
+
+def _language() -> str:
+    return get_language() or "fa"
+
+
+def _persian() -> bool:
+    return _language().startswith("fa")
+
+
+@require_GET
+@analysts_only
+def edition_list(request):
+    latest = EditionJob.objects.filter(edition=OuterRef("pk")).order_by("-created_at", "-pk")
+    editions = (
+        editions_for(request.user).select_related("period", "methodology", "published_by")
+        .annotate(job_status=Subquery(latest.values("status")[:1]), job_id=Subquery(latest.values("pk")[:1]))
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(editions, 50).get_page(request.GET.get("page"))
+    return render(request, "rankings/edition_list.html", {"page": page, "statuses": EditionJob.Status})
+
+
+@require_http_methods(["GET", "POST"])
+@analysts_only
+def edition_create(request):
+    form = EditionForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        name_fa, name_en = form.default_names()
+        edition = Edition.objects.create(
+            name_fa=name_fa, name_en=name_en, period=data["period"], methodology=data["methodology"],
+            created_by=request.user,
+        )
+        job = jobs.start_compute(
+            edition, request.user, spec_text=data["spec"], runs=data["runs"], seed=data["seed"],
+            top_k=data["top_k"], sensitivity_n=data["sensitivity_n"],
+        )
+        jobs.launch(job)
+        return redirect("rankings:job_progress", pk=job.pk)
+    return render(request, "rankings/edition_create.html", {"form": form})
+
+
+@require_POST
+@analysts_only
+def edition_run(request, pk):
+    """Compute a draft again, with the settings of its last job (or the defaults)."""
+    edition = get_object_or_404(editions_for(request.user), pk=pk)
+    last = edition.jobs.order_by("-created_at", "-pk").first()
+    params = last.params if last else {
+        "spec": bundled_spec(), "runs": 1000, "seed": 1, "top_k": edition.top_k,
+        "sensitivity_n": jobs.DEFAULT_SENSITIVITY_N,
+    }
+    try:
+        job = jobs.start_compute(
+            edition, request.user, spec_text=params.get("spec", ""), runs=params["runs"],
+            seed=params["seed"], top_k=params["top_k"], sensitivity_n=params.get("sensitivity_n", 0),
+        )
+    except RasadInputError as error:
+        messages.error(request, error.message(_language()))
+        return redirect("rankings:edition_review", pk=edition.pk)
+    jobs.launch(job)
+    return redirect("rankings:job_progress", pk=job.pk)
+
+
+@require_POST
+@analysts_only
+def edition_publish(request, pk):
+    edition = get_object_or_404(editions_for(request.user), pk=pk)
+    if any(jobs.mark_if_stale(job).is_active for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)):
+        messages.error(request, _("The edition is being computed; publish it when the job has finished."))
+        return redirect("rankings:edition_review", pk=edition.pk)
+    try:
+        publish_edition(edition, request.user)
+    except RasadInputError as error:
+        messages.error(request, error.message(_language()))
+    else:
+        messages.success(request, _("The edition is published. It is frozen from now on; "
+                                    "later corrections reach only a new edition."))
+    return redirect("rankings:edition_review", pk=edition.pk)
+
+
+@require_GET
+@analysts_only
+def edition_review(request, pk):
+    edition = get_object_or_404(
+        editions_for(request.user).select_related("period", "methodology", "published_by", "created_by"), pk=pk
+    )
+    latest_job = edition.jobs.order_by("-created_at", "-pk").first()
+    if latest_job is not None:
+        latest_job = jobs.mark_if_stale(latest_job)
+    context = {
+        "edition": edition, "latest_job": latest_job, "computed": edition.computed_at is not None,
+        "latest_job_error": latest_job.error(_language()) if latest_job is not None else "",
+    }
+    if edition.computed_at is not None:
+        job = review.analysis_job(edition)
+        previous = review.previous_published(edition)
+        context.update({
+            "histogram": review.score_histogram(edition),
+            "intervals": review.rank_intervals(edition),
+            "analysis_job": job,
+            "sensitivity": review.sensitivity_rows(job),
+            "changes": review.changes(edition, previous),
+            "previous": previous,
+            "ranked": edition.results.filter(rank__isnull=False).count(),
+        })
+    context["can_publish"] = (
+        not edition.is_published and edition.computed_at is not None
+        and not (latest_job is not None and latest_job.is_active)
+    )
+    context["can_run"] = not edition.is_published and not (latest_job is not None and latest_job.is_active)
+    return render(request, "rankings/edition_review.html", context)
+
+
+def _job_state(job: EditionJob) -> dict:
+    """What the progress page shows, formatted for the reader's language."""
+    persian = _persian()
+    language = _language()
+    state = {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "stage": job.stage,
+        "stage_label": str(STAGE_LABELS.get(job.stage, job.stage)),
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "percent_text": format_number(job.percent, decimals=0, persian_digits=persian) + ("٪" if persian else "%"),
+        "counts_text": "",
+        "finished": job.is_finished,
+        "message": job.message(language),
+        "error": job.error(language) if job.status == EditionJob.Status.FAILED else "",
+        "review_url": reverse("rankings:edition_review", args=[job.edition_id]),
+    }
+    if job.is_active and job.total > 1:
+        state["counts_text"] = _("%(done)s of %(total)s") % {
+            "done": format_number(job.done, persian_digits=persian),
+            "total": format_number(job.total, persian_digits=persian),
+        }
+    if job.status == EditionJob.Status.QUEUED:
+        state["stage_label"] = str(STAGE_LABELS[""])
+    elif job.is_finished:
+        state["stage_label"] = ""
+    return state
+
+
+@require_GET
+@analysts_only
+def job_progress(request, pk):
+    job = jobs.mark_if_stale(get_object_or_404(jobs_for(request.user).select_related("edition"), pk=pk))
+    return render(request, "rankings/job_progress.html", {
+        "job": job, "edition": job.edition, "state": _job_state(job),
+        "status_url": reverse("rankings:job_status", args=[job.pk]),
+    })
+
+
+@require_GET
+@analysts_only
+def job_status(request, pk):
+    job = jobs.mark_if_stale(get_object_or_404(jobs_for(request.user), pk=pk))
+    response = JsonResponse(_job_state(job), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
