@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rasad.platform.returns",
     "rasad.platform.rankings",
     "rasad.platform.web",
+    "rasad.platform.public",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("rasad.platform.web.urls")),
+    path("", include("rasad.platform.public.urls")),
     path("analysis/", include("rasad.platform.rankings.urls")),
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,96 @@
+"""Chart geometry for the templates: positions in percent, colours as CSS variables.
+
+The charts are drawn by the browser from HTML and CSS (boxes, bars, dots) or from SVG
+shapes with no text in them; every label is HTML next to the chart, so Persian is shaped
+and laid out right to left by the browser like any other text, with no chart library
+and nothing loaded from the internet.
+"""
+
+from __future__ import annotations
+
+import math
+
+# one colour per pillar, in the methodology's order (colour-blind-safe, Okabe–Ito + two)
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#6b6b6b", "#f0e442", "#000000")
+
+
+def css(value: float) -> str:
+    """A number for a style attribute: never localised, never in Persian digits."""
+    return f"{value:.2f}"
+
+
+def scale_of(values, low: float = 0.0, high: float = 100.0) -> tuple[float, float]:
+    """0–100 (the usual score range), widened to hold every value given."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return min([low, *finite]), max([high, *finite])
+
+
+def at(value: float | None, scale: tuple[float, float]) -> str | None:
+    if value is None or not math.isfinite(value):
+        return None
+    low, high = scale
+    return css(min(max(100 * (value - low) / (high - low or 1), 0.0), 100.0))
+
+
+def track(quantiles: dict | None, scale: tuple[float, float], *, value: float | None = None,
+          reference: float | None = None) -> dict:
+    """A box plot on one line: whiskers 5–95%, box 25–75%, the median, and optionally a
+    dot (``value``: the enterprise) and a mark (``reference``: e.g. the national median)."""
+    out = {"dot": at(value, scale), "reference": at(reference, scale), "box": None}
+    if quantiles:
+        q05, q25, q50, q75, q95 = (float(at(quantiles[k], scale)) for k in ("q05", "q25", "median", "q75", "q95"))
+        out["box"] = {
+            "whisker_start": css(q05), "whisker_width": css(max(q95 - q05, 0.3)),
+            "start": css(q25), "width": css(max(q75 - q25, 0.6)), "median": css(q50),
+        }
+    return out
+
+
+def heat(value: float | None) -> dict | None:
+    """A table cell shaded by a 0–100 score (clamped)."""
+    if value is None or not math.isfinite(value):
+        return None
+    shade = min(max(value, 0.0), 100.0)
+    return {"value": value, "shade": css(shade), "dark": shade >= 60}
+
+
+def lines(series: list[dict], *, x_labels: list[str], low: float = 0.0, high: float = 100.0,
+          width: int = 640, height: int = 240, pad: int = 14) -> dict:
+    """A line chart in an SVG of ``width`` × ``height``: one polyline per series (its
+    ``values`` may hold None, which breaks the line), x evenly spaced. The axis labels
+    are returned as percentages for HTML placed over and under the SVG."""
+    n = len(x_labels)
+    values = [v for s in series for v in s["values"] if v is not None]
+    if values:
+        low, high = min(low, *values), max(high, *values)
+
+    def x(i: int) -> float:
+        return pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
+
+    def y(v: float) -> float:
+        return pad + (height - 2 * pad) * (1 - (v - low) / (high - low or 1))
+
+    drawn = []
+    for s in series:
+        segments, current = [], []
+        for i, v in enumerate(s["values"]):
+            if v is None:
+                if current:
+                    segments.append(current)
+                current = []
+            else:
+                current.append(f"{x(i):.1f},{y(v):.1f}")
+        if current:
+            segments.append(current)
+        points = [{"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None]
+        drawn.append({**s, "segments": [" ".join(seg) for seg in segments], "points": points})
+    step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
+    ticks, tick = [], math.ceil(low / step) * step
+    while tick <= high + 1e-9:
+        ticks.append({"value": tick, "top": css(100 * y(tick) / height), "y": css(y(tick))})
+        tick += step
+    return {
+        "width": width, "height": height, "series": drawn, "y_ticks": ticks,
+        "x_labels": [{"label": label, "left": css(100 * x(i) / width)} for i, label in enumerate(x_labels)],
+        "x0": pad, "x1": width - pad,
+    }

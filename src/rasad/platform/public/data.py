@@ -1,0 +1,407 @@
+"""What the pages of this app show, as plain data read from the stored editions.
+
+Everything here reads published editions, whose rows never change (the rankings app
+freezes them), so what is costly to compute over a whole edition (its headline
+figures, its distributions) is cached under the edition's id, data hash and
+computation time. No HTML here; no confidential figure either, except where a function
+says it takes a scoped queryset.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from rasad.index.methodology import Methodology as ParsedMethodology
+from rasad.index.methodology import loads
+from rasad.iran.sizes import SIZE_LABELS
+from rasad.iran.text import normalize_text, to_latin_digits
+from rasad.platform.rankings.models import Edition, EditionResult, content_hash
+from rasad.platform.registry.models import Enterprise, Sector
+from rasad.platform.returns.models import Period, Return
+
+CACHE_SECONDS = 24 * 3600
+# a peer group smaller than this is widened (sector × size band → size band → everyone)
+MIN_PEERS = 5
+# the yearly periods whose returns count as missing when not sent (the latest that are due)
+DUE_PERIODS = 5
+BAND_ORDER = {band: i for i, band in enumerate(SIZE_LABELS)}
+
+
+def language() -> str:
+    return "en" if (get_language() or "fa").startswith("en") else "fa"
+
+
+def list_separator() -> str:
+    return "، " if language() == "fa" else ", "
+
+
+# --- editions --------------------------------------------------------------------------
+
+
+def published() -> Iterable[Edition]:
+    return Edition.objects.filter(status=Edition.Status.PUBLISHED).select_related("period", "methodology")
+
+
+def newest_first(editions):
+    # editions rank yearly periods only (rankings.services refuses quarters)
+    return editions.order_by("-period__year", "-published_at", "-pk")
+
+
+def latest_edition() -> Edition | None:
+    return newest_first(published()).first()
+
+
+def previous_edition(edition: Edition) -> Edition | None:
+    """The published edition before ``edition``: of an earlier year, or of the same year
+    published before it (so a late correction of an old year is never "previous")."""
+    year = edition.period.year
+    earlier = Q(period__year__lt=year)
+    if edition.published_at is not None:
+        earlier |= Q(period__year=year, published_at__lt=edition.published_at)
+    return newest_first(published().exclude(pk=edition.pk).filter(earlier)).first()
+
+
+@lru_cache(maxsize=32)
+def _parse(sha256: str, text: str) -> ParsedMethodology:
+    return loads(text, source=f"methodology {sha256[:12]}")
+
+
+def methodology_of(edition: Edition) -> ParsedMethodology:
+    """The methodology the edition was computed with: parsed from its stored text."""
+    stored = edition.methodology
+    return _parse(stored.sha256, stored.text)
+
+
+def methodology_verified(edition: Edition) -> bool:
+    """The stored text still hashes to what the edition recorded when it was computed."""
+    return content_hash(edition.methodology.text) == edition.methodology_sha256
+
+
+@dataclass(frozen=True)
+class Pillar:
+    code: str
+    name: str
+    weight: float
+    effective: float
+
+
+def pillars(method: ParsedMethodology) -> list[Pillar]:
+    """The index's direct children (its pillars), in the methodology's order."""
+    lang = language()
+    nodes = {n.code: n for n in method.nodes}
+    indicators = {i.code: i for i in method.indicators}
+    effective = method.effective_weights()
+    out = []
+    for code in method.root.children:
+        item = nodes.get(code) or indicators[code]
+        out.append(Pillar(code, item.name.get(lang), item.weight, effective.get(code, 0.0)))
+    return out
+
+
+def _key(edition: Edition, what: str) -> str:
+    stamp = edition.computed_at.timestamp() if edition.computed_at else 0
+    return f"rasad:public:{what}:{edition.pk}:{edition.data_sha256}:{stamp}"
+
+
+def _cached(edition: Edition, what: str, compute):
+    key = _key(edition, what)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _quantiles(values) -> dict | None:
+    """Five-number summary (numpy's linear percentiles) of the values that are not missing."""
+    array = np.asarray([v for v in values if v is not None], dtype=float)
+    array = array[~np.isnan(array)]
+    if not len(array):
+        return None
+    q05, q25, q50, q75, q95 = np.percentile(array, [5, 25, 50, 75, 95])
+    return {"n": len(array), "min": float(array.min()), "q05": float(q05), "q25": float(q25),
+            "median": float(q50), "q75": float(q75), "q95": float(q95), "max": float(array.max())}
+
+
+def band_sort_key(band: str):
+    return BAND_ORDER.get(band, len(BAND_ORDER)), band
+
+
+def summary(edition: Edition) -> dict:
+    """Headline figures of an edition and the values its filters offer (cached)."""
+
+    def compute():
+        codes = [p.code for p in pillars(methodology_of(edition))]
+        rows = list(edition.results.filter(rank__isnull=False).values_list(
+            "rank", "score", "rank_q95", "size_class", "enterprise__province_id", "enterprise__isic__code",
+            "node_scores",
+        ))
+        top = [r for r in rows if r[0] <= edition.top_k]
+        q95_all = [r[2] for r in rows if r[2] is not None]
+        q95_top = [r[2] for r in top if r[2] is not None]
+        return {
+            "ranked": len(rows),
+            "top": len(top),
+            "score": _quantiles(r[1] for r in rows),
+            "top_score": _quantiles(r[1] for r in top),
+            "top_provinces": len({r[4] for r in top}),
+            "top_divisions": len({r[5][:2] for r in top}),
+            "top_bands": dict(Counter(r[3] for r in top)),
+            "bands": sorted({r[3] for r in rows if r[3]}, key=band_sort_key),
+            "provinces": sorted({r[4] for r in rows}),
+            "divisions": sorted({r[5][:2] for r in rows}),
+            "scale_top": float(max([edition.top_k, *q95_top, 2])),
+            "scale_all": float(max([len(rows), *q95_all, 2])),
+            "pillar_medians": {
+                code: (q or {}).get("median") for code in codes
+                for q in [_quantiles((r[6] or {}).get(code) for r in rows)]
+            },
+        }
+
+    return _cached(edition, "summary", compute)
+
+
+def divisions() -> dict[str, Sector]:
+    return {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)}
+
+
+# --- the ranking ----------------------------------------------------------------------
+
+
+def search(queryset, query: str, prefix: str = ""):
+    """Name (Persian or English, normalised) or the start of the national ID."""
+    query = normalize_text(query).strip()
+    if not query:
+        return queryset
+    match = Q(**{f"{prefix}name_fa__icontains": query}) | Q(**{f"{prefix}name_en__icontains": query})
+    digits = to_latin_digits(query).replace(" ", "")
+    if digits.isdigit():
+        match |= Q(**{f"{prefix}national_id__startswith": digits})
+    return queryset.filter(match)
+
+
+def ranking(edition: Edition, *, everyone: bool = False, province: int | None = None,
+            division: str | None = None, band: str | None = None, query: str = ""):
+    """The ranked rows of an edition, best first: the top list, or ``everyone`` ranked."""
+    rows = edition.results.filter(rank__isnull=False)
+    if not everyone:
+        rows = rows.filter(rank__lte=edition.top_k)
+    if province is not None:
+        rows = rows.filter(enterprise__province__code=province)
+    if division:
+        rows = rows.filter(enterprise__isic__code__startswith=division)
+    if band:
+        rows = rows.filter(size_class=band)
+    rows = search(rows, query, prefix="enterprise__")
+    return rows.select_related(
+        "enterprise", "enterprise__province", "enterprise__estate", "enterprise__isic"
+    ).order_by("rank", "enterprise__national_id")
+
+
+def log_position(rank: float, scale: float) -> float:
+    """Where ``rank`` sits on a logarithmic scale from rank 1 (0%) to ``scale`` (100%), so
+    an interval of 2–8 shows as clearly as one of 20–80."""
+    return round(100 * math.log(max(rank, 1.0)) / math.log(max(scale, 2.0)), 2)
+
+
+def interval_bar(result: EditionResult, scale: float) -> dict | None:
+    if result.rank_q05 is None or result.rank_q95 is None:
+        return None
+    start = log_position(result.rank_q05, scale)
+    width = max(log_position(result.rank_q95, scale) - start, 0.8)
+    return {"start": f"{start:.2f}", "width": f"{width:.2f}",
+            "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None}
+
+
+def log_ticks(scale: float) -> list[dict]:
+    """Ranks 1, 10, 100… under the interval bars, where they fall on the log scale."""
+    return [{"value": r, "at": f"{log_position(r, scale):.2f}"} for r in (1, 10, 100, 1000, 10_000, 100_000)
+            if r <= scale]
+
+
+def decorate(rows: list[EditionResult], edition: Edition, *, scale: float, pillar_codes: list[str],
+             previous: Edition | None) -> list[EditionResult]:
+    """Add what a row of the Top-100 shows besides its stored fields: the interval bar,
+    the pillar scores in order, the ISIC division and the movement since ``previous``."""
+    titles = divisions()
+    before = {}
+    if previous is not None:
+        before = dict(previous.results.filter(
+            enterprise_id__in=[r.enterprise_id for r in rows], rank__isnull=False,
+        ).values_list("enterprise_id", "rank"))
+    for row in rows:
+        row.bar = interval_bar(row, scale)
+        row.pillar_values = [(row.node_scores or {}).get(code) for code in pillar_codes]
+        row.division = titles.get(row.enterprise.isic.code[:2])
+        if previous is None:
+            row.movement = None
+        elif row.enterprise_id not in before:
+            row.movement = "new"
+        else:
+            row.movement = before[row.enterprise_id] - row.rank  # positive: it rose
+        row.moved = abs(row.movement) if isinstance(row.movement, int) else None
+    return rows
+
+
+# --- the scorecard --------------------------------------------------------------------
+
+
+@dataclass
+class Peers:
+    level: str  # "sector_size", "size" or "all"
+    n: int
+    stats: dict[str, dict | None] = field(default_factory=dict)  # pillar → quantiles
+    score: dict | None = None
+
+
+def peer_results(edition: Edition, result: EditionResult, level: str):
+    rows = edition.results.filter(rank__isnull=False)
+    if level in ("sector_size", "size"):
+        rows = rows.filter(size_class=result.size_class)
+    if level == "sector_size":
+        rows = rows.filter(enterprise__isic__code__startswith=result.enterprise.isic.code[:2])
+    return rows
+
+
+def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> Peers:
+    """The enterprise's peers in ``edition`` (itself included): the ranked enterprises of
+    its ISIC division and size band; when fewer than :data:`MIN_PEERS`, its size band;
+    then everyone ranked. Quartiles are numpy's (linear) percentiles."""
+    for level in ("sector_size", "size", "all"):
+        rows = list(peer_results(edition, result, level).values_list("score", "node_scores"))
+        if len(rows) >= MIN_PEERS or level == "all":
+            break
+    group = Peers(level=level, n=len(rows))
+    group.score = _quantiles(score for score, _ in rows)
+    for code in pillar_codes:
+        group.stats[code] = _quantiles((scores or {}).get(code) for _, scores in rows)
+    return group
+
+
+def return_statuses(enterprise: Enterprise, periods: list[Period], today: datetime.date | None = None) -> list[dict]:
+    """Per period (newest first): submitted (with its version), draft, missing, not due
+    yet, or before the enterprise was founded."""
+    from rasad.platform.returns.models import ReturnDraft
+
+    today = today or timezone.localdate()
+    returns = {r.period_id: r for r in Return.objects.filter(enterprise=enterprise, period__in=periods)
+               .select_related("current_version")}
+    drafts = set(ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list("period_id", flat=True))
+    out = []
+    for period in periods:
+        record = returns.get(period.pk)
+        version = record.current_version if record else None
+        if version is not None:
+            status = "submitted"
+        elif period.pk in drafts:
+            status = "draft"
+        elif enterprise.founding_year and enterprise.founding_year > period.year:
+            status = "not_applicable"
+        elif period.deadline and period.deadline >= today:
+            status = "not_due"
+        else:
+            status = "missing"
+        out.append({"period": period, "status": status, "version": version, "draft": period.pk in drafts})
+    return out
+
+
+# --- dashboards -----------------------------------------------------------------------
+
+
+def due_periods(today: datetime.date | None = None) -> list[Period]:
+    """The latest yearly periods whose deadline has passed (or that have none)."""
+    today = today or timezone.localdate()
+    return list(Period.objects.filter(quarter__isnull=True)
+                .filter(Q(deadline__isnull=True) | Q(deadline__lt=today))
+                .order_by("-year")[:DUE_PERIODS])
+
+
+def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]):
+    """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
+    band, pillar scores) and their missing yearly returns among ``due``: all in one query,
+    so that sorting and paging happen in the database."""
+    if edition is not None:
+        # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
+        firms = firms.annotate(
+            result=FilteredRelation("edition_results", condition=Q(edition_results__edition=edition)),
+        ).annotate(
+            score=F("result__score"), rank=F("result__rank"), p_top=F("result__p_top"),
+            size_band=F("result__size_class"), rank_q05=F("result__rank_q05"), rank_q95=F("result__rank_q95"),
+            **{f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField()) for code in pillar_codes},
+        )
+    applicable = Value(0)
+    for period in due:
+        applicable = applicable + Case(
+            When(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year), then=Value(1)),
+            default=Value(0),
+        )
+    sent = (Return.objects.filter(enterprise=OuterRef("pk"), period__in=due, current_version__isnull=False)
+            .order_by().values("enterprise").annotate(c=Count("pk")).values("c")[:1])
+    firms = firms.annotate(
+        sent=Coalesce(Subquery(sent, output_field=IntegerField()), Value(0)),
+        applicable=ExpressionWrapper(applicable, output_field=IntegerField()),
+    ).annotate(missing=F("applicable") - F("sent"))
+    if due:
+        firms = firms.annotate(latest_sent=Exists(Return.objects.filter(
+            enterprise=OuterRef("pk"), period=due[0], current_version__isnull=False)))
+    return firms
+
+
+def edition_distributions(edition: Edition) -> dict:
+    """Scores of an edition by province, ISIC division and size band: counts, places in
+    the top list, five-number summaries and pillar medians (cached; ids and codes only)."""
+
+    def compute():
+        codes = [p.code for p in pillars(methodology_of(edition))]
+        rows = list(edition.results.filter(rank__isnull=False).values_list(
+            "rank", "score", "size_class", "node_scores", "enterprise__province_id", "enterprise__isic__code",
+        ))
+        out = {}
+        for name, key in (("province", lambda r: r[4]), ("division", lambda r: r[5][:2]), ("band", lambda r: r[2])):
+            buckets = defaultdict(list)
+            for row in rows:
+                buckets[key(row)].append(row)
+            table = []
+            for value, members in buckets.items():
+                table.append({
+                    "key": value, "n": len(members),
+                    "top": sum(1 for m in members if m[0] <= edition.top_k),
+                    "score": _quantiles(m[1] for m in members),
+                    "pillars": {c: (q or {}).get("median") for c in codes
+                                for q in [_quantiles((m[3] or {}).get(c) for m in members)]},
+                })
+            if name == "band":
+                table.sort(key=lambda g: band_sort_key(g["key"]))
+            else:
+                table.sort(key=lambda g: (-g["top"], -g["n"], str(g["key"])))
+            out[name] = table
+        return out
+
+    return _cached(edition, "distributions", compute)

@@ -1,0 +1,745 @@
+"""The published rankings (public), the enterprise scorecard, the estate manager's
+dashboard and the national dashboard.
+
+Published editions are public (DESIGN §5: rank, score, pillar scores, name, province,
+sector); drafts are not found here (the analyst reviews them under /analysis/).
+Confidential figures — the values of the league tables, an enterprise's returns and
+figures — are read only through ``Enterprise.objects.confidential_to(user)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+
+import numpy as np
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from rasad.iran.text import to_latin_digits
+from rasad.platform.accounts.models import Role
+from rasad.platform.public import charts, data
+from rasad.platform.public.access import requires, sees_estate_dashboard, sees_national_dashboard
+from rasad.platform.rankings.models import Edition, EditionResult
+from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province
+from rasad.platform.returns.models import Indicator, Period, Return
+from rasad.platform.web.access import may_enter_returns
+from rasad.platform.web.templatetags.rasad_format import digits, num, percent
+
+PER_PAGE = 50
+ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
+MAX_PARAMETER = 200  # characters: a longer query parameter is refused (400)
+BAND_LABELS = {
+    "micro": gettext_lazy("micro"), "small": gettext_lazy("small"),
+    "medium": gettext_lazy("medium"), "large": gettext_lazy("large"),
+}
+GROUP_LABELS = {
+    "sector": gettext_lazy("ISIC sector"), "size_class": gettext_lazy("size band"),
+    "province": gettext_lazy("province"), "estate": gettext_lazy("industrial estate"),
+}
+# the units methodology files use (anything else is shown as written)
+UNIT_LABELS = {
+    "ratio": gettext_lazy("ratio"), "percent": gettext_lazy("percent"), "count": gettext_lazy("count"),
+    "yes/no": gettext_lazy("yes/no"), "score": gettext_lazy("score"),
+    "million rials per person": gettext_lazy("million rials per person"),
+    "hours per person": gettext_lazy("hours per person"), "million rials": gettext_lazy("million rials"),
+}
+# figures of the latest return shown on the scorecard (confidential: scoped)
+KEY_FIGURES = ("employees", "sales", "exports", "value_added", "net_profit", "total_assets")
+
+
+class BadRequest(Exception):
+    """A query parameter the page does not understand: answered with 400 and the page."""
+
+
+def band_label(band: str) -> str:
+    return str(BAND_LABELS.get(band, band))
+
+
+def _published_or_404(pk) -> Edition:
+    if not 0 < int(pk) < 2**63:  # beyond any database's keys: not found, not a database error
+        raise Http404
+    return get_object_or_404(data.published(), pk=pk)
+
+
+def _check_sizes(request) -> None:
+    if any(len(v) > MAX_PARAMETER for values in request.GET.lists() for v in values[1]):
+        raise BadRequest
+
+
+def _editions_menu() -> list[Edition]:
+    return list(data.newest_first(data.published()))
+
+
+# --- public pages ------------------------------------------------------------------------
+
+
+class RankingFilters(forms.Form):
+    province = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    sector = forms.ChoiceField(required=False)
+    size = forms.ChoiceField(required=False)
+    q = forms.CharField(required=False, max_length=100)
+    scope = forms.ChoiceField(required=False, choices=[("", ""), ("top", "top"), ("all", "all")])
+
+    def __init__(self, *args, summary: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = [("", "")] + [(str(p), str(p)) for p in summary["province_codes"]]
+        self.fields["sector"].choices = [("", "")] + [(d, d) for d in summary["divisions"]]
+        self.fields["size"].choices = [("", "")] + [(b, b) for b in summary["bands"]]
+
+
+@require_GET
+def top100(request, pk: int | None = None):
+    """The Top-100 of a published edition (the latest at /top100/), or with
+    ``scope=all`` everyone it ranked; filters, search and pages."""
+    edition = _published_or_404(pk) if pk is not None else data.latest_edition()
+    if edition is None:
+        return render(request, "public/top100.html", {"edition": None})
+    summary = data.summary(edition)
+    provinces = {p.pk: p for p in Province.objects.filter(pk__in=summary["provinces"])}
+    summary = {**summary, "province_codes": sorted(p.code for p in provinces.values())}
+    form = RankingFilters(request.GET or None, summary=summary)
+    status = 200
+    try:
+        _check_sizes(request)
+        if request.GET and not form.is_valid():
+            raise BadRequest
+    except BadRequest:
+        status = 400
+    filters = form.cleaned_data if status == 200 and request.GET else {}
+    everyone = filters.get("scope") == "all"
+    method = data.methodology_of(edition)
+    pillars = data.pillars(method)
+    previous = data.previous_edition(edition)
+    page = None
+    if status == 200:
+        rows = data.ranking(
+            edition, everyone=everyone, province=filters.get("province"), division=filters.get("sector") or None,
+            band=filters.get("size") or None, query=filters.get("q") or "",
+        )
+        page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+        scale = summary["scale_all"] if everyone else summary["scale_top"]
+        data.decorate(page.object_list, edition, scale=scale, pillar_codes=[p.code for p in pillars],
+                      previous=previous)
+        # a name links to the scorecard only where the reader may open it
+        linked = set(Enterprise.objects.confidential_to(request.user)
+                     .filter(pk__in=[r.enterprise_id for r in page.object_list]).values_list("pk", flat=True))
+        for row in page.object_list:
+            row.heat = [charts.heat(v) for v in row.pillar_values]
+            row.linked = row.enterprise_id in linked
+        ticks = data.log_ticks(scale)
+    else:
+        ticks = []
+    titles = data.divisions()
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "edition": edition, "summary": summary, "pillars": pillars, "previous": previous, "page": page,
+        "form": form, "status": status, "everyone": everyone, "ticks": ticks,
+        "filtered": any(filters.get(k) for k in ("province", "sector", "size", "q")),
+        "province_choices": sorted(provinces.values(), key=lambda p: p.name),
+        "sector_choices": [titles[d] for d in summary["divisions"] if d in titles],
+        "band_choices": [(b, band_label(b)) for b in summary["bands"]],
+        "page_query": query.urlencode(),
+        "editions": _editions_menu(),
+        "is_latest_url": pk is None,
+    }
+    return render(request, "public/top100.html", context, status=status)
+
+
+def editions(request):
+    """Every published edition, newest first."""
+    rows = []
+    for edition in data.newest_first(data.published()):
+        rows.append({"edition": edition, "summary": data.summary(edition)})
+    return render(request, "public/editions.html", {"rows": rows})
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """An indicator's value the way its unit reads (in the reader's digits)."""
+    if value is None or not math.isfinite(value):
+        return ""
+    if unit == "ratio":
+        return percent(value, 1)
+    if unit == "percent":
+        return f"{num(value, 1)}{percent(0)[-1]}"
+    if unit == "yes/no":
+        return _("yes") if value else _("no")
+    if unit == "count":
+        return num(value, 0 if float(value).is_integer() else 1)
+    return num(value, 2 if abs(value) < 100 else 0)
+
+
+def unit_label(unit: str) -> str:
+    return str(UNIT_LABELS.get(unit, unit))
+
+
+def direction_label(direction: int) -> str:
+    return _("higher is better") if direction > 0 else _("lower is better") if direction < 0 else _("neutral")
+
+
+@require_GET
+def league(request, pk: int):
+    """IMI-style league tables: one ranked list per indicator and size band, from the
+    edition's own data. Ranks and names are public; an indicator's value is shown only
+    for the enterprises whose figures the reader may see (``confidential_to``)."""
+    from rasad.platform.api.errors import ApiError
+    from rasad.platform.api.league import edition_league
+
+    edition = _published_or_404(pk)
+    method = data.methodology_of(edition)
+    summary = data.summary(edition)
+    indicators = {i.code: i for i in method.indicators}
+    code = request.GET.get("indicator") or method.indicators[0].code
+    bands = summary["bands"]
+    band = request.GET.get("band") or (bands[0] if bands else "")
+    context = {"edition": edition, "method": method, "bands": [(b, band_label(b)) for b in bands],
+               "band": band, "code": code, "editions": _editions_menu()}
+    language = data.language()
+    context["indicator_menu"] = [(i.code, i.name.get(language)) for i in method.indicators]
+    if code not in indicators or (bands and band not in bands) or any(
+            len(v) > MAX_PARAMETER for v in request.GET.values()):
+        return render(request, "public/league.html", {**context, "bad": True}, status=400)
+    indicator = indicators[code]
+    context.update(indicator=indicator, indicator_name=indicator.name.get(language), unit=unit_label(indicator.unit),
+                   direction=direction_label(indicator.direction))
+    try:
+        _method, table = edition_league(edition, by="size_class", top=edition.top_k)
+    except ApiError as error:
+        message = error.message_fa if language == "fa" else error.message_en
+        return render(request, "public/league.html", {**context, "unavailable": message}, status=409)
+    chosen = table[(table["indicator"] == code) & (table["size_class"] == band)] if len(table) else table
+    ids = chosen[method.unit].astype(str).tolist() if len(chosen) else []
+    firms = Enterprise.objects.filter(national_id__in=ids).select_related("province", "isic", "estate").in_bulk(
+        field_name="national_id")
+    # the confidential scope decides which values are shown, row by row
+    allowed = set(Enterprise.objects.confidential_to(request.user).filter(national_id__in=ids)
+                  .values_list("national_id", flat=True))
+    titles = data.divisions()
+    rows = []
+    for rank, national_id, value in zip(chosen["rank"].tolist(), ids, chosen["value"].tolist() if ids else [],
+                                        strict=True):
+        firm = firms.get(national_id)
+        if firm is None:
+            continue
+        rows.append({
+            "rank": rank, "enterprise": firm, "division": titles.get(firm.isic.code[:2]),
+            "value": format_value(value, indicator.unit) if national_id in allowed else None,
+        })
+    context.update(rows=rows, shown_values=sum(r["value"] is not None for r in rows),
+                   sees_some=request.user.is_authenticated and Enterprise.objects.confidential_to(request.user).exists())
+    return render(request, "public/league.html", context)
+
+
+def _describe_steps(method) -> list[dict]:
+    """Each step of the methodology in words, with its parameters as stored."""
+    groups = {k: str(v) for k, v in GROUP_LABELS.items()}
+
+    def group(name):
+        return groups.get(name, name)
+
+    steps = []
+    impute = method.impute
+    if impute.method == "none":
+        text = _("Missing figures stay missing; the aggregation handles them.")
+    elif impute.method in ("mean", "median"):
+        text = _("A missing figure is replaced by the %(stat)s of all enterprises.") % {
+            "stat": _("mean") if impute.method == "mean" else _("median")}
+    else:
+        text = _("A missing figure is replaced by the %(stat)s of the enterprise's group (%(group)s).") % {
+            "stat": _("mean") if impute.method == "group_mean" else _("median"), "group": group(impute.by)}
+    steps.append({"key": "impute", "title": _("Imputation"), "text": text, "spec": impute})
+
+    screen = method.screen
+    text = _("Enterprises reporting fewer than %(share)s of the indicators are not ranked.") % {
+        "share": percent(screen.min_coverage)} if screen.min_coverage else _("No enterprise is screened out for missing data.")
+    steps.append({"key": "screen", "title": _("Screening"), "text": text, "spec": screen})
+
+    treat = method.treat
+    if treat.method == "winsorise":
+        text = _("An indicator whose skewness exceeds %(skew)s and kurtosis exceeds %(kurtosis)s is winsorised, "
+                 "at most %(winmax)s values; if that does not tame it, it is %(fallback)s.") % {
+            "skew": num(treat.skew, 1), "kurtosis": num(treat.kurtosis, 1), "winmax": num(treat.winmax),
+            "fallback": _("log-transformed") if treat.fallback == "log" else _("left as it is")}
+        exempt = [i.code for i in method.indicators if not i.treat]
+        if exempt:
+            text += " " + _("Exempt (counts and yes/no): %(codes)s.") % {"codes": data.list_separator().join(exempt)}
+    else:
+        text = _("Outliers are not treated.")
+    steps.append({"key": "treat", "title": _("Outlier treatment"), "text": text, "spec": treat})
+
+    norm = method.normalise
+    names = {
+        "minmax": _("min–max rescaling onto %(low)s–%(high)s") % {"low": num(norm.range[0]), "high": num(norm.range[1])},
+        "zscore": _("z-scores (mean %(mean)s, standard deviation %(sd)s)") % {"mean": num(norm.mean), "sd": num(norm.sd)},
+        "goalposts": _("distance between fixed goalposts"),
+        "rank": _("ranks"),
+        "percentile_rank": _("percentile ranks"),
+        "distance_to_max": _("distance to the best value"),
+        "distance_to_target": _("distance to a target"),
+        "fraction_of_max": _("fraction of the best value"),
+    }
+    text = _("Indicators are put on one scale by %(method)s, in the direction where higher is better.") % {
+        "method": names.get(norm.method, norm.method)}
+    if norm.within:
+        text += " " + _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with everyone.") % {
+            "group": group(norm.within), "n": num(norm.min_group_size)}
+    steps.append({"key": "normalise", "title": _("Normalisation"), "text": text, "spec": norm})
+
+    weights = method.weights
+    text = {"explicit": _("The weights written in the tree below, normalised to sum to one within each node."),
+            "equal": _("Equal weights within each node."),
+            "pca": _("Weights from a principal component analysis of the indicators.")}.get(weights.method, weights.method)
+    steps.append({"key": "weights", "title": _("Weights"), "text": text, "spec": weights})
+
+    agg = method.aggregate
+    names = {"arithmetic": _("a weighted arithmetic mean"), "geometric": _("a weighted geometric mean"),
+             "harmonic": _("a weighted harmonic mean"), "generalised": _("a generalised mean"),
+             "copeland": _("Copeland's pairwise method"), "topsis": _("TOPSIS")}
+    text = _("Each pillar, and then the index, is %(method)s of its children.") % {"method": names.get(agg.method, agg.method)}
+    if agg.min_coverage:
+        text += " " + _("An enterprise needs at least %(share)s of a node's children to get its score.") % {
+            "share": percent(agg.min_coverage)}
+    steps.append({"key": "aggregate", "title": _("Aggregation"), "text": text, "spec": agg})
+    for step in steps:
+        step["params"] = [(k, v) for k, v in dataclasses.asdict(step["spec"]).items()]
+    return steps
+
+
+def _tree(method) -> list[dict]:
+    """The pillars with their children (indicators or sub-nodes), with nominal, in-node
+    and effective weights."""
+    language = data.language()
+    nodes = {n.code: n for n in method.nodes}
+    indicators = {i.code: i for i in method.indicators}
+    effective = method.effective_weights()
+
+    def entry(code, siblings_total, depth):
+        item = nodes.get(code) or indicators[code]
+        out = {"code": code, "name": item.name.get(language), "weight": item.weight,
+               "share": item.weight / siblings_total if siblings_total else 0.0,
+               "effective": effective.get(code, 0.0), "depth": depth, "is_node": code in nodes}
+        if code in nodes:
+            total = sum((nodes.get(c) or indicators[c]).weight for c in item.children)
+            out["children"] = [entry(c, total, depth + 1) for c in item.children]
+        else:
+            out.update(indicator=item, direction=direction_label(item.direction), unit=unit_label(item.unit),
+                       description=item.description.get(language) if item.description else "")
+        return out
+
+    def flatten(item):
+        for child in item.get("children", []):
+            yield child
+            yield from flatten(child)
+
+    root = method.root
+    total = sum((nodes.get(c) or indicators[c]).weight for c in root.children)
+    pillars = [entry(c, total, 0) for c in root.children]
+    for pillar in pillars:
+        pillar["rows"] = list(flatten(pillar))
+    return pillars
+
+
+@require_GET
+def methodology(request, pk: int):
+    """The method of a published edition, generated from the methodology text the
+    edition stored: what the public reads is what was run."""
+    edition = _published_or_404(pk)
+    method = data.methodology_of(edition)
+    language = data.language()
+    eligibility = [
+        {"column": str(GROUP_LABELS.get(col, col)),
+         "values": [band_label(v) if col == "size_class" else str(v) for v in values]}
+        for col, values in method.eligibility.allowed.items()
+    ]
+    context = {
+        "edition": edition, "method": method, "method_name": method.name.get(language),
+        "verified": data.methodology_verified(edition), "tree": _tree(method),
+        "indicators": method.indicators, "steps": _describe_steps(method), "eligibility": eligibility,
+        "groups": [str(GROUP_LABELS.get(g, g)) for g in method.groups],
+        "editions": _editions_menu(),
+    }
+    return render(request, "public/methodology.html", context)
+
+
+@require_GET
+def methodology_file(request, pk: int):
+    """The stored methodology file itself, byte for byte."""
+    edition = _published_or_404(pk)
+    response = HttpResponse(edition.methodology.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="methodology-{edition.methodology_sha256[:12]}.yaml"'
+    return response
+
+
+# --- the enterprise scorecard ------------------------------------------------------------------
+
+
+def _periods_newest_first(limit: int = 8) -> list[Period]:
+    periods = sorted(Period.objects.all(), key=lambda p: (p.year, p.quarter or 0), reverse=True)
+    return periods[:limit]
+
+
+def _key_figures(enterprise: Enterprise) -> dict | None:
+    """The latest submitted return's main figures (the caller has checked the scope)."""
+    record = (Return.objects.filter(enterprise=enterprise, current_version__isnull=False)
+              .select_related("period", "current_version").order_by("-period__year", "-period__quarter").first())
+    if record is None:
+        return None
+    values = record.current_version.values()
+    catalogue = Indicator.objects.in_bulk([c for c in KEY_FIGURES if c in values], field_name="code")
+    figures = [{"indicator": catalogue[c], "value": values[c]} for c in KEY_FIGURES if c in catalogue]
+    return {"period": record.period, "version": record.current_version, "figures": figures}
+
+
+@login_required
+@require_GET
+def scorecard(request, national_id: str):
+    """One enterprise's place in every published edition and its pillars against its
+    peers. Opens for its own enterprise user, its estate's manager, analysts and
+    administrators; for anyone else the enterprise does not exist (404)."""
+    enterprise = get_object_or_404(
+        Enterprise.objects.confidential_to(request.user).select_related("province", "estate", "isic"),
+        national_id=to_latin_digits(national_id.strip()),
+    )
+    results = list(
+        EditionResult.objects.filter(enterprise=enterprise, edition__status=Edition.Status.PUBLISHED)
+        .select_related("edition", "edition__period", "edition__methodology")
+        .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
+    )
+    history = []
+    for result in results:
+        summary = data.summary(result.edition)
+        history.append({"result": result, "edition": result.edition, "ranked": summary["ranked"],
+                        "bar": data.interval_bar(result, summary["scale_all"]) if result.rank else None})
+    chosen = None
+    wanted = request.GET.get("edition")
+    if wanted:
+        chosen = next((r for r in results if str(r.edition_id) == wanted), None)
+        if chosen is None:
+            raise Http404
+    elif results:
+        chosen = results[0]
+    context = {"enterprise": enterprise, "history": history, "chosen": chosen,
+               "division": data.divisions().get(enterprise.isic.code[:2]),
+               "can_submit": may_enter_returns(request.user)}
+    if chosen is not None:
+        edition = chosen.edition
+        pillars = data.pillars(data.methodology_of(edition))
+        peers = data.peers(edition, chosen, [p.code for p in pillars])
+        values = [(chosen.node_scores or {}).get(p.code) for p in pillars]
+        scale = charts.scale_of([*values, *(q["min"] for q in peers.stats.values() if q),
+                                 *(q["max"] for q in peers.stats.values() if q)])
+        rows = []
+        for pillar, value in zip(pillars, values, strict=True):
+            q = peers.stats[pillar.code]
+            gap = value - q["median"] if value is not None and q else None
+            rows.append({"pillar": pillar, "value": value, "q": q, "gap": gap,
+                         "track": charts.track(q, scale, value=value), "heat": charts.heat(value)})
+        ranked = [r for r in rows if r["gap"] is not None]
+        by_gap = sorted(ranked, key=lambda r: r["gap"])
+        context.update(
+            edition=edition, pillar_rows=rows, peers=peers, scale_ticks=_ticks(scale),
+            peer_level={"sector_size": _("same ISIC division and size band"), "size": _("same size band"),
+                        "all": _("every ranked enterprise")}[peers.level],
+            strongest=by_gap[-1] if by_gap else None,
+            weakest=by_gap[0] if len(by_gap) > 1 else None,
+            band=band_label(chosen.size_class), ranked=data.summary(edition)["ranked"],
+            score_track=charts.track(peers.score, charts.scale_of([chosen.score]), value=chosen.score),
+        )
+    if len(history) > 1:
+        chronological = list(reversed(history))
+        most = max(h["ranked"] for h in chronological)
+        context["rank_chart"] = charts.lines(
+            [{"name": _("rank"), "color": charts.PALETTE[0],
+              "values": [-h["result"].rank if h["result"].rank else None for h in chronological]}],
+            x_labels=[f"{h['edition'].period} · {num(h['result'].rank) if h['result'].rank else '—'}"
+                      for h in chronological], low=-most, high=-1, height=170,
+        )
+    periods = _periods_newest_first()
+    statuses = data.return_statuses(enterprise, periods)
+    for row in statuses:
+        row["url"] = reverse("return_form", kwargs={"national_id": enterprise.national_id, "period": row["period"].code})
+    context.update(returns=statuses, figures=_key_figures(enterprise),
+                   missing=sum(1 for r in statuses if r["status"] == "missing"))
+    return render(request, "public/scorecard.html", context)
+
+
+def _ticks(scale) -> list[dict]:
+    low, high = scale
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50) if (high - low) / s <= 6),
+                10 ** math.ceil(math.log10(max(high - low, 1))))
+    out, tick = [], math.ceil(low / step) * step
+    while tick <= high + 1e-9:
+        out.append({"value": tick, "at": charts.at(tick, scale)})
+        tick += step
+    return out
+
+
+@login_required
+@require_GET
+def my_enterprise(request):
+    """An enterprise user's own scorecard; others go to the list of their scope."""
+    user = request.user
+    if user.effective_role == Role.ENTERPRISE and user.enterprise_id:
+        return redirect("public:scorecard", national_id=user.enterprise.national_id)
+    if sees_estate_dashboard(user):
+        return redirect("public:estates")
+    raise Http404
+
+
+# --- the estate manager's dashboard ------------------------------------------------------------
+
+SORTS = ("name", "national_id", "estate", "score", "rank", "p_top", "missing")
+
+
+def _estate_scope(request):
+    """The estates the user may see, the chosen one (or all), the edition, the sort."""
+    user = request.user
+    estates = (IndustrialEstate.objects.all() if user.sees_everything else user.estates.all()).select_related("province")
+    _check_sizes(request)
+    chosen = None
+    code = request.GET.get("estate")
+    if code:
+        chosen = estates.filter(code=code).first()
+        if chosen is None:  # another scope's estate, or none at all: as if it did not exist
+            raise Http404
+    wanted = request.GET.get("edition")
+    if wanted:
+        if not wanted.isdecimal():
+            raise BadRequest
+        edition = _published_or_404(int(wanted))
+    else:
+        edition = data.latest_edition()
+    firms = Enterprise.objects.confidential_to(user).filter(estate__isnull=False)
+    if chosen is not None:
+        firms = firms.filter(estate=chosen)
+    pillars = data.pillars(data.methodology_of(edition)) if edition else []
+    due = data.due_periods()
+    firms = data.with_edition_and_returns(firms, edition, [p.code for p in pillars], due)
+    firms = data.search(firms, request.GET.get("q", "")).select_related("estate", "province", "isic")
+    sort = request.GET.get("sort") or ("rank" if edition else "name")
+    allowed = list(SORTS) + [f"pillar_{p.code}" for p in pillars]
+    if sort not in allowed or (not edition and sort not in ("name", "national_id", "estate", "missing")):
+        raise BadRequest
+    descending = request.GET.get("dir") == "desc"
+    if request.GET.get("dir") not in (None, "", "asc", "desc"):
+        raise BadRequest
+    field = {"name": "name_fa", "estate": "estate__name_fa"}.get(sort, sort)
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    firms = firms.order_by(order, "name_fa", "pk")
+    return {"estates": estates, "chosen": chosen, "edition": edition, "pillars": pillars, "due": due,
+            "firms": firms, "sort": sort, "descending": descending}
+
+
+@requires(sees_estate_dashboard)
+@require_GET
+def estates(request):
+    try:
+        scope = _estate_scope(request)
+    except BadRequest:
+        return render(request, "public/estates.html", {"bad": True}, status=400)
+    edition, pillars = scope["edition"], scope["pillars"]
+    firms = scope["firms"]
+    page = Paginator(firms, PER_PAGE).get_page(request.GET.get("page"))
+    for firm in page.object_list:
+        firm.heat = [charts.heat(getattr(firm, f"pillar_{p.code}", None)) for p in pillars]
+        firm.band = band_label(getattr(firm, "size_band", "") or "")
+    # the whole selection, for the summaries: one query of plain values
+    fields = ["estate_id", "missing", *(["score", "rank"] if edition else []),
+              *[f"pillar_{p.code}" for p in pillars]]
+    values = list(firms.order_by().values_list(*fields))
+    by_estate = {}
+    for row in values:
+        entry = by_estate.setdefault(row[0], {"n": 0, "ranked": 0, "top": 0, "missing": 0, "scores": []})
+        entry["n"] += 1
+        entry["missing"] += row[1] or 0
+        if edition and row[3] is not None:
+            entry["ranked"] += 1
+            entry["top"] += row[3] <= edition.top_k
+            entry["scores"].append(row[2])
+    estate_rows = []
+    estate_objects = {e.pk: e for e in scope["estates"] if e.pk in by_estate}
+    for pk, entry in sorted(by_estate.items(), key=lambda kv: -kv[1]["n"]):
+        estate_rows.append({"estate": estate_objects.get(pk), **entry,
+                            "median": float(np.median(entry["scores"])) if entry["scores"] else None})
+    distribution = []
+    if edition:
+        national = data.summary(edition)["pillar_medians"]
+        offset = 4
+        columns = [[row[offset + i] for row in values] for i in range(len(pillars))]
+        scale = charts.scale_of([v for col in columns for v in col])
+        for pillar, column in zip(pillars, columns, strict=True):
+            q = data._quantiles(column)
+            distribution.append({"pillar": pillar, "q": q, "national": national.get(pillar.code),
+                                 "track": charts.track(q, scale, reference=national.get(pillar.code))})
+        scale_ticks = _ticks(scale)
+    else:
+        scale_ticks = []
+    query = request.GET.copy()
+    for key in ("page", "sort", "dir"):
+        query.pop(key, None)
+    base = query.urlencode()
+    sort_links = {}
+    for key in [*SORTS, *[f"pillar_{p.code}" for p in pillars]]:
+        flip = "asc" if scope["sort"] == key and scope["descending"] else "desc" if scope["sort"] == key else (
+            "desc" if key in ("score", "p_top", "missing") or key.startswith("pillar_") else "asc")
+        sort_links[key] = f"?{base + '&' if base else ''}sort={key}&dir={flip}"
+    pillar_columns = [{"pillar": p, "key": f"pillar_{p.code}", "link": sort_links[f"pillar_{p.code}"]} for p in pillars]
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    context = {
+        **scope, "page": page, "estate_rows": estate_rows, "distribution": distribution, "scale_ticks": scale_ticks,
+        "total": len(values), "ranked": sum(e["ranked"] for e in by_estate.values()),
+        "top": sum(e["top"] for e in by_estate.values()), "missing": sum(e["missing"] for e in by_estate.values()),
+        "sort_links": sort_links, "pillar_columns": pillar_columns, "estate_limit": ESTATES_SHOWN, "export_query": export_query.urlencode(),
+        "editions": _editions_menu(), "query": request.GET.get("q", ""),
+    }
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    context["page_query"] = page_query.urlencode()
+    return render(request, "public/estates.html", context)
+
+
+@requires(sees_estate_dashboard)
+@require_GET
+def estates_excel(request):
+    """The selection of the estate dashboard, every row, as an Excel workbook."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    try:
+        scope = _estate_scope(request)
+    except BadRequest:
+        return render(request, "public/estates.html", {"bad": True}, status=400)
+    edition, pillars, due = scope["edition"], scope["pillars"], scope["due"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Enterprises")[:31]
+    sheet.sheet_view.rightToLeft = data.language() == "fa"
+    header = [_("National ID"), _("Enterprise"), _("Industrial estate"), _("Province"), _("ISIC class")]
+    if edition:
+        header += [_("Size band"), _("Score"), _("Rank"), _("Rank, 5th percentile"), _("Rank, 95th percentile"),
+                   _("P(top %(k)s)") % {"k": edition.top_k}, *[p.name for p in pillars]]
+    header += [_("Missing yearly returns"), _("Yearly returns due")]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for firm in scope["firms"].iterator(chunk_size=2000):
+        row = [firm.national_id, firm.name, firm.estate.name if firm.estate else "", firm.province.name, firm.isic.code]
+        if edition:
+            row += [band_label(firm.size_band or ""), firm.score, firm.rank, firm.rank_q05, firm.rank_q95, firm.p_top,
+                    *[getattr(firm, f"pillar_{p.code}") for p in pillars]]
+        row += [firm.missing, firm.applicable]
+        sheet.append(row)
+    for i, title in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(title)) + 4))
+    sheet.freeze_panes = "C2"
+    info = book.create_sheet(_("About")[:31])
+    info.sheet_view.rightToLeft = sheet.sheet_view.rightToLeft
+    info.append([_("Edition"), edition.name if edition else ""])
+    if edition:
+        info.append([_("Methodology hash"), edition.methodology_sha256])
+        info.append([_("Data hash"), edition.data_sha256])
+    info.append([_("Yearly periods counted for missing returns"), data.list_separator().join(str(p) for p in due)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"rasad-estates-{scope['chosen'].code if scope['chosen'] else 'all'}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- the national dashboard -----------------------------------------------------------------
+
+
+def _coverage() -> list[dict]:
+    """Per yearly period: returns submitted against the enterprises that existed."""
+    rows = []
+    periods = Period.objects.filter(quarter__isnull=True).annotate(
+        sent=Count("returns", filter=Q(returns__current_version__isnull=False))).order_by("year")
+    for period in periods:
+        existing = Enterprise.objects.filter(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year)).count()
+        rows.append({"period": period, "sent": period.sent, "existing": existing,
+                     "share": period.sent / existing if existing else None,
+                     "bar": charts.css(100 * min(period.sent / existing, 1)) if existing else "0"})
+    return rows
+
+
+@requires(sees_national_dashboard)
+@require_GET
+def dashboard(request):
+    """Distributions of the latest (or chosen) edition by province, ISIC division and
+    size band, and the trends across every published edition."""
+    wanted = request.GET.get("edition")
+    if wanted and not wanted.isdecimal():
+        return render(request, "public/dashboard.html", {"bad": True}, status=400)
+    edition = _published_or_404(int(wanted)) if wanted else data.latest_edition()
+    context = {"edition": edition, "editions": _editions_menu(), "coverage": _coverage()}
+    if edition is None:
+        return render(request, "public/dashboard.html", context)
+    pillars = data.pillars(data.methodology_of(edition))
+    summary = data.summary(edition)
+    dist = data.edition_distributions(edition)
+    provinces = Province.objects.in_bulk([g["key"] for g in dist["province"]])
+    titles = data.divisions()
+    # the scores' own range (whiskers are 5–95%), on round tens: the boxes get the width
+    ends = [g["score"][k] for t in dist.values() for g in t if g["score"] for k in ("q05", "q95")]
+    score_scale = ((math.floor(min(ends) / 10) * 10, math.ceil(max(ends) / 10) * 10) if ends else (0.0, 100.0))
+    if score_scale[1] <= score_scale[0]:
+        score_scale = (score_scale[0], score_scale[0] + 10)
+    national = summary["score"]["median"] if summary["score"] else None
+
+    def table(groups, label):
+        out = []
+        top_max = max([g["top"] for g in groups] + [1])
+        for g in groups:
+            out.append({**g, "label": label(g["key"]), "track": charts.track(g["score"], score_scale, reference=national),
+                        "top_bar": charts.css(100 * g["top"] / top_max),
+                        "heat": [charts.heat(g["pillars"].get(p.code)) for p in pillars]})
+        return out
+
+    def division_label(code):
+        sector = titles.get(code)
+        return f"{digits(code)} {sector.title}" if sector else digits(code)
+
+    def province_label(pk):
+        province = provinces.get(pk)
+        return province.name if province else str(pk)
+
+    context.update(
+        pillars=pillars, summary=summary, national=national, scale_ticks=_ticks(score_scale),
+        by_province=table(dist["province"], province_label),
+        by_division=table(dist["division"], division_label),
+        by_band=table(dist["band"], band_label),
+    )
+    # trends: every published edition, oldest first (the latest of a year when re-published)
+    chronological = list(reversed(list(data.newest_first(data.published()))))
+    per_year = {}
+    for item in chronological:
+        per_year[item.period.year] = item
+    trend_editions = list(per_year.values())
+    trends = []
+    for item in trend_editions:
+        s = data.summary(item)
+        trends.append({"edition": item, "summary": s,
+                       "heat": [charts.heat(s["pillar_medians"].get(p.code)) for p in pillars]})
+    context["trends"] = trends
+    if len(trend_editions) > 1:
+        series = [{"name": p.name, "color": charts.PALETTE[i % len(charts.PALETTE)],
+                   "values": [t["summary"]["pillar_medians"].get(p.code) for t in trends]}
+                  for i, p in enumerate(pillars)]
+        series.append({"name": _("Index score"), "color": "#1c2733", "wide": True,
+                       "values": [t["summary"]["score"]["median"] if t["summary"]["score"] else None for t in trends]})
+        context["trend_chart"] = charts.lines(series, x_labels=[str(t["edition"].period) for t in trends])
+    return render(request, "public/dashboard.html", context)
