@@ -8,11 +8,6 @@ the league tables are all read through it.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-
 from rasad.platform.accounts.models import Role
 
 
@@ -35,18 +30,3 @@ def own_enterprise(user):
     if _active(user) and user.effective_role == Role.ENTERPRISE and user.enterprise_id:
         return user.enterprise.national_id
     return None
-
-
-def requires(check):
-    """Anonymous readers are sent to the login page; other roles get 403 unless ``check``."""
-
-    def decorate(view):
-        @wraps(view)
-        def guarded(request, *args, **kwargs):
-            if not check(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(guarded)
-
-    return decorate

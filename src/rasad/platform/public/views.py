@@ -28,11 +28,11 @@ from django.views.decorators.http import require_GET
 from rasad.iran.text import to_latin_digits
 from rasad.platform.accounts.models import Role
 from rasad.platform.public import charts, data
-from rasad.platform.public.access import requires, sees_estate_dashboard, sees_national_dashboard
+from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province
 from rasad.platform.returns.models import Indicator, Period, Return
-from rasad.platform.web.access import may_enter_returns
+from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.templatetags.rasad_format import digits, num, percent
 
 PER_PAGE = 50
