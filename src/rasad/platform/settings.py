@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rasad.platform.rankings",
     "rasad.platform.web",
     "rasad.platform.public",
+    "rasad.platform.monitoring",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("rasad.platform.web.urls")),
     path("", include("rasad.platform.public.urls")),
     path("analysis/", include("rasad.platform.rankings.urls")),
+    path("monitoring/", include("rasad.platform.monitoring.urls")),
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),
 ]
