@@ -21,12 +21,17 @@ from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from rasad.iran.text import to_latin_digits
+from rasad.monitor.kpis import KPIS
+from rasad.monitor.peers import level_name
 from rasad.platform.accounts.models import Role
+from rasad.platform.monitoring import compute
+from rasad.platform.monitoring.models import AlertState
+from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.rankings.models import Edition, EditionResult
@@ -469,8 +474,66 @@ def scorecard(request, national_id: str):
     for row in statuses:
         row["url"] = reverse("return_form", kwargs={"national_id": enterprise.national_id, "period": row["period"].code})
     context.update(returns=statuses, figures=_key_figures(enterprise),
-                   missing=sum(1 for r in statuses if r["status"] == "missing"))
+                   missing=sum(1 for r in statuses if r["status"] == "missing"),
+                   monitoring=_monitoring(enterprise))
     return render(request, "public/scorecard.html", context)
+
+
+def _monitoring(enterprise: Enterprise) -> dict | None:
+    """The enterprise's alerts, peer gaps and ranked needs in the latest period with
+    returns, from the shared monitoring run (the caller has checked the scope: these
+    are confidential figures)."""
+    periods = compute.population().periods
+    if not periods:
+        return None
+    period = periods[-1]
+    run = compute.run_for(period)
+    nid = enterprise.national_id
+    persian = (get_language() or "fa").startswith("fa")
+    language = "fa" if persian else "en"
+    # (a) alerts, with what people decided about them
+    alerts = run.alerts.for_period(period)
+    alerts = alerts[alerts["national_id"] == nid]
+    states = {s.key: s for s in AlertState.objects.filter(key__in=list(alerts["key"])).select_related("by")}
+    alert_rows = []
+    for alert in alerts.to_dict("records"):
+        state = states.get(alert["key"])
+        status = state.status if state else AlertState.Status.OPEN
+        alert_rows.append({"key": alert["key"], "rule": alert["rule"],
+                           "name": alert["name_fa"] if persian else alert["name_en"],
+                           "severity": str(alert["severity"]),
+                           "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
+                           "since": int(alert["since"]), "streak": int(alert["streak"]),
+                           "status": status, "status_label": STATUSES.get(status, status), "state": state,
+                           "evidence_lines": [{**line, "name": KPIS[line["name"]].name(language)
+                                               if line["name"] in KPIS else line["name"]}
+                                              for line in _evidence(alert["evidence"])]})
+    # (b) percentile among peers of each compared KPI
+    gaps = run.gaps.frame()
+    gaps = gaps[gaps["national_id"] == nid]
+    gap_rows = []
+    first_level = "+".join(run.gaps.groups.levels[0])
+    for g in gaps.to_dict("records"):
+        if g["percentile"] != g["percentile"]:  # NaN: no value, no comparison
+            continue
+        code = str(g["indicator"])
+        level = str(g["peer_level"]) if g["peer_level"] == g["peer_level"] else ""
+        gap_rows.append({"code": code, "name": KPIS[code].name(language) if code in KPIS else code,
+                         "percentile": float(g["percentile"]), "at": round(min(max(float(g["percentile"]), 0), 100), 1),
+                         "value": _value(g["value"]), "median": _value(g["peer_median"]),
+                         "top": _value(g["peer_top_quartile"]), "gap": float(g["gap_to_median"]),
+                         "peers": int(g["peers"]), "level": level,
+                         "level_name": level_name(level, language) if level else "—",
+                         "fallback": bool(g["fallback"]), "enough": bool(g["enough_peers"])})
+    # (c) the ranked needs with their evidence
+    needs = run.needs.explained()
+    needs = needs[needs["national_id"] == nid].sort_values("rank", kind="stable")
+    need_rows = [{"rank": int(n["rank"]), "programme": str(n["programme"]),
+                  "name": n["name_fa"] if persian else n["name_en"],
+                  "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs.to_dict("records")]
+    return {"period": period, "alerts": alert_rows, "gaps": gap_rows, "needs": need_rows,
+            "first_level": level_name(first_level, language), "min_peers": run.gaps.groups.min_peers,
+            "fallback": any(r["fallback"] for r in gap_rows)}
 
 
 def _ticks(scale) -> list[dict]:
