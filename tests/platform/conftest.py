@@ -1,4 +1,8 @@
+from contextlib import contextmanager
+
 import pytest
+from django.conf import settings
+from django.db import transaction
 
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Period
@@ -27,3 +31,29 @@ def enterprise(yazd, estate):
 @pytest.fixture
 def period(db):
     return Period.objects.create(year=1403)
+
+
+@pytest.fixture(scope="session")
+def module_data():
+    """``with module_data(django_db_blocker):`` around a module-scoped fixture's setup."""
+    return _module_data
+
+
+@contextmanager
+def _module_data(django_db_blocker):
+    """Data a whole test module shares (a demo population, editions, users): written
+    once inside a transaction that is rolled back when the module is done, with a fast
+    password hasher meanwhile. The body runs with database access unblocked."""
+    hashers = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        with django_db_blocker.unblock():
+            yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+        settings.PASSWORD_HASHERS = hashers

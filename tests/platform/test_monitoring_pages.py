@@ -13,7 +13,6 @@ import re
 
 import openpyxl
 import pytest
-from django.db import transaction
 from django.db.models import Count
 from django.test import Client
 from django.utils.html import escape
@@ -41,17 +40,10 @@ KEY = re.compile(r'class="alert-row" data-key="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    from django.conf import settings
-
-    hashers = settings.PASSWORD_HASHERS
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
+def world(django_db_setup, django_db_blocker, module_data):
     compute.clear()
-    try:
-        with django_db_blocker.unblock():
+    with module_data(django_db_blocker):
+        try:
             load_demo(generate(n_enterprises=300, seed=7))
             estate = (IndustrialEstate.objects.annotate(n=Count("enterprises")).order_by("-n", "code").first())
             own = Enterprise.objects.exclude(estate=estate).order_by("national_id").first()
@@ -74,13 +66,9 @@ def world(django_db_setup, django_db_blocker):
             periods = sorted(int(y) for y in returns["year"].unique())
             core = {p: Monitor().run(returns, enterprises, as_of=compute.as_of(), period=p)
                     for p in (periods[-1], periods[-2])}
-        yield {"users": users, "estate": estate, "in_estate": in_estate, "core": core, "periods": periods}
-    finally:
-        compute.clear()
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-        settings.PASSWORD_HASHERS = hashers
+            yield {"users": users, "estate": estate, "in_estate": in_estate, "core": core, "periods": periods}
+        finally:
+            compute.clear()
 
 
 def login(client, world, role):

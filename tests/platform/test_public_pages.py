@@ -16,7 +16,6 @@ from importlib.resources import files
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.db.models import Count
 
 from rasad.demo import generate
@@ -39,71 +38,52 @@ PLANTED = ("987,654", "987654", "۹۸۷٬۶۵۴", "۹۸۷۶۵۴", "۹۸۷,۶۵۴
 ROLES = ("anonymous", "public", "enterprise", "estate_manager", "analyst", "admin")
 
 
-def _rollback_fixture(django_db_blocker):
-    """Enter a transaction that the fixture's teardown rolls back."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-    return atomic
-
-
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    from django.conf import settings
+def world(django_db_setup, django_db_blocker, module_data):
+    with module_data(django_db_blocker):
+        load_demo(generate(n_enterprises=300, seed=7))
+        analyst = User.objects.create_user("t-analyst", password="x", role=Role.ANALYST)
+        admin = User.objects.create_user("t-admin", password="x", role=Role.PUBLIC, is_superuser=True,
+                                         is_staff=True)
+        public = User.objects.create_user("t-public", password="x", role=Role.PUBLIC)
+        # the enterprise user's firm (E1) and an estate (of another firm, E2) without E1
+        in_estates = Enterprise.objects.filter(estate__isnull=False)
+        returns_1403 = Return.objects.filter(period__year=1403, current_version__isnull=False)
+        # a small or medium firm (ranked), with a return the year before too (movement)
+        both_years = returns_1403.filter(enterprise__returns__period__year=1402)
+        own = next(firm for firm in in_estates.filter(pk__in=both_years.values("enterprise_id")).order_by("national_id")
+                   if 10 <= (firm.returns.get(period__year=1403).current_version.values().get("employees") or 0) <= 150)
+        estate = (IndustrialEstate.objects.exclude(pk=own.estate_id).annotate(n=Count("enterprises"))
+                  .order_by("-n", "code").first())
+        other = estate.enterprises.filter(pk__in=returns_1403.values("enterprise_id")).order_by("national_id").first()
+        enterprise_user = User.objects.create_user("t-enterprise", password="x", role=Role.ENTERPRISE,
+                                                   enterprise=own)
+        manager = User.objects.create_user("t-estate", password="x", role=Role.ESTATE_MANAGER)
+        manager.estates.set([estate])
+        # plant a distinctive confidential figure in E1's 1403 return
+        period_1403 = Period.objects.get(year=1403, quarter__isnull=True)
+        record = Return.objects.get(enterprise=own, period=period_1403)
+        values = record.current_version.values()
+        values["sales"] = PLANTED_SALES
+        values["exports"] = min(values.get("exports") or 0.0, PLANTED_SALES)
+        record_return(own, period_1403, values, user=analyst, note="planted for the role matrix")
 
-    hashers = settings.PASSWORD_HASHERS
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    atomic = _rollback_fixture(django_db_blocker)
-    try:
-        with django_db_blocker.unblock():
-            load_demo(generate(n_enterprises=300, seed=7))
-            analyst = User.objects.create_user("t-analyst", password="x", role=Role.ANALYST)
-            admin = User.objects.create_user("t-admin", password="x", role=Role.PUBLIC, is_superuser=True,
-                                             is_staff=True)
-            public = User.objects.create_user("t-public", password="x", role=Role.PUBLIC)
-            # the enterprise user's firm (E1) and an estate (of another firm, E2) without E1
-            in_estates = Enterprise.objects.filter(estate__isnull=False)
-            returns_1403 = Return.objects.filter(period__year=1403, current_version__isnull=False)
-            # a small or medium firm (ranked), with a return the year before too (movement)
-            both_years = returns_1403.filter(enterprise__returns__period__year=1402)
-            own = next(firm for firm in in_estates.filter(pk__in=both_years.values("enterprise_id")).order_by("national_id")
-                       if 10 <= (firm.returns.get(period__year=1403).current_version.values().get("employees") or 0) <= 150)
-            estate = (IndustrialEstate.objects.exclude(pk=own.estate_id).annotate(n=Count("enterprises"))
-                      .order_by("-n", "code").first())
-            other = estate.enterprises.filter(pk__in=returns_1403.values("enterprise_id")).order_by("national_id").first()
-            enterprise_user = User.objects.create_user("t-enterprise", password="x", role=Role.ENTERPRISE,
-                                                       enterprise=own)
-            manager = User.objects.create_user("t-estate", password="x", role=Role.ESTATE_MANAGER)
-            manager.estates.set([estate])
-            # plant a distinctive confidential figure in E1's 1403 return
-            period_1403 = Period.objects.get(year=1403, quarter__isnull=True)
-            record = Return.objects.get(enterprise=own, period=period_1403)
-            values = record.current_version.values()
-            values["sales"] = PLANTED_SALES
-            values["exports"] = min(values.get("exports") or 0.0, PLANTED_SALES)
-            record_return(own, period_1403, values, user=analyst, note="planted for the role matrix")
-
-            methodology = Methodology.objects.create(text=SME100, name_fa="رتبه‌بندی", name_en="SME-100",
-                                                     version="1403.1")
-            editions = {}
-            for year in (1402, 1403):
-                edition = Edition.objects.create(
-                    name_fa=f"۱۰۰ برتر {to_persian_digits(str(year))}", name_en=f"Top 100 {year}",
-                    period=Period.objects.get(year=year, quarter__isnull=True), methodology=methodology)
-                compute_edition(edition, spec_text=bundled_spec(), runs=RUNS, seed=3, top_k=100)
-                editions[year] = publish_edition(edition, analyst)
-            assert EditionResult.objects.get(edition=editions[1403], enterprise=own).rank is not None
-            draft = Edition.objects.create(name_fa="پیش‌نویس", name_en="Draft", period=period_1403,
-                                           methodology=methodology)
-            users = {"anonymous": None, "public": public, "enterprise": enterprise_user, "estate_manager": manager,
-                     "analyst": analyst, "admin": admin}
+        methodology = Methodology.objects.create(text=SME100, name_fa="رتبه‌بندی", name_en="SME-100",
+                                                 version="1403.1")
+        editions = {}
+        for year in (1402, 1403):
+            edition = Edition.objects.create(
+                name_fa=f"۱۰۰ برتر {to_persian_digits(str(year))}", name_en=f"Top 100 {year}",
+                period=Period.objects.get(year=year, quarter__isnull=True), methodology=methodology)
+            compute_edition(edition, spec_text=bundled_spec(), runs=RUNS, seed=3, top_k=100)
+            editions[year] = publish_edition(edition, analyst)
+        assert EditionResult.objects.get(edition=editions[1403], enterprise=own).rank is not None
+        draft = Edition.objects.create(name_fa="پیش‌نویس", name_en="Draft", period=period_1403,
+                                       methodology=methodology)
+        users = {"anonymous": None, "public": public, "enterprise": enterprise_user, "estate_manager": manager,
+                 "analyst": analyst, "admin": admin}
         yield {"users": users, "own": own, "other": other, "estate": estate, "latest": editions[1403],
                "previous": editions[1402], "draft": draft}
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-        settings.PASSWORD_HASHERS = hashers
 
 
 def client_for(client, world, role):

@@ -12,7 +12,6 @@ import re
 
 import numpy as np
 import pytest
-from django.db import transaction
 
 from rasad.demo import generate
 from rasad.monitor import Monitor
@@ -29,17 +28,10 @@ NEED = re.compile(r'<li data-programme="([^"]+)" data-rank="(\d+)">')
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    from django.conf import settings
-
-    hashers = settings.PASSWORD_HASHERS
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
+def world(django_db_setup, django_db_blocker, module_data):
     compute.clear()
-    try:
-        with django_db_blocker.unblock():
+    with module_data(django_db_blocker):
+        try:
             load_demo(generate(n_enterprises=200, seed=11))
             returns, _ = current_returns()
             returns = returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
@@ -57,13 +49,9 @@ def world(django_db_setup, django_db_blocker):
                 "public": User.objects.create_user("s-public", password="x", role=Role.PUBLIC),
                 "analyst": User.objects.create_user("s-analyst", password="x", role=Role.ANALYST),
             }
-        yield {"users": users, "subject": subject, "core": core, "period": period}
-    finally:
-        compute.clear()
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-        settings.PASSWORD_HASHERS = hashers
+            yield {"users": users, "subject": subject, "core": core, "period": period}
+        finally:
+            compute.clear()
 
 
 def page(client, world, role: str, language: str = "fa"):
