@@ -34,7 +34,7 @@ from rasad.platform.rankings.services import (
     publish_edition,
 )
 from rasad.platform.registry.models import Enterprise, Sector
-from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
 
 N = 300
 YEAR = 1403
@@ -143,8 +143,9 @@ def scope_ids(world, role) -> set[str]:
 def secrets_outside(world, role) -> set[float]:
     """Distinctive confidential figures of the enterprises outside ``role``'s scope."""
     mine = scope_ids(world, role)
-    values = Observation.objects.filter(indicator__code__in=SECRET_CODES).exclude(
-        version__return_record__enterprise__national_id__in=mine).values_list("value", flat=True)
+    values = [value for figures in ReturnVersion.objects.exclude(
+        return_record__enterprise__national_id__in=mine).values_list("figures", flat=True)
+        for code, value in figures.items() if code in SECRET_CODES]
     return {float(v) for v in values if abs(v) >= 1000 and not float(v).is_integer()}
 
 

@@ -123,9 +123,10 @@ def test_real_panels_land_with_their_values(admin, capsys, mapping, csv, id_colu
                  "--constant", "province=Tehran", "--lang", "en", "--no-progress"]) == 0
     source = pd.read_csv(PANELS / csv)
     stored = pd.DataFrame(
-        Return.objects.filter(current_version__observations__indicator__code__in=list(columns)).values_list(
-            "enterprise__national_id", "period__year", "current_version__observations__indicator__code",
-            "current_version__observations__value"),
+        [(national_id, year, code, value)
+         for national_id, year, figures in Return.objects.values_list(
+             "enterprise__national_id", "period__year", "current_version__figures")
+         for code, value in figures.items() if code in columns],
         columns=["national_id", "year", "code", "value"])
     reported = source[[c for c, _ in columns.values()]].notna().any(axis=1)
     assert stored["national_id"].nunique() == source.loc[reported, id_column].nunique()

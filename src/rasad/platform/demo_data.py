@@ -108,7 +108,7 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     rows = pd.concat([rows, frame[codes].reset_index(drop=True).astype(float)], axis=1)
     with _progress("Loading returns", progress) as report:
         record_returns(rows, source=ReturnVersion.Source.DEMO, progress=report)
-    observations = int(frame[codes].notna().to_numpy().sum())
+    figures = int(frame[codes].notna().to_numpy().sum())
 
     clusters = {
         row.code: Cluster.objects.create(
@@ -124,7 +124,7 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     _create_demo_users(population)
     return {
         "estates": len(estates), "enterprises": len(enterprises), "returns": len(frame),
-        "observations": observations, "clusters": len(clusters),
+        "figures": figures, "clusters": len(clusters),
     }
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.platform.registry.models import Cluster, ClusterMembership, Enterprise, IndustrialEstate
-from rasad.platform.returns.models import Indicator, Observation, Return, ReturnVersion
+from rasad.platform.returns.models import Indicator, Return, ReturnVersion
 
 ENTERPRISE_COLUMNS = ["national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
                       "founding_year"]
@@ -50,19 +50,19 @@ def current_returns(periods=None, enterprises=None) -> tuple[pd.DataFrame, list[
     first filed) and one column per catalogue indicator (NaN = not reported), and the
     ids of the versions read, in row order.
 
-    Figures are read by period and filtered to the current versions here: a filter on
-    the versions' ids would be one SQL parameter per return."""
+    Versions are read by period and filtered to the current ones here: a filter on the
+    versions' ids would be one SQL parameter per return."""
     returns = Return.objects.filter(current_version__isnull=False)
-    observations = Observation.objects.all()
+    versions = ReturnVersion.objects.all()
     if periods is not None:
         period_ids = [getattr(p, "pk", p) for p in periods]
         returns = returns.filter(period_id__in=period_ids)
-        observations = observations.filter(version__return_record__period_id__in=period_ids)
+        versions = versions.filter(return_record__period_id__in=period_ids)
     rows = list(returns.values_list("current_version_id", "enterprise_id", "period__year", "period__quarter", "id"))
     if enterprises is not None:
         wanted = set(enterprises)
         rows = [row for row in rows if row[1] in wanted]
-    return _wide(rows, observations), [row[0] for row in sorted(rows)]
+    return _wide(rows, versions), [row[0] for row in sorted(rows)]
 
 
 def versions_returns(versions) -> pd.DataFrame:
@@ -71,26 +71,23 @@ def versions_returns(versions) -> pd.DataFrame:
     :func:`current_returns` shapes them."""
     rows = list(versions.values_list("pk", "return_record__enterprise_id", "return_record__period__year",
                                      "return_record__period__quarter", "return_record_id"))
-    return _wide(rows, Observation.objects.filter(version__in=versions.values("pk")))
+    return _wide(rows, versions)
 
 
-def _wide(rows: list[tuple], observations) -> pd.DataFrame:
+def _wide(rows: list[tuple], versions) -> pd.DataFrame:
     """One row per (version, enterprise, year, quarter, return) of ``rows``, with the
-    figures of ``observations`` that belong to those versions."""
+    figures of those of ``versions`` (a queryset that holds them, and maybe more)."""
     rows = sorted(rows)
-    codes = dict(Indicator.objects.values_list("pk", "code"))
-    indicator_ids = sorted(codes, key=codes.get)
-    version_ids = [row[0] for row in rows]
-    values = np.full((len(rows), len(indicator_ids)), np.nan)
+    codes = sorted(Indicator.objects.values_list("code", flat=True))
+    column_of = {code: j for j, code in enumerate(codes)}
+    row_of = {row[0]: i for i, row in enumerate(rows)}
+    values = np.full((len(rows), len(codes)), np.nan)
     if rows:
-        data = np.array(list(observations.values_list("version_id", "indicator_id", "value")
-                             .iterator(chunk_size=50_000)), dtype=float).reshape(-1, 3)
-        position = np.searchsorted(version_ids, data[:, 0])
-        position = np.minimum(position, len(version_ids) - 1)
-        wanted = np.asarray(version_ids, dtype=float)[position] == data[:, 0]
-        column_of = np.zeros(max(indicator_ids) + 1, dtype=np.intp)
-        column_of[indicator_ids] = np.arange(len(indicator_ids))
-        values[position[wanted], column_of[data[wanted, 1].astype(np.intp)]] = data[wanted, 2]
+        for version_id, figures in versions.values_list("pk", "figures").iterator(chunk_size=20_000):
+            i = row_of.get(version_id)
+            if i is not None:
+                for code, value in figures.items():
+                    values[i, column_of[code]] = value
     national_id = dict(Enterprise.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "national_id")) \
         if len(rows) < 30_000 else dict(Enterprise.objects.values_list("pk", "national_id"))
     first_filed = {}
@@ -99,7 +96,7 @@ def _wide(rows: list[tuple], observations) -> pd.DataFrame:
         first_filed.update(ReturnVersion.objects.filter(
             number=1, return_record_id__in=return_ids[start:start + 30_000]).values_list("return_record_id",
                                                                                          "created_at"))
-    frame = pd.DataFrame(values, columns=[codes[i] for i in indicator_ids])
+    frame = pd.DataFrame(values, columns=codes)
     frame.insert(0, "submitted_on", [first_filed[row[4]].date() if row[4] in first_filed else None for row in rows])
     frame.insert(0, "quarter", pd.array([row[3] for row in rows], dtype="Int64"))
     frame.insert(0, "year", np.array([row[2] for row in rows], dtype=np.int64))

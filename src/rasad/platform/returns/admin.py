@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from rasad.platform.returns.models import (
     Indicator,
-    Observation,
     Period,
     Return,
     ReturnDraft,
@@ -22,23 +21,13 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_fa", "name_en")
 
 
-class ObservationInline(admin.TabularInline):
-    model = Observation
-    extra = 0
-    can_delete = False
-    readonly_fields = ("indicator", "value")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReturnVersion)
 class ReturnVersionAdmin(admin.ModelAdmin):
     """Read-only: history is never edited, a correction is a new version."""
 
     list_display = ("return_record", "number", "source", "created_by", "created_at")
     list_filter = ("source",)
-    inlines = [ObservationInline]
+    readonly_fields = ("figures",)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -26,7 +26,7 @@ from rasad.intake import Checks, IntakeReport, Scope, read_bytes, validate_frame
 from rasad.intake.reference import national_id_text
 from rasad.platform.accounts.models import Role
 from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
-from rasad.platform.returns.models import Observation, Period, ReturnVersion, SourceFile
+from rasad.platform.returns.models import Period, ReturnVersion, SourceFile
 from rasad.platform.returns.services import BULK_BATCH, BulkOutcome, record_returns
 
 
@@ -244,13 +244,12 @@ def _previous_returns(national_ids) -> pd.DataFrame | None:
         return None
     records = []
     for chunk in _chunks(sorted(national_ids)):
-        records.extend(
-            Observation.objects.filter(
-                version__return_record__enterprise__national_id__in=chunk,
-                version__return_record__period__year__in=years,
-                version__return_record__current_version=F("version"),
-            ).values_list("version__return_record__enterprise__national_id", "version__return_record__period__year",
-                          "version__return_record__period__quarter", "indicator__code", "value"))
+        for national_id, year, quarter, figures in ReturnVersion.objects.filter(
+                return_record__enterprise__national_id__in=chunk, return_record__period__year__in=years,
+                return_record__current_version=F("pk")).values_list(
+                "return_record__enterprise__national_id", "return_record__period__year",
+                "return_record__period__quarter", "figures"):
+            records.extend((national_id, year, quarter, code, value) for code, value in figures.items())
     if not records:
         return None
     frame = pd.DataFrame(records, columns=["national_id", "year", "quarter", "code", "value"])

@@ -162,6 +162,11 @@ class ReturnVersion(models.Model):
     )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # The version's figures, indicator code → value in the catalogue's unit; a figure not
+    # reported is absent. One row per version, not per figure: a version's figures are
+    # never changed and always read together, and an import of 100,000 returns writes
+    # 100,000 rows instead of 2.7 million (BENCHMARKS.md).
+    figures = models.JSONField(_("figures"), default=dict)
 
     class Meta:
         ordering = ["return_record", "number"]
@@ -172,34 +177,10 @@ class ReturnVersion(models.Model):
         ]
 
     def values(self) -> dict[str, float]:
-        return dict(self.observations.values_list("indicator__code", "value"))
+        return {code: float(value) for code, value in self.figures.items()}
 
     def __str__(self) -> str:
         return f"{self.return_record} v{self.number}"
-
-
-class Observation(models.Model):
-    # The figures are the largest table by far (a return holds ~30), written only by
-    # rasad.platform.returns.services in the transaction that creates their version,
-    # and a version is never deleted (Return and ReturnVersion protect it). So the
-    # database keeps no foreign-key constraints of its own here: checking two per row
-    # cost more than everything else in an import (PostgreSQL: 13.5 of 23.5 s for
-    # 20,000 returns; BENCHMARKS.md). The version has no index of its own either: the
-    # unique (version, indicator) index serves lookups by version.
-    version = models.ForeignKey(
-        ReturnVersion, on_delete=models.CASCADE, related_name="observations", verbose_name=_("version"),
-        db_index=False, db_constraint=False,
-    )
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"),
-                                  db_constraint=False)
-    value = models.FloatField(_("value"))
-
-    class Meta:
-        verbose_name = _("observation")
-        verbose_name_plural = _("observations")
-        constraints = [
-            models.UniqueConstraint(fields=["version", "indicator"], name="unique_observation")
-        ]
 
 
 class ReturnDraft(models.Model):

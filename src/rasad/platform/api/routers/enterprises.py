@@ -55,7 +55,7 @@ from rasad.platform.api.schemas import (
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.importing import reference_checks
-from rasad.platform.returns.models import Indicator, Observation, Period, Return, ReturnVersion
+from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
 from rasad.platform.returns.services import InvalidReturn, get_period, record_return
 
 router = Router(auth=ANYONE, tags=["enterprises"])
@@ -143,10 +143,7 @@ def _refuse_public(user) -> None:
 
 
 def _versions_out(versions: list[ReturnVersion]) -> dict[int, dict]:
-    values: dict[int, dict] = {v.pk: {} for v in versions}
-    for version_id, code, value in Observation.objects.filter(version__in=[v.pk for v in versions]) \
-            .values_list("version_id", "indicator__code", "value"):
-        values[version_id][code] = value
+    values = {v.pk: v.values() for v in versions}
     return {v.pk: {
         "number": v.number, "source": v.source, "created_at": v.created_at,
         "created_by": v.created_by.username if v.created_by else None,
