@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rasad.platform.web",
     "rasad.platform.public",
     "rasad.platform.monitoring",
+    "rasad.platform.clusters_web",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("rasad.platform.public.urls")),
     path("analysis/", include("rasad.platform.rankings.urls")),
     path("monitoring/", include("rasad.platform.monitoring.urls")),
+    path("clusters/", include("rasad.platform.clusters_web.urls")),
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,112 @@
+"""The cluster analysis of the database, computed once per process and data state.
+
+``rasad.clusters`` on the database frames: firm figures, employment location quotients
+by province × ISIC division, their stars, the designated/identified comparison, the
+Krugman index per province and the designated clusters' profiles (with the latest
+published edition's scores). Cached by the latest return version's id, the registry's
+size and the latest published edition: any new or corrected return makes a new one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db.models import Count, Max
+
+from rasad.clusters import (
+    ClusterProfiles,
+    cluster_profiles,
+    cluster_stars,
+    compare_clusters,
+    firm_figures,
+    krugman,
+    location_quotients,
+)
+from rasad.platform.frames import clusters_frames, current_returns, enterprises_frame
+from rasad.platform.rankings.models import EditionResult
+from rasad.platform.registry.models import Enterprise
+from rasad.platform.returns.models import ReturnVersion
+
+MIN_STARS = 2  # a cell with at least this many stars is an identified cluster
+
+
+@dataclass(frozen=True)
+class Analysis:
+    enterprises: pd.DataFrame
+    returns: pd.DataFrame  # yearly returns only
+    clusters: pd.DataFrame  # the designated clusters
+    members: pd.DataFrame
+    firms: pd.DataFrame  # firm_figures
+    lq: pd.DataFrame  # employment LQ, province × division
+    stars: pd.DataFrame
+    comparison: pd.DataFrame
+    krugman: pd.DataFrame
+    profiles: ClusterProfiles | None
+    scores: pd.DataFrame | None  # national_id, score, rank of the latest published edition
+    edition: object | None
+
+
+_lock = threading.Lock()
+_cache: dict = {"stamp": None, "analysis": None}
+
+
+def latest_edition():
+    from rasad.platform.public.data import latest_edition as latest
+
+    return latest()
+
+
+def _stamp() -> tuple:
+    latest = ReturnVersion.objects.aggregate(latest=Max("pk"))["latest"]
+    registry = Enterprise.objects.aggregate(n=Count("pk"), latest=Max("pk"))
+    edition = latest_edition()
+    return latest, registry["n"], registry["latest"], edition.pk if edition else None
+
+
+def yearly_returns() -> pd.DataFrame:
+    returns, _ = current_returns()
+    return returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+
+
+def edition_scores(edition) -> pd.DataFrame | None:
+    if edition is None:
+        return None
+    rows = EditionResult.objects.filter(edition=edition, score__isnull=False).values_list(
+        "enterprise__national_id", "score", "rank")
+    frame = pd.DataFrame(list(rows), columns=["national_id", "score", "rank"])
+    return frame.astype({"score": float, "rank": float}) if len(frame) else None
+
+
+def analyse(enterprises, returns, clusters, members, scores=None, edition=None) -> Analysis:
+    """The whole analysis of one data state (pure: DataFrames in)."""
+    if not len(returns) or not len(enterprises):
+        empty = pd.DataFrame()
+        return Analysis(enterprises, returns, clusters, members, empty, empty, empty, empty, empty, None, scores,
+                        edition)
+    firms = firm_figures(enterprises, returns)
+    lq = location_quotients(firms, measure="employees", level="division", region="province")
+    stars = cluster_stars(lq)
+    comparison = compare_clusters(stars, clusters, min_stars=MIN_STARS)
+    spec = krugman(firms)
+    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores) \
+        if len(members) else None
+    return Analysis(enterprises, returns, clusters, members, firms, lq, stars, comparison, spec, profiles, scores,
+                    edition)
+
+
+def analysis() -> Analysis:
+    with _lock:
+        stamp = _stamp()
+        if _cache["stamp"] != stamp:
+            clusters, members = clusters_frames()
+            edition = latest_edition()
+            _cache.update(stamp=stamp, analysis=analyse(enterprises_frame(), yearly_returns(), clusters, members,
+                                                        edition_scores(edition), edition))
+        return _cache["analysis"]
+
+
+def clear() -> None:
+    with _lock:
+        _cache.update(stamp=None, analysis=None)
