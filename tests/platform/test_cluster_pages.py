@@ -185,3 +185,21 @@ def test_the_analysis_is_cached_per_data_state(world, db):
     compute.clear()
     again = compute.analysis()
     assert again is not first and again.stars.equals(first.stars)
+
+
+def test_a_profile_shows_its_members_needs(world, client, db):
+    """The needs table of a cluster is the core's needs matrix row for its members."""
+    from rasad.monitor import Monitor
+    from rasad.platform.frames import clusters_frames, enterprises_frame
+    from rasad.platform.monitoring import compute as monitoring
+
+    returns = world["returns"]
+    period = int(returns["year"].max())
+    clusters, members = clusters_frames()
+    result = Monitor().run(returns, enterprises_frame(), as_of=monitoring.as_of(), period=period)
+    matrix = result.needs.matrix("cluster", members=members).set_index("cluster_code")
+    code = matrix.loc[matrix.index.isin(clusters["code"]), "enterprises"].idxmax()  # the largest cluster
+    page = client.get(f"/clusters/{code}/").content.decode()
+    shown = [int(n) for n in re.findall(r'data-programme-enterprises="(\d+)"', page)]
+    assert shown == [int(matrix.loc[code, f"{p.code}_enterprises"]) for p in result.needs.mapping.programmes]
+    assert sum(shown) > 0

@@ -231,6 +231,7 @@ def cluster(request, code: str):
             if nid in ranks.index:
                 top.append({"position": int(t["position"]), "name": _name(t),
                             "score": _f(ranks.loc[nid, "score"]), "rank": _f(ranks.loc[nid, "rank"])})
+    needs, needs_period = _member_needs(code, shown)
     cell = a.stars[(a.stars["province_code"] == int(info["province_code"]))
                    & (a.stars["division"].astype(str) == str(info["division"]))]
     context = {
@@ -240,8 +241,33 @@ def cluster(request, code: str):
         "summary": {k: _f(v) if isinstance(v, (int, float)) else v for k, v in s.items()},
         "trend": trend_rows, "top": top, "bands": _rank_bands(a, code), "edition": a.edition,
         "cell": cell.iloc[0].to_dict() if len(cell) else None, "min_cell": MIN_CELL,
+        "needs": needs, "needs_period": needs_period,
     }
     return render(request, "clusters_web/cluster.html", context)
+
+
+def _member_needs(code: str, shown: bool) -> tuple[list[dict], int | None]:
+    """The needs matrix row of this cluster's members for the latest period (the
+    monitoring app's cached run): how many members, and how many of their employees,
+    need each support programme. Withheld, like the totals, for a cluster too small."""
+    from rasad.platform.monitoring import compute as monitoring
+
+    people = monitoring.population()
+    if not shown or people.returns.empty:
+        return [], None
+    period = int(people.returns["year"].max())
+    result = monitoring.run_for(period)
+    matrix = result.needs.matrix("cluster", members=people.members)
+    row = matrix[matrix["cluster_code"] == code]
+    if row.empty:
+        return [], period
+    row = row.iloc[0]
+    persian = _persian()
+    members = int(row["enterprises"]) or 1
+    return [{"name": p.name.fa if persian else p.name.en, "enterprises": int(row[f"{p.code}_enterprises"]),
+             "employees": _f(row[f"{p.code}_employees"]),
+             "share": 100 * int(row[f"{p.code}_enterprises"]) / members}
+            for p in result.needs.mapping.programmes], period
 
 
 @require_GET
