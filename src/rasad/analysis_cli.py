@@ -84,6 +84,15 @@ def monitor_alerts(args) -> int:
     for (rule, severity), n in counts.items():
         print(f"{rule:<28} {severity:<8} {n:>7,}")
     print(f"{len(frame):,} alerts for {period}" + (f" → {args.out}" if args.out else ""))
+    # a KPI that cannot be computed raises no alert: say how often that happened
+    coverage = table.coverage()
+    reasons = [c for c in coverage.columns if c not in ("kpi", "name_fa", "name_en", "returns", "computed")]
+    blind = coverage[coverage[reasons].sum(axis=1) > 0]
+    if len(blind):
+        print("not computable (no value, so no alert):")
+        for row in blind.itertuples(index=False):
+            detail = ", ".join(f"{getattr(row, r):,} {r.replace('_', ' ')}" for r in reasons if getattr(row, r))
+            print(f"  {row.kpi:<28} {detail} of {row.returns:,} returns filed (all periods)")
     return 0
 
 

@@ -43,7 +43,11 @@ def test_alerts_from_the_database_equal_the_core_on_the_demo(loaded, population,
     expected = load_rules().evaluate(Kpis().compute(population.returns, population.enterprises)).for_period(1403)
     assert len(mine) == len(expected) > 0
     assert sorted(mine["key"]) == sorted(expected["key"])
-    assert f"{len(expected):,} alerts for 1403" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{len(expected):,} alerts for 1403" in out
+    table = Kpis().compute(population.returns, population.enterprises).coverage().set_index("kpi")
+    missing = int(table.loc["rd_intensity", "missing_input"])
+    assert missing > 0 and f"{missing:,} missing input" in out  # said, not silently skipped
 
 
 def test_location_quotients_and_stars_from_the_database(loaded, population, tmp_path):
