@@ -203,3 +203,15 @@ def test_a_profile_shows_its_members_needs(world, client, db):
     shown = [int(n) for n in re.findall(r'data-programme-enterprises="(\d+)"', page)]
     assert shown == [int(matrix.loc[code, f"{p.code}_enterprises"]) for p in result.needs.mapping.programmes]
     assert sum(shown) > 0
+
+
+def test_a_map_of_a_few_counts_has_one_legend_entry_per_count():
+    from rasad.platform.clusters_web.views import PALETTE, province_map
+
+    drawn = province_map({0: 0.0, 1: 1.0, 2: 2.0, 3: 2.0, 4: None}, "clusters")
+    assert [(entry["low"], entry["high"]) for entry in drawn["legend"]] == [(0, None), (1, None), (2, None)]
+    fill = {shape["code"]: shape["fill"] for shape in drawn["shapes"]}
+    assert fill[0] == PALETTE[0] and fill[2] == fill[3] == PALETTE[-1] and fill[1] not in (fill[0], fill[2])
+    assert fill[4] == "#eeeeee"
+    shares = province_map({0: 0.1, 1: 0.7}, "Krugman", decimals=2)["legend"]
+    assert len(shares) == len(PALETTE) and shares[0]["low"] == 0.1 and shares[-1]["high"] == pytest.approx(0.7)

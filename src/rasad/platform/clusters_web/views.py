@@ -84,23 +84,37 @@ PALETTE = ("#e8f0fb", "#c4d8f4", "#91b8ea", "#5a92d9", "#2f6dc0", "#184c93")
 
 
 def province_map(values: dict[int, float], measure_label, decimals: int = 0) -> dict:
-    """The 31 outlines, each filled by its value's class (equal intervals over the range)."""
+    """The 31 outlines, each filled by its value's class: equal intervals over the range,
+    or one class per value when the values are a few whole numbers (counts of clusters,
+    say), so that no two legend entries read the same."""
     outlines = _outlines()
     known = [v for v in values.values() if v is not None and not math.isnan(v)]
     low, high = (min(known), max(known)) if known else (0.0, 0.0)
+    few_counts = (decimals == 0 and bool(known) and high - low < len(PALETTE)
+                  and all(float(v).is_integer() for v in known))
+    if few_counts:
+        levels = list(range(int(low), int(high) + 1))
+        top = max(len(levels) - 1, 1)
+        colour_of = {v: PALETTE[round(i * (len(PALETTE) - 1) / top)] for i, v in enumerate(levels)}
     shapes = []
     for code, shape in outlines["provinces"].items():
         value = values.get(int(code))
         if value is None or math.isnan(value):
-            colour, cls = "#eeeeee", None
+            colour = "#eeeeee"
+        elif few_counts:
+            colour = colour_of[int(value)]
         else:
             cls = 0 if high == low else min(len(PALETTE) - 1, int((value - low) / (high - low) * len(PALETTE)))
             colour = PALETTE[cls]
         shapes.append({"code": int(code), "d": shape["d"], "fill": colour, "value": value,
                        "name": province_name(code)})
-    step = (high - low) / len(PALETTE) if known else 0
-    legend = [{"colour": c, "low": low + i * step, "high": low + (i + 1) * step} for i, c in enumerate(PALETTE)] \
-        if known and high > low else ([{"colour": PALETTE[0], "low": low, "high": high}] if known else [])
+    if few_counts:
+        legend = [{"colour": colour_of[v], "low": v, "high": None} for v in levels]
+    elif known and high > low:
+        step = (high - low) / len(PALETTE)
+        legend = [{"colour": c, "low": low + i * step, "high": low + (i + 1) * step} for i, c in enumerate(PALETTE)]
+    else:
+        legend = [{"colour": PALETTE[0], "low": low, "high": None}] if known else []
     return {"viewbox": outlines["viewbox"], "shapes": shapes, "legend": legend, "label": measure_label,
             "decimals": decimals}
 
