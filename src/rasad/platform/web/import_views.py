@@ -187,25 +187,31 @@ def _report_page(request, outcome, *, sha: str, name: str, committed: bool = Fal
     })
 
 
+def _dry_run(request, sha: str):
+    """The dry run of the kept upload ``sha``: (outcome, file name, None), or the upload
+    page explaining why the file cannot be read as the third item."""
+    data, name = _load(request, sha)
+    try:
+        return check_upload(data, name, user=request.user), name, None
+    except RasadInputError as error:
+        return None, name, _upload_page(request, error=error.message(_language()), name=name, status=422)
+
+
 @requires(may_import)
 def report(request, sha: str):
     """The dry run of an uploaded file: counts, every problem located, commit if clean."""
-    data, name = _load(request, sha)
-    try:
-        outcome = check_upload(data, name, user=request.user)
-    except RasadInputError as error:
-        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+    outcome, name, refused = _dry_run(request, sha)
+    if refused is not None:
+        return refused
     return _report_page(request, outcome, sha=sha, name=name)
 
 
 @requires(may_import)
 def report_excel(request, sha: str):
     """The same report as an Excel workbook (a Persian and an English sheet)."""
-    data, name = _load(request, sha)
-    try:
-        outcome = check_upload(data, name, user=request.user)
-    except RasadInputError as error:
-        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+    outcome, name, refused = _dry_run(request, sha)
+    if refused is not None:
+        return refused
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
         outcome.report.to_excel(path)
