@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate demo lint messages clean
+.PHONY: run test install bench-deps migrate demo lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rasad needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The page-speed benchmark's load generator (locust), kept out of the test install.
+bench-deps: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 
 migrate: install
 	$(BIN)/rasad manage migrate --noinput
