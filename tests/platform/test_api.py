@@ -574,6 +574,9 @@ def test_docs_are_served_without_internet(world, db):
     ("/api/editions/{published}/league?top=0", 422, "invalid_request"),
     ("/api/no/such/route", 404, "not_found"),
     ("/api/editions/", 404, "not_found"),
+    # a NUL character was a 500 on PostgreSQL, which can neither store nor compare it
+    ("/api/enterprises?q=a%00b", 422, "invalid_request"),
+    ("/api/editions/{published}/results?q=%00", 422, "invalid_request"),
 ])
 def test_bad_requests_answer_in_both_languages(world, db, url, status, code):
     response = Client().get(url_of(world, url))
@@ -594,6 +597,11 @@ def test_a_body_that_is_not_json_is_a_400(world, db):
     assert response.status_code == 400 and response.json()["code"] == "bad_request"
     response = client.post(url, {"values": ["not", "a", "mapping"]}, content_type="application/json")
     assert response.status_code == 422 and response.json()["problems"][0]["field"].startswith("payload")
+    # a boolean is not a figure (it was read as 1 and stored)
+    response = client.post(url, {"values": {"sales": True}}, content_type="application/json")
+    assert response.status_code == 422
+    assert {p["field"] for p in response.json()["problems"]} == {"payload.values.sales.float",
+                                                                "payload.values.sales.str"}
 
 
 def test_administrators_list_tokens_in_persian(world, db):
@@ -625,3 +633,69 @@ def test_no_nan_reaches_the_json(world, db):
         text = get(world, "admin", url, limit=500).content.decode()
         assert "NaN" not in text and "Infinity" not in text
         assert all(math.isfinite(n) for n in numbers_in(json.loads(text)))
+
+
+def test_a_method_a_route_does_not_serve_is_a_bilingual_405(world, db):
+    """ninja answered these in plain text; the API's errors are JSON in both languages."""
+    for method, url, allowed in (("put", "/api/indicators", "GET"), ("delete", f"/api/editions/{world.published.pk}", "GET"),
+                                 ("get", f"/api/enterprises/{world.own.national_id}/returns/{YEAR}", "POST"),
+                                 ("patch", f"/api/enterprises/{world.own.national_id}/returns", "GET")):
+        response = getattr(client_for(world, "analyst"), method)(url)
+        assert response.status_code == 405 and response["Allow"] == allowed, (method, url)
+        body = response.json()
+        assert body["code"] == "method_not_allowed" and body["detail"] == body["message_fa"]
+        assert method.upper() in body["message_en"] and re.search("[\u0600-\u06ff]", body["message_fa"])
+        ErrorOut.model_validate(body)
+
+
+def test_figures_that_are_not_finite_numbers_are_refused(world, db):
+    """Python's JSON reads NaN, Infinity and 1e999 as floats; they used to be stored as
+    "not reported", silently emptying the return."""
+    url = f"/api/enterprises/{world.own.national_id}/returns/{YEAR}"
+    client = client_for(world, "enterprise")
+    versions = ReturnVersion.objects.count()
+    for figure in ("NaN", "Infinity", "-Infinity", "1e999"):
+        response = client.post(url, '{"values": {"employees": 12, "sales": ' + figure + "}}",
+                               content_type="application/json")
+        assert response.status_code == 422, (figure, response.content[:300])
+        body = response.json()
+        assert body["code"] == "invalid_return"
+        assert [(p["field"], p["message_en"]) for p in body["problems"]] == [("sales", "Not a finite number.")]
+        assert re.search("[\u0600-\u06ff]", body["problems"][0]["message_fa"])
+    assert ReturnVersion.objects.count() == versions
+
+
+def test_a_note_with_a_nul_character_is_refused(world, db):
+    """It was a 500 on PostgreSQL, which cannot store a NUL character."""
+    firm = world.own
+    values = Return.objects.get(enterprise=firm, period=world.period).current_version.values()
+    versions = ReturnVersion.objects.count()
+    response = client_for(world, "enterprise").post(f"/api/enterprises/{firm.national_id}/returns/{YEAR}",
+                                                    {"values": values, "note": "a\x00b"},
+                                                    content_type="application/json")
+    assert response.status_code == 422 and response.json()["problems"][0]["field"] == "payload.note"
+    assert ReturnVersion.objects.count() == versions
+
+
+def test_each_route_documents_the_errors_it_gives(world, db):
+    """Each route documents the error statuses it may answer with, each with the error
+    body (Schemathesis checks the answers against them), and only those."""
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    common = {"200", "400", "401", "422"}
+    expected = {
+        ("/api/indicators", "get"): common, ("/api/methodologies", "get"): common,
+        ("/api/methodologies/{methodology_id}", "get"): common | {"404"},
+        ("/api/editions", "get"): common, ("/api/editions/{edition_id}", "get"): common | {"404"},
+        ("/api/editions/{edition_id}/results", "get"): common | {"404"},
+        ("/api/editions/{edition_id}/league", "get"): common | {"404", "409"},
+        ("/api/enterprises", "get"): common, ("/api/enterprises/{national_id}", "get"): common | {"404"},
+        ("/api/enterprises/{national_id}/returns", "get"): common | {"403", "404"},
+        ("/api/enterprises/{national_id}/returns/{period}", "post"): common | {"403", "404"},
+    }
+    assert {(path, method) for path, item in paths.items() for method in item} == set(expected)
+    for (path, method), statuses in expected.items():
+        responses = paths[path][method]["responses"]
+        assert set(responses) == statuses, path
+        for status in statuses - {"200"}:
+            assert responses[status]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorOut"}, (path, status)

@@ -24,6 +24,8 @@ MAX_ID = 2**63 - 1  # a larger id in a path would overflow PostgreSQL's bigint
 PROVINCE_PATTERN = r"^(?:[0-9۰-۹٠-٩]{1,2}|[Ii][Rr]-[0-9]{2})$"
 SECTOR_PATTERN = r"^(?:[A-Ua-u]|[0-9۰-۹٠-٩]{2,4})$"
 NATIONAL_ID_PATTERN = re.compile(r"^[0-9]{11}$")
+# free text the database reads: PostgreSQL can neither store nor compare a NUL character
+NO_NUL_PATTERN = r"^[^\x00]*$"
 PAGING = ("limit", "offset")
 
 # query and path parameters shared by the routes (Annotated, so no call sits in a default)
@@ -34,7 +36,7 @@ ProvinceFilter = Annotated[str | None, Query(
 SectorFilter = Annotated[str | None, Query(
     None, pattern=SECTOR_PATTERN, description="ISIC section letter, or division/group/class code (e.g. 13, 1311).")]
 SearchFilter = Annotated[str | None, Query(
-    None, max_length=MAX_SEARCH, description="Name (Persian or English) or national ID.")]
+    None, max_length=MAX_SEARCH, pattern=NO_NUL_PATTERN, description="Name (Persian or English) or national ID.")]
 SizeClass = Literal["micro", "small", "medium", "large"]
 # the plain fields of an enterprise's payload, and how to fetch them in one query
 ENTERPRISE_RELATED = ("province", "estate", "isic__parent__parent")

@@ -8,11 +8,12 @@ Persian text lives where every other Persian string of the platform lives.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -114,11 +115,32 @@ def validation_problems(errors: list[dict]) -> list[dict]:
     return out
 
 
+def json_response(error: ApiError) -> JsonResponse:
+    """``error`` answered outside a route (where ninja's handlers do not reach)."""
+    return JsonResponse(error.payload(), status=error.status, json_dumps_params={"ensure_ascii": False})
+
+
 def not_found_view(request, *args, **kwargs):
     """Any other path under /api/: a JSON 404, not the site's HTML page."""
-    from django.http import JsonResponse
+    return json_response(not_found())
 
-    return JsonResponse(not_found().payload(), status=404, json_dumps_params={"ensure_ascii": False})
+
+def method_not_allowed_in_json(view: Callable) -> Callable:
+    """``view`` with ninja's plain-text 405 (a method the address does not serve) answered
+    in the API's bilingual JSON instead, keeping its Allow header."""
+
+    @functools.wraps(view)  # keeps csrf_exempt: ninja checks CSRF itself
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        refused = json_response(ApiError(
+            405, "method_not_allowed", _("This address does not accept %(method)s; it accepts %(allowed)s."),
+            method=request.method[:20], allowed=response["Allow"]))
+        refused["Allow"] = response["Allow"]
+        return refused
+
+    return wrapped
 
 
 def install(api) -> None:

@@ -13,6 +13,8 @@ hashes.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +30,15 @@ from rasad.platform.rankings.services import edition_data, frozen_edition_data
 CACHE_SECONDS = 3600
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> Methodology:
+    """Reading and checking a methodology file takes a good part of a second, and a stored
+    methodology never changes (the parsed one is frozen): each is read once per process."""
+    return loads(text, source=source)
+
+
 def methodology_of(edition: Edition) -> Methodology:
-    return loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
+    return _parsed(edition.methodology.text, f"methodology {edition.methodology.version}")
 
 
 def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 
 from ninja import Field, Schema
+from pydantic import StrictFloat, StrictStr
+
+from rasad.platform.api.common import NO_NUL_PATTERN
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -25,7 +28,12 @@ class ErrorOut(Schema):
     problems: list[ProblemOut] | None = None
 
 
-ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error answers a route documents, each with the bilingual error body: every route
+    may refuse an unknown query parameter (400), an invalid API token (401) and invalid
+    parameters (422); ``statuses`` are the others it may give (403, 404, 409)."""
+    return dict.fromkeys(sorted({400, 401, 422, *statuses}), ErrorOut)
+
 
 # --- shared pieces ----------------------------------------------------------------------
 
@@ -233,12 +241,13 @@ class ReturnOut(Schema):
 
 
 class ReturnIn(Schema):
-    values: dict[str, float | str | None] = Field(
+    # strict: a JSON true or false is not a figure (lax pydantic would read true as 1)
+    values: dict[str, StrictFloat | StrictStr | None] = Field(
         description="The whole return: figures by indicator code (money in million rials). Numbers, or text as "
                     "people type it (Persian digits and separators accepted). An indicator left out is not reported.",
         examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
     )
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, pattern=NO_NUL_PATTERN)
 
 
 class SubmitOut(Schema):

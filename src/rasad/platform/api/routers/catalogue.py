@@ -9,7 +9,7 @@ from rasad.index.methodology import loads
 from rasad.platform.api.auth import ANYONE, OPTIONAL_AUTH
 from rasad.platform.api.common import ObjectId, Pagination, refuse_unknown
 from rasad.platform.api.errors import not_found
-from rasad.platform.api.schemas import ERRORS, IndicatorOut, MethodologyDetailOut, MethodologyOut
+from rasad.platform.api.schemas import IndicatorOut, MethodologyDetailOut, MethodologyOut, errors
 from rasad.platform.rankings.models import Methodology
 from rasad.platform.returns.models import Indicator
 
@@ -20,7 +20,7 @@ INDICATOR_FIELDS = ("code", "name_fa", "name_en", "unit", "kind", "min_value", "
 METHODOLOGY_FIELDS = ("id", "name_fa", "name_en", "version", "sha256", "created_at")
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+@router.get("/indicators", response={200: list[IndicatorOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
             summary="The indicator catalogue")
 @paginate(Pagination)
 def indicators(request):
@@ -29,7 +29,7 @@ def indicators(request):
     return Indicator.objects.order_by("code").values(*INDICATOR_FIELDS)
 
 
-@router.get("/methodologies", response={200: list[MethodologyOut], **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+@router.get("/methodologies", response={200: list[MethodologyOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
             summary="Methodologies")
 @paginate(Pagination)
 def methodologies(request):
@@ -53,7 +53,7 @@ def tree(text: str) -> tuple[list[dict], list[dict]]:
     return indicators, nodes
 
 
-@router.get("/methodologies/{methodology_id}", response={200: MethodologyDetailOut, **ERRORS},
+@router.get("/methodologies/{methodology_id}", response={200: MethodologyDetailOut, **errors(404)},
             openapi_extra=OPTIONAL_AUTH, summary="A methodology, its file and its hash")
 def methodology(request, methodology_id: ObjectId):
     refuse_unknown(request)

@@ -40,7 +40,7 @@ from rasad.platform.api.common import (
 from rasad.platform.api.errors import ApiError, both, not_found, problem
 from rasad.platform.api.league import edition_league, methodology_of
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
-from rasad.platform.api.schemas import ERRORS, EditionDetailOut, EditionOut, LeagueRowOut, ResultOut
+from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise, Province, Sector
 
@@ -79,7 +79,7 @@ def get_edition(user, edition_id: int) -> Edition:
     return edition
 
 
-@router.get("/editions", response={200: list[EditionOut], **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+@router.get("/editions", response={200: list[EditionOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
             summary="Ranking editions")
 @paginate(Pagination)
 def editions(request, year: Year = None, status: Literal["published", "draft"] | None = None):
@@ -93,7 +93,7 @@ def editions(request, year: Year = None, status: Literal["published", "draft"] |
     return Rendered(rows, lambda page: [edition_out(e) for e in page])
 
 
-@router.get("/editions/{edition_id}", response={200: EditionDetailOut, **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+@router.get("/editions/{edition_id}", response={200: EditionDetailOut, **errors(404)}, openapi_extra=OPTIONAL_AUTH,
             summary="One edition, with the names of its pillars")
 def edition(request, edition_id: ObjectId):
     refuse_unknown(request)
@@ -117,7 +117,7 @@ def result_out(row: EditionResult) -> dict:
     return out
 
 
-@router.get("/editions/{edition_id}/results", response={200: list[ResultOut], **ERRORS},
+@router.get("/editions/{edition_id}/results", response={200: list[ResultOut], **errors(404)},
             openapi_extra=OPTIONAL_AUTH, summary="An edition's ranking")
 @paginate(Pagination)
 def results(
@@ -162,7 +162,7 @@ def _values_shown(user, national_ids: list[str]) -> set[str]:
     return set()
 
 
-@router.get("/editions/{edition_id}/league", response={200: list[LeagueRowOut], **ERRORS},
+@router.get("/editions/{edition_id}/league", response={200: list[LeagueRowOut], **errors(404, 409)},
             openapi_extra=OPTIONAL_AUTH, summary="IMI-style league tables")
 @paginate(Pagination)
 def league(

@@ -45,12 +45,12 @@ from rasad.platform.api.common import (
 )
 from rasad.platform.api.errors import ApiError, both, from_input_error, not_found, problem
 from rasad.platform.api.schemas import (
-    ERRORS,
     EnterpriseDetailOut,
     EnterpriseOut,
     ReturnIn,
     ReturnOut,
     SubmitOut,
+    errors,
 )
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.registry.models import Enterprise
@@ -79,7 +79,7 @@ def _listing(page: list[Enterprise], user) -> list[dict]:
     return [{**enterprise_out(e), "confidential": e.pk in scoped} for e in page]
 
 
-@router.get("/enterprises", response={200: list[EnterpriseOut], **ERRORS}, openapi_extra=OPTIONAL_AUTH,
+@router.get("/enterprises", response={200: list[EnterpriseOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
             summary="Enterprises")
 @paginate(Pagination)
 def enterprises(
@@ -107,7 +107,7 @@ def _enterprise(user, national_id: str, *, scoped: bool) -> Enterprise:
     return found
 
 
-@router.get("/enterprises/{national_id}", response={200: EnterpriseDetailOut, **ERRORS},
+@router.get("/enterprises/{national_id}", response={200: EnterpriseDetailOut, **errors(404)},
             openapi_extra=OPTIONAL_AUTH, summary="One enterprise and its ranks")
 def enterprise(request, national_id: NationalIdPath):
     """Its published ranks (drafts too for analysts); its registry details only if you
@@ -165,7 +165,7 @@ def _returns_page(page: list[Return]) -> list[dict]:
     } for r in page]
 
 
-@router.get("/enterprises/{national_id}/returns", auth=SIGNED_IN, response={200: list[ReturnOut], **ERRORS},
+@router.get("/enterprises/{national_id}/returns", auth=SIGNED_IN, response={200: list[ReturnOut], **errors(403, 404)},
             summary="An enterprise's returns, every version")
 @paginate(Pagination)
 def returns(request, national_id: NationalIdPath, period: PeriodFilter = None):
@@ -199,15 +199,8 @@ def _reportable(jalali: JalaliPeriod) -> None:
         raise ApiError(422, "invalid_period", _("The period %(period)s is not over yet."), period=jalali.code)
 
 
-def _typed(value):
-    """A JSON value as a cell of a form: numbers as they are, text cut to a figure's length."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 @router.post("/enterprises/{national_id}/returns/{period}", auth=SIGNED_IN,
-             response={200: SubmitOut, **ERRORS}, summary="Submit or correct a return")
+             response={200: SubmitOut, **errors(403, 404)}, summary="Submit or correct a return")
 def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: PeriodPath):
     """Store ``values`` as the enterprise's return for ``period`` (``1403``, ``1403-Q2``).
 
@@ -232,11 +225,12 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
             problems.append(problem(code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)))
         elif isinstance(value, str) and len(value) > MAX_TYPED:
             problems.append(problem(code, *both(_("Too long to be a figure."))))
+        elif isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity or 1e999 in the JSON
+            problems.append(problem(code, *both(_("Not a finite number."))))
     if problems:
         raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=problems)
 
-    record = {"national_id": found.national_id, "period": jalali.code,
-              **{code: _typed(value) for code, value in payload.values.items()}}
+    record = {"national_id": found.national_id, "period": jalali.code, **payload.values}
     report = validate_records([record], checks=checks)
     warnings = [problem(p.field, p.message_en, p.message_fa, code=p.code, severity="warning")
                 for p in report.warnings]
