@@ -133,6 +133,9 @@ STORAGES = {
 # `make run` sets this so the login page lists the demo accounts; never set it in production.
 RASAD_SHOW_DEMO_LOGINS = os.environ.get("RASAD_SHOW_DEMO_LOGINS") == "1"
 
+# A forged, missing or expired CSRF token: the site's 403 page in the reader's language.
+CSRF_FAILURE_VIEW = "rasad.platform.web.errors.csrf_failure"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from rasad.platform.web import views
+from rasad.platform.web import errors, views
 
 admin.site.site_header = admin.site.site_title = _("Rasad administration")
 admin.site.index_title = _("Registry, returns and rankings")
@@ -21,3 +21,9 @@ urlpatterns = [
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# 400/403/404 in the reader's language with the site layout (rasad.platform.web.errors);
+# 500 stays Django's server_error, which renders the self-contained 500.html.
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
