@@ -255,12 +255,14 @@ class _Reference:
         """COINr's ``rank(x, ties.method = "min", na.last = "keep")`` within each
         reference.
 
-        One stable sort by value, then (within groups) a stable radix sort by group,
-        puts every group's values in order, missing ones last; a tie run starts where
-        the value or the group changes, and its members take the run's first position.
+        One sort by value, then (within groups) a stable radix sort by group, puts
+        every group's values in order, missing ones last; a tie run starts where the
+        value or the group changes, and its members take the run's first position. So
+        the order among equal values does not matter, and the sort by value is numpy's
+        default (vectorised where the CPU allows: several times a stable sort's speed).
         """
         c = self.c
-        order = np.argsort(c, kind="stable")
+        order = np.argsort(c)
         if self.by is None:
             starts = np.zeros(1, dtype=np.intp)
             segment = np.zeros(c.size, dtype=np.intp)

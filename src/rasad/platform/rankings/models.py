@@ -74,7 +74,8 @@ class Edition(BilingualNameMixin):
     methodology_sha256 = models.CharField(_("methodology hash"), max_length=64)
     data_sha256 = models.CharField(_("data hash"), max_length=64, blank=True)
     return_versions = models.ManyToManyField(
-        ReturnVersion, blank=True, related_name="editions", verbose_name=_("return versions used")
+        ReturnVersion, blank=True, through="EditionReturnVersion", related_name="editions",
+        verbose_name=_("return versions used"),
     )
     uncertainty_spec = models.TextField(
         _("uncertainty spec (YAML)"), blank=True,
@@ -138,6 +139,23 @@ class Edition(BilingualNameMixin):
         if self.pk and Edition.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
             raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
         return super().delete(*args, **kwargs)
+
+
+class EditionReturnVersion(models.Model):
+    """A return version an edition used: the table of :attr:`Edition.return_versions`.
+
+    Its foreign keys have no constraint in the database: an edition of 100,000
+    enterprises writes some 200,000 of these rows, and PostgreSQL's check of each at
+    commit (which also locks the version's row) took longer than writing them
+    (BENCHMARKS.md, issue 6). Only ``compute_edition`` writes them, from versions it has
+    just read; versions are never deleted, and Django still cascades an edition's delete."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, db_constraint=False)
+    returnversion = models.ForeignKey(ReturnVersion, on_delete=models.CASCADE, db_constraint=False)
+
+    class Meta:
+        db_table = "rankings_edition_return_versions"
+        unique_together = [("edition", "returnversion")]
 
 
 def _refuse_if_published(edition_ids) -> None:

@@ -10,6 +10,7 @@ versions that make the edition reproducible. A published edition is never recomp
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -28,11 +29,11 @@ from rasad.platform.frames import current_returns, enterprises_frame, versions_r
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Period, Return, ReturnVersion
+from rasad.platform.returns.services import _insert  # COPY on PostgreSQL, as record_returns writes
 
 if TYPE_CHECKING:
     from rasad.index.uncertainty import UncertaintyResult
 
-BATCH = 5000
 # The stages ``progress`` is told about, in order.
 STAGES = ("data", "ranking", "uncertainty", "storing")
 
@@ -65,51 +66,42 @@ def _yearly(period: Period) -> None:
         )
 
 
-def edition_data(period: Period) -> tuple[pd.DataFrame, list[ReturnVersion]]:
-    """The SME-100 input table of ``period`` and the return versions it was made from.
+def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
+    """The SME-100 input table of ``period`` and the ids of the return versions it was
+    made from.
 
     The current version of every return of the period is read, with the current version
     of the same enterprise's return of the year before (for real sales and employment
     growth). Reads are a fixed number of queries whatever the number of enterprises; a
-    correction arriving while they run is either wholly in or wholly out, since the
-    versions are chosen first and a version's figures never change afterwards.
+    correction arriving while they run is either wholly in or wholly out, since a
+    version's figures never change and the versions are read in one query.
     """
     _yearly(period)
     previous = Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
     periods = [period] if previous is None else [period, previous]
-    current_firms = set(Return.objects.filter(period=period, current_version__isnull=False)
-                        .values_list("enterprise_id", flat=True))
-    if not current_firms:
+    # last year's returns of enterprises with no return this year are left out
+    firms = Return.objects.filter(period=period, current_version__isnull=False).values("enterprise_id")
+    returns, version_ids = current_returns(periods, enterprises=firms, submitted_on=False)
+    if not (returns["year"] == period.year).any():
         raise RasadInputError(
             f"No returns for {period.code}: there is nothing to rank.",
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
             field="period", value=period.code,
         )
-    returns, version_ids = current_returns(periods, enterprises=current_firms)
     registry = enterprises_frame(Enterprise.objects.filter(pk__in=Return.objects.filter(period=period)
                                                            .values("enterprise_id")))
-    table = sme_inputs(returns.drop(columns=["quarter", "submitted_on"]), registry, period.year)
-    used = set(version_ids)
-    versions = [
-        v for v in ReturnVersion.objects.filter(return_record__period__in=periods).order_by("pk")
-        if v.pk in used  # older versions, and a return added since, are left out
-    ]
-    return table, versions
+    table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
+    return table, version_ids
 
 
 def frozen_edition_data(edition: Edition) -> pd.DataFrame:
     """The input table of the return versions ``edition`` recorded (a published
     edition's data, whatever was corrected since), with the registry as it is now."""
     versions = ReturnVersion.objects.filter(editions=edition)
-    returns = versions_returns(versions)
+    returns = versions_returns(versions, submitted_on=False)
     firms = versions.filter(return_record__period=edition.period).values("return_record__enterprise_id")
     registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
-    return sme_inputs(returns.drop(columns=["quarter", "submitted_on"]), registry, edition.period.year)
-
-
-def _float(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
+    return sme_inputs(returns.drop(columns="quarter"), registry, edition.period.year)
 
 
 def _check_settings(runs, seed, top_k) -> None:
@@ -161,7 +153,7 @@ def compute_edition(
         spec = loads_spec(spec_text, source="uncertainty spec", methodology=methodology)
 
     report("data", 0, 1)
-    table, versions = edition_data(edition.period)
+    table, version_ids = edition_data(edition.period)
     digest = data_hash(methodology, table)
     report("data", 1, 1)
 
@@ -183,13 +175,8 @@ def compute_edition(
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         _refuse_published(locked)  # published while we computed
-        EditionResult.objects.filter(edition=locked).delete()
-        EditionResult.objects.bulk_create(rows, batch_size=BATCH)
-        through = Edition.return_versions.through
-        through.objects.filter(edition_id=locked.pk).delete()
-        through.objects.bulk_create(
-            (through(edition_id=locked.pk, returnversion_id=v.pk) for v in versions), batch_size=BATCH
-        )
+        _store_results(locked, rows)
+        _store_versions(locked, version_ids)
         locked.data_sha256 = digest
         locked.uncertainty_spec = spec_text or ""
         locked.runs = runs if analysis is not None else None
@@ -203,7 +190,22 @@ def compute_edition(
     return edition
 
 
-def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
+# The columns of a result row, in the order of the tuples of :func:`_result_rows`.
+RESULT_COLUMNS = ("edition_id", "enterprise_id", "score", "rank", "node_scores", "size_class",
+                  *EditionResult.INTERVAL_FIELDS)
+
+
+def _nullable(values: np.ndarray) -> list:
+    """``values`` as Python floats, None where NaN."""
+    values = np.asarray(values, dtype=float)
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
+    """One tuple of :data:`RESULT_COLUMNS` per ranked unit, column by column in numpy
+    (the pillar scores as the JSON text the field stores)."""
     score, rank = results.score, results.rank
     units = score.index
     enterprise_of = dict(
@@ -212,6 +214,8 @@ def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
     )
     nodes = [c for c in results.scores.columns if c != results.index_code]
     node_values = results.scores[nodes].to_numpy(dtype=float)
+    node_columns = [_nullable(column) for column in node_values.T]
+    node_scores = [json.dumps(dict(zip(nodes, row, strict=True))) for row in zip(*node_columns, strict=True)]
     intervals = {name: np.full(len(units), np.nan) for name in EditionResult.INTERVAL_FIELDS}
     if analysis is not None:
         stats = analysis.stats.reindex(units)
@@ -223,22 +227,34 @@ def _result_rows(edition: Edition, results, analysis) -> list[EditionResult]:
             ("score_q95", score_stats, "q95"),
         ):
             intervals[field] = frame[column].to_numpy(dtype=float)
-    scores = score.to_numpy(dtype=float)
     ranks = rank.to_numpy(dtype=float)
     bands = (results.groups["size_class"].astype(str).tolist() if "size_class" in results.groups
              else [""] * len(units))
-    rows = []
-    for i, unit in enumerate(units):
-        rows.append(EditionResult(
-            edition_id=edition.pk,
-            enterprise_id=enterprise_of[unit],
-            score=_float(scores[i]),
-            rank=None if math.isnan(ranks[i]) else int(ranks[i]),
-            node_scores={node: _float(node_values[i, j]) for j, node in enumerate(nodes)},
-            size_class=bands[i],
-            **{name: _float(values[i]) for name, values in intervals.items()},
-        ))
-    return rows
+    return list(zip(
+        [edition.pk] * len(units),
+        [enterprise_of[unit] for unit in units],
+        _nullable(score.to_numpy(dtype=float)),
+        [None if math.isnan(r) else int(r) for r in ranks.tolist()],
+        node_scores,
+        bands,
+        *(_nullable(values) for values in intervals.values()),
+        strict=True,
+    ))
+
+
+def _store_results(edition: Edition, rows: list[tuple]) -> None:
+    """Replace ``edition``'s result rows with ``rows`` (COPY on PostgreSQL). The caller
+    holds the edition locked and has checked that it is not published, which
+    ``EditionResult``'s own bulk writes would check again."""
+    EditionResult.objects.filter(edition=edition).delete()
+    _insert(EditionResult, RESULT_COLUMNS, rows)
+
+
+def _store_versions(edition: Edition, version_ids: list[int]) -> None:
+    """Replace the return versions ``edition`` records as its data (COPY on PostgreSQL)."""
+    through = Edition.return_versions.through
+    through.objects.filter(edition_id=edition.pk).delete()
+    _insert(through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids))
 
 
 def publish_edition(edition: Edition, user) -> Edition:
