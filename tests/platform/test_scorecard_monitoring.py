@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rasad.demo import generate
@@ -129,3 +130,19 @@ def test_anonymous_is_sent_to_log_in(world, client, db, url):
     response = client.get(url)
     assert response.status_code == 302
 
+
+
+def test_one_enterprises_slices_equal_the_whole_runs(world):
+    """The scorecard reads one enterprise's alerts, peer gaps and needs through the run's
+    index of units (``unit=``), not by filtering the whole run: the same rows, in the
+    same order, for every enterprise (and none for an unknown one)."""
+    core, period = world["core"], world["period"]
+    gaps, needs, alerts = core.gaps.frame(), core.needs.explained(), core.alerts.for_period(period)
+    for nid in [*sorted(set(core.gaps.keys["national_id"])), "00000000000"]:
+        for whole, one in ((gaps, core.gaps.frame(unit=nid)), (needs, core.needs.explained(unit=nid)),
+                           (alerts, core.alerts.of(nid, period)), (core.alerts.frame, core.alerts.of(nid))):
+            expected = whole[whole["national_id"] == nid].reset_index(drop=True)
+            assert list(one.columns) == list(expected.columns)
+            assert len(one) == len(expected), nid
+            if len(expected):  # (an empty slice may type its text columns differently)
+                pd.testing.assert_frame_equal(one, expected)

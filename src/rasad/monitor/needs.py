@@ -207,12 +207,22 @@ class Needs:
                        f"«{programme}» برنامهٔ این نگاشت نیست: {', '.join(self.mapping.codes)}.", "programme",
                        programme) from None
 
-    def table(self) -> pd.DataFrame:
+    def _selected(self, unit) -> np.ndarray | None:
+        """The row positions of ``unit`` (None: every row)."""
+        return None if unit is None else self.gaps.rows_of(unit)
+
+    def table(self, *, unit=None) -> pd.DataFrame:
         """The ranked needs, one row per enterprise (× period) and need: the unit (and
         period) column, ``rank`` (1 = most needed), ``programme``, its ``name_fa`` and
         ``name_en``, ``score`` and ``triggers`` (how many of the programme's triggers
-        fired). :meth:`evidence` holds the values behind each need."""
-        rows, ranks = np.nonzero(self.ranked >= 0)
+        fired). :meth:`evidence` holds the values behind each need. With ``unit``,
+        only that unit's rows, as filtering the whole table would give them."""
+        selected = self._selected(unit)
+        if selected is None:
+            rows, ranks = np.nonzero(self.ranked >= 0)
+        else:
+            at, ranks = np.nonzero(self.ranked[selected] >= 0)
+            rows = selected[at]
         codes = self.ranked[rows, ranks]
         frame = self._keys(rows)
         names_fa = np.array([p.name.fa for p in self.mapping.programmes], dtype=object)
@@ -222,11 +232,12 @@ class Needs:
         frame["name_fa"] = names_fa[codes]
         frame["name_en"] = names_en[codes]
         frame["score"] = self.scores[rows, codes]
-        count = np.zeros(self.scores.shape, dtype=np.int64)
+        count = np.zeros(len(rows), dtype=np.int64)
         for k, fired in enumerate(self._fired):
+            mine = codes == k
             for _, hit in fired:
-                count[:, k] += hit
-        frame["triggers"] = count[rows, codes]
+                count[mine] += hit[rows[mine]]
+        frame["triggers"] = count
         return frame
 
     def _keys(self, rows: np.ndarray) -> pd.DataFrame:
@@ -234,20 +245,26 @@ class Needs:
         keys = self.gaps.keys
         return pd.DataFrame({c: keys[c].array.take(rows) for c in base})
 
-    def evidence(self) -> pd.DataFrame:
+    def evidence(self, *, unit=None) -> pd.DataFrame:
         """The evidence of every need in the ranked lists, one row per trigger that
         fired: the unit (and period), ``programme``, ``trigger`` (the indicator code,
         or ``alert:<rule>``), ``alert`` (the rule, for alert triggers), and for
         indicator triggers the enterprise's ``value``, ``percentile``,
-        ``peer_median``, ``peer_top_quartile``, ``peers`` and ``peer_level``."""
+        ``peer_median``, ``peer_top_quartile``, ``peers`` and ``peer_level``. With
+        ``unit``, only that unit's rows."""
         g = self.gaps
+        selected = self._selected(unit)
         labels = [t.label for fired in self._fired for t, _ in fired]
         programme_of = [k for k, fired in enumerate(self._fired) for _ in fired]
         column_of = [g.column(t.indicator) if t.indicator is not None else -1
                      for fired in self._fired for t, _ in fired]
         alert_of = [t.alert for fired in self._fired for t, _ in fired]
-        pieces = [np.flatnonzero(hit & self._needed[:, k])
-                  for k, fired in enumerate(self._fired) for _, hit in fired]
+        if selected is None:
+            pieces = [np.flatnonzero(hit & self._needed[:, k])
+                      for k, fired in enumerate(self._fired) for _, hit in fired]
+        else:
+            pieces = [selected[hit[selected] & self._needed[selected, k]]
+                      for k, fired in enumerate(self._fired) for _, hit in fired]
         rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
         which = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
         j = np.asarray(column_of, dtype=np.intp)[which] if pieces else np.zeros(0, dtype=np.intp)
@@ -267,12 +284,14 @@ class Needs:
         frame["peer_level"] = levels[level]
         return frame
 
-    def explained(self) -> pd.DataFrame:
+    def explained(self, *, unit=None) -> pd.DataFrame:
         """:meth:`table` with ``evidence_fa`` and ``evidence_en``: each need's
         evidence in words, e.g. "Credit access 0.12: percentile 8 of 45 peers (ISIC
-        division × size band), median 0.55; alert: Altman Z'' in the distress zone"."""
-        table = self.table()
-        evidence = self.evidence()
+        division × size band), median 0.55; alert: Altman Z'' in the distress zone".
+        With ``unit``, only that unit's needs (what a page about one enterprise shows,
+        without putting every enterprise's evidence into words)."""
+        table = self.table(unit=unit)
+        evidence = self.evidence(unit=unit)
         rules = {} if self.alerts is None else {r.code: r.name for r in self.alerts.rules.rules}
         keys = [c for c in (self.unit, self.period) if c is not None] + ["programme"]
         fields = ["trigger", "alert", "value", "percentile", "peer_median", "peers", "peer_level"]

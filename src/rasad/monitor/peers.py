@@ -279,6 +279,7 @@ class PeerGaps:
         self.directions = directions
         self._result = result
         self._chosen = chosen
+        self._by_unit: dict | None = None  # unit → its row positions, built on first use
 
     def measure(self, name: str) -> np.ndarray:
         """Rows × indicators. ``peers`` is 0 and the others NaN where a row has no
@@ -312,30 +313,47 @@ class PeerGaps:
     def wide(self, name: str = "percentile") -> pd.DataFrame:
         return pd.concat([self.keys, pd.DataFrame(self.measure(name), columns=self.indicators)], axis=1)
 
-    def frame(self, indicators=None) -> pd.DataFrame:
+    def rows_of(self, unit) -> np.ndarray:
+        """The row positions of one unit (an enterprise: one row per period compared),
+        ascending. The index of every unit is built on the first call and kept, so that
+        a page showing one enterprise of a large run does not scan them all."""
+        if self._by_unit is None:
+            self._by_unit = self.keys.groupby(self.groups.unit, sort=False, observed=True).indices
+        return self._by_unit.get(unit, np.zeros(0, dtype=np.intp))
+
+    def frame(self, indicators=None, *, unit=None) -> pd.DataFrame:
         """The long table: the key columns, ``indicator``, the measures, ``peer_level``
-        (e.g. ``division+size_class``), ``fallback`` and ``enough_peers``."""
+        (e.g. ``division+size_class``), ``fallback`` and ``enough_peers``. With
+        ``unit``, only that unit's rows: the same as filtering the whole table on the
+        unit column, without building it."""
         columns = self.indicators if indicators is None else list(indicators)
-        parts = []
-        level_names = np.array([level_code(lv) for lv in self.groups.levels] + [""], dtype=object)
+        selected = None if unit is None else self.rows_of(unit)
+        js, picked = [], []
         for code in columns:
             j = self.column(code)
-            rows = np.flatnonzero(self._chosen[j] >= 0)
-            part = self.keys.iloc[rows].reset_index(drop=True)
-            part.insert(len(part.columns), "indicator", code)
-            part["value"] = self._result["value"][j, rows]
-            for m in ("percentile", "peer_median", "peer_top_quartile"):
-                part[m] = self._result[m][j, rows]
-            part["gap_to_median"] = self.gap("gap_to_median", j)[rows]
-            part["gap_to_top_quartile"] = self.gap("gap_to_top_quartile", j)[rows]
-            part["peers"] = self._result["peers"][j, rows].astype(np.int64)
-            chosen = self._chosen[j, rows]
-            part["peer_level"] = level_names[chosen]
-            part["fallback"] = chosen > 0
-            part["enough_peers"] = part["peers"] >= self.groups.min_peers
-            parts.append(part)
-        frame = pd.concat(parts, ignore_index=True)
-        frame["indicator"] = pd.Categorical(frame["indicator"], categories=columns)
-        frame["peer_level"] = pd.Categorical(frame["peer_level"],
-                                             categories=[level_code(lv) for lv in self.groups.levels])
-        return frame
+            if selected is None:
+                rows = np.flatnonzero(self._chosen[j] >= 0)
+            else:
+                rows = selected[self._chosen[j, selected] >= 0]
+            js.append(np.full(len(rows), j, dtype=np.intp))
+            picked.append(rows)
+        # every indicator's rows at once: one gather per column, not one frame per indicator
+        j = np.concatenate(js) if js else np.zeros(0, dtype=np.intp)
+        rows = np.concatenate(picked) if picked else np.zeros(0, dtype=np.intp)
+        which = np.repeat(np.arange(len(columns), dtype=np.int64), [len(r) for r in picked])
+        frame = self.keys.iloc[rows].reset_index(drop=True)
+        frame.insert(len(frame.columns), "indicator", pd.Categorical.from_codes(which, categories=columns))
+        value = self._result["value"][j, rows]
+        direction = self.directions[j]
+        measures = {"value": value}
+        for m in ("percentile", "peer_median", "peer_top_quartile"):
+            measures[m] = self._result[m][j, rows]
+        measures["gap_to_median"] = direction * (measures["peer_median"] - value)
+        measures["gap_to_top_quartile"] = direction * (measures["peer_top_quartile"] - value)
+        measures["peers"] = self._result["peers"][j, rows].astype(np.int64)
+        chosen = self._chosen[j, rows]
+        levels = [level_code(lv) for lv in self.groups.levels]
+        measures["peer_level"] = pd.Categorical.from_codes(chosen.astype(np.int64), categories=levels)
+        measures["fallback"] = chosen > 0
+        measures["enough_peers"] = measures["peers"] >= self.groups.min_peers
+        return pd.concat([frame, pd.DataFrame(measures)], axis=1)

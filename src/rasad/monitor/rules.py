@@ -224,6 +224,7 @@ class Alerts:
                 fire &= ~raw_fire[other]
             self._fire[rule.code] = fire
         self._frame: pd.DataFrame | None = None
+        self._by_unit: dict | None = None  # unit → its rows of the frame, built on first use
 
     def fired(self, code: str) -> np.ndarray:
         return self._fire[code]
@@ -244,6 +245,18 @@ class Alerts:
     def for_period(self, period: int) -> pd.DataFrame:
         frame = self.frame
         return frame[frame["period"] == period].reset_index(drop=True)
+
+    def of(self, unit, period: int | None = None) -> pd.DataFrame:
+        """One unit's alerts (of ``period`` only, when given), in the frame's order: what
+        filtering :attr:`frame` or :meth:`for_period` on the unit column gives, read
+        through an index of every unit built on the first call and kept."""
+        frame = self.frame
+        if self._by_unit is None:
+            self._by_unit = frame.groupby(self.kpis.unit, sort=False, observed=True).indices
+        mine = frame.iloc[self._by_unit.get(unit, np.zeros(0, dtype=np.intp))]
+        if period is not None:
+            mine = mine[mine["period"] == period]
+        return mine.reset_index(drop=True)
 
     @property
     def frame(self) -> pd.DataFrame:

@@ -2,14 +2,16 @@
 
 Everything here reads published editions, whose rows never change (the rankings app
 freezes them), so what is costly to compute over a whole edition (its headline
-figures, its distributions) is cached under the edition's id, data hash and
-computation time. No HTML here; no confidential figure either, except where a function
-says it takes a scoped queryset.
+figures, its distributions, its peer groups) is cached under the edition's id, data
+hash and computation time, and so are the keys of HTML the views render from it. No
+HTML here; no confidential figure either, except where a function says it takes a
+scoped queryset.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -128,6 +130,12 @@ def pillars(method: ParsedMethodology) -> list[Pillar]:
 def _key(edition: Edition, what: str) -> str:
     stamp = edition.computed_at.timestamp() if edition.computed_at else 0
     return f"rasad:public:{what}:{edition.pk}:{edition.data_sha256}:{stamp}"
+
+
+def fragment_key(edition: Edition, *parts) -> str:
+    """A cache key for HTML rendered from ``edition`` (frozen once published) and
+    ``parts``: whatever else the fragment shows must be among the parts."""
+    return hashlib.sha256(repr((_key(edition, "fragment"), parts)).encode()).hexdigest()
 
 
 def _cached(edition: Edition, what: str, compute):
@@ -281,28 +289,47 @@ class Peers:
     score: dict | None = None
 
 
-def peer_results(edition: Edition, result: EditionResult, level: str):
-    rows = edition.results.filter(rank__isnull=False)
-    if level in ("sector_size", "size"):
-        rows = rows.filter(size_class=result.size_class)
-    if level == "sector_size":
-        rows = rows.filter(enterprise__isic__code__startswith=result.enterprise.isic.code[:2])
-    return rows
+def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
+    """The peer figures of every group of ``edition`` at once (cached with the frozen
+    edition): ``groups`` by (ISIC division, size band) with at least :data:`MIN_PEERS`
+    ranked members, ``bands`` by size band likewise, and ``all``. One read of the
+    ranked results serves every scorecard, instead of thousands of peers' pillar scores
+    read and decoded again on each view."""
+
+    def compute():
+        rows = list(edition.results.filter(rank__isnull=False).values_list(
+            "score", "node_scores", "size_class", "enterprise__isic__code"))
+        by_group, by_band = defaultdict(list), defaultdict(list)
+        for row in rows:
+            by_group[(row[3][:2], row[2])].append(row)
+            by_band[row[2]].append(row)
+
+        def figures(level, members):
+            group = Peers(level=level, n=len(members))
+            group.score = _quantiles(row[0] for row in members)
+            for code in pillar_codes:
+                group.stats[code] = _quantiles((row[1] or {}).get(code) for row in members)
+            return group
+
+        return {
+            "groups": {key: figures("sector_size", members) for key, members in by_group.items()
+                       if len(members) >= MIN_PEERS},
+            "bands": {band: figures("size", members) for band, members in by_band.items()
+                      if len(members) >= MIN_PEERS},
+            "all": figures("all", rows),
+        }
+
+    return _cached(edition, f"peers:{','.join(pillar_codes)}", compute)
 
 
 def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> Peers:
     """The enterprise's peers in ``edition`` (itself included): the ranked enterprises of
     its ISIC division and size band; when fewer than :data:`MIN_PEERS`, its size band;
     then everyone ranked. Quartiles are numpy's (linear) percentiles."""
-    for level in ("sector_size", "size", "all"):
-        rows = list(peer_results(edition, result, level).values_list("score", "node_scores"))
-        if len(rows) >= MIN_PEERS or level == "all":
-            break
-    group = Peers(level=level, n=len(rows))
-    group.score = _quantiles(score for score, _ in rows)
-    for code in pillar_codes:
-        group.stats[code] = _quantiles((scores or {}).get(code) for _, scores in rows)
-    return group
+    known = peer_groups(edition, pillar_codes)
+    division = result.enterprise.isic.code[:2]
+    return (known["groups"].get((division, result.size_class)) or known["bands"].get(result.size_class)
+            or known["all"])
 
 
 def return_statuses(enterprise: Enterprise, periods: list[Period], today: datetime.date | None = None) -> list[dict]:

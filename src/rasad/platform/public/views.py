@@ -147,6 +147,12 @@ def top100(request, pk: int | None = None):
     titles = data.divisions()
     query = request.GET.copy()
     query.pop("page", None)
+    # the rendered rows are cached: the edition is frozen, and this key holds everything
+    # else they show (the previous edition's movements, the filters and page, which
+    # names link to a scorecard for this reader, the language of the digits and titles)
+    rows_key = data.fragment_key(
+        edition, get_language(), previous.pk if previous else None, query.urlencode(), page.number,
+        sorted(linked)) if page is not None else None
     context = {
         "edition": edition, "summary": summary, "pillars": pillars, "previous": previous, "page": page,
         "form": form, "status": status, "everyone": everyone, "ticks": ticks,
@@ -157,6 +163,7 @@ def top100(request, pk: int | None = None):
         "page_query": query.urlencode(),
         "editions": _editions_menu(),
         "is_latest_url": pk is None,
+        "rows_key": rows_key, "rows_seconds": data.CACHE_SECONDS,
     }
     return render(request, "public/top100.html", context, status=status)
 
@@ -420,6 +427,8 @@ def scorecard(request, national_id: str):
         .select_related("edition", "edition__period", "edition__methodology")
         .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
     )
+    for result in results:  # the peers are found by its sector: no query to read it again
+        result.enterprise = enterprise
     history = []
     for result in results:
         summary = data.summary(result.edition)
@@ -491,9 +500,9 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
     nid = enterprise.national_id
     persian = (get_language() or "fa").startswith("fa")
     language = "fa" if persian else "en"
-    # (a) alerts, with what people decided about them
-    alerts = run.alerts.for_period(period)
-    alerts = alerts[alerts["national_id"] == nid]
+    # (a) alerts, with what people decided about them (the run's own index finds the
+    # enterprise's rows: no page scans the whole run)
+    alerts = run.alerts.of(nid, period)
     states = {s.key: s for s in AlertState.objects.filter(key__in=list(alerts["key"])).select_related("by")}
     alert_rows = []
     for alert in alerts.to_dict("records"):
@@ -509,8 +518,7 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
                                                if line["name"] in KPIS else line["name"]}
                                               for line in _evidence(alert["evidence"])]})
     # (b) percentile among peers of each compared KPI
-    gaps = run.gaps.frame()
-    gaps = gaps[gaps["national_id"] == nid]
+    gaps = run.gaps.frame(unit=nid)
     gap_rows = []
     first_level = "+".join(run.gaps.groups.levels[0])
     for g in gaps.to_dict("records"):
@@ -526,8 +534,7 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
                          "level_name": level_name(level, language) if level else "—",
                          "fallback": bool(g["fallback"]), "enough": bool(g["enough_peers"])})
     # (c) the ranked needs with their evidence
-    needs = run.needs.explained()
-    needs = needs[needs["national_id"] == nid].sort_values("rank", kind="stable")
+    needs = run.needs.explained(unit=nid).sort_values("rank", kind="stable")
     need_rows = [{"rank": int(n["rank"]), "programme": str(n["programme"]),
                   "name": n["name_fa"] if persian else n["name_en"],
                   "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs.to_dict("records")]

@@ -1,0 +1,139 @@
+"""What the scorecard reuses between views, and when it must not (issue 6, page speed).
+
+The scorecard reads two things computed for many enterprises at once: the figures of
+its peer group in a published edition (cached per ISIC division and size band with the
+frozen edition) and the shared monitoring run (kept per data state: a new return
+version makes a new one). Reused figures must equal freshly computed ones, and a new
+return version must show on the very next view.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from rasad.demo import generate
+from rasad.platform.accounts.models import Role, User
+from rasad.platform.demo_data import load_demo
+from rasad.platform.monitoring import compute
+from rasad.platform.public import data
+from rasad.platform.public.views import _monitoring
+from rasad.platform.rankings.bundled import bundled_methodology
+from rasad.platform.rankings.models import Edition
+from rasad.platform.rankings.services import compute_edition, publish_edition
+from rasad.platform.registry.models import Enterprise
+from rasad.platform.returns.models import Period, Return
+from rasad.platform.returns.services import record_return
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, module_data):
+    compute.clear()
+    with module_data(django_db_blocker):
+        try:
+            load_demo(generate(n_enterprises=240, seed=13))
+            analyst = User.objects.create_user("c-analyst", password="x", role=Role.ANALYST)
+            period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
+            edition = Edition.objects.create(name_fa="آزمون", name_en="test", period=period,
+                                             methodology=bundled_methodology(analyst))
+            compute_edition(edition, seed=1)
+            edition = publish_edition(edition, analyst)
+            yield {"analyst": analyst, "edition": edition, "period": period}
+        finally:
+            compute.clear()
+
+
+def _reference(edition, result, codes) -> data.Peers:
+    """The peers read straight from the stored results, level by level, for one
+    enterprise: what every scorecard computed for itself before the groups were cached."""
+    ranked = edition.results.filter(rank__isnull=False)
+    division = result.enterprise.isic.code[:2]
+    for level, rows in (
+            ("sector_size", ranked.filter(size_class=result.size_class, enterprise__isic__code__startswith=division)),
+            ("size", ranked.filter(size_class=result.size_class)), ("all", ranked)):
+        members = list(rows.values_list("score", "node_scores"))
+        if len(members) >= data.MIN_PEERS or level == "all":
+            break
+    group = data.Peers(level=level, n=len(members), score=data._quantiles(s for s, _ in members))
+    group.stats = {code: data._quantiles((n or {}).get(code) for _, n in members) for code in codes}
+    return group
+
+
+def test_peer_figures_are_read_once_and_equal_each_enterprises_own(world, db):
+    edition = world["edition"]
+    codes = [p.code for p in data.pillars(data.methodology_of(edition))]
+    results = list(edition.results.select_related("enterprise__isic").order_by("rank", "pk"))
+    cache.clear()
+    data.peers(edition, results[0], codes)
+    with CaptureQueriesContext(connection) as queries:
+        cached = [data.peers(edition, result, codes) for result in results]
+    assert len(queries) == 0  # every group, every level: from the one cached read
+    levels = set()
+    for result, peers in zip(results, cached, strict=True):  # ranked or not, every group
+        assert peers == _reference(edition, result, codes), result.enterprise.national_id
+        levels.add(peers.level)
+    assert levels >= {"sector_size", "size"}  # the fallback is exercised too
+
+
+def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
+    period = world["period"]
+    record = (Return.objects.filter(period=period, current_version__isnull=False)
+              .select_related("enterprise", "current_version").order_by("enterprise__national_id").first())
+    enterprise = record.enterprise
+    url = f"/enterprises/{enterprise.national_id}/"
+    client.force_login(world["analyst"])
+    before = client.get(url)
+    assert before.status_code == 200
+    version = before.context["figures"]["version"].number
+
+    values = record.current_version.values()
+    values["sales"] = 3 * (values.get("sales") or 1000.0)
+    values["net_profit"] = -abs(values.get("net_profit") or 100.0)
+    record_return(enterprise, period, values, user=world["analyst"], note="a correction")
+
+    after = client.get(url)
+    assert after.status_code == 200
+    assert after.context["figures"]["version"].number == version + 1
+    figures = {f["indicator"].code: f["value"] for f in after.context["figures"]["figures"]}
+    assert figures["sales"] == values["sales"]
+    # the monitoring section follows the correction: it is what a run computed from
+    # scratch on the corrected data shows, and no longer what the first view showed
+    shown = after.context["monitoring"]
+    assert shown != before.context["monitoring"]
+    compute.clear()
+    with translation.override("fa"):
+        assert shown == _monitoring(Enterprise.objects.get(pk=enterprise.pk))
+
+
+def _rows(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<tbody>"):html.index("</tbody>")]
+
+
+@pytest.mark.parametrize("url", ["/top100/", "/top100/?scope=all&page=2"])
+def test_cached_top100_rows_are_the_readers_own(world, client, db, url):
+    """The rows of the Top-100 are rendered once per edition, page, filters, language and
+    set of names the reader may open: each reader still gets exactly the uncached rows."""
+    readers = [("analyst", "fa"), ("anonymous", "fa"), ("analyst", "en"), ("anonymous", "en")]
+
+    def get(reader, language):
+        client.logout()
+        if reader == "analyst":
+            client.force_login(world["analyst"])
+        client.cookies["django_language"] = language
+        return _rows(client.get(url))
+
+    cache.clear()
+    first = {reader: get(*reader) for reader in readers}   # each one rendered and stored
+    again = {reader: get(*reader) for reader in readers}   # each one read from the cache
+    fresh = {}
+    for reader in readers:
+        cache.clear()
+        fresh[reader] = get(*reader)
+    assert first == again == fresh
+    assert 'href="/enterprises/' in first[("analyst", "fa")]
+    assert 'href="/enterprises/' not in first[("anonymous", "fa")]
+    assert first[("analyst", "fa")] != first[("analyst", "en")]
