@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=20_500, help="demo firms (20,500 give ~100,000 returns)")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/rasad_bench_import",
-                        help="a scratch PostgreSQL database to (re)create ('' to skip)")
+                        help="the benchmark's own PostgreSQL database, created and dropped by it ('' to skip)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # label: run one database in this process
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -158,19 +159,32 @@ def main() -> None:
     peers(csv, xlsx)
     databases = [("SQLite", None)]
     if args.pg:
-        import psycopg
-
-        server, _, name = args.pg.rpartition("/")
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
+        scratch_database(args.pg, create=True)
         databases.append(("PostgreSQL", args.pg))
-    for label, url in databases:
-        environment = dict(os.environ)
-        if url:
-            environment["RASAD_DATABASE_URL"] = url
-        (var / label).mkdir(exist_ok=True)
-        subprocess.run([sys.executable, __file__, "--worker", label, "--dir", str(var)], env=environment, check=True)
+    try:
+        for label, url in databases:
+            environment = dict(os.environ)
+            environment.pop("RASAD_DATABASE_URL", None)  # SQLite: the worker's own var directory
+            if url:
+                environment["RASAD_DATABASE_URL"] = url
+            (var / label).mkdir(exist_ok=True)
+            subprocess.run([sys.executable, __file__, "--worker", label, "--dir", str(var)], env=environment,
+                           check=True)
+    finally:
+        if args.pg:
+            scratch_database(args.pg, create=False)
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def scratch_database(url: str, *, create: bool) -> None:
+    """(Re)create, or drop, the benchmark's own PostgreSQL database."""
+    import psycopg
+
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        if create:
+            admin.execute(f"CREATE DATABASE {name}")
 
 
 if __name__ == "__main__":

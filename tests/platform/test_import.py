@@ -161,3 +161,57 @@ def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(tmp_path, admin,
     calls.clear()
     outcome = importing.commit_upload(corrected, "c.csv", user=admin, checked=checked)
     assert calls == [] and outcome.returns.changed == 1  # nothing moved: the dry run's report is used
+
+
+@pytest.mark.django_db
+def test_a_form_looks_up_only_the_enterprise_it_is_for(enterprise, estate, yazd):
+    """A return form checks against its own enterprise and earlier returns, not against
+    every enterprise on record (issue 6: a form submitted at 100,000 enterprises)."""
+    from rasad.platform.registry.models import Sector
+    from rasad.platform.returns.importing import reference_checks
+
+    Enterprise.objects.create(national_id=NEW_B, name_fa="همسایه", isic=Sector.objects.get(code="1311"),
+                              province=yazd, estate=estate)
+    manager = User.objects.create(username="manager", role=Role.ESTATE_MANAGER)
+    manager.estates.add(estate)
+    checks = reference_checks(manager, {enterprise.national_id}, estates=False)
+    assert checks.known_enterprises == {enterprise.national_id}
+    assert checks.scope.enterprises == {enterprise.national_id} and checks.estates is None
+    everything = reference_checks(manager)  # a caller that names nothing still gets the whole registry
+    assert everything.known_enterprises == {enterprise.national_id, NEW_B} and len(everything.estates) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_file_at_once_duplicate_nothing(tmp_path, admin, estate):
+    """Both commits run together: the second waits for the first's write lock, sees what
+    it wrote, checks the file again and changes nothing."""
+    import threading
+
+    from django.db import connection
+
+    from rasad.platform.returns.importing import commit_upload
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database shares one cache between threads (table locks, no "
+                    "waiting); a SQLite file has one writer at a time, which write_lock claims first")
+    data = write_file(tmp_path / "r.csv").read_bytes()
+    start, outcomes, failures = threading.Barrier(2), [], []
+
+    def commit():
+        try:
+            start.wait()
+            outcomes.append(commit_upload(data, "r.csv", user=admin))
+        except Exception as error:  # pragma: no cover - reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted((o.enterprises_created, o.returns.created, o.changed_nothing) for o in outcomes) == [
+        (0, 0, True), (2, 2, False)]
+    assert Enterprise.objects.count() == 2 and Return.objects.count() == 2 and ReturnVersion.objects.count() == 2

@@ -122,3 +122,52 @@ def test_many_returns_with_a_bad_value_write_nothing(enterprise, period):
         record_returns(rows)
     assert caught.value.problems[0].field == "employees" and "row 1" in caught.value.problems[0].message_en
     assert not Return.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ids_taken_for_a_bulk_write_leave_room_for_the_next_writer(enterprise, period, yazd):
+    """record_returns takes its ids before writing (a return is written already pointing
+    at its version); the database's own numbering carries on after them."""
+    import pandas as pd
+
+    from rasad.platform.registry.models import Enterprise, Sector
+    from rasad.platform.returns.services import record_returns
+
+    other = Enterprise.objects.create(national_id="14007650912", name_fa="دیگری", isic=Sector.objects.get(code="1311"),
+                                      province=yazd)
+    rows = pd.DataFrame({"enterprise_id": [enterprise.pk, other.pk], "period_id": [period.pk, period.pk],
+                         "employees": [4.0, 5.0]})
+    record_returns(rows)
+    for record in Return.objects.select_related("current_version"):
+        assert record.current_version.return_record_id == record.pk and record.current_version.number == 1
+    later = Period.objects.create(year=1402)
+    outcome = record_return(enterprise, later, {"employees": 3})  # the ORM numbers after the bulk ids
+    assert outcome.version.pk > max(ReturnVersion.objects.exclude(pk=outcome.version.pk).values_list("pk", flat=True))
+    assert outcome.version.return_record.pk > max(
+        Return.objects.exclude(pk=outcome.version.return_record.pk).values_list("pk", flat=True))
+    record_returns(rows.assign(employees=[4.0, 6.0]))
+    changed = Return.objects.get(enterprise=other, period=period)
+    assert [v.values() for v in changed.versions.order_by("number")] == [{"employees": 5.0}, {"employees": 6.0}]
+    assert changed.current_version.number == 2
+
+
+@pytest.mark.django_db
+def test_a_bulk_write_naming_what_does_not_exist_writes_nothing(enterprise, period):
+    """The database does not check the references of returns (a file's commit would
+    spend most of its time on it); record_returns checks them first, and Django still
+    protects an enterprise with returns from deletion."""
+    import pandas as pd
+    from django.db.models import ProtectedError
+
+    from rasad.platform.returns.services import record_returns
+
+    rows = pd.DataFrame({"enterprise_id": [enterprise.pk, enterprise.pk + 1000], "period_id": [period.pk, period.pk],
+                         "employees": [4.0, 5.0]})
+    with pytest.raises(ValueError, match="no enterprise"):
+        record_returns(rows)
+    with pytest.raises(ValueError, match="no period"):
+        record_returns(rows.head(1).assign(period_id=period.pk + 1000))
+    assert not Return.objects.exists() and not ReturnVersion.objects.exists()
+    record_returns(rows.head(1))
+    with pytest.raises(ProtectedError):
+        enterprise.delete()

@@ -11,9 +11,12 @@ The same checks serve three doors: files (:func:`validate_workbook`, or
 one mapping of field → value per return) and data already in canonical frames
 (:func:`validate_frames`, e.g. a mapped research panel).
 
-Values are parsed column by column with a fast path for what is already clean
-(numbers Excel stored as numbers, plain Latin digits), because a national upload has
-a hundred thousand rows and the slow, careful parser is only needed for the rest.
+Values are parsed a column at a time, because a national upload has a hundred thousand
+rows: numbers Excel stored and plain figures (in any of the three digit sets) are read
+for the whole column at once, repeated values (IDs, names, provinces beside every return
+of an enterprise) are parsed once, and the slow, careful per-cell parser, with its
+precise messages, only meets the rest. Each fast path gives exactly what the careful
+one would (tests/intake/test_intake_vectorised.py forces the careful paths and compares).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import jdatetime
@@ -32,9 +36,10 @@ import pandas as pd
 
 from rasad.errors import RasadInputError
 from rasad.iran.geo import find_isic, find_province
-from rasad.iran.ids import validate_legal_id
+from rasad.iran.ids import make_legal_ids, validate_legal_id
 from rasad.iran.periods import Period, gregorian_to_jalali, jalali_to_gregorian
 from rasad.iran.text import (
+    ZWNJ,
     format_number,
     normalize_text,
     parse_number,
@@ -66,7 +71,6 @@ EXCEL_ERRORS = frozenset(
 )
 _YES = {"1", "بله", "بلی", "آری", "اری", "دارد", "هست", "است", "yes", "y", "true", "x", "✓", "✔"}
 _NO = {"0", "خیر", "نه", "ندارد", "نیست", "no", "n", "false", "-"}
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _JALALI_DATE = re.compile(r"(1[2-5][0-9]{2})[/\-.](0?[1-9]|1[0-2])[/\-.](0?[1-9]|[12][0-9]|3[01])")
 
 
@@ -206,6 +210,41 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return normalize_text(str(value))
+
+
+def _texts(values: list) -> list:
+    """:func:`_text` of every plain string among ``values`` in one pass: the strings
+    are joined with NUL (which no rule of :func:`normalize_text` touches or crosses),
+    normalised together and split again; the rest are left to :func:`_text`."""
+    out = [_ASK_PARSER] * len(values)
+    chosen = [
+        k for k, value in enumerate(values)
+        if value.__class__ is str and value.strip() not in EXCEL_ERRORS and "\0" not in value
+    ]  # fmt: skip
+    if chosen:
+        pieces = normalize_text("\0".join(values[k] for k in chosen)).split("\0")
+        for k, piece in zip(chosen, pieces, strict=True):
+            out[k] = piece.strip(" " + ZWNJ)
+    return out
+
+
+def _valid_national_ids(values: list) -> list:
+    """The distinct ID cells that are 11 Latin digits with the right check digit, each
+    its own parse (:func:`validate_legal_id` returns them unchanged), checked together
+    with :func:`make_legal_ids`; anything else goes to :func:`_national_id` for its
+    precise message."""
+    out = [_ASK_PARSER] * len(values)
+    chosen = [
+        k for k, value in enumerate(values)
+        if value.__class__ is str and len(value) == 11 and value.isascii() and value.isdigit()
+    ]  # fmt: skip
+    digits = np.array([values[k] for k in chosen], dtype="S11").view(np.uint8).reshape(-1, 11) - ord("0")
+    possible = ~(digits[:, 3:9] == 0).all(axis=1)  # never valid; make_legal_ids refuses them
+    heads = np.array([values[k][:10] for k in chosen], dtype="U10")[possible]
+    right = make_legal_ids(heads) == np.array([values[k] for k in chosen], dtype="U11")[possible]
+    for k in np.asarray(chosen, dtype=np.int64)[possible][right].tolist():
+        out[k] = values[k]
+    return out
 
 
 def _national_id(value) -> str:
@@ -410,6 +449,7 @@ class _Sheet:
         self.fields = checks.fields
         self.n = len(sheet)
         self._said: set[tuple] = set()
+        self._blank: dict[str, np.ndarray] = {}
 
     def add(
         self, i: int | None, field: str | None, value, severity: str, code: str, en: str, fa: str
@@ -431,56 +471,65 @@ class _Sheet:
     def raw(self, field: str) -> list:
         return self.sheet.values.get(field) or [None] * self.n
 
-    def parse(self, field: str, parser: Callable) -> list:
-        """Parse a column with ``parser``, caching by raw value (IDs and provinces repeat)."""
+    def parse(self, field: str, parser: Callable, at_once: Callable[[list], list] | None = None) -> list:
+        """Parse a column with ``parser``, once per distinct raw value (IDs, names and
+        provinces repeat beside every return of an enterprise); every cell holding a
+        value the parser refuses gets its own problem. ``at_once``, given the distinct
+        values, settles those it can all together (what ``parser`` would give them)
+        and leaves :data:`_ASK_PARSER` for the others."""
         out: list = [None] * self.n
         if field not in self.sheet.columns:
             return out
-        cache: dict = {}
-        for i, value in enumerate(self.sheet.values[field]):
+        values = self.sheet.values[field]
+        codes, uniques = _distinct(values)
+        results: list = at_once(uniques) if at_once is not None else [_ASK_PARSER] * len(uniques)
+        refused: dict[int, _Bad] = {}
+        for k, value in enumerate(uniques):
+            if results[k] is not _ASK_PARSER:
+                continue
+            results[k] = None
             if is_blank(value):
                 continue
-            key = (type(value), value)
             try:
-                hit = cache.get(key, cache)
-            except TypeError:  # unhashable
-                hit, key = cache, None
-            if hit is cache:
-                try:
-                    hit = (True, parser(value))
-                except _Bad as bad:
-                    hit = (False, bad)
-                if key is not None:
-                    cache[key] = hit
-            ok, result = hit
-            if ok:
-                out[i] = result
-            else:
-                self.add(i, field, value, ERROR, result.code, result.message_en, result.message_fa)
-        return out
+                results[k] = parser(value)
+            except _Bad as bad:
+                refused[k] = bad
+        if refused:
+            for i in np.flatnonzero(np.isin(codes, list(refused))).tolist():
+                bad = refused[int(codes[i])]
+                self.add(i, field, values[i], ERROR, bad.code, bad.message_en, bad.message_fa)
+        return [None if k < 0 else results[k] for k in codes.tolist()]
 
     def numbers(self, field: str, kind: str) -> np.ndarray:
-        """A numeric column as floats (NaN where blank or unreadable), with the fast path."""
+        """A numeric column as floats (NaN where blank or unreadable).
+
+        Numbers Excel stored, and text that is a plain number once Persian and
+        Arabic-Indic digits are Latin (what most files hold), are read for the whole
+        column at once; only the other cells ("۱۲٬۵۰۰", "(1,200)", "بله", "#N/A") go
+        through the careful parser, one by one, each with its own message.
+        """
         out = np.full(self.n, np.nan)
         if field not in self.sheet.columns:
             return out
         values = self.sheet.values[field]
-        if kind != "boolean":
-            fast = _vectorised_numbers(values)
-            if fast is not None:
-                return fast
+        kinds = set(map(type, values)) - {type(None)}
+        if kinds <= {int, float}:  # not bool: a yes/no is no quantity
+            out = np.array(values, dtype=float)  # None becomes NaN
+            careful = np.empty(0, dtype=np.int64)
+        else:
+            array = np.fromiter(values, dtype=object, count=self.n)
+            kind_of = np.fromiter(map(_CELL_KINDS.get, map(type, values), repeat(_OTHER)), dtype=np.int8, count=self.n)
+            numeric = kind_of == _NUMBER
+            out[numeric] = array[numeric].astype(float)
+            text = np.flatnonzero(kind_of == _TEXT)
+            parsed, plain = _plain_numbers(array[text].tolist())
+            out[text[plain]] = parsed[plain]
+            unread = kind_of == _OTHER
+            unread[text[~plain]] = True
+            careful = np.flatnonzero(unread)
         percent = kind == "percent"
-        plain = _PLAIN_NUMBER.fullmatch
-        for i, value in enumerate(values):
-            if value is None:
-                continue
-            kind_of = type(value)
-            if kind_of is float or kind_of is int:
-                out[i] = value
-                continue
-            if kind_of is str and plain(value):
-                out[i] = float(value)
-                continue
+        for i in careful.tolist():
+            value = values[i]
             if is_blank(value):
                 continue
             try:
@@ -490,48 +539,101 @@ class _Sheet:
         if kind == "boolean":
             bad = ~np.isnan(out) & ~np.isin(out, (0.0, 1.0))
             for i in np.flatnonzero(bad):
-                value = self.sheet.values[field][i]
+                value = values[i]
                 self.add(i, field, value, ERROR, "type",
                          f"{shown_value(value)!r} is not yes or no: write 1 (yes) or 0 (no).",
                          f"«{shown_value(value)}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.")  # fmt: skip
                 out[i] = np.nan
         return out
 
+    def blank(self, field: str) -> np.ndarray:
+        """True where the column is blank (or absent). The reader stores blank cells as
+        None; pd.isna on an object array is C speed."""
+        if field not in self._blank:
+            self._blank[field] = (
+                pd.isna(np.fromiter(self.sheet.values[field], dtype=object, count=self.n))
+                if field in self.sheet.columns
+                else np.ones(self.n, dtype=bool)
+            )
+        return self._blank[field]
+
     def blank_mask(self, codes: Iterable[str]) -> np.ndarray:
         """True where every one of these columns is blank."""
         blank = np.ones(self.n, dtype=bool)
         for code in codes:
-            if code in self.sheet.columns:
-                # The reader stores blank cells as None; pd.isna on an object array is C speed.
-                blank &= pd.isna(np.asarray(self.sheet.values[code], dtype=object))
+            blank &= self.blank(code)
         return blank
 
 
-_PLAIN_CHARS = frozenset("0123456789.-")
+_BLANK, _NUMBER, _TEXT, _OTHER = range(4)
+_CELL_KINDS = {type(None): _BLANK, int: _NUMBER, float: _NUMBER, str: _TEXT}  # exact types: bool is no number
+
+_ASK_PARSER = object()  # what a column's ``at_once`` parser leaves to the one-value parser
 
 
-def _vectorised_numbers(values: list) -> np.ndarray | None:
-    """The column as floats in one C-speed pass, when every cell is clean.
+def _distinct(values: list) -> tuple[np.ndarray, list]:
+    """Each cell's index into the column's distinct values (-1 for None and NaN), and
+    those values.
 
-    Clean means: all filled cells are Excel numbers, or all are text made only of
-    Latin digits, "." and "-" (a whole CSV column of plain figures). Anything else
-    (Persian digits, separators, exponents, a stray bool) returns None and goes
-    through the careful per-cell parser. Cells pandas cannot read ("1.2.3", "-")
-    come back NaN and are re-parsed by the caller's slow path.
+    Values of different types stay apart even when Python calls them equal (1, 1.0 and
+    True parse differently); unhashable values (a list sent to the API) are each their
+    own.
     """
-    kinds = {v.__class__ for v in values}
-    kinds.discard(type(None))
-    if not kinds:
-        return np.full(len(values), np.nan)
-    if kinds <= {int, float}:
-        return np.array([np.nan if v is None else v for v in values], dtype=float)
-    if kinds == {str} and set("".join(v for v in values if v is not None)) <= _PLAIN_CHARS:
-        out = pd.to_numeric(np.asarray(values, dtype=object), errors="coerce").astype(float)
-        unread = np.isnan(out) & ~pd.isna(np.asarray(values, dtype=object))
-        if unread.any():
-            return None
-        return out
-    return None
+    n = len(values)
+    codes = np.full(n, -1, dtype=np.int64)
+    uniques: list = []
+    types = np.fromiter(map(type, values), dtype=object, count=n)
+    array = np.fromiter(values, dtype=object, count=n)
+    kinds = set(types.tolist())
+    for kind in kinds - {type(None)}:
+        where = np.flatnonzero(types == kind) if len(kinds) > 1 else np.arange(n)  # noqa: E721 (element-wise)
+        try:
+            found, distinct = pd.factorize(array[where])
+        except TypeError:  # unhashable
+            found, distinct = np.arange(len(where)), array[where]
+        codes[where] = np.where(found < 0, -1, found + len(uniques))
+        uniques.extend(distinct.tolist() if isinstance(distinct, np.ndarray) else list(distinct))
+    return codes, uniques
+
+
+def _plain_numbers(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which text cells are plain numbers (``-?[0-9]+(\\.[0-9]+)?`` once Persian and
+    Arabic-Indic digits are Latin), and their values, for a whole column at once.
+
+    :func:`~rasad.iran.text.parse_number` reads such a cell as exactly ``float`` of
+    its Latin text, so nothing is lost by skipping it; the shape is checked on the
+    column's bytes (one line per cell) rather than cell by cell. Cells holding a line
+    break or a NUL leave the whole column to the careful parser.
+    """
+    n = len(cells)
+    values, plain = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    joined = "\n".join(cells)
+    if not n or "\0" in joined or joined.count("\n") != n - 1:
+        return values, plain
+    latin = to_latin_digits(joined)
+    b = np.frombuffer(latin.encode(), dtype=np.uint8)  # a line break is never inside a UTF-8 character
+    newline = b == ord("\n")
+    line = np.cumsum(newline) - newline  # the cell each byte belongs to
+    digit = (b >= ord("0")) & (b <= ord("9"))
+    dot, minus = b == ord("."), b == ord("-")
+    starts = np.ones_like(newline)
+    starts[1:] = newline[:-1]
+    after_digit, before_digit = np.zeros_like(digit), np.zeros_like(digit)
+    after_digit[1:], before_digit[:-1] = digit[:-1], digit[1:]
+    bad = ~(digit | dot | minus | newline)
+    bad |= minus & ~(starts & before_digit)  # a sign comes first, then a digit
+    bad |= dot & ~(after_digit & before_digit)  # a point sits between digits
+    plain = (
+        (np.bincount(line[bad], minlength=n) == 0)
+        & (np.bincount(line[dot], minlength=n) <= 1)
+        & (np.bincount(line[digit], minlength=n) > 0)
+    )
+    if plain.all():
+        values = np.fromstring(latin, dtype=float, sep="\n")
+    elif plain.any():
+        parts = latin.split("\n")
+        values[plain] = np.array([parts[i] for i in np.flatnonzero(plain).tolist()], dtype=object).astype(float)
+    return values, plain
 
 
 def _fa_number(x: float) -> str:
@@ -543,54 +645,56 @@ def _en_number(x: float) -> str:
 
 
 def _check_ids(s: _Sheet, rows: np.ndarray) -> list:
-    ids = s.parse("national_id", _national_id)
-    raw = s.raw("national_id")
-    for i in rows:
-        if is_blank(raw[i]):
-            s.add(int(i), "national_id", None, ERROR, "required",
-                  "The national ID is missing; every row needs the enterprise's national ID.",
-                  "شناسه ملی خالی است؛ هر ردیف شناسه ملی بنگاه را لازم دارد.")  # fmt: skip
+    ids = s.parse("national_id", _national_id, _valid_national_ids)
+    for i in rows[s.blank("national_id")[rows]].tolist():
+        s.add(i, "national_id", None, ERROR, "required",
+              "The national ID is missing; every row needs the enterprise's national ID.",
+              "شناسه ملی خالی است؛ هر ردیف شناسه ملی بنگاه را لازم دارد.")  # fmt: skip
     return ids
 
 
 def _enterprise_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
     checks = s.checks
-    names_fa = s.parse("name_fa", _text)
-    names_en = s.parse("name_en", _text)
+    names_fa = s.parse("name_fa", _text, _texts)
+    names_en = s.parse("name_en", _text, _texts)
     isic = s.parse("isic_class", _isic)
     provinces = s.parse("province", _province)
     years = s.parse("founding_year", lambda v: _founding_year(v, checks.this_year))
     estate_codes: list = [None] * s.n
     if s.sheet.has("estate"):
         if checks.estates is None:
-            estate_codes = s.parse("estate", _text)
+            estate_codes = s.parse("estate", _text, _texts)
         else:
             found = s.parse("estate", lambda v: _estate(v, checks.estates))
-            for i in rows:
+            # One estate row is shared by every cell naming it: read it once.
+            rows_named = {id(row): row for row in found if row is not None}
+            where = {key: (row["code"], int(row["province_code"])) for key, row in rows_named.items()}
+            province_blank = s.blank("province")
+            for i in rows.tolist():
                 row = found[i]
                 if row is None:
                     continue
-                estate_codes[i] = row["code"]
-                if provinces[i] is None and is_blank(s.raw("province")[i]):
-                    provinces[i] = int(row["province_code"])  # the estate says where it is
-                elif provinces[i] is not None and provinces[i] != int(row["province_code"]):
-                    estate_province = find_province(int(row["province_code"]))
+                estate_codes[i], estate_province_code = where[id(row)]
+                if provinces[i] is None and province_blank[i]:
+                    provinces[i] = estate_province_code  # the estate says where it is
+                elif provinces[i] is not None and provinces[i] != estate_province_code:
+                    estate_province = find_province(estate_province_code)
                     given = find_province(provinces[i])
-                    s.add(int(i), "estate", s.raw("estate")[i], ERROR, "estate_province",
+                    s.add(i, "estate", s.raw("estate")[i], ERROR, "estate_province",
                           f"The estate {row['code']} ({row['name_fa']}) is in "
                           f"{estate_province['name_en']}, not in {given['name_en']}: correct the "
                           "province or the estate.",
                           f"شهرک {row['code']} ({row['name_fa']}) در استان "
                           f"{estate_province['name_fa']} است، نه {given['name_fa']}: استان یا "
                           "شهرک را اصلاح کنید.")  # fmt: skip
-    for i in rows:
-        for field, values, en, fa in (
-            ("name_fa", names_fa, "The enterprise's Persian name is missing.", "نام فارسی بنگاه خالی است."),
-            ("isic_class", isic, "The ISIC class of the main activity is missing.", "کد ISIC فعالیت اصلی خالی است."),
-            ("province", provinces, "The province is missing.", "استان خالی است."),
-        ):  # fmt: skip
-            if values[i] is None and is_blank(s.raw(field)[i]):
-                s.add(int(i), field, None, ERROR, "required", en, fa)
+    for field, values, en, fa in (
+        ("name_fa", names_fa, "The enterprise's Persian name is missing.", "نام فارسی بنگاه خالی است."),
+        ("isic_class", isic, "The ISIC class of the main activity is missing.", "کد ISIC فعالیت اصلی خالی است."),
+        ("province", provinces, "The province is missing.", "استان خالی است."),
+    ):  # fmt: skip
+        unread = np.fromiter((v is None for v in values), dtype=bool, count=s.n) & s.blank(field)
+        for i in rows[unread[rows]].tolist():
+            s.add(i, field, None, ERROR, "required", en, fa)
     take = list(rows)
     return pd.DataFrame(
         {
@@ -603,7 +707,7 @@ def _enterprise_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
             "founding_year": [years[i] for i in take],
             "_sheet": s.sheet.name,
             "_row": s.sheet.rows[rows] if len(rows) else np.empty(0, np.int64),
-            "_given": [tuple(not is_blank(s.raw(f)[i]) for f in REGISTRY_CODES) for i in take],
+            "_given": list(zip(*((~s.blank(f)[rows]).tolist() for f in REGISTRY_CODES), strict=True)),
         }
     )
 
@@ -653,23 +757,27 @@ def _return_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
     period_field = "period" if sheet.has("period") else "year"
     if sheet.has(period_field):
         raw_period = s.raw(period_field)
-        for i in rows:
-            if periods[i] is not None and periods[i].year > s.checks.this_year:
-                s.add(int(i), period_field, raw_period[i], ERROR, "period",
-                      f"The period {periods[i].code} has not begun: the current Jalali year is {s.checks.this_year}.",
-                      f"دوره {periods[i].label('fa')} هنوز آغاز نشده است؛ سال جاری {to_persian_digits(str(s.checks.this_year))} "
-                      f"است.")  # fmt: skip
-                continue
-            if periods[i] is None and is_blank(raw_period[i]):
-                s.add(int(i), period_field, None, ERROR, "required",
-                      "The period is missing: write the fiscal year (1403) or quarter (1403-Q2).",
-                      "دوره خالی است: سال مالی (۱۴۰۳) یا فصل (۱۴۰۳-ف۲) را بنویسید.")  # fmt: skip
+        years = np.fromiter((0 if p is None else p.year for p in periods), dtype=np.int64, count=s.n)
+        for i in rows[(years > s.checks.this_year)[rows]].tolist():
+            s.add(i, period_field, raw_period[i], ERROR, "period",
+                  f"The period {periods[i].code} has not begun: the current Jalali year is {s.checks.this_year}.",
+                  f"دوره {periods[i].label('fa')} هنوز آغاز نشده است؛ سال جاری {to_persian_digits(str(s.checks.this_year))} "
+                  f"است.")  # fmt: skip
+        unread = np.fromiter((p is None for p in periods), dtype=bool, count=s.n) & s.blank(period_field)
+        for i in rows[unread[rows]].tolist():
+            s.add(i, period_field, None, ERROR, "required",
+                  "The period is missing: write the fiscal year (1403) or quarter (1403-Q2).",
+                  "دوره خالی است: سال مالی (۱۴۰۳) یا فصل (۱۴۰۳-ف۲) را بنویسید.")  # fmt: skip
     row_units = s.parse("unit", _unit)
+    chosen = [periods[i] for i in rows.tolist()]
+    # A period object is shared by the cells it was parsed from: describe each once.
+    described = {id(p): (p.code, p.year, p.quarter) for p in chosen if p is not None}
+    blank = (None, None, None)
     frame = {
-        "national_id": [ids[i] for i in rows],
-        "period": [None if periods[i] is None else periods[i].code for i in rows],
-        "year": [None if periods[i] is None else periods[i].year for i in rows],
-        "quarter": [None if periods[i] is None else periods[i].quarter for i in rows],
+        "national_id": [ids[i] for i in rows.tolist()],
+        "period": [described.get(id(p), blank)[0] for p in chosen],
+        "year": [described.get(id(p), blank)[1] for p in chosen],
+        "quarter": [described.get(id(p), blank)[2] for p in chosen],
     }
     present = [code for code in fields.indicator_codes if sheet.has(code)]
     provided = ~s.blank_mask(present)[rows] if present else np.zeros(len(rows), dtype=bool)
@@ -681,9 +789,10 @@ def _return_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
         if sheet.has(field.code):
             _check_range(s, spec, values, rows)
         frame[field.code] = values[rows] if len(rows) else np.empty(0)
+    period_blank = s.blank(period_field)
     for k in np.flatnonzero(~provided):
         i = int(rows[k])
-        if frame["period"][k] is not None or not is_blank(s.raw(period_field)[i]):
+        if frame["period"][k] is not None or not period_blank[i]:
             s.add(i, None, None, WARNING, "empty_return",
                   "This return has no figures; it will be stored as blank.",
                   "این اظهارنامه هیچ رقمی ندارد و خالی ثبت می‌شود.")  # fmt: skip
@@ -697,18 +806,20 @@ def _convert_money(s: _Sheet, code: str, values: np.ndarray, row_units: list) ->
     """Values in million rials: the header's unit, else the row's unit column, else as is."""
     header_unit = s.sheet.columns[code].unit
     if header_unit is not None:
-        for i, row_unit in enumerate(row_units):
-            if row_unit is not None and row_unit != header_unit and not np.isnan(values[i]):
-                s.add(i, "unit", s.raw("unit")[i], ERROR, "unit",
-                      f"The unit column says {row_unit.name_en}, but the header of "
-                      f"{s.sheet.columns[code].header!r} says {header_unit.name_en}.",
-                      f"ستون واحد «{row_unit.name_fa}» می‌گوید اما سرستون "
-                      f"«{s.sheet.columns[code].header}» «{header_unit.name_fa}».")  # fmt: skip
+        differ = np.fromiter((u is not None and u != header_unit for u in row_units), dtype=bool, count=s.n) \
+            if s.sheet.has("unit") else np.zeros(s.n, dtype=bool)
+        for i in np.flatnonzero(differ & ~np.isnan(values)).tolist():
+            row_unit = row_units[i]
+            s.add(i, "unit", s.raw("unit")[i], ERROR, "unit",
+                  f"The unit column says {row_unit.name_en}, but the header of "
+                  f"{s.sheet.columns[code].header!r} says {header_unit.name_en}.",
+                  f"ستون واحد «{row_unit.name_fa}» می‌گوید اما سرستون "
+                  f"«{s.sheet.columns[code].header}» «{header_unit.name_fa}».")  # fmt: skip
         if header_unit is MILLION_RIALS:
             return values
         f = header_unit.factor
         return values * f.numerator / f.denominator
-    if not any(u is not None for u in row_units):
+    if not s.sheet.has("unit"):
         return values
     numerators = np.array([1 if u is None else u.factor.numerator for u in row_units], float)
     denominators = np.array([1 if u is None else u.factor.denominator for u in row_units], float)
@@ -815,9 +926,10 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
     values = allf[ENTERPRISE_COLUMNS[1:]].to_numpy(object)
     given = list(allf["_given"])
     sheets, rows = allf["_sheet"].tolist(), allf["_row"].tolist()  # plain lists: one row's lookup per repeat
-    for k, national_id in enumerate(allf["national_id"].tolist()):
-        if national_id is None:
-            continue
+    national_ids = allf["national_id"].tolist()
+    careful = _repeats_in_agreement(allf, values, given, registry_only, keep)
+    for k in careful.tolist():
+        national_id = national_ids[k]
         if national_id not in seen:
             seen[national_id] = k
             continue
@@ -856,6 +968,51 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
                     values[j, c] = values[k, c]
     allf[ENTERPRISE_COLUMNS[1:]] = values
     return allf[keep].reset_index(drop=True)
+
+
+def _repeats_in_agreement(allf: pd.DataFrame, values: np.ndarray, given: list, registry_only: dict,
+                          keep: np.ndarray) -> np.ndarray:
+    """Merge, all at once, the enterprises repeated in perfect agreement (the same
+    details beside each of their returns, the usual file); return the rows of the
+    others, in order, for the row-by-row comparison that says what differs.
+
+    An enterprise agrees with itself when, in every column, the rows that state or
+    hold a value all hold the same one, and it is not listed twice on registry-only
+    sheets. Then comparing row by row would find nothing: its first row is kept,
+    filled with the first value each column holds, and knows every column given.
+    ``values``, ``given`` and ``keep`` are updated in place. Enterprises listed once
+    need neither.
+    """
+    ids = allf["national_id"]
+    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
+    if not repeated.any():
+        return np.empty(0, dtype=np.int64)
+    group = pd.factorize(ids)[0]
+    stated = np.array(given, dtype=bool).reshape(len(allf), -1) | ~pd.isna(values)
+    rows = np.flatnonzero(repeated)
+    codes = np.column_stack([pd.factorize(values[rows, c])[0] for c in range(values.shape[1])]).astype(float)
+    codes[~stated[rows]] = np.nan  # a row neither stating nor holding a value agrees with any
+    distinct = pd.DataFrame(codes).groupby(group[rows]).nunique().max(axis=1)
+    disagree = set(distinct.index[distinct.to_numpy() > 1].tolist())
+    on_registry = allf["_sheet"].map(registry_only).to_numpy(dtype=bool) & repeated
+    listed = pd.Series(group[on_registry]).value_counts()
+    disagree.update(listed.index[listed.to_numpy() > 1].tolist())
+    careful = repeated & np.isin(group, list(disagree))
+    agreeing = np.flatnonzero(repeated & ~careful)
+    firsts = agreeing[~pd.Series(group[agreeing]).duplicated().to_numpy()]
+    keep[agreeing] = False
+    keep[firsts] = True
+    first_of = pd.Series(firsts, index=group[firsts])
+    filled = pd.DataFrame(values[agreeing]).groupby(group[agreeing]).first()  # first non-missing value
+    target = first_of.loc[filled.index].to_numpy()
+    for c in range(values.shape[1]):
+        column = filled[c].to_numpy(object)
+        fill = pd.isna(values[target, c]) & ~pd.isna(column)
+        values[target[fill], c] = column[fill]
+    known = pd.DataFrame(np.array(given, dtype=bool).reshape(len(allf), -1)[agreeing]).groupby(group[agreeing]).any()
+    for j, row in zip(first_of.loc[known.index].tolist(), known.to_numpy().tolist(), strict=True):
+        given[j] = tuple(row)
+    return np.flatnonzero(careful)
 
 
 def _missing(value) -> bool:
@@ -1013,7 +1170,7 @@ def _check_unit_slips(book: _Book, returns: pd.DataFrame) -> None:
     else:
         stacked = current.reset_index(drop=True)
     stacked = stacked.sort_values(["national_id", "granularity", "order"], kind="stable")
-    groups = [stacked["national_id"], stacked["granularity"]]
+    groups = stacked.groupby(["national_id", "granularity"], sort=False).ngroup().to_numpy()  # ints group fast
     mine = (stacked["_pos"] >= 0).to_numpy()
     for code in money:
         values = stacked[code].astype(float)

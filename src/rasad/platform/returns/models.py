@@ -115,15 +115,21 @@ class ReturnQuerySet(models.QuerySet):
         return self.filter(enterprise__in=Enterprise.objects.confidential_to(user))
 
 
+# The references of returns and versions are kept by the code that writes them, not by
+# database constraints: record_returns checks them for a whole file at once, before
+# writing, and Django's PROTECT guards every delete. PostgreSQL would otherwise check
+# six references per return one row at a time at commit, most of an import's commit
+# (BENCHMARKS.md). The indexes stay.
 class Return(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="returns",
-        verbose_name=_("enterprise"),
+        verbose_name=_("enterprise"), db_constraint=False,
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", verbose_name=_("period"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", verbose_name=_("period"),
+                               db_constraint=False)
     current_version = models.OneToOneField(
         "ReturnVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("current version"),
+        verbose_name=_("current version"), db_constraint=False,
     )
 
     objects = ReturnQuerySet.as_manager()
@@ -148,17 +154,17 @@ class ReturnVersion(models.Model):
         DEMO = "demo", _("demo population")
 
     return_record = models.ForeignKey(
-        Return, on_delete=models.PROTECT, related_name="versions", verbose_name=_("return")
-    )
+        Return, on_delete=models.PROTECT, related_name="versions", verbose_name=_("return"), db_constraint=False,
+    )  # references: see Return
     number = models.PositiveIntegerField(_("version"))
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     source_file = models.ForeignKey(
         SourceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="versions",
-        verbose_name=_("source file"),
+        verbose_name=_("source file"), db_constraint=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("submitted by"),
+        related_name="+", verbose_name=_("submitted by"), db_constraint=False,
     )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)

@@ -5,7 +5,8 @@ whether the figures come from a form, a file, the API or the demo loader.
 writes many at once (a file, a panel, the demo) with the same rules: the same figures
 again change nothing, different figures become the next version and the old one is
 kept. It works in a fixed number of set-based statements per batch (COPY on
-PostgreSQL), one row per return and one per version with its figures."""
+PostgreSQL), one row per return and one per version with its figures, and checks the
+references the database no longer checks (see the models) for the whole batch first."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from rasad.errors import InputProblems, RasadInputError
 from rasad.iran.periods import Period as JalaliPeriod
-from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
+from rasad.platform.registry.models import Enterprise
+from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion, SourceFile
 
 
 class InvalidReturn(InputProblems):
@@ -157,50 +160,68 @@ def record_returns(
     values = rows[codes].to_numpy(dtype=float) if codes else np.empty((len(rows), 0))
     report = progress or (lambda done, total: None)
     with transaction.atomic():
-        existing = _existing_returns(rows)
-        position = {(e, p): i for i, (e, p) in enumerate(zip(rows["enterprise_id"], rows["period_id"], strict=True))}
-        return_ids = np.zeros(len(rows), dtype=np.int64)
-        numbers = np.ones(len(rows), dtype=np.int64)
-        current = np.zeros(len(rows), dtype=np.int64)
-        for return_id, enterprise_id, period_id, version_id, number in existing:
-            i = position[(enterprise_id, period_id)]
-            return_ids[i] = return_id
-            if version_id is not None:
-                current[i], numbers[i] = version_id, number + 1
-        unchanged = _unchanged(current, values, codes, catalogue)
-        new = np.flatnonzero(return_ids == 0)
+        write_lock()
         enterprise_ids = rows["enterprise_id"].to_numpy(dtype=np.int64)
         period_ids = rows["period_id"].to_numpy(dtype=np.int64)
-        _insert(Return, ("enterprise_id", "period_id"),
-                zip(enterprise_ids[new].tolist(), period_ids[new].tolist(), strict=True))
-        for return_id, enterprise_id, period_id, _, _ in _existing_returns(rows.iloc[new]):
-            return_ids[position[(enterprise_id, period_id)]] = return_id
-        write = np.flatnonzero(~unchanged)
+        _check_references(enterprise_ids, period_ids, source_file, user)
+        return_ids, current, numbers = _existing_returns(enterprise_ids, period_ids)
+        unchanged = _unchanged(current, values, codes, catalogue)
+        new = np.flatnonzero(return_ids == 0)
+        write = np.flatnonzero(~unchanged)  # every new return, and the changed ones
+        # Ids are taken before writing, so a return is written already pointing at its
+        # version (the foreign key is checked at commit) and nothing is looked up again.
+        return_ids[new] = _new_ids(Return, len(new))
+        version_ids = np.zeros(len(rows), dtype=np.int64)
+        version_ids[write] = _new_ids(ReturnVersion, len(write))
+        _insert(Return, ("id", "enterprise_id", "period_id", "current_version_id"),
+                zip(return_ids[new].tolist(), enterprise_ids[new].tolist(), period_ids[new].tolist(),
+                    version_ids[new].tolist(), strict=True))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         stamps = rows["created_at"] if "created_at" in rows else None
         user_id = getattr(user, "pk", None)
         file_id = getattr(source_file, "pk", None)
-        figures = dict(zip(write.tolist(), _figures_json(values[write], codes), strict=True))
         for start in range(0, len(write), BULK_BATCH):
             batch = write[start:start + BULK_BATCH]
-            _insert(ReturnVersion, ("return_record_id", "number", "source", "source_file_id", "created_by_id",
+            figures = _figures_json(values[batch], codes)
+            _insert(ReturnVersion, ("id", "return_record_id", "number", "source", "source_file_id", "created_by_id",
                                     "created_at", "note", "figures"),
-                    ((int(return_ids[i]), int(numbers[i]), source, file_id, user_id,
+                    ((int(version_ids[i]), int(return_ids[i]), int(numbers[i]), source, file_id, user_id,
                       now if stamps is None else connection.ops.adapt_datetimefield_value(stamps.iat[i]), note,
-                      figures[i])
-                     for i in batch))
-            version_ids = _version_ids(return_ids[batch], numbers[batch])
-            _set_current_versions(return_ids[batch], version_ids)
+                      figures[k])
+                     for k, i in enumerate(batch.tolist())))
             report(min(start + BULK_BATCH, len(write)), len(write))
-    return BulkOutcome(created=len(new), changed=len(write) - len(new), unchanged=int(unchanged.sum()))
+        changed = write[current[write] != 0]
+        _set_current_versions(return_ids[changed], version_ids[changed])
+    return BulkOutcome(created=len(new), changed=len(changed), unchanged=int(unchanged.sum()))
+
+
+def write_lock() -> None:
+    """Take the database's write lock for the rest of the transaction, so what is read
+    next (the returns on record, the next free ids) stays true until the commit.
+
+    PostgreSQL: an advisory lock held by every bulk writer of returns (forms write one
+    return under a row lock, which the unique constraints already order). SQLite has
+    one writer at a time anyway, but a transaction only claims the lock at its first
+    write, and one that read before another's commit can no longer write at all: a
+    write that changes nothing claims it at once.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        else:
+            cursor.execute(f"UPDATE {connection.ops.quote_name(Return._meta.db_table)} SET id = id WHERE 0 = 1")
+
+
+_LOCK_KEY = 0x7261736164  # "rasad": the advisory lock of bulk return writers
 
 
 def _figures_json(values: np.ndarray, codes: list[str]) -> list[str]:
-    """Each row's reported figures as the JSON object a version stores."""
-    present = ~np.isnan(values)
-    return [json.dumps(dict(zip([codes[j] for j in np.flatnonzero(row_present)], row[row_present].tolist(),
-                                strict=True)))
-            for row, row_present in zip(values, present, strict=True)]
+    """Each row's reported figures as the JSON object a version stores, exactly as
+    ``json.dumps`` writes it (a float as its ``repr``), without building and encoding a
+    dictionary per row."""
+    keys = [f"{json.dumps(code)}: " for code in codes]
+    return ["{" + ", ".join([key + repr(value) for key, value in zip(keys, row, strict=True) if value == value]) + "}"
+            for row in values.tolist()]
 
 
 def _check_bulk_values(rows: pd.DataFrame, codes: list[str], catalogue: dict[str, Indicator]) -> None:
@@ -232,17 +253,73 @@ def _chunks(values, size: int = BULK_BATCH):
         yield values[start:start + size]
 
 
-def _existing_returns(rows: pd.DataFrame) -> list[tuple]:
-    """(return, enterprise, period, current version, its number) of the pairs in ``rows``."""
-    found = []
-    wanted = set(zip(rows["enterprise_id"].tolist(), rows["period_id"].tolist(), strict=True))
-    periods = sorted(set(rows["period_id"].tolist()))
-    for enterprises in _chunks(sorted(set(rows["enterprise_id"].tolist()))):
-        found.extend(
-            r for r in Return.objects.filter(enterprise_id__in=enterprises, period_id__in=periods).values_list(
-                "id", "enterprise_id", "period_id", "current_version_id", "current_version__number")
-            if (r[1], r[2]) in wanted)
-    return found
+def _any_of(column: str) -> str:
+    """SQL testing ``column`` against a list sent as one parameter (see :func:`_one_list`)."""
+    return f"{column} = ANY(%s::bigint[])" if connection.vendor == "postgresql" \
+        else f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def _one_list(ids: list[int]):
+    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+def _check_references(enterprise_ids: np.ndarray, period_ids: np.ndarray, source_file, user) -> None:
+    """Refuse, before writing anything, rows naming an enterprise, period, file or user
+    that does not exist: the database does not check these references (see the models),
+    so they are checked here for the whole batch in one query each."""
+    wanted = [(Enterprise, np.unique(enterprise_ids).tolist()), (Period, np.unique(period_ids).tolist())]
+    for model, instance in ((SourceFile, source_file), (get_user_model(), user)):
+        if getattr(instance, "pk", None) is not None:
+            wanted.append((model, [instance.pk]))
+    with connection.cursor() as cursor:
+        for model, ids in wanted:
+            cursor.execute(f"SELECT id FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {_any_of('id')}",
+                           [_one_list(ids)])
+            missing = set(ids) - {row[0] for row in cursor.fetchall()}
+            if missing:
+                raise ValueError(f"record_returns: no {model._meta.model_name} with the id(s) {sorted(missing)[:10]}")
+
+
+def _existing_returns(enterprise_ids: np.ndarray, period_ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For each (enterprise, period) pair: its return's id, current version and the
+    number its next version takes (0, 0 and 1 when there is none), in one query per
+    period over the enterprises sent as a single array parameter, not one parameter each."""
+    return_ids = np.zeros(len(enterprise_ids), dtype=np.int64)
+    current = np.zeros(len(enterprise_ids), dtype=np.int64)
+    numbers = np.ones(len(enterprise_ids), dtype=np.int64)
+    position = {pair: i for i, pair in enumerate(zip(enterprise_ids.tolist(), period_ids.tolist(), strict=True))}
+    returns = connection.ops.quote_name(Return._meta.db_table)
+    versions = connection.ops.quote_name(ReturnVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        for period_id in np.unique(period_ids).tolist():
+            cursor.execute(
+                f"SELECT r.id, r.enterprise_id, r.current_version_id, v.number FROM {returns} r "
+                f"LEFT JOIN {versions} v ON v.id = r.current_version_id "
+                f"WHERE r.period_id = %s AND {_any_of('r.enterprise_id')}",
+                [period_id, _one_list(enterprise_ids[period_ids == period_id].tolist())])
+            for return_id, enterprise_id, version_id, number in cursor.fetchall():
+                i = position[(enterprise_id, period_id)]
+                return_ids[i] = return_id
+                if version_id is not None:
+                    current[i], numbers[i] = version_id, number + 1
+    return return_ids, current, numbers
+
+
+def _new_ids(model, count: int) -> np.ndarray:
+    """``count`` primary keys for new rows of ``model``, taken from its sequence (under
+    :func:`write_lock` on SQLite, past every id ever used, as AUTOINCREMENT promises)."""
+    if not count:
+        return np.empty(0, dtype=np.int64)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
+                           [table, count])  # one array, not a row per id
+            return np.array(cursor.fetchone()[0], dtype=np.int64)
+        cursor.execute(f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0))", [table])
+        last = cursor.fetchone()[0]
+    return np.arange(last + 1, last + 1 + count, dtype=np.int64)
 
 
 def _unchanged(current: np.ndarray, values: np.ndarray, codes: list[str], catalogue) -> np.ndarray:
@@ -261,21 +338,11 @@ def _unchanged(current: np.ndarray, values: np.ndarray, codes: list[str], catalo
     return unchanged
 
 
-def _version_ids(return_ids: np.ndarray, numbers: np.ndarray) -> np.ndarray:
-    """The ids of the versions just numbered ``numbers`` of these returns, in order."""
-    wanted = dict(zip(return_ids.tolist(), numbers.tolist(), strict=True))
-    found = {}
-    for chunk in _chunks(wanted):
-        for version_id, return_id, number in ReturnVersion.objects.filter(return_record_id__in=chunk).values_list(
-                "id", "return_record_id", "number"):
-            if wanted[return_id] == number:
-                found[return_id] = version_id
-    return np.array([found[r] for r in return_ids.tolist()], dtype=np.int64)
-
-
 def _insert(model, columns: tuple[str, ...], rows) -> None:
     """Insert plain rows into ``model``'s table: PostgreSQL's COPY, or SQLite's own
-    executemany (Django's wrapper converts every row's parameters on the way)."""
+    executemany (Django's wrapper converts every row's parameters on the way). Rows are
+    written as given, with no model defaults or signals: ``columns`` names every
+    column without a database default."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     connection.ensure_connection()

@@ -122,7 +122,7 @@ def _current_values(record: Return | None, indicators, persian: bool) -> dict[st
 
 def _check(form: ReturnForm, enterprise: Enterprise, period: JalaliPeriod, user):
     record = {"national_id": enterprise.national_id, "period": period.code, **form.typed_values()}
-    return validate_records([record], checks=reference_checks(user, {enterprise.national_id}))
+    return validate_records([record], checks=reference_checks(user, {enterprise.national_id}, estates=False))
 
 
 @login_required

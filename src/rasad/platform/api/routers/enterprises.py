@@ -217,7 +217,7 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
     _reportable(jalali)
 
     catalogue = set(Indicator.objects.values_list("code", flat=True))
-    checks = reference_checks(user, {found.national_id})
+    checks = reference_checks(user, {found.national_id}, estates=False)
     known = catalogue & set(checks.fields.indicator_codes)
     problems = [] if payload.values else [problem("values", *both(_("Send at least one figure.")))]
     for code, value in payload.values.items():
