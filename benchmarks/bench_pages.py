@@ -8,7 +8,7 @@ Run:  .venv/bin/python benchmarks/bench_pages.py [--duration 60s] [--users 20] [
    returns go through ``record_returns``, COPY on PostgreSQL) and its computed and
    published demo edition — or reuses it when the marker written after a complete
    build (a comment on the database) and the row counts say it is intact.
-2. Serves the platform with ``rasad serve`` (waitress, DEBUG off) on a free loopback
+2. Serves the platform with ``rasad serve`` (gunicorn, DEBUG off) on a free loopback
    port, opens each page once to warm it (the first scorecard builds the shared
    monitoring run), times each page with one client alone, opens one session of the
    demo analyst per client through the login form, then
@@ -182,11 +182,12 @@ def serving(args):
     env = {k: v for k, v in os.environ.items() if k != "RASAD_DEBUG"}
     log = open(args.var / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
-        [str(VENV_BIN / "rasad"), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(args.threads)],
+        [str(VENV_BIN / "rasad"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+         "--threads", str(args.threads)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600  # the caches are warmed before the workers start
         while True:
             if server.poll() is not None:
                 raise SystemExit(f"the server stopped (exit {server.returncode}); see {args.var / 'server.log'}")
@@ -195,7 +196,7 @@ def serving(args):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise SystemExit("the server did not answer within 60 s") from None
+                    raise SystemExit("the server did not answer within 600 s") from None
                 time.sleep(0.3)
         yield base, server.pid
     finally:
@@ -319,7 +320,9 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the database again even when intact")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s or 2m")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (rasad serve's default: 8)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn worker processes (rasad serve's default: one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (rasad serve's default: 4)")
     parser.add_argument("--sample", type=int, default=2000, help="ranked enterprises whose scorecards are opened")
     parser.add_argument("--alone", type=int, default=20, help="requests per page with one client, before the load")
     args = parser.parse_args()
@@ -338,7 +341,7 @@ def main() -> int:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     prefix = args.var / f"locust-{stamp}"
     with serving(args) as (base, pid):
-        print(f"serving {base} (rasad serve, waitress, {args.threads} threads, DEBUG off, pid {pid})", flush=True)
+        print(f"serving {base} (rasad serve, gunicorn, {args.workers} workers × {args.threads} threads, DEBUG off, pid {pid})", flush=True)
         warmed = warm(base, work)
         print("warm-up (one request each, s): " + ", ".join(f"{k} {v:.2f}" for k, v in warmed.items()), flush=True)
         work["sessions"] = [session(login(base, work)) for _ in range(args.users)]
@@ -354,8 +357,8 @@ def main() -> int:
               f"database: {args.database}, {args.enterprises:,} enterprises × 5 yearly periods, "
               f"{work['ranked']:,} ranked; {database}",
               f"load: locust, {args.users} clients in a closed loop (no wait), {args.duration}, each "
-              f"with its own session of {work['username']} (logged in before); waitress {args.threads} "
-              f"threads; scorecards of {len(work['national_ids']):,} random ranked enterprises; "
+              f"with its own session of {work['username']} (logged in before); gunicorn {args.workers} "
+              f"workers × {args.threads} threads; scorecards of {len(work['national_ids']):,} random ranked enterprises; "
               "filters scope=all + province + sector + size band",
               "warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in warmed.items()),
               f"one client alone ({args.alone} requests each), median: "

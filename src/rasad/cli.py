@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -203,13 +204,36 @@ def _index_inputs(args) -> int:
 
 
 def _serve(args) -> int:
+    """Gunicorn with ``--workers`` processes of ``--threads`` threads: one Python process
+    is held to one core by the interpreter lock, so the workers are what lets the
+    platform use the machine's cores. The application (and, unless ``--no-warm``, its
+    shared caches) is loaded before the workers fork, so each starts with them."""
     _django()
-    from waitress import serve
+    from gunicorn.app.base import BaseApplication
 
     from rasad.platform.wsgi import application
 
-    print(f"Rasad is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads)
+    if args.warm:
+        from rasad.platform.warm import warm_caches
+
+        started = time.perf_counter()
+        warmed = warm_caches()
+        print(f"warmed {', '.join(warmed) or 'nothing (no data yet)'} in {time.perf_counter() - started:.1f} s",
+              flush=True)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            settings = {"bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
+                        "worker_class": "gthread", "timeout": 300, "graceful_timeout": 30}
+            for name, value in settings.items():
+                self.cfg.set(name, value)
+
+        def load(self):
+            return application
+
+    print(f"Rasad is serving on http://{args.host}:{args.port}/ with {args.workers} worker(s) × "
+          f"{args.threads} threads  (Ctrl+C stops it)", flush=True)
+    Server().run()
     return 0
 
 
@@ -421,7 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="worker processes (default: one per core)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve.add_argument("--no-warm", dest="warm", action="store_false",
+                       help="do not compute the shared caches before the workers start")
     serve.set_defaults(handler=_serve)
 
     manage = commands.add_parser("manage", help="Django management commands (migrate, createsuperuser…)")

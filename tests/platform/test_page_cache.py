@@ -137,3 +137,30 @@ def test_cached_top100_rows_are_the_readers_own(world, client, db, url):
     assert 'href="/enterprises/' in first[("analyst", "fa")]
     assert 'href="/enterprises/' not in first[("anonymous", "fa")]
     assert first[("analyst", "fa")] != first[("analyst", "en")]
+
+
+def test_a_cached_top100_reads_no_result_row(world, client, db):
+    """Once its rows are cached, the Top-100 counts the ranking (for the pager) but reads
+    none of its rows, nor the previous edition's ranks."""
+    client.force_login(world["analyst"])
+    cache.clear()
+    client.get("/top100/")
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get("/top100/")
+    assert answer.status_code == 200 and 'data-national-id="' in answer.content.decode()
+    reads = [q["sql"] for q in queries.captured_queries if "rankings_editionresult" in q["sql"]]
+    assert len(reads) == 1 and reads[0].startswith("SELECT COUNT(*)")
+
+
+def test_an_estate_managers_links_follow_their_estates(world, client, db):
+    """The cached rows are keyed on whose scorecards the reader may open, so an estate
+    manager given another estate sees its enterprises linked on the next view."""
+    edition = world["edition"]
+    top = edition.results.filter(rank__isnull=False, enterprise__estate__isnull=False).order_by("rank")[0]
+    manager = User.objects.create_user("c-manager", password="x", role=Role.ESTATE_MANAGER)
+    client.force_login(manager)
+    cache.clear()
+    link = f'href="/enterprises/{top.enterprise.national_id}/"'
+    assert link not in client.get("/top100/?scope=all").content.decode()
+    manager.estates.add(top.enterprise.estate)
+    assert link in client.get("/top100/?scope=all").content.decode()

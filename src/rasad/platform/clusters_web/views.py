@@ -270,7 +270,7 @@ def _member_needs(code: str, shown: bool) -> tuple[list[dict], int | None]:
     if not shown or people.returns.empty:
         return [], None
     period = int(people.returns["year"].max())
-    result = monitoring.run_for(period)
+    result = monitoring.run_for(period, people)
     matrix = result.needs.matrix("cluster", members=people.members)
     row = matrix[matrix["cluster_code"] == code]
     if row.empty:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
-from django.db.models import Count, Max
+from django.db import connection
 
 from rasad.monitor import Monitor
 from rasad.monitor.pipeline import MonitorResult
@@ -30,7 +31,7 @@ class Population:
     clusters: pd.DataFrame
     members: pd.DataFrame
 
-    @property
+    @cached_property
     def periods(self) -> list[int]:
         return sorted(int(y) for y in self.returns["year"].unique())
 
@@ -45,9 +46,15 @@ def as_of() -> datetime.date:
 
 
 def _stamp() -> tuple:
-    latest = ReturnVersion.objects.aggregate(latest=Max("pk"))["latest"]
-    registry = Enterprise.objects.aggregate(n=Count("pk"), latest=Max("pk"))
-    return latest, registry["n"], registry["latest"], as_of()
+    """The data state, in one round trip: the latest return version, the registry's size
+    and latest enterprise (a deletion changes the size), and today."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {ReturnVersion._meta.db_table}),"
+            f" (SELECT COUNT(*) FROM {Enterprise._meta.db_table}),"
+            f" (SELECT MAX(id) FROM {Enterprise._meta.db_table})")
+        latest, n, newest = cursor.fetchone()
+    return latest, n, newest, as_of()
 
 
 def load_population() -> Population:
@@ -57,18 +64,26 @@ def load_population() -> Population:
     return Population(enterprises_frame(), returns, estates_frame(), clusters, members)
 
 
+def _current() -> Population:
+    """The population of the data as it is now (the caller holds the lock)."""
+    stamp = _stamp()
+    if _cache["stamp"] != stamp:
+        _cache.update(stamp=stamp, population=load_population(), runs={})
+    return _cache["population"]
+
+
 def population() -> Population:
     with _lock:
-        stamp = _stamp()
-        if _cache["stamp"] != stamp:
-            _cache.update(stamp=stamp, population=load_population(), runs={})
-        return _cache["population"]
+        return _current()
 
 
-def run_for(period: int) -> MonitorResult:
-    """The monitoring run whose peer gaps and needs are for ``period`` (alerts: all periods)."""
-    people = population()
+def run_for(period: int, people: Population | None = None) -> MonitorResult:
+    """The monitoring run whose peer gaps and needs are for ``period`` (alerts: all
+    periods). Given the ``people`` the caller just had from :func:`population`, the data
+    state is not checked a second time, unless the data changed in between."""
     with _lock:
+        if people is None or people is not _cache["population"]:
+            people = _current()
         stamp = _cache["stamp"]
         result = _cache["runs"].get(period)
         if result is None:

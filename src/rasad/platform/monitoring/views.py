@@ -190,7 +190,7 @@ def _needs_for(request):
         raise Http404
     if period is None:
         return people, period, by, None
-    needs = compute.run_for(period).needs
+    needs = compute.run_for(period, people).needs
     if not request.user.sees_everything:
         needs = _scoped_needs(needs, _scope(request.user))
     return people, period, by, needs

@@ -197,7 +197,10 @@ def summary(edition: Edition) -> dict:
 
 
 def divisions() -> dict[str, Sector]:
-    return {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)}
+    """The ISIC divisions by code: reference data every ranking page names, read once a
+    quarter hour rather than on each view."""
+    return cache.get_or_set(
+        "rasad:isic-divisions", lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)}, 900)
 
 
 # --- the ranking ----------------------------------------------------------------------

@@ -16,10 +16,12 @@ import math
 import numpy as np
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -35,7 +37,12 @@ from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _va
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.rankings.models import Edition, EditionResult
-from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province
+from rasad.platform.registry.models import (
+    Enterprise,
+    IndustrialEstate,
+    Province,
+    confidential_scope,
+)
 from rasad.platform.returns.models import Indicator, Period, Return
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.templatetags.rasad_format import digits, num, percent
@@ -125,6 +132,8 @@ def top100(request, pk: int | None = None):
     method = data.methodology_of(edition)
     pillars = data.pillars(method)
     previous = data.previous_edition(edition)
+    query = request.GET.copy()
+    query.pop("page", None)
     page = None
     if status == 200:
         rows = data.ranking(
@@ -133,26 +142,13 @@ def top100(request, pk: int | None = None):
         )
         page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
         scale = summary["scale_all"] if everyone else summary["scale_top"]
-        data.decorate(page.object_list, edition, scale=scale, pillar_codes=[p.code for p in pillars],
-                      previous=previous)
-        # a name links to the scorecard only where the reader may open it
-        linked = set(Enterprise.objects.confidential_to(request.user)
-                     .filter(pk__in=[r.enterprise_id for r in page.object_list]).values_list("pk", flat=True))
-        for row in page.object_list:
-            row.heat = [charts.heat(v) for v in row.pillar_values]
-            row.linked = row.enterprise_id in linked
         ticks = data.log_ticks(scale)
+        rows_html = _ranking_rows(request, edition, page, previous=previous, everyone=everyone, scale=scale,
+                                  pillars=pillars, query=query.urlencode())
     else:
         ticks = []
+        rows_html = ""
     titles = data.divisions()
-    query = request.GET.copy()
-    query.pop("page", None)
-    # the rendered rows are cached: the edition is frozen, and this key holds everything
-    # else they show (the previous edition's movements, the filters and page, which
-    # names link to a scorecard for this reader, the language of the digits and titles)
-    rows_key = data.fragment_key(
-        edition, get_language(), previous.pk if previous else None, query.urlencode(), page.number,
-        sorted(linked)) if page is not None else None
     context = {
         "edition": edition, "summary": summary, "pillars": pillars, "previous": previous, "page": page,
         "form": form, "status": status, "everyone": everyone, "ticks": ticks,
@@ -163,9 +159,33 @@ def top100(request, pk: int | None = None):
         "page_query": query.urlencode(),
         "editions": _editions_menu(),
         "is_latest_url": pk is None,
-        "rows_key": rows_key, "rows_seconds": data.CACHE_SECONDS,
+        "rows_html": rows_html,
     }
     return render(request, "public/top100.html", context, status=status)
+
+
+def _ranking_rows(request, edition: Edition, page, *, previous, everyone: bool, scale: float, pillars,
+                  query: str) -> str:
+    """The Top-100 table's rows, rendered once and cached: the edition is frozen, and the
+    key holds everything else they show (the previous edition's movements, the filters
+    and page, the language of the digits and titles, and whose scorecards this reader
+    may open, which decides the links); a cached page reads no result row."""
+    key = data.fragment_key(edition, "top100 rows", get_language(), previous.pk if previous else None, query,
+                            page.number, confidential_scope(request.user))
+    html = cache.get(key)
+    if html is None:
+        rows = list(page.object_list)
+        data.decorate(rows, edition, scale=scale, pillar_codes=[p.code for p in pillars], previous=previous)
+        linked = set(Enterprise.objects.confidential_to(request.user)
+                     .filter(pk__in=[r.enterprise_id for r in rows]).values_list("pk", flat=True))
+        for row in rows:
+            row.heat = [charts.heat(v) for v in row.pillar_values]
+            row.linked = row.enterprise_id in linked
+        html = render_to_string("public/_top100_rows.html",
+                                {"rows": rows, "edition": edition, "everyone": everyone, "previous": previous},
+                                request=request)
+        cache.set(key, html, data.CACHE_SECONDS)
+    return html
 
 
 def editions(request):
@@ -492,11 +512,11 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
     """The enterprise's alerts, peer gaps and ranked needs in the latest period with
     returns, from the shared monitoring run (the caller has checked the scope: these
     are confidential figures)."""
-    periods = compute.population().periods
-    if not periods:
+    people = compute.population()
+    if not people.periods:
         return None
-    period = periods[-1]
-    run = compute.run_for(period)
+    period = people.periods[-1]
+    run = compute.run_for(period, people)
     nid = enterprise.national_id
     persian = (get_language() or "fa").startswith("fa")
     language = "fa" if persian else "en"

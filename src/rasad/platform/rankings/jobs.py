@@ -2,9 +2,9 @@
 
 A job is a row (:class:`~rasad.platform.rankings.models.EditionJob`): the view creates it
 with :func:`start_compute` and hands it to :func:`launch`, which runs :func:`run_job` in
-a daemon thread of the web server once the request's transaction has committed (waitress
-is multi-threaded; SQLite runs in WAL mode, so the progress page reads while the job
-writes). :func:`run_job` is an ordinary function: tests, the CLI and the demo loader call
+a daemon thread of the web server's worker once the request's transaction has committed
+(the progress page may be served by another worker: it reads the job's row, and SQLite
+runs in WAL mode, so it reads while the job writes). :func:`run_job` is an ordinary function: tests, the CLI and the demo loader call
 it directly and get the finished job back.
 
 A job ranks the edition with :func:`~rasad.platform.rankings.services.compute_edition`

@@ -98,17 +98,32 @@ class IndustrialEstate(BilingualNameMixin):
         verbose_name_plural = _("industrial estates")
 
 
+def confidential_scope(user) -> tuple:
+    """Whose confidential figures ``user`` may see (DESIGN §5), as a value: ``("all",)``,
+    ``("none",)``, ``("enterprises", ids)`` or ``("estates", ids)``. It is what
+    :meth:`EnterpriseQuerySet.confidential_to` filters by, and what a cached page that
+    differs by reader is keyed on."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ("none",)
+    if user.sees_everything:
+        return ("all",)
+    if user.effective_role == Role.ENTERPRISE and user.enterprise_id:
+        return ("enterprises", (user.enterprise_id,))
+    if user.effective_role == Role.ESTATE_MANAGER:
+        return ("estates", tuple(sorted(user.estates.values_list("pk", flat=True))))
+    return ("none",)
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def confidential_to(self, user) -> EnterpriseQuerySet:
         """The enterprises whose confidential figures ``user`` may see and correct (DESIGN §5)."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_everything:
+        kind, *ids = confidential_scope(user)
+        if kind == "all":
             return self
-        if user.effective_role == Role.ENTERPRISE:
-            return self.filter(pk=user.enterprise_id) if user.enterprise_id else self.none()
-        if user.effective_role == Role.ESTATE_MANAGER:
-            return self.filter(estate__in=user.estates.all())
+        if kind == "enterprises":
+            return self.filter(pk__in=ids[0])
+        if kind == "estates":
+            return self.filter(estate__in=ids[0])
         return self.none()
 
 

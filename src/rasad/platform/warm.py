@@ -1,0 +1,28 @@
+"""The shared computations the first visitors would otherwise wait for, done before the
+server forks its workers, which inherit them: the latest edition's summary and peer
+groups, and the monitoring run of the latest period (at 100,000 enterprises the run
+takes the better part of a minute). A worker recomputes them itself only once the data
+changes."""
+
+from __future__ import annotations
+
+from django.db import connections
+
+from rasad.platform.monitoring import compute
+from rasad.platform.public import data
+
+
+def warm_caches() -> list[str]:
+    """Compute what is shared, and say what: a list of what was warmed."""
+    warmed = []
+    edition = data.latest_edition()
+    if edition is not None:
+        data.summary(edition)
+        data.peer_groups(edition, [p.code for p in data.pillars(data.methodology_of(edition))])
+        warmed.append(f"edition {edition.pk}")
+    people = compute.population()
+    if people.periods:
+        compute.run_for(people.periods[-1], people)
+        warmed.append(f"monitoring {people.periods[-1]}")
+    connections.close_all()  # a forked worker must open its own connection
+    return warmed
