@@ -320,9 +320,9 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the database again even when intact")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s or 2m")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="gunicorn worker processes (rasad serve's default: one per core)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (rasad serve's default: 4)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn worker processes (rasad serve's default: two per core)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (rasad serve's default: 1)")
     parser.add_argument("--sample", type=int, default=2000, help="ranked enterprises whose scorecards are opened")
     parser.add_argument("--alone", type=int, default=20, help="requests per page with one client, before the load")
     args = parser.parse_args()

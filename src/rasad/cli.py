@@ -206,7 +206,8 @@ def _index_inputs(args) -> int:
 def _serve(args) -> int:
     """Gunicorn with ``--workers`` processes of ``--threads`` threads: one Python process
     is held to one core by the interpreter lock, so the workers are what lets the
-    platform use the machine's cores. The application (and, unless ``--no-warm``, its
+    platform use the machine's cores; two single-threaded workers per core measured
+    best under 20 clients (BENCHMARKS.md, "Pages under load"). The application (and, unless ``--no-warm``, its
     shared caches) is loaded before the workers fork, so each starts with them."""
     _django()
     from gunicorn.app.base import BaseApplication
@@ -223,8 +224,10 @@ def _serve(args) -> int:
 
     class Server(BaseApplication):
         def load_config(self):
+            # one thread: gunicorn's sync workers, each taking the next request when free;
+            # more: threaded workers (gthread), which keep connections alive
             settings = {"bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
-                        "worker_class": "gthread", "timeout": 300, "graceful_timeout": 30}
+                        "timeout": 300, "graceful_timeout": 30}
             for name, value in settings.items():
                 self.cfg.set(name, value)
 
@@ -445,9 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="worker processes (default: one per core)")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                       help="worker processes (default: two per core)")
+    serve.add_argument("--threads", type=int, default=1,
+                       help="threads per worker (default 1: each worker takes the next request when free)")
     serve.add_argument("--no-warm", dest="warm", action="store_false",
                        help="do not compute the shared caches before the workers start")
     serve.set_defaults(handler=_serve)
