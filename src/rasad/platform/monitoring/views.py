@@ -89,9 +89,9 @@ def _evidence(evidence) -> list[dict]:
     return out
 
 
-def scoped_alerts(user, period: int) -> pd.DataFrame:
+def scoped_alerts(user, period: int, people: compute.Population) -> pd.DataFrame:
     """The alerts of ``period`` on the enterprises ``user`` may see, as the core gives them."""
-    alerts = compute.run_for(period).alerts.for_period(period)
+    alerts = compute.run_for(period, people).alerts.for_period(period)
     return alerts[alerts["national_id"].isin(_scope(user))]
 
 
@@ -102,7 +102,7 @@ def alerts(request):
     if request.method == "POST":
         return _decide(request, people)
     period = _period(request, people)
-    frame = scoped_alerts(request.user, period) if period is not None else pd.DataFrame(
+    frame = scoped_alerts(request.user, period, people) if period is not None else pd.DataFrame(
         columns=["key", "rule", "severity", "national_id"])
     rules = sorted(frame[["rule", "name_fa", "name_en"]].drop_duplicates().itertuples(index=False)) \
         if len(frame) else []
@@ -161,7 +161,7 @@ def _decide(request, people: compute.Population):
         return HttpResponse(_("This request is not understood."), status=400)
     if not people.periods:
         raise Http404
-    alerts = compute.run_for(people.periods[-1]).alerts.frame  # every period's alerts
+    alerts = compute.run_for(people.periods[-1], people).alerts.frame  # every period's alerts
     known = alerts[alerts["key"] == key]
     if not len(known) or known["national_id"].iloc[0] not in _scope(request.user):
         raise Http404
@@ -246,7 +246,7 @@ def needs_excel(request):
         if request.user.sees_everything:
             result.to_excel(path, members=people.members, estates=people.estates, clusters=people.clusters)
         else:
-            _scoped_excel(result, compute.run_for(period).needs, people, path)
+            _scoped_excel(result, compute.run_for(period, people).needs, people, path)
         content = path.read_bytes()
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="needs-{period}.xlsx"'

@@ -29,7 +29,7 @@ from rasad.platform.frames import current_returns, enterprises_frame, versions_r
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Period, Return, ReturnVersion
-from rasad.platform.returns.services import _insert  # COPY on PostgreSQL, as record_returns writes
+from rasad.platform.returns.services import insert_rows
 
 if TYPE_CHECKING:
     from rasad.index.uncertainty import UncertaintyResult
@@ -247,14 +247,14 @@ def _store_results(edition: Edition, rows: list[tuple]) -> None:
     holds the edition locked and has checked that it is not published, which
     ``EditionResult``'s own bulk writes would check again."""
     EditionResult.objects.filter(edition=edition).delete()
-    _insert(EditionResult, RESULT_COLUMNS, rows)
+    insert_rows(EditionResult, RESULT_COLUMNS, rows)
 
 
 def _store_versions(edition: Edition, version_ids: list[int]) -> None:
     """Replace the return versions ``edition`` records as its data (COPY on PostgreSQL)."""
     through = Edition.return_versions.through
     through.objects.filter(edition_id=edition.pk).delete()
-    _insert(through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids))
+    insert_rows(through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids))
 
 
 def publish_edition(edition: Edition, user) -> Edition:

@@ -32,7 +32,7 @@ from rasad.platform.registry.models import Enterprise, IndustrialEstate, Provinc
 from rasad.platform.returns.models import Period, Return, ReturnVersion, SourceFile
 from rasad.platform.returns.services import (
     BulkOutcome,
-    _insert,
+    insert_rows,
     record_returns,
     write_lock,
 )
@@ -239,7 +239,7 @@ def _register(enterprises: pd.DataFrame) -> int:
     sectors = dict(Sector.objects.filter(code__in=list(new["isic_class"].astype(str))).values_list("code", "pk"))
     estates = dict(IndustrialEstate.objects.filter(code__in=list(new["estate_code"].dropna())).values_list("code", "pk"))
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    _insert(Enterprise, ("national_id", "name_fa", "name_en", "isic_id", "province_id", "estate_id",
+    insert_rows(Enterprise, ("national_id", "name_fa", "name_en", "isic_id", "province_id", "estate_id",
                          "founding_year", "created_at"),
             ((row.national_id, row.name_fa, "" if pd.isna(row.name_en) else row.name_en,
               sectors[str(row.isic_class)], provinces[int(row.province_code)],

@@ -173,7 +173,7 @@ def record_returns(
         return_ids[new] = _new_ids(Return, len(new))
         version_ids = np.zeros(len(rows), dtype=np.int64)
         version_ids[write] = _new_ids(ReturnVersion, len(write))
-        _insert(Return, ("id", "enterprise_id", "period_id", "current_version_id"),
+        insert_rows(Return, ("id", "enterprise_id", "period_id", "current_version_id"),
                 zip(return_ids[new].tolist(), enterprise_ids[new].tolist(), period_ids[new].tolist(),
                     version_ids[new].tolist(), strict=True))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -183,7 +183,7 @@ def record_returns(
         for start in range(0, len(write), BULK_BATCH):
             batch = write[start:start + BULK_BATCH]
             figures = _figures_json(values[batch], codes)
-            _insert(ReturnVersion, ("id", "return_record_id", "number", "source", "source_file_id", "created_by_id",
+            insert_rows(ReturnVersion, ("id", "return_record_id", "number", "source", "source_file_id", "created_by_id",
                                     "created_at", "note", "figures"),
                     ((int(version_ids[i]), int(return_ids[i]), int(numbers[i]), source, file_id, user_id,
                       now if stamps is None else connection.ops.adapt_datetimefield_value(stamps.iat[i]), note,
@@ -338,7 +338,7 @@ def _unchanged(current: np.ndarray, values: np.ndarray, codes: list[str], catalo
     return unchanged
 
 
-def _insert(model, columns: tuple[str, ...], rows) -> None:
+def insert_rows(model, columns: tuple[str, ...], rows) -> None:
     """Insert plain rows into ``model``'s table: PostgreSQL's COPY, or SQLite's own
     executemany (Django's wrapper converts every row's parameters on the way). Rows are
     written as given, with no model defaults or signals: ``columns`` names every
