@@ -83,3 +83,32 @@ def test_the_package_imports_no_django():
     code = "import sys, rasad.monitor; print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def _same_records(records: list[dict], frame: pd.DataFrame) -> None:
+    expected = frame.to_dict("records")
+    assert len(records) == len(expected)
+    for got, want in zip(records, expected, strict=True):
+        assert list(got) == list(want)
+        for name, value in want.items():
+            if value != value:  # NaN
+                assert got[name] != got[name], name
+            else:
+                assert got[name] == value and type(got[name]) is type(value), (name, got[name], value)
+
+
+def test_one_units_records_are_its_frames_rows(run_1403):
+    """What a page about one enterprise reads (plain records, no frame built) is exactly
+    the rows of its frame slices, value for value and type for type."""
+    units = sorted(set(run_1403.gaps.keys["national_id"]))
+    alerted = set(run_1403.alerts.frame["national_id"])
+    sample = [u for u in units if u in alerted][:40] + units[:40] + ["00000000000"]
+    needs_seen = alerts_seen = 0
+    for unit in sample:
+        _same_records(run_1403.gaps.records(unit), run_1403.gaps.frame(unit=unit))
+        _same_records(run_1403.needs.records(unit), run_1403.needs.explained(unit=unit))
+        _same_records(run_1403.alerts.records(unit, 1403), run_1403.alerts.of(unit, 1403))
+        _same_records(run_1403.alerts.records(unit), run_1403.alerts.of(unit))
+        needs_seen += len(run_1403.needs.records(unit))
+        alerts_seen += len(run_1403.alerts.records(unit))
+    assert needs_seen > 40 and alerts_seen > 40  # both are exercised with rows, not only empty

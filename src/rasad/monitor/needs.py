@@ -32,6 +32,7 @@ from rasad.index.methodology import Text
 from rasad.iran.geo import isic, provinces
 from rasad.iran.text import to_persian_digits
 from rasad.monitor._config import finish, item_path, parse, read
+from rasad.monitor._rows import objects, records
 from rasad.monitor.kpis import KPIS
 from rasad.monitor.peers import PeerGaps, level_name
 from rasad.monitor.rules import BOUNDS, Alerts, load_rules
@@ -217,6 +218,9 @@ class Needs:
         ``name_en``, ``score`` and ``triggers`` (how many of the programme's triggers
         fired). :meth:`evidence` holds the values behind each need. With ``unit``,
         only that unit's rows, as filtering the whole table would give them."""
+        return pd.DataFrame(self._table_columns(unit))
+
+    def _table_columns(self, unit) -> dict:
         selected = self._selected(unit)
         if selected is None:
             rows, ranks = np.nonzero(self.ranked >= 0)
@@ -224,26 +228,25 @@ class Needs:
             at, ranks = np.nonzero(self.ranked[selected] >= 0)
             rows = selected[at]
         codes = self.ranked[rows, ranks]
-        frame = self._keys(rows)
+        columns = self._keys(rows)
         names_fa = np.array([p.name.fa for p in self.mapping.programmes], dtype=object)
         names_en = np.array([p.name.en for p in self.mapping.programmes], dtype=object)
-        frame["rank"] = ranks + 1
-        frame["programme"] = pd.Categorical.from_codes(codes, categories=self.mapping.codes)
-        frame["name_fa"] = names_fa[codes]
-        frame["name_en"] = names_en[codes]
-        frame["score"] = self.scores[rows, codes]
+        columns["rank"] = ranks + 1
+        columns["programme"] = pd.Categorical.from_codes(codes, categories=self.mapping.codes)
+        columns["name_fa"] = names_fa[codes]
+        columns["name_en"] = names_en[codes]
+        columns["score"] = self.scores[rows, codes]
         count = np.zeros(len(rows), dtype=np.int64)
         for k, fired in enumerate(self._fired):
             mine = codes == k
             for _, hit in fired:
                 count[mine] += hit[rows[mine]]
-        frame["triggers"] = count
-        return frame
+        columns["triggers"] = count
+        return columns
 
-    def _keys(self, rows: np.ndarray) -> pd.DataFrame:
-        base = [c for c in (self.unit, self.period) if c is not None]
+    def _keys(self, rows: np.ndarray) -> dict:
         keys = self.gaps.keys
-        return pd.DataFrame({c: keys[c].array.take(rows) for c in base})
+        return {c: keys[c].array.take(rows) for c in (self.unit, self.period) if c is not None}
 
     def evidence(self, *, unit=None) -> pd.DataFrame:
         """The evidence of every need in the ranked lists, one row per trigger that
@@ -252,6 +255,9 @@ class Needs:
         indicator triggers the enterprise's ``value``, ``percentile``,
         ``peer_median``, ``peer_top_quartile``, ``peers`` and ``peer_level``. With
         ``unit``, only that unit's rows."""
+        return pd.DataFrame(self._evidence_columns(unit))
+
+    def _evidence_columns(self, unit) -> dict:
         g = self.gaps
         selected = self._selected(unit)
         labels = [t.label for fired in self._fired for t, _ in fired]
@@ -270,19 +276,19 @@ class Needs:
         j = np.asarray(column_of, dtype=np.intp)[which] if pieces else np.zeros(0, dtype=np.intp)
         is_indicator = j >= 0
         jj = np.maximum(j, 0)
-        frame = self._keys(rows)
-        frame["programme"] = pd.Categorical.from_codes(np.asarray(programme_of, dtype=np.int64)[which]
-                                                       if pieces else [], categories=self.mapping.codes)
-        frame["trigger"] = pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels))) \
+        columns = self._keys(rows)
+        columns["programme"] = pd.Categorical.from_codes(np.asarray(programme_of, dtype=np.int64)[which]
+                                                         if pieces else [], categories=self.mapping.codes)
+        columns["trigger"] = pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels))) \
             if len(set(labels)) == len(labels) else np.asarray(labels, dtype=object)[which]
-        frame["alert"] = np.asarray(alert_of, dtype=object)[which] if pieces else []
+        columns["alert"] = np.asarray(alert_of, dtype=object)[which] if pieces else np.zeros(0, dtype=object)
         for m in ("value", "percentile", "peer_median", "peer_top_quartile"):
-            frame[m] = np.where(is_indicator, g.measure(m)[rows, jj], np.nan)
-        frame["peers"] = np.where(is_indicator, g.measure("peers")[rows, jj], 0).astype(np.int64)
+            columns[m] = np.where(is_indicator, g.measure(m)[rows, jj], np.nan)
+        columns["peers"] = np.where(is_indicator, g.measure("peers")[rows, jj], 0).astype(np.int64)
         levels = np.array(["+".join(level) for level in g.groups.levels] + [""], dtype=object)
         level = np.where(is_indicator, g.level_index()[rows, jj], -1)
-        frame["peer_level"] = levels[level]
-        return frame
+        columns["peer_level"] = levels[level]
+        return columns
 
     def explained(self, *, unit=None) -> pd.DataFrame:
         """:meth:`table` with ``evidence_fa`` and ``evidence_en``: each need's
@@ -290,18 +296,26 @@ class Needs:
         division × size band), median 0.55; alert: Altman Z'' in the distress zone".
         With ``unit``, only that unit's needs (what a page about one enterprise shows,
         without putting every enterprise's evidence into words)."""
-        table = self.table(unit=unit)
-        evidence = self.evidence(unit=unit)
+        return pd.DataFrame(self._explained_columns(unit))
+
+    def records(self, unit) -> list[dict]:
+        """One unit's rows of :meth:`explained` as ``to_dict("records")`` gives them,
+        without building a frame (what a page about one enterprise reads)."""
+        columns = self._explained_columns(unit)
+        return records(list(columns), [objects(v) for v in columns.values()])
+
+    def _explained_columns(self, unit) -> dict:
+        table = self._table_columns(unit)
+        evidence = self._evidence_columns(unit)
         rules = {} if self.alerts is None else {r.code: r.name for r in self.alerts.rules.rules}
         keys = [c for c in (self.unit, self.period) if c is not None] + ["programme"]
         fields = ["trigger", "alert", "value", "percentile", "peer_median", "peers", "peer_level"]
         grouped: dict[tuple, list[dict]] = {}
-        columns = [evidence[c].astype(object).tolist() for c in keys + fields]
-        for values in zip(*columns, strict=True):
+        for values in zip(*(objects(evidence[c]) for c in keys + fields), strict=True):
             grouped.setdefault(values[: len(keys)], []).append(dict(zip(fields, values[len(keys):], strict=True)))
-        index = list(zip(*(table[c].astype(object).tolist() for c in keys), strict=True))
-        table["evidence_fa"] = [_words(grouped.get(k, []), "fa", rules) for k in index]
-        table["evidence_en"] = [_words(grouped.get(k, []), "en", rules) for k in index]
+        index = list(zip(*(objects(table[c]) for c in keys), strict=True))
+        table["evidence_fa"] = np.array([_words(grouped.get(k, []), "fa", rules) for k in index], dtype=object)
+        table["evidence_en"] = np.array([_words(grouped.get(k, []), "en", rules) for k in index], dtype=object)
         return table
 
     def employees(self) -> np.ndarray:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from rasad.errors import RasadInputError
 from rasad.index._stats import map_columns
+from rasad.monitor._rows import RowReader, objects, records
 from rasad.monitor.kpis import KPIS
 
 DEFAULT_LEVELS = (("division", "size_class"), ("section", "size_class"), ("section",))
@@ -280,6 +281,7 @@ class PeerGaps:
         self._result = result
         self._chosen = chosen
         self._by_unit: dict | None = None  # unit → its row positions, built on first use
+        self._key_rows: RowReader | None = None
 
     def measure(self, name: str) -> np.ndarray:
         """Rows × indicators. ``peers`` is 0 and the others NaN where a row has no
@@ -327,7 +329,33 @@ class PeerGaps:
         ``unit``, only that unit's rows: the same as filtering the whole table on the
         unit column, without building it."""
         columns = self.indicators if indicators is None else list(indicators)
-        selected = None if unit is None else self.rows_of(unit)
+        rows, which, measures = self._long(columns, None if unit is None else self.rows_of(unit))
+        frame = self.keys.iloc[rows].reset_index(drop=True)
+        frame.insert(len(frame.columns), "indicator", pd.Categorical.from_codes(which, categories=columns))
+        measures["peer_level"] = pd.Categorical.from_codes(measures["peer_level"].astype(np.int64),
+                                                           categories=self._level_codes())
+        return pd.concat([frame, pd.DataFrame(measures)], axis=1)
+
+    def records(self, unit, indicators=None) -> list[dict]:
+        """One unit's rows of :meth:`frame` as ``to_dict("records")`` gives them, without
+        building a frame (what a page about one enterprise reads)."""
+        columns = self.indicators if indicators is None else list(indicators)
+        rows, which, measures = self._long(columns, self.rows_of(unit))
+        if self._key_rows is None:
+            self._key_rows = RowReader(self.keys)
+        measures["peer_level"] = np.array(self._level_codes(), dtype=object)[measures["peer_level"]]
+        names = [*self._key_rows.columns, "indicator", *measures]
+        values = [self._key_rows.column(c)[rows] for c in self._key_rows.columns]
+        values += [np.array(columns, dtype=object)[which], *(objects(m) for m in measures.values())]
+        return records(names, values)
+
+    def _level_codes(self) -> list[str]:
+        return [level_code(lv) for lv in self.groups.levels]
+
+    def _long(self, columns: list[str], selected: np.ndarray | None):
+        """The rows of the long table (every row, or those of ``selected``): their row
+        positions, indicator positions in ``columns`` and measures (``peer_level`` as
+        the position of the level)."""
         js, picked = [], []
         for code in columns:
             j = self.column(code)
@@ -341,8 +369,6 @@ class PeerGaps:
         j = np.concatenate(js) if js else np.zeros(0, dtype=np.intp)
         rows = np.concatenate(picked) if picked else np.zeros(0, dtype=np.intp)
         which = np.repeat(np.arange(len(columns), dtype=np.int64), [len(r) for r in picked])
-        frame = self.keys.iloc[rows].reset_index(drop=True)
-        frame.insert(len(frame.columns), "indicator", pd.Categorical.from_codes(which, categories=columns))
         value = self._result["value"][j, rows]
         direction = self.directions[j]
         measures = {"value": value}
@@ -351,9 +377,7 @@ class PeerGaps:
         measures["gap_to_median"] = direction * (measures["peer_median"] - value)
         measures["gap_to_top_quartile"] = direction * (measures["peer_top_quartile"] - value)
         measures["peers"] = self._result["peers"][j, rows].astype(np.int64)
-        chosen = self._chosen[j, rows]
-        levels = [level_code(lv) for lv in self.groups.levels]
-        measures["peer_level"] = pd.Categorical.from_codes(chosen.astype(np.int64), categories=levels)
-        measures["fallback"] = chosen > 0
+        measures["peer_level"] = self._chosen[j, rows]
+        measures["fallback"] = measures["peer_level"] > 0
         measures["enough_peers"] = measures["peers"] >= self.groups.min_peers
-        return pd.concat([frame, pd.DataFrame(measures)], axis=1)
+        return rows, which, measures

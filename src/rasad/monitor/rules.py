@@ -37,6 +37,7 @@ import pandas as pd
 
 from rasad.index.methodology import Text
 from rasad.monitor._config import finish, item_path, parse, read
+from rasad.monitor._rows import RowReader
 from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -225,6 +226,7 @@ class Alerts:
             self._fire[rule.code] = fire
         self._frame: pd.DataFrame | None = None
         self._by_unit: dict | None = None  # unit → its rows of the frame, built on first use
+        self._rows: RowReader | None = None
 
     def fired(self, code: str) -> np.ndarray:
         return self._fire[code]
@@ -250,13 +252,25 @@ class Alerts:
         """One unit's alerts (of ``period`` only, when given), in the frame's order: what
         filtering :attr:`frame` or :meth:`for_period` on the unit column gives, read
         through an index of every unit built on the first call and kept."""
-        frame = self.frame
-        if self._by_unit is None:
-            self._by_unit = frame.groupby(self.kpis.unit, sort=False, observed=True).indices
-        mine = frame.iloc[self._by_unit.get(unit, np.zeros(0, dtype=np.intp))]
+        mine = self.frame.iloc[self._positions(unit)]
         if period is not None:
             mine = mine[mine["period"] == period]
         return mine.reset_index(drop=True)
+
+    def records(self, unit, period: int | None = None) -> list[dict]:
+        """The rows of :meth:`of` as ``to_dict("records")`` gives them, without building
+        a frame (what a page about one enterprise reads)."""
+        if self._rows is None:
+            self._rows = RowReader(self.frame)
+        positions = self._positions(unit)
+        if period is not None:
+            positions = positions[self._rows.column("period")[positions] == period]
+        return self._rows.take(positions)
+
+    def _positions(self, unit) -> np.ndarray:
+        if self._by_unit is None:
+            self._by_unit = self.frame.groupby(self.kpis.unit, sort=False, observed=True).indices
+        return self._by_unit.get(unit, np.zeros(0, dtype=np.intp))
 
     @property
     def frame(self) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 ``rasad.clusters`` on the database frames: firm figures, employment location quotients
 by province × ISIC division, their stars, the designated/identified comparison, the
 Krugman index per province and the designated clusters' profiles (with the latest
-published edition's scores). Cached by the latest return version's id, the registry's
-size and the latest published edition: any new or corrected return makes a new one.
+published edition's scores). Cached by the data state (any new or corrected return,
+any change to the registry makes a new one) and the latest published edition.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 
 import pandas as pd
-from django.db.models import Count, Max
 
 from rasad.clusters import (
     ClusterProfiles,
@@ -26,8 +25,7 @@ from rasad.clusters import (
 )
 from rasad.platform.frames import clusters_frames, current_returns, enterprises_frame
 from rasad.platform.rankings.models import EditionResult
-from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.models import ReturnVersion
+from rasad.platform.returns.state import data_state
 
 MIN_STARS = 2  # a cell with at least this many stars is an identified cluster
 
@@ -59,10 +57,8 @@ def latest_edition():
 
 
 def _stamp() -> tuple:
-    latest = ReturnVersion.objects.aggregate(latest=Max("pk"))["latest"]
-    registry = Enterprise.objects.aggregate(n=Count("pk"), latest=Max("pk"))
     edition = latest_edition()
-    return latest, registry["n"], registry["latest"], edition.pk if edition else None
+    return data_state(), edition.pk if edition else None
 
 
 def yearly_returns() -> pd.DataFrame:

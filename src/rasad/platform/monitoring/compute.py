@@ -1,9 +1,9 @@
 """The monitoring run of the database, computed once per process and data state.
 
 One run (KPIs, alerts, peer gaps and needs of ~3,000 enterprises) takes about a
-second, so the pages share it: it is cached by the latest return version's id (any
-new or corrected return makes a new one), the registry's size and today's date (which
-returns are overdue), and the period its peer gaps and needs are for.
+second, so the pages share it: it is cached by the data state (any new or corrected
+return, any change to the registry makes a new one), today's date (which returns are
+overdue), and the period its peer gaps and needs are for.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
-from django.db import connection
 
 from rasad.monitor import Monitor
 from rasad.monitor.pipeline import MonitorResult
 from rasad.platform.frames import clusters_frames, current_returns, enterprises_frame, estates_frame
-from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.models import ReturnVersion
+from rasad.platform.returns.state import data_state
 
 
 @dataclass(frozen=True)
@@ -46,15 +44,8 @@ def as_of() -> datetime.date:
 
 
 def _stamp() -> tuple:
-    """The data state, in one round trip: the latest return version, the registry's size
-    and latest enterprise (a deletion changes the size), and today."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {ReturnVersion._meta.db_table}),"
-            f" (SELECT COUNT(*) FROM {Enterprise._meta.db_table}),"
-            f" (SELECT MAX(id) FROM {Enterprise._meta.db_table})")
-        latest, n, newest = cursor.fetchone()
-    return latest, n, newest, as_of()
+    """The data state (any write to the registry or the returns changes it) and today."""
+    return data_state(), as_of()
 
 
 def load_population() -> Population:

@@ -44,6 +44,7 @@ from rasad.platform.registry.models import (
     confidential_scope,
 )
 from rasad.platform.returns.models import Indicator, Period, Return
+from rasad.platform.returns.state import data_state
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.templatetags.rasad_format import digits, num, percent
 
@@ -169,9 +170,10 @@ def _ranking_rows(request, edition: Edition, page, *, previous, everyone: bool, 
     """The Top-100 table's rows, rendered once and cached: the edition is frozen, and the
     key holds everything else they show (the previous edition's movements, the filters
     and page, the language of the digits and titles, and whose scorecards this reader
-    may open, which decides the links); a cached page reads no result row."""
+    may open, which decides the links, and the data state, since the rows show the
+    registry's names); a cached page reads no result row."""
     key = data.fragment_key(edition, "top100 rows", get_language(), previous.pk if previous else None, query,
-                            page.number, confidential_scope(request.user))
+                            page.number, confidential_scope(request.user), data_state())
     html = cache.get(key)
     if html is None:
         rows = list(page.object_list)
@@ -521,11 +523,11 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
     persian = (get_language() or "fa").startswith("fa")
     language = "fa" if persian else "en"
     # (a) alerts, with what people decided about them (the run's own index finds the
-    # enterprise's rows: no page scans the whole run)
-    alerts = run.alerts.of(nid, period)
-    states = {s.key: s for s in AlertState.objects.filter(key__in=list(alerts["key"])).select_related("by")}
+    # enterprise's rows, read as records: no page scans the run or slices its frames)
+    alerts = run.alerts.records(nid, period)
+    states = {s.key: s for s in AlertState.objects.filter(key__in=[a["key"] for a in alerts]).select_related("by")}
     alert_rows = []
-    for alert in alerts.to_dict("records"):
+    for alert in alerts:
         state = states.get(alert["key"])
         status = state.status if state else AlertState.Status.OPEN
         alert_rows.append({"key": alert["key"], "rule": alert["rule"],
@@ -538,10 +540,9 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
                                                if line["name"] in KPIS else line["name"]}
                                               for line in _evidence(alert["evidence"])]})
     # (b) percentile among peers of each compared KPI
-    gaps = run.gaps.frame(unit=nid)
     gap_rows = []
     first_level = "+".join(run.gaps.groups.levels[0])
-    for g in gaps.to_dict("records"):
+    for g in run.gaps.records(nid):
         if g["percentile"] != g["percentile"]:  # NaN: no value, no comparison
             continue
         code = str(g["indicator"])
@@ -554,10 +555,10 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
                          "level_name": level_name(level, language) if level else "—",
                          "fallback": bool(g["fallback"]), "enough": bool(g["enough_peers"])})
     # (c) the ranked needs with their evidence
-    needs = run.needs.explained(unit=nid).sort_values("rank", kind="stable")
+    needs = sorted(run.needs.records(nid), key=lambda n: n["rank"])
     need_rows = [{"rank": int(n["rank"]), "programme": str(n["programme"]),
                   "name": n["name_fa"] if persian else n["name_en"],
-                  "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs.to_dict("records")]
+                  "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs]
     return {"period": period, "alerts": alert_rows, "gaps": gap_rows, "needs": need_rows,
             "first_level": level_name(first_level, language), "min_peers": run.gaps.groups.min_peers,
             "fallback": any(r["fallback"] for r in gap_rows)}

@@ -36,6 +36,7 @@ from rasad.platform.returns.services import (
     record_returns,
     write_lock,
 )
+from rasad.platform.returns.state import data_state
 
 
 @dataclass(frozen=True)
@@ -170,15 +171,12 @@ def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None
 
 
 def _stamp(user) -> tuple:
-    """A fingerprint of what a dry run depends on besides the file: the highest ids and
-    counts of the registry and the returns, and the user's role and estates."""
-    from django.db.models import Count, Max
-
+    """A fingerprint of what a dry run depends on besides the file: the data state of
+    the registry and the returns, and the user's role and estates."""
     parts = [getattr(user, "effective_role", None), getattr(user, "enterprise_id", None)]
     if getattr(user, "pk", None):
         parts.append(tuple(sorted(user.estates.values_list("pk", flat=True))))
-    for model in (Enterprise, IndustrialEstate, ReturnVersion):
-        parts.append(tuple(model.objects.aggregate(n=Count("pk"), last=Max("pk")).values()))
+    parts.append(data_state())
     return tuple(parts)
 
 

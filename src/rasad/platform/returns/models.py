@@ -215,3 +215,22 @@ class ReturnDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} — {self.period} ({_('draft')})"
+
+
+class DataState(models.Model):
+    """One row whose ``token`` changes, by database triggers, with every write to the
+    registry, the periods, the catalogue or the returns (any writer: forms, imports,
+    COPY, the admin, raw SQL), in the writer's transaction. Caches built from those
+    tables (the monitoring run, the cluster analysis, the Top-100 rows, an import's dry
+    run) compare one primary-key read of it instead of counting tables. A random token,
+    not a counter, so that no state is ever mistaken for an earlier one, even after the
+    tables are emptied (see :func:`rasad.platform.returns.state.data_state`)."""
+
+    token = models.CharField(_("data state"), max_length=32)
+
+    class Meta:
+        verbose_name = _("data state")
+        verbose_name_plural = _("data states")
+
+    def __str__(self) -> str:
+        return self.token

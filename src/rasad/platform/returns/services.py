@@ -101,6 +101,10 @@ def record_return(
     catalogue = {i.code: i for i in Indicator.objects.all()}
     clean = _clean_values(values, catalogue)
     with transaction.atomic():
+        # taken first, as every writer of returns takes it: the data state's row, which
+        # each write locks until the commit, is then always locked after it (no deadlock
+        # with an import writing the same return)
+        write_lock()
         record, _ = Return.objects.get_or_create(enterprise=enterprise, period=period)
         record = Return.objects.select_for_update().get(pk=record.pk)
         current = record.current_version
@@ -199,8 +203,8 @@ def write_lock() -> None:
     """Take the database's write lock for the rest of the transaction, so what is read
     next (the returns on record, the next free ids) stays true until the commit.
 
-    PostgreSQL: an advisory lock held by every bulk writer of returns (forms write one
-    return under a row lock, which the unique constraints already order). SQLite has
+    PostgreSQL: an advisory lock held by every writer of returns, before it writes
+    anything (so before it locks the data state's row, see ``returns.state``). SQLite has
     one writer at a time anyway, but a transaction only claims the lock at its first
     write, and one that read before another's commit can no longer write at all: a
     write that changes nothing claims it at once.
