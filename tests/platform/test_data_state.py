@@ -19,7 +19,13 @@ from rasad.platform.monitoring.models import AlertState
 from rasad.platform.rankings.bundled import bundled_methodology
 from rasad.platform.rankings.models import Edition
 from rasad.platform.rankings.services import compute_edition, publish_edition
-from rasad.platform.registry.models import ClusterMembership, Enterprise, IndustrialEstate, Province, Sector
+from rasad.platform.registry.models import (
+    ClusterMembership,
+    Enterprise,
+    IndustrialEstate,
+    Province,
+    Sector,
+)
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
 from rasad.platform.returns.services import record_return
 from rasad.platform.returns.state import data_state
