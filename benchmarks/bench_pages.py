@@ -337,6 +337,9 @@ def main() -> int:
     database = prepare_database(args)
     print(f"database {args.database}: {database}", flush=True)
     work = plan(args)
+    from django.core.cache import cache
+
+    cache.clear()  # the server's shared page cache starts empty: no page rendered by an earlier run is served
     plan_file = args.var / "plan.json"
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     prefix = args.var / f"locust-{stamp}"

@@ -268,6 +268,29 @@ def test_top100_shows_intervals_p_top_and_movement(world, client, db):
     assert "move-cell" not in client.get(f"/editions/{previous.pk}/").content.decode()
 
 
+def test_the_previous_edition_read_from_the_menu_is_the_queried_one(world, db):
+    """The Top-100 finds the previous edition among the published editions it lists,
+    without a query: the same edition as the query, for every published edition,
+    including a late re-run of an old year (never "previous" to a later year) and two
+    editions of one year (the one published first is the earlier)."""
+    import datetime
+
+    latest = world["latest"]
+    methodology = latest.methodology
+    later = latest.published_at + datetime.timedelta(days=30)
+    for year, published_at in ((1402, later), (1403, later + datetime.timedelta(days=1))):
+        Edition.objects.create(name_fa=f"بازنگری {year}", name_en=f"re-run {year}", methodology=methodology,
+                               period=Period.objects.get(year=year, quarter__isnull=True),
+                               status=Edition.Status.PUBLISHED, published_at=published_at)
+    menu = list(data.newest_first(data.published()))
+    assert len(menu) == 4
+    found = {e.pk: data.previous_edition(e, menu) for e in menu}
+    assert found == {e.pk: data.previous_edition(e) for e in menu}
+    assert [found[e.pk] is None for e in menu].count(True) == 1
+    newest = menu[0]
+    assert newest.period.year == 1403 and found[newest.pk] == latest  # same year, published earlier
+
+
 def expected_rows(edition, keep) -> list[str]:
     rows = (EditionResult.objects.filter(edition=edition, rank__isnull=False)
             .select_related("enterprise__province", "enterprise__isic").order_by("rank", "enterprise__national_id"))

@@ -98,6 +98,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# One cache for every worker of the server (files under var/): a ranking page rendered
+# by one worker is served by all of them. With a cache per process, each of the four
+# workers rendered every filtered Top-100 itself (about a sixth of the server's time
+# under load, see BENCHMARKS.md). Keys name the frozen edition or the data state they
+# were built from, so nothing stale is read after a write.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -47,6 +47,7 @@ from rasad.iran.text import normalize_text, to_latin_digits
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise, Sector
 from rasad.platform.returns.models import Period, Return
+from rasad.platform.returns.state import data_state
 
 CACHE_SECONDS = 24 * 3600
 # a peer group smaller than this is widened (sector × size band → size band → everyone)
@@ -80,14 +81,20 @@ def latest_edition() -> Edition | None:
     return newest_first(published()).first()
 
 
-def previous_edition(edition: Edition) -> Edition | None:
+def previous_edition(edition: Edition, editions: list[Edition] | None = None) -> Edition | None:
     """The published edition before ``edition``: of an earlier year, or of the same year
-    published before it (so a late correction of an old year is never "previous")."""
+    published before it (so a late correction of an old year is never "previous").
+    Given ``editions``, every published edition newest first (a page that lists them
+    has them already), it is found among them without another query."""
     year = edition.period.year
-    earlier = Q(period__year__lt=year)
-    if edition.published_at is not None:
-        earlier |= Q(period__year=year, published_at__lt=edition.published_at)
-    return newest_first(published().exclude(pk=edition.pk).filter(earlier)).first()
+    if editions is None:
+        earlier = Q(period__year__lt=year)
+        if edition.published_at is not None:
+            earlier |= Q(period__year=year, published_at__lt=edition.published_at)
+        return newest_first(published().exclude(pk=edition.pk).filter(earlier)).first()
+    return next((e for e in editions if e.pk != edition.pk and (
+        e.period.year < year or (e.period.year == year and edition.published_at is not None
+                                 and e.published_at is not None and e.published_at < edition.published_at))), None)
 
 
 @lru_cache(maxsize=32)
@@ -197,10 +204,11 @@ def summary(edition: Edition) -> dict:
 
 
 def divisions() -> dict[str, Sector]:
-    """The ISIC divisions by code: reference data every ranking page names, read once a
-    quarter hour rather than on each view."""
-    return cache.get_or_set(
-        "rasad:isic-divisions", lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)}, 900)
+    """The ISIC divisions by code: reference data every ranking page names, read once per
+    data state (an edited title shows at once) rather than on each view."""
+    return cache.get_or_set(f"rasad:isic-divisions:{data_state()}",
+                            lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)},
+                            CACHE_SECONDS)
 
 
 # --- the ranking ----------------------------------------------------------------------
