@@ -137,12 +137,12 @@ def top100(request, pk: int | None = None):
     query = request.GET.copy()
     query.pop("page", None)
     page = None
+    state = data_state()
     if status == 200:
         rows = data.ranking(
             edition, everyone=everyone, province=filters.get("province"), division=filters.get("sector") or None,
             band=filters.get("size") or None, query=filters.get("q") or "",
         )
-        state = data_state()
         paginator = Paginator(rows, PER_PAGE)
         # the filtered count joins the registry (a third of a filtered page's time at
         # 100,000 enterprises): it is cached with the rows, under the same key parts
@@ -168,6 +168,7 @@ def top100(request, pk: int | None = None):
         "editions": menu,
         "is_latest_url": pk is None,
         "rows_html": rows_html,
+        "state": state,
     }
     return render(request, "public/top100.html", context, status=status)
 
