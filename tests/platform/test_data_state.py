@@ -129,3 +129,23 @@ def test_the_monitoring_run_follows_a_registry_change(world, db):
     estates = again.enterprises.set_index("national_id")["estate_code"]
     assert pd.isna(estates.loc[firm.national_id])
     assert people.enterprises.set_index("national_id")["estate_code"].loc[firm.national_id] == firm.estate.code
+
+
+def test_reference_data_is_read_once_per_state(world, db):
+    """``per_state`` reads the periods once while nothing is written, and again at once
+    after a write to a watched table (a period's deadline moved)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from rasad.platform.returns.state import per_state
+
+    def periods():
+        return {p.pk: p.deadline for p in Period.objects.all()}
+
+    first = per_state("test periods", periods)
+    with CaptureQueriesContext(connection) as queries:
+        assert per_state("test periods", periods) is first
+    assert [q["sql"] for q in queries.captured_queries] == [
+        "SELECT token FROM returns_datastate WHERE id = 1"]
+    Period.objects.filter(pk=world["period"].pk).update(deadline=None)
+    again = per_state("test periods", periods)
+    assert again is not first and again[world["period"].pk] is None

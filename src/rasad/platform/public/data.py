@@ -47,7 +47,7 @@ from rasad.iran.text import normalize_text, to_latin_digits
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise, Sector
 from rasad.platform.returns.models import Period, Return
-from rasad.platform.returns.state import data_state
+from rasad.platform.returns.state import per_state
 
 CACHE_SECONDS = 24 * 3600
 # a peer group smaller than this is widened (sector × size band → size band → everyone)
@@ -206,9 +206,7 @@ def summary(edition: Edition) -> dict:
 def divisions() -> dict[str, Sector]:
     """The ISIC divisions by code: reference data every ranking page names, read once per
     data state (an edited title shows at once) rather than on each view."""
-    return cache.get_or_set(f"rasad:isic-divisions:{data_state()}",
-                            lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)},
-                            CACHE_SECONDS)
+    return per_state("isic divisions", lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)})
 
 
 # --- the ranking ----------------------------------------------------------------------
@@ -343,14 +341,17 @@ def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> P
             or known["all"])
 
 
-def return_statuses(enterprise: Enterprise, periods: list[Period], today: datetime.date | None = None) -> list[dict]:
+def return_statuses(enterprise: Enterprise, periods: list[Period], today: datetime.date | None = None,
+                    returns: list[Return] | None = None) -> list[dict]:
     """Per period (newest first): submitted (with its version), draft, missing, not due
-    yet, or before the enterprise was founded."""
+    yet, or before the enterprise was founded. ``returns``: the enterprise's returns,
+    when the caller has read them already."""
     from rasad.platform.returns.models import ReturnDraft
 
     today = today or timezone.localdate()
-    returns = {r.period_id: r for r in Return.objects.filter(enterprise=enterprise, period__in=periods)
-               .select_related("current_version")}
+    if returns is None:
+        returns = Return.objects.filter(enterprise=enterprise, period__in=periods).select_related("current_version")
+    returns = {r.period_id: r for r in returns}
     drafts = set(ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list("period_id", flat=True))
     out = []
     for period in periods:

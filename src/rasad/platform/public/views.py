@@ -44,7 +44,7 @@ from rasad.platform.registry.models import (
     confidential_scope,
 )
 from rasad.platform.returns.models import Indicator, Period, Return
-from rasad.platform.returns.state import data_state
+from rasad.platform.returns.state import data_state, per_state
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.templatetags.rasad_format import digits, num, percent
 
@@ -426,19 +426,21 @@ def methodology_file(request, pk: int):
 
 
 def _periods_newest_first(limit: int = 8) -> list[Period]:
-    periods = sorted(Period.objects.all(), key=lambda p: (p.year, p.quarter or 0), reverse=True)
-    return periods[:limit]
+    periods = per_state("periods", lambda: list(Period.objects.all()))
+    return sorted(periods, key=lambda p: (p.year, p.quarter or 0), reverse=True)[:limit]
 
 
-def _key_figures(enterprise: Enterprise) -> dict | None:
-    """The latest submitted return's main figures (the caller has checked the scope)."""
-    record = (Return.objects.filter(enterprise=enterprise, current_version__isnull=False)
-              .select_related("period", "current_version").order_by("-period__year", "-period__quarter").first())
-    if record is None:
+def _key_figures(returns: list[Return]) -> dict | None:
+    """The main figures of the latest submitted of an enterprise's ``returns`` (the
+    caller has checked the scope): of the latest year, its yearly return before its
+    quarters, then the latest quarter."""
+    submitted = [r for r in returns if r.current_version_id is not None]
+    if not submitted:
         return None
+    record = max(submitted, key=lambda r: (r.period.year, r.period.quarter is None, r.period.quarter or 0))
     values = record.current_version.values()
-    catalogue = Indicator.objects.in_bulk([c for c in KEY_FIGURES if c in values], field_name="code")
-    figures = [{"indicator": catalogue[c], "value": values[c]} for c in KEY_FIGURES if c in catalogue]
+    catalogue = per_state("indicators", lambda: Indicator.objects.in_bulk(field_name="code"))
+    figures = [{"indicator": catalogue[c], "value": values[c]} for c in KEY_FIGURES if c in catalogue and c in values]
     return {"period": record.period, "version": record.current_version, "figures": figures}
 
 
@@ -509,10 +511,11 @@ def scorecard(request, national_id: str):
                       for h in chronological], low=-most, high=-1, height=170,
         )
     periods = _periods_newest_first()
-    statuses = data.return_statuses(enterprise, periods)
+    returns = list(Return.objects.filter(enterprise=enterprise).select_related("period", "current_version"))
+    statuses = data.return_statuses(enterprise, periods, returns=returns)
     for row in statuses:
         row["url"] = reverse("return_form", kwargs={"national_id": enterprise.national_id, "period": row["period"].code})
-    context.update(returns=statuses, figures=_key_figures(enterprise),
+    context.update(returns=statuses, figures=_key_figures(returns),
                    missing=sum(1 for r in statuses if r["status"] == "missing"),
                    monitoring=_monitoring(enterprise))
     return render(request, "public/scorecard.html", context)

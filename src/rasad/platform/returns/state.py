@@ -7,6 +7,9 @@ lookup (0.1 ms), where counting 100,000 enterprises took 13 ms on every page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.db import connection
 
 from rasad.platform.returns.models import DataState
@@ -18,3 +21,21 @@ def data_state() -> str:
         cursor.execute(f"SELECT token FROM {DataState._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else ""
+
+
+T = TypeVar("T")
+_per_state: dict[str, tuple[str, object]] = {}
+
+
+def per_state(name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per data state in this process: reference data that many pages
+    read (the periods, the indicator catalogue, the ISIC divisions) and that only a write
+    to the watched tables changes. One primary-key read instead of an ORM query (whose
+    compiling alone costs a page more than running it). The value is shared: read it,
+    never change it."""
+    state = data_state()
+    held = _per_state.get(name)
+    if held is None or held[0] != state:
+        held = (state, compute())
+        _per_state[name] = held
+    return held[1]
