@@ -560,6 +560,9 @@ def _monitoring(enterprise: Enterprise) -> dict | None:
         level = str(g["peer_level"]) if g["peer_level"] == g["peer_level"] else ""
         gap_rows.append({"code": code, "name": KPIS[code].name(language) if code in KPIS else code,
                          "percentile": float(g["percentile"]), "at": round(min(max(float(g["percentile"]), 0), 100), 1),
+                         # in words here, once, rather than by the template for each of thirty rows
+                         "percentile_text": num(float(g["percentile"]), 0),
+                         "peers_text": _("%(n)s peers") % {"n": num(int(g["peers"]))},
                          "value": _value(g["value"]), "median": _value(g["peer_median"]),
                          "top": _value(g["peer_top_quartile"]), "gap": float(g["gap_to_median"]),
                          "peers": int(g["peers"]), "level": level,
