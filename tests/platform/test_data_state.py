@@ -87,6 +87,9 @@ def _correct(world):
 
 @pytest.mark.parametrize("write", list(WRITES))
 def test_every_write_to_the_watched_tables_changes_the_state(world, db, write):
+    if write.endswith("by raw SQL") and connection.vendor == "sqlite":
+        pytest.skip("on SQLite the returns and versions have no triggers (they doubled an import's commit): "
+                    "their writers change the state themselves; PostgreSQL runs this case")
     before = data_state()
     assert len(before) == 32
     WRITES[write](world)
@@ -149,3 +152,14 @@ def test_reference_data_is_read_once_per_state(world, db):
     Period.objects.filter(pk=world["period"].pk).update(deadline=None)
     again = per_state("test periods", periods)
     assert again is not first and again[world["period"].pk] is None
+
+
+def test_sending_the_same_figures_again_leaves_it(world, db):
+    """A return sent again unchanged writes nothing, so no cache is thrown away (at
+    100,000 enterprises the monitoring run takes most of a minute to rebuild)."""
+    record = Return.objects.filter(period=world["period"], current_version__isnull=False).select_related(
+        "enterprise", "current_version").order_by("-pk").first()
+    before = data_state()
+    outcome = record_return(record.enterprise, world["period"], record.current_version.values(),
+                            user=world["analyst"])
+    assert not outcome.changed and data_state() == before

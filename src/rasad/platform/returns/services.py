@@ -26,6 +26,7 @@ from rasad.errors import InputProblems, RasadInputError
 from rasad.iran.periods import Period as JalaliPeriod
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion, SourceFile
+from rasad.platform.returns.state import touch
 
 
 class InvalidReturn(InputProblems):
@@ -110,6 +111,7 @@ def record_return(
         current = record.current_version
         if current is not None and current.values() == clean:
             return RecordOutcome(current, changed=False)
+        touch()  # only when something is written: the same figures again change no cache
         number = (record.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ReturnVersion.objects.create(
             return_record=record, number=number, source=source, source_file=source_file,
@@ -172,6 +174,8 @@ def record_returns(
         unchanged = _unchanged(current, values, codes, catalogue)
         new = np.flatnonzero(return_ids == 0)
         write = np.flatnonzero(~unchanged)  # every new return, and the changed ones
+        if len(write):
+            touch()
         # Ids are taken before writing, so a return is written already pointing at its
         # version (the foreign key is checked at commit) and nothing is looked up again.
         return_ids[new] = _new_ids(Return, len(new))
