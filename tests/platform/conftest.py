@@ -57,3 +57,30 @@ def _module_data(django_db_blocker):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
         settings.PASSWORD_HASHERS = hashers
+
+
+@pytest.fixture(scope="session")
+def published_demo():
+    """``published_demo(n_enterprises, seed, analyst)`` inside a module-scoped fixture's
+    ``module_data``: see :func:`_published_demo`."""
+    return _published_demo
+
+
+def _published_demo(n_enterprises: int, seed: int, analyst: str) -> dict:
+    """A demo population with an analyst and the bundled methodology's edition of its
+    latest year computed and published: ``{"analyst", "edition", "period"}``. Call it
+    inside ``module_data``."""
+    from rasad.demo import generate
+    from rasad.platform.accounts.models import Role, User
+    from rasad.platform.demo_data import load_demo
+    from rasad.platform.rankings.bundled import bundled_methodology
+    from rasad.platform.rankings.models import Edition
+    from rasad.platform.rankings.services import compute_edition, publish_edition
+
+    load_demo(generate(n_enterprises=n_enterprises, seed=seed))
+    user = User.objects.create_user(analyst, password="x", role=Role.ANALYST)
+    period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
+    edition = Edition.objects.create(name_fa="آزمون", name_en="test", period=period,
+                                     methodology=bundled_methodology(user))
+    compute_edition(edition, seed=1)
+    return {"analyst": user, "edition": publish_edition(edition, user), "period": period}

@@ -11,14 +11,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from rasad.demo import generate
-from rasad.platform.accounts.models import Role, User
-from rasad.platform.demo_data import load_demo
+from rasad.platform.accounts.models import User
 from rasad.platform.monitoring import compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.rankings.bundled import bundled_methodology
 from rasad.platform.rankings.models import Edition
-from rasad.platform.rankings.services import compute_edition, publish_edition
 from rasad.platform.registry.models import (
     ClusterMembership,
     Enterprise,
@@ -32,17 +28,11 @@ from rasad.platform.returns.state import data_state
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, module_data):
+def world(django_db_setup, django_db_blocker, module_data, published_demo):
     compute.clear()
     with module_data(django_db_blocker):
         try:
-            load_demo(generate(n_enterprises=150, seed=29))
-            analyst = User.objects.create_user("s-analyst", password="x", role=Role.ANALYST)
-            period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
-            edition = Edition.objects.create(name_fa="آزمون", name_en="test", period=period,
-                                             methodology=bundled_methodology(analyst))
-            compute_edition(edition, seed=1)
-            yield {"analyst": analyst, "edition": publish_edition(edition, analyst), "period": period}
+            yield published_demo(150, 29, "s-analyst")
         finally:
             compute.clear()
 

@@ -15,33 +15,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from rasad.demo import generate
 from rasad.platform.accounts.models import Role, User
-from rasad.platform.demo_data import load_demo
 from rasad.platform.monitoring import compute
 from rasad.platform.public import data
 from rasad.platform.public.views import _monitoring
-from rasad.platform.rankings.bundled import bundled_methodology
-from rasad.platform.rankings.models import Edition
-from rasad.platform.rankings.services import compute_edition, publish_edition
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.models import Period, Return
+from rasad.platform.returns.models import Return
 from rasad.platform.returns.services import record_return
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, module_data):
+def world(django_db_setup, django_db_blocker, module_data, published_demo):
     compute.clear()
     with module_data(django_db_blocker):
         try:
-            load_demo(generate(n_enterprises=240, seed=13))
-            analyst = User.objects.create_user("c-analyst", password="x", role=Role.ANALYST)
-            period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
-            edition = Edition.objects.create(name_fa="آزمون", name_en="test", period=period,
-                                             methodology=bundled_methodology(analyst))
-            compute_edition(edition, seed=1)
-            edition = publish_edition(edition, analyst)
-            yield {"analyst": analyst, "edition": edition, "period": period}
+            yield published_demo(240, 13, "c-analyst")
         finally:
             compute.clear()
 
