@@ -84,14 +84,11 @@ def latest_edition() -> Edition | None:
 def previous_edition(edition: Edition, editions: list[Edition] | None = None) -> Edition | None:
     """The published edition before ``edition``: of an earlier year, or of the same year
     published before it (so a late correction of an old year is never "previous").
-    Given ``editions``, every published edition newest first (a page that lists them
-    has them already), it is found among them without another query."""
+    ``editions``: every published edition newest first, when the page lists them anyway
+    (then no query is made)."""
     year = edition.period.year
     if editions is None:
-        earlier = Q(period__year__lt=year)
-        if edition.published_at is not None:
-            earlier |= Q(period__year=year, published_at__lt=edition.published_at)
-        return newest_first(published().exclude(pk=edition.pk).filter(earlier)).first()
+        editions = list(newest_first(published()))
     return next((e for e in editions if e.pk != edition.pk and (
         e.period.year < year or (e.period.year == year and edition.published_at is not None
                                  and e.published_at is not None and e.published_at < edition.published_at))), None)
