@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from intake_builders import ESTATES, ID_A, ID_B, ID_C, write_csv, write_xlsx, wrong_check_digit
 
@@ -168,22 +168,26 @@ _CSV = st.text(alphabet='a1 ,;|"\n\r\t\u200c', max_size=40)
 
 @settings(max_examples=500, deadline=None)
 @given(_CSV, st.sampled_from([",", ";", "\t", "|", " "]))
+@example(';"\r";', ";")  # a quoted line break makes a record wider than its lines: its last, empty cell is dropped
 def test_pandas_reads_a_csv_as_the_csv_module_does(text, delimiter):
     """Wherever the C reader answers, its records are the csv module's, padded with
-    empty cells (which read as blank, like missing ones)."""
+    empty cells or short of trailing empty ones (either reads as blank, like a missing
+    cell); a non-empty cell is never lost (the reader falls back to the csv module)."""
     cells = reading._fast_csv_cells(text, delimiter)
     if cells is None:
         return
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     assert len(cells) == len(records)
     for row, record in zip(cells.tolist(), records, strict=True):
-        assert row[:len(record)] == record
+        assert row[:len(record)] == record[:len(row)]
         assert all(cell == "" for cell in row[len(record):])
+        assert all(cell == "" for cell in record[len(row):])
 
 
 def test_unreadable_csv_still_falls_back_to_the_csv_module():
     assert reading._fast_csv_cells('a,"b\n', ",") is None  # an unterminated quote
     assert reading._fast_csv_cells('a,b\n1,"\n",2,"\n",3\n', ",") is None  # a record wider than any line
+    assert reading._fast_csv_cells('a;"\r";b', ";") is None  # wider by one non-empty cell
     workbook = read_bytes(f'شناسه ملی,دوره,فروش\n{ID_A},1402,"12\n"\n'.encode(), "x.csv")
     assert workbook.sheets[0].values["sales"] == ["12\n"]
 

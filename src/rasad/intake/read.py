@@ -310,8 +310,10 @@ def _fast_csv_cells(text: str, delimiter: str) -> np.ndarray | None:
     C when told how wide the widest record may be; records shorter than that come
     back padded with empty strings, which read as blank cells, exactly like missing
     cells. Whenever pandas could read the text differently — a record wider than the
-    bound (a quoted line break), a NUL, a leading byte-order mark it would drop, an
-    unterminated quote — ``None`` sends the caller back to the :mod:`csv` module.
+    bound (a quoted line break; pandas drops a last cell beyond it silently only when
+    it is empty, which reads as missing anyway), a NUL, a leading byte-order mark it
+    would drop, an unterminated quote — ``None`` sends the caller back to the
+    :mod:`csv` module.
     """
     if not text or "\0" in text or text.startswith("\ufeff"):
         return None
