@@ -39,11 +39,30 @@ def test_hand_computed_inputs():
     assert (a["sector"], a["size_class"], a["province"], a["estate"]) == ("13", "small", 21, "E1")
     assert np.isnan(b["sales_growth_real"])  # no return for 1402
     assert b["altman_z2"] < 1.1  # distress zone
-    assert b["credit_access"] == 0 and b["certifications"] == 0 and b["size_class"] == "small"
+    assert b["credit_access"] == 0 and b["size_class"] == "small"
+    assert np.isnan(b["certifications"])  # the national mark left blank: the count is unknown, not 0
 
 
 def test_altman_z2_with_no_assets_is_missing():
-    assert np.isnan(altman_z2(1.0, 1.0, 1.0, 1.0, 0.0, 1.0))
+    assert np.isnan(altman_z2(2.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0))
+
+
+def test_blank_equity_is_assets_minus_liabilities_in_ranking_and_monitoring():
+    """One definition of Z'': a blank book equity is TA − TL in the ranking's input table
+    and in monitoring's KPI, so both give the same score (here 6.56·0.2 + 3.26·0.1 +
+    6.72·0.05 + 1.05·(400/600) = 2.674)."""
+    from rasad.monitor import Kpis
+
+    figures = dict(current_assets=[500.0], current_liabilities=[300.0], retained_earnings=[100.0],
+                   ebit=[50.0], equity=[np.nan], total_assets=[1000.0], total_liabilities=[600.0],
+                   iso9001=[1.0], iso14001=[np.nan], standard_mark=[0.0])
+    returns = pd.DataFrame({"national_id": ["A"], "year": [1403], "sales": [900.0], "employees": [20.0], **figures})
+    ranked = sme_inputs(returns, REGISTRY, 1403, prices=PRICES).iloc[0]
+    monitored = Kpis().compute(returns).frame().iloc[0]
+    expected = 6.56 * 0.2 + 3.26 * 0.1 + 6.72 * 0.05 + 1.05 * 400 / 600
+    assert ranked["altman_z2"] == pytest.approx(expected) == monitored["altman_z2"]
+    # a blank certificate is unknown in both, never counted as "not held"
+    assert np.isnan(ranked["certifications"]) and np.isnan(monitored["certifications"])
 
 
 def test_returns_of_unknown_enterprises_are_refused():

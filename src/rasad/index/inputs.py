@@ -22,17 +22,50 @@ DERIVED = (
 )
 
 
-def altman_z2(working_capital, retained_earnings, ebit, equity, total_assets, total_liabilities):
-    """Altman's Z'' for non-manufacturers and emerging markets (1995):
-    6.56·WC/TA + 3.26·RE/TA + 6.72·EBIT/TA + 1.05·BookEquity/TL; distress below 1.1."""
+CERTIFICATES = ("iso9001", "iso14001", "standard_mark")
+
+
+def altman_z2(current_assets, current_liabilities, retained_earnings, ebit, equity, total_assets,
+              total_liabilities):
+    """Altman's Z'' (1983, revised 1995), the four-ratio score for private and
+    non-manufacturing firms, with no constant: 6.56·WC/TA + 3.26·RE/TA + 6.72·EBIT/TA +
+    1.05·BookEquity/TL; distress below 1.1, safe above 2.6. (The emerging-market score,
+    EMS, is this plus 3.25, with its own zones; Rasad does not use it.)
+
+    The one definition that monitoring and ranking share, so that no firm is distressed
+    in one and ranked on a sector median in the other: book equity left blank is total
+    assets − total liabilities (an identity, not a guess); any other blank input, or
+    assets or liabilities that are not positive, leaves the score missing.
+    """
+    current_assets, current_liabilities, retained_earnings, ebit, equity, total_assets, total_liabilities = (
+        np.asarray(v, dtype=float) for v in (current_assets, current_liabilities, retained_earnings, ebit,
+                                             equity, total_assets, total_liabilities))
     with np.errstate(divide="ignore", invalid="ignore"):
+        equity = np.where(np.isnan(equity), total_assets - total_liabilities, equity)
         ta = np.where(total_assets > 0, total_assets, np.nan)
         tl = np.where(total_liabilities > 0, total_liabilities, np.nan)
+        working_capital = current_assets - current_liabilities
         return 6.56 * working_capital / ta + 3.26 * retained_earnings / ta + 6.72 * ebit / ta + 1.05 * equity / tl
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return numerator.where(denominator > 0) / denominator.where(denominator > 0)
+def certificates_held(*held):
+    """How many of the certificates (ISO 9001, ISO 14001, national standard mark: each 1
+    or 0) a firm holds. A blank is unknown, never "none": the count is missing unless
+    all of them are reported, in monitoring and ranking alike."""
+    held = np.stack([np.asarray(h, dtype=float) for h in held])
+    return held.sum(axis=0)  # NaN as soon as one is blank
+
+
+def _column(frame: pd.DataFrame, code: str) -> np.ndarray:
+    """A figure's column, all blank when the returns do not have it."""
+    return frame[code].to_numpy(dtype=float) if code in frame.columns else np.full(len(frame), np.nan)
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator where the denominator is positive, else missing."""
+    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
 def sme_inputs(
@@ -81,14 +114,11 @@ def sme_inputs(
     table["sales_growth_real"] = _ratio(current["sales"] / inflation, previous["sales"]) - 1
     table["employment_growth"] = _ratio(current["employees"], previous["employees"]) - 1
     table["value_added"] = current["sales"] - current.get("intermediate_inputs", np.nan)
-    table["altman_z2"] = altman_z2(
-        current.get("current_assets", np.nan) - current.get("current_liabilities", np.nan),
-        current.get("retained_earnings", np.nan), current.get("ebit", np.nan), current.get("equity", np.nan),
-        current.get("total_assets", np.nan), current.get("total_liabilities", np.nan),
-    )
-    table["credit_access"] = _ratio(current.get("credit_received", np.nan), current.get("credit_requested", np.nan))
-    certificates = [c for c in ("iso9001", "iso14001", "standard_mark") if c in current.columns]
-    table["certifications"] = current[certificates].sum(axis=1, min_count=1) if certificates else np.nan
+    table["altman_z2"] = altman_z2(*(_column(current, c) for c in (
+        "current_assets", "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
+        "total_liabilities")))
+    table["credit_access"] = _ratio(_column(current, "credit_received"), _column(current, "credit_requested"))
+    table["certifications"] = certificates_held(*(_column(current, c) for c in CERTIFICATES))
 
     registry = enterprises.set_index(unit)
     known = table.index.isin(registry.index)

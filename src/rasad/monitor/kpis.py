@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.index.inputs import altman_z2
+from rasad.index.inputs import CERTIFICATES, altman_z2, certificates_held
 from rasad.iran.deflator import to_real
 from rasad.iran.geo import isic
 from rasad.iran.periods import jalali_to_gregorian
 from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, SIZE_LABELS, check_thresholds, size_classes
 from rasad.methodologies import load_catalogue
 
-# Altman (2002/2005) zones of Z'' for emerging-market and non-manufacturing firms.
+# Altman's zones of Z'' (1983/1995, the no-constant score for private and non-manufacturing firms).
 Z2_SAFE_ABOVE = 2.6
 Z2_DISTRESS_BELOW = 1.1
 Z2_ZONES = ("distress", "grey", "safe")
@@ -478,11 +478,10 @@ def _compute(panel: _Panel, kpis: Kpis) -> _Grids:
     g.ratio("working_capital_ratio", working_capital, r["total_assets"])
     g.ratio("debt_ratio", r["total_liabilities"], r["total_assets"])
     ta, tl = r["total_assets"], r["total_liabilities"]
-    # book equity left blank is total assets − total liabilities: an identity, not a guess
-    equity = np.where(np.isnan(r["equity"]), ta - tl, r["equity"])
-    with np.errstate(invalid="ignore"):
-        z2 = altman_z2(working_capital, r["retained_earnings"], r["ebit"], equity, ta, tl)
-    inputs_present = ~np.isnan(working_capital + r["retained_earnings"] + r["ebit"] + equity + ta + tl)
+    z2 = altman_z2(r["current_assets"], r["current_liabilities"], r["retained_earnings"], r["ebit"], r["equity"],
+                   ta, tl)
+    # blank book equity is assets − liabilities (altman_z2's rule): not a missing input
+    inputs_present = ~np.isnan(working_capital + r["retained_earnings"] + r["ebit"] + ta + tl)
     g.put("altman_z2", z2, inputs_present & ~((ta > 0) & (tl > 0)))
     zone = np.full(z2.shape, np.nan)
     zone[z2 < Z2_DISTRESS_BELOW] = 0.0
@@ -490,9 +489,7 @@ def _compute(panel: _Panel, kpis: Kpis) -> _Grids:
     zone[z2 > Z2_SAFE_ABOVE] = 2.0
     g.put("z2_zone", zone, g.base_bad["altman_z2"])
     g.ratio("credit_access", r["credit_received"], r["credit_requested"])
-    certificates = np.stack([r["iso9001"], r["iso14001"], r["standard_mark"]])
-    any_known = ~np.isnan(certificates).all(axis=0)
-    g.put("certifications", np.where(any_known, np.nansum(certificates, axis=0), np.nan))
+    g.put("certifications", certificates_held(*(r[c] for c in CERTIFICATES)))
     g.put("technology_adoption", r["technologies_adopted"])
     g.put("knowledge_based", r["knowledge_based"])
     g.ratio("rd_intensity", r["rd_expenditure"], sales)
