@@ -1,5 +1,6 @@
-"""The default SME-100 methodology on the demo population: eligible firms ranked, every
-exclusion explained, pillar scores that mean what they say."""
+"""The bundled SME-100 methodologies (version 2, the default, and version 1) on the demo
+population: eligible firms ranked, every exclusion explained, pillar scores that mean
+what they say, coverage beside every rank."""
 
 from importlib.resources import files
 
@@ -18,9 +19,14 @@ def inputs():
     return sme_inputs(population.returns, population.enterprises, 1403)
 
 
+@pytest.fixture(scope="module", params=["sme100", "sme100-v1"])
+def methodology(request):
+    return load(files("rasad.methodologies") / f"{request.param}.yaml")
+
+
 @pytest.fixture(scope="module")
-def results(inputs):
-    return build(load(files("rasad.methodologies") / "sme100.yaml"), inputs)
+def results(inputs, methodology):
+    return build(methodology, inputs)
 
 
 def test_only_small_and_medium_firms_with_enough_data_are_ranked(inputs, results):
@@ -35,8 +41,7 @@ def test_only_small_and_medium_firms_with_enough_data_are_ranked(inputs, results
     assert unranked <= set(log["national_id"])  # every missing rank is explained
 
 
-def test_effective_weights_cover_the_index():
-    methodology = load(files("rasad.methodologies") / "sme100.yaml")
+def test_effective_weights_cover_the_index(methodology):
     weights = methodology.effective_weights()
     assert sum(weights[c] for c in methodology.indicator_codes) == pytest.approx(1.0)
     assert weights["finance"] == pytest.approx(1 / 7)
@@ -61,11 +66,31 @@ def test_ranks_within_sector_restart_at_one(results):
     assert np.array_equal(within.groupby(sectors).count().to_numpy(), results.score.groupby(sectors).count().to_numpy())
 
 
-def test_keep_final_gives_the_same_results(inputs, results):
+def test_keep_final_gives_the_same_results(inputs, methodology, results):
     # keep="final" lets every step work in one matrix: the same numbers must come out
-    final = build(load(files("rasad.methodologies") / "sme100.yaml"), inputs, keep="final")
+    final = build(methodology, inputs, keep="final")
     assert list(final.datasets) == ["Normalised"]
     pd.testing.assert_frame_equal(final.datasets["Normalised"], results.datasets["Normalised"])
-    for name in ("scores", "ranks", "treatment", "treated_points", "exclusions", "warnings"):
+    for name in ("scores", "ranks", "treatment", "treated_points", "exclusions", "warnings", "coverage"):
         pd.testing.assert_frame_equal(getattr(final, name), getattr(results, name))
-    assert not results.treated_points.empty and results.treatment["log_transformed"].any()
+    if methodology.treat.method == "winsorise":  # version 1
+        assert not results.treated_points.empty and results.treatment["log_transformed"].any()
+    else:  # version 2 uses only the order of values: nothing to treat
+        assert results.treatment.empty and results.treated_points.empty
+
+
+def test_coverage_stands_beside_every_rank(inputs, results):
+    """Coverage counts the indicators a firm had a value for before imputation (the
+    Denominated data set); ``missing`` names the others."""
+    denominated = results.datasets["Denominated"]
+    present = denominated.notna()
+    coverage = results.coverage
+    np.testing.assert_array_equal(coverage["reported"], present.sum(axis=1))
+    np.testing.assert_allclose(coverage["coverage"], present.mean(axis=1))
+    firm = coverage.index[(coverage["reported"] < 18).to_numpy().argmax()]
+    assert coverage.at[firm, "missing"] == ",".join(present.columns[~present.loc[firm]])
+    assert (coverage.loc[present.all(axis=1), "missing"] == "").all()
+    table = results.table().set_index("national_id")
+    assert list(table.columns[:4]) == ["score", "rank", "coverage", "missing"]
+    pd.testing.assert_series_equal(table["coverage"], coverage["coverage"].reindex(table.index))
+    assert 0.5 < coverage["coverage"].min() < 1 and coverage["coverage"].median() > 0.9

@@ -27,9 +27,16 @@ RANK_WITHIN_FA = "رتبه‌ها در گروه‌های با اندازهٔ م�
 TREAT_METHODS = ("none", "winsorise")
 TREAT_FALLBACKS = ("log", "none")
 NORMALISE_METHODS = (
-    "minmax", "zscore", "goalposts", "rank", "percentile_rank",
+    "minmax", "zscore", "goalposts", "rank", "percentile_rank", "percentile",
     "distance_to_max", "distance_to_target", "fraction_of_max",
 )
+ORDER_METHODS = ("rank", "percentile_rank", "percentile")  # scores from the order of values alone
+MISSING_RULES = ("keep", "lowest")
+MISSING_LOWEST_EN = ("missing: lowest places blanks below every reported value, which only an order method "
+                     f"({', '.join(ORDER_METHODS)}) can do without moving everyone else's scale")
+MISSING_LOWEST_FA = ("missing: lowest خانه‌های خالی را زیر همهٔ مقدارهای گزارش‌شده می‌نشاند و این فقط با روشی "
+                     f"ترتیبی ({', '.join(ORDER_METHODS)}) بدون جابه‌جا کردن مقیاس دیگران شدنی است")
+RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
 AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "copeland", "topsis")
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
@@ -141,6 +148,7 @@ class NormaliseSpec:
     scale: float = 100.0
     within: str | None = None
     min_group_size: int = 0  # smaller reference groups are normalised against everyone
+    missing: str = "keep"  # "lowest": below every reported value (order methods only)
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ class Methodology:
     normalise: NormaliseSpec = NormaliseSpec()
     weights: WeightsSpec = WeightsSpec()
     aggregate: AggregateSpec = AggregateSpec()
+    rescale: NormaliseSpec | None = None  # the index re-expressed within groups, after aggregation
     text: str = ""
     sha256: str = ""
 
@@ -388,7 +397,7 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
     eligibility = _eligibility(r, top.get("eligibility"))
     indicators = _indicators(r, top.get("indicators"))
     steps = r.mapping(top.get("steps"), "steps", (
-        "impute", "screen", "treat", "normalise", "weights", "aggregate",
+        "impute", "screen", "treat", "normalise", "weights", "aggregate", "rescale",
     ))
     nodes = _tree(r, top.get("tree"), indicators)
     methodology = Methodology(
@@ -402,6 +411,7 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
             r.mapping(steps.get("weights"), "steps.weights", ("method",)), "method", "steps.weights",
             r.choice(WEIGHT_METHODS), "explicit")),
         aggregate=_aggregate(r, steps.get("aggregate"), "steps.aggregate") or AggregateSpec(),
+        rescale=_rescale(r, steps.get("rescale"), groups),
         text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
     if r.problems:
@@ -598,10 +608,12 @@ def _treat(r: _Reader, value) -> TreatSpec:
     )
 
 
-def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> NormaliseSpec:
-    path = "steps.normalise"
-    data = r.mapping(value, path, ("method", "range", "mean", "sd", "scale", "within", "min_group_size"))
-    method = r.optional(data, "method", path, r.choice(NORMALISE_METHODS), "minmax")
+def _normalise(r: _Reader, value, groups, indicators: list[Indicator], path: str = "steps.normalise",
+               methods: tuple[str, ...] = NORMALISE_METHODS) -> NormaliseSpec:
+    data = r.mapping(value, path, (
+        "method", "range", "mean", "sd", "scale", "within", "min_group_size", "missing",
+    ))
+    method = r.optional(data, "method", path, r.choice(methods), "minmax" if "minmax" in methods else methods[0])
     within = r.optional(data, "within", path, r.string)
     if within and within not in groups:
         r.problem(f"{path}.within", f"'{within}' is not listed in 'groups'", f"«{within}» در «groups» فهرست نشده است")
@@ -617,6 +629,9 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> Normal
             if indicator.target is None:
                 r.problem(f"indicators[{i}].target", "distance-to-target normalisation needs a target for every indicator",
                           "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد")
+    missing = r.optional(data, "missing", path, r.choice(MISSING_RULES), "keep")
+    if missing == "lowest" and method not in ORDER_METHODS:
+        r.problem(f"{path}.missing", MISSING_LOWEST_EN, MISSING_LOWEST_FA)
     return NormaliseSpec(
         method=method,
         range=r.optional(data, "range", path, r.pair, (0.0, 100.0)),
@@ -625,4 +640,18 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator]) -> Normal
         scale=r.optional(data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0),
         within=within,
         min_group_size=r.optional(data, "min_group_size", path, r.integer, 0),
+        missing=missing,
     )
+
+
+def _rescale(r: _Reader, value, groups) -> NormaliseSpec | None:
+    """The index's scores re-expressed after aggregation, e.g. as a percentile within
+    each unit's sector: what makes a "within sector" ranking sector-neutral at the top,
+    where the spread of each sector's composite would otherwise decide who gets in."""
+    if value is None:
+        return None
+    spec = _normalise(r, value, groups, [], "steps.rescale", RESCALE_METHODS)
+    if spec.missing != "keep":
+        r.problem("steps.rescale.missing", "the index has no blanks to place: a unit without a score stays unranked",
+                  "شاخص کل خانهٔ خالی ندارد که جایی بنشیند: واحد بی‌امتیاز رتبه نمی‌گیرد")
+    return spec

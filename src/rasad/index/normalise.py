@@ -14,6 +14,20 @@ the worst value, a maximum of zero for fraction of max), COINr's arithmetic give
 in ``warnings``, so nothing disappears silently. Within groups, a unit without a group
 (code -1) has no reference and is left missing, with a warning.
 
+Two additions of Rasad's, for rankings that must be defensible unit by unit:
+
+- ``percentile``: the mid-distribution percentile, ``scale`` × (the share of the
+  reference below the value + half the share equal to it). Its mean over any reference
+  is exactly ``scale``/2 whatever the distribution (ties and yes/no indicators
+  included), so within groups every group's scores average the same; and it does not
+  drift with the reference's size, as extremes do. (COINr's ``n_prank`` is
+  ``percentile_rank``: (min-rank − 1)/(n − 1), which gives 0 and 1 at the ends of every
+  group and so does not neutralise a yes/no indicator.)
+- ``missing="lowest"`` (order methods only): a missing value joins the reference below
+  every reported value, all missing ones tied. Leaving a figure blank then never raises
+  the unit's score, and only raises the others': for min-max or z-scores no such rule
+  exists, as dropping a unit's value moves the reference's extremes or mean.
+
 COINr has no group option: "within groups" means COINr's function applied to each
 group's units alone (goalposts are fixed bounds, so groups change nothing there).
 Group statistics come from one pass per column over all groups (``bincount``, and
@@ -30,15 +44,20 @@ import numpy as np
 from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges, map_columns
 
 METHODS = (
-    "minmax", "zscore", "goalposts", "rank", "percentile_rank",
+    "minmax", "zscore", "goalposts", "rank", "percentile_rank", "percentile",
     "distance_to_max", "distance_to_target", "fraction_of_max",
 )
+# Methods that use only the order of the values: a missing value can be placed below
+# every reported one (``missing="lowest"``) without touching anyone else's scale.
+ORDER_METHODS = ("rank", "percentile_rank", "percentile")
+MISSING = ("keep", "lowest")
 DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
     "mean": 0.0, "sd": 1.0,  # zscore
     # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax); cap to the posts
     "goalposts": None, "scale": 100.0, "trunc": True,
     "targets": None, "cap_max": False,  # distance_to_target: (k,) targets; cap scores at 1
+    "missing": "keep",  # or "lowest", for ORDER_METHODS: below every reported value, tied
 }
 
 _REASONS = {
@@ -98,6 +117,11 @@ def normalise(X, method: str, directions, *, params=None, groups=None,
     if unknown:
         raise ValueError(f"unknown normalisation parameters: {sorted(unknown)}")
     p = DEFAULTS | dict(params or {})
+    if p["missing"] not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}, got {p['missing']!r}")
+    lowest = p["missing"] == "lowest"
+    if lowest and method not in ORDER_METHODS:
+        raise ValueError(f"missing='lowest' needs an order method ({', '.join(ORDER_METHODS)}), not {method!r}")
     directions = np.asarray(directions, dtype=np.float64)
     if directions.shape != (k,) or not np.isin(directions, (-1.0, 1.0)).all():
         raise ValueError(f"directions must be {k} values of +1 or -1, got {directions}")
@@ -114,7 +138,10 @@ def normalise(X, method: str, directions, *, params=None, groups=None,
         it until the last score is written), and its values group by group."""
         warnings: list[NormaliseWarning] = []
         direction = directions[j]
-        c = X[:, j] if direction == 1 and not overwrite_input else np.multiply(X[:, j], direction, out=scratch[0])
+        copy = overwrite_input or direction != 1 or lowest
+        c = np.multiply(X[:, j], direction, out=scratch[0]) if copy else X[:, j]
+        if lowest:  # below every reported value, tied; the column's extremes are not used
+            c[np.isnan(c)] = -np.inf
         ref = _Reference(j, c, by, warnings, (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]),
                          scratch[1])
         o = out[:, j]
@@ -142,6 +169,9 @@ def normalise(X, method: str, directions, *, params=None, groups=None,
         elif method == "percentile_rank":
             np.subtract(ref.ranks(), 1.0, out=o)
             o /= ref.nonzero(ref.counts - 1.0, "single_value", spread=True)
+        elif method == "percentile":
+            np.divide(ref.ranks(mid=True), ref.spread_counts, out=o)
+            o *= p["scale"]
         elif method == "distance_to_max":
             np.subtract(ref.high, c, out=o)
             o /= ref.width("zero_range")
@@ -251,15 +281,21 @@ class _Reference:
         self.flag(self.counts == 1, "single_value")  # its sd is NaN already, as R's
         return self._spread(mean), self.nonzero(sd, "zero_sd", spread=True)
 
-    def ranks(self) -> np.ndarray:
+    @property
+    def spread_counts(self):
+        return self._spread(self.counts)
+
+    def ranks(self, mid: bool = False) -> np.ndarray:
         """COINr's ``rank(x, ties.method = "min", na.last = "keep")`` within each
-        reference.
+        reference; with ``mid``, the number of values below plus half the number equal
+        (the mid-distribution count, 0.5 to n − 0.5).
 
         One sort by value, then (within groups) a stable radix sort by group, puts
         every group's values in order, missing ones last; a tie run starts where the
-        value or the group changes, and its members take the run's first position. So
-        the order among equal values does not matter, and the sort by value is numpy's
-        default (vectorised where the CPU allows: several times a stable sort's speed).
+        value or the group changes, and its members take the run's first position (or
+        the middle of the run). So the order among equal values does not matter, and
+        the sort by value is numpy's default (vectorised where the CPU allows: several
+        times a stable sort's speed).
         """
         c = self.c
         order = np.argsort(c)
@@ -271,10 +307,17 @@ class _Reference:
             _, starts = self.by.segments
             segment = self.by.bins.take(order)
         v = c.take(order)
+        position = np.arange(c.size)
         new_run = np.ones(c.size, dtype=bool)
         new_run[1:] = (v[1:] != v[:-1]) | (segment[1:] != segment[:-1])
-        run_start = np.maximum.accumulate(np.where(new_run, np.arange(c.size), 0))
-        sorted_ranks = (run_start - starts.take(segment) + 1).astype(np.float64)
+        run_start = np.maximum.accumulate(np.where(new_run, position, 0))
+        if mid:
+            last = np.ones(c.size, dtype=bool)
+            last[:-1] = new_run[1:]
+            run_end = np.minimum.accumulate(np.where(last, position, c.size)[::-1])[::-1]
+            sorted_ranks = (run_start + run_end + 1) / 2.0 - starts.take(segment)
+        else:
+            sorted_ranks = (run_start - starts.take(segment) + 1).astype(np.float64)
         sorted_ranks[np.isnan(v)] = np.nan
         if self.by is not None:
             sorted_ranks[segment == 0] = np.nan

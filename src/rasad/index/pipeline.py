@@ -20,9 +20,9 @@ from rasad.index._stats import column_ranges, map_columns
 from rasad.index.aggregate import RefusedValue, aggregate
 from rasad.index.denominate import denominate
 from rasad.index.impute import impute
-from rasad.index.methodology import Methodology, Node
+from rasad.index.methodology import Methodology, Node, NormaliseSpec
 from rasad.index.normalise import normalise
-from rasad.index.rank import rank_min
+from rasad.index.rank import rank_min, rank_then
 from rasad.index.results import Results
 from rasad.index.screen import screen
 from rasad.index.treat import treat
@@ -102,15 +102,24 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
-    done = _through_normalise(methodology, prepare(methodology, data), own)
+    prepared = prepare(methodology, data)
+    reported = _reported(prepared.values)
+    done = _through_normalise(methodology, prepared, own)
     frame, unit_ids, exclusions, datasets = done.frame, done.unit_ids, done.exclusions, done.datasets
     X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
     codes = methodology.indicator_codes
-    del done
+    if len(unit_ids) < len(prepared.unit_ids):  # screening left some out
+        reported = reported[pd.Index(prepared.unit_ids).get_indexer(unit_ids)]
+    del done, prepared
 
     scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions)
     index = pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
+    root = nodes.index(methodology.root.code)
+    composite = None
+    if methodology.rescale is not None:
+        composite = scores[:, root].copy()
+        scores[:, root] = rescale_index(methodology, composite, groups)
     # Fortran-ordered matrices become pandas blocks without a copy
     frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
               for name, values in datasets.items()}
@@ -120,7 +129,13 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
 
     # numpy's sort releases the GIL, so the nodes' ranks share the cores
     ranks = np.empty(scores.shape, order="F")
-    map_columns(lambda j, _: rank_min(scores[:, j], out=ranks[:, j]), len(nodes), len(index))
+
+    def rank(j, _):
+        if j == root and composite is not None:  # equal standings: the higher composite first
+            return rank_then(scores[:, j], composite, out=ranks[:, j])
+        return rank_min(scores[:, j], out=ranks[:, j])
+
+    map_columns(rank, len(nodes), len(index))
     return Results(
         methodology=methodology,
         datasets=frames,
@@ -137,7 +152,16 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
             columns=[methodology.unit, "step", "reason_en", "reason_fa"],
         ),
         source_data=data,
+        composite=None if composite is None else pd.Series(composite, index=index, name="composite"),
+        reported=reported,
     )
+
+
+def _reported(values: np.ndarray) -> np.ndarray:
+    """Which indicators each unit has a value for before imputation (a denominator it
+    left blank or zero counts as not reported), one bit per indicator: a million units'
+    record of what they left out in a few megabytes."""
+    return np.packbits(~np.isnan(values), axis=1)
 
 
 def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) -> _Normalised:
@@ -391,18 +415,27 @@ def _treat(methodology: Methodology, X: np.ndarray, own: bool) -> _Treated:
 
 
 def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.ndarray], own: bool):
-    """Normalise, within groups if asked, in ``X`` itself if the build ``own``s it. Units
-    of a group smaller than ``min_group_size`` are normalised against everyone instead:
-    within two or three firms, min-max would hand out 0 and 100 on almost nothing."""
+    """Normalise the indicators, within groups if asked, in ``X`` itself if the build
+    ``own``s it."""
     spec = methodology.normalise
     indicators = methodology.indicators
-    params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale}
+    params = {}
     if spec.method == "goalposts":
         params["goalposts"] = np.array([i.goalposts for i in indicators], dtype=float)
     if spec.method == "distance_to_target":
         params["targets"] = np.array([i.target for i in indicators], dtype=float)
     directions = np.array([i.direction for i in indicators], dtype=float)
     codes = groups.get(spec.within) if spec.within else None
+    return normalise_by(spec, X, directions, codes, own, params)
+
+
+def normalise_by(spec: NormaliseSpec, X: np.ndarray, directions, codes: np.ndarray | None, own: bool = False,
+                 params: dict | None = None):
+    """Normalise ``X`` as ``spec`` says, within the groups ``codes`` when given. Units of
+    a group smaller than ``min_group_size`` are normalised against everyone instead:
+    within two or three firms, min-max would hand out 0 and 100 on almost nothing."""
+    params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale,
+              "missing": spec.missing} | (params or {})
     if codes is None or spec.min_group_size <= 1:
         return normalise(X, spec.method, directions, params=params, groups=codes, overwrite_input=own)
     sizes = np.bincount(codes[codes >= 0])
@@ -419,6 +452,14 @@ def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.nda
     kept = [replace(w, units=ungrouped) if w.reason == "no_group" else w
             for w in within.warnings if w.reason != "no_group" or ungrouped] + pooled.warnings
     return replace(within, values=values, warnings=kept)
+
+
+def rescale_index(methodology: Methodology, composite: np.ndarray, groups: dict[str, np.ndarray]) -> np.ndarray:
+    """The index as the methodology's ``rescale`` step re-expresses it (e.g. the unit's
+    percentile among its sector's composites), from the aggregated ``composite``."""
+    spec = methodology.rescale
+    codes = groups.get(spec.within) if spec.within else None
+    return normalise_by(spec, composite.reshape(-1, 1), np.ones(1), codes).values[:, 0]
 
 
 def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray]) -> pd.DataFrame:

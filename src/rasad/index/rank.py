@@ -116,3 +116,25 @@ def _best_first(values: np.ndarray, descending: bool) -> tuple[np.ndarray, np.nd
         full = full[resort]
     new[at[1:]] |= full[1:] != full[:-1]
     return order, new
+
+
+def rank_then(scores, then, out: np.ndarray | None = None) -> np.ndarray:
+    """Competition ranks by ``scores`` (higher is better), ties broken by ``then``
+    (higher is better); units equal on both share the best rank of their run. NaN
+    scores get NaN ranks. For an index re-expressed within groups, whose percentiles
+    often coincide across groups, ``then`` is the composite it came from."""
+    scores = np.asarray(scores, dtype=np.float64)
+    then = np.asarray(then, dtype=np.float64)
+    ranks = np.full(scores.shape, np.nan) if out is None else out
+    if out is not None:
+        out.fill(np.nan)
+    rows = np.flatnonzero(~np.isnan(scores))
+    if not rows.size:
+        return ranks
+    first, second = scores[rows], np.nan_to_num(then[rows], nan=-np.inf)
+    order = np.lexsort((-second, -first))
+    first, second = first[order], second[order]
+    new_run = np.ones(rows.size, dtype=bool)
+    new_run[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+    ranks[rows[order]] = np.maximum.accumulate(np.where(new_run, np.arange(rows.size), 0)) + 1
+    return ranks

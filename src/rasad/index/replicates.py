@@ -49,8 +49,8 @@ from rasad.index.choices import (
     replicate_methodology,
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node, NormaliseSpec
-from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare
-from rasad.index.rank import rank_min
+from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare, rescale_index
+from rasad.index.rank import rank_min, rank_then
 
 # Working memory of one block of runs: its scores and ranks, units × runs each.
 BLOCK_BYTES = 256 * 2**20
@@ -86,6 +86,10 @@ class Replicates:
         self.units: pd.Index = nominal.rank.index
         self._prepared = prepare(methodology, data)
         _check_positive_means(methodology, data, self._prepared, spec)
+        within = methodology.rescale.within if methodology.rescale else None
+        # the groups the index is rescaled within, for the prepared units
+        self._rescale_groups = {} if not within else {
+            within: pd.factorize(self._prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
 
     def order(self, plan: Plan) -> np.ndarray:
         """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
@@ -135,7 +139,27 @@ class Replicates:
         positions = self.units.get_indexer(unit_ids)
         identity = len(positions) == len(self.units) and bool((positions == np.arange(len(positions))).all())
         codes = self.methodology.indicator_codes
-        return _Stage(values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity)
+        groups = self._rescale_groups
+        if groups and len(unit_ids) < len(self._prepared.unit_ids):  # screening left some out
+            kept = pd.Index(self._prepared.unit_ids).get_indexer(unit_ids)
+            groups = {g: group_codes[kept] for g, group_codes in groups.items()}
+        return _Stage(values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity, groups)
+
+    def _index_ranks(self, stage: _Stage, root: np.ndarray) -> np.ndarray:
+        """Each run's ranks (units × runs) from its index scores ``root``, rescaled in
+        place first when the methodology rescales the index, as :func:`build` does."""
+        ranks = np.empty(root.shape, order="F")
+        if self.methodology.rescale is None:
+            map_columns(lambda j, _: rank_min(root[:, j], out=ranks[:, j]), root.shape[1], root.shape[0])
+            return ranks
+
+        def rescale_and_rank(j, _):
+            composite = root[:, j].copy()
+            root[:, j] = rescale_index(self.methodology, composite, stage.groups)
+            rank_then(root[:, j], composite, out=ranks[:, j])
+
+        map_columns(rescale_and_rank, root.shape[1], root.shape[0])
+        return ranks
 
     def _block(self, stage: _Stage, runs: np.ndarray, unit_ranks: np.ndarray, root: np.ndarray) -> Block:
         """A block from the stage's units × runs ranks (NaN: unranked) and scores."""
@@ -181,9 +205,7 @@ class Replicates:
             if indicators:
                 stage.children(node, _Mean.of(spec), indicators)
         map_columns(score_rows, -(-n // rows), n)
-        unit_ranks = np.empty((n, b), order="F")
-        map_columns(lambda j, _: rank_min(root[:, j], out=unit_ranks[:, j]), b, n)
-        return self._block(stage, runs, unit_ranks, root)
+        return self._block(stage, runs, self._index_ranks(stage, root), root)
 
     def _aggregate_one(self, stage: _Stage, plan: Plan, run: int) -> Block:
         """One run whose aggregation is not a weighted sum (Copeland, TOPSIS, PCA
@@ -195,8 +217,8 @@ class Replicates:
         if draw.drop is not None:
             X = np.asfortranarray(X[:, [stage.column[c] for c in variant.indicator_codes]])
         scores, _ = aggregate_tree(variant, X, stage.unit_ids, [])
-        root = np.asfortranarray(scores[:, [n.code for n in variant.nodes_bottom_up].index(variant.root.code)])
-        return self._block(stage, np.array([run]), rank_min(root)[:, None], root[:, None])
+        root = np.asfortranarray(scores[:, [[n.code for n in variant.nodes_bottom_up].index(variant.root.code)]])
+        return self._block(stage, np.array([run]), self._index_ranks(stage, root), root)
 
 
 @dataclass
@@ -209,6 +231,7 @@ class _Stage:
     unit_ids: np.ndarray
     positions: np.ndarray
     identity: bool  # the nominal units, in their order
+    groups: dict[str, np.ndarray]  # the group codes the index is rescaled within, if it is
     _transformed: dict = field(default_factory=dict)
 
     def children(self, node: Node, mean: _Mean, codes: list[str]) -> _Transformed:

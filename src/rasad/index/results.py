@@ -28,6 +28,10 @@ class Results:
     exclusions: pd.DataFrame  # units left out or unscored, with the step and the reason
     warnings: pd.DataFrame  # cells left missing for a documented reason (e.g. a constant sector)
     source_data: pd.DataFrame | None = field(default=None, repr=False)
+    # the index before the methodology's rescale step (None when it has none)
+    composite: pd.Series | None = None
+    # units × indicators reported before imputation, packed eight to a byte (np.packbits)
+    reported: np.ndarray | None = field(default=None, repr=False)
     _provenance: dict[str, str] = field(default_factory=dict, repr=False)
     _group_ranks: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -58,12 +62,37 @@ class Results:
     def rank(self) -> pd.Series:
         return self.ranks[self.index_code]
 
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Per unit: ``coverage``, the share of the methodology's indicators it reported
+        (before imputation); ``reported``, how many; ``missing``, the codes of the others,
+        comma-separated. A rank is read with what stands behind it: a unit scored on
+        12 of 18 figures is not ranked on the same footing as one scored on all 18."""
+        codes = self.methodology.indicator_codes
+        index = self.scores.index
+        if self.reported is None:
+            return pd.DataFrame({"coverage": np.nan, "reported": pd.NA, "missing": ""}, index=index)
+        present = np.unpackbits(self.reported, axis=1, count=len(codes)).astype(bool)
+        count = present.sum(axis=1)
+        missing = pd.Series("", index=index, dtype=object)
+        incomplete = np.flatnonzero(count < len(codes))
+        names = np.array(codes, dtype=object)
+        missing.iloc[incomplete] = [",".join(names[~row]) for row in present[incomplete]]
+        return pd.DataFrame({"coverage": count / len(codes), "reported": count, "missing": missing}, index=index)
+
     def table(self) -> pd.DataFrame:
-        """One row per unit, best first: unit id, ``score``, ``rank``, then every aggregate's
-        score (the stable shape of ``rasad index build``'s CSV)."""
+        """One row per unit, best first: unit id, ``score``, ``rank``, the unit's data
+        ``coverage`` and the indicators it left ``missing``, the ``composite`` behind a
+        rescaled index (when the methodology rescales), then every aggregate's score (the
+        stable shape of ``rasad index build``'s CSV)."""
         levels = self.methodology.levels
         nodes = sorted((c for c in self.scores.columns if c != self.index_code), key=lambda c: -levels[c])
         table = pd.DataFrame({"score": self.score, "rank": self.rank.astype("Int64")})
+        coverage = self.coverage
+        table["coverage"] = coverage["coverage"]
+        table["missing"] = coverage["missing"]
+        if self.composite is not None:
+            table["composite"] = self.composite
         table = pd.concat([table, self.scores[nodes]], axis=1)
         table = table.sort_values(["rank", "score"], ascending=[True, False], na_position="last", kind="stable")
         return table.reset_index()
