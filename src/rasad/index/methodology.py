@@ -37,6 +37,7 @@ MISSING_LOWEST_EN = ("missing: lowest places blanks below every reported value, 
 MISSING_LOWEST_FA = ("missing: lowest خانه‌های خالی را زیر همهٔ مقدارهای گزارش‌شده می‌نشاند و این فقط با روشی "
                      f"ترتیبی ({', '.join(ORDER_METHODS)}) بدون جابه‌جا کردن مقیاس دیگران شدنی است")
 RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
+SMALL_GROUPS = ("everyone", "together")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
 AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "copeland", "topsis")
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
@@ -149,6 +150,8 @@ class NormaliseSpec:
     within: str | None = None
     min_group_size: int = 0  # smaller reference groups are normalised against everyone
     missing: str = "keep"  # "lowest": below every reported value (order methods only)
+    # units of groups under min_group_size: against "everyone", or "together" as one group
+    small_groups: str = "everyone"
 
 
 @dataclass(frozen=True)
@@ -611,7 +614,7 @@ def _treat(r: _Reader, value) -> TreatSpec:
 def _normalise(r: _Reader, value, groups, indicators: list[Indicator], path: str = "steps.normalise",
                methods: tuple[str, ...] = NORMALISE_METHODS) -> NormaliseSpec:
     data = r.mapping(value, path, (
-        "method", "range", "mean", "sd", "scale", "within", "min_group_size", "missing",
+        "method", "range", "mean", "sd", "scale", "within", "min_group_size", "missing", "small_groups",
     ))
     method = r.optional(data, "method", path, r.choice(methods), "minmax" if "minmax" in methods else methods[0])
     within = r.optional(data, "within", path, r.string)
@@ -641,6 +644,7 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator], path: str
         within=within,
         min_group_size=r.optional(data, "min_group_size", path, r.integer, 0),
         missing=missing,
+        small_groups=r.optional(data, "small_groups", path, r.choice(SMALL_GROUPS), "everyone"),
     )
 
 

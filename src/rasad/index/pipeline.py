@@ -432,14 +432,20 @@ def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.nda
 def normalise_by(spec: NormaliseSpec, X: np.ndarray, directions, codes: np.ndarray | None, own: bool = False,
                  params: dict | None = None):
     """Normalise ``X`` as ``spec`` says, within the groups ``codes`` when given. Units of
-    a group smaller than ``min_group_size`` are normalised against everyone instead:
-    within two or three firms, min-max would hand out 0 and 100 on almost nothing."""
+    a group smaller than ``min_group_size`` are normalised against everyone instead
+    (within two or three firms, min-max would hand out 0 and 100 on almost nothing), or
+    with ``small_groups: together`` as one group of their own while it reaches that size:
+    then what one unit reports moves the scores of its own reference group only."""
     params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale,
               "missing": spec.missing} | (params or {})
     if codes is None or spec.min_group_size <= 1:
         return normalise(X, spec.method, directions, params=params, groups=codes, overwrite_input=own)
     sizes = np.bincount(codes[codes >= 0])
     small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
+    if spec.small_groups == "together" and np.count_nonzero(small) >= spec.min_group_size:
+        pooled_code = len(sizes)  # a code no group has
+        return normalise(X, spec.method, directions, params=params, groups=np.where(small, pooled_code, codes),
+                         overwrite_input=own)
     # the pooled scores of the small groups' units first, while X is still the input
     pooled = normalise(X, spec.method, directions, params=params) if small.any() else None
     within = normalise(X, spec.method, directions, params=params, groups=np.where(small, -1, codes),
