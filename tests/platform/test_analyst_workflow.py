@@ -302,7 +302,7 @@ def test_launch_runs_the_job_in_a_background_thread(population, settings):
 def test_create_run_review_publish_through_the_pages(loaded, client, analyst):
     client.force_login(analyst)
     form = client.get("/analysis/editions/new/").content.decode()
-    assert "winmax" in form  # the bundled uncertainty spec is the default
+    assert "percentile_rank" in form  # the bundled uncertainty spec is the default
     assert 'value="۱۰۰۰"' in form  # runs, in Persian digits
     response = client.post("/analysis/editions/new/", {
         "period": loaded.pk, "methodology": bundled_methodology().pk, "name_fa": "", "name_en": "",

@@ -43,8 +43,8 @@ SPEC = """\
 weights:
   1: {uniform: 0.25}
 normalise:
-  - {method: minmax, range: [1, 100]}
-  - {method: minmax, range: [1, 100], within: null}
+  - {method: percentile_rank}
+  - {method: percentile, within: null}
 """
 SME100 = (files("rasad.methodologies") / "sme100.yaml").read_text(encoding="utf-8")
 ROLES = ("anonymous", "public", "enterprise", "estate", "analyst", "admin")

@@ -60,7 +60,7 @@ SPEC = """\
 weights:
   1: {uniform: 0.25}
 normalise:
-  - {method: minmax, range: [1, 100]}
+  - {method: percentile_rank}
 """
 SME100 = (files("rasad.methodologies") / "sme100.yaml").read_text(encoding="utf-8")
 CALLERS = ("public", "enterprise", "analyst")

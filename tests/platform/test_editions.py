@@ -35,10 +35,10 @@ weights:
   1: {uniform: 0.25}
   2: {uniform: 0.25}
 normalise:
-  - {method: minmax, range: [1, 100]}
-  - {method: minmax, range: [1, 100], within: null}
-aggregate: [arithmetic, geometric]
-winmax: [20, 60]
+  - {method: percentile_rank}
+  - {method: percentile, within: null}
+aggregate: [arithmetic, {method: generalised, p: 0.5}]
+drop: [rd_intensity, current_ratio]
 """
 SME100 = (files("rasad.methodologies") / "sme100.yaml").read_text(encoding="utf-8")
 

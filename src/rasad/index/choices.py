@@ -28,9 +28,14 @@ from rasad.errors import InputProblems, RasadInputError
 from rasad.index.methodology import (
     AGGREGATE_METHODS,
     IMPUTE_METHODS,
+    MISSING_LOWEST_EN,
+    MISSING_LOWEST_FA,
+    MISSING_RULES,
     NORMALISE_METHODS,
+    ORDER_METHODS,
     RANK_WITHIN_EN,
     RANK_WITHIN_FA,
+    SMALL_GROUPS,
     Methodology,
     MethodologyError,
     NormaliseSpec,
@@ -165,6 +170,14 @@ class UncertaintySpec:
                     f"normalise[{k}]: distance-to-target normalisation needs a target for every indicator.",
                     f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
                     field=f"normalise[{k}]"))
+            missing = dict(alternative).get("missing", methodology.normalise.missing)
+            if missing == "lowest" and method not in ORDER_METHODS:
+                problems.append(RasadInputError(
+                    f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' (give it "
+                    "missing: keep and the methodology an imputation, or choose an order method).",
+                    f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش missing: keep "
+                    "و برای روش‌شناسی جانهی بگذارید، یا روشی ترتیبی برگزینید).",
+                    field=f"normalise[{k}]", value=method))
             within = dict(alternative).get("within", methodology.normalise.within)
             if within and method == "rank":
                 problems.append(RasadInputError(
@@ -290,6 +303,13 @@ def _read_normalise(value, problem) -> tuple[tuple[tuple[str, Any], ...], ...]:
                     problem(where, f"must be {bound}, not {setting!r}", f"باید {'عدد' if key == 'mean' else 'عددی > 0'} باشد، نه «{setting}»", setting)
                 else:
                     settings[key] = float(setting)
+            elif key in ("missing", "small_groups"):
+                allowed = MISSING_RULES if key == "missing" else SMALL_GROUPS
+                if setting not in allowed:
+                    problem(where, f"'{setting}' is not one of: {', '.join(allowed)}",
+                            f"«{setting}» مجاز نیست؛ یکی از این‌ها: {', '.join(allowed)}", setting)
+                else:
+                    settings[key] = setting
             elif key == "within":
                 if setting is not None and not isinstance(setting, str):
                     problem(where, "must be a group column's name", "باید نام ستون گروه باشد", setting)
