@@ -1,0 +1,628 @@
+"""A methodology audit anyone can rerun: six checks that a built index behaves as a
+ranking of firms should, each with its figures, so that a methodology's weaknesses are
+measured instead of argued about.
+
+1. **Mix of the top K** per reference-group column: does the top K hold each group
+   about as often as the ranked population does? The total-variation distance and its
+   p-value against random draws of K ranked units.
+2. **Gains from blanking one input**: can a firm climb by leaving a figure it reported
+   blank? (Median imputation hands a below-median firm its group's median.)
+3. **Drift with the population's size**: do the normalised scores of the same kind of
+   firm move when the population is larger? (Min-max extremes and a ``winmax`` given as a
+   count both depend on it.)
+4. **Treatment**: skewness and kurtosis before and after outlier treatment, and why an
+   indicator that still fails COINr's test does.
+5. **Statistical coherence** (COINr's ``get_corr``): each indicator's and aggregate's
+   correlation with its parent and with the index.
+6. **Coverage**: how much of each indicator the ranked units reported, overall and in
+   the top K.
+
+Pure: numpy and pandas, no Django; :func:`audit` gives an :class:`Audit` of DataFrames
+that a notebook reads and :meth:`Audit.to_excel` writes. Every random draw comes from
+the seed, so the same seed gives the same audit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rasad.errors import RasadInputError
+from rasad.index._stats import column_skew_kurt
+from rasad.index.methodology import Methodology, load
+from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare
+from rasad.index.rank import rank_min
+from rasad.index.results import Results
+
+# 1. a group is flagged when it holds more than FLAG_RATIO times its expected places,
+# if it expects at least FLAG_MIN_EXPECTED (below that, one firm more is a large ratio)
+FLAG_RATIO = 2.5
+FLAG_MIN_EXPECTED = 2.0
+MIX_P = 0.01
+NO_GROUP = "(none)"
+# 3. the resample's default size: this many times the input's units, at most MAX_RESAMPLE
+RESAMPLE_FACTOR = 5
+MAX_RESAMPLE = 100_000
+DRIFT_POINTS = 5.0
+QUARTILES = (25, 50, 75)
+# 4. normalisations that use only the order of the values: outliers carry no weight
+RANK_NORMALISATIONS = ("rank", "percentile_rank")
+# 5. COINr's plot_corr calls a correlation at most 0.3 "weak" (and at most -0.4
+# "negative"); any negative correlation with a parent is flagged here, since it means
+# the item pulls against the aggregate it is part of
+WEAK_CORRELATION = 0.3
+
+# headers that words alone would spell badly; the others are the column's name in words
+HEADERS = {"tv": "TV distance", "p_value": "p-value", "r_parent": "Pearson r with parent",
+           "rho_parent": "Spearman ρ with parent", "r_index": "Pearson r with index",
+           "rho_index": "Spearman ρ with index"}
+# the widest a column opens at; longer text wraps
+MAX_WIDTH = 80
+
+STAGES = ("build", "mix", "blanks", "drift", "treatment", "coherence", "coverage")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What :func:`audit` found, section by section, and the ``summary`` that states
+    each property with its figure. ``timings`` (seconds per stage) is the only part that
+    differs between two runs with the same seed."""
+
+    methodology: str
+    top: int
+    summary: pd.DataFrame
+    mix: pd.DataFrame
+    mix_tests: pd.DataFrame
+    blanks: pd.DataFrame
+    drift: pd.DataFrame
+    treatment: pd.DataFrame
+    coherence: pd.DataFrame
+    coverage: pd.DataFrame
+    coverage_units: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The workbook's sheets, in order: the summary first."""
+        return {"summary": self.summary, "mix": self.mix, "mix_tests": self.mix_tests, "blanks": self.blanks,
+                "drift": self.drift, "treatment": self.treatment, "coherence": self.coherence,
+                "coverage": self.coverage, "coverage_units": self.coverage_units}
+
+    def text(self) -> str:
+        """The summary as lines a terminal shows: each property, its figure, and whether
+        it is met."""
+        lines = [f"Audit of {self.methodology}, top {self.top}"]
+        for row in self.summary.itertuples(index=False):
+            mark = {True: "met", False: "NOT MET"}.get(row.met, "reported")
+            lines.append(f"[{mark}] {row.section}: {row.property} — {row.detail}")
+        return "\n".join(lines)
+
+    def to_excel(self, path: str | Path) -> None:
+        """One sheet per section after the summary, readable as it opens: words for
+        headers, the header row frozen, columns as wide as their contents, numbers shown
+        rounded by their cell format (the cells keep every digit)."""
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, frame in self.sheets().items():
+                shown = frame.rename(columns=lambda c: HEADERS.get(c, c.replace("_", " ").capitalize()))
+                shown.to_excel(writer, sheet_name=name, index=False)
+                _format_sheet(writer.sheets[name], frame)
+
+
+def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int = 100, seed: int = 1,
+          sample: int = 25, ranks: tuple[int, int] = (51, 800), resample_size: int | None = None,
+          draws: int = 10_000, progress: Progress | None = None) -> Audit:
+    """Audit ``methodology`` (an object, a file or a bundled name) on ``data`` (one row
+    per unit, as :func:`~rasad.index.build` takes it).
+
+    ``top``: the K of "top K"; ``draws``: random draws for the mix p-values; ``sample``
+    units ranked within ``ranks`` (clipped to the ranked count) are tried for gains from
+    blanks; the population is resampled to ``resample_size`` units (default five times
+    the input's, at most 100,000). ``progress(stage, done, total)`` is called as the
+    stages (:data:`STAGES`) advance."""
+    methodology = methodology if isinstance(methodology, Methodology) else load(methodology)
+    _check_options(top, sample, ranks, resample_size, draws)
+    report = progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+
+    def timed(stage: str, work):
+        report(stage, 0, 1)
+        started = time.perf_counter()
+        result = work()
+        timings[stage] = time.perf_counter() - started
+        report(stage, 1, 1)
+        return result
+
+    results = timed("build", lambda: build(methodology, data))
+    mix, mix_tests = timed("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
+    blanks = timed("blanks", lambda: blank_gains(methodology, data, results, sample=sample, ranks=ranks,
+                                                 seed=seed, progress=lambda d, t: report("blanks", d, t)))
+    size = resample_size or min(RESAMPLE_FACTOR * len(data), MAX_RESAMPLE)
+    drift = timed("drift", lambda: quartile_drift(results, build(
+        _without_forced_units(methodology), resample(data, methodology.unit, size, seed=seed), keep="final")))
+    treatment = timed("treatment", lambda: treatment_table(results))
+    coherence = timed("coherence", lambda: coherence_table(results))
+    coverage, coverage_units = timed("coverage", lambda: coverage_tables(results, top))
+    summary = _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage, coverage_units)
+    return Audit(f"{methodology.name.en or methodology.name.fa} {methodology.version}", top, summary, mix, mix_tests,
+                 blanks, drift, treatment, coherence, coverage, coverage_units, timings)
+
+
+def _check_options(top, sample, ranks, resample_size, draws) -> None:
+    """Refuse options that would give an empty or meaningless section."""
+    checks = (
+        (top >= 1, "--top", f"top must be at least 1, not {top}", f"top باید دست‌کم ۱ باشد، نه {top}"),
+        (sample >= 0, "--sample", f"sample must not be negative, not {sample}",
+         f"اندازهٔ نمونه نباید منفی باشد، نه {sample}"),
+        (1 <= ranks[0] <= ranks[1], "--ranks", f"the rank range must be FIRST-LAST with 1 ≤ FIRST ≤ LAST, not "
+         f"{ranks[0]}-{ranks[1]}", f"بازهٔ رتبه باید FIRST-LAST با ۱ ≤ FIRST ≤ LAST باشد، نه {ranks[0]}-{ranks[1]}"),
+        (resample_size is None or resample_size >= 2, "--resample-size",
+         f"the resample needs at least 2 units, not {resample_size}",
+         f"بازنمونه دست‌کم ۲ واحد لازم دارد، نه {resample_size}"),
+        (draws >= 1, "--draws", f"draws must be at least 1, not {draws}", f"شمار قرعه‌ها باید دست‌کم ۱ باشد، نه {draws}"),
+    )
+    for ok, name, en, fa in checks:
+        if not ok:
+            raise RasadInputError(en[0].upper() + en[1:] + ".", fa + ".", field=name)
+
+
+# --- 1. mix of the top K ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MixTest:
+    """One group column's mix: per value the ranked count, share, expected places in
+    the top K, places held, their ratio and the flag; the total-variation distance
+    between the top K's shares and the ranked population's, and its p-value."""
+
+    table: pd.DataFrame
+    tv: float
+    p_value: float
+
+
+def mix_test(values, in_top, *, draws: int, rng: np.random.Generator) -> MixTest:
+    """Compare the group ``values`` of the units ``in_top`` (a boolean mask) with those
+    of all the units given (the ranked ones).
+
+    The p-value is ``(1 + #draws with TV ≥ observed) / (draws + 1)`` over ``draws``
+    random draws of K units without replacement. The counts per group of such a draw
+    follow the multivariate hypergeometric law, so each draw is one sample of it
+    instead of a shuffle of every unit. TV is compared as the integer
+    ``Σ |held·N − count·K|`` (= 2·N·K·TV), so that a draw exactly as tilted as the top
+    counts as at least as tilted, whatever the rounding."""
+    labels = pd.Series(values, dtype=object)
+    labels = labels.where(labels.notna(), NO_GROUP).astype(str)
+    in_top = np.asarray(in_top, dtype=bool)
+    codes, uniques = pd.factorize(labels)
+    counts = np.bincount(codes, minlength=len(uniques))
+    held = np.bincount(codes[in_top], minlength=len(uniques))
+    n, k = len(codes), int(in_top.sum())
+    observed = np.abs(held * n - counts * k).sum()
+    drawn = rng.multivariate_hypergeometric(counts, k, size=draws)
+    as_tilted = int((np.abs(drawn * n - counts * k).sum(axis=1) >= observed).sum())
+    expected = counts * k / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, held / expected, np.nan)
+    table = pd.DataFrame({"value": uniques, "ranked": counts, "share": counts / n, "expected": expected,
+                          "held": held, "ratio": ratio,
+                          "flagged": (expected >= FLAG_MIN_EXPECTED) & (ratio > FLAG_RATIO)})
+    table = table.sort_values(["ranked", "value"], ascending=[False, True], kind="stable", ignore_index=True)
+    return MixTest(table, observed / (2 * n * k) if k else 0.0, (1 + as_tilted) / (draws + 1))
+
+
+def top_mix(results: Results, top: int, *, draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`mix_test` for each of the methodology's group columns, over the ranked
+    units: one table of group values, one row per column with its test."""
+    rank = results.rank
+    ranked = rank.notna().to_numpy()
+    in_top = (rank <= top).to_numpy()[ranked]
+    tables, tests = [], []
+    for number, column in enumerate(results.groups.columns):
+        test = mix_test(results.groups[column].to_numpy()[ranked], in_top, draws=draws,
+                        rng=np.random.default_rng([seed, 1, number]))
+        tables.append(test.table.assign(group=column))
+        flagged = test.table[test.table["flagged"]]
+        tests.append({"group": column, "values": len(test.table), "top": int(in_top.sum()), "tv": test.tv,
+                      "p_value": test.p_value, "draws": draws,
+                      "flagged": ", ".join(f"{v} ({r:.1f}×)" for v, r in zip(flagged["value"], flagged["ratio"],
+                                                                            strict=True)),
+                      "met": bool(test.p_value >= MIX_P and flagged.empty)})
+    columns = ["group", "value", "ranked", "share", "expected", "held", "ratio", "flagged"]
+    mix = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    return mix, pd.DataFrame(tests, columns=["group", "values", "top", "tv", "p_value", "draws", "flagged", "met"])
+
+
+# --- 2. gains from blanking one input --------------------------------------------------
+
+
+class _Blanker:
+    """A unit's rank with one of its input cells left blank, from one ``prepare``.
+
+    Blanking a cell makes missing exactly the denominated values that read it (as
+    source or denominator: a missing number divides and transforms into a missing
+    number), so the prepared matrix is changed in those cells and only the steps after
+    preparation are rerun. Eligibility is rechecked first (it counts reported
+    sources). Where the unit is the only eligible one reporting the column, preparation
+    itself would change (an empty column is refused, a denominator nobody reports is
+    not applied): that blank is rebuilt in full."""
+
+    def __init__(self, methodology: Methodology, data: pd.DataFrame):
+        self.methodology = methodology
+        self.prepared: Prepared = prepare(methodology, data)
+        self.row = {unit: i for i, unit in enumerate(self.prepared.unit_ids)}
+        self.sources = [i.source for i in methodology.indicators]
+        self.reported = self.prepared.frame[self.sources].notna().to_numpy()
+        self.root = [node.code for node in methodology.nodes_bottom_up].index(methodology.root.code)
+
+    def inputs(self, unit) -> list[str]:
+        """The columns the methodology reads (sources, then denominators) that ``unit`` reported."""
+        frame = self.prepared.frame
+        used = dict.fromkeys(self.sources + [i.denominator for i in self.methodology.indicators if i.denominator])
+        i = self.row[unit]
+        return [column for column in used if pd.notna(frame[column].iat[i])]
+
+    def indicators(self, column: str) -> list[int]:
+        return [j for j, i in enumerate(self.methodology.indicators) if column in (i.source, i.denominator)]
+
+    def rank_after(self, unit, column: str) -> tuple[str, float, str]:
+        """Status (``ranked``, ``ineligible``, ``unranked`` or ``refused``), the new rank
+        (NaN unless ranked) and a note."""
+        i = self.row[unit]
+        rule = self.methodology.eligibility
+        reported = self.reported[i] & (np.array(self.sources) != column)
+        if rule.min_data_coverage > 0 and reported.mean() < rule.min_data_coverage:
+            return "ineligible", np.nan, (f"reports {reported.mean():.0%} of the indicators without it, fewer than "
+                                          f"{rule.min_data_coverage:.0%}: leaves the ranking")
+        frame = self.prepared.frame
+        if frame[column].notna().sum() <= 1:
+            blanked = frame.copy()
+            blanked.iloc[i, blanked.columns.get_loc(column)] = np.nan
+            try:
+                rank = build(self.methodology, blanked, keep="final").rank
+            except RasadInputError as error:
+                return "refused", np.nan, f"the build refuses the data without it: {error.message_en}"
+            return self._status(rank.get(unit, np.nan))
+        values = np.array(self.prepared.values, order="F", copy=True)
+        values[i, self.indicators(column)] = np.nan
+        unit_ids, X = normalised(self.methodology, replace(self.prepared, values=values))
+        scores, _ = aggregate_tree(self.methodology, X, unit_ids, [])
+        where = np.flatnonzero(unit_ids == unit)
+        return self._status(rank_min(scores[:, self.root])[where[0]] if where.size else np.nan)
+
+    @staticmethod
+    def _status(rank: float) -> tuple[str, float, str]:
+        if np.isnan(rank):
+            return "unranked", np.nan, "screened out or left unscored without it"
+        return "ranked", float(rank), ""
+
+
+def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, *, sample: int,
+                ranks: tuple[int, int], seed: int, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """For ``sample`` units drawn (seeded) among those ranked ``ranks[0]``–``ranks[1]``
+    (clipped to the ranked count) and every input column they reported, the rank after
+    leaving that one cell blank: one row per (unit, input), ``gain`` = places climbed
+    (0 for a unit that leaves the ranking)."""
+    rank = results.rank.dropna().sort_values(kind="stable")
+    low, high = ranks[0], min(ranks[1], len(rank))
+    candidates = rank[(rank >= low) & (rank <= high)]
+    chosen = np.random.default_rng([seed, 2]).choice(len(candidates), size=min(sample, len(candidates)),
+                                                     replace=False)
+    chosen = candidates.iloc[np.sort(chosen)]
+    blanker = _Blanker(methodology, data)
+    cases = [(unit, column) for unit in chosen.index for column in blanker.inputs(unit)]
+    rows = []
+    for done, (unit, column) in enumerate(cases):
+        status, after, note = blanker.rank_after(unit, column)
+        before = float(chosen[unit])
+        rows.append({methodology.unit: unit, "rank_before": before, "input": column,
+                     "indicators": ", ".join(methodology.indicators[j].code for j in blanker.indicators(column)),
+                     "status": status, "rank_after": after,
+                     "gain": before - after if status == "ranked" else 0.0, "note": note})
+        if progress:
+            progress(done + 1, len(cases))
+    columns = [methodology.unit, "rank_before", "input", "indicators", "status", "rank_after", "gain", "note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- 3. drift with the population's size -----------------------------------------------
+
+
+def resample(data: pd.DataFrame, unit: str, size: int, *, seed: int) -> pd.DataFrame:
+    """``size`` rows drawn with replacement (seeded), each with an id of its own
+    (``original#position``), so that the same kind of firm is ranked among more (or
+    fewer) of its like."""
+    rows = np.random.default_rng([seed, 3]).integers(0, len(data), size=size)
+    sample = data.iloc[rows].reset_index(drop=True)
+    sample[unit] = sample[unit].astype(str) + "#" + pd.Series(np.arange(size), dtype=str)
+    return sample
+
+
+def _without_forced_units(methodology: Methodology) -> Methodology:
+    """The methodology for a resample, whose ids are new: units forced in or out of the
+    screening by id no longer exist there."""
+    return replace(methodology, screen=replace(methodology.screen, include=(), exclude=()))
+
+
+def quartile_drift(original: Results, other: Results) -> pd.DataFrame:
+    """Per indicator, the quartiles of the normalised data set in two builds, the
+    largest move in points, and the treatment outcomes of both."""
+    codes = original.methodology.indicator_codes
+    before = _quartiles(original.datasets["Normalised"][codes])
+    after = _quartiles(other.datasets["Normalised"][codes])
+    moves = (after - before).abs()
+    table = pd.DataFrame({"indicator": codes}, index=codes)
+    for q in QUARTILES:
+        table[f"q{q}_original"] = before[q]
+        table[f"q{q}_resample"] = after[q]
+    table["largest_move"] = moves.max(axis=1)
+    table["within_limit"] = table["largest_move"] <= DRIFT_POINTS
+    outcome_before, outcome_after = _outcomes(original), _outcomes(other)
+    table["treatment_original"] = [outcome_before[c] for c in codes]
+    table["treatment_resample"] = [outcome_after[c] for c in codes]
+    table["treatment_changed"] = table["treatment_original"] != table["treatment_resample"]
+    return table.reset_index(drop=True)
+
+
+def _quartiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Indicators × quartiles, missing values left out (linear interpolation, R's default)."""
+    values = frame.to_numpy()
+    present = ~np.isnan(values).all(axis=0)
+    quartiles = np.full((values.shape[1], len(QUARTILES)), np.nan)
+    quartiles[present] = np.nanpercentile(values[:, present], QUARTILES, axis=0).T
+    return pd.DataFrame(quartiles, index=frame.columns, columns=list(QUARTILES))
+
+
+# --- 4. treatment ----------------------------------------------------------------------
+
+
+def _fails(skew: float, kurt: float, methodology: Methodology) -> bool:
+    """COINr's test, failed when both ``|skew| ≥ skew`` and ``kurtosis ≥ kurtosis``
+    (``check_SkewKurt``, as the engine's treatment applies it); undecided (NaN) is not
+    a failure."""
+    spec = methodology.treat
+    return bool(abs(skew) >= spec.skew and kurt >= spec.kurtosis)
+
+
+def _outcomes(results: Results) -> dict[str, str]:
+    """Each indicator's treatment outcome, from the build's treatment log."""
+    methodology = results.methodology
+    log = results.treatment.set_index("indicator") if not results.treatment.empty else None
+    outcomes = {}
+    for indicator in methodology.indicators:
+        if methodology.treat.method == "none":
+            outcomes[indicator.code] = "none"
+        elif not indicator.treat:
+            outcomes[indicator.code] = "exempt"
+        else:
+            row = log.loc[indicator.code]
+            if np.isnan(row["skew_before"]) or np.isnan(row["kurtosis_before"]):
+                outcomes[indicator.code] = "undefined"
+            elif row["log_transformed"]:
+                outcomes[indicator.code] = "log"
+            elif row["winsorised"]:
+                failing = _fails(row["skew_after"], row["kurtosis_after"], methodology)
+                outcomes[indicator.code] = "winsorised, still failing" if failing else "winsorised"
+            else:
+                outcomes[indicator.code] = "passed"
+    return outcomes
+
+
+def treatment_table(results: Results) -> pd.DataFrame:
+    """Per indicator: skewness and kurtosis before treatment (Screened), after
+    (Treated) and once normalised; the outcome, whether the log fallback was used, the
+    points left winsorised; whether the treated values still fail COINr's test, and
+    why (``explained``: a failure the methodology chose knowingly, an indicator exempt
+    from treatment or a normalisation that uses only ranks)."""
+    methodology = results.methodology
+    codes = methodology.indicator_codes
+    stats = {name: column_skew_kurt(results.datasets[name][codes].to_numpy())
+             for name in ("Screened", "Treated", "Normalised")}
+    outcomes = _outcomes(results)
+    points = results.treated_points["indicator"].value_counts()
+    rows = []
+    for j, indicator in enumerate(methodology.indicators):
+        treated = results.datasets["Treated"][indicator.code]
+        skew, kurt = stats["Treated"][0][j], stats["Treated"][1][j]
+        fails = _fails(skew, kurt, methodology)
+        note, explained = _failure_note(methodology, indicator, outcomes[indicator.code], treated,
+                                        stats["Normalised"][0][j], stats["Normalised"][1][j]) if fails else ("", True)
+        rows.append({"indicator": indicator.code, "outcome": outcomes[indicator.code],
+                     "log_fallback": outcomes[indicator.code] == "log",
+                     "winsorised_points": int(points.get(indicator.code, 0)),
+                     "skew_before": stats["Screened"][0][j], "kurtosis_before": stats["Screened"][1][j],
+                     "skew_after": skew, "kurtosis_after": kurt,
+                     "skew_normalised": stats["Normalised"][0][j], "kurtosis_normalised": stats["Normalised"][1][j],
+                     "still_fails": fails, "explained": explained, "note": note})
+    return pd.DataFrame(rows)
+
+
+def _failure_note(methodology: Methodology, indicator, outcome: str, values: pd.Series,
+                  skew_normalised: float, kurt_normalised: float) -> tuple[str, bool]:
+    """Why a treated indicator still fails COINr's test, and whether that is a choice
+    the methodology made knowingly."""
+    if outcome == "exempt":
+        present = values.dropna()
+        distinct = present.nunique()
+        if distinct <= 2:
+            kind = f"a yes/no indicator ({' / '.join(f'{v:g}' for v in sorted(present.unique()))})"
+        else:
+            kind = f"takes {distinct} values from {present.min():g} to {present.max():g}"
+        return f"exempt from treatment (treat: false): {kind}", True
+    if outcome == "none":
+        if methodology.normalise.method in RANK_NORMALISATIONS:
+            return (f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
+                    f"outliers carry no weight (normalised skew {skew_normalised:.2f}, kurtosis "
+                    f"{kurt_normalised:.2f})"), True
+        return "treatment is none: outliers keep their full weight in the normalisation", False
+    if outcome == "log":
+        return "still fails after the log fallback (applied to the original values)", False
+    if outcome == "winsorised, still failing":
+        return f"winsorised up to winmax ({methodology.treat.winmax}) and still fails; no fallback", False
+    return f"fails the test ({outcome})", False
+
+
+# --- 5. statistical coherence ----------------------------------------------------------
+
+
+def coherence_table(results: Results) -> pd.DataFrame:
+    """COINr's correlations of each item with its parent and with the index (Pearson
+    and Spearman, over the ranked units, pairs with a missing value left out), from the
+    Aggregated data set: normalised indicators and aggregate scores. ``flag``:
+    ``negative`` (below 0) or ``weak`` (at most 0.3, COINr's threshold) against the
+    parent, ``undefined`` where a column is constant."""
+    methodology = results.methodology
+    ranked = results.rank.notna()
+    data = results.datasets["Aggregated"].loc[ranked]
+    parent = {child: node.code for node in methodology.nodes for child in node.children}
+    levels = methodology.levels
+    root = methodology.root.code
+    rows = []
+    for code in [*methodology.indicator_codes, *(n.code for n in methodology.nodes_bottom_up if n.code != root)]:
+        r_parent, rho_parent = _correlations(data[code], data[parent[code]])
+        r_index, rho_index = _correlations(data[code], data[root])
+        rows.append({"code": code, "level": levels[code], "parent": parent[code], "r_parent": r_parent,
+                     "rho_parent": rho_parent, "r_index": r_index, "rho_index": rho_index,
+                     "flag": _flag(r_parent)})
+    return pd.DataFrame(rows)
+
+
+def _correlations(x: pd.Series, y: pd.Series) -> tuple[float, float]:
+    """Pearson's and Spearman's correlation over the units where both are present."""
+    both = x.notna() & y.notna()
+    x, y = x[both], y[both]
+    if len(x) < 2 or x.nunique() < 2 or y.nunique() < 2:
+        return np.nan, np.nan
+    return float(np.corrcoef(x, y)[0, 1]), float(np.corrcoef(x.rank(), y.rank())[0, 1])
+
+
+def _flag(r: float) -> str:
+    if np.isnan(r):
+        return "undefined"
+    if r < 0:
+        return "negative"
+    return "weak" if r <= WEAK_CORRELATION else ""
+
+
+# --- 6. coverage -----------------------------------------------------------------------
+
+
+def coverage_tables(results: Results, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per indicator, the ranked units missing it before imputation (the Denominated
+    data set); and how many units reported how many indicators, among the ranked and
+    in the top K."""
+    codes = results.methodology.indicator_codes
+    rank = results.rank
+    ranked = rank.notna()
+    missing = results.datasets["Denominated"].loc[rank.index[ranked], codes].isna()
+    per_indicator = pd.DataFrame({"indicator": codes, "missing": missing.sum().to_numpy(),
+                                  "missing_share": missing.mean().to_numpy()})
+    reported = len(codes) - missing.sum(axis=1)
+    in_top = (rank[ranked] <= top).to_numpy()
+    counts = np.arange(len(codes), -1, -1)
+    overall = np.bincount(reported.to_numpy(), minlength=len(codes) + 1)[counts]
+    best = np.bincount(reported.to_numpy()[in_top], minlength=len(codes) + 1)[counts]
+    units = pd.DataFrame({"reported": counts, "coverage": counts / len(codes), "ranked": overall,
+                          "ranked_share": overall / max(len(reported), 1), "top": best,
+                          "top_share": best / max(int(in_top.sum()), 1)})
+    return per_indicator, units[units["ranked"] > 0].reset_index(drop=True)
+
+
+# --- summary ---------------------------------------------------------------------------
+
+
+def _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage, coverage_units) -> pd.DataFrame:
+    """One row per property: what it says, the figure that decides it, and whether it
+    is met (None for figures only reported)."""
+    rows = []
+    for test in mix_tests.itertuples(index=False):
+        rows.append(("mix", f"top-{top} mix by {test.group}: p ≥ {MIX_P} and no group over {FLAG_RATIO}× its "
+                            f"share (≥ {FLAG_MIN_EXPECTED:g} expected places)", test.p_value,
+                     f"TV {test.tv:.3f}, p {test.p_value:.4f} ({test.draws:,} draws); over-represented: "
+                     f"{test.flagged or 'none'}", test.met))
+    rows.append(_blanks_row(blanks))
+    worst = drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
+    changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
+    rows.append(("drift", f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the population "
+                          f"is resampled to {size:,} units",
+                 None if worst is None else worst["largest_move"],
+                 ("no indicator has values" if worst is None else
+                  f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}); treatment outcome "
+                  f"changed for: {', '.join(changed) or 'none'}"),
+                 None if worst is None else bool(drift["within_limit"].all())))
+    failing = treatment[treatment["still_fails"]]
+    unexplained = failing[~failing["explained"]]
+    rows.append(("treatment", "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
+                              "or normalised by ranks only", len(unexplained),
+                 "; ".join(f"{r.indicator}: {r.note}" for r in failing.itertuples(index=False)) or "none fails",
+                 unexplained.empty))
+    flagged = coherence[coherence["flag"] != ""]
+    rows.append(("coherence", f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g}",
+                 len(flagged), ", ".join(f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
+                                         for r in flagged.itertuples(index=False)) or "none flagged",
+                 flagged.empty))
+    mean_all, mean_top = (np.average(coverage_units["coverage"], weights=coverage_units[column])
+                          if coverage_units[column].sum() else np.nan for column in ("ranked", "top"))
+    most = coverage.loc[coverage["missing_share"].idxmax()]
+    rows.append(("coverage", f"share of indicators reported, ranked units and top {top}", mean_all,
+                 f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
+                 f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)", None))
+    summary = pd.DataFrame(rows, columns=["section", "property", "value", "detail", "met"])
+    return summary.astype({"value": float})
+
+
+def _blanks_row(blanks: pd.DataFrame) -> tuple:
+    if blanks.empty:
+        return ("blanks", "no sampled unit climbs more than one place by blanking one input", 0,
+                "no unit in the rank range", True)
+    unit = blanks.columns[0]
+    best = blanks.groupby(unit, sort=False)["gain"].max()
+    worst = blanks.loc[blanks["gain"].idxmax()]
+    left = int((blanks["status"] != "ranked").sum())
+    detail = (f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; worst: "
+              f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} → "
+              f"{worst['rank_after']:.0f}) by blanking {worst['input']}" if worst["gain"] > 0 else
+              f"none of {len(best)} sampled units climbs")
+    detail += f"; {left} of {len(blanks)} blanks leave the unit out of the ranking (no gain)"
+    return ("blanks", "no sampled unit climbs more than one place by blanking one input", int((best > 1).sum()),
+            detail, bool((best <= 1).all()))
+
+
+# --- Excel -----------------------------------------------------------------------------
+
+
+def _number_format(name: str, dtype) -> str | None:
+    """The cell format that shows a column's numbers rounded for reading (ranks and
+    gains are whole numbers held as floats, missing where a unit is unranked)."""
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype) or name in ("rank_before", "rank_after", "gain"):
+        return "#,##0"
+    if "share" in name or name == "coverage":
+        return "0.0%"
+    if name in ("p_value", "value"):
+        return "0.0###"
+    return "0.000" if name == "tv" else "0.00"
+
+
+def _format_sheet(sheet, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    for j, name in enumerate(frame.columns, start=1):
+        header = sheet.cell(row=1, column=j)
+        header.font = Font(bold=True)
+        number_format = _number_format(name, frame[name].dtype)
+        shown = frame[name].map(lambda v: f"{v:,.2f}" if isinstance(v, float) else str(v))
+        width = max([len(str(header.value)), *shown.str.len().tolist()]) + 2
+        wrap = Alignment(wrap_text=True, vertical="top") if width > MAX_WIDTH else None
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+            if number_format:
+                cell.number_format = number_format
+            if wrap:
+                cell.alignment = wrap
+        sheet.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH)
