@@ -192,6 +192,47 @@ def _index_sensitivity(args) -> int:
     return 0
 
 
+def _rank_range(text: str) -> tuple[int, int]:
+    """``--ranks 51-800`` as (51, 800)."""
+    first, _, last = text.partition("-")
+    try:
+        return int(first), int(last)
+    except ValueError:
+        raise RasadInputError(f"--ranks {text}: give a range of ranks as FIRST-LAST, e.g. 51-800.",
+                              f"--ranks {text}: بازهٔ رتبه را به شکل FIRST-LAST بدهید، مثلاً 51-800.",
+                              field="--ranks", value=text) from None
+
+
+def _index_audit(args) -> int:
+    from rich.progress import Progress
+
+    from rasad.index.audit import STAGES, audit
+    from rasad.index.methodology import MethodologyError, load
+
+    try:
+        methodology = load(args.methodology)
+    except MethodologyError as error:
+        _print_problems(error)
+        return 2
+    data = _read_table(args.data, methodology.unit)
+    ranks = _rank_range(args.ranks)
+    with Progress(disable=args.no_progress, transient=True) as bar:
+        task = bar.add_task("audit", total=len(STAGES))
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{stage} {done:,}/{total:,}" if total > 1 else stage,
+                       completed=STAGES.index(stage) + done / total)
+
+        result = audit(methodology, data, top=args.top, seed=args.seed, sample=args.sample, ranks=ranks,
+                       resample_size=args.resample_size, draws=args.draws, progress=progress)
+    print(result.text())
+    print("time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.timings.items()))
+    if args.out:
+        result.to_excel(args.out)
+        print(f"→ {args.out}")
+    return 0
+
+
 def _index_inputs(args) -> int:
     from rasad.index.inputs import sme_inputs
 
@@ -418,6 +459,20 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--out", required=True, help="CSV: input, Si, STi and their 5%% and 95%% bounds")
     sens.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     sens.set_defaults(handler=_index_sensitivity)
+    aud = index.add_parser("audit", help="audit a methodology on data: top-K mix, gains from blanks, drift with "
+                                         "the population's size, treatment, coherence, coverage")
+    aud.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name (sme100, asem)")
+    aud.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
+    aud.add_argument("--top", type=int, default=100, help="the K of the top K (default 100)")
+    aud.add_argument("--seed", type=int, default=1, help="random seed of every draw (default 1)")
+    aud.add_argument("--draws", type=int, default=10_000, help="random draws for the mix p-values (default 10000)")
+    aud.add_argument("--sample", type=int, default=25, help="units tried for gains from blanks (default 25)")
+    aud.add_argument("--ranks", default="51-800", help="ranks the sample is drawn from (default 51-800)")
+    aud.add_argument("--resample-size", type=int,
+                     help="units in the resampled population (default 5× the input's, at most 100000)")
+    aud.add_argument("--out", help="also write every section to this workbook (.xlsx)")
+    aud.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    aud.set_defaults(handler=_index_audit)
     inputs = index.add_parser("inputs", help="the SME-100 input table for a year from yearly returns")
     inputs.add_argument("--returns", required=True, help="returns.csv (national_id, year, catalogue columns)")
     inputs.add_argument("--enterprises", required=True, help="enterprises.csv (national_id, isic_class, province_code…)")
