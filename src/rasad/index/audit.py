@@ -300,18 +300,29 @@ class _Blanker:
         return "ranked", float(rank), ""
 
 
-def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, *, sample: int,
-                ranks: tuple[int, int], seed: int, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, *, sample: int = 25,
+                ranks: tuple[int, int] = (51, 800), seed: int = 1, units=None,
+                progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """For ``sample`` units drawn (seeded) among those ranked ``ranks[0]``–``ranks[1]``
-    (clipped to the ranked count) and every input column they reported, the rank after
-    leaving that one cell blank: one row per (unit, input), ``gain`` = places climbed
-    (0 for a unit that leaves the ranking)."""
+    (clipped to the ranked count), or the ranked ``units`` named, and every input column
+    they reported, the rank after leaving that one cell blank: one row per (unit,
+    input), ``gain`` = places climbed (0 for a unit that leaves the ranking)."""
     rank = results.rank.dropna().sort_values(kind="stable")
-    low, high = ranks[0], min(ranks[1], len(rank))
-    candidates = rank[(rank >= low) & (rank <= high)]
-    chosen = np.random.default_rng([seed, 2]).choice(len(candidates), size=min(sample, len(candidates)),
-                                                     replace=False)
-    chosen = candidates.iloc[np.sort(chosen)]
+    if units is None:
+        low, high = ranks[0], min(ranks[1], len(rank))
+        candidates = rank[(rank >= low) & (rank <= high)]
+        drawn = np.random.default_rng([seed, 2]).choice(len(candidates), size=min(sample, len(candidates)),
+                                                        replace=False)
+        chosen = candidates.iloc[np.sort(drawn)]
+    else:
+        units = list(units)
+        unranked = [str(unit) for unit in units if unit not in rank.index]
+        if unranked:
+            shown = ", ".join(unranked[:5])
+            raise RasadInputError(f"These units are not ranked, so a blank cannot move them: {shown}.",
+                                  f"این واحدها رتبه ندارند، پس خالی‌گذاشتن خانه‌ای جابه‌جایشان نمی‌کند: {shown}.",
+                                  field="units", value=unranked)
+        chosen = rank[rank.index.isin(units)]
     blanker = _Blanker(methodology, data)
     cases = [(unit, column) for unit in chosen.index for column in blanker.inputs(unit)]
     rows = []
@@ -473,7 +484,9 @@ def coherence_table(results: Results) -> pd.DataFrame:
     and Spearman, over the ranked units, pairs with a missing value left out), from the
     Aggregated data set: normalised indicators and aggregate scores. ``flag``:
     ``negative`` (below 0) or ``weak`` (at most 0.3, COINr's threshold) against the
-    parent, ``undefined`` where a column is constant."""
+    parent, ``undefined`` where a column is constant. ``index_flag``: ``negative``
+    against the index; a weak one is not flagged, as an indicator is a small share of
+    an index of many and correlates weakly with it by construction."""
     methodology = results.methodology
     ranked = results.rank.notna()
     data = results.datasets["Aggregated"].loc[ranked]
@@ -486,7 +499,7 @@ def coherence_table(results: Results) -> pd.DataFrame:
         r_index, rho_index = _correlations(data[code], data[root])
         rows.append({"code": code, "level": levels[code], "parent": parent[code], "r_parent": r_parent,
                      "rho_parent": rho_parent, "r_index": r_index, "rho_index": rho_index,
-                     "flag": _flag(r_parent)})
+                     "flag": _flag(r_parent), "index_flag": "negative" if r_index < 0 else ""})
     return pd.DataFrame(rows)
 
 
@@ -560,10 +573,12 @@ def _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage
                  "; ".join(f"{r.indicator}: {r.note}" for r in failing.itertuples(index=False)) or "none fails",
                  unexplained.empty))
     flagged = coherence[coherence["flag"] != ""]
-    rows.append(("coherence", f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g}",
-                 len(flagged), ", ".join(f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
-                                         for r in flagged.itertuples(index=False)) or "none flagged",
-                 flagged.empty))
+    against = coherence[coherence["index_flag"] != ""]
+    detail = [f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})" for r in flagged.itertuples(index=False)]
+    detail += [f"{r.code} negative with the index (r {r.r_index:.2f})" for r in against.itertuples(index=False)]
+    rows.append(("coherence", f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
+                              "and not negatively with the index", len(flagged) + len(against),
+                 ", ".join(detail) or "none flagged", flagged.empty and against.empty))
     mean_all, mean_top = (np.average(coverage_units["coverage"], weights=coverage_units[column])
                           if coverage_units[column].sum() else np.nan for column in ("ranked", "top"))
     most = coverage.loc[coverage["missing_share"].idxmax()]
