@@ -40,8 +40,9 @@ def sme3000():
 
 
 @pytest.fixture(scope="module")
-def sme_audit(sme3000):
-    return audit("sme100", sme3000, top=100, seed=1, sample=6, draws=2000, resample_size=6000)
+def v1_audit(sme3000):
+    """Version 1 of SME-100: min-max within sector after sector-median imputation."""
+    return audit("sme100-v1", sme3000, top=100, seed=1, sample=6, draws=2000, resample_size=6000)
 
 
 # --- 1. mix ------------------------------------------------------------------------------
@@ -84,11 +85,11 @@ def test_a_proportional_top_has_distance_zero_and_p_one():
     assert test.table["value"].tolist() == ["A", "B", "(none)"] and not test.table["flagged"].any()
 
 
-def test_the_demo_mix_is_reported_for_every_group_column(sme_audit):
-    tests = sme_audit.mix_tests.set_index("group")
+def test_the_demo_mix_is_reported_for_every_group_column(v1_audit):
+    tests = v1_audit.mix_tests.set_index("group")
     assert list(tests.index) == ["sector", "size_class", "province"]
     assert (tests["top"] == 100).all() and (tests["draws"] == 2000).all()
-    mix = sme_audit.mix
+    mix = v1_audit.mix
     assert mix.groupby("group")["held"].sum().eq(100).all()
     assert mix.groupby("group")["share"].sum().to_numpy() == pytest.approx([1, 1, 1])
     assert mix.groupby("group")["expected"].sum().to_numpy() == pytest.approx([100, 100, 100])
@@ -132,14 +133,14 @@ def test_every_blank_of_a_tiny_case_equals_a_full_rebuild():
     assert blanks.set_index(["id", "input"]).loc[("a", "d"), "status"] == "ranked"  # rebuilt in full
 
 
-def test_blanks_on_sme100_pay_and_agree_with_full_rebuilds(sme3000, sme_audit):
-    methodology = load("sme100")
-    blanks = sme_audit.blanks
+def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit):
+    methodology = load("sme100-v1")
+    blanks = v1_audit.blanks
     assert blanks["national_id"].nunique() == 6
     assert ((blanks["rank_before"] >= 51) & (blanks["rank_before"] <= 800)).all()
     best = blanks.groupby("national_id")["gain"].max()
     assert (best > 1).sum() >= 3 and blanks["gain"].max() > 50  # the sector median rewards a blank
-    summary = sme_audit.summary.set_index("section")
+    summary = v1_audit.summary.set_index("section")
     assert summary.loc["blanks", "met"] == False  # noqa: E712  (a numpy bool)
     checked = pd.concat([blanks.nlargest(3, "gain"), blanks.nsmallest(2, "gain"), blanks.iloc[::60]])
     for row in checked.itertuples(index=False):
@@ -148,7 +149,7 @@ def test_blanks_on_sme100_pay_and_agree_with_full_rebuilds(sme3000, sme_audit):
 
 def test_no_gain_where_a_blank_leaves_the_firm_unscored(sme3000):
     # no imputation and every child required: a blank leaves the firm without a score
-    methodology = load("sme100")
+    methodology = load("sme100-v1")
     methodology = replace(methodology, impute=ImputeSpec("none"), aggregate=AggregateSpec(min_coverage=1.0))
     results = build(methodology, sme3000)
     blanks = blank_gains(methodology, sme3000, results, sample=4, seed=3)
@@ -156,6 +157,16 @@ def test_no_gain_where_a_blank_leaves_the_firm_unscored(sme3000):
     assert set(blanks["status"]) <= {"unranked", "ineligible"} and (blanks["gain"] == 0).all()
     row = blanks[blanks["status"] == "unranked"].iloc[0]
     assert np.isnan(rebuilt_rank(methodology, sme3000, row["national_id"], row["input"]))
+
+
+def test_blanks_do_not_pay_under_sme100_v2_and_agree_with_full_rebuilds(sme3000):
+    # a blank is scored below every reported figure, and the index is rescaled within
+    # sector: the rebuilds must rescale and rank as build does
+    methodology = load("sme100")
+    blanks = blank_gains(methodology, sme3000, build(methodology, sme3000, keep="final"), sample=3, seed=5)
+    assert (blanks["status"] == "ranked").all() and blanks["gain"].max() <= 0
+    for row in pd.concat([blanks.nsmallest(3, "gain"), blanks.iloc[::15]]).itertuples(index=False):
+        assert row.rank_after == rebuilt_rank(methodology, sme3000, row.national_id, row.input)
 
 
 def test_units_not_ranked_are_refused_in_both_languages(sme3000):
@@ -192,8 +203,8 @@ def test_resample_draws_rows_with_new_ids():
     pd.testing.assert_frame_equal(sample, resample(data, "id", 10, seed=4))
 
 
-def test_the_demo_drift_compares_every_indicator(sme_audit):
-    drift = sme_audit.drift
+def test_the_demo_drift_compares_every_indicator(v1_audit):
+    drift = v1_audit.drift
     assert len(drift) == 18
     moves = drift[[f"q{q}_resample" for q in (25, 50, 75)]].to_numpy() - \
         drift[[f"q{q}_original" for q in (25, 50, 75)]].to_numpy()

@@ -34,9 +34,9 @@ import pandas as pd
 
 from rasad.errors import RasadInputError
 from rasad.index._stats import column_skew_kurt
-from rasad.index.methodology import Methodology, load
-from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare
-from rasad.index.rank import rank_min
+from rasad.index.methodology import ORDER_METHODS, Methodology, load
+from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare, rescale_index
+from rasad.index.rank import rank_min, rank_then
 from rasad.index.results import Results
 
 # 1. a group is flagged when it holds more than FLAG_RATIO times its expected places,
@@ -50,8 +50,6 @@ RESAMPLE_FACTOR = 5
 MAX_RESAMPLE = 100_000
 DRIFT_POINTS = 5.0
 QUARTILES = (25, 50, 75)
-# 4. normalisations that use only the order of the values: outliers carry no weight
-RANK_NORMALISATIONS = ("rank", "percentile_rank")
 # 5. COINr's plot_corr calls a correlation at most 0.3 "weak" (and at most -0.4
 # "negative"); any negative correlation with a parent is flagged here, since it means
 # the item pulls against the aggregate it is part of
@@ -245,8 +243,9 @@ class _Blanker:
     Blanking a cell makes missing exactly the denominated values that read it (as
     source or denominator: a missing number divides and transforms into a missing
     number), so the prepared matrix is changed in those cells and only the steps after
-    preparation are rerun. Eligibility is rechecked first (it counts reported
-    sources). Where the unit is the only eligible one reporting the column, preparation
+    preparation are rerun, and the index ranked as :func:`build` ranks it (rescaled
+    first when the methodology rescales it). Eligibility is rechecked first (it counts
+    reported sources). Where the unit is the only eligible one reporting the column, preparation
     itself would change (an empty column is refused, a denominator nobody reports is
     not applied): that blank is rebuilt in full."""
 
@@ -257,6 +256,9 @@ class _Blanker:
         self.sources = [i.source for i in methodology.indicators]
         self.reported = self.prepared.frame[self.sources].notna().to_numpy()
         self.root = [node.code for node in methodology.nodes_bottom_up].index(methodology.root.code)
+        within = methodology.rescale.within if methodology.rescale else None
+        self.rescale_groups = {} if not within else {
+            within: pd.factorize(self.prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
 
     def inputs(self, unit) -> list[str]:
         """The columns the methodology reads (sources, then denominators) that ``unit`` reported."""
@@ -291,7 +293,16 @@ class _Blanker:
         unit_ids, X = normalised(self.methodology, replace(self.prepared, values=values))
         scores, _ = aggregate_tree(self.methodology, X, unit_ids, [])
         where = np.flatnonzero(unit_ids == unit)
-        return self._status(rank_min(scores[:, self.root])[where[0]] if where.size else np.nan)
+        return self._status(self._index_ranks(unit_ids, scores[:, self.root])[where[0]] if where.size else np.nan)
+
+    def _index_ranks(self, unit_ids: np.ndarray, composite: np.ndarray) -> np.ndarray:
+        """The index's ranks as :func:`build` gives them: from the composite, or from its
+        rescaled form with equal standings ordered by the composite."""
+        if self.methodology.rescale is None:
+            return rank_min(composite)
+        kept = pd.Index(self.prepared.unit_ids).get_indexer(unit_ids)  # the units screening kept
+        groups = {g: codes[kept] for g, codes in self.rescale_groups.items()}
+        return rank_then(rescale_index(self.methodology, composite, groups), composite)
 
     @staticmethod
     def _status(rank: float) -> tuple[str, float, str]:
@@ -456,24 +467,31 @@ def _failure_note(methodology: Methodology, indicator, outcome: str, values: pd.
     """Why a treated indicator still fails COINr's test, and whether that is a choice
     the methodology made knowingly."""
     if outcome == "exempt":
-        present = values.dropna()
-        distinct = present.nunique()
-        if distinct <= 2:
-            kind = f"a yes/no indicator ({' / '.join(f'{v:g}' for v in sorted(present.unique()))})"
-        else:
-            kind = f"takes {distinct} values from {present.min():g} to {present.max():g}"
-        return f"exempt from treatment (treat: false): {kind}", True
+        return f"exempt from treatment (treat: false): {_values(values)}", True
     if outcome == "none":
-        if methodology.normalise.method in RANK_NORMALISATIONS:
-            return (f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
+        if methodology.normalise.method in ORDER_METHODS:
+            note = (f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
                     f"outliers carry no weight (normalised skew {skew_normalised:.2f}, kurtosis "
-                    f"{kurt_normalised:.2f})"), True
+                    f"{kurt_normalised:.2f})")
+            if _fails(skew_normalised, kurt_normalised, methodology):
+                note += f"; still skewed once normalised: {_values(values)}"
+            return note, True
         return "treatment is none: outliers keep their full weight in the normalisation", False
     if outcome == "log":
         return "still fails after the log fallback (applied to the original values)", False
     if outcome == "winsorised, still failing":
         return f"winsorised up to winmax ({methodology.treat.winmax}) and still fails; no fallback", False
     return f"fails the test ({outcome})", False
+
+
+def _values(values: pd.Series) -> str:
+    """What kind of values an indicator takes, for a reader judging its skewness: a
+    yes/no one cannot be made symmetric, and a few values are a bounded scale."""
+    present = values.dropna()
+    distinct = present.nunique()
+    if distinct <= 2:
+        return f"a yes/no indicator ({' / '.join(f'{v:g}' for v in sorted(present.unique()))})"
+    return f"takes {distinct} values from {present.min():g} to {present.max():g}"
 
 
 # --- 5. statistical coherence ----------------------------------------------------------
@@ -524,20 +542,22 @@ def _flag(r: float) -> str:
 
 
 def coverage_tables(results: Results, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per indicator, the ranked units missing it before imputation (the Denominated
-    data set); and how many units reported how many indicators, among the ranked and
-    in the top K."""
+    """Per indicator, the ranked units missing it before imputation (the build's
+    ``coverage``: a blank or zero denominator counts as missing); and how many units
+    reported how many indicators, among the ranked and in the top K."""
     codes = results.methodology.indicator_codes
     rank = results.rank
     ranked = rank.notna()
-    missing = results.datasets["Denominated"].loc[rank.index[ranked], codes].isna()
-    per_indicator = pd.DataFrame({"indicator": codes, "missing": missing.sum().to_numpy(),
-                                  "missing_share": missing.mean().to_numpy()})
-    reported = len(codes) - missing.sum(axis=1)
+    coverage = results.coverage.loc[ranked]
+    missing = coverage["missing"].str.split(",").explode()
+    counts = missing[missing != ""].value_counts().reindex(codes, fill_value=0).to_numpy()
+    per_indicator = pd.DataFrame({"indicator": codes, "missing": counts,
+                                  "missing_share": counts / max(len(coverage), 1)})
+    reported = coverage["reported"].to_numpy(dtype=np.int64)
     in_top = (rank[ranked] <= top).to_numpy()
     counts = np.arange(len(codes), -1, -1)
-    overall = np.bincount(reported.to_numpy(), minlength=len(codes) + 1)[counts]
-    best = np.bincount(reported.to_numpy()[in_top], minlength=len(codes) + 1)[counts]
+    overall = np.bincount(reported, minlength=len(codes) + 1)[counts]
+    best = np.bincount(reported[in_top], minlength=len(codes) + 1)[counts]
     units = pd.DataFrame({"reported": counts, "coverage": counts / len(codes), "ranked": overall,
                           "ranked_share": overall / max(len(reported), 1), "top": best,
                           "top_share": best / max(int(in_top.sum()), 1)})
@@ -568,10 +588,12 @@ def _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage
                  None if worst is None else bool(drift["within_limit"].all())))
     failing = treatment[treatment["still_fails"]]
     unexplained = failing[~failing["explained"]]
+    detail = (f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or normalised by ranks only"
+              f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
+              + (", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False)) or "none")
+              + " (see the treatment sheet)")
     rows.append(("treatment", "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
-                              "or normalised by ranks only", len(unexplained),
-                 "; ".join(f"{r.indicator}: {r.note}" for r in failing.itertuples(index=False)) or "none fails",
-                 unexplained.empty))
+                              "or normalised by ranks only", len(unexplained), detail, unexplained.empty))
     flagged = coherence[coherence["flag"] != ""]
     against = coherence[coherence["index_flag"] != ""]
     detail = [f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})" for r in flagged.itertuples(index=False)]
