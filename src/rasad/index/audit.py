@@ -244,10 +244,14 @@ class _Blanker:
     source or denominator: a missing number divides and transforms into a missing
     number), so the prepared matrix is changed in those cells and only the steps after
     preparation are rerun, and the index ranked as :func:`build` ranks it (rescaled
-    first when the methodology rescales it). Eligibility is rechecked first (it counts
-    reported sources). Where the unit is the only eligible one reporting the column, preparation
-    itself would change (an empty column is refused, a denominator nobody reports is
-    not applied): that blank is rebuilt in full."""
+    first when the methodology rescales it). Imputation, treatment and normalisation
+    work column by column, so when screening keeps every unit whatever is missing (no
+    threshold, no unit forced in or out), only the indicators that read the blanked
+    column go through them again, beside the others' normalised values computed once:
+    a tenth of the work. Eligibility is rechecked first (it counts reported sources).
+    Where the unit is the only eligible one reporting the column, preparation itself
+    would change (an empty column is refused, a denominator nobody reports is not
+    applied): that blank is rebuilt in full."""
 
     def __init__(self, methodology: Methodology, data: pd.DataFrame):
         self.methodology = methodology
@@ -259,6 +263,10 @@ class _Blanker:
         within = methodology.rescale.within if methodology.rescale else None
         self.rescale_groups = {} if not within else {
             within: pd.factorize(self.prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
+        spec = methodology.screen
+        self.by_column = not (spec.min_coverage > 0 or spec.include or spec.exclude)
+        if self.by_column:
+            self.unit_ids, self.normalised = normalised(methodology, self.prepared)
 
     def inputs(self, unit) -> list[str]:
         """The columns the methodology reads (sources, then denominators) that ``unit`` reported."""
@@ -288,12 +296,26 @@ class _Blanker:
             except RasadInputError as error:
                 return "refused", np.nan, f"the build refuses the data without it: {error.message_en}"
             return self._status(rank.get(unit, np.nan))
-        values = np.array(self.prepared.values, order="F", copy=True)
-        values[i, self.indicators(column)] = np.nan
-        unit_ids, X = normalised(self.methodology, replace(self.prepared, values=values))
+        unit_ids, X = self._normalised_without(i, self.indicators(column))
         scores, _ = aggregate_tree(self.methodology, X, unit_ids, [])
         where = np.flatnonzero(unit_ids == unit)
         return self._status(self._index_ranks(unit_ids, scores[:, self.root])[where[0]] if where.size else np.nan)
+
+    def _normalised_without(self, i: int, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The units that reach aggregation and the normalised matrix, with unit ``i``'s
+        values of the indicators ``columns`` missing."""
+        if not self.by_column:
+            values = np.array(self.prepared.values, order="F", copy=True)
+            values[i, columns] = np.nan
+            return normalised(self.methodology, replace(self.prepared, values=values))
+        values = np.asfortranarray(self.prepared.values[:, columns])  # a copy
+        values[i] = np.nan
+        # the steps before aggregation read the indicators only, never the tree
+        only = replace(self.methodology, indicators=tuple(self.methodology.indicators[j] for j in columns))
+        _, changed = normalised(only, replace(self.prepared, raw=self.prepared.raw[:, columns], values=values))
+        X = np.array(self.normalised, order="F", copy=True)
+        X[:, columns] = changed
+        return self.unit_ids, X
 
     def _index_ranks(self, unit_ids: np.ndarray, composite: np.ndarray) -> np.ndarray:
         """The index's ranks as :func:`build` gives them: from the composite, or from its
