@@ -29,6 +29,7 @@ from rasad.index.treat import treat
 from rasad.index.weights import pca_weights
 
 DATASETS = ("Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
+BEFORE_SCREENING = DATASETS[:3]
 TRANSFORMS = {"log": np.log, "log1p": np.log1p, "sqrt": np.sqrt}
 TRANSFORM_DOMAINS = {"log": lambda x: x > 0, "log1p": lambda x: x > -1, "sqrt": lambda x: x >= 0}
 
@@ -108,8 +109,10 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     frame, unit_ids, exclusions, datasets = done.frame, done.unit_ids, done.exclusions, done.datasets
     X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
     codes = methodology.indicator_codes
+    # the data sets before screening hold every eligible unit, as COINr's do
+    eligible = pd.Index(prepared.unit_ids, name=methodology.unit)
     if len(unit_ids) < len(prepared.unit_ids):  # screening left some out
-        reported = reported[pd.Index(prepared.unit_ids).get_indexer(unit_ids)]
+        reported = reported[eligible.get_indexer(unit_ids)]
     del done, prepared
 
     scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions)
@@ -121,7 +124,8 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
         composite = scores[:, root].copy()
         scores[:, root] = rescale_index(methodology, composite, groups)
     # Fortran-ordered matrices become pandas blocks without a copy
-    frames = {name: pd.DataFrame(values, index=index, columns=codes, copy=False)
+    frames = {name: pd.DataFrame(values, index=eligible if name in BEFORE_SCREENING else index, columns=codes,
+                                 copy=False)
               for name, values in datasets.items()}
     node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
     if not own:
