@@ -109,19 +109,27 @@ def rebuilt_rank(methodology, data, unit, column):
         return "refused"
 
 
-def test_every_blank_of_a_tiny_case_equals_a_full_rebuild():
-    # d is reported by a alone (blanking it stops the denominator for everyone), z by b
-    # alone (blanking it empties the column), and a, c..f report two of three sources,
-    # the least that is eligible
+@pytest.mark.parametrize(("steps", "z", "statuses"), [
+    # screening keeps everyone: only the blanked indicators are normalised again; z is
+    # reported by b alone, so blanking it empties the column
+    ("  impute: {method: median}", [np.nan, 7, np.nan], {"ranked", "ineligible", "refused"}),
+    # screening drops units with fewer than two values (d..f already): every blank is a
+    # whole pass after preparation, and b's or c's blank of y or z screens it out
+    ("  impute: {method: none}\n  screen: {min_coverage: 0.6}", [np.nan, 7, 8], {"ranked", "ineligible", "unranked"}),
+])
+def test_every_blank_of_a_tiny_case_equals_a_full_rebuild(steps, z, statuses):
+    # d is reported by a alone (blanking it stops the denominator for everyone), and a
+    # and d..f report two of three sources, the least that is eligible
     methodology = tiny("  - {code: x, denominator: d}\n  - {code: y}\n  - {code: z}",
                        "  - {code: I, children: [x, y, z]}",
-                       "  impute: {method: median}\n  normalise: {method: minmax, range: [0, 100]}",
+                       steps + "\n  normalise: {method: minmax, range: [0, 100]}",
                        "eligibility: {min_data_coverage: 0.6}\n")
     data = pd.DataFrame({"id": list("abcdef"), "x": [1, 2, 3, 4, 5, 6], "d": [2] + [np.nan] * 5,
-                         "y": [5, 1, 4, 2, 6, 3], "z": [np.nan, 7] + [np.nan] * 4})
-    results = build(methodology, data)
-    blanks = blank_gains(methodology, data, results, units=list("abcdef"))
-    assert set(blanks["status"]) == {"ranked", "ineligible", "refused"}
+                         "y": [5, 1, 4, 2, 6, 3], "z": z + [np.nan] * 3})
+    results = build(methodology, data)  # every data set kept, though screening may drop units
+    assert len(results.datasets["Denominated"]) == 6 and len(results.datasets["Screened"]) == len(results.rank)
+    blanks = blank_gains(methodology, data, results, units=results.rank.dropna().index)
+    assert set(blanks["status"]) == statuses
     for row in blanks.itertuples(index=False):
         expected = rebuilt_rank(methodology, data, row.id, row.input)
         if row.status == "refused":
@@ -130,7 +138,7 @@ def test_every_blank_of_a_tiny_case_equals_a_full_rebuild():
             assert row.rank_after == expected and row.gain == row.rank_before - expected
         else:
             assert np.isnan(expected) and row.gain == 0
-    assert blanks.set_index(["id", "input"]).loc[("a", "d"), "status"] == "ranked"  # rebuilt in full
+
 
 
 def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit):
@@ -167,6 +175,14 @@ def test_blanks_do_not_pay_under_sme100_v2_and_agree_with_full_rebuilds(sme3000)
     assert (blanks["status"] == "ranked").all() and blanks["gain"].max() <= 0
     for row in pd.concat([blanks.nsmallest(3, "gain"), blanks.iloc[::15]]).itertuples(index=False):
         assert row.rank_after == rebuilt_rank(methodology, sme3000, row.national_id, row.input)
+
+
+def test_blanks_under_asem_screening_agree_with_full_rebuilds(asem):
+    methodology, data = asem  # screening at 0.9 coverage: no shortcut by column
+    blanks = blank_gains(methodology, data, build(methodology, data), sample=2, ranks=(20, 40), seed=2)
+    assert blanks["uCode"].nunique() == 2 and (blanks["gain"] > 1).any()  # the group mean rewards blanks
+    for row in pd.concat([blanks.nlargest(3, "gain"), blanks.iloc[::20]]).itertuples(index=False):
+        assert row.rank_after == rebuilt_rank(methodology, data, row.uCode, row.input)
 
 
 def test_units_not_ranked_are_refused_in_both_languages(sme3000):

@@ -287,19 +287,21 @@ class _Blanker:
         if rule.min_data_coverage > 0 and reported.mean() < rule.min_data_coverage:
             return "ineligible", np.nan, (f"reports {reported.mean():.0%} of the indicators without it, fewer than "
                                           f"{rule.min_data_coverage:.0%}: leaves the ranking")
+        try:
+            return self._status(self._rank(unit, i, column))
+        except RasadInputError as error:
+            return "refused", np.nan, f"the build refuses the data without it: {error.message_en}"
+
+    def _rank(self, unit, i: int, column: str) -> float:
         frame = self.prepared.frame
         if frame[column].notna().sum() <= 1:
             blanked = frame.copy()
             blanked.iloc[i, blanked.columns.get_loc(column)] = np.nan
-            try:
-                rank = build(self.methodology, blanked, keep="final").rank
-            except RasadInputError as error:
-                return "refused", np.nan, f"the build refuses the data without it: {error.message_en}"
-            return self._status(rank.get(unit, np.nan))
+            return build(self.methodology, blanked, keep="final").rank.get(unit, np.nan)
         unit_ids, X = self._normalised_without(i, self.indicators(column))
         scores, _ = aggregate_tree(self.methodology, X, unit_ids, [])
         where = np.flatnonzero(unit_ids == unit)
-        return self._status(self._index_ranks(unit_ids, scores[:, self.root])[where[0]] if where.size else np.nan)
+        return self._index_ranks(unit_ids, scores[:, self.root])[where[0]] if where.size else np.nan
 
     def _normalised_without(self, i: int, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The units that reach aggregation and the normalised matrix, with unit ``i``'s
