@@ -257,6 +257,7 @@ class _Blanker:
         self.methodology = methodology
         self.prepared: Prepared = prepare(methodology, data)
         self.row = {unit: i for i, unit in enumerate(self.prepared.unit_ids)}
+        self.eligible = pd.Index(self.prepared.unit_ids)  # its hash table made once
         self.sources = [i.source for i in methodology.indicators]
         self.reported = self.prepared.frame[self.sources].notna().to_numpy()
         self.root = [node.code for node in methodology.nodes_bottom_up].index(methodology.root.code)
@@ -324,7 +325,7 @@ class _Blanker:
         rescaled form with equal standings ordered by the composite."""
         if self.methodology.rescale is None:
             return rank_min(composite)
-        kept = pd.Index(self.prepared.unit_ids).get_indexer(unit_ids)  # the units screening kept
+        kept = self.eligible.get_indexer(unit_ids)  # the units screening kept
         groups = {g: codes[kept] for g, codes in self.rescale_groups.items()}
         return rank_then(rescale_index(self.methodology, composite, groups), composite)
 
