@@ -469,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--sample", type=int, default=25, help="units tried for gains from blanks (default 25)")
     aud.add_argument("--ranks", default="51-800", help="ranks the sample is drawn from (default 51-800)")
     aud.add_argument("--resample-size", type=int,
-                     help="units in the resampled population (default 5× the input's, at most 100000)")
+                     help="units in the resampled population (default: two resamples, a fifth of the input's units "
+                          "drawn without replacement, at least 2000, and 5× as many, at most 100000)")
     aud.add_argument("--out", help="also write every section to this workbook (.xlsx)")
     aud.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     aud.set_defaults(handler=_index_audit)

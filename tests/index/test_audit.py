@@ -21,6 +21,7 @@ from rasad.index.audit import (
     mix_test,
     quartile_drift,
     resample,
+    resample_sizes,
     treatment_table,
 )
 from rasad.index.inputs import sme_inputs
@@ -219,9 +220,37 @@ def test_resample_draws_rows_with_new_ids():
     pd.testing.assert_frame_equal(sample, resample(data, "id", 10, seed=4))
 
 
+def test_a_smaller_resample_is_a_real_smaller_population():
+    data = pd.DataFrame({"id": list("abcdefghij"), "x": np.arange(10.0)})
+    sample = resample(data, "id", 4, seed=2)
+    assert len(sample) == 4 and sample["x"].is_unique  # without replacement: no firm twice
+    assert sample["x"].is_monotonic_increasing  # in the input's order
+
+
+def test_default_resamples_go_both_ways():
+    assert resample_sizes(20_000) == [4_000, 100_000]
+    assert resample_sizes(3_000) == [2_000, 15_000]  # a smaller population keeps 2,000 units
+    assert resample_sizes(1_000) == [5_000]  # no smaller population of 2,000 to draw
+    assert resample_sizes(50_000) == [10_000, 100_000]
+    assert resample_sizes(200_000) == [40_000]
+
+
+def test_a_smaller_population_shows_version_1_drift_and_not_version_2(sme3000):
+    """Min-max extremes narrow in a population a fifth the size: under version 1 the
+    normalised quartiles move by more than 5 points; version 2's percentiles stay."""
+    smaller = resample(sme3000, "national_id", 600, seed=1)
+    moves = {}
+    for name in ("sme100-v1", "sme100"):
+        methodology = load(name)
+        drift = quartile_drift(build(methodology, sme3000), build(methodology, smaller))
+        moves[name] = drift.set_index("indicator")["largest_move"]
+    assert (moves["sme100-v1"] > 5).sum() >= 3
+    assert (moves["sme100"] <= 5).all()
+
+
 def test_the_demo_drift_compares_every_indicator(v1_audit):
     drift = v1_audit.drift
-    assert len(drift) == 18
+    assert len(drift) == 18 and (drift["units_resample"] > drift["units_original"]).all()
     moves = drift[[f"q{q}_resample" for q in (25, 50, 75)]].to_numpy() - \
         drift[[f"q{q}_original" for q in (25, 50, 75)]].to_numpy()
     assert drift["largest_move"].to_numpy() == pytest.approx(np.abs(moves).max(axis=1))

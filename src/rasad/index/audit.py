@@ -45,8 +45,11 @@ FLAG_RATIO = 2.5
 FLAG_MIN_EXPECTED = 2.0
 MIX_P = 0.01
 NO_GROUP = "(none)"
-# 3. the resample's default size: this many times the input's units, at most MAX_RESAMPLE
+# 3. the resamples' default sizes: this many times fewer units (drawn without
+# replacement, at least MIN_RESAMPLE when the input has them) and this many times more
+# (with replacement, at most MAX_RESAMPLE)
 RESAMPLE_FACTOR = 5
+MIN_RESAMPLE = 2_000
 MAX_RESAMPLE = 100_000
 DRIFT_POINTS = 5.0
 QUARTILES = (25, 50, 75)
@@ -119,8 +122,8 @@ def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int
 
     ``top``: the K of "top K"; ``draws``: random draws for the mix p-values; ``sample``
     units ranked within ``ranks`` (clipped to the ranked count) are tried for gains from
-    blanks; the population is resampled to ``resample_size`` units (default five times
-    the input's, at most 100,000). ``progress(stage, done, total)`` is called as the
+    blanks; the population is resampled to ``resample_size`` units, or by default twice
+    (:func:`resample_sizes`): to a fifth of its units (at least 2,000) and to five times as many. ``progress(stage, done, total)`` is called as the
     stages (:data:`STAGES`) advance."""
     methodology = methodology if isinstance(methodology, Methodology) else load(methodology)
     _check_options(top, sample, ranks, resample_size, draws)
@@ -139,13 +142,14 @@ def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int
     mix, mix_tests = timed("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
     blanks = timed("blanks", lambda: blank_gains(methodology, data, results, sample=sample, ranks=ranks,
                                                  seed=seed, progress=lambda d, t: report("blanks", d, t)))
-    size = resample_size or min(RESAMPLE_FACTOR * len(data), MAX_RESAMPLE)
-    drift = timed("drift", lambda: quartile_drift(results, build(
-        _without_forced_units(methodology), resample(data, methodology.unit, size, seed=seed), keep="final")))
+    sizes = [resample_size] if resample_size else resample_sizes(len(data))
+    drift = timed("drift", lambda: pd.concat([quartile_drift(results, build(
+        _without_forced_units(methodology), resample(data, methodology.unit, size, seed=seed), keep="final"))
+        for size in sizes], ignore_index=True))
     treatment = timed("treatment", lambda: treatment_table(results))
     coherence = timed("coherence", lambda: coherence_table(results))
     coverage, coverage_units = timed("coverage", lambda: coverage_tables(results, top))
-    summary = _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage, coverage_units)
+    summary = _summary(top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units)
     return Audit(f"{methodology.name.en or methodology.name.fa} {methodology.version}", top, summary, mix, mix_tests,
                  blanks, drift, treatment, coherence, coverage, coverage_units, timings)
 
@@ -378,11 +382,24 @@ def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, 
 # --- 3. drift with the population's size -----------------------------------------------
 
 
+def resample_sizes(units: int) -> list[int]:
+    """A smaller and a larger population than ``units``: a fifth (at least
+    :data:`MIN_RESAMPLE`, if there are that many) and five times as many (at most
+    :data:`MAX_RESAMPLE`). Either direction can show drift: a smaller population has
+    narrower extremes, a larger one crosses a count-based limit such as ``winmax``."""
+    smaller = min(units, max(units // RESAMPLE_FACTOR, MIN_RESAMPLE))
+    larger = max(units, min(units * RESAMPLE_FACTOR, MAX_RESAMPLE))
+    return sorted({smaller, larger} - {units}) or [units]
+
+
 def resample(data: pd.DataFrame, unit: str, size: int, *, seed: int) -> pd.DataFrame:
-    """``size`` rows drawn with replacement (seeded), each with an id of its own
-    (``original#position``), so that the same kind of firm is ranked among more (or
-    fewer) of its like."""
-    rows = np.random.default_rng([seed, 3]).integers(0, len(data), size=size)
+    """A population of ``size`` drawn from ``data`` (seeded): without replacement when
+    smaller, so that it is a real smaller population with its own extremes; with
+    replacement when larger. Each row gets an id of its own (``original#position``), so
+    that the same kind of firm is ranked among more (or fewer) of its like."""
+    rng = np.random.default_rng([seed, 3])
+    rows = (np.sort(rng.choice(len(data), size=size, replace=False)) if size <= len(data)
+            else rng.integers(0, len(data), size=size))
     sample = data.iloc[rows].reset_index(drop=True)
     sample[unit] = sample[unit].astype(str) + "#" + pd.Series(np.arange(size), dtype=str)
     return sample
@@ -401,7 +418,8 @@ def quartile_drift(original: Results, other: Results) -> pd.DataFrame:
     before = _quartiles(original.datasets["Normalised"][codes])
     after = _quartiles(other.datasets["Normalised"][codes])
     moves = (after - before).abs()
-    table = pd.DataFrame({"indicator": codes}, index=codes)
+    table = pd.DataFrame({"indicator": codes, "units_original": len(original.scores),
+                          "units_resample": len(other.scores)}, index=codes)
     for q in QUARTILES:
         table[f"q{q}_original"] = before[q]
         table[f"q{q}_resample"] = after[q]
@@ -592,7 +610,7 @@ def coverage_tables(results: Results, top: int) -> tuple[pd.DataFrame, pd.DataFr
 # --- summary ---------------------------------------------------------------------------
 
 
-def _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage, coverage_units) -> pd.DataFrame:
+def _summary(top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units) -> pd.DataFrame:
     """One row per property: what it says, the figure that decides it, and whether it
     is met (None for figures only reported)."""
     rows = []
@@ -605,10 +623,11 @@ def _summary(top, mix_tests, blanks, drift, size, treatment, coherence, coverage
     worst = drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
     changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
     rows.append(("drift", f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the population "
-                          f"is resampled to {size:,} units",
+                          f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
                  None if worst is None else worst["largest_move"],
                  ("no indicator has values" if worst is None else
-                  f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}); treatment outcome "
+                  f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
+                  f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); treatment outcome "
                   f"changed for: {', '.join(changed) or 'none'}"),
                  None if worst is None else bool(drift["within_limit"].all())))
     failing = treatment[treatment["still_fails"]]
