@@ -218,7 +218,13 @@ def mix_test(values, in_top, *, draws: int, rng: np.random.Generator) -> MixTest
 
 def top_mix(results: Results, top: int, *, draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`mix_test` for each of the methodology's group columns, over the ranked
-    units: one table of group values, one row per column with its test."""
+    units: one table of group values, one row per column with its test. The test is a
+    property (``met`` True or False) only for the groups the methodology claims to be
+    neutral across, those it normalises or rescales within; for the others (a size band,
+    a province) it is reported (``met`` None): real differences may show there, and are
+    not to be normalised away."""
+    methodology = results.methodology
+    claimed = {spec.within for spec in (methodology.normalise, methodology.rescale) if spec is not None}
     rank = results.rank
     ranked = rank.notna().to_numpy()
     in_top = (rank <= top).to_numpy()[ranked]
@@ -232,7 +238,7 @@ def top_mix(results: Results, top: int, *, draws: int, seed: int) -> tuple[pd.Da
                       "p_value": test.p_value, "draws": draws,
                       "flagged": ", ".join(f"{v} ({r:.1f}×)" for v, r in zip(flagged["value"], flagged["ratio"],
                                                                             strict=True)),
-                      "met": bool(test.p_value >= MIX_P and flagged.empty)})
+                      "met": bool(test.p_value >= MIX_P and flagged.empty) if column in claimed else None})
     columns = ["group", "value", "ranked", "share", "expected", "held", "ratio", "flagged"]
     mix = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
     return mix, pd.DataFrame(tests, columns=["group", "values", "top", "tv", "p_value", "draws", "flagged", "met"])
@@ -615,8 +621,9 @@ def _summary(top, mix_tests, blanks, drift, sizes, treatment, coherence, coverag
     is met (None for figures only reported)."""
     rows = []
     for test in mix_tests.itertuples(index=False):
-        rows.append(("mix", f"top-{top} mix by {test.group}: p ≥ {MIX_P} and no group over {FLAG_RATIO}× its "
-                            f"share (≥ {FLAG_MIN_EXPECTED:g} expected places)", test.p_value,
+        claim = (f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} expected places)"
+                 if test.met is not None else "reported: the methodology does not claim neutrality here")
+        rows.append(("mix", f"top-{top} mix by {test.group}: {claim}", test.p_value,
                      f"TV {test.tv:.3f}, p {test.p_value:.4f} ({test.draws:,} draws); over-represented: "
                      f"{test.flagged or 'none'}", test.met))
     rows.append(_blanks_row(blanks))
