@@ -94,3 +94,22 @@ def test_coverage_stands_beside_every_rank(inputs, results):
     assert list(table.columns[:4]) == ["score", "rank", "coverage", "missing"]
     pd.testing.assert_series_equal(table["coverage"], coverage["coverage"].reindex(table.index))
     assert 0.5 < coverage["coverage"].min() < 1 and coverage["coverage"].median() > 0.9
+
+
+def test_coverage_follows_the_units_screening_keeps():
+    """ASEM without imputation and with COINr's 95% screening rule: eight countries are
+    screened out, and each kept one's coverage still counts its own gaps."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    asem = load("asem")
+    data = pd.read_csv(Path(__file__).parent.parent / "fixtures" / "coinr_asem" / "ASEM_iData.csv")
+    screened = replace(asem, impute=replace(asem.impute, method="none", by=None),
+                       screen=replace(asem.screen, min_coverage=0.95))
+    results = build(screened, data)
+    kept = results.scores.index
+    denominated = results.datasets["Denominated"]
+    assert len(kept) < len(denominated)
+    np.testing.assert_array_equal(results.coverage["reported"], denominated.loc[kept].notna().sum(axis=1))
+    final = build(screened, data, keep="final")
+    pd.testing.assert_frame_equal(final.coverage, results.coverage)

@@ -25,10 +25,12 @@ METHODS = ("none", "mean", "median", "group_mean", "group_median")
 @dataclass(frozen=True)
 class ImputeResult:
     """The imputed matrix (``X`` itself, not a copy, when nothing was missing or the
-    method is ``"none"``) and, per column, the rows that received a value."""
+    method is ``"none"``) and, per column, the rows that received a value and the rows
+    that were missing (which a unit's coverage counts, whatever was filled in)."""
 
     values: np.ndarray
     imputed_rows: list[np.ndarray]
+    missing_rows: list[np.ndarray]
 
     @cached_property
     def imputed_mask(self) -> np.ndarray:
@@ -52,7 +54,8 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
     if grouped and groups is None:
         raise ValueError(f"{method!r} needs the group codes")
     if method == "none":
-        return ImputeResult(X, [np.empty(0, dtype=np.intp)] * X.shape[1])
+        missing = map_columns(lambda j, _: np.flatnonzero(np.isnan(X[:, j])), X.shape[1], X.shape[0])
+        return ImputeResult(X, [np.empty(0, dtype=np.intp)] * X.shape[1], missing)
     column_ranges(X, step=("imputation", "جانهی"))
 
     n, k = X.shape
@@ -77,14 +80,15 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
         return rows, filled
 
     values = X
-    imputed = []
+    imputed, missing = [], []
     for j, (rows, filled) in enumerate(map_columns(fill, k, n, scratch_rows=1 if method == "group_median" else 0)):
+        missing.append(rows)
         imputed.append(rows if filled is None else rows[~np.isnan(filled)])
         if filled is not None and not overwrite_input:
             if values is X:
                 values = np.array(X, order="K", copy=True)
             values[rows, j] = filled
-    return ImputeResult(values, imputed)
+    return ImputeResult(values, imputed, missing)
 
 
 def _group_means(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -93,6 +93,8 @@ class _Normalised:
     datasets: dict[str, np.ndarray]
     treated: _Treated
     warnings: pd.DataFrame
+    # per indicator, the rows (of the units kept) that had no value before imputation
+    missing_rows: list[np.ndarray]
 
 
 def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") -> Results:
@@ -104,15 +106,13 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
         raise ValueError("keep must be 'all' or 'final'")
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
     prepared = prepare(methodology, data)
-    reported = _reported(prepared.values)
     done = _through_normalise(methodology, prepared, own)
     frame, unit_ids, exclusions, datasets = done.frame, done.unit_ids, done.exclusions, done.datasets
     X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
+    missing_rows = done.missing_rows
     codes = methodology.indicator_codes
     # the data sets before screening hold every eligible unit, as COINr's do
     eligible = pd.Index(prepared.unit_ids, name=methodology.unit)
-    if len(unit_ids) < len(prepared.unit_ids):  # screening left some out
-        reported = reported[eligible.get_indexer(unit_ids)]
     del done, prepared
 
     scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions)
@@ -157,15 +157,8 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
         ),
         source_data=data,
         composite=None if composite is None else pd.Series(composite, index=index, name="composite"),
-        reported=reported,
+        missing_rows=missing_rows,
     )
-
-
-def _reported(values: np.ndarray) -> np.ndarray:
-    """Which indicators each unit has a value for before imputation (a denominator it
-    left blank or zero counts as not reported), one bit per indicator: a million units'
-    record of what they left out in a few megabytes."""
-    return np.packbits(~np.isnan(values), axis=1)
 
 
 def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) -> _Normalised:
@@ -182,8 +175,10 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     groups = {g: codes_.astype(np.int64, copy=False) for g, (codes_, _) in factorized.items()}
     labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
     spec = methodology.impute
-    X = np.asfortranarray(impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None,
-                                 overwrite_input=own).values)
+    imputed = impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None, overwrite_input=own)
+    X = np.asfortranarray(imputed.values)
+    missing_rows = imputed.missing_rows
+    del imputed
     if not own:
         datasets["Imputed"] = X
 
@@ -199,6 +194,8 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
         unit_ids = unit_ids[screened.keep_mask]
         frame = frame.loc[screened.keep_mask]
         groups = {g: codes_[screened.keep_mask] for g, codes_ in groups.items()}
+        kept_position = np.cumsum(screened.keep_mask) - 1
+        missing_rows = [kept_position[rows[screened.keep_mask[rows]]] for rows in missing_rows]
     if not own:
         datasets["Screened"] = X
 
@@ -211,7 +208,7 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X
     warnings = _warnings(methodology, normalised.warnings, labels)
-    return _Normalised(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings)
+    return _Normalised(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings, missing_rows)
 
 
 def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:

@@ -30,8 +30,8 @@ class Results:
     source_data: pd.DataFrame | None = field(default=None, repr=False)
     # the index before the methodology's rescale step (None when it has none)
     composite: pd.Series | None = None
-    # units × indicators reported before imputation, packed eight to a byte (np.packbits)
-    reported: np.ndarray | None = field(default=None, repr=False)
+    # per indicator, the positions of the units that had no value for it before imputation
+    missing_rows: list[np.ndarray] | None = field(default=None, repr=False)
     _provenance: dict[str, str] = field(default_factory=dict, repr=False)
     _group_ranks: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -70,14 +70,21 @@ class Results:
         12 of 18 figures is not ranked on the same footing as one scored on all 18."""
         codes = self.methodology.indicator_codes
         index = self.scores.index
-        if self.reported is None:
+        if self.missing_rows is None:
             return pd.DataFrame({"coverage": np.nan, "reported": pd.NA, "missing": ""}, index=index)
-        present = np.unpackbits(self.reported, axis=1, count=len(codes)).astype(bool)
-        count = present.sum(axis=1)
+        gaps = np.bincount(np.concatenate([np.asarray(rows, dtype=np.intp) for rows in self.missing_rows]),
+                           minlength=len(index))
+        count = len(codes) - gaps
         missing = pd.Series("", index=index, dtype=object)
-        incomplete = np.flatnonzero(count < len(codes))
-        names = np.array(codes, dtype=object)
-        missing.iloc[incomplete] = [",".join(names[~row]) for row in present[incomplete]]
+        incomplete = np.flatnonzero(gaps)
+        if incomplete.size:
+            absent = np.zeros((incomplete.size, len(codes)), dtype=bool)  # only the units with a gap
+            where = np.full(len(index), -1)
+            where[incomplete] = np.arange(incomplete.size)
+            for j, rows in enumerate(self.missing_rows):
+                absent[where[rows], j] = True
+            names = np.array(codes, dtype=object)
+            missing.iloc[incomplete] = [",".join(names[row]) for row in absent]
         return pd.DataFrame({"coverage": count / len(codes), "reported": count, "missing": missing}, index=index)
 
     def table(self) -> pd.DataFrame:
