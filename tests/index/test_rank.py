@@ -110,3 +110,26 @@ def test_scores_that_differ_only_in_their_last_bits_equal_scipy(n):
     np.testing.assert_array_equal(rank_min(scores), _expected(scores))
     groups = rng.integers(-1, 3, n)
     np.testing.assert_array_equal(rank_min(scores, groups=groups), _expected(scores, groups))
+
+
+def test_rank_then_breaks_ties_by_the_second_score():
+    """Competition ranks by the first score, equal first scores ordered by the second,
+    units equal on both sharing the best rank; a missing first score has no rank and a
+    missing second score comes last among its equals. Against the definition, unit by
+    unit, on small random cases full of ties."""
+    from rasad.index.rank import rank_then
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        first = rng.integers(0, 4, n).astype(float)
+        second = rng.integers(0, 3, n).astype(float)
+        first[rng.random(n) < 0.1] = np.nan
+        second[rng.random(n) < 0.1] = np.nan
+        tie_break = np.nan_to_num(second, nan=-np.inf)
+        ranked = ~np.isnan(first)
+        expected = np.full(n, np.nan)
+        for i in np.flatnonzero(ranked):
+            better = (first[ranked] > first[i]) | ((first[ranked] == first[i]) & (tie_break[ranked] > tie_break[i]))
+            expected[i] = 1 + better.sum()
+        np.testing.assert_array_equal(rank_then(first, second), expected)

@@ -122,19 +122,27 @@ def rank_then(scores, then, out: np.ndarray | None = None) -> np.ndarray:
     """Competition ranks by ``scores`` (higher is better), ties broken by ``then``
     (higher is better); units equal on both share the best rank of their run. NaN
     scores get NaN ranks. For an index re-expressed within groups, whose percentiles
-    often coincide across groups, ``then`` is the composite it came from."""
+    often coincide across groups, ``then`` is the composite it came from.
+
+    One integer sort by the scores (:func:`_best_first`), then only the runs of equal
+    scores are sorted again by ``then``: a sort of two keys over every unit costs four
+    times as much."""
     scores = np.asarray(scores, dtype=np.float64)
-    then = np.asarray(then, dtype=np.float64)
     ranks = np.full(scores.shape, np.nan) if out is None else out
     if out is not None:
         out.fill(np.nan)
     rows = np.flatnonzero(~np.isnan(scores))
     if not rows.size:
         return ranks
-    first, second = scores[rows], np.nan_to_num(then[rows], nan=-np.inf)
-    order = np.lexsort((-second, -first))
-    first, second = first[order], second[order]
-    new_run = np.ones(rows.size, dtype=bool)
-    new_run[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+    second = np.nan_to_num(np.asarray(then, dtype=np.float64)[rows], nan=-np.inf)
+    order, new_run = _best_first(scores[rows], descending=True)
+    if not new_run.all():
+        tied = ~new_run  # the members of runs of equal scores
+        tied[:-1] |= ~new_run[1:]
+        at = np.flatnonzero(tied)
+        run = np.cumsum(new_run)[at]
+        order[at] = order[at[np.lexsort((-second[order[at]], run))]]
+        ordered = second[order]
+        new_run[1:] |= ordered[1:] != ordered[:-1]
     ranks[rows[order]] = np.maximum.accumulate(np.where(new_run, np.arange(rows.size), 0)) + 1
     return ranks
