@@ -16,7 +16,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from django.core.cache import cache
@@ -41,7 +40,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
-from rasad.index.methodology import loads
 from rasad.iran.sizes import SIZE_LABELS
 from rasad.iran.text import normalize_text, to_latin_digits
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
@@ -94,15 +92,9 @@ def previous_edition(edition: Edition, editions: list[Edition] | None = None) ->
                                  and e.published_at is not None and e.published_at < edition.published_at))), None)
 
 
-@lru_cache(maxsize=32)
-def _parse(sha256: str, text: str) -> ParsedMethodology:
-    return loads(text, source=f"methodology {sha256[:12]}")
-
-
 def methodology_of(edition: Edition) -> ParsedMethodology:
     """The methodology the edition was computed with: parsed from its stored text."""
-    stored = edition.methodology
-    return _parse(stored.sha256, stored.text)
+    return edition.methodology.parsed()
 
 
 def methodology_verified(edition: Edition) -> bool:

@@ -6,6 +6,7 @@ that a published ranking can be reproduced exactly and later corrections never c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -16,12 +17,19 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rasad.index.methodology import Methodology as ParsedMethodology
+from rasad.index.methodology import loads
 from rasad.platform.registry.models import BilingualNameMixin, Enterprise
 from rasad.platform.returns.models import Period, ReturnVersion
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str, source: str) -> ParsedMethodology:
+    return loads(text, source=source)
 
 
 class Methodology(BilingualNameMixin):
@@ -38,6 +46,11 @@ class Methodology(BilingualNameMixin):
         ordering = ["-created_at"]
         verbose_name = _("methodology")
         verbose_name_plural = _("methodologies")
+
+    def parsed(self) -> ParsedMethodology:
+        """The file read and checked. That takes a good part of a second, and a stored
+        methodology never changes (the parsed one is frozen): each is read once per process."""
+        return _parse(self.text, f"methodology {self.version}")
 
     def save(self, *args, **kwargs):
         digest = content_hash(self.text)
