@@ -215,8 +215,9 @@ class EditionResultQuerySet(models.QuerySet):
 
 
 class EditionResult(models.Model):
-    """One enterprise's place in an edition: its score and rank, its pillar scores and,
-    when the edition ran an uncertainty analysis, its rank interval and P(top)."""
+    """One enterprise's place in an edition: its score and rank, its pillar scores, the
+    share of the indicators it reported and which it left blank, and, when the edition
+    ran an uncertainty analysis, its rank interval and P(top)."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results", verbose_name=_("edition"))
     enterprise = models.ForeignKey(
@@ -236,6 +237,13 @@ class EditionResult(models.Model):
     score_q05 = models.FloatField(_("score, 5th percentile"), null=True, blank=True)
     score_median = models.FloatField(_("median score"), null=True, blank=True)
     score_q95 = models.FloatField(_("score, 95th percentile"), null=True, blank=True)
+    # what stands behind the rank: the share of the methodology's indicators the
+    # enterprise reported (before any imputation) and the codes of those it left blank;
+    # null in editions computed before they were recorded (never made up afterwards)
+    coverage = models.FloatField(_("share of the indicators reported"), null=True, blank=True)
+    missing = models.JSONField(_("indicators left blank"), null=True, blank=True)
+    # the index before the methodology's rescale step (null when it has none)
+    composite = models.FloatField(_("composite before rescaling"), null=True, blank=True)
 
     objects = EditionResultQuerySet.as_manager()
 
