@@ -42,6 +42,7 @@ from django.utils.translation import get_language
 from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.iran.sizes import SIZE_LABELS
 from rasad.iran.text import normalize_text, to_latin_digits
+from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise, Sector
 from rasad.platform.returns.models import Period, Return
@@ -255,8 +256,10 @@ def log_ticks(scale: float) -> list[dict]:
 def decorate(rows: list[EditionResult], edition: Edition, *, scale: float, pillar_codes: list[str],
              previous: Edition | None) -> list[EditionResult]:
     """Add what a row of the Top-100 shows besides its stored fields: the interval bar,
-    the pillar scores in order, the ISIC division and the movement since ``previous``."""
+    the pillar scores in order, the ISIC division, the movement since ``previous`` and
+    the coverage in words (``coverage_info``)."""
     titles = divisions()
+    coverage.describe_rows(rows, methodology_of(edition))
     before = {}
     if previous is not None:
         before = dict(previous.results.filter(
@@ -373,8 +376,9 @@ def due_periods(today: datetime.date | None = None) -> list[Period]:
 
 def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]):
     """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
-    band, pillar scores) and their missing yearly returns among ``due``: all in one query,
-    so that sorting and paging happen in the database."""
+    band, coverage and indicators left blank as ``result_coverage`` and ``result_missing``,
+    pillar scores) and their missing yearly returns among ``due``: all in one query, so
+    that sorting and paging happen in the database."""
     if edition is not None:
         # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
         firms = firms.annotate(
@@ -382,6 +386,7 @@ def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[
         ).annotate(
             score=F("result__score"), rank=F("result__rank"), p_top=F("result__p_top"),
             size_band=F("result__size_class"), rank_q05=F("result__rank_q05"), rank_q95=F("result__rank_q95"),
+            result_coverage=F("result__coverage"), result_missing=F("result__missing"),
             **{f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField()) for code in pillar_codes},
         )
     applicable = Value(0)

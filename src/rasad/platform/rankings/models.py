@@ -106,6 +106,7 @@ class Edition(BilingualNameMixin):
     )
     crossing_top = models.PositiveIntegerField(
         _("intervals crossing the top-list boundary"), null=True, blank=True,
+        # xgettext:no-python-format ("% r" here is a percent sign, not a placeholder)
         help_text=_("How many enterprises' 5–95% rank intervals straddle the last place of the top list."),
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
