@@ -226,3 +226,51 @@ def test_the_league_tables_and_the_review_show_coverage(world, client, db):
     counts = dict(re.findall(r'<tr data-code="([a-z0-9_]+)"><td>.*?</td><td class="n">(\d+)</td>', page))
     assert counts == {code: str(n) for code in world["method"].indicator_codes
                       if (n := sum(code in r.missing for r in ranked))}
+
+
+# --- API -------------------------------------------------------------------------------
+
+
+def test_the_api_returns_coverage_with_every_rank(world, client, db):
+    edition, legacy, gappy = world["edition"], world["legacy"], world["gappy"]
+    national_id = gappy.enterprise.national_id
+    reported, total, blank = _expected(world, gappy)
+    codes = [i.code for i in blank]
+    item = client.get(f"/api/editions/{edition.pk}/results?q={national_id}").json()["items"][0]
+    assert (item["coverage"], item["reported"], item["indicators"], item["missing"]) == (
+        gappy.coverage, reported, total, codes)
+    assert item["coverage"] == pytest.approx(reported / total)
+    assert item["composite"] == gappy.composite
+    items = client.get(f"/api/editions/{edition.pk}/results?limit=500").json()["items"]
+    engine = world["engine"].coverage
+    for item in items:
+        expected = engine.loc[item["national_id"]]
+        assert item["coverage"] == expected["coverage"] and item["reported"] == expected["reported"]
+        assert item["missing"] == ([c for c in expected["missing"].split(",") if c])
+    old = client.get(f"/api/editions/{legacy.pk}/results?q={national_id}").json()["items"][0]
+    assert (old["coverage"], old["reported"], old["indicators"], old["missing"], old["composite"]) == (
+        None, None, total, None, None)
+    detail = client.get(f"/api/editions/{edition.pk}").json()
+    assert detail["indicators"] == total
+    assert detail["blank_rule_en"] == "A blank is scored below every figure reported in its sector."
+    assert detail["blank_rule_fa"].startswith("هر شاخص خالی")
+    rankings = {r["edition_id"]: r for r in client.get(f"/api/enterprises/{national_id}").json()["rankings"]}
+    assert (rankings[edition.pk]["reported"], rankings[edition.pk]["missing"]) == (reported, codes)
+    assert rankings[legacy.pk]["coverage"] is None and rankings[legacy.pk]["indicators"] == total
+    league = client.get(f"/api/editions/{edition.pk}/league?indicator=export_share&limit=500").json()["items"]
+    assert league
+    for row in league:
+        expected = engine.loc[row["national_id"]]
+        assert (row["coverage"], row["reported"], row["indicators"]) == (
+            expected["coverage"], expected["reported"], total)
+        assert row["missing"] == [c for c in expected["missing"].split(",") if c]
+        assert "export_share" not in row["missing"]  # ranked on it: it reported it
+
+
+def test_the_schema_documents_coverage(client, db):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    for name in ("ResultOut", "LeagueRowOut", "EnterpriseRankingOut"):
+        fields = schemas[name]["properties"]
+        assert {"coverage", "reported", "indicators", "missing"} <= fields.keys()
+        assert "before any imputation" in fields["coverage"]["description"]
+    assert "blank_rule_en" in schemas["EditionDetailOut"]["properties"]
