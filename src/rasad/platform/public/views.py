@@ -488,7 +488,7 @@ def scorecard(request, national_id: str):
         pillars = data.pillars(method)
         blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
         context.update(coverage=chosen.coverage_info, coverage_advice=coverage.advice(method, blanks),
-                       indicators=len(method.indicators), eligibility_rule=coverage.eligibility(method))
+                       indicators=len(method.indicators))
         peers = data.peers(edition, chosen, [p.code for p in pillars])
         values = [(chosen.node_scores or {}).get(p.code) for p in pillars]
         scale = charts.scale_of([*values, *(q["min"] for q in peers.stats.values() if q),

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from rasad.index.methodology import Methodology
-from rasad.platform.web.templatetags.rasad_format import num, percent
+from rasad.platform.web.templatetags.rasad_format import num
 
 # the reference groups a methodology may compare within, as a blank's sentence names them
 GROUP_NOUNS = {
@@ -70,15 +70,6 @@ def advice(method: Methodology, blanks: int) -> str:
     return ngettext("Reporting it adds it to its pillar's average, which may raise or lower the score.",
                     "Reporting them adds them to their pillars' averages, which may raise or lower the score.",
                     blanks)
-
-
-def eligibility(method: Methodology) -> str | None:
-    """The share of the indicators an enterprise must report to be ranked, in words."""
-    share = method.eligibility.min_data_coverage
-    if not share:
-        return None
-    return _("An enterprise is ranked only if it reports at least %(share)s of the indicators.") % {
-        "share": percent(share)}
 
 
 @dataclass(frozen=True)
