@@ -136,6 +136,12 @@ def test_the_top100_shows_coverage_beside_each_rank(world, client, db):
         assert _shown(_row(page, national_id)) == _expected_codes(world, stored[national_id])
 
 
+def test_the_methodology_page_says_what_a_blank_gets_as_the_rankings_do(world, client, db):
+    page = _english(client).get(f"/editions/{world['edition'].pk}/methodology/").content.decode()
+    step = re.search(r'<li data-step="impute">(.*?)</li>', page, re.S).group(1)
+    assert "A blank is scored below every figure reported in its sector." in step
+
+
 def _expected_codes(world, result):
     reported, total, blank = _expected(world, result)
     return reported, total, [i.code for i in blank]

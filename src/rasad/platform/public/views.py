@@ -295,8 +295,8 @@ def _describe_steps(method) -> list[dict]:
 
     steps = []
     impute = method.impute
-    if impute.method == "none":
-        text = _("Missing figures stay missing; the aggregation handles them.")
+    if impute.method == "none":  # what happens to a blank then is the normalisation's rule, or the aggregation's
+        text = coverage.treatment(method)
     elif impute.method in ("mean", "median"):
         text = _("A missing figure is replaced by the %(stat)s of all enterprises.") % {
             "stat": _("mean") if impute.method == "mean" else _("median")}
