@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination
 
 from rasad.iran.text import normalize_text, to_latin_digits
 from rasad.platform.api.errors import ApiError, not_found
+from rasad.platform.rankings.coverage import counts
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -152,3 +153,10 @@ def enterprise_out(enterprise) -> dict:
         "estate": estate_out(enterprise.estate),
         "sector": sector_out(division_of(enterprise.isic)),
     }
+
+
+def coverage_out(coverage: float | None, missing: list[str] | None, methodology) -> dict:
+    """The fields of :class:`~rasad.platform.api.schemas.CoverageOut` from a stored result's
+    ``coverage`` and ``missing`` (both None in editions computed before they were recorded)."""
+    reported, total = counts(missing, methodology)
+    return {"coverage": finite(coverage), "reported": reported, "indicators": total, "missing": missing}

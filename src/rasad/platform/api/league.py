@@ -13,8 +13,6 @@ hashes.
 
 from __future__ import annotations
 
-import functools
-
 import pandas as pd
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rasad.errors import RasadInputError
 from rasad.index import data_hash
 from rasad.index.league import league_tables
-from rasad.index.methodology import Methodology, loads
+from rasad.index.methodology import Methodology
 from rasad.platform.api.errors import ApiError
 from rasad.platform.rankings.models import Edition
 from rasad.platform.rankings.services import edition_data, frozen_edition_data
@@ -30,15 +28,8 @@ from rasad.platform.rankings.services import edition_data, frozen_edition_data
 CACHE_SECONDS = 3600
 
 
-@functools.lru_cache(maxsize=8)
-def _parsed(text: str, source: str) -> Methodology:
-    """Reading and checking a methodology file takes a good part of a second, and a stored
-    methodology never changes (the parsed one is frozen): each is read once per process."""
-    return loads(text, source=source)
-
-
 def methodology_of(edition: Edition) -> Methodology:
-    return _parsed(edition.methodology.text, f"methodology {edition.methodology.version}")
+    return edition.methodology.parsed()
 
 
 def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:

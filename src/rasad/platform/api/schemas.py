@@ -116,6 +116,19 @@ class MethodologyDetailOut(MethodologyOut):
 # --- editions ---------------------------------------------------------------------------
 
 
+class CoverageOut(Schema):
+    """What stands behind a rank: sent with every rank."""
+
+    coverage: float | None = Field(
+        None, description="Share (0–1) of the methodology's indicators the enterprise reported, before any "
+                          "imputation. Null for an edition computed before coverage was recorded (never estimated).")
+    reported: int | None = Field(None, description="How many of the methodology's indicators it reported; null as coverage.")
+    indicators: int = Field(description="How many indicators the edition's methodology has.")
+    missing: list[str] | None = Field(
+        None, description="Codes of the indicators it left blank, in the methodology's order ([] for none); what the "
+                          "methodology did with them is the edition's blank_rule_en/blank_rule_fa. Null as coverage.")
+
+
 class EditionOut(Schema):
     id: int
     name_fa: str
@@ -138,9 +151,12 @@ class EditionDetailOut(EditionOut):
     results_count: int
     ranked_count: int
     pillars: list[NodeOut] = Field(description="Names of the node_scores keys of the results.")
+    indicators: int = Field(description="How many indicators the edition's methodology has.")
+    blank_rule_en: str = Field(description="What the methodology does with an indicator an enterprise left blank.")
+    blank_rule_fa: str
 
 
-class ResultOut(Schema):
+class ResultOut(CoverageOut):
     rank: int | None = Field(None, description="Null for an enterprise the methodology did not rank (ineligible).")
     rank_q05: float | None = None
     rank_median: float | None = None
@@ -151,6 +167,10 @@ class ResultOut(Schema):
     score_q05: float | None = None
     score_median: float | None = None
     score_q95: float | None = None
+    composite: float | None = Field(
+        None, description="The index before the methodology's rescale step (its score is this re-expressed within "
+                          "the reference group, and equal scores are ranked by it); null without a rescale step, "
+                          "or for an edition computed before it was recorded.")
     node_scores: dict[str, float | None] = Field(description="Pillar and sub-index scores by node code.")
     size_class: str = Field(description="The size band the enterprise was ranked in.")
     national_id: str
@@ -161,7 +181,7 @@ class ResultOut(Schema):
     sector: SectorOut = Field(description="The ISIC division of the enterprise.")
 
 
-class LeagueRowOut(Schema):
+class LeagueRowOut(CoverageOut):
     band: str | None = Field(None, description="The value of `by` (size band, ISIC division, province code).")
     band_name_fa: str | None = None
     band_name_en: str | None = None
@@ -204,7 +224,7 @@ class EnterpriseDetailsOut(Schema):
     periods_returned: list[str] = Field(description="The periods with a submitted return.")
 
 
-class EnterpriseRankingOut(Schema):
+class EnterpriseRankingOut(CoverageOut):
     edition_id: int
     edition_name_fa: str
     edition_name_en: str

@@ -16,7 +16,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from django.core.cache import cache
@@ -41,9 +40,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
-from rasad.index.methodology import loads
 from rasad.iran.sizes import SIZE_LABELS
 from rasad.iran.text import normalize_text, to_latin_digits
+from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise, Sector
 from rasad.platform.returns.models import Period, Return
@@ -94,15 +93,9 @@ def previous_edition(edition: Edition, editions: list[Edition] | None = None) ->
                                  and e.published_at is not None and e.published_at < edition.published_at))), None)
 
 
-@lru_cache(maxsize=32)
-def _parse(sha256: str, text: str) -> ParsedMethodology:
-    return loads(text, source=f"methodology {sha256[:12]}")
-
-
 def methodology_of(edition: Edition) -> ParsedMethodology:
     """The methodology the edition was computed with: parsed from its stored text."""
-    stored = edition.methodology
-    return _parse(stored.sha256, stored.text)
+    return edition.methodology.parsed()
 
 
 def methodology_verified(edition: Edition) -> bool:
@@ -263,8 +256,10 @@ def log_ticks(scale: float) -> list[dict]:
 def decorate(rows: list[EditionResult], edition: Edition, *, scale: float, pillar_codes: list[str],
              previous: Edition | None) -> list[EditionResult]:
     """Add what a row of the Top-100 shows besides its stored fields: the interval bar,
-    the pillar scores in order, the ISIC division and the movement since ``previous``."""
+    the pillar scores in order, the ISIC division, the movement since ``previous`` and
+    the coverage in words (``coverage_info``)."""
     titles = divisions()
+    coverage.describe_rows(rows, methodology_of(edition))
     before = {}
     if previous is not None:
         before = dict(previous.results.filter(
@@ -381,8 +376,9 @@ def due_periods(today: datetime.date | None = None) -> list[Period]:
 
 def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]):
     """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
-    band, pillar scores) and their missing yearly returns among ``due``: all in one query,
-    so that sorting and paging happen in the database."""
+    band, coverage and indicators left blank as ``result_coverage`` and ``result_missing``,
+    pillar scores) and their missing yearly returns among ``due``: all in one query, so
+    that sorting and paging happen in the database."""
     if edition is not None:
         # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
         firms = firms.annotate(
@@ -390,6 +386,7 @@ def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[
         ).annotate(
             score=F("result__score"), rank=F("result__rank"), p_top=F("result__p_top"),
             size_band=F("result__size_class"), rank_q05=F("result__rank_q05"), rank_q95=F("result__rank_q95"),
+            result_coverage=F("result__coverage"), result_missing=F("result__missing"),
             **{f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField()) for code in pillar_codes},
         )
     applicable = Value(0)

@@ -36,6 +36,7 @@ from rasad.platform.monitoring.models import AlertState
 from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
+from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import (
     Enterprise,
@@ -169,6 +170,7 @@ def top100(request, pk: int | None = None):
         "is_latest_url": pk is None,
         "rows_html": rows_html,
         "state": state,
+        "indicators": len(method.indicators), "blank_rule": coverage.treatment(method),
     }
     return render(request, "public/top100.html", context, status=status)
 
@@ -267,6 +269,7 @@ def league(request, pk: int):
     allowed = set(Enterprise.objects.confidential_to(request.user).filter(national_id__in=ids)
                   .values_list("national_id", flat=True))
     titles = data.divisions()
+    covered = coverage.by_enterprise(edition, [firm.pk for firm in firms.values()])
     rows = []
     for rank, national_id, value in zip(chosen["rank"].tolist(), ids, chosen["value"].tolist() if ids else [],
                                         strict=True):
@@ -275,6 +278,7 @@ def league(request, pk: int):
             continue
         rows.append({
             "rank": rank, "enterprise": firm, "division": titles.get(firm.isic.code[:2]),
+            "coverage": covered.get(firm.pk),
             "value": format_value(value, indicator.unit) if national_id in allowed else None,
         })
     context.update(rows=rows, shown_values=sum(r["value"] is not None for r in rows),
@@ -291,8 +295,8 @@ def _describe_steps(method) -> list[dict]:
 
     steps = []
     impute = method.impute
-    if impute.method == "none":
-        text = _("Missing figures stay missing; the aggregation handles them.")
+    if impute.method == "none":  # what happens to a blank then is the normalisation's rule, or the aggregation's
+        text = coverage.treatment(method)
     elif impute.method in ("mean", "median"):
         text = _("A missing figure is replaced by the %(stat)s of all enterprises.") % {
             "stat": _("mean") if impute.method == "mean" else _("median")}
@@ -461,6 +465,7 @@ def scorecard(request, national_id: str):
     )
     for result in results:  # the peers are found by its sector: no query to read it again
         result.enterprise = enterprise
+        result.coverage_info = coverage.describe(result.coverage, result.missing, data.methodology_of(result.edition))
     history = []
     for result in results:
         summary = data.summary(result.edition)
@@ -479,7 +484,11 @@ def scorecard(request, national_id: str):
                "can_submit": may_enter_returns(request.user)}
     if chosen is not None:
         edition = chosen.edition
-        pillars = data.pillars(data.methodology_of(edition))
+        method = data.methodology_of(edition)
+        pillars = data.pillars(method)
+        blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
+        context.update(coverage=chosen.coverage_info, coverage_advice=coverage.advice(method, blanks),
+                       indicators=len(method.indicators))
         peers = data.peers(edition, chosen, [p.code for p in pillars])
         values = [(chosen.node_scores or {}).get(p.code) for p in pillars]
         scale = charts.scale_of([*values, *(q["min"] for q in peers.stats.values() if q),
@@ -603,7 +612,7 @@ def my_enterprise(request):
 
 # --- the estate manager's dashboard ------------------------------------------------------------
 
-SORTS = ("name", "national_id", "estate", "score", "rank", "p_top", "missing")
+SORTS = ("name", "national_id", "estate", "score", "rank", "p_top", "coverage", "missing")
 
 
 def _estate_scope(request):
@@ -638,7 +647,7 @@ def _estate_scope(request):
     descending = request.GET.get("dir") == "desc"
     if request.GET.get("dir") not in (None, "", "asc", "desc"):
         raise BadRequest
-    field = {"name": "name_fa", "estate": "estate__name_fa"}.get(sort, sort)
+    field = {"name": "name_fa", "estate": "estate__name_fa", "coverage": "result_coverage"}.get(sort, sort)
     order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     firms = firms.order_by(order, "name_fa", "pk")
     return {"estates": estates, "chosen": chosen, "edition": edition, "pillars": pillars, "due": due,
@@ -658,6 +667,9 @@ def estates(request):
     for firm in page.object_list:
         firm.heat = [charts.heat(getattr(firm, f"pillar_{p.code}", None)) for p in pillars]
         firm.band = band_label(getattr(firm, "size_band", "") or "")
+    if edition:
+        coverage.describe_rows(page.object_list, data.methodology_of(edition), coverage="result_coverage",
+                               missing="result_missing")
     # the whole selection, for the summaries: one query of plain values
     fields = ["estate_id", "missing", *(["score", "rank"] if edition else []),
               *[f"pillar_{p.code}" for p in pillars]]
@@ -733,8 +745,12 @@ def estates_excel(request):
     sheet.sheet_view.rightToLeft = data.language() == "fa"
     header = [_("National ID"), _("Enterprise"), _("Industrial estate"), _("Province"), _("ISIC class")]
     if edition:
+        method = data.methodology_of(edition)
+        said = coverage.treatment(method)
         header += [_("Size band"), _("Score"), _("Rank"), _("Rank, 5th percentile"), _("Rank, 95th percentile"),
-                   _("P(top %(k)s)") % {"k": edition.top_k}, *[p.name for p in pillars]]
+                   _("P(top %(k)s)") % {"k": edition.top_k},
+                   _("Indicators reported (of %(n)s)") % {"n": len(method.indicators)}, _("Indicators left blank"),
+                   *[p.name for p in pillars]]
     header += [_("Missing yearly returns"), _("Yearly returns due")]
     sheet.append(header)
     for cell in sheet[1]:
@@ -742,7 +758,9 @@ def estates_excel(request):
     for firm in scope["firms"].iterator(chunk_size=2000):
         row = [firm.national_id, firm.name, firm.estate.name if firm.estate else "", firm.province.name, firm.isic.code]
         if edition:
+            covered = coverage.describe(firm.result_coverage, firm.result_missing, method, said=said)
             row += [band_label(firm.size_band or ""), firm.score, firm.rank, firm.rank_q05, firm.rank_q95, firm.p_top,
+                    covered.reported if covered else None, covered.names_text if covered else None,
                     *[getattr(firm, f"pillar_{p.code}") for p in pillars]]
         row += [firm.missing, firm.applicable]
         sheet.append(row)
@@ -755,6 +773,7 @@ def estates_excel(request):
     if edition:
         info.append([_("Methodology hash"), edition.methodology_sha256])
         info.append([_("Data hash"), edition.data_sha256])
+        info.append([_("Indicators left blank"), said])
     info.append([_("Yearly periods counted for missing returns"), data.list_separator().join(str(p) for p in due)])
     buffer = io.BytesIO()
     book.save(buffer)

@@ -47,11 +47,13 @@ class EditionAdmin(admin.ModelAdmin):
 class EditionResultAdmin(admin.ModelAdmin):
     """Results are computed, never typed: shown, not edited."""
 
-    list_display = ("edition", "rank", "enterprise", "score", "rank_q05", "rank_median", "rank_q95", "p_top")
+    list_display = ("edition", "rank", "enterprise", "score", "coverage", "rank_q05", "rank_median", "rank_q95",
+                    "p_top")
     list_filter = ("edition",)
     list_select_related = ("edition", "enterprise")
     readonly_fields = (
-        "edition", "enterprise", "score", "rank", "node_scores", *EditionResult.INTERVAL_FIELDS,
+        "edition", "enterprise", "score", "rank", "coverage", "missing", "composite", "node_scores",
+        *EditionResult.INTERVAL_FIELDS,
     )
 
     def has_add_permission(self, request):

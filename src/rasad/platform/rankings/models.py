@@ -6,6 +6,7 @@ that a published ranking can be reproduced exactly and later corrections never c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -16,12 +17,19 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rasad.index.methodology import Methodology as ParsedMethodology
+from rasad.index.methodology import loads
 from rasad.platform.registry.models import BilingualNameMixin, Enterprise
 from rasad.platform.returns.models import Period, ReturnVersion
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str, source: str) -> ParsedMethodology:
+    return loads(text, source=source)
 
 
 class Methodology(BilingualNameMixin):
@@ -38,6 +46,11 @@ class Methodology(BilingualNameMixin):
         ordering = ["-created_at"]
         verbose_name = _("methodology")
         verbose_name_plural = _("methodologies")
+
+    def parsed(self) -> ParsedMethodology:
+        """The file read and checked. That takes a good part of a second, and a stored
+        methodology never changes (the parsed one is frozen): each is read once per process."""
+        return _parse(self.text, f"methodology {self.version}")
 
     def save(self, *args, **kwargs):
         digest = content_hash(self.text)
@@ -93,6 +106,7 @@ class Edition(BilingualNameMixin):
     )
     crossing_top = models.PositiveIntegerField(
         _("intervals crossing the top-list boundary"), null=True, blank=True,
+        # xgettext:no-python-format ("% r" here is a percent sign, not a placeholder)
         help_text=_("How many enterprises' 5–95% rank intervals straddle the last place of the top list."),
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
@@ -202,8 +216,9 @@ class EditionResultQuerySet(models.QuerySet):
 
 
 class EditionResult(models.Model):
-    """One enterprise's place in an edition: its score and rank, its pillar scores and,
-    when the edition ran an uncertainty analysis, its rank interval and P(top)."""
+    """One enterprise's place in an edition: its score and rank, its pillar scores, the
+    share of the indicators it reported and which it left blank, and, when the edition
+    ran an uncertainty analysis, its rank interval and P(top)."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results", verbose_name=_("edition"))
     enterprise = models.ForeignKey(
@@ -223,6 +238,13 @@ class EditionResult(models.Model):
     score_q05 = models.FloatField(_("score, 5th percentile"), null=True, blank=True)
     score_median = models.FloatField(_("median score"), null=True, blank=True)
     score_q95 = models.FloatField(_("score, 95th percentile"), null=True, blank=True)
+    # what stands behind the rank: the share of the methodology's indicators the
+    # enterprise reported (before any imputation) and the codes of those it left blank;
+    # null in editions computed before they were recorded (never made up afterwards)
+    coverage = models.FloatField(_("share of the indicators reported"), null=True, blank=True)
+    missing = models.JSONField(_("indicators left blank"), null=True, blank=True)
+    # the index before the methodology's rescale step (null when it has none)
+    composite = models.FloatField(_("composite before rescaling"), null=True, blank=True)
 
     objects = EditionResultQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ published edition. Plain data for the templates; no HTML here."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rasad.iran.text import to_persian_digits
+from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionJob, EditionResult
 from rasad.platform.registry.models import Enterprise
 
@@ -120,11 +122,12 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
 def rank_intervals(edition: Edition) -> dict:
     """The top list with each enterprise's 5–95% rank interval as a bar on a common
     logarithmic rank scale (``start`` and ``width`` in percent of the scale from rank 1),
-    so that an interval of 2–8 is as visible as one of 20–80."""
+    so that an interval of 2–8 is as visible as one of 20–80, and its coverage."""
     rows = list(
         edition.results.filter(rank__isnull=False, rank__lte=edition.top_k)
         .select_related("enterprise", "enterprise__province").order_by("rank")
     )
+    coverage.describe_rows(rows, edition.methodology.parsed())
     scale = max([edition.top_k, *(r.rank_q95 for r in rows if r.rank_q95 is not None)])
     scale = max(float(scale), 2.0)
 
@@ -143,6 +146,23 @@ def rank_intervals(edition: Edition) -> dict:
         ticks.append({"rank": math.ceil(scale), "at": 100.0})
     return {"rows": rows, "scale": scale, "ticks": ticks,
             "top_mark": pct(edition.top_k + 0.5) if scale > edition.top_k else None}
+
+
+# --- the indicators left blank ----------------------------------------------------------------
+
+def blanks(edition: Edition) -> dict:
+    """Among the ranked enterprises: how many reported every indicator, and how many
+    left each indicator blank (most often first), with what the methodology did with a
+    blank. ``recorded`` is False for an edition computed before coverage was stored."""
+    method = edition.methodology.parsed()
+    missing = list(edition.results.filter(rank__isnull=False).values_list("missing", flat=True))
+    recorded = [codes for codes in missing if codes is not None]
+    counts = Counter(code for codes in recorded for code in codes)
+    language = "fa" if (get_language() or "fa").startswith("fa") else "en"
+    indicators = [{"code": i.code, "name": i.name.get(language), "n": counts[i.code],
+                   "share": counts[i.code] / len(recorded)} for i in method.indicators if counts[i.code]]
+    return {"recorded": bool(recorded), "ranked": len(missing), "complete": sum(1 for codes in recorded if not codes),
+            "indicators": sorted(indicators, key=lambda row: -row["n"]), "treatment": coverage.treatment(method)}
 
 
 # --- sensitivity -------------------------------------------------------------------------
@@ -210,11 +230,13 @@ def changes(edition: Edition, previous: Edition | None, n: int = MOVERS) -> Chan
                       and before.get(f, previous.top_k + 1) > previous.top_k), key=now.get)
     exits = sorted((f for f, r in before.items() if r <= previous.top_k
                     and now.get(f, edition.top_k + 1) > edition.top_k), key=before.get)
-    firms = Enterprise.objects.in_bulk({f for f, _ in up + down} | set(entries) | set(exits))
+    listed = {f for f, _ in up + down} | set(entries) | set(exits)
+    firms = Enterprise.objects.in_bulk(listed)
+    covered = coverage.by_enterprise(edition, listed)
 
     def row(firm: int, shift: int | None = None) -> dict:
         return {"enterprise": firms[firm], "rank": now.get(firm), "previous_rank": before.get(firm),
-                "shift": shift, "change": None if shift is None else abs(shift)}
+                "shift": shift, "change": None if shift is None else abs(shift), "coverage": covered.get(firm)}
 
     return Changes(
         previous=previous,

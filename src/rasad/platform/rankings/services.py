@@ -192,7 +192,7 @@ def compute_edition(
 
 # The columns of a result row, in the order of the tuples of :func:`_result_rows`.
 RESULT_COLUMNS = ("edition_id", "enterprise_id", "score", "rank", "node_scores", "size_class",
-                  *EditionResult.INTERVAL_FIELDS)
+                  *EditionResult.INTERVAL_FIELDS, "coverage", "missing", "composite")
 
 
 def _nullable(values: np.ndarray) -> list:
@@ -205,7 +205,8 @@ def _nullable(values: np.ndarray) -> list:
 
 def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
     """One tuple of :data:`RESULT_COLUMNS` per ranked unit, column by column in numpy
-    (the pillar scores as the JSON text the field stores)."""
+    (the pillar scores and the codes of the indicators left blank as the JSON text the
+    fields store)."""
     score, rank = results.score, results.rank
     units = score.index
     enterprise_of = dict(
@@ -230,6 +231,12 @@ def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
     ranks = rank.to_numpy(dtype=float)
     bands = (results.groups["size_class"].astype(str).tolist() if "size_class" in results.groups
              else [""] * len(units))
+    coverage = results.coverage.reindex(units)
+    known = coverage["coverage"].notna().to_numpy()
+    missing = [json.dumps(codes.split(",") if codes else []) if have else None
+               for codes, have in zip(coverage["missing"].tolist(), known.tolist(), strict=True)]
+    composite = (np.full(len(units), np.nan) if results.composite is None
+                 else results.composite.reindex(units).to_numpy(dtype=float))
     return list(zip(
         [edition.pk] * len(units),
         [enterprise_of[unit] for unit in units],
@@ -238,6 +245,9 @@ def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
         node_scores,
         bands,
         *(_nullable(values) for values in intervals.values()),
+        _nullable(coverage["coverage"].to_numpy(dtype=float)),
+        missing,
+        _nullable(composite),
         strict=True,
     ))
 

@@ -164,6 +164,7 @@ def edition_review(request, pk):
         context.update({
             "histogram": review.score_histogram(edition),
             "intervals": review.rank_intervals(edition),
+            "blanks": review.blanks(edition),
             "analysis_job": job,
             "sensitivity": review.sensitivity_rows(job),
             "changes": review.changes(edition, previous),

@@ -2,7 +2,9 @@
 
 Published editions are public; drafts exist only for analysts and administrators (a 404
 for anyone else). Results are what an edition published: ranks, intervals, scores and
-pillar scores, never a reported figure. League tables rank confidential figures: everyone
+pillar scores, never a reported figure; every rank comes with its coverage (how many of
+the methodology's indicators the enterprise reported, and the codes of those it left
+blank), which holds no figure either. League tables rank confidential figures: everyone
 sees the ranks and names, the figure itself only whoever may see that enterprise's
 confidential figures.
 """
@@ -10,6 +12,7 @@ confidential figures.
 from typing import Annotated, Literal
 
 from django.db.models import Count, F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -31,6 +34,7 @@ from rasad.platform.api.common import (
     SearchFilter,
     SectorFilter,
     SizeClass,
+    coverage_out,
     enterprise_out,
     filter_enterprises,
     finite,
@@ -41,6 +45,7 @@ from rasad.platform.api.errors import ApiError, both, not_found, problem
 from rasad.platform.api.league import edition_league, methodology_of
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
 from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
+from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise, Province, Sector
 
@@ -103,15 +108,20 @@ def edition(request, edition_id: ObjectId):
     leaves = set(methodology.indicator_codes)
     pillars = [{"code": n.code, "name_fa": n.name.fa, "name_en": n.name.en, "weight": n.weight,
                 "children": list(n.children)} for n in methodology.nodes if n.code not in leaves]
+    rules = {}
+    for language in ("en", "fa"):
+        with translation.override(language):
+            rules[f"blank_rule_{language}"] = coverage.treatment(methodology)
     return {**edition_out(found), "results_count": counts["results"], "ranked_count": counts["ranked"],
-            "pillars": pillars}
+            "pillars": pillars, "indicators": len(methodology.indicators), **rules}
 
 
-def result_out(row: EditionResult) -> dict:
+def result_out(row: EditionResult, methodology) -> dict:
     out = {name: finite(getattr(row, name)) for name in EditionResult.INTERVAL_FIELDS}
     out.update(
-        rank=row.rank, score=finite(row.score), size_class=row.size_class,
+        rank=row.rank, score=finite(row.score), composite=finite(row.composite), size_class=row.size_class,
         node_scores={code: finite(value) for code, value in (row.node_scores or {}).items()},
+        **coverage_out(row.coverage, row.missing, methodology),
         **enterprise_out(row.enterprise),
     )
     return out
@@ -128,16 +138,18 @@ def results(
     size_class: SizeFilter = None,
     q: SearchFilter = None,
 ):
-    """Rank order (unranked enterprises last), with rank intervals, P(top), score and
-    pillar scores: what the edition published, never a reported figure."""
+    """Rank order (unranked enterprises last), with rank intervals, P(top), score,
+    pillar scores and coverage (how many indicators each enterprise reported, which it
+    left blank): what the edition published, never a reported figure."""
     refuse_unknown(request, "province", "sector", "size_class", "q")
     found = get_edition(request.auth, edition_id)
+    methodology = methodology_of(found)
     rows = filter_enterprises(
         EditionResult.objects.filter(edition=found), "enterprise__",
         province=province, sector=sector, q=q, size_class=size_class,
     ).select_related(*(f"enterprise__{name}" for name in ENTERPRISE_RELATED)).order_by(
         F("rank").asc(nulls_last=True), "enterprise__name_fa", "pk")
-    return Rendered(rows, lambda page: [result_out(r) for r in page])
+    return Rendered(rows, lambda page: [result_out(r, methodology) for r in page])
 
 
 def _band_names(by: str | None, bands) -> dict:
@@ -196,6 +208,8 @@ def league(
         ids = page[methodology.unit].astype(str).tolist()
         firms = {n: (fa, en) for n, fa, en in Enterprise.objects.filter(national_id__in=ids)
                  .values_list("national_id", "name_fa", "name_en")}
+        covered = {n: (share, missing) for n, share, missing in found.results.filter(enterprise__national_id__in=ids)
+                   .values_list("enterprise__national_id", "coverage", "missing")}
         shown = _values_shown(request.auth, ids)
         out = []
         for row, national_id in zip(page.itertuples(index=False), ids, strict=True):
@@ -209,6 +223,7 @@ def league(
                 "direction": spec.direction, "rank": int(row.rank), "national_id": national_id,
                 "name_fa": name_fa, "name_en": name_en,
                 "value": finite(row.value) if national_id in shown else None,
+                **coverage_out(*covered.get(national_id, (None, None)), methodology),
             })
         return out
 

@@ -35,6 +35,7 @@ from rasad.platform.api.common import (
     Rendered,
     SearchFilter,
     SectorFilter,
+    coverage_out,
     enterprise_out,
     filter_enterprises,
     finite,
@@ -116,12 +117,14 @@ def enterprise(request, national_id: NationalIdPath):
     user = request.auth
     found = _enterprise(user, national_id, scoped=False)
     results = (EditionResult.objects.filter(enterprise=found, edition__in=visible_editions(user))
-               .select_related("edition__period").order_by("-edition__period__year", "-edition__created_at"))
+               .select_related("edition__period", "edition__methodology")
+               .order_by("-edition__period__year", "-edition__created_at"))
     rankings = [{
         "edition_id": r.edition_id, "edition_name_fa": r.edition.name_fa, "edition_name_en": r.edition.name_en,
         "status": r.edition.status, "period": period_out(r.edition.period), "rank": r.rank,
         "score": finite(r.score), "rank_q05": finite(r.rank_q05), "rank_q95": finite(r.rank_q95),
         "p_top": finite(r.p_top), "size_class": r.size_class,
+        **coverage_out(r.coverage, r.missing, r.edition.methodology.parsed()),
     } for r in results]
     scoped = found.pk in _in_scope(user, [found])
     details = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from rasad.platform.public import access, data
+from rasad.platform.rankings import coverage
 from rasad.platform.web.templatetags.rasad_format import num
 
 register = template.Library()
@@ -15,11 +16,13 @@ HOME_TOP = 5
 
 @register.simple_tag
 def latest_edition_block() -> dict | None:
-    """The latest published edition with its headline figures and its first places."""
+    """The latest published edition with its headline figures and its first places (with
+    their coverage)."""
     edition = data.latest_edition()
     if edition is None:
         return None
     first = list(data.ranking(edition)[:HOME_TOP])
+    coverage.describe_rows(first, data.methodology_of(edition))
     return {"edition": edition, "summary": data.summary(edition), "first": first,
             "previous": data.previous_edition(edition)}
 
