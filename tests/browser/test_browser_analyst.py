@@ -68,7 +68,7 @@ def test_analyst_creates_runs_reviews_and_publishes_in_persian(demo, page, scree
 
     page.click("#new-edition")
     assert page.input_value("#id_runs") == "۱۰۰۰"  # defaults shown in Persian digits
-    assert "winmax" in page.input_value("#id_spec")  # the bundled uncertainty spec
+    assert "percentile_rank" in page.input_value("#id_spec")  # the bundled uncertainty spec
     assert page.inner_text("#id_period option:checked") == "۱۴۰۳"
     page.fill("#id_runs", "۸۰۰")  # typed in Persian digits
     page.fill("#id_seed", "۷")

@@ -435,8 +435,16 @@ def test_methodology_page_is_the_stored_methodology(world, client, db):
     assert 'id="verified"' in page
     for pillar in method.root.children:
         assert f'data-pillar="{pillar}"' in page and method.node(pillar).name.fa in page
-    for step in ("impute", "screen", "treat", "normalise", "weights", "aggregate"):
+    for step in ("impute", "screen", "treat", "normalise", "weights", "aggregate", "rescale"):
         assert f'data-step="{step}"' in page
+    # version 2 in words: percentiles, small sectors together, the index as a standing
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/editions/{latest.pk}/methodology/").content.decode()
+    for words in ("percentiles within the reference group", "are compared together, as one group",
+                  "Standing within the group", "scored below every figure reported in its sector"):
+        assert words in english
+    assert "compared with everyone" not in english
+    assert "صدک درون گروه مرجع" in page and "با هم، در یک گروه، سنجیده می‌شوند" in page
     raw = client.get(f"/editions/{latest.pk}/methodology.yaml")
     assert raw.content.decode() == latest.methodology.text
 

@@ -330,6 +330,8 @@ def _describe_steps(method) -> list[dict]:
         "goalposts": _("distance between fixed goalposts"),
         "rank": _("ranks"),
         "percentile_rank": _("percentile ranks"),
+        "percentile": _("percentiles within the reference group (the share of it below the value, plus half "
+                        "the share equal to it), on a scale of 0 to %(scale)s") % {"scale": num(norm.scale)},
         "distance_to_max": _("distance to the best value"),
         "distance_to_target": _("distance to a target"),
         "fraction_of_max": _("fraction of the best value"),
@@ -337,8 +339,7 @@ def _describe_steps(method) -> list[dict]:
     text = _("Indicators are put on one scale by %(method)s, in the direction where higher is better.") % {
         "method": names.get(norm.method, norm.method)}
     if norm.within:
-        text += " " + _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with everyone.") % {
-            "group": group(norm.within), "n": num(norm.min_group_size)}
+        text += " " + _within_text(norm, group(norm.within))
     steps.append({"key": "normalise", "title": _("Normalisation"), "text": text, "spec": norm})
 
     weights = method.weights
@@ -356,9 +357,31 @@ def _describe_steps(method) -> list[dict]:
         text += " " + _("An enterprise needs at least %(share)s of a node's children to get its score.") % {
             "share": percent(agg.min_coverage)}
     steps.append({"key": "aggregate", "title": _("Aggregation"), "text": text, "spec": agg})
+
+    rescale = method.rescale
+    if rescale is not None:
+        measure = _("percentile") if rescale.method == "percentile" else _("standing (%(method)s)") % {
+            "method": rescale.method}
+        text = _("The index is the enterprise's %(measure)s among the aggregated scores of its %(group)s, so that "
+                 "every group holds its share of the top places; equal standings are ordered by the aggregated "
+                 "score.") % {"measure": measure, "group": group(rescale.within) if rescale.within else _("population")}
+        if rescale.within:
+            text += " " + _within_text(rescale, group(rescale.within))
+        steps.append({"key": "rescale", "title": _("Standing within the group"), "text": text, "spec": rescale})
     for step in steps:
         step["params"] = [(k, v) for k, v in dataclasses.asdict(step["spec"]).items()]
     return steps
+
+
+def _within_text(spec, group: str) -> str:
+    """How a step compares enterprises within groups, and what it does with small ones."""
+    if not spec.min_group_size:
+        return _("Each enterprise is compared within its %(group)s.") % {"group": group}
+    if spec.small_groups == "together":
+        return _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared "
+                 "together, as one group.") % {"group": group, "n": num(spec.min_group_size)}
+    return _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with "
+             "everyone.") % {"group": group, "n": num(spec.min_group_size)}
 
 
 def _tree(method) -> list[dict]:
