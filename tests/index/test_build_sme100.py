@@ -93,7 +93,14 @@ def test_coverage_stands_beside_every_rank(inputs, results):
     table = results.table().set_index("national_id")
     assert list(table.columns[:4]) == ["score", "rank", "coverage", "missing"]
     pd.testing.assert_series_equal(table["coverage"], coverage["coverage"].reindex(table.index))
-    assert 0.5 < coverage["coverage"].min() < 1 and coverage["coverage"].median() > 0.9
+    assert coverage["coverage"].median() > 0.9
+    rule = results.methodology.eligibility
+    if rule.coverage_counts == "indicators":  # version 2: the rule counts what the rank shows
+        assert coverage["coverage"].min() >= rule.min_data_coverage
+        out = results.exclusions[results.exclusions.reason_en.str.startswith("has ")]
+        assert len(out) and out.reason_en.str.contains("of the indicators, fewer than 66%").all()
+    else:  # version 1 counts the reported sources: a ratio without its denominator still counts
+        assert coverage["coverage"].min() < rule.min_data_coverage
 
 
 def test_coverage_follows_the_units_screening_keeps():

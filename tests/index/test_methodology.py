@@ -103,3 +103,27 @@ def test_broken_yaml_is_located():
         loads("name: [unclosed\nversion: 1\n")
     assert caught.value.problems[0].line is not None
     assert "YAML" in caught.value.message_en
+
+
+def test_the_options_of_sme100_v2_are_read_and_their_misuse_located():
+    v2 = GOOD.replace("  impute: {method: group_median, by: sector}\n", "").replace(
+        "normalise: {method: minmax, range: [0, 10], within: sector}",
+        "normalise: {method: percentile, within: sector, min_group_size: 20, small_groups: together, missing: lowest}\n"
+        "  rescale: {method: percentile, within: sector}",
+    ).replace("groups: [sector]\n", "groups: [sector]\neligibility: {min_data_coverage: 0.5, coverage_counts: indicators}\n")
+    m = loads(v2)
+    assert (m.normalise.method, m.normalise.missing, m.normalise.small_groups) == ("percentile", "lowest", "together")
+    assert m.rescale.method == "percentile" and m.rescale.within == "sector"
+    assert m.eligibility.coverage_counts == "indicators"
+    problems = _problems(v2.replace("method: percentile, within: sector, min_group_size", "method: minmax, "
+                                    "within: sector, min_group_size").replace("coverage_counts: indicators",
+                                                                             "coverage_counts: cells"))
+    assert {path for path, _ in problems} == {"steps.normalise.missing", "eligibility.coverage_counts"}
+    missing = next(p for (path, _), p in problems.items() if path == "steps.normalise.missing")
+    assert "only an order method" in missing.message_en and "روشی ترتیبی" in missing.message_fa
+    assert missing.line == 11  # the normalise step's line
+    for bad, path in (("rescale: {method: percentile, within: sector}", "steps.rescale.method"),
+                      ("rescale: {method: percentile, within: sector}", "steps.rescale.missing")):
+        changed = {"steps.rescale.method": "rescale: {method: goalposts, within: sector}",
+                   "steps.rescale.missing": "rescale: {method: percentile, missing: lowest}"}[path]
+        assert path in {p for p, _ in _problems(v2.replace(bad, changed))}

@@ -258,7 +258,8 @@ class _Blanker:
     work column by column, so when screening keeps every unit whatever is missing (no
     threshold, no unit forced in or out), only the indicators that read the blanked
     column go through them again, beside the others' normalised values computed once:
-    a tenth of the work. Eligibility is rechecked first (it counts reported sources).
+    a tenth of the work. Eligibility is rechecked first (reported sources, or indicators
+    with a value, as the methodology counts them).
     Where the unit is the only eligible one reporting the column, preparation itself
     would change (an empty column is refused, a denominator nobody reports is not
     applied): that blank is rebuilt in full."""
@@ -294,7 +295,11 @@ class _Blanker:
         (NaN unless ranked) and a note."""
         i = self.row[unit]
         rule = self.methodology.eligibility
-        reported = self.reported[i] & (np.array(self.sources) != column)
+        if rule.coverage_counts == "indicators":  # the indicators reading the column lose their value
+            reported = ~np.isnan(self.prepared.values[i])
+            reported[self.indicators(column)] = False
+        else:
+            reported = self.reported[i] & (np.array(self.sources) != column)
         if rule.min_data_coverage > 0 and reported.mean() < rule.min_data_coverage:
             return "ineligible", np.nan, (f"reports {reported.mean():.0%} of the indicators without it, fewer than "
                                           f"{rule.min_data_coverage:.0%}: leaves the ranking")

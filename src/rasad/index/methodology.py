@@ -38,6 +38,7 @@ MISSING_LOWEST_FA = ("missing: lowest خانه‌های خالی را زیر ه�
                      f"ترتیبی ({', '.join(ORDER_METHODS)}) بدون جابه‌جا کردن مقیاس دیگران شدنی است")
 RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
 SMALL_GROUPS = ("everyone", "together")
+COVERAGE_COUNTS = ("sources", "indicators")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
 AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "copeland", "topsis")
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
@@ -116,6 +117,10 @@ class Node:
 class Eligibility:
     allowed: dict[str, tuple] = field(default_factory=dict)  # column → allowed values
     min_data_coverage: float = 0.0  # share of indicators a unit must report (before imputation)
+    # what that share counts: each indicator's source column as reported ("sources"), or
+    # the indicators that have a value once divided by their denominators ("indicators",
+    # the coverage shown beside every rank)
+    coverage_counts: str = "sources"
 
 
 @dataclass(frozen=True)
@@ -458,15 +463,18 @@ def _eligibility(r: _Reader, value) -> Eligibility:
         return Eligibility()
     allowed = {}
     coverage = 0.0
+    counts = "sources"
     for key, item in value.items():
         path = f"eligibility.{key}"
         if key == "min_data_coverage":
             coverage = r.number(item, path, low=0, high=1) or 0.0
+        elif key == "coverage_counts":
+            counts = r.choice(COVERAGE_COUNTS)(item, path)
         elif isinstance(item, list) and item:
             allowed[str(key)] = tuple(item)
         else:
             r.problem(path, "must list the allowed values of this column", "باید مقدارهای مجاز این ستون را فهرست کند")
-    return Eligibility(allowed=allowed, min_data_coverage=coverage)
+    return Eligibility(allowed=allowed, min_data_coverage=coverage, coverage_counts=counts)
 
 
 INDICATOR_KEYS = (

@@ -77,7 +77,35 @@ def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
     raw = _fortran(frame[i.source].to_numpy(dtype=float) for i in methodology.indicators)
     _refuse_empty_columns(methodology, raw)
     values = _denominate(methodology, frame, raw, unit_ids, exclusions)
+    rule = methodology.eligibility
+    if rule.coverage_counts == "indicators" and rule.min_data_coverage > 0:
+        keep = _enough_indicators(rule, values, unit_ids, exclusions)
+        if not keep.all():
+            frame, unit_ids = frame.loc[keep], unit_ids[keep]
+            raw, values = np.asfortranarray(raw[keep]), np.asfortranarray(values[keep])
     return Prepared(frame, unit_ids, raw, values, exclusions)
+
+
+def _enough_indicators(rule, values: np.ndarray, unit_ids: np.ndarray, exclusions: list[Exclusion]) -> np.ndarray:
+    """Which units have a value for at least ``min_data_coverage`` of the indicators
+    once divided by their denominators: the same count as the coverage shown beside
+    their rank. The others are excluded, and the notes on their cells dropped."""
+    share = 1.0 - np.count_nonzero(np.isnan(values), axis=1) / values.shape[1]
+    low = share < rule.min_data_coverage
+    if not low.any():
+        return ~low
+    if low.all():
+        raise RasadInputError(
+            "No unit is eligible for this ranking.", "هیچ واحدی شرایط این رتبه‌بندی را ندارد.", field="eligibility",
+        )
+    out = set(unit_ids[low].tolist())
+    exclusions[:] = [e for e in exclusions if e.unit not in out]
+    for unit, part in zip(unit_ids[low], share[low], strict=True):
+        exclusions.append(Exclusion(
+            unit, "eligibility", f"has {part:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+            f"{part:.0%} از شاخص‌ها را دارد، کمتر از {rule.min_data_coverage:.0%}",
+        ))
+    return ~low
 
 
 @dataclass
@@ -320,7 +348,7 @@ def _eligible(methodology: Methodology, frame: pd.DataFrame, exclusions: list[Ex
                 f"{column} برابر «{value}» است، نه یکی از {', '.join(map(str, allowed))}",
             ))
         keep &= ok
-    if rule.min_data_coverage > 0:
+    if rule.min_data_coverage > 0 and rule.coverage_counts == "sources":
         sources = [i.source for i in methodology.indicators]
         coverage = frame[sources].notna().to_numpy().mean(axis=1)
         low = keep & (coverage < rule.min_data_coverage)
