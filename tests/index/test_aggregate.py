@@ -56,18 +56,41 @@ def test_generalised_mean_by_hand_and_its_special_exponents():
         )
 
 
-def test_copeland_by_hand():
+def test_borda_by_hand():
     # shares 1/4, 1/4, 1/2. Child 0: unit 2 beats unit 0 → 1/4. Child 1: unit 1 beats
     # unit 0 → 1/4. Child 2 (all three): 0 beats 1 and 2 → 2·1/2; 1 beats 2 → 1/2.
-    result = aggregate(X3, W3, "copeland")
+    result = aggregate(X3, W3, "borda")
     np.testing.assert_allclose(result.values, [1.0, 0.75, 0.25], rtol=1e-15)
 
 
-def test_copeland_counts_ties_as_half():
+def test_borda_counts_ties_as_half():
     X = np.array([[1.0, 5.0], [1.0, 3.0], [0.0, 3.0]])
     # Child 0: units 0, 1 tie (½ each) and beat 2. Child 1: unit 0 beats both; 1, 2 tie.
-    np.testing.assert_allclose(aggregate(X, [1, 1], "copeland").values,
+    np.testing.assert_allclose(aggregate(X, [1, 1], "borda").values,
                                [(1.5 + 2) / 2, (1.5 + 0.5) / 2, (0 + 0.5) / 2])
+
+
+def test_copeland_by_hand():
+    # Pairs decided by the children both units have, weighing 1, 1, 2: 0 vs 1 on
+    # children 1, 2: 1 wins child 1 (1), 0 wins child 2 (2) → 0 outranks 1. 0 vs 2 on
+    # children 0, 2: 2 wins child 0 (1), 0 wins child 2 (2) → 0. 1 vs 2 on child 2: 1.
+    result = aggregate(X3, W3, "copeland")
+    np.testing.assert_array_equal(result.values, [2.0, 0.0, -2.0])
+
+
+def test_copeland_counts_majorities_where_borda_counts_places():
+    # A beats each other unit on two children of three, so Copeland puts it first; B is
+    # second or first everywhere, so Borda puts it first.
+    X = np.array([[3.0, 0.0, 3.0], [2.0, 3.0, 2.0], [1.0, 2.0, 1.0], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(aggregate(X, [1, 1, 1], "copeland").values, [3.0, 1.0, -1.0, -3.0])
+    np.testing.assert_allclose(aggregate(X, [1, 1, 1], "borda").values, [6 / 3, 7 / 3, 4 / 3, 1 / 3])
+
+
+def test_copeland_balanced_pairs_count_zero_whatever_the_weights_arithmetic():
+    # 0.1 + 0.2 is not 0.3 in floating point; the pair still balances
+    X = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(aggregate(X, [0.1, 0.2, 0.3], "copeland").values, [0.0, 0.0])
+    np.testing.assert_array_equal(aggregate(X, [0.1, 0.2, 0.31], "copeland").values, [-1.0, 1.0])
 
 
 def test_topsis_minmax_by_hand():
@@ -169,6 +192,15 @@ def test_zero_is_fine_for_a_positive_power_and_negatives_for_the_arithmetic_mean
     assert aggregate(np.array([[-3.0, 1.0]]), [1, 1], "arithmetic").values[0] == -1.0
 
 
+def test_the_arithmetic_mean_takes_a_negative_weight_as_coinrs_a_amean():
+    # a_amean: w / sum(w) over the present children, then sum(w·x), loadings as they are
+    X = np.array([[10.0, 20.0, 30.0], [10.0, NAN, 30.0], [NAN, 20.0, NAN]])
+    w = np.array([0.65, -0.74, 0.15])
+    result = aggregate(X, w, "arithmetic")
+    np.testing.assert_allclose(result.values[:2], [(6.5 - 14.8 + 4.5) / 0.06, (6.5 + 4.5) / 0.8], rtol=1e-12)
+    assert result.excluded_mask.tolist() == [False, False, True]  # its only weight is negative
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_infinite_values_are_refused(method):
     X = np.ones((5, 2))
@@ -180,7 +212,9 @@ def test_infinite_values_are_refused(method):
 
 @pytest.mark.parametrize("weights, method, params, field", [
     ([1, 1], "arithmetic", None, "weights"),
-    ([1, -1, 1], "arithmetic", None, "weights"),
+    ([1, -3, 1], "arithmetic", None, "weights"),
+    ([1, -1, 1], "geometric", None, "weights"),
+    ([1, -1, 1], "copeland", None, "weights"),
     ([0, 0, 0], "arithmetic", None, "weights"),
     ([1, np.nan, 1], "arithmetic", None, "weights"),
     ([1, 1, 1], "median", None, "method"),
@@ -233,6 +267,55 @@ def test_coinr_asem_aggregation_level_by_level():
         np.testing.assert_array_equal(rank_min(data.loc[ranks.index, code].to_numpy()), ranks[code], err_msg=code)
 
 
+def _coinr_levels(methods, weights=None):
+    """ASEM's Normalised data aggregated level by level with ``methods[level − 1]``
+    from level ``level`` up, and iMeta's weights unless ``weights`` (code → weight)."""
+    meta = pd.read_csv(FIXTURES / "ASEM_iMeta.csv")
+    meta = meta[meta["Level"].notna()]
+    weight = dict(zip(meta["iCode"], meta["Weight"], strict=True)) | (weights or {})
+    data = _coinr("dset_Normalised")
+    for level, method in zip(sorted(meta["Level"].unique())[:-1], methods, strict=True):
+        for parent, children in meta[meta["Level"] == level].groupby("Parent", sort=False):
+            codes = list(children["iCode"])
+            X = np.asfortranarray(data[codes].to_numpy())
+            data[parent] = aggregate(X, [weight[c] for c in codes], method).values
+    return data
+
+
+PILLARS = ("Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ", "Social", "SusEcFin")
+
+
+@pytest.mark.parametrize("name, methods, copeland", [
+    ("copeland_top", ("arithmetic", "arithmetic", "copeland"), ("Index",)),
+    ("copeland_all_levels", ("copeland", "copeland", "copeland"), (*PILLARS, "Conn", "Sust", "Index")),
+    ("copeland_unequal", ("arithmetic", "copeland", "arithmetic"), ("Conn", "Sust")),
+])
+def test_coinr_asem_copeland(name, methods, copeland):
+    """COINr 1.1.14's a_copeland at the levels ``methods`` says (make_issue14.R): the
+    Copeland scores exactly, the means to 1e-9. ``copeland_unequal`` weighs each
+    sub-index's pillars 1, 2, 3…"""
+    weights = None
+    if name == "copeland_unequal":
+        weights = pd.read_csv(FIXTURES / "copeland_unequal_weights.csv").set_index("iCode")["Weight"].to_dict()
+    ours = _coinr_levels(methods, weights)
+    expected = _coinr(name)
+    for code in expected.columns:
+        if code in copeland:
+            np.testing.assert_array_equal(ours.loc[expected.index, code], expected[code], err_msg=code)
+        else:
+            np.testing.assert_allclose(ours.loc[expected.index, code], expected[code], rtol=0, atol=1e-9, err_msg=code)
+
+
+def test_borda_is_not_coinrs_copeland_on_asem():
+    """With 5 to 9 children of equal weight, ASEM's pillars ranked by a Borda count and
+    by COINr's Copeland differ: the two are different methods, not two scalings."""
+    borda = _coinr_levels(("borda", "arithmetic", "arithmetic"))
+    copeland = _coinr("copeland_all_levels")
+    differ = [code for code in PILLARS if (rank_min(borda.loc[copeland.index, code].to_numpy())
+                  != rank_min(copeland[code].to_numpy())).any()]
+    assert len(differ) >= 4, differ
+
+
 # --- the blocked code against a plain reference --------------------------------------
 
 def _reference_mean(row, w, method, p=None):
@@ -247,9 +330,9 @@ def _reference_mean(row, w, method, p=None):
     return np.sum(v * x**p) ** (1 / p)
 
 
-def _reference_copeland(X, w):
-    """COINr's outrankMatrix with every pair computed, a child missing for either unit
-    counting for neither (COINr's own lower triangle is 1 − upper)."""
+def _reference_borda(X, w):
+    """The row sums of the weighted outranking matrix with every pair computed, a child
+    missing for either unit counting for neither."""
     w = w / w.sum()
     n = len(X)
     scores = np.zeros(n)
@@ -260,9 +343,21 @@ def _reference_copeland(X, w):
     return scores
 
 
-def _coinr_copeland(X, w):
+def _reference_copeland(X, w):
+    """Copeland with every pair decided on the children both units have: +1 where the
+    children i wins weigh more than those j wins, −1 where less."""
+    n = len(X)
+    scores = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            margin = w[X[i] > X[j]].sum() - w[X[i] < X[j]].sum()
+            scores[i] += 0.0 if abs(margin) < 1e-12 else np.sign(margin)
+    return scores
+
+
+def _coinr_outranking(X, w):
     """COINr's outrankMatrix as written (complete data): upper triangle computed,
-    lower triangle 1 − upper, zero diagonal, then row sums."""
+    lower triangle 1 − upper, zero diagonal."""
     w = w / w.sum()
     n = len(X)
     orm = np.zeros((n, n))
@@ -270,7 +365,7 @@ def _coinr_copeland(X, w):
         for j in range(i + 1, n):
             orm[i, j] = w[X[i] > X[j]].sum() + w[X[i] == X[j]].sum() / 2
             orm[j, i] = 1 - orm[i, j]
-    return orm.sum(axis=1)
+    return orm
 
 
 def _reference_topsis(X, w, normalisation="vector", distance=2):
@@ -324,20 +419,68 @@ def test_topsis_over_many_blocks_equals_the_reference(order, normalisation, dist
     np.testing.assert_allclose(result.values[keep], expected, rtol=0, atol=1e-13)
 
 
-def test_copeland_equals_the_pairwise_definition_with_ties_and_gaps():
+def test_borda_equals_the_pairwise_row_sum_with_ties_and_gaps():
     rng = np.random.default_rng(3)
     X = rng.integers(0, 5, (60, 4)).astype(float)
     w = np.array([1.0, 2.0, 0.5, 1.5])
-    np.testing.assert_allclose(aggregate(X, w, "copeland").values, _coinr_copeland(X, w), rtol=1e-13)
+    np.testing.assert_allclose(aggregate(X, w, "borda").values, _coinr_outranking(X, w).sum(axis=1), rtol=1e-13)
     X[rng.random(X.shape) < 0.15] = NAN
     X[5] = NAN
-    result = aggregate(X, w, "copeland")
+    result = aggregate(X, w, "borda")
     keep = ~np.isnan(X).all(axis=1)
-    np.testing.assert_allclose(result.values[keep], _reference_copeland(X[keep], w), rtol=1e-13)
+    np.testing.assert_allclose(result.values[keep], _reference_borda(X[keep], w), rtol=1e-13)
     assert result.excluded_mask.tolist() == (~keep).tolist()
 
 
-@pytest.mark.parametrize("method", ["copeland", "topsis"])
+@pytest.mark.parametrize("weights", [[1, 1, 1, 1], [1, 2, 3, 4], [0.5, 1.5, 1, 2], [100, 50, 1, 1],
+                                     [0.31, 1.7, 0.2, 2.9]])
+def test_copeland_equals_coinrs_majority_of_the_outranking_matrix(weights):
+    # whole weights (int8 and int16 margins: 152 > 127), whole ratios, and fractions
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 4, (70, 4)).astype(float)
+    w = np.array(weights, dtype=float)
+    expected = np.sign(_coinr_outranking(X, w) - 0.5)
+    np.fill_diagonal(expected, 0)
+    np.testing.assert_array_equal(aggregate(X, w, "copeland").values, expected.sum(axis=1))
+
+
+def test_copeland_with_gaps_decides_each_pair_on_the_children_both_units_have():
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 4, (50, 5)).astype(float)
+    X[rng.random(X.shape) < 0.2] = NAN
+    X[7] = NAN
+    w = np.array([1.0, 2.0, 0.5, 1.5, 1.0])
+    result = aggregate(X, w, "copeland")
+    keep = ~np.isnan(X).all(axis=1)
+    np.testing.assert_array_equal(result.values[keep], _reference_copeland(X[keep], w))
+    assert result.excluded_mask.tolist() == (~keep).tolist()
+    reversed_rows = aggregate(X[::-1], w, "copeland").values[::-1]  # COINr's own rule would differ
+    np.testing.assert_array_equal(reversed_rows, result.values)
+
+
+def test_copeland_over_many_blocks_equals_one_block(monkeypatch):
+    rng = np.random.default_rng(8)
+    X = rng.integers(0, 6, (301, 3)).astype(float)
+    X[rng.random(X.shape) < 0.1] = NAN
+    for w in ([1.0, 1.0, 2.0], [0.3, 0.45, 1.0]):
+        whole = aggregate(X, w, "copeland").values
+        monkeypatch.setattr(aggregate_module, "COPELAND_BLOCK_CELLS", 7 * 301)
+        np.testing.assert_array_equal(aggregate(X, w, "copeland").values, whole)
+        monkeypatch.undo()
+
+
+def test_copeland_refuses_more_units_than_its_limit_counting_only_those_taking_part(monkeypatch):
+    monkeypatch.setattr(aggregate_module, "COPELAND_MAX_UNITS", 4)
+    X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0], [5.0, NAN]])
+    assert not np.isnan(aggregate(X, [1, 1], "copeland", min_coverage=1.0).values[:4]).any()
+    with pytest.raises(RasadInputError) as caught:
+        aggregate(X, [1, 1], "copeland")
+    assert caught.value.field == "units" and caught.value.value == 5
+    assert "borda" in caught.value.message_en and "کوپلند" in caught.value.message_fa
+    assert aggregate(X, [1, 1], "borda").values.shape == (5,)
+
+
+@pytest.mark.parametrize("method", ["borda", "copeland", "topsis"])
 def test_units_below_coverage_take_no_part_in_the_comparisons(method):
     X = np.array([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [2.0, 3.0, 1.0], [99.0, NAN, NAN]])
     with_outsider = aggregate(X, [1, 2, 3], method, min_coverage=0.5)
@@ -364,7 +507,7 @@ def children(draw, values=positive_or_missing):
 @settings(max_examples=150, deadline=None)
 @given(children(), st.floats(0.01, 1e3), st.sampled_from(
     [("arithmetic", None), ("geometric", None), ("harmonic", None), ("generalised", {"p": 3.0}),
-     ("copeland", None), ("topsis", None), ("topsis", {"normalisation": "minmax"})]))
+     ("borda", None), ("copeland", None), ("topsis", None), ("topsis", {"normalisation": "minmax"})]))
 def test_scaling_all_weights_changes_nothing(data, factor, method_params):
     X, w = data
     method, params = method_params

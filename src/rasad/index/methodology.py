@@ -40,7 +40,7 @@ RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
 SMALL_GROUPS = ("everyone", "together")
 COVERAGE_COUNTS = ("sources", "indicators")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
-AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "copeland", "topsis")
+AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "borda", "copeland", "topsis")
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
 NONPOSITIVE_CHOICES = ("error", "exclude")
 

@@ -17,8 +17,8 @@ unit has, ``min_coverage`` counts children, a value a mean refuses excludes the 
 or stops the analysis as the methodology says, and a left-out indicator is gone from
 its parent (its coverage counts one child fewer). Only the order of the floating-point
 sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
-whose scores differ by less than that. Runs aggregated by Copeland or TOPSIS, or with
-PCA weights, are not weighted sums: they take the engine's own aggregation of their
+whose scores differ by less than that. Runs aggregated by Borda, Copeland or TOPSIS,
+or with PCA weights, are not weighted sums: they take the engine's own aggregation of their
 group's normalised matrix, one run at a time.
 
 Leaving an indicator out changes the aggregation only. The units a replicate ranks are
@@ -208,7 +208,7 @@ class Replicates:
         return self._block(stage, runs, self._index_ranks(stage, root), root)
 
     def _aggregate_one(self, stage: _Stage, plan: Plan, run: int) -> Block:
-        """One run whose aggregation is not a weighted sum (Copeland, TOPSIS, PCA
+        """One run whose aggregation is not a weighted sum (Borda, Copeland, TOPSIS, PCA
         weights): the engine's own aggregation of the stage's matrix."""
         draw = plan.draw(run)
         variant = replicate_methodology(self.methodology, Draw(

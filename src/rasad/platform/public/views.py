@@ -351,7 +351,8 @@ def _describe_steps(method) -> list[dict]:
     agg = method.aggregate
     names = {"arithmetic": _("a weighted arithmetic mean"), "geometric": _("a weighted geometric mean"),
              "harmonic": _("a weighted harmonic mean"), "generalised": _("a generalised mean"),
-             "copeland": _("Copeland's pairwise method"), "topsis": _("TOPSIS")}
+             "borda": _("a weighted Borda count"), "copeland": _("Copeland's pairwise method"),
+             "topsis": _("TOPSIS")}
     text = _("Each pillar, and then the index, is %(method)s of its children.") % {"method": names.get(agg.method, agg.method)}
     if agg.min_coverage:
         text += " " + _("An enterprise needs at least %(share)s of a node's children to get its score.") % {
