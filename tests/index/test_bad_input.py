@@ -135,8 +135,52 @@ def test_pca_weights_follow_the_first_component():
     assert weights["a"] + weights["b"] + weights["c"] == pytest.approx(1.0)
 
 
-def test_pca_weight_against_the_others_is_refused():
-    method = METHOD.replace("steps:\n", "steps:\n  weights: {method: pca}\n")
+PCA_METHOD = """\
+name: {en: Four}
+version: "1"
+unit: id
+indicators: [{code: a}, {code: b}, {code: c}, {code: d}]
+steps:
+  weights: {method: pca%s}
+tree:
+  - {code: Index, children: [P, d]}
+  - {code: P, children: [a, b, c]}
+"""
+PCA_DATA = pd.DataFrame({"id": ["u1", "u2", "u3", "u4", "u5"], "a": [1.0, 2.0, 3.0, 4.0, 6.0],
+                         "b": [5.0, 3.0, 4.0, 1.0, 2.0],  # falls as a and c rise
+                         "c": [1.0, 3.0, 2.0, 5.0, 4.0], "d": [0.0, 2.0, 1.0, 3.0, 5.0]})
+
+
+@pytest.mark.parametrize("negative", [None, "zero", "keep", "refuse"])
+def test_a_pca_loading_against_the_others_is_reported_and_handled_as_the_methodology_says(negative):
+    method = loads(PCA_METHOD % ("" if negative is None else f", negative: {negative}"))
+    if negative == "refuse":
+        with pytest.raises(RasadInputError) as caught:
+            build(method, PCA_DATA)
+        assert "negative loading" in caught.value.message_en and "بار منفی" in caught.value.message_fa
+        assert caught.value.field == "P"
+        return
+    results = build(method, PCA_DATA)
+    assert len(results.warnings) == 1
+    row = results.warnings.iloc[0]
+    assert (row["step"], row["indicator"]) == ("weights", "b")
+    assert row["message_en"].startswith("P: PCA gives b a negative loading (-0.")
+    assert row["message_fa"].startswith("P: PCA به b بار منفی (-0.")
+    weights = results.effective_weights
+    normalised = results.datasets["Normalised"]
+    if negative == "keep":  # COINr's: the loadings as they are, b counting against P
+        assert weights["b"] < 0 < min(weights["a"], weights["c"])
+        assert "keep" in row["message_en"]
+    else:  # the default: b gets no weight, P averages a and c
+        assert weights["b"] == 0.0 and "zero" in row["message_en"]
+        share = weights["a"] / (weights["a"] + weights["c"])
+        np.testing.assert_allclose(results.scores["P"], share * normalised["a"] + (1 - share) * normalised["c"])
+
+
+def test_pca_loadings_adding_up_to_zero_are_refused():
+    # two children moving against each other load ±1/√2: neither is "against the others"
+    method = loads(PCA_METHOD.replace("children: [a, b, c]", "children: [a, b]").replace("P, d", "P, c, d") % "")
     with pytest.raises(RasadInputError) as caught:
-        build(loads(method), _data(b=[40.0, 60.0, 60.0, 50.0], size=[1.0, 2.0, 3.0, 5.0]))  # b/size falls as a rises
-    assert "negative weight" in caught.value.message_en and "وزن منفی" in caught.value.message_fa
+        build(method, PCA_DATA)
+    assert caught.value.field == "P" and "add up to zero" in caught.value.message_en
+    assert "جمع بارهای PCA" in caught.value.message_fa

@@ -127,3 +127,48 @@ def test_the_options_of_sme100_v2_are_read_and_their_misuse_located():
         changed = {"steps.rescale.method": "rescale: {method: goalposts, within: sector}",
                    "steps.rescale.missing": "rescale: {method: percentile, missing: lowest}"}[path]
         assert path in {p for p, _ in _problems(v2.replace(bad, changed))}
+
+
+def test_weights_per_level_and_per_node():
+    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
+                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+                        "  weights: {method: equal, levels: {1: pca}, negative: keep}\n")
+    text = text.replace("aggregate: {method: geometric}}", "aggregate: {method: arithmetic}, weights: explicit}")
+    methodology = loads(text.replace("children: [P1, c]", "children: [P1, c], weights: pca"))
+    assert (methodology.weights.method, methodology.weights.levels, methodology.weights.negative) == (
+        "equal", {1: "pca"}, "keep")
+    assert methodology.weights_for(methodology.node("P1")) == "explicit"  # its own
+    assert methodology.weights_for(methodology.root) == "pca"
+    # without its own weights, the Index's children sit at levels 2 (P1, the default:
+    # equal) and 1 (c, pca): no rule is picked for it silently
+    problems = _problems(text)
+    assert set(problems) == {("tree[0]", 14)}
+    message = problems[("tree[0]", 14)]
+    assert "levels 1, 2" in message.message_en and "equal, pca" in message.message_en
+    assert "weights:" in message.message_fa
+    alike = loads(text.replace("levels: {1: pca}", "levels: {1: pca, 2: pca}"))
+    assert alike.weights_for(alike.root) == "pca"
+
+
+def test_weight_rules_are_checked_and_located():
+    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
+                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+                        "  weights: {method: pca, levels: {3: equal, two: pca, 1: mean}, negative: flip}\n")
+    problems = _problems(text.replace("children: [P1, c]}", "children: [P1, c], weights: random}"))
+    assert set(problems) == {("steps.weights.levels.3", 12), ("steps.weights.levels.two", 12),
+                             ("steps.weights.levels.1", 12), ("steps.weights.negative", 12), ("tree[0].weights", 14)}
+    assert "the index is level 3" in problems[("steps.weights.levels.3", 12)].message_en
+    assert "not a tree level" in problems[("steps.weights.levels.two", 12)].message_en
+    assert "'flip' is not one of: zero, keep, refuse" in problems[("steps.weights.negative", 12)].message_en
+    assert problems[("tree[0].weights", 14)].message_fa
+
+
+def test_keeping_negative_loadings_needs_the_arithmetic_mean_where_pca_weighs():
+    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
+                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+                        "  weights: {method: pca, negative: keep}\n")
+    problems = _problems(text)  # P1 is aggregated by a geometric mean
+    assert set(problems) == {("steps.weights.negative", 12)}
+    assert "'P1' is PCA-weighted and aggregated by geometric" in problems[("steps.weights.negative", 12)].message_en
+    loads(text.replace("children: [a, b], aggregate", "weights: explicit, children: [a, b], aggregate"))
+    loads(text.replace("negative: keep", "negative: zero"))

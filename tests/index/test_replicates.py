@@ -266,3 +266,35 @@ def test_blocks_equal_full_builds_with_the_index_rescaled_within_sector(sme100_v
     assert_same(fast, slow)
     kept = plan.drop < 0
     assert_same(*both_ways(replicates, plan.rows(np.flatnonzero(kept))))
+
+
+def test_weights_per_level_or_node_in_blocks_and_one_by_one(asem):
+    """Equal weights for one level and one node take the block path, PCA weights for a
+    level the run-by-run one: both equal a full build per run."""
+    from dataclasses import replace
+
+    from rasad.index.methodology import WeightsSpec
+    methodology, data = asem
+    equal = replace(methodology, weights=WeightsSpec(levels={1: "equal"}),
+                    nodes=tuple(replace(n, weights="equal") if n.code == "Sust" else n for n in methodology.nodes))
+    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.3}, 3: {"uniform": 0.3}},
+                                      "aggregate": ["arithmetic", "geometric"]})
+    with pytest.raises(RasadInputError) as caught:  # Sust's pillars are weighted equally: noise cannot move them
+        Replicates(equal, data, spec)
+    assert caught.value.problems[0].field == "weights.2" and "equal" in caught.value.problems[0].message_en
+    spec = UncertaintySpec.from_dict({"weights": {3: {"uniform": 0.3}}, "aggregate": ["arithmetic", "geometric"],
+                                      "normalise": [{"method": "minmax", "range": [1, 100]}]})
+    for variant, one_by_one in ((equal, False), (replace(methodology, weights=WeightsSpec(levels={2: "pca"})), True)):
+        replicates = Replicates(variant, data, spec)
+        plan = draw_plan(variant, spec, 8, seed=4)
+        assert all(len(block.runs) == 1 for block in replicates.blocks(plan)) == one_by_one
+        assert_same(*both_ways(replicates, plan))
+
+
+def test_borda_and_copeland_runs_equal_full_builds(asem):
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict({"aggregate": ["borda", "copeland"], "weights": {2: {"uniform": 0.2}}})
+    replicates = Replicates(methodology, data, spec)
+    plan = draw_plan(methodology, spec, 6, seed=2)
+    assert set(plan.aggregate) == {0, 1}
+    assert_same(*both_ways(replicates, plan))

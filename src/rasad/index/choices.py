@@ -148,12 +148,16 @@ class UncertaintySpec:
                     "so every share is always 1 and nothing varies.",
                     f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار یا بیشتر ندارد، "
                     "پس هر سهم همیشه ۱ است و چیزی تغییر نمی‌کند.", field=f"weights.{noise.level}.dirichlet"))
-        if self.weights and methodology.weights.method != "explicit":
-            problems.append(RasadInputError(
-                f"weights: noise applies to explicit weights; this methodology's weights are "
-                f"'{methodology.weights.method}'.",
-                f"weights: نوفه بر وزن‌های صریح اعمال می‌شود؛ وزن‌های این روش‌شناسی "
-                f"«{methodology.weights.method}» است.", field="weights"))
+        level_of = methodology.levels
+        for noise in self.weights:
+            parents = [n for n in methodology.nodes if any(level_of[c] == noise.level for c in n.children)]
+            other = sorted({methodology.weights_for(n) for n in parents} - {"explicit"})
+            if other:
+                problems.append(RasadInputError(
+                    f"weights.{noise.level}: noise applies to explicit weights; this methodology weighs some items "
+                    f"of level {noise.level} by {', '.join(other)}.",
+                    f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی برخی اجزای سطح "
+                    f"{noise.level} را با {', '.join(other)} وزن می‌دهد.", field=f"weights.{noise.level}"))
         if self.winmax is not None and methodology.treat.method != "winsorise":
             problems.append(RasadInputError(
                 "winmax: the methodology does not winsorise, so winmax changes nothing.",

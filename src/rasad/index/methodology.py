@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
 SMALL_GROUPS = ("everyone", "together")
 COVERAGE_COUNTS = ("sources", "indicators")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
+# What a negative PCA loading does: the default sets it to zero (see WeightsSpec)
+NEGATIVE_LOADINGS = ("zero", "keep", "refuse")
 AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "borda", "copeland", "topsis")
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
 NONPOSITIVE_CHOICES = ("error", "exclude")
@@ -111,6 +113,7 @@ class Node:
     children: tuple[str, ...]
     weight: float = 1.0
     aggregate: AggregateSpec | None = None  # overrides the methodology's default
+    weights: str | None = None  # how its children are weighted; overrides steps.weights
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,17 @@ class NormaliseSpec:
 
 @dataclass(frozen=True)
 class WeightsSpec:
+    """How each node's children are weighted: ``method`` for all, unless ``levels``
+    names another for the items of a level (COINr's numbering, as ``get_PCA``'s
+    ``Level``: ``{2: "pca"}`` weighs the level-2 items within their parents by PCA) or
+    a node has its own ``weights``. ``negative``: what a negative PCA loading does —
+    ``zero`` (the default: the child gets no weight, and a warning says so), ``keep``
+    (COINr's use of the loadings as they are; the arithmetic mean only) or
+    ``refuse``."""
+
     method: str = "explicit"
+    levels: dict[int, str] = field(default_factory=dict)
+    negative: str = "zero"
 
 
 @dataclass(frozen=True)
@@ -198,10 +211,7 @@ class Methodology:
     @property
     def levels(self) -> dict[str, int]:
         """Indicators are level 1; a node is one above its highest child, as COINr numbers them."""
-        level = {i.code: 1 for i in self.indicators}
-        for node in self.nodes_bottom_up:
-            level[node.code] = 1 + max(level[c] for c in node.children)
-        return level
+        return _levels(self.indicators, self.nodes)
 
     @property
     def nodes_bottom_up(self) -> list[Node]:
@@ -219,6 +229,16 @@ class Methodology:
     def aggregate_for(self, node: Node) -> AggregateSpec:
         return node.aggregate or self.aggregate
 
+    def weights_for(self, node: Node) -> str:
+        """How ``node``'s children are weighted: the node's own ``weights``, else the
+        rule of its children's level (the loader refuses children at levels with
+        different rules), else ``steps.weights.method``."""
+        if node.weights is not None:
+            return node.weights
+        if not self.weights.levels:  # no need to number the levels
+            return self.weights.method
+        return self.weights.levels.get(self.levels[node.code] - 1, self.weights.method)
+
     def effective_weights(self) -> dict[str, float]:
         """Each indicator's and node's share of the index: the product of the normalised
         weights on its path to the root (what COINr's get_eff_weights reports)."""
@@ -232,6 +252,21 @@ class Methodology:
 
     def to_yaml(self) -> str:
         return self.text
+
+
+def _levels(indicators, nodes) -> dict[str, int] | None:
+    """Every item's level (indicators 1, a node one above its highest child), or None
+    for a tree that is not one (an unknown child, a cycle: the loader says which)."""
+    level = {i.code: 1 for i in indicators}
+    pending = list(nodes)
+    while pending:
+        ready = [n for n in pending if n.children and all(c in level for c in n.children)]
+        if not ready:
+            return None
+        for node in ready:
+            level[node.code] = 1 + max(level[c] for c in node.children)
+        pending = [n for n in pending if n not in ready]
+    return level
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -415,13 +450,13 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
         screen=_screen(r, steps.get("screen")),
         treat=_treat(r, steps.get("treat")),
         normalise=_normalise(r, steps.get("normalise"), groups, indicators),
-        weights=WeightsSpec(method=r.optional(
-            r.mapping(steps.get("weights"), "steps.weights", ("method",)), "method", "steps.weights",
-            r.choice(WEIGHT_METHODS), "explicit")),
+        weights=_weights(r, steps.get("weights"), nodes, indicators),
         aggregate=_aggregate(r, steps.get("aggregate"), "steps.aggregate") or AggregateSpec(),
         rescale=_rescale(r, steps.get("rescale"), groups),
         text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+    if not r.problems:
+        _check_kept_loadings(r, methodology)
     if r.problems:
         raise MethodologyError(r.problems, source)
     return methodology
@@ -522,7 +557,7 @@ def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
     indicator_codes = {i.code for i in indicators}
     for i, item in enumerate(value):
         path = f"tree[{i}]"
-        data = r.mapping(item, path, ("code", "name", "weight", "children", "aggregate"))
+        data = r.mapping(item, path, ("code", "name", "weight", "children", "aggregate", "weights"))
         code = r.required(data, "code", path, r.string, f"#{i}")
         if code in indicator_codes or any(n.code == code for n in nodes):
             r.problem(f"{path}.code", f"'{code}' is already used by another indicator or aggregate",
@@ -535,6 +570,7 @@ def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
             children=children,
             weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
             aggregate=_aggregate(r, data.get("aggregate"), f"{path}.aggregate"),
+            weights=r.optional(data, "weights", path, r.choice(WEIGHT_METHODS)),
         ))
     _check_tree(r, nodes, indicator_codes)
     return nodes
@@ -585,6 +621,82 @@ def _aggregate(r: _Reader, value, path: str) -> AggregateSpec | None:
         min_coverage=r.optional(data, "min_coverage", path, lambda v, q: r.number(v, q, low=0, high=1), 0.0),
         nonpositive=r.optional(data, "nonpositive", path, r.choice(NONPOSITIVE_CHOICES), "error"),
     )
+
+
+def _weights(r: _Reader, value, nodes: list[Node], indicators: list[Indicator]) -> WeightsSpec:
+    path = "steps.weights"
+    data = r.mapping(value, path, ("method", "levels", "negative"))
+    spec = WeightsSpec(
+        method=r.optional(data, "method", path, r.choice(WEIGHT_METHODS), "explicit"),
+        negative=r.optional(data, "negative", path, r.choice(NEGATIVE_LOADINGS), "zero"),
+    )
+    levels = data.get("levels")
+    if levels is None:
+        return spec
+    if not isinstance(levels, dict) or not levels:
+        r.problem(f"{path}.levels", "must map tree levels to a weighting, e.g. {2: pca}",
+                  "باید سطح‌های درخت را به روش وزن‌دهی نگاشت کند، مثلاً {2: pca}")
+        return spec
+    problems = len(r.problems)
+    level_of = _levels(indicators, nodes)
+    top = max(level_of.values()) if level_of else None
+    rules = {}
+    for key, method in levels.items():
+        where = f"{path}.levels.{key}"
+        level = _level(key)
+        if level is None:
+            r.problem(where, f"'{key}' is not a tree level (a whole number ≥ 1; indicators are level 1)",
+                      f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱؛ شاخص‌ها سطح ۱اند)")
+        elif top is not None and level >= top:
+            r.problem(where, f"the items of level {level} have no parent to be weighted in (the index is level {top})",
+                      f"اجزای سطح {level} والدی ندارند که در آن وزن بگیرند (شاخص کل سطح {top} است)")
+        else:
+            rules[level] = r.choice(WEIGHT_METHODS)(method, where)
+    spec = replace(spec, levels=rules)
+    if level_of is not None and len(r.problems) == problems:
+        _check_mixed_levels(r, nodes, level_of, spec)
+    return spec
+
+
+def _check_kept_loadings(r: _Reader, methodology: Methodology) -> None:
+    """``negative: keep`` weighs a child by a negative loading, which only the
+    arithmetic mean can take: refused now for a PCA-weighted node aggregated otherwise,
+    not when some data first gives it a negative loading."""
+    if methodology.weights.negative != "keep":
+        return
+    for node in methodology.nodes:
+        method = methodology.aggregate_for(node).method
+        if methodology.weights_for(node) == "pca" and method != "arithmetic":
+            r.problem("steps.weights.negative",
+                      f"'keep' weighs a child by its PCA loading even when negative, which only the arithmetic mean "
+                      f"can take, but '{node.code}' is PCA-weighted and aggregated by {method}",
+                      f"«keep» بار PCA را حتی اگر منفی باشد وزن فرزند می‌کند و فقط میانگین حسابی آن را می‌پذیرد، "
+                      f"اما «{node.code}» با PCA وزن می‌گیرد و با {method} تجمیع می‌شود")
+            return
+
+
+def _level(key) -> int | None:
+    """A tree level written as a YAML key (2 or "2"), or None."""
+    if isinstance(key, bool) or not isinstance(key, int | str) or not str(key).strip().isdigit():
+        return None
+    level = int(key)
+    return level if level >= 1 else None
+
+
+def _check_mixed_levels(r: _Reader, nodes: list[Node], level_of: dict[str, int], spec: WeightsSpec) -> None:
+    """A node whose children sit at levels that ``levels`` weighs differently must say
+    how its children are weighted: no rule is picked for it silently."""
+    for i, node in enumerate(nodes):
+        if node.weights is not None:
+            continue
+        child_levels = sorted({level_of[c] for c in node.children})
+        rules = {spec.levels.get(level, spec.method) for level in child_levels}
+        if len(rules) > 1:
+            shown = ", ".join(map(str, child_levels))
+            r.problem(f"tree[{i}]", f"'{node.code}' has children at levels {shown}, which steps.weights.levels weighs "
+                      f"differently ({', '.join(sorted(rules))}); give it its own 'weights:'",
+                      f"«{node.code}» فرزندانی در سطح‌های {shown} دارد که steps.weights.levels آن‌ها را به روش‌های "
+                      f"متفاوت ({', '.join(sorted(rules))}) وزن می‌دهد؛ برایش «weights:» جداگانه بنویسید")
 
 
 def _impute(r: _Reader, value, groups) -> ImputeSpec:

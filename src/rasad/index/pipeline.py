@@ -143,7 +143,10 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     eligible = pd.Index(prepared.unit_ids, name=methodology.unit)
     del done, prepared
 
-    scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions)
+    weighting: list[dict] = []
+    scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions, weighting)
+    if weighting:  # rows, not a concat: pandas warns about concatenating an empty frame
+        warnings = pd.DataFrame(warnings.to_dict("records") + weighting, columns=warnings.columns)
     index = pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
     root = nodes.index(methodology.root.code)
@@ -510,34 +513,68 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
     return pd.DataFrame(rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"])
 
 
-def _pca_weights(node: Node, children: np.ndarray) -> np.ndarray:
-    """First-component loadings as weights, oriented so that they add up to a positive
-    number (the SVD's sign is arbitrary). A child loading against the others would get a
-    negative weight, i.e. count against the score: refused, naming it, since no ranking
-    should reward a firm for doing worse on an indicator."""
+def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.ndarray, list[dict]]:
+    """First-component loadings as weights (oriented to add up to a positive number,
+    :func:`~rasad.index.weights.pca_weights`), and the warnings about negative ones.
+    Loadings that add up to zero have no such orientation (and the mean would divide by
+    zero), so they are refused.
+
+    A child with a negative loading moves against the others, and weighing it so would
+    count a worse value in the unit's favour. ``negative`` says what happens: ``zero``
+    gives that child no weight, ``keep`` uses the loading as it is (COINr's weights,
+    which the arithmetic mean takes), ``refuse`` stops the build naming the children.
+    Each negative loading kept or zeroed is reported, naming the node, the child and
+    the loading."""
     weights = pca_weights(children)
-    if weights.sum() < 0:
-        weights = -weights
-    negative = [child for child, w in zip(node.children, weights, strict=True) if w < 0]
-    if negative:
+    if abs(weights.sum()) < 1e-9:  # a unit vector whose sum is rounding: no side is "the others"
         raise RasadInputError(
-            f"{node.code}: PCA gives {', '.join(negative)} a negative weight (it moves against the other "
-            "children); use explicit or equal weights for this aggregate.",
-            f"{node.code}: PCA به {', '.join(negative)} وزن منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ "
-            "برای این زیرشاخص وزن صریح یا برابر به کار ببرید.",
+            f"{node.code}: the PCA loadings of {', '.join(node.children)} add up to zero (the children split into "
+            "two opposed halves, as two children moving against each other do), so they cannot serve as weights; "
+            "use explicit or equal weights for this aggregate.",
+            f"{node.code}: جمع بارهای PCA فرزندان {', '.join(node.children)} صفر است (فرزندان به دو نیمهٔ مخالف "
+            "تقسیم می‌شوند، مانند دو فرزندی که خلاف هم حرکت می‌کنند)، پس نمی‌توانند وزن باشند؛ برای این زیرشاخص "
+            "وزن صریح یا برابر به کار ببرید.",
             field=node.code,
         )
-    return weights
+    negative_children = [(child, float(w)) for child, w in zip(node.children, weights, strict=True) if w < 0]
+    if negative_children and negative == "refuse":
+        shown = ", ".join(f"{child} ({w:.3f})" for child, w in negative_children)
+        raise RasadInputError(
+            f"{node.code}: PCA gives {shown} a negative loading (moving against the other children); use "
+            "explicit or equal weights for this aggregate, or set steps.weights.negative to zero or keep.",
+            f"{node.code}: PCA به {shown} بار منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ برای این زیرشاخص "
+            "وزن صریح یا برابر به کار ببرید، یا steps.weights.negative را zero یا keep کنید.",
+            field=node.code,
+        )
+    if negative == "zero":
+        weights[weights < 0] = 0.0
+    warnings = [_negative_loading_warning(node, child, loading, negative) for child, loading in negative_children]
+    return weights, warnings
 
 
-def _children_weights(methodology: Methodology, node: Node, children: np.ndarray) -> np.ndarray:
-    method = methodology.weights.method
+def _negative_loading_warning(node: Node, child: str, loading: float, negative: str) -> dict:
+    """A row of the results' warnings for one negative PCA loading, and what was done."""
+    if negative == "zero":
+        done_en, done_fa = "so it gets no weight (steps.weights.negative: zero)", \
+            "پس وزنی نمی‌گیرد (steps.weights.negative: zero)"
+    else:
+        done_en, done_fa = "kept as its weight: a higher value lowers the score (steps.weights.negative: keep)", \
+            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: keep)"
+    return {"step": "weights", "indicator": child, "group": None, "units": None,
+            "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), {done_en}",
+            "message_fa": f"{node.code}: PCA به {child} بار منفی ({loading:.6g}) می‌دهد، {done_fa}"}
+
+
+def _children_weights(methodology: Methodology, node: Node, children: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """The weights of ``node``'s children as its weighting rule gives them, and the
+    warnings that rule raised (PCA's negative loadings)."""
+    method = methodology.weights_for(node)
     if method == "equal":
-        return np.ones(len(node.children))
+        return np.ones(len(node.children)), []
     if method == "pca":
-        return _pca_weights(node, children)
+        return _pca_weights(node, children, methodology.weights.negative)
     weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
-    return np.array([weight_of[c] for c in node.children], dtype=float)
+    return np.array([weight_of[c] for c in node.children], dtype=float), []
 
 
 def _children(node: Node, matrices) -> np.ndarray:
@@ -556,20 +593,23 @@ def _children(node: Node, matrices) -> np.ndarray:
     return _fortran(column(c) for c in node.children)
 
 
-def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions):
+def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions, warnings: list | None = None):
     """Score every node, children before parents, into the columns of one Fortran-ordered
-    matrix in :attr:`~Methodology.nodes_bottom_up` order; and the weights used. The nodes
-    of one level depend on lower levels only, so they are scored side by side."""
+    matrix in :attr:`~Methodology.nodes_bottom_up` order; and the weights used. Units
+    left unscored go to ``exclusions``, what the weighting reported (as rows of the
+    results' warnings) to ``warnings`` if given. The nodes of one level depend on lower
+    levels only, so they are scored side by side."""
     nodes = methodology.nodes_bottom_up
     scores = np.empty((X.shape[0], len(nodes)), order="F")
     matrices = [(X, {code: j for j, code in enumerate(methodology.indicator_codes)}),
                 (scores, {node.code: j for j, node in enumerate(nodes)})]
 
     def score(j: int):
-        """Node j's scores, into its column; its weights and the units it excludes."""
+        """Node j's scores, into its column; its weights, their warnings and the units
+        it excludes."""
         node = nodes[j]
         children = _children(node, matrices)
-        weights = _children_weights(methodology, node, children)
+        weights, notes = _children_weights(methodology, node, children)
         spec = methodology.aggregate_for(node)
         params = {"nonpositive": spec.nonpositive}
         if spec.p is not None:
@@ -586,14 +626,14 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
                 "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
                 field=node.code, value=error.value,
             ) from error
-        return weights, result.excluded_mask
+        return weights, notes, result.excluded_mask
 
     levels = methodology.levels
     weights_used: dict[str, np.ndarray] = {}
     for level in sorted({levels[node.code] for node in nodes}):
         batch = [j for j, node in enumerate(nodes) if levels[node.code] == level]
         scored = map_columns(lambda i, _, batch=batch: score(batch[i]), len(batch), X.shape[0])
-        for j, (weights, excluded) in zip(batch, scored, strict=True):
+        for j, (weights, notes, excluded) in zip(batch, scored, strict=True):
             node, method = nodes[j], methodology.aggregate_for(nodes[j]).method
             for unit in unit_ids[excluded]:
                 exclusions.append(Exclusion(
@@ -601,6 +641,8 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
                     f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
                 ))
             weights_used[node.code] = weights
+            if warnings is not None:
+                warnings.extend(notes)
     return scores, weights_used
 
 

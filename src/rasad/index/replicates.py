@@ -18,7 +18,7 @@ or stops the analysis as the methodology says, and a left-out indicator is gone 
 its parent (its coverage counts one child fewer). Only the order of the floating-point
 sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
 whose scores differ by less than that. Runs aggregated by Borda, Copeland or TOPSIS,
-or with PCA weights, are not weighted sums: they take the engine's own aggregation of their
+or with PCA weights at some node, are not weighted sums: they take the engine's own aggregation of their
 group's normalised matrix, one run at a time.
 
 Leaving an indicator out changes the aggregation only. The units a replicate ranks are
@@ -383,16 +383,19 @@ def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, sc
 
 
 def _nominal_weights(methodology: Methodology) -> dict[str, float]:
-    if methodology.weights.method == "equal":
-        return {i.code: 1.0 for i in methodology.indicators} | {n.code: 1.0 for n in methodology.nodes}
-    return {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    """Every item's weight in its parent: 1 under a node weighted equally, else its
+    own (PCA-weighted nodes never reach the weighted sums)."""
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    for node in methodology.nodes:
+        if methodology.weights_for(node) == "equal":
+            weight_of.update(dict.fromkeys(node.children, 1.0))
+    return weight_of
 
 
 def _weighted_sums(tree: Methodology) -> bool:
     """Whether every node of ``tree`` takes a quasi-arithmetic mean with fixed weights,
     the case aggregated a block of runs at a time."""
-    return (tree.weights.method in ("explicit", "equal")
-            and all(tree.aggregate_for(node).method in MEANS for node in tree.nodes))
+    return all(tree.weights_for(node) != "pca" and tree.aggregate_for(node).method in MEANS for node in tree.nodes)
 
 
 def _lowest_score(normalise: NormaliseSpec) -> float | None:
