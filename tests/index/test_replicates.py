@@ -291,6 +291,20 @@ def test_weights_per_level_or_node_in_blocks_and_one_by_one(asem):
         assert_same(*both_ways(replicates, plan))
 
 
+def test_kept_negative_loadings_refuse_aggregations_other_than_the_arithmetic_mean(asem):
+    from dataclasses import replace
+
+    from rasad.index.methodology import WeightsSpec
+    methodology, data = asem
+    kept = replace(methodology, weights=WeightsSpec(levels={2: "pca"}, negative="keep"))
+    spec = UncertaintySpec.from_dict({"aggregate": ["arithmetic", "borda", "copeland"]})
+    with pytest.raises(RasadInputError) as caught:
+        Replicates(kept, data, spec)
+    assert [p.field for p in caught.value.problems] == ["aggregate[1]", "aggregate[2]"]
+    assert "keep" in caught.value.problems[0].message_en and caught.value.problems[1].message_fa
+    Replicates(replace(kept, weights=WeightsSpec(levels={2: "pca"})), data, spec)  # zeroed loadings: any method
+
+
 def test_borda_and_copeland_runs_equal_full_builds(asem):
     methodology, data = asem
     spec = UncertaintySpec.from_dict({"aggregate": ["borda", "copeland"], "weights": {2: {"uniform": 0.2}}})

@@ -158,6 +158,15 @@ class UncertaintySpec:
                     f"of level {noise.level} by {', '.join(other)}.",
                     f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی برخی اجزای سطح "
                     f"{noise.level} را با {', '.join(other)} وزن می‌دهد.", field=f"weights.{noise.level}"))
+        if methodology.weights.negative == "keep" and any(methodology.weights_for(n) == "pca" for n in methodology.nodes):
+            for k, choice in enumerate(self.aggregate):
+                if choice.method != "arithmetic":
+                    problems.append(RasadInputError(
+                        f"aggregate[{k}]: the methodology keeps negative PCA loadings as weights "
+                        f"(steps.weights.negative: keep), which only the arithmetic mean can take, not {choice.method}.",
+                        f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد (steps.weights.negative: keep) "
+                        f"که فقط میانگین حسابی می‌پذیرد، نه {choice.method}.",
+                        field=f"aggregate[{k}]", value=choice.method))
         if self.winmax is not None and methodology.treat.method != "winsorise":
             problems.append(RasadInputError(
                 "winmax: the methodology does not winsorise, so winmax changes nothing.",
