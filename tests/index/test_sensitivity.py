@@ -6,12 +6,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from SALib.analyze import sobol as salib_analyze
+from SALib.sample import sobol as salib_sample
 from SALib.test_functions import Ishigami
 
 from rasad.errors import RasadInputError
 from rasad.index import build
+from rasad.index.methodology import MethodologyError
+from rasad.index.replicates import Replicates
 from rasad.index.sensitivity import COLUMNS, design_plan, sensitivity, sobol, sobol_inputs
-from rasad.index.uncertainty import UncertaintySpec, replicate_methodology
+from rasad.index.uncertainty import UncertaintySpec, loads_spec, replicate_methodology
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
@@ -74,6 +78,30 @@ def test_inputs_of_a_spec(vignette):
     fixed = UncertaintySpec.from_dict({"normalise": [{"method": "zscore"}], "aggregate": ["arithmetic"],
                                        "winmax": [3, 3], "weights": {2: {"uniform": 0.1}}})
     assert sobol_inputs(fixed) == ["weights.2"]
+    grouped = UncertaintySpec.from_dict(vignette | {"groups": {"weights": ["weights.2", "weights.3"]}})
+    assert sobol_inputs(grouped) == ["weights", "normalise", "aggregate", "winmax"]
+    choices = UncertaintySpec.from_dict(vignette | {"groups": {"choices": ["winmax", "normalise"]}})
+    assert sobol_inputs(choices) == ["weights.2", "weights.3", "choices", "aggregate"]
+
+
+def test_groups_are_checked_and_located(asem):
+    methodology, _ = asem
+    text = ("weights: {2: {uniform: 0.2}, 3: {uniform: 0.2}}\n"
+            "aggregate: [arithmetic, borda]\n"
+            "groups:\n"
+            "  weights: [weights.2, weights.4, normalise]\n"
+            "  aggregate: [weights.3, weights.2]\n"
+            "  empty: []\n")
+    with pytest.raises(MethodologyError) as caught:
+        loads_spec(text, methodology=methodology)
+    problems = {(p.path, p.line): p for p in caught.value.problems}
+    assert set(problems) == {("groups.weights[1]", 4), ("groups.weights[2]", 4), ("groups.aggregate[1]", 5),
+                             ("groups.aggregate", 5), ("groups.empty", 6)}
+    assert "not an input of this spec; its inputs are: weights.2, weights.3, aggregate" in \
+        problems[("groups.weights[1]", 4)].message_en
+    assert "already in group 'weights'" in problems[("groups.aggregate[1]", 5)].message_en
+    assert "outside this group" in problems[("groups.aggregate", 5)].message_en
+    assert all(p.message_fa for p in problems.values())
 
 
 
@@ -171,3 +199,49 @@ def test_dirichlet_weights_and_left_out_indicators_are_inputs(asem):
     assert np.isfinite(result[["Si", "STi"]].to_numpy()).all()
     assert (result["STi"] > 0.005).all()  # each of them moves the ranks
     assert result["STi"].idxmax() == "weights.2"  # a concentration of 10 is a lot of noise
+
+
+def test_all_weights_as_one_input_as_salib_computes_a_group(asem):
+    """``groups: {weights: [...]}`` makes both weight levels one Sobol input: its
+    indices are SALib's for the group of all ten weight columns, run directly on the
+    same model. Next to an input that changes nothing (two identical imputations), the
+    weights explain all the variance: Si and STi of the group near 1."""
+    methodology, data = asem
+    same = {"method": "group_mean", "by": "EurAsia_group"}
+    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}}, "impute": [same, same],
+                                      "groups": {"weights": ["weights.2", "weights.3"]}})
+    n = 256
+    ours = sensitivity(methodology, data, spec, n, seed=4, bootstrap=200).set_index("input")
+    assert ours.index.tolist() == ["weights", "impute"]
+
+    replicates = Replicates(methodology, data, spec)
+    columns = sum(1 for level in methodology.levels.values() if level in (2, 3))  # 8 pillars, 2 sub-indexes
+    problem = {"num_vars": columns + 1, "names": [f"x{k}" for k in range(columns + 1)],
+               "bounds": [[0.0, 1.0]] * (columns + 1), "groups": ["weights"] * columns + ["impute"]}
+    design = salib_sample.sample(problem, n, calc_second_order=False, seed=4)
+    shift = np.empty(len(design))
+    for block in replicates.blocks(design_plan(methodology, spec, design)):
+        shift[block.runs] = np.abs(block.ranks - replicates.nominal_rank.to_numpy()).mean(axis=1)
+    direct = salib_analyze.analyze(problem, shift, calc_second_order=False, num_resamples=10, seed=4)
+    np.testing.assert_allclose(ours["Si"], direct["S1"], rtol=1e-12)
+    np.testing.assert_allclose(ours["STi"], direct["ST"], rtol=1e-12)
+    weights = ours.loc["weights"]
+    np.testing.assert_allclose(weights[["Si", "STi"]].astype(float), 1.0, atol=0.1)
+    assert weights["Si_q05"] <= 1 <= weights["Si_q95"] and weights["STi_q05"] <= 1 <= weights["STi_q95"]
+    np.testing.assert_allclose(ours.loc["impute", ["Si", "STi"]].astype(float), 0.0, atol=1e-12)
+
+
+def test_one_input_is_refused_as_coinr_refuses_it(asem):
+    """One input explains all the variance; SALib would take its single group for no
+    grouping. All the weights in one group and nothing else uncertain: refused."""
+    methodology, data = asem
+    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
+                                      "groups": {"weights": ["weights.2", "weights.3"]}})
+    with pytest.raises(RasadInputError) as caught:
+        sensitivity(methodology, data, spec, 4, seed=1)
+    assert "two uncertain inputs" in caught.value.message_en and "(weights)" in caught.value.message_en
+    assert caught.value.message_fa
+    with pytest.raises(RasadInputError):
+        sobol(["a", "a", "a"], lambda u: u.sum(axis=1), 8, seed=1)
+    with pytest.raises(RasadInputError):
+        sensitivity(methodology, data, UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}}}), 4, seed=1)

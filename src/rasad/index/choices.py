@@ -44,7 +44,7 @@ from rasad.index.methodology import (
     read_text,
 )
 
-SPEC_KEYS = ("weights", "normalise", "aggregate", "winmax", "impute", "drop")
+SPEC_KEYS = ("weights", "normalise", "aggregate", "winmax", "impute", "drop", "groups")
 WEIGHT_DISTRIBUTIONS = ("uniform", "dirichlet")
 NORMALISE_FIELDS = tuple(f.name for f in fields(NormaliseSpec))
 IMPUTE_FIELDS = ("method", "by")
@@ -88,6 +88,28 @@ class UncertaintySpec:
     winmax: tuple[int, int] | None = None  # low, high: drawn uniformly, both included
     impute: tuple[tuple[tuple[str, Any], ...], ...] = ()  # ImputeSpec fields, like normalise
     drop: tuple[str, ...] | str | None = None  # indicator codes, or "all"; one (or none) left out per run
+    # inputs a sensitivity analysis takes as one (name, its inputs), e.g. every weight level
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def inputs(self) -> list[str]:
+        """The uncertain inputs, one by one, in this order: ``weights.<level>`` for each
+        noise level; ``normalise``, ``aggregate`` and ``impute`` when there is more than
+        one alternative; ``drop``; ``winmax`` when its range has more than one value."""
+        names = [f"weights.{noise.level}" for noise in self.weights]
+        names += [name for name, alternatives in (("normalise", self.normalise), ("aggregate", self.aggregate),
+                                                  ("impute", self.impute)) if len(alternatives) > 1]
+        if self.drop is not None:
+            names.append("drop")
+        if self.winmax is not None and self.winmax[0] < self.winmax[1]:
+            names.append("winmax")
+        return names
+
+    def group_of(self) -> dict[str, str]:
+        """Each input's Sobol input: the group that lists it, else itself."""
+        group = {name: name for name in self.inputs()}
+        for name, members in self.groups:
+            group.update(dict.fromkeys(members, name))
+        return group
 
     def drop_codes(self, methodology: Methodology) -> tuple[str, ...]:
         """The indicators a run may leave out: those listed, or with ``drop: all`` every
@@ -125,6 +147,7 @@ class UncertaintySpec:
             impute=_read_impute(data.get("impute"), problem),
             drop=_read_drop(data.get("drop"), problem),
         )
+        spec = replace(spec, groups=_read_groups(data.get("groups"), spec.inputs(), problem))
         if problems:
             raise InputProblems(problems)
         return spec
@@ -415,6 +438,43 @@ def _read_drop(value, problem) -> tuple[str, ...] | str | None:
                 f"باید «all» یا فهرستی از کدهای متمایز شاخص باشد، نه «{value}»", value)
         return None
     return tuple(value)
+
+
+def _read_groups(value, inputs: list[str], problem) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Named groups of the spec's ``inputs``, each input in one group at most; a group
+    may not take the name of an input outside it (two rows would share a name)."""
+    if value is None:
+        return ()
+    example = "{weights: [weights.2, weights.3]}"
+    if not isinstance(value, Mapping) or not value:
+        problem("groups", f"must map a name to the inputs it groups, e.g. {example}",
+                f"باید نامی را به ورودی‌هایی که گروه می‌کند نگاشت کند، مثلاً {example}", value)
+        return ()
+    groups, taken = [], {}
+    for name, members in value.items():
+        path = f"groups.{name}"
+        if not isinstance(name, str) or not name.strip():
+            problem(path, "a group's name must be text", "نام گروه باید متن باشد", name)
+            continue
+        if not isinstance(members, list) or not members:
+            problem(path, f"must list the inputs it groups, e.g. {example}",
+                    f"باید ورودی‌هایی را که گروه می‌کند فهرست کند، مثلاً {example}", members)
+            continue
+        for k, member in enumerate(members):
+            where = f"{path}[{k}]"
+            if member not in inputs:
+                problem(where, f"'{member}' is not an input of this spec; its inputs are: {', '.join(inputs) or 'none'}",
+                        f"«{member}» ورودی این مشخصات نیست؛ ورودی‌های آن: {', '.join(inputs) or 'هیچ'}", member)
+            elif member in taken:
+                problem(where, f"'{member}' is already in group '{taken[member]}'",
+                        f"«{member}» پیش‌تر در گروه «{taken[member]}» است", member)
+            else:
+                taken[member] = name
+        if name in inputs and name not in members:
+            problem(path, f"'{name}' is the name of an input outside this group; choose another name",
+                    f"«{name}» نام ورودی‌ای بیرون از این گروه است؛ نام دیگری برگزینید", name)
+        groups.append((name, tuple(m for m in members if taken.get(m) == name)))
+    return tuple(groups)
 
 
 def _is_number(value) -> bool:

@@ -27,6 +27,12 @@ The inputs (:func:`sobol_inputs`), in this order:
 A choice with a single alternative (or a one-value ``winmax``) is applied to every run,
 as in the uncertainty analysis, but is not an input.
 
+The spec's ``groups`` merge inputs into one Sobol input under a name of their own, its
+design columns those of all its members: ``groups: {weights: [weights.2, weights.3]}``
+makes every weight one input, as COINr's sensitivity analysis has it. The mapping from
+design values to runs is unchanged; only the Saltelli design resamples the members
+together and the indices are the group's.
+
 Sampling is SALib's Saltelli/Sobol design (``SALib.sample.sobol``, scrambled Sobol
 sequence, ``calc_second_order=False``): ``n·(d + 2)`` runs for ``d`` inputs; use ``n`` a
 power of two. Estimators are SALib's (``SALib.analyze.sobol``: Saltelli 2010 for
@@ -59,19 +65,10 @@ MEAN_ABS_RANK_SHIFT = "mean_abs_rank_shift"
 
 
 def sobol_inputs(spec: UncertaintySpec) -> list[str]:
-    """The names of the spec's uncertain inputs, in the order of the result's rows."""
-    names = [f"weights.{noise.level}" for noise in spec.weights]
-    if len(spec.normalise) > 1:
-        names.append("normalise")
-    if len(spec.aggregate) > 1:
-        names.append("aggregate")
-    if len(spec.impute) > 1:
-        names.append("impute")
-    if spec.drop is not None:
-        names.append("drop")
-    if spec.winmax is not None and spec.winmax[0] < spec.winmax[1]:
-        names.append("winmax")
-    return names
+    """The names of the spec's Sobol inputs, in the order of the result's rows: its
+    inputs (:meth:`~rasad.index.choices.UncertaintySpec.inputs`), those of a group
+    replaced by the group's name where the first of them stands."""
+    return list(dict.fromkeys(spec.group_of()[name] for name in spec.inputs()))
 
 
 # --- the estimator, for any model of unit-uniform inputs -----------------------------------
@@ -85,10 +82,15 @@ def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, 
     one group input). ``model`` maps a block of rows of the (runs × variables) design to
     one output per row. Returns one row per input, in order of first appearance, with
     the columns of :data:`COLUMNS`. Both the design and the bootstrap are seeded by
-    ``seed``. This is the code path :func:`sensitivity` uses."""
+    ``seed``. This is the code path :func:`sensitivity` uses.
+
+    It needs two inputs or more: one input explains all the variance, and SALib reads
+    a single group as no grouping at all (so its design would not match its analysis);
+    COINr's ``get_sensitivity`` refuses one input too."""
     _check_count("n", n, minimum=2)
     _check_count("bootstrap", bootstrap, minimum=2)
     names = list(dict.fromkeys(groups))
+    _check_two_inputs(names)
     problem: dict[str, Any] = {
         "num_vars": len(groups),
         "names": [f"x{k}" for k in range(len(groups))],
@@ -123,8 +125,9 @@ def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, 
 
 
 def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[str], list[str | None]]:
-    """Each design column's group name and, for a weight, the code it moves: the
-    uniform levels' codes in tree order, then each Dirichlet level's siblings."""
+    """Each design column's input (``weights.<level>`` for every weight of that level,
+    else a choice's name) and, for a weight, the code it moves: the uniform levels'
+    codes in tree order, then each Dirichlet level's siblings."""
     levels = methodology.levels
     order = [i.code for i in methodology.indicators] + [n.code for n in methodology.nodes]
     groups: list[str] = []
@@ -136,7 +139,7 @@ def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[st
             level_codes = [code for siblings in _sibling_groups(methodology, noise.level) for code in siblings]
         groups.extend([f"weights.{noise.level}"] * len(level_codes))
         codes.extend(level_codes)
-    for name in sobol_inputs(spec)[len(spec.weights):]:
+    for name in spec.inputs()[len(spec.weights):]:
         groups.append(name)
         codes.append(None)
     return groups, codes
@@ -200,14 +203,11 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     units a replicate leaves unranked skipped) or ``("unit", unit_id)`` (that unit's
     rank). ``n·(d + 2)`` builds; ``progress(done, total)`` is called after each block
     of ``n`` runs. Columns: ``input``, ``Si``, ``STi``, ``Si_q05``, ``Si_q95``,
-    ``STi_q05``, ``STi_q95``."""
+    ``STi_q05``, ``STi_q95``. A spec with fewer than two inputs is refused."""
     _check_count("n", n, minimum=2)
     _check_count("bootstrap", bootstrap, minimum=2)
     spec.check(methodology)
-    inputs = sobol_inputs(spec)
-    if not inputs:
-        raise RasadInputError("The spec has no uncertain input: give weight noise or more than one alternative.",
-                              "مشخصات هیچ ورودی نامطمئنی ندارد: نوفهٔ وزن یا بیش از یک گزینه بدهید.", field="spec")
+    _check_two_inputs(sobol_inputs(spec))
     replicates = Replicates(methodology, data, spec)
     nominal, units = replicates.nominal_rank, replicates.units
     position = None
@@ -221,7 +221,8 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
             raise RasadInputError(f"target: unit '{unit}' is not ranked in the nominal index.",
                                   f"هدف: واحد «{unit}» در شاخص اسمی رتبه ندارد.", field="target", value=unit)
         position = units.get_loc(unit)
-    groups, _ = _variables(methodology, spec)
+    group_of = spec.group_of()
+    groups = [group_of[name] for name in _variables(methodology, spec)[0]]
     nominal_ranks = nominal.to_numpy(dtype=float)
 
     def model(design: np.ndarray) -> np.ndarray:
@@ -239,6 +240,18 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
         return outputs
 
     return sobol(groups, model, n, seed=seed, bootstrap=bootstrap, progress=progress)
+
+
+def _check_two_inputs(names: list[str]) -> None:
+    """A sensitivity analysis compares inputs: with one, there is nothing to compare."""
+    if len(names) < 2:
+        shown = ", ".join(names) or "none"
+        raise RasadInputError(
+            f"A sensitivity analysis needs two uncertain inputs or more, and this one has {len(names)} ({shown}): "
+            "give more choices or fewer groups, or run an uncertainty analysis.",
+            f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد ({shown})؛ "
+            "گزینه‌های بیشتر یا گروه‌های کمتری بدهید، یا تحلیل عدم قطعیت را اجرا کنید.",
+            field="spec", value=len(names))
 
 
 def _check_count(name: str, value, minimum: int) -> None:

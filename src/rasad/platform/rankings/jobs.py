@@ -201,7 +201,8 @@ def _fail(job_id: int, en: str, fa: str) -> None:
 
 def _sensitivity(edition: Edition, params: dict, report) -> list[dict] | None:
     """Sobol indices of the spec's inputs on the mean absolute rank shift, on the data
-    the edition was just computed from (refused if a correction arrived in between)."""
+    the edition was just computed from (refused if a correction arrived in between);
+    none when the spec has fewer than two inputs, which a sensitivity analysis needs."""
     from rasad.index import data_hash
     from rasad.index.methodology import loads
     from rasad.index.sensitivity import sensitivity, sobol_inputs
@@ -210,7 +211,7 @@ def _sensitivity(edition: Edition, params: dict, report) -> list[dict] | None:
 
     methodology = loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
     spec = loads_spec(params["spec"], source="uncertainty spec", methodology=methodology)
-    if not sobol_inputs(spec):
+    if len(sobol_inputs(spec)) < 2:  # one input explains everything: nothing to compare
         return None
     n = int(params["sensitivity_n"])
     report("sensitivity", 0, 1)
