@@ -306,6 +306,16 @@ def test_coinr_asem_copeland(name, methods, copeland):
             np.testing.assert_allclose(ours.loc[expected.index, code], expected[code], rtol=0, atol=1e-9, err_msg=code)
 
 
+def test_coinr_asem_index_by_copeland_from_its_sub_indexes():
+    """The Index from COINr's own Conn and Sust scores by Copeland is COINr's a_copeland
+    of them; with two equal weights Borda ranks them alike (it is the same majority)."""
+    aggregated = _coinr("dset_Aggregated")
+    expected = _coinr("copeland_top").loc[aggregated.index, "Index"]
+    X = np.asfortranarray(aggregated[["Conn", "Sust"]].to_numpy())
+    np.testing.assert_array_equal(aggregate(X, [1, 1], "copeland").values, expected)
+    np.testing.assert_array_equal(rank_min(aggregate(X, [1, 1], "borda").values), rank_min(expected.to_numpy()))
+
+
 def test_borda_is_not_coinrs_copeland_on_asem():
     """With 5 to 9 children of equal weight, ASEM's pillars ranked by a Borda count and
     by COINr's Copeland differ: the two are different methods, not two scalings."""
