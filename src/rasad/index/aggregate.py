@@ -388,12 +388,13 @@ def _copeland(X, w, min_coverage) -> AggregateResult:
     outranks minus the number that outrank it; pairs that balance count 0.
 
     Pairwise, so O(n²·k) in time (:func:`_net_outranking`), and memory a few block ×
-    n arrays whatever n. Measured on this project's 2-core machine, 7 children, one
-    core: 1,000 units 0.01 s, 10,000 0.27 s, 50,000 7 s with equal or whole-number
-    weights, 0.02 s, 0.74 s and 21 s with others; 100,000 about four times the 50,000
-    figures. Above :data:`COPELAND_MAX_UNITS` units it is refused rather than left to
-    run for many minutes (with 30 children and fractional weights, 100,000 units take
-    about 6 minutes).
+    n arrays whatever n (under 10 MB at 100,000 units). Measured on this project's
+    2-core machine, 7 children, one core: 1,000 units 0.01 s, 10,000 0.27 s, 50,000 7 s
+    with equal or whole-number weights, 0.02 s, 0.74 s and 21 s with others; 100,000
+    units 78 s and 133 s while other work loaded the machine (about twice its quiet
+    figures). Above :data:`COPELAND_MAX_UNITS` units it is refused rather than left to
+    run for many minutes (30 children with fractional weights at the limit would take
+    about 6 to 10).
 
     Missing values: COINr computes the upper triangle of the outranking matrix leaving
     out the children either unit lacks, then sets the lower one to 1 − upper, which
