@@ -110,6 +110,7 @@ def test_analyst_creates_runs_reviews_and_publishes_in_persian(demo, page, scree
     top = EditionResult.objects.filter(edition=edition, rank__lte=100).count()
     assert page.locator("table.intervals tbody tr").count() == top
     assert page.locator("table.sensitivity tbody tr").count() == 4  # weights (both levels, one input), normalise, aggregate, drop
+    assert "وزن‌ها، همهٔ سطح‌ها با هم به‌عنوان یک ورودی" in page.inner_text("table.sensitivity")
     assert page.locator("#changes table.movers-table.up tbody tr").count() == 10
     for cell in page.locator("table.intervals td.n, .facts-grid dd:not(:has(code))").all_inner_texts():
         assert not LATIN_DIGIT.search(cell), cell  # numbers in Persian digits

@@ -176,6 +176,7 @@ def input_label(name: str) -> str:
             level = to_persian_digits(level)
         return _("Weights at tree level %(level)s") % {"level": level}
     return {
+        "weights": _("Weights, every level as one input"),
         "normalise": _("Normalisation method"),
         "aggregate": _("Aggregation method"),
         "impute": _("Imputation of missing figures"),
