@@ -35,8 +35,15 @@ import pandas as pd
 from rasad.errors import RasadInputError
 from rasad.index._stats import column_skew_kurt
 from rasad.index.methodology import ORDER_METHODS, Methodology, load
-from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare, rescale_index
-from rasad.index.rank import rank_min, rank_then
+from rasad.index.pipeline import (
+    Prepared,
+    aggregate_tree,
+    build,
+    index_scores_and_ranks,
+    normalised,
+    prepare,
+    rescale_groups,
+)
 from rasad.index.results import Results
 
 # 1. a group is flagged when it holds more than FLAG_RATIO times its expected places,
@@ -272,9 +279,7 @@ class _Blanker:
         self.sources = [i.source for i in methodology.indicators]
         self.reported = self.prepared.frame[self.sources].notna().to_numpy()
         self.root = [node.code for node in methodology.nodes_bottom_up].index(methodology.root.code)
-        within = methodology.rescale.within if methodology.rescale else None
-        self.rescale_groups = {} if not within else {
-            within: pd.factorize(self.prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
+        self.rescale_groups = rescale_groups(methodology, self.prepared)
         spec = methodology.screen
         self.by_column = not (spec.min_coverage > 0 or spec.include or spec.exclude)
         if self.by_column:
@@ -336,13 +341,12 @@ class _Blanker:
         return self.unit_ids, X
 
     def _index_ranks(self, unit_ids: np.ndarray, composite: np.ndarray) -> np.ndarray:
-        """The index's ranks as :func:`build` gives them: from the composite, or from its
-        rescaled form with equal standings ordered by the composite."""
-        if self.methodology.rescale is None:
-            return rank_min(composite)
-        kept = self.eligible.get_indexer(unit_ids)  # the units screening kept
-        groups = {g: codes[kept] for g, codes in self.rescale_groups.items()}
-        return rank_then(rescale_index(self.methodology, composite, groups), composite)
+        """The index's ranks as :func:`build` gives them."""
+        groups = self.rescale_groups
+        if groups:
+            kept = self.eligible.get_indexer(unit_ids)  # the units screening kept
+            groups = {g: codes[kept] for g, codes in groups.items()}
+        return index_scores_and_ranks(self.methodology, composite, groups)[1]
 
     @staticmethod
     def _status(rank: float) -> tuple[str, float, str]:

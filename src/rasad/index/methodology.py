@@ -18,6 +18,9 @@ from typing import Any
 import yaml
 
 from rasad.errors import RasadInputError
+from rasad.index.normalise import METHODS as NORMALISE_METHODS
+from rasad.index.normalise import MISSING as MISSING_RULES
+from rasad.index.normalise import ORDER_METHODS
 
 IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
 # Ranks within groups run from 1 to each group's size, so a unit's score would depend on
@@ -26,12 +29,6 @@ RANK_WITHIN_EN = "ranks within groups of different sizes are not comparable; use
 RANK_WITHIN_FA = "رتبه‌ها در گروه‌های با اندازهٔ متفاوت مقایسه‌پذیر نیستند؛ از percentile_rank استفاده کنید"
 TREAT_METHODS = ("none", "winsorise")
 TREAT_FALLBACKS = ("log", "none")
-NORMALISE_METHODS = (
-    "minmax", "zscore", "goalposts", "rank", "percentile_rank", "percentile",
-    "distance_to_max", "distance_to_target", "fraction_of_max",
-)
-ORDER_METHODS = ("rank", "percentile_rank", "percentile")  # scores from the order of values alone
-MISSING_RULES = ("keep", "lowest")
 MISSING_LOWEST_EN = ("missing: lowest places blanks below every reported value, which only an order method "
                      f"({', '.join(ORDER_METHODS)}) can do without moving everyone else's scale")
 MISSING_LOWEST_FA = ("missing: lowest خانه‌های خالی را زیر همهٔ مقدارهای گزارش‌شده می‌نشاند و این فقط با روشی "

@@ -150,10 +150,10 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     index = pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
     root = nodes.index(methodology.root.code)
-    composite = None
-    if methodology.rescale is not None:
-        composite = scores[:, root].copy()
-        scores[:, root] = rescale_index(methodology, composite, groups)
+    # numpy's sort releases the GIL, so the other nodes' ranks share the cores
+    ranks = np.empty(scores.shape, order="F")
+    composite = scores[:, root].copy() if methodology.rescale is not None else None
+    scores[:, root], _ = index_scores_and_ranks(methodology, scores[:, root], groups, out=ranks[:, root])
     # Fortran-ordered matrices become pandas blocks without a copy
     frames = {name: pd.DataFrame(values, index=eligible if name in BEFORE_SCREENING else index, columns=codes,
                                  copy=False)
@@ -162,15 +162,8 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
 
-    # numpy's sort releases the GIL, so the nodes' ranks share the cores
-    ranks = np.empty(scores.shape, order="F")
-
-    def rank(j, _):
-        if j == root and composite is not None:  # equal standings: the higher composite first
-            return rank_then(scores[:, j], composite, out=ranks[:, j])
-        return rank_min(scores[:, j], out=ranks[:, j])
-
-    map_columns(rank, len(nodes), len(index))
+    others = [j for j in range(len(nodes)) if j != root]
+    map_columns(lambda i, _: rank_min(scores[:, others[i]], out=ranks[:, others[i]]), len(others), len(index))
     return Results(
         methodology=methodology,
         datasets=frames,
@@ -492,12 +485,28 @@ def normalise_by(spec: NormaliseSpec, X: np.ndarray, directions, codes: np.ndarr
     return replace(within, values=values, warnings=kept)
 
 
-def rescale_index(methodology: Methodology, composite: np.ndarray, groups: dict[str, np.ndarray]) -> np.ndarray:
-    """The index as the methodology's ``rescale`` step re-expresses it (e.g. the unit's
-    percentile among its sector's composites), from the aggregated ``composite``."""
+def index_scores_and_ranks(methodology: Methodology, composite: np.ndarray, groups: dict[str, np.ndarray],
+                           out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The index's scores and ranks (into ``out`` if given) from its aggregated
+    ``composite``: the composite itself, or as the methodology's ``rescale`` step
+    re-expresses it (e.g. the unit's percentile among its sector's composites), equal
+    standings then ordered by the composite. A build, its replicates and the audit's
+    blank rebuilds all rank the index here, so they cannot disagree."""
     spec = methodology.rescale
+    if spec is None:
+        return composite, rank_min(composite, out=out)
     codes = groups.get(spec.within) if spec.within else None
-    return normalise_by(spec, composite.reshape(-1, 1), np.ones(1), codes).values[:, 0]
+    standing = normalise_by(spec, composite.reshape(-1, 1), np.ones(1), codes).values[:, 0]
+    return standing, rank_then(standing, composite, out=out)
+
+
+def rescale_groups(methodology: Methodology, prepared: Prepared) -> dict[str, np.ndarray]:
+    """The codes of the group the index is rescaled within, for the prepared units (as a
+    build's ``groups`` has them, before screening); empty when it is not rescaled."""
+    within = methodology.rescale.within if methodology.rescale else None
+    if not within:
+        return {}
+    return {within: pd.factorize(prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
 
 
 def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -49,8 +49,15 @@ from rasad.index.choices import (
     replicate_methodology,
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node, NormaliseSpec
-from rasad.index.pipeline import Prepared, aggregate_tree, build, normalised, prepare, rescale_index
-from rasad.index.rank import rank_min, rank_then
+from rasad.index.pipeline import (
+    Prepared,
+    aggregate_tree,
+    build,
+    index_scores_and_ranks,
+    normalised,
+    prepare,
+    rescale_groups,
+)
 
 # Working memory of one block of runs: its scores and ranks, units × runs each.
 BLOCK_BYTES = 256 * 2**20
@@ -86,10 +93,7 @@ class Replicates:
         self.units: pd.Index = nominal.rank.index
         self._prepared = prepare(methodology, data)
         _check_positive_means(methodology, data, self._prepared, spec)
-        within = methodology.rescale.within if methodology.rescale else None
-        # the groups the index is rescaled within, for the prepared units
-        self._rescale_groups = {} if not within else {
-            within: pd.factorize(self._prepared.frame[within], use_na_sentinel=True)[0].astype(np.int64)}
+        self._rescale_groups = rescale_groups(methodology, self._prepared)
 
     def order(self, plan: Plan) -> np.ndarray:
         """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
@@ -146,19 +150,15 @@ class Replicates:
         return _Stage(values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity, groups)
 
     def _index_ranks(self, stage: _Stage, root: np.ndarray) -> np.ndarray:
-        """Each run's ranks (units × runs) from its index scores ``root``, rescaled in
-        place first when the methodology rescales the index, as :func:`build` does."""
+        """Each run's ranks (units × runs) from its aggregated index ``root``, which
+        becomes the index's scores (rescaled where the methodology rescales), as in
+        :func:`build`."""
         ranks = np.empty(root.shape, order="F")
-        if self.methodology.rescale is None:
-            map_columns(lambda j, _: rank_min(root[:, j], out=ranks[:, j]), root.shape[1], root.shape[0])
-            return ranks
 
-        def rescale_and_rank(j, _):
-            composite = root[:, j].copy()
-            root[:, j] = rescale_index(self.methodology, composite, stage.groups)
-            rank_then(root[:, j], composite, out=ranks[:, j])
+        def score_and_rank(j, _):
+            root[:, j] = index_scores_and_ranks(self.methodology, root[:, j], stage.groups, out=ranks[:, j])[0]
 
-        map_columns(rescale_and_rank, root.shape[1], root.shape[0])
+        map_columns(score_and_rank, root.shape[1], root.shape[0])
         return ranks
 
     def _block(self, stage: _Stage, runs: np.ndarray, unit_ranks: np.ndarray, root: np.ndarray) -> Block:

@@ -5,6 +5,7 @@ make the result reproducible."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +63,14 @@ class Results:
     def rank(self) -> pd.Series:
         return self.ranks[self.index_code]
 
-    @property
+    @cached_property
     def coverage(self) -> pd.DataFrame:
         """Per unit: ``coverage``, the share of the methodology's indicators it reported
         (before imputation); ``reported``, how many; ``missing``, the codes of the others,
         comma-separated. A rank is read with what stands behind it: a unit scored on
-        12 of 18 figures is not ranked on the same footing as one scored on all 18."""
+        12 of 18 figures is not ranked on the same footing as one scored on all 18.
+        Made once, when first asked for (the table, the edition's rows and the audit all
+        read it; a million-unit build that never does pays nothing)."""
         codes = self.methodology.indicator_codes
         index = self.scores.index
         if self.missing_rows is None:
