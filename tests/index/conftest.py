@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rasad.demo import generate
 from rasad.index import load
+from rasad.index.inputs import sme_inputs
 from rasad.index.uncertainty import UncertaintySpec
 
 ASEM_DIR = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
@@ -41,3 +43,18 @@ def vignette() -> dict:
 @pytest.fixture(scope="session")
 def spec() -> UncertaintySpec:
     return UncertaintySpec.from_dict(VIGNETTE)
+
+
+@pytest.fixture(scope="session")
+def demo_table():
+    """``demo_table(n, seed)``: the SME-100 input table (year 1403) of the demo population
+    of ``n`` firms drawn with ``seed``, generated once per session, a fresh copy each call."""
+    made: dict[tuple[int, int], pd.DataFrame] = {}
+
+    def table(n: int, seed: int) -> pd.DataFrame:
+        if (n, seed) not in made:
+            population = generate(n_enterprises=n, seed=seed)
+            made[n, seed] = sme_inputs(population.returns, population.enterprises, 1403)
+        return made[n, seed].copy()
+
+    return table

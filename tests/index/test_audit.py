@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from rasad.cli import main
-from rasad.demo import generate
 from rasad.errors import RasadInputError
 from rasad.index import build, load, loads
 from rasad.index.audit import (
@@ -24,7 +23,6 @@ from rasad.index.audit import (
     resample_sizes,
     treatment_table,
 )
-from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import AggregateSpec, ImputeSpec
 
 
@@ -35,9 +33,8 @@ def tiny(indicators: str, tree: str, steps: str = "", extra: str = ""):
 
 
 @pytest.fixture(scope="module")
-def sme3000():
-    population = generate(n_enterprises=3000, seed=1)
-    return sme_inputs(population.returns, population.enterprises, 1403)
+def sme3000(demo_table):
+    return demo_table(3000, 1)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rasad.demo import generate
 from rasad.index import build, load
-from rasad.index.inputs import sme_inputs
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    population = generate(n_enterprises=3000, seed=1)
-    return sme_inputs(population.returns, population.enterprises, 1403)
+def inputs(demo_table):
+    return demo_table(3000, 1)
 
 
 @pytest.fixture(scope="module", params=["sme100", "sme100-v1"])

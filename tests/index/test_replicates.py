@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 
 import rasad.index.uncertainty as uncertainty_module
-from rasad.demo import generate
 from rasad.errors import RasadInputError
 from rasad.index import build, load
-from rasad.index.inputs import sme_inputs
 from rasad.index.replicates import Replicates
 from rasad.index.uncertainty import (
     Draw,
@@ -27,9 +25,8 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
 
 @pytest.fixture(scope="module")
-def demo1500():
-    population = generate(n_enterprises=1500, seed=3)
-    return sme_inputs(population.returns, population.enterprises, 1403)
+def demo1500(demo_table):
+    return demo_table(1500, 3)
 
 
 @pytest.fixture(scope="module")

@@ -17,17 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rasad.demo import generate
 from rasad.index import build, load
-from rasad.index.inputs import sme_inputs
 
 V2 = load(files("rasad.methodologies") / "sme100.yaml")
 V1 = load(files("rasad.methodologies") / "sme100-v1.yaml")
-
-
-def demo_inputs(n: int, seed: int) -> pd.DataFrame:
-    population = generate(n_enterprises=n, seed=seed)
-    return sme_inputs(population.returns, population.enterprises, 1403)
 
 
 def mix_test(groups: np.ndarray, top: np.ndarray, draws: int = 2000, seed: int = 0):
@@ -49,8 +42,8 @@ def mix_test(groups: np.ndarray, top: np.ndarray, draws: int = 2000, seed: int =
 
 
 @pytest.mark.parametrize(("n", "seed"), [(3000, 1), (3000, 2), (3000, 7), (20000, 1), (20000, 4)])
-def test_the_top_100_has_the_sector_mix_of_the_ranked_firms(n, seed):
-    results = build(V2, demo_inputs(n, seed), keep="final")
+def test_the_top_100_has_the_sector_mix_of_the_ranked_firms(demo_table, n, seed):
+    results = build(V2, demo_table(n, seed), keep="final")
     rank = results.rank.dropna()
     sectors = results.groups["sector"].reindex(rank.index).astype(str).to_numpy()
     top = (rank <= 100).to_numpy()
@@ -59,8 +52,8 @@ def test_the_top_100_has_the_sector_mix_of_the_ranked_firms(n, seed):
     assert p >= 0.01 and ratio <= 2.5, (distance, p, ratio)
 
 
-def test_version_1_fails_the_sector_mix():
-    results = build(V1, demo_inputs(3000, 1), keep="final")
+def test_version_1_fails_the_sector_mix(demo_table):
+    results = build(V1, demo_table(3000, 1), keep="final")
     rank = results.rank.dropna()
     sectors = results.groups["sector"].reindex(rank.index).astype(str).to_numpy()
     _, p, ratio = mix_test(sectors, (rank <= 100).to_numpy())
@@ -80,14 +73,14 @@ def blanked(data: pd.DataFrame, unit: str, column: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("n", "seed", "firms"), [(3000, 1, 8), (3000, 5, 8), (20000, 2, 1)])
-def test_a_blank_never_pays(n, seed, firms):
+def test_a_blank_never_pays(demo_table, n, seed, firms):
     """Every input a sampled firm ranked 51–800 reported, blanked in turn: the firm never
     climbs. And the reasons why that holds for any firm, not only those sampled: its
     normalised scores, composite and standing never rise; nobody else's normalised
     scores fall; firms of other sectors keep their index; and every firm of its sector
     that led it still does (within a sector the index follows the composite). Sectors
     of fewer than 20 ranked firms are one reference group, together."""
-    data = demo_inputs(n, seed)
+    data = demo_table(n, seed)
     nominal = build(V2, data, keep="final")
     rank = nominal.rank
     sectors = nominal.groups["sector"]
@@ -116,10 +109,10 @@ def test_a_blank_never_pays(n, seed, firms):
             assert (after.composite[leaders] > after.composite[unit]).all()
 
 
-def test_version_1_rewards_blanks():
+def test_version_1_rewards_blanks(demo_table):
     """Under version 1 (sector-median imputation) a firm below its sector's median climbs
     by leaving the figure out: here the firm ranked 300 gains on its real sales growth."""
-    data = demo_inputs(3000, 1)
+    data = demo_table(3000, 1)
     nominal = build(V1, data, keep="final")
     rank = nominal.rank.dropna().sort_values()
     gains = []
@@ -132,10 +125,10 @@ def test_version_1_rewards_blanks():
 
 
 @pytest.fixture(scope="module")
-def normalised_quartiles():
+def normalised_quartiles(demo_table):
     """Quartiles of every normalised indicator, among 3,000 and among 100,000 firms."""
     def quartiles(methodology, n):
-        return build(methodology, demo_inputs(n, 2), keep="final").datasets["Normalised"].quantile([0.25, 0.5, 0.75])
+        return build(methodology, demo_table(n, 2), keep="final").datasets["Normalised"].quantile([0.25, 0.5, 0.75])
 
     return {(name, n): quartiles(methodology, n) for name, methodology in (("v2", V2), ("v1", V1))
             for n in (3000, 100_000)}
