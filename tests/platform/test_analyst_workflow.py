@@ -12,7 +12,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -267,10 +266,6 @@ def test_a_job_whose_server_died_is_marked_failed(loaded, client, analyst):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    "sqlite" in django_settings.DATABASES["default"]["ENGINE"],
-    reason="the SQLite test database is in memory, where a second connection (the job's thread) meets "
-           "'table is locked'; the thread is tested on PostgreSQL, and on SQLite files by the browser tests")
 def test_launch_runs_the_job_in_a_background_thread(population, settings):
     settings.RASAD_JOBS_INLINE = False
     load_demo(population)

@@ -93,8 +93,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers continue while an import writes; the timeout rides out short locks.
+    # read_uncommitted matters only to connections sharing one cache, as the in-memory
+    # test database's do (a job's thread beside the test server's): their readers then
+    # take no table locks, which would fail a writer at once ("database table is
+    # locked") instead of letting it wait. A database file has no shared cache.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                        "PRAGMA cache_size=-262144; PRAGMA read_uncommitted=1;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
