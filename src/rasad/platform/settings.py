@@ -176,3 +176,12 @@ LOGGING = {
 
 # The largest file the upload page accepts (bytes); checked while the file streams in.
 RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20))
+
+# Which period a page, a command or the API shows when none is named: the latest whose
+# returns cover this share of the enterprises expected to file, or, once its deadline
+# has passed, the smaller share after it (docs/monitoring.md, "Which period is shown").
+RASAD_PERIOD_MIN_COVERAGE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE", "0.5"))
+RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE", "0.25"))
+# An edition whose returns cover less than this share of the enterprises expected to
+# file is thin: computing it needs an explicit override, and it cannot be published.
+RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", "0.5"))
