@@ -25,6 +25,7 @@ from rasad.errors import RasadInputError
 from rasad.index import build, data_hash
 from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import loads
+from rasad.platform import datasets
 from rasad.platform.frames import current_returns, enterprises_frame, versions_returns
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
@@ -66,11 +67,19 @@ def _yearly(period: Period) -> None:
         )
 
 
+def ranked_returns(period: Period):
+    """The returns an edition of ``period`` ranks: those of the national enterprises
+    (never a research panel's, :mod:`rasad.platform.datasets`) that have a version."""
+    return Return.objects.filter(period=period, current_version__isnull=False,
+                                 enterprise__in=datasets.enterprise_ids(None))
+
+
 def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
     """The SME-100 input table of ``period`` and the ids of the return versions it was
     made from.
 
-    The current version of every return of the period is read, with the current version
+    The current version of every national enterprise's return of the period is read
+    (a research panel's firms are never ranked), with the current version
     of the same enterprise's return of the year before (for real sales and employment
     growth). Reads are a fixed number of queries whatever the number of enterprises; a
     correction arriving while they run is either wholly in or wholly out, since a
@@ -80,7 +89,7 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
     previous = Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
     periods = [period] if previous is None else [period, previous]
     # last year's returns of enterprises with no return this year are left out
-    firms = Return.objects.filter(period=period, current_version__isnull=False).values("enterprise_id")
+    firms = ranked_returns(period).values("enterprise_id")
     returns, version_ids = current_returns(periods, enterprises=firms, submitted_on=False)
     if not (returns["year"] == period.year).any():
         raise RasadInputError(
@@ -88,8 +97,7 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
             field="period", value=period.code,
         )
-    registry = enterprises_frame(Enterprise.objects.filter(pk__in=Return.objects.filter(period=period)
-                                                           .values("enterprise_id")))
+    registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
     table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
     return table, version_ids
 
@@ -210,7 +218,7 @@ def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
     score, rank = results.score, results.rank
     units = score.index
     enterprise_of = dict(
-        Enterprise.objects.filter(pk__in=Return.objects.filter(period=edition.period).values("enterprise_id"))
+        Enterprise.objects.filter(pk__in=ranked_returns(edition.period).values("enterprise_id"))
         .values_list("national_id", "pk")
     )
     nodes = [c for c in results.scores.columns if c != results.index_code]
