@@ -90,8 +90,9 @@ def _check_sizes(request) -> None:
         raise BadRequest
 
 
-def _editions_menu() -> list[Edition]:
-    return list(data.newest_first(data.published()))
+def _editions_menu(chosen: Edition | None = None) -> list[Edition]:
+    """The newest edition of each year (and ``chosen``, if it is a superseded one)."""
+    return data.editions_menu(chosen)
 
 
 # --- public pages ------------------------------------------------------------------------
@@ -115,8 +116,9 @@ class RankingFilters(forms.Form):
 def top100(request, pk: int | None = None):
     """The Top-100 of a published edition (the latest at /top100/), or with
     ``scope=all`` everyone it ranked; filters, search and pages."""
-    menu = _editions_menu()  # newest first: the latest, and the previous edition, are among them
-    edition = _published_or_404(pk) if pk is not None else (menu[0] if menu else None)
+    # every published edition, newest first: the latest, and the previous edition, are among them
+    everything = list(data.newest_first(data.published()))
+    edition = _published_or_404(pk) if pk is not None else (everything[0] if everything else None)
     if edition is None:
         return render(request, "public/top100.html", {"edition": None})
     summary = data.summary(edition)
@@ -134,7 +136,7 @@ def top100(request, pk: int | None = None):
     everyone = filters.get("scope") == "all"
     method = data.methodology_of(edition)
     pillars = data.pillars(method)
-    previous = data.previous_edition(edition, menu)
+    previous = data.previous_edition(edition, everything)
     query = request.GET.copy()
     query.pop("page", None)
     page = None
@@ -166,7 +168,7 @@ def top100(request, pk: int | None = None):
         "sector_choices": [titles[d] for d in summary["divisions"] if d in titles],
         "band_choices": [(b, band_label(b)) for b in summary["bands"]],
         "page_query": query.urlencode(),
-        "editions": menu,
+        "editions": data.editions_menu(edition, everything),
         "is_latest_url": pk is None,
         "rows_html": rows_html,
         "state": state,
@@ -742,7 +744,7 @@ def estates(request):
         "total": len(values), "ranked": sum(e["ranked"] for e in by_estate.values()),
         "top": sum(e["top"] for e in by_estate.values()), "missing": sum(e["missing"] for e in by_estate.values()),
         "sort_links": sort_links, "pillar_columns": pillar_columns, "estate_limit": ESTATES_SHOWN, "export_query": export_query.urlencode(),
-        "editions": _editions_menu(), "query": request.GET.get("q", ""),
+        "editions": _editions_menu(edition), "query": request.GET.get("q", ""),
     }
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -833,7 +835,7 @@ def dashboard(request):
     if wanted and not wanted.isdecimal():
         return render(request, "public/dashboard.html", {"bad": True}, status=400)
     edition = _published_or_404(int(wanted)) if wanted else data.latest_edition()
-    context = {"edition": edition, "editions": _editions_menu(), "coverage": _coverage()}
+    context = {"edition": edition, "editions": _editions_menu(edition), "coverage": _coverage()}
     if edition is None:
         return render(request, "public/dashboard.html", context)
     pillars = data.pillars(data.methodology_of(edition))
@@ -871,12 +873,8 @@ def dashboard(request):
         by_division=table(dist["division"], division_label),
         by_band=table(dist["band"], band_label),
     )
-    # trends: every published edition, oldest first (the latest of a year when re-published)
-    chronological = list(reversed(list(data.newest_first(data.published()))))
-    per_year = {}
-    for item in chronological:
-        per_year[item.period.year] = item
-    trend_editions = list(per_year.values())
+    # trends: the newest edition of each year (one re-published supersedes the earlier), oldest first
+    trend_editions = list(reversed(data.newest_of_each_year(list(data.newest_first(data.published())))))
     trends = []
     for item in trend_editions:
         s = data.summary(item)
