@@ -448,12 +448,15 @@ def _edition_compute(args) -> int:
               f"خطا: ویرایش {edition.pk} محاسبه نشد: {job.error_fa}", file=sys.stderr)
         return 1
     edition.refresh_from_db()
-    intervals = f", rank intervals from {edition.runs:,} runs" if edition.runs else ""
-    eligible = "?" if edition.eligible_count is None else f"{edition.eligible_count:,}"
+    counts = [] if edition.eligible_count is None else [f"{edition.eligible_count:,} enterprises eligible"]
+    counts.append(f"{edition.ranked_count:,} ranked")
+    if edition.runs:
+        counts.append(f"rank intervals from {edition.runs:,} runs")
     print(f"Edition {edition.pk} computed in {time.perf_counter() - started:.1f} s: '{edition.name_en}', "
-          f"{eligible} enterprises eligible, {edition.ranked_count:,} ranked{intervals}.")
-    if not edition.ranked_count:
-        print(f"{job.message_en}\n{job.message_fa}")
+          f"{', '.join(counts)}.")
+    if job.unranked is not None:
+        print(f"No enterprise could be ranked: {job.unranked.message_en}\n"
+              f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}")
     if edition.thin_allowed:
         print("A thin edition (computed with --allow-thin): it cannot be published.\n"
               "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود.")

@@ -156,6 +156,35 @@ def test_a_thin_edition_is_computed_only_on_request_and_never_published(world, d
     assert edition.status == Edition.Status.DRAFT
 
 
+def test_a_thin_edition_no_one_can_be_ranked_in_is_stored_and_says_why(world, db, client, capsys):
+    """Both early filers send their 1404 return again without employees: no size band,
+    so no one is eligible. The edition is computed (nothing ranked) and says why."""
+    from rasad.platform.rankings import jobs
+
+    for firm in world["early"]:
+        values = Return.objects.get(enterprise=firm, period=world["p1404"]).current_version.values()
+        record_return(firm, world["p1404"], {**values, "employees": None}, user=world["analyst"])
+    edition = Edition.objects.create(name_fa="خالی", name_en="empty", period=world["p1404"],
+                                     methodology=world["first"].methodology)
+    job = jobs.run_job(jobs.start_compute(edition, world["analyst"], spec_text="", runs=5, allow_thin=True).pk)
+    assert job.status == "done" and job.unranked.field == "eligibility"
+    edition.refresh_from_db()
+    assert (edition.filed_count, edition.eligible_count, edition.ranked_count) == (2, 0, 0)
+    assert not edition.results.exists() and edition.computed_at is not None and edition.thin_allowed
+    assert job.message_en == (f"Done: 0 enterprises ranked. {EN_1404} No enterprise could be ranked: "
+                              "No unit is eligible for this ranking.")
+    english(client).force_login(world["analyst"])
+    page = client.get(f"/analysis/editions/{edition.pk}/")
+    assert page.status_code == 200 and "No unit is eligible for this ranking." in text_of(page)
+    with pytest.raises(thin.ThinEdition):  # refused for being thin, not for having no results
+        publish_edition(edition, world["analyst"])
+
+    assert main(["edition", "compute", "--period", "1404", "--allow-thin"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[2].endswith("'SME-100 1404', 0 enterprises eligible, 0 ranked.")
+    assert out.splitlines()[3] == "No enterprise could be ranked: No unit is eligible for this ranking."
+
+
 def test_the_coverage_needed_is_read_when_publishing(world, db, settings):
     edition = compute_edition(Edition.objects.create(name_fa="ب", name_en="b", period=world["period"],
                                                      methodology=world["first"].methodology))

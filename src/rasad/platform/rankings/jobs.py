@@ -156,7 +156,8 @@ def _thread_main(job_id: int) -> None:
 
 
 def run_job(job_id: int) -> EditionJob:
-    """Run a queued job to its end, synchronously, and return it (done or failed).
+    """Run a queued job to its end, synchronously, and return it (done or failed; when a
+    thin edition's firms left nothing to rank, its ``unranked`` is the engine's reason).
     A job that is no longer queued (another worker took it) is returned as it is."""
     now = timezone.now()
     if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
@@ -166,6 +167,7 @@ def run_job(job_id: int) -> EditionJob:
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
     report = _Reporter(job)
     params = job.params
+    unranked = None
     try:
         from rasad.platform.rankings.services import compute_edition
 
@@ -196,7 +198,9 @@ def run_job(job_id: int) -> EditionJob:
         kind = type(error).__name__
         _fail(job_id, f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
               f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.")
-    return EditionJob.objects.get(pk=job_id)
+    finished = EditionJob.objects.get(pk=job_id)
+    finished.unranked = unranked  # a thin edition no one could be ranked in: why (for the caller)
+    return finished
 
 
 def _fail(job_id: int, en: str, fa: str) -> None:

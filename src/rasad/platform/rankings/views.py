@@ -165,6 +165,9 @@ def edition_review(request, pk):
         "coverage": coverage, "coverage_text": coverage.figures(_language()) if coverage else "",
         "thin": coverage is not None and coverage.thin,
         "coverage_share": coverage.share_text(_persian()) if coverage else "",
+        # a thin edition no one could be ranked in: its job's message says why
+        "unranked_message": (latest_job.message(_language()) if edition.ranked_count == 0 and latest_job is not None
+                             and latest_job.status == EditionJob.Status.DONE else ""),
     }
     if edition.computed_at is not None:
         job = review.analysis_job(edition)
