@@ -23,7 +23,7 @@ from rasad.clusters import (
     krugman,
     location_quotients,
 )
-from rasad.platform.frames import clusters_frames, current_returns, enterprises_frame
+from rasad.platform.monitoring import compute as monitoring
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.returns.state import data_state
 
@@ -61,11 +61,6 @@ def _stamp() -> tuple:
     return data_state(), edition.pk if edition else None
 
 
-def yearly_returns() -> pd.DataFrame:
-    returns, _ = current_returns()
-    return returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
-
-
 def edition_scores(edition) -> pd.DataFrame | None:
     if edition is None:
         return None
@@ -75,18 +70,19 @@ def edition_scores(edition) -> pd.DataFrame | None:
     return frame.astype({"score": float, "rank": float}) if len(frame) else None
 
 
-def analyse(enterprises, returns, clusters, members, scores=None, edition=None) -> Analysis:
-    """The whole analysis of one data state (pure: DataFrames in)."""
+def analyse(enterprises, returns, clusters, members, scores=None, edition=None, year=None) -> Analysis:
+    """The whole analysis of one data state as of ``year`` (default: the latest year of
+    ``returns``) (pure: DataFrames in)."""
     if not len(returns) or not len(enterprises):
         empty = pd.DataFrame()
         return Analysis(enterprises, returns, clusters, members, empty, empty, empty, empty, empty, None, scores,
                         edition)
-    firms = firm_figures(enterprises, returns)
+    firms = firm_figures(enterprises, returns, year=year)
     lq = location_quotients(firms, measure="employees", level="division", region="province")
     stars = cluster_stars(lq)
     comparison = compare_clusters(stars, clusters, min_stars=MIN_STARS)
     spec = krugman(firms)
-    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores) \
+    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores, year=year) \
         if len(members) else None
     return Analysis(enterprises, returns, clusters, members, firms, lq, stars, comparison, spec, profiles, scores,
                     edition)
@@ -96,10 +92,13 @@ def analysis() -> Analysis:
     with _lock:
         stamp = _stamp()
         if _cache["stamp"] != stamp:
-            clusters, members = clusters_frames()
+            # the national returns only (a research panel is never mapped), as of the
+            # latest year enough enterprises have filed for (rasad.monitor.filing)
+            people = monitoring.population()
             edition = latest_edition()
-            _cache.update(stamp=stamp, analysis=analyse(enterprises_frame(), yearly_returns(), clusters, members,
-                                                        edition_scores(edition), edition))
+            _cache.update(stamp=stamp, analysis=analyse(people.enterprises, people.returns, people.clusters,
+                                                        people.members, edition_scores(edition), edition,
+                                                        people.default.year))
         return _cache["analysis"]
 
 

@@ -261,15 +261,16 @@ def cluster(request, code: str):
 
 
 def _member_needs(code: str, shown: bool) -> tuple[list[dict], int | None]:
-    """The needs matrix row of this cluster's members for the latest period (the
-    monitoring app's cached run): how many members, and how many of their employees,
-    need each support programme. Withheld, like the totals, for a cluster too small."""
+    """The needs matrix row of this cluster's members for the period the pages show by
+    default (the monitoring app's cached run): how many members, and how many of their
+    employees, need each support programme. Withheld, like the totals, for a cluster
+    too small."""
     from rasad.platform.monitoring import compute as monitoring
 
     people = monitoring.population()
     if not shown or people.returns.empty:
         return [], None
-    period = int(people.returns["year"].max())
+    period = people.default.year
     result = monitoring.run_for(period, people)
     matrix = result.needs.matrix("cluster", members=people.members)
     row = matrix[matrix["cluster_code"] == code]
