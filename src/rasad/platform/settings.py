@@ -176,3 +176,8 @@ LOGGING = {
 
 # The largest file the upload page accepts (bytes); checked while the file streams in.
 RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20))
+
+# How many years old a firm's figure may be and still stand in for a later year's in the
+# cluster pages and `rasad clusters` (rasad.clusters.firm_figures' max_age): 1 lets a 1402
+# figure stand for 1403, not a 1401 one; 0 counts only the year's own returns.
+RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
