@@ -138,10 +138,13 @@ def _firms(args, people: Population) -> pd.DataFrame:
 
 def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: float) -> str:
     """What was carried forward and what the age limit left out, in one line."""
-    age = firms.attrs["max_age"]
+    age, year = firms.attrs["max_age"], firms.attrs["year"]
     share = f"{carried / total:.1%}" if total else "–"
-    line = (f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
-            f"{age} year{'s' if age != 1 else ''} before {firms.attrs['year']}")
+    if age == 0:
+        line = f"only the returns for {year} counted, nothing carried forward"
+    else:
+        line = (f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
+                + (f"{age} year{'s' if age != 1 else ''} before {year}" if age is not None else "any years before"))
     old = firms.attrs["too_old"].get(measure)
     if old and old["firms"]:
         line += f"; {old['firms']:,} firm(s) whose latest figure is older left out ({old['value']:,.0f})"

@@ -101,9 +101,13 @@ def test_clusters_lq_max_age_and_the_carried_column(population, demo_dir, tmp_pa
     cells = table[table["value"] > 0]
     assert (cells["carried_share"] == cells["carried"] / cells["value"]).all()
     said = capsys.readouterr().out
-    age = 1 if max_age is None else max_age
-    assert f"{carried / total:.1%} of employees ({carried:,.0f} of {total:,.0f}) carried forward" in said
-    assert f"at most {age} year{'s' if age != 1 else ''} before 1403" in said
+    if max_age == 0:
+        assert "only the returns for 1403 counted, nothing carried forward; 15 firm(s) whose latest figure is " \
+               "older left out (461)" in said
+    else:
+        assert f"{carried / total:.1%} of employees ({carried:,.0f} of {total:,.0f}) carried forward" in said
+        age = 1 if max_age is None else max_age
+        assert f"at most {age} year{'s' if age != 1 else ''} before 1403" in said
 
 
 def test_stars_and_eg_write_the_carried_share(population, demo_dir, tmp_path, capsys):
