@@ -181,3 +181,5 @@ RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20
 # cluster pages and `rasad clusters` (rasad.clusters.firm_figures' max_age): 1 lets a 1402
 # figure stand for 1403, not a 1401 one; 0 counts only the year's own returns.
 RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
+if RASAD_CARRY_FORWARD_YEARS < 0:
+    raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")
