@@ -141,19 +141,56 @@ def monitor_needs(args) -> int:
     return 0
 
 
+def _max_age(args) -> int:
+    """``--max-age``, or else the platform's ``RASAD_CARRY_FORWARD_YEARS`` on the database
+    (so the CLI and the pages agree), or the core's default with ``--data``."""
+    from rasad.clusters import DEFAULT_MAX_AGE
+
+    if args.max_age is not None:
+        if args.max_age < 0:
+            raise RasadInputError(
+                f"--max-age {args.max_age}: give a whole number of years, 0 or more.",
+                f"--max-age {args.max_age}: عددی صحیح از ۰ به بالا (سال) بدهید.",
+                field="--max-age", value=args.max_age)
+        return args.max_age
+    if args.data:
+        return DEFAULT_MAX_AGE
+    from django.conf import settings
+
+    return getattr(settings, "RASAD_CARRY_FORWARD_YEARS", DEFAULT_MAX_AGE)
+
+
 def _firms(args, people: Population) -> pd.DataFrame:
     from rasad.clusters import firm_figures
 
-    return firm_figures(people.enterprises, people.returns, year=_period(args, people, "year"))
+    return firm_figures(people.enterprises, people.returns, year=_period(args, people, "year"),
+                        max_age=_max_age(args))
+
+
+def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: float) -> str:
+    """What was carried forward and what the age limit left out, in one line."""
+    age, year = firms.attrs["max_age"], firms.attrs["year"]
+    share = f"{carried / total:.1%}" if total else "–"
+    if age == 0:
+        line = f"only the returns for {year} counted, nothing carried forward"
+    else:
+        line = (f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
+                + (f"{age} year{'s' if age != 1 else ''} before {year}" if age is not None else "any years before"))
+    old = firms.attrs["too_old"].get(measure)
+    if old and old["firms"]:
+        line += f"; {old['firms']:,} firm(s) whose latest figure is older left out ({old['value']:,.0f})"
+    return line
 
 
 def clusters_lq(args) -> int:
     from rasad.clusters import location_quotients
 
     people = population(args)
-    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    firms = _firms(args, people)
+    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
     _write(lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out)
     print(f"{len(lq):,} {args.by} × {args.level} location quotients of {args.measure} → {args.out}")
+    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
     return 0
 
 
@@ -161,11 +198,13 @@ def clusters_stars(args) -> int:
     from rasad.clusters import cluster_stars, location_quotients
 
     people = population(args)
-    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    firms = _firms(args, people)
+    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
     stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
     _write(stars.reset_index() if isinstance(stars.index, pd.MultiIndex) or stars.index.name else stars, args.out)
     starred = int((stars["stars"] >= 2).sum())
     print(f"{starred:,} {args.by} × {args.level} cells with two or three stars → {args.out}")
+    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
     return 0
 
 
@@ -173,9 +212,12 @@ def clusters_eg(args) -> int:
     from rasad.clusters import ellison_glaeser
 
     people = population(args)
-    eg = ellison_glaeser(_firms(args, people), level=args.level, region=args.by, draws=args.draws, seed=args.seed)
+    firms = _firms(args, people)
+    eg = ellison_glaeser(firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed)
     _write(eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out)
     print(f"Ellison–Glaeser γ of {len(eg):,} sectors ({args.draws:,}-draw null) → {args.out}")
+    carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
+    print(_carried_note(firms, "employees", carried, float(eg["value"].sum())))
     return 0
 
 
@@ -213,6 +255,10 @@ def add_commands(commands) -> None:
         sub.add_argument("--measure", default="employees", help="employees, sales, exports or enterprises")
         sub.add_argument("--year", type=int,
                          help="Jalali year (default: the latest with enough returns filed; said on stderr)")
+        sub.add_argument("--max-age", type=int, metavar="N",
+                         help="carry a firm's figure forward from a return at most N years old "
+                              "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
+                              "database, else 1)")
         sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
         sub.add_argument("--dataset", metavar="CODE",
                          help="a research panel of the database (default: the national returns)")
