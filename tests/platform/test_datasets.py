@@ -172,3 +172,18 @@ def test_only_analysts_pick_a_panel(early_1404):
     assert other.get("/monitoring/alerts/").status_code == 200
     assert 'id="dataset-choice"' not in other.get("/monitoring/alerts/").content.decode()
     assert other.get("/monitoring/alerts/?dataset=uk-empl-1976-1984").status_code == 404
+
+
+def test_the_api_lists_national_firms_unless_a_panel_is_named(early_1404):
+    assert main(UK) == 0
+    client = Client()
+    client.force_login(early_1404)
+    national = client.get("/api/enterprises").json()
+    panel = client.get("/api/enterprises?dataset=uk-empl-1976-1984").json()
+    assert national["count"] == 300 and panel["count"] == 140
+    assert all(e["national_id"].startswith("9901") for e in panel["items"])
+    refused = client.get("/api/enterprises?dataset=no-such")
+    assert refused.status_code == 422 and "no-such" in refused.content.decode()
+    periods = client.get("/api/periods?dataset=uk-empl-1976-1984").json()
+    assert periods["default"]["year"] == 1362 and "1362" in periods["default"]["reason_en"]
+    assert client.get("/api/periods?dataset=no-such").status_code == 404
