@@ -291,17 +291,19 @@ def _import(args) -> int:
 
     console = Console(stderr=False)
     user = _user_named(args.as_user) if args.as_user else _command_line_user()
+    if (args.dataset or args.prices) and not args.mapping:
+        raise RasadInputError("--dataset and --prices go with --mapping: they name a research panel and its prices.",
+                              "--dataset و --prices همراه --mapping می‌آیند: مجموعهٔ پژوهشی و شاخص قیمت آن را "
+                              "نام می‌برند.", field="--dataset")
     path = Path(args.file)
     if not path.is_file():
         raise RasadInputError(f"{path}: no such file.", f"{path}: چنین فایلی نیست.", field="FILE")
     with _bar(not args.no_progress and not args.dry_run, "storing returns") as progress:
         if args.mapping:
-            from rasad.intake import read_panel
-
-            panel = read_panel(path, args.mapping)
+            panel, target = _mapped_panel(path, args)
             enterprises = _with_constants(panel.enterprises, args.constant)
             outcome = import_frames(enterprises, panel.returns, user=user, source_name=path.name,
-                                    commit=not args.dry_run, progress=progress)
+                                    commit=not args.dry_run, progress=progress, panel=target)
         elif args.dry_run:
             outcome = check_upload(path.read_bytes(), path.name, user=user)
         else:
@@ -313,6 +315,29 @@ def _import(args) -> int:
         report.to_excel(args.report)
     console.print(outcome.summary(args.lang))
     return 1 if report.blocking else 0
+
+
+def _mapped_panel(path: Path, args):
+    """A research panel read through its mapping, and the data set it goes into: the
+    mapping's (or ``--dataset``'s), with the mapping's price index or ``--prices``'."""
+    from rasad.intake.mapping import load_mapping, read_panel, read_prices
+    from rasad.platform.registry.models import Enterprise
+    from rasad.platform.returns.importing import PanelTarget
+
+    mapping = load_mapping(args.mapping)
+    code = args.dataset or mapping.dataset_code
+    if code == "national":
+        raise RasadInputError("--dataset national: a research panel needs a data set of its own.",
+                              "--dataset national: مجموعهٔ پژوهشی مجموعه‌دادهٔ جداگانهٔ خود را می‌خواهد.",
+                              field="--dataset", value=code)
+    known = dict(Enterprise.objects.filter(dataset__code=code).exclude(source_code="")
+                 .values_list("source_code", "national_id"))
+    panel = read_panel(path, mapping, known_codes=known)
+    prices, note = read_prices(args.prices) if args.prices else (mapping.prices, mapping.prices_note)
+    codes = dict(zip(panel.crosswalk["national_id"], panel.crosswalk["source_id"], strict=True))
+    return panel, PanelTarget(code, mapping.name_fa, mapping.name_en,
+                              citation=str(mapping.source.get("citation", "")), currency=mapping.currency,
+                              prices=prices, prices_note=note, source_codes=codes)
 
 
 def _command_line_user():
@@ -653,6 +678,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--report", help="also write the report to this Excel file")
     imp.add_argument("--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)")
     imp.add_argument("--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)")
+    imp.add_argument("--dataset", metavar="CODE",
+                     help="with --mapping: the research panel to import into (default: the mapping's own)")
+    imp.add_argument("--prices", metavar="FILE",
+                     help="with --mapping: a CSV price index by year for the panel's money (default: the mapping's)")
     imp.add_argument("--constant", action="append", metavar="FIELD=VALUE",
                      help="with --mapping: a registry field the panel lacks (isic_class, province…)")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -61,7 +61,7 @@ def _share(value, name: str) -> float:
 
 def _percent(share: float, persian: bool) -> str:
     text = f"{100 * share:.0f}" if share >= 0.01 or share == 0 else f"{100 * share:.2f}"
-    return to_persian_digits(text) + "٪" if persian else text + "%"
+    return to_persian_digits(text).replace(".", "٫") + "٪" if persian else text + "%"
 
 
 def _count(n: int, persian: bool) -> str:

@@ -185,3 +185,9 @@ RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE = float(os.environ.get("RASAD_PERIOD_MI
 # An edition whose returns cover less than this share of the enterprises expected to
 # file is thin: computing it needs an explicit override, and it cannot be published.
 RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", "0.5"))
+# How many years old a firm's figure may be and still stand in for a later year's in the
+# cluster pages and `rasad clusters` (rasad.clusters.firm_figures' max_age): 1 lets a 1402
+# figure stand for 1403, not a 1401 one; 0 counts only the year's own returns.
+RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
+if RASAD_CARRY_FORWARD_YEARS < 0:
+    raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")

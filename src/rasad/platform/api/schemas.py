@@ -302,3 +302,29 @@ class SubmitOut(Schema):
     version: int = Field(description="The version now current.")
     changed: bool = Field(description="False when these figures were already on record (no new version).")
     warnings: list[ProblemOut]
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+class PeriodCoverageOut(Schema):
+    year: int
+    expected: int = Field(description="Enterprises expected to file: registered and founded by then.")
+    filed: int = Field(description="Enterprises that filed a yearly return for the year.")
+    coverage: float = Field(description="filed / expected.")
+    deadline: datetime.date | None = None
+
+
+class DefaultPeriodOut(Schema):
+    year: int | None = None
+    rule: str = Field(description="coverage: enough returns; deadline: the deadline has passed with enough "
+                                  "returns; best: no period qualified and the best covered one is shown; "
+                                  "none: no returns yet.")
+    reason_fa: str
+    reason_en: str
+
+
+class PeriodsOut(Schema):
+    dataset: str = Field(description="national, or the code of a research panel.")
+    default: DefaultPeriodOut
+    periods: list[PeriodCoverageOut]

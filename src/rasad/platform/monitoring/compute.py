@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
-
 from django.conf import settings
 
 from rasad.monitor import PeriodChoice, PeriodPolicy, filing_coverage
