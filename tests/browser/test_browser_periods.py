@@ -105,3 +105,22 @@ def test_the_reason_in_english(early, page, screenshots):
     page.goto(f"/enterprises/{early.national_id}/")
     assert "1403 is shown" in page.locator("#period-why").inner_text()
     page.screenshot(path=screenshots / "en-periods-02-scorecard.png", full_page=True)
+
+
+def test_the_new_edition_form_offers_the_covered_year_and_refuses_a_thin_one(early, page, screenshots):
+    from rasad.platform.returns.models import Period
+
+    log_in(page)
+    page.goto("/analysis/editions/new/")
+    year_1403 = str(Period.objects.get(year=1403, quarter__isnull=True).pk)
+    assert page.locator("select[name=period]").input_value() == year_1403
+    reason = page.locator("#period-reason").inner_text()
+    assert "۱۴۰۳" in reason and not LATIN_DIGIT.search(reason)
+    page.screenshot(path=screenshots / "fa-periods-06-new-edition.png", full_page=True)
+    page.select_option("select[name=period]", str(Period.objects.get(year=1404, quarter__isnull=True).pk))
+    page.fill("textarea[name=spec]", "")
+    page.click("#create-and-run")
+    page.wait_for_load_state()
+    error = page.locator(".field-error, .alert.bad").first.inner_text()
+    assert "۱۴۰۴" in error and "۲ از ۳۰۰" in error and "۵۰٪" in error
+    page.screenshot(path=screenshots / "fa-periods-07-thin-refused.png", full_page=True)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.iran.text import to_persian_digits
+from rasad.iran.text import format_number, to_persian_digits
 
 COVERAGE_COLUMNS = ["year", "expected", "filed", "coverage", "deadline"]
 
@@ -65,7 +65,7 @@ def _percent(share: float, persian: bool) -> str:
 
 
 def _count(n: int, persian: bool) -> str:
-    return to_persian_digits(f"{n:,}").replace(",", "٬") if persian else f"{n:,}"
+    return format_number(n, persian_digits=persian)
 
 
 @dataclass(frozen=True)

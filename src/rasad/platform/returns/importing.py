@@ -27,6 +27,7 @@ from django.utils import timezone
 from rasad.errors import RasadInputError
 from rasad.intake import Checks, IntakeReport, Scope, read_bytes, validate_frames, validate_workbook
 from rasad.intake.reference import national_id_text
+from rasad.iran.text import format_number
 from rasad.platform.accounts.models import Role
 from rasad.platform.registry.models import Dataset, Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Period, Return, ReturnVersion, SourceFile
@@ -70,8 +71,10 @@ class ImportOutcome:
                     else "This file was imported before; nothing changed.")
         r = self.returns
         if language == "fa":
-            return (f"{self.enterprises_created} بنگاه ثبت شد؛ {r.created} اظهارنامهٔ تازه، {r.changed} اصلاحیه "
-                    f"(نسخهٔ پیشین نگه داشته شد) و {r.unchanged} بی‌تغییر.")
+            created, new, changed, unchanged = (format_number(n) for n in (
+                self.enterprises_created, r.created, r.changed, r.unchanged))
+            return (f"{created} بنگاه ثبت شد؛ {new} اظهارنامهٔ تازه، {changed} اصلاحیه "
+                    f"(نسخهٔ پیشین نگه داشته شد) و {unchanged} بی‌تغییر.")
         return (f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
                 f"corrected (earlier versions kept), {r.unchanged} unchanged.")
 
