@@ -153,8 +153,8 @@ def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
     path = needs.to_excel(tmp_path / "needs.xlsx", members=demo.cluster_members, estates=demo.estates,
                           clusters=demo.clusters)
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["needs by province", "needs by estate", "needs by cluster", "needs by sector",
-                               "enterprises"]
+    assert book.sheetnames == ["summary", "needs by province", "needs by estate", "needs by cluster",
+                               "needs by sector", "enterprises", "unknown", "no data"]
     rows = list(book["needs by province"].iter_rows(values_only=True))
     assert rows[0][:6] == ("سال", "کد استان", "نام (فارسی)", "نام (انگلیسی)", "تعداد بنگاه‌ها", "تعداد شاغلان")
     assert rows[1][:6] == ("Year", "Province code", "Name (Persian)", "Name (English)", "enterprises", "employees")
