@@ -78,7 +78,7 @@ def run_for(period: int, people: Population | None = None) -> MonitorResult:
         stamp = _cache["stamp"]
         result = _cache["runs"].get(period)
         if result is None:
-            result = Monitor().run(people.returns, people.enterprises, as_of=stamp[-1], period=period)
+            result = monitor().run(people.returns, people.enterprises, as_of=stamp[-1], period=period)
             _cache["runs"][period] = result
         return result
 
@@ -86,3 +86,13 @@ def run_for(period: int, people: Population | None = None) -> MonitorResult:
 def clear() -> None:
     with _lock:
         _cache.update(stamp=None, population=None, runs={})
+
+
+def monitor() -> Monitor:
+    """The core's monitoring run with the return deadlines the database sets
+    (``Period.deadline``): they decide which returns are late (a supporting sign of a
+    finance need) and which are overdue."""
+    from rasad.monitor import Kpis
+    from rasad.platform.frames import period_deadlines
+
+    return Monitor(kpis=Kpis(deadlines=period_deadlines()))
