@@ -93,7 +93,7 @@ def peer(population, monitor: Monitor, as_of):
     k["debt_ratio"] = ratio(tl, ta)
     k["technology_adoption"] = r["technologies_adopted"]
     k["labour_productivity"] = ratio((r["sales"] - r["intermediate_inputs"]) * factor, r["employees"])
-    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(axis=1, min_count=1)
+    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(axis=1, min_count=3)  # a blank: unknown
     k["defect_rate"] = r["defect_rate"]
     k["export_share"] = ratio(r["exports"], r["sales"])
     k["rd_intensity"] = ratio(r["rd_expenditure"], r["sales"])

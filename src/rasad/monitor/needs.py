@@ -242,11 +242,11 @@ class Needs:
             self._counted = np.where(supporting > primary, primary / supporting, 1.0)  # share of supporting points counted
         eligible = primary > mapping.min_score
         severity = np.maximum(mapping.severity.band(self.scores), floor)
-        # most severe first, then most points, then the file's order (stable sorts)
-        by_points = np.argsort(-np.where(eligible, self.scores, -np.inf), axis=1, kind="stable")
-        ranked_severity = np.take_along_axis(np.where(eligible, severity, -1), by_points, axis=1)
-        order = np.take_along_axis(by_points, np.argsort(-ranked_severity, axis=1, kind="stable"), axis=1)
-        order = order[:, : mapping.max_needs]
+        # most severe first, then most points, then the file's order: one stable sort of
+        # severity × span + points (points stay below the span, so severity decides first)
+        span = float(self.scores.max(initial=0.0)) + 1.0
+        key = np.where(eligible, severity * span + self.scores, -np.inf)
+        order = np.argsort(-key, axis=1, kind="stable")[:, : mapping.max_needs]
         self.ranked = np.where(np.take_along_axis(eligible, order, axis=1), order, -1)
         self._needed = np.zeros((n, m), dtype=bool)
         rows, ranks = np.nonzero(self.ranked >= 0)
@@ -648,65 +648,66 @@ class Needs:
         elif column not in keys.columns:
             raise _bad(f"Cannot break needs down by {by!r}: the comparison has no column {column!r}.",
                        f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ستون «{column}» در داده نیست.", "by", by)
-        # filers' rows, then the non-filers', as one list of (row, cell, period)
-        units = pd.concat([pd.Series(keys[self.unit].array.take(rows)),
-                           pd.Series(absent[self.unit].array if len(absent) else [], dtype=object)],
-                          ignore_index=True)
-        source = np.concatenate([rows, np.full(len(absent), -1, dtype=np.int64)]).astype(np.int64)
+        # the filers' rows (``src``: their row in the comparison) and the non-filers'
+        # (``gone``: their row of no_data()), each with its cell; a firm in two clusters
+        # is twice in the list
         if column == "cluster_code":
+            units = pd.concat([pd.Series(keys[self.unit].array.take(rows)),
+                               pd.Series(absent[self.unit].array if len(absent) else [], dtype=object)],
+                              ignore_index=True)
             links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
                 members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left")
-            at, cell = links["_at"].to_numpy(), pd.Series(links["cluster_code"].array)
+            at, cell = links["_at"].to_numpy(), links["cluster_code"]
+            filer = at < len(rows)
+            src, gone = rows[at[filer]], at[~filer] - len(rows)
+            filer_cells, absent_cells = pd.Series(cell.array[filer]), pd.Series(cell.array[~filer])
         else:
-            at = np.arange(len(units))
+            src, gone = rows, np.arange(len(absent))
             filer_cells = pd.Series(keys[column].array.take(rows))
             absent_cells = pd.Series(absent[column].array if column in absent.columns else
                                      np.full(len(absent), None, dtype=object))
-            cell = pd.concat([filer_cells.astype(object), absent_cells.astype(object)], ignore_index=True)
-        source = source[at]
-        filer = source >= 0
         # one integer code per cell (period × value, missing values their own cell),
         # then every count is a bincount
-        cell_codes, cell_values = pd.factorize(cell, use_na_sentinel=False)
+        cell_codes, cell_values = _cell_codes(filer_cells, absent_cells)
         if self.period is not None:
-            periods = pd.concat([pd.Series(keys[self.period].array.take(rows)),
-                                 pd.Series(absent[self.period].array if len(absent) else [], dtype=np.int64)],
-                                ignore_index=True).to_numpy()[at]
-            period_codes, period_values = pd.factorize(pd.Series(periods))
+            periods = np.concatenate([keys[self.period].to_numpy(dtype=np.int64)[src],
+                                      absent[self.period].to_numpy(dtype=np.int64)[gone] if len(absent)
+                                      else np.zeros(0, dtype=np.int64)])
+            period_codes, period_values = pd.factorize(periods)
             combined = period_codes.astype(np.int64) * len(cell_values) + cell_codes
         else:
             combined = cell_codes.astype(np.int64)
         present, codes = np.unique(combined, return_inverse=True)
-        uniques = pd.DataFrame({column: np.asarray(cell_values, dtype=object)[present % len(cell_values)]})
+        uniques = pd.DataFrame({column: cell_values[present % len(cell_values)]})
         if self.period is not None:
             uniques.insert(0, self.period, np.asarray(period_values)[present // len(cell_values)])
         size = len(uniques)
-        mine = np.maximum(source, 0)
+        filed, missing = codes[: len(src)], codes[len(src):]
+        whole = column != "cluster_code" and self._scope is None  # every row once, in order: no gather
 
-        def of_filers(values: np.ndarray) -> np.ndarray:  # each row's values; False/0 for non-filers
-            if not len(values):
-                return np.zeros((len(mine), *values.shape[1:]), dtype=values.dtype)
-            taken = values[mine]
-            return taken & (filer if taken.ndim == 1 else filer[:, None]) if taken.dtype == bool \
-                else np.where(filer, taken, 0)
+        def of_filers(values: np.ndarray) -> np.ndarray:
+            return values if whole else values[src]
 
         employees = of_filers(self.employees())
         needed, unknown, tier = of_filers(self._needed), of_filers(self._unknown), of_filers(self.priority)
         anything = needed.any(axis=1)
 
-        def count(weights):
-            return np.bincount(codes, weights=weights, minlength=size)
+        def count(weights):  # yes/no: count the rows that say yes (a gather, not a float sum)
+            if weights.dtype == bool:
+                return np.bincount(filed[weights], minlength=size)
+            return np.bincount(filed, weights=weights, minlength=size)
 
-        columns = {"enterprises": count(filer).astype(np.int64), "employees": count(employees),
-                   "no_data": count(~filer).astype(np.int64),
-                   "any_enterprises": count(anything).astype(np.int64), "any_employees": count(employees * anything),
-                   "priority_enterprises": count(tier).astype(np.int64),
-                   "priority_employees": count(employees * tier)}
+        columns = {"enterprises": np.bincount(filed, minlength=size), "employees": count(employees),
+                   "no_data": np.bincount(missing, minlength=size),
+                   "any_enterprises": count(anything), "any_employees": count(employees * anything),
+                   "priority_enterprises": count(tier), "priority_employees": count(employees * tier)}
         for k, code in enumerate(self.mapping.codes):
-            columns[f"{code}_enterprises"] = count(needed[:, k]).astype(np.int64)
-            columns[f"{code}_employees"] = count(employees * needed[:, k])
-            columns[f"{code}_priority"] = count(needed[:, k] & tier).astype(np.int64)
-            columns[f"{code}_unknown"] = count(unknown[:, k]).astype(np.int64)
+            chosen = needed[:, k]
+            columns[f"{code}_enterprises"] = count(chosen)
+            columns[f"{code}_employees"] = count(employees * chosen)
+            columns[f"{code}_priority"] = count(chosen & tier)
+            columns[f"{code}_unknown"] = count(unknown[:, k])
+        columns = {c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()}
         index = uniques
         values = index[column].astype(object)
         index[column] = values.where(values.notna(), None)
@@ -763,6 +764,27 @@ class Needs:
         path = Path(path)
         workbook.save(path)
         return path
+
+
+def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the filers' cells, then of the non-filers' (missing values, None
+    or NaN, are one cell), and the cells' values as an object array. The filers' are
+    factorised whole (a category column stays one); the few non-filers are looked up."""
+    codes, uniques = pd.factorize(filer_cells, use_na_sentinel=False)
+    values = list(np.asarray(uniques, dtype=object))
+    lookup = {(None if _missing(v) else v): i for i, v in enumerate(values)}
+    extra = np.empty(len(absent_cells), dtype=np.int64)
+    for i, v in enumerate(absent_cells.to_numpy(dtype=object)):
+        key = None if _missing(v) else v
+        if key not in lookup:
+            lookup[key] = len(values)
+            values.append(np.nan if key is None else v)
+        extra[i] = lookup[key]
+    return np.concatenate([codes.astype(np.int64), extra]), np.asarray(values + [np.nan], dtype=object)[:-1]
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _pick(values: list, which: np.ndarray) -> np.ndarray:
