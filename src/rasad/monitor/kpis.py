@@ -264,8 +264,11 @@ class Kpis:
     (periods are consecutive whole numbers: Jalali or Gregorian years). ``prices`` is
     a price index by year (the bundled Iranian CPI when ``None``), ``base_year`` the
     year whose prices real values are in, ``cagr_span`` the number of periods a CAGR
-    spans, ``deadline`` when a return is due, ``size_thresholds`` the size bands used
-    for peer groups (ISIPO's by default).
+    spans, ``deadline`` the rule for when a return is due, ``size_thresholds`` the size
+    bands used for peer groups (ISIPO's by default), ``deadlines`` the actual deadline
+    of some periods (``{1403: date(2025, 8, 1)}``, e.g. the database's
+    ``Period.deadline``): they decide ``days_late`` and which returns are overdue; the
+    rule decides the periods they leave out.
     """
 
     unit: str = "national_id"

@@ -164,8 +164,8 @@ class NeedsMapping:
         the gaps' keys, or ``period`` when the gaps have none). Triggers naming an
         indicator that was not compared, or an alert when ``alerts`` is None, cannot
         fire; they are listed in :attr:`Needs.skipped`. ``kpis`` (default: the alerts'
-        KPI table) tells which enterprises owed a return for the period and filed
-        none: the *no data* column of the matrix.
+        KPI table) tells which enterprises owed a return for the assessed periods (those
+        of the gaps, and ``period``) and filed none: the *no data* column of the matrix.
         """
         return Needs(self, gaps, alerts, period, kpis)
 
