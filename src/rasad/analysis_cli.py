@@ -8,6 +8,7 @@ figure is computed in :mod:`rasad.monitor` and :mod:`rasad.clusters`.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,35 +19,61 @@ from rasad.errors import RasadInputError
 
 @dataclass(frozen=True)
 class Population:
+    """A demo population's CSV files, shaped as the platform's monitoring population."""
+
     enterprises: pd.DataFrame
     returns: pd.DataFrame
     estates: pd.DataFrame
     clusters: pd.DataFrame
     members: pd.DataFrame
+    dataset: object = None
+    deadlines: dict | None = None
 
 
-def population(data: str | None) -> Population:
-    """The demo population's CSV files in ``data``, or the database."""
-    if data:
+def population(args):
+    """The demo population's CSV files in ``args.data``, or the data set ``args.dataset``
+    of the database (the national returns by default)."""
+    if args.data:
+        if args.dataset:
+            raise RasadInputError("--dataset reads the database; it does not go with --data.",
+                                  "--dataset از پایگاه داده می‌خواند و با --data نمی‌آید.", field="--dataset")
         from rasad.demo import DemoPopulation
 
-        demo = DemoPopulation.from_csv(Path(data))
+        demo = DemoPopulation.from_csv(Path(args.data))
         return Population(demo.enterprises, demo.returns, demo.estates, demo.clusters, demo.cluster_members)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
     import django
 
     django.setup()
-    from rasad.platform.frames import (
-        clusters_frames,
-        current_returns,
-        enterprises_frame,
-        estates_frame,
-    )
+    from rasad.platform import datasets
+    from rasad.platform.monitoring.compute import load_population
 
-    returns, _ = current_returns()
-    returns = returns[returns["quarter"].isna()].drop(columns="quarter")  # the cores take yearly returns
-    clusters, members = clusters_frames()
-    return Population(enterprises_frame(), returns, estates_frame(), clusters, members)
+    return load_population(datasets.named(args.dataset))
+
+
+def _policy(args):
+    """When a period has returns enough to be the default: the platform's settings on
+    the database, the defaults on a demo population's files."""
+    if args.data:
+        from rasad.monitor import PeriodPolicy
+
+        return PeriodPolicy()
+    from rasad.platform.monitoring.compute import policy
+
+    return policy()
+
+
+def _monitor(people):
+    """The monitoring run's settings: the data set's own price index for a panel; for the
+    national returns, the database's return deadlines (``Period.deadline``: which
+    returns were late), none on a demo's CSV files (the core's rule, 31 Tir, decides)."""
+    if people.dataset is None:
+        from rasad.monitor import Kpis, Monitor
+
+        return Monitor(kpis=Kpis(deadlines=people.deadlines))
+    from rasad.platform import datasets
+
+    return datasets.monitor_for(people.dataset, people.returns["year"].unique())
 
 
 def _write(frame: pd.DataFrame, out: str) -> None:
@@ -56,27 +83,34 @@ def _write(frame: pd.DataFrame, out: str) -> None:
         frame.to_csv(out, index=False)
 
 
-def _period(args, people: Population) -> int:
+def _period(args, people, option: str = "period") -> int:
+    """The period asked for, or the latest whose filing coverage is enough (said on
+    stderr, with why, so that a script's output stays the table)."""
+    from rasad.monitor import filing_coverage
+
     years = sorted(int(y) for y in people.returns["year"].unique())
     if not years:
         raise RasadInputError("There are no yearly returns to analyse.", "اظهارنامهٔ سالانه‌ای برای تحلیل نیست.",
-                              field="--period")
-    if args.period is None:
-        return years[-1]
-    if args.period not in years:
-        raise RasadInputError(f"--period {args.period}: the returns cover {years[0]}–{years[-1]}.",
-                              f"--period {args.period}: اظهارنامه‌ها سال‌های {years[0]} تا {years[-1]} را دارند.",
-                              field="--period", value=args.period)
-    return args.period
+                              field=f"--{option}")
+    asked = getattr(args, option)
+    if asked is None:
+        choice = _policy(args).choose(filing_coverage(people.enterprises, people.returns, people.deadlines))
+        print(choice.explain("en"), file=sys.stderr)
+        return choice.year
+    if asked not in years:
+        raise RasadInputError(f"--{option} {asked}: the returns cover {years[0]}–{years[-1]}.",
+                              f"--{option} {asked}: اظهارنامه‌ها سال‌های {years[0]} تا {years[-1]} را دارند.",
+                              field=f"--{option}", value=asked)
+    return asked
 
 
 def monitor_alerts(args) -> int:
-    from rasad.monitor import Kpis, load_rules
+    from rasad.monitor import load_rules
 
-    people = population(args.data)
+    people = population(args)
     period = _period(args, people)
     rules = load_rules(args.rules) if args.rules else load_rules()
-    table = Kpis().compute(people.returns, people.enterprises)
+    table = _monitor(people).kpis.compute(people.returns, people.enterprises)
     frame = rules.evaluate(table).for_period(period)
     if args.out:
         _write(frame, args.out)
@@ -97,14 +131,9 @@ def monitor_alerts(args) -> int:
 
 
 def monitor_needs(args) -> int:
-    from rasad.monitor import Kpis, Monitor
-
-    people = population(args.data)
+    people = population(args)
     period = _period(args, people)
-    # the database's return deadlines (Period.deadline) decide which returns were late;
-    # a demo's CSV files have none, and the core's rule (31 Tir) decides
-    deadlines = None if args.data else _period_deadlines()
-    result = Monitor(kpis=Kpis(deadlines=deadlines)).run(people.returns, people.enterprises, period=period)
+    result = _monitor(people).run(people.returns, people.enterprises, period=period)
     needs = result.needs
     if args.out.lower().endswith(".xlsx"):
         needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
@@ -127,47 +156,83 @@ def monitor_needs(args) -> int:
     return 0
 
 
-def _period_deadlines():
-    from rasad.platform.frames import period_deadlines
+def _max_age(args) -> int:
+    """``--max-age``, or else the platform's ``RASAD_CARRY_FORWARD_YEARS`` on the database
+    (so the CLI and the pages agree), or the core's default with ``--data``."""
+    from rasad.clusters import DEFAULT_MAX_AGE
 
-    return period_deadlines()
+    if args.max_age is not None:
+        if args.max_age < 0:
+            raise RasadInputError(
+                f"--max-age {args.max_age}: give a whole number of years, 0 or more.",
+                f"--max-age {args.max_age}: عددی صحیح از ۰ به بالا (سال) بدهید.",
+                field="--max-age", value=args.max_age)
+        return args.max_age
+    if args.data:
+        return DEFAULT_MAX_AGE
+    from django.conf import settings
+
+    return getattr(settings, "RASAD_CARRY_FORWARD_YEARS", DEFAULT_MAX_AGE)
 
 
 def _firms(args, people: Population) -> pd.DataFrame:
     from rasad.clusters import firm_figures
 
-    return firm_figures(people.enterprises, people.returns, year=args.year)
+    return firm_figures(people.enterprises, people.returns, year=_period(args, people, "year"),
+                        max_age=_max_age(args))
+
+
+def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: float) -> str:
+    """What was carried forward and what the age limit left out, in one line."""
+    age, year = firms.attrs["max_age"], firms.attrs["year"]
+    share = f"{carried / total:.1%}" if total else "–"
+    if age == 0:
+        line = f"only the returns for {year} counted, nothing carried forward"
+    else:
+        line = (f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
+                + (f"{age} year{'s' if age != 1 else ''} before {year}" if age is not None else "any years before"))
+    old = firms.attrs["too_old"].get(measure)
+    if old and old["firms"]:
+        line += f"; {old['firms']:,} firm(s) whose latest figure is older left out ({old['value']:,.0f})"
+    return line
 
 
 def clusters_lq(args) -> int:
     from rasad.clusters import location_quotients
 
-    people = population(args.data)
-    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    people = population(args)
+    firms = _firms(args, people)
+    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
     _write(lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out)
     print(f"{len(lq):,} {args.by} × {args.level} location quotients of {args.measure} → {args.out}")
+    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
     return 0
 
 
 def clusters_stars(args) -> int:
     from rasad.clusters import cluster_stars, location_quotients
 
-    people = population(args.data)
-    lq = location_quotients(_firms(args, people), measure=args.measure, level=args.level, region=args.by)
+    people = population(args)
+    firms = _firms(args, people)
+    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
     stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
     _write(stars.reset_index() if isinstance(stars.index, pd.MultiIndex) or stars.index.name else stars, args.out)
     starred = int((stars["stars"] >= 2).sum())
     print(f"{starred:,} {args.by} × {args.level} cells with two or three stars → {args.out}")
+    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
     return 0
 
 
 def clusters_eg(args) -> int:
     from rasad.clusters import ellison_glaeser
 
-    people = population(args.data)
-    eg = ellison_glaeser(_firms(args, people), level=args.level, region=args.by, draws=args.draws, seed=args.seed)
+    people = population(args)
+    firms = _firms(args, people)
+    eg = ellison_glaeser(firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed)
     _write(eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out)
     print(f"Ellison–Glaeser γ of {len(eg):,} sectors ({args.draws:,}-draw null) → {args.out}")
+    carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
+    print(_carried_note(firms, "employees", carried, float(eg["value"].sum())))
     return 0
 
 
@@ -178,8 +243,11 @@ def add_commands(commands) -> None:
     alerts = monitor.add_parser("alerts", help="the alerts of a period")
     needs = monitor.add_parser("needs", help="the needs matrix of a period")
     for sub in (alerts, needs):
-        sub.add_argument("--period", type=int, help="Jalali year (default: the latest)")
+        sub.add_argument("--period", type=int,
+                         help="Jalali year (default: the latest with enough returns filed; said on stderr)")
         sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
+        sub.add_argument("--dataset", metavar="CODE",
+                         help="a research panel of the database (default: the national returns)")
     alerts.add_argument("--rules", help="an alert-rule YAML file (default: the bundled rules)")
     alerts.add_argument("--out", help="CSV or XLSX file for the alerts")
     alerts.set_defaults(handler=monitor_alerts)
@@ -200,8 +268,15 @@ def add_commands(commands) -> None:
         sub.add_argument("--by", default="province", help="region: province or estate (default province)")
         sub.add_argument("--level", default="division", help="ISIC level: section, division, group or class")
         sub.add_argument("--measure", default="employees", help="employees, sales, exports or enterprises")
-        sub.add_argument("--year", type=int, help="Jalali year (default: the latest)")
+        sub.add_argument("--year", type=int,
+                         help="Jalali year (default: the latest with enough returns filed; said on stderr)")
+        sub.add_argument("--max-age", type=int, metavar="N",
+                         help="carry a firm's figure forward from a return at most N years old "
+                              "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
+                              "database, else 1)")
         sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
+        sub.add_argument("--dataset", metavar="CODE",
+                         help="a research panel of the database (default: the national returns)")
         sub.add_argument("--out", required=True, help="CSV (or XLSX) file")
         sub.set_defaults(handler=handler)
         if name == "stars":

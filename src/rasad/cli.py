@@ -285,31 +285,25 @@ def _import(args) -> int:
     """Exit status: 0 imported (or a clean dry run), 1 the file has errors (nothing
     stored), 2 the file could not be read or the command was misused."""
     _django()
-    from django.contrib.auth import get_user_model
     from rich.console import Console
 
     from rasad.platform.returns.importing import check_upload, commit_upload, import_frames
 
     console = Console(stderr=False)
-    user = None
-    if args.as_user:
-        user = get_user_model().objects.filter(username=args.as_user).first()
-        if user is None:
-            raise RasadInputError(f"No user is called '{args.as_user}'.", f"کاربری به نام «{args.as_user}» نیست.",
-                                  field="--as")
-    else:
-        user = _command_line_user()
+    user = _user_named(args.as_user) if args.as_user else _command_line_user()
+    if (args.dataset or args.prices) and not args.mapping:
+        raise RasadInputError("--dataset and --prices go with --mapping: they name a research panel and its prices.",
+                              "--dataset و --prices همراه --mapping می‌آیند: مجموعهٔ پژوهشی و شاخص قیمت آن را "
+                              "نام می‌برند.", field="--dataset")
     path = Path(args.file)
     if not path.is_file():
         raise RasadInputError(f"{path}: no such file.", f"{path}: چنین فایلی نیست.", field="FILE")
     with _bar(not args.no_progress and not args.dry_run, "storing returns") as progress:
         if args.mapping:
-            from rasad.intake import read_panel
-
-            panel = read_panel(path, args.mapping)
+            panel, target = _mapped_panel(path, args)
             enterprises = _with_constants(panel.enterprises, args.constant)
             outcome = import_frames(enterprises, panel.returns, user=user, source_name=path.name,
-                                    commit=not args.dry_run, progress=progress)
+                                    commit=not args.dry_run, progress=progress, panel=target)
         elif args.dry_run:
             outcome = check_upload(path.read_bytes(), path.name, user=user)
         else:
@@ -323,6 +317,29 @@ def _import(args) -> int:
     return 1 if report.blocking else 0
 
 
+def _mapped_panel(path: Path, args):
+    """A research panel read through its mapping, and the data set it goes into: the
+    mapping's (or ``--dataset``'s), with the mapping's price index or ``--prices``'."""
+    from rasad.intake.mapping import load_mapping, read_panel, read_prices
+    from rasad.platform.registry.models import Enterprise
+    from rasad.platform.returns.importing import PanelTarget
+
+    mapping = load_mapping(args.mapping)
+    code = args.dataset or mapping.dataset_code
+    if code == "national":
+        raise RasadInputError("--dataset national: a research panel needs a data set of its own.",
+                              "--dataset national: مجموعهٔ پژوهشی مجموعه‌دادهٔ جداگانهٔ خود را می‌خواهد.",
+                              field="--dataset", value=code)
+    known = dict(Enterprise.objects.filter(dataset__code=code).exclude(source_code="")
+                 .values_list("source_code", "national_id"))
+    panel = read_panel(path, mapping, known_codes=known)
+    prices, note = read_prices(args.prices) if args.prices else (mapping.prices, mapping.prices_note)
+    codes = dict(zip(panel.crosswalk["national_id"], panel.crosswalk["source_id"], strict=True))
+    return panel, PanelTarget(code, mapping.name_fa, mapping.name_en,
+                              citation=str(mapping.source.get("citation", "")), currency=mapping.currency,
+                              prices=prices, prices_note=note, source_codes=codes)
+
+
 def _command_line_user():
     """Imports from the command line without --as are an administrator's: the first
     active superuser, whom the versions record as their author."""
@@ -334,6 +351,178 @@ def _command_line_user():
             "Name the importing user with --as USERNAME (no administrator account exists).",
             "کاربر واردکننده را با --as USERNAME نام ببرید (هیچ حساب مدیری نیست).", field="--as")
     return user
+
+
+def _user_named(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise RasadInputError(f"No user is called '{username}'.", f"کاربری به نام «{username}» نیست.",
+                              field="--as")
+    return user
+
+
+# --- rasad edition list | compute | publish ---------------------------------------------
+# The yearly cycle from a script: the same services as the analyst's pages (the job that
+# computes an edition, run here in this process; the publishing service). Exit status:
+# 0 done, 1 refused because too few enterprises have filed (a thin edition) or the
+# computation failed, 2 a wrong option, file or edition.
+
+
+def _edition_user(args):
+    """The analyst or administrator an edition command acts as: ``--as``, or the first
+    administrator."""
+    user = _user_named(args.as_user) if args.as_user else _command_line_user()
+    if not user.can_run_analyses:
+        raise RasadInputError(
+            f"'{user.username}' may not compute or publish editions (analysts and administrators only).",
+            f"«{user.username}» نمی‌تواند ویرایش رتبه‌بندی محاسبه یا منتشر کند (فقط تحلیل‌گران و مدیران).",
+            field="--as", value=user.username)
+    return user
+
+
+def _print_thin(error) -> int:
+    coverage = error.coverage
+    print(f"error: {coverage.figures('en')} To compute it anyway, as a thin edition that cannot be published, "
+          f"add --allow-thin.\n"
+          f"خطا: {coverage.figures('fa')} برای محاسبهٔ آن به هر حال، به‌صورت ویرایش کم‌پوششی که منتشر نمی‌شود، "
+          f"گزینهٔ --allow-thin را بیفزایید.", file=sys.stderr)
+    return 1
+
+
+def _edition_list(args) -> int:
+    _django()
+    from rasad.platform.rankings.models import Edition
+
+    editions = (Edition.objects.select_related("period", "methodology").with_superseded()
+                .order_by("-period__year", "-created_at", "-pk"))
+    if args.period is not None:
+        editions = editions.filter(period__year=args.period)
+    rows = []
+    for edition in editions:
+        coverage = edition.coverage_figures()
+        if coverage is not None:
+            covered = coverage.short("en") + (" thin" if coverage.thin else "")
+        else:
+            covered = "not recorded" if edition.computed_at else "—"
+        rows.append((str(edition.pk), edition.period.code,
+                     f"{edition.methodology.name_en or edition.methodology.name_fa} {edition.methodology.version}",
+                     edition.state, covered,
+                     f"{edition.ranked_count:,}" if edition.ranked_count is not None else "—"))
+    if not rows:
+        print("No edition yet.")
+        return 0
+    header = ("id", "year", "methodology", "status", "coverage (filed of expected)", "ranked")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    right = {0, 5}
+    for row in [header, *rows]:
+        print("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+    return 0
+
+
+def _edition_compute(args) -> int:
+    """Create an edition of ``--period`` and compute it now, in this process, with the job
+    the new-edition page starts."""
+    _django()
+    from rasad.index.methodology import MethodologyError, loads, read_text
+    from rasad.index.uncertainty import loads_spec
+    from rasad.iran.text import to_persian_digits
+    from rasad.platform.rankings import jobs, thin
+    from rasad.platform.rankings.bundled import stored_methodology
+    from rasad.platform.rankings.models import Edition, EditionJob
+    from rasad.platform.returns.models import Period
+
+    period = Period.objects.filter(year=args.period, quarter__isnull=True).first()
+    if period is None:
+        years = ", ".join(str(y) for y in Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+                          .values_list("year", flat=True).distinct().order_by("year"))
+        raise RasadInputError(f"--period {args.period}: no such year; the returns cover: {years or 'none'}.",
+                              f"--period {args.period}: چنین سالی نیست؛ اظهارنامه‌ها این سال‌ها را دارند: "
+                              f"{years or 'هیچ'}.", field="--period", value=args.period)
+    user = _edition_user(args)
+    try:
+        text, source = read_text(args.methodology, "methodology file", "پروندهٔ روش‌شناسی")
+        parsed = loads(text, source=source)
+        spec_text = ""
+        if args.spec:
+            spec_text, spec_source = read_text(args.spec, "uncertainty spec", "پروندهٔ عدم قطعیت")
+            loads_spec(spec_text, source=spec_source, methodology=parsed)
+    except MethodologyError as error:
+        _print_problems(error)
+        return 2
+    coverage = thin.period_coverage(period)
+    try:
+        thin.refuse_thin_compute(coverage, args.allow_thin)
+    except thin.ThinEdition as error:
+        return _print_thin(error)
+    print(f"{coverage.figures('en')}\n{coverage.figures('fa')}")
+    methodology = stored_methodology(text, source, user)
+    edition = Edition.objects.create(
+        name_fa=args.name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
+        name_en=args.name_en or f"{methodology.name_en or methodology.name_fa} {period.code}",
+        period=period, methodology=methodology, created_by=user,
+    )
+    job = jobs.start_compute(edition, user, spec_text=spec_text, runs=args.runs, seed=args.seed, top_k=args.top,
+                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin)
+    started = time.perf_counter()
+    job = jobs.run_job(job.pk)
+    if job.status != EditionJob.Status.DONE:
+        print(f"error: edition {edition.pk} could not be computed: {job.error_en}\n"
+              f"خطا: ویرایش {edition.pk} محاسبه نشد: {job.error_fa}", file=sys.stderr)
+        return 1
+    edition.refresh_from_db()
+    counts = [] if edition.eligible_count is None else [f"{edition.eligible_count:,} enterprises eligible"]
+    counts.append(f"{edition.ranked_count:,} ranked")
+    if edition.runs:
+        counts.append(f"rank intervals from {edition.runs:,} runs")
+    print(f"Edition {edition.pk} computed in {time.perf_counter() - started:.1f} s: '{edition.name_en}', "
+          f"{', '.join(counts)}.")
+    if job.unranked is not None:
+        print(f"No enterprise could be ranked: {job.unranked.message_en}\n"
+              f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}")
+    if edition.thin_allowed:
+        print("A thin edition (computed with --allow-thin): it cannot be published.\n"
+              "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود.")
+    else:
+        print(f"Review it at /analysis/editions/{edition.pk}/ or publish it: rasad edition publish --edition {edition.pk}")
+    return 0
+
+
+def _edition_publish(args) -> int:
+    _django()
+    from django.core.exceptions import PermissionDenied
+
+    from rasad.platform.rankings import jobs, thin
+    from rasad.platform.rankings.models import Edition, EditionJob
+    from rasad.platform.rankings.services import publish_edition
+
+    edition = Edition.objects.select_related("period").filter(pk=args.edition).first()
+    if edition is None:
+        raise RasadInputError(f"--edition {args.edition}: no such edition (rasad edition list shows them).",
+                              f"--edition {args.edition}: چنین ویرایشی نیست (rasad edition list آن‌ها را نشان می‌دهد).",
+                              field="--edition", value=args.edition)
+    user = _edition_user(args)
+    if any(jobs.mark_if_stale(job).is_active for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)):
+        raise RasadInputError("The edition is being computed; publish it when the job has finished.",
+                              "این ویرایش در حال محاسبه است؛ پس از پایان کار آن را منتشر کنید.",
+                              field="--edition", value=edition.pk)
+    try:
+        edition = publish_edition(edition, user)
+    except thin.ThinEdition as error:
+        print(f"error: {error.message_en}\nخطا: {error.message_fa}", file=sys.stderr)
+        return 1
+    except PermissionDenied:  # _edition_user checked it already
+        raise RasadInputError("Only analysts and administrators publish editions.",
+                              "فقط تحلیل‌گران و مدیران ویرایش منتشر می‌کنند.", field="--as") from None
+    print(f"Edition {edition.pk} published: '{edition.name_en}'. It is frozen from now on; "
+          "later corrections reach only a new edition.")
+    older = edition.supersedes
+    if older is not None:
+        print(f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
+              "the public pages show this one.")
+    return 0
 
 
 def _with_constants(enterprises, constants):
@@ -489,6 +678,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--report", help="also write the report to this Excel file")
     imp.add_argument("--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)")
     imp.add_argument("--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)")
+    imp.add_argument("--dataset", metavar="CODE",
+                     help="with --mapping: the research panel to import into (default: the mapping's own)")
+    imp.add_argument("--prices", metavar="FILE",
+                     help="with --mapping: a CSV price index by year for the panel's money (default: the mapping's)")
     imp.add_argument("--constant", action="append", metavar="FIELD=VALUE",
                      help="with --mapping: a registry field the panel lacks (isic_class, province…)")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -500,6 +693,36 @@ def build_parser() -> argparse.ArgumentParser:
     template.set_defaults(handler=_template)
 
     add_analysis_commands(commands)
+
+    edition = commands.add_parser("edition", help="ranking editions: list, compute and publish (the yearly cycle)"
+                                  ).add_subparsers(dest="edition_command", required=True)
+    listing = edition.add_parser("list", help="every edition: id, year, methodology, status, coverage, ranked")
+    listing.add_argument("--period", type=int, help="only this Jalali year")
+    listing.set_defaults(handler=_edition_list)
+    compute = edition.add_parser(
+        "compute", help="create an edition of a year and compute it now; refused when too few enterprises have filed")
+    compute.add_argument("--period", type=int, required=True, help="Jalali year, e.g. 1403")
+    compute.add_argument("--methodology", default="sme100",
+                         help="methodology YAML file, or a bundled name (default sme100)")
+    compute.add_argument("--spec", help="uncertainty spec YAML, or a bundled name (sme100-uncertainty), for rank "
+                                        "intervals and the sensitivity analysis (default: none)")
+    compute.add_argument("--runs", type=int, default=1000, help="Monte Carlo runs with --spec (default 1000)")
+    compute.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    compute.add_argument("--top", type=int, default=100, help="size of the top list, for P(top) (default 100)")
+    compute.add_argument("--sensitivity", type=int, default=0, metavar="N",
+                         help="with --spec: Sobol base sample of the sensitivity analysis (default 0: none)")
+    compute.add_argument("--allow-thin", action="store_true",
+                         help="compute even when the returns cover less than RASAD_EDITION_MIN_COVERAGE of the "
+                              "enterprises expected (a thin edition: it can never be published)")
+    compute.add_argument("--name-fa", help="the edition's Persian name (default: methodology and year)")
+    compute.add_argument("--name-en", help="the edition's English name (default: methodology and year)")
+    publish = edition.add_parser("publish", help="publish a computed edition (refused for a thin one)")
+    publish.add_argument("--edition", type=int, required=True, metavar="ID", help="the edition's id (edition list)")
+    for sub in (compute, publish):
+        sub.add_argument("--as", dest="as_user", metavar="USERNAME",
+                         help="act as this analyst or administrator (default: the first administrator)")
+    compute.set_defaults(handler=_edition_compute)
+    publish.set_defaults(handler=_edition_publish)
 
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")

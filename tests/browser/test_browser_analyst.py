@@ -69,7 +69,8 @@ def test_analyst_creates_runs_reviews_and_publishes_in_persian(demo, page, scree
     page.click("#new-edition")
     assert page.input_value("#id_runs") == "۱۰۰۰"  # defaults shown in Persian digits
     assert "percentile_rank" in page.input_value("#id_spec")  # the bundled uncertainty spec
-    assert page.inner_text("#id_period option:checked") == "۱۴۰۳"
+    assert page.inner_text("#id_period option:checked").startswith("۱۴۰۳ (")  # with its filing coverage
+    assert page.inner_text("#period-reason").startswith("دورهٔ ۱۴۰۳")  # and why it is offered first
     page.fill("#id_runs", "۸۰۰")  # typed in Persian digits
     page.fill("#id_seed", "۷")
     page.select_option("#id_sensitivity_n", "16")

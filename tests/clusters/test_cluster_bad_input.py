@@ -149,3 +149,16 @@ def test_cluster_profiles_refuses():
              clusters=pd.DataFrame({"name": ["x"]}))
     profiles = cluster_profiles(enterprises, returns, members, real=False)
     _refused("cluster_code", profiles.profile, "nope")
+
+
+@pytest.mark.parametrize("max_age", [-1, 1.5, True, "1", np.nan])
+def test_a_bad_age_limit_is_refused(max_age):
+    enterprises = FIRMS[["national_id"]]
+    returns = pd.DataFrame({"national_id": ["a"], "year": [1403], "employees": [1.0], "sales": [1.0],
+                            "exports": [0.0]})
+    error = _refused("max_age", firm_figures, enterprises, returns, max_age=max_age)
+    assert "max_age" in error.message_en and "max_age" in error.message_fa
+    _refused("max_age", cluster_profiles, enterprises, returns,
+             pd.DataFrame({"cluster_code": ["K"], "national_id": ["a"]}), max_age=max_age)
+    # an age column already in the registry would be overwritten: refused, named
+    _refused("employees_age", firm_figures, enterprises.assign(employees_age=0), returns)

@@ -105,3 +105,20 @@ def test_one_profile():
     assert one["summary"]["enterprises"] == 1
     assert one["top"]["national_id"].tolist() == ["c"]
     assert one["trend"]["year"].tolist() == [1402, 1403]
+
+
+def test_carried_shares_and_the_age_limit():
+    # K1 in 1403: b's 20 employees, 200 sales and 50 exports come from 1402 (carried);
+    # a's 12/150/30 and d's 8/80/8 are 1403's own.
+    summary = _profiles().summary.set_index("cluster_code")
+    assert summary.loc["K1", "employees_carried_share"] == pytest.approx(20 / 40)
+    assert summary.loc["K1", "sales_carried_share"] == pytest.approx(200 / 430)
+    assert summary.loc["K1", "exports_carried_share"] == pytest.approx(50 / 88)
+    assert summary.loc["K2", "employees_carried_share"] == 0  # c filed for 1403
+    assert np.isnan(summary.loc["K2", "exports_carried_share"])  # a total of 0 exports
+    # Only this year's returns: b drops out of K1's totals and nothing is carried.
+    strict = _profiles(max_age=0).summary.set_index("cluster_code")
+    assert strict.loc["K1", "employees"] == 20 and strict.loc["K1", "employees_carried_share"] == 0
+    # b's figure is one year old in 1403 but three years old in 1405: left out then
+    later = cluster_profiles(ENTERPRISES, RETURNS, MEMBERS, year=1405, real=False, max_age=2)
+    assert later.summary.set_index("cluster_code").loc["K1", "employees"] == 20  # a 12 + d 8, both from 1403

@@ -18,7 +18,7 @@ UK = PANELS / "emplUK_1976_1984.csv"
 
 
 def test_bundled_mappings_are_listed_and_valid():
-    assert set(bundled_mappings()) == {"michigan_jtrain", "uk_emplUK"}
+    assert set(bundled_mappings()) == {"michigan_jtrain", "uk_emplUK", "us_innovation"}
     for name in bundled_mappings():
         assert load_mapping(name).indicators
 

@@ -83,3 +83,68 @@ def test_needs_workbook(loaded, population, tmp_path, capsys):
 def test_a_period_without_returns_is_refused(loaded, capsys):
     assert main(["monitor", "alerts", "--period", "1390"]) == 2
     assert "1399–1403" in capsys.readouterr().err
+
+
+def _by_hand(returns: pd.DataFrame, year: int, max_age: int) -> tuple[float, float]:
+    """All employment and the part carried forward, from each firm's latest non-blank
+    figure of year − max_age … year: plain pandas, not the core."""
+    window = returns[(returns["year"] <= year) & (returns["year"] >= year - max_age)].dropna(subset=["employees"])
+    latest = window.sort_values("year").groupby("national_id").last()
+    return float(latest["employees"].sum()), float(latest.loc[latest["year"] < year, "employees"].sum())
+
+
+@pytest.fixture(scope="module")
+def demo_dir(population, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("demo")
+    population.to_csv(directory)
+    return directory
+
+
+@pytest.mark.parametrize("max_age", [None, 0, 1, 3])
+def test_clusters_lq_max_age_and_the_carried_column(population, demo_dir, tmp_path, capsys, max_age):
+    out = tmp_path / "lq.csv"
+    option = [] if max_age is None else ["--max-age", str(max_age)]
+    assert main(["clusters", "lq", "--data", str(demo_dir), *option, "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    total, carried = _by_hand(population.returns, 1403, 1 if max_age is None else max_age)
+    assert table["value"].sum() == total and table["carried"].sum() == carried
+    if max_age == 0:
+        assert carried == 0 and (table["carried_share"].fillna(0) == 0).all()
+    else:  # 15 of the 400 firms skipped 1403 and carry their 1402 headcount: 461 employees
+        assert (total, carried) == (15587, 461)
+    cells = table[table["value"] > 0]
+    assert (cells["carried_share"] == cells["carried"] / cells["value"]).all()
+    said = capsys.readouterr().out
+    if max_age == 0:
+        assert "only the returns for 1403 counted, nothing carried forward; 15 firm(s) whose latest figure is " \
+               "older left out (461)" in said
+    else:
+        assert f"{carried / total:.1%} of employees ({carried:,.0f} of {total:,.0f}) carried forward" in said
+        age = 1 if max_age is None else max_age
+        assert f"at most {age} year{'s' if age != 1 else ''} before 1403" in said
+
+
+def test_stars_and_eg_write_the_carried_share(population, demo_dir, tmp_path, capsys):
+    assert main(["clusters", "stars", "--data", str(demo_dir), "--out", str(tmp_path / "s.csv")]) == 0
+    stars = pd.read_csv(tmp_path / "s.csv")
+    assert "carried_share" in stars.columns and stars["carried"].sum() == 461
+    assert main(["clusters", "eg", "--data", str(demo_dir), "--draws", "0", "--out", str(tmp_path / "eg.csv")]) == 0
+    eg = pd.read_csv(tmp_path / "eg.csv")
+    assert (eg["carried_share"] * eg["value"]).sum() == pytest.approx(461)
+
+
+def test_a_negative_max_age_is_refused(demo_dir, tmp_path, capsys):
+    assert main(["clusters", "lq", "--data", str(demo_dir), "--max-age", "-1", "--out", str(tmp_path / "x.csv")]) == 2
+    said = capsys.readouterr().err
+    assert "--max-age -1" in said and "خطا" in said
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_on_the_database_the_cli_follows_the_platform_setting(loaded, population, tmp_path):
+    from django.test import override_settings
+
+    with override_settings(RASAD_CARRY_FORWARD_YEARS=0):
+        assert main(["clusters", "lq", "--out", str(tmp_path / "lq0.csv")]) == 0
+        assert main(["clusters", "lq", "--max-age", "1", "--out", str(tmp_path / "lq1.csv")]) == 0
+    assert pd.read_csv(tmp_path / "lq0.csv")["value"].sum() == _by_hand(population.returns, 1403, 0)[0] == 15126
+    assert pd.read_csv(tmp_path / "lq1.csv")["value"].sum() == 15587  # the option wins over the setting

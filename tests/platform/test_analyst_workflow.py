@@ -173,10 +173,14 @@ def test_the_job_stores_exactly_what_compute_edition_computes(loaded, analyst):
 
     assert job.status == EditionJob.Status.DONE and job.percent == 100.0
     assert job.created_by == analyst and job.started_at <= job.finished_at
-    assert job.params == {"spec": spec, "runs": RUNS, "seed": SEED, "top_k": 100, "sensitivity_n": SENS_N}
+    assert job.params == {"spec": spec, "runs": RUNS, "seed": SEED, "top_k": 100, "sensitivity_n": SENS_N,
+                          "allow_thin": False}
     ranked = EditionResult.objects.filter(edition=edition, rank__isnull=False).count()
-    assert job.message_en == f"Done: {ranked:,} enterprises ranked."
+    # the demo of 300 firms: 290 filed for 1403, all 300 founded by then
+    assert job.message_en == (f"Done: {ranked:,} enterprises ranked. "
+                              "1403: 290 of 300 enterprises expected have filed (96.7%); an edition needs 50%.")
     assert "بنگاه رتبه گرفتند" in job.message_fa and re.search("[۰-۹]", job.message_fa)
+    assert "۲۹۰ از ۳۰۰" in job.message_fa and "(۹۶٫۷٪)" in job.message_fa
 
 
 def test_progress_is_written_stage_by_stage_and_only_grows(loaded, monkeypatch):

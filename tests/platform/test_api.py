@@ -551,7 +551,7 @@ def test_docs_are_served_without_internet(world, db):
         "/api/indicators", "/api/methodologies", "/api/methodologies/{methodology_id}", "/api/editions",
         "/api/editions/{edition_id}", "/api/editions/{edition_id}/results", "/api/editions/{edition_id}/league",
         "/api/enterprises", "/api/enterprises/{national_id}", "/api/enterprises/{national_id}/returns",
-        "/api/enterprises/{national_id}/returns/{period}",
+        "/api/enterprises/{national_id}/returns/{period}", "/api/periods",
     }
     assert {} in schema["paths"]["/api/indicators"]["get"]["security"]  # anonymous allowed
     assert {} not in schema["paths"]["/api/enterprises/{national_id}/returns"]["get"]["security"]
@@ -691,6 +691,7 @@ def test_each_route_documents_the_errors_it_gives(world, db):
         ("/api/enterprises", "get"): common, ("/api/enterprises/{national_id}", "get"): common | {"404"},
         ("/api/enterprises/{national_id}/returns", "get"): common | {"403", "404"},
         ("/api/enterprises/{national_id}/returns/{period}", "post"): common | {"403", "404"},
+        ("/api/periods", "get"): common | {"404"},
     }
     assert {(path, method) for path, item in paths.items() for method in item} == set(expected)
     for (path, method), statuses in expected.items():

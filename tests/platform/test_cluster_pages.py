@@ -215,3 +215,109 @@ def test_a_map_of_a_few_counts_has_one_legend_entry_per_count():
     assert fill[4] == "#eeeeee"
     shares = province_map({0: 0.1, 1: 0.7}, "Krugman", decimals=2)["legend"]
     assert len(shares) == len(PALETTE) and shares[0]["low"] == 0.1 and shares[-1]["high"] == pytest.approx(0.7)
+
+
+def _in(client, language: str):
+    client.cookies["django_language"] = language
+    return client
+
+
+def _pc(share: float) -> str:
+    """A share as the English page writes it (the ``percent:1`` filter)."""
+    return format_number(100 * share, decimals=1, persian_digits=False)
+
+
+def _carried_by_hand(world, max_age: int) -> pd.DataFrame:
+    """Employment per province × division cell and the part carried forward, from each
+    firm's latest non-blank figure of year − max_age … year: plain pandas on the returns."""
+    returns, firms = world["returns"], world["firms"]
+    year = int(returns["year"].max())
+    window = returns[(returns["year"] <= year) & (returns["year"] >= year - max_age)].dropna(subset=["employees"])
+    latest = window.sort_values("year").groupby("national_id")[["year", "employees"]].last()
+    cells = firms[["national_id", "province_code", "isic_class"]].merge(latest, left_on="national_id",
+                                                                       right_index=True)
+    cells["division"] = cells["isic_class"].astype(str).str.zfill(4).str[:2]
+    cells["carried"] = cells["employees"].where(cells["year"] < year, 0.0)
+    return cells.groupby(["province_code", "division"])[["employees", "carried"]].sum()
+
+
+def test_the_list_shows_the_share_of_each_cell_carried_forward(world, client, db):
+    by_hand = _carried_by_hand(world, 1)
+    response = _in(client, "en").get("/clusters/")
+    html = response.content.decode()
+    shown = 0
+    for r in response.context["rows"]:
+        key = (r["province_code"], r["division"])
+        if r["enterprises"] < 3 or key not in by_hand.index or not by_hand.loc[key, "employees"]:
+            assert r["carried_share"] is None
+            continue
+        employees, carried = by_hand.loc[key]
+        assert r["employment"] == employees
+        assert r["carried_share"] == pytest.approx(carried / employees)
+        shown += carried > 0
+        cell = f'data-carried="{r["carried_share"]}">{_pc(r["carried_share"])}%</td>'
+        assert cell in html
+    assert shown  # some listed cells do carry last year's figures
+    # 1 of the 1,500 firms' latest employment is from 1401, older than the limit
+    assert "Only returns of 1402 or later are carried" in html
+    assert "Enterprises left out because their latest figure is older than 1402: 1." in html
+    fa = _in(client, "fa").get("/clusters/").content.decode()
+    row = next(r for r in response.context["rows"] if r["carried_share"])
+    assert f"{format_number(100 * row['carried_share'], decimals=1, persian_digits=True)}٪" in fa
+
+
+def test_the_age_limit_is_the_platform_setting(world, client, db):
+    from django.test import override_settings
+
+    default = {(r["province_code"], r["division"]): r for r in client.get("/clusters/").context["rows"]}
+    try:
+        with override_settings(RASAD_CARRY_FORWARD_YEARS=0):
+            response = _in(client, "en").get("/clusters/")
+            strict = _carried_by_hand(world, 0)
+            for r in response.context["rows"]:
+                assert r["carried_share"] in (None, 0.0)
+                if r["employment"] is not None:
+                    assert r["employment"] == strict.loc[(r["province_code"], r["division"]), "employees"]
+            assert "Only the returns for 1403 are counted" in response.content.decode()
+        with override_settings(RASAD_CARRY_FORWARD_YEARS=2):
+            rows = client.get("/clusters/").context["rows"]
+            assert compute.analysis().firms.attrs["too_old"]["employees"]["firms"] == 0
+            loose = _carried_by_hand(world, 2)
+            changed = [r for r in rows if r["employment"] is not None
+                       and r["employment"] != default[(r["province_code"], r["division"])]["employment"]]
+            # the one firm whose figure is from 1401 (42 employees) counts again, in one cell
+            for r in changed:
+                key = (r["province_code"], r["division"])
+                assert r["employment"] - default[key]["employment"] == 42 == loose.loc[key, "employees"] - \
+                    _carried_by_hand(world, 1).loc[key, "employees"]
+            assert len(changed) == 1
+    finally:
+        compute.clear()
+    assert compute.analysis().firms.attrs["max_age"] == 1
+
+
+def test_a_profile_and_a_province_show_the_carried_share(world, client, db):
+    summary = world["profiles"].summary.set_index("cluster_code")
+    stars = world["stars"]
+    checked = 0
+    for code in world["clusters"]["code"]:
+        response = _in(client, "en").get(f"/clusters/{code}/")
+        html = response.content.decode()
+        if summary.loc[code, "enterprises"] < 3:
+            assert 'id="cluster-carried"' not in html
+            continue
+        share = float(summary.loc[code, "employees_carried_share"])
+        assert f'data-carried="{share}"' in html
+        assert f"{_pc(share)}% of this employment is carried forward from returns " \
+               "of 1402 or later, for members without a figure for 1403." in html
+        info = world["clusters"].set_index("code").loc[code]
+        cell = stars[(stars["province_code"] == info["province_code"])
+                     & (stars["division"].astype(str) == str(info["division"]))].iloc[0]
+        assert response.context["cell_carried_share"] == pytest.approx(float(cell["carried_share"]))
+        checked += 1
+    assert checked
+    rows = client.get("/clusters/provinces/21/").context["rows"]
+    cells = stars[stars["province_code"] == 21].set_index("division")
+    for r in rows:
+        expected = cells.loc[r["division"], "carried_share"] if r["enterprises"] >= 3 else None
+        assert r["carried_share"] == (pytest.approx(float(expected)) if expected is not None else None)

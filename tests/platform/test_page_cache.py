@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from rasad.platform.accounts.models import Role, User
-from rasad.platform.monitoring import compute
+from rasad.platform.monitoring import choice, compute
 from rasad.platform.public import data
 from rasad.platform.public.views import _monitoring
 from rasad.platform.registry.models import Enterprise
@@ -93,7 +93,9 @@ def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
     assert shown != before.context["monitoring"]
     compute.clear()
     with translation.override("fa"):
-        assert shown == _monitoring(Enterprise.objects.get(pk=enterprise.pk))
+        fresh = compute.population()
+        chosen = choice.Choice(fresh, after.context["choice"].period, None, "national", [])
+        assert shown == _monitoring(Enterprise.objects.get(pk=enterprise.pk), chosen)
 
 
 def _rows(response) -> str:

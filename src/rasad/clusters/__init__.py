@@ -2,7 +2,8 @@
 
 Pure analysis (numpy and pandas, no Django), DataFrames at the edge:
 
-- :func:`firm_figures` — one row per firm with employment, sales and exports of a year;
+- :func:`firm_figures` — one row per firm with employment, sales and exports of a year
+  (a missing figure carried from an earlier return at most ``DEFAULT_MAX_AGE`` years old);
 - :func:`location_quotients` — LQ of any measure by ISIC level × province or estate;
 - :func:`cluster_stars` — the European Cluster Observatory's size, specialisation and
   focus stars; :func:`compare_clusters` sets them against designated clusters and
@@ -16,7 +17,7 @@ population.
 """
 
 from rasad.clusters.agglomeration import FLAG_LABELS, ellison_glaeser, herfindahl, krugman
-from rasad.clusters.figures import firm_figures
+from rasad.clusters.figures import DEFAULT_MAX_AGE, firm_figures
 from rasad.clusters.profiles import ClusterProfiles, cluster_profiles
 from rasad.clusters.quotients import location_quotients
 from rasad.clusters.stars import (
@@ -27,6 +28,7 @@ from rasad.clusters.stars import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_AGE",
     "FLAG_LABELS",
     "STATUS_LABELS",
     "ClusterProfiles",

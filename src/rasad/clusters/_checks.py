@@ -323,6 +323,26 @@ def measure_values(firms: pd.DataFrame, measure) -> np.ndarray:
     return values
 
 
+def age_column(measure: str) -> str:
+    """The column of :func:`~rasad.clusters.firm_figures` that holds how many years old
+    ``measure``'s value is (0: the year's own return; 1: carried from the year before)."""
+    return f"{measure}_age"
+
+
+def carried_flags(firms: pd.DataFrame, measure) -> np.ndarray | None:
+    """Per firm, whether its ``measure`` was carried forward from an earlier year's
+    return (its ``<measure>_age`` is above 0). ``None`` when ``firms`` does not say (no
+    such column: firms not made by ``firm_figures``, or a CSV without it); all false for
+    the ``"enterprises"`` count, which is the registry's, not a return's."""
+    if measure == ENTERPRISES:
+        return np.zeros(len(firms), dtype=bool)
+    column = age_column(measure)
+    if column not in firms.columns:
+        return None
+    ages = pd.to_numeric(firms[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return ages > 0  # a missing age (no value at all) is not carried
+
+
 def cell_columns(frame: pd.DataFrame, known: Iterable[str], field: str) -> tuple[str, str]:
     """The (region, sector) key columns of a table made by this package: the two
     columns that are not among its ``known`` figures. Works after a CSV round trip,

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.clusters._checks import (
+    carried_flags,
     choice,
     fraction,
     group_firms,
@@ -256,7 +257,9 @@ def ellison_glaeser(
     quantiles), ``p_value`` (share of draws with γ at least as high, (k+1)/(draws+1)),
     and ``flag``: ``agglomerated`` above the band, ``dispersed`` below, ``random`` within,
     ``undefined`` for a single plant, ``not_tested`` when ``draws=0`` (labels in
-    :data:`FLAG_LABELS`). ``attrs`` records ``sum_x2``, ``draws``, ``band`` and ``seed``.
+    :data:`FLAG_LABELS`). ``carried_share`` is the share of ``value`` taken from earlier
+    years' returns (see :func:`firm_figures`; NaN when ``firms`` does not say).
+    ``attrs`` records ``sum_x2``, ``draws``, ``band`` and ``seed``.
     """
     draws = whole(draws, "draws", 0, MAX_DRAWS)
     low, high = _band(band)
@@ -264,6 +267,8 @@ def ellison_glaeser(
     grouping = group_firms(firms, level=level, region=region)
     sizes = measure_values(firms, measure)
     keep = (grouping.region_codes >= 0) & (sizes > 0)
+    carried = carried_flags(firms, measure)
+    carried = carried[keep] if carried is not None else None
     sizes = sizes[keep]
     sectors = grouping.sector_codes[keep]
     regions = grouping.region_codes[keep]
@@ -292,6 +297,10 @@ def ellison_glaeser(
         "G": g,
         "gamma": gamma,
     }).infer_objects()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["carried_share"] = (
+            np.where(total > 0, np.bincount(sectors, weights=np.where(carried, sizes, 0.0), minlength=n_sectors)
+                     / total, np.nan) if carried is not None else np.nan)
     defined = np.isfinite(gamma)
     for column in ("null_mean", "null_sd", "null_low", "null_high", "p_value"):
         table[column] = np.nan

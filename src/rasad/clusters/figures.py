@@ -4,7 +4,11 @@ Cluster measures are cross-sections: a firm's employment, sales and exports in o
 year. Returns are a panel with gaps (a firm skips a year, leaves a cell blank), so by
 default each firm's latest reported value up to the year is used: dropping every firm
 with a gap would shrink small provinces' totals at random and move their location
-quotients with it.
+quotients with it. But only a recent one: a value older than ``max_age`` years (one by
+default) is not carried, so a firm that stopped filing years ago — or a research panel
+of the 1970s — does not hold up a cluster of today. Each measure's ``<measure>_age``
+column says how old the value used is, so tables can show how much of a total was
+carried forward.
 """
 
 from __future__ import annotations
@@ -14,10 +18,26 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from rasad.clusters._checks import fa, id_codes, require_columns, require_frame
+from rasad.clusters._checks import age_column, fa, id_codes, require_columns, require_frame
 from rasad.errors import RasadInputError
 
 DEFAULT_MEASURES = ("employees", "sales", "exports")
+#: How many years old a figure may be and still stand in for a later year's.
+DEFAULT_MAX_AGE = 1
+
+
+def check_max_age(max_age) -> int | None:
+    """``max_age`` as given, if it is a whole number of years (0 or more) or None."""
+    if max_age is None:
+        return None
+    if isinstance(max_age, bool) or not isinstance(max_age, numbers.Integral) or max_age < 0:
+        raise RasadInputError(
+            f"max_age must be a whole number of years, 0 or more (or None for no limit), not {max_age!r}.",
+            f"«max_age» (بیشترین عمر رقمی که به سال بعد برده می‌شود) باید عددی صحیح از ۰ به بالا "
+            f"(یا None برای بی‌حد) باشد، نه «{max_age}».",
+            field="max_age", value=max_age,
+        )
+    return int(max_age)
 
 
 def _years(column: pd.Series) -> np.ndarray:
@@ -39,22 +59,34 @@ def firm_figures(
     year: int | None = None,
     measures: tuple[str, ...] | list[str] = DEFAULT_MEASURES,
     carry_forward: bool = True,
+    max_age: int | None = DEFAULT_MAX_AGE,
 ) -> pd.DataFrame:
-    """``enterprises`` with one column per measure added, as of Jalali ``year``.
+    """``enterprises`` with two columns per measure added, as of Jalali ``year``.
 
     ``year`` defaults to the latest year in ``returns``. With ``carry_forward`` each
-    firm's latest non-blank value at or before ``year`` is used (a firm that skipped
-    this year's return keeps last year's headcount); without it only ``year``'s own
-    returns count. Firms with no value stay NaN: the measures leave them out of sums
-    but still count them as enterprises. Nominal money figures are taken as they are —
-    a cross-section within one year needs no deflating.
+    firm's latest non-blank value at or before ``year`` is used if it is at most
+    ``max_age`` years old (default 1: a firm that skipped 1403's return keeps its 1402
+    headcount, not its 1401 one; ``None``: no limit; 0: ``year``'s own returns only);
+    ``carry_forward=False`` is ``max_age=0``. Firms with no value
+    stay NaN: the measures leave them out of sums but still count them as enterprises.
+    Nominal money figures are taken as they are — a cross-section within one year needs
+    no deflating.
+
+    ``<measure>_age`` is how many years before ``year`` the
+    value used was reported: 0 for ``year``'s own, 1 for one carried from the year
+    before, missing where there is no value. ``attrs`` holds ``year``, ``max_age`` and
+    ``too_old``: per measure, how many firms had only a value older than ``max_age``
+    (left out) and what those values add up to.
     """
     require_frame(enterprises, "enterprises")
     require_frame(returns, "returns")
     measures = list(measures)
+    max_age = check_max_age(max_age)
+    if not carry_forward:
+        max_age = 0
     require_columns(enterprises, ["national_id"], "enterprises")
     require_columns(returns, ["national_id", "year", *measures], "returns")
-    clash = [m for m in measures if m in enterprises.columns]
+    clash = [c for m in measures for c in (m, age_column(m)) if c in enterprises.columns]
     if clash:
         raise RasadInputError(
             f"enterprises already has column {clash[0]}; drop it before adding figures.",
@@ -95,7 +127,9 @@ def firm_figures(
             field="year", value=year,
         )
     firm = np.where(return_codes >= 0, position[np.maximum(return_codes, 0)], -1)
-    rows = np.flatnonzero((firm >= 0) & (years <= year if carry_forward else years == year))
+    # Every return up to the year is read, whatever the age limit: each firm's latest
+    # value is found first, then left out if it is too old (and counted in too_old).
+    rows = np.flatnonzero((firm >= 0) & (years <= year))
     out = enterprises.copy()
     # Latest non-blank value per firm without a groupby on strings: sort the chosen rows
     # by (firm, year) — one integer key — and keep each firm's last row with a value.
@@ -112,15 +146,28 @@ def firm_figures(
             "بیش از یک ردیف دارد.",
             field="national_id", value=dup["national_id"],
         )
-    owner = firm[rows]
+    owner, age = firm[rows], year - years[rows]
+    too_old = {}
     for measure in measures:
         values = returns[measure].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
         known = ~np.isnan(values)
-        who, what = owner[known], values[known]
+        who, what, how_old = owner[known], values[known], age[known]
         last = np.ones(len(who), dtype=bool)
         np.not_equal(who[1:], who[:-1], out=last[:-1])
+        who, what, how_old = who[last], what[last], how_old[last]
+        if max_age is not None:
+            old = how_old > max_age
+            too_old[measure] = {"firms": int(old.sum()), "value": float(what[old].sum())}
+            who, what, how_old = who[~old], what[~old], how_old[~old]
+        else:
+            too_old[measure] = {"firms": 0, "value": 0.0}
         column = np.full(n, np.nan)
-        column[who[last]] = what[last]
+        column[who] = what
+        ages = np.zeros(n, dtype=np.int64)
+        ages[who] = how_old
+        mask = np.ones(n, dtype=bool)
+        mask[who] = False
         out[measure] = column
-    out.attrs["year"] = year
+        out[age_column(measure)] = pd.arrays.IntegerArray(ages, mask)
+    out.attrs.update(year=year, max_age=max_age, too_old=too_old)
     return out

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rasad.clusters._checks import fa, isin_ids, require_columns, require_frame, whole
-from rasad.clusters.figures import firm_figures
+from rasad.clusters._checks import age_column, fa, isin_ids, require_columns, require_frame, whole
+from rasad.clusters.figures import DEFAULT_MAX_AGE, firm_figures
 from rasad.errors import RasadInputError
 from rasad.iran import to_real
 
@@ -158,12 +158,15 @@ def cluster_profiles(
     top: int = 10,
     rank_cutoff: int = 100,
     real: bool = True,
+    max_age: int | None = DEFAULT_MAX_AGE,
 ) -> ClusterProfiles:
     """Profiles of the clusters in ``members`` (``cluster_code``, ``national_id``).
 
     ``enterprises`` and ``returns`` are the registry and the returns (as from
     :func:`rasad.demo.generate`); figures are as of ``year`` (default: the latest),
-    each firm's latest reported value (see :func:`firm_figures`). ``clusters``
+    each firm's latest reported value if at most ``max_age`` years old (see
+    :func:`firm_figures`); the summary's ``<measure>_carried_share`` says how much of
+    each total came from earlier years' returns. ``clusters``
     (``code``, ``name_fa``, ``name_en``, …) labels the summary. ``scores`` holds index
     results per enterprise (``national_id``, ``score``, optional ``rank``): the summary
     then gives the mean score and the rank distribution, and ``top`` lists members by
@@ -197,7 +200,7 @@ def cluster_profiles(
     require_columns(returns, ["national_id", "year", *MEASURES], "returns")
     returns = returns.loc[isin_ids(returns["national_id"], members["national_id"]),
                           ["national_id", "year", *MEASURES]]
-    figures = firm_figures(base, returns, year=year, measures=MEASURES)
+    figures = firm_figures(base, returns, year=year, measures=MEASURES, max_age=max_age)
     year = figures.attrs["year"]
     firms = members.merge(figures, on="national_id", how="left")
     if scores is not None:
@@ -213,6 +216,11 @@ def cluster_profiles(
     summary["exporters"] = (firms["exports"] > 0).groupby(firms["cluster_code"], observed=True).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         summary["export_share"] = summary["exports"] / summary["sales"]
+        for column in MEASURES:
+            # the share of the total that came from earlier years' returns (NaN for a total of 0)
+            carried = firms[column].where(firms[age_column(column)].fillna(0).to_numpy() > 0, 0.0)
+            carried = carried.groupby(firms["cluster_code"], observed=True).sum()
+            summary[f"{column}_carried_share"] = (carried / summary[column]).where(summary[column] > 0)
     if scores is not None:
         summary["scored"] = grouped["score"].count()
         summary["mean_score"] = grouped["score"].mean()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rasad.clusters._checks import ENTERPRISES, Grouping, group_firms, measure_values
+from rasad.clusters._checks import ENTERPRISES, Grouping, carried_flags, group_firms, measure_values
 
 #: The figures of a location-quotient table, besides its region and sector columns.
 LQ_COLUMNS = (
     "measure", "enterprises", "reporting", "value", "region_total", "sector_total",
     "national_total", "share_of_region", "share_of_sector", "lq",
+    "carried_firms", "carried", "carried_share",
 )
 
 
@@ -65,14 +66,37 @@ def location_quotients(
     ``share_of_sector`` (e_ir/e_i) and ``lq``. Firms outside any estate count in the
     national totals but form no row: an estate is compared with the whole economy.
     LQ is NaN where a region or sector has a zero total.
+
+    What was carried forward: ``carried_firms`` (firms whose value came from an
+    earlier year's return), ``carried`` (what those values add up to) and
+    ``carried_share`` (carried / value; NaN for an empty cell), read from the
+    ``<measure>_age`` column :func:`firm_figures` adds. Without that column they are NaN
+    (not known); for ``"enterprises"`` they are 0.
     """
     grouping = group_firms(firms, level=level, region=region)
     values = measure_values(firms, measure)
-    return _table(grouping, values, measure)
+    return _table(grouping, values, measure, carried_flags(firms, measure))
 
 
-def _table(grouping: Grouping, values: np.ndarray, measure: str) -> pd.DataFrame:
+def _carried(grouping: Grouping, values: np.ndarray, carried: np.ndarray | None):
+    """Per cell: how many firms' values were carried forward and their sum (NaN when
+    not known)."""
+    shape = (grouping.n_regions, grouping.n_sectors)
+    if carried is None:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    known = carried & ~np.isnan(values)
+    inside = grouping.region_codes >= 0
+    key = grouping.region_codes[inside] * grouping.n_sectors + grouping.sector_codes[inside]
+    size = shape[0] * shape[1]
+    firms = np.bincount(key, weights=known[inside], minlength=size).reshape(shape).astype(np.int64)
+    value = np.bincount(key, weights=np.where(known, values, 0.0)[inside], minlength=size).reshape(shape)
+    return firms, value
+
+
+def _table(grouping: Grouping, values: np.ndarray, measure: str,
+           carried: np.ndarray | None = None) -> pd.DataFrame:
     value, count, reporting, sector_total = cell_sums(grouping, values)
+    carried_firms, carried_value = _carried(grouping, values, carried)
     if measure == ENTERPRISES:
         reporting = count
     region_total = value.sum(axis=1)
@@ -81,6 +105,7 @@ def _table(grouping: Grouping, values: np.ndarray, measure: str) -> pd.DataFrame
         share_of_region = value / region_total[:, None]
         share_of_sector = value / sector_total[None, :]
         lq = share_of_region / (sector_total / national)[None, :]
+        carried_share = np.where(value > 0, carried_value / value, np.nan)
     n_r, n_s = value.shape
     table = pd.DataFrame({
         grouping.region_column: np.repeat(grouping.regions, n_s),
@@ -95,6 +120,9 @@ def _table(grouping: Grouping, values: np.ndarray, measure: str) -> pd.DataFrame
         "share_of_region": share_of_region.ravel(),
         "share_of_sector": share_of_sector.ravel(),
         "lq": lq.ravel(),
+        "carried_firms": carried_firms.ravel(),
+        "carried": carried_value.ravel(),
+        "carried_share": carried_share.ravel(),
     })
     table = table.infer_objects()
     table.attrs.update(region=grouping.region_column, level=grouping.sector_column, measure=measure)

@@ -141,7 +141,8 @@ def compare_clusters(
     designated cluster and per identified cell no cluster is designated in, with
     ``status`` = ``matched`` / ``designated_only`` / ``identified_only`` (labels in
     :data:`STATUS_LABELS`), the designated cluster's columns and the cell's ``stars``,
-    ``lq``, ``value`` and ``enterprises`` (NaN/0 where the data has no such cell).
+    ``lq``, ``value``, ``enterprises`` and ``carried_share`` when the table has it
+    (NaN/0 where the data has no such cell).
     Sorted by status, then stars (most first).
     """
     require_frame(designated, "designated")
@@ -150,7 +151,9 @@ def compare_clusters(
     require_columns(designated, [region, sector], "designated")
     min_stars = _min_stars(min_stars)
 
-    cells = stars[[region, sector, "stars", "lq", "value", "enterprises"]].copy()
+    figures = ["stars", "lq", "value", "enterprises"]
+    figures += [c for c in ("carried_share",) if c in stars.columns]
+    cells = stars[[region, sector, *figures]].copy()
     keyed = designated.copy()
     for column in (region, sector):
         keyed[column] = _like(keyed[column], cells[column], column)

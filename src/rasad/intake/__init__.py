@@ -19,9 +19,11 @@ from .mapping import (
     MappedPanel,
     PanelMapping,
     apply_mapping,
+    assign_text_ids,
     bundled_mappings,
     load_mapping,
     read_panel,
+    read_prices,
 )
 from .problems import ERROR, WARNING, Problem
 from .read import ReadLimits, Sheet, Workbook, read_bytes, read_file
@@ -58,6 +60,7 @@ __all__ = [
     "UnitSlipRule",
     "Workbook",
     "apply_mapping",
+    "assign_text_ids",
     "bundled_mappings",
     "default_fields",
     "dry_run",
@@ -68,6 +71,7 @@ __all__ = [
     "read_bytes",
     "read_file",
     "read_panel",
+    "read_prices",
     "validate_frames",
     "validate_records",
     "validate_workbook",

@@ -15,6 +15,7 @@ definition.
 """
 
 from rasad.monitor._config import MonitorConfigError
+from rasad.monitor.filing import PeriodChoice, PeriodPolicy, filing_coverage
 from rasad.monitor.kpis import (
     KPIS,
     NOT_COMPUTABLE_REASONS,
@@ -42,6 +43,9 @@ from rasad.monitor.pipeline import Monitor, MonitorResult
 from rasad.monitor.rules import SEVERITIES, Alerts, Rule, RuleSet, load_rules, loads_rules
 
 __all__ = [
+    "PeriodChoice",
+    "PeriodPolicy",
+    "filing_coverage",
     "DEFAULT_LEVELS",
     "KPIS",
     "NOT_COMPUTABLE_REASONS",

@@ -100,12 +100,3 @@ def _wide(versions, submitted_on: bool) -> tuple[pd.DataFrame, list[int]]:
     frame.insert(0, "year", np.array(years, dtype=np.int64))
     frame.insert(0, "national_id", national_ids)
     return frame, ids
-
-
-def period_deadlines() -> dict[int, object]:
-    """The return deadline the database sets for each yearly period (``Period.deadline``),
-    as the monitoring core takes it (``Kpis(deadlines=...)``); a period without one is
-    left out, and the core's rule (31 Tir of the next year) decides for it."""
-    from rasad.platform.returns.models import Period
-
-    return dict(Period.objects.filter(quarter__isnull=True, deadline__isnull=False).values_list("year", "deadline"))

@@ -176,3 +176,18 @@ LOGGING = {
 
 # The largest file the upload page accepts (bytes); checked while the file streams in.
 RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20))
+
+# Which period a page, a command or the API shows when none is named: the latest whose
+# returns cover this share of the enterprises expected to file, or, once its deadline
+# has passed, the smaller share after it (docs/monitoring.md, "Which period is shown").
+RASAD_PERIOD_MIN_COVERAGE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE", "0.5"))
+RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE", "0.25"))
+# An edition whose returns cover less than this share of the enterprises expected to
+# file is thin: computing it needs an explicit override, and it cannot be published.
+RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", "0.5"))
+# How many years old a firm's figure may be and still stand in for a later year's in the
+# cluster pages and `rasad clusters` (rasad.clusters.firm_figures' max_age): 1 lets a 1402
+# figure stand for 1403, not a 1401 one; 0 counts only the year's own returns.
+RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
+if RASAD_CARRY_FORWARD_YEARS < 0:
+    raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")

@@ -22,13 +22,13 @@ def warm_caches() -> list[str]:
         warmed.append(f"edition {edition.pk}")
     people = compute.population()
     if people.periods:
-        run = compute.run_for(people.periods[-1], people)
+        run = compute.run_for(people.default.year, people)
         # one enterprise's records build what every scorecard reads them through (the
         # index of units and the columns as Python objects: 3-6 s per worker at 100,000)
         unit = people.returns["national_id"].iat[0]
         run.alerts.records(unit)
         run.gaps.records(unit)
         run.needs.records(unit)
-        warmed.append(f"monitoring {people.periods[-1]}")
+        warmed.append(f"monitoring {people.default.year}")
     connections.close_all()  # a forked worker must open its own connection
     return warmed

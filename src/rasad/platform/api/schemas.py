@@ -145,9 +145,35 @@ class EditionOut(Schema):
     seed: int | None = None
     crossing_top: int | None = None
     has_intervals: bool
+    expected_count: int | None = Field(
+        None, description="National enterprises expected to file for the edition's year (registered and founded by "
+                          "then, or with no founding year), when it was computed; null before this was recorded.")
+    filed_count: int | None = Field(None, description="Of those, the enterprises whose return was in.")
+    filing_coverage: float | None = Field(None, description="filed_count / expected_count.")
+    eligible_count: int | None = Field(None, description="Enterprises that passed the methodology's eligibility.")
+    ranked_count: int | None = Field(None, description="Enterprises ranked.")
+    thin: bool | None = Field(
+        None, description="The filing coverage is below the share an edition needs (RASAD_EDITION_MIN_COVERAGE): "
+                          "a thin edition, computed by explicit request, which cannot be published.")
+    superseded: bool = Field(description="A newer edition of the same year has been published since this one.")
+
+
+class EditionLinkOut(Schema):
+    id: int
+    name_fa: str
+    name_en: str
+    published_at: datetime.datetime | None = None
 
 
 class EditionDetailOut(EditionOut):
+    supersedes: EditionLinkOut | None = Field(
+        None, description="The edition of the same year published last before this one, which this one replaces.")
+    superseded_by: EditionLinkOut | None = Field(
+        None, description="The edition of the same year published next, which replaces this one on the public pages.")
+    coverage_message_en: str | None = Field(
+        None, description="The filing coverage in words, e.g. '1404: 2 of 3,000 enterprises expected have filed "
+                          "(0.07%); an edition needs 50%.'")
+    coverage_message_fa: str | None = None
     results_count: int
     ranked_count: int
     pillars: list[NodeOut] = Field(description="Names of the node_scores keys of the results.")
@@ -276,3 +302,29 @@ class SubmitOut(Schema):
     version: int = Field(description="The version now current.")
     changed: bool = Field(description="False when these figures were already on record (no new version).")
     warnings: list[ProblemOut]
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+class PeriodCoverageOut(Schema):
+    year: int
+    expected: int = Field(description="Enterprises expected to file: registered and founded by then.")
+    filed: int = Field(description="Enterprises that filed a yearly return for the year.")
+    coverage: float = Field(description="filed / expected.")
+    deadline: datetime.date | None = None
+
+
+class DefaultPeriodOut(Schema):
+    year: int | None = None
+    rule: str = Field(description="coverage: enough returns; deadline: the deadline has passed with enough "
+                                  "returns; best: no period qualified and the best covered one is shown; "
+                                  "none: no returns yet.")
+    reason_fa: str
+    reason_en: str
+
+
+class PeriodsOut(Schema):
+    dataset: str = Field(description="national, or the code of a research panel.")
+    default: DefaultPeriodOut
+    periods: list[PeriodCoverageOut]

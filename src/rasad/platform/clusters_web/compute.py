@@ -4,7 +4,8 @@
 by province × ISIC division, their stars, the designated/identified comparison, the
 Krugman index per province and the designated clusters' profiles (with the latest
 published edition's scores). Cached by the data state (any new or corrected return,
-any change to the registry makes a new one) and the latest published edition.
+any change to the registry makes a new one), the latest published edition and the age
+limit of carried-forward figures (``settings.RASAD_CARRY_FORWARD_YEARS``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import threading
 from dataclasses import dataclass
 
 import pandas as pd
+from django.conf import settings
 
 from rasad.clusters import (
+    DEFAULT_MAX_AGE,
     ClusterProfiles,
     cluster_profiles,
     cluster_stars,
@@ -23,7 +26,7 @@ from rasad.clusters import (
     krugman,
     location_quotients,
 )
-from rasad.platform.frames import clusters_frames, current_returns, enterprises_frame
+from rasad.platform.monitoring import compute as monitoring
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.returns.state import data_state
 
@@ -56,14 +59,14 @@ def latest_edition():
     return latest()
 
 
+def carry_forward_years() -> int:
+    """How many years old a carried-forward figure may be: ``RASAD_CARRY_FORWARD_YEARS``."""
+    return getattr(settings, "RASAD_CARRY_FORWARD_YEARS", DEFAULT_MAX_AGE)
+
+
 def _stamp() -> tuple:
     edition = latest_edition()
-    return data_state(), edition.pk if edition else None
-
-
-def yearly_returns() -> pd.DataFrame:
-    returns, _ = current_returns()
-    return returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+    return data_state(), edition.pk if edition else None, carry_forward_years()
 
 
 def edition_scores(edition) -> pd.DataFrame | None:
@@ -75,18 +78,21 @@ def edition_scores(edition) -> pd.DataFrame | None:
     return frame.astype({"score": float, "rank": float}) if len(frame) else None
 
 
-def analyse(enterprises, returns, clusters, members, scores=None, edition=None) -> Analysis:
-    """The whole analysis of one data state (pure: DataFrames in)."""
+def analyse(enterprises, returns, clusters, members, scores=None, edition=None, year=None,
+            max_age=DEFAULT_MAX_AGE) -> Analysis:
+    """The whole analysis of one data state as of ``year`` (default: the latest year of
+    ``returns``) (pure: DataFrames in)."""
     if not len(returns) or not len(enterprises):
         empty = pd.DataFrame()
         return Analysis(enterprises, returns, clusters, members, empty, empty, empty, empty, empty, None, scores,
                         edition)
-    firms = firm_figures(enterprises, returns)
+    firms = firm_figures(enterprises, returns, year=year, max_age=max_age)
     lq = location_quotients(firms, measure="employees", level="division", region="province")
     stars = cluster_stars(lq)
     comparison = compare_clusters(stars, clusters, min_stars=MIN_STARS)
     spec = krugman(firms)
-    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores) \
+    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores, year=year,
+                                max_age=max_age) \
         if len(members) else None
     return Analysis(enterprises, returns, clusters, members, firms, lq, stars, comparison, spec, profiles, scores,
                     edition)
@@ -96,10 +102,13 @@ def analysis() -> Analysis:
     with _lock:
         stamp = _stamp()
         if _cache["stamp"] != stamp:
-            clusters, members = clusters_frames()
+            # the national returns only (a research panel is never mapped), as of the
+            # latest year enough enterprises have filed for (rasad.monitor.filing)
+            people = monitoring.population()
             edition = latest_edition()
-            _cache.update(stamp=stamp, analysis=analyse(enterprises_frame(), yearly_returns(), clusters, members,
-                                                        edition_scores(edition), edition))
+            _cache.update(stamp=stamp, analysis=analyse(people.enterprises, people.returns, people.clusters,
+                                                        people.members, edition_scores(edition), edition,
+                                                        people.default.year, max_age=carry_forward_years()))
         return _cache["analysis"]
 
 

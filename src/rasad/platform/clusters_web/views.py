@@ -4,7 +4,9 @@ province map (issue 8, item 5).
 Everything here is public: counts and totals of many enterprises, location quotients,
 stars, the Krugman index and the published index results (scores and ranks are public
 on the Top-100 page too). No single enterprise's employment, sales or exports figure is
-shown, and a total of fewer than ``MIN_CELL`` enterprises is withheld ("—").
+shown, and a total of fewer than ``MIN_CELL`` enterprises is withheld ("—"), as is the
+share of it carried forward from earlier returns (for one firm it would say whether
+that firm filed this year).
 """
 
 from __future__ import annotations
@@ -133,6 +135,17 @@ def _map_values(a: compute.Analysis, measure: str) -> tuple[dict[int, float], in
     return {int(k): float(v) for k, v in identified.groupby(a.stars["province_code"]).sum().items()}, 0
 
 
+def carried(a: compute.Analysis) -> dict:
+    """The age limit of carried-forward figures and what it left out, for the pages' notes."""
+    if not len(a.firms):
+        return {}
+    attrs = a.firms.attrs
+    old = attrs.get("too_old", {}).get("employees", {"firms": 0, "value": 0.0})
+    return {"max_age": attrs.get("max_age"), "year": attrs.get("year"),
+            "earliest": attrs["year"] - attrs["max_age"] if attrs.get("max_age") is not None else None,
+            "too_old": old["firms"]}
+
+
 def list_rows(a: compute.Analysis) -> list[dict]:
     """Designated clusters and identified cells together, as ``compare_clusters`` gives them."""
     rows = []
@@ -148,6 +161,7 @@ def list_rows(a: compute.Analysis) -> list[dict]:
             "stars": 0 if _blank(r.get("stars")) else int(r["stars"]), "lq": _f(r.get("lq")),
             "enterprises": enterprises,
             "employment": _f(r.get("value")) if enterprises >= MIN_CELL else None,
+            "carried_share": _f(r.get("carried_share")) if enterprises >= MIN_CELL else None,
             "status": r["status"], "status_label": STATUS_LABELS[r["status"]]["fa" if persian else "en"],
         })
     return rows
@@ -187,6 +201,7 @@ def cluster_list(request):
         "map": province_map(values, MEASURES.get(measure, ""), decimals) if len(a.stars) else None,
         "counts": {s: sum(1 for r in rows if r["status"] == s) for s in STATUS_LABELS},
         "min_stars": compute.MIN_STARS, "year": a.firms.attrs.get("year") if len(a.firms) else None,
+        "carried": carried(a),
     }
     return render(request, "clusters_web/list.html", context, status=400 if bad else 200)
 
@@ -255,21 +270,23 @@ def cluster(request, code: str):
         "summary": {k: _f(v) if isinstance(v, (int, float)) else v for k, v in s.items()},
         "trend": trend_rows, "top": top, "bands": _rank_bands(a, code), "edition": a.edition,
         "cell": cell.iloc[0].to_dict() if len(cell) else None, "min_cell": MIN_CELL,
-        "needs": needs, "needs_period": needs_period,
+        "needs": needs, "needs_period": needs_period, "carried": carried(a),
+        "cell_carried_share": _f(cell.iloc[0]["carried_share"]) if len(cell) and shown else None,
     }
     return render(request, "clusters_web/cluster.html", context)
 
 
 def _member_needs(code: str, shown: bool) -> tuple[list[dict], int | None]:
-    """The needs matrix row of this cluster's members for the latest period (the
-    monitoring app's cached run): how many members, and how many of their employees,
-    need each support programme. Withheld, like the totals, for a cluster too small."""
+    """The needs matrix row of this cluster's members for the period the pages show by
+    default (the monitoring app's cached run): how many members, and how many of their
+    employees, need each support programme. Withheld, like the totals, for a cluster
+    too small."""
     from rasad.platform.monitoring import compute as monitoring
 
     people = monitoring.population()
     if not shown or people.returns.empty:
         return [], None
-    period = int(people.returns["year"].max())
+    period = people.default.year
     result = monitoring.run_for(period, people)
     matrix = result.needs.matrix("cluster", members=people.members)
     row = matrix[matrix["cluster_code"] == code]
@@ -298,7 +315,8 @@ def province(request, code: int):
         rows.append({"division": str(r["division"]), "division_name": division_name(r["division"]),
                      "lq": _f(r["lq"]), "stars": int(r["stars"]), "enterprises": int(r["enterprises"]),
                      "employment": _f(r["value"]) if ok else None,
-                     "share": _f(r["share_of_region"]) if ok else None, "bar": _bar(r["lq"], top_lq)})
+                     "share": _f(r["share_of_region"]) if ok else None, "bar": _bar(r["lq"], top_lq),
+                     "carried_share": _f(r["carried_share"]) if ok else None})
     spec = a.krugman[a.krugman["province_code"] == code] if len(a.krugman) else a.krugman
     k = spec.iloc[0].to_dict() if len(spec) else None
     ranked = a.krugman.sort_values("krugman", ascending=False)["province_code"].tolist() if len(a.krugman) else []
@@ -311,5 +329,6 @@ def province(request, code: int):
         "top_gap": _f(k["top_gap"]) if k else None,
         "designated": [{"code": c["code"], "name": _name(c)} for c in designated],
         "min_cell": MIN_CELL, "identified": int((cells["stars"] >= compute.MIN_STARS).sum()) if len(cells) else 0,
+        "carried": carried(a),
     }
     return render(request, "clusters_web/province.html", context)

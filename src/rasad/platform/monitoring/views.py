@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rasad.platform.monitoring import compute
+from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.public.access import sees_estate_dashboard
 from rasad.platform.registry.models import Enterprise
@@ -49,23 +49,6 @@ def _persian() -> bool:
 
 def _scope(user) -> set[str]:
     return set(Enterprise.objects.confidential_to(user).values_list("national_id", flat=True))
-
-
-def _period(request, people: compute.Population) -> int | None:
-    """The chosen period (the latest by default); 404 for one the returns do not cover."""
-    periods = people.periods
-    if not periods:
-        return None
-    chosen = request.GET.get("period", "")
-    if not chosen:
-        return periods[-1]
-    try:
-        period = int(chosen)
-    except ValueError:
-        raise Http404 from None
-    if period not in periods:
-        raise Http404
-    return period
 
 
 def _value(v) -> str:
@@ -96,10 +79,10 @@ def scoped_alerts(user, period: int, people: compute.Population) -> pd.DataFrame
 @requires(sees_monitoring)
 @require_http_methods(["GET", "POST"])
 def alerts(request):
-    people = compute.population()
     if request.method == "POST":
-        return _decide(request, people)
-    period = _period(request, people)
+        return _decide(request, compute.population(choice.dataset_of(request)))
+    chosen_period = choice.choose(request)
+    people, period = chosen_period.people, chosen_period.period
     frame = scoped_alerts(request.user, period, people) if period is not None else pd.DataFrame(
         columns=["key", "rule", "severity", "national_id"])
     rules = sorted(frame[["rule", "name_fa", "name_en"]].drop_duplicates().itertuples(index=False)) \
@@ -141,7 +124,7 @@ def alerts(request):
     query.pop("page", None)
     counts = frame["severity"].astype(str).value_counts() if len(frame) else {}
     context = {
-        "period": period, "periods": people.periods, "rows": rows, "page": page, "total": len(chosen),
+        "choice": chosen_period, "period": period, "rows": rows, "page": page, "total": len(chosen),
         "all": len(frame), "bad": bad, "severities": SEVERITIES.items(), "statuses": STATUSES.items(),
         "rules": [{"code": r.rule, "name": r.name_fa if persian else r.name_en} for r in rules],
         "severity": severity, "rule": rule, "status": status, "query": query.urlencode(),
@@ -176,17 +159,17 @@ def _scoped_needs(needs, national_ids: set[str]):
 
 
 def _needs_for(request):
-    people = compute.population()
-    period = _period(request, people)
+    chosen = choice.choose(request)
+    people, period = chosen.people, chosen.period
     by = request.GET.get("by", "province")
     if by not in DIMENSIONS:
         raise Http404
     if period is None:
-        return people, period, by, None
+        return chosen, by, None
     needs = compute.run_for(period, people).needs
     if not request.user.sees_everything:
         needs = _scoped_needs(needs, _scope(request.user))
-    return people, period, by, needs
+    return chosen, by, needs
 
 
 def _names(people, by):
@@ -196,8 +179,9 @@ def _names(people, by):
 @requires(sees_monitoring)
 @require_GET
 def needs(request):
-    people, period, by, result = _needs_for(request)
-    context = {"period": period, "periods": people.periods, "by": by, "dimensions": DIMENSIONS.items(),
+    chosen, by, result = _needs_for(request)
+    people, period = chosen.people, chosen.period
+    context = {"choice": chosen, "period": period, "by": by, "dimensions": DIMENSIONS.items(),
                "rows": [], "programmes": []}
     if result is not None:
         matrix = result.matrix(by, members=people.members, names=_names(people, by))
@@ -255,7 +239,8 @@ def _needs_overview(result, programmes: list[dict], persian: bool) -> dict:
 @requires(sees_monitoring)
 @require_GET
 def needs_excel(request):
-    people, period, by, result = _needs_for(request)
+    chosen, by, result = _needs_for(request)
+    people, period = chosen.people, chosen.period
     if result is None:
         raise Http404
     with tempfile.TemporaryDirectory() as folder:

@@ -77,7 +77,32 @@ def newest_first(editions):
 
 
 def latest_edition() -> Edition | None:
-    return newest_first(published()).first()
+    """The newest published edition of the latest year (a later edition of a year
+    supersedes the earlier ones: ``Edition.superseded_by``)."""
+    return newest_first(published().current()).first()
+
+
+def newest_of_each_year(editions: list[Edition]) -> list[Edition]:
+    """Of ``editions`` (published, newest first), the newest of each year: those no
+    later edition supersedes, as ``Edition.objects.current()`` selects them."""
+    years: set[int] = set()
+    out = []
+    for edition in editions:
+        if edition.period.year not in years:
+            years.add(edition.period.year)
+            out.append(edition)
+    return out
+
+
+def editions_menu(chosen: Edition | None = None, editions: list[Edition] | None = None) -> list[Edition]:
+    """The editions a page offers to choose from, newest first: the newest of each year,
+    and ``chosen`` where it belongs when it is a superseded one (so that the menu shows
+    what the page shows). ``editions``: every published edition newest first, when the
+    page has them already."""
+    if editions is None:
+        editions = list(newest_first(published()))
+    current = {e.pk for e in newest_of_each_year(editions)}
+    return [e for e in editions if e.pk in current or (chosen is not None and e.pk == chosen.pk)]
 
 
 def previous_edition(edition: Edition, editions: list[Edition] | None = None) -> Edition | None:

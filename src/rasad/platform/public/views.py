@@ -18,7 +18,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -31,7 +31,7 @@ from rasad.iran.text import to_latin_digits
 from rasad.monitor.kpis import KPIS
 from rasad.monitor.peers import level_name
 from rasad.platform.accounts.models import Role
-from rasad.platform.monitoring import compute
+from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
 from rasad.platform.public import charts, data
@@ -90,8 +90,9 @@ def _check_sizes(request) -> None:
         raise BadRequest
 
 
-def _editions_menu() -> list[Edition]:
-    return list(data.newest_first(data.published()))
+def _editions_menu(chosen: Edition | None = None) -> list[Edition]:
+    """The newest edition of each year (and ``chosen``, if it is a superseded one)."""
+    return data.editions_menu(chosen)
 
 
 # --- public pages ------------------------------------------------------------------------
@@ -115,8 +116,9 @@ class RankingFilters(forms.Form):
 def top100(request, pk: int | None = None):
     """The Top-100 of a published edition (the latest at /top100/), or with
     ``scope=all`` everyone it ranked; filters, search and pages."""
-    menu = _editions_menu()  # newest first: the latest, and the previous edition, are among them
-    edition = _published_or_404(pk) if pk is not None else (menu[0] if menu else None)
+    # every published edition, newest first: the latest, and the previous edition, are among them
+    everything = list(data.newest_first(data.published()))
+    edition = _published_or_404(pk) if pk is not None else (everything[0] if everything else None)
     if edition is None:
         return render(request, "public/top100.html", {"edition": None})
     summary = data.summary(edition)
@@ -134,7 +136,7 @@ def top100(request, pk: int | None = None):
     everyone = filters.get("scope") == "all"
     method = data.methodology_of(edition)
     pillars = data.pillars(method)
-    previous = data.previous_edition(edition, menu)
+    previous = data.previous_edition(edition, everything)
     query = request.GET.copy()
     query.pop("page", None)
     page = None
@@ -166,7 +168,7 @@ def top100(request, pk: int | None = None):
         "sector_choices": [titles[d] for d in summary["divisions"] if d in titles],
         "band_choices": [(b, band_label(b)) for b in summary["bands"]],
         "page_query": query.urlencode(),
-        "editions": menu,
+        "editions": data.editions_menu(edition, everything),
         "is_latest_url": pk is None,
         "rows_html": rows_html,
         "state": state,
@@ -458,11 +460,11 @@ def _periods_newest_first(limit: int = 8) -> list[Period]:
     return sorted(periods, key=lambda p: (p.year, p.quarter or 0), reverse=True)[:limit]
 
 
-def _key_figures(returns: list[Return]) -> dict | None:
-    """The main figures of the latest submitted of an enterprise's ``returns`` (the
-    caller has checked the scope): of the latest year, its yearly return before its
-    quarters, then the latest quarter."""
-    submitted = [r for r in returns if r.current_version_id is not None]
+def _key_figures(returns: list[Return], year: int | None) -> dict | None:
+    """The main figures of an enterprise's return for ``year`` (the caller has checked
+    the scope): its yearly return, else its latest quarter of that year; None when it
+    sent none for the year."""
+    submitted = [r for r in returns if r.current_version_id is not None and r.period.year == year]
     if not submitted:
         return None
     record = max(submitted, key=lambda r: (r.period.year, r.period.quarter is None, r.period.quarter or 0))
@@ -548,20 +550,22 @@ def scorecard(request, national_id: str):
     statuses = data.return_statuses(enterprise, periods, returns=returns)
     for row in statuses:
         row["url"] = reverse("return_form", kwargs={"national_id": enterprise.national_id, "period": row["period"].code})
-    context.update(returns=statuses, figures=_key_figures(returns),
+    # one period throughout: the monitoring and the main figures are of the period chosen
+    # (or of the latest one enough enterprises have filed for: rasad.monitor.filing)
+    period_choice = choice.choose(request, enterprise.dataset, fixed_dataset=True)
+    context.update(returns=statuses, figures=_key_figures(returns, period_choice.period),
                    missing=sum(1 for r in statuses if r["status"] == "missing"),
-                   monitoring=_monitoring(enterprise))
+                   choice=period_choice, monitoring=_monitoring(enterprise, period_choice))
     return render(request, "public/scorecard.html", context)
 
 
-def _monitoring(enterprise: Enterprise) -> dict | None:
-    """The enterprise's alerts, peer gaps and ranked needs in the latest period with
-    returns, from the shared monitoring run (the caller has checked the scope: these
+def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
+    """The enterprise's alerts, peer gaps and ranked needs in the ``chosen`` period, from
+    the shared monitoring run of its data set (the caller has checked the scope: these
     are confidential figures)."""
-    people = compute.population()
-    if not people.periods:
+    people, period = chosen.people, chosen.period
+    if period is None:
         return None
-    period = people.periods[-1]
     run = compute.run_for(period, people)
     nid = enterprise.national_id
     persian = (get_language() or "fa").startswith("fa")
@@ -663,7 +667,7 @@ def _estate_scope(request):
         edition = _published_or_404(int(wanted))
     else:
         edition = data.latest_edition()
-    firms = Enterprise.objects.confidential_to(user).filter(estate__isnull=False)
+    firms = Enterprise.objects.confidential_to(user).filter(estate__isnull=False, dataset__isnull=True)
     if chosen is not None:
         firms = firms.filter(estate=chosen)
     pillars = data.pillars(data.methodology_of(edition)) if edition else []
@@ -748,7 +752,7 @@ def estates(request):
         "total": len(values), "ranked": sum(e["ranked"] for e in by_estate.values()),
         "top": sum(e["top"] for e in by_estate.values()), "missing": sum(e["missing"] for e in by_estate.values()),
         "sort_links": sort_links, "pillar_columns": pillar_columns, "estate_limit": ESTATES_SHOWN, "export_query": export_query.urlencode(),
-        "editions": _editions_menu(), "query": request.GET.get("q", ""),
+        "editions": _editions_menu(edition), "query": request.GET.get("q", ""),
     }
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -818,15 +822,14 @@ def estates_excel(request):
 
 
 def _coverage() -> list[dict]:
-    """Per yearly period: returns submitted against the enterprises that existed."""
+    """Per yearly period of the national returns: returns filed against the enterprises
+    expected to file (those founded by then), as the default period is chosen by."""
+    periods = {p.year: p for p in Period.objects.filter(quarter__isnull=True)}
     rows = []
-    periods = Period.objects.filter(quarter__isnull=True).annotate(
-        sent=Count("returns", filter=Q(returns__current_version__isnull=False))).order_by("year")
-    for period in periods:
-        existing = Enterprise.objects.filter(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year)).count()
-        rows.append({"period": period, "sent": period.sent, "existing": existing,
-                     "share": period.sent / existing if existing else None,
-                     "bar": charts.css(100 * min(period.sent / existing, 1)) if existing else "0"})
+    for row in compute.population().coverage.itertuples(index=False):
+        rows.append({"period": periods.get(row.year, row.year), "sent": row.filed, "existing": row.expected,
+                     "share": row.coverage if row.expected else None,
+                     "bar": charts.css(100 * min(row.coverage, 1)) if row.expected else "0"})
     return rows
 
 
@@ -839,7 +842,7 @@ def dashboard(request):
     if wanted and not wanted.isdecimal():
         return render(request, "public/dashboard.html", {"bad": True}, status=400)
     edition = _published_or_404(int(wanted)) if wanted else data.latest_edition()
-    context = {"edition": edition, "editions": _editions_menu(), "coverage": _coverage()}
+    context = {"edition": edition, "editions": _editions_menu(edition), "coverage": _coverage()}
     if edition is None:
         return render(request, "public/dashboard.html", context)
     pillars = data.pillars(data.methodology_of(edition))
@@ -877,12 +880,8 @@ def dashboard(request):
         by_division=table(dist["division"], division_label),
         by_band=table(dist["band"], band_label),
     )
-    # trends: every published edition, oldest first (the latest of a year when re-published)
-    chronological = list(reversed(list(data.newest_first(data.published()))))
-    per_year = {}
-    for item in chronological:
-        per_year[item.period.year] = item
-    trend_editions = list(per_year.values())
+    # trends: the newest edition of each year (one re-published supersedes the earlier), oldest first
+    trend_editions = list(reversed(data.newest_of_each_year(list(data.newest_first(data.published())))))
     trends = []
     for item in trend_editions:
         s = data.summary(item)

@@ -19,11 +19,17 @@ def bundled_text(name: str) -> str:
 
 def bundled_methodology(user=None) -> Methodology:
     """The stored row of the bundled SME-100 methodology, created on first use."""
-    text = bundled_text(METHODOLOGY)
+    return stored_methodology(bundled_text(METHODOLOGY), METHODOLOGY, user)
+
+
+def stored_methodology(text: str, source: str, user=None) -> Methodology:
+    """The stored row of the methodology file ``text`` (found by its content hash), created
+    on first use with the names and version the file gives; a wrong file is refused
+    (:class:`~rasad.index.methodology.MethodologyError`, located in ``source``)."""
     found = Methodology.objects.filter(sha256=content_hash(text)).first()
     if found is not None:
         return found
-    parsed = loads(text, source=METHODOLOGY)
+    parsed = loads(text, source=source)
     try:
         with transaction.atomic():
             return Methodology.objects.create(

@@ -106,10 +106,11 @@ def mark_if_stale(job: EditionJob) -> EditionJob:
 
 def start_compute(
     edition: Edition, user=None, *, spec_text: str = "", runs: int = 1000, seed: int = 1,
-    top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N,
+    top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N, allow_thin: bool = False,
 ) -> EditionJob:
     """Queue a computation of a draft ``edition``; refused for a published edition and
-    while another job of the same edition is queued or running."""
+    while another job of the same edition is queued or running. ``allow_thin``: compute
+    it even when too few of the enterprises expected have filed (:mod:`.thin`)."""
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.is_published:
@@ -128,7 +129,7 @@ def start_compute(
         return EditionJob.objects.create(
             edition=locked, created_by=user if getattr(user, "pk", None) else None,
             params={"spec": spec_text or "", "runs": int(runs), "seed": int(seed), "top_k": int(top_k),
-                    "sensitivity_n": int(sensitivity_n) if spec_text else 0},
+                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin)},
         )
 
 
@@ -155,7 +156,8 @@ def _thread_main(job_id: int) -> None:
 
 
 def run_job(job_id: int) -> EditionJob:
-    """Run a queued job to its end, synchronously, and return it (done or failed).
+    """Run a queued job to its end, synchronously, and return it (done or failed; when a
+    thin edition's firms left nothing to rank, its ``unranked`` is the engine's reason).
     A job that is no longer queued (another worker took it) is returned as it is."""
     now = timezone.now()
     if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
@@ -165,22 +167,29 @@ def run_job(job_id: int) -> EditionJob:
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
     report = _Reporter(job)
     params = job.params
+    unranked = None
     try:
         from rasad.platform.rankings.services import compute_edition
 
         edition = compute_edition(
             job.edition, spec_text=params.get("spec") or None, runs=params.get("runs", 1000),
-            seed=params.get("seed", 1), top_k=params.get("top_k", 100), progress=report,
+            seed=params.get("seed", 1), top_k=params.get("top_k", 100),
+            allow_thin=params.get("allow_thin", False), progress=report,
         )
         table = None
-        if "sensitivity" in stages_of(params):
+        unranked = getattr(edition, "unranked", None)
+        if "sensitivity" in stages_of(params) and unranked is None:
             table = _sensitivity(edition, params, report)
-        ranked = format_number(edition.results.filter(rank__isnull=False).count(), persian_digits=False)
+        ranked = format_number(edition.ranked_count, persian_digits=False)
+        coverage = edition.coverage_figures()
+        why_en = f" No enterprise could be ranked: {unranked.message_en}" if unranked else ""
+        why_fa = f" هیچ بنگاهی رتبه نگرفت: {unranked.message_fa}" if unranked else ""
         EditionJob.objects.filter(pk=job_id).update(
             status=EditionJob.Status.DONE, stage="", done=0, total=0, percent=100.0, sensitivity=table,
             finished_at=timezone.now(), updated_at=timezone.now(),
-            message_en=f"Done: {ranked} enterprises ranked.",
-            message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند.",
+            message_en=f"Done: {ranked} enterprises ranked. {coverage.figures('en')}{why_en}"[:300],
+            message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند. "
+                       f"{coverage.figures('fa')}{why_fa}"[:300],
         )
     except RasadInputError as error:
         _fail(job_id, error.message_en, error.message_fa)
@@ -189,7 +198,9 @@ def run_job(job_id: int) -> EditionJob:
         kind = type(error).__name__
         _fail(job_id, f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
               f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.")
-    return EditionJob.objects.get(pk=job_id)
+    finished = EditionJob.objects.get(pk=job_id)
+    finished.unranked = unranked  # a thin edition no one could be ranked in: why (for the caller)
+    return finished
 
 
 def _fail(job_id: int, en: str, fa: str) -> None:

@@ -62,6 +62,31 @@ class Methodology(BilingualNameMixin):
         super().save(*args, **kwargs)
 
 
+def _published_after(outer: str = "") -> models.QuerySet:
+    """The published editions of the same year published after the edition ``outer``
+    refers to (``OuterRef`` names): later ``published_at``, or the same and a larger id."""
+    ref = models.OuterRef
+    return Edition.objects.filter(status=Edition.Status.PUBLISHED, period=ref(f"{outer}period")).filter(
+        models.Q(published_at__gt=ref(f"{outer}published_at"))
+        | models.Q(published_at=ref(f"{outer}published_at"), pk__gt=ref(f"{outer}pk"))
+    )
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self) -> EditionQuerySet:
+        return self.filter(status=Edition.Status.PUBLISHED)
+
+    def with_superseded(self) -> EditionQuerySet:
+        """Each edition annotated ``superseded``: a published edition of the same year was
+        published after it (only published editions supersede, and are superseded)."""
+        return self.annotate(superseded=models.Exists(_published_after()))
+
+    def current(self) -> EditionQuerySet:
+        """The published editions no later edition of their year supersedes: the one a
+        public page shows for each year."""
+        return self.published().filter(~models.Exists(_published_after()))
+
+
 class Edition(BilingualNameMixin):
     """A ranking of one period with one methodology; computed as a draft, then published.
 
@@ -78,6 +103,7 @@ class Edition(BilingualNameMixin):
         "status", "period_id", "methodology_id", "methodology_sha256", "data_sha256",
         "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k", "crossing_top",
         "computed_at", "published_at", "published_by_id",
+        "expected_count", "filed_count", "filing_coverage", "eligible_count", "ranked_count", "thin_allowed",
     )
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="editions", verbose_name=_("period"))
@@ -110,6 +136,18 @@ class Edition(BilingualNameMixin):
         help_text=_("How many enterprises' 5–95% rank intervals straddle the last place of the top list."),
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    # what stands behind the edition, recorded when it is computed (rankings.thin): the
+    # national enterprises expected to file for its year, those whose return is in and
+    # their share, the enterprises eligible and ranked; null before they were recorded
+    expected_count = models.PositiveIntegerField(_("enterprises expected to file"), null=True, blank=True)
+    filed_count = models.PositiveIntegerField(_("enterprises that filed"), null=True, blank=True)
+    filing_coverage = models.FloatField(_("filing coverage"), null=True, blank=True)
+    eligible_count = models.PositiveIntegerField(_("enterprises eligible"), null=True, blank=True)
+    ranked_count = models.PositiveIntegerField(_("enterprises ranked"), null=True, blank=True)
+    thin_allowed = models.BooleanField(
+        _("computed as a thin edition"), default=False,
+        help_text=_("Computed with too few returns, by explicit request: it cannot be published."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -122,6 +160,8 @@ class Edition(BilingualNameMixin):
         related_name="+", verbose_name=_("published by"),
     )
 
+    objects = EditionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-period__year", "-created_at"]
         verbose_name = _("edition")
@@ -130,6 +170,44 @@ class Edition(BilingualNameMixin):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @functools.cached_property
+    def superseded_by(self) -> Edition | None:
+        """The edition of the same year published next after this one, which supersedes
+        it (None for a draft, or for the newest of its year)."""
+        if not self.is_published:
+            return None
+        later = Edition.objects.published().filter(period_id=self.period_id).filter(
+            models.Q(published_at__gt=self.published_at) | models.Q(published_at=self.published_at, pk__gt=self.pk))
+        return later.select_related("period").order_by("published_at", "pk").first()
+
+    @functools.cached_property
+    def supersedes(self) -> Edition | None:
+        """The edition of the same year published last before this one, which this one
+        supersedes; for a draft, the one it will supersede if it is published now."""
+        earlier = Edition.objects.published().filter(period_id=self.period_id).exclude(pk=self.pk)
+        if self.is_published:
+            earlier = earlier.filter(models.Q(published_at__lt=self.published_at)
+                                     | models.Q(published_at=self.published_at, pk__lt=self.pk))
+        return earlier.select_related("period").order_by("-published_at", "-pk").first()
+
+    @property
+    def state(self) -> str:
+        """draft (not computed yet), computed (a draft with results), published, or
+        superseded (published, and a later edition of its year was published too)."""
+        if self.is_published:
+            superseded = getattr(self, "superseded", None)  # from with_superseded(), when annotated
+            if superseded is None:
+                superseded = self.superseded_by is not None
+            return "superseded" if superseded else "published"
+        return "computed" if self.computed_at is not None else "draft"
+
+    def coverage_figures(self):
+        """The filing coverage recorded when it was computed (:mod:`rasad.platform.rankings.thin`),
+        or None."""
+        from rasad.platform.rankings.thin import stored_coverage
+
+        return stored_coverage(self)
 
     @property
     def has_intervals(self) -> bool:

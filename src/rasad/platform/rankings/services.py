@@ -25,7 +25,9 @@ from rasad.errors import RasadInputError
 from rasad.index import build, data_hash
 from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import loads
+from rasad.platform import datasets
 from rasad.platform.frames import current_returns, enterprises_frame, versions_returns
+from rasad.platform.rankings import thin
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Period, Return, ReturnVersion
@@ -41,6 +43,7 @@ STAGES = ("data", "ranking", "uncertainty", "storing")
 COMPUTED_FIELDS = (
     "data_sha256", "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k",
     "crossing_top", "computed_at",
+    "expected_count", "filed_count", "filing_coverage", "eligible_count", "ranked_count", "thin_allowed",
 )
 
 Progress = Callable[[str, int, int], None]
@@ -66,11 +69,19 @@ def _yearly(period: Period) -> None:
         )
 
 
+def ranked_returns(period: Period):
+    """The returns an edition of ``period`` ranks: those of the national enterprises
+    (never a research panel's, :mod:`rasad.platform.datasets`) that have a version."""
+    return Return.objects.filter(period=period, current_version__isnull=False,
+                                 enterprise__in=datasets.enterprise_ids(None))
+
+
 def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
     """The SME-100 input table of ``period`` and the ids of the return versions it was
     made from.
 
-    The current version of every return of the period is read, with the current version
+    The current version of every national enterprise's return of the period is read
+    (a research panel's firms are never ranked), with the current version
     of the same enterprise's return of the year before (for real sales and employment
     growth). Reads are a fixed number of queries whatever the number of enterprises; a
     correction arriving while they run is either wholly in or wholly out, since a
@@ -80,7 +91,7 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
     previous = Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
     periods = [period] if previous is None else [period, previous]
     # last year's returns of enterprises with no return this year are left out
-    firms = Return.objects.filter(period=period, current_version__isnull=False).values("enterprise_id")
+    firms = ranked_returns(period).values("enterprise_id")
     returns, version_ids = current_returns(periods, enterprises=firms, submitted_on=False)
     if not (returns["year"] == period.year).any():
         raise RasadInputError(
@@ -88,8 +99,7 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
             field="period", value=period.code,
         )
-    registry = enterprises_frame(Enterprise.objects.filter(pk__in=Return.objects.filter(period=period)
-                                                           .values("enterprise_id")))
+    registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
     table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
     return table, version_ids
 
@@ -121,14 +131,22 @@ def compute_edition(
     runs: int = 1000,
     seed: int = 1,
     top_k: int = 100,
+    allow_thin: bool = False,
     progress: Progress | None = None,
 ) -> Edition:
     """Rank ``edition``'s period with its stored methodology and store the results.
+
+    First the period's filing coverage is measured (:mod:`rasad.platform.rankings.thin`):
+    below ``settings.RASAD_EDITION_MIN_COVERAGE`` the edition is thin, and is computed
+    only with ``allow_thin`` (otherwise :class:`~rasad.platform.rankings.thin.ThinEdition`);
+    the coverage, the enterprises eligible and those ranked are stored on the edition.
 
     With ``spec_text`` (an uncertainty spec, YAML), ``runs`` Monte Carlo replicates drawn
     from ``seed`` add each enterprise's rank interval, median rank, P(rank ≤ ``top_k``)
     and score quantiles. The results replace any earlier ones of this draft in one
     transaction, with the data hash, the return versions read, the spec and its hash.
+    When a thin edition's few enterprises leave the engine nothing to rank, the edition
+    is stored with no one ranked and the returned object's ``unranked`` says why.
     ``progress(stage, done, total)`` is called as each of :data:`STAGES` starts and ends,
     and after each block of the uncertainty analysis's replicates.
     A published edition is refused (:class:`~rasad.errors.RasadInputError`).
@@ -152,17 +170,28 @@ def compute_edition(
 
         spec = loads_spec(spec_text, source="uncertainty spec", methodology=methodology)
 
+    coverage = thin.period_coverage(edition.period)
+    thin.refuse_thin_compute(coverage, allow_thin)
+
     report("data", 0, 1)
     table, version_ids = edition_data(edition.period)
     digest = data_hash(methodology, table)
     report("data", 1, 1)
 
     report("ranking", 0, 1)
-    results = build(methodology, table, keep="final")
+    unranked: RasadInputError | None = None
+    try:
+        results = build(methodology, table, keep="final")
+    except RasadInputError as error:
+        # a thin edition's few firms may leave the engine nothing to rank (none eligible,
+        # an indicator none of them reported): it is stored with no one ranked, and why
+        if not coverage.thin:
+            raise
+        results, unranked = None, error
     report("ranking", 1, 1)
 
     analysis: UncertaintyResult | None = None
-    if spec is not None:
+    if spec is not None and results is not None:
         from rasad.index.uncertainty import uncertainty
 
         report("uncertainty", 0, runs)
@@ -171,7 +200,15 @@ def compute_edition(
         report("uncertainty", runs, runs)
 
     report("storing", 0, 1)
-    rows = _result_rows(edition, results, analysis)
+    if results is not None:
+        unit = methodology.unit
+        ineligible = results.exclusions.loc[results.exclusions["step"] == "eligibility", unit].nunique()
+        eligible: int | None = int(table[unit].nunique() - ineligible)
+        ranked = int(results.rank.notna().sum())
+        rows = _result_rows(edition, results, analysis)
+    else:
+        eligible = 0 if unranked.field == "eligibility" else None
+        ranked, rows = 0, []
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         _refuse_published(locked)  # published while we computed
@@ -184,8 +221,13 @@ def compute_edition(
         locked.top_k = top_k
         locked.crossing_top = analysis.crossing_top if analysis is not None else None
         locked.computed_at = timezone.now()
+        locked.expected_count, locked.filed_count = coverage.expected, coverage.filed
+        locked.filing_coverage = coverage.share
+        locked.eligible_count, locked.ranked_count = eligible, ranked
+        locked.thin_allowed = coverage.thin
         locked.save(update_fields=COMPUTED_FIELDS)
     edition.refresh_from_db()
+    edition.unranked = unranked  # why no one was ranked (a thin edition's few firms), or None
     report("storing", 1, 1)
     return edition
 
@@ -210,7 +252,7 @@ def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
     score, rank = results.score, results.rank
     units = score.index
     enterprise_of = dict(
-        Enterprise.objects.filter(pk__in=Return.objects.filter(period=edition.period).values("enterprise_id"))
+        Enterprise.objects.filter(pk__in=ranked_returns(edition.period).values("enterprise_id"))
         .values_list("national_id", "pk")
     )
     nodes = [c for c in results.scores.columns if c != results.index_code]
@@ -269,18 +311,26 @@ def _store_versions(edition: Edition, version_ids: list[int]) -> None:
 
 def publish_edition(edition: Edition, user) -> Edition:
     """Publish a computed draft: from now on it is frozen. Only analysts and
-    administrators may publish (:class:`~django.core.exceptions.PermissionDenied`)."""
+    administrators may publish (:class:`~django.core.exceptions.PermissionDenied`); a
+    thin edition (its recorded coverage below ``settings.RASAD_EDITION_MIN_COVERAGE``)
+    is refused (:class:`~rasad.platform.rankings.thin.ThinEdition`). A published
+    edition of a year that had one already supersedes it (``Edition.supersedes``): the
+    public pages show the newest of each year."""
     if user is None or not getattr(user, "can_run_analyses", False):
         raise PermissionDenied("Only analysts and administrators publish editions.")
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         _refuse_published(locked)
-        if locked.computed_at is None or not locked.data_sha256 or not locked.results.exists():
-            raise RasadInputError(
-                f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
-                f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
-                field="edition", value=locked.pk,
-            )
+        not_computed = RasadInputError(
+            f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
+            f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
+            field="edition", value=locked.pk,
+        )
+        if locked.computed_at is None or not locked.data_sha256:
+            raise not_computed
+        thin.refuse_thin_publish(locked)
+        if not locked.results.exists():
+            raise not_computed
         locked.status = Edition.Status.PUBLISHED
         locked.published_at = timezone.now()
         locked.published_by = user

@@ -78,11 +78,15 @@ def _persian() -> bool:
 def edition_list(request):
     latest = EditionJob.objects.filter(edition=OuterRef("pk")).order_by("-created_at", "-pk")
     editions = (
-        editions_for(request.user).select_related("period", "methodology", "published_by")
+        editions_for(request.user).select_related("period", "methodology", "published_by").with_superseded()
         .annotate(job_status=Subquery(latest.values("status")[:1]), job_id=Subquery(latest.values("pk")[:1]))
         .order_by("-created_at", "-pk")
     )
     page = Paginator(editions, 50).get_page(request.GET.get("page"))
+    for edition in page.object_list:
+        coverage = edition.coverage_figures()
+        edition.coverage_text = coverage.short(_language()) if coverage else ""
+        edition.is_thin = coverage is not None and coverage.thin
     return render(request, "rankings/edition_list.html", {"page": page, "statuses": EditionJob.Status})
 
 
@@ -99,11 +103,11 @@ def edition_create(request):
         )
         job = jobs.start_compute(
             edition, request.user, spec_text=data["spec"], runs=data["runs"], seed=data["seed"],
-            top_k=data["top_k"], sensitivity_n=data["sensitivity_n"],
+            top_k=data["top_k"], sensitivity_n=data["sensitivity_n"], allow_thin=data["allow_thin"],
         )
         jobs.launch(job)
         return redirect("rankings:job_progress", pk=job.pk)
-    return render(request, "rankings/edition_create.html", {"form": form})
+    return render(request, "rankings/edition_create.html", {"form": form, "period_reason": form.period_reason()})
 
 
 @require_POST
@@ -154,9 +158,16 @@ def edition_review(request, pk):
     latest_job = edition.jobs.order_by("-created_at", "-pk").first()
     if latest_job is not None:
         latest_job = jobs.mark_if_stale(latest_job)
+    coverage = edition.coverage_figures()
     context = {
         "edition": edition, "latest_job": latest_job, "computed": edition.computed_at is not None,
         "latest_job_error": latest_job.error(_language()) if latest_job is not None else "",
+        "coverage": coverage, "coverage_text": coverage.figures(_language()) if coverage else "",
+        "thin": coverage is not None and coverage.thin,
+        "coverage_share": coverage.share_text(_persian()) if coverage else "",
+        # a thin edition no one could be ranked in: its job's message says why
+        "unranked_message": (latest_job.message(_language()) if edition.ranked_count == 0 and latest_job is not None
+                             and latest_job.status == EditionJob.Status.DONE else ""),
     }
     if edition.computed_at is not None:
         job = review.analysis_job(edition)
@@ -174,6 +185,7 @@ def edition_review(request, pk):
     context["can_publish"] = (
         not edition.is_published and edition.computed_at is not None
         and not (latest_job is not None and latest_job.is_active)
+        and coverage is not None and not coverage.thin
     )
     context["can_run"] = not edition.is_published and not (latest_job is not None and latest_job.is_active)
     return render(request, "rankings/edition_review.html", context)

@@ -7,6 +7,7 @@ from rasad.iran.text import normalize_text
 from rasad.platform.registry.models import (
     Cluster,
     ClusterMembership,
+    Dataset,
     Enterprise,
     IndustrialEstate,
     Province,
@@ -19,6 +20,13 @@ from rasad.platform.validators import as_validation_error
 class ProvinceAdmin(admin.ModelAdmin):
     list_display = ("code", "iso", "name_fa", "name_en")
     search_fields = ("name_fa", "name_en", "iso")
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_fa", "name_en", "currency", "created_at")
+    search_fields = ("code", "name_fa", "name_en")
+    readonly_fields = ("created_at",)
 
 
 @admin.register(Sector)
@@ -56,7 +64,7 @@ class EnterpriseForm(forms.ModelForm):
 class EnterpriseAdmin(admin.ModelAdmin):
     form = EnterpriseForm
     list_display = ("national_id", "name_fa", "name_en", "isic", "province", "estate", "founding_year")
-    list_filter = ("province",)
+    list_filter = ("dataset", "province")
     search_fields = ("national_id", "name_fa", "name_en")
     autocomplete_fields = ("isic", "estate")
     list_select_related = ("isic", "province", "estate")

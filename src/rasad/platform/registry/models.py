@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -98,6 +99,39 @@ class IndustrialEstate(BilingualNameMixin):
         verbose_name_plural = _("industrial estates")
 
 
+class Dataset(BilingualNameMixin):
+    """A research panel imported beside the national returns (DESIGN §4): its firms and
+    returns are kept apart, so a 1976 UK headcount never enters an Iranian location
+    quotient, an alert run or a ranking. The national returns are not a row here: an
+    enterprise without a dataset is national, which is what every page, command and
+    API call reads unless another dataset is named."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    citation = models.TextField(_("citation"), blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=8, blank=True,
+        help_text=_("The currency of the panel's money figures; blank for rials."),
+    )
+    prices = models.JSONField(
+        _("price index"), null=True, blank=True,
+        help_text=_("Price index by Jalali year that deflates the panel's money figures; "
+                    "without one they are reported as nominal."),
+    )
+    prices_note = models.CharField(_("price index source"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("research panel")
+        verbose_name_plural = _("research panels")
+
+    def price_series(self):
+        """The price index as a series by Jalali year, or None (nominal)."""
+        if not self.prices:
+            return None
+        return pd.Series({int(year): float(value) for year, value in self.prices.items()}).sort_index()
+
+
 def confidential_scope(user) -> tuple:
     """Whose confidential figures ``user`` may see (DESIGN §5), as a value: ``("all",)``,
     ``("none",)``, ``("enterprises", ids)`` or ``("estates", ids)``. It is what
@@ -126,6 +160,10 @@ class EnterpriseQuerySet(models.QuerySet):
             return self.filter(estate__in=ids[0])
         return self.none()
 
+    def in_dataset(self, dataset) -> EnterpriseQuerySet:
+        """The enterprises of ``dataset`` (a :class:`Dataset`; None: the national returns)."""
+        return self.filter(dataset__isnull=True) if dataset is None else self.filter(dataset=dataset)
+
 
 class Enterprise(BilingualNameMixin):
     national_id = models.CharField(
@@ -148,6 +186,14 @@ class Enterprise(BilingualNameMixin):
         validators=[MinValueValidator(1250), MaxValueValidator(1500)],
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
+        verbose_name=_("research panel"), help_text=_("Blank for an enterprise of the national returns."),
+    )
+    source_code = models.CharField(
+        _("code in its panel"), max_length=120, blank=True,
+        help_text=_("The firm's own code (or name) in its research panel."),
+    )
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -156,6 +202,10 @@ class Enterprise(BilingualNameMixin):
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         indexes = [models.Index(fields=["province", "isic"])]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "source_code"], condition=~models.Q(source_code=""),
+                                    name="unique_source_code_per_panel"),
+        ]
 
     def clean(self):
         errors = {}

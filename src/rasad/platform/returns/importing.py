@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,9 @@ from django.utils import timezone
 from rasad.errors import RasadInputError
 from rasad.intake import Checks, IntakeReport, Scope, read_bytes, validate_frames, validate_workbook
 from rasad.intake.reference import national_id_text
+from rasad.iran.text import format_number
 from rasad.platform.accounts.models import Role
-from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
+from rasad.platform.registry.models import Dataset, Enterprise, IndustrialEstate, Province, Sector
 from rasad.platform.returns.models import Period, Return, ReturnVersion, SourceFile
 from rasad.platform.returns.services import (
     BulkOutcome,
@@ -70,8 +71,10 @@ class ImportOutcome:
                     else "This file was imported before; nothing changed.")
         r = self.returns
         if language == "fa":
-            return (f"{self.enterprises_created} بنگاه ثبت شد؛ {r.created} اظهارنامهٔ تازه، {r.changed} اصلاحیه "
-                    f"(نسخهٔ پیشین نگه داشته شد) و {r.unchanged} بی‌تغییر.")
+            created, new, changed, unchanged = (format_number(n) for n in (
+                self.enterprises_created, r.created, r.changed, r.unchanged))
+            return (f"{created} بنگاه ثبت شد؛ {new} اظهارنامهٔ تازه، {changed} اصلاحیه "
+                    f"(نسخهٔ پیشین نگه داشته شد) و {unchanged} بی‌تغییر.")
         return (f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
                 f"corrected (earlier versions kept), {r.unchanged} unchanged.")
 
@@ -180,12 +183,41 @@ def _stamp(user) -> tuple:
     return tuple(parts)
 
 
+@dataclass(frozen=True)
+class PanelTarget:
+    """The research panel a mapped import goes into (created on its first import; its
+    name, citation, currency and price index refreshed by later ones), and each firm's
+    code in the panel, by national ID."""
+
+    code: str
+    name_fa: str
+    name_en: str
+    citation: str = ""
+    currency: str = ""
+    prices: dict | None = None
+    prices_note: str = ""
+    source_codes: dict = field(default_factory=dict)
+
+    def store(self) -> Dataset:
+        fields = {"name_fa": self.name_fa, "name_en": self.name_en, "citation": self.citation,
+                  "currency": "" if self.currency == "IRR" else self.currency}
+        if self.prices:
+            fields.update(prices={str(year): float(value) for year, value in sorted(self.prices.items())},
+                          prices_note=self.prices_note)
+        dataset, _ = Dataset.objects.update_or_create(code=self.code, defaults=fields)
+        return dataset
+
+
 def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, source_name: str,
-                  commit: bool = True, progress=None) -> ImportOutcome:
+                  commit: bool = True, progress=None, panel: PanelTarget | None = None) -> ImportOutcome:
     """Canonical frames (a research panel through its mapping, say) checked and stored
-    the way a file is: the same checks, the same transaction."""
+    the way a file is: the same checks, the same transaction. With ``panel`` they go
+    into that research panel, kept apart from the national returns; an enterprise
+    already registered elsewhere (nationally or in another panel) is refused."""
     _refuse_file_import(user)
     national_ids = set(returns["national_id"].dropna()) | set(enterprises["national_id"].dropna())
+    if panel is not None:
+        _refuse_other_datasets(national_ids, panel.code)
     report = validate_frames(enterprises, returns, checks=reference_checks(user, national_ids))
     digest = hashlib.sha256(
         enterprises.to_csv(index=False).encode() + returns.to_csv(index=False).encode()).hexdigest()
@@ -193,13 +225,33 @@ def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, sou
         return ImportOutcome(report, digest)
     with transaction.atomic():
         write_lock()
+        if panel is not None:
+            _refuse_other_datasets(national_ids, panel.code)
         source_file = _source_file(f"{source_name}\n".encode() + digest.encode(), source_name, digest, user)
-        return _commit(report, digest, user=user, source_file=source_file, progress=progress)
+        return _commit(report, digest, user=user, source_file=source_file, progress=progress, panel=panel)
 
 
-def _commit(report: IntakeReport, digest: str, *, user, source_file, progress) -> ImportOutcome:
+def _refuse_other_datasets(national_ids, code: str) -> None:
+    """A panel's firms are its own: one registered nationally or in another panel is not
+    moved or mixed in, and the import is refused with the first such firm named."""
+    elsewhere = (Enterprise.objects.filter(national_id__in=_among(national_ids))
+                 .exclude(dataset__code=code).values_list("national_id", "dataset__code").first())
+    if elsewhere is not None:
+        national_id, other = elsewhere
+        other_en = f"the research panel {other}" if other else "the national returns"
+        other_fa = f"مجموعهٔ پژوهشی {other}" if other else "اظهارنامه‌های ملی"
+        raise RasadInputError(
+            f"The enterprise {national_id} is registered in {other_en}; the panel {code} cannot take it over. "
+            "Give the panel other national IDs (the mapping's enterprise.national_id.prefix).",
+            f"بنگاه {national_id} در {other_fa} ثبت است و مجموعهٔ {code} نمی‌تواند آن را بگیرد. "
+            "شناسه‌های دیگری به مجموعه بدهید (enterprise.national_id.prefix در نگاشت).",
+            field="national_id", value=national_id)
+
+
+def _commit(report: IntakeReport, digest: str, *, user, source_file, progress,
+            panel: PanelTarget | None = None) -> ImportOutcome:
     enterprises, returns = report.records_to_commit()
-    created = _register(enterprises)
+    created = _register(enterprises, panel)
     ids = dict(Enterprise.objects.filter(national_id__in=_among(returns["national_id"].unique()))
                .values_list("national_id", "pk"))
     periods = _periods(returns)
@@ -225,25 +277,29 @@ def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
     return stored
 
 
-def _register(enterprises: pd.DataFrame) -> int:
-    """Create the file's enterprises that are not registered yet; registered ones are
-    left as the registry has them. They are written as plain rows (COPY on PostgreSQL)
-    like the returns: 20,000 model instances took longer than all the returns."""
+def _register(enterprises: pd.DataFrame, panel: PanelTarget | None = None) -> int:
+    """Create the file's enterprises that are not registered yet (in ``panel``'s data
+    set, when given); registered ones are left as the registry has them. They are
+    written as plain rows (COPY on PostgreSQL) like the returns: 20,000 model instances
+    took longer than all the returns."""
+    dataset_id = panel.store().pk if panel is not None else None
     known = set(_registered(Enterprise.objects.all(), enterprises["national_id"]))
     new = enterprises[~enterprises["national_id"].isin(known)]
     if new.empty:
         return 0
+    source_codes = panel.source_codes if panel is not None else {}
     provinces = dict(Province.objects.values_list("code", "pk"))
     sectors = dict(Sector.objects.filter(code__in=list(new["isic_class"].astype(str))).values_list("code", "pk"))
     estates = dict(IndustrialEstate.objects.filter(code__in=list(new["estate_code"].dropna())).values_list("code", "pk"))
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     insert_rows(Enterprise, ("national_id", "name_fa", "name_en", "isic_id", "province_id", "estate_id",
-                         "founding_year", "created_at"),
-            ((row.national_id, row.name_fa, "" if pd.isna(row.name_en) else row.name_en,
-              sectors[str(row.isic_class)], provinces[int(row.province_code)],
-              None if pd.isna(row.estate_code) else estates[row.estate_code],
-              None if pd.isna(row.founding_year) else int(row.founding_year), now)
-             for row in new.itertuples()))
+                             "founding_year", "created_at", "dataset_id", "source_code"),
+                ((row.national_id, row.name_fa, "" if pd.isna(row.name_en) else row.name_en,
+                  sectors[str(row.isic_class)], provinces[int(row.province_code)],
+                  None if pd.isna(row.estate_code) else estates[row.estate_code],
+                  None if pd.isna(row.founding_year) else int(row.founding_year), now, dataset_id,
+                  str(source_codes.get(row.national_id, ""))[:120])
+                 for row in new.itertuples()))
     return len(new)
 
 

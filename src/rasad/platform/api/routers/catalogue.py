@@ -6,10 +6,18 @@ from ninja.pagination import paginate
 
 from rasad.errors import RasadInputError
 from rasad.index.methodology import loads
+from rasad.platform import datasets
 from rasad.platform.api.auth import ANYONE, OPTIONAL_AUTH
 from rasad.platform.api.common import ObjectId, Pagination, refuse_unknown
-from rasad.platform.api.errors import not_found
-from rasad.platform.api.schemas import IndicatorOut, MethodologyDetailOut, MethodologyOut, errors
+from rasad.platform.api.errors import from_input_error, not_found
+from rasad.platform.api.schemas import (
+    IndicatorOut,
+    MethodologyDetailOut,
+    MethodologyOut,
+    PeriodsOut,
+    errors,
+)
+from rasad.platform.monitoring import compute
 from rasad.platform.rankings.models import Methodology
 from rasad.platform.returns.models import Indicator
 
@@ -63,3 +71,24 @@ def methodology(request, methodology_id: ObjectId):
     found["indicators"], found["nodes"] = tree(found["text"])
     return found
 
+
+
+@router.get("/periods", response={200: PeriodsOut, **errors(404)}, openapi_extra=OPTIONAL_AUTH,
+            summary="Filing coverage by year, and the default period")
+def periods(request, dataset: str = datasets.NATIONAL):
+    """Per year: the enterprises expected to file, those that did and their share; and the
+    period pages and commands show when none is named, with why (the latest whose
+    coverage is enough). ``dataset`` names a research panel instead of the national
+    returns."""
+    refuse_unknown(request, "dataset")
+    try:
+        chosen = datasets.named(dataset)
+    except RasadInputError as error:
+        raise from_input_error(error, 404) from None
+    people = compute.population(chosen)
+    default = people.default
+    return {"dataset": datasets.code_of(chosen),
+            "default": {"year": default.year, "rule": default.rule, "reason_fa": default.explain("fa"),
+                        "reason_en": default.explain("en")},
+            "periods": [{**row, "deadline": None if row["deadline"] is None or row["deadline"] != row["deadline"]
+                         else row["deadline"]} for row in people.coverage.to_dict("records")]}

@@ -74,7 +74,19 @@ def edition_out(edition: Edition) -> dict:
         "computed_at": edition.computed_at, "published_at": edition.published_at, "top_k": edition.top_k,
         "runs": edition.runs, "seed": edition.seed, "crossing_top": edition.crossing_top,
         "has_intervals": edition.has_intervals,
+        "expected_count": edition.expected_count, "filed_count": edition.filed_count,
+        "filing_coverage": edition.filing_coverage, "eligible_count": edition.eligible_count,
+        "ranked_count": edition.ranked_count,
+        "thin": None if edition.filing_coverage is None else edition.coverage_figures().thin,
+        "superseded": edition.state == "superseded",
     }
+
+
+def edition_link(edition: Edition | None) -> dict | None:
+    if edition is None:
+        return None
+    return {"id": edition.pk, "name_fa": edition.name_fa, "name_en": edition.name_en,
+            "published_at": edition.published_at}
 
 
 def get_edition(user, edition_id: int) -> Edition:
@@ -90,7 +102,7 @@ def get_edition(user, edition_id: int) -> Edition:
 def editions(request, year: Year = None, status: Literal["published", "draft"] | None = None):
     """Published editions, newest first; analysts and administrators also see drafts."""
     refuse_unknown(request, "year", "status")
-    rows = visible_editions(request.auth).order_by("-period__year", "-created_at", "-pk")
+    rows = visible_editions(request.auth).with_superseded().order_by("-period__year", "-created_at", "-pk")
     if year is not None:
         rows = rows.filter(period__year=year)
     if status is not None:
@@ -112,8 +124,13 @@ def edition(request, edition_id: ObjectId):
     for language in ("en", "fa"):
         with translation.override(language):
             rules[f"blank_rule_{language}"] = coverage.treatment(methodology)
+    filing = found.coverage_figures()
     return {**edition_out(found), "results_count": counts["results"], "ranked_count": counts["ranked"],
-            "pillars": pillars, "indicators": len(methodology.indicators), **rules}
+            "pillars": pillars, "indicators": len(methodology.indicators), **rules,
+            "supersedes": edition_link(found.supersedes if found.is_published else None),
+            "superseded_by": edition_link(found.superseded_by),
+            "coverage_message_en": filing.figures("en") if filing else None,
+            "coverage_message_fa": filing.figures("fa") if filing else None}
 
 
 def result_out(row: EditionResult, methodology) -> dict:

@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 from rasad.errors import RasadInputError
 from rasad.intake import validate_records
 from rasad.iran.periods import Period as JalaliPeriod
+from rasad.platform import datasets
 from rasad.platform.api.access import (
     confidential_enterprises,
     listed_enterprises,
@@ -88,12 +89,20 @@ def enterprises(
     province: ProvinceFilter = None,
     sector: SectorFilter = None,
     q: SearchFilter = None,
+    dataset: str = Query(datasets.NATIONAL, description="national (the default), or the code of a research panel "
+                                                        "whose firms to list instead."),
 ):
     """The enterprises ranked in a published edition, and those whose figures you may
-    see (your own, your estates', or all for analysts), by name."""
-    refuse_unknown(request, "province", "sector", "q")
+    see (your own, your estates', or all for analysts), by name: those of the national
+    returns, or of the research panel ``dataset``."""
+    refuse_unknown(request, "province", "sector", "q", "dataset")
     user = request.auth
-    rows = filter_enterprises(listed_enterprises(user), province=province, sector=sector, q=q)
+    try:
+        chosen = datasets.named(dataset)
+    except RasadInputError as error:
+        raise from_input_error(error) from None
+    rows = filter_enterprises(listed_enterprises(user).filter(pk__in=datasets.enterprise_ids(chosen)),
+                              province=province, sector=sector, q=q)
     rows = rows.select_related(*ENTERPRISE_RELATED).order_by("name_fa", "pk")
     return Rendered(rows, lambda page: _listing(page, user))
 
