@@ -9,10 +9,11 @@ Ours, timed end to end and step by step (median of ``--repeats`` runs):
   KPIs (every KPI of the catalogue) → alerts (the bundled rule file, with the alert
   table and its evidence) → the KPI table of every return → peer gaps of the 13
   indicators the bundled needs mapping reads (division × size band, fallbacks, within
-  each year) → needs (scores, ranked lists, their evidence) → needs matrices by
+  each year) → needs (points, severities, the priority tier, ranked lists, their
+  evidence, non-filers) → needs matrices by
   province, estate, sector and cluster.
 Peer, timed once in the same run: the same KPIs, rules, percentiles, medians, top
-quartiles, fallbacks, needs and province matrix written the usual pandas way
+quartiles, fallbacks, needs (severity, tier) and province matrix written the usual pandas way
 (``groupby().shift()`` for growth, ``groupby().rank()`` for percentiles,
 ``groupby().transform(lambda s: s.quantile(.75))`` for quartiles, ``groupby().sum()``
 for the matrix). Its results are compared with ours, so the ratio compares equal work.
@@ -31,7 +32,7 @@ import pandas as pd
 
 from rasad.demo import generate
 from rasad.iran import deflator, jalali_to_gregorian
-from rasad.monitor import Monitor
+from rasad.monitor import SEVERITIES, Monitor
 
 
 def ours(monitor: Monitor, population, as_of):
@@ -92,13 +93,16 @@ def peer(population, monitor: Monitor, as_of):
     k["debt_ratio"] = ratio(tl, ta)
     k["technology_adoption"] = r["technologies_adopted"]
     k["labour_productivity"] = ratio((r["sales"] - r["intermediate_inputs"]) * factor, r["employees"])
-    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(axis=1, min_count=1)
+    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(axis=1, min_count=3)  # a blank: unknown
     k["defect_rate"] = r["defect_rate"]
     k["export_share"] = ratio(r["exports"], r["sales"])
     k["rd_intensity"] = ratio(r["rd_expenditure"], r["sales"])
     k["new_product_share"] = r["new_product_sales_share"]
     k["training_intensity"] = ratio(r["training_hours"], r["employees"])
     k["graduate_share"] = ratio(r["graduate_employees"], r["employees"])
+    k["equity"] = equity
+    deadline = r["year"].map(lambda y: pd.Timestamp(jalali_to_gregorian(y + 1, 4, 31)))
+    k["days_late"] = (pd.to_datetime(r["submitted_on"]) - deadline).dt.days
 
     # alerts
     fired = {}
@@ -129,8 +133,9 @@ def peer(population, monitor: Monitor, as_of):
     k["size_class"] = bands.astype(object).where(k["employees"].notna(), r["national_id"].map(e["size_class"]))
     levels = [["year", "division", "size_class"], ["year", "section", "size_class"], ["year", "section"]]
     gaps = {}
+    lower_is_better = ("debt_ratio", "defect_rate", "days_late")
     for code in monitor.indicators:
-        direction = 1 if code != "debt_ratio" and code != "defect_rate" else -1
+        direction = -1 if code in lower_is_better else 1
         x = k[code] * direction
         out = None
         for level in levels:
@@ -149,31 +154,50 @@ def peer(population, monitor: Monitor, as_of):
                 chosen |= take
         gaps[code] = out
 
-    # needs, and the province matrix
+    # needs (points, supporting triggers counted up to the primary points, severity with
+    # floors, most severe first, the priority tier), and the province matrix
     alert_rows = {code: mask for code, mask in fired.items()}
     alert_rows["return_missing"] = pd.Series(False, index=k.index)  # a missing return has no row
-    scores = pd.DataFrame(0.0, index=k.index, columns=mapping.codes)
+    primary = pd.DataFrame(0.0, index=k.index, columns=mapping.codes)
+    support = primary.copy()
+    floor = pd.DataFrame(-1, index=k.index, columns=mapping.codes)
     for programme in mapping.programmes:
         for t in programme.triggers:
             if t.alert is not None:
-                scores[programme.code] += t.weight * alert_rows[t.alert]
-                continue
-            value, gap = k[t.indicator], gaps[t.indicator]
-            hit = value.notna() & gap["peers"].gt(0)
-            strength = pd.Series(1.0, index=k.index)
-            if t.percentile_below is not None:
-                hit &= gap["percentile"] < t.percentile_below
-                strength = ((t.percentile_below - gap["percentile"]) / t.percentile_below).clip(0, 1)
-            if t.behind is not None:
-                reference = gap["peer_median" if t.behind == "median" else "peer_top_quartile"]
-                direction = -1 if t.indicator in ("debt_ratio", "defect_rate") else 1
-                hit &= direction * (reference - value) > 0
-            for bound, test in (("below", "lt"), ("above", "gt"), ("at_most", "le"), ("at_least", "ge")):
-                if getattr(t, bound) is not None:
-                    hit &= getattr(value, test)(getattr(t, bound))
-            scores[programme.code] += (t.weight * strength).where(hit, 0.0)
-    order = scores.rank(axis=1, method="first", ascending=False)  # ties: the file's order
-    needed = (order <= mapping.max_needs) & (scores > mapping.min_score)
+                hit = alert_rows[t.alert]
+                got = (t.weight * mapping.severity.alert_points[rules.rule(t.alert).severity]) * hit
+            else:
+                value, gap = k[t.indicator], gaps[t.indicator]
+                hit = value.notna() & gap["peers"].gt(0)
+                strength = pd.Series(1.0, index=k.index)
+                if t.percentile_below is not None:
+                    hit &= gap["percentile"] < t.percentile_below
+                    strength = ((t.percentile_below - gap["percentile"]) / t.percentile_below).clip(0, 1)
+                if t.behind is not None:
+                    reference = gap["peer_median" if t.behind == "median" else "peer_top_quartile"]
+                    direction = -1 if t.indicator in lower_is_better else 1
+                    hit &= direction * (reference - value) > 0
+                for bound, test in (("below", "lt"), ("above", "gt"), ("at_most", "le"), ("at_least", "ge")):
+                    if getattr(t, bound) is not None:
+                        hit &= getattr(value, test)(getattr(t, bound))
+                got = (t.weight * strength).where(hit, 0.0)
+            (support if t.supporting else primary)[programme.code] += got
+            if t.severity is not None:
+                floor.loc[hit, programme.code] = floor.loc[hit, programme.code].clip(
+                    lower=SEVERITIES.index(t.severity))
+    scores = primary + np.minimum(support, primary)
+    severity = sum((scores >= band).astype(int) for band in mapping.severity.bands)
+    severity = np.maximum(severity, floor)
+    eligible = primary > mapping.min_score
+    # most severe, then most points, then the file's order ("first" breaks ties by column)
+    order = (severity * 1e6 + scores).where(eligible, -np.inf).rank(axis=1, method="first", ascending=False)
+    needed = eligible & (order <= mapping.max_needs)
+    rule = mapping.priority
+    severe = severity.where(needed, -1)
+    tier = severe.max(axis=1) >= SEVERITIES.index(rule.min_severity)
+    if rule.min_needs:
+        tier |= (severe >= SEVERITIES.index(rule.min_needs_severity)).sum(axis=1) >= rule.min_needs
+    needed["priority"] = tier
     needed["province_code"] = r["national_id"].map(e["province_code"])
     needed["year"] = k["year"]
     matrix = needed.groupby(["year", "province_code"]).sum()
@@ -200,9 +224,11 @@ def compare(mine, theirs, indicators) -> list[str]:
         diff = np.nanmax(np.abs(gaps.measure("percentile")[:, j] - theirs_pct.to_numpy()))
         worst = max(worst, float(diff))
     lines.append(f"  percentiles of {len(indicators)} indicators: max |ours − peer| = {worst:.2e}")
-    matrix = mine["matrices"]["province"].set_index(["year", "province_code"])
+    # (cells with non-filers only are rows of ours, not of the peer's, which has no such column)
+    matrix = mine["matrices"]["province"].set_index(["year", "province_code"]).reindex(theirs["matrix"].index)
     codes = [c for c in theirs["matrix"].columns]
-    same = all((matrix[f"{c}_enterprises"].to_numpy() == theirs["matrix"][c].to_numpy()).all() for c in codes)
+    same = all((matrix[f"{c}_enterprises"].to_numpy() == theirs["matrix"][c].to_numpy()).all()
+               for c in codes)  # the programmes and the priority tier
     lines.append(f"  needs matrix by province: {'identical' if same else 'DIFFERENT'}")
     return lines
 

@@ -64,11 +64,13 @@ def _policy(args):
 
 
 def _monitor(people):
-    """The monitoring run's settings: the data set's own price index for a panel."""
+    """The monitoring run's settings: the data set's own price index for a panel; for the
+    national returns, the database's return deadlines (``Period.deadline``: which
+    returns were late), none on a demo's CSV files (the core's rule, 31 Tir, decides)."""
     if people.dataset is None:
-        from rasad.monitor import Monitor
+        from rasad.monitor import Kpis, Monitor
 
-        return Monitor()
+        return Monitor(kpis=Kpis(deadlines=people.deadlines))
     from rasad.platform import datasets
 
     return datasets.monitor_for(people.dataset, people.returns["year"].unique())
@@ -132,11 +134,24 @@ def monitor_needs(args) -> int:
     people = population(args)
     period = _period(args, people)
     result = _monitor(people).run(people.returns, people.enterprises, period=period)
+    needs = result.needs
     if args.out.lower().endswith(".xlsx"):
-        result.needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
-                              clusters=people.clusters)
+        needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
+                       clusters=people.clusters)
     else:
-        result.needs.matrix(args.by[0], members=people.members).to_csv(args.out)
+        needs.matrix(args.by[0], members=people.members).to_csv(args.out)
+    totals = needs.totals().iloc[0]
+    filers = int(totals["filers"])
+    share = f"{totals['priority_share']:.1%}" if filers else "—"
+    print(f"{filers:,} enterprises filed for {period}; {int(totals['no_data']):,} owed a return and filed none (no data)")
+    print(f"priority tier: {int(totals['priority']):,} ({share} of those that filed): "
+          f"{needs.mapping.priority.text('en')}")
+    print(f"{'programme':<14} {'needs':>7} {'critical':>8} {'high':>7} {'medium':>7} {'low':>7} {'in tier':>8} "
+          f"{'unknown':>8}")
+    for row in needs.summary().itertuples(index=False):
+        print(f"{row.programme:<14} {row.enterprises:>7,} {row.critical:>8,} {row.high:>7,} {row.medium:>7,} "
+              f"{row.low:>7,} {row.priority:>8,} {row.unknown:>8,}")
+    print("unknown: filed, but every figure the programme reads was blank (not counted as no need)")
     print(f"needs of {len(people.enterprises):,} enterprises for {period} by {', '.join(args.by)} → {args.out}")
     return 0
 

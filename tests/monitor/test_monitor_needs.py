@@ -153,8 +153,8 @@ def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
     path = needs.to_excel(tmp_path / "needs.xlsx", members=demo.cluster_members, estates=demo.estates,
                           clusters=demo.clusters)
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["needs by province", "needs by estate", "needs by cluster", "needs by sector",
-                               "enterprises"]
+    assert book.sheetnames == ["summary", "needs by province", "needs by estate", "needs by cluster",
+                               "needs by sector", "enterprises", "unknown", "no data"]
     rows = list(book["needs by province"].iter_rows(values_only=True))
     assert rows[0][:6] == ("سال", "کد استان", "نام (فارسی)", "نام (انگلیسی)", "تعداد بنگاه‌ها", "تعداد شاغلان")
     assert rows[1][:6] == ("Year", "Province code", "Name (Persian)", "Name (English)", "enterprises", "employees")
@@ -167,3 +167,174 @@ def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
     enterprise_rows = list(book["enterprises"].iter_rows(values_only=True))
     assert enterprise_rows[1][:4] == ("National ID", "Year", "Rank", "Programme code")
     assert len(enterprise_rows) == 2 + len(needs.table())
+
+
+# --- needs v2: severity, priority tier, supporting triggers, unknowns, non-filers ----------
+
+SEVERE = """\
+version: 2
+max_needs: 3
+min_score: 0.5
+severity:
+  bands: {medium: 1, high: 1.5, critical: 2.5}
+priority:
+  min_severity: high
+  min_needs: 2
+  min_needs_severity: low
+programmes:
+  - code: finance
+    name: {fa: مالی, en: Finance}
+    triggers:
+      - {indicator: credit_access, percentile_below: 50}
+      - {indicator: equity, below: 0, severity: high}
+      - {indicator: capacity_utilisation, below: 50, supporting: true}
+  - code: exports
+    name: {fa: صادرات, en: Exports}
+    triggers:
+      - {indicator: export_share, at_most: 0, behind: median}
+  - code: skills
+    name: {fa: مهارت, en: Skills}
+    triggers:
+      - {indicator: training_intensity, percentile_below: 50, weight: 1.5}
+"""
+
+
+def severe_gaps():
+    """Six firms of one group. Credit access 0, .2, .4, .6, blank, 1 (percentiles among
+    the five reported: 10, 30, 50, 70, 90); equity 100, −5, 50, blank, blank, −1;
+    capacity 40, 90, 45, 30, 80, 70; export share 0 for a, b, c (median 0.05);
+    training 5 but c (2: percentile 25) and f (1: percentile 8.33)."""
+    values = pd.DataFrame({
+        "national_id": list("abcdef"), "year": 1403, "division": "13", "section": "C",
+        "size_class": "small", "province_code": [23, 23, 10, 10, 10, 4], "estate_code": None,
+        "employees": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+        "credit_access": [0.0, 0.2, 0.4, 0.6, np.nan, 1.0], "equity": [100.0, -5.0, 50.0, np.nan, np.nan, -1.0],
+        "capacity_utilisation": [40.0, 90.0, 45.0, 30.0, 80.0, 70.0],
+        "export_share": [0.0, 0.0, 0.0, 0.1, 0.2, 0.3], "training_intensity": [5.0, 5.0, 2.0, 5.0, 5.0, 1.0],
+    })
+    return PeerGroups(min_peers=1).gaps(values, ["credit_access", "equity", "capacity_utilisation",
+                                                  "export_share", "training_intensity"])
+
+
+def test_severity_points_floors_ranking_and_tier_by_hand():
+    needs = loads_needs(SEVERE).assess(severe_gaps())
+    # finance points: a credit (50 − 10)/50 = 0.8, plus capacity 40 < 50 (1, counted up to the
+    # primary 0.8) = 1.6, high; b credit 0.4 + negative equity 1 = 1.4, medium by its points
+    # but high by the equity trigger's floor; c credit 0 (percentile 50 is not below 50):
+    # capacity 45 alone makes no need; d capacity 30 alone: none; e: credit and equity
+    # blank, unknown; f negative equity alone: 1 point, high
+    assert needs.primary[:, 0].tolist() == pytest.approx([0.8, 1.4, 0, 0, 0, 1])
+    assert needs.scores[:, 0].tolist() == pytest.approx([1.6, 1.4, 0, 0, 0, 1])
+    # skills: c 1.5 × (50 − 25)/50 = 0.75 (low), f 1.5 × (50 − 8.33)/50 = 1.25 (medium)
+    assert needs.scores[:, 2].tolist() == pytest.approx([0, 0, 0.75, 0, 0, 1.25])
+    table = needs.table()
+    got = [(r.national_id, r.rank, r.programme, str(r.severity), round(r.score, 4), r.priority)
+           for r in table.itertuples()]
+    assert got == [
+        ("a", 1, "finance", "high", 1.6, True), ("a", 2, "exports", "medium", 1.0, True),
+        ("b", 1, "finance", "high", 1.4, True), ("b", 2, "exports", "medium", 1.0, True),
+        ("c", 1, "exports", "medium", 1.0, True), ("c", 2, "skills", "low", 0.75, True),
+        # f's finance need (high by its floor, 1 point) comes before skills (medium, 1.25 points)
+        ("f", 1, "finance", "high", 1.0, True), ("f", 2, "skills", "medium", 1.25, True),
+    ]
+    # tier: a, b, f have a high need; c has two needs of at least low (min_needs: 2)
+    assert needs.priority.tolist() == [True, True, True, False, False, True]
+    assert needs.unknown("finance").tolist() == [False, False, False, False, True, False]
+    assert not needs.unknown("exports").any() and not needs.unknown("skills").any()
+    assert needs.unknowns()[["national_id", "programme"]].values.tolist() == [["e", "finance"]]
+
+
+def test_evidence_names_every_trigger_and_its_points_add_up():
+    needs = loads_needs(SEVERE).assess(severe_gaps())
+    evidence = needs.evidence()
+    a = evidence[(evidence["national_id"] == "a") & (evidence["programme"] == "finance")]
+    assert a["trigger"].astype(str).tolist() == ["credit_access", "capacity_utilisation"]
+    assert a["value"].tolist() == [0.0, 40.0]
+    assert a["percentile"].iloc[0] == pytest.approx(10)
+    assert a["points"].tolist() == pytest.approx([0.8, 0.8])  # the supporting point, counted up to 0.8
+    assert a["supporting"].tolist() == [False, True]
+    total = evidence.groupby(["national_id", "programme"], observed=True)["points"].sum()
+    table = needs.table().set_index(["national_id", "programme"])["score"]
+    assert total.reindex(table.index).to_numpy() == pytest.approx(table.to_numpy())
+    words = needs.explained().set_index(["national_id", "programme"])
+    # capacity 30, 40, 45, 70, 80, 90: a's 40 does better than one of six (percentile
+    # 100 · 1.5/6 = 25), median (45 + 70)/2
+    assert words.loc[("a", "finance"), "evidence_en"] == (
+        "Credit access (received / requested) 0: percentile 10 of 5 peers (ISIC division × size band), median 0.4; "
+        "Capacity utilisation 40: percentile 25 of 6 peers (ISIC division × size band), median 57.5 (supporting)")
+    assert words.loc[("b", "finance"), "evidence_en"].startswith("Credit access (received / requested) 0.2")
+    assert "Book equity -5: percentile" in words.loc[("b", "finance"), "evidence_en"]
+    assert "(شاهد تکمیلی)" in words.loc[("a", "finance"), "evidence_fa"]
+
+
+def test_the_matrix_counts_the_tier_and_the_unknowns():
+    needs = loads_needs(SEVERE).assess(severe_gaps())
+    matrix = needs.matrix("province").set_index("province_code")
+    columns = ["enterprises", "no_data", "any_enterprises", "priority_enterprises", "priority_employees",
+               "finance_enterprises", "finance_priority", "finance_unknown", "skills_enterprises"]
+    assert matrix.loc[23, columns].tolist() == [2, 0, 2, 2, 30, 2, 2, 0, 0]
+    assert matrix.loc[10, columns].tolist() == [3, 0, 1, 1, 30, 0, 0, 1, 1]
+    assert matrix.loc[4, columns].tolist() == [1, 0, 1, 1, 60, 1, 1, 0, 1]
+    summary = needs.summary().set_index("programme")
+    assert summary.loc["finance", ["enterprises", "low", "medium", "high", "critical", "priority",
+                                   "unknown"]].tolist() == [3, 0, 0, 3, 0, 3, 1]
+    assert summary.loc["skills", ["enterprises", "low", "medium", "high"]].tolist() == [2, 1, 1, 0]
+    totals = needs.totals().iloc[0]
+    assert (totals["filers"], totals["no_data"], totals["any_need"], totals["priority"]) == (6, 0, 4, 4)
+    # the same needs for two enterprises only: what an estate manager sees
+    mine = needs.scoped({"c", "f"})
+    assert mine.table()["national_id"].tolist() == ["c", "c", "f", "f"]
+    assert mine.matrix("province")["priority_enterprises"].tolist() == [1, 1]
+    assert mine.totals().iloc[0]["filers"] == 2
+
+
+def test_a_supporting_trigger_alone_never_makes_a_need():
+    # only supporting triggers fire for c and d (capacity below 50): no finance need,
+    # whatever the weight
+    heavy = SEVERE.replace("{indicator: capacity_utilisation, below: 50, supporting: true}",
+                           "{indicator: capacity_utilisation, below: 50, supporting: true, weight: 10}")
+    needs = loads_needs(heavy).assess(severe_gaps())
+    assert needs.needed("finance").tolist() == [True, True, False, False, False, True]
+    assert needs.scores[:, 0].tolist() == pytest.approx([1.6, 1.4, 0, 0, 0, 1])  # at most doubled
+    # the same trigger as a primary one does make needs
+    primary = loads_needs(SEVERE.replace(", supporting: true}", "}")).assess(severe_gaps())
+    assert primary.needed("finance").tolist() == [True, True, True, True, False, True]
+
+
+@pytest.mark.parametrize(("change", "path", "line"), [
+    (("bands: {medium: 1, high: 1.5, critical: 2.5}", "bands: {medium: 1, high: 0.9, critical: 2.5}"),
+     "severity.bands", 5),
+    (("bands: {medium: 1, high: 1.5, critical: 2.5}", "bands: {medium: 1, critical: 2.5}"),
+     "severity.bands.high", 5),
+    (("bands: {medium: 1, high: 1.5, critical: 2.5}", "bands: {medium: 1, high: 1.5, critical: 2.5, severe: 4}"),
+     "severity.bands.severe", 5),
+    (("bands: {medium: 1, high: 1.5, critical: 2.5}", "alert_points: {high: 0}"),
+     "severity.alert_points.high", 5),
+    (("min_severity: high", "min_severity: urgent"), "priority.min_severity", 7),
+    (("  min_needs: 2\n", ""), "priority.min_needs_severity", 8),
+    (("{indicator: equity, below: 0, severity: high}", "{indicator: equity, below: 0, severity: severe}"),
+     "programmes[finance].triggers[1].severity", 15),
+    (("below: 50, supporting: true}", "below: 50, supporting: yes please}"),
+     "programmes[finance].triggers[2].supporting", 16),
+    (("{indicator: export_share, at_most: 0, behind: median}",
+      "{indicator: export_share, at_most: 0, behind: median, supporting: true}"),
+     "programmes[exports].triggers", 19),
+])
+def test_malformed_severity_and_priority_are_located(change, path, line):
+    with pytest.raises(MonitorConfigError) as error:
+        loads_needs(SEVERE.replace(*change), source="needs.yaml")
+    assert [p.path for p in error.value.problems] == [path]
+    assert error.value.problems[0].line == line
+    assert error.value.message_fa != error.value.message_en
+
+
+def test_the_bundled_mapping_sets_the_new_rules():
+    mapping = load_needs()
+    finance = {t.label: t for t in mapping.programmes[0].triggers}
+    assert finance["equity"].below == 0 and finance["equity"].severity == "high" and not finance["equity"].supporting
+    assert finance["days_late"].above == 30 and finance["days_late"].supporting
+    assert finance["alert:low_capacity"].supporting and finance["alert:real_sales_drop"].supporting
+    assert mapping.severity.bands == (1, 1.5, 3)
+    assert mapping.severity.alert_points == {"low": 0.5, "medium": 1, "high": 1.5, "critical": 2}
+    assert (mapping.priority.min_severity, mapping.priority.min_needs, mapping.priority.min_needs_severity) == (
+        "high", 3, "medium")

@@ -73,10 +73,27 @@ def test_unit_column_other_than_national_id(michigan):
     run = Monitor(kpis=Kpis(unit="plant", prices=pd.Series({1987: 113.6, 1988: 118.3, 1989: 124.0}),
                             base_year=1987)).run(data)
     assert "plant" in run.alerts.frame.columns
-    # no registry: no sector, so no peer group and no gap; needs come from alerts only
+    # no registry: no sector, so no peer group and no gap; and with sales and headcount
+    # only, no balance sheet: a fall in sales (a supporting trigger) makes no finance
+    # need, and every programme is unknown (its figures were never reported)
     assert run.gaps.level_index().max() == -1
-    evidence = run.needs.evidence()
-    assert len(evidence) > 0 and evidence["alert"].notna().all()
+    assert run.alerts.fired("real_sales_drop").sum() == 20
+    assert len(run.needs.table()) == 0
+    assert all(run.needs.unknown(code).all() for code in run.needs.mapping.codes)
+    # a mapping whose trigger is that alert: needs from alerts only, keyed by the plant
+    mapping = loads_needs("""\
+programmes:
+  - code: turnaround
+    name: {fa: بازسازی, en: Turnaround}
+    triggers:
+      - {alert: real_sales_drop}
+""", alert_rules=run.alerts.rules)
+    needs = mapping.assess(run.gaps, run.alerts, kpis=run.kpis)
+    evidence = needs.evidence()
+    assert len(evidence) == 20 and evidence["alert"].eq("real_sales_drop").all()
+    assert "plant" in evidence.columns and evidence["alert_kpi"].eq("sales_growth_real").all()
+    assert (evidence["value"] < -0.2).all()
+    assert needs.table()["severity"].astype(str).eq("medium").all()  # a high alert: 1 point by default
 
 
 def test_the_package_imports_no_django():

@@ -7,7 +7,7 @@ import pytest
 from rasad.cli import main
 from rasad.clusters import cluster_stars, firm_figures, location_quotients
 from rasad.demo import generate
-from rasad.monitor import Kpis, load_rules
+from rasad.monitor import Kpis, Monitor, load_rules
 from rasad.platform.demo_data import load_demo
 from rasad.platform.frames import current_returns, enterprises_frame
 
@@ -59,11 +59,25 @@ def test_location_quotients_and_stars_from_the_database(loaded, population, tmp_
     pd.testing.assert_series_equal(mine["lq"], expected["lq"], check_names=False)
 
 
-def test_needs_workbook(loaded, tmp_path):
+def test_needs_workbook(loaded, population, tmp_path, capsys):
     out = tmp_path / "needs.xlsx"
     assert main(["monitor", "needs", "--period", "1403", "--by", "province", "sector", "--out", str(out)]) == 0
-    sheets = pd.read_excel(out, sheet_name=None)
-    assert len(sheets) >= 3  # province, sector, enterprises
+    sheets = pd.read_excel(out, sheet_name=None, header=1)
+    assert list(sheets) == ["summary", "needs by province", "needs by sector", "enterprises", "unknown", "no data"]
+    # the same needs as the core on the demo's own frames (the database's deadlines are the rule's)
+    needs = Monitor().run(population.returns, population.enterprises, period=1403).needs
+    totals = needs.totals().iloc[0]
+    missing = needs.no_data()
+    assert len(missing) > 0 and sorted(sheets["no data"]["National ID"].astype(str)) == sorted(missing["national_id"])
+    assert sheets["needs by province"]["No return (no data)"].sum() == len(missing)
+    assert sheets["needs by province"]["Enterprises in the priority tier"].sum() == totals["priority"]
+    printed = capsys.readouterr().out
+    assert (f"{int(totals['filers']):,} enterprises filed for 1403; {len(missing):,} owed a return and filed none"
+            in printed)
+    assert f"priority tier: {int(totals['priority']):,} ({totals['priority_share']:.1%} of those that filed)" in printed
+    finance = needs.summary().set_index("programme").loc["finance"]
+    assert (f"{'finance':<14} {finance['enterprises']:>7,} {finance['critical']:>8,} {finance['high']:>7,} "
+            f"{finance['medium']:>7,} {finance['low']:>7,} {finance['priority']:>8,} {finance['unknown']:>8,}") in printed
 
 
 def test_a_period_without_returns_is_refused(loaded, capsys):

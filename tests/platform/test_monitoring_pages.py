@@ -228,6 +228,43 @@ def test_the_needs_matrix_totals_equal_the_cores(world, client, db, by):
     assert len(response.context["rows"]) == len(core)
 
 
+@pytest.mark.parametrize("by", ("province", "cluster"))
+def test_the_needs_page_shows_the_tier_the_non_filers_and_the_unknowns(world, client, db, by):
+    client = login(client, world, "analyst")
+    needs = world["core"][world["periods"][-1]].needs
+    response = client.get(f"/monitoring/needs/?by={by}")
+    context = response.context
+    assert context["tier"] == needs.priority.sum() > 0
+    assert context["filers"] == len(needs.gaps.keys)
+    assert context["no_data"] == len(needs.no_data()) > 0
+    assert sum(r["no_data"] for r in context["rows"]) == len(needs.no_data())
+    assert sum(r["priority_enterprises"] for r in context["rows"]) == needs.priority.sum()
+    summary = needs.summary().set_index("programme")
+    for i, p in enumerate(context["programmes"]):
+        assert sum(r["cells"][i][2] for r in context["rows"]) == needs.unknown(p["code"]).sum() == p["unknown"]
+        assert {code: n for code, _, n in p["severities"]} == summary.loc[p["code"], ["critical", "high", "medium",
+                                                                                      "low"]].to_dict()
+    html = response.content.decode()
+    assert 'id="needs-tier"' in html and 'class="n no-data"' in html
+    english = client.get(f"/monitoring/needs/?by={by}", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200
+
+
+def test_the_estate_managers_tier_and_non_filers_are_their_estates(world, client, db):
+    client = login(client, world, "estate_manager")
+    needs = world["core"][world["periods"][-1]].needs
+    ours = needs.gaps.keys["national_id"].isin(world["in_estate"]).to_numpy()
+    context = client.get("/monitoring/needs/?by=province").context
+    assert context["tier"] == (needs.priority & ours).sum()
+    absent = needs.no_data()
+    assert context["no_data"] == absent["national_id"].isin(world["in_estate"]).sum()
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/monitoring/needs/export.xlsx").content), read_only=True)
+    listed = {str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)}
+    assert listed == set(absent["national_id"]) & world["in_estate"]
+    unknown = {str(row[0]) for row in book["unknown"].iter_rows(min_row=3, values_only=True)}
+    assert unknown <= world["in_estate"]
+
+
 def test_the_estate_managers_needs_are_their_estates(world, client, db):
     client = login(client, world, "estate_manager")
     period = world["periods"][-1]
@@ -246,6 +283,11 @@ def test_needs_excel(world, client, db):
     response = client.get("/monitoring/needs/export.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     assert "enterprises" in book.sheetnames and "needs by province" in book.sheetnames
+    needs = world["core"][world["periods"][-1]].needs
+    listed = [str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)]
+    assert sorted(listed) == sorted(needs.no_data()["national_id"])
+    header = [c for c in next(book["enterprises"].iter_rows(min_row=2, max_row=2, values_only=True))]
+    assert "Severity" in header and "Priority tier" in header
     manager = login(Client(), world, "estate_manager")
     book = openpyxl.load_workbook(io.BytesIO(manager.get("/monitoring/needs/export.xlsx").content), read_only=True)
     ids = {str(row[0]) for row in book["enterprises"].iter_rows(min_row=3, values_only=True)}

@@ -25,7 +25,7 @@ from rasad.platform.registry.models import Enterprise
 
 ALERT = re.compile(r'class="alert-row" data-key="([^"]+)"')
 GAP = re.compile(r'<tr data-indicator="([^"]+)" data-percentile="([^"]+)"')
-NEED = re.compile(r'<li data-programme="([^"]+)" data-rank="(\d+)">')
+NEED = re.compile(r'<li data-programme="([^"]+)" data-rank="(\d+)" data-severity="([^"]+)">')
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +112,30 @@ def test_the_needs_are_the_cores_ranked_needs(world, client, db):
     assert len(table)
     response = page(client, world, "own")
     html = response.content.decode()
-    assert NEED.findall(html) == [(str(p), str(r)) for p, r in zip(table["programme"], table["rank"], strict=True)]
+    assert NEED.findall(html) == [(str(p), str(r), str(s)) for p, r, s in
+                                  zip(table["programme"], table["rank"], table["severity"], strict=True)]
+    standing = world["core"].needs.standing(world["subject"].national_id)
+    assert ('id="priority-tier"' in html) == standing["priority"] == bool(table["priority"].iloc[0])
     assert [n["evidence"] for n in response.context["monitoring"]["needs"]] == list(table["evidence_fa"])
     english = page(client, world, "own", "en").context["monitoring"]["needs"]
     assert [n["evidence"] for n in english] == list(table["evidence_en"])
+
+
+def test_a_non_filer_shows_no_data_and_blank_figures_show_unknown(world, client, db):
+    """An enterprise that filed nothing for the period has no needs list but "no data";
+    one that left a programme's figures blank has it named as unknown, not as no need."""
+    needs = world["core"].needs
+    client.force_login(world["users"]["analyst"])
+    client.cookies["django_language"] = "en"
+    absent = needs.no_data()["national_id"].iloc[0]
+    html = client.get(f"/enterprises/{absent}/").content.decode()
+    assert 'id="needs-no-data"' in html and 'id="scorecard-needs"' not in html and 'id="no-needs"' not in html
+    unknown = needs.unknowns()
+    nid = unknown["national_id"].iloc[0]
+    names = unknown.loc[unknown["national_id"] == nid, "name_en"].tolist()
+    response = client.get(f"/enterprises/{nid}/")
+    assert response.context["monitoring"]["unknown"] == ", ".join(names)
+    assert 'id="needs-unknown"' in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["public", "other"])

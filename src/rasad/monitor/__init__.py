@@ -28,7 +28,16 @@ from rasad.monitor.kpis import (
     KpiSpec,
     KpiTable,
 )
-from rasad.monitor.needs import Needs, NeedsMapping, Programme, Trigger, load_needs, loads_needs
+from rasad.monitor.needs import (
+    Needs,
+    NeedsMapping,
+    PriorityRule,
+    Programme,
+    SeverityScale,
+    Trigger,
+    load_needs,
+    loads_needs,
+)
 from rasad.monitor.peers import DEFAULT_LEVELS, PeerGaps, PeerGroups
 from rasad.monitor.pipeline import Monitor, MonitorResult
 from rasad.monitor.rules import SEVERITIES, Alerts, Rule, RuleSet, load_rules, loads_rules
@@ -57,9 +66,11 @@ __all__ = [
     "NeedsMapping",
     "PeerGaps",
     "PeerGroups",
+    "PriorityRule",
     "Programme",
     "Rule",
     "RuleSet",
+    "SeverityScale",
     "Trigger",
     "load_needs",
     "load_rules",

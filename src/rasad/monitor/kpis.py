@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import functools
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,6 +117,10 @@ KPIS: dict[str, KpiSpec] = {s.code: s for s in (
     _spec("debt_ratio", "نسبت بدهی", "Debt ratio (leverage)", "ratio", -1,
           ["total_liabilities", "total_assets"], en_doc="total liabilities / total assets",
           fa_doc="کل بدهی‌ها ÷ کل دارایی‌ها"),
+    _spec("equity", "حقوق مالکانه", "Book equity", "million_rials", 1,
+          ["equity", "total_assets", "total_liabilities"],
+          en_doc="equity as reported; where blank, total assets − total liabilities (an identity)",
+          fa_doc="حقوق مالکانهٔ گزارش‌شده؛ اگر خالی باشد، جمع دارایی‌ها − جمع بدهی‌ها (یک اتحاد)"),
     _spec("altman_z2", "امتیاز Z'' آلتمن", "Altman Z''", "score", 1,
           ["current_assets", "current_liabilities", "retained_earnings", "ebit", "equity",
            "total_assets", "total_liabilities"],
@@ -221,6 +226,29 @@ def _check_prices(prices) -> pd.Series | None:
     return pd.Series(values, index=years.astype(np.int64))
 
 
+def _check_deadlines(deadlines) -> dict[int, datetime.date] | None:
+    """``{period: date}`` with whole-number periods and dates (``datetime.date``, a
+    timestamp or ISO text); refused with both languages otherwise."""
+    if deadlines is None:
+        return None
+    if not isinstance(deadlines, Mapping):
+        raise _bad("deadlines must be a mapping of periods to dates, e.g. {1403: date(2025, 7, 22)}.",
+                   "مهلت‌ها باید نگاشتی از دوره به تاریخ باشند، مانند {1403: date(2025, 7, 22)}.", "deadlines")
+    out = {}
+    for period, when in deadlines.items():
+        whole = isinstance(period, numbers.Integral) and not isinstance(period, bool)
+        try:
+            day = None if when is None or isinstance(when, bool) else pd.Timestamp(when)
+        except (TypeError, ValueError):
+            day = None
+        if not whole or day is None or pd.isna(day):
+            raise _bad(f"deadlines[{period!r}] = {when!r}: a deadline is a whole-number period and a date.",
+                       f"deadlines[{period!r}] = {when!r}: مهلت باید دوره‌ای با عدد صحیح و یک تاریخ باشد.",
+                       "deadlines", period)
+        out[int(period)] = day.date()
+    return out
+
+
 def _missing_years(years, table_first, table_last) -> RasadInputError:
     shown = ", ".join(str(int(y)) for y in years[:5])
     return _bad(f"No price index for year(s) {shown}: the given index covers {table_first}–{table_last}.",
@@ -236,8 +264,11 @@ class Kpis:
     (periods are consecutive whole numbers: Jalali or Gregorian years). ``prices`` is
     a price index by year (the bundled Iranian CPI when ``None``), ``base_year`` the
     year whose prices real values are in, ``cagr_span`` the number of periods a CAGR
-    spans, ``deadline`` when a return is due, ``size_thresholds`` the size bands used
-    for peer groups (ISIPO's by default).
+    spans, ``deadline`` the rule for when a return is due, ``size_thresholds`` the size
+    bands used for peer groups (ISIPO's by default), ``deadlines`` the actual deadline
+    of some periods (``{1403: date(2025, 8, 1)}``, e.g. the database's
+    ``Period.deadline``): they decide ``days_late`` and which returns are overdue; the
+    rule decides the periods they leave out.
     """
 
     unit: str = "national_id"
@@ -247,11 +278,13 @@ class Kpis:
     cagr_span: int = 3
     deadline: Deadline = field(default_factory=Deadline)
     size_thresholds: tuple = ISIPO_SIZE_THRESHOLDS
+    deadlines: Mapping | None = None  # {period: date}: the actual deadlines, where known
 
     def __post_init__(self):
         _check_name(self.unit, "unit")
         _check_name(self.period, "period")
         object.__setattr__(self, "prices", _check_prices(self.prices))
+        object.__setattr__(self, "deadlines", _check_deadlines(self.deadlines))
         if not isinstance(self.base_year, numbers.Integral) or isinstance(self.base_year, bool):
             raise _bad(f"base_year must be a year, not {self.base_year!r}.",
                        f"سال پایه باید یک سال باشد، نه «{self.base_year}».", "base_year", self.base_year)
@@ -267,6 +300,12 @@ class Kpis:
         object.__setattr__(self, "size_thresholds", check_thresholds(self.size_thresholds))
 
     # -- prices ---------------------------------------------------------------------------
+
+    def deadline_dates(self, periods) -> np.ndarray:
+        """The deadline of each period: the date ``deadlines`` gives for it, else the
+        ``deadline`` rule's date."""
+        given = self.deadlines or {}
+        return np.array([given.get(int(p)) or self.deadline.date(p) for p in periods], dtype="datetime64[D]")
 
     def price_factors(self, periods: np.ndarray) -> np.ndarray:
         """Multiply nominal values of each period by these to get base-year prices."""
@@ -478,6 +517,9 @@ def _compute(panel: _Panel, kpis: Kpis) -> _Grids:
     g.ratio("working_capital_ratio", working_capital, r["total_assets"])
     g.ratio("debt_ratio", r["total_liabilities"], r["total_assets"])
     ta, tl = r["total_assets"], r["total_liabilities"]
+    # book equity as reported; blank, it is assets − liabilities (the catalogue's
+    # definition, and altman_z2's rule), unknown when either of those is blank too
+    g.put("equity", np.where(np.isnan(r["equity"]), ta - tl, r["equity"]))
     z2 = altman_z2(r["current_assets"], r["current_liabilities"], r["retained_earnings"], r["ebit"], r["equity"],
                    ta, tl)
     # blank book equity is assets − liabilities (altman_z2's rule): not a missing input
@@ -499,7 +541,7 @@ def _compute(panel: _Panel, kpis: Kpis) -> _Grids:
     g.ratio("graduate_share", r["graduate_employees"], employees)
     late = np.full(panel.filed.shape, np.nan)
     if panel.submitted is not None:
-        delay = panel.submitted - kpis.deadline.dates(panel.periods)[None, :]
+        delay = panel.submitted - kpis.deadline_dates(panel.periods)[None, :]
         known = ~np.isnat(delay)
         late[known] = delay[known].astype(np.float64)
     g.put("days_late", late)
@@ -567,7 +609,8 @@ class KpiTable:
         return self._panel.submitted
 
     def deadlines(self) -> np.ndarray:
-        return self.kpis.deadline.dates(self.periods)
+        """Each period's deadline (``Kpis.deadlines`` where given, else the rule)."""
+        return self.kpis.deadline_dates(self.periods)
 
     def coverage(self) -> pd.DataFrame:
         """Per KPI: returns filed, KPI computed, and not computable because an input is

@@ -1,5 +1,6 @@
-"""From gaps and alerts to needs: which support programme each enterprise needs, and
-the needs matrix by province, estate, cluster and sector.
+"""From gaps and alerts to needs: which support programme each enterprise needs, how
+severe each need is, which enterprises policy should reach first, and the needs
+matrix by province, estate, cluster and sector.
 
 The ministry wants the ranking to show what each enterprise lacks (finance and
 resources first, then technology, standards, exports, innovation, skills) so that
@@ -9,19 +10,34 @@ the rule file: each programme lists *triggers*, either an indicator condition on
 peer comparison (percentile below 25, behind the peer median, a value of zero …) or
 an alert rule firing.
 
-An enterprise's score for a programme is the weighted sum of its triggers that fire;
-a percentile trigger counts more the further behind the enterprise is
-(``(threshold − percentile) / threshold``, between 0 and 1), any other trigger counts
-1. Its needs are the programmes whose score exceeds ``min_score``, highest first (ties in the
-order of the file), at most ``max_needs`` of them, each with its evidence. The needs
-matrix counts those lists, so its sums reconcile with the enterprise-level needs.
+Each trigger that fires counts *points*: a percentile trigger the more the further
+behind the enterprise is (``(threshold − percentile) / threshold``, between 0 and 1),
+an alert trigger by its rule's severity (``severity.alert_points``), any other
+trigger 1; all times the trigger's ``weight``. A programme is needed when the points
+of its *primary* triggers exceed ``min_score``; *supporting* triggers (``supporting:
+true``, e.g. capacity below 50%) add their points and their evidence to a need but
+never make one alone. A need's **severity** is the band its points reach
+(``severity.bands``), or more where a trigger that fired sets a floor (``severity:
+high`` on negative equity). An enterprise's needs are listed most severe first (then
+by points, then in the file's order), at most ``max_needs`` of them, each with its
+evidence. The **priority tier** (``priority``) marks the enterprises with a need of
+at least ``min_severity`` (or with ``min_needs`` needs of at least
+``min_needs_severity``): those policy should reach first.
+
+A blank is unknown, never "none": a trigger whose figures are blank does not fire,
+and an enterprise none of whose primary triggers for a programme could be judged is
+counted as *unknown* for that programme, not as needing nothing. Enterprises that
+owed a return for the period and filed none are counted apart, as *no data*. The
+needs matrix counts all of these, so its sums reconcile with the enterprise-level
+lists.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +49,14 @@ from rasad.iran.geo import isic, provinces
 from rasad.iran.text import to_persian_digits
 from rasad.monitor._config import finish, item_path, parse, read
 from rasad.monitor._rows import objects, records
-from rasad.monitor.kpis import KPIS
+from rasad.monitor.kpis import KPIS, KpiTable
 from rasad.monitor.peers import PeerGaps, level_name
-from rasad.monitor.rules import BOUNDS, Alerts, load_rules
+from rasad.monitor.rules import BOUNDS, SEVERITIES, SEVERITY_NAMES, Alerts, load_rules
 
 BUNDLED_NEEDS = "needs.yaml"
 BEHIND = ("median", "top_quartile")
-_TRIGGER_KEYS = ("indicator", "alert", "percentile_below", "behind", *BOUNDS, "weight")
+_TRIGGER_KEYS = ("indicator", "alert", "percentile_below", "behind", *BOUNDS, "weight", "supporting", "severity")
+BANDED = SEVERITIES[1:]  # the bands' lower ends: medium, high, critical (below medium: low)
 DIMENSIONS = {"province": "province_code", "estate": "estate_code", "sector": "division",
               "section": "section", "cluster": "cluster_code"}
 _NONE_LABELS = {
@@ -47,6 +64,7 @@ _NONE_LABELS = {
     "cluster_code": ("خارج از خوشه‌ها", "outside any cluster"),
 }
 _UNKNOWN = ("نامعلوم", "unknown")
+_REGISTRY_COLUMNS = ("province_code", "estate_code", "isic_class", "division", "section", "size_class")
 
 
 def _bad(en: str, fa: str, field: str | None = None, value=None) -> RasadInputError:
@@ -56,7 +74,9 @@ def _bad(en: str, fa: str, field: str | None = None, value=None) -> RasadInputEr
 @dataclass(frozen=True)
 class Trigger:
     """One reason to need a programme: an ``indicator`` condition on the peer
-    comparison (all given conditions must hold) or an ``alert`` rule firing."""
+    comparison (all given conditions must hold) or an ``alert`` rule firing.
+    ``supporting`` triggers add to a need but cannot make one alone; ``severity``, when
+    given, is the least severity of a need this trigger is part of."""
 
     indicator: str | None = None
     alert: str | None = None
@@ -67,6 +87,8 @@ class Trigger:
     at_most: float | None = None
     at_least: float | None = None
     weight: float = 1.0
+    supporting: bool = False
+    severity: str | None = None
 
     @property
     def label(self) -> str:
@@ -82,48 +104,108 @@ class Programme:
 
 
 @dataclass(frozen=True)
+class SeverityScale:
+    """How a need's points become its severity: an alert trigger counts
+    ``alert_points[severity of its rule]`` (× its weight); a need is ``medium`` from
+    ``bands[0]`` points, ``high`` from ``bands[1]``, ``critical`` from ``bands[2]``,
+    ``low`` below."""
+
+    alert_points: dict = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 1.0))
+    bands: tuple[float, float, float] = (1.0, 2.0, 3.0)
+
+    def band(self, points: np.ndarray) -> np.ndarray:
+        """The severity (index into :data:`SEVERITIES`) that ``points`` reach."""
+        return np.searchsorted(np.asarray(self.bands), points, side="right").astype(np.int8)
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """Which enterprises form the priority tier: those with a need of at least
+    ``min_severity``, or (when ``min_needs`` is given) with at least ``min_needs``
+    needs of at least ``min_needs_severity``."""
+
+    min_severity: str = "high"
+    min_needs: int | None = None
+    min_needs_severity: str = "medium"
+
+    def text(self, language: str = "en") -> str:
+        fa = language.startswith("fa")
+        name = SEVERITY_NAMES[self.min_severity][0 if fa else 1]
+        out = f"نیازی با شدت دست‌کم «{name}»" if fa else f"a need of severity {name} or worse"
+        if self.min_needs:
+            other = SEVERITY_NAMES[self.min_needs_severity][0 if fa else 1]
+            out += (f"، یا دست‌کم {to_persian_digits(str(self.min_needs))} نیاز با شدت دست‌کم «{other}»" if fa
+                    else f", or at least {self.min_needs} needs of severity {other} or worse")
+        return out
+
+
+@dataclass(frozen=True)
 class NeedsMapping:
     """The programmes of one mapping file, with its text and SHA-256."""
 
     programmes: tuple[Programme, ...]
     max_needs: int = 3
-    min_score: float = 0.0  # a programme is needed when its score exceeds this
+    min_score: float = 0.0  # a programme is needed when its primary points exceed this
     text: str = ""
     sha256: str = ""
     source: str | None = None
+    severity: SeverityScale = field(default_factory=SeverityScale)
+    priority: PriorityRule = field(default_factory=PriorityRule)
 
     @property
     def codes(self) -> list[str]:
         return [p.code for p in self.programmes]
 
-    def assess(self, gaps: PeerGaps, alerts: Alerts | None = None, *, period: int | None = None) -> Needs:
+    def assess(self, gaps: PeerGaps, alerts: Alerts | None = None, *, period: int | None = None,
+               kpis: KpiTable | None = None) -> Needs:
         """The needs of every row of ``gaps`` (an enterprise in a period).
 
         Alert triggers read ``alerts`` for the row's period (the ``period`` column of
         the gaps' keys, or ``period`` when the gaps have none). Triggers naming an
         indicator that was not compared, or an alert when ``alerts`` is None, cannot
-        fire; they are listed in :attr:`Needs.skipped`.
+        fire; they are listed in :attr:`Needs.skipped`. ``kpis`` (default: the alerts'
+        KPI table) tells which enterprises owed a return for the assessed periods (those
+        of the gaps, and ``period``) and filed none: the *no data* column of the matrix.
         """
-        return Needs(self, gaps, alerts, period)
+        return Needs(self, gaps, alerts, period, kpis)
 
 
 # --- assessing -----------------------------------------------------------------------
 
 
+@dataclass
+class _Fired:
+    """One trigger of one programme as evaluated: where it fired, its points there,
+    where it could be judged, and (alert triggers) the alert's KPI value."""
+
+    trigger: Trigger
+    hit: np.ndarray
+    points: np.ndarray
+    judged: np.ndarray
+    value: np.ndarray | None = None
+    kpi: str | None = None
+    alert_severity: str | None = None
+
+
 class Needs:
     """Needs of every enterprise (and period) of a peer comparison.
 
-    :attr:`scores` is rows × programmes; :meth:`needed` says which rows have a
-    programme in their list; :meth:`table` is the ranked lists, :meth:`evidence` the
-    values behind them (:meth:`explained` in words); :meth:`matrix` the counts by
-    province, estate, cluster or sector; :meth:`to_excel` writes them with Persian and
-    English headers.
+    :attr:`scores` (points) and :attr:`severity` are rows × programmes; :meth:`needed`
+    and :meth:`unknown` say which rows have a programme in their list, and for which
+    it could not be judged; :attr:`priority` which rows are in the priority tier;
+    :meth:`table` is the ranked lists, :meth:`evidence` the values behind them
+    (:meth:`explained` in words); :meth:`no_data` the enterprises that filed nothing;
+    :meth:`matrix` the counts by province, estate, cluster or sector; :meth:`summary`
+    the counts by programme and severity; :meth:`to_excel` writes them with Persian and
+    English headers; :meth:`scoped` is the same needs for some enterprises only.
     """
 
-    def __init__(self, mapping: NeedsMapping, gaps: PeerGaps, alerts: Alerts | None, period: int | None):
+    def __init__(self, mapping: NeedsMapping, gaps: PeerGaps, alerts: Alerts | None, period: int | None,
+                 kpis: KpiTable | None = None):
         self.mapping = mapping
         self.gaps = gaps
         self.alerts = alerts
+        self.kpis = kpis if kpis is not None else (alerts.kpis if alerts is not None else None)
         self.unit = gaps.groups.unit
         keys = gaps.keys
         period_column = gaps.groups.period
@@ -131,25 +213,54 @@ class Needs:
         n, m = len(keys), len(mapping.programmes)
         self.skipped: list[tuple[str, str]] = []
         alert_rows = self._alert_rows(period) if alerts is not None else None
-        self.scores = np.zeros((n, m))
-        self._fired: list[list[tuple[Trigger, np.ndarray]]] = []
+        primary = np.zeros((n, m))
+        supporting = np.zeros((n, m))
+        judged = np.zeros((n, m), dtype=bool)
+        floor = np.full((n, m), -1, dtype=np.int8)
+        self._fired: list[list[_Fired]] = []
         for k, programme in enumerate(mapping.programmes):
             fired_here = []
             for trigger in programme.triggers:
-                hit, strength = self._trigger(trigger, alert_rows)
-                if hit is None:
+                fired = self._trigger(trigger, alert_rows)
+                if fired is None:
                     self.skipped.append((programme.code, trigger.label))
                     continue
-                self.scores[:, k] += np.where(hit, trigger.weight * strength, 0.0)
-                fired_here.append((trigger, hit))
+                if trigger.supporting:
+                    supporting[:, k] += fired.points
+                else:
+                    primary[:, k] += fired.points
+                    judged[:, k] |= fired.judged
+                if trigger.severity is not None:
+                    level = np.int8(SEVERITIES.index(trigger.severity))
+                    floor[:, k] = np.where(fired.hit, np.maximum(floor[:, k], level), floor[:, k])
+                fired_here.append(fired)
             self._fired.append(fired_here)
-        # stable sort by score, highest first: ties keep the file's order of programmes
-        order = np.argsort(-self.scores, axis=1, kind="stable")[:, : mapping.max_needs]
-        ranked_scores = np.take_along_axis(self.scores, order, axis=1)
-        self.ranked = np.where(ranked_scores > mapping.min_score, order, -1)
+        self.primary = primary
+        # corroboration at most doubles a need's points: it never outweighs the evidence
+        self.scores = primary + np.minimum(supporting, primary)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._counted = np.where(supporting > primary, primary / supporting, 1.0)  # share of supporting points counted
+        eligible = primary > mapping.min_score
+        severity = np.maximum(mapping.severity.band(self.scores), floor)
+        # most severe first, then most points, then the file's order: one stable sort of
+        # severity × span + points (points stay below the span, so severity decides first)
+        span = float(self.scores.max(initial=0.0)) + 1.0
+        key = np.where(eligible, severity * span + self.scores, -np.inf)
+        order = np.argsort(-key, axis=1, kind="stable")[:, : mapping.max_needs]
+        self.ranked = np.where(np.take_along_axis(eligible, order, axis=1), order, -1)
         self._needed = np.zeros((n, m), dtype=bool)
         rows, ranks = np.nonzero(self.ranked >= 0)
         self._needed[rows, self.ranked[rows, ranks]] = True
+        self.severity = np.where(self._needed, severity, -1).astype(np.int8)
+        self._unknown = ~judged
+        rule = mapping.priority
+        tier = self.severity.max(axis=1, initial=-1) >= SEVERITIES.index(rule.min_severity)
+        if rule.min_needs:
+            serious = self.severity >= SEVERITIES.index(rule.min_needs_severity)
+            tier |= serious.sum(axis=1) >= rule.min_needs
+        self.priority = tier
+        self._absent = self._non_filers(period)
+        self._scope: np.ndarray | None = None  # row positions shown (None: all); see scoped()
 
     def _alert_rows(self, period):
         kpis = self.alerts.kpis
@@ -166,39 +277,90 @@ class Needs:
         valid = (ui >= 0) & (pi >= 0) & (pi < len(kpis.periods))
         return ui, pi, valid
 
-    def _trigger(self, t: Trigger, alert_rows):
+    def _trigger(self, t: Trigger, alert_rows) -> _Fired | None:
         if t.alert is not None:
             if alert_rows is None or t.alert not in self.alerts.rules.codes:
-                return None, None
+                return None
             ui, pi, valid = alert_rows
-            fired = self.alerts.fired(t.alert)
-            hit = np.zeros(len(ui), dtype=bool)
-            hit[valid] = fired[ui[valid], pi[valid]]
-            return hit, 1.0
+            rule = self.alerts.rules.rule(t.alert)
+            n = len(ui)
+            hit, judged = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            hit[valid] = self.alerts.fired(t.alert)[ui[valid], pi[valid]]
+            judged[valid] = self.alerts.judged(t.alert)[ui[valid], pi[valid]]
+            value, kpi = np.full(n, np.nan), None
+            if rule.check == "threshold":
+                kpi = rule.kpi
+                value[valid] = self.alerts.kpis.grid(kpi)[ui[valid], pi[valid]]
+            points = t.weight * self.mapping.severity.alert_points.get(rule.severity, 1.0)
+            return _Fired(t, hit, np.where(hit, points, 0.0), judged, value, kpi, rule.severity)
         if t.indicator not in self.gaps.indicators:
-            return None, None
+            return None
         j = self.gaps.column(t.indicator)
         value = self.gaps.measure("value")[:, j]
-        hit = ~np.isnan(value)
+        judged = ~np.isnan(value)
         strength = np.ones(len(value))
+        if t.percentile_below is not None:
+            percentile = self.gaps.measure("percentile")[:, j]
+            judged &= ~np.isnan(percentile)
+            strength = np.clip((t.percentile_below - percentile) / t.percentile_below, 0.0, 1.0)
+        if t.behind is not None:
+            gap = self.gaps.gap("gap_to_median" if t.behind == "median" else "gap_to_top_quartile", j)
+            judged &= ~np.isnan(gap)
+        hit = judged.copy()
         with np.errstate(invalid="ignore"):
             if t.percentile_below is not None:
-                percentile = self.gaps.measure("percentile")[:, j]
                 hit &= percentile < t.percentile_below
-                strength = np.clip((t.percentile_below - percentile) / t.percentile_below, 0.0, 1.0)
             if t.behind is not None:
-                hit &= self.gaps.gap("gap_to_median" if t.behind == "median" else "gap_to_top_quartile", j) > 0
+                hit &= gap > 0
             for bound, test in (("below", np.less), ("above", np.greater),
                                 ("at_most", np.less_equal), ("at_least", np.greater_equal)):
                 if getattr(t, bound) is not None:
                     hit &= test(value, getattr(t, bound))
-        return hit, np.where(hit, strength, 0.0)
+        return _Fired(t, hit, np.where(hit, t.weight * strength, 0.0), judged)
+
+    def _non_filers(self, period) -> pd.DataFrame:
+        """The enterprises that owed a return for an assessed period and filed none:
+        the unit, the period (when the needs have periods) and their registry
+        attributes (province, estate, ISIC class, division, section, size band)."""
+        kpis = self.kpis
+        keys = self.gaps.keys
+        columns = [self.unit] + ([self.period] if self.period is not None else [])
+        if kpis is None:
+            return pd.DataFrame(columns=columns)
+        wanted = set()
+        if self.period is not None:
+            wanted |= {int(p) for p in pd.unique(keys[self.period])}
+        if period is not None:
+            wanted.add(int(period))
+        first = int(kpis.periods[0])
+        parts = []
+        for p in sorted(wanted):
+            pi = p - first
+            if not 0 <= pi < len(kpis.periods):
+                continue
+            rows = np.flatnonzero((kpis.start <= pi) & ~kpis.filed[:, pi])
+            part = {self.unit: kpis.units.array.take(rows)}
+            if self.period is not None:
+                part[self.period] = np.full(len(rows), p, dtype=np.int64)
+            registry = kpis.registry
+            for column in _REGISTRY_COLUMNS:
+                if registry is not None and column in registry.columns:
+                    part[column] = registry[column].array.take(rows)
+            parts.append(pd.DataFrame(part))
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(parts, ignore_index=True)
 
     # -- results ---------------------------------------------------------------------------
 
     def needed(self, programme: str) -> np.ndarray:
         """Rows (enterprise × period) whose list of needs includes ``programme``."""
         return self._needed[:, self._programme_index(programme)]
+
+    def unknown(self, programme: str) -> np.ndarray:
+        """Rows for which ``programme`` could not be judged: every figure its primary
+        triggers read was blank (or not compared), so "no need" would be a guess."""
+        return self._unknown[:, self._programme_index(programme)]
 
     def _programme_index(self, programme: str) -> int:
         try:
@@ -208,16 +370,39 @@ class Needs:
                        f"«{programme}» برنامهٔ این نگاشت نیست: {', '.join(self.mapping.codes)}.", "programme",
                        programme) from None
 
+    def scoped(self, units) -> Needs:
+        """The same needs, shown for the enterprises ``units`` only (their matrix,
+        tables, summary, non-filers; the peer comparison behind them stays whole)."""
+        wanted = set(units)
+        view = copy.copy(self)
+        inside = self.gaps.keys[self.unit].isin(wanted).to_numpy()
+        if self._scope is not None:
+            kept = np.zeros(len(inside), dtype=bool)
+            kept[self._scope] = True
+            inside &= kept
+        view._scope = np.flatnonzero(inside)
+        view._absent = self._absent[self._absent[self.unit].isin(wanted).to_numpy()].reset_index(drop=True) \
+            if len(self._absent) else self._absent
+        return view
+
+    def _rows(self) -> np.ndarray:
+        return np.arange(len(self.gaps.keys)) if self._scope is None else self._scope
+
     def _selected(self, unit) -> np.ndarray | None:
-        """The row positions of ``unit`` (None: every row)."""
-        return None if unit is None else self.gaps.rows_of(unit)
+        """The row positions of ``unit`` (None: every row in scope)."""
+        if unit is None:
+            return self._scope
+        rows = self.gaps.rows_of(unit)
+        return rows if self._scope is None else np.intersect1d(rows, self._scope)
 
     def table(self, *, unit=None) -> pd.DataFrame:
         """The ranked needs, one row per enterprise (× period) and need: the unit (and
         period) column, ``rank`` (1 = most needed), ``programme``, its ``name_fa`` and
-        ``name_en``, ``score`` and ``triggers`` (how many of the programme's triggers
-        fired). :meth:`evidence` holds the values behind each need. With ``unit``,
-        only that unit's rows, as filtering the whole table would give them."""
+        ``name_en``, ``score`` (the points of every trigger that fired, supporting ones
+        included), ``severity`` (low … critical), ``triggers`` (how many of the
+        programme's triggers fired) and ``priority`` (the enterprise is in the priority
+        tier). :meth:`evidence` holds the values behind each need. With ``unit``, only
+        that unit's rows, as filtering the whole table would give them."""
         return pd.DataFrame(self._table_columns(unit))
 
     def _table_columns(self, unit) -> dict:
@@ -236,12 +421,15 @@ class Needs:
         columns["name_fa"] = names_fa[codes]
         columns["name_en"] = names_en[codes]
         columns["score"] = self.scores[rows, codes]
+        columns["severity"] = pd.Categorical.from_codes(self.severity[rows, codes], categories=list(SEVERITIES),
+                                                        ordered=True)
         count = np.zeros(len(rows), dtype=np.int64)
         for k, fired in enumerate(self._fired):
             mine = codes == k
-            for _, hit in fired:
-                count[mine] += hit[rows[mine]]
+            for f in fired:
+                count[mine] += f.hit[rows[mine]]
         columns["triggers"] = count
+        columns["priority"] = self.priority[rows]
         return columns
 
     def _keys(self, rows: np.ndarray) -> dict:
@@ -251,26 +439,26 @@ class Needs:
     def evidence(self, *, unit=None) -> pd.DataFrame:
         """The evidence of every need in the ranked lists, one row per trigger that
         fired: the unit (and period), ``programme``, ``trigger`` (the indicator code,
-        or ``alert:<rule>``), ``alert`` (the rule, for alert triggers), and for
-        indicator triggers the enterprise's ``value``, ``percentile``,
-        ``peer_median``, ``peer_top_quartile``, ``peers`` and ``peer_level``. With
-        ``unit``, only that unit's rows."""
+        or ``alert:<rule>``), ``alert`` (the rule, for alert triggers) with its
+        ``alert_severity`` and ``alert_kpi``, the ``value`` (the indicator's, or the
+        alert's KPI in the period), for indicator triggers the ``percentile``,
+        ``peer_median``, ``peer_top_quartile``, ``peers`` and ``peer_level``, the
+        trigger's ``points`` (a need's points add up to its score) and whether it is
+        ``supporting``. With ``unit``, only that unit's rows."""
         return pd.DataFrame(self._evidence_columns(unit))
 
     def _evidence_columns(self, unit) -> dict:
         g = self.gaps
         selected = self._selected(unit)
-        labels = [t.label for fired in self._fired for t, _ in fired]
+        flat = [f for fired in self._fired for f in fired]
+        labels = [f.trigger.label for f in flat]
         programme_of = [k for k, fired in enumerate(self._fired) for _ in fired]
-        column_of = [g.column(t.indicator) if t.indicator is not None else -1
-                     for fired in self._fired for t, _ in fired]
-        alert_of = [t.alert for fired in self._fired for t, _ in fired]
+        column_of = [g.column(f.trigger.indicator) if f.trigger.indicator is not None else -1 for f in flat]
         if selected is None:
-            pieces = [np.flatnonzero(hit & self._needed[:, k])
-                      for k, fired in enumerate(self._fired) for _, hit in fired]
+            pieces = [np.flatnonzero(f.hit & self._needed[:, k]) for f, k in zip(flat, programme_of, strict=True)]
         else:
-            pieces = [selected[hit[selected] & self._needed[selected, k]]
-                      for k, fired in enumerate(self._fired) for _, hit in fired]
+            pieces = [selected[f.hit[selected] & self._needed[selected, k]]
+                      for f, k in zip(flat, programme_of, strict=True)]
         rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
         which = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
         j = np.asarray(column_of, dtype=np.intp)[which] if pieces else np.zeros(0, dtype=np.intp)
@@ -281,21 +469,33 @@ class Needs:
                                                          if pieces else [], categories=self.mapping.codes)
         columns["trigger"] = pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels))) \
             if len(set(labels)) == len(labels) else np.asarray(labels, dtype=object)[which]
-        columns["alert"] = np.asarray(alert_of, dtype=object)[which] if pieces else np.zeros(0, dtype=object)
+        columns["alert"] = _pick([f.trigger.alert for f in flat], which)
+        columns["alert_severity"] = _pick([f.alert_severity for f in flat], which)
+        columns["alert_kpi"] = _pick([f.kpi for f in flat], which)
+        alert_value = np.full(len(rows), np.nan)
+        for i, (f, piece) in enumerate(zip(flat, pieces, strict=True)):
+            if f.value is not None:
+                alert_value[which == i] = f.value[piece]
         for m in ("value", "percentile", "peer_median", "peer_top_quartile"):
-            columns[m] = np.where(is_indicator, g.measure(m)[rows, jj], np.nan)
+            columns[m] = np.where(is_indicator, g.measure(m)[rows, jj], alert_value if m == "value" else np.nan)
         columns["peers"] = np.where(is_indicator, g.measure("peers")[rows, jj], 0).astype(np.int64)
         levels = np.array(["+".join(level) for level in g.groups.levels] + [""], dtype=object)
         level = np.where(is_indicator, g.level_index()[rows, jj], -1)
         columns["peer_level"] = levels[level]
+        points = np.zeros(len(rows))
+        for i, (f, piece, k) in enumerate(zip(flat, pieces, programme_of, strict=True)):
+            points[which == i] = f.points[piece] * (self._counted[piece, k] if f.trigger.supporting else 1.0)
+        columns["points"] = points
+        columns["supporting"] = np.asarray([f.trigger.supporting for f in flat], dtype=bool)[which] \
+            if pieces else np.zeros(0, dtype=bool)
         return columns
 
     def explained(self, *, unit=None) -> pd.DataFrame:
         """:meth:`table` with ``evidence_fa`` and ``evidence_en``: each need's
         evidence in words, e.g. "Credit access 0.12: percentile 8 of 45 peers (ISIC
-        division × size band), median 0.55; alert: Altman Z'' in the distress zone".
-        With ``unit``, only that unit's needs (what a page about one enterprise shows,
-        without putting every enterprise's evidence into words)."""
+        division × size band), median 0.55; alert (high): Altman Z'' in the distress
+        zone, Altman Z'' 0.84". With ``unit``, only that unit's needs (what a page about
+        one enterprise shows, without putting every enterprise's evidence into words)."""
         return pd.DataFrame(self._explained_columns(unit))
 
     def records(self, unit) -> list[dict]:
@@ -304,12 +504,24 @@ class Needs:
         columns = self._explained_columns(unit)
         return records(list(columns), [objects(v) for v in columns.values()])
 
+    def standing(self, unit) -> dict:
+        """What a page about one enterprise says beside its needs: ``filed`` (it has a
+        row here), ``no_data`` (it owed a return and filed none), ``priority`` (in the
+        priority tier) and ``unknown`` (the programmes none of whose figures it
+        reported)."""
+        rows = self._selected(unit)
+        absent = bool(len(self._absent)) and bool((self._absent[self.unit] == unit).any())
+        unknown = [code for k, code in enumerate(self.mapping.codes) if self._unknown[rows, k].any()]
+        return {"filed": bool(len(rows)), "no_data": absent and not len(rows),
+                "priority": bool(self.priority[rows].any()), "unknown": unknown}
+
     def _explained_columns(self, unit) -> dict:
         table = self._table_columns(unit)
         evidence = self._evidence_columns(unit)
         rules = {} if self.alerts is None else {r.code: r.name for r in self.alerts.rules.rules}
         keys = [c for c in (self.unit, self.period) if c is not None] + ["programme"]
-        fields = ["trigger", "alert", "value", "percentile", "peer_median", "peers", "peer_level"]
+        fields = ["trigger", "alert", "alert_severity", "alert_kpi", "value", "percentile", "peer_median", "peers",
+                  "peer_level", "supporting"]
         grouped: dict[tuple, list[dict]] = {}
         for values in zip(*(objects(evidence[c]) for c in keys + fields), strict=True):
             grouped.setdefault(values[: len(keys)], []).append(dict(zip(fields, values[len(keys):], strict=True)))
@@ -318,11 +530,88 @@ class Needs:
         table["evidence_en"] = np.array([_words(grouped.get(k, []), "en", rules) for k in index], dtype=object)
         return table
 
+    def unknowns(self) -> pd.DataFrame:
+        """One row per enterprise (× period) and programme it could not be judged
+        for: the unit (and period), ``programme``, ``name_fa``, ``name_en``."""
+        rows = self._rows()
+        at, codes = np.nonzero(self._unknown[rows])
+        rows = rows[at]
+        columns = self._keys(rows)
+        columns["programme"] = pd.Categorical.from_codes(codes, categories=self.mapping.codes)
+        columns["name_fa"] = np.array([p.name.fa for p in self.mapping.programmes], dtype=object)[codes]
+        columns["name_en"] = np.array([p.name.en for p in self.mapping.programmes], dtype=object)[codes]
+        return pd.DataFrame(columns)
+
+    def no_data(self) -> pd.DataFrame:
+        """The enterprises that owed a return for the period and filed none (a firm
+        owes returns from its founding year, or its first return, on): the unit, the
+        period and their registry attributes. They have no needs list: nothing is known
+        of them this period; the matrix counts them in its ``no_data`` column."""
+        return self._absent.copy()
+
     def employees(self) -> np.ndarray:
         """Employees of each row (0 where unknown), as the matrix adds them up."""
         if "employees" not in self.gaps.keys.columns:
             return np.zeros(len(self.gaps.keys))
         return np.nan_to_num(self.gaps.keys["employees"].to_numpy(dtype=np.float64, na_value=np.nan))
+
+    def summary(self) -> pd.DataFrame:
+        """Per programme (and period): ``enterprises`` and ``employees`` needing it,
+        how many of those needs are ``low``, ``medium``, ``high`` and ``critical``, how
+        many of those enterprises are in the priority tier (``priority``), and for how
+        many the programme is ``unknown`` (figures blank). :meth:`totals` gives the
+        enterprise counts beside it."""
+        rows = self._rows()
+        periods = self._period_codes(rows)
+        employees = self.employees()[rows]
+        out = []
+        for p_code, p_value in enumerate(periods[1]):
+            mine = rows[periods[0] == p_code]
+            staff = employees[periods[0] == p_code]
+            for k, programme in enumerate(self.mapping.programmes):
+                needed = self._needed[mine, k]
+                severity = self.severity[mine, k]
+                row = {} if self.period is None else {self.period: p_value}
+                row.update(programme=programme.code, name_fa=programme.name.fa, name_en=programme.name.en,
+                           enterprises=int(needed.sum()), employees=float(staff[needed].sum()))
+                for level, name in enumerate(SEVERITIES):
+                    row[name] = int((severity == level).sum())
+                row["priority"] = int((needed & self.priority[mine]).sum())
+                row["unknown"] = int(self._unknown[mine, k].sum())
+                out.append(row)
+        columns = ([self.period] if self.period is not None else []) + [
+            "programme", "name_fa", "name_en", "enterprises", "employees", *SEVERITIES, "priority", "unknown"]
+        return pd.DataFrame(out, columns=columns)
+
+    def totals(self) -> pd.DataFrame:
+        """Per period: ``filers`` (enterprises assessed), ``no_data`` (owed a return,
+        filed none), ``any_need``, ``priority`` (in the tier) and its share of the
+        filers, ``priority_share``."""
+        rows = self._rows()
+        codes, values = self._period_codes(rows)
+        absent = self._absent
+        out = []
+        for p_code, p_value in enumerate(values):
+            mine = rows[codes == p_code]
+            row = {} if self.period is None else {self.period: p_value}
+            missing = len(absent) if self.period is None else int((absent[self.period] == p_value).sum()) \
+                if len(absent) else 0
+            tier = int(self.priority[mine].sum())
+            row.update(filers=len(mine), no_data=missing, any_need=int(self._needed[mine].any(axis=1).sum()),
+                       priority=tier, priority_share=tier / len(mine) if len(mine) else np.nan)
+            out.append(row)
+        columns = ([self.period] if self.period is not None else []) + [
+            "filers", "no_data", "any_need", "priority", "priority_share"]
+        return pd.DataFrame(out, columns=columns)
+
+    def _period_codes(self, rows) -> tuple[np.ndarray, list]:
+        """Each row's period as a code into the sorted periods (every row 0 when the
+        needs have no period column), with those periods."""
+        if self.period is None:
+            return np.zeros(len(rows), dtype=np.int64), [None]
+        values = self.gaps.keys[self.period].to_numpy()[rows]
+        periods = sorted(set(values.tolist()) | set(self._absent[self.period].tolist() if len(self._absent) else []))
+        return np.searchsorted(np.asarray(periods), values), periods
 
     def matrix(self, by: str = "province", *, members: pd.DataFrame | None = None,
                names: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -337,50 +626,88 @@ class Needs:
         gives the number of enterprises whose list includes the programme (clusters
         aside). ``names`` (``code``, ``name_fa``, ``name_en``) labels estates or
         clusters; provinces and sectors are labelled from :mod:`rasad.iran`.
-        Columns: the key, ``name_fa``, ``name_en``, ``enterprises`` and ``employees``
-        (all in the cell), ``any_enterprises``/``any_employees`` (with at least one
-        need), then ``<programme>_enterprises`` and ``<programme>_employees``.
+        Columns: the key, ``name_fa``, ``name_en``; ``enterprises`` and ``employees``
+        (the enterprises assessed: those that filed); ``no_data`` (enterprises that
+        owed a return and filed none: not assessed, not in any other column);
+        ``any_enterprises``/``any_employees`` (with at least one need);
+        ``priority_enterprises``/``priority_employees`` (in the priority tier); then
+        per programme ``<programme>_enterprises`` and ``<programme>_employees``
+        (needing it), ``<programme>_priority`` (of those, in the priority tier) and
+        ``<programme>_unknown`` (filers that could not be judged for it: figures
+        blank; counted neither as needing nor as not needing it).
         """
         column = DIMENSIONS.get(by, by)
         keys = self.gaps.keys
-        rows = np.arange(len(keys))
+        absent = self._absent
+        rows = self._rows()
         if column == "cluster_code":
             if members is None or not {"cluster_code", self.unit} <= set(members.columns):
                 raise _bad(f"The needs matrix by cluster needs the cluster members (cluster_code, {self.unit}).",
                            f"ماتریس نیازها بر حسب خوشه به فهرست اعضای خوشه‌ها (cluster_code، {self.unit}) نیاز دارد.",
                            "members")
-            links = pd.DataFrame({self.unit: keys[self.unit].array, "_row": rows}).merge(
-                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left")
-            rows, cell = links["_row"].to_numpy(), links["cluster_code"]
-        elif column in keys.columns:
-            cell = keys[column]
-        else:
+        elif column not in keys.columns:
             raise _bad(f"Cannot break needs down by {by!r}: the comparison has no column {column!r}.",
                        f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ستون «{column}» در داده نیست.", "by", by)
+        # the filers' rows (``src``: their row in the comparison) and the non-filers'
+        # (``gone``: their row of no_data()), each with its cell; a firm in two clusters
+        # is twice in the list
+        if column == "cluster_code":
+            units = pd.concat([pd.Series(keys[self.unit].array.take(rows)),
+                               pd.Series(absent[self.unit].array if len(absent) else [], dtype=object)],
+                              ignore_index=True)
+            links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
+                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left")
+            at, cell = links["_at"].to_numpy(), links["cluster_code"]
+            filer = at < len(rows)
+            src, gone = rows[at[filer]], at[~filer] - len(rows)
+            filer_cells, absent_cells = pd.Series(cell.array[filer]), pd.Series(cell.array[~filer])
+        else:
+            src, gone = rows, np.arange(len(absent))
+            filer_cells = pd.Series(keys[column].array.take(rows))
+            absent_cells = pd.Series(absent[column].array if column in absent.columns else
+                                     np.full(len(absent), None, dtype=object))
         # one integer code per cell (period × value, missing values their own cell),
         # then every count is a bincount
-        cell = pd.Series(cell.array) if column == "cluster_code" else pd.Series(cell.array.take(rows))
-        cell_codes, cell_values = pd.factorize(cell, use_na_sentinel=False)
+        cell_codes, cell_values = _cell_codes(filer_cells, absent_cells)
         if self.period is not None:
-            period_codes, period_values = pd.factorize(pd.Series(keys[self.period].array.take(rows)))
+            periods = np.concatenate([keys[self.period].to_numpy(dtype=np.int64)[src],
+                                      absent[self.period].to_numpy(dtype=np.int64)[gone] if len(absent)
+                                      else np.zeros(0, dtype=np.int64)])
+            period_codes, period_values = pd.factorize(periods)
             combined = period_codes.astype(np.int64) * len(cell_values) + cell_codes
         else:
             combined = cell_codes.astype(np.int64)
         present, codes = np.unique(combined, return_inverse=True)
-        uniques = pd.DataFrame({column: np.asarray(cell_values, dtype=object)[present % len(cell_values)]})
+        uniques = pd.DataFrame({column: cell_values[present % len(cell_values)]})
         if self.period is not None:
             uniques.insert(0, self.period, np.asarray(period_values)[present // len(cell_values)])
         size = len(uniques)
-        employees = self.employees()[rows]
-        needed = self._needed[rows]
+        filed, missing = codes[: len(src)], codes[len(src):]
+        whole = column != "cluster_code" and self._scope is None  # every row once, in order: no gather
+
+        def of_filers(values: np.ndarray) -> np.ndarray:
+            return values if whole else values[src]
+
+        employees = of_filers(self.employees())
+        needed, unknown, tier = of_filers(self._needed), of_filers(self._unknown), of_filers(self.priority)
         anything = needed.any(axis=1)
-        columns = {"enterprises": np.bincount(codes, minlength=size),
-                   "employees": np.bincount(codes, weights=employees, minlength=size),
-                   "any_enterprises": np.bincount(codes, weights=anything, minlength=size).astype(np.int64),
-                   "any_employees": np.bincount(codes, weights=employees * anything, minlength=size)}
+
+        def count(weights):  # yes/no: count the rows that say yes (a gather, not a float sum)
+            if weights.dtype == bool:
+                return np.bincount(filed[weights], minlength=size)
+            return np.bincount(filed, weights=weights, minlength=size)
+
+        columns = {"enterprises": np.bincount(filed, minlength=size), "employees": count(employees),
+                   "no_data": np.bincount(missing, minlength=size),
+                   "any_enterprises": count(anything), "any_employees": count(employees * anything),
+                   "priority_enterprises": count(tier), "priority_employees": count(employees * tier)}
         for k, code in enumerate(self.mapping.codes):
-            columns[f"{code}_enterprises"] = np.bincount(codes, weights=needed[:, k], minlength=size).astype(np.int64)
-            columns[f"{code}_employees"] = np.bincount(codes, weights=employees * needed[:, k], minlength=size)
+            chosen = needed[:, k]
+            columns[f"{code}_enterprises"] = count(chosen)
+            columns[f"{code}_employees"] = count(employees * chosen)
+            columns[f"{code}_priority"] = count(chosen & tier)
+            columns[f"{code}_unknown"] = count(unknown[:, k])
+        columns = {c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()}
         index = uniques
         values = index[column].astype(object)
         index[column] = values.where(values.notna(), None)
@@ -391,7 +718,8 @@ class Needs:
         return matrix.sort_values(order, na_position="last", ignore_index=True)
 
     def headers(self, columns) -> list[tuple[str, str]]:
-        """(Persian, English) header of each column of :meth:`table` or :meth:`matrix`."""
+        """(Persian, English) header of each column of :meth:`table`, :meth:`matrix`,
+        :meth:`summary` or :meth:`totals`."""
         names = {p.code: p.name for p in self.mapping.programmes}
         out = []
         for column in columns:
@@ -399,8 +727,8 @@ class Needs:
                 out.append(_HEADERS[column])
                 continue
             code, _, what = column.rpartition("_")
-            if code in names and what in ("enterprises", "employees"):
-                fa_what, en_what = _HEADERS[what]
+            if code in names and what in _PROGRAMME_COLUMNS:
+                fa_what, en_what = _PROGRAMME_COLUMNS[what]
                 out.append((f"{names[code].fa}: {fa_what}", f"{names[code].en}: {en_what}"))
             else:
                 out.append((column, column))
@@ -409,13 +737,21 @@ class Needs:
     def to_excel(self, path: str | Path, *, by=("province", "estate", "cluster", "sector"),
                  members: pd.DataFrame | None = None, estates: pd.DataFrame | None = None,
                  clusters: pd.DataFrame | None = None) -> Path:
-        """An Excel workbook: one needs-matrix sheet per dimension of ``by`` and an
-        ``enterprises`` sheet with each enterprise's ranked needs and evidence. Each
-        sheet has two header rows, Persian then English. ``cluster`` is skipped when
-        ``members`` is not given."""
+        """An Excel workbook: a ``summary`` sheet (the totals, then each programme's
+        needs by severity, priority tier and unknowns), one needs-matrix sheet per
+        dimension of ``by`` (with the ``no data`` and per-programme ``unknown``
+        columns), an ``enterprises`` sheet with each enterprise's ranked needs, their
+        severity, the priority tier and the evidence, an ``unknown`` sheet (each
+        enterprise and programme that could not be judged) and a ``no data`` sheet
+        (the enterprises that filed no return). Each sheet has two header rows, Persian
+        then English. ``cluster`` is skipped when ``members`` is not given."""
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("summary")
+        for frame in (self.totals(), self.summary()):
+            _rows_with_headers(sheet, frame, self.headers)
+            sheet.append([])
         for dimension in by:
             if dimension == "cluster" and members is None:
                 continue
@@ -423,33 +759,77 @@ class Needs:
             _sheet(workbook, f"needs by {dimension}", self.matrix(dimension, members=members, names=names),
                    self.headers)
         _sheet(workbook, "enterprises", self.explained(), self.headers)
+        _sheet(workbook, "unknown", self.unknowns(), self.headers)
+        _sheet(workbook, "no data", self.no_data(), self.headers)
         path = Path(path)
         workbook.save(path)
         return path
+
+
+def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the filers' cells, then of the non-filers' (missing values, None
+    or NaN, are one cell), and the cells' values as an object array. The filers' are
+    factorised whole (a category column stays one); the few non-filers are looked up."""
+    codes, uniques = pd.factorize(filer_cells, use_na_sentinel=False)
+    values = list(np.asarray(uniques, dtype=object))
+    lookup = {(None if _missing(v) else v): i for i, v in enumerate(values)}
+    extra = np.empty(len(absent_cells), dtype=np.int64)
+    for i, v in enumerate(absent_cells.to_numpy(dtype=object)):
+        key = None if _missing(v) else v
+        if key not in lookup:
+            lookup[key] = len(values)
+            values.append(np.nan if key is None else v)
+        extra[i] = lookup[key]
+    return np.concatenate([codes.astype(np.int64), extra]), np.asarray(values + [np.nan], dtype=object)[:-1]
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _pick(values: list, which: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=object)[which] if values else np.zeros(0, dtype=object)
 
 
 _HEADERS = {
     "national_id": ("شناسه ملی", "National ID"), "year": ("سال", "Year"), "period": ("دوره", "Period"),
     "rank": ("اولویت", "Rank"), "programme": ("کد برنامه", "Programme code"),
     "name_fa": ("نام (فارسی)", "Name (Persian)"), "name_en": ("نام (انگلیسی)", "Name (English)"),
-    "score": ("امتیاز نیاز", "Need score"), "triggers": ("شمار محرک‌ها", "Triggers fired"), "evidence_fa": ("شواهد", "Evidence (Persian)"),
-    "evidence_en": ("شواهد (انگلیسی)", "Evidence"),
+    "score": ("امتیاز نیاز", "Need score"), "triggers": ("شمار محرک‌ها", "Triggers fired"),
+    "severity": ("شدت نیاز", "Severity"), "priority": ("ردهٔ اولویت", "Priority tier"),
+    "evidence_fa": ("شواهد", "Evidence (Persian)"), "evidence_en": ("شواهد (انگلیسی)", "Evidence"),
     "province_code": ("کد استان", "Province code"), "estate_code": ("کد شهرک", "Estate code"),
     "cluster_code": ("کد خوشه", "Cluster code"), "division": ("قسمت ISIC", "ISIC division"),
-    "section": ("بخش ISIC", "ISIC section"),
+    "section": ("بخش ISIC", "ISIC section"), "isic_class": ("رستهٔ ISIC", "ISIC class"),
+    "size_class": ("طبقهٔ اندازه", "Size band"),
     "enterprises": ("تعداد بنگاه‌ها", "enterprises"), "employees": ("تعداد شاغلان", "employees"),
+    "no_data": ("بدون اظهارنامه (بی‌داده)", "No return (no data)"),
     "any_enterprises": ("بنگاه‌های دارای نیاز", "Enterprises with a need"),
     "any_employees": ("شاغلان بنگاه‌های دارای نیاز", "Employees of enterprises with a need"),
+    "priority_enterprises": ("بنگاه‌های ردهٔ اولویت", "Enterprises in the priority tier"),
+    "priority_employees": ("شاغلان بنگاه‌های ردهٔ اولویت", "Employees of enterprises in the priority tier"),
+    "low": ("شدت کم", "low"), "medium": ("شدت متوسط", "medium"), "high": ("شدت زیاد", "high"),
+    "critical": ("شدت بحرانی", "critical"), "unknown": ("نامعلوم (ارقام خالی)", "unknown (figures blank)"),
+    "filers": ("بنگاه‌های دارای اظهارنامه", "Enterprises that filed"),
+    "any_need": ("بنگاه‌های دارای نیاز", "Enterprises with a need"),
+    "priority_share": ("سهم ردهٔ اولویت از دارندگان اظهارنامه", "Priority tier share of filers"),
+}
+_PROGRAMME_COLUMNS = {
+    "enterprises": _HEADERS["enterprises"], "employees": _HEADERS["employees"],
+    "priority": ("در ردهٔ اولویت", "in the priority tier"), "unknown": _HEADERS["unknown"],
 }
 
 
-def _sheet(workbook, title: str, frame: pd.DataFrame, headers) -> None:
-    sheet = workbook.create_sheet(title[:31])
+def _rows_with_headers(sheet, frame: pd.DataFrame, headers) -> None:
     labels = headers(frame.columns)
     sheet.append([fa for fa, _ in labels])
     sheet.append([en for _, en in labels])
     for row in frame.itertuples(index=False, name=None):
         sheet.append([_cell(v) for v in row])
+
+
+def _sheet(workbook, title: str, frame: pd.DataFrame, headers) -> None:
+    _rows_with_headers(workbook.create_sheet(title[:31]), frame, headers)
 
 
 def _cell(value):
@@ -493,8 +873,14 @@ def _labels(column: str, values: pd.Series, names: pd.DataFrame | None) -> tuple
 
 
 def _number(x: float, language: str) -> str:
-    text = f"{x:.3g}"
-    return to_persian_digits(text).replace(".", "٫") if language == "fa" else text
+    """Three significant digits, or whole numbers with thousands separators from 1,000
+    on (money: −22,480, not −2.25e+04)."""
+    text = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    return to_persian_digits(text).replace(",", "٬").replace(".", "٫") if language == "fa" else text
+
+
+def _known(x) -> bool:
+    return x is not None and x == x
 
 
 def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
@@ -503,18 +889,31 @@ def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
     for item in evidence:
         if isinstance(item.get("alert"), str):
             name = rules[item["alert"]].get(language) if item["alert"] in rules else item["alert"]
-            parts.append(("هشدار: " if fa else "alert: ") + name)
-            continue
-        code = item["trigger"]
-        name = KPIS[code].name(language) if code in KPIS else code
-        level = level_name(item["peer_level"], language) if item["peer_level"] else ""
-        if fa:
-            parts.append(f"{name} {_number(item['value'], 'fa')}: صدک {_number(item['percentile'], 'fa')} "
-                         f"در میان {to_persian_digits(str(item['peers']))} همتا ({level})، "
-                         f"میانه {_number(item['peer_median'], 'fa')}")
+            severity = item.get("alert_severity")
+            label = SEVERITY_NAMES[severity][0 if fa else 1] if severity in SEVERITY_NAMES else ""
+            text = (f"هشدار ({label}): " if fa else f"alert ({label}): ") + name if label else \
+                ("هشدار: " if fa else "alert: ") + name
+            kpi = item.get("alert_kpi")
+            if isinstance(kpi, str) and _known(item.get("value")):
+                kpi_name = KPIS[kpi].name(language) if kpi in KPIS else kpi
+                text += f"، {kpi_name} {_number(item['value'], 'fa')}" if fa else \
+                    f", {kpi_name} {_number(item['value'], 'en')}"
         else:
-            parts.append(f"{name} {_number(item['value'], 'en')}: percentile {_number(item['percentile'], 'en')} "
-                         f"of {item['peers']} peers ({level}), median {_number(item['peer_median'], 'en')}")
+            code = item["trigger"]
+            name = KPIS[code].name(language) if code in KPIS else code
+            level = level_name(item["peer_level"], language) if item["peer_level"] else ""
+            if not _known(item.get("percentile")):  # no peer group: the value alone
+                text = f"{name} {_number(item['value'], language)}"
+            elif fa:
+                text = (f"{name} {_number(item['value'], 'fa')}: صدک {_number(item['percentile'], 'fa')} "
+                        f"در میان {to_persian_digits(str(item['peers']))} همتا ({level})، "
+                        f"میانه {_number(item['peer_median'], 'fa')}")
+            else:
+                text = (f"{name} {_number(item['value'], 'en')}: percentile {_number(item['percentile'], 'en')} "
+                        f"of {item['peers']} peers ({level}), median {_number(item['peer_median'], 'en')}")
+        if item.get("supporting"):
+            text += " (شاهد تکمیلی)" if fa else " (supporting)"
+        parts.append(text)
     return "؛ ".join(parts) if fa else "; ".join(parts)
 
 
@@ -546,9 +945,12 @@ def loads_needs(text: str, *, source: str | None = None, indicators=None, alert_
     known_alerts = set(load_rules().codes if alert_rules is None else
                        (alert_rules.codes if hasattr(alert_rules, "codes") else alert_rules))
     data, r = parse(text, source, ("programmes",))
-    top = r.mapping(data, "", ("version", "max_needs", "min_score", "programmes", "description"))
+    top = r.mapping(data, "", ("version", "max_needs", "min_score", "severity", "priority", "programmes",
+                               "description"))
     max_needs = r.optional(top, "max_needs", "", lambda v, p: r.integer(v, p, low=1), 3) or 3
     min_score = r.optional(top, "min_score", "", lambda v, p: r.number(v, p, low=0), 0.0) or 0.0
+    severity = _severity(r, top.get("severity"))
+    priority = _priority(r, top.get("priority"))
     items = top.get("programmes")
     if not isinstance(items, list) or not items:
         r.problem("programmes", "must be a non-empty list of programmes", "باید فهرستی ناتهی از برنامه‌ها باشد")
@@ -572,13 +974,61 @@ def loads_needs(text: str, *, source: str | None = None, indicators=None, alert_
             trigger = _trigger(r, t, f"{path}.triggers[{j}]", known_indicators, known_alerts)
             if trigger is not None:
                 triggers.append(trigger)
+        if triggers and len(triggers) == len(raw) and all(t.supporting for t in triggers):
+            r.problem(f"{path}.triggers", "every trigger is supporting: nothing could make this programme a need",
+                      "همهٔ محرک‌ها تکمیلی‌اند: هیچ چیز این برنامه را نیاز نمی‌کند")
         if code in [p.code for p in programmes]:
             r.problem(f"{path}.code", f"the code '{code}' is used by another programme",
                       f"کد «{code}» را برنامهٔ دیگری هم دارد")
         programmes.append(Programme(code, name, tuple(triggers), description))
     finish(r, source)
     return NeedsMapping(tuple(programmes), max_needs, min_score, text, hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                        source)
+                        source, severity, priority)
+
+
+def _severity(r, raw) -> SeverityScale:
+    """``severity: {alert_points: {low: …, critical: …}, bands: {medium: …, high: …,
+    critical: …}}``; either part may be left out (alerts then count 1 whatever their
+    severity; the bands are 1, 2 and 3)."""
+    default = SeverityScale()
+    data = r.mapping(raw, "severity", ("alert_points", "bands"))
+    if not data:
+        return default
+    points = dict(default.alert_points)
+    given = r.mapping(data.get("alert_points"), "severity.alert_points", SEVERITIES)
+    for name in SEVERITIES:
+        value = r.optional(given, name, "severity.alert_points", lambda v, p: r.number(v, p, low=0, strict_low=True))
+        if value is not None:
+            points[name] = value
+    bands = default.bands
+    if "bands" in data:
+        given = r.mapping(data.get("bands"), "severity.bands", BANDED)
+        values = [r.required(given, name, "severity.bands", lambda v, p: r.number(v, p, low=0, strict_low=True))
+                  for name in BANDED] if isinstance(data.get("bands"), dict) else [None] * len(BANDED)
+        if isinstance(data.get("bands"), dict) and all(v is not None for v in values):
+            if not values[0] < values[1] < values[2]:
+                r.problem("severity.bands", f"the bands must rise: medium < high < critical, not "
+                          f"{values[0]:g}, {values[1]:g}, {values[2]:g}",
+                          f"آستانه‌ها باید بالا روند: medium < high < critical، نه {values[0]:g}، {values[1]:g}، "
+                          f"{values[2]:g}")
+            else:
+                bands = tuple(values)
+    return SeverityScale(points, bands)
+
+
+def _priority(r, raw) -> PriorityRule:
+    """``priority: {min_severity: high, min_needs: 3, min_needs_severity: medium}``."""
+    default = PriorityRule()
+    data = r.mapping(raw, "priority", ("min_severity", "min_needs", "min_needs_severity"))
+    if not data:
+        return default
+    min_severity = r.optional(data, "min_severity", "priority", r.choice(SEVERITIES), default.min_severity)
+    min_needs = r.optional(data, "min_needs", "priority", lambda v, p: r.integer(v, p, low=1), None)
+    min_needs_severity = r.optional(data, "min_needs_severity", "priority", r.choice(SEVERITIES),
+                                    default.min_needs_severity)
+    if "min_needs_severity" in data and "min_needs" not in data:
+        r.problem("priority.min_needs_severity", "applies only with min_needs", "فقط همراه min_needs معنا دارد")
+    return PriorityRule(min_severity, min_needs, min_needs_severity)
 
 
 def _trigger(r, item, path, known_indicators, known_alerts) -> Trigger | None:
@@ -591,15 +1041,18 @@ def _trigger(r, item, path, known_indicators, known_alerts) -> Trigger | None:
         r.problem(path, "give either an indicator or an alert", "یا indicator بدهید یا alert")
         return None
     weight = r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0) or 1.0
+    supporting = r.optional(data, "supporting", path, r.boolean, False)
+    severity = r.optional(data, "severity", path, r.choice(SEVERITIES), None)
+    common = dict(weight=weight, supporting=supporting, severity=severity)
     if alert is not None:
-        extra = [k for k in data if k not in ("alert", "weight")]
+        extra = [k for k in data if k not in ("alert", "weight", "supporting", "severity")]
         for key in extra:
             r.problem(f"{path}.{key}", f"'{key}' does not apply to an alert trigger",
                       f"«{key}» برای محرک هشدار کاربرد ندارد")
         if alert not in known_alerts:
             r.problem(f"{path}.alert", f"'{alert}' is not an alert rule; known: {', '.join(sorted(known_alerts))}",
                       f"«{alert}» قاعدهٔ هشدار شناخته‌شده‌ای نیست؛ قواعد موجود: {', '.join(sorted(known_alerts))}")
-        return Trigger(alert=alert, weight=weight)
+        return Trigger(alert=alert, **common)
     if indicator not in known_indicators:
         r.problem(f"{path}.indicator", f"'{indicator}' is not a known indicator or KPI",
                   f"«{indicator}» شاخص یا شاخص پایش شناخته‌شده‌ای نیست")
@@ -611,4 +1064,4 @@ def _trigger(r, item, path, known_indicators, known_alerts) -> Trigger | None:
             k in data for k in ("percentile_below", "behind", *BOUNDS)):
         r.problem(path, "an indicator trigger needs a condition: percentile_below, behind or a bound",
                   "محرک شاخص به یک شرط نیاز دارد: percentile_below، behind یا یک کران")
-    return Trigger(indicator=indicator, percentile_below=percentile, behind=behind, weight=weight, **bounds)
+    return Trigger(indicator=indicator, percentile_below=percentile, behind=behind, **common, **bounds)

@@ -61,4 +61,4 @@ class Monitor:
         alerts = self.rules.evaluate(table, as_of=as_of)
         values = table.frame(self.indicators, period=period)
         gaps = self.peers.gaps(values, list(self.indicators))
-        return MonitorResult(table, alerts, gaps, self.needs.assess(gaps, alerts))
+        return MonitorResult(table, alerts, gaps, self.needs.assess(gaps, alerts, period=period, kpis=table))

@@ -231,6 +231,13 @@ class Alerts:
     def fired(self, code: str) -> np.ndarray:
         return self._fire[code]
 
+    def judged(self, code: str) -> np.ndarray:
+        """Where the rule could be judged (enterprises × periods): its inputs were
+        there, in a cell it applies to. Where it could not, its silence says nothing:
+        a blank is unknown, not "no alert"."""
+        outcome = self._outcomes[code]
+        return outcome.judged & outcome.owed
+
     def summary(self) -> pd.DataFrame:
         """Per rule: cells the rule applies to (returns filed, or returns owed for
         ``missing_return``), judged, not computable (an input missing or a zero base:

@@ -63,13 +63,16 @@ def is_nominal(dataset: Dataset | None) -> bool:
     return dataset is not None and not dataset.prices
 
 
-def monitor_for(dataset: Dataset | None, years) -> Monitor:
+def monitor_for(dataset: Dataset | None, years, deadlines: dict | None = None) -> Monitor:
     """The monitoring run's settings for ``dataset``: the bundled Iranian price index for
     the national returns, the panel's own index (base: its latest year) for a panel that
     has one, and a flat index, which leaves money nominal, for a panel without one, so
-    that a panel never asks the Iranian index for years it does not cover."""
+    that a panel never asks the Iranian index for years it does not cover. ``deadlines``
+    (Jalali year → the yearly period's deadline, ``Period.deadline``) decide, for the
+    national returns, which returns are late or overdue; a panel's years are not the
+    periods' years, so its deadlines stay the core's rule."""
     if dataset is None:
-        return Monitor()
+        return Monitor(kpis=Kpis(deadlines=deadlines))
     prices = dataset.price_series()
     if prices is None:
         years = [int(y) for y in years] or [0]

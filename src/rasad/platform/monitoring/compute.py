@@ -109,7 +109,8 @@ def run_for(period: int, people: Population | None = None, dataset: Dataset | No
             people, cache = _current(dataset)
         result = cache["runs"].get(period)
         if result is None:
-            monitor = datasets.monitor_for(dataset, people.periods)
+            # the deadlines the database sets decide which returns are late or overdue
+            monitor = datasets.monitor_for(dataset, people.periods, deadlines=people.deadlines)
             result = monitor.run(people.returns, people.enterprises, as_of=cache["stamp"][-1], period=period)
             cache["runs"][period] = result
         return result

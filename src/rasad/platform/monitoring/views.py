@@ -8,7 +8,6 @@ monitoring run itself always covers the whole population (peers are national).
 
 from __future__ import annotations
 
-import copy
 import math
 import tempfile
 from pathlib import Path
@@ -23,7 +22,6 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rasad.monitor.needs import _sheet
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.public.access import sees_estate_dashboard
@@ -155,14 +153,9 @@ def _decide(request, people: compute.Population):
 
 
 def _scoped_needs(needs, national_ids: set[str]):
-    """The needs of the enterprises ``national_ids`` only, for their matrix (the peer
-    comparison behind them stays national)."""
-    mask = needs.gaps.keys[needs.unit].isin(national_ids).to_numpy()
-    view = copy.copy(needs)
-    view.gaps = copy.copy(needs.gaps)
-    view.gaps.keys = needs.gaps.keys[mask].reset_index(drop=True)
-    view.scores, view.ranked, view._needed = needs.scores[mask], needs.ranked[mask], needs._needed[mask]
-    return view
+    """The needs of the enterprises ``national_ids`` only, for their matrix, tables and
+    non-filers (the peer comparison behind them stays national)."""
+    return needs.scoped(national_ids)
 
 
 def _needs_for(request):
@@ -200,13 +193,17 @@ def needs(request):
         for record in matrix.to_dict("records"):
             rows.append({"key": record[column], "name": record["name_fa" if persian else "name_en"],
                          "enterprises": record["enterprises"], "employees": record["employees"],
+                         "no_data": record["no_data"],
                          "any_enterprises": record["any_enterprises"], "any_employees": record["any_employees"],
-                         "cells": [(record[f"{p['code']}_enterprises"], record[f"{p['code']}_employees"])
-                                   for p in programmes]})
+                         "priority_enterprises": record["priority_enterprises"],
+                         "priority_employees": record["priority_employees"],
+                         "cells": [(record[f"{p['code']}_enterprises"], record[f"{p['code']}_employees"],
+                                    record[f"{p['code']}_unknown"]) for p in programmes]})
         totals = {c: float(matrix[c].sum()) for c in matrix.columns
                   if c.endswith("_enterprises") or c.endswith("_employees") or c in ("enterprises", "employees")}
+        overview = _needs_overview(result, programmes, persian)
         if by == "cluster":  # a firm may be in no cluster or (elsewhere) in two: count each once
-            total_firms = len(result.gaps.keys)
+            total_firms = overview["filers"]
         else:
             total_firms = int(totals["enterprises"])
         widest = max([totals[f"{p['code']}_enterprises"] for p in programmes] + [1])
@@ -215,8 +212,28 @@ def needs(request):
             p["employees"] = totals[f"{p['code']}_employees"]
             p["bar"] = round(100 * p["enterprises"] / widest, 1)
         context.update(rows=rows, programmes=programmes, totals=totals, total_firms=total_firms,
-                       column=column)
+                       column=column, **overview)
     return render(request, "monitoring/needs.html", context)
+
+
+def _needs_overview(result, programmes: list[dict], persian: bool) -> dict:
+    """What the needs page says above its matrix: the priority tier and its rule, the
+    enterprises with no return (no data), and each programme's needs by severity and
+    its unknowns (enterprises whose figures for it were all blank)."""
+    totals = result.totals()
+    filers = int(totals["filers"].sum())
+    tier = int(totals["priority"].sum())
+    summary = result.summary().groupby("programme", observed=True, sort=False)[
+        ["low", "medium", "high", "critical", "priority", "unknown"]].sum()
+    for p in programmes:
+        counts = summary.loc[p["code"]] if p["code"] in summary.index else None
+        p["severities"] = [(code, label, int(counts[code]) if counts is not None else 0)
+                           for code, label in SEVERITIES.items()]
+        p["priority"] = int(counts["priority"]) if counts is not None else 0
+        p["unknown"] = int(counts["unknown"]) if counts is not None else 0
+    rule = result.mapping.priority
+    return {"filers": filers, "tier": tier, "tier_share": tier / filers if filers else 0.0,
+            "no_data": int(totals["no_data"].sum()), "tier_rule": rule.text("fa" if persian else "en")}
 
 
 @requires(sees_monitoring)
@@ -228,25 +245,9 @@ def needs_excel(request):
         raise Http404
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "needs.xlsx"
-        if request.user.sees_everything:
-            result.to_excel(path, members=people.members, estates=people.estates, clusters=people.clusters)
-        else:
-            _scoped_excel(result, compute.run_for(period, people).needs, people, path)
+        # scoped to the user's enterprises (every sheet) unless the user sees everything
+        result.to_excel(path, members=people.members, estates=people.estates, clusters=people.clusters)
         content = path.read_bytes()
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="needs-{period}.xlsx"'
     return response
-
-
-def _scoped_excel(scoped, full, people, path: Path) -> None:
-    """As ``Needs.to_excel``, for the scoped enterprises only."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for dimension in ("province", "estate", "cluster", "sector"):
-        _sheet(workbook, f"needs by {dimension}",
-               scoped.matrix(dimension, members=people.members, names=_names(people, dimension)), full.headers)
-    explained = full.explained()
-    ids = set(scoped.gaps.keys[scoped.unit])
-    _sheet(workbook, "enterprises", explained[explained[full.unit].isin(ids)].reset_index(drop=True), full.headers)
-    workbook.save(path)

@@ -605,12 +605,18 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
                          "peers": int(g["peers"]), "level": level,
                          "level_name": level_name(level, language) if level else "—",
                          "fallback": bool(g["fallback"]), "enough": bool(g["enough_peers"])})
-    # (c) the ranked needs with their evidence
+    # (c) the ranked needs with their severity and evidence, the priority tier, and what
+    # could not be judged (no return, or a programme's figures all blank)
     needs = sorted(run.needs.records(nid), key=lambda n: n["rank"])
     need_rows = [{"rank": int(n["rank"]), "programme": str(n["programme"]),
                   "name": n["name_fa"] if persian else n["name_en"],
+                  "severity": str(n["severity"]), "severity_label": SEVERITIES.get(str(n["severity"]), n["severity"]),
                   "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs]
+    standing = run.needs.standing(nid)
+    names = {p.code: p.name.get(language) for p in run.needs.mapping.programmes}
     return {"period": period, "alerts": alert_rows, "gaps": gap_rows, "needs": need_rows,
+            "priority": standing["priority"], "no_data": not standing["filed"],
+            "unknown": ("، " if persian else ", ").join(names[code] for code in standing["unknown"]),
             "first_level": level_name(first_level, language), "min_peers": run.gaps.groups.min_peers,
             "fallback": any(r["fallback"] for r in gap_rows)}
 
