@@ -13,6 +13,7 @@ from pathlib import Path
 from rasad import __version__
 from rasad.analysis_cli import add_commands as add_analysis_commands
 from rasad.errors import RasadInputError
+from rasad.export import write_csv
 
 
 def _django():
@@ -109,7 +110,7 @@ def _index_build(args) -> int:
     methodology = load(args.methodology)
     data = _read_table(args.data, methodology.unit)
     results = build(methodology, data, keep="all" if (args.excel or args.datasets) else "final")
-    results.table().to_csv(args.out, index=False)
+    write_csv(results.table(), args.out, index=False)
     if args.excel:
         results.to_excel(args.excel)
     if args.datasets:
@@ -127,7 +128,7 @@ def _index_league(args) -> int:
     methodology = load(args.methodology)
     data = _read_table(args.data, methodology.unit)
     table = league_tables(methodology, data, by=args.by or None, top=args.top)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
           f"top {args.top} each → {args.out}")
     return 0
@@ -166,7 +167,7 @@ def _index_uncertainty(args) -> int:
     result = uncertainty(methodology, data, spec, runs=args.runs, seed=args.seed, top_k=args.top,
                          progress=not args.no_progress)
     table = result.table().sort_values("nominal", kind="stable", na_position="last")
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
           f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary")
     return 0
@@ -186,7 +187,7 @@ def _index_sensitivity(args) -> int:
         table = sensitivity(methodology, data, spec, n=args.n, seed=args.seed, target=target,
                             bootstrap=args.bootstrap,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     top = table.sort_values("STi", ascending=False).iloc[0]
     print(f"{len(table)} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {top['STi']:.2f})")
     return 0
@@ -239,7 +240,7 @@ def _index_inputs(args) -> int:
     returns = _read_table(args.returns, "national_id")
     enterprises = _read_table(args.enterprises, "national_id")
     table = sme_inputs(returns, enterprises, args.year)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{len(table):,} enterprises with a {args.year} return → {args.out}")
     return 0
 
