@@ -72,3 +72,11 @@ def page(browser, live_server):
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@pytest.fixture
+def working_queue(queue_worker):
+    """A worker taking queued jobs for the whole test, as `rasad worker` does beside the
+    server (in this process, so that it sees the test database)."""
+    with queue_worker:
+        yield queue_worker

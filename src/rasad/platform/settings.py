@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "rasad.platform.clusters_web",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -191,3 +193,9 @@ RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", 
 RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
 if RASAD_CARRY_FORWARD_YEARS < 0:
     raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")
+
+# Background work (edition computations, their uncertainty and sensitivity analyses) runs
+# in worker processes (`rasad worker`), never in the web server's: a queue in the
+# database (the django-tasks backport of Django's tasks framework, database backend),
+# the same on SQLite and PostgreSQL; docs/deploy.md argues the choice.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -388,6 +388,10 @@ class EditionJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # the worker process running it ("host:pid") and when it last said it was alive: a
+    # job whose worker was killed is recognised within a minute (rankings.jobs)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(_("worker last alive at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
