@@ -465,7 +465,8 @@ def _edition_compute(args) -> int:
         period=period, methodology=methodology, created_by=user,
     )
     job = jobs.start_compute(edition, user, spec_text=spec_text, runs=args.runs, seed=args.seed, top_k=args.top,
-                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin)
+                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin,
+                             chunks=args.chunks)
     if args.background:
         from rasad.platform.rankings.tasks import compute_edition_job
 
@@ -780,6 +781,9 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (compute, publish):
         sub.add_argument("--as", dest="as_user", metavar="USERNAME",
                          help="act as this analyst or administrator (default: the first administrator)")
+    compute.add_argument("--chunks", type=int, metavar="N",
+                         help="with --background: split the Monte Carlo runs into N parts that several workers share "
+                              "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same")
     compute.add_argument("--background", action="store_true",
                          help="queue it for a worker (rasad worker) and print the job's id instead of waiting")
     compute.set_defaults(handler=_edition_compute)

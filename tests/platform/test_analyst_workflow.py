@@ -321,7 +321,7 @@ def test_the_heartbeat_is_written_while_a_worker_runs_a_job(population):
     edition = new_edition(Period.objects.get(year=YEAR, quarter__isnull=True))
     job = jobs.start_compute(edition, runs=RUNS, seed=SEED, sensitivity_n=0)
     EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING, heartbeat_at=None)
-    with Heartbeat(job.pk, every=0.05):
+    with Heartbeat(EditionJob, job.pk, every=0.05):
         deadline = time.monotonic() + 10
         while EditionJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline:
             time.sleep(0.05)

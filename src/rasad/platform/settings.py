@@ -199,3 +199,6 @@ if RASAD_CARRY_FORWARD_YEARS < 0:
 # database (the django-tasks backport of Django's tasks framework, database backend),
 # the same on SQLite and PostgreSQL; docs/deploy.md argues the choice.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Into how many parts an edition's Monte Carlo runs are split, for that many workers to
+# share (1: the job's worker computes them all); results are the same either way.
+RASAD_REPLICATE_CHUNKS = int(os.environ.get("RASAD_REPLICATE_CHUNKS", "1"))

@@ -130,10 +130,17 @@ def reap_lost_jobs() -> int:
 def start_compute(
     edition: Edition, user=None, *, spec_text: str = "", runs: int = 1000, seed: int = 1,
     top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N, allow_thin: bool = False,
+    chunks: int | None = None,
 ) -> EditionJob:
     """Queue a computation of a draft ``edition``; refused for a published edition and
     while another job of the same edition is queued or running. ``allow_thin``: compute
-    it even when too few of the enterprises expected have filed (:mod:`.thin`)."""
+    it even when too few of the enterprises expected have filed (:mod:`.thin`).
+    ``chunks``: into how many parts its Monte Carlo runs are split for the workers to
+    share (:mod:`.chunks`; default ``settings.RASAD_REPLICATE_CHUNKS``)."""
+    chunks = int(chunks if chunks is not None else getattr(settings, "RASAD_REPLICATE_CHUNKS", 1))
+    if chunks < 1:
+        raise _refuse(f"The runs are split into at least 1 part, not {chunks}.",
+                      f"اجراها دست‌کم به ۱ بخش تقسیم می‌شوند، نه {to_persian_digits(str(chunks))}.", edition)
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.is_published:
@@ -152,7 +159,8 @@ def start_compute(
         return EditionJob.objects.create(
             edition=locked, created_by=user if getattr(user, "pk", None) else None,
             params={"spec": spec_text or "", "runs": int(runs), "seed": int(seed), "top_k": int(top_k),
-                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin)},
+                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin),
+                    "chunks": chunks},
         )
 
 
@@ -184,10 +192,15 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
     try:
         from rasad.platform.rankings.services import compute_edition
 
+        shared = None
+        if params.get("chunks", 1) > 1 and params.get("spec"):
+            from rasad.platform.rankings.chunks import runner
+
+            shared = runner(job, params["chunks"], worker or "inline")
         edition = compute_edition(
             job.edition, spec_text=params.get("spec") or None, runs=params.get("runs", 1000),
             seed=params.get("seed", 1), top_k=params.get("top_k", 100),
-            allow_thin=params.get("allow_thin", False), progress=report,
+            allow_thin=params.get("allow_thin", False), progress=report, uncertainty_runner=shared,
         )
         table = None
         unranked = getattr(edition, "unranked", None)

@@ -27,18 +27,19 @@ def worker_name() -> str:
 
 
 class Heartbeat:
-    """``with Heartbeat(job_id):`` writes the job's ``heartbeat_at`` until the block ends."""
+    """``with Heartbeat(EditionJob, pk):`` writes the running row's ``heartbeat_at``
+    (a job's, or a part's of its runs) until the block ends."""
 
-    def __init__(self, job_id: int, every: float = jobs.HEARTBEAT_EVERY):
-        self.job_id, self.every = job_id, every
+    def __init__(self, model, pk: int, every: float = jobs.HEARTBEAT_EVERY):
+        self.model, self.pk, self.every = model, pk, every
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"rasad-heartbeat-{job_id}", daemon=True)
+        self.thread = threading.Thread(target=self._beat, name=f"rasad-heartbeat-{model.__name__}-{pk}",
+                                       daemon=True)
 
     def _beat(self) -> None:
         try:
             while not self.stopped.wait(self.every):
-                EditionJob.objects.filter(pk=self.job_id, status=EditionJob.Status.RUNNING).update(
-                    heartbeat_at=timezone.now())
+                self.model.objects.filter(pk=self.pk, status="running").update(heartbeat_at=timezone.now())
         finally:
             connections.close_all()  # this thread's own connection
 
@@ -55,6 +56,15 @@ class Heartbeat:
 def compute_edition_job(job_id: int) -> str:
     """Compute the edition job ``job_id``; its status: done or failed (with the reason on
     the job's row)."""
-    with Heartbeat(job_id):
+    with Heartbeat(EditionJob, job_id):
         finished = jobs.run_job(job_id, worker=worker_name())
     return finished.status
+
+
+@task()
+def compute_replicate_chunk(job_id: int, index: int) -> str:
+    """Compute part ``index`` of the Monte Carlo runs of job ``job_id``, unless another
+    worker has (:mod:`rasad.platform.rankings.chunks`)."""
+    from rasad.platform.rankings import chunks
+
+    return chunks.compute_queued(job_id, index, worker_name())
