@@ -119,3 +119,24 @@ def test_the_settings_module_reads_the_variables(tmp_path):
     assert cache["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert cache["default"]["LOCATION"] == str(tmp_path / "cache")
     assert storages["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_several_servers_without_a_shared_secret_key_fail_the_deploy_check(settings, monkeypatch, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from rasad.platform.shared_state import check_shared_secret_key
+
+    monkeypatch.delenv("RASAD_SECRET_KEY", raising=False)
+    assert check_shared_secret_key() == []  # one server: its generated key is fine
+    settings.CACHES = caches({"RASAD_REDIS_URL": "redis://127.0.0.1:6379/15"}, tmp_path)
+    [warning] = check_shared_secret_key()
+    assert warning.id == "rasad.W001" and "RASAD_SECRET_KEY" in warning.hint
+    with pytest.raises(SystemCheckError, match="rasad.W001"):
+        call_command("check", "--deploy", "--fail-level", "WARNING", "--tag", "security")
+    monkeypatch.setenv("RASAD_SECRET_KEY", "k" * 60)
+    assert check_shared_secret_key() == []
+    settings.CACHES = caches({}, tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage(S3)}
+    monkeypatch.delenv("RASAD_SECRET_KEY")
+    assert [w.id for w in check_shared_secret_key()] == ["rasad.W001"]

@@ -27,6 +27,7 @@ tested without reloading the settings module.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -105,3 +106,23 @@ def default_storage(environ: Mapping[str, str]) -> dict:
     if given["RASAD_S3_REGION"]:
         options["region_name"] = given["RASAD_S3_REGION"]
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def check_shared_secret_key(app_configs=None, **kwargs) -> list:
+    """A deploy check (``rasad manage check --deploy``): with the cache in Redis or the
+    uploads in a bucket, Rasad runs on several servers, and a secret key generated into
+    each one's ``var/`` would differ from server to server: a login made on one would
+    not hold on another. The key must then come from ``RASAD_SECRET_KEY``."""
+    from django.conf import settings
+    from django.core.checks import Warning
+
+    several = (settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+               or settings.STORAGES["default"]["BACKEND"].startswith("storages."))
+    if not several or os.environ.get("RASAD_SECRET_KEY"):
+        return []
+    return [Warning(
+        "RASAD_REDIS_URL or RASAD_S3_BUCKET is set (several app servers) but RASAD_SECRET_KEY is not: "
+        "each server uses the key generated into its own var/secret_key.",
+        hint="Set the same RASAD_SECRET_KEY on every app server and worker (docs/deploy.md).",
+        id="rasad.W001",
+    )]
