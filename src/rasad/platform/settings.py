@@ -2,7 +2,8 @@
 
 ``RASAD_DATABASE_URL`` picks the database (SQLite under ``var/`` by default, or
 ``postgres://…``); ``RASAD_DEBUG=1`` turns debugging on; ``RASAD_VAR_DIR`` moves the
-writable state (database, secret key, uploaded files).
+writable state (database, secret key, uploaded files); ``RASAD_REDIS_URL`` and
+``RASAD_S3_BUCKET`` move the state that several app servers share (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from rasad.platform import shared_state
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("RASAD_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "rasad.platform.clusters_web",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -103,23 +108,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# One cache for every worker of the server (files under var/): a ranking page rendered
-# by one worker is served by all of them. With a cache per process, each of the four
-# workers rendered every filtered Top-100 itself (about a sixth of the server's time
-# under load, see BENCHMARKS.md). Keys name the frozen edition or the data state they
-# were built from, so nothing stale is read after a write.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    }
-}
-
-# Sessions are read from that shared cache (the database stays their record): one
-# query less on every page of a signed-in user; a logout, which deletes the session,
-# is seen by every worker at once.
+# --- Shared state: cache, sessions, uploads (rasad.platform.shared_state, docs/deploy.md) ---
+# One server keeps them on its disk: a file cache under var/cache (one for all of its
+# workers) and uploads under var/media. With RASAD_REDIS_URL the cache is Redis, and with
+# RASAD_S3_BUCKET the uploads go to an S3-compatible store, so that no app server needs
+# another's disk. Cache keys name the frozen edition or the data state they were built
+# from, so nothing stale is read after a write, whichever server wrote.
+CACHES = shared_state.caches(os.environ, VAR_DIR)
+# Sessions are read from that shared cache and written to the database too (their
+# record): one query less on every page of a signed-in user; a logout, which deletes the
+# session, is seen by every worker at once; and a Redis that restarts empty, or evicts
+# keys when full, logs no one out (plain "cache" sessions would).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+STORAGES = {
+    "default": shared_state.default_storage(os.environ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# --- end of shared state ---
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -142,10 +147,6 @@ MEDIA_URL = "media/"
 # Serve straight from the package directories, so a fresh checkout needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 # `make run` sets this so the login page lists the demo accounts; never set it in production.
 RASAD_SHOW_DEMO_LOGINS = os.environ.get("RASAD_SHOW_DEMO_LOGINS") == "1"
@@ -243,3 +244,12 @@ RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", 
 RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
 if RASAD_CARRY_FORWARD_YEARS < 0:
     raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")
+
+# Background work (edition computations, their uncertainty and sensitivity analyses) runs
+# in worker processes (`rasad worker`), never in the web server's: a queue in the
+# database (the django-tasks backport of Django's tasks framework, database backend),
+# the same on SQLite and PostgreSQL; docs/deploy.md argues the choice.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Into how many parts an edition's Monte Carlo runs are split, for that many workers to
+# share (1: the job's worker computes them all); results are the same either way.
+RASAD_REPLICATE_CHUNKS = int(os.environ.get("RASAD_REPLICATE_CHUNKS", "1"))
