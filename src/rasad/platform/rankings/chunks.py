@@ -50,16 +50,20 @@ def claim(job_id: int, worker: str, index: int | None = None) -> ReplicateChunk 
     return None
 
 
-def compute(chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, progress=None) -> None:
-    """Compute ``chunk`` (the caller has claimed it) and store its ranks and scores."""
+def compute(chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, progress=None, *, store=True):
+    """Compute ``chunk`` (the caller has claimed it), mark it done and return its
+    result; its ranks and scores go to the shared storage for the job's worker to
+    merge, unless ``store`` is false (the job's worker keeps its own parts in memory)."""
     from rasad.index.uncertainty import compute_chunk
     from rasad.platform.rankings.tasks import Heartbeat
 
     with Heartbeat(ReplicateChunk, chunk.pk):
         result = compute_chunk(methodology, table, spec, runs, seed, chunk.start, chunk.stop, progress=progress)
-    chunk.result.save(f"job-{chunk.job_id}-part-{chunk.index}.npz", ContentFile(result.to_bytes()), save=False)
+    if store:
+        chunk.result.save(f"job-{chunk.job_id}-part-{chunk.index}.npz", ContentFile(result.to_bytes()), save=False)
     ReplicateChunk.objects.filter(pk=chunk.pk).update(status=ReplicateChunk.Status.DONE, result=chunk.result.name,
                                                       heartbeat_at=timezone.now())
+    return result
 
 
 def fail(chunk: ReplicateChunk, error: RasadInputError) -> None:
@@ -82,12 +86,13 @@ def runner(job: EditionJob, parts: int, worker: str):
         EditionJob.objects.filter(pk=job.pk).update(params={**job.params, "data_sha256": data_hash(methodology, table)})
         for index in range(1, len(ranges)):
             compute_replicate_chunk.enqueue(job.pk, index)
-        done = 0
+        done, mine = 0, {}
         while True:
             chunk = claim(job.pk, worker)
             if chunk is not None:
-                compute(chunk, methodology, table, spec, runs, seed,
-                        progress=None if progress is None else lambda d, _t, before=done: progress(before + d, runs))
+                mine[chunk.index] = compute(
+                    chunk, methodology, table, spec, runs, seed, store=False,
+                    progress=None if progress is None else lambda d, _t, before=done: progress(before + d, runs))
             states = list(ReplicateChunk.objects.filter(job=job).order_by("index"))
             failed = [c for c in states if c.status == ReplicateChunk.Status.FAILED]
             if failed:
@@ -101,11 +106,15 @@ def runner(job: EditionJob, parts: int, worker: str):
                 time.sleep(WAIT_EVERY)
         results = []
         for chunk in states:
+            if chunk.index in mine:
+                results.append(mine.pop(chunk.index))
+                continue
             with chunk.result.open("rb") as stored:
                 results.append(ChunkResult.from_bytes(stored.read()))
         merged = merge_chunks(methodology, table, spec, runs, seed, top_k, results)
         for chunk in states:
-            chunk.result.delete(save=False)
+            if chunk.result:
+                chunk.result.delete(save=False)
         ReplicateChunk.objects.filter(job=job).delete()
         return merged
 
