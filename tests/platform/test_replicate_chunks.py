@@ -35,8 +35,20 @@ def _results(edition: Edition) -> list[tuple]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parts_computed_by_two_workers_give_one_workers_edition(population, queue_worker):
+def test_parts_computed_by_two_workers_give_one_workers_edition(population, queue_worker, monkeypatch):
     load_demo(population)
+    taken_by = {}
+    claim = chunks.claim
+
+    def only_the_first_for_the_job(job_id, worker, index=None):
+        # the job's worker takes part 0 only, so that the other worker computes the rest
+        # and they pass through the shared storage, as between two machines
+        chunk = claim(job_id, worker, 0 if worker == "job-worker" else index)
+        if chunk is not None:
+            taken_by[chunk.index] = worker
+        return chunk
+
+    monkeypatch.setattr(chunks, "claim", only_the_first_for_the_job)
     alone = _edition("one worker")
     assert jobs.run_job(jobs.start_compute(alone, spec_text=bundled_spec(), runs=RUNS, seed=SEED,
                                            sensitivity_n=0, chunks=1).pk).status == "done"
@@ -45,6 +57,7 @@ def test_parts_computed_by_two_workers_give_one_workers_edition(population, queu
     with queue_worker:  # a second worker, taking the parts the job queues
         finished = jobs.run_job(job.pk, worker="job-worker")
     assert finished.status == EditionJob.Status.DONE, finished.error_en
+    assert taken_by[0] == "job-worker" and "job-worker" not in (taken_by[1], taken_by[2]), taken_by
     assert _results(shared) == _results(alone)
     assert not ReplicateChunk.objects.filter(job=job).exists()  # merged and cleaned up
 
