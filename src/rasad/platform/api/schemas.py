@@ -30,9 +30,10 @@ class ErrorOut(Schema):
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error answers a route documents, each with the bilingual error body: every route
-    may refuse an unknown query parameter (400), an invalid API token (401) and invalid
-    parameters (422); ``statuses`` are the others it may give (403, 404, 409)."""
-    return dict.fromkeys(sorted({400, 401, 422, *statuses}), ErrorOut)
+    may refuse an unknown query parameter (400), an invalid API token (401), invalid
+    parameters (422) and any token from an address that sent too many wrong ones (429);
+    ``statuses`` are the others it may give (403, 404, 409)."""
+    return dict.fromkeys(sorted({400, 401, 422, 429, *statuses}), ErrorOut)
 
 
 # --- shared pieces ----------------------------------------------------------------------
