@@ -5,14 +5,17 @@ takes from the database (the estates, the registered enterprises, their earlier 
 for the unit-slip warning, and what the sender may write: :func:`scope_of`). Nothing is
 written until :func:`commit_upload`, which checks the file again (the database may have
 moved since the dry run) and writes the file, the new enterprises and every return in
-one transaction: one error anywhere and nothing of the file is stored. The same file
+one transaction: one error anywhere and nothing of the file is stored (its bytes reach
+the storage only when that transaction commits). The same file
 imported twice changes nothing, and the outcome says so.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,6 +41,8 @@ from rasad.platform.returns.services import (
     write_lock,
 )
 from rasad.platform.returns.state import data_state
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -268,13 +273,39 @@ def _commit(report: IntakeReport, digest: str, *, user, source_file, progress,
 
 
 def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
-    existing = SourceFile.objects.filter(sha256=digest).first()
-    if existing is not None:
-        return existing
-    stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
-    stored.content.save(f"{digest[:16]}-{name[-80:]}", ContentFile(data), save=False)
-    stored.save()
+    """The record of the file ``digest``, made in the import's transaction; its bytes are
+    written to the storage only once that transaction commits, so an import that is
+    refused or crashes leaves no file behind (nor a record). Through the field's storage,
+    never a path: the storage may be a remote store.
+
+    Should the process die between the commit and the write, the record stands without
+    its bytes; importing the same file again writes them then."""
+    stored = SourceFile.objects.filter(sha256=digest).first()
+    if stored is not None and stored.content.name and stored.content.storage.exists(stored.content.name):
+        return stored
+    if stored is None:
+        stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
+        stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{name[-80:]}")
+        stored.save()
+    elif not stored.content.name:
+        stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{stored.name[-80:]}")
+    transaction.on_commit(functools.partial(_write_content, stored, data))
     return stored
+
+
+_CONTENT = SourceFile._meta.get_field("content")
+
+
+def _write_content(stored: SourceFile, data: bytes) -> None:
+    """Write a committed record's bytes under its name; the storage may choose another
+    (that one already taken), which is then recorded."""
+    try:
+        saved = stored.content.storage.save(stored.content.name, ContentFile(data), max_length=_CONTENT.max_length)
+    except Exception:  # the import is committed whatever happens here: say so, do not undo it
+        logger.exception("the bytes of the imported file %s (SHA-256 %s) could not be stored; "
+                         "importing the same file again stores them", stored.name, stored.sha256)
+        return
+    SourceFile.objects.filter(pk=stored.pk).exclude(content=saved).update(content=saved)
 
 
 def _register(enterprises: pd.DataFrame, panel: PanelTarget | None = None) -> int:
