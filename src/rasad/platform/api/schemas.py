@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from ninja import Field, Schema
-from pydantic import StrictFloat, StrictStr
+from pydantic import StrictBool, StrictFloat, StrictStr
 
 from rasad.platform.api.common import NO_NUL_PATTERN
 
@@ -295,6 +295,10 @@ class ReturnIn(Schema):
         examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
     )
     note: str = Field("", max_length=500, pattern=NO_NUL_PATTERN)
+    confirm_implausible: StrictBool = Field(
+        False, description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is stored only "
+                           "when this is true: a person checked it. Otherwise the return is refused (422, code "
+                           "implausible_figures) with each such figure as a problem.")
 
 
 class SubmitOut(Schema):
