@@ -31,8 +31,7 @@ class MethodologyForm(forms.ModelForm):
 
     text = forms.CharField(
         label=Methodology._meta.get_field("text").verbose_name, strip=False,
-        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 30, "cols": 100, "spellcheck": "false",
-                                     "style": "font-family: monospace"}))
+        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 30, "cols": 100, "spellcheck": "false"}))
 
     class Meta:
         model = Methodology
