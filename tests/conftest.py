@@ -4,8 +4,57 @@ result depends on the code alone; on a developer's machine it keeps exploring.""
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 if os.environ.get("CI") or os.environ.get("RASAD_CI"):
     settings.load_profile("ci")
+
+
+class QueueWorker:
+    """A django-tasks database worker in this process: ``run_queued()`` runs what is
+    queued and returns; as a context manager it works the queue in a thread until the
+    block ends (a browser test's live server queues jobs for it). The real worker is
+    ``rasad worker``, a process of its own; this one runs in the test's process so that
+    it sees the test database."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.worker = None
+        self.thread = None
+
+    def _make(self, batch: bool):
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        return Worker(queue_names=["default"], interval=self.interval, batch=batch, backend_name="default",
+                      startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[])
+
+    def run_queued(self) -> None:
+        self._make(batch=True).run()
+
+    def __enter__(self):
+        import threading
+
+        from django.db import connections
+
+        self.worker = self._make(batch=False)
+
+        def work():
+            try:
+                self.worker.run()
+            finally:
+                connections.close_all()  # this thread's connections
+
+        self.thread = threading.Thread(target=work, name="test-queue-worker", daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.worker.running = False
+        self.thread.join(timeout=60)
+
+
+@pytest.fixture
+def queue_worker():
+    return QueueWorker()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from rasad.errors import RasadInputError
+from rasad.export import excel_book, write_csv
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,13 @@ def _monitor(people):
 
 
 def _write(frame: pd.DataFrame, out: str) -> None:
+    """``frame`` as a workbook or a CSV file, its text never a formula (:mod:`rasad.export`)."""
     if out.lower().endswith(".xlsx"):
-        frame.to_excel(out, index=False)
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False)
+            excel_book(writer.book)
     else:
-        frame.to_csv(out, index=False)
+        write_csv(frame, out, index=False)
 
 
 def _period(args, people, option: str = "period") -> int:
@@ -139,7 +143,7 @@ def monitor_needs(args) -> int:
         needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
                        clusters=people.clusters)
     else:
-        needs.matrix(args.by[0], members=people.members).to_csv(args.out)
+        write_csv(needs.matrix(args.by[0], members=people.members), args.out)
     totals = needs.totals().iloc[0]
     filers = int(totals["filers"])
     share = f"{totals['priority_share']:.1%}" if filers else "—"

@@ -13,6 +13,7 @@ from pathlib import Path
 from rasad import __version__
 from rasad.analysis_cli import add_commands as add_analysis_commands
 from rasad.errors import RasadInputError
+from rasad.export import write_csv
 
 
 def _django():
@@ -109,7 +110,7 @@ def _index_build(args) -> int:
     methodology = load(args.methodology)
     data = _read_table(args.data, methodology.unit)
     results = build(methodology, data, keep="all" if (args.excel or args.datasets) else "final")
-    results.table().to_csv(args.out, index=False)
+    write_csv(results.table(), args.out, index=False)
     if args.excel:
         results.to_excel(args.excel)
     if args.datasets:
@@ -127,7 +128,7 @@ def _index_league(args) -> int:
     methodology = load(args.methodology)
     data = _read_table(args.data, methodology.unit)
     table = league_tables(methodology, data, by=args.by or None, top=args.top)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
           f"top {args.top} each → {args.out}")
     return 0
@@ -166,7 +167,7 @@ def _index_uncertainty(args) -> int:
     result = uncertainty(methodology, data, spec, runs=args.runs, seed=args.seed, top_k=args.top,
                          progress=not args.no_progress)
     table = result.table().sort_values("nominal", kind="stable", na_position="last")
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
           f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary")
     return 0
@@ -186,7 +187,7 @@ def _index_sensitivity(args) -> int:
         table = sensitivity(methodology, data, spec, n=args.n, seed=args.seed, target=target,
                             bootstrap=args.bootstrap,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     top = table.sort_values("STi", ascending=False).iloc[0]
     print(f"{len(table)} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {top['STi']:.2f})")
     return 0
@@ -239,7 +240,7 @@ def _index_inputs(args) -> int:
     returns = _read_table(args.returns, "national_id")
     enterprises = _read_table(args.enterprises, "national_id")
     table = sme_inputs(returns, enterprises, args.year)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out, index=False)
     print(f"{len(table):,} enterprises with a {args.year} return → {args.out}")
     return 0
 
@@ -472,7 +473,15 @@ def _edition_compute(args) -> int:
         period=period, methodology=methodology, created_by=user,
     )
     job = jobs.start_compute(edition, user, spec_text=spec_text, runs=args.runs, seed=args.seed, top_k=args.top,
-                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin)
+                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin,
+                             chunks=args.chunks)
+    if args.background:
+        from rasad.platform.rankings.tasks import compute_edition_job
+
+        compute_edition_job.enqueue(job.pk)
+        print(f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
+              f"follow it with: rasad edition status {job.pk}")
+        return 0
     started = time.perf_counter()
     job = jobs.run_job(job.pk)
     if job.status != EditionJob.Status.DONE:
@@ -494,6 +503,58 @@ def _edition_compute(args) -> int:
               "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود.")
     else:
         print(f"Review it at /analysis/editions/{edition.pk}/ or publish it: rasad edition publish --edition {edition.pk}")
+    return 0
+
+
+def _edition_status(args) -> int:
+    """A job's state and progress. Exit status: 0 done, 1 failed, 3 still queued or running."""
+    _django()
+    from rasad.iran.text import to_persian_digits
+    from rasad.platform.rankings import jobs
+    from rasad.platform.rankings.models import EditionJob
+
+    job = EditionJob.objects.select_related("edition").filter(pk=args.job).first()
+    if job is None:
+        raise RasadInputError(f"JOB {args.job}: no such job.", f"JOB {args.job}: چنین کاری نیست.",
+                              field="JOB", value=args.job)
+    job = jobs.mark_if_stale(job)
+    where = f" on {job.worker}" if job.worker else ""
+    print(f"job {job.pk} of edition {job.edition_id} ('{job.edition.name_en}'): {job.status}{where}, "
+          f"{job.percent:.0f}%" + (f" ({job.stage})" if job.stage and job.is_active else ""))
+    if job.status == EditionJob.Status.QUEUED:
+        print("waiting for a worker: start one with `rasad worker`.\n"
+              "در انتظار کارگزار پس‌زمینه: با `rasad worker` یکی را راه بیندازید.")
+    if job.message_en:
+        print(f"{job.message_en}\n{job.message_fa}")
+    if job.status == EditionJob.Status.FAILED:
+        print(f"{job.error_en}\n{job.error_fa}")
+        return 1
+    if job.status == EditionJob.Status.DONE:
+        return 0
+    print(f"کار {to_persian_digits(str(job.pk))}: {job.get_status_display()}")
+    return 3
+
+
+def _worker(args) -> int:
+    """A worker process: it takes queued jobs (edition computations) from the database
+    and runs them, one at a time, until stopped. Jobs whose worker was lost are marked
+    failed first."""
+    _django()
+    from django.core.management import call_command
+
+    from rasad.platform.rankings.jobs import reap_lost_jobs
+    from rasad.platform.rankings.tasks import worker_name
+
+    lost = reap_lost_jobs()
+    if lost:
+        print(f"{lost} job(s) whose worker was lost are marked failed.", file=sys.stderr)
+    options = ["--interval", str(args.interval), "--no-reload", "--worker-id", worker_name()[:64]]
+    if args.batch:
+        options.append("--batch")
+    if not args.quiet:
+        print(f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
+              file=sys.stderr)
+    call_command("db_worker", *options)
     return 0
 
 
@@ -731,8 +792,22 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (compute, publish):
         sub.add_argument("--as", dest="as_user", metavar="USERNAME",
                          help="act as this analyst or administrator (default: the first administrator)")
+    compute.add_argument("--chunks", type=int, metavar="N",
+                         help="with --background: split the Monte Carlo runs into N parts that several workers share "
+                              "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same")
+    compute.add_argument("--background", action="store_true",
+                         help="queue it for a worker (rasad worker) and print the job's id instead of waiting")
     compute.set_defaults(handler=_edition_compute)
     publish.set_defaults(handler=_edition_publish)
+    status = edition.add_parser("status", help="a job's state and progress (exit 0 done, 1 failed, 3 not yet)")
+    status.add_argument("job", type=int, metavar="JOB", help="the job's id (printed by compute --background)")
+    status.set_defaults(handler=_edition_status)
+
+    worker = commands.add_parser("worker", help="a background worker: runs queued edition computations")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between looks at the queue (default 1)")
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.add_argument("--quiet", action="store_true", help="say nothing on start")
+    worker.set_defaults(handler=_worker)
 
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")

@@ -7,6 +7,10 @@ silently skipped its browser tests would prove nothing.
 
 Screenshots go to ``$RASAD_SCREENSHOTS`` (default: a pytest temporary directory); look
 at them.
+
+Every page a test opens runs under the site's Content-Security-Policy (issue 16): a
+violation that chromium reports on the console (a blocked inline script or handler, a
+script from elsewhere) fails the test that caused it (:func:`watch_csp`).
 """
 
 from __future__ import annotations
@@ -64,11 +68,40 @@ def screenshots(tmp_path_factory) -> Path:
     return path
 
 
+CSP_VIOLATION = "Content Security Policy"
+
+
+def watch_csp(page) -> list[str]:
+    """The console messages of ``page`` in which chromium reports a Content-Security-Policy
+    violation ("Refused to execute inline script because it violates the following
+    Content Security Policy directive…"), collected as they come."""
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(f"{page.url}: {message.text}")
+            if CSP_VIOLATION in message.text else None)
+    return seen
+
+
+@pytest.fixture(scope="session")
+def csp_watch():
+    """:func:`watch_csp`, for the modules that open pages of their own."""
+    return watch_csp
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url,
                                   locale="fa-IR")
     context.set_default_timeout(30_000)
     opened = context.new_page()
+    violations = watch_csp(opened)
     yield opened
     context.close()
+    assert not violations, violations
+
+
+@pytest.fixture
+def working_queue(queue_worker):
+    """A worker taking queued jobs for the whole test, as `rasad worker` does beside the
+    server (in this process, so that it sees the test database)."""
+    with queue_worker:
+        yield queue_worker

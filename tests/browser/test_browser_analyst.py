@@ -58,7 +58,7 @@ def percent_of(text: str) -> float:
     return float(text.translate(TO_LATIN).strip("٪% "))
 
 
-def test_analyst_creates_runs_reviews_and_publishes_in_persian(demo, page, screenshots):
+def test_analyst_creates_runs_reviews_and_publishes_in_persian(demo, working_queue, page, screenshots):
     log_in(page)
     page.goto("/analysis/editions/")
     assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "fa"

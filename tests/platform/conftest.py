@@ -1,4 +1,7 @@
+import os
+import uuid
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -84,3 +87,41 @@ def _published_demo(n_enterprises: int, seed: int, analyst: str) -> dict:
                                      methodology=bundled_methodology(user))
     compute_edition(edition, seed=1)
     return {"analyst": user, "edition": publish_edition(edition, user), "period": period}
+
+
+# --- Redis (docs/deploy.md): the cache and sessions several app servers share ---------------
+
+REDIS_URL = os.environ.get("RASAD_REDIS_URL") or "redis://127.0.0.1:6379/15"
+IN_CI = bool(os.environ.get("CI") or os.environ.get("RASAD_CI"))
+
+
+@pytest.fixture
+def redis_cache(settings, tmp_path):
+    """The cache as ``RASAD_REDIS_URL`` configures it (``redis://127.0.0.1:6379/15`` unless
+    set), under a key prefix of this test's own, whose keys are removed afterwards (other
+    runs may share the database, so it is never flushed). Yields ``url``, ``prefix`` and
+    ``client``, a redis-py client of that database. Without a reachable Redis the test is
+    skipped, saying why, except under CI (``CI`` or ``RASAD_CI``), where it fails."""
+    import redis
+
+    from rasad.platform.shared_state import caches
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        reason = f"no Redis at {REDIS_URL} ({error}); start one, or set RASAD_REDIS_URL"
+        if IN_CI:
+            pytest.fail(f"{reason} — under CI the Redis tests must run, not skip.", pytrace=False)
+        pytest.skip(reason)
+    prefix = f"rasad-test-{uuid.uuid4().hex[:12]}"
+    built = caches({"RASAD_REDIS_URL": REDIS_URL}, tmp_path)
+    built["default"]["KEY_PREFIX"] = prefix
+    settings.CACHES = built
+    try:
+        yield SimpleNamespace(url=REDIS_URL, prefix=prefix, client=client)
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()

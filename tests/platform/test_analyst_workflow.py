@@ -6,7 +6,6 @@ administrators only."""
 import datetime
 import html
 import re
-import threading
 import time
 
 import numpy as np
@@ -270,30 +269,63 @@ def test_a_job_whose_server_died_is_marked_failed(loaded, client, analyst):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_launch_runs_the_job_in_a_background_thread(population, settings):
+def test_launch_queues_the_job_for_a_worker_process(population, settings, queue_worker):
+    """The web request only queues the job; a worker takes it from the database queue and
+    computes it (here in this process; `rasad worker` in production)."""
+    from django_tasks_db.models import DBTaskResult
+
     settings.RASAD_JOBS_INLINE = False
     load_demo(population)
     period = Period.objects.get(year=YEAR, quarter__isnull=True)
     edition = new_edition(period)
     job = jobs.start_compute(edition, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0)
-    caller = threading.get_ident()
-    ran_in = []
-    original = jobs.run_job
-    jobs_run_job = lambda job_id: (ran_in.append(threading.get_ident()), original(job_id))[1]  # noqa: E731
-    try:
-        jobs.run_job = jobs_run_job
-        jobs.launch(job)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.is_finished:
-                break
-            time.sleep(0.1)
-    finally:
-        jobs.run_job = original
+    jobs.launch(job)
+    job.refresh_from_db()
+    assert job.status == EditionJob.Status.QUEUED  # nothing ran in the caller
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "rasad.platform.rankings.tasks.compute_edition_job" and queued.args_kwargs["args"] == [
+        job.pk]
+    queue_worker.run_queued()
+    job.refresh_from_db()
     assert job.status == EditionJob.Status.DONE, job.error_en
-    assert ran_in and ran_in[0] != caller
+    assert job.worker and job.heartbeat_at is not None
     assert EditionResult.objects.filter(edition=edition).exists()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_is_lost_fails_with_the_reason_and_can_be_rerun(population):
+    load_demo(population)
+    edition = new_edition(Period.objects.get(year=YEAR, quarter__isnull=True))
+    job = jobs.start_compute(edition, runs=RUNS, seed=SEED, sensitivity_n=0)
+    long_ago = timezone.now() - jobs.WORKER_LOST_AFTER - datetime.timedelta(seconds=1)
+    EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING, worker="host-a:4242",
+                                                heartbeat_at=long_ago, started_at=long_ago, updated_at=long_ago)
+    recent = EditionJob.objects.get(pk=job.pk)
+    EditionJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    assert jobs.mark_if_stale(EditionJob.objects.get(pk=job.pk)).status == EditionJob.Status.RUNNING  # alive
+    EditionJob.objects.filter(pk=job.pk).update(heartbeat_at=recent.heartbeat_at)
+    assert jobs.reap_lost_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == EditionJob.Status.FAILED and "host-a:4242" in job.error_en
+    assert "stopped answering" in job.error_en and "host-a:4242" in job.error_fa
+    # the edition can be computed again at once
+    again = jobs.start_compute(edition, runs=RUNS, seed=SEED, sensitivity_n=0)
+    assert jobs.run_job(again.pk).status == EditionJob.Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_is_written_while_a_worker_runs_a_job(population):
+    from rasad.platform.rankings.tasks import Heartbeat
+
+    load_demo(population)
+    edition = new_edition(Period.objects.get(year=YEAR, quarter__isnull=True))
+    job = jobs.start_compute(edition, runs=RUNS, seed=SEED, sensitivity_n=0)
+    EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING, heartbeat_at=None)
+    with Heartbeat(EditionJob, job.pk, every=0.05):
+        deadline = time.monotonic() + 10
+        while EditionJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert EditionJob.objects.get(pk=job.pk).heartbeat_at is not None
 
 
 # --- the pages ---------------------------------------------------------------------------

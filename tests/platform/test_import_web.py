@@ -26,6 +26,11 @@ def var_dir(settings, tmp_path):
     return tmp_path / "var"
 
 
+def pending_dir(var_dir):
+    """Where uploads wait for their commit with the default storage (MEDIA_ROOT)."""
+    return var_dir / "media" / "uploads" / "pending"
+
+
 def csv_bytes(*rows) -> bytes:
     header = ["شناسه ملی", "نام بنگاه", "کد آیسیک", "استان", "شهرک صنعتی", "دوره", "تعداد شاغلان", "فروش (میلیون ریال)"]
     lines = [header, *rows]
@@ -104,7 +109,7 @@ def test_public_and_anonymous_cannot_upload_or_commit(client, estate, var_dir):
     client.force_login(make_user(Role.PUBLIC))
     assert upload(client, clean_file()).status_code == 403
     assert client.post(f"/import/{sha}/commit/").status_code == 403
-    assert not (var_dir / "uploads").exists()
+    assert not (var_dir / "media").exists()
     assert not Enterprise.objects.exists()
 
 
@@ -129,7 +134,7 @@ def test_report_page_locates_a_planted_error_and_stores_nothing(client, estate, 
     # the bytes wait outside the web root, keyed by their hash
     sha = hashlib.sha256(bad_file()).hexdigest()
     assert response.redirect_chain[-1][0] == f"/import/{sha}/"
-    assert (var_dir / "uploads" / "pending").rglob(sha)
+    assert next(pending_dir(var_dir).rglob(sha)).read_bytes() == bad_file()
 
 
 @pytest.mark.django_db
@@ -178,7 +183,7 @@ def test_files_over_the_size_limit_are_refused(client, estate, settings, var_dir
     response = upload(english(client), clean_file())
     assert response.status_code == 413
     assert "larger than the limit" in response.content.decode()
-    pending = var_dir / "uploads" / "pending"
+    pending = pending_dir(var_dir)
     assert not pending.exists() or not any(pending.rglob("*"))
 
 
@@ -213,7 +218,7 @@ def test_old_uploads_are_cleared(client, estate, var_dir):
 
     client.force_login(make_user(Role.ANALYST))
     upload(client, bad_file())
-    old = next((var_dir / "uploads" / "pending").rglob(hashlib.sha256(bad_file()).hexdigest()))
+    old = next(pending_dir(var_dir).rglob(hashlib.sha256(bad_file()).hexdigest()))
     stale = old.parent / ("f" * 64)
     stale.write_bytes(b"left by another session two days ago")
     two_days_ago = time.time() - 2 * 24 * 3600
@@ -272,10 +277,48 @@ def test_bytes_changed_on_disk_are_not_committed(client, estate, var_dir):
     client.force_login(make_user(Role.ANALYST))
     upload(client, clean_file())
     sha = hashlib.sha256(clean_file()).hexdigest()
-    stored = next((var_dir / "uploads" / "pending").rglob(sha))
+    stored = next(pending_dir(var_dir).rglob(sha))
     stored.write_bytes(bad_file())
     assert client.post(f"/import/{sha}/commit/").status_code == 404
     assert not Enterprise.objects.exists()
+
+
+@pytest.mark.django_db
+def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_dir, monkeypatch):
+    """With a storage that has no local paths (as an S3 bucket has none), the upload, its
+    report, a second browser of the same session (another app server) and the commit all
+    work, and nothing is written to this server's disk: every read and write of an
+    uploaded file goes through Django's storage API (docs/deploy.md)."""
+    import sys
+
+    from django.core.files.storage import InMemoryStorage, default_storage
+
+    own_path = InMemoryStorage.path
+
+    def no_path(self, name):  # the storage uses paths within itself; nobody else may
+        if sys._getframe(1).f_code.co_filename != sys.modules[InMemoryStorage.__module__].__file__:
+            raise NotImplementedError("an S3-like storage has no local path")
+        return own_path(self, name)
+
+    monkeypatch.setattr(InMemoryStorage, "path", no_path)
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    analyst = make_user(Role.ANALYST)
+    client.force_login(analyst)
+    assert upload(client, clean_file()).status_code == 302
+    sha = hashlib.sha256(clean_file()).hexdigest()
+    with default_storage.open(f"uploads/pending/{analyst.pk}/{sha}") as waiting:
+        assert waiting.read() == clean_file()
+
+    other_server = client.__class__()
+    other_server.cookies = client.cookies
+    assert "ready to import" in english(other_server).get(f"/import/{sha}/").content.decode()
+    assert other_server.post(f"/import/{sha}/commit/").status_code == 200
+    stored = SourceFile.objects.get(sha256=sha)
+    with stored.content.open("rb") as content:
+        assert content.read() == clean_file()
+    assert stored.content.name.startswith("returns/") and default_storage.exists(stored.content.name)
+    assert Enterprise.objects.count() == 2
+    assert not var_dir.exists() or not any(path.is_file() for path in var_dir.rglob("*"))
 
 
 # --- scope ---------------------------------------------------------------------------------

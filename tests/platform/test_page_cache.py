@@ -172,3 +172,31 @@ def test_an_estate_managers_links_follow_their_estates(world, client, db):
     assert link not in client.get("/top100/?scope=all").content.decode()
     manager.estates.add(top.enterprise.estate)
     assert link in client.get("/top100/?scope=all").content.decode()
+
+
+def test_with_redis_the_page_cache_is_redis(world, client, db, redis_cache):
+    """With ``RASAD_REDIS_URL`` (docs/deploy.md) the Top-100's cached rows, count and
+    edition summary are keys in Redis, where every app server reads them: a second
+    browser's view reads no result row; with the keys gone, it reads them again."""
+    redis, prefix = redis_cache.client, redis_cache.prefix
+    edition = world["edition"]
+    client.force_login(world["analyst"])
+    first = client.get("/top100/")
+    assert first.status_code == 200
+    keys = {key.decode() for key in redis.scan_iter(match=f"{prefix}:*", count=1000)}
+    assert cache.make_key(data._key(edition, "summary")) in keys
+    pages = {key for key in keys if "django.contrib.sessions" not in key}
+    assert len(pages) >= 3  # the summary, the count and the rows at least (the session is there too)
+
+    other = client.__class__()
+    other.force_login(world["analyst"])
+    with CaptureQueriesContext(connection) as queries:
+        again = other.get("/top100/")
+    assert _rows(again) == _rows(first)
+    assert not [q["sql"] for q in queries.captured_queries if "rankings_editionresult" in q["sql"]]
+
+    redis.delete(*pages)
+    with CaptureQueriesContext(connection) as queries:
+        fresh = other.get("/top100/")
+    assert _rows(fresh) == _rows(first)
+    assert [q["sql"] for q in queries.captured_queries if "rankings_editionresult" in q["sql"]]

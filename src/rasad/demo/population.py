@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from rasad.errors import RasadInputError
+from rasad.export import csv_unquote_frame, write_csv
 from rasad.methodologies import load_catalogue
 
 TEXT = "string"
@@ -67,14 +68,15 @@ class DemoPopulation:
         """One UTF-8 CSV per frame (``estates.csv``, ``returns.csv``, …) in ``directory``.
 
         Dates are written as ISO ``YYYY-MM-DD`` and floats with full precision, so
-        :meth:`from_csv` gives back identical frames.
+        :meth:`from_csv` gives back identical frames. Text that a spreadsheet would take
+        for a formula is written behind a quote (:func:`rasad.export.write_csv`) and read
+        back without it.
         """
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         for field in fields(self):
-            getattr(self, field.name).to_csv(
-                target / f"{field.name}.csv", index=False, encoding="utf-8", date_format="%Y-%m-%d"
-            )
+            write_csv(getattr(self, field.name), target / f"{field.name}.csv", index=False, encoding="utf-8",
+                      date_format="%Y-%m-%d")
 
     @classmethod
     def from_csv(cls, directory: str | Path) -> DemoPopulation:
@@ -95,5 +97,5 @@ class DemoPopulation:
             dates = [column for column, dtype in schema.items() if dtype == DATE]
             text = {column: TEXT for column, dtype in schema.items() if dtype == TEXT}
             frame = pd.read_csv(path, encoding="utf-8", dtype=text, parse_dates=dates)
-            frames[field.name] = conform(field.name, frame)
+            frames[field.name] = conform(field.name, csv_unquote_frame(frame))
         return cls(**frames)

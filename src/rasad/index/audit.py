@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
+from rasad.export import excel_book
 from rasad.index._stats import column_skew_kurt
 from rasad.index.methodology import ORDER_METHODS, Methodology, load
 from rasad.index.pipeline import (
@@ -119,6 +120,7 @@ class Audit:
                 shown = frame.rename(columns=lambda c: HEADERS.get(c, c.replace("_", " ").capitalize()))
                 shown.to_excel(writer, sheet_name=name, index=False)
                 _format_sheet(writer.sheets[name], frame)
+            excel_book(writer.book)  # unit ids and names stay text
 
 
 def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int = 100, seed: int = 1,

@@ -8,9 +8,11 @@ combination of imputation, ``winmax`` and normalisation (ten in COINr's ASEM vig
 and weights enter only the aggregation. For the handbook's means that is a weighted sum
 after a transform (x, log x, 1/x or x^p), so :class:`Replicates` groups the runs by
 those discrete choices, normalises once per group, and aggregates a block of runs at
-a time: the indicators' weighted sums for the whole block are one matrix product, the
-levels above are elementwise on units × runs arrays, and each run's ranks one integer
-sort (:func:`~rasad.index.rank.rank_min`, the engine's own).
+a time: the indicators' weighted sums and the levels above are elementwise on units ×
+runs arrays, and each run's ranks one integer sort (:func:`~rasad.index.rank.rank_min`,
+the engine's own). Nothing sums across runs (not even a BLAS matrix product, whose order
+of sums depends on the block's shape), so a run's scores are the same bits whichever
+runs share its block: an analysis split into chunks gives what one run gives.
 
 The arithmetic is the engine's: missing children renormalise the weights over those a
 unit has, ``min_coverage`` counts children, a value a mean refuses excludes the unit
@@ -315,7 +317,7 @@ class _Mean:
 def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, scores: dict[str, np.ndarray],
                  weights: dict[str, np.ndarray], active: dict[str, np.ndarray]) -> np.ndarray:
     """One node's scores for the units ``rows`` of a block (units × runs): its
-    indicator children by one matrix product,
+    indicator children a weighted sum over the block (:func:`_weighted_sum`),
     its aggregate children elementwise, consumed here (a node has one parent).
 
     The weight and coverage sums stay one number per run while every unit has every
@@ -333,8 +335,8 @@ def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, sc
         t = stage.children(node, mean, indicators)
         on = np.stack([active[c] for c in indicators]).astype(np.float64)  # children × runs
         w = np.stack([weights[c] for c in indicators]) * on
-        total = t.values[rows] @ w
-        weight = w.sum(axis=0) if t.used is None else t.used[rows] @ w
+        total = _weighted_sum(t.values[rows], w)
+        weight = w.sum(axis=0) if t.used is None else _weighted_sum(t.used[rows], w)
         count = on.sum(axis=0) if t.present is None else t.present[rows] @ on
         if t.refused is not None:
             refused_any = (t.refused[rows] @ on) > 0
@@ -380,6 +382,20 @@ def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, sc
     elif out.any():
         values[out] = np.nan
     return values
+
+
+def _weighted_sum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``values @ w`` (units × children by children × runs), child by child in a fixed
+    order: each run's sums are then the same bits whichever runs share its block. A BLAS
+    matrix product is not: its kernels, and so the order of its sums, depend on the
+    shape, and an uncertainty analysis split into chunks (several workers) must give
+    exactly what one run gives."""
+    total = values[:, :1] * w[:1]
+    term = np.empty_like(total)
+    for k in range(1, values.shape[1]):
+        np.multiply(values[:, k:k + 1], w[k:k + 1], out=term)
+        total += term
+    return total
 
 
 def _nominal_weights(methodology: Methodology) -> dict[str, float]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rasad.export import excel_book, write_csv
 from rasad.index.methodology import Methodology
 from rasad.index.rank import rank_min
 
@@ -141,7 +142,7 @@ class Results:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         for name, frame in self._sheets().items():
-            frame.to_csv(directory / f"{name}.csv", index=False)
+            write_csv(frame, directory / f"{name}.csv", index=False)
 
     def to_parquet(self, directory: str | Path) -> None:
         directory = Path(directory)
@@ -155,3 +156,4 @@ class Results:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for name, frame in self._sheets().items():
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
+            excel_book(writer.book)  # unit ids and group names stay text

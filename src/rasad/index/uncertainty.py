@@ -17,12 +17,20 @@ quantiles of its score.
 >>> result = uncertainty(methodology, data, spec, runs=1000, seed=1)   # doctest: +SKIP
 >>> result.stats.head()                                                # doctest: +SKIP
 
+The runs can be split among several worker processes: :func:`chunk_ranges` cuts
+0..runs into consecutive ranges, :func:`compute_chunk` computes one range of the plan
+the seed draws (:class:`ChunkResult`, stored between processes by ``to_bytes``), and
+:func:`merge_chunks` summarises them; the result is exactly :func:`uncertainty`'s,
+which runs the same code on one range of all the runs. The matrices' row r is run r of
+the plan, whichever block computed it.
+
 Quantiles are R's default type 7 (numpy's ``"linear"``), which is what COINr reports.
 Pure: no Django.
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -94,24 +102,153 @@ def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     choices, drawn by :func:`~rasad.index.choices.draw_plan` from ``seed``.
 
     Runs are computed a block at a time, and their ranks and scores written into two
-    runs × units matrices (int32 and float32), kept in a temporary file when larger
-    than :data:`IN_MEMORY_BYTES`. ``progress=True`` shows a progress bar on stderr; a
-    function instead is called as ``progress(done, runs)`` after each block (a web
-    page's background job reports it)."""
+    runs × units matrices (int32 and float32, row r = run r of the plan), kept in a
+    temporary file when larger than :data:`IN_MEMORY_BYTES`. ``progress=True`` shows a
+    progress bar on stderr; a function instead is called as ``progress(done, runs)``
+    after each block (a web page's background job reports it).
+
+    The same as :func:`compute_chunk` of all the runs then :func:`merge_chunks`, without
+    the copy."""
     _check_count("runs", runs)
     _check_count("top_k", top_k)
     replicates = Replicates(methodology, data, spec)
-    plan = draw_plan(methodology, spec, runs, seed)
-    plan = plan.rows(replicates.order(plan))  # blocks of consecutive runs
     shape = (runs, len(replicates.units))
     ranks = _matrix(shape, np.int32)
     scores = _matrix(shape, np.float32)
-    with _progress_bar(progress, runs) as advance:
-        for block in replicates.blocks(plan):
-            runs = slice(block.runs[0], block.runs[-1] + 1)
-            ranks[runs] = block.ranks
-            scores[runs] = block.scores
+    _fill(replicates, draw_plan(methodology, spec, runs, seed), 0, runs, ranks, scores, progress)
+    return _result(replicates, ranks, scores, top_k, seed, spec)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Runs ``start`` to ``stop`` (exclusive) of an uncertainty analysis's plan: their
+    ranks (int32) and scores (float32), one row per run, the units in the order of
+    :attr:`Replicates.units` (``stats``' order)."""
+
+    start: int
+    stop: int
+    ranks: np.ndarray
+    scores: np.ndarray
+
+    def to_bytes(self) -> bytes:
+        """An ``.npz`` archive (no pickle), for storage between processes."""
+        buffer = io.BytesIO()
+        np.savez(buffer, range=np.array([self.start, self.stop], dtype=np.int64),
+                 ranks=np.asarray(self.ranks), scores=np.asarray(self.scores))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ChunkResult:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            start, stop = (int(v) for v in archive["range"])
+            return cls(start, stop, archive["ranks"], archive["scores"])
+
+
+def chunk_ranges(runs: int, chunks: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges covering 0..runs in ``chunks`` near-equal consecutive parts
+    (fewer if runs < chunks): the first ``runs % chunks`` parts have one run more, so
+    10 runs in 3 chunks are (0, 4), (4, 7), (7, 10)."""
+    _check_count("runs", runs)
+    _check_count("chunks", chunks)
+    chunks = min(chunks, runs)
+    size, extra = divmod(runs, chunks)
+    ranges, start = [], 0
+    for k in range(chunks):
+        stop = start + size + (k < extra)
+        ranges.append((start, stop))
+        start = stop
+    return ranges
+
+
+def compute_chunk(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int, seed,
+                  start: int, stop: int, progress: bool | Callable[[int, int], None] | None = None
+                  ) -> ChunkResult:
+    """Runs ``start`` to ``stop`` of the plan ``uncertainty(..., runs, seed)`` draws: the
+    whole plan is drawn from the seed and these rows of it run, so their ranks and
+    scores are those of the full analysis, bit for bit, whatever the split (a run's
+    arithmetic does not depend on the runs computed beside it). Several worker
+    processes can each compute a chunk (:func:`chunk_ranges`) and one merge them
+    (:func:`merge_chunks`). ``progress`` as :func:`uncertainty`'s, out of
+    ``stop - start``."""
+    _check_count("runs", runs)
+    _check_range(start, stop, runs)
+    replicates = Replicates(methodology, data, spec)
+    shape = (stop - start, len(replicates.units))
+    ranks = _matrix(shape, np.int32)
+    scores = _matrix(shape, np.float32)
+    _fill(replicates, draw_plan(methodology, spec, runs, seed), start, stop, ranks, scores, progress or False)
+    return ChunkResult(int(start), int(stop), ranks, scores)
+
+
+def merge_chunks(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int, seed,
+                 top_k: int, chunks: list[ChunkResult]) -> UncertaintyResult:
+    """What ``uncertainty(methodology, data, spec, runs, seed=seed, top_k=top_k)`` gives,
+    from chunks (:func:`compute_chunk`) covering runs 0 to ``runs``, in any order; a gap,
+    an overlap or a chunk of another number of units is refused. The chunks are copied
+    into one matrix each (in a temporary file when large), not concatenated."""
+    _check_count("runs", runs)
+    _check_count("top_k", top_k)
+    replicates = Replicates(methodology, data, spec)
+    units = len(replicates.units)
+    ordered = sorted(chunks, key=lambda c: (c.start, c.stop))
+    at = 0
+    for chunk in ordered:
+        _check_range(chunk.start, chunk.stop, runs)
+        if chunk.start > at:
+            raise RasadInputError(f"chunks: runs {at}–{chunk.start - 1} are in no chunk.",
+                                  f"chunks: تکرارهای {at} تا {chunk.start - 1} در هیچ بخشی نیستند.",
+                                  field="chunks", value=[at, chunk.start])
+        if chunk.start < at:
+            raise RasadInputError(f"chunks: runs {chunk.start}–{at - 1} are in more than one chunk.",
+                                  f"chunks: تکرارهای {chunk.start} تا {at - 1} در بیش از یک بخش‌اند.",
+                                  field="chunks", value=[chunk.start, at])
+        expected = (chunk.stop - chunk.start, units)
+        if chunk.ranks.shape != expected or chunk.scores.shape != expected:
+            raise RasadInputError(
+                f"chunks: the chunk of runs {chunk.start}–{chunk.stop - 1} holds {chunk.ranks.shape} ranks and "
+                f"{chunk.scores.shape} scores, not {expected} (runs × units).",
+                f"chunks: بخش تکرارهای {chunk.start} تا {chunk.stop - 1} {chunk.ranks.shape} رتبه و "
+                f"{chunk.scores.shape} امتیاز دارد، نه {expected} (تکرار × واحد).",
+                field="chunks", value=[chunk.start, chunk.stop])
+        at = chunk.stop
+    if at < runs:
+        raise RasadInputError(f"chunks: runs {at}–{runs - 1} are in no chunk.",
+                              f"chunks: تکرارهای {at} تا {runs - 1} در هیچ بخشی نیستند.",
+                              field="chunks", value=[at, runs])
+    ranks = _matrix((runs, units), np.int32)
+    scores = _matrix((runs, units), np.float32)
+    for chunk in ordered:
+        ranks[chunk.start:chunk.stop] = chunk.ranks
+        scores[chunk.start:chunk.stop] = chunk.scores
+    return _result(replicates, ranks, scores, top_k, seed, spec)
+
+
+def _check_range(start, stop, runs: int) -> None:
+    if (isinstance(start, bool) or isinstance(stop, bool) or not isinstance(start, int | np.integer)
+            or not isinstance(stop, int | np.integer) or not 0 <= start < stop <= runs):
+        raise RasadInputError(f"chunk: [{start}, {stop}) is not a range of runs within 0–{runs}.",
+                              f"chunk: [{start}, {stop}) بازه‌ای از تکرارها در 0 تا {runs} نیست.",
+                              field="chunk", value=[start, stop])
+
+
+def _fill(replicates: Replicates, plan: Plan, start: int, stop: int, ranks: np.ndarray, scores: np.ndarray,
+          progress: bool | Callable[[int, int], None]) -> None:
+    """Run rows ``start:stop`` of ``plan`` and write run ``start + i``'s ranks and scores
+    into row ``i`` of the matrices. The runs are taken in :meth:`Replicates.order`'s
+    order (a block shares a normalised matrix), and each run's numbers do not depend on
+    the block it is computed in, so any split gives the same rows."""
+    part = plan.rows(np.arange(start, stop))
+    order = replicates.order(part)
+    with _progress_bar(progress, stop - start) as advance:
+        for block in replicates.blocks(part.rows(order)):
+            rows = order[block.runs[0]:block.runs[-1] + 1]  # the block's runs, as rows of the part
+            ranks[rows] = block.ranks
+            scores[rows] = block.scores
             advance(len(block.runs))
+
+
+def _result(replicates: Replicates, ranks: np.ndarray, scores: np.ndarray, top_k: int, seed,
+            spec: UncertaintySpec) -> UncertaintyResult:
     return UncertaintyResult(
         stats=_rank_stats(replicates.nominal_rank, ranks, top_k),
         score_stats=_score_stats(replicates.nominal_score, scores),

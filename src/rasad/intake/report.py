@@ -295,6 +295,8 @@ class IntakeReport:
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
+        from rasad.export import excel_book
+
         path = Path(path)
         book = Workbook()
         fills = {
@@ -352,5 +354,6 @@ class IntakeReport:
                     sheet.append([None if pd.isna(v) else v for v in record])
                 for c in range(1, len(frame.columns) + 1):
                     sheet.column_dimensions[get_column_letter(c)].width = 16
+        excel_book(book)  # a name typed as "=HYPERLINK(…)" stays text
         book.save(path)
         return path

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rasad.errors import RasadInputError
+from rasad.export import csv_row, excel_book
 from rasad.iran.geo import isic, provinces
 from rasad.iran.periods import Period
 from rasad.methodologies import IndicatorSpec
@@ -155,7 +156,7 @@ def _write_csv(path: Path, fields: FieldTable) -> Path:
     registry, returns = _columns(fields)
     columns = registry + [f for f in returns if f is not NATIONAL_ID]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerow([f"{f.header('fa')} / {f.header('en')}" for f in columns])
+        csv.writer(handle).writerow(csv_row(f"{f.header('fa')} / {f.header('en')}" for f in columns))
     return path
 
 
@@ -323,5 +324,6 @@ def _write_xlsx(
     _data_sheet(book, SHEET_ENTERPRISES, registry, rows, registry_validations)
     _data_sheet(book, SHEET_RETURNS, returns, rows, return_validations)
     book.move_sheet(lists, offset=len(book.sheetnames) - 1 - book.index(lists))
+    excel_book(book)  # an estate named "=…" is listed as text
     book.save(path)
     return path

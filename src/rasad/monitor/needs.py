@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
+from rasad.export import excel_value
 from rasad.index.methodology import Text
 from rasad.iran.geo import isic, provinces
 from rasad.iran.text import to_persian_digits
@@ -822,10 +823,10 @@ _PROGRAMME_COLUMNS = {
 
 def _rows_with_headers(sheet, frame: pd.DataFrame, headers) -> None:
     labels = headers(frame.columns)
-    sheet.append([fa for fa, _ in labels])
-    sheet.append([en for _, en in labels])
+    sheet.append([excel_value(sheet, fa) for fa, _ in labels])
+    sheet.append([excel_value(sheet, en) for _, en in labels])
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell(v) for v in row])
+        sheet.append([excel_value(sheet, _cell(v)) for v in row])  # a name "=…" stays text
 
 
 def _sheet(workbook, title: str, frame: pd.DataFrame, headers) -> None:

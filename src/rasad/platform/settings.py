@@ -2,7 +2,8 @@
 
 ``RASAD_DATABASE_URL`` picks the database (SQLite under ``var/`` by default, or
 ``postgres://…``); ``RASAD_DEBUG=1`` turns debugging on; ``RASAD_VAR_DIR`` moves the
-writable state (database, secret key, uploaded files).
+writable state (database, secret key, uploaded files); ``RASAD_REDIS_URL`` and
+``RASAD_S3_BUCKET`` move the state that several app servers share (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from rasad.platform import shared_state
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("RASAD_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "rasad.platform.clusters_web",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -103,35 +108,29 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# One cache for every worker of the server (files under var/): a ranking page rendered
-# by one worker is served by all of them. With a cache per process, each of the four
-# workers rendered every filtered Top-100 itself (about a sixth of the server's time
-# under load, see BENCHMARKS.md). Keys name the frozen edition or the data state they
-# were built from, so nothing stale is read after a write.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    }
-}
-
-# Sessions are read from that shared cache (the database stays their record): one
-# query less on every page of a signed-in user; a logout, which deletes the session,
-# is seen by every worker at once.
+# --- Shared state: cache, sessions, uploads (rasad.platform.shared_state, docs/deploy.md) ---
+# One server keeps them on its disk: a file cache under var/cache (one for all of its
+# workers) and uploads under var/media. With RASAD_REDIS_URL the cache is Redis, and with
+# RASAD_S3_BUCKET the uploads go to an S3-compatible store, so that no app server needs
+# another's disk. Cache keys name the frozen edition or the data state they were built
+# from, so nothing stale is read after a write, whichever server wrote.
+CACHES = shared_state.caches(os.environ, VAR_DIR)
+# Sessions are read from that shared cache and written to the database too (their
+# record): one query less on every page of a signed-in user; a logout, which deletes the
+# session, is seen by every worker at once; and a Redis that restarts empty, or evicts
+# keys when full, logs no one out (plain "cache" sessions would).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+STORAGES = {
+    "default": shared_state.default_storage(os.environ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# --- end of shared state ---
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
@@ -148,10 +147,6 @@ MEDIA_URL = "media/"
 # Serve straight from the package directories, so a fresh checkout needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 # `make run` sets this so the login page lists the demo accounts; never set it in production.
 RASAD_SHOW_DEMO_LOGINS = os.environ.get("RASAD_SHOW_DEMO_LOGINS") == "1"
@@ -159,13 +154,71 @@ RASAD_SHOW_DEMO_LOGINS = os.environ.get("RASAD_SHOW_DEMO_LOGINS") == "1"
 # A forged, missing or expired CSRF token: the site's 403 page in the reader's language.
 CSRF_FAILURE_VIEW = "rasad.platform.web.errors.csrf_failure"
 
+# --- Security (issue 16): passwords, HTTPS, Content-Security-Policy, NUL, dropped connections -
+# One block, so that it reads (and merges) as one; `rasad manage check --deploy` with
+# RASAD_HTTPS=1 and a real RASAD_SECRET_KEY reports nothing (tests/platform/test_security.py).
+
+# Passwords: at least 10 characters, not all digits, not a common one, not the username.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# A connection the database (or a proxy in front of it) dropped while idle is noticed
+# at the start of the next request and replaced, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# A NUL character in the address, a query parameter or a form field: 400, before any
+# view (PostgreSQL refuses NUL in text). After the session and the user are known, so
+# that the 400 page has the site's layout in the reader's language.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "rasad.platform.web.middleware.RejectNulMiddleware")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if os.environ.get("RASAD_HTTPS") == "1":
+if os.environ.get("RASAD_HTTPS") == "1":  # behind a TLS-terminating proxy (docs/deploy.md)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True  # a request the proxy passed as plain HTTP is sent to https://
+    # Browsers keep to HTTPS for a year after a visit. Not for subdomains: the ministry's
+    # domain may serve other sites, some still on plain HTTP, that this platform's
+    # operator does not answer for; and no preload, which is hard to undo and is the
+    # domain owner's decision (hstspreload.org needs includeSubDomains too). Both
+    # deliberate, so check --deploy's reminders of them are silenced.
+    SECURE_HSTS_SECONDS = int(os.environ.get("RASAD_HSTS_SECONDS", 31_536_000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_HSTS_PRELOAD = False
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+
+# Content-Security-Policy (django-csp): scripts only from this site's own files, no
+# inline script, no eval, no plugins, no framing, forms post only here. Every page's JS
+# is a static file (rankings.js, Swagger UI's swagger-ui-init.js); data reaches scripts
+# through data-* attributes or a <script type="application/json"> block, which is data,
+# not script. Styles allow inline style attributes ('unsafe-inline'): the bars and charts
+# take their sizes from style="--w:…" custom properties computed per row, the admin's
+# change list has a <style> block and Swagger UI sets styles inline. A hash per value is
+# not workable for data-driven sizes, and an injected style cannot run script; Django's
+# autoescaping keeps user text out of attributes in the first place.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # Swagger UI's icons are data: URIs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # the job progress poll, Swagger UI's "try it out"
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# --- end of the security block ------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
@@ -191,6 +244,15 @@ RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", 
 RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
 if RASAD_CARRY_FORWARD_YEARS < 0:
     raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")
+
+# Background work (edition computations, their uncertainty and sensitivity analyses) runs
+# in worker processes (`rasad worker`), never in the web server's: a queue in the
+# database (the django-tasks backport of Django's tasks framework, database backend),
+# the same on SQLite and PostgreSQL; docs/deploy.md argues the choice.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Into how many parts an edition's Monte Carlo runs are split, for that many workers to
+# share (1: the job's worker computes them all); results are the same either way.
+RASAD_REPLICATE_CHUNKS = int(os.environ.get("RASAD_REPLICATE_CHUNKS", "1"))
 
 # --- Login throttling and lockout (issue 16; django-axes) -------------------------------
 # After RASAD_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that

@@ -768,6 +768,8 @@ def estates_excel(request):
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from rasad.export import excel_book
+
     try:
         scope = _estate_scope(request)
     except BadRequest:
@@ -809,6 +811,7 @@ def estates_excel(request):
         info.append([_("Data hash"), edition.data_sha256])
         info.append([_("Indicators left blank"), said])
     info.append([_("Yearly periods counted for missing returns"), data.list_separator().join(str(p) for p in due)])
+    excel_book(book)  # names typed by others stay text, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

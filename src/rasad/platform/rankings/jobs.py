@@ -1,19 +1,23 @@
 """Computing an edition in the background, with progress a page can show.
 
 A job is a row (:class:`~rasad.platform.rankings.models.EditionJob`): the view creates it
-with :func:`start_compute` and hands it to :func:`launch`, which runs :func:`run_job` in
-a daemon thread of the web server's worker once the request's transaction has committed
-(the progress page may be served by another worker: it reads the job's row, and SQLite
-runs in WAL mode, so it reads while the job writes). :func:`run_job` is an ordinary function: tests, the CLI and the demo loader call
-it directly and get the finished job back.
+with :func:`start_compute` and hands it to :func:`launch`, which puts it on the task
+queue (:mod:`rasad.platform.rankings.tasks`: the django-tasks database backend) once the
+request's transaction has committed. A worker process (``rasad worker``) takes it and
+runs :func:`run_job`, never a thread of the web server; the progress page, on any app
+server, reads the job's row. :func:`run_job` is an ordinary function: tests, the CLI
+and the demo loader call it directly and get the finished job back.
 
 A job ranks the edition with :func:`~rasad.platform.rankings.services.compute_edition`
 (ranking and, with a spec, the uncertainty analysis), then runs the sensitivity analysis
 (:func:`rasad.index.sensitivity.sensitivity`) of the same spec on the same data with a
 small Sobol sample and keeps its table on the job. Each step's progress is written to
 the job row, at most a few times a second. A job that fails keeps its error in both
-languages; one whose server died (no progress for :data:`STALE_AFTER`) is marked failed
-the next time someone looks at it.
+languages. While a worker runs a job it writes a heartbeat every
+:data:`HEARTBEAT_EVERY`; a running job whose heartbeat is older than
+:data:`WORKER_LOST_AFTER` lost its worker (killed, crashed, its machine gone) and is
+marked failed, saying so, the next time anyone looks at it (a page, ``rasad edition
+status``, a worker starting), so that it can be run again at once.
 """
 
 from __future__ import annotations
@@ -21,11 +25,10 @@ from __future__ import annotations
 import datetime
 import logging
 import math
-import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from rasad.errors import RasadInputError
@@ -36,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 # how much of the bar each stage fills (normalised over the stages a job has)
 STAGE_WEIGHTS = {"data": 5, "ranking": 5, "uncertainty": 55, "storing": 5, "sensitivity": 30}
-STALE_AFTER = datetime.timedelta(minutes=10)
+HEARTBEAT_EVERY = 5  # seconds between a worker's "still alive" writes while it runs a job
+WORKER_LOST_AFTER = datetime.timedelta(seconds=30)
 WRITE_EVERY = 0.25  # seconds between progress writes within a stage
 DEFAULT_SENSITIVITY_N = 64
 SENSITIVITY_CHOICES = (0, 16, 32, 64, 128, 256)
@@ -88,29 +92,55 @@ def _refuse(en: str, fa: str, edition: Edition) -> RasadInputError:
 
 
 def mark_if_stale(job: EditionJob) -> EditionJob:
-    """A queued or running job that has not moved for :data:`STALE_AFTER` died with its
-    server (a restart, a crash): say so instead of showing it running forever."""
-    if not job.is_active:
+    """A running job whose worker has not been heard of for :data:`WORKER_LOST_AFTER`
+    lost it: mark it failed, saying when its worker was last alive, instead of showing
+    it running forever. A queued job waits for a worker, however long."""
+    if job.status != EditionJob.Status.RUNNING:
         return job
-    last = job.updated_at or job.started_at or job.created_at
-    if timezone.now() - last < STALE_AFTER:
+    alive = job.heartbeat_at or job.updated_at or job.started_at or job.created_at
+    if timezone.now() - alive < WORKER_LOST_AFTER:
         return job
-    EditionJob.objects.filter(pk=job.pk, status__in=EditionJob.ACTIVE).update(
-        status=EditionJob.Status.FAILED, finished_at=timezone.now(),
-        error_en="The job stopped without finishing (the server may have restarted). Run the edition again.",
-        error_fa="کار بی‌آنکه تمام شود متوقف شد (شاید کارساز دوباره راه‌اندازی شده است). ویرایش را دوباره اجرا کنید.",
-    )
+    EditionJob.objects.filter(pk=job.pk, status=EditionJob.Status.RUNNING, heartbeat_at=job.heartbeat_at).update(
+        status=EditionJob.Status.FAILED, finished_at=timezone.now(), **_lost(job, alive))
     job.refresh_from_db()
     return job
+
+
+def _lost(job: EditionJob, alive) -> dict:
+    worker = job.worker or "?"
+    at = timezone.localtime(alive).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "error_en": f"The worker computing this job ({worker}) stopped answering at {at} (it was killed, crashed "
+                    "or its machine stopped) before the job finished. Run the edition again.",
+        "error_fa": f"کارگزار پس‌زمینه‌ای که این کار را محاسبه می‌کرد ({worker}) از {to_persian_digits(at)} دیگر پاسخ "
+                    "نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. ویرایش را دوباره اجرا "
+                    "کنید.",
+    }
+
+
+def reap_lost_jobs() -> int:
+    """Mark failed every running job whose worker is lost (what a worker does when it
+    starts); the number marked."""
+    lost = 0
+    for job in EditionJob.objects.filter(status=EditionJob.Status.RUNNING):
+        lost += mark_if_stale(job).status == EditionJob.Status.FAILED
+    return lost
 
 
 def start_compute(
     edition: Edition, user=None, *, spec_text: str = "", runs: int = 1000, seed: int = 1,
     top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N, allow_thin: bool = False,
+    chunks: int | None = None,
 ) -> EditionJob:
     """Queue a computation of a draft ``edition``; refused for a published edition and
     while another job of the same edition is queued or running. ``allow_thin``: compute
-    it even when too few of the enterprises expected have filed (:mod:`.thin`)."""
+    it even when too few of the enterprises expected have filed (:mod:`.thin`).
+    ``chunks``: into how many parts its Monte Carlo runs are split for the workers to
+    share (:mod:`.chunks`; default ``settings.RASAD_REPLICATE_CHUNKS``)."""
+    chunks = int(chunks if chunks is not None else getattr(settings, "RASAD_REPLICATE_CHUNKS", 1))
+    if chunks < 1:
+        raise _refuse(f"The runs are split into at least 1 part, not {chunks}.",
+                      f"اجراها دست‌کم به ۱ بخش تقسیم می‌شوند، نه {to_persian_digits(str(chunks))}.", edition)
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.is_published:
@@ -129,39 +159,30 @@ def start_compute(
         return EditionJob.objects.create(
             edition=locked, created_by=user if getattr(user, "pk", None) else None,
             params={"spec": spec_text or "", "runs": int(runs), "seed": int(seed), "top_k": int(top_k),
-                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin)},
+                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin),
+                    "chunks": chunks},
         )
 
 
 def launch(job: EditionJob) -> None:
-    """Run ``job`` in a background thread after the current transaction commits; inline
-    (before returning) when ``settings.RASAD_JOBS_INLINE`` is true."""
+    """Put ``job`` on the task queue once the current transaction commits; run it inline
+    (before returning) when ``settings.RASAD_JOBS_INLINE`` is true (tests)."""
     if getattr(settings, "RASAD_JOBS_INLINE", False):
         run_job(job.pk)
         return
-    transaction.on_commit(
-        lambda: threading.Thread(target=_thread_main, args=(job.pk,), name=f"rasad-job-{job.pk}",
-                                 daemon=True).start()
-    )
+    from rasad.platform.rankings.tasks import compute_edition_job
+
+    transaction.on_commit(lambda: compute_edition_job.enqueue(job.pk))
 
 
-def _thread_main(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run_job(job_id)
-    except Exception:  # run_job records its own failures; this is the last resort
-        logger.exception("edition job %s crashed", job_id)
-    finally:
-        connections.close_all()
-
-
-def run_job(job_id: int) -> EditionJob:
+def run_job(job_id: int, worker: str = "") -> EditionJob:
     """Run a queued job to its end, synchronously, and return it (done or failed; when a
     thin edition's firms left nothing to rank, its ``unranked`` is the engine's reason).
-    A job that is no longer queued (another worker took it) is returned as it is."""
+    ``worker`` names the process running it. A job that is no longer queued (another
+    worker took it) is returned as it is."""
     now = timezone.now()
     if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
-        status=EditionJob.Status.RUNNING, started_at=now, updated_at=now
+        status=EditionJob.Status.RUNNING, started_at=now, updated_at=now, heartbeat_at=now, worker=worker[:120]
     ):
         return EditionJob.objects.get(pk=job_id)
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
@@ -171,10 +192,15 @@ def run_job(job_id: int) -> EditionJob:
     try:
         from rasad.platform.rankings.services import compute_edition
 
+        shared = None
+        if params.get("chunks", 1) > 1 and params.get("spec"):
+            from rasad.platform.rankings.chunks import runner
+
+            shared = runner(job, params["chunks"], worker or "inline")
         edition = compute_edition(
             job.edition, spec_text=params.get("spec") or None, runs=params.get("runs", 1000),
             seed=params.get("seed", 1), top_k=params.get("top_k", 100),
-            allow_thin=params.get("allow_thin", False), progress=report,
+            allow_thin=params.get("allow_thin", False), progress=report, uncertainty_runner=shared,
         )
         table = None
         unranked = getattr(edition, "unranked", None)

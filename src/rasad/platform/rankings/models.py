@@ -388,6 +388,10 @@ class EditionJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # the worker process running it ("host:pid") and when it last said it was alive: a
+    # job whose worker was killed is recognised within a minute (rankings.jobs)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(_("worker last alive at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -408,3 +412,33 @@ class EditionJob(models.Model):
 
     def error(self, language: str = "fa") -> str:
         return self.error_fa if language.startswith("fa") else self.error_en
+
+
+class ReplicateChunk(models.Model):
+    """One part of an edition job's Monte Carlo runs, which any worker may compute
+    (:mod:`rasad.platform.rankings.chunks`): its runs, who computes it and whether it is
+    alive, and its ranks and scores once done (a file in the storage every worker shares,
+    deleted when the job has merged them)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    job = models.ForeignKey(EditionJob, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("job"))
+    index = models.PositiveSmallIntegerField(_("part"))
+    start = models.PositiveIntegerField(_("first run"))
+    stop = models.PositiveIntegerField(_("end of runs"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(_("worker last alive at"), null=True, blank=True)
+    result = models.FileField(_("ranks and scores"), upload_to="replicate-chunks/", blank=True)
+    error_en = models.TextField(_("error (English)"), blank=True)
+    error_fa = models.TextField(_("error (Persian)"), blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        verbose_name = _("part of a job's runs")
+        verbose_name_plural = _("parts of jobs' runs")
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_chunk_per_job")]

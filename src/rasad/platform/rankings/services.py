@@ -133,6 +133,7 @@ def compute_edition(
     top_k: int = 100,
     allow_thin: bool = False,
     progress: Progress | None = None,
+    uncertainty_runner=None,
 ) -> Edition:
     """Rank ``edition``'s period with its stored methodology and store the results.
 
@@ -143,7 +144,8 @@ def compute_edition(
 
     With ``spec_text`` (an uncertainty spec, YAML), ``runs`` Monte Carlo replicates drawn
     from ``seed`` add each enterprise's rank interval, median rank, P(rank ≤ ``top_k``)
-    and score quantiles. The results replace any earlier ones of this draft in one
+    and score quantiles (computed by ``uncertainty_runner``, :func:`rasad.index.uncertainty.uncertainty`'s
+    stand-in, when given: a job shares its runs between workers so). The results replace any earlier ones of this draft in one
     transaction, with the data hash, the return versions read, the spec and its hash.
     When a thin edition's few enterprises leave the engine nothing to rank, the edition
     is stored with no one ranked and the returned object's ``unranked`` says why.
@@ -195,8 +197,9 @@ def compute_edition(
         from rasad.index.uncertainty import uncertainty
 
         report("uncertainty", 0, runs)
-        analysis = uncertainty(methodology, table, spec, runs, seed=seed, top_k=top_k,
-                               progress=lambda done, total: report("uncertainty", done, total))
+        analysis = (uncertainty_runner or uncertainty)(
+            methodology, table, spec, runs, seed=seed, top_k=top_k,
+            progress=lambda done, total: report("uncertainty", done, total))
         report("uncertainty", runs, runs)
 
     report("storing", 0, 1)

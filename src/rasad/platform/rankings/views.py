@@ -32,7 +32,7 @@ from rasad.platform.rankings.models import Edition, EditionJob
 from rasad.platform.rankings.services import publish_edition
 
 STAGE_LABELS = {
-    "": gettext_lazy("Waiting to start"),
+    "": gettext_lazy("Waiting for a background worker to take it (rasad worker)"),
     "data": gettext_lazy("Reading the returns"),
     "ranking": gettext_lazy("Ranking"),
     "uncertainty": gettext_lazy("Uncertainty analysis (Monte Carlo runs)"),

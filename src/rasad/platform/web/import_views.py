@@ -1,10 +1,12 @@
 """The upload page: a file is checked (dry run) and its report shown; the same bytes are
 then committed without being sent again.
 
-The uploaded bytes wait under ``VAR_DIR/uploads/pending/<user id>/<sha256>`` (outside
-the web root) and the session lists the hashes this user uploaded, so a commit names a
-hash, never a path: a hash that is not in the user's session, or bytes that no longer
-hash to it, are a 404. Checking and committing are :mod:`rasad.platform.returns.importing`
+The uploaded bytes wait as ``uploads/pending/<user id>/<sha256>`` in the storage of
+uploaded files (Django's ``default_storage``: ``MEDIA_ROOT``, never served, or an
+S3-compatible bucket; docs/deploy.md), so the report and the commit may be served by
+another app server than the upload. The session lists the hashes this user uploaded, so
+a commit names a hash, never a path: a hash that is not in the user's session, or bytes
+that no longer hash to it, are a 404. Checking and committing are :mod:`rasad.platform.returns.importing`
 (the same code as ``rasad import``), within the user's scope.
 """
 
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -85,12 +89,20 @@ def _display_name(name: str) -> str:
     return name[-200:]
 
 
-def _pending_dir(user) -> Path:
-    return Path(settings.VAR_DIR) / "uploads" / "pending" / str(int(user.pk))
+def _pending_folder(user) -> str:
+    """Where ``user``'s uploads wait, as a name in the storage of uploaded files."""
+    return f"uploads/pending/{int(user.pk)}"
 
 
 def _pending(request) -> dict:
     return dict(request.session.get(SESSION_KEY, {}))
+
+
+def _age_seconds(name: str, now: float) -> float:
+    try:
+        return now - default_storage.get_modified_time(name).timestamp()
+    except FileNotFoundError:  # removed meanwhile by another request
+        return 0.0
 
 
 def _forget_old(request, pending: dict) -> dict:
@@ -100,24 +112,25 @@ def _forget_old(request, pending: dict) -> dict:
     keep = sorted(((sha, entry) for sha, entry in pending.items() if now - entry.get("at", 0) < PENDING_SECONDS),
                   key=lambda item: item[1].get("at", 0))[-PENDING_MAX:]
     kept = dict(keep)
-    folder = _pending_dir(request.user)
-    if folder.is_dir():
-        for path in folder.iterdir():
-            dropped = path.name in pending and path.name not in kept
-            if dropped or (path.name not in kept and now - path.stat().st_mtime > PENDING_SECONDS):
-                path.unlink(missing_ok=True)
+    folder = _pending_folder(request.user)
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:  # a folder on disk is made by the first upload
+        names = []
+    for name in names:
+        dropped = name in pending and name not in kept
+        if dropped or (name not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS):
+            default_storage.delete(f"{folder}/{name}")
     return kept
 
 
 def _store(request, data: bytes, name: str) -> str:
     sha = hashlib.sha256(data).hexdigest()
-    folder = _pending_dir(request.user)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / sha
-    if not target.exists():
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, target)
+    target = f"{_pending_folder(request.user)}/{sha}"
+    if not default_storage.exists(target):
+        saved = default_storage.save(target, ContentFile(data))
+        if saved != target:  # the same bytes were stored meanwhile under the same name
+            default_storage.delete(saved)
     pending = _pending(request)
     pending[sha] = {"name": name, "at": time.time()}
     request.session[SESSION_KEY] = _forget_old(request, pending)
@@ -127,10 +140,13 @@ def _store(request, data: bytes, name: str) -> str:
 def _load(request, sha: str) -> tuple[bytes, str]:
     """The bytes this user uploaded under ``sha`` and their file name, or 404."""
     entry = _pending(request).get(sha)
-    path = _pending_dir(request.user) / sha
-    if entry is None or not path.is_file():
+    if entry is None:
         raise Http404
-    data = path.read_bytes()
+    try:
+        with default_storage.open(f"{_pending_folder(request.user)}/{sha}", "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
     if hashlib.sha256(data).hexdigest() != sha:
         raise Http404
     return data, entry["name"]

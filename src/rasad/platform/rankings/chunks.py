@@ -1,0 +1,139 @@
+"""An edition's Monte Carlo runs shared between workers.
+
+A job with ``chunks`` > 1 splits its runs into that many parts
+(:func:`rasad.index.uncertainty.chunk_ranges`), one :class:`ReplicateChunk` row each,
+and queues a task per part after the first. Every worker, the job's own included, takes
+the next part no one has taken (one conditional UPDATE decides who), computes it with
+:func:`rasad.index.uncertainty.compute_chunk` and leaves its ranks and scores in the
+storage all servers share. The job's worker then takes what is left, waits for the
+parts others are computing (a part whose worker stopped answering goes back to the
+pile), and merges them (:func:`~rasad.index.uncertainty.merge_chunks`): the same
+result as one worker's, bit for bit, for the same seed. With one worker running, the
+job's worker simply computes every part itself.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.files.base import ContentFile
+from django.db.models import Q
+from django.utils import timezone
+
+from rasad.errors import RasadInputError
+from rasad.platform.rankings.models import EditionJob, ReplicateChunk
+
+WAIT_EVERY = 0.5  # seconds between looks at the parts other workers compute
+
+
+def _lost_before():
+    from rasad.platform.rankings.jobs import WORKER_LOST_AFTER
+
+    return timezone.now() - WORKER_LOST_AFTER
+
+
+def claim(job_id: int, worker: str, index: int | None = None) -> ReplicateChunk | None:
+    """Take a part of job ``job_id`` (part ``index``, or any): one no one has, or one
+    whose worker stopped answering. None when there is none to take."""
+    takeable = ReplicateChunk.objects.filter(job_id=job_id).filter(
+        Q(status=ReplicateChunk.Status.PENDING)
+        | Q(status=ReplicateChunk.Status.RUNNING, heartbeat_at__lt=_lost_before()))
+    if index is not None:
+        takeable = takeable.filter(index=index)
+    for chunk in takeable.order_by("index"):
+        now = timezone.now()
+        taken = ReplicateChunk.objects.filter(pk=chunk.pk, status=chunk.status, heartbeat_at=chunk.heartbeat_at) \
+            .update(status=ReplicateChunk.Status.RUNNING, worker=worker[:120], heartbeat_at=now)
+        if taken:
+            chunk.refresh_from_db()
+            return chunk
+    return None
+
+
+def compute(chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, progress=None) -> None:
+    """Compute ``chunk`` (the caller has claimed it) and store its ranks and scores."""
+    from rasad.index.uncertainty import compute_chunk
+    from rasad.platform.rankings.tasks import Heartbeat
+
+    with Heartbeat(ReplicateChunk, chunk.pk):
+        result = compute_chunk(methodology, table, spec, runs, seed, chunk.start, chunk.stop, progress=progress)
+    chunk.result.save(f"job-{chunk.job_id}-part-{chunk.index}.npz", ContentFile(result.to_bytes()), save=False)
+    ReplicateChunk.objects.filter(pk=chunk.pk).update(status=ReplicateChunk.Status.DONE, result=chunk.result.name,
+                                                      heartbeat_at=timezone.now())
+
+
+def fail(chunk: ReplicateChunk, error: RasadInputError) -> None:
+    ReplicateChunk.objects.filter(pk=chunk.pk).update(status=ReplicateChunk.Status.FAILED,
+                                                      error_en=error.message_en, error_fa=error.message_fa)
+
+
+def runner(job: EditionJob, parts: int, worker: str):
+    """An ``uncertainty(methodology, table, spec, runs, seed=, top_k=, progress=)`` that
+    shares the runs of ``job`` out in ``parts`` parts (see the module)."""
+    from rasad.index import data_hash
+    from rasad.index.uncertainty import ChunkResult, chunk_ranges, merge_chunks
+    from rasad.platform.rankings.tasks import compute_replicate_chunk
+
+    def uncertainty(methodology, table, spec, runs, *, seed=None, top_k=100, progress=None):
+        ranges = chunk_ranges(runs, parts)
+        ReplicateChunk.objects.filter(job=job).delete()
+        ReplicateChunk.objects.bulk_create(ReplicateChunk(job=job, index=i, start=start, stop=stop)
+                                           for i, (start, stop) in enumerate(ranges))
+        EditionJob.objects.filter(pk=job.pk).update(params={**job.params, "data_sha256": data_hash(methodology, table)})
+        for index in range(1, len(ranges)):
+            compute_replicate_chunk.enqueue(job.pk, index)
+        done = 0
+        while True:
+            chunk = claim(job.pk, worker)
+            if chunk is not None:
+                compute(chunk, methodology, table, spec, runs, seed,
+                        progress=None if progress is None else lambda d, _t, before=done: progress(before + d, runs))
+            states = list(ReplicateChunk.objects.filter(job=job).order_by("index"))
+            failed = [c for c in states if c.status == ReplicateChunk.Status.FAILED]
+            if failed:
+                raise RasadInputError(failed[0].error_en, failed[0].error_fa, field="runs")
+            done = sum(c.stop - c.start for c in states if c.status == ReplicateChunk.Status.DONE)
+            if progress is not None:
+                progress(done, runs)
+            if all(c.status == ReplicateChunk.Status.DONE for c in states):
+                break
+            if chunk is None:
+                time.sleep(WAIT_EVERY)
+        results = []
+        for chunk in states:
+            with chunk.result.open("rb") as stored:
+                results.append(ChunkResult.from_bytes(stored.read()))
+        merged = merge_chunks(methodology, table, spec, runs, seed, top_k, results)
+        for chunk in states:
+            chunk.result.delete(save=False)
+        ReplicateChunk.objects.filter(job=job).delete()
+        return merged
+
+    return uncertainty
+
+
+def compute_queued(job_id: int, index: int, worker: str) -> str:
+    """What a worker does with a queued part: take it if no one has and the job still
+    runs, and compute it on the returns the job ranks (refused if they changed since)."""
+    from rasad.index import data_hash
+    from rasad.index.methodology import loads
+    from rasad.index.uncertainty import loads_spec
+    from rasad.platform.rankings.services import edition_data
+
+    job = EditionJob.objects.select_related("edition__methodology", "edition__period").filter(pk=job_id).first()
+    if job is None or job.status != EditionJob.Status.RUNNING:
+        return "skipped"
+    chunk = claim(job_id, worker, index)
+    if chunk is None:
+        return "taken"
+    edition, params = job.edition, job.params
+    methodology = loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
+    spec = loads_spec(params["spec"], source="uncertainty spec", methodology=methodology)
+    table, _versions = edition_data(edition.period)
+    if data_hash(methodology, table) != params.get("data_sha256"):
+        fail(chunk, RasadInputError(
+            "The returns changed while the edition was computed; run the edition again.",
+            "اظهارنامه‌ها در میانهٔ محاسبهٔ ویرایش تغییر کردند؛ ویرایش را دوباره اجرا کنید.", field="returns"))
+        return "failed"
+    compute(chunk, methodology, table, spec, params["runs"], params.get("seed", 1))
+    return "done"
