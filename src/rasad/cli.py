@@ -283,8 +283,9 @@ def _serve(args) -> int:
 
 
 def _import(args) -> int:
-    """Exit status: 0 imported (or a clean dry run), 1 the file has errors (nothing
-    stored), 2 the file could not be read or the command was misused."""
+    """Exit status: 0 imported (or a clean dry run), 1 the file has errors, or
+    implausible figures and no --confirm-implausible (nothing stored), 2 the file could
+    not be read or the command was misused."""
     _django()
     from rich.console import Console
 
@@ -304,18 +305,24 @@ def _import(args) -> int:
             panel, target = _mapped_panel(path, args)
             enterprises = _with_constants(panel.enterprises, args.constant)
             outcome = import_frames(enterprises, panel.returns, user=user, source_name=path.name,
-                                    commit=not args.dry_run, progress=progress, panel=target)
+                                    commit=not args.dry_run, progress=progress, panel=target,
+                                    confirm_implausible=args.confirm_implausible)
         elif args.dry_run:
             outcome = check_upload(path.read_bytes(), path.name, user=user)
         else:
-            outcome = commit_upload(path.read_bytes(), path.name, user=user, progress=progress)
+            outcome = commit_upload(path.read_bytes(), path.name, user=user, progress=progress,
+                                    confirm_implausible=args.confirm_implausible)
     report = outcome.report
     if report.problems:
         console.print(report.to_rich(args.lang))
     if args.report:
         report.to_excel(args.report)
     console.print(outcome.summary(args.lang))
-    return 1 if report.blocking else 0
+    held = report.needs_confirmation and not args.confirm_implausible
+    if held and not report.blocking:
+        console.print("اگر این ارقام درست‌اند، فرمان را با --confirm-implausible دوباره اجرا کنید." if args.lang == "fa"
+                      else "If these figures are right, run the command again with --confirm-implausible.")
+    return 1 if report.blocking or held else 0
 
 
 def _mapped_panel(path: Path, args):
@@ -734,6 +741,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="import enterprises and returns from an Excel or CSV file")
     imp.add_argument("file", help="the file (xlsx or csv; a research panel's csv with --mapping)")
     imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
+    imp.add_argument("--confirm-implausible", action="store_true",
+                     help="store figures outside the catalogue's plausible bounds (10^30 employees, say), "
+                          "which the report lists; without it a file holding any is not imported")
     imp.add_argument("--as", dest="as_user", metavar="USERNAME",
                      help="import as this user, within their scope (default: the first administrator)")
     imp.add_argument("--report", help="also write the report to this Excel file")

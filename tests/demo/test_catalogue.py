@@ -98,8 +98,32 @@ def _entry(**changes):
 
 
 def test_a_valid_custom_catalogue_loads(tmp_path):
-    specs = load_catalogue(_write(tmp_path, [_entry(), _entry(code="exports")]))
+    specs = load_catalogue(_write(tmp_path, [_entry(), _entry(code="exports", plausible_max=1e6)]))
     assert [s.code for s in specs] == ["sales", "exports"]
+    assert (specs[0].plausible_min, specs[0].plausible_max) == (None, None)  # optional keys
+    assert specs[1].plausible_max == 1e6
+
+
+def test_plausible_bounds_lie_within_the_valid_ones(catalogue):
+    """The bundled bounds: every money figure within ±10⁹ million rials, headcounts within
+    a million persons; and an implausible value is one outside them, never NaN."""
+    import numpy as np
+
+    bounded = {spec.code: spec for spec in catalogue if spec.plausible_max is not None}
+    assert {"employees", "sales", "total_assets", "graduate_employees", "export_countries"} <= set(bounded)
+    for spec in catalogue:
+        if spec.kind == "money":
+            assert spec.plausible_max == 1e9 and spec.plausible_min in (None, -1e9), spec.code
+            assert (spec.plausible_min is None) == (spec.min_value is not None), spec.code
+        for bound in (spec.plausible_min, spec.plausible_max):
+            if bound is not None:
+                assert spec.min_value is None or bound >= spec.min_value
+                assert spec.max_value is None or bound <= spec.max_value
+    employees = bounded["employees"]
+    assert employees.plausible_max == 1_000_000
+    assert employees.implausible(np.array([1e6, 1e6 + 1, 1e30, np.nan, 0])).tolist() == [
+        False, True, True, False, False]
+    assert bounded["ebit"].implausible([-2e9, -1e9, 1e308]).tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize(
@@ -119,6 +143,10 @@ def test_a_valid_custom_catalogue_loads(tmp_path):
         ([_entry(description={"fa": "", "en": "x"})], "indicators[sales].description.fa"),
         ([_entry(weight=1)], "indicators[sales]"),
         ([], "indicators"),
+        ([_entry(plausible_max="huge")], "indicators[sales].plausible_max"),
+        ([_entry(plausible_min=-5)], "indicators[sales].plausible_min"),  # below the valid min
+        ([_entry(max=100, plausible_max=200)], "indicators[sales].plausible_max"),
+        ([_entry(plausible_min=10, plausible_max=10)], "indicators[sales].plausible_min"),
     ],
 )
 def test_bad_entries_are_named_in_both_languages(tmp_path, entries, field):

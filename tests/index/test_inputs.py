@@ -78,3 +78,40 @@ def test_a_year_without_returns_or_prices_is_refused():
     with pytest.raises(RasadInputError) as caught:
         sme_inputs(_returns(), REGISTRY, 1402, prices=PRICES)
     assert "1401" in caught.value.message_en
+
+
+def test_every_derived_column_names_what_it_is_made_from():
+    from rasad.index.inputs import DERIVED, DERIVED_FROM
+
+    assert tuple(DERIVED_FROM) == DERIVED
+
+
+def test_the_figures_a_methodology_reads_are_all_its_data_hash_depends_on():
+    """Drop any reported figure outside ``reported_figures`` from the returns and the
+    methodology's data hash stays the same: what the admin's guard of published editions
+    relies on (an indicator outside it may be deleted). Some inside it change the hash on
+    any data (equity need not: the demo's is always assets − liabilities, which Z'' uses
+    when it is blank)."""
+    from rasad.demo import generate
+    from rasad.index import data_hash
+    from rasad.index.inputs import reported_figures
+    from rasad.index.methodology import bundled, load
+    from rasad.methodologies import load_catalogue
+
+    methodology = load(bundled("sme100"))
+    population = generate(n_enterprises=60, seed=3)
+    returns, registry = population.returns, population.enterprises
+    year = int(returns["year"].max())
+    reference = data_hash(methodology, sme_inputs(returns, registry, year))
+    read = reported_figures(methodology)
+    for code in (spec.code for spec in load_catalogue()):
+        if code not in returns.columns:
+            continue
+        try:
+            changed = data_hash(methodology, sme_inputs(returns.drop(columns=code), registry, year)) != reference
+        except RasadInputError:  # sales and employees: the table cannot be made without them
+            changed = True
+        if code not in read:
+            assert not changed, code
+        elif code in ("sales", "employees", "total_assets", "exports", "rd_expenditure"):
+            assert changed, code

@@ -42,6 +42,8 @@ NASTY_ROWS = [
     [ID_C, "سه", "مرکزی", "E001", "1010", "1399", " 12 ", "", "", "x", "-1"],
     [ID_C + " ", "سه", "مرکزی", "E001", "1010", "1398", "12٬500", "1٬2", "4", "1", "abc"],
     ["", "بی‌شناسه", "تهران", "", "1010", "1403", "1", "1", "1", "1", "1"],
+    # implausible: sales of 2×10⁹ million rials typed with separators, 2,000,000 employees as a plain number
+    [ID_B, "بنگاه دو", "یزد", "E001", "1010", "1401", "۲٬۰۰۰٬۰۰۰٬۰۰۰", "", "2000000", "0", "40"],
 ]
 
 
@@ -78,6 +80,7 @@ def test_fast_and_careful_paths_report_the_same_problems(tmp_path, monkeypatch, 
             else write_xlsx(tmp_path / "nasty.xlsx", {"Returns": rows}))
     fast = validate_workbook(read_file(path), estates=ESTATES, known_enterprises=[ID_B])
     assert fast.blocking and len(fast.problems) > 20  # the file is as nasty as meant
+    assert [(p.row, p.field) for p in fast.implausible] == [(12, "sales"), (12, "employees")]
     with monkeypatch.context() as patched:
         _careful(patched)
         careful = validate_workbook(read_file(path), estates=ESTATES, known_enterprises=[ID_B])

@@ -47,12 +47,13 @@ def problems(text):
 def test_the_bundled_rules_load_and_are_documented():
     rules = load_rules()
     assert rules.codes == ["real_sales_drop", "employment_decline", "low_capacity", "z2_distress",
-                           "return_missing", "unit_slip"]
+                           "return_missing", "unit_slip", "implausible_figure"]
     assert rules.rule("real_sales_drop").below == -0.2 and rules.rule("real_sales_drop").kpi == "sales_growth_real"
     assert rules.rule("employment_decline").periods == 2
     assert rules.rule("low_capacity").below == 50
     assert rules.rule("z2_distress").below == 1.1
     assert rules.rule("unit_slip").min_ratio == 200
+    assert rules.rule("implausible_figure").check == "implausible" and rules.rule("implausible_figure").fields == ()
     assert all(r.name.fa != r.name.en for r in rules.rules)
     assert len(rules.sha256) == 64
 
@@ -163,3 +164,48 @@ def test_nan_never_fires():
     # no previous year; a zero base; no sales
     assert summary.loc["sales_drop", ["applies", "judged", "not_computable"]].tolist() == [3, 0, 3]
     assert summary.loc["headcount_down", "not_computable"] == 3
+
+
+IMPLAUSIBLE = """\
+version: 1
+rules:
+  - code: implausible
+    name: {fa: رقم نامحتمل, en: Implausible figure}
+    severity: high
+    check: implausible
+  - code: headcount_only
+    name: {fa: شاغلان نامحتمل, en: Implausible headcount}
+    severity: low
+    check: implausible
+    fields: [employees]
+"""
+
+
+def test_implausible_figures_are_flagged_with_their_bounds():
+    """A return holding a figure outside the catalogue's plausible bounds (10^30
+    employees, 1e308 million rials of sales) fires, whichever figure it is; a figure at
+    the bound, or beyond only a figure the rule does not watch, does not."""
+    rules = loads_rules(IMPLAUSIBLE)
+    data = returns([("a", 1402, 1e30, 100), ("a", 1403, 12, 1e308), ("b", 1403, 1_000_000, 1e9),
+                    ("c", 1403, np.nan, np.nan), ("d", 1403, 2_000_000, 2e9)])
+    alerts = rules.evaluate(Kpis().compute(data))
+    frame = alerts.frame
+    fired = frame[frame["rule"] == "implausible"]
+    assert fired[["national_id", "period", "kpi"]].values.tolist() == [
+        ["a", 1402, "employees"], ["a", 1403, "sales"], ["d", 1403, "sales"]]
+    assert fired["evidence"].iloc[0] == {"employees": {"value": 1e30, "plausible_min": None,
+                                                       "plausible_max": 1_000_000.0}}
+    assert set(fired["evidence"].iloc[2]) == {"employees", "sales"}  # both, the furthest out named
+    assert fired["value"].iloc[1] == 1e308
+    headcount = frame[frame["rule"] == "headcount_only"]
+    assert headcount[["national_id", "period"]].values.tolist() == [["a", 1402], ["d", 1403]]
+    summary = alerts.summary().set_index("rule")
+    assert summary.loc["implausible", ["applies", "judged", "not_computable", "alerts"]].tolist() == [5, 4, 1, 3]
+    assert "plausible bounds" in rules.rule("implausible").condition_text("en")
+
+
+def test_an_implausible_rule_may_watch_only_figures_with_bounds():
+    error = problems(IMPLAUSIBLE.replace("fields: [employees]", "fields: [employees, capacity_utilisation]"))
+    [problem] = error.problems
+    assert problem.path == "rules[headcount_only].fields[1]" and "capacity_utilisation" in problem.message_en
+    assert problem.message_fa

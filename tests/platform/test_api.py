@@ -683,7 +683,7 @@ def test_each_route_documents_the_errors_it_gives(world, db):
     """Each route documents the error statuses it may answer with, each with the error
     body (Schemathesis checks the answers against them), and only those."""
     paths = Client().get("/api/openapi.json").json()["paths"]
-    common = {"200", "400", "401", "422"}
+    common = {"200", "400", "401", "422", "429"}
     expected = {
         ("/api/indicators", "get"): common, ("/api/methodologies", "get"): common,
         ("/api/methodologies/{methodology_id}", "get"): common | {"404"},

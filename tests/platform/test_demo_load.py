@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest  # authenticate() needs one: axes refuses logins without it
 
 from rasad.demo import generate
 from rasad.platform.accounts.models import Role, User
@@ -57,7 +58,7 @@ def test_one_demo_login_per_role(loaded, client):
     assert enterprise_user.enterprise is not None
     manager = User.objects.get(username=DEMO_USERS[Role.ESTATE_MANAGER])
     assert Enterprise.objects.confidential_to(manager).count() > 0
-    assert client.login(username=DEMO_USERS[Role.ANALYST], password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username=DEMO_USERS[Role.ANALYST], password=DEMO_PASSWORD)
 
 
 def test_loading_is_all_or_nothing(db, population, monkeypatch):

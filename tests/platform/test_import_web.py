@@ -284,7 +284,8 @@ def test_bytes_changed_on_disk_are_not_committed(client, estate, var_dir):
 
 
 @pytest.mark.django_db
-def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_dir, monkeypatch):
+def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_dir, monkeypatch,
+                                                django_capture_on_commit_callbacks):
     """With a storage that has no local paths (as an S3 bucket has none), the upload, its
     report, a second browser of the same session (another app server) and the commit all
     work, and nothing is written to this server's disk: every read and write of an
@@ -312,7 +313,8 @@ def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_d
     other_server = client.__class__()
     other_server.cookies = client.cookies
     assert "ready to import" in english(other_server).get(f"/import/{sha}/").content.decode()
-    assert other_server.post(f"/import/{sha}/commit/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):  # the file's bytes are stored when the import commits
+        assert other_server.post(f"/import/{sha}/commit/").status_code == 200
     stored = SourceFile.objects.get(sha256=sha)
     with stored.content.open("rb") as content:
         assert content.read() == clean_file()

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db.models import Count
+from django.http import HttpRequest  # authenticate() needs one: axes refuses logins without it
 from django.test import override_settings
 
 from rasad.demo import generate
@@ -77,7 +78,7 @@ def test_font_and_stylesheet_are_served_by_the_app(client, db):
 
 
 def test_admin_is_in_persian(demo, client):
-    client.login(username="demo-admin", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), username="demo-admin", password=DEMO_PASSWORD)
     page = client.get("/admin/").content.decode()
     assert 'dir="rtl"' in page and "بنگاه" in page
 
@@ -102,7 +103,7 @@ def test_estate_counts_by_kind_are_counts_of_estates(demo, client):
 def test_admin_adds_an_enterprise_typed_in_persian_digits(demo, client):
     from rasad.platform.registry.models import Enterprise, Sector
 
-    client.login(username="demo-admin", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), username="demo-admin", password=DEMO_PASSWORD)
     yazd = Province.objects.get(name_en="Yazd")
     form = {"national_id": "۱۴۰۰۷۶۵۰۹۱۲", "name_fa": "كاشي نمونه", "name_en": "", "isic": Sector.objects.get(code="2392").pk,
             "province": yazd.pk, "estate": "", "founding_year": "1390"}

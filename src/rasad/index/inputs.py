@@ -23,6 +23,20 @@ DERIVED = (
 
 
 CERTIFICATES = ("iso9001", "iso14001", "standard_mark")
+ALTMAN_INPUTS = ("current_assets", "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
+                 "total_liabilities")
+# The reported figures each derived column is computed from (kept beside sme_inputs,
+# which computes them): what a methodology reading the column depends on.
+DERIVED_FROM = {
+    "sales_growth_real": ("sales",),
+    "employment_growth": ("employees",),
+    "value_added": ("sales", "intermediate_inputs"),
+    "altman_z2": ALTMAN_INPUTS,
+    "credit_access": ("credit_received", "credit_requested"),
+    "certifications": CERTIFICATES,
+}
+# What sme_inputs reads whatever the methodology: growth, and the size band from employees.
+ALWAYS_READ = ("sales", "employees")
 
 
 def altman_z2(current_assets, current_liabilities, retained_earnings, ebit, equity, total_assets,
@@ -66,6 +80,19 @@ def _ratio(numerator, denominator):
     numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def reported_figures(methodology) -> set[str]:
+    """The columns of the returns an SME-100 input table read for ``methodology`` comes
+    from: sales and employees always, the inputs of each derived column it uses, and every
+    other column it reads as it is (indicator sources, denominators, eligibility columns;
+    some, such as ``sector``, are the registry's, not reported figures)."""
+    read = [*(i.source for i in methodology.indicators), *(i.denominator for i in methodology.indicators),
+            *methodology.eligibility.allowed]
+    out = set(ALWAYS_READ)
+    for column in filter(None, read):
+        out.update(DERIVED_FROM.get(column, (column,)))
+    return out
 
 
 def sme_inputs(
@@ -114,9 +141,7 @@ def sme_inputs(
     table["sales_growth_real"] = _ratio(current["sales"] / inflation, previous["sales"]) - 1
     table["employment_growth"] = _ratio(current["employees"], previous["employees"]) - 1
     table["value_added"] = current["sales"] - current.get("intermediate_inputs", np.nan)
-    table["altman_z2"] = altman_z2(*(_column(current, c) for c in (
-        "current_assets", "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
-        "total_liabilities")))
+    table["altman_z2"] = altman_z2(*(_column(current, c) for c in ALTMAN_INPUTS))
     table["credit_access"] = _ratio(_column(current, "credit_received"), _column(current, "credit_requested"))
     table["certifications"] = certificates_held(*(_column(current, c) for c in CERTIFICATES))
 

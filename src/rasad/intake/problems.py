@@ -16,6 +16,11 @@ WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 
 SEVERITY_LABELS = {ERROR: ("خطا", "error"), WARNING: ("هشدار", "warning")}
+# The code of a warning about a figure outside the catalogue's plausible bounds: not
+# refused, but stored only once a person confirms it (a checkbox, --confirm-implausible,
+# the API's confirm_implausible).
+IMPLAUSIBLE = "implausible"
+CONFIRM_LABELS = ("نیازمند تأیید", "needs confirming")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,16 @@ class Problem:
     @property
     def blocking(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A warning that holds the import back until a person confirms it."""
+        return self.severity == WARNING and self.code == IMPLAUSIBLE
+
+    def label(self, language: str = "fa") -> str:
+        """The kind of problem, as a report's column shows it."""
+        pair = CONFIRM_LABELS if self.needs_confirmation else SEVERITY_LABELS[self.severity]
+        return pair[0] if language.startswith("fa") else pair[1]
 
     def message(self, language: str = "fa") -> str:
         return self.message_fa if language.startswith("fa") else self.message_en

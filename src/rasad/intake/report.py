@@ -4,7 +4,8 @@ An import shows this report before anything is stored: on the upload page, as an
 Excel workbook the sender can work through, and on the CLI. It carries the parsed
 records in canonical form (catalogue codes, million rials, Jalali period codes), but
 hands them out only when no blocking error remains, so a caller cannot commit half a
-file by mistake.
+file by mistake, and, while implausible figures remain, only to a caller that says a
+person confirmed them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 from rasad.errors import RasadInputError
 from rasad.iran.text import to_persian_digits
 
-from .problems import ERROR, SEVERITY_LABELS, WARNING, Problem, shown_value
+from .problems import ERROR, WARNING, Problem, shown_value
 
 ENTERPRISE_COLUMNS = [
     "national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
@@ -106,6 +107,17 @@ class IntakeReport:
         return any(p.severity == ERROR for p in self.problems)
 
     @property
+    def implausible(self) -> list[Problem]:
+        """Figures outside the catalogue's plausible bounds: warnings a person must confirm."""
+        return [p for p in self.problems if p.needs_confirmation]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when implausible figures remain: the file is committed only once a
+        person confirms them (``records_to_commit(confirm_implausible=True)``)."""
+        return any(p.needs_confirmation for p in self.problems)
+
+    @property
     def counts(self) -> dict[str, int]:
         return {
             "rows_read": self.rows_read,
@@ -128,10 +140,12 @@ class IntakeReport:
         """Return records to commit; empty while anything blocks."""
         return self.parsed_returns.iloc[0:0] if self.blocking else self.parsed_returns
 
-    def records_to_commit(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def records_to_commit(self, *, confirm_implausible: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(enterprises, returns) for the commit, or an error if anything blocks.
 
-        The commit is all or nothing: a file with one error commits no row at all.
+        The commit is all or nothing: a file with one error commits no row at all, and
+        one with implausible figures none unless ``confirm_implausible`` says a person
+        checked them.
         """
         if self.blocking:
             n = len(self.errors)
@@ -140,6 +154,17 @@ class IntakeReport:
                 f"«{self.source}» {to_persian_digits(str(n))} خطا دارد؛ تا اصلاح نشوند هیچ چیز "
                 "وارد نمی‌شود.",
                 field="file",
+                value=self.source,
+            )
+        if self.needs_confirmation and not confirm_implausible:
+            n = len(self.implausible)
+            first = self.implausible[0]
+            raise RasadInputError(
+                f"{self.source!r} has {n} implausible figure(s) ({self._location(first, 'en')}: "
+                f"{first.message_en}); nothing is imported until a person confirms them.",
+                f"«{self.source}» {to_persian_digits(str(n))} رقم نامحتمل دارد ({self._location(first, 'fa')}: "
+                f"{first.message_fa})؛ تا کسی آن‌ها را تأیید نکند هیچ چیز وارد نمی‌شود.",
+                field="confirm_implausible",
                 value=self.source,
             )
         return self.parsed_enterprises, self.parsed_returns
@@ -172,6 +197,8 @@ class IntakeReport:
             verdict = (
                 "هیچ چیز وارد نمی‌شود تا خطاها اصلاح شوند."
                 if self.blocking
+                else f"{len(self.implausible)} رقم نامحتمل است: پس از بررسی باید تأیید شوند تا فایل وارد شود."
+                if self.needs_confirmation
                 else "آماده ورود است" + ("؛ هشدارها را بررسی کنید." if c["warnings"] else ".")
             )
             text = (
@@ -182,6 +209,9 @@ class IntakeReport:
         verdict = (
             "Nothing will be imported until the errors are fixed."
             if self.blocking
+            else f"{len(self.implausible)} implausible figure(s) must be checked and confirmed before the file "
+            "is imported."
+            if self.needs_confirmation
             else "Ready to import" + ("; review the warnings." if c["warnings"] else ".")
         )
         return (
@@ -206,7 +236,7 @@ class IntakeReport:
         lines = [self.summary(language)]
         shown = self.problems if limit is None else self.problems[:limit]
         for p in shown:
-            label = SEVERITY_LABELS[p.severity][0 if fa else 1]
+            label = p.label(language)
             value = (
                 f" «{p.value}»"
                 if fa and p.value not in (None, "")
@@ -237,7 +267,7 @@ class IntakeReport:
             if p.column_letter:
                 column = f"{column} ({p.column_letter})" if column else p.column_letter
             table.add_row(
-                Text(SEVERITY_LABELS[p.severity][i], style=style),
+                Text(p.label(language), style=style),
                 p.sheet,
                 to_persian_digits(row) if fa else row,
                 column,
@@ -293,7 +323,7 @@ class IntakeReport:
             for p in self.problems:
                 sheet.append(
                     [
-                        SEVERITY_LABELS[p.severity][i],
+                        p.label(language),
                         p.sheet,
                         p.row,
                         p.column,

@@ -4,7 +4,10 @@ The person who sent the file must be able to fix everything in one round, so no 
 stops at the first problem: each one adds :class:`~rasad.intake.problems.Problem`
 records (sheet, Excel row, header as written, value, severity, message in English
 and Persian) and the rest carry on. Errors block the import; warnings (a value that
-looks like a unit slip, a column nobody knows) are shown and may be accepted.
+looks like a unit slip, a column nobody knows) are shown and may be accepted; an
+implausible figure (outside the catalogue's plausible bounds, inside its valid ones) is
+a warning that a person must confirm before it is stored
+(:attr:`IntakeReport.needs_confirmation`).
 
 The same checks serve three doors: files (:func:`validate_workbook`, or
 :func:`dry_run` to read and check in one call), web forms (:func:`validate_records`,
@@ -49,7 +52,7 @@ from rasad.iran.text import (
 from rasad.methodologies import IndicatorSpec
 
 from .fields import RETURNS, FieldTable
-from .problems import ERROR, WARNING, Problem, shown_value
+from .problems import ERROR, IMPLAUSIBLE, WARNING, Problem, shown_value
 from .read import Column, ReadLimits, Sheet, Workbook, is_blank, read_file
 from .reference import Estates, national_id_text, period_key, previous_returns
 from .report import ENTERPRISE_COLUMNS, IntakeReport, empty_enterprises, empty_returns
@@ -831,15 +834,18 @@ def _check_range(s: _Sheet, spec: IndicatorSpec, values: np.ndarray, rows: np.nd
     chosen = values[rows]
     low, high = spec.min_value, spec.max_value
     share = spec.kind == "percent"
+    with np.errstate(invalid="ignore"):
+        below = chosen < low if low is not None else np.zeros(len(chosen), dtype=bool)
+        above = chosen > high if high is not None else np.zeros(len(chosen), dtype=bool)
     if low is not None:
-        for k in np.flatnonzero(chosen < low):
+        for k in np.flatnonzero(below):
             i = int(rows[k])
             s.add(i, spec.code, raw[i], ERROR, "range",
                   f"{spec.name_en} cannot be below {_en_number(low)}; it is {_en_number(chosen[k])}.",
                   f"{spec.name_fa} نمی‌تواند کمتر از {_fa_number(low)} باشد؛ {_fa_number(chosen[k])} "
                   "است.")  # fmt: skip
     if high is not None:
-        for k in np.flatnonzero(chosen > high):
+        for k in np.flatnonzero(above):
             i = int(rows[k])
             if share:
                 en = f"{spec.name_en} is a share and cannot exceed 100%; it is {_en_number(chosen[k])}."
@@ -855,6 +861,39 @@ def _check_range(s: _Sheet, spec: IndicatorSpec, values: np.ndarray, rows: np.nd
             s.add(i, spec.code, raw[i], ERROR, "whole_number",
                   f"{spec.name_en} is a count: write a whole number, not {_en_number(chosen[k])}.",
                   f"{spec.name_fa} شمارش است: عدد صحیح بنویسید، نه {_fa_number(chosen[k])}.")  # fmt: skip
+    implausible = spec.implausible(chosen) & ~below & ~above  # a value out of range is an error already
+    if implausible.any():
+        field = s.fields[spec.code]
+        for k in np.flatnonzero(implausible).tolist():
+            i = int(rows[k])
+            en, fa = implausible_message(spec, chosen[k], field.unit_en, field.unit_fa)
+            s.add(i, spec.code, raw[i], WARNING, IMPLAUSIBLE, en, fa)
+
+
+def _shown(x: float, persian: bool) -> str:
+    """A figure for a message: grouped digits, or a power of ten when it is huge (1e+30
+    rather than thirty-one digits)."""
+    if abs(x) >= 1e15:
+        text = f"{x:.3g}"
+        return to_persian_digits(text) if persian else text
+    return _fa_number(x) if persian else _en_number(x)
+
+
+def implausible_message(spec: IndicatorSpec, value: float, unit_en: str = "", unit_fa: str = "") -> tuple[str, str]:
+    """The warning for a figure outside ``spec``'s plausible bounds, in English and Persian."""
+    high = spec.plausible_max is not None and value > spec.plausible_max
+    bound = spec.plausible_max if high else spec.plausible_min
+    unit_en = f" {unit_en}" if unit_en else ""
+    unit_fa = f" {unit_fa}" if unit_fa else ""
+    en = (f"{spec.name_en} of {_shown(value, False)}{unit_en} is implausible for one enterprise: it is "
+          f"{'more' if high else 'less'} than {_shown(bound, False)}{unit_en}. Check it (was it typed in "
+          "another unit, or in the wrong column?); if it is right, confirm it, and it is stored as it is.")
+    fa = (f"{spec.name_fa} برابر {_shown(value, True)}{unit_fa} برای یک بنگاه نامحتمل است: "
+          f"{'بیش' if high else 'کم'} از {_shown(bound, True)}{unit_fa} است. آن را بررسی کنید (آیا با واحد دیگری "
+          "یا در ستون دیگری وارد شده است؟)؛ اگر درست است، آن را تأیید کنید تا همان‌گونه ثبت شود.")
+    return en, fa
+
+
 
 
 def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):

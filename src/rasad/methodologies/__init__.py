@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from rasad.errors import RasadInputError
@@ -31,6 +32,7 @@ _UNITS_OF_KIND = {
 }
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEYS = ("code", "name", "unit", "kind", "min", "max", "direction", "description")
+_OPTIONAL_KEYS = ("plausible_min", "plausible_max")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ class IndicatorSpec:
     ``direction`` is +1 where more is better, -1 where less is better and 0 for scale
     figures (assets, wages, inputs) whose reading depends on what a methodology divides
     them by. ``min_value``/``max_value`` of ``None`` leave that side unbounded: profits,
-    equity and retained earnings can be negative.
+    equity and retained earnings can be negative; a value outside them is invalid.
+    ``plausible_min``/``plausible_max`` (inside those, ``None`` for none) bound what is
+    believable: a value outside them is not refused but is implausible, and needs a
+    person's confirmation before it is stored (:meth:`implausible`).
     """
 
     code: str
@@ -53,6 +58,19 @@ class IndicatorSpec:
     direction: int
     description_fa: str
     description_en: str
+    plausible_min: float | None = None
+    plausible_max: float | None = None
+
+    def implausible(self, values):
+        """Where ``values`` (an array) lie outside the plausible bounds; NaN never does."""
+        values = np.asarray(values, dtype=float)
+        out = np.zeros(values.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if self.plausible_min is not None:
+                out |= values < self.plausible_min
+            if self.plausible_max is not None:
+                out |= values > self.plausible_max
+        return out
 
 
 def _error(field: str, value, en: str, fa: str) -> RasadInputError:
@@ -108,7 +126,7 @@ def _spec(entry, index: int) -> IndicatorSpec:
         )
     where = f"indicators[{code}]"
     missing = [key for key in _KEYS if key not in entry]
-    unknown = sorted(set(entry) - set(_KEYS))
+    unknown = sorted(set(entry) - set(_KEYS) - set(_OPTIONAL_KEYS))
     if missing or unknown:
         raise _error(
             where,
@@ -165,6 +183,7 @@ def _spec(entry, index: int) -> IndicatorSpec:
             "a count cannot be negative: min must be 0 or more.",
             "شمارش نمی‌تواند منفی باشد: کمینه باید ۰ یا بیشتر باشد.",
         )
+    plausible_low, plausible_high = _plausible(entry, where, low, high)
     return IndicatorSpec(
         code=code,
         name_fa=name_fa,
@@ -176,7 +195,33 @@ def _spec(entry, index: int) -> IndicatorSpec:
         direction=int(direction),
         description_fa=description_fa,
         description_en=description_en,
+        plausible_min=plausible_low,
+        plausible_max=plausible_high,
     )
+
+
+def _plausible(entry: dict, where: str, low: float | None, high: float | None):
+    """The plausible bounds of an entry: optional, and inside its valid bounds."""
+    values = {}
+    for key in _OPTIONAL_KEYS:
+        value = _bound(entry, key, where) if key in entry else None
+        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+            raise _error(
+                f"{where}.{key}",
+                value,
+                "a plausible bound must lie within min and max.",
+                "کران باورپذیر باید میان min و max باشد.",
+            )
+        values[key] = value
+    plausible_low, plausible_high = values["plausible_min"], values["plausible_max"]
+    if plausible_low is not None and plausible_high is not None and plausible_low >= plausible_high:
+        raise _error(
+            f"{where}.plausible_min",
+            plausible_low,
+            f"plausible_min {plausible_low:g} must be below plausible_max {plausible_high:g}.",
+            f"plausible_min ({plausible_low:g}) باید از plausible_max ({plausible_high:g}) کمتر باشد.",
+        )
+    return plausible_low, plausible_high
 
 
 def load_catalogue(path: str | Path | None = None) -> list[IndicatorSpec]:

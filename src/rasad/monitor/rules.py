@@ -18,6 +18,11 @@ Three kinds of check:
     a reported figure multiplied or divided by at least ``min_ratio`` from one period
     to the next: what a return in rials instead of million rials (×10⁶), or in
     thousands (×1000), looks like.
+``implausible``
+    a reported figure outside the plausible bounds the indicator catalogue gives it
+    (``plausible_min``/``plausible_max``: 10³⁰ employees, a sale of 10¹⁵ million
+    rials). The intake stores such a figure only once a person confirmed it; this flags
+    the returns that hold one, so that they are looked at again.
 
 Every alert names its rule, severity, enterprise, period, evidence (the values) and
 *since*, the first period of the streak it belongs to. ``key`` (rule, enterprise,
@@ -27,6 +32,7 @@ acknowledgement or a closing comment to it and find it again next period.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -36,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.index.methodology import Text
+from rasad.methodologies import load_catalogue
 from rasad.monitor._config import finish, item_path, parse, read
 from rasad.monitor._rows import RowReader
 from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
@@ -43,13 +50,14 @@ from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_NAMES = {"low": ("کم", "low"), "medium": ("متوسط", "medium"), "high": ("زیاد", "high"),
                   "critical": ("بحرانی", "critical")}
-CHECKS = ("threshold", "missing_return", "unit_jump")
+CHECKS = ("threshold", "missing_return", "unit_jump", "implausible")
 BOUNDS = ("below", "above", "at_most", "at_least")
 _COMMON_KEYS = ("code", "name", "description", "severity", "check", "periods", "unless")
 _CHECK_KEYS = {
     "threshold": ("kpi", *BOUNDS),
     "missing_return": (),
     "unit_jump": ("fields", "min_ratio"),
+    "implausible": ("fields",),
 }
 BUNDLED_RULES = "alert_rules.yaml"
 
@@ -69,7 +77,7 @@ class Rule:
     at_least: float | None = None  # value >= at_least
     periods: int = 1  # how many periods running the condition must hold
     unless: tuple[str, ...] = ()  # rules that, firing for the same enterprise and period, silence this one
-    fields: tuple[str, ...] = ()  # unit_jump: the reported figures watched
+    fields: tuple[str, ...] = ()  # unit_jump, implausible: the reported figures watched
     min_ratio: float | None = None  # unit_jump: the smallest jump (×) that looks like a unit slip
     description: Text | None = None
 
@@ -91,6 +99,11 @@ class Rule:
         """The condition in words, e.g. ``sales_growth_real < -0.2 for 1 period(s)``."""
         if self.check == "missing_return":
             return "بدون اظهارنامه پس از مهلت" if language.startswith("fa") else "no return after the deadline"
+        if self.check == "implausible":
+            watched = ", ".join(self.fields or _plausible_specs())
+            if language.startswith("fa"):
+                return f"رقمی بیرون از کران‌های باورپذیر فهرست شاخص‌ها در {watched}"
+            return f"a figure outside the catalogue's plausible bounds in {watched}"
         if self.check == "unit_jump":
             watched = ", ".join(self.fields)
             if language.startswith("fa"):
@@ -174,6 +187,14 @@ def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
         position = np.arange(len(kpis.periods))[None, :]
         owed = (position >= kpis.start[:, None]) & _due(kpis, as_of)[None, :]
         return _Outcome(owed & ~filed, owed, owed)
+    if rule.check == "implausible":
+        hit = np.zeros(filed.shape, dtype=bool)
+        judged = np.zeros(filed.shape, dtype=bool)
+        for spec in _watched(rule):
+            values = kpis.raw(spec.code)
+            judged |= ~np.isnan(values)
+            hit |= spec.implausible(values)
+        return _Outcome(hit & filed, judged & filed, filed)
     jumped = np.zeros(filed.shape, dtype=bool)
     judged = np.zeros(filed.shape, dtype=bool)
     for name in rule.fields:
@@ -182,6 +203,18 @@ def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
         with np.errstate(invalid="ignore"):
             jumped |= (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
     return _Outcome(jumped, judged, filed)
+
+
+@functools.lru_cache(maxsize=1)
+def _plausible_specs() -> dict:
+    """The catalogue's figures that have plausible bounds, by code."""
+    return {spec.code: spec for spec in load_catalogue()
+            if spec.plausible_min is not None or spec.plausible_max is not None}
+
+
+def _watched(rule: Rule) -> list:
+    specs = _plausible_specs()
+    return [specs[name] for name in rule.fields] if rule.fields else list(specs.values())
 
 
 def _jump(values: np.ndarray) -> np.ndarray:
@@ -318,6 +351,22 @@ class Alerts:
         if rule.check == "missing_return":
             evidence = [{"missing": [int(p) for p in periods[p - r + 1:p + 1]]} for p, r in zip(pi, run, strict=True)]
             return np.full(n, None, dtype=object), np.full(n, np.nan), evidence
+        if rule.check == "implausible":
+            names = np.full(n, None, dtype=object)
+            value = np.full(n, np.nan)
+            biggest = np.full(n, -np.inf)
+            evidence = [{} for _ in range(n)]
+            for spec in _watched(rule):
+                values = kpis.raw(spec.code)[ui, pi]
+                hit = spec.implausible(values)
+                with np.errstate(divide="ignore", invalid="ignore"):  # how far out: orders of magnitude
+                    size = np.log10(np.abs(values) + 1.0)
+                for j in np.flatnonzero(hit).tolist():
+                    evidence[j][spec.code] = {"value": _plain(values[j]), "plausible_min": spec.plausible_min,
+                                              "plausible_max": spec.plausible_max}
+                    if size[j] > biggest[j]:
+                        biggest[j], names[j], value[j] = size[j], spec.code, values[j]
+            return names, value, evidence
         if rule.check == "unit_jump":
             names = np.full(n, None, dtype=object)
             biggest = np.zeros(n)
@@ -440,6 +489,16 @@ def _rule(r, item, path) -> Rule | None:
         bounds = {b: r.optional(item, b, path, r.number) for b in BOUNDS}
         _check_bounds(r, item, path, bounds)
         rule.update(kpi=kpi, **bounds)
+    elif check == "implausible":
+        fields = r.optional(item, "fields", path, r.string_list, ())
+        bounded = _plausible_specs()
+        for j, name in enumerate(fields):
+            if name not in bounded:
+                r.problem(f"{path}.fields[{j}]",
+                          f"'{name}' has no plausible bounds in the indicator catalogue; ones that do: "
+                          f"{', '.join(bounded)}",
+                          f"«{name}» در فهرست شاخص‌ها کران باورپذیر ندارد؛ ارقامی که دارند: {', '.join(bounded)}")
+        rule.update(fields=tuple(fields))
     elif check == "unit_jump":
         fields = r.required(item, "fields", path, r.string_list, ())
         for j, name in enumerate(fields):

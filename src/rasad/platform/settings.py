@@ -253,3 +253,41 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Into how many parts an edition's Monte Carlo runs are split, for that many workers to
 # share (1: the job's worker computes them all); results are the same either way.
 RASAD_REPLICATE_CHUNKS = int(os.environ.get("RASAD_REPLICATE_CHUNKS", "1"))
+
+# --- Login throttling and lockout (issue 16; django-axes) -------------------------------
+# After RASAD_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# username is refused from that address, the right password too, for
+# RASAD_LOGIN_COOLOFF_MINUTES after the last counted failure. The pair, not the address
+# alone: many people of an estate or a ministry share one NAT address, and one of them
+# mistyping must not lock out the others; nor the username alone, which would let anyone
+# lock anyone out. Attempts made while locked out are not counted (the password is not
+# even checked), so the owner retrying does not keep the lockout going. A successful
+# login clears the pair's failures. The API's bearer tokens are throttled per address
+# with the same limit and cool-off (rasad.platform.accounts.throttle).
+#
+# The address is REMOTE_ADDR unless RASAD_PROXY_COUNT (default 0) says how many proxies
+# of ours stand in front of the app, each appending to X-Forwarded-For. RASAD_HTTPS=1 is
+# not taken to mean that: it says TLS ends before the app, not how many proxies append to
+# the header or whether the app can be reached around them, and trusting a header the
+# client wrote lets an attacker name a fresh address for every guess and never be
+# locked out. Behind a proxy with RASAD_PROXY_COUNT unset every client shares the
+# proxy's address: the lockout still stops guessing, but a locked account is locked for
+# everyone, and the token throttle is shared by all API clients, so set it.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+RASAD_PROXY_COUNT = int(os.environ.get("RASAD_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = int(os.environ.get("RASAD_LOGIN_FAILURE_LIMIT", "20"))
+# in hours, as a float (axes reads an int as whole hours)
+AXES_COOLOFF_TIME = float(os.environ.get("RASAD_LOGIN_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "rasad.platform.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "rasad.platform.web.errors.locked_out"
+if RASAD_PROXY_COUNT < 0 or AXES_FAILURE_LIMIT < 1 or not AXES_COOLOFF_TIME > 0:
+    raise ValueError("RASAD_PROXY_COUNT must be 0 or more, RASAD_LOGIN_FAILURE_LIMIT 1 or more and "
+                     "RASAD_LOGIN_COOLOFF_MINUTES more than 0")

@@ -2,7 +2,9 @@
 
 Each route lists the ways it accepts. A request carrying an ``Authorization`` header is
 judged by that header alone: a wrong or revoked token is a 401, never a silent fall-back
-to anonymous. The session counts only for a signed-in user, and its writes must pass
+to anonymous. An address that sent too many unknown tokens is refused every token, the
+right one too, for the login cool-off (429; :mod:`rasad.platform.accounts.throttle`,
+since django-axes itself knows only passwords). The session counts only for a signed-in user, and its writes must pass
 Django's CSRF check (the ``X-CSRFToken`` header). Public routes end the list with
 :data:`anonymous`, so a request with neither is served as the public.
 """
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from rasad.platform.accounts import throttle
 from rasad.platform.api.errors import ApiError
 from rasad.platform.api.models import ApiToken
 
@@ -37,13 +40,28 @@ class BearerToken(HttpBearer):
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request, token):
+        # Refused before the token is looked up: while locked out, a right token must
+        # tell the sender nothing a wrong one does not.
+        if not throttle.token_allowed(request):
+            raise too_many_attempts()
         found = ApiToken.objects.authenticate(token)
         if found is None:
+            if throttle.token_failed(request):
+                raise too_many_attempts()
             raise ApiError(401, "invalid_token",
                            _("The API token is not valid: it is unknown or revoked, or its user is inactive."))
         request.user = found.user  # what the rest of Django reads
         request.api_token = found
         return found.user
+
+
+def too_many_attempts() -> ApiError:
+    minutes = throttle.cool_off_minutes()
+    return ApiError(
+        429, "too_many_attempts",
+        _("Too many wrong API tokens were sent from your address: every token is refused for "
+          "%(minutes)s minutes. Check the token your client sends, then try again after the wait."),
+        headers={"Retry-After": throttle.retry_after()}, minutes=minutes)
 
 
 class Session(APIKeyCookie):

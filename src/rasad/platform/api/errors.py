@@ -43,7 +43,7 @@ class ApiError(Exception):
     """Raised by a route; turned into ``status`` with the bilingual payload."""
 
     def __init__(self, status: int, code: str, message, *, problems: Iterable[dict] = (),
-                 message_fa: str | None = None, **params):
+                 message_fa: str | None = None, headers: dict | None = None, **params):
         if message_fa is None:  # a msgid of the catalogue
             self.message_en, self.message_fa = both(message, **params)
         else:  # already bilingual (a RasadInputError of the pure core)
@@ -51,6 +51,7 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.problems = list(problems)
+        self.headers = dict(headers or {})  # sent with the answer (Retry-After, say)
         super().__init__(self.message_en)
 
     def payload(self) -> dict:
@@ -117,7 +118,10 @@ def validation_problems(errors: list[dict]) -> list[dict]:
 
 def json_response(error: ApiError) -> JsonResponse:
     """``error`` answered outside a route (where ninja's handlers do not reach)."""
-    return JsonResponse(error.payload(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(error.payload(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
 
 
 def not_found_view(request, *args, **kwargs):
@@ -153,7 +157,9 @@ def install(api) -> None:
         return response
 
     def on_api_error(request, exc: ApiError):
-        headers = {"WWW-Authenticate": 'Bearer realm="rasad"'} if exc.status == 401 else None
+        headers = dict(exc.headers)
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="rasad"'
         return respond(request, exc, headers)
 
     def on_authentication(request, exc):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from ninja import Field, Schema
-from pydantic import StrictFloat, StrictStr
+from pydantic import StrictBool, StrictFloat, StrictStr
 
 from rasad.platform.api.common import NO_NUL_PATTERN
 
@@ -30,9 +30,10 @@ class ErrorOut(Schema):
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error answers a route documents, each with the bilingual error body: every route
-    may refuse an unknown query parameter (400), an invalid API token (401) and invalid
-    parameters (422); ``statuses`` are the others it may give (403, 404, 409)."""
-    return dict.fromkeys(sorted({400, 401, 422, *statuses}), ErrorOut)
+    may refuse an unknown query parameter (400), an invalid API token (401), invalid
+    parameters (422) and any token from an address that sent too many wrong ones (429);
+    ``statuses`` are the others it may give (403, 404, 409)."""
+    return dict.fromkeys(sorted({400, 401, 422, 429, *statuses}), ErrorOut)
 
 
 # --- shared pieces ----------------------------------------------------------------------
@@ -294,6 +295,10 @@ class ReturnIn(Schema):
         examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
     )
     note: str = Field("", max_length=500, pattern=NO_NUL_PATTERN)
+    confirm_implausible: StrictBool = Field(
+        False, description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is stored only "
+                           "when this is true: a person checked it. Otherwise the return is refused (422, code "
+                           "implausible_figures) with each such figure as a problem.")
 
 
 class SubmitOut(Schema):

@@ -4,6 +4,7 @@ from django.contrib import admin
 from rasad.errors import RasadInputError
 from rasad.iran.ids import validate_legal_id
 from rasad.iran.text import normalize_text
+from rasad.platform.rankings.dependencies import GuardedByPublishedEditions
 from rasad.platform.registry.models import (
     Cluster,
     ClusterMembership,
@@ -61,7 +62,7 @@ class EnterpriseForm(forms.ModelForm):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
     form = EnterpriseForm
     list_display = ("national_id", "name_fa", "name_en", "isic", "province", "estate", "founding_year")
     list_filter = ("dataset", "province")

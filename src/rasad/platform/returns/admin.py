@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from rasad.platform.rankings.dependencies import GuardedByPublishedEditions
 from rasad.platform.returns.models import (
     Indicator,
     Period,
@@ -11,14 +12,21 @@ from rasad.platform.returns.models import (
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
     list_display = ("__str__", "year", "quarter", "deadline")
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
+    """An indicator a published edition's methodology reads cannot be deleted (its
+    league tables are rebuilt from that figure); the code is never changed once stored,
+    since every return holds its figures under it."""
+
     list_display = ("code", "name_fa", "name_en", "unit", "kind", "min_value", "max_value", "direction")
     search_fields = ("code", "name_fa", "name_en")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
 
 
 @admin.register(ReturnVersion)

@@ -53,6 +53,7 @@ def typed(value: float | None, kind: str, *, persian: bool) -> str:
 class FieldProblems:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    implausible: bool = False  # a warning among them needs a person's confirmation
 
 
 class ReturnForm(forms.Form):
@@ -64,6 +65,8 @@ class ReturnForm(forms.Form):
         self.problems: dict[str, FieldProblems] = {}
         self.general_errors: list[str] = []
         self.general_warnings: list[str] = []
+        self.implausible = 0  # figures outside the catalogue's plausible bounds
+        self.awaiting_confirmation = False  # submitted with them, the box not ticked: nothing stored
         for indicator in indicators:
             if indicator.kind == "boolean":
                 widget = forms.Select(attrs={"class": "figure"})
@@ -87,9 +90,11 @@ class ReturnForm(forms.Form):
         """Put the report's problems beside their fields; the rest above the form."""
         for problem in report.problems:
             message = problem.message(language)
+            self.implausible += problem.needs_confirmation
             if problem.field in self.fields:
                 target = self.problems.setdefault(problem.field, FieldProblems())
                 (target.errors if problem.blocking else target.warnings).append(message)
+                target.implausible |= problem.needs_confirmation
             else:
                 (self.general_errors if problem.blocking else self.general_warnings).append(message)
 

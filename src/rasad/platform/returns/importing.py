@@ -5,14 +5,17 @@ takes from the database (the estates, the registered enterprises, their earlier 
 for the unit-slip warning, and what the sender may write: :func:`scope_of`). Nothing is
 written until :func:`commit_upload`, which checks the file again (the database may have
 moved since the dry run) and writes the file, the new enterprises and every return in
-one transaction: one error anywhere and nothing of the file is stored. The same file
+one transaction: one error anywhere and nothing of the file is stored (its bytes reach
+the storage only when that transaction commits). The same file
 imported twice changes nothing, and the outcome says so.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +42,8 @@ from rasad.platform.returns.services import (
 )
 from rasad.platform.returns.state import data_state
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ImportOutcome:
@@ -54,6 +59,12 @@ class ImportOutcome:
     source_file: SourceFile | None = None
 
     @property
+    def awaits_confirmation(self) -> bool:
+        """Not committed, and nothing but implausible figures a person has not confirmed
+        stands in the way."""
+        return not self.committed and not self.report.blocking and self.report.needs_confirmation
+
+    @property
     def changed_nothing(self) -> bool:
         return self.committed and self.enterprises_created == 0 and self.returns is not None \
             and self.returns.written == 0
@@ -64,6 +75,12 @@ class ImportOutcome:
             if self.report.blocking:
                 return ("فایل خطا دارد و چیزی از آن ثبت نشد." if language == "fa"
                         else "The file has errors; nothing of it was stored.")
+            if self.report.needs_confirmation:
+                n = len(self.report.implausible)
+                return (f"فایل خطا ندارد، اما {format_number(n)} رقم آن نامحتمل است: آن‌ها را بررسی کنید؛ "
+                        "فایل تنها پس از تأیید آن‌ها وارد می‌شود." if language == "fa"
+                        else f"The file has no errors, but {n} of its figures are implausible: check them; "
+                        "the file is imported only once they are confirmed.")
             return ("فایل بی‌خطاست و آمادهٔ ثبت است." if language == "fa"
                     else "The file has no errors and is ready to import.")
         if self.changed_nothing:
@@ -154,12 +171,15 @@ def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
 
 
 def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> ImportOutcome:
+                  progress: Callable[[int, int], None] | None = None,
+                  confirm_implausible: bool = False) -> ImportOutcome:
     """Store the file and everything in it in one transaction if nothing blocks
-    (warnings are accepted). The file is checked again unless ``checked``, its dry run,
-    was made of the same bytes against the same reference data (no enterprise, return
-    or estate added, no version written, the user's estates the same since). With
-    errors, the outcome's report lists them and nothing is written."""
+    (warnings are accepted; implausible figures only with ``confirm_implausible``, a
+    person's word that they checked them). The file is checked again unless
+    ``checked``, its dry run, was made of the same bytes against the same reference
+    data (no enterprise, return or estate added, no version written, the user's estates
+    the same since). With errors, or implausible figures not confirmed, the outcome's
+    report lists them and nothing is written."""
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         # Under the write lock, so that an import committed meanwhile (the same file
@@ -167,10 +187,11 @@ def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None
         write_lock()
         if checked is None or checked.sha256 != digest or checked.stamp != _stamp(user):
             checked = check_upload(data, name, user=user)
-        if checked.report.blocking:
+        if checked.report.blocking or (checked.report.needs_confirmation and not confirm_implausible):
             return checked
         source_file = _source_file(data, name, checked.sha256, user)
-        return _commit(checked.report, checked.sha256, user=user, source_file=source_file, progress=progress)
+        return _commit(checked.report, checked.sha256, user=user, source_file=source_file, progress=progress,
+                       confirm_implausible=confirm_implausible)
 
 
 def _stamp(user) -> tuple:
@@ -209,9 +230,11 @@ class PanelTarget:
 
 
 def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, source_name: str,
-                  commit: bool = True, progress=None, panel: PanelTarget | None = None) -> ImportOutcome:
+                  commit: bool = True, progress=None, panel: PanelTarget | None = None,
+                  confirm_implausible: bool = False) -> ImportOutcome:
     """Canonical frames (a research panel through its mapping, say) checked and stored
-    the way a file is: the same checks, the same transaction. With ``panel`` they go
+    the way a file is: the same checks (implausible figures stored only with
+    ``confirm_implausible``), the same transaction. With ``panel`` they go
     into that research panel, kept apart from the national returns; an enterprise
     already registered elsewhere (nationally or in another panel) is refused."""
     _refuse_file_import(user)
@@ -221,14 +244,15 @@ def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, sou
     report = validate_frames(enterprises, returns, checks=reference_checks(user, national_ids))
     digest = hashlib.sha256(
         enterprises.to_csv(index=False).encode() + returns.to_csv(index=False).encode()).hexdigest()
-    if report.blocking or not commit:
+    if report.blocking or not commit or (report.needs_confirmation and not confirm_implausible):
         return ImportOutcome(report, digest)
     with transaction.atomic():
         write_lock()
         if panel is not None:
             _refuse_other_datasets(national_ids, panel.code)
         source_file = _source_file(f"{source_name}\n".encode() + digest.encode(), source_name, digest, user)
-        return _commit(report, digest, user=user, source_file=source_file, progress=progress, panel=panel)
+        return _commit(report, digest, user=user, source_file=source_file, progress=progress, panel=panel,
+                       confirm_implausible=confirm_implausible)
 
 
 def _refuse_other_datasets(national_ids, code: str) -> None:
@@ -249,8 +273,8 @@ def _refuse_other_datasets(national_ids, code: str) -> None:
 
 
 def _commit(report: IntakeReport, digest: str, *, user, source_file, progress,
-            panel: PanelTarget | None = None) -> ImportOutcome:
-    enterprises, returns = report.records_to_commit()
+            panel: PanelTarget | None = None, confirm_implausible: bool = False) -> ImportOutcome:
+    enterprises, returns = report.records_to_commit(confirm_implausible=confirm_implausible)
     created = _register(enterprises, panel)
     ids = dict(Enterprise.objects.filter(national_id__in=_among(returns["national_id"].unique()))
                .values_list("national_id", "pk"))
@@ -268,13 +292,39 @@ def _commit(report: IntakeReport, digest: str, *, user, source_file, progress,
 
 
 def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
-    existing = SourceFile.objects.filter(sha256=digest).first()
-    if existing is not None:
-        return existing
-    stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
-    stored.content.save(f"{digest[:16]}-{name[-80:]}", ContentFile(data), save=False)
-    stored.save()
+    """The record of the file ``digest``, made in the import's transaction; its bytes are
+    written to the storage only once that transaction commits, so an import that is
+    refused or crashes leaves no file behind (nor a record). Through the field's storage,
+    never a path: the storage may be a remote store.
+
+    Should the process die between the commit and the write, the record stands without
+    its bytes; importing the same file again writes them then."""
+    stored = SourceFile.objects.filter(sha256=digest).first()
+    if stored is not None and stored.content.name and stored.content.storage.exists(stored.content.name):
+        return stored
+    if stored is None:
+        stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
+        stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{name[-80:]}")
+        stored.save()
+    elif not stored.content.name:
+        stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{stored.name[-80:]}")
+    transaction.on_commit(functools.partial(_write_content, stored, data))
     return stored
+
+
+_CONTENT = SourceFile._meta.get_field("content")
+
+
+def _write_content(stored: SourceFile, data: bytes) -> None:
+    """Write a committed record's bytes under its name; the storage may choose another
+    (that one already taken), which is then recorded."""
+    try:
+        saved = stored.content.storage.save(stored.content.name, ContentFile(data), max_length=_CONTENT.max_length)
+    except Exception:  # the import is committed whatever happens here: say so, do not undo it
+        logger.exception("the bytes of the imported file %s (SHA-256 %s) could not be stored; "
+                         "importing the same file again stores them", stored.name, stored.sha256)
+        return
+    SourceFile.objects.filter(pk=stored.pk).exclude(content=saved).update(content=saved)
 
 
 def _register(enterprises: pd.DataFrame, panel: PanelTarget | None = None) -> int:

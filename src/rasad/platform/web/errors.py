@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
@@ -73,3 +75,36 @@ def csrf_failure(request, reason: str = ""):
     token into its own forms, so reloading the form and sending it again works. The reason
     (English, technical) is logged by Django's CSRF middleware and not shown."""
     return _page(request, 403, "csrf")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """``AXES_LOCKOUT_CALLABLE``: the login form (or the admin's) refused because this
+    username has had too many wrong passwords from this address (see the settings'
+    "Login throttling" block). 429, in the reader's language, with the wait; it says
+    nothing about whether the account exists, since unknown usernames lock the same way."""
+    from rasad.platform.accounts.throttle import cool_off_minutes, retry_after
+
+    minutes = cool_off_minutes()
+    limit = settings.AXES_FAILURE_LIMIT
+    context = {
+        "status": 429,
+        "heading": _("Too many failed logins"),
+        "message": ngettext(
+            "Logging in with this username from your address is paused for %(minutes)s minute, "
+            "because the password was wrong %(limit)s times. The right password is not accepted "
+            "either until then. Wait, then try again; if you have forgotten the password, ask the "
+            "administrator of Rasad.",
+            "Logging in with this username from your address is paused for %(minutes)s minutes, "
+            "because the password was wrong %(limit)s times. The right password is not accepted "
+            "either until then. Wait, then try again; if you have forgotten the password, ask the "
+            "administrator of Rasad.",
+            minutes) % {"minutes": minutes, "limit": limit},
+        "locked_out": True,
+    }
+    try:
+        response = render(request, "429.html", context, status=429)
+    except Exception:  # as _page: the refusal must not depend on the layout rendering
+        logger.exception("the lockout page could not be rendered with the site layout")
+        response = HttpResponse(loader.render_to_string("web/error_plain.html", context), status=429)
+    response["Retry-After"] = retry_after()
+    return response

@@ -187,11 +187,12 @@ def _upload(request):
 def _problem_rows(report, language: str) -> list[dict]:
     return [{
         "sheet": p.sheet, "row": p.row, "column": p.column or "", "letter": p.column_letter or "",
-        "value": shown_value(p.value), "error": p.blocking, "message": p.message(language),
+        "value": shown_value(p.value), "error": p.blocking, "confirm": p.needs_confirmation,
+        "message": p.message(language),
     } for p in report.problems[:PROBLEMS_SHOWN]]
 
 
-def _report_page(request, outcome, *, sha: str, name: str, committed: bool = False):
+def _report_page(request, outcome, *, sha: str, name: str, committed: bool = False, unconfirmed: bool = False):
     language = _language()
     report = outcome.report
     earlier = SourceFile.objects.filter(sha256=sha).select_related("uploaded_by").first()
@@ -199,8 +200,9 @@ def _report_page(request, outcome, *, sha: str, name: str, committed: bool = Fal
         "sha": sha, "file_name": name, "outcome": outcome, "report": report, "counts": report.counts,
         "problems": _problem_rows(report, language), "problems_total": len(report.problems),
         "problems_cut": len(report.problems) > PROBLEMS_SHOWN, "summary": outcome.summary(language),
-        "committed": committed, "earlier": earlier,
-    })
+        "committed": committed, "earlier": earlier, "implausible": len(report.implausible),
+        "unconfirmed": unconfirmed,
+    }, status=422 if unconfirmed else 200)
 
 
 def _dry_run(request, sha: str):
@@ -238,13 +240,16 @@ def report_excel(request, sha: str):
 @requires(may_import)
 @require_POST
 def commit(request, sha: str):
-    """Import the uploaded bytes: checked again, then all or nothing."""
+    """Import the uploaded bytes: checked again, then all or nothing. Implausible figures
+    are stored only when the form's "confirm implausible figures" box was ticked."""
     data, name = _load(request, sha)
+    confirmed = request.POST.get("confirm_implausible") == "1"
     try:
-        outcome = commit_upload(data, name, user=request.user)
+        outcome = commit_upload(data, name, user=request.user, confirm_implausible=confirmed)
     except RasadInputError as error:
         return _upload_page(request, error=error.message(_language()), name=name, status=422)
-    return _report_page(request, outcome, sha=sha, name=name, committed=outcome.committed)
+    return _report_page(request, outcome, sha=sha, name=name, committed=outcome.committed,
+                        unconfirmed=outcome.awaits_confirmation)
 
 
 @requires(may_import)

@@ -128,7 +128,8 @@ def _check(form: ReturnForm, enterprise: Enterprise, period: JalaliPeriod, user)
 @login_required
 def return_form(request, national_id: str, period: str):
     """One enterprise's return for one period: save a draft, or submit (checked as a
-    file row is; any error refuses the whole form, warnings are shown and accepted).
+    file row is; any error refuses the whole form, warnings are shown and accepted,
+    implausible figures are stored only when the "confirm" box is ticked).
 
     Which enterprises open is the scoped queryset's answer alone: for the public, an
     enterprise account without its enterprise, or a firm outside the user's scope, the
@@ -176,8 +177,11 @@ def return_form(request, national_id: str, period: str):
         elif action == "submit":
             report = _check(form, enterprise, jalali, user)
             form.attach(report, language)
-            if not report.blocking:
-                row = report.returns.iloc[0]
+            confirmed = request.POST.get("confirm_implausible") == "1"
+            if report.needs_confirmation and not confirmed and not report.blocking:
+                form.awaiting_confirmation = True
+            elif not report.blocking:
+                row = report.records_to_commit(confirm_implausible=confirmed)[1].iloc[0]
                 values = {i.code: None if math.isnan(row[i.code]) else float(row[i.code])
                           for i in indicators if i.code in row.index}
                 try:
@@ -216,4 +220,4 @@ def return_form(request, national_id: str, period: str):
         "form": form, "rows": list(form.rows()), "record": record, "draft": draft, "versions": versions,
         "notice": notice, "refused": request.method == "POST" and request.POST.get("action") == "submit"
         and form.has_errors,
-    })
+    }, status=422 if form.awaiting_confirmation else 200)

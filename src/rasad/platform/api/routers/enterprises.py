@@ -218,7 +218,9 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
 
     The figures are checked as a file's are (Persian digits and separators accepted,
     ranges, the sender's scope); any error refuses the whole return (422, each problem
-    with its field and both messages). Sending the figures already on record changes
+    with its field and both messages). A figure outside the catalogue's plausible
+    bounds refuses it too (422, code ``implausible_figures``) unless
+    ``confirm_implausible`` is true. Sending the figures already on record changes
     nothing (``changed`` false); different figures become a new version, the old one
     kept. The body is the whole return: an indicator left out is not reported."""
     refuse_unknown(request)
@@ -250,7 +252,13 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
         raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=[
             problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
             for p in report.problems])
-    row = report.returns.iloc[0]
+    if report.needs_confirmation and not payload.confirm_implausible:
+        raise ApiError(422, "implausible_figures", _(
+            "The return was refused: some figures are implausible, and nothing was stored. Check them; if they are "
+            "right, send the return again with \"confirm_implausible\": true."), problems=[
+            problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
+            for p in report.implausible])
+    row = report.records_to_commit(confirm_implausible=payload.confirm_implausible)[1].iloc[0]
     values = {code: None if math.isnan(row[code]) else float(row[code]) for code in payload.values}
     try:
         with transaction.atomic():
