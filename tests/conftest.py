@@ -33,6 +33,24 @@ class QueueWorker:
     def run_queued(self) -> None:
         self._make(batch=True).run()
 
+    def run_queued_in_background(self):
+        """Run what is queued now in a thread, while the caller goes on (a browser test
+        watching the job's progress page); returns the thread. One pass over the queue,
+        not a loop polling it: on SQLite each look takes the whole database for a moment."""
+        import threading
+
+        from django.db import connections
+
+        def work():
+            try:
+                self.run_queued()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=work, name="test-queue-batch", daemon=True)
+        thread.start()
+        return thread
+
     def __enter__(self):
         import threading
 

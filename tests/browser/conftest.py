@@ -97,11 +97,3 @@ def page(browser, live_server):
     yield opened
     context.close()
     assert not violations, violations
-
-
-@pytest.fixture
-def working_queue(queue_worker):
-    """A worker taking queued jobs for the whole test, as `rasad worker` does beside the
-    server (in this process, so that it sees the test database)."""
-    with queue_worker:
-        yield queue_worker

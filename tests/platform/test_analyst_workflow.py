@@ -173,7 +173,7 @@ def test_the_job_stores_exactly_what_compute_edition_computes(loaded, analyst):
     assert job.status == EditionJob.Status.DONE and job.percent == 100.0
     assert job.created_by == analyst and job.started_at <= job.finished_at
     assert job.params == {"spec": spec, "runs": RUNS, "seed": SEED, "top_k": 100, "sensitivity_n": SENS_N,
-                          "allow_thin": False}
+                          "allow_thin": False, "chunks": 1}
     ranked = EditionResult.objects.filter(edition=edition, rank__isnull=False).count()
     # the demo of 300 firms: 290 filed for 1403, all 300 founded by then
     assert job.message_en == (f"Done: {ranked:,} enterprises ranked. "
