@@ -39,6 +39,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 # Refresh the Persian catalogue after changing user-facing strings (needs GNU gettext).
 messages: install

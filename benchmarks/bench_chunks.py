@@ -34,30 +34,53 @@ URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 def _psql(sql: str, database: str = "postgres") -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def _setup(enterprises: int) -> None:
     marker = f"rasad bench_chunks {enterprises}"
     exists = _psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") == "1"
-    if exists and _psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                        f"WHERE datname = '{DATABASE}'") == marker:
+    if (
+        exists
+        and _psql(
+            f"SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            f"WHERE datname = '{DATABASE}'"
+        )
+        == marker
+    ):
         return
     if exists:
         _psql(f"DROP DATABASE {DATABASE}")
     _psql(f"CREATE DATABASE {DATABASE}")
     env = {**os.environ, "RASAD_DATABASE_URL": URL}
-    subprocess.run([sys.executable, "-m", "rasad", "manage", "migrate", "--noinput", "-v0"], env=env, check=True)
-    subprocess.run([sys.executable, "-m", "rasad", "demo", "load", "--enterprises", str(enterprises)], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "rasad", "manage", "migrate", "--noinput", "-v0"],
+        env=env,
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "rasad", "demo", "load", "--enterprises", str(enterprises)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     _psql(f"COMMENT ON DATABASE {DATABASE} IS '{marker}'")
 
 
 def _worker(env: dict, name: str) -> subprocess.Popen:
     log = open(ROOT / "var" / "bench_chunks" / f"{name}.log", "w")  # noqa: SIM115
-    return subprocess.Popen([sys.executable, "-m", "rasad", "worker", "--interval", "0.2", "--quiet"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rasad", "worker", "--interval", "0.2", "--quiet"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _stop(processes) -> None:
@@ -75,13 +98,37 @@ def _timed(env: dict, runs: int, parts: int, workers: int) -> tuple[float, int]:
     try:
         began = time.perf_counter()
         queued = subprocess.run(
-            [sys.executable, "-m", "rasad", "edition", "compute", "--period", "1403", "--spec", "sme100-uncertainty",
-             "--runs", str(runs), "--chunks", str(parts), "--background", "--name-en", f"bench {parts} part(s)"],
-            env=env, check=True, capture_output=True, text=True).stdout
+            [
+                sys.executable,
+                "-m",
+                "rasad",
+                "edition",
+                "compute",
+                "--period",
+                "1403",
+                "--spec",
+                "sme100-uncertainty",
+                "--runs",
+                str(runs),
+                "--chunks",
+                str(parts),
+                "--background",
+                "--name-en",
+                f"bench {parts} part(s)",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         edition, job = map(int, re.search(r"Edition (\d+) queued as job (\d+)", queued).groups())
         while True:
-            status = subprocess.run([sys.executable, "-m", "rasad", "edition", "status", str(job)], env=env,
-                                    capture_output=True, text=True)
+            status = subprocess.run(
+                [sys.executable, "-m", "rasad", "edition", "status", str(job)],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if status.returncode in (0, 1):
                 break
             time.sleep(0.5)
@@ -106,7 +153,8 @@ def main() -> None:
         "SELECT count(*) FROM (SELECT enterprise_id, score, rank, rank_q05, rank_median, rank_q95, p_top "
         f"FROM rankings_editionresult WHERE edition_id = {first} EXCEPT SELECT enterprise_id, score, rank, "
         f"rank_q05, rank_median, rank_q95, p_top FROM rankings_editionresult WHERE edition_id = {second}) AS d",
-        DATABASE)
+        DATABASE,
+    )
     lines = [
         f"bench_chunks {datetime.datetime.now():%Y-%m-%d %H:%M}  {platform.machine()} {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
@@ -116,8 +164,9 @@ def main() -> None:
         f"results differing between the two editions: {same} rows",
     ]
     print("\n".join(lines))
-    (ROOT / "var" / "bench_chunks" / f"result-{datetime.datetime.now():%Y%m%d-%H%M%S}.txt").write_text(
-        "\n".join(lines) + "\n")
+    (
+        ROOT / "var" / "bench_chunks" / f"result-{datetime.datetime.now():%Y%m%d-%H%M%S}.txt"
+    ).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -72,12 +72,14 @@ def grid_firms(n: int, seed: int) -> pd.DataFrame:
     # a little regional specialisation: province × division weights with noise
     mix = np.outer(province_weights, weights) * rng.lognormal(0, 0.5, (31, len(one_class)))
     cell = rng.choice(mix.size, n, p=(mix / mix.sum()).ravel())
-    return pd.DataFrame({
-        "national_id": pd.array(np.char.mod("%011d", np.arange(n)), dtype="string"),
-        "isic_class": pd.array(one_class[cell % len(one_class)], dtype="string"),
-        "province_code": (cell // len(one_class)).astype(np.int64),
-        "employees": np.round(rng.lognormal(3.1, 1.05, n)) + 1,
-    })
+    return pd.DataFrame(
+        {
+            "national_id": pd.array(np.char.mod("%011d", np.arange(n)), dtype="string"),
+            "isic_class": pd.array(one_class[cell % len(one_class)], dtype="string"),
+            "province_code": (cell // len(one_class)).astype(np.int64),
+            "employees": np.round(rng.lognormal(3.1, 1.05, n)) + 1,
+        }
+    )
 
 
 def pandas_lq(firms: pd.DataFrame) -> pd.Series:
@@ -125,31 +127,46 @@ def bench_lq(name: str, firms: pd.DataFrame, repeats: int) -> None:
     peer, peer_min, peer_lq = timed(lambda: pandas_lq(firms), repeats)
     mine = table.set_index(["province_code", "division"])["lq"].reindex(peer_lq.index)
     diff = float(np.nanmax(np.abs(mine.to_numpy() - peer_lq.to_numpy())))
-    print(f"\n[{name}] LQ + stars, {n:,} firms, {table['province_code'].nunique()} provinces × "
-          f"{table['division'].nunique()} divisions ({len(table):,} cells)")
-    print(f"  location_quotients + cluster_stars: median {ours:.3f} s (min {ours_min:.3f}) "
-          f"over {repeats}   [target ≤ 2 s]")
+    print(
+        f"\n[{name}] LQ + stars, {n:,} firms, {table['province_code'].nunique()} provinces × "
+        f"{table['division'].nunique()} divisions ({len(table):,} cells)"
+    )
+    print(
+        f"  location_quotients + cluster_stars: median {ours:.3f} s (min {ours_min:.3f}) "
+        f"over {repeats}   [target ≤ 2 s]"
+    )
     print(f"  location_quotients alone:           median {lq_only:.3f} s")
     print(f"  peer, plain pandas groupby LQ:      median {peer:.3f} s (min {peer_min:.3f})")
-    print(f"  ratio peer / ours (LQ alone): {peer / lq_only:.1f}×; max |LQ difference| {diff:.1e}; "
-          f"three-star cells: {(stars['stars'] == 3).sum()}")
+    print(
+        f"  ratio peer / ours (LQ alone): {peer / lq_only:.1f}×; max |LQ difference| {diff:.1e}; "
+        f"three-star cells: {(stars['stars'] == 3).sum()}"
+    )
 
 
 def bench_eg(name: str, firms: pd.DataFrame, draws: int, peer_draws: int) -> None:
     print(f"\n[{name}] Ellison–Glaeser, {len(firms):,} plants")
     full, _, table = timed(lambda: ellison_glaeser(firms, draws=draws, seed=1))
-    print(f"  ellison_glaeser, {draws} draws, {len(table)} divisions: {full:.2f} s   [target ≤ 30 s]"
-          f"; flags: {table['flag'].value_counts().to_dict()}")
+    print(
+        f"  ellison_glaeser, {draws} draws, {len(table)} divisions: {full:.2f} s   [target ≤ 30 s]"
+        f"; flags: {table['flag'].value_counts().to_dict()}"
+    )
     if peer_draws:
         small, _, ours = timed(lambda: ellison_glaeser(firms, draws=peer_draws, seed=1))
         peer, _, theirs = timed(lambda: naive_eg(firms, peer_draws, seed=1))
-        diff = float(np.nanmax(np.abs(ours.set_index("division")["gamma"]
-                                      - theirs.set_index("division")["gamma"])))
-        print(f"  ours, {peer_draws} draws: {small:.2f} s; peer (naive per-sector loop), "
-              f"{peer_draws} draws: {peer:.2f} s; ratio peer / ours {peer / small:.1f}×; "
-              f"max |γ difference| {diff:.1e}")
-        print(f"  peer extrapolated to {draws} draws (linear, not measured): "
-              f"≈ {peer / peer_draws * draws:.0f} s")
+        diff = float(
+            np.nanmax(
+                np.abs(ours.set_index("division")["gamma"] - theirs.set_index("division")["gamma"])
+            )
+        )
+        print(
+            f"  ours, {peer_draws} draws: {small:.2f} s; peer (naive per-sector loop), "
+            f"{peer_draws} draws: {peer:.2f} s; ratio peer / ours {peer / small:.1f}×; "
+            f"max |γ difference| {diff:.1e}"
+        )
+        print(
+            f"  peer extrapolated to {draws} draws (linear, not measured): "
+            f"≈ {peer / peer_draws * draws:.0f} s"
+        )
 
 
 def main() -> None:
@@ -173,19 +190,28 @@ def main() -> None:
     from rasad.demo import generate
 
     made, _, population = timed(lambda: generate(n_enterprises=args.firms, seed=1))
-    print(f"\n[demo] generate({args.firms:,}, seed=1): {made:.1f} s (not part of any target); "
-          f"{len(population.returns):,} returns")
+    print(
+        f"\n[demo] generate({args.firms:,}, seed=1): {made:.1f} s (not part of any target); "
+        f"{len(population.returns):,} returns"
+    )
     figures_time, _, firms = timed(lambda: firm_figures(population.enterprises, population.returns))
     print(f"  firm_figures (latest value per firm from the returns): {figures_time:.2f} s")
     bench_lq("demo", firms, args.repeats)
     bench_eg("demo", firms, args.draws, args.peer_draws)
     k_time, _, _ = timed(lambda: krugman(firms), args.repeats)
     print(f"\n[demo] krugman: {k_time:.3f} s")
-    p_time, _, profiles = timed(lambda: cluster_profiles(
-        population.enterprises, population.returns, population.cluster_members,
-        clusters=population.clusters))
-    print(f"[demo] cluster_profiles ({len(population.cluster_members):,} members of "
-          f"{len(profiles.summary)} clusters, 5 years): {p_time:.2f} s")
+    p_time, _, profiles = timed(
+        lambda: cluster_profiles(
+            population.enterprises,
+            population.returns,
+            population.cluster_members,
+            clusters=population.clusters,
+        )
+    )
+    print(
+        f"[demo] cluster_profiles ({len(population.cluster_members):,} members of "
+        f"{len(profiles.summary)} clusters, 5 years): {p_time:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,12 @@ def prepare(enterprises: int) -> None:
         population = generate(n_enterprises=enterprises, seed=1)
         load_demo(population)
         print(f"  loaded the demo population in {time.perf_counter() - start:.0f} s")
-    tables = [EditionResult._meta.db_table, Edition.return_versions.through._meta.db_table,
-              EditionJob._meta.db_table, Edition._meta.db_table]
+    tables = [
+        EditionResult._meta.db_table,
+        Edition.return_versions.through._meta.db_table,
+        EditionJob._meta.db_table,
+        Edition._meta.db_table,
+    ]
     connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
     print(f"  {Enterprise.objects.count():,} enterprises, {Return.objects.count():,} returns")
 
@@ -94,10 +98,20 @@ def naive_peer(edition, rows: int) -> float:
 
     from rasad.platform.rankings.models import EditionResult
 
-    sample = list(edition.results.values("enterprise_id", "score", "rank", "node_scores", "size_class",
-                                         *EditionResult.INTERVAL_FIELDS)[:rows])
+    sample = list(
+        edition.results.values(
+            "enterprise_id",
+            "score",
+            "rank",
+            "node_scores",
+            "size_class",
+            *EditionResult.INTERVAL_FIELDS,
+        )[:rows]
+    )
     with transaction.atomic():
-        draft = type(edition).objects.create(name_fa="peer", period=edition.period, methodology=edition.methodology)
+        draft = type(edition).objects.create(
+            name_fa="peer", period=edition.period, methodology=edition.methodology
+        )
         start = time.perf_counter()
         for row in sample:
             EditionResult.objects.create(edition=draft, **row)
@@ -118,7 +132,12 @@ def run(label: str, runs: int, sensitivity_n: int) -> None:
     from rasad.platform.returns.models import Period
 
     times: dict[str, float] = defaultdict(float)
-    _timed(services, "edition_data", lambda n: "load data" if n == 1 else "sensitivity: reload data", times)
+    _timed(
+        services,
+        "edition_data",
+        lambda n: "load data" if n == 1 else "sensitivity: reload data",
+        times,
+    )
     _timed(services, "data_hash", "data hash", times)
     _timed(services, "build", "build", times)
     _timed(rasad.index.uncertainty, "uncertainty", "uncertainty", times)
@@ -132,13 +151,29 @@ def run(label: str, runs: int, sensitivity_n: int) -> None:
     # publish_edition's the third): PostgreSQL checks the new rows' foreign keys then
     _timed(connection, "commit", lambda n: "commit" if n == 2 else "other commits", times)
 
-    analyst, _ = User.objects.get_or_create(username="bench-analyst", defaults={"role": Role.ANALYST})
-    period = Period.objects.filter(quarter__isnull=True, returns__isnull=False).order_by("-year").first()
-    edition = Edition.objects.create(name_fa=f"سنجش {period.code}", name_en=f"bench {period.code}", period=period,
-                                     methodology=bundled_methodology(analyst), created_by=analyst)
+    analyst, _ = User.objects.get_or_create(
+        username="bench-analyst", defaults={"role": Role.ANALYST}
+    )
+    period = (
+        Period.objects.filter(quarter__isnull=True, returns__isnull=False).order_by("-year").first()
+    )
+    edition = Edition.objects.create(
+        name_fa=f"سنجش {period.code}",
+        name_en=f"bench {period.code}",
+        period=period,
+        methodology=bundled_methodology(analyst),
+        created_by=analyst,
+    )
     start = time.perf_counter()
-    job = jobs.start_compute(edition, analyst, spec_text=bundled_spec(), runs=runs, seed=1, top_k=100,
-                             sensitivity_n=sensitivity_n)
+    job = jobs.start_compute(
+        edition,
+        analyst,
+        spec_text=bundled_spec(),
+        runs=runs,
+        seed=1,
+        top_k=100,
+        sensitivity_n=sensitivity_n,
+    )
     job = jobs.run_job(job.pk)
     computed = time.perf_counter()
     assert job.status == EditionJob.Status.DONE, job.error_en
@@ -148,39 +183,76 @@ def run(label: str, runs: int, sensitivity_n: int) -> None:
     total = end - start
     edition.refresh_from_db()
     ranked = edition.results.filter(rank__isnull=False).count()
-    print(f"  edition {period.code}: {edition.results.count():,} enterprises, {ranked:,} ranked, {runs:,} runs, "
-          f"{edition.return_versions.count():,} frozen return versions, sensitivity N = {sensitivity_n}")
-    inner = ("load data", "data hash", "build", "uncertainty", "result rows", "store results",
-             "store frozen versions", "commit")
+    print(
+        f"  edition {period.code}: {edition.results.count():,} enterprises, {ranked:,} ranked, {runs:,} runs, "
+        f"{edition.return_versions.count():,} frozen return versions, sensitivity N = {sensitivity_n}"
+    )
+    inner = (
+        "load data",
+        "data hash",
+        "build",
+        "uncertainty",
+        "result rows",
+        "store results",
+        "store frozen versions",
+        "commit",
+    )
     times["the rest"] = times["compute_edition"] - sum(times[k] for k in inner)
-    times["sensitivity: the rest"] = times["sensitivity"] - times["sensitivity: reload data"] \
-        - times["sensitivity: engine"]
+    times["sensitivity: the rest"] = (
+        times["sensitivity"] - times["sensitivity: reload data"] - times["sensitivity: engine"]
+    )
     for key in (*inner, "the rest", "compute_edition", "publish"):
         print(f"  {key:<32} {times[key]:7.2f} s")
-    print(f"  {'compute_edition + publish':<32} {times['compute_edition'] + times['publish']:7.2f} s")
-    for key in ("sensitivity: reload data", "sensitivity: engine", "sensitivity: the rest", "sensitivity"):
+    print(
+        f"  {'compute_edition + publish':<32} {times['compute_edition'] + times['publish']:7.2f} s"
+    )
+    for key in (
+        "sensitivity: reload data",
+        "sensitivity: engine",
+        "sensitivity: the rest",
+        "sensitivity",
+    ):
         print(f"  {key:<32} {times[key]:7.2f} s")
     print(f"  {'job + publish, end to end':<32} {total:7.2f} s")
     floor = times["build"] + times["uncertainty"]
-    print(f"  peer: the engine alone (build + uncertainty on the same table) {floor:.2f} s; "
-          f"compute_edition + publish / engine = {(times['compute_edition'] + times['publish']) / floor:.2f}×")
+    print(
+        f"  peer: the engine alone (build + uncertainty on the same table) {floor:.2f} s; "
+        f"compute_edition + publish / engine = {(times['compute_edition'] + times['publish']) / floor:.2f}×"
+    )
     sample = min(NAIVE_SAMPLE, ranked)
     per_row = naive_peer(edition, sample)
-    print(f"  peer: EditionResult.objects.create per row, {sample:,} rolled back: {per_row * 1e3:.2f} ms a row, "
-          f"{per_row * ranked:.0f} s for {ranked:,} rows (store results above: {times['store results']:.2f} s)",
-          flush=True)
+    print(
+        f"  peer: EditionResult.objects.create per row, {sample:,} rolled back: {per_row * 1e3:.2f} ms a row, "
+        f"{per_row * ranked:.0f} s for {ranked:,} rows (store results above: {times['store results']:.2f} s)",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=100_000, help="demo firms (default 100,000)")
-    parser.add_argument("--runs", type=int, default=1000, help="Monte Carlo replicates (default 1,000)")
-    parser.add_argument("--sensitivity-n", type=int, default=64,
-                        help="the job's Sobol sample (default 64, the analysts' page default; 0 for none)")
-    parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL database, created if missing ('' to skip)")
-    parser.add_argument("--sqlite", default=None,
-                        help="SQLite file (default $RASAD_VAR_DIR/bench_edition.sqlite3; '' to skip)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)  # label: run one database in this process
+    parser.add_argument(
+        "--enterprises", type=int, default=100_000, help="demo firms (default 100,000)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1000, help="Monte Carlo replicates (default 1,000)"
+    )
+    parser.add_argument(
+        "--sensitivity-n",
+        type=int,
+        default=64,
+        help="the job's Sobol sample (default 64, the analysts' page default; 0 for none)",
+    )
+    parser.add_argument(
+        "--pg", default=DEFAULT_PG, help="PostgreSQL database, created if missing ('' to skip)"
+    )
+    parser.add_argument(
+        "--sqlite",
+        default=None,
+        help="SQLite file (default $RASAD_VAR_DIR/bench_edition.sqlite3; '' to skip)",
+    )
+    parser.add_argument(
+        "--worker", help=argparse.SUPPRESS
+    )  # label: run one database in this process
     args = parser.parse_args()
     if args.worker:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
@@ -193,8 +265,10 @@ def main() -> None:
         return
     import pandas as pd
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} logical CPUs, python {platform.python_version()}, "
-          f"numpy {np.__version__}, pandas {pd.__version__}; load average {os.getloadavg()[0]:.2f} at start")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} logical CPUs, python {platform.python_version()}, "
+        f"numpy {np.__version__}, pandas {pd.__version__}; load average {os.getloadavg()[0]:.2f} at start"
+    )
     databases = []
     if args.pg:
         import psycopg
@@ -212,8 +286,18 @@ def main() -> None:
         databases.append(("SQLite", f"sqlite:///{sqlite.resolve()}"))
     for label, url in databases:
         environment = dict(os.environ, RASAD_DATABASE_URL=url, RASAD_VAR_DIR=str(var))
-        command = [sys.executable, __file__, "--worker", label, "--enterprises", str(args.enterprises),
-                   "--runs", str(args.runs), "--sensitivity-n", str(args.sensitivity_n)]
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            label,
+            "--enterprises",
+            str(args.enterprises),
+            "--runs",
+            str(args.runs),
+            "--sensitivity-n",
+            str(args.sensitivity_n),
+        ]
         subprocess.run(command, env=environment, check=True)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 

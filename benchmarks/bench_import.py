@@ -30,7 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REGISTRY = ["national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code", "founding_year"]
+REGISTRY = [
+    "national_id",
+    "name_fa",
+    "name_en",
+    "isic_class",
+    "province_code",
+    "estate_code",
+    "founding_year",
+]
 
 
 def files(directory: Path, enterprises: int) -> tuple[Path, Path, pd.DataFrame]:
@@ -73,9 +81,15 @@ def run(label: str, csv: Path, xlsx: Path, estates: pd.DataFrame, var: Path) -> 
         fresh_database(var)
         provinces = {p.code: p for p in Province.objects.all()}
         IndustrialEstate.objects.bulk_create(
-            IndustrialEstate(code=row.code, name_fa=row.name_fa, name_en=row.name_en,
-                             province=provinces[int(row.province_code)], kind=row.kind)
-            for row in estates.itertuples())
+            IndustrialEstate(
+                code=row.code,
+                name_fa=row.name_fa,
+                name_en=row.name_en,
+                province=provinces[int(row.province_code)],
+                kind=row.kind,
+            )
+            for row in estates.itertuples()
+        )
         admin = User.objects.create(username="bench", role=Role.ADMIN, is_superuser=True)
         data = path.read_bytes()
         start = time.perf_counter()
@@ -84,10 +98,14 @@ def run(label: str, csv: Path, xlsx: Path, estates: pd.DataFrame, var: Path) -> 
         start = time.perf_counter()
         outcome = commit_upload(data, path.name, user=admin, checked=checked)
         commit = time.perf_counter() - start
-        assert outcome.committed and not checked.report.blocking, checked.report.to_text("en")[:2000]
+        assert outcome.committed and not checked.report.blocking, checked.report.to_text("en")[
+            :2000
+        ]
         stored = Return.objects.count()
-        print(f"{label:<10} {path.suffix[1:]:<5} dry run {dry:6.2f} s   commit {commit:6.2f} s"
-              f"   total {dry + commit:6.2f} s   {stored:,} returns, {outcome.enterprises_created:,} enterprises")
+        print(
+            f"{label:<10} {path.suffix[1:]:<5} dry run {dry:6.2f} s   commit {commit:6.2f} s"
+            f"   total {dry + commit:6.2f} s   {stored:,} returns, {outcome.enterprises_created:,} enterprises"
+        )
 
 
 def peers(csv: Path, xlsx: Path) -> None:
@@ -101,7 +119,9 @@ def peers(csv: Path, xlsx: Path) -> None:
     for sheet in book.worksheets:
         for _ in sheet.iter_rows(values_only=True):
             pass
-    print(f"peer: openpyxl reading every cell of the xlsx alone: {time.perf_counter() - start:.2f} s")
+    print(
+        f"peer: openpyxl reading every cell of the xlsx alone: {time.perf_counter() - start:.2f} s"
+    )
 
 
 def per_return_peer(var: Path, csv: Path) -> None:
@@ -117,21 +137,32 @@ def per_return_peer(var: Path, csv: Path) -> None:
     period = Period.objects.create(year=1403)
     codes = [c for c in frame.columns if c not in REGISTRY and c != "period"]
     firms = Enterprise.objects.bulk_create(
-        Enterprise(national_id=f"{i:011d}", name_fa=f"بنگاه {i}", isic=sector, province=province) for i in range(len(frame)))
+        Enterprise(national_id=f"{i:011d}", name_fa=f"بنگاه {i}", isic=sector, province=province)
+        for i in range(len(frame))
+    )
     start = time.perf_counter()
     for firm, (_, row) in zip(firms, frame.iterrows(), strict=True):
         record_return(firm, period, {c: row[c] for c in codes})
     per = (time.perf_counter() - start) / len(frame)
-    print(f"peer: record_return (one ORM return at a time, SQLite): {per * 1e3:.1f} ms per return, "
-          f"{per * 100_000:.0f} s for 100,000")
+    print(
+        f"peer: record_return (one ORM return at a time, SQLite): {per * 1e3:.1f} ms per return, "
+        f"{per * 100_000:.0f} s for 100,000"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=20_500, help="demo firms (20,500 give ~100,000 returns)")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/rasad_bench_import",
-                        help="the benchmark's own PostgreSQL database, created and dropped by it ('' to skip)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)  # label: run one database in this process
+    parser.add_argument(
+        "--enterprises", type=int, default=20_500, help="demo firms (20,500 give ~100,000 returns)"
+    )
+    parser.add_argument(
+        "--pg",
+        default="postgres://postgres@127.0.0.1:5432/rasad_bench_import",
+        help="the benchmark's own PostgreSQL database, created and dropped by it ('' to skip)",
+    )
+    parser.add_argument(
+        "--worker", help=argparse.SUPPRESS
+    )  # label: run one database in this process
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -150,12 +181,16 @@ def main() -> None:
             per_return_peer(var, var / "returns.csv")
         return
     var = Path(tempfile.mkdtemp(prefix="rasad-bench-import-"))
-    print(f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
+    )
     csv, xlsx, estates = files(var, args.enterprises)
     estates.to_csv(var / "estates.csv", index=False)
     rows = sum(1 for _ in open(csv, encoding="utf-8")) - 1
-    print(f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, xlsx {xlsx.stat().st_size / 2**20:.1f} MB",
-          flush=True)
+    print(
+        f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, xlsx {xlsx.stat().st_size / 2**20:.1f} MB",
+        flush=True,
+    )
     peers(csv, xlsx)
     databases = [("SQLite", None)]
     if args.pg:
@@ -168,8 +203,11 @@ def main() -> None:
             if url:
                 environment["RASAD_DATABASE_URL"] = url
             (var / label).mkdir(exist_ok=True)
-            subprocess.run([sys.executable, __file__, "--worker", label, "--dir", str(var)], env=environment,
-                           check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--worker", label, "--dir", str(var)],
+                env=environment,
+                check=True,
+            )
     finally:
         if args.pg:
             scratch_database(args.pg, create=False)

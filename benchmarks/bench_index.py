@@ -32,15 +32,35 @@ import pandas as pd
 from rasad.index import build, loads, pipeline
 
 # the functions `build` calls, in order, under the names the step table prints
-STEPS = {"prepare": "prepare", "impute": "impute", "screen": "screen", "treat": "_treat",
-         "normalise": "_normalise", "aggregate": "aggregate_tree", "rank": "rank_min"}
+STEPS = {
+    "prepare": "prepare",
+    "impute": "impute",
+    "screen": "screen",
+    "treat": "_treat",
+    "normalise": "_normalise",
+    "aggregate": "aggregate_tree",
+    "rank": "rank_min",
+}
 
-PILLARS = {"growth": 4, "productivity": 5, "exports": 4, "innovation": 5, "standards": 4, "finance": 5, "skills": 3}
+PILLARS = {
+    "growth": 4,
+    "productivity": 5,
+    "exports": 4,
+    "innovation": 5,
+    "standards": 4,
+    "finance": 5,
+    "skills": 3,
+}
 
 
 def methodology_text() -> str:
-    lines = ['name: {en: "SME-100 shape, 30 indicators"}', 'version: "bench"', "unit: id",
-             "groups: [sector, size_class, province]", "indicators:"]
+    lines = [
+        'name: {en: "SME-100 shape, 30 indicators"}',
+        'version: "bench"',
+        "unit: id",
+        "groups: [sector, size_class, province]",
+        "indicators:",
+    ]
     tree, k = [], 0
     for pillar, n in PILLARS.items():
         children = []
@@ -50,19 +70,27 @@ def methodology_text() -> str:
             children.append(f"x{k:02d}")
             k += 1
         tree.append(f"  - {{code: {pillar}, children: [{', '.join(children)}]}}")
-    lines += ["steps:",
-              "  impute: {method: group_median, by: sector}",
-              "  treat: {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log}",
-              "  normalise: {method: minmax, range: [0, 100], within: sector}",
-              "  aggregate: {method: arithmetic, min_coverage: 0.5}",
-              "tree:", f"  - {{code: SME100, children: [{', '.join(PILLARS)}]}}", *tree]
+    lines += [
+        "steps:",
+        "  impute: {method: group_median, by: sector}",
+        "  treat: {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log}",
+        "  normalise: {method: minmax, range: [0, 100], within: sector}",
+        "  aggregate: {method: arithmetic, min_coverage: 0.5}",
+        "tree:",
+        f"  - {{code: SME100, children: [{', '.join(PILLARS)}]}}",
+        *tree,
+    ]
     return "\n".join(lines) + "\n"
 
 
 def make_data(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    columns = {"id": np.arange(n), "sector": rng.integers(0, 20, n), "size_class": rng.integers(0, 3, n),
-               "province": rng.integers(0, 31, n)}
+    columns = {
+        "id": np.arange(n),
+        "sector": rng.integers(0, 20, n),
+        "size_class": rng.integers(0, 3, n),
+        "province": rng.integers(0, 31, n),
+    }
     for k in range(30):
         values = rng.lognormal(0, 1 + (k % 3) * 0.5, n) if k % 2 else rng.normal(50, 10, n)
         values[rng.random(n) < 0.04] = np.nan
@@ -93,6 +121,7 @@ class StepTimer:
                 with self.lock:
                     first, last = self.spans.get(step, (start, end))
                     self.spans[step] = [min(first, start), max(last, end)]
+
         return timed
 
     def take(self, total: float) -> dict[str, float]:
@@ -137,18 +166,32 @@ def main() -> None:
         np.argsort(-X[:, j])
     argsort_peer = time.perf_counter() - start
 
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
+    )
     print(f"units: {args.units:,} × 30 indicators, 8 aggregates, normalised within 20 sectors")
-    print(f"build (keep='final'): median {statistics.median(times):.3f} s over {args.repeats} runs "
-          f"(min {min(times):.3f}, max {max(times):.3f})")
-    print(f"peak extra memory: {peak / 1e6:,.0f} MB = {peak / matrix_bytes:.2f} × the input matrix ({matrix_bytes / 1e6:,.0f} MB)")
-    print(f"peer (numpy argsort of the 8 node scores alone): {argsort_peer:.3f} s; "
-          f"build / peer = {statistics.median(times) / argsort_peer:.1f}×")
+    print(
+        f"build (keep='final'): median {statistics.median(times):.3f} s over {args.repeats} runs "
+        f"(min {min(times):.3f}, max {max(times):.3f})"
+    )
+    print(
+        f"peak extra memory: {peak / 1e6:,.0f} MB = {peak / matrix_bytes:.2f} × the input matrix ({matrix_bytes / 1e6:,.0f} MB)"
+    )
+    print(
+        f"peer (numpy argsort of the 8 node scores alone): {argsort_peer:.3f} s; "
+        f"build / peer = {statistics.median(times) / argsort_peer:.1f}×"
+    )
     print(f"ranked units: {int(results.rank.notna().sum()):,}")
     if steps:
         for run, total in enumerate(times):
-            print(f"run {run + 1} ({total:.3f} s): " + ", ".join(f"{step} {t[run]:.3f}" for step, t in steps.items()))
-        print("steps (median s): " + ", ".join(f"{step} {statistics.median(t):.3f}" for step, t in steps.items()))
+            print(
+                f"run {run + 1} ({total:.3f} s): "
+                + ", ".join(f"{step} {t[run]:.3f}" for step, t in steps.items())
+            )
+        print(
+            "steps (median s): "
+            + ", ".join(f"{step} {statistics.median(t):.3f}" for step, t in steps.items())
+        )
 
 
 if __name__ == "__main__":

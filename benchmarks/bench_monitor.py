@@ -57,11 +57,19 @@ def ours(monitor: Monitor, population, as_of):
     needs = monitor.needs.assess(gaps, alerts)
     ranked, evidence = needs.table(), needs.evidence()
     lap("needs")
-    matrices = {by: needs.matrix(by, members=population.cluster_members)
-                for by in ("province", "estate", "sector", "cluster")}
+    matrices = {
+        by: needs.matrix(by, members=population.cluster_members)
+        for by in ("province", "estate", "sector", "cluster")
+    }
     lap("matrices")
-    return steps, {"alerts": alert_frame, "gaps": gaps, "needs": needs, "ranked": ranked,
-                   "evidence": evidence, "matrices": matrices}
+    return steps, {
+        "alerts": alert_frame,
+        "gaps": gaps,
+        "needs": needs,
+        "ranked": ranked,
+        "evidence": evidence,
+        "matrices": matrices,
+    }
 
 
 # --- the pandas peer -------------------------------------------------------------------
@@ -74,7 +82,9 @@ def peer(population, monitor: Monitor, as_of):
     e = population.enterprises.set_index("national_id")
     g = r.groupby("national_id")
     cpi = deflator()
-    k = pd.DataFrame({"national_id": r["national_id"], "year": r["year"], "employees": r["employees"]})
+    k = pd.DataFrame(
+        {"national_id": r["national_id"], "year": r["year"], "employees": r["employees"]}
+    )
     factor = cpi[1400] / r["year"].map(cpi)
     real = r["sales"] * factor
     consecutive = g["year"].shift() == r["year"] - 1
@@ -86,14 +96,22 @@ def peer(population, monitor: Monitor, as_of):
     ta, tl = r["total_assets"], r["total_liabilities"]
     equity = r["equity"].fillna(ta - tl)
     wc = r["current_assets"] - r["current_liabilities"]
-    k["altman_z2"] = (6.56 * wc / ta + 3.26 * r["retained_earnings"] / ta + 6.72 * r["ebit"] / ta
-                      + 1.05 * equity / tl).where((ta > 0) & (tl > 0))
+    k["altman_z2"] = (
+        6.56 * wc / ta
+        + 3.26 * r["retained_earnings"] / ta
+        + 6.72 * r["ebit"] / ta
+        + 1.05 * equity / tl
+    ).where((ta > 0) & (tl > 0))
     k["credit_access"] = ratio(r["credit_received"], r["credit_requested"])
     k["current_ratio"] = ratio(r["current_assets"], r["current_liabilities"])
     k["debt_ratio"] = ratio(tl, ta)
     k["technology_adoption"] = r["technologies_adopted"]
-    k["labour_productivity"] = ratio((r["sales"] - r["intermediate_inputs"]) * factor, r["employees"])
-    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(axis=1, min_count=3)  # a blank: unknown
+    k["labour_productivity"] = ratio(
+        (r["sales"] - r["intermediate_inputs"]) * factor, r["employees"]
+    )
+    k["certifications"] = r[["iso9001", "iso14001", "standard_mark"]].sum(
+        axis=1, min_count=3
+    )  # a blank: unknown
     k["defect_rate"] = r["defect_rate"]
     k["export_share"] = ratio(r["exports"], r["sales"])
     k["rd_intensity"] = ratio(r["rd_expenditure"], r["sales"])
@@ -116,22 +134,41 @@ def peer(population, monitor: Monitor, as_of):
     fired["employment_decline"] = down & prev(down.astype(float)).eq(1) & ~slip
     fired["low_capacity"] = k["capacity_utilisation"] < 50
     fired["z2_distress"] = k["altman_z2"] < 1.1
-    grid = pd.MultiIndex.from_product([e.index, range(1399, 1404)], names=["national_id", "year"]).to_frame(
-        index=False)
-    grid = grid[grid["year"] >= e["founding_year"].reindex(grid["national_id"]).clip(lower=1399).to_numpy()]
-    due = {y for y in range(1399, 1404) if pd.Timestamp(jalali_to_gregorian(y + 1, 4, 31)) < pd.Timestamp(as_of)}
-    grid = grid[grid["year"].isin(due)].merge(r[["national_id", "year"]].assign(filed=True), how="left")
+    grid = pd.MultiIndex.from_product(
+        [e.index, range(1399, 1404)], names=["national_id", "year"]
+    ).to_frame(index=False)
+    grid = grid[
+        grid["year"] >= e["founding_year"].reindex(grid["national_id"]).clip(lower=1399).to_numpy()
+    ]
+    due = {
+        y
+        for y in range(1399, 1404)
+        if pd.Timestamp(jalali_to_gregorian(y + 1, 4, 31)) < pd.Timestamp(as_of)
+    }
+    grid = grid[grid["year"].isin(due)].merge(
+        r[["national_id", "year"]].assign(filed=True), how="left"
+    )
     missing = grid[grid["filed"].isna()]
-    alert_keys = {code: set(zip(r.loc[mask, "national_id"], r.loc[mask, "year"], strict=True))
-                  for code, mask in fired.items()}
+    alert_keys = {
+        code: set(zip(r.loc[mask, "national_id"], r.loc[mask, "year"], strict=True))
+        for code, mask in fired.items()
+    }
     alert_keys["return_missing"] = set(zip(missing["national_id"], missing["year"], strict=True))
 
     # peer gaps, with the fallbacks
     k["division"] = r["national_id"].map(e["isic_class"]).str[:2]
     k["section"] = "C"  # the demo's divisions 10–33 are all manufacturing
-    bands = pd.cut(k["employees"], [-np.inf, 9, 49, 150, np.inf], labels=["micro", "small", "medium", "large"])
-    k["size_class"] = bands.astype(object).where(k["employees"].notna(), r["national_id"].map(e["size_class"]))
-    levels = [["year", "division", "size_class"], ["year", "section", "size_class"], ["year", "section"]]
+    bands = pd.cut(
+        k["employees"], [-np.inf, 9, 49, 150, np.inf], labels=["micro", "small", "medium", "large"]
+    )
+    k["size_class"] = bands.astype(object).where(
+        k["employees"].notna(), r["national_id"].map(e["size_class"])
+    )
+    levels = [
+        ["year", "division", "size_class"],
+        ["year", "section", "size_class"],
+        ["year", "section"],
+    ]
     gaps = {}
     lower_is_better = ("debt_ratio", "defect_rate", "days_late")
     for code in monitor.indicators:
@@ -144,7 +181,9 @@ def peer(population, monitor: Monitor, as_of):
             pct = 100 * (grouped.rank(method="average") - 0.5) / n
             med = grouped.transform("median") * direction
             top = grouped.transform(lambda s: s.quantile(0.75)) * direction
-            here = pd.DataFrame({"percentile": pct, "peer_median": med, "peer_top_quartile": top, "peers": n})
+            here = pd.DataFrame(
+                {"percentile": pct, "peer_median": med, "peer_top_quartile": top, "peers": n}
+            )
             if out is None:
                 out = here
                 chosen = n >= 10
@@ -172,25 +211,37 @@ def peer(population, monitor: Monitor, as_of):
                 strength = pd.Series(1.0, index=k.index)
                 if t.percentile_below is not None:
                     hit &= gap["percentile"] < t.percentile_below
-                    strength = ((t.percentile_below - gap["percentile"]) / t.percentile_below).clip(0, 1)
+                    strength = ((t.percentile_below - gap["percentile"]) / t.percentile_below).clip(
+                        0, 1
+                    )
                 if t.behind is not None:
                     reference = gap["peer_median" if t.behind == "median" else "peer_top_quartile"]
                     direction = -1 if t.indicator in lower_is_better else 1
                     hit &= direction * (reference - value) > 0
-                for bound, test in (("below", "lt"), ("above", "gt"), ("at_most", "le"), ("at_least", "ge")):
+                for bound, test in (
+                    ("below", "lt"),
+                    ("above", "gt"),
+                    ("at_most", "le"),
+                    ("at_least", "ge"),
+                ):
                     if getattr(t, bound) is not None:
                         hit &= getattr(value, test)(getattr(t, bound))
                 got = (t.weight * strength).where(hit, 0.0)
             (support if t.supporting else primary)[programme.code] += got
             if t.severity is not None:
                 floor.loc[hit, programme.code] = floor.loc[hit, programme.code].clip(
-                    lower=SEVERITIES.index(t.severity))
+                    lower=SEVERITIES.index(t.severity)
+                )
     scores = primary + np.minimum(support, primary)
     severity = sum((scores >= band).astype(int) for band in mapping.severity.bands)
     severity = np.maximum(severity, floor)
     eligible = primary > mapping.min_score
     # most severe, then most points, then the file's order ("first" breaks ties by column)
-    order = (severity * 1e6 + scores).where(eligible, -np.inf).rank(axis=1, method="first", ascending=False)
+    order = (
+        (severity * 1e6 + scores)
+        .where(eligible, -np.inf)
+        .rank(axis=1, method="first", ascending=False)
+    )
     needed = eligible & (order <= mapping.max_needs)
     rule = mapping.priority
     severe = severity.where(needed, -1)
@@ -201,7 +252,12 @@ def peer(population, monitor: Monitor, as_of):
     needed["province_code"] = r["national_id"].map(e["province_code"])
     needed["year"] = k["year"]
     matrix = needed.groupby(["year", "province_code"]).sum()
-    return {"alerts": alert_keys, "gaps": gaps, "matrix": matrix, "keys": k[["national_id", "year"]]}
+    return {
+        "alerts": alert_keys,
+        "gaps": gaps,
+        "matrix": matrix,
+        "keys": k[["national_id", "year"]],
+    }
 
 
 # --- comparison and report -------------------------------------------------------------
@@ -211,24 +267,39 @@ def compare(mine, theirs, indicators) -> list[str]:
     lines = []
     frame = mine["alerts"]
     for rule, keys in theirs["alerts"].items():
-        ours_keys = set(zip(frame.loc[frame["rule"] == rule, "national_id"], frame.loc[frame["rule"] == rule, "period"],
-                            strict=True))
-        lines.append(f"  alerts {rule}: ours {len(ours_keys):,}, peer {len(keys):,}, "
-                     f"{'identical' if ours_keys == keys else 'DIFFERENT'}")
+        ours_keys = set(
+            zip(
+                frame.loc[frame["rule"] == rule, "national_id"],
+                frame.loc[frame["rule"] == rule, "period"],
+                strict=True,
+            )
+        )
+        lines.append(
+            f"  alerts {rule}: ours {len(ours_keys):,}, peer {len(keys):,}, "
+            f"{'identical' if ours_keys == keys else 'DIFFERENT'}"
+        )
     gaps = mine["gaps"]
     order = pd.MultiIndex.from_frame(gaps.keys[["national_id", "year"]])
     peer_keys = pd.MultiIndex.from_frame(theirs["keys"])
     worst = 0.0
     for j, code in enumerate(indicators):
-        theirs_pct = pd.Series(theirs["gaps"][code]["percentile"].to_numpy(), index=peer_keys).reindex(order)
+        theirs_pct = pd.Series(
+            theirs["gaps"][code]["percentile"].to_numpy(), index=peer_keys
+        ).reindex(order)
         diff = np.nanmax(np.abs(gaps.measure("percentile")[:, j] - theirs_pct.to_numpy()))
         worst = max(worst, float(diff))
     lines.append(f"  percentiles of {len(indicators)} indicators: max |ours − peer| = {worst:.2e}")
     # (cells with non-filers only are rows of ours, not of the peer's, which has no such column)
-    matrix = mine["matrices"]["province"].set_index(["year", "province_code"]).reindex(theirs["matrix"].index)
+    matrix = (
+        mine["matrices"]["province"]
+        .set_index(["year", "province_code"])
+        .reindex(theirs["matrix"].index)
+    )
     codes = [c for c in theirs["matrix"].columns]
-    same = all((matrix[f"{c}_enterprises"].to_numpy() == theirs["matrix"][c].to_numpy()).all()
-               for c in codes)  # the programmes and the priority tier
+    same = all(
+        (matrix[f"{c}_enterprises"].to_numpy() == theirs["matrix"][c].to_numpy()).all()
+        for c in codes
+    )  # the programmes and the priority tier
     lines.append(f"  needs matrix by province: {'identical' if same else 'DIFFERENT'}")
     return lines
 
@@ -241,13 +312,17 @@ def main():
     args = parser.parse_args()
     as_of = "2025-08-01"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-          f"{platform.machine()}, logical CPUs: {cpus}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"{platform.machine()}, logical CPUs: {cpus}"
+    )
     start = time.perf_counter()
     population = generate(args.enterprises, seed=1)
-    print(f"demo population: {args.enterprises:,} enterprises, {len(population.returns):,} returns "
-          f"(years {population.returns['year'].min()}–{population.returns['year'].max()}), "
-          f"generated in {time.perf_counter() - start:.1f} s (not timed)")
+    print(
+        f"demo population: {args.enterprises:,} enterprises, {len(population.returns):,} returns "
+        f"(years {population.returns['year'].min()}–{population.returns['year'].max()}), "
+        f"generated in {time.perf_counter() - start:.1f} s (not timed)"
+    )
     monitor = Monitor()
     runs = []
     for _ in range(args.repeats):
@@ -256,18 +331,24 @@ def main():
         runs.append((time.perf_counter() - start, steps))
     totals = [t for t, _ in runs]
     median = statistics.median(totals)
-    print(f"ours: median {median:.2f} s over {args.repeats} runs (min {min(totals):.2f}, max {max(totals):.2f})")
+    print(
+        f"ours: median {median:.2f} s over {args.repeats} runs (min {min(totals):.2f}, max {max(totals):.2f})"
+    )
     for i, (total, steps) in enumerate(runs, 1):
         print(f"  run {i} ({total:.2f} s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
-    print(f"  alerts {len(result['alerts']):,}; needs {len(result['ranked']):,} "
-          f"(evidence rows {len(result['evidence']):,}); peer-gap cells "
-          f"{int((result['gaps'].measure('peers') > 0).sum()):,}")
+    print(
+        f"  alerts {len(result['alerts']):,}; needs {len(result['ranked']):,} "
+        f"(evidence rows {len(result['evidence']):,}); peer-gap cells "
+        f"{int((result['gaps'].measure('peers') > 0).sum()):,}"
+    )
     if args.no_peer:
         return
     start = time.perf_counter()
     theirs = peer(population, monitor, as_of)
     elapsed = time.perf_counter() - start
-    print(f"peer (pandas groupby/apply): {elapsed:.2f} s; peer / ours (median) = {elapsed / median:.1f}×")
+    print(
+        f"peer (pandas groupby/apply): {elapsed:.2f} s; peer / ours (median) = {elapsed / median:.1f}×"
+    )
     for line in compare(result, theirs, list(monitor.indicators)):
         print(line)
 

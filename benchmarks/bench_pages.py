@@ -54,7 +54,9 @@ PAGES = ["Top-100", "Top-100 filtered", "scorecard", "peer: static file", "peer:
 
 
 def marker(enterprises: int, seed: int, runs: int) -> str:
-    return f"rasad bench_pages: {enterprises} enterprises, seed {seed}, edition runs {runs}, complete"
+    return (
+        f"rasad bench_pages: {enterprises} enterprises, seed {seed}, edition runs {runs}, complete"
+    )
 
 
 # --- the database -------------------------------------------------------------------------
@@ -65,8 +67,10 @@ def database_state(name: str) -> tuple[bool, str | None]:
     import psycopg
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                            [name]).fetchone()
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
     return row is not None, (row[0] if row else None)
 
 
@@ -76,10 +80,14 @@ def counts(name: str) -> tuple[int, int, int]:
 
     with psycopg.connect(f"{SERVER}/{name}") as db:
         enterprises = db.execute("SELECT count(*) FROM registry_enterprise").fetchone()[0]
-        returns = db.execute("SELECT count(*) FROM returns_return r JOIN returns_period p ON p.id = r.period_id "
-                             "WHERE p.quarter IS NULL AND r.current_version_id IS NOT NULL").fetchone()[0]
-        results = db.execute("SELECT count(*) FROM rankings_editionresult r JOIN rankings_edition e "
-                             "ON e.id = r.edition_id WHERE e.status = 'published'").fetchone()[0]
+        returns = db.execute(
+            "SELECT count(*) FROM returns_return r JOIN returns_period p ON p.id = r.period_id "
+            "WHERE p.quarter IS NULL AND r.current_version_id IS NOT NULL"
+        ).fetchone()[0]
+        results = db.execute(
+            "SELECT count(*) FROM rankings_editionresult r JOIN rankings_edition e "
+            "ON e.id = r.edition_id WHERE e.status = 'published'"
+        ).fetchone()[0]
     return enterprises, returns, results
 
 
@@ -131,19 +139,25 @@ def build(args, label: str) -> str:
     generated = time.perf_counter()
     loaded_counts = load_demo(population)
     loaded = time.perf_counter()
-    print(f"build: generated in {generated - started:.0f} s, loaded {loaded_counts} in {loaded - generated:.0f} s",
-          flush=True)
+    print(
+        f"build: generated in {generated - started:.0f} s, loaded {loaded_counts} in {loaded - generated:.0f} s",
+        flush=True,
+    )
     job = publish_demo_edition(runs=args.runs)
     if job is None or job.status != "done":
-        raise SystemExit(f"the demo edition was not computed: {getattr(job, 'error_en', 'nothing to compute')}")
+        raise SystemExit(
+            f"the demo edition was not computed: {getattr(job, 'error_en', 'nothing to compute')}"
+        )
     computed = time.perf_counter()
     with connection.cursor() as cursor:
         # what autovacuum would do on a settled database: statistics for the planner and
         # the visibility map for index-only scans
         cursor.execute("VACUUM ANALYZE")
         cursor.execute(f'COMMENT ON DATABASE "{args.database}" IS %s', [label])
-    return (f"built: generate {generated - started:.0f} s, load {loaded - generated:.0f} s, "
-            f"compute and publish ({args.runs} runs) {computed - loaded:.0f} s")
+    return (
+        f"built: generate {generated - started:.0f} s, load {loaded - generated:.0f} s, "
+        f"compute and publish ({args.runs} runs) {computed - loaded:.0f} s"
+    )
 
 
 def plan(args) -> dict:
@@ -155,15 +169,31 @@ def plan(args) -> dict:
 
     edition = data.latest_edition()
     rng = random.Random(args.seed)
-    ids = list(edition.results.filter(rank__isnull=False).values_list("enterprise__national_id", flat=True))
+    ids = list(
+        edition.results.filter(rank__isnull=False).values_list("enterprise__national_id", flat=True)
+    )
     summary = data.summary(edition)
-    provinces = list(Province.objects.filter(pk__in=summary["provinces"]).values_list("code", flat=True))
-    filters = [{"scope": "all", "province": rng.choice(provinces), "sector": rng.choice(summary["divisions"]),
-                "size": rng.choice(summary["bands"])} for _ in range(50)]
-    return {"username": DEMO_USERS[Role.ANALYST], "password": DEMO_PASSWORD,
-            "national_ids": rng.sample(ids, min(args.sample, len(ids))), "filters": filters,
-            "static": "/static/rasad/rasad.css", "methodology": f"/editions/{edition.pk}/methodology.yaml",
-            "ranked": len(ids)}
+    provinces = list(
+        Province.objects.filter(pk__in=summary["provinces"]).values_list("code", flat=True)
+    )
+    filters = [
+        {
+            "scope": "all",
+            "province": rng.choice(provinces),
+            "sector": rng.choice(summary["divisions"]),
+            "size": rng.choice(summary["bands"]),
+        }
+        for _ in range(50)
+    ]
+    return {
+        "username": DEMO_USERS[Role.ANALYST],
+        "password": DEMO_PASSWORD,
+        "national_ids": rng.sample(ids, min(args.sample, len(ids))),
+        "filters": filters,
+        "static": "/static/rasad/rasad.css",
+        "methodology": f"/editions/{edition.pk}/methodology.yaml",
+        "ranked": len(ids),
+    }
 
 
 # --- the server --------------------------------------------------------------------------------
@@ -182,15 +212,31 @@ def serving(args):
     env = {k: v for k, v in os.environ.items() if k != "RASAD_DEBUG"}
     log = open(args.var / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
-        [str(VENV_BIN / "rasad"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-         "--threads", str(args.threads)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(VENV_BIN / "rasad"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 600  # the caches are warmed before the workers start
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"the server stopped (exit {server.returncode}); see {args.var / 'server.log'}")
+                raise SystemExit(
+                    f"the server stopped (exit {server.returncode}); see {args.var / 'server.log'}"
+                )
             try:
                 urllib.request.urlopen(base + "/static/rasad/rasad.css", timeout=2).read()
                 break
@@ -218,8 +264,9 @@ def login(base: str, work: dict):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/accounts/login/", timeout=60).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"username": work["username"], "password": work["password"],
-                                   "csrfmiddlewaretoken": token}).encode()
+    body = urllib.parse.urlencode(
+        {"username": work["username"], "password": work["password"], "csrfmiddlewaretoken": token}
+    ).encode()
     opener.open(urllib.request.Request(base + "/accounts/login/", data=body), timeout=60).read()
     if not any(c.name == "sessionid" for c in jar):
         raise SystemExit("the login failed")
@@ -228,16 +275,21 @@ def login(base: str, work: dict):
 
 def session(opener) -> str:
     """The session id an opener logged in with."""
-    jar = next(h.cookiejar for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor))
+    jar = next(
+        h.cookiejar for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    )
     return next(c.value for c in jar if c.name == "sessionid")
 
 
 def urls(work: dict, rng: random.Random) -> dict[str, str]:
     """One URL of each page, as the clients choose them."""
-    return {"Top-100": "/top100/",
-            "Top-100 filtered": "/top100/?" + urllib.parse.urlencode(rng.choice(work["filters"])),
-            "scorecard": f"/enterprises/{rng.choice(work['national_ids'])}/",
-            "peer: static file": work["static"], "peer: methodology file": work["methodology"]}
+    return {
+        "Top-100": "/top100/",
+        "Top-100 filtered": "/top100/?" + urllib.parse.urlencode(rng.choice(work["filters"])),
+        "scorecard": f"/enterprises/{rng.choice(work['national_ids'])}/",
+        "peer: static file": work["static"],
+        "peer: methodology file": work["methodology"],
+    }
 
 
 def warm(base: str, work: dict) -> dict[str, float]:
@@ -245,10 +297,12 @@ def warm(base: str, work: dict) -> dict[str, float]:
     shared monitoring run, which every later scorecard reuses."""
     opener = login(base, work)
     seconds = {}
-    for name, path in (("Top-100", "/top100/"),
-                       ("Top-100 filtered", "/top100/?" + urllib.parse.urlencode(work["filters"][0])),
-                       ("scorecard", f"/enterprises/{work['national_ids'][0]}/"),
-                       ("scorecard (again)", f"/enterprises/{work['national_ids'][1]}/")):
+    for name, path in (
+        ("Top-100", "/top100/"),
+        ("Top-100 filtered", "/top100/?" + urllib.parse.urlencode(work["filters"][0])),
+        ("scorecard", f"/enterprises/{work['national_ids'][0]}/"),
+        ("scorecard (again)", f"/enterprises/{work['national_ids'][1]}/"),
+    ):
         start = time.perf_counter()
         opener.open(base + path, timeout=600).read()
         seconds[name] = time.perf_counter() - start
@@ -271,9 +325,25 @@ def alone(base: str, work: dict, repeats: int) -> dict[str, float]:
 
 def run_locust(args, base: str, plan_file: Path, prefix: Path) -> None:
     env = {**os.environ, "BENCH_PAGES_PLAN": str(plan_file)}
-    command = [str(VENV_BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(args.users),
-               "-r", str(args.users), "-t", args.duration, "--csv", str(prefix), "--host", base,
-               "--only-summary", "--loglevel", "WARNING"]
+    command = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        str(args.users),
+        "-r",
+        str(args.users),
+        "-t",
+        args.duration,
+        "--csv",
+        str(prefix),
+        "--host",
+        base,
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
     subprocess.run(command, env=env, check=False, cwd=ROOT)
 
 
@@ -283,20 +353,30 @@ def run_locust(args, base: str, plan_file: Path, prefix: Path) -> None:
 def machine() -> list[str]:
     import psycopg
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     with psycopg.connect(f"{SERVER}/postgres") as db:
         version = db.execute("SHOW server_version").fetchone()[0]
     load = os.getloadavg()
-    return [f"machine: {os.cpu_count()} logical CPUs, {model}, {platform.machine()}, "
-            f"python {platform.python_version()}, PostgreSQL {version}",
-            f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"]
+    return [
+        f"machine: {os.cpu_count()} logical CPUs, {model}, {platform.machine()}, "
+        f"python {platform.python_version()}, PostgreSQL {version}",
+        f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+    ]
 
 
 def table(prefix: Path) -> tuple[list[str], dict]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         stats = {row["Name"]: row for row in csv.DictReader(handle)}
-    lines = [f"{'page':<24} {'requests':>9} {'failed':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"]
+    lines = [
+        f"{'page':<24} {'requests':>9} {'failed':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    ]
     figures = {}
     for name in PAGES:
         row = stats.get(name)
@@ -304,8 +384,10 @@ def table(prefix: Path) -> tuple[list[str], dict]:
             lines.append(f"{name:<24} no request completed within the run")
             continue
         figures[name] = {k: float(row[k]) for k in ("Requests/s", "50%", "95%", "99%")}
-        lines.append(f"{name:<24} {int(row['Request Count']):>9,} {int(row['Failure Count']):>7,} "
-                     f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}")
+        lines.append(
+            f"{name:<24} {int(row['Request Count']):>9,} {int(row['Failure Count']):>7,} "
+            f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}"
+        )
     total = sum(f["Requests/s"] for f in figures.values())
     lines.append(f"{'all five pages':<24} {'':>9} {'':>7} {total:>7.1f}")
     return lines, figures
@@ -316,15 +398,29 @@ def main() -> int:
     parser.add_argument("--database", default="bench_pages")
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=200, help="Monte Carlo runs of the edition (default 200)")
-    parser.add_argument("--rebuild", action="store_true", help="build the database again even when intact")
+    parser.add_argument(
+        "--runs", type=int, default=200, help="Monte Carlo runs of the edition (default 200)"
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="build the database again even when intact"
+    )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s or 2m")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
-                        help="gunicorn worker processes (rasad serve's default: two per core)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (rasad serve's default: 1)")
-    parser.add_argument("--sample", type=int, default=2000, help="ranked enterprises whose scorecards are opened")
-    parser.add_argument("--alone", type=int, default=20, help="requests per page with one client, before the load")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="gunicorn worker processes (rasad serve's default: two per core)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (rasad serve's default: 1)"
+    )
+    parser.add_argument(
+        "--sample", type=int, default=2000, help="ranked enterprises whose scorecards are opened"
+    )
+    parser.add_argument(
+        "--alone", type=int, default=20, help="requests per page with one client, before the load"
+    )
     args = parser.parse_args()
     args.var = ROOT / "var" / "bench_pages"
     args.var.mkdir(parents=True, exist_ok=True)
@@ -344,29 +440,47 @@ def main() -> int:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     prefix = args.var / f"locust-{stamp}"
     with serving(args) as (base, pid):
-        print(f"serving {base} (rasad serve, gunicorn, {args.workers} workers × {args.threads} threads, DEBUG off, pid {pid})", flush=True)
+        print(
+            f"serving {base} (rasad serve, gunicorn, {args.workers} workers × {args.threads} threads, DEBUG off, pid {pid})",
+            flush=True,
+        )
         warmed = warm(base, work)
-        print("warm-up (one request each, s): " + ", ".join(f"{k} {v:.2f}" for k, v in warmed.items()), flush=True)
+        print(
+            "warm-up (one request each, s): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in warmed.items()),
+            flush=True,
+        )
         work["sessions"] = [session(login(base, work)) for _ in range(args.users)]
         plan_file.write_text(json.dumps(work))
         service = alone(base, work, args.alone)
-        print("one client alone, median ms: " + ", ".join(f"{k} {v:.0f}" for k, v in service.items()), flush=True)
+        print(
+            "one client alone, median ms: " + ", ".join(f"{k} {v:.0f}" for k, v in service.items()),
+            flush=True,
+        )
         run_locust(args, base, plan_file, prefix)
     lines, figures = table(prefix)
     peer = figures.get("peer: static file", {}).get("95%")
-    ratios = [f"{name} p95 / static-file peer p95 = {figures[name]['95%'] / peer:.1f}×"
-              for name in PAGES[:3] if name in figures and peer]
-    report = [*head,
-              f"database: {args.database}, {args.enterprises:,} enterprises × 5 yearly periods, "
-              f"{work['ranked']:,} ranked; {database}",
-              f"load: locust, {args.users} clients in a closed loop (no wait), {args.duration}, each "
-              f"with its own session of {work['username']} (logged in before); gunicorn {args.workers} "
-              f"workers × {args.threads} threads; scorecards of {len(work['national_ids']):,} random ranked enterprises; "
-              "filters scope=all + province + sector + size band",
-              "warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in warmed.items()),
-              f"one client alone ({args.alone} requests each), median: "
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in service.items()),
-              "", *lines, "", *ratios]
+    ratios = [
+        f"{name} p95 / static-file peer p95 = {figures[name]['95%'] / peer:.1f}×"
+        for name in PAGES[:3]
+        if name in figures and peer
+    ]
+    report = [
+        *head,
+        f"database: {args.database}, {args.enterprises:,} enterprises × 5 yearly periods, "
+        f"{work['ranked']:,} ranked; {database}",
+        f"load: locust, {args.users} clients in a closed loop (no wait), {args.duration}, each "
+        f"with its own session of {work['username']} (logged in before); gunicorn {args.workers} "
+        f"workers × {args.threads} threads; scorecards of {len(work['national_ids']):,} random ranked enterprises; "
+        "filters scope=all + province + sector + size band",
+        "warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in warmed.items()),
+        f"one client alone ({args.alone} requests each), median: "
+        + ", ".join(f"{k} {v:.0f} ms" for k, v in service.items()),
+        "",
+        *lines,
+        "",
+        *ratios,
+    ]
     text = "\n".join(report)
     print("\n" + text)
     (args.var / f"result-{stamp}.txt").write_text(text + "\n")

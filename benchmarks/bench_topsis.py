@@ -43,9 +43,11 @@ def timed(function, repeats):
 
 
 def environment():
-    lines = [f"python {platform.python_version()}, numpy {np.__version__}, "
-             f"{platform.machine()} {platform.processor() or ''}".rstrip(),
-             f"logical CPUs: {_cpus()}"]
+    lines = [
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"{platform.machine()} {platform.processor() or ''}".rstrip(),
+        f"logical CPUs: {_cpus()}",
+    ]
     for package in ("scipy", "scikit-criteria", "pymcdm"):
         try:
             lines.append(f"{package} {version(package)}")
@@ -55,8 +57,10 @@ def environment():
         from threadpoolctl import threadpool_info
 
         for pool in threadpool_info():
-            lines.append(f"BLAS/threads: {pool.get('internal_api')} {pool.get('version')} "
-                         f"({pool.get('user_api')}, {pool.get('num_threads')} threads, {pool.get('architecture', '')})")
+            lines.append(
+                f"BLAS/threads: {pool.get('internal_api')} {pool.get('version')} "
+                f"({pool.get('user_api')}, {pool.get('num_threads')} threads, {pool.get('architecture', '')})"
+            )
     except ImportError:
         lines.append("threadpoolctl not installed: BLAS not reported")
     return lines
@@ -84,14 +88,17 @@ def topsis_table(n, k, repeats, seed=1):
     ours_vector_s, ours_vector = timed(lambda: aggregate(X, w, "topsis").values, repeats)
     rows.append(("rasad topsis, vector", ours_vector_s, None, None))
     ours_minmax_s, ours_minmax = timed(
-        lambda: aggregate(X, w, "topsis", params={"normalisation": "minmax"}).values, repeats)
+        lambda: aggregate(X, w, "topsis", params={"normalisation": "minmax"}).values, repeats
+    )
     rows.append(("rasad topsis, minmax", ours_minmax_s, None, None))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mkdm_s, dm = timed(lambda: skc.mkdm(X, objectives=[max] * k, weights=w), 1)
         scaler, ranker = VectorScaler(target="matrix"), SkcTOPSIS()
-        skc_s, skc_scores = timed(lambda: ranker.evaluate(scaler.transform(dm)).e_.similarity, repeats)
+        skc_s, skc_scores = timed(
+            lambda: ranker.evaluate(scaler.transform(dm)).e_.similarity, repeats
+        )
     difference = float(np.max(np.abs(skc_scores - ours_vector)))
     rows.append(("scikit-criteria VectorScaler+TOPSIS", skc_s, ours_vector_s, difference))
     rows.append(("  same, including mkdm", skc_s + mkdm_s, ours_vector_s, difference))
@@ -100,7 +107,14 @@ def topsis_table(n, k, repeats, seed=1):
     difference = float(np.max(np.abs(pymcdm_scores - ours_minmax)))
     rows.append(("pymcdm TOPSIS() (minmax, validated)", pymcdm_s, ours_minmax_s, difference))
     fast_s, fast_scores = timed(lambda: PymcdmTOPSIS()(X, w, types, validation=False), repeats)
-    rows.append(("  same, validation=False", fast_s, ours_minmax_s, float(np.max(np.abs(fast_scores - ours_minmax)))))
+    rows.append(
+        (
+            "  same, validation=False",
+            fast_s,
+            ours_minmax_s,
+            float(np.max(np.abs(fast_scores - ours_minmax))),
+        )
+    )
 
     print(f"\nTOPSIS, {n:,} units × {k} criteria, median of {repeats}")
     print(f"{'method':40s} {'seconds':>9s} {'× ours':>8s} {'max |Δ score|':>14s}")
@@ -122,11 +136,18 @@ def rank_table(n, repeats, seed=2):
     argsort_s, _ = timed(lambda: np.argsort(scores), repeats)
     stable_s, _ = timed(lambda: np.argsort(scores, kind="stable"), repeats)
     sort_s, _ = timed(lambda: np.sort(scores), repeats)
-    rows = [("rasad rank_min", ours_s), ("rasad rank_min, within 20 groups", grouped_s),
-            ("scipy.stats.rankdata(-x, 'min')", scipy_s), ("np.argsort (default)", argsort_s),
-            ("np.argsort (stable)", stable_s), ("np.sort", sort_s)]
-    print(f"\nRanking {n:,} scores (ties: min), median of {repeats}; "
-          f"rank_min equals rankdata: {bool(np.array_equal(ours, theirs))}")
+    rows = [
+        ("rasad rank_min", ours_s),
+        ("rasad rank_min, within 20 groups", grouped_s),
+        ("scipy.stats.rankdata(-x, 'min')", scipy_s),
+        ("np.argsort (default)", argsort_s),
+        ("np.argsort (stable)", stable_s),
+        ("np.sort", sort_s),
+    ]
+    print(
+        f"\nRanking {n:,} scores (ties: min), median of {repeats}; "
+        f"rank_min equals rankdata: {bool(np.array_equal(ours, theirs))}"
+    )
     print(f"{'method':40s} {'seconds':>9s} {'× rank_min':>11s}")
     for name, seconds in rows:
         print(f"{name:40s} {seconds:9.4f} {seconds / ours_s:11.2f}")

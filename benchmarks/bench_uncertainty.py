@@ -75,12 +75,20 @@ def asem(repeats: int) -> None:
     spec = load_spec("asem-uncertainty", methodology=methodology)
     print("\n## ASEM (51 units × 49 indicators), COINr's vignette spec")
     for runs in (100, 1000):
-        median, times = timed(lambda runs=runs: uncertainty(methodology, data, spec, runs=runs, seed=1), repeats)
-        print(f"uncertainty N={runs}: median {median:.3f} s over {repeats} (min {min(times):.3f}, max {max(times):.3f})")
+        median, times = timed(
+            lambda runs=runs: uncertainty(methodology, data, spec, runs=runs, seed=1), repeats
+        )
+        print(
+            f"uncertainty N={runs}: median {median:.3f} s over {repeats} (min {min(times):.3f}, max {max(times):.3f})"
+        )
         if runs == 100:
             peer, _ = timed(lambda: one_build_per_replicate(methodology, data, spec, 100), 1)
-            print(f"peer, one full build per replicate, N=100: {peer:.3f} s; peer / ours = {peer / median:.1f}×")
-            print(f"COINr (issue's figure, not measured here): 26 s; COINr / ours = {26 / median:.0f}×")
+            print(
+                f"peer, one full build per replicate, N=100: {peer:.3f} s; peer / ours = {peer / median:.1f}×"
+            )
+            print(
+                f"COINr (issue's figure, not measured here): 26 s; COINr / ours = {26 / median:.0f}×"
+            )
 
 
 def large(units: int, runs: int, peer_runs: int) -> None:
@@ -91,21 +99,27 @@ def large(units: int, runs: int, peer_runs: int) -> None:
     start = time.perf_counter()
     result = uncertainty(methodology, data, spec, runs=runs, seed=1)
     elapsed = time.perf_counter() - start
-    print(f"uncertainty: {elapsed:.2f} s ({elapsed / runs * 1e3:.2f} ms per replicate); "
-          f"{result.crossing_top} intervals cross the top-100 boundary")
+    print(
+        f"uncertainty: {elapsed:.2f} s ({elapsed / runs * 1e3:.2f} ms per replicate); "
+        f"{result.crossing_top} intervals cross the top-100 boundary"
+    )
     del result
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     uncertainty(methodology, data, spec, runs=runs, seed=1)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
-    print(f"peak extra memory (second run, tracemalloc): {peak / 2**20:,.0f} MB "
-          f"(the two result matrices alone: {2 * runs * units * 4 / 2**20:,.0f} MB)")
+    print(
+        f"peak extra memory (second run, tracemalloc): {peak / 2**20:,.0f} MB "
+        f"(the two result matrices alone: {2 * runs * units * 4 / 2**20:,.0f} MB)"
+    )
     start = time.perf_counter()
     one_build_per_replicate(methodology, data, spec, peer_runs)
     per_run = (time.perf_counter() - start) / peer_runs
-    print(f"peer, one full build per replicate: {per_run * 1e3:.0f} ms per replicate (over {peer_runs}), "
-          f"{per_run * runs:.0f} s for {runs:,}; peer / ours = {per_run * runs / elapsed:.1f}×")
+    print(
+        f"peer, one full build per replicate: {per_run * 1e3:.0f} ms per replicate (over {peer_runs}), "
+        f"{per_run * runs:.0f} s for {runs:,}; peer / ours = {per_run * runs / elapsed:.1f}×"
+    )
 
 
 def sobol(units: int, n: int) -> None:
@@ -129,7 +143,9 @@ def main() -> None:
     parser.add_argument("--sobol-units", type=int, default=10_000)
     parser.add_argument("--sobol-n", type=int, default=1000)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
+    )
     asem(args.repeats)
     large(args.units, args.runs, args.peer_runs)
     sobol(args.sobol_units, args.sobol_n)

@@ -28,9 +28,26 @@ class PageReader(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self):
-        self.client.cookiejar.set_cookie(Cookie(
-            0, "sessionid", next(SESSIONS), None, False, urlsplit(self.host).hostname, False, False, "/", True,
-            False, None, False, None, None, {}))
+        self.client.cookiejar.set_cookie(
+            Cookie(
+                0,
+                "sessionid",
+                next(SESSIONS),
+                None,
+                False,
+                urlsplit(self.host).hostname,
+                False,
+                False,
+                "/",
+                True,
+                False,
+                None,
+                False,
+                None,
+                None,
+                {},
+            )
+        )
 
     def get(self, path: str, name: str):
         self.client.get(path, name=name)

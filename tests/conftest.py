@@ -27,8 +27,16 @@ class QueueWorker:
     def _make(self, batch: bool):
         from django_tasks_db.management.commands.db_worker import Worker
 
-        return Worker(queue_names=["default"], interval=self.interval, batch=batch, backend_name="default",
-                      startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[])
+        return Worker(
+            queue_names=["default"],
+            interval=self.interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        )
 
     def run_queued(self) -> None:
         self._make(batch=True).run()

@@ -43,19 +43,39 @@ ASEM = Path(__file__).parent / "fixtures" / "coinr_asem" / "ASEM_iData.csv"
 def test_csv_text_quotes_formula_text_only():
     assert [csv_text(f) for f in FORMULAS] == ["'" + f for f in FORMULAS]
     assert [csv_text(v) for v in ("plain", "نساجی یزد", "", "'=x", -2, -2.5, None)] == [
-        "plain", "نساجی یزد", "", "'=x", -2, -2.5, None]
+        "plain",
+        "نساجی یزد",
+        "",
+        "'=x",
+        -2,
+        -2.5,
+        None,
+    ]
     assert csv_row(["=1", 3, "a"]) == ["'=1", 3, "a"]
-    assert [csv_unquote(csv_text(v)) for v in [*FORMULAS, "plain", "'x", 5]] == [*FORMULAS, "plain", "'x", 5]
+    assert [csv_unquote(csv_text(v)) for v in [*FORMULAS, "plain", "'x", 5]] == [
+        *FORMULAS,
+        "plain",
+        "'x",
+        5,
+    ]
 
 
 def test_csv_frame_leaves_numbers_as_numbers():
-    frame = pd.DataFrame({"name": [*FORMULAS, None], "n": np.arange(-4, 4), "x": np.linspace(-1, 1, 8),
-                          "s": pd.array(["=a", "b", None, "-c", "d", "e", "f", "g"], dtype="string"),
-                          "c": pd.Categorical(["=k", "k"] * 4)},
-                         index=pd.Index(["@i", *"bcdefgh"], name="key"))
+    frame = pd.DataFrame(
+        {
+            "name": [*FORMULAS, None],
+            "n": np.arange(-4, 4),
+            "x": np.linspace(-1, 1, 8),
+            "s": pd.array(["=a", "b", None, "-c", "d", "e", "f", "g"], dtype="string"),
+            "c": pd.Categorical(["=k", "k"] * 4),
+        },
+        index=pd.Index(["@i", *"bcdefgh"], name="key"),
+    )
     frame.columns = ["name", "n", "x", "=s", "c"]
     safe = csv_frame(frame)
-    assert safe["name"].tolist()[:-1] == ["'" + f for f in FORMULAS] and pd.isna(safe["name"].iloc[-1])
+    assert safe["name"].tolist()[:-1] == ["'" + f for f in FORMULAS] and pd.isna(
+        safe["name"].iloc[-1]
+    )
     assert safe["n"].dtype == np.int64 and (safe["n"].to_numpy() == frame["n"].to_numpy()).all()
     assert safe["x"].dtype == np.float64 and safe["x"].iloc[0] == -1.0
     assert list(safe.columns)[3] == "'=s" and safe["'=s"].tolist()[:4] == ["'=a", "b", pd.NA, "'-c"]
@@ -63,7 +83,9 @@ def test_csv_frame_leaves_numbers_as_numbers():
     assert safe.index[0] == "'@i"
     assert frame["name"].iloc[0] == FORMULAS[0]  # the caller's frame is left alone
     buffer = io.StringIO()
-    plain = frame[~frame["name"].str.contains("\r", na=False)][["name", "n"]]  # pandas reads CR as LF
+    plain = frame[~frame["name"].str.contains("\r", na=False)][
+        ["name", "n"]
+    ]  # pandas reads CR as LF
     write_csv(plain, buffer, index=False)
     back = csv_unquote_frame(pd.read_csv(io.StringIO(buffer.getvalue()), dtype={"name": str}))
     assert back["name"].tolist()[:-1] == FORMULAS[:-1] and back["n"].tolist() == plain["n"].tolist()
@@ -95,7 +117,10 @@ def test_excel_keeps_formula_text_as_text(tmp_path):
     for path in ("a.xlsx", "b.xlsx"):
         rows = list(openpyxl.load_workbook(tmp_path / path).active.iter_rows())
         # XML reads a carriage return as a line feed: "\r=1+1" comes back "\n=1+1", text still
-        assert [r[0].value for r in rows] == [f.replace("\r", "\n") for f in FORMULAS] + ["#N/A", "plain"]
+        assert [r[0].value for r in rows] == [f.replace("\r", "\n") for f in FORMULAS] + [
+            "#N/A",
+            "plain",
+        ]
         assert all(r[0].data_type == "s" for r in rows)
         assert [r[0].quotePrefix for r in rows] == [True] * (len(FORMULAS) + 1) + [False]
         assert all(r[1].value == -3 and r[1].data_type == "n" for r in rows)
@@ -120,7 +145,12 @@ def assert_no_formula(path: Path) -> set:
         for sheet in openpyxl.load_workbook(path).worksheets:
             for row in sheet.iter_rows():
                 for cell in row:
-                    assert cell.data_type != "f", (path.name, sheet.title, cell.coordinate, cell.value)
+                    assert cell.data_type != "f", (
+                        path.name,
+                        sheet.title,
+                        cell.coordinate,
+                        cell.value,
+                    )
                     if isinstance(cell.value, str):
                         texts.add(cell.value)
                         if cell.value.startswith(FORMULA_STARTS):
@@ -146,7 +176,9 @@ def demo_dir(tmp_path_factory):
     population.to_csv(directory)
     back = DemoPopulation.from_csv(directory)
     for name in ("enterprises", "estates", "clusters"):
-        pd.testing.assert_frame_equal(back.__getattribute__(name), population.__getattribute__(name))
+        pd.testing.assert_frame_equal(
+            back.__getattribute__(name), population.__getattribute__(name)
+        )
     return directory
 
 
@@ -160,10 +192,27 @@ def test_demo_csv_files(demo_dir):
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_monitor_and_cluster_files(demo_dir, tmp_path, suffix, capsys):
     data = ["--data", str(demo_dir)]
-    outs = {name: tmp_path / f"{name}.{suffix}" for name in ("alerts", "needs", "lq", "stars", "eg")}
+    outs = {
+        name: tmp_path / f"{name}.{suffix}" for name in ("alerts", "needs", "lq", "stars", "eg")
+    }
     assert main(["monitor", "alerts", *data, "--period", "1403", "--out", str(outs["alerts"])]) == 0
-    assert main(["monitor", "needs", *data, "--period", "1403", "--by", "estate", "province",
-                 "--out", str(outs["needs"])]) == 0
+    assert (
+        main(
+            [
+                "monitor",
+                "needs",
+                *data,
+                "--period",
+                "1403",
+                "--by",
+                "estate",
+                "province",
+                "--out",
+                str(outs["needs"]),
+            ]
+        )
+        == 0
+    )
     assert main(["clusters", "lq", *data, "--out", str(outs["lq"])]) == 0
     assert main(["clusters", "stars", *data, "--out", str(outs["stars"])]) == 0
     assert main(["clusters", "eg", *data, "--draws", "20", "--out", str(outs["eg"])]) == 0
@@ -185,14 +234,76 @@ def asem_data(tmp_path):
 
 def test_index_files(asem_data, tmp_path, capsys):
     common = ["--methodology", "asem", "--data", str(asem_data)]
-    assert main(["index", "build", *common, "--out", str(tmp_path / "results.csv"),
-                 "--excel", str(tmp_path / "results.xlsx"), "--datasets", str(tmp_path / "datasets")]) == 0
-    assert main(["index", "league", *common, "--by", "EurAsia_group", "--top", "5",
-                 "--out", str(tmp_path / "league.csv")]) == 0
-    assert main(["index", "uncertainty", *common, "--spec", "asem-uncertainty", "--runs", "8", "--top", "10",
-                 "--out", str(tmp_path / "uncertainty.csv"), "--no-progress"]) == 0
-    assert main(["index", "sensitivity", *common, "--spec", "asem-uncertainty", "--n", "4", "--bootstrap", "10",
-                 "--out", str(tmp_path / "sensitivity.csv"), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "build",
+                *common,
+                "--out",
+                str(tmp_path / "results.csv"),
+                "--excel",
+                str(tmp_path / "results.xlsx"),
+                "--datasets",
+                str(tmp_path / "datasets"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "league",
+                *common,
+                "--by",
+                "EurAsia_group",
+                "--top",
+                "5",
+                "--out",
+                str(tmp_path / "league.csv"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "uncertainty",
+                *common,
+                "--spec",
+                "asem-uncertainty",
+                "--runs",
+                "8",
+                "--top",
+                "10",
+                "--out",
+                str(tmp_path / "uncertainty.csv"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "sensitivity",
+                *common,
+                "--spec",
+                "asem-uncertainty",
+                "--n",
+                "4",
+                "--bootstrap",
+                "10",
+                "--out",
+                str(tmp_path / "sensitivity.csv"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     units = {f.strip() + f"#{i}" for i, f in enumerate(FORMULAS)}
     for name in ("results.csv", "league.csv", "uncertainty.csv"):
         assert {"'" + u for u in units} <= assert_no_formula(tmp_path / name), name
@@ -208,14 +319,56 @@ def test_index_files(asem_data, tmp_path, capsys):
 
 def test_audit_workbook(tmp_path, capsys):
     demo = tmp_path / "demo"
-    assert main(["demo", "generate", "--enterprises", "300", "--seed", "2", "--out", str(demo)]) == 0
-    assert main(["index", "inputs", "--returns", str(demo / "returns.csv"), "--enterprises",
-                 str(demo / "enterprises.csv"), "--year", "1403", "--out", str(tmp_path / "in.csv")]) == 0
+    assert (
+        main(["demo", "generate", "--enterprises", "300", "--seed", "2", "--out", str(demo)]) == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "inputs",
+                "--returns",
+                str(demo / "returns.csv"),
+                "--enterprises",
+                str(demo / "enterprises.csv"),
+                "--year",
+                "1403",
+                "--out",
+                str(tmp_path / "in.csv"),
+            ]
+        )
+        == 0
+    )
     inputs = pd.read_csv(tmp_path / "in.csv", dtype={"national_id": str})
-    inputs.loc[: len(FORMULAS) - 1, "national_id"] = [f.strip() + f"#{i}" for i, f in enumerate(FORMULAS)]
+    inputs.loc[: len(FORMULAS) - 1, "national_id"] = [
+        f.strip() + f"#{i}" for i, f in enumerate(FORMULAS)
+    ]
     inputs.to_csv(tmp_path / "in.csv", index=False)
     out = tmp_path / "audit.xlsx"
-    assert main(["index", "audit", "--methodology", "sme100", "--data", str(tmp_path / "in.csv"), "--top", "20",
-                 "--sample", "2", "--ranks", "21-200", "--draws", "100", "--resample-size", "600",
-                 "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "audit",
+                "--methodology",
+                "sme100",
+                "--data",
+                str(tmp_path / "in.csv"),
+                "--top",
+                "20",
+                "--sample",
+                "2",
+                "--ranks",
+                "21-200",
+                "--draws",
+                "100",
+                "--resample-size",
+                "600",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert_no_formula(out)

@@ -36,12 +36,17 @@ def population(args):
     of the database (the national returns by default)."""
     if args.data:
         if args.dataset:
-            raise RasadInputError("--dataset reads the database; it does not go with --data.",
-                                  "--dataset از پایگاه داده می‌خواند و با --data نمی‌آید.", field="--dataset")
+            raise RasadInputError(
+                "--dataset reads the database; it does not go with --data.",
+                "--dataset از پایگاه داده می‌خواند و با --data نمی‌آید.",
+                field="--dataset",
+            )
         from rasad.demo import DemoPopulation
 
         demo = DemoPopulation.from_csv(Path(args.data))
-        return Population(demo.enterprises, demo.returns, demo.estates, demo.clusters, demo.cluster_members)
+        return Population(
+            demo.enterprises, demo.returns, demo.estates, demo.clusters, demo.cluster_members
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
     import django
 
@@ -94,17 +99,25 @@ def _period(args, people, option: str = "period") -> int:
 
     years = sorted(int(y) for y in people.returns["year"].unique())
     if not years:
-        raise RasadInputError("There are no yearly returns to analyse.", "اظهارنامهٔ سالانه‌ای برای تحلیل نیست.",
-                              field=f"--{option}")
+        raise RasadInputError(
+            "There are no yearly returns to analyse.",
+            "اظهارنامهٔ سالانه‌ای برای تحلیل نیست.",
+            field=f"--{option}",
+        )
     asked = getattr(args, option)
     if asked is None:
-        choice = _policy(args).choose(filing_coverage(people.enterprises, people.returns, people.deadlines))
+        choice = _policy(args).choose(
+            filing_coverage(people.enterprises, people.returns, people.deadlines)
+        )
         print(choice.explain("en"), file=sys.stderr)
         return choice.year
     if asked not in years:
-        raise RasadInputError(f"--{option} {asked}: the returns cover {years[0]}–{years[-1]}.",
-                              f"--{option} {asked}: اظهارنامه‌ها سال‌های {years[0]} تا {years[-1]} را دارند.",
-                              field=f"--{option}", value=asked)
+        raise RasadInputError(
+            f"--{option} {asked}: the returns cover {years[0]}–{years[-1]}.",
+            f"--{option} {asked}: اظهارنامه‌ها سال‌های {years[0]} تا {years[-1]} را دارند.",
+            field=f"--{option}",
+            value=asked,
+        )
     return asked
 
 
@@ -124,12 +137,16 @@ def monitor_alerts(args) -> int:
     print(f"{len(frame):,} alerts for {period}" + (f" → {args.out}" if args.out else ""))
     # a KPI that cannot be computed raises no alert: say how often that happened
     coverage = table.coverage()
-    reasons = [c for c in coverage.columns if c not in ("kpi", "name_fa", "name_en", "returns", "computed")]
+    reasons = [
+        c for c in coverage.columns if c not in ("kpi", "name_fa", "name_en", "returns", "computed")
+    ]
     blind = coverage[coverage[reasons].sum(axis=1) > 0]
     if len(blind):
         print("not computable (no value, so no alert):")
         for row in blind.itertuples(index=False):
-            detail = ", ".join(f"{getattr(row, r):,} {r.replace('_', ' ')}" for r in reasons if getattr(row, r))
+            detail = ", ".join(
+                f"{getattr(row, r):,} {r.replace('_', ' ')}" for r in reasons if getattr(row, r)
+            )
             print(f"  {row.kpi:<28} {detail} of {row.returns:,} returns filed (all periods)")
     return 0
 
@@ -140,23 +157,38 @@ def monitor_needs(args) -> int:
     result = _monitor(people).run(people.returns, people.enterprises, period=period)
     needs = result.needs
     if args.out.lower().endswith(".xlsx"):
-        needs.to_excel(args.out, by=tuple(args.by), members=people.members, estates=people.estates,
-                       clusters=people.clusters)
+        needs.to_excel(
+            args.out,
+            by=tuple(args.by),
+            members=people.members,
+            estates=people.estates,
+            clusters=people.clusters,
+        )
     else:
         write_csv(needs.matrix(args.by[0], members=people.members), args.out)
     totals = needs.totals().iloc[0]
     filers = int(totals["filers"])
     share = f"{totals['priority_share']:.1%}" if filers else "—"
-    print(f"{filers:,} enterprises filed for {period}; {int(totals['no_data']):,} owed a return and filed none (no data)")
-    print(f"priority tier: {int(totals['priority']):,} ({share} of those that filed): "
-          f"{needs.mapping.priority.text('en')}")
-    print(f"{'programme':<14} {'needs':>7} {'critical':>8} {'high':>7} {'medium':>7} {'low':>7} {'in tier':>8} "
-          f"{'unknown':>8}")
+    print(
+        f"{filers:,} enterprises filed for {period}; {int(totals['no_data']):,} owed a return and filed none (no data)"
+    )
+    print(
+        f"priority tier: {int(totals['priority']):,} ({share} of those that filed): "
+        f"{needs.mapping.priority.text('en')}"
+    )
+    print(
+        f"{'programme':<14} {'needs':>7} {'critical':>8} {'high':>7} {'medium':>7} {'low':>7} {'in tier':>8} "
+        f"{'unknown':>8}"
+    )
     for row in needs.summary().itertuples(index=False):
-        print(f"{row.programme:<14} {row.enterprises:>7,} {row.critical:>8,} {row.high:>7,} {row.medium:>7,} "
-              f"{row.low:>7,} {row.priority:>8,} {row.unknown:>8,}")
+        print(
+            f"{row.programme:<14} {row.enterprises:>7,} {row.critical:>8,} {row.high:>7,} {row.medium:>7,} "
+            f"{row.low:>7,} {row.priority:>8,} {row.unknown:>8,}"
+        )
     print("unknown: filed, but every figure the programme reads was blank (not counted as no need)")
-    print(f"needs of {len(people.enterprises):,} enterprises for {period} by {', '.join(args.by)} → {args.out}")
+    print(
+        f"needs of {len(people.enterprises):,} enterprises for {period} by {', '.join(args.by)} → {args.out}"
+    )
     return 0
 
 
@@ -170,7 +202,9 @@ def _max_age(args) -> int:
             raise RasadInputError(
                 f"--max-age {args.max_age}: give a whole number of years, 0 or more.",
                 f"--max-age {args.max_age}: عددی صحیح از ۰ به بالا (سال) بدهید.",
-                field="--max-age", value=args.max_age)
+                field="--max-age",
+                value=args.max_age,
+            )
         return args.max_age
     if args.data:
         return DEFAULT_MAX_AGE
@@ -182,8 +216,12 @@ def _max_age(args) -> int:
 def _firms(args, people: Population) -> pd.DataFrame:
     from rasad.clusters import firm_figures
 
-    return firm_figures(people.enterprises, people.returns, year=_period(args, people, "year"),
-                        max_age=_max_age(args))
+    return firm_figures(
+        people.enterprises,
+        people.returns,
+        year=_period(args, people, "year"),
+        max_age=_max_age(args),
+    )
 
 
 def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: float) -> str:
@@ -193,8 +231,14 @@ def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: floa
     if age == 0:
         line = f"only the returns for {year} counted, nothing carried forward"
     else:
-        line = (f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
-                + (f"{age} year{'s' if age != 1 else ''} before {year}" if age is not None else "any years before"))
+        line = (
+            f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
+            + (
+                f"{age} year{'s' if age != 1 else ''} before {year}"
+                if age is not None
+                else "any years before"
+            )
+        )
     old = firms.attrs["too_old"].get(measure)
     if old and old["firms"]:
         line += f"; {old['firms']:,} firm(s) whose latest figure is older left out ({old['value']:,.0f})"
@@ -207,7 +251,9 @@ def clusters_lq(args) -> int:
     people = population(args)
     firms = _firms(args, people)
     lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
-    _write(lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out)
+    _write(
+        lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out
+    )
     print(f"{len(lq):,} {args.by} × {args.level} location quotients of {args.measure} → {args.out}")
     print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
     return 0
@@ -220,7 +266,12 @@ def clusters_stars(args) -> int:
     firms = _firms(args, people)
     lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
     stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
-    _write(stars.reset_index() if isinstance(stars.index, pd.MultiIndex) or stars.index.name else stars, args.out)
+    _write(
+        stars.reset_index()
+        if isinstance(stars.index, pd.MultiIndex) or stars.index.name
+        else stars,
+        args.out,
+    )
     starred = int((stars["stars"] >= 2).sum())
     print(f"{starred:,} {args.by} × {args.level} cells with two or three stars → {args.out}")
     print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
@@ -233,7 +284,9 @@ def clusters_eg(args) -> int:
     people = population(args)
     firms = _firms(args, people)
     eg = ellison_glaeser(firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed)
-    _write(eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out)
+    _write(
+        eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out
+    )
     print(f"Ellison–Glaeser γ of {len(eg):,} sectors ({args.draws:,}-draw null) → {args.out}")
     carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
     print(_carried_note(firms, "employees", carried, float(eg["value"].sum())))
@@ -242,26 +295,41 @@ def clusters_eg(args) -> int:
 
 def add_commands(commands) -> None:
     """The ``monitor`` and ``clusters`` subcommands of ``rasad``."""
-    monitor = commands.add_parser("monitor", help="KPIs, early-warning alerts and needs").add_subparsers(
-        dest="monitor_command", required=True)
+    monitor = commands.add_parser(
+        "monitor", help="KPIs, early-warning alerts and needs"
+    ).add_subparsers(dest="monitor_command", required=True)
     alerts = monitor.add_parser("alerts", help="the alerts of a period")
     needs = monitor.add_parser("needs", help="the needs matrix of a period")
     for sub in (alerts, needs):
-        sub.add_argument("--period", type=int,
-                         help="Jalali year (default: the latest with enough returns filed; said on stderr)")
+        sub.add_argument(
+            "--period",
+            type=int,
+            help="Jalali year (default: the latest with enough returns filed; said on stderr)",
+        )
         sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
-        sub.add_argument("--dataset", metavar="CODE",
-                         help="a research panel of the database (default: the national returns)")
+        sub.add_argument(
+            "--dataset",
+            metavar="CODE",
+            help="a research panel of the database (default: the national returns)",
+        )
     alerts.add_argument("--rules", help="an alert-rule YAML file (default: the bundled rules)")
     alerts.add_argument("--out", help="CSV or XLSX file for the alerts")
     alerts.set_defaults(handler=monitor_alerts)
-    needs.add_argument("--by", nargs="+", default=["province"],
-                       choices=["province", "estate", "cluster", "sector", "section"],
-                       help="dimensions of the needs matrix (default province)")
-    needs.add_argument("--out", required=True, help="needs.xlsx (a sheet per dimension), or a CSV of the first")
+    needs.add_argument(
+        "--by",
+        nargs="+",
+        default=["province"],
+        choices=["province", "estate", "cluster", "sector", "section"],
+        help="dimensions of the needs matrix (default province)",
+    )
+    needs.add_argument(
+        "--out", required=True, help="needs.xlsx (a sheet per dimension), or a CSV of the first"
+    )
     needs.set_defaults(handler=monitor_needs)
 
-    clusters = commands.add_parser("clusters", help="location quotients, cluster stars, agglomeration")
+    clusters = commands.add_parser(
+        "clusters", help="location quotients, cluster stars, agglomeration"
+    )
     subs = clusters.add_subparsers(dest="clusters_command", required=True)
     for name, handler, help_text in (
         ("lq", clusters_lq, "location quotients by region × sector"),
@@ -269,22 +337,48 @@ def add_commands(commands) -> None:
         ("eg", clusters_eg, "Ellison–Glaeser agglomeration with a simulated null"),
     ):
         sub = subs.add_parser(name, help=help_text)
-        sub.add_argument("--by", default="province", help="region: province or estate (default province)")
-        sub.add_argument("--level", default="division", help="ISIC level: section, division, group or class")
-        sub.add_argument("--measure", default="employees", help="employees, sales, exports or enterprises")
-        sub.add_argument("--year", type=int,
-                         help="Jalali year (default: the latest with enough returns filed; said on stderr)")
-        sub.add_argument("--max-age", type=int, metavar="N",
-                         help="carry a firm's figure forward from a return at most N years old "
-                              "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
-                              "database, else 1)")
+        sub.add_argument(
+            "--by", default="province", help="region: province or estate (default province)"
+        )
+        sub.add_argument(
+            "--level", default="division", help="ISIC level: section, division, group or class"
+        )
+        sub.add_argument(
+            "--measure", default="employees", help="employees, sales, exports or enterprises"
+        )
+        sub.add_argument(
+            "--year",
+            type=int,
+            help="Jalali year (default: the latest with enough returns filed; said on stderr)",
+        )
+        sub.add_argument(
+            "--max-age",
+            type=int,
+            metavar="N",
+            help="carry a firm's figure forward from a return at most N years old "
+            "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
+            "database, else 1)",
+        )
         sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
-        sub.add_argument("--dataset", metavar="CODE",
-                         help="a research panel of the database (default: the national returns)")
+        sub.add_argument(
+            "--dataset",
+            metavar="CODE",
+            help="a research panel of the database (default: the national returns)",
+        )
         sub.add_argument("--out", required=True, help="CSV (or XLSX) file")
         sub.set_defaults(handler=handler)
         if name == "stars":
-            sub.add_argument("--min-enterprises", type=int, default=10, help="smallest cell given stars (default 10)")
+            sub.add_argument(
+                "--min-enterprises",
+                type=int,
+                default=10,
+                help="smallest cell given stars (default 10)",
+            )
         if name == "eg":
-            sub.add_argument("--draws", type=int, default=1000, help="random placements in the null (default 1000)")
+            sub.add_argument(
+                "--draws",
+                type=int,
+                default=1000,
+                help="random placements in the null (default 1000)",
+            )
             sub.add_argument("--seed", type=int, default=0)

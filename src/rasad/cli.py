@@ -28,7 +28,9 @@ def _demo_generate(args) -> int:
 
     population = generate(n_enterprises=args.enterprises, seed=args.seed)
     population.to_csv(Path(args.out))
-    print(f"{len(population.enterprises):,} enterprises, {len(population.returns):,} returns → {args.out}")
+    print(
+        f"{len(population.enterprises):,} enterprises, {len(population.returns):,} returns → {args.out}"
+    )
     return 0
 
 
@@ -66,10 +68,15 @@ def _demo_edition() -> int:
     if job is None:
         return 0
     if job.status != "done":
-        print(f"The demo edition could not be computed: {job.error_en}\n{job.error_fa}", file=sys.stderr)
+        print(
+            f"The demo edition could not be computed: {job.error_en}\n{job.error_fa}",
+            file=sys.stderr,
+        )
         return 1
-    print(f"Demo edition '{job.edition.name_en}' computed ({DEMO_EDITION_RUNS} Monte Carlo runs, "
-          f"sensitivity n={job.params['sensitivity_n']}) and published in {time.perf_counter() - started:.1f} s.")
+    print(
+        f"Demo edition '{job.edition.name_en}' computed ({DEMO_EDITION_RUNS} Monte Carlo runs, "
+        f"sensitivity n={job.params['sensitivity_n']}) and published in {time.perf_counter() - started:.1f} s."
+    )
     return 0
 
 
@@ -85,7 +92,9 @@ def _read_table(path: str, unit: str):
         return pd.read_csv(path, dtype={unit: str}, encoding="utf-8-sig")
     except (OSError, ValueError) as error:
         raise RasadInputError(
-            f"Cannot read the data file {path}: {error}", f"پروندهٔ داده {path} خوانده نشد: {error}", field=path
+            f"Cannot read the data file {path}: {error}",
+            f"پروندهٔ داده {path} خوانده نشد: {error}",
+            field=path,
         ) from error
 
 
@@ -98,9 +107,11 @@ def _index_check(args) -> int:
         _print_problems(error)
         return 2
     levels = methodology.levels
-    print(f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
-          f"{len(methodology.indicators)} indicators, {len(methodology.nodes)} aggregates, "
-          f"{max(levels.values())} levels; sha256 {methodology.sha256}")
+    print(
+        f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
+        f"{len(methodology.indicators)} indicators, {len(methodology.nodes)} aggregates, "
+        f"{max(levels.values())} levels; sha256 {methodology.sha256}"
+    )
     return 0
 
 
@@ -116,8 +127,10 @@ def _index_build(args) -> int:
     if args.datasets:
         results.to_csv(args.datasets)
     ranked = int(results.rank.notna().sum())
-    print(f"{ranked:,} units ranked → {args.out}; excluded {len(results.exclusions):,} "
-          f"(see --excel or --datasets for why); data sha256 {results.provenance['data_sha256'][:12]}…")
+    print(
+        f"{ranked:,} units ranked → {args.out}; excluded {len(results.exclusions):,} "
+        f"(see --excel or --datasets for why); data sha256 {results.provenance['data_sha256'][:12]}…"
+    )
     return 0
 
 
@@ -129,15 +142,21 @@ def _index_league(args) -> int:
     data = _read_table(args.data, methodology.unit)
     table = league_tables(methodology, data, by=args.by or None, top=args.top)
     write_csv(table, args.out, index=False)
-    print(f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
-          f"top {args.top} each → {args.out}")
+    print(
+        f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
+        f"top {args.top} each → {args.out}"
+    )
     return 0
 
 
 def _print_problems(error) -> None:
     """A located file's problems, one per line as ``file:line: path: message``, then Persian."""
     for problem in error.problems:
-        where = f"{error.source}:{problem.line}" if error.source and problem.line else (error.source or "")
+        where = (
+            f"{error.source}:{problem.line}"
+            if error.source and problem.line
+            else (error.source or "")
+        )
         path = f"{problem.path}: " if problem.path else ""
         print(f"{where}: {path}{problem.message_en}\n    {problem.message_fa}", file=sys.stderr)
 
@@ -164,12 +183,21 @@ def _index_uncertainty(args) -> int:
     if (inputs := _methodology_spec_data(args)) is None:
         return 2
     methodology, spec, data = inputs
-    result = uncertainty(methodology, data, spec, runs=args.runs, seed=args.seed, top_k=args.top,
-                         progress=not args.no_progress)
+    result = uncertainty(
+        methodology,
+        data,
+        spec,
+        runs=args.runs,
+        seed=args.seed,
+        top_k=args.top,
+        progress=not args.no_progress,
+    )
     table = result.table().sort_values("nominal", kind="stable", na_position="last")
     write_csv(table, args.out, index=False)
-    print(f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
-          f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary")
+    print(
+        f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
+        f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary"
+    )
     return 0
 
 
@@ -184,12 +212,21 @@ def _index_sensitivity(args) -> int:
     target = ("unit", args.unit) if args.unit else "mean_abs_rank_shift"
     with Progress(disable=args.no_progress, transient=True) as bar:
         task = bar.add_task("Sobol runs", total=None)
-        table = sensitivity(methodology, data, spec, n=args.n, seed=args.seed, target=target,
-                            bootstrap=args.bootstrap,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+        table = sensitivity(
+            methodology,
+            data,
+            spec,
+            n=args.n,
+            seed=args.seed,
+            target=target,
+            bootstrap=args.bootstrap,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     write_csv(table, args.out, index=False)
     top = table.sort_values("STi", ascending=False).iloc[0]
-    print(f"{len(table)} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {top['STi']:.2f})")
+    print(
+        f"{len(table)} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {top['STi']:.2f})"
+    )
     return 0
 
 
@@ -199,9 +236,12 @@ def _rank_range(text: str) -> tuple[int, int]:
     try:
         return int(first), int(last)
     except ValueError:
-        raise RasadInputError(f"--ranks {text}: give a range of ranks as FIRST-LAST, e.g. 51-800.",
-                              f"--ranks {text}: بازهٔ رتبه را به شکل FIRST-LAST بدهید، مثلاً 51-800.",
-                              field="--ranks", value=text) from None
+        raise RasadInputError(
+            f"--ranks {text}: give a range of ranks as FIRST-LAST, e.g. 51-800.",
+            f"--ranks {text}: بازهٔ رتبه را به شکل FIRST-LAST بدهید، مثلاً 51-800.",
+            field="--ranks",
+            value=text,
+        ) from None
 
 
 def _index_audit(args) -> int:
@@ -221,13 +261,28 @@ def _index_audit(args) -> int:
         task = bar.add_task("audit", total=len(STAGES))
 
         def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{stage} {done:,}/{total:,}" if total > 1 else stage,
-                       completed=STAGES.index(stage) + done / total)
+            bar.update(
+                task,
+                description=f"{stage} {done:,}/{total:,}" if total > 1 else stage,
+                completed=STAGES.index(stage) + done / total,
+            )
 
-        result = audit(methodology, data, top=args.top, seed=args.seed, sample=args.sample, ranks=ranks,
-                       resample_size=args.resample_size, draws=args.draws, progress=progress)
+        result = audit(
+            methodology,
+            data,
+            top=args.top,
+            seed=args.seed,
+            sample=args.sample,
+            ranks=ranks,
+            resample_size=args.resample_size,
+            draws=args.draws,
+            progress=progress,
+        )
     print(result.text())
-    print("time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.timings.items()))
+    print(
+        "time: "
+        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.timings.items())
+    )
     if args.out:
         result.to_excel(args.out)
         print(f"→ {args.out}")
@@ -261,23 +316,33 @@ def _serve(args) -> int:
 
         started = time.perf_counter()
         warmed = warm_caches()
-        print(f"warmed {', '.join(warmed) or 'nothing (no data yet)'} in {time.perf_counter() - started:.1f} s",
-              flush=True)
+        print(
+            f"warmed {', '.join(warmed) or 'nothing (no data yet)'} in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
 
     class Server(BaseApplication):
         def load_config(self):
             # one thread: gunicorn's sync workers, each taking the next request when free;
             # more: threaded workers (gthread), which keep connections alive
-            settings = {"bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
-                        "timeout": 300, "graceful_timeout": 30}
+            settings = {
+                "bind": f"{args.host}:{args.port}",
+                "workers": args.workers,
+                "threads": args.threads,
+                "timeout": 300,
+                "graceful_timeout": 30,
+            }
             for name, value in settings.items():
                 self.cfg.set(name, value)
 
         def load(self):
             return application
 
-    print(f"Rasad is serving on http://{args.host}:{args.port}/ with {args.workers} worker(s) × "
-          f"{args.threads} threads  (Ctrl+C stops it)", flush=True)
+    print(
+        f"Rasad is serving on http://{args.host}:{args.port}/ with {args.workers} worker(s) × "
+        f"{args.threads} threads  (Ctrl+C stops it)",
+        flush=True,
+    )
     Server().run()
     return 0
 
@@ -294,9 +359,12 @@ def _import(args) -> int:
     console = Console(stderr=False)
     user = _user_named(args.as_user) if args.as_user else _command_line_user()
     if (args.dataset or args.prices) and not args.mapping:
-        raise RasadInputError("--dataset and --prices go with --mapping: they name a research panel and its prices.",
-                              "--dataset و --prices همراه --mapping می‌آیند: مجموعهٔ پژوهشی و شاخص قیمت آن را "
-                              "نام می‌برند.", field="--dataset")
+        raise RasadInputError(
+            "--dataset and --prices go with --mapping: they name a research panel and its prices.",
+            "--dataset و --prices همراه --mapping می‌آیند: مجموعهٔ پژوهشی و شاخص قیمت آن را "
+            "نام می‌برند.",
+            field="--dataset",
+        )
     path = Path(args.file)
     if not path.is_file():
         raise RasadInputError(f"{path}: no such file.", f"{path}: چنین فایلی نیست.", field="FILE")
@@ -304,14 +372,26 @@ def _import(args) -> int:
         if args.mapping:
             panel, target = _mapped_panel(path, args)
             enterprises = _with_constants(panel.enterprises, args.constant)
-            outcome = import_frames(enterprises, panel.returns, user=user, source_name=path.name,
-                                    commit=not args.dry_run, progress=progress, panel=target,
-                                    confirm_implausible=args.confirm_implausible)
+            outcome = import_frames(
+                enterprises,
+                panel.returns,
+                user=user,
+                source_name=path.name,
+                commit=not args.dry_run,
+                progress=progress,
+                panel=target,
+                confirm_implausible=args.confirm_implausible,
+            )
         elif args.dry_run:
             outcome = check_upload(path.read_bytes(), path.name, user=user)
         else:
-            outcome = commit_upload(path.read_bytes(), path.name, user=user, progress=progress,
-                                    confirm_implausible=args.confirm_implausible)
+            outcome = commit_upload(
+                path.read_bytes(),
+                path.name,
+                user=user,
+                progress=progress,
+                confirm_implausible=args.confirm_implausible,
+            )
     report = outcome.report
     if report.problems:
         console.print(report.to_rich(args.lang))
@@ -320,8 +400,11 @@ def _import(args) -> int:
     console.print(outcome.summary(args.lang))
     held = report.needs_confirmation and not args.confirm_implausible
     if held and not report.blocking:
-        console.print("اگر این ارقام درست‌اند، فرمان را با --confirm-implausible دوباره اجرا کنید." if args.lang == "fa"
-                      else "If these figures are right, run the command again with --confirm-implausible.")
+        console.print(
+            "اگر این ارقام درست‌اند، فرمان را با --confirm-implausible دوباره اجرا کنید."
+            if args.lang == "fa"
+            else "If these figures are right, run the command again with --confirm-implausible."
+        )
     return 1 if report.blocking or held else 0
 
 
@@ -335,17 +418,32 @@ def _mapped_panel(path: Path, args):
     mapping = load_mapping(args.mapping)
     code = args.dataset or mapping.dataset_code
     if code == "national":
-        raise RasadInputError("--dataset national: a research panel needs a data set of its own.",
-                              "--dataset national: مجموعهٔ پژوهشی مجموعه‌دادهٔ جداگانهٔ خود را می‌خواهد.",
-                              field="--dataset", value=code)
-    known = dict(Enterprise.objects.filter(dataset__code=code).exclude(source_code="")
-                 .values_list("source_code", "national_id"))
+        raise RasadInputError(
+            "--dataset national: a research panel needs a data set of its own.",
+            "--dataset national: مجموعهٔ پژوهشی مجموعه‌دادهٔ جداگانهٔ خود را می‌خواهد.",
+            field="--dataset",
+            value=code,
+        )
+    known = dict(
+        Enterprise.objects.filter(dataset__code=code)
+        .exclude(source_code="")
+        .values_list("source_code", "national_id")
+    )
     panel = read_panel(path, mapping, known_codes=known)
-    prices, note = read_prices(args.prices) if args.prices else (mapping.prices, mapping.prices_note)
+    prices, note = (
+        read_prices(args.prices) if args.prices else (mapping.prices, mapping.prices_note)
+    )
     codes = dict(zip(panel.crosswalk["national_id"], panel.crosswalk["source_id"], strict=True))
-    return panel, PanelTarget(code, mapping.name_fa, mapping.name_en,
-                              citation=str(mapping.source.get("citation", "")), currency=mapping.currency,
-                              prices=prices, prices_note=note, source_codes=codes)
+    return panel, PanelTarget(
+        code,
+        mapping.name_fa,
+        mapping.name_en,
+        citation=str(mapping.source.get("citation", "")),
+        currency=mapping.currency,
+        prices=prices,
+        prices_note=note,
+        source_codes=codes,
+    )
 
 
 def _command_line_user():
@@ -357,7 +455,9 @@ def _command_line_user():
     if user is None:
         raise RasadInputError(
             "Name the importing user with --as USERNAME (no administrator account exists).",
-            "کاربر واردکننده را با --as USERNAME نام ببرید (هیچ حساب مدیری نیست).", field="--as")
+            "کاربر واردکننده را با --as USERNAME نام ببرید (هیچ حساب مدیری نیست).",
+            field="--as",
+        )
     return user
 
 
@@ -366,8 +466,9 @@ def _user_named(username: str):
 
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise RasadInputError(f"No user is called '{username}'.", f"کاربری به نام «{username}» نیست.",
-                              field="--as")
+        raise RasadInputError(
+            f"No user is called '{username}'.", f"کاربری به نام «{username}» نیست.", field="--as"
+        )
     return user
 
 
@@ -386,16 +487,21 @@ def _edition_user(args):
         raise RasadInputError(
             f"'{user.username}' may not compute or publish editions (analysts and administrators only).",
             f"«{user.username}» نمی‌تواند ویرایش رتبه‌بندی محاسبه یا منتشر کند (فقط تحلیل‌گران و مدیران).",
-            field="--as", value=user.username)
+            field="--as",
+            value=user.username,
+        )
     return user
 
 
 def _print_thin(error) -> int:
     coverage = error.coverage
-    print(f"error: {coverage.figures('en')} To compute it anyway, as a thin edition that cannot be published, "
-          f"add --allow-thin.\n"
-          f"خطا: {coverage.figures('fa')} برای محاسبهٔ آن به هر حال، به‌صورت ویرایش کم‌پوششی که منتشر نمی‌شود، "
-          f"گزینهٔ --allow-thin را بیفزایید.", file=sys.stderr)
+    print(
+        f"error: {coverage.figures('en')} To compute it anyway, as a thin edition that cannot be published, "
+        f"add --allow-thin.\n"
+        f"خطا: {coverage.figures('fa')} برای محاسبهٔ آن به هر حال، به‌صورت ویرایش کم‌پوششی که منتشر نمی‌شود، "
+        f"گزینهٔ --allow-thin را بیفزایید.",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -403,8 +509,11 @@ def _edition_list(args) -> int:
     _django()
     from rasad.platform.rankings.models import Edition
 
-    editions = (Edition.objects.select_related("period", "methodology").with_superseded()
-                .order_by("-period__year", "-created_at", "-pk"))
+    editions = (
+        Edition.objects.select_related("period", "methodology")
+        .with_superseded()
+        .order_by("-period__year", "-created_at", "-pk")
+    )
     if args.period is not None:
         editions = editions.filter(period__year=args.period)
     rows = []
@@ -414,10 +523,16 @@ def _edition_list(args) -> int:
             covered = coverage.short("en") + (" thin" if coverage.thin else "")
         else:
             covered = "not recorded" if edition.computed_at else "—"
-        rows.append((str(edition.pk), edition.period.code,
-                     f"{edition.methodology.name_en or edition.methodology.name_fa} {edition.methodology.version}",
-                     edition.state, covered,
-                     f"{edition.ranked_count:,}" if edition.ranked_count is not None else "—"))
+        rows.append(
+            (
+                str(edition.pk),
+                edition.period.code,
+                f"{edition.methodology.name_en or edition.methodology.name_fa} {edition.methodology.version}",
+                edition.state,
+                covered,
+                f"{edition.ranked_count:,}" if edition.ranked_count is not None else "—",
+            )
+        )
     if not rows:
         print("No edition yet.")
         return 0
@@ -425,8 +540,12 @@ def _edition_list(args) -> int:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     right = {0, 5}
     for row in [header, *rows]:
-        print("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        print(
+            "  ".join(
+                cell.rjust(w) if i in right else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
     return 0
 
 
@@ -444,11 +563,20 @@ def _edition_compute(args) -> int:
 
     period = Period.objects.filter(year=args.period, quarter__isnull=True).first()
     if period is None:
-        years = ", ".join(str(y) for y in Period.objects.filter(quarter__isnull=True, returns__isnull=False)
-                          .values_list("year", flat=True).distinct().order_by("year"))
-        raise RasadInputError(f"--period {args.period}: no such year; the returns cover: {years or 'none'}.",
-                              f"--period {args.period}: چنین سالی نیست؛ اظهارنامه‌ها این سال‌ها را دارند: "
-                              f"{years or 'هیچ'}.", field="--period", value=args.period)
+        years = ", ".join(
+            str(y)
+            for y in Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("year")
+        )
+        raise RasadInputError(
+            f"--period {args.period}: no such year; the returns cover: {years or 'none'}.",
+            f"--period {args.period}: چنین سالی نیست؛ اظهارنامه‌ها این سال‌ها را دارند: "
+            f"{years or 'هیچ'}.",
+            field="--period",
+            value=args.period,
+        )
     user = _edition_user(args)
     try:
         text, source = read_text(args.methodology, "methodology file", "پروندهٔ روش‌شناسی")
@@ -470,39 +598,66 @@ def _edition_compute(args) -> int:
     edition = Edition.objects.create(
         name_fa=args.name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
         name_en=args.name_en or f"{methodology.name_en or methodology.name_fa} {period.code}",
-        period=period, methodology=methodology, created_by=user,
+        period=period,
+        methodology=methodology,
+        created_by=user,
     )
-    job = jobs.start_compute(edition, user, spec_text=spec_text, runs=args.runs, seed=args.seed, top_k=args.top,
-                             sensitivity_n=args.sensitivity if spec_text else 0, allow_thin=args.allow_thin,
-                             chunks=args.chunks)
+    job = jobs.start_compute(
+        edition,
+        user,
+        spec_text=spec_text,
+        runs=args.runs,
+        seed=args.seed,
+        top_k=args.top,
+        sensitivity_n=args.sensitivity if spec_text else 0,
+        allow_thin=args.allow_thin,
+        chunks=args.chunks,
+    )
     if args.background:
         from rasad.platform.rankings.tasks import compute_edition_job
 
         compute_edition_job.enqueue(job.pk)
-        print(f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
-              f"follow it with: rasad edition status {job.pk}")
+        print(
+            f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
+            f"follow it with: rasad edition status {job.pk}"
+        )
         return 0
     started = time.perf_counter()
     job = jobs.run_job(job.pk)
     if job.status != EditionJob.Status.DONE:
-        print(f"error: edition {edition.pk} could not be computed: {job.error_en}\n"
-              f"خطا: ویرایش {edition.pk} محاسبه نشد: {job.error_fa}", file=sys.stderr)
+        print(
+            f"error: edition {edition.pk} could not be computed: {job.error_en}\n"
+            f"خطا: ویرایش {edition.pk} محاسبه نشد: {job.error_fa}",
+            file=sys.stderr,
+        )
         return 1
     edition.refresh_from_db()
-    counts = [] if edition.eligible_count is None else [f"{edition.eligible_count:,} enterprises eligible"]
+    counts = (
+        []
+        if edition.eligible_count is None
+        else [f"{edition.eligible_count:,} enterprises eligible"]
+    )
     counts.append(f"{edition.ranked_count:,} ranked")
     if edition.runs:
         counts.append(f"rank intervals from {edition.runs:,} runs")
-    print(f"Edition {edition.pk} computed in {time.perf_counter() - started:.1f} s: '{edition.name_en}', "
-          f"{', '.join(counts)}.")
+    print(
+        f"Edition {edition.pk} computed in {time.perf_counter() - started:.1f} s: '{edition.name_en}', "
+        f"{', '.join(counts)}."
+    )
     if job.unranked is not None:
-        print(f"No enterprise could be ranked: {job.unranked.message_en}\n"
-              f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}")
+        print(
+            f"No enterprise could be ranked: {job.unranked.message_en}\n"
+            f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}"
+        )
     if edition.thin_allowed:
-        print("A thin edition (computed with --allow-thin): it cannot be published.\n"
-              "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود.")
+        print(
+            "A thin edition (computed with --allow-thin): it cannot be published.\n"
+            "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود."
+        )
     else:
-        print(f"Review it at /analysis/editions/{edition.pk}/ or publish it: rasad edition publish --edition {edition.pk}")
+        print(
+            f"Review it at /analysis/editions/{edition.pk}/ or publish it: rasad edition publish --edition {edition.pk}"
+        )
     return 0
 
 
@@ -515,15 +670,23 @@ def _edition_status(args) -> int:
 
     job = EditionJob.objects.select_related("edition").filter(pk=args.job).first()
     if job is None:
-        raise RasadInputError(f"JOB {args.job}: no such job.", f"JOB {args.job}: چنین کاری نیست.",
-                              field="JOB", value=args.job)
+        raise RasadInputError(
+            f"JOB {args.job}: no such job.",
+            f"JOB {args.job}: چنین کاری نیست.",
+            field="JOB",
+            value=args.job,
+        )
     job = jobs.mark_if_stale(job)
     where = f" on {job.worker}" if job.worker else ""
-    print(f"job {job.pk} of edition {job.edition_id} ('{job.edition.name_en}'): {job.status}{where}, "
-          f"{job.percent:.0f}%" + (f" ({job.stage})" if job.stage and job.is_active else ""))
+    print(
+        f"job {job.pk} of edition {job.edition_id} ('{job.edition.name_en}'): {job.status}{where}, "
+        f"{job.percent:.0f}%" + (f" ({job.stage})" if job.stage and job.is_active else "")
+    )
     if job.status == EditionJob.Status.QUEUED:
-        print("waiting for a worker: start one with `rasad worker`.\n"
-              "در انتظار کارگزار پس‌زمینه: با `rasad worker` یکی را راه بیندازید.")
+        print(
+            "waiting for a worker: start one with `rasad worker`.\n"
+            "در انتظار کارگزار پس‌زمینه: با `rasad worker` یکی را راه بیندازید."
+        )
     if job.message_en:
         print(f"{job.message_en}\n{job.message_fa}")
     if job.status == EditionJob.Status.FAILED:
@@ -552,8 +715,10 @@ def _worker(args) -> int:
     if args.batch:
         options.append("--batch")
     if not args.quiet:
-        print(f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
-              file=sys.stderr)
+        print(
+            f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
+            file=sys.stderr,
+        )
     call_command("db_worker", *options)
     return 0
 
@@ -568,28 +733,44 @@ def _edition_publish(args) -> int:
 
     edition = Edition.objects.select_related("period").filter(pk=args.edition).first()
     if edition is None:
-        raise RasadInputError(f"--edition {args.edition}: no such edition (rasad edition list shows them).",
-                              f"--edition {args.edition}: چنین ویرایشی نیست (rasad edition list آن‌ها را نشان می‌دهد).",
-                              field="--edition", value=args.edition)
+        raise RasadInputError(
+            f"--edition {args.edition}: no such edition (rasad edition list shows them).",
+            f"--edition {args.edition}: چنین ویرایشی نیست (rasad edition list آن‌ها را نشان می‌دهد).",
+            field="--edition",
+            value=args.edition,
+        )
     user = _edition_user(args)
-    if any(jobs.mark_if_stale(job).is_active for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)):
-        raise RasadInputError("The edition is being computed; publish it when the job has finished.",
-                              "این ویرایش در حال محاسبه است؛ پس از پایان کار آن را منتشر کنید.",
-                              field="--edition", value=edition.pk)
+    if any(
+        jobs.mark_if_stale(job).is_active
+        for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)
+    ):
+        raise RasadInputError(
+            "The edition is being computed; publish it when the job has finished.",
+            "این ویرایش در حال محاسبه است؛ پس از پایان کار آن را منتشر کنید.",
+            field="--edition",
+            value=edition.pk,
+        )
     try:
         edition = publish_edition(edition, user)
     except thin.ThinEdition as error:
         print(f"error: {error.message_en}\nخطا: {error.message_fa}", file=sys.stderr)
         return 1
     except PermissionDenied:  # _edition_user checked it already
-        raise RasadInputError("Only analysts and administrators publish editions.",
-                              "فقط تحلیل‌گران و مدیران ویرایش منتشر می‌کنند.", field="--as") from None
-    print(f"Edition {edition.pk} published: '{edition.name_en}'. It is frozen from now on; "
-          "later corrections reach only a new edition.")
+        raise RasadInputError(
+            "Only analysts and administrators publish editions.",
+            "فقط تحلیل‌گران و مدیران ویرایش منتشر می‌کنند.",
+            field="--as",
+        ) from None
+    print(
+        f"Edition {edition.pk} published: '{edition.name_en}'. It is frozen from now on; "
+        "later corrections reach only a new edition."
+    )
     older = edition.supersedes
     if older is not None:
-        print(f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
-              "the public pages show this one.")
+        print(
+            f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
+            "the public pages show this one."
+        )
     return 0
 
 
@@ -606,9 +787,12 @@ def _with_constants(enterprises, constants):
         elif field in ("isic_class", "estate_code", "founding_year"):
             enterprises[field] = value
         else:
-            raise RasadInputError(f"--constant {item}: only isic_class, province, estate_code or founding_year.",
-                                  f"--constant {item}: فقط isic_class، province، estate_code یا founding_year.",
-                                  field="--constant", value=item)
+            raise RasadInputError(
+                f"--constant {item}: only isic_class, province, estate_code or founding_year.",
+                f"--constant {item}: فقط isic_class، province، estate_code یا founding_year.",
+                field="--constant",
+                value=item,
+            )
     return enterprises
 
 
@@ -636,11 +820,17 @@ def _template(args) -> int:
         from rasad.platform.registry.models import IndustrialEstate
         from rasad.platform.returns.models import Period
 
-        estates = pd.DataFrame(IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
-                               columns=["code", "name_fa", "name_en", "province_code"])
+        estates = pd.DataFrame(
+            IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
+            columns=["code", "name_fa", "name_en", "province_code"],
+        )
         periods = [p.code for p in Period.objects.order_by("year", "quarter")][-5:]
-    path = write_template(args.out, estates=() if estates is None else estates, periods=periods,
-                          format="csv" if args.out.lower().endswith(".csv") else "xlsx")
+    path = write_template(
+        args.out,
+        estates=() if estates is None else estates,
+        periods=periods,
+        format="csv" if args.out.lower().endswith(".csv") else "xlsx",
+    )
     print(f"template → {path}")
     return 0
 
@@ -654,7 +844,9 @@ def _manage(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rasad", description="Rasad (رصد): SME ranking and monitoring")
+    parser = argparse.ArgumentParser(
+        prog="rasad", description="Rasad (رصد): SME ranking and monitoring"
+    )
     parser.add_argument("--version", action="version", version=f"rasad {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -666,13 +858,17 @@ def build_parser() -> argparse.ArgumentParser:
         ("load", _demo_load, "load the demo population into the database"),
     ):
         sub = demo.add_parser(name, help=help_text)
-        sub.add_argument("--enterprises", type=int, default=3000, help="how many enterprises (default 3000)")
+        sub.add_argument(
+            "--enterprises", type=int, default=3000, help="how many enterprises (default 3000)"
+        )
         sub.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         sub.set_defaults(handler=handler)
         if name == "generate":
             sub.add_argument("--out", required=True, help="directory for the CSV files")
         else:
-            sub.add_argument("--if-empty", action="store_true", help="only when no enterprise is registered")
+            sub.add_argument(
+                "--if-empty", action="store_true", help="only when no enterprise is registered"
+            )
 
     index = commands.add_parser("index", help="composite-index engine").add_subparsers(
         dest="index_command", required=True
@@ -681,7 +877,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("methodology")
     check.set_defaults(handler=_index_check)
     build = index.add_parser("build", help="compute scores and ranks")
-    build.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name (sme100, asem)")
+    build.add_argument(
+        "--methodology",
+        required=True,
+        help="methodology YAML file, or a bundled name (sme100, asem)",
+    )
     build.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
     build.add_argument("--out", required=True, help="results CSV: unit id, score, rank, aggregates")
     build.add_argument("--excel", help="also write every data set, rank and log to this workbook")
@@ -691,120 +891,259 @@ def build_parser() -> argparse.ArgumentParser:
     league = index.add_parser("league", help="IMI-style league tables: a ranked list per indicator")
     league.add_argument("--methodology", required=True)
     league.add_argument("--data", required=True)
-    league.add_argument("--by", default="size_class", help="band column (default size_class; '' for none)")
+    league.add_argument(
+        "--by", default="size_class", help="band column (default size_class; '' for none)"
+    )
     league.add_argument("--top", type=int, default=100)
     league.add_argument("--out", required=True)
     league.set_defaults(handler=_index_league)
-    unc = index.add_parser("uncertainty", help="rank intervals over Monte Carlo replicates of a spec's choices")
-    unc.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name (sme100, asem)")
-    unc.add_argument("--spec", required=True, help="uncertainty spec YAML, or a bundled name (asem-uncertainty)")
+    unc = index.add_parser(
+        "uncertainty", help="rank intervals over Monte Carlo replicates of a spec's choices"
+    )
+    unc.add_argument(
+        "--methodology",
+        required=True,
+        help="methodology YAML file, or a bundled name (sme100, asem)",
+    )
+    unc.add_argument(
+        "--spec", required=True, help="uncertainty spec YAML, or a bundled name (asem-uncertainty)"
+    )
     unc.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
     unc.add_argument("--runs", type=int, default=1000, help="Monte Carlo replicates (default 1000)")
     unc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    unc.add_argument("--top", type=int, default=100, help="p_top is the share of replicates ranked ≤ this (default 100)")
-    unc.add_argument("--out", required=True, help="CSV: unit id, nominal, mean, median, q05, q95, p_top")
+    unc.add_argument(
+        "--top",
+        type=int,
+        default=100,
+        help="p_top is the share of replicates ranked ≤ this (default 100)",
+    )
+    unc.add_argument(
+        "--out", required=True, help="CSV: unit id, nominal, mean, median, q05, q95, p_top"
+    )
     unc.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     unc.set_defaults(handler=_index_uncertainty)
-    sens = index.add_parser("sensitivity", help="first-order and total Sobol indices of a spec's choices")
-    sens.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name")
+    sens = index.add_parser(
+        "sensitivity", help="first-order and total Sobol indices of a spec's choices"
+    )
+    sens.add_argument(
+        "--methodology", required=True, help="methodology YAML file, or a bundled name"
+    )
     sens.add_argument("--spec", required=True, help="uncertainty spec YAML, or a bundled name")
     sens.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
-    sens.add_argument("--n", type=int, default=256, help="Sobol base sample, a power of two; N(d+2) builds (default 256)")
+    sens.add_argument(
+        "--n",
+        type=int,
+        default=256,
+        help="Sobol base sample, a power of two; N(d+2) builds (default 256)",
+    )
     sens.add_argument("--seed", type=int, default=1)
-    sens.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the bounds (default 1000)")
-    sens.add_argument("--unit", help="target this unit's rank instead of the mean absolute rank shift")
-    sens.add_argument("--out", required=True, help="CSV: input, Si, STi and their 5%% and 95%% bounds")
+    sens.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        help="bootstrap resamples for the bounds (default 1000)",
+    )
+    sens.add_argument(
+        "--unit", help="target this unit's rank instead of the mean absolute rank shift"
+    )
+    sens.add_argument(
+        "--out", required=True, help="CSV: input, Si, STi and their 5%% and 95%% bounds"
+    )
     sens.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     sens.set_defaults(handler=_index_sensitivity)
-    aud = index.add_parser("audit", help="audit a methodology on data: top-K mix, gains from blanks, drift with "
-                                         "the population's size, treatment, coherence, coverage")
-    aud.add_argument("--methodology", required=True, help="methodology YAML file, or a bundled name (sme100, asem)")
+    aud = index.add_parser(
+        "audit",
+        help="audit a methodology on data: top-K mix, gains from blanks, drift with "
+        "the population's size, treatment, coherence, coverage",
+    )
+    aud.add_argument(
+        "--methodology",
+        required=True,
+        help="methodology YAML file, or a bundled name (sme100, asem)",
+    )
     aud.add_argument("--data", required=True, help="one row per unit: CSV, XLSX or Parquet")
     aud.add_argument("--top", type=int, default=100, help="the K of the top K (default 100)")
     aud.add_argument("--seed", type=int, default=1, help="random seed of every draw (default 1)")
-    aud.add_argument("--draws", type=int, default=10_000, help="random draws for the mix p-values (default 10000)")
-    aud.add_argument("--sample", type=int, default=25, help="units tried for gains from blanks (default 25)")
-    aud.add_argument("--ranks", default="51-800", help="ranks the sample is drawn from (default 51-800)")
-    aud.add_argument("--resample-size", type=int,
-                     help="units in the resampled population (default: two resamples, a fifth of the input's units "
-                          "drawn without replacement, at least 2000, and 5× as many, at most 100000)")
+    aud.add_argument(
+        "--draws",
+        type=int,
+        default=10_000,
+        help="random draws for the mix p-values (default 10000)",
+    )
+    aud.add_argument(
+        "--sample", type=int, default=25, help="units tried for gains from blanks (default 25)"
+    )
+    aud.add_argument(
+        "--ranks", default="51-800", help="ranks the sample is drawn from (default 51-800)"
+    )
+    aud.add_argument(
+        "--resample-size",
+        type=int,
+        help="units in the resampled population (default: two resamples, a fifth of the input's units "
+        "drawn without replacement, at least 2000, and 5× as many, at most 100000)",
+    )
     aud.add_argument("--out", help="also write every section to this workbook (.xlsx)")
     aud.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     aud.set_defaults(handler=_index_audit)
-    inputs = index.add_parser("inputs", help="the SME-100 input table for a year from yearly returns")
-    inputs.add_argument("--returns", required=True, help="returns.csv (national_id, year, catalogue columns)")
-    inputs.add_argument("--enterprises", required=True, help="enterprises.csv (national_id, isic_class, province_code…)")
+    inputs = index.add_parser(
+        "inputs", help="the SME-100 input table for a year from yearly returns"
+    )
+    inputs.add_argument(
+        "--returns", required=True, help="returns.csv (national_id, year, catalogue columns)"
+    )
+    inputs.add_argument(
+        "--enterprises",
+        required=True,
+        help="enterprises.csv (national_id, isic_class, province_code…)",
+    )
     inputs.add_argument("--year", type=int, required=True, help="Jalali year, e.g. 1403")
     inputs.add_argument("--out", required=True)
     inputs.set_defaults(handler=_index_inputs)
 
-    imp = commands.add_parser("import", help="import enterprises and returns from an Excel or CSV file")
+    imp = commands.add_parser(
+        "import", help="import enterprises and returns from an Excel or CSV file"
+    )
     imp.add_argument("file", help="the file (xlsx or csv; a research panel's csv with --mapping)")
     imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
-    imp.add_argument("--confirm-implausible", action="store_true",
-                     help="store figures outside the catalogue's plausible bounds (10^30 employees, say), "
-                          "which the report lists; without it a file holding any is not imported")
-    imp.add_argument("--as", dest="as_user", metavar="USERNAME",
-                     help="import as this user, within their scope (default: the first administrator)")
+    imp.add_argument(
+        "--confirm-implausible",
+        action="store_true",
+        help="store figures outside the catalogue's plausible bounds (10^30 employees, say), "
+        "which the report lists; without it a file holding any is not imported",
+    )
+    imp.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="import as this user, within their scope (default: the first administrator)",
+    )
     imp.add_argument("--report", help="also write the report to this Excel file")
-    imp.add_argument("--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)")
-    imp.add_argument("--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)")
-    imp.add_argument("--dataset", metavar="CODE",
-                     help="with --mapping: the research panel to import into (default: the mapping's own)")
-    imp.add_argument("--prices", metavar="FILE",
-                     help="with --mapping: a CSV price index by year for the panel's money (default: the mapping's)")
-    imp.add_argument("--constant", action="append", metavar="FIELD=VALUE",
-                     help="with --mapping: a registry field the panel lacks (isic_class, province…)")
+    imp.add_argument(
+        "--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)"
+    )
+    imp.add_argument(
+        "--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)"
+    )
+    imp.add_argument(
+        "--dataset",
+        metavar="CODE",
+        help="with --mapping: the research panel to import into (default: the mapping's own)",
+    )
+    imp.add_argument(
+        "--prices",
+        metavar="FILE",
+        help="with --mapping: a CSV price index by year for the panel's money (default: the mapping's)",
+    )
+    imp.add_argument(
+        "--constant",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="with --mapping: a registry field the panel lacks (isic_class, province…)",
+    )
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
     imp.set_defaults(handler=_import)
 
-    template = commands.add_parser("template", help="write the Excel (or CSV) template for enterprises and returns")
+    template = commands.add_parser(
+        "template", help="write the Excel (or CSV) template for enterprises and returns"
+    )
     template.add_argument("--out", required=True, help="returns.xlsx, or a .csv file")
-    template.add_argument("--no-database", action="store_true", help="without the database's estates and periods")
+    template.add_argument(
+        "--no-database", action="store_true", help="without the database's estates and periods"
+    )
     template.set_defaults(handler=_template)
 
     add_analysis_commands(commands)
 
-    edition = commands.add_parser("edition", help="ranking editions: list, compute and publish (the yearly cycle)"
-                                  ).add_subparsers(dest="edition_command", required=True)
-    listing = edition.add_parser("list", help="every edition: id, year, methodology, status, coverage, ranked")
+    edition = commands.add_parser(
+        "edition", help="ranking editions: list, compute and publish (the yearly cycle)"
+    ).add_subparsers(dest="edition_command", required=True)
+    listing = edition.add_parser(
+        "list", help="every edition: id, year, methodology, status, coverage, ranked"
+    )
     listing.add_argument("--period", type=int, help="only this Jalali year")
     listing.set_defaults(handler=_edition_list)
     compute = edition.add_parser(
-        "compute", help="create an edition of a year and compute it now; refused when too few enterprises have filed")
+        "compute",
+        help="create an edition of a year and compute it now; refused when too few enterprises have filed",
+    )
     compute.add_argument("--period", type=int, required=True, help="Jalali year, e.g. 1403")
-    compute.add_argument("--methodology", default="sme100",
-                         help="methodology YAML file, or a bundled name (default sme100)")
-    compute.add_argument("--spec", help="uncertainty spec YAML, or a bundled name (sme100-uncertainty), for rank "
-                                        "intervals and the sensitivity analysis (default: none)")
-    compute.add_argument("--runs", type=int, default=1000, help="Monte Carlo runs with --spec (default 1000)")
+    compute.add_argument(
+        "--methodology",
+        default="sme100",
+        help="methodology YAML file, or a bundled name (default sme100)",
+    )
+    compute.add_argument(
+        "--spec",
+        help="uncertainty spec YAML, or a bundled name (sme100-uncertainty), for rank "
+        "intervals and the sensitivity analysis (default: none)",
+    )
+    compute.add_argument(
+        "--runs", type=int, default=1000, help="Monte Carlo runs with --spec (default 1000)"
+    )
     compute.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    compute.add_argument("--top", type=int, default=100, help="size of the top list, for P(top) (default 100)")
-    compute.add_argument("--sensitivity", type=int, default=0, metavar="N",
-                         help="with --spec: Sobol base sample of the sensitivity analysis (default 0: none)")
-    compute.add_argument("--allow-thin", action="store_true",
-                         help="compute even when the returns cover less than RASAD_EDITION_MIN_COVERAGE of the "
-                              "enterprises expected (a thin edition: it can never be published)")
-    compute.add_argument("--name-fa", help="the edition's Persian name (default: methodology and year)")
-    compute.add_argument("--name-en", help="the edition's English name (default: methodology and year)")
-    publish = edition.add_parser("publish", help="publish a computed edition (refused for a thin one)")
-    publish.add_argument("--edition", type=int, required=True, metavar="ID", help="the edition's id (edition list)")
+    compute.add_argument(
+        "--top", type=int, default=100, help="size of the top list, for P(top) (default 100)"
+    )
+    compute.add_argument(
+        "--sensitivity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --spec: Sobol base sample of the sensitivity analysis (default 0: none)",
+    )
+    compute.add_argument(
+        "--allow-thin",
+        action="store_true",
+        help="compute even when the returns cover less than RASAD_EDITION_MIN_COVERAGE of the "
+        "enterprises expected (a thin edition: it can never be published)",
+    )
+    compute.add_argument(
+        "--name-fa", help="the edition's Persian name (default: methodology and year)"
+    )
+    compute.add_argument(
+        "--name-en", help="the edition's English name (default: methodology and year)"
+    )
+    publish = edition.add_parser(
+        "publish", help="publish a computed edition (refused for a thin one)"
+    )
+    publish.add_argument(
+        "--edition", type=int, required=True, metavar="ID", help="the edition's id (edition list)"
+    )
     for sub in (compute, publish):
-        sub.add_argument("--as", dest="as_user", metavar="USERNAME",
-                         help="act as this analyst or administrator (default: the first administrator)")
-    compute.add_argument("--chunks", type=int, metavar="N",
-                         help="with --background: split the Monte Carlo runs into N parts that several workers share "
-                              "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same")
-    compute.add_argument("--background", action="store_true",
-                         help="queue it for a worker (rasad worker) and print the job's id instead of waiting")
+        sub.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="act as this analyst or administrator (default: the first administrator)",
+        )
+    compute.add_argument(
+        "--chunks",
+        type=int,
+        metavar="N",
+        help="with --background: split the Monte Carlo runs into N parts that several workers share "
+        "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same",
+    )
+    compute.add_argument(
+        "--background",
+        action="store_true",
+        help="queue it for a worker (rasad worker) and print the job's id instead of waiting",
+    )
     compute.set_defaults(handler=_edition_compute)
     publish.set_defaults(handler=_edition_publish)
-    status = edition.add_parser("status", help="a job's state and progress (exit 0 done, 1 failed, 3 not yet)")
-    status.add_argument("job", type=int, metavar="JOB", help="the job's id (printed by compute --background)")
+    status = edition.add_parser(
+        "status", help="a job's state and progress (exit 0 done, 1 failed, 3 not yet)"
+    )
+    status.add_argument(
+        "job", type=int, metavar="JOB", help="the job's id (printed by compute --background)"
+    )
     status.set_defaults(handler=_edition_status)
 
-    worker = commands.add_parser("worker", help="a background worker: runs queued edition computations")
-    worker.add_argument("--interval", type=float, default=1.0, help="seconds between looks at the queue (default 1)")
+    worker = commands.add_parser(
+        "worker", help="a background worker: runs queued edition computations"
+    )
+    worker.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between looks at the queue (default 1)"
+    )
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.add_argument("--quiet", action="store_true", help="say nothing on start")
     worker.set_defaults(handler=_worker)
@@ -812,15 +1151,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
-                       help="worker processes (default: two per core)")
-    serve.add_argument("--threads", type=int, default=1,
-                       help="threads per worker (default 1: each worker takes the next request when free)")
-    serve.add_argument("--no-warm", dest="warm", action="store_false",
-                       help="do not compute the shared caches before the workers start")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="worker processes (default: two per core)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (default 1: each worker takes the next request when free)",
+    )
+    serve.add_argument(
+        "--no-warm",
+        dest="warm",
+        action="store_false",
+        help="do not compute the shared caches before the workers start",
+    )
     serve.set_defaults(handler=_serve)
 
-    manage = commands.add_parser("manage", help="Django management commands (migrate, createsuperuser…)")
+    manage = commands.add_parser(
+        "manage", help="Django management commands (migrate, createsuperuser…)"
+    )
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
     return parser

@@ -58,7 +58,12 @@ def csv_text(value: Any) -> Any:
 
 def csv_unquote(value: Any) -> Any:
     """What :func:`csv_text` wrote, back as it was."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in FORMULA_STARTS:
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value[1:2]
+        and value[1] in FORMULA_STARTS
+    ):
         return value[1:]
     return value
 
@@ -69,9 +74,13 @@ def csv_row(values: Iterable[Any]) -> list[Any]:
 
 
 def _text_columns(frame: pd.DataFrame) -> list:
-    return [c for c, dtype in frame.dtypes.items()
-            if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-            or isinstance(dtype, pd.CategoricalDtype)]
+    return [
+        c
+        for c, dtype in frame.dtypes.items()
+        if pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    ]
 
 
 def _safe_series(series: pd.Series) -> pd.Series:
@@ -122,7 +131,11 @@ def _has_cr(frame: pd.DataFrame) -> bool:
         values = frame[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
             values = pd.Series(values.cat.categories)
-        if values.map(lambda v: isinstance(v, str) and "\r" in v, na_action="ignore").fillna(False).any():
+        if (
+            values.map(lambda v: isinstance(v, str) and "\r" in v, na_action="ignore")
+            .fillna(False)
+            .any()
+        ):
             return True
     return False
 
@@ -146,7 +159,11 @@ def csv_unquote_frame(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
             continue
-        quoted = values.map(lambda v: csv_unquote(v) is not v, na_action="ignore").fillna(False).astype(bool)
+        quoted = (
+            values.map(lambda v: csv_unquote(v) is not v, na_action="ignore")
+            .fillna(False)
+            .astype(bool)
+        )
         if quoted.any():
             if out is frame:
                 out = frame.copy()
@@ -179,8 +196,12 @@ def excel_book(book) -> None:
         # thousands of cells a second
         for cell in list(sheet._cells.values()):
             value = cell._value
-            if type(value) is str and value and value[0] in _GUARDED_FIRST and (
-                    cell.data_type in ("f", "e") or _needs_guard(value)):
+            if (
+                type(value) is str
+                and value
+                and value[0] in _GUARDED_FIRST
+                and (cell.data_type in ("f", "e") or _needs_guard(value))
+            ):
                 _as_text(cell)
 
 

@@ -39,8 +39,10 @@ def browser():
     except ImportError:
         _unavailable("Playwright is not installed: pip install -e '.[dev]'")
     if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium "
-                     "(Debian's chromium; never `playwright install`)")
+        _unavailable(
+            f"{CHROMIUM} is missing: apt-get install -y chromium "
+            "(Debian's chromium; never `playwright install`)"
+        )
     # The ORM refuses to run in a thread with a running event loop, and Playwright's sync
     # API keeps one in this thread while the browser is open; the tests themselves (and
     # the database flush after each) are synchronous. Set for exactly that long.
@@ -49,8 +51,9 @@ def browser():
     try:
         with sync_playwright() as playwright:
             # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start
-            launched = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                  args=["--no-sandbox", "--disable-dev-shm-usage"])
+            launched = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
             yield launched
             launched.close()
     finally:
@@ -76,8 +79,12 @@ def watch_csp(page) -> list[str]:
     violation ("Refused to execute inline script because it violates the following
     Content Security Policy directive…"), collected as they come."""
     seen: list[str] = []
-    page.on("console", lambda message: seen.append(f"{page.url}: {message.text}")
-            if CSP_VIOLATION in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            seen.append(f"{page.url}: {message.text}") if CSP_VIOLATION in message.text else None
+        ),
+    )
     return seen
 
 
@@ -89,8 +96,9 @@ def csp_watch():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url,
-                                  locale="fa-IR")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="fa-IR"
+    )
     context.set_default_timeout(30_000)
     opened = context.new_page()
     violations = watch_csp(opened)

@@ -36,8 +36,24 @@ def early(transactional_db, settings):
     early = list(Enterprise.objects.order_by("national_id")[:2])
     for enterprise in early:
         record_return(enterprise, period, {"employees": 14.0, "sales": 2000.0}, user=analyst)
-    assert main(["import", str(PANEL), "--mapping", "uk_emplUK", "--constant", "isic_class=2599",
-                 "--constant", "province=Tehran", "--as", analyst.username, "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(PANEL),
+                "--mapping",
+                "uk_emplUK",
+                "--constant",
+                "isic_class=2599",
+                "--constant",
+                "province=Tehran",
+                "--as",
+                analyst.username,
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     yield early[0]
     compute.clear()
 
@@ -70,7 +86,9 @@ def test_pages_open_on_the_covered_period_and_say_why(early, page, screenshots):
     assert page.locator("#period-why").is_visible()
     page.screenshot(path=screenshots / "fa-periods-02-needs.png", full_page=True)
     # the panel: its own years, and a note that its money is nominal
-    page.select_option("#dataset-choice", "uk-empl-1976-1984")  # with the period left at its default
+    page.select_option(
+        "#dataset-choice", "uk-empl-1976-1984"
+    )  # with the period left at its default
     page.click("#needs-filters button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#period-choice").get_attribute("data-period") == "1362"
@@ -107,7 +125,9 @@ def test_the_reason_in_english(early, page, screenshots):
     page.screenshot(path=screenshots / "en-periods-02-scorecard.png", full_page=True)
 
 
-def test_the_new_edition_form_offers_the_covered_year_and_refuses_a_thin_one(early, page, screenshots):
+def test_the_new_edition_form_offers_the_covered_year_and_refuses_a_thin_one(
+    early, page, screenshots
+):
     from rasad.platform.returns.models import Period
 
     log_in(page)
@@ -117,7 +137,9 @@ def test_the_new_edition_form_offers_the_covered_year_and_refuses_a_thin_one(ear
     reason = page.locator("#period-reason").inner_text()
     assert "۱۴۰۳" in reason and not LATIN_DIGIT.search(reason)
     page.screenshot(path=screenshots / "fa-periods-06-new-edition.png", full_page=True)
-    page.select_option("select[name=period]", str(Period.objects.get(year=1404, quarter__isnull=True).pk))
+    page.select_option(
+        "select[name=period]", str(Period.objects.get(year=1404, quarter__isnull=True).pk)
+    )
     page.fill("textarea[name=spec]", "")
     page.click("#create-and-run")
     page.wait_for_load_state()

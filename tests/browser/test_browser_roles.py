@@ -42,8 +42,14 @@ KEY_LABELS = re.compile(
     r"Estates?|Alerts?|Returns?|Clusters?|Dashboard|Editions?|Pillars?|Needs|Period|Status|Search|Show|"
     r"Next|Previous|Submit|Save|Download|Size band|Indicator|Published|Employees|Sales|Exports)\b"
 )
-SERVER_ERRORS = ("Traceback", "Server Error", "Internal Server Error", "TemplateSyntaxError",
-                 "NoReverseMatch", "VariableDoesNotExist")
+SERVER_ERRORS = (
+    "Traceback",
+    "Server Error",
+    "Internal Server Error",
+    "TemplateSyntaxError",
+    "NoReverseMatch",
+    "VariableDoesNotExist",
+)
 
 
 # --- the data and the server, once for the module ------------------------------------------------
@@ -70,32 +76,63 @@ def site(browser, django_db_setup, django_db_blocker):
         try:
             load_demo(generate(n_enterprises=150, seed=7))
             analyst = User.objects.get(username=DEMO_USERS[Role.ANALYST])
-            year = Period.objects.filter(quarter__isnull=True, returns__isnull=False).order_by("-year").first()
+            year = (
+                Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+                .order_by("-year")
+                .first()
+            )
             edition = Edition.objects.create(
-                name_fa=f"ویرایش آزمایشی {year.code}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
-                name_en=f"Test edition {year.code}", period=year, methodology=bundled_methodology(analyst),
-                created_by=analyst)
-            job = jobs.run_job(jobs.start_compute(edition, analyst, spec_text=bundled_spec(), runs=20,
-                                                  sensitivity_n=0).pk)
+                name_fa=f"ویرایش آزمایشی {year.code}".translate(
+                    str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+                ),
+                name_en=f"Test edition {year.code}",
+                period=year,
+                methodology=bundled_methodology(analyst),
+                created_by=analyst,
+            )
+            job = jobs.run_job(
+                jobs.start_compute(
+                    edition, analyst, spec_text=bundled_spec(), runs=20, sensitivity_n=0
+                ).pk
+            )
             assert job.status == "done", job.error_en
             publish_edition(edition, analyst)
 
             owner = User.objects.get(username=DEMO_USERS[Role.ENTERPRISE]).enterprise
             manager = User.objects.get(username=DEMO_USERS[Role.ESTATE_MANAGER])
             estate = manager.estates.get()
-            in_estate = Enterprise.objects.filter(estate=estate).exclude(pk=owner.pk).order_by("national_id").first()
-            outside = (Enterprise.objects.exclude(estate=estate).exclude(pk=owner.pk)
-                       .order_by("national_id").first())
+            in_estate = (
+                Enterprise.objects.filter(estate=estate)
+                .exclude(pk=owner.pk)
+                .order_by("national_id")
+                .first()
+            )
+            outside = (
+                Enterprise.objects.exclude(estate=estate)
+                .exclude(pk=owner.pk)
+                .order_by("national_id")
+                .first()
+            )
             cluster = Cluster.objects.order_by("code").first()
             facts = {
-                "edition": edition.pk, "edition_fa": edition.name_fa, "edition_en": edition.name_en,
+                "edition": edition.pk,
+                "edition_fa": edition.name_fa,
+                "edition_en": edition.name_en,
                 "year": year.code,
-                "owner": owner.national_id, "owner_fa": owner.name_fa, "owner_en": owner.name_en,
-                "in_estate": in_estate.national_id, "in_estate_fa": in_estate.name_fa,
+                "owner": owner.national_id,
+                "owner_fa": owner.name_fa,
+                "owner_en": owner.name_en,
+                "in_estate": in_estate.national_id,
+                "in_estate_fa": in_estate.name_fa,
                 "in_estate_en": in_estate.name_en,
-                "outside": outside.national_id, "outside_fa": outside.name_fa, "outside_en": outside.name_en,
-                "cluster": cluster.code, "cluster_fa": cluster.name_fa, "cluster_en": cluster.name_en,
-                "province": owner.province.code, "province_fa": owner.province.name_fa,
+                "outside": outside.national_id,
+                "outside_fa": outside.name_fa,
+                "outside_en": outside.name_en,
+                "cluster": cluster.code,
+                "cluster_fa": cluster.name_fa,
+                "cluster_en": cluster.name_en,
+                "province": owner.province.code,
+                "province_fa": owner.province.name_fa,
                 "province_en": owner.province.name_en,
             }
             server = LiveServer("localhost")
@@ -106,7 +143,9 @@ def site(browser, django_db_setup, django_db_blocker):
                 server._live_server_modified_settings.disable()
                 server.stop()
         finally:
-            call_command("flush", interactive=False, verbosity=0)  # post_migrate refills the reference tables
+            call_command(
+                "flush", interactive=False, verbosity=0
+            )  # post_migrate refills the reference tables
             monitoring.clear()
             clusters.clear()
             # Under Playwright's greenlet this fixture has its own connections: close them, or
@@ -118,7 +157,9 @@ def site(browser, django_db_setup, django_db_blocker):
 @pytest.fixture
 def page(browser, site, csp_watch):
     """This module's own page: on the module's live server (not the per-test one)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site["url"], locale="fa-IR")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=site["url"], locale="fa-IR"
+    )
     context.set_default_timeout(30_000)
     opened = context.new_page()
     violations = csp_watch(opened)
@@ -168,16 +209,24 @@ def check(page, language: str, heading: str, *, status: int = 200, response=None
     body = page.inner_text("body")
     for error in SERVER_ERRORS:
         assert error not in body, (page.url, error)
-    if page.locator("header.topbar").count():  # the site's pages (not Django's admin) use the app's own font
+    if page.locator(
+        "header.topbar"
+    ).count():  # the site's pages (not Django's admin) use the app's own font
         assert page.evaluate("""async () => { await document.fonts.ready;
-            return [...document.fonts].some(f => f.family.includes('Vazirmatn') && f.status === 'loaded'); }"""), page.url
+            return [...document.fonts].some(f => f.family.includes('Vazirmatn') && f.status === 'loaded'); }"""), (
+            page.url
+        )
     if language == "fa":
         assert not LATIN_DIGIT.search(title), (page.url, title)
-        for style in page.eval_on_selector_all("main ol", "lists => lists.map(l => getComputedStyle(l).listStyleType)"):
+        for style in page.eval_on_selector_all(
+            "main ol", "lists => lists.map(l => getComputedStyle(l).listStyleType)"
+        ):
             assert style in ("none", "persian"), (page.url, style)  # ۱. ۲. not 1. 2.
         nav = _nav_text(page)
         assert not re.search(r"[A-Za-z]", nav), (page.url, nav)
-        main = page.inner_text("main") if page.locator("main").count() else page.inner_text("#content")
+        main = (
+            page.inner_text("main") if page.locator("main").count() else page.inner_text("#content")
+        )
         left = KEY_LABELS.findall(main)
         assert not left, (page.url, left)
     else:
@@ -190,20 +239,35 @@ class Walk:
     def __init__(self, page, screenshots, role: str):
         self.page, self.screenshots, self.role, self.n = page, screenshots, role, 0
 
-    def visit(self, language: str, slug: str, url: str, heading: str, where: str = "", text: str = "", *,
-              status: int = 200):
+    def visit(
+        self,
+        language: str,
+        slug: str,
+        url: str,
+        heading: str,
+        where: str = "",
+        text: str = "",
+        *,
+        status: int = 200,
+    ):
         response = self.page.goto(url)
         self.page.wait_for_load_state()
         check(self.page, language, heading, status=status, response=response)
         if where:
             assert self.page.inner_text(where).strip() == text, (url, where)
         self.n += 1
-        self.page.screenshot(path=self.screenshots / f"{self.role}-{language}-{self.n:02d}-{slug}.png",
-                             full_page=True)
+        self.page.screenshot(
+            path=self.screenshots / f"{self.role}-{language}-{self.n:02d}-{slug}.png",
+            full_page=True,
+        )
 
     def refused(self, language: str, slug: str, url: str, status: int):
-        heading = {("fa", 403): "این صفحه برای حساب شما باز نیست", ("en", 403): "This page is not open to your account",
-                   ("fa", 404): "صفحه پیدا نشد", ("en", 404): "Page not found"}[language, status]
+        heading = {
+            ("fa", 403): "این صفحه برای حساب شما باز نیست",
+            ("en", 403): "This page is not open to your account",
+            ("fa", 404): "صفحه پیدا نشد",
+            ("en", 404): "Page not found",
+        }[language, status]
         self.visit(language, f"refused-{slug}", url, heading, status=status)
         assert self.page.get_attribute("#error-page", "data-status") == str(status)
 
@@ -212,18 +276,40 @@ def common_pages(site, language: str) -> list[tuple]:
     fa = language == "fa"
     edition = site["edition_fa"] if fa else site["edition_en"]
     return [
-        ("home", "/", "رصد: رصدخانهٔ بنگاه‌های کوچک و متوسط" if fa else
-         "Rasad: the observatory of small and medium enterprises"),
+        (
+            "home",
+            "/",
+            "رصد: رصدخانهٔ بنگاه‌های کوچک و متوسط"
+            if fa
+            else "Rasad: the observatory of small and medium enterprises",
+        ),
         ("top100", "/top100/", edition, ".tabs a.on", "۱۰۰ برتر" if fa else "Top 100"),
         ("editions", "/editions/", "ویرایش‌های منتشرشده" if fa else "Published editions"),
-        ("league", f"/editions/{site['edition']}/league/", edition, ".tabs a.on",
-         "جدول‌های رده‌بندی" if fa else "League tables"),
-        ("methodology", f"/editions/{site['edition']}/methodology/", edition, "#tree h2",
-         "محورها، شاخص‌ها و وزن‌ها" if fa else "Pillars, indicators and weights"),
+        (
+            "league",
+            f"/editions/{site['edition']}/league/",
+            edition,
+            ".tabs a.on",
+            "جدول‌های رده‌بندی" if fa else "League tables",
+        ),
+        (
+            "methodology",
+            f"/editions/{site['edition']}/methodology/",
+            edition,
+            "#tree h2",
+            "محورها، شاخص‌ها و وزن‌ها" if fa else "Pillars, indicators and weights",
+        ),
         ("clusters", "/clusters/", "خوشه‌های صنعتی" if fa else "Industrial clusters"),
-        ("cluster", f"/clusters/{site['cluster']}/", site["cluster_fa"] if fa else site["cluster_en"]),
-        ("province", f"/clusters/provinces/{site['province']}/",
-         f"تخصص {site['province_fa']}" if fa else f"Specialisation of {site['province_en']}"),
+        (
+            "cluster",
+            f"/clusters/{site['cluster']}/",
+            site["cluster_fa"] if fa else site["cluster_en"],
+        ),
+        (
+            "province",
+            f"/clusters/provinces/{site['province']}/",
+            f"تخصص {site['province_fa']}" if fa else f"Specialisation of {site['province_en']}",
+        ),
     ]
 
 
@@ -236,7 +322,11 @@ def returns_pages(site, language: str, national_id: str, name: str) -> list[tupl
     year = site["year"]
     return [
         ("returns", "/returns/", "اظهارنامه‌های دوره‌ای" if fa else "Periodic returns"),
-        ("return-form", f"/returns/{national_id}/{year}/", f"اظهارنامهٔ {name}" if fa else f"Return of {name}"),
+        (
+            "return-form",
+            f"/returns/{national_id}/{year}/",
+            f"اظهارنامهٔ {name}" if fa else f"Return of {name}",
+        ),
     ]
 
 
@@ -246,8 +336,13 @@ def monitoring_pages(language: str) -> list[tuple]:
         ("estates", "/estates/", "داشبورد شهرک‌ها" if fa else "Estates dashboard"),
         ("alerts", "/monitoring/alerts/", "صندوق هشدارها" if fa else "Alerts inbox"),
         ("needs", "/monitoring/needs/", "ماتریس نیازها" if fa else "Needs matrix"),
-        ("import", "/import/", "ورود بنگاه‌ها و اظهارنامه‌ها از فایل" if fa else
-         "Import enterprises and returns from a file"),
+        (
+            "import",
+            "/import/",
+            "ورود بنگاه‌ها و اظهارنامه‌ها از فایل"
+            if fa
+            else "Import enterprises and returns from a file",
+        ),
     ]
 
 
@@ -255,7 +350,11 @@ def analyst_pages(language: str) -> list[tuple]:
     fa = language == "fa"
     return [
         ("dashboard", "/dashboard/", "داشبورد ملی" if fa else "National dashboard"),
-        ("analysis-editions", "/analysis/editions/", "ویرایش‌های رتبه‌بندی" if fa else "Ranking editions"),
+        (
+            "analysis-editions",
+            "/analysis/editions/",
+            "ویرایش‌های رتبه‌بندی" if fa else "Ranking editions",
+        ),
     ]
 
 
@@ -270,7 +369,12 @@ def test_the_public_walks_the_public_pages(site, page, screenshots):
         for slug, url, heading, *more in common_pages(site, language):
             walk.visit(language, slug, url, heading, *more)
         # confidential pages send the anonymous reader to the login form
-        for url in (f"/enterprises/{site['owner']}/", "/estates/", "/returns/", "/analysis/editions/"):
+        for url in (
+            f"/enterprises/{site['owner']}/",
+            "/estates/",
+            "/returns/",
+            "/analysis/editions/",
+        ):
             page.goto(url)
             assert "/accounts/login/" in page.url
             check(page, language, "ورود" if language == "fa" else "Log in")
@@ -287,7 +391,9 @@ def test_the_public_walks_the_public_pages(site, page, screenshots):
 
 
 @pytest.mark.parametrize("language", ["fa", "en"])
-def test_a_forged_form_and_a_server_error_answer_in_the_readers_language(site, page, screenshots, language):
+def test_a_forged_form_and_a_server_error_answer_in_the_readers_language(
+    site, page, screenshots, language
+):
     """A form whose CSRF token was tampered with gets the 403 page saying to reload; the 500
     page (rendered as Django's server_error renders it) is styled and in the language."""
     from django.template import loader
@@ -321,8 +427,13 @@ def test_a_forged_form_and_a_server_error_answer_in_the_readers_language(site, p
     page.goto("/")
     page.set_content(html)
     assert page.get_attribute("html", "dir") == ("rtl" if language == "fa" else "ltr")
-    assert page.inner_text("h1") == ("خطایی پیش آمد" if language == "fa" else "Something went wrong")
-    assert page.evaluate("getComputedStyle(document.querySelector('.error-page')).borderTopStyle") == "solid"
+    assert page.inner_text("h1") == (
+        "خطایی پیش آمد" if language == "fa" else "Something went wrong"
+    )
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.error-page')).borderTopStyle")
+        == "solid"
+    )
     page.screenshot(path=screenshots / f"errors-{language}-02-500.png", full_page=True)
 
 
@@ -334,8 +445,12 @@ def test_an_enterprise_user_walks_their_pages(site, page, screenshots):
             switch_to_english(page)
         name = site[f"owner_{language}"]
         common = common_pages(site, language)
-        pages = [*common[:2], *common[3:5], scorecard(site, "owner", language),
-                 *returns_pages(site, language, site["owner"], name)]
+        pages = [
+            *common[:2],
+            *common[3:5],
+            scorecard(site, "owner", language),
+            *returns_pages(site, language, site["owner"], name),
+        ]
         for slug, url, heading, *more in pages:
             walk.visit(language, slug, url, heading, *more)
         walk.refused(language, "import", "/import/", 403)
@@ -355,8 +470,14 @@ def test_an_estate_manager_walks_their_pages(site, page, screenshots):
             switch_to_english(page)
         name = site[f"in_estate_{language}"]
         common = common_pages(site, language)
-        pages = [*common[:2], common[3], *common[5:7], scorecard(site, "in_estate", language), *monitoring_pages(language),
-                 *returns_pages(site, language, site["in_estate"], name)]
+        pages = [
+            *common[:2],
+            common[3],
+            *common[5:7],
+            scorecard(site, "in_estate", language),
+            *monitoring_pages(language),
+            *returns_pages(site, language, site["in_estate"], name),
+        ]
         for slug, url, heading, *more in pages:
             walk.visit(language, slug, url, heading, *more)
         walk.refused(language, "dashboard", "/dashboard/", 403)
@@ -371,8 +492,13 @@ def test_an_analyst_walks_every_page(site, page, screenshots):
         if language == "en":
             switch_to_english(page)
         name = site[f"outside_{language}"]
-        pages = [*common_pages(site, language), scorecard(site, "outside", language), *monitoring_pages(language),
-                 *analyst_pages(language), *returns_pages(site, language, site["outside"], name)]
+        pages = [
+            *common_pages(site, language),
+            scorecard(site, "outside", language),
+            *monitoring_pages(language),
+            *analyst_pages(language),
+            *returns_pages(site, language, site["outside"], name),
+        ]
         for slug, url, heading, *more in pages:
             walk.visit(language, slug, url, heading, *more)
         # managing users is the administrator's: the admin site asks for a staff login
@@ -386,10 +512,19 @@ def test_an_administrator_walks_every_page_and_the_admin(site, page, screenshots
     for language in ("fa", "en"):
         if language == "en":
             switch_to_english(page)
-        pages = [*common_pages(site, language)[:2], scorecard(site, "owner", language),
-                 *monitoring_pages(language)[:1], *analyst_pages(language),
-                 ("admin", "/admin/", "ثبت بنگاه‌ها، اظهارنامه‌ها و رتبه‌بندی‌ها" if language == "fa"
-                  else "Registry, returns and rankings")]
+        pages = [
+            *common_pages(site, language)[:2],
+            scorecard(site, "owner", language),
+            *monitoring_pages(language)[:1],
+            *analyst_pages(language),
+            (
+                "admin",
+                "/admin/",
+                "ثبت بنگاه‌ها، اظهارنامه‌ها و رتبه‌بندی‌ها"
+                if language == "fa"
+                else "Registry, returns and rankings",
+            ),
+        ]
         for slug, url, heading, *more in pages:
             walk.visit(language, slug, url, heading, *more)
         assert ("کاربران" if language == "fa" else "Users") in page.inner_text("#content")
@@ -402,16 +537,31 @@ def test_main_pages_run_under_the_content_security_policy(site, page, screenshot
     seen = csp_watch(page)
     response = page.goto("/")
     policy = response.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
     log_in(page, Role.ADMIN)
-    for url in ("/", "/top100/", f"/editions/{site['edition']}/league/", "/estates/", "/dashboard/",
-                "/monitoring/needs/", "/clusters/", f"/analysis/editions/{site['edition']}/", "/admin/",
-                "/admin/registry/enterprise/", "/accounts/login/"):
+    for url in (
+        "/",
+        "/top100/",
+        f"/editions/{site['edition']}/league/",
+        "/estates/",
+        "/dashboard/",
+        "/monitoring/needs/",
+        "/clusters/",
+        f"/analysis/editions/{site['edition']}/",
+        "/admin/",
+        "/admin/registry/enterprise/",
+        "/accounts/login/",
+    ):
         response = page.goto(url)
         assert response.status == 200, url
         page.wait_for_load_state("networkidle")
     page.goto("/api/docs")
-    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)  # Swagger UI rendered the schema
+    page.wait_for_selector(
+        ".swagger-ui .info .title", timeout=30_000
+    )  # Swagger UI rendered the schema
     page.click(".opblock-summary >> nth=0")  # its own script answers a click
     page.click(".opblock-body .try-out__btn")
     page.click(".opblock-body .execute")  # a request from the page (connect-src 'self')

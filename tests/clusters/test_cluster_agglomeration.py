@@ -20,7 +20,9 @@ def test_published_reference_case():
     # Farhauer & Kröll (2014), REAT's ellison.a example: γ = 0.05990628.
     plants = pd.read_csv(FIXTURES / "eg_reference_plants.csv").assign(industry="X")
     totals = pd.read_csv(FIXTURES / "eg_reference_regions.csv").set_index("region")["employees"]
-    table = ellison_glaeser(plants, level="industry", region="region", region_totals=totals, draws=0)
+    table = ellison_glaeser(
+        plants, level="industry", region="region", region_totals=totals, draws=0
+    )
     row = table.iloc[0]
     assert row["gamma"] == pytest.approx(0.0599062841165389, abs=1e-12)
     assert round(row["gamma"], 8) == 0.05990628
@@ -43,12 +45,15 @@ def test_hand_computed_cases():
     # Sector U: four plants of 5, three in B and one in A → s = (¼, ¾): G = ⅛, H = ¼,
     #   γ = (⅛ − ½·¼) / (½·¾) = 0.
     # Sector V: one plant → H = 1, γ undefined.
-    firms = pd.concat([
-        _plants(["A", "A"], [10, 10], "S"),
-        _plants(["A", "B"], [10, 10], "T"),
-        _plants(["B", "B", "B", "A"], [5, 5, 5, 5], "U"),
-        _plants(["B"], [10], "V"),  # and it balances the regions: A 20+10+5, B 10+15+10
-    ], ignore_index=True).rename(columns={"industry": "sector"})
+    firms = pd.concat(
+        [
+            _plants(["A", "A"], [10, 10], "S"),
+            _plants(["A", "B"], [10, 10], "T"),
+            _plants(["B", "B", "B", "A"], [5, 5, 5, 5], "U"),
+            _plants(["B"], [10], "V"),  # and it balances the regions: A 20+10+5, B 10+15+10
+        ],
+        ignore_index=True,
+    ).rename(columns={"industry": "sector"})
     table = ellison_glaeser(firms, level="sector", region="region", draws=0).set_index("sector")
     assert table.attrs["sum_x2"] == pytest.approx(0.5)
     assert table.loc["S", "gamma"] == pytest.approx(1.0)
@@ -61,8 +66,17 @@ def test_hand_computed_cases():
     # Plants 60, 30, 10 one per region → s = (0.6, 0.3, 0.1): G = 0.01 + 0 + 0.01 = 0.02,
     # H = 0.36 + 0.09 + 0.01 = 0.46, γ = (0.02 − 0.62·0.46) / (0.62·0.54) = −0.2652/0.3348.
     three = _plants(["P", "Q", "R"], [60, 30, 10])
-    table = ellison_glaeser(three, level="industry", region="region",
-                            region_totals={"P": 50, "Q": 30, "R": 20, }, draws=0)
+    table = ellison_glaeser(
+        three,
+        level="industry",
+        region="region",
+        region_totals={
+            "P": 50,
+            "Q": 30,
+            "R": 20,
+        },
+        draws=0,
+    )
     assert table["gamma"].iloc[0] == pytest.approx(-0.2652 / 0.3348)
     assert table["region_herfindahl"].iloc[0] == pytest.approx(0.46)
 
@@ -76,13 +90,16 @@ def test_gamma_is_zero_in_expectation_under_random_placement():
     rng = np.random.default_rng(2024)
     x = np.array([0.35, 0.25, 0.2, 0.15, 0.05])
     n_sectors, per_sector = 2000, 30
-    firms = pd.DataFrame({
-        "industry": np.repeat(np.arange(n_sectors), per_sector),
-        "region": rng.choice(5, n_sectors * per_sector, p=x),
-        "employees": np.round(rng.lognormal(3, 1, n_sectors * per_sector)) + 1,
-    })
-    table = ellison_glaeser(firms, level="industry", region="region",
-                            region_totals=dict(enumerate(x * 1e6)), draws=0)
+    firms = pd.DataFrame(
+        {
+            "industry": np.repeat(np.arange(n_sectors), per_sector),
+            "region": rng.choice(5, n_sectors * per_sector, p=x),
+            "employees": np.round(rng.lognormal(3, 1, n_sectors * per_sector)) + 1,
+        }
+    )
+    table = ellison_glaeser(
+        firms, level="industry", region="region", region_totals=dict(enumerate(x * 1e6)), draws=0
+    )
     gamma = table["gamma"].to_numpy()
     standard_error = gamma.std(ddof=1) / np.sqrt(n_sectors)
     assert abs(gamma.mean()) < 4 * standard_error
@@ -96,13 +113,21 @@ def test_simulated_null_is_centred_and_calibrated():
     rng = np.random.default_rng(7)
     x = np.array([0.5, 0.3, 0.15, 0.05])
     n_sectors, per_sector, draws = 300, 25, 400
-    firms = pd.DataFrame({
-        "industry": np.repeat(np.arange(n_sectors), per_sector),
-        "region": rng.choice(4, n_sectors * per_sector, p=x),
-        "employees": np.round(rng.lognormal(2.5, 1, n_sectors * per_sector)) + 1,
-    })
-    table = ellison_glaeser(firms, level="industry", region="region",
-                            region_totals=dict(enumerate(x)), draws=draws, seed=3)
+    firms = pd.DataFrame(
+        {
+            "industry": np.repeat(np.arange(n_sectors), per_sector),
+            "region": rng.choice(4, n_sectors * per_sector, p=x),
+            "employees": np.round(rng.lognormal(2.5, 1, n_sectors * per_sector)) + 1,
+        }
+    )
+    table = ellison_glaeser(
+        firms,
+        level="industry",
+        region="region",
+        region_totals=dict(enumerate(x)),
+        draws=draws,
+        seed=3,
+    )
     null_se = table["null_sd"] / np.sqrt(draws)
     # per sector the mean of 400 draws; pooled over 300 sectors the grand mean's SE is
     # √(Σ SE²)/300
@@ -141,15 +166,19 @@ def test_herfindahl_by_hand():
 
 def test_krugman_by_hand():
     # Yazd: textiles 40, tiles 60 (shares 0.4, 0.6); East Azerbaijan: 20, 180 (0.1, 0.9).
-    firms = pd.DataFrame({
-        "isic_class": ["1312", "1312", "2392", "1312", "2392"],
-        "province_code": [21, 21, 21, 3, 3],
-        "employees": [30.0, 10.0, 60.0, 20.0, 180.0],
-    })
+    firms = pd.DataFrame(
+        {
+            "isic_class": ["1312", "1312", "2392", "1312", "2392"],
+            "province_code": [21, 21, 21, 3, 3],
+            "employees": [30.0, 10.0, 60.0, 20.0, 180.0],
+        }
+    )
     # Against the rest of the country (the other province): |0.4 − 0.1| + |0.6 − 0.9| = 0.6
     rest = krugman(firms).set_index("province_code")
     assert rest["krugman"].to_dict() == pytest.approx({3: 0.6, 21: 0.6})
-    assert rest.loc[21, "top_sector"] in {"13", "23"} and abs(rest.loc[21, "top_gap"]) == pytest.approx(0.3)
+    assert rest.loc[21, "top_sector"] in {"13", "23"} and abs(
+        rest.loc[21, "top_gap"]
+    ) == pytest.approx(0.3)
     # Against the nation (0.2, 0.8): Yazd |0.2| + |−0.2| = 0.4; East Azerbaijan 0.1 + 0.1 = 0.2
     nation = krugman(firms, reference="nation").set_index("province_code")
     assert nation["krugman"].to_dict() == pytest.approx({3: 0.2, 21: 0.4})

@@ -19,14 +19,16 @@ from rasad.clusters import (
 from rasad.errors import RasadInputError
 
 PERSIAN = re.compile("[\u0600-\u06ff]")
-FIRMS = pd.DataFrame({
-    "national_id": ["a", "b", "c", "d"],
-    "isic_class": ["1312", "1312", "2392", "2392"],
-    "province_code": [21, 3, 21, 3],
-    "estate_code": ["E1", None, "E2", ""],
-    "employees": [10.0, 20.0, 30.0, 40.0],
-    "label": ["x", "y", "z", "w"],
-})
+FIRMS = pd.DataFrame(
+    {
+        "national_id": ["a", "b", "c", "d"],
+        "isic_class": ["1312", "1312", "2392", "2392"],
+        "province_code": [21, 3, 21, 3],
+        "estate_code": ["E1", None, "E2", ""],
+        "employees": [10.0, 20.0, 30.0, 40.0],
+        "label": ["x", "y", "z", "w"],
+    }
+)
 
 
 def _refused(field, call, *args, **kwargs):
@@ -47,45 +49,53 @@ def _stars():
     return cluster_stars(location_quotients(FIRMS), min_enterprises=1)
 
 
-@pytest.mark.parametrize(("field", "firms", "kwargs"), [
-    ("firms", [1, 2], {}),
-    ("isic_class", FIRMS.drop(columns="isic_class"), {}),
-    ("isic_class", _with(isic_class=["1312", "9999", "2392", "2392"]), {}),
-    ("isic_class", _with(isic_class=["1312", None, "2392", "2392"]), {}),
-    ("isic_class", _with(isic_class=["13", "1312", "2392", "2392"]), {"level": "group"}),
-    ("province_code", _with(province_code=[21, 45, 21, 3]), {}),
-    ("province_code", _with(province_code=[21, "Atlantis", 21, 3]), {}),
-    ("province_code", _with(province_code=[21.0, np.nan, 21.0, 3.0]), {}),
-    ("employees", _with(employees=[10.0, -1.0, 3.0, 4.0]), {}),
-    ("employees", _with(employees=[10.0, np.inf, 3.0, 4.0]), {}),
-    ("label", FIRMS, {"measure": "label"}),
-    ("sales", FIRMS, {"measure": "sales"}),
-    ("measure", FIRMS, {"measure": 3}),
-    ("level", FIRMS, {"level": None}),
-    ("city", FIRMS, {"region": "city"}),
-    ("region", FIRMS, {"region": ""}),
-])
+@pytest.mark.parametrize(
+    ("field", "firms", "kwargs"),
+    [
+        ("firms", [1, 2], {}),
+        ("isic_class", FIRMS.drop(columns="isic_class"), {}),
+        ("isic_class", _with(isic_class=["1312", "9999", "2392", "2392"]), {}),
+        ("isic_class", _with(isic_class=["1312", None, "2392", "2392"]), {}),
+        ("isic_class", _with(isic_class=["13", "1312", "2392", "2392"]), {"level": "group"}),
+        ("province_code", _with(province_code=[21, 45, 21, 3]), {}),
+        ("province_code", _with(province_code=[21, "Atlantis", 21, 3]), {}),
+        ("province_code", _with(province_code=[21.0, np.nan, 21.0, 3.0]), {}),
+        ("employees", _with(employees=[10.0, -1.0, 3.0, 4.0]), {}),
+        ("employees", _with(employees=[10.0, np.inf, 3.0, 4.0]), {}),
+        ("label", FIRMS, {"measure": "label"}),
+        ("sales", FIRMS, {"measure": "sales"}),
+        ("measure", FIRMS, {"measure": 3}),
+        ("level", FIRMS, {"level": None}),
+        ("city", FIRMS, {"region": "city"}),
+        ("region", FIRMS, {"region": ""}),
+    ],
+)
 def test_location_quotients_refuses(field, firms, kwargs):
     _refused(field, location_quotients, firms, **kwargs)
 
 
-@pytest.mark.parametrize(("field", "kwargs"), [
-    ("size_top", {"size_top": 0}),
-    ("size_top", {"size_top": 1.5}),
-    ("focus_top", {"focus_top": "10%"}),
-    ("min_lq", {"min_lq": -1}),
-    ("min_value", {"min_value": -5}),
-    ("min_enterprises", {"min_enterprises": 2.5}),
-    ("min_enterprises", {"min_enterprises": -1}),
-    ("focus_within", {"focus_within": "region"}),
-])
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("size_top", {"size_top": 0}),
+        ("size_top", {"size_top": 1.5}),
+        ("focus_top", {"focus_top": "10%"}),
+        ("min_lq", {"min_lq": -1}),
+        ("min_value", {"min_value": -5}),
+        ("min_enterprises", {"min_enterprises": 2.5}),
+        ("min_enterprises", {"min_enterprises": -1}),
+        ("focus_within", {"focus_within": "region"}),
+    ],
+)
 def test_cluster_stars_refuses(field, kwargs):
     _refused(field, cluster_stars, location_quotients(FIRMS), **kwargs)
 
 
 def test_stars_need_a_quotient_table():
     _refused("lq", cluster_stars, FIRMS)
-    _refused("share_of_region", cluster_stars, location_quotients(FIRMS).drop(columns="share_of_region"))
+    _refused(
+        "share_of_region", cluster_stars, location_quotients(FIRMS).drop(columns="share_of_region")
+    )
 
 
 def test_compare_clusters_refuses():
@@ -96,15 +106,18 @@ def test_compare_clusters_refuses():
     _refused("designated", compare_clusters, _stars(), "C01")
 
 
-@pytest.mark.parametrize(("field", "kwargs"), [
-    ("draws", {"draws": -1}),
-    ("draws", {"draws": 10**7}),
-    ("band", {"band": (0.9, 0.1)}),
-    ("band", {"band": 0.05}),
-    ("seed", {"seed": -3}),
-    ("region_totals", {"region_totals": {21: 100}}),
-    ("region_totals", {"region_totals": {21: 100, 3: -1}}),
-])
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("draws", {"draws": -1}),
+        ("draws", {"draws": 10**7}),
+        ("band", {"band": (0.9, 0.1)}),
+        ("band", {"band": 0.05}),
+        ("seed", {"seed": -3}),
+        ("region_totals", {"region_totals": {21: 100}}),
+        ("region_totals", {"region_totals": {21: 100, 3: -1}}),
+    ],
+)
 def test_ellison_glaeser_refuses(field, kwargs):
     _refused(field, ellison_glaeser, FIRMS, **kwargs)
 
@@ -121,8 +134,15 @@ def test_krugman_and_herfindahl_refuse():
 
 def test_firm_figures_refuses():
     enterprises = FIRMS[["national_id", "isic_class", "province_code"]]
-    returns = pd.DataFrame({"national_id": ["a", "a"], "year": [1403, 1403], "employees": [1.0, 2.0],
-                            "sales": [1.0, 1.0], "exports": [0.0, 0.0]})
+    returns = pd.DataFrame(
+        {
+            "national_id": ["a", "a"],
+            "year": [1403, 1403],
+            "employees": [1.0, 2.0],
+            "sales": [1.0, 1.0],
+            "exports": [0.0, 0.0],
+        }
+    )
     _refused("national_id", firm_figures, enterprises, returns)  # two rows for a in 1403
     _refused("national_id", firm_figures, pd.concat([enterprises, enterprises]), returns.iloc[:1])
     _refused("year", firm_figures, enterprises, returns.iloc[:1], year="1403")
@@ -134,19 +154,51 @@ def test_firm_figures_refuses():
 
 def test_cluster_profiles_refuses():
     enterprises = FIRMS[["national_id"]]
-    returns = pd.DataFrame({"national_id": ["a", "b"], "year": [1403, 1403], "employees": [1.0, 2.0],
-                            "sales": [1.0, 1.0], "exports": [0.0, 0.0]})
+    returns = pd.DataFrame(
+        {
+            "national_id": ["a", "b"],
+            "year": [1403, 1403],
+            "employees": [1.0, 2.0],
+            "sales": [1.0, 1.0],
+            "exports": [0.0, 0.0],
+        }
+    )
     members = pd.DataFrame({"cluster_code": ["K", "K"], "national_id": ["a", "b"]})
-    _refused("national_id", cluster_profiles, enterprises, returns,
-             members.assign(national_id=["a", "zz"]))
-    _refused("cluster_code", cluster_profiles, enterprises, returns, members.drop(columns="cluster_code"))
-    _refused("score", cluster_profiles, enterprises, returns, members,
-             scores=pd.DataFrame({"national_id": ["a"], "points": [1.0]}))
-    _refused("finance", cluster_profiles, enterprises, returns, members,
-             needs=pd.DataFrame({"national_id": ["a"], "finance": ["yes"]}))
+    _refused(
+        "national_id",
+        cluster_profiles,
+        enterprises,
+        returns,
+        members.assign(national_id=["a", "zz"]),
+    )
+    _refused(
+        "cluster_code", cluster_profiles, enterprises, returns, members.drop(columns="cluster_code")
+    )
+    _refused(
+        "score",
+        cluster_profiles,
+        enterprises,
+        returns,
+        members,
+        scores=pd.DataFrame({"national_id": ["a"], "points": [1.0]}),
+    )
+    _refused(
+        "finance",
+        cluster_profiles,
+        enterprises,
+        returns,
+        members,
+        needs=pd.DataFrame({"national_id": ["a"], "finance": ["yes"]}),
+    )
     _refused("top", cluster_profiles, enterprises, returns, members, top=0)
-    _refused("code", cluster_profiles, enterprises, returns, members,
-             clusters=pd.DataFrame({"name": ["x"]}))
+    _refused(
+        "code",
+        cluster_profiles,
+        enterprises,
+        returns,
+        members,
+        clusters=pd.DataFrame({"name": ["x"]}),
+    )
     profiles = cluster_profiles(enterprises, returns, members, real=False)
     _refused("cluster_code", profiles.profile, "nope")
 
@@ -154,11 +206,18 @@ def test_cluster_profiles_refuses():
 @pytest.mark.parametrize("max_age", [-1, 1.5, True, "1", np.nan])
 def test_a_bad_age_limit_is_refused(max_age):
     enterprises = FIRMS[["national_id"]]
-    returns = pd.DataFrame({"national_id": ["a"], "year": [1403], "employees": [1.0], "sales": [1.0],
-                            "exports": [0.0]})
+    returns = pd.DataFrame(
+        {"national_id": ["a"], "year": [1403], "employees": [1.0], "sales": [1.0], "exports": [0.0]}
+    )
     error = _refused("max_age", firm_figures, enterprises, returns, max_age=max_age)
     assert "max_age" in error.message_en and "max_age" in error.message_fa
-    _refused("max_age", cluster_profiles, enterprises, returns,
-             pd.DataFrame({"cluster_code": ["K"], "national_id": ["a"]}), max_age=max_age)
+    _refused(
+        "max_age",
+        cluster_profiles,
+        enterprises,
+        returns,
+        pd.DataFrame({"cluster_code": ["K"], "national_id": ["a"]}),
+        max_age=max_age,
+    )
     # an age column already in the registry would be overwritten: refused, named
     _refused("employees_age", firm_figures, enterprises.assign(employees_age=0), returns)

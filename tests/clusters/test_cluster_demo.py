@@ -23,14 +23,14 @@ from rasad.demo import generate
 PLANTED = {
     "C01": (21, "13"),  # Yazd textiles
     "C02": (21, "23"),  # Yazd tiles and ceramics
-    "C03": (3, "15"),   # Tabriz (East Azerbaijan) footwear
+    "C03": (3, "15"),  # Tabriz (East Azerbaijan) footwear
     "C04": (23, "31"),  # Tehran furniture
-    "C05": (9, "10"),   # Razavi Khorasan saffron
+    "C05": (9, "10"),  # Razavi Khorasan saffron
     "C06": (10, "24"),  # Isfahan steel and foundry
     "C07": (10, "13"),  # Kashan (Isfahan) machine-made carpets
-    "C08": (6, "20"),   # Khuzestan downstream petrochemicals
-    "C09": (0, "28"),   # Arak (Markazi) machinery
-    "C10": (2, "10"),   # Mazandaran rice and food
+    "C08": (6, "20"),  # Khuzestan downstream petrochemicals
+    "C09": (0, "28"),  # Arak (Markazi) machinery
+    "C10": (2, "10"),  # Mazandaran rice and food
     "C11": (13, "31"),  # Malayer (Hamadan) furniture
     "C12": (19, "25"),  # Zanjan cutlery
 }
@@ -54,7 +54,10 @@ def stars(firms):
 def test_the_designated_clusters_are_the_planted_ones(population):
     clusters = population.clusters.set_index("code")
     for code, (province, division) in PLANTED.items():
-        assert (clusters.loc[code, "province_code"], clusters.loc[code, "division"]) == (province, division)
+        assert (clusters.loc[code, "province_code"], clusters.loc[code, "division"]) == (
+            province,
+            division,
+        )
 
 
 def test_every_planted_specialisation_gets_three_stars(stars):
@@ -104,8 +107,12 @@ def test_yazd_is_the_most_specialised_province(firms):
 
 
 def test_profiles_of_designated_and_identified_clusters(population, firms, stars):
-    profiles = cluster_profiles(population.enterprises, population.returns,
-                                population.cluster_members, clusters=population.clusters)
+    profiles = cluster_profiles(
+        population.enterprises,
+        population.returns,
+        population.cluster_members,
+        clusters=population.clusters,
+    )
     summary = profiles.summary.set_index("cluster_code")
     assert sorted(summary.index) == sorted(PLANTED)
     counts = population.cluster_members["cluster_code"].value_counts()

@@ -7,23 +7,36 @@ import pytest
 from rasad.clusters import cluster_profiles
 from rasad.iran import deflator
 
-ENTERPRISES = pd.DataFrame({
-    "national_id": ["a", "b", "c", "d", "e"],
-    "name_fa": ["الف", "ب", "پ", "ت", "ث"],
-    "name_en": ["A", "B", "C", "D", "E"],
-})
+ENTERPRISES = pd.DataFrame(
+    {
+        "national_id": ["a", "b", "c", "d", "e"],
+        "name_fa": ["الف", "ب", "پ", "ت", "ث"],
+        "name_en": ["A", "B", "C", "D", "E"],
+    }
+)
 # a and b report in 1402; a, c and d in 1403 (b skipped it; d is new); c also in 1402.
-RETURNS = pd.DataFrame({
-    "national_id": ["a", "a", "b", "c", "c", "d", "e"],
-    "year": [1402, 1403, 1402, 1402, 1403, 1403, 1403],
-    "employees": [10.0, 12.0, 20.0, 5.0, 5.0, 8.0, 100.0],
-    "sales": [100.0, 150.0, 200.0, 40.0, 60.0, 80.0, 1000.0],
-    "exports": [0.0, 30.0, 50.0, 0.0, 0.0, 8.0, 0.0],
-})
-MEMBERS = pd.DataFrame({"cluster_code": ["K1", "K1", "K1", "K2"], "national_id": ["a", "b", "d", "c"]})
-SCORES = pd.DataFrame({"national_id": ["a", "b", "c", "d", "e"],
-                       "score": [70.0, 50.0, 60.0, np.nan, 40.0], "rank": [1, 3, 2, np.nan, 4]})
-CLUSTERS = pd.DataFrame({"code": ["K1", "K2"], "name_fa": ["خوشه یک", "خوشه دو"], "name_en": ["One", "Two"]})
+RETURNS = pd.DataFrame(
+    {
+        "national_id": ["a", "a", "b", "c", "c", "d", "e"],
+        "year": [1402, 1403, 1402, 1402, 1403, 1403, 1403],
+        "employees": [10.0, 12.0, 20.0, 5.0, 5.0, 8.0, 100.0],
+        "sales": [100.0, 150.0, 200.0, 40.0, 60.0, 80.0, 1000.0],
+        "exports": [0.0, 30.0, 50.0, 0.0, 0.0, 8.0, 0.0],
+    }
+)
+MEMBERS = pd.DataFrame(
+    {"cluster_code": ["K1", "K1", "K1", "K2"], "national_id": ["a", "b", "d", "c"]}
+)
+SCORES = pd.DataFrame(
+    {
+        "national_id": ["a", "b", "c", "d", "e"],
+        "score": [70.0, 50.0, 60.0, np.nan, 40.0],
+        "rank": [1, 3, 2, np.nan, 4],
+    }
+)
+CLUSTERS = pd.DataFrame(
+    {"code": ["K1", "K2"], "name_fa": ["خوشه یک", "خوشه دو"], "name_en": ["One", "Two"]}
+)
 
 
 def _profiles(**kwargs):
@@ -45,7 +58,13 @@ def test_summary_by_hand():
     assert (k1["best_rank"], k1["median_rank"], k1["worst_rank"]) == (1, 2, 3)
     assert k1["in_top_2"] == 1
     k2 = summary.loc["K2"]
-    assert (k2["enterprises"], k2["employees"], k2["sales"], k2["exports"], k2["exporters"]) == (1, 5, 60, 0, 0)
+    assert (k2["enterprises"], k2["employees"], k2["sales"], k2["exports"], k2["exporters"]) == (
+        1,
+        5,
+        60,
+        0,
+        0,
+    )
 
 
 def test_growth_counts_matched_firms_only():
@@ -87,8 +106,12 @@ def test_top_members():
 
 @pytest.mark.parametrize("form", ["long", "wide"])
 def test_needs_matrix(form):
-    long = pd.DataFrame({"national_id": ["a", "b", "c", "d", "e"],
-                         "need": ["finance", "finance", "exports", "technology", "finance"]})
+    long = pd.DataFrame(
+        {
+            "national_id": ["a", "b", "c", "d", "e"],
+            "need": ["finance", "finance", "exports", "technology", "finance"],
+        }
+    )
     needs = long if form == "long" else pd.crosstab(long["national_id"], long["need"]).astype(bool)
     table = _profiles(needs=needs).needs.set_index(["cluster_code", "need"])
     # K1: a and b need finance (12 + 20 employees, 2 of 3 members); d technology (8).
@@ -121,4 +144,6 @@ def test_carried_shares_and_the_age_limit():
     assert strict.loc["K1", "employees"] == 20 and strict.loc["K1", "employees_carried_share"] == 0
     # b's figure is one year old in 1403 but three years old in 1405: left out then
     later = cluster_profiles(ENTERPRISES, RETURNS, MEMBERS, year=1405, real=False, max_age=2)
-    assert later.summary.set_index("cluster_code").loc["K1", "employees"] == 20  # a 12 + d 8, both from 1403
+    assert (
+        later.summary.set_index("cluster_code").loc["K1", "employees"] == 20
+    )  # a 12 + d 8, both from 1403

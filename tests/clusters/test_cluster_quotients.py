@@ -16,14 +16,16 @@ from rasad.clusters import (
 
 # Two provinces, two sectors. Yazd (21): textiles (1312) 30 + 10, tiles (2392) 60 → 100.
 # East Azerbaijan (3): textiles 20, tiles 180 → 200. Nation: textiles 60, tiles 240, all 300.
-FIRMS = pd.DataFrame({
-    "national_id": ["a1", "a2", "a3", "b1", "b2"],
-    "isic_class": ["1312", "1312", "2392", "1312", "2392"],
-    "province_code": [21, 21, 21, 3, 3],
-    "estate_code": ["E1", "E1", None, "E2", ""],
-    "employees": [30.0, 10.0, 60.0, 20.0, 180.0],
-    "sales": [100.0, 50.0, 300.0, 50.0, 500.0],
-})
+FIRMS = pd.DataFrame(
+    {
+        "national_id": ["a1", "a2", "a3", "b1", "b2"],
+        "isic_class": ["1312", "1312", "2392", "1312", "2392"],
+        "province_code": [21, 21, 21, 3, 3],
+        "estate_code": ["E1", "E1", None, "E2", ""],
+        "employees": [30.0, 10.0, 60.0, 20.0, 180.0],
+        "sales": [100.0, 50.0, 300.0, 50.0, 500.0],
+    }
+)
 
 
 def _cell(table, region, sector, column="lq", region_col="province_code", sector_col="division"):
@@ -98,10 +100,22 @@ def test_province_names_and_iso_codes_are_read():
 
 
 def test_a_province_with_no_sector_gets_zero_rows_and_missing_values_are_not_counted():
-    firms = pd.concat([FIRMS, pd.DataFrame({
-        "national_id": ["c1", "c2"], "isic_class": ["2392", "2392"], "province_code": [0, 0],
-        "estate_code": [None, None], "employees": [np.nan, 50.0], "sales": [1.0, 1.0]})],
-        ignore_index=True)
+    firms = pd.concat(
+        [
+            FIRMS,
+            pd.DataFrame(
+                {
+                    "national_id": ["c1", "c2"],
+                    "isic_class": ["2392", "2392"],
+                    "province_code": [0, 0],
+                    "estate_code": [None, None],
+                    "employees": [np.nan, 50.0],
+                    "sales": [1.0, 1.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     lq = location_quotients(firms)
     markazi_textiles = lq[(lq["province_code"] == 0) & (lq["division"] == "13")].iloc[0]
     assert markazi_textiles["enterprises"] == 0 and markazi_textiles["lq"] == 0.0
@@ -112,15 +126,18 @@ def test_a_province_with_no_sector_gets_zero_rows_and_missing_values_are_not_cou
 
 
 def test_firm_figures_carry_the_latest_reported_value_forward():
-    enterprises = pd.DataFrame({"national_id": ["a", "b", "c"], "isic_class": ["1312"] * 3,
-                                "province_code": [21, 21, 3]})
-    returns = pd.DataFrame({
-        "national_id": ["a", "a", "b", "b", "c"],
-        "year": [1402, 1403, 1402, 1403, 1401],
-        "employees": [10.0, 12.0, 20.0, np.nan, 5.0],
-        "sales": [1.0, 2.0, 3.0, 4.0, 5.0],
-        "exports": [0.0, 0.0, 1.0, 1.0, np.nan],
-    })
+    enterprises = pd.DataFrame(
+        {"national_id": ["a", "b", "c"], "isic_class": ["1312"] * 3, "province_code": [21, 21, 3]}
+    )
+    returns = pd.DataFrame(
+        {
+            "national_id": ["a", "a", "b", "b", "c"],
+            "year": [1402, 1403, 1402, 1403, 1401],
+            "employees": [10.0, 12.0, 20.0, np.nan, 5.0],
+            "sales": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "exports": [0.0, 0.0, 1.0, 1.0, np.nan],
+        }
+    )
     # With no age limit: a: 1403's 12; b: blank in 1403, so 1402's 20; c: only 1401's 5.
     unlimited = firm_figures(enterprises, returns, max_age=None)
     assert unlimited.attrs["year"] == 1403
@@ -132,7 +149,9 @@ def test_firm_figures_carry_the_latest_reported_value_forward():
     # not carried (before the limit existed this test expected 5 here).
     figures = firm_figures(enterprises, returns)
     assert figures.attrs["max_age"] == 1
-    assert figures["employees"].tolist()[:2] == [12.0, 20.0] and np.isnan(figures["employees"].iloc[2])
+    assert figures["employees"].tolist()[:2] == [12.0, 20.0] and np.isnan(
+        figures["employees"].iloc[2]
+    )
     assert figures["employees_age"].tolist() == [0, 1, pd.NA]
     assert figures.attrs["too_old"]["employees"] == {"firms": 1, "value": 5.0}
     assert figures.attrs["too_old"]["exports"] == {"firms": 0, "value": 0.0}  # c never had exports
@@ -148,14 +167,22 @@ def test_firm_figures_carry_the_latest_reported_value_forward():
 # One firm (d) whose last figure is two years old; b and c carry last year's.
 # Yazd (21) textiles: a 12 (1403), b 20 (1402, 1403 blank), c 8 (1402, no 1403 return);
 # East Azerbaijan (3) textiles: e 15 (1403), d 5 (1401, stopped filing).
-AGED_FIRMS = pd.DataFrame({"national_id": ["a", "b", "c", "d", "e"], "isic_class": ["1312"] * 5,
-                           "province_code": [21, 21, 21, 3, 3]})
-AGED_RETURNS = pd.DataFrame({
-    "national_id": ["a", "a", "b", "b", "c", "d", "e", "e"],
-    "year": [1402, 1403, 1402, 1403, 1402, 1401, 1402, 1403],
-    "employees": [10.0, 12.0, 20.0, np.nan, 8.0, 5.0, 14.0, 15.0],
-    "sales": [1.0] * 8, "exports": [0.0] * 8,
-})
+AGED_FIRMS = pd.DataFrame(
+    {
+        "national_id": ["a", "b", "c", "d", "e"],
+        "isic_class": ["1312"] * 5,
+        "province_code": [21, 21, 21, 3, 3],
+    }
+)
+AGED_RETURNS = pd.DataFrame(
+    {
+        "national_id": ["a", "a", "b", "b", "c", "d", "e", "e"],
+        "year": [1402, 1403, 1402, 1403, 1402, 1401, 1402, 1403],
+        "employees": [10.0, 12.0, 20.0, np.nan, 8.0, 5.0, 14.0, 15.0],
+        "sales": [1.0] * 8,
+        "exports": [0.0] * 8,
+    }
+)
 
 
 @pytest.mark.parametrize(("max_age", "kept"), [(0, False), (1, False), (2, True), (None, True)])
@@ -208,8 +235,13 @@ def test_stars_comparison_and_agglomeration_carry_the_share_through():
     table = compare_clusters(stars, designated, min_stars=1)
     assert table.loc[table["code"] == "K", "carried_share"].iloc[0] == pytest.approx(0.7)
     # the stars table read back from a CSV still finds its region and sector columns
-    assert len(compare_clusters(pd.read_csv(io.StringIO(stars.to_csv(index=False)), dtype={"division": str}),
-                                designated, min_stars=1)) == len(table)
+    assert len(
+        compare_clusters(
+            pd.read_csv(io.StringIO(stars.to_csv(index=False)), dtype={"division": str}),
+            designated,
+            min_stars=1,
+        )
+    ) == len(table)
     # textiles nationally: 40 in Yazd + 15 in East Azerbaijan, of which 28 carried
     eg = ellison_glaeser(firms, draws=0)
     assert eg["value"].iloc[0] == 55 and eg["carried_share"].iloc[0] == pytest.approx(28 / 55)

@@ -38,9 +38,13 @@ def _stars(**kwargs):
 def test_location_quotients_of_the_ten_regions():
     lq = location_quotients(FIRMS)
     # X: region 0 (80/200)/0.2 = 2.0; 1–7 (10/100)/0.2 = 0.5; 8 (40/50)/0.2 = 4.0; 9 (10/50)/0.2 = 1.0
-    assert lq.loc[lq["division"] == "13", "lq"].tolist() == pytest.approx([2, .5, .5, .5, .5, .5, .5, .5, 4, 1])
+    assert lq.loc[lq["division"] == "13", "lq"].tolist() == pytest.approx(
+        [2, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 4, 1]
+    )
     # Y: 0 (120/200)/0.8 = 0.75; 1–7 0.9/0.8 = 1.125; 8 0.2/0.8 = 0.25; 9 0.8/0.8 = 1.0
-    assert lq.loc[lq["division"] == "23", "lq"].tolist() == pytest.approx([.75] + [1.125] * 7 + [.25, 1])
+    assert lq.loc[lq["division"] == "23", "lq"].tolist() == pytest.approx(
+        [0.75] + [1.125] * 7 + [0.25, 1]
+    )
 
 
 def test_stars_by_hand():
@@ -49,9 +53,21 @@ def test_stars_by_hand():
     # X size: 80 (region 0) is first → size star. LQ ≥ 2: region 0 (exactly 2.0) and 8 (4.0).
     # X focus (share of the region): 8 has 0.8, first → focus star; 0 has 0.4, second.
     x0, x8, x9 = _row(stars, 0, "13"), _row(stars, 8, "13"), _row(stars, 9, "13")
-    assert (x0["size_star"], x0["specialisation_star"], x0["focus_star"], x0["stars"]) == (True, True, False, 2)
-    assert (x8["size_star"], x8["specialisation_star"], x8["focus_star"], x8["stars"]) == (False, True, True, 2)
-    assert x0["size_rank"] == 1 and x8["size_rank"] == 2 and x9["size_rank"] == 3  # 9 ties 1–7 at 10
+    assert (x0["size_star"], x0["specialisation_star"], x0["focus_star"], x0["stars"]) == (
+        True,
+        True,
+        False,
+        2,
+    )
+    assert (x8["size_star"], x8["specialisation_star"], x8["focus_star"], x8["stars"]) == (
+        False,
+        True,
+        True,
+        2,
+    )
+    assert (
+        x0["size_rank"] == 1 and x8["size_rank"] == 2 and x9["size_rank"] == 3
+    )  # 9 ties 1–7 at 10
     assert x8["focus_rank"] == 1 and x0["focus_rank"] == 2
     assert x9["stars"] == 0
     # Y size: 120 (region 0) first. No LQ reaches 2. Y focus: regions 1–7 tie at 0.9, all
@@ -72,7 +88,10 @@ def test_thresholds_are_parameters():
     assert all(_row(wide, r, "23")["size_star"] for r in range(0, 8))
     # LQ ≥ 3 keeps only region 8 specialised in X.
     strict = _stars(min_lq=3.0)
-    assert not _row(strict, 0, "13")["specialisation_star"] and _row(strict, 8, "13")["specialisation_star"]
+    assert (
+        not _row(strict, 0, "13")["specialisation_star"]
+        and _row(strict, 8, "13")["specialisation_star"]
+    )
     # Focus against all 20 cells: top ⌈0.1 × 20⌉ = 2; the seven 0.9 cells tie first, and
     # X in region 8 (0.8) is eighth, so it loses its focus star.
     overall = _stars(focus_within="all")
@@ -92,10 +111,15 @@ def test_minimum_enterprises():
 
 def test_compare_with_designated():
     stars = _stars()
-    designated = pd.DataFrame({
-        "code": ["K1", "K2"], "name_fa": ["خوشه یک", "خوشه دو"], "name_en": ["One", "Two"],
-        "province_code": [8, 5], "division": ["13", 23],  # the division as text or number
-    })
+    designated = pd.DataFrame(
+        {
+            "code": ["K1", "K2"],
+            "name_fa": ["خوشه یک", "خوشه دو"],
+            "name_en": ["One", "Two"],
+            "province_code": [8, 5],
+            "division": ["13", 23],  # the division as text or number
+        }
+    )
     table = compare_clusters(stars, designated, min_stars=2)
     assert table["status"].tolist() == ["matched", "designated_only", "identified_only"]
     matched, designated_only, identified_only = (table.iloc[i] for i in range(3))

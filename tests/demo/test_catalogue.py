@@ -110,7 +110,9 @@ def test_plausible_bounds_lie_within_the_valid_ones(catalogue):
     import numpy as np
 
     bounded = {spec.code: spec for spec in catalogue if spec.plausible_max is not None}
-    assert {"employees", "sales", "total_assets", "graduate_employees", "export_countries"} <= set(bounded)
+    assert {"employees", "sales", "total_assets", "graduate_employees", "export_countries"} <= set(
+        bounded
+    )
     for spec in catalogue:
         if spec.kind == "money":
             assert spec.plausible_max == 1e9 and spec.plausible_min in (None, -1e9), spec.code
@@ -122,7 +124,12 @@ def test_plausible_bounds_lie_within_the_valid_ones(catalogue):
     employees = bounded["employees"]
     assert employees.plausible_max == 1_000_000
     assert employees.implausible(np.array([1e6, 1e6 + 1, 1e30, np.nan, 0])).tolist() == [
-        False, True, True, False, False]
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert bounded["ebit"].implausible([-2e9, -1e9, 1e308]).tolist() == [True, False, True]
 
 

@@ -17,7 +17,10 @@ ASEM_DIR = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 # levels 2 and 3 × U(0.75, 1.25); arithmetic or geometric mean
 VIGNETTE = {
     "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
-    "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}],
+    "normalise": [
+        {"method": "minmax", "range": [1, 100]},
+        {"method": "zscore", "mean": 10, "sd": 2},
+    ],
     "aggregate": ["arithmetic", "geometric"],
     "winmax": [1, 5],
 }

@@ -29,6 +29,7 @@ def _params(method):
 
 # --- hand-computed cases -----------------------------------------------------------
 
+
 def test_arithmetic_renormalises_the_weights_over_present_children():
     result = aggregate(X3, W3, "arithmetic")
     # (1 + 2 + 2·4) / 4;  (3 + 2·3) / 3;  (5 + 2·0) / 3
@@ -52,7 +53,8 @@ def test_generalised_mean_by_hand_and_its_special_exponents():
     np.testing.assert_allclose(cubic_root[0], ((1 + 2**-0.5 + 2 * 4**-0.5) / 4) ** -2, rtol=1e-14)
     for p, same_as in ((1, "arithmetic"), (0, "geometric"), (-1, "harmonic")):
         np.testing.assert_array_equal(
-            aggregate(X, W3, "generalised", params={"p": p}).values, aggregate(X, W3, same_as).values,
+            aggregate(X, W3, "generalised", params={"p": p}).values,
+            aggregate(X, W3, same_as).values,
         )
 
 
@@ -66,8 +68,9 @@ def test_borda_by_hand():
 def test_borda_counts_ties_as_half():
     X = np.array([[1.0, 5.0], [1.0, 3.0], [0.0, 3.0]])
     # Child 0: units 0, 1 tie (½ each) and beat 2. Child 1: unit 0 beats both; 1, 2 tie.
-    np.testing.assert_allclose(aggregate(X, [1, 1], "borda").values,
-                               [(1.5 + 2) / 2, (1.5 + 0.5) / 2, (0 + 0.5) / 2])
+    np.testing.assert_allclose(
+        aggregate(X, [1, 1], "borda").values, [(1.5 + 2) / 2, (1.5 + 0.5) / 2, (0 + 0.5) / 2]
+    )
 
 
 def test_copeland_by_hand():
@@ -82,8 +85,12 @@ def test_copeland_counts_majorities_where_borda_counts_places():
     # A beats each other unit on two children of three, so Copeland puts it first; B is
     # second or first everywhere, so Borda puts it first.
     X = np.array([[3.0, 0.0, 3.0], [2.0, 3.0, 2.0], [1.0, 2.0, 1.0], [0.0, 1.0, 0.0]])
-    np.testing.assert_array_equal(aggregate(X, [1, 1, 1], "copeland").values, [3.0, 1.0, -1.0, -3.0])
-    np.testing.assert_allclose(aggregate(X, [1, 1, 1], "borda").values, [6 / 3, 7 / 3, 4 / 3, 1 / 3])
+    np.testing.assert_array_equal(
+        aggregate(X, [1, 1, 1], "copeland").values, [3.0, 1.0, -1.0, -3.0]
+    )
+    np.testing.assert_allclose(
+        aggregate(X, [1, 1, 1], "borda").values, [6 / 3, 7 / 3, 4 / 3, 1 / 3]
+    )
 
 
 def test_copeland_balanced_pairs_count_zero_whatever_the_weights_arithmetic():
@@ -108,7 +115,9 @@ def test_topsis_vector_by_hand():
     v = 0.5 * X / 5
     d_best = np.hypot(v[:, 0] - 0.4, v[:, 1] - 0.4)
     d_worst = np.hypot(v[:, 0], v[:, 1])
-    np.testing.assert_allclose(aggregate(X, [1, 1], "topsis").values, d_worst / (d_best + d_worst), rtol=1e-14)
+    np.testing.assert_allclose(
+        aggregate(X, [1, 1], "topsis").values, d_worst / (d_best + d_worst), rtol=1e-14
+    )
 
 
 def test_topsis_manhattan_distance():
@@ -124,6 +133,7 @@ def test_topsis_gives_one_half_when_nothing_separates_the_units():
 
 
 # --- coverage and missing values ---------------------------------------------------
+
 
 def test_min_coverage_counts_children_like_coinr_dat_thresh():
     X = np.array([[1.0, NAN, NAN], [1.0, 2.0, NAN], [1.0, 2.0, 3.0]])
@@ -157,14 +167,18 @@ def test_a_unit_whose_present_children_all_weigh_zero_is_flagged():
 
 # --- values a mean cannot take ---------------------------------------------------
 
-@pytest.mark.parametrize("method, params, bad", [
-    ("geometric", None, 0.0),
-    ("geometric", None, -1.0),
-    ("harmonic", None, 0.0),
-    ("harmonic", None, -2.0),
-    ("generalised", {"p": -2}, 0.0),
-    ("generalised", {"p": 0.5}, -1.0),
-])
+
+@pytest.mark.parametrize(
+    "method, params, bad",
+    [
+        ("geometric", None, 0.0),
+        ("geometric", None, -1.0),
+        ("harmonic", None, 0.0),
+        ("harmonic", None, -2.0),
+        ("generalised", {"p": -2}, 0.0),
+        ("generalised", {"p": 0.5}, -1.0),
+    ],
+)
 def test_refused_values_name_the_first_unit_and_its_column(method, params, bad):
     X = np.full((10_000, 3), 5.0)
     X[7000, 1] = bad
@@ -178,7 +192,9 @@ def test_refused_values_name_the_first_unit_and_its_column(method, params, bad):
     assert "unit 7000" in error.message_en and "7000" in error.message_fa
 
 
-@pytest.mark.parametrize("method, params", [("geometric", {}), ("harmonic", {}), ("generalised", {"p": 3})])
+@pytest.mark.parametrize(
+    "method, params", [("geometric", {}), ("harmonic", {}), ("generalised", {"p": 3})]
+)
 def test_refused_values_can_exclude_their_units_instead(method, params):
     X = np.array([[1.0, 2.0], [-1.0, 2.0], [NAN, 4.0], [3.0, 3.0]])
     result = aggregate(X, [1, 1], method, params={**params, "nonpositive": "exclude"})
@@ -188,7 +204,9 @@ def test_refused_values_can_exclude_their_units_instead(method, params):
 
 
 def test_zero_is_fine_for_a_positive_power_and_negatives_for_the_arithmetic_mean():
-    assert aggregate(np.array([[0.0, 4.0]]), [1, 1], "generalised", params={"p": 2}).values[0] == np.sqrt(8)
+    assert aggregate(np.array([[0.0, 4.0]]), [1, 1], "generalised", params={"p": 2}).values[
+        0
+    ] == np.sqrt(8)
     assert aggregate(np.array([[-3.0, 1.0]]), [1, 1], "arithmetic").values[0] == -1.0
 
 
@@ -197,7 +215,9 @@ def test_the_arithmetic_mean_takes_a_negative_weight_as_coinrs_a_amean():
     X = np.array([[10.0, 20.0, 30.0], [10.0, NAN, 30.0], [NAN, 20.0, NAN]])
     w = np.array([0.65, -0.74, 0.15])
     result = aggregate(X, w, "arithmetic")
-    np.testing.assert_allclose(result.values[:2], [(6.5 - 14.8 + 4.5) / 0.06, (6.5 + 4.5) / 0.8], rtol=1e-12)
+    np.testing.assert_allclose(
+        result.values[:2], [(6.5 - 14.8 + 4.5) / 0.06, (6.5 + 4.5) / 0.8], rtol=1e-12
+    )
     assert result.excluded_mask.tolist() == [False, False, True]  # its only weight is negative
 
 
@@ -210,21 +230,24 @@ def test_infinite_values_are_refused(method):
     assert (caught.value.row, caught.value.column) == (3, 1)
 
 
-@pytest.mark.parametrize("weights, method, params, field", [
-    ([1, 1], "arithmetic", None, "weights"),
-    ([1, -3, 1], "arithmetic", None, "weights"),
-    ([1, -1, 1], "geometric", None, "weights"),
-    ([1, -1, 1], "copeland", None, "weights"),
-    ([0, 0, 0], "arithmetic", None, "weights"),
-    ([1, np.nan, 1], "arithmetic", None, "weights"),
-    ([1, 1, 1], "median", None, "method"),
-    ([1, 1, 1], "generalised", None, "p"),
-    ([1, 1, 1], "generalised", {"p": "2"}, "p"),
-    ([1, 1, 1], "arithmetic", {"p": 2}, "p"),
-    ([1, 1, 1], "geometric", {"nonpositive": "ignore"}, "nonpositive"),
-    ([1, 1, 1], "topsis", {"normalisation": "sum"}, "normalisation"),
-    ([1, 1, 1], "topsis", {"distance": 0.5}, "distance"),
-])
+@pytest.mark.parametrize(
+    "weights, method, params, field",
+    [
+        ([1, 1], "arithmetic", None, "weights"),
+        ([1, -3, 1], "arithmetic", None, "weights"),
+        ([1, -1, 1], "geometric", None, "weights"),
+        ([1, -1, 1], "copeland", None, "weights"),
+        ([0, 0, 0], "arithmetic", None, "weights"),
+        ([1, np.nan, 1], "arithmetic", None, "weights"),
+        ([1, 1, 1], "median", None, "method"),
+        ([1, 1, 1], "generalised", None, "p"),
+        ([1, 1, 1], "generalised", {"p": "2"}, "p"),
+        ([1, 1, 1], "arithmetic", {"p": 2}, "p"),
+        ([1, 1, 1], "geometric", {"nonpositive": "ignore"}, "nonpositive"),
+        ([1, 1, 1], "topsis", {"normalisation": "sum"}, "normalisation"),
+        ([1, 1, 1], "topsis", {"distance": 0.5}, "distance"),
+    ],
+)
 def test_bad_arguments_name_their_field(weights, method, params, field):
     with pytest.raises(RasadInputError) as caught:
         aggregate(np.ones((2, 3)), weights, method, params=params)
@@ -239,6 +262,7 @@ def test_min_coverage_outside_zero_one_is_refused():
 
 
 # --- COINr's ASEM aggregation -------------------------------------------------------
+
 
 def _coinr(name):
     return pd.read_csv(FIXTURES / f"{name}.csv").set_index("uCode")
@@ -261,10 +285,14 @@ def test_coinr_asem_aggregation_level_by_level():
             np.testing.assert_allclose(result.values, expected[parent], rtol=0, atol=1e-9)
     scores = _coinr("index_scores_ranks")
     np.testing.assert_allclose(data.loc[scores.index, "Index"], scores["Index"], rtol=0, atol=1e-9)
-    np.testing.assert_array_equal(rank_min(data.loc[scores.index, "Index"].to_numpy()), scores["Rank"])
+    np.testing.assert_array_equal(
+        rank_min(data.loc[scores.index, "Index"].to_numpy()), scores["Rank"]
+    )
     ranks = _coinr("results_aggs_ranks")
     for code in ranks.columns:
-        np.testing.assert_array_equal(rank_min(data.loc[ranks.index, code].to_numpy()), ranks[code], err_msg=code)
+        np.testing.assert_array_equal(
+            rank_min(data.loc[ranks.index, code].to_numpy()), ranks[code], err_msg=code
+        )
 
 
 def _coinr_levels(methods, weights=None):
@@ -285,25 +313,40 @@ def _coinr_levels(methods, weights=None):
 PILLARS = ("Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ", "Social", "SusEcFin")
 
 
-@pytest.mark.parametrize("name, methods, copeland", [
-    ("copeland_top", ("arithmetic", "arithmetic", "copeland"), ("Index",)),
-    ("copeland_all_levels", ("copeland", "copeland", "copeland"), (*PILLARS, "Conn", "Sust", "Index")),
-    ("copeland_unequal", ("arithmetic", "copeland", "arithmetic"), ("Conn", "Sust")),
-])
+@pytest.mark.parametrize(
+    "name, methods, copeland",
+    [
+        ("copeland_top", ("arithmetic", "arithmetic", "copeland"), ("Index",)),
+        (
+            "copeland_all_levels",
+            ("copeland", "copeland", "copeland"),
+            (*PILLARS, "Conn", "Sust", "Index"),
+        ),
+        ("copeland_unequal", ("arithmetic", "copeland", "arithmetic"), ("Conn", "Sust")),
+    ],
+)
 def test_coinr_asem_copeland(name, methods, copeland):
     """COINr 1.1.14's a_copeland at the levels ``methods`` says (make_issue14.R): the
     Copeland scores exactly, the means to 1e-9. ``copeland_unequal`` weighs each
     sub-index's pillars 1, 2, 3…"""
     weights = None
     if name == "copeland_unequal":
-        weights = pd.read_csv(FIXTURES / "copeland_unequal_weights.csv").set_index("iCode")["Weight"].to_dict()
+        weights = (
+            pd.read_csv(FIXTURES / "copeland_unequal_weights.csv")
+            .set_index("iCode")["Weight"]
+            .to_dict()
+        )
     ours = _coinr_levels(methods, weights)
     expected = _coinr(name)
     for code in expected.columns:
         if code in copeland:
-            np.testing.assert_array_equal(ours.loc[expected.index, code], expected[code], err_msg=code)
+            np.testing.assert_array_equal(
+                ours.loc[expected.index, code], expected[code], err_msg=code
+            )
         else:
-            np.testing.assert_allclose(ours.loc[expected.index, code], expected[code], rtol=0, atol=1e-9, err_msg=code)
+            np.testing.assert_allclose(
+                ours.loc[expected.index, code], expected[code], rtol=0, atol=1e-9, err_msg=code
+            )
 
 
 def test_coinr_asem_index_by_copeland_from_its_sub_indexes():
@@ -313,7 +356,9 @@ def test_coinr_asem_index_by_copeland_from_its_sub_indexes():
     expected = _coinr("copeland_top").loc[aggregated.index, "Index"]
     X = np.asfortranarray(aggregated[["Conn", "Sust"]].to_numpy())
     np.testing.assert_array_equal(aggregate(X, [1, 1], "copeland").values, expected)
-    np.testing.assert_array_equal(rank_min(aggregate(X, [1, 1], "borda").values), rank_min(expected.to_numpy()))
+    np.testing.assert_array_equal(
+        rank_min(aggregate(X, [1, 1], "borda").values), rank_min(expected.to_numpy())
+    )
 
 
 def test_borda_is_not_coinrs_copeland_on_asem():
@@ -321,12 +366,19 @@ def test_borda_is_not_coinrs_copeland_on_asem():
     by COINr's Copeland differ: the two are different methods, not two scalings."""
     borda = _coinr_levels(("borda", "arithmetic", "arithmetic"))
     copeland = _coinr("copeland_all_levels")
-    differ = [code for code in PILLARS if (rank_min(borda.loc[copeland.index, code].to_numpy())
-                  != rank_min(copeland[code].to_numpy())).any()]
+    differ = [
+        code
+        for code in PILLARS
+        if (
+            rank_min(borda.loc[copeland.index, code].to_numpy())
+            != rank_min(copeland[code].to_numpy())
+        ).any()
+    ]
     assert len(differ) >= 4, differ
 
 
 # --- the blocked code against a plain reference --------------------------------------
+
 
 def _reference_mean(row, w, method, p=None):
     present = ~np.isnan(row)
@@ -399,14 +451,29 @@ def _sample(n, k, seed, missing=0.1):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("method, p", [("arithmetic", None), ("geometric", None), ("harmonic", None),
-                                       ("generalised", 2.5), ("generalised", -0.7)])
+@pytest.mark.parametrize(
+    "method, p",
+    [
+        ("arithmetic", None),
+        ("geometric", None),
+        ("harmonic", None),
+        ("generalised", 2.5),
+        ("generalised", -0.7),
+    ],
+)
 def test_means_over_many_blocks_equal_the_reference(order, method, p):
     n = 3 * aggregate_module._BLOCK + 17
     X, w = _sample(n, 7, seed=1)
-    X[:aggregate_module._BLOCK] = np.nan_to_num(X[:aggregate_module._BLOCK], nan=1.0)  # one clean block
-    result = aggregate(np.asarray(X, order=order), w, method, min_coverage=0.4,
-                       params={"p": p} if p is not None else None)
+    X[: aggregate_module._BLOCK] = np.nan_to_num(
+        X[: aggregate_module._BLOCK], nan=1.0
+    )  # one clean block
+    result = aggregate(
+        np.asarray(X, order=order),
+        w,
+        method,
+        min_coverage=0.4,
+        params={"p": p} if p is not None else None,
+    )
     count = (~np.isnan(X)).sum(axis=1)
     expected_out = (count == 0) | (count / 7 < 0.4)
     np.testing.assert_array_equal(result.excluded_mask, expected_out)
@@ -416,12 +483,19 @@ def test_means_over_many_blocks_equal_the_reference(order, method, p):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("normalisation, distance", [("vector", 2), ("minmax", 2), ("vector", 1), ("minmax", 3)])
+@pytest.mark.parametrize(
+    "normalisation, distance", [("vector", 2), ("minmax", 2), ("vector", 1), ("minmax", 3)]
+)
 def test_topsis_over_many_blocks_equals_the_reference(order, normalisation, distance):
     n = 2 * aggregate_module._BLOCK + 5
     X, w = _sample(n, 6, seed=2)
-    result = aggregate(np.asarray(X, order=order), w, "topsis", min_coverage=0.5,
-                       params={"normalisation": normalisation, "distance": distance})
+    result = aggregate(
+        np.asarray(X, order=order),
+        w,
+        "topsis",
+        min_coverage=0.5,
+        params={"normalisation": normalisation, "distance": distance},
+    )
     count = (~np.isnan(X)).sum(axis=1)
     keep = count / 6 >= 0.5
     np.testing.assert_array_equal(result.excluded_mask, ~keep)
@@ -433,7 +507,9 @@ def test_borda_equals_the_pairwise_row_sum_with_ties_and_gaps():
     rng = np.random.default_rng(3)
     X = rng.integers(0, 5, (60, 4)).astype(float)
     w = np.array([1.0, 2.0, 0.5, 1.5])
-    np.testing.assert_allclose(aggregate(X, w, "borda").values, _coinr_outranking(X, w).sum(axis=1), rtol=1e-13)
+    np.testing.assert_allclose(
+        aggregate(X, w, "borda").values, _coinr_outranking(X, w).sum(axis=1), rtol=1e-13
+    )
     X[rng.random(X.shape) < 0.15] = NAN
     X[5] = NAN
     result = aggregate(X, w, "borda")
@@ -442,8 +518,10 @@ def test_borda_equals_the_pairwise_row_sum_with_ties_and_gaps():
     assert result.excluded_mask.tolist() == (~keep).tolist()
 
 
-@pytest.mark.parametrize("weights", [[1, 1, 1, 1], [1, 2, 3, 4], [0.5, 1.5, 1, 2], [100, 50, 1, 1],
-                                     [0.31, 1.7, 0.2, 2.9]])
+@pytest.mark.parametrize(
+    "weights",
+    [[1, 1, 1, 1], [1, 2, 3, 4], [0.5, 1.5, 1, 2], [100, 50, 1, 1], [0.31, 1.7, 0.2, 2.9]],
+)
 def test_copeland_equals_coinrs_majority_of_the_outranking_matrix(weights):
     # whole weights (int8 and int16 margins: 152 > 127), whole ratios, and fractions
     rng = np.random.default_rng(4)
@@ -515,9 +593,22 @@ def children(draw, values=positive_or_missing):
 
 
 @settings(max_examples=150, deadline=None)
-@given(children(), st.floats(0.01, 1e3), st.sampled_from(
-    [("arithmetic", None), ("geometric", None), ("harmonic", None), ("generalised", {"p": 3.0}),
-     ("borda", None), ("copeland", None), ("topsis", None), ("topsis", {"normalisation": "minmax"})]))
+@given(
+    children(),
+    st.floats(0.01, 1e3),
+    st.sampled_from(
+        [
+            ("arithmetic", None),
+            ("geometric", None),
+            ("harmonic", None),
+            ("generalised", {"p": 3.0}),
+            ("borda", None),
+            ("copeland", None),
+            ("topsis", None),
+            ("topsis", {"normalisation": "minmax"}),
+        ]
+    ),
+)
 def test_scaling_all_weights_changes_nothing(data, factor, method_params):
     X, w = data
     method, params = method_params
@@ -543,8 +634,9 @@ def test_harmonic_le_geometric_le_arithmetic(data):
 @given(children(values=st.one_of(st.floats(-1e4, 1e4), st.just(NAN))))
 def test_generalised_mean_with_p_one_is_the_arithmetic_mean(data):
     X, w = data
-    np.testing.assert_array_equal(aggregate(X, w, "generalised", params={"p": 1}).values,
-                                  aggregate(X, w, "arithmetic").values)
+    np.testing.assert_array_equal(
+        aggregate(X, w, "generalised", params={"p": 1}).values, aggregate(X, w, "arithmetic").values
+    )
     near = aggregate(np.abs(X) + 1, w, "generalised", params={"p": 1 + 1e-9}).values
     np.testing.assert_allclose(near, aggregate(np.abs(X) + 1, w, "arithmetic").values, rtol=1e-7)
 

@@ -28,8 +28,10 @@ from rasad.index.methodology import AggregateSpec, ImputeSpec
 
 def tiny(indicators: str, tree: str, steps: str = "", extra: str = ""):
     """A methodology over unit ``id`` from YAML fragments."""
-    return loads(f'name: {{en: tiny}}\nversion: "1"\nunit: id\n{extra}indicators:\n{indicators}\n'
-                 f"steps:\n{steps or '  normalise: {method: minmax, range: [0, 100]}'}\ntree:\n{tree}\n")
+    return loads(
+        f'name: {{en: tiny}}\nversion: "1"\nunit: id\n{extra}indicators:\n{indicators}\n'
+        f"steps:\n{steps or '  normalise: {method: minmax, range: [0, 100]}'}\ntree:\n{tree}\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,14 @@ def test_a_planted_tilt_has_its_distance_and_a_tiny_p_value():
     assert test.p_value < 0.001
     table = test.table.set_index("value")
     assert table.loc["C", ["ranked", "held"]].tolist() == [20, 8]
-    assert table.loc["C", "expected"] == pytest.approx(2.0) and table.loc["C", "ratio"] == pytest.approx(4.0)
-    assert table["flagged"].to_dict() == {"A": False, "B": False, "C": True}  # C: 4× with 2 expected
+    assert table.loc["C", "expected"] == pytest.approx(2.0) and table.loc[
+        "C", "ratio"
+    ] == pytest.approx(4.0)
+    assert table["flagged"].to_dict() == {
+        "A": False,
+        "B": False,
+        "C": True,
+    }  # C: 4× with 2 expected
 
 
 def test_the_p_value_agrees_with_the_exact_hypergeometric_tail():
@@ -107,25 +115,43 @@ def rebuilt_rank(methodology, data, unit, column):
         return "refused"
 
 
-@pytest.mark.parametrize(("steps", "z", "statuses"), [
-    # screening keeps everyone: only the blanked indicators are normalised again; z is
-    # reported by b alone, so blanking it empties the column
-    ("  impute: {method: median}", [np.nan, 7, np.nan], {"ranked", "ineligible", "refused"}),
-    # screening drops units with fewer than two values (d..f already): every blank is a
-    # whole pass after preparation, and b's or c's blank of y or z screens it out
-    ("  impute: {method: none}\n  screen: {min_coverage: 0.6}", [np.nan, 7, 8], {"ranked", "ineligible", "unranked"}),
-])
+@pytest.mark.parametrize(
+    ("steps", "z", "statuses"),
+    [
+        # screening keeps everyone: only the blanked indicators are normalised again; z is
+        # reported by b alone, so blanking it empties the column
+        ("  impute: {method: median}", [np.nan, 7, np.nan], {"ranked", "ineligible", "refused"}),
+        # screening drops units with fewer than two values (d..f already): every blank is a
+        # whole pass after preparation, and b's or c's blank of y or z screens it out
+        (
+            "  impute: {method: none}\n  screen: {min_coverage: 0.6}",
+            [np.nan, 7, 8],
+            {"ranked", "ineligible", "unranked"},
+        ),
+    ],
+)
 def test_every_blank_of_a_tiny_case_equals_a_full_rebuild(steps, z, statuses):
     # d is reported by a alone (blanking it stops the denominator for everyone), and a
     # and d..f report two of three sources, the least that is eligible
-    methodology = tiny("  - {code: x, denominator: d}\n  - {code: y}\n  - {code: z}",
-                       "  - {code: I, children: [x, y, z]}",
-                       steps + "\n  normalise: {method: minmax, range: [0, 100]}",
-                       "eligibility: {min_data_coverage: 0.6}\n")
-    data = pd.DataFrame({"id": list("abcdef"), "x": [1, 2, 3, 4, 5, 6], "d": [2] + [np.nan] * 5,
-                         "y": [5, 1, 4, 2, 6, 3], "z": z + [np.nan] * 3})
+    methodology = tiny(
+        "  - {code: x, denominator: d}\n  - {code: y}\n  - {code: z}",
+        "  - {code: I, children: [x, y, z]}",
+        steps + "\n  normalise: {method: minmax, range: [0, 100]}",
+        "eligibility: {min_data_coverage: 0.6}\n",
+    )
+    data = pd.DataFrame(
+        {
+            "id": list("abcdef"),
+            "x": [1, 2, 3, 4, 5, 6],
+            "d": [2] + [np.nan] * 5,
+            "y": [5, 1, 4, 2, 6, 3],
+            "z": z + [np.nan] * 3,
+        }
+    )
     results = build(methodology, data)  # every data set kept, though screening may drop units
-    assert len(results.datasets["Denominated"]) == 6 and len(results.datasets["Screened"]) == len(results.rank)
+    assert len(results.datasets["Denominated"]) == 6 and len(results.datasets["Screened"]) == len(
+        results.rank
+    )
     blanks = blank_gains(methodology, data, results, units=results.rank.dropna().index)
     assert set(blanks["status"]) == statuses
     for row in blanks.itertuples(index=False):
@@ -138,7 +164,6 @@ def test_every_blank_of_a_tiny_case_equals_a_full_rebuild(steps, z, statuses):
             assert np.isnan(expected) and row.gain == 0
 
 
-
 def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit):
     methodology = load("sme100-v1")
     blanks = v1_audit.blanks
@@ -148,7 +173,9 @@ def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit)
     assert (best > 1).sum() >= 3 and blanks["gain"].max() > 50  # the sector median rewards a blank
     summary = v1_audit.summary.set_index("section")
     assert summary.loc["blanks", "met"] == False  # noqa: E712  (a numpy bool)
-    checked = pd.concat([blanks.nlargest(3, "gain"), blanks.nsmallest(2, "gain"), blanks.iloc[::60]])
+    checked = pd.concat(
+        [blanks.nlargest(3, "gain"), blanks.nsmallest(2, "gain"), blanks.iloc[::60]]
+    )
     for row in checked.itertuples(index=False):
         assert row.rank_after == rebuilt_rank(methodology, sme3000, row.national_id, row.input)
 
@@ -156,7 +183,9 @@ def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit)
 def test_no_gain_where_a_blank_leaves_the_firm_unscored(sme3000):
     # no imputation and every child required: a blank leaves the firm without a score
     methodology = load("sme100-v1")
-    methodology = replace(methodology, impute=ImputeSpec("none"), aggregate=AggregateSpec(min_coverage=1.0))
+    methodology = replace(
+        methodology, impute=ImputeSpec("none"), aggregate=AggregateSpec(min_coverage=1.0)
+    )
     results = build(methodology, sme3000)
     blanks = blank_gains(methodology, sme3000, results, sample=4, seed=3)
     assert len(blanks) > 40 and blanks["national_id"].nunique() == 4
@@ -169,7 +198,9 @@ def test_blanks_do_not_pay_under_sme100_v2_and_agree_with_full_rebuilds(sme3000)
     # a blank is scored below every reported figure, and the index is rescaled within
     # sector: the rebuilds must rescale and rank as build does
     methodology = load("sme100")
-    blanks = blank_gains(methodology, sme3000, build(methodology, sme3000, keep="final"), sample=3, seed=5)
+    blanks = blank_gains(
+        methodology, sme3000, build(methodology, sme3000, keep="final"), sample=3, seed=5
+    )
     assert (blanks["status"] == "ranked").all() and blanks["gain"].max() <= 0
     for row in pd.concat([blanks.nsmallest(3, "gain"), blanks.iloc[::15]]).itertuples(index=False):
         assert row.rank_after == rebuilt_rank(methodology, sme3000, row.national_id, row.input)
@@ -177,8 +208,12 @@ def test_blanks_do_not_pay_under_sme100_v2_and_agree_with_full_rebuilds(sme3000)
 
 def test_blanks_under_asem_screening_agree_with_full_rebuilds(asem):
     methodology, data = asem  # screening at 0.9 coverage: no shortcut by column
-    blanks = blank_gains(methodology, data, build(methodology, data), sample=2, ranks=(20, 40), seed=2)
-    assert blanks["uCode"].nunique() == 2 and (blanks["gain"] > 1).any()  # the group mean rewards blanks
+    blanks = blank_gains(
+        methodology, data, build(methodology, data), sample=2, ranks=(20, 40), seed=2
+    )
+    assert (
+        blanks["uCode"].nunique() == 2 and (blanks["gain"] > 1).any()
+    )  # the group mean rewards blanks
     for row in pd.concat([blanks.nlargest(3, "gain"), blanks.iloc[::20]]).itertuples(index=False):
         assert row.rank_after == rebuilt_rank(methodology, data, row.uCode, row.input)
 
@@ -186,7 +221,9 @@ def test_blanks_under_asem_screening_agree_with_full_rebuilds(asem):
 def test_units_not_ranked_are_refused_in_both_languages(sme3000):
     methodology = load("sme100")
     results = build(methodology, sme3000, keep="final")
-    unranked = results.rank.index[results.rank.isna()][0] if results.rank.isna().any() else "no-such-firm"
+    unranked = (
+        results.rank.index[results.rank.isna()][0] if results.rank.isna().any() else "no-such-firm"
+    )
     with pytest.raises(RasadInputError) as error:
         blank_gains(methodology, sme3000, results, units=[unranked])
     assert "not ranked" in error.value.message_en and "رتبه ندارند" in error.value.message_fa
@@ -197,8 +234,12 @@ def test_units_not_ranked_are_refused_in_both_languages(sme3000):
 
 def test_quartile_drift_by_hand():
     methodology = tiny("  - {code: x}\n  - {code: y}", "  - {code: I, children: [x, y]}")
-    one = build(methodology, pd.DataFrame({"id": list("abcde"), "x": [0, 1, 2, 3, 4], "y": [1, 2, 3, 4, 5]}))
-    two = build(methodology, pd.DataFrame({"id": list("abcde"), "x": [0, 0, 0, 1, 4], "y": [5, 4, 3, 2, 1]}))
+    one = build(
+        methodology, pd.DataFrame({"id": list("abcde"), "x": [0, 1, 2, 3, 4], "y": [1, 2, 3, 4, 5]})
+    )
+    two = build(
+        methodology, pd.DataFrame({"id": list("abcde"), "x": [0, 0, 0, 1, 4], "y": [5, 4, 3, 2, 1]})
+    )
     drift = quartile_drift(one, two).set_index("indicator")
     # x: 0 25 50 75 100 (quartiles 25 50 75) against 0 0 0 25 100 (0 0 25)
     assert drift.loc["x", ["q25_original", "q50_original", "q75_original"]].tolist() == [25, 50, 75]
@@ -212,8 +253,10 @@ def test_resample_draws_rows_with_new_ids():
     data = pd.DataFrame({"id": ["a", "b", "c"], "x": [1.0, 2.0, 3.0]})
     sample = resample(data, "id", 10, seed=4)
     assert len(sample) == 10 and sample["id"].is_unique
-    assert (sample["id"].str.split("#").str[0].map(dict(zip(data["id"], data["x"], strict=True)))
-            == sample["x"]).all()
+    assert (
+        sample["id"].str.split("#").str[0].map(dict(zip(data["id"], data["x"], strict=True)))
+        == sample["x"]
+    ).all()
     pd.testing.assert_frame_equal(sample, resample(data, "id", 10, seed=4))
 
 
@@ -248,8 +291,10 @@ def test_a_smaller_population_shows_version_1_drift_and_not_version_2(sme3000):
 def test_the_demo_drift_compares_every_indicator(v1_audit):
     drift = v1_audit.drift
     assert len(drift) == 18 and (drift["units_resample"] > drift["units_original"]).all()
-    moves = drift[[f"q{q}_resample" for q in (25, 50, 75)]].to_numpy() - \
-        drift[[f"q{q}_original" for q in (25, 50, 75)]].to_numpy()
+    moves = (
+        drift[[f"q{q}_resample" for q in (25, 50, 75)]].to_numpy()
+        - drift[[f"q{q}_original" for q in (25, 50, 75)]].to_numpy()
+    )
     assert drift["largest_move"].to_numpy() == pytest.approx(np.abs(moves).max(axis=1))
 
 
@@ -262,12 +307,17 @@ def skewed(n=40):
 
 
 def test_an_exempt_yes_no_indicator_that_fails_says_why():
-    methodology = tiny("  - {code: x}\n  - {code: k, treat: false}", "  - {code: I, children: [x, k]}",
-                       "  treat: {method: winsorise, winmax: 5}\n  normalise: {method: minmax, range: [0, 100]}")
+    methodology = tiny(
+        "  - {code: x}\n  - {code: k, treat: false}",
+        "  - {code: I, children: [x, k]}",
+        "  treat: {method: winsorise, winmax: 5}\n  normalise: {method: minmax, range: [0, 100]}",
+    )
     data = pd.DataFrame({"id": range(40), "x": skewed(), "k": [1] * 3 + [0] * 37})
     table = treatment_table(build(methodology, data)).set_index("indicator")
     assert table.loc["k", "outcome"] == "exempt" and table.loc["k", "still_fails"]
-    assert table.loc["k", "note"] == "exempt from treatment (treat: false): a yes/no indicator (0 / 1)"
+    assert (
+        table.loc["k", "note"] == "exempt from treatment (treat: false): a yes/no indicator (0 / 1)"
+    )
     assert table.loc["k", "explained"]
     # x: the outlier 1000 is pulled to the next value, 120, and both points are pinned there
     assert table.loc["x", "skew_before"] > 2 and table.loc["x", "outcome"] == "winsorised"
@@ -275,19 +325,28 @@ def test_an_exempt_yes_no_indicator_that_fails_says_why():
     assert not table.loc["x", "still_fails"] and table.loc["x", "note"] == ""
 
 
-@pytest.mark.parametrize(("method", "explained", "words"), [
-    ("percentile_rank", True, "uses only ranks, so outliers carry no weight"),
-    ("minmax", False, "outliers keep their full weight"),
-])
+@pytest.mark.parametrize(
+    ("method", "explained", "words"),
+    [
+        ("percentile_rank", True, "uses only ranks, so outliers carry no weight"),
+        ("minmax", False, "outliers keep their full weight"),
+    ],
+)
 def test_no_treatment_is_explained_only_by_a_rank_normalisation(method, explained, words):
-    methodology = tiny("  - {code: x}", "  - {code: I, children: [x]}",
-                       f"  treat: {{method: none}}\n  normalise: {{method: {method}}}")
+    methodology = tiny(
+        "  - {code: x}",
+        "  - {code: I, children: [x]}",
+        f"  treat: {{method: none}}\n  normalise: {{method: {method}}}",
+    )
     table = treatment_table(build(methodology, pd.DataFrame({"id": range(40), "x": skewed()})))
     row = table.iloc[0]
     assert row["outcome"] == "none" and row["still_fails"] and row["explained"] == explained
     assert words in row["note"]
     if method == "percentile_rank":  # the ranks are uniform: no skew left
-        assert abs(row["skew_normalised"]) < 0.1 and f"skew {row['skew_normalised']:.2f}" in row["note"]
+        assert (
+            abs(row["skew_normalised"]) < 0.1
+            and f"skew {row['skew_normalised']:.2f}" in row["note"]
+        )
 
 
 # --- 5. coherence ------------------------------------------------------------------------
@@ -295,10 +354,14 @@ def test_no_treatment_is_explained_only_by_a_rank_normalisation(method, explaine
 
 def test_coherence_by_hand():
     # P = (a + 2c) / 3 with c = 100 - a: a pulls against its own pillar
-    methodology = tiny("  - {code: a}\n  - {code: c, weight: 2}\n  - {code: b}",
-                       "  - {code: I, children: [P, Q]}\n  - {code: P, children: [a, c]}\n"
-                       "  - {code: Q, children: [b]}")
-    data = pd.DataFrame({"id": list("uvwxy"), "a": [0, 1, 2, 3, 4], "c": [4, 3, 2, 1, 0], "b": [0, 4, 1, 3, 2]})
+    methodology = tiny(
+        "  - {code: a}\n  - {code: c, weight: 2}\n  - {code: b}",
+        "  - {code: I, children: [P, Q]}\n  - {code: P, children: [a, c]}\n"
+        "  - {code: Q, children: [b]}",
+    )
+    data = pd.DataFrame(
+        {"id": list("uvwxy"), "a": [0, 1, 2, 3, 4], "c": [4, 3, 2, 1, 0], "b": [0, 4, 1, 3, 2]}
+    )
     a = np.array([0, 25, 50, 75, 100.0])
     c, b = a[::-1], np.array([0, 100, 25, 75, 50.0])
     P = (a + 2 * c) / 3
@@ -319,9 +382,17 @@ def test_coherence_by_hand():
 
 
 def test_coverage_by_hand():
-    methodology = tiny("  - {code: x}\n  - {code: y}\n  - {code: z}", "  - {code: I, children: [x, y, z]}")
-    data = pd.DataFrame({"id": list("abcd"), "x": [4, 3, 2, 1], "y": [4, np.nan, 2, np.nan],
-                         "z": [4, 3, np.nan, np.nan]})
+    methodology = tiny(
+        "  - {code: x}\n  - {code: y}\n  - {code: z}", "  - {code: I, children: [x, y, z]}"
+    )
+    data = pd.DataFrame(
+        {
+            "id": list("abcd"),
+            "x": [4, 3, 2, 1],
+            "y": [4, np.nan, 2, np.nan],
+            "z": [4, 3, np.nan, np.nan],
+        }
+    )
     per_indicator, units = coverage_tables(build(methodology, data), top=2)
     assert per_indicator.set_index("indicator")["missing"].to_dict() == {"x": 0, "y": 2, "z": 2}
     assert per_indicator["missing_share"].tolist() == [0, 0.5, 0.5]
@@ -339,7 +410,12 @@ def test_the_same_seed_gives_the_same_audit_on_asem(asem):
     second = audit(methodology, data, top=10, ranks=(11, 51), sample=1, draws=200)
     for name, frame in first.sheets().items():
         pd.testing.assert_frame_equal(frame, second.sheets()[name], obj=name)
-    assert list(first.mix_tests["group"]) == ["GDP_group", "GDPpc_group", "Pop_group", "EurAsia_group"]
+    assert list(first.mix_tests["group"]) == [
+        "GDP_group",
+        "GDPpc_group",
+        "Pop_group",
+        "EurAsia_group",
+    ]
     assert "Audit of ASEM Sustainable Connectivity" in first.text()
     other = audit(methodology, data, top=10, ranks=(11, 51), sample=1, draws=200, seed=2)
     assert not first.blanks.equals(other.blanks)
@@ -347,7 +423,11 @@ def test_the_same_seed_gives_the_same_audit_on_asem(asem):
 
 def test_bad_options_are_refused_in_both_languages(asem):
     methodology, data = asem
-    for options, field in (({"top": 0}, "--top"), ({"ranks": (50, 10)}, "--ranks"), ({"draws": 0}, "--draws")):
+    for options, field in (
+        ({"top": 0}, "--top"),
+        ({"ranks": (50, 10)}, "--ranks"),
+        ({"draws": 0}, "--draws"),
+    ):
         with pytest.raises(RasadInputError) as error:
             audit(methodology, data, **options)
         assert error.value.field == field and error.value.message_fa
@@ -355,18 +435,67 @@ def test_bad_options_are_refused_in_both_languages(asem):
 
 def test_the_command_writes_a_workbook_with_every_section(tmp_path, capsys):
     demo = tmp_path / "demo"
-    assert main(["demo", "generate", "--enterprises", "400", "--seed", "2", "--out", str(demo)]) == 0
-    assert main(["index", "inputs", "--returns", str(demo / "returns.csv"), "--enterprises",
-                 str(demo / "enterprises.csv"), "--year", "1403", "--out", str(tmp_path / "in.csv")]) == 0
+    assert (
+        main(["demo", "generate", "--enterprises", "400", "--seed", "2", "--out", str(demo)]) == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "inputs",
+                "--returns",
+                str(demo / "returns.csv"),
+                "--enterprises",
+                str(demo / "enterprises.csv"),
+                "--year",
+                "1403",
+                "--out",
+                str(tmp_path / "in.csv"),
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "audit.xlsx"
-    assert main(["index", "audit", "--methodology", "sme100", "--data", str(tmp_path / "in.csv"), "--top", "20",
-                 "--sample", "2", "--ranks", "21-200", "--draws", "300", "--resample-size", "1000",
-                 "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "audit",
+                "--methodology",
+                "sme100",
+                "--data",
+                str(tmp_path / "in.csv"),
+                "--top",
+                "20",
+                "--sample",
+                "2",
+                "--ranks",
+                "21-200",
+                "--draws",
+                "300",
+                "--resample-size",
+                "1000",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "Audit of SME-100" in printed and "blanks:" in printed and "time: build" in printed
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["summary", "mix", "mix_tests", "blanks", "drift", "treatment", "coherence",
-                               "coverage", "coverage_units"]
+    assert book.sheetnames == [
+        "summary",
+        "mix",
+        "mix_tests",
+        "blanks",
+        "drift",
+        "treatment",
+        "coherence",
+        "coverage",
+        "coverage_units",
+    ]
     summary = book["summary"]
     assert [cell.value for cell in summary[1]] == ["Section", "Property", "Value", "Detail", "Met"]
     assert summary.freeze_panes == "A2" and summary.max_row == 9  # 3 group columns + 5 sections
@@ -377,8 +506,22 @@ def test_the_command_writes_a_workbook_with_every_section(tmp_path, capsys):
 
 
 def test_the_command_refuses_a_bad_rank_range(tmp_path, capsys, asem_dir):
-    assert main(["index", "audit", "--methodology", "asem", "--data", str(asem_dir / "ASEM_iData.csv"),
-                 "--ranks", "51..800", "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "index",
+                "audit",
+                "--methodology",
+                "asem",
+                "--data",
+                str(asem_dir / "ASEM_iData.csv"),
+                "--ranks",
+                "51..800",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "FIRST-LAST" in err and "بازهٔ رتبه" in err
 

@@ -23,16 +23,22 @@ def results():
     return build(methodology, data)
 
 
-@pytest.mark.parametrize("step", ["Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"])
+@pytest.mark.parametrize(
+    "step", ["Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"]
+)
 def test_every_data_set_equals_coinr(results, step):
     expected = coinr(f"dset_{step}")
     ours = results.datasets[step].loc[expected.index, expected.columns]
-    np.testing.assert_allclose(ours.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(
+        ours.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True
+    )
 
 
 def test_index_scores_and_ranks_equal_coinr(results):
     expected = coinr("index_scores_ranks")
-    np.testing.assert_allclose(results.score.loc[expected.index], expected["Index"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        results.score.loc[expected.index], expected["Index"], rtol=0, atol=1e-9
+    )
     assert (results.rank.loc[expected.index] == expected["Rank"]).all()
     aggregate_ranks = coinr("results_aggs_ranks")
     ours = results.ranks.loc[aggregate_ranks.index, aggregate_ranks.columns]
@@ -42,10 +48,16 @@ def test_index_scores_and_ranks_equal_coinr(results):
 def test_the_same_points_are_winsorised(results):
     points = pd.read_csv(FIXTURES / "treat_points.csv", keep_default_na=False)
     units = pd.read_csv(FIXTURES / "dset_Screened.csv")["uCode"]
-    expected = {(units[i], column, value) for column in points.columns
-                for i, value in enumerate(points[column]) if value}
-    ours = {(unit, indicator, "winhi" if kind == "winsorised_high" else "winlo")
-            for unit, indicator, kind in results.treated_points.itertuples(index=False)}
+    expected = {
+        (units[i], column, value)
+        for column in points.columns
+        for i, value in enumerate(points[column])
+        if value
+    }
+    ours = {
+        (unit, indicator, "winhi" if kind == "winsorised_high" else "winlo")
+        for unit, indicator, kind in results.treated_points.itertuples(index=False)
+    }
     assert ours == expected
 
 
@@ -65,7 +77,14 @@ def test_results_table_and_provenance(results, tmp_path):
     back = pd.read_parquet(tmp_path / "pq" / "dset_Treated.parquet").set_index("uCode")
     pd.testing.assert_frame_equal(back, results.datasets["Treated"], check_names=False)
     sheets = pd.ExcelFile(tmp_path / "asem.xlsx").sheet_names
-    assert {"results", "dset_Raw", "dset_Aggregated", "effective_weights", "treatment", "exclusions"} <= set(sheets)
+    assert {
+        "results",
+        "dset_Raw",
+        "dset_Aggregated",
+        "effective_weights",
+        "treatment",
+        "exclusions",
+    } <= set(sheets)
 
 
 def test_data_hash_ignores_row_order(results):
@@ -77,7 +96,9 @@ def test_data_hash_ignores_row_order(results):
     pd.testing.assert_series_equal(again.score.sort_index(), results.score.sort_index())
     changed = data.copy()
     changed.loc[0, "LPI"] += 0.001
-    assert build(methodology, changed).provenance["data_sha256"] != results.provenance["data_sha256"]
+    assert (
+        build(methodology, changed).provenance["data_sha256"] != results.provenance["data_sha256"]
+    )
 
 
 def test_keep_final_gives_the_same_results(results):

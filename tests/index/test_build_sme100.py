@@ -29,7 +29,9 @@ def results(inputs, methodology):
 def test_only_small_and_medium_firms_with_enough_data_are_ranked(inputs, results):
     eligible = inputs["size_class"].isin(["small", "medium"])
     log = results.exclusions
-    assert set(log.loc[log.step == "eligibility", "national_id"]) >= set(inputs.loc[~eligible, "national_id"])
+    assert set(log.loc[log.step == "eligibility", "national_id"]) >= set(
+        inputs.loc[~eligible, "national_id"]
+    )
     assert set(results.score.index) <= set(inputs.loc[eligible, "national_id"])
     assert 1500 < len(results.score) <= eligible.sum()
     ranked = results.rank.dropna()
@@ -48,7 +50,10 @@ def test_effective_weights_cover_the_index(methodology):
 def test_pillars_reflect_the_planted_structure(inputs, results):
     firms = inputs.set_index("national_id").loc[results.score.index]
     innovation = results.scores["innovation"]
-    assert innovation[firms["knowledge_based"] == 1].mean() > innovation[firms["knowledge_based"] == 0].mean() + 10
+    assert (
+        innovation[firms["knowledge_based"] == 1].mean()
+        > innovation[firms["knowledge_based"] == 0].mean() + 10
+    )
     finance = results.scores["finance"]
     assert finance[firms["altman_z2"] < 1.1].mean() < finance[firms["altman_z2"] > 2.6].mean() - 10
     exports = results.scores["exports"]
@@ -60,7 +65,10 @@ def test_ranks_within_sector_restart_at_one(results):
     sectors = results.groups["sector"]
     firsts = within.groupby(sectors).min()
     assert (firsts == 1).all()
-    assert np.array_equal(within.groupby(sectors).count().to_numpy(), results.score.groupby(sectors).count().to_numpy())
+    assert np.array_equal(
+        within.groupby(sectors).count().to_numpy(),
+        results.score.groupby(sectors).count().to_numpy(),
+    )
 
 
 def test_keep_final_gives_the_same_results(inputs, methodology, results):
@@ -68,7 +76,15 @@ def test_keep_final_gives_the_same_results(inputs, methodology, results):
     final = build(methodology, inputs, keep="final")
     assert list(final.datasets) == ["Normalised"]
     pd.testing.assert_frame_equal(final.datasets["Normalised"], results.datasets["Normalised"])
-    for name in ("scores", "ranks", "treatment", "treated_points", "exclusions", "warnings", "coverage"):
+    for name in (
+        "scores",
+        "ranks",
+        "treatment",
+        "treated_points",
+        "exclusions",
+        "warnings",
+        "coverage",
+    ):
         pd.testing.assert_frame_equal(getattr(final, name), getattr(results, name))
     if methodology.treat.method == "winsorise":  # version 1
         assert not results.treated_points.empty and results.treatment["log_transformed"].any()
@@ -108,12 +124,17 @@ def test_coverage_follows_the_units_screening_keeps():
 
     asem = load("asem")
     data = pd.read_csv(Path(__file__).parent.parent / "fixtures" / "coinr_asem" / "ASEM_iData.csv")
-    screened = replace(asem, impute=replace(asem.impute, method="none", by=None),
-                       screen=replace(asem.screen, min_coverage=0.95))
+    screened = replace(
+        asem,
+        impute=replace(asem.impute, method="none", by=None),
+        screen=replace(asem.screen, min_coverage=0.95),
+    )
     results = build(screened, data)
     kept = results.scores.index
     denominated = results.datasets["Denominated"]
     assert len(kept) < len(denominated)
-    np.testing.assert_array_equal(results.coverage["reported"], denominated.loc[kept].notna().sum(axis=1))
+    np.testing.assert_array_equal(
+        results.coverage["reported"], denominated.loc[kept].notna().sum(axis=1)
+    )
     final = build(screened, data, keep="final")
     pd.testing.assert_frame_equal(final.coverage, results.coverage)

@@ -11,8 +11,23 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
 def test_build_writes_unit_score_rank_and_every_aggregate(tmp_path, capsys):
     out = tmp_path / "results.csv"
-    assert main(["index", "build", "--methodology", "asem", "--data", str(FIXTURES / "ASEM_iData.csv"),
-                 "--out", str(out), "--excel", str(tmp_path / "all.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "build",
+                "--methodology",
+                "asem",
+                "--data",
+                str(FIXTURES / "ASEM_iData.csv"),
+                "--out",
+                str(out),
+                "--excel",
+                str(tmp_path / "all.xlsx"),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     assert list(table.columns[:3]) == ["uCode", "score", "rank"]
     assert {"Conn", "Sust", "Physical", "SusEcFin"} <= set(table.columns)
@@ -25,8 +40,11 @@ def test_build_writes_unit_score_rank_and_every_aggregate(tmp_path, capsys):
 
 def test_check_reports_every_problem_with_its_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nversion: '1'\nunit: id\nindicators:\n  - {code: a, direction: 2}\n"
-                   "tree:\n  - {code: I, children: [a, b]}\n", encoding="utf-8")
+    bad.write_text(
+        "name: x\nversion: '1'\nunit: id\nindicators:\n  - {code: a, direction: 2}\n"
+        "tree:\n  - {code: I, children: [a, b]}\n",
+        encoding="utf-8",
+    )
     assert main(["index", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:5: indicators[0].direction: '2' is not one of: 1, -1" in err
@@ -39,23 +57,92 @@ def test_check_reports_every_problem_with_its_line(tmp_path, capsys):
 def test_build_with_bad_data_fails_with_both_languages(tmp_path, capsys):
     data = pd.read_csv(FIXTURES / "ASEM_iData.csv").drop(columns=["LPI"])
     data.to_csv(tmp_path / "d.csv", index=False)
-    assert main(["index", "build", "--methodology", "asem", "--data", str(tmp_path / "d.csv"),
-                 "--out", str(tmp_path / "r.csv")]) == 2
+    assert (
+        main(
+            [
+                "index",
+                "build",
+                "--methodology",
+                "asem",
+                "--data",
+                str(tmp_path / "d.csv"),
+                "--out",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "no column 'LPI'" in err and "ستون «LPI»" in err
     assert not (tmp_path / "r.csv").exists()
 
 
 def test_inputs_then_build_then_league_on_the_demo(tmp_path, capsys):
-    assert main(["demo", "generate", "--enterprises", "400", "--seed", "2", "--out", str(tmp_path / "demo")]) == 0
-    assert main(["index", "inputs", "--returns", str(tmp_path / "demo" / "returns.csv"),
-                 "--enterprises", str(tmp_path / "demo" / "enterprises.csv"), "--year", "1403",
-                 "--out", str(tmp_path / "in.csv")]) == 0
-    assert main(["index", "build", "--methodology", "sme100", "--data", str(tmp_path / "in.csv"),
-                 "--out", str(tmp_path / "r.csv")]) == 0
+    assert (
+        main(
+            [
+                "demo",
+                "generate",
+                "--enterprises",
+                "400",
+                "--seed",
+                "2",
+                "--out",
+                str(tmp_path / "demo"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "inputs",
+                "--returns",
+                str(tmp_path / "demo" / "returns.csv"),
+                "--enterprises",
+                str(tmp_path / "demo" / "enterprises.csv"),
+                "--year",
+                "1403",
+                "--out",
+                str(tmp_path / "in.csv"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "index",
+                "build",
+                "--methodology",
+                "sme100",
+                "--data",
+                str(tmp_path / "in.csv"),
+                "--out",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 0
+    )
     ranking = pd.read_csv(tmp_path / "r.csv", dtype={"national_id": str})
     assert ranking["rank"].iloc[0] == 1 and ranking["national_id"].str.len().eq(11).all()
-    assert main(["index", "league", "--methodology", "sme100", "--data", str(tmp_path / "in.csv"),
-                 "--top", "10", "--out", str(tmp_path / "league.csv")]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "league",
+                "--methodology",
+                "sme100",
+                "--data",
+                str(tmp_path / "in.csv"),
+                "--top",
+                "10",
+                "--out",
+                str(tmp_path / "league.csv"),
+            ]
+        )
+        == 0
+    )
     league = pd.read_csv(tmp_path / "league.csv")
     assert set(league["size_class"]) <= {"small", "medium"} and league["rank"].max() <= 10

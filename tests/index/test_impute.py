@@ -12,15 +12,17 @@ from rasad.index.impute import impute
 
 nan = np.nan
 GROUPS = np.array([0, 0, 0, 1, 1, -1])
-X = np.array([
-    # col0     col1  col2  col3  col4
-    [1.0,      nan,  1.0,  nan,  nan],
-    [nan,      nan,  2.0,  1.0,  1.0],
-    [5.0,      nan,  3.0,  2.0,  2.0],
-    [2.0,      4.0,  4.0,  3.0,  3.0],
-    [nan,      6.0,  5.0,  4.0,  10.0],
-    [nan,      7.0,  6.0,  5.0,  nan],
-])
+X = np.array(
+    [
+        # col0     col1  col2  col3  col4
+        [1.0, nan, 1.0, nan, nan],
+        [nan, nan, 2.0, 1.0, 1.0],
+        [5.0, nan, 3.0, 2.0, 2.0],
+        [2.0, 4.0, 4.0, 3.0, 3.0],
+        [nan, 6.0, 5.0, 4.0, 10.0],
+        [nan, 7.0, 6.0, 5.0, nan],
+    ]
+)
 
 
 def test_mean():
@@ -41,7 +43,9 @@ def test_median_odd_and_even_counts():
 def test_group_mean_leaves_empty_groups_and_groupless_units_missing():
     result = impute(X, "group_mean", groups=GROUPS)
     np.testing.assert_array_equal(result.values[:, 0], [1, 3, 5, 2, 2, nan])
-    np.testing.assert_array_equal(result.values[:, 1], [nan, nan, nan, 4, 6, 7])  # group 0 has nothing
+    np.testing.assert_array_equal(
+        result.values[:, 1], [nan, nan, nan, 4, 6, 7]
+    )  # group 0 has nothing
     np.testing.assert_array_equal(result.values[:, 3], [1.5, 1, 2, 3, 4, 5])
     np.testing.assert_array_equal(result.values[:, 4], [1.5, 1, 2, 3, 10, nan])
     expected_mask = np.isnan(X) & ~np.isnan(result.values)
@@ -100,14 +104,23 @@ def test_bad_arguments():
 @given(st.data())
 def test_group_methods_equal_pandas_groupby(data):
     n = data.draw(st.integers(1, 60))
-    values = data.draw(arrays(np.float64, (n, 3), elements=st.one_of(
-        st.just(nan), st.integers(-5, 5).map(float), st.floats(-1e6, 1e6))))
+    values = data.draw(
+        arrays(
+            np.float64,
+            (n, 3),
+            elements=st.one_of(st.just(nan), st.integers(-5, 5).map(float), st.floats(-1e6, 1e6)),
+        )
+    )
     values[0, np.isnan(values).all(axis=0)] = 1.0  # a column with no values is refused
     groups = data.draw(arrays(np.int64, n, elements=st.integers(-1, 4)))
     frame = pd.DataFrame(values)
     keys = pd.Series(groups).where(groups >= 0)
     for method, how in (("group_mean", "mean"), ("group_median", "median")):
         # pandas cannot transform when no unit has a group; then nothing is filled
-        expected = frame.fillna(frame.groupby(keys).transform(how)).to_numpy() if keys.notna().any() else values
+        expected = (
+            frame.fillna(frame.groupby(keys).transform(how)).to_numpy()
+            if keys.notna().any()
+            else values
+        )
         ours = impute(np.asfortranarray(values), method, groups=groups)
         np.testing.assert_allclose(ours.values, expected, rtol=1e-12, atol=1e-9, equal_nan=True)

@@ -11,20 +11,45 @@ PRICES = pd.Series({1402: 100.0, 1403: 140.0})
 
 
 def _returns():
-    return pd.DataFrame([
-        # unit, year, sales, employees, intermediate_inputs, current_assets, current_liabilities,
-        # retained_earnings, ebit, equity, total_assets, total_liabilities, credit_requested, credit_received,
-        # iso9001, iso14001, standard_mark
-        ("A", 1402, 1000.0, 40, 600, 500, 250, 100, 80, 400, 1000, 600, 0, 0, 1, 0, 1),
-        ("A", 1403, 1540.0, 44, 900, 700, 300, 150, 120, 500, 1300, 800, 200, 100, 1, 1, 1),
-        ("B", 1403, 500.0, 12, 450, 100, 300, -200, -50, -100, 400, 500, 100, 0, 0, 0, np.nan),
-    ], columns=["national_id", "year", "sales", "employees", "intermediate_inputs", "current_assets",
-                "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
-                "total_liabilities", "credit_requested", "credit_received", "iso9001", "iso14001", "standard_mark"])
+    return pd.DataFrame(
+        [
+            # unit, year, sales, employees, intermediate_inputs, current_assets, current_liabilities,
+            # retained_earnings, ebit, equity, total_assets, total_liabilities, credit_requested, credit_received,
+            # iso9001, iso14001, standard_mark
+            ("A", 1402, 1000.0, 40, 600, 500, 250, 100, 80, 400, 1000, 600, 0, 0, 1, 0, 1),
+            ("A", 1403, 1540.0, 44, 900, 700, 300, 150, 120, 500, 1300, 800, 200, 100, 1, 1, 1),
+            ("B", 1403, 500.0, 12, 450, 100, 300, -200, -50, -100, 400, 500, 100, 0, 0, 0, np.nan),
+        ],
+        columns=[
+            "national_id",
+            "year",
+            "sales",
+            "employees",
+            "intermediate_inputs",
+            "current_assets",
+            "current_liabilities",
+            "retained_earnings",
+            "ebit",
+            "equity",
+            "total_assets",
+            "total_liabilities",
+            "credit_requested",
+            "credit_received",
+            "iso9001",
+            "iso14001",
+            "standard_mark",
+        ],
+    )
 
 
-REGISTRY = pd.DataFrame({"national_id": ["A", "B"], "isic_class": ["1311", "2392"], "province_code": [21, 21],
-                         "estate_code": ["E1", None]})
+REGISTRY = pd.DataFrame(
+    {
+        "national_id": ["A", "B"],
+        "isic_class": ["1311", "2392"],
+        "province_code": [21, 21],
+        "estate_code": ["E1", None],
+    }
+)
 
 
 def test_hand_computed_inputs():
@@ -40,7 +65,9 @@ def test_hand_computed_inputs():
     assert np.isnan(b["sales_growth_real"])  # no return for 1402
     assert b["altman_z2"] < 1.1  # distress zone
     assert b["credit_access"] == 0 and b["size_class"] == "small"
-    assert np.isnan(b["certifications"])  # the national mark left blank: the count is unknown, not 0
+    assert np.isnan(
+        b["certifications"]
+    )  # the national mark left blank: the count is unknown, not 0
 
 
 def test_altman_z2_with_no_assets_is_missing():
@@ -53,10 +80,21 @@ def test_blank_equity_is_assets_minus_liabilities_in_ranking_and_monitoring():
     6.72·0.05 + 1.05·(400/600) = 2.674)."""
     from rasad.monitor import Kpis
 
-    figures = dict(current_assets=[500.0], current_liabilities=[300.0], retained_earnings=[100.0],
-                   ebit=[50.0], equity=[np.nan], total_assets=[1000.0], total_liabilities=[600.0],
-                   iso9001=[1.0], iso14001=[np.nan], standard_mark=[0.0])
-    returns = pd.DataFrame({"national_id": ["A"], "year": [1403], "sales": [900.0], "employees": [20.0], **figures})
+    figures = dict(
+        current_assets=[500.0],
+        current_liabilities=[300.0],
+        retained_earnings=[100.0],
+        ebit=[50.0],
+        equity=[np.nan],
+        total_assets=[1000.0],
+        total_liabilities=[600.0],
+        iso9001=[1.0],
+        iso14001=[np.nan],
+        standard_mark=[0.0],
+    )
+    returns = pd.DataFrame(
+        {"national_id": ["A"], "year": [1403], "sales": [900.0], "employees": [20.0], **figures}
+    )
     ranked = sme_inputs(returns, REGISTRY, 1403, prices=PRICES).iloc[0]
     monitored = Kpis().compute(returns).frame().iloc[0]
     expected = 6.56 * 0.2 + 3.26 * 0.1 + 6.72 * 0.05 + 1.05 * 400 / 600
@@ -108,7 +146,10 @@ def test_the_figures_a_methodology_reads_are_all_its_data_hash_depends_on():
         if code not in returns.columns:
             continue
         try:
-            changed = data_hash(methodology, sme_inputs(returns.drop(columns=code), registry, year)) != reference
+            changed = (
+                data_hash(methodology, sme_inputs(returns.drop(columns=code), registry, year))
+                != reference
+            )
         except RasadInputError:  # sales and employees: the table cannot be made without them
             changed = True
         if code not in read:

@@ -17,10 +17,16 @@ N = _stats.PARALLEL_ROWS + 1_000
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(3)
-    X = np.column_stack([
-        rng.lognormal(0, 1.5, N), rng.normal(50, 10, N), -rng.lognormal(0, 1, N),
-        np.round(rng.normal(0, 1, N), 1), rng.pareto(1.5, N), rng.random(N),
-    ])
+    X = np.column_stack(
+        [
+            rng.lognormal(0, 1.5, N),
+            rng.normal(50, 10, N),
+            -rng.lognormal(0, 1, N),
+            np.round(rng.normal(0, 1, N), 1),
+            rng.pareto(1.5, N),
+            rng.random(N),
+        ]
+    )
     X[rng.random(X.shape) < 0.04] = np.nan
     return np.asfortranarray(X), rng.integers(-1, 12, N)
 
@@ -28,10 +34,12 @@ def data():
 @pytest.fixture
 def serial(monkeypatch):
     """Run the step with every column in the calling thread."""
+
     def run(step, *args, **kwargs):
         with monkeypatch.context() as patch:
             patch.setattr(_stats, "PARALLEL_ROWS", 10**12)
             return step(*args, **kwargs)
+
     return run
 
 
@@ -50,7 +58,9 @@ def test_impute(data, serial, method):
 
 def test_treat(data, serial):
     X, groups = data
-    X = impute(X, "group_median", groups=groups).values  # so that most columns have no missing value
+    X = impute(
+        X, "group_median", groups=groups
+    ).values  # so that most columns have no missing value
     X[:100, 3] = np.nan  # but one has
     plain = serial(treat, X, winmax=5)
     assert [d.outcome for d in plain.details] == ["log", "passed", "log", "passed", "log", "passed"]
@@ -58,7 +68,9 @@ def test_treat(data, serial):
     Y = X.copy(order="F")
     overwritten = treat(Y, winmax=5, overwrite_input=True)
     assert overwritten.values is Y
-    fewer = serial(treat, X, winmax=5, kurt_thresh=40.0, fallback="none")  # winsorised columns, in place
+    fewer = serial(
+        treat, X, winmax=5, kurt_thresh=40.0, fallback="none"
+    )  # winsorised columns, in place
     Z = X.copy(order="F")
     fewer_overwritten = treat(Z, winmax=5, kurt_thresh=40.0, fallback="none", overwrite_input=True)
     assert any(d.outcome.startswith("winsorised") for d in fewer.details)
@@ -75,15 +87,24 @@ def test_normalise(data, serial, method, grouped):
     X, groups = data
     k = X.shape[1]
     directions = np.array([1.0, -1.0] * (k // 2))
-    params = {"goalposts": np.column_stack([np.nanquantile(X, 0.1, axis=0), np.nanquantile(X, 0.9, axis=0)]),
-              "targets": np.nanquantile(X, 0.8, axis=0)}
-    params = {name: value for name, value in params.items()
-              if name == {"goalposts": "goalposts", "distance_to_target": "targets"}.get(method)}
+    params = {
+        "goalposts": np.column_stack(
+            [np.nanquantile(X, 0.1, axis=0), np.nanquantile(X, 0.9, axis=0)]
+        ),
+        "targets": np.nanquantile(X, 0.8, axis=0),
+    }
+    params = {
+        name: value
+        for name, value in params.items()
+        if name == {"goalposts": "goalposts", "distance_to_target": "targets"}.get(method)
+    }
     codes = groups if grouped else None
     plain = serial(normalise, X, method, directions, params=params, groups=codes)
     threaded = normalise(X, method, directions, params=params, groups=codes)
     Y = X.copy(order="F")
-    overwritten = normalise(Y, method, directions, params=params, groups=codes, overwrite_input=True)
+    overwritten = normalise(
+        Y, method, directions, params=params, groups=codes, overwrite_input=True
+    )
     assert overwritten.values is Y
     for result in (threaded, overwritten):
         np.testing.assert_array_equal(result.values, plain.values)

@@ -22,13 +22,15 @@ tree:
   - {code: Index, children: [export_share, defect_rate]}
 """
 
-DATA = pd.DataFrame({
-    "id": ["a", "b", "c", "d", "e"],
-    "size_class": ["small", "small", "small", "medium", "medium"],
-    "exports": [50.0, 10.0, np.nan, 30.0, 30.0],
-    "sales": [100.0, 100.0, 100.0, 60.0, 60.0],
-    "defect_rate": [2.0, 1.0, 1.0, 5.0, np.nan],
-})
+DATA = pd.DataFrame(
+    {
+        "id": ["a", "b", "c", "d", "e"],
+        "size_class": ["small", "small", "small", "medium", "medium"],
+        "exports": [50.0, 10.0, np.nan, 30.0, 30.0],
+        "sales": [100.0, 100.0, 100.0, 60.0, 60.0],
+        "defect_rate": [2.0, 1.0, 1.0, 5.0, np.nan],
+    }
+)
 
 
 def test_one_list_per_indicator_and_band_in_its_direction():
@@ -38,7 +40,10 @@ def test_one_list_per_indicator_and_band_in_its_direction():
     exports_medium = table[(table.indicator == "export_share") & (table.size_class == "medium")]
     assert list(exports_medium["rank"]) == [1, 1]  # a tie shares the rank
     defects_small = table[(table.indicator == "defect_rate") & (table.size_class == "small")]
-    assert list(defects_small["rank"]) == [1, 1] and set(defects_small["id"]) == {"b", "c"}  # lower is better
+    assert list(defects_small["rank"]) == [1, 1] and set(defects_small["id"]) == {
+        "b",
+        "c",
+    }  # lower is better
     assert "c" not in set(exports_small["id"])  # no imputation in a league table
     defects_medium = table[(table.indicator == "defect_rate") & (table.size_class == "medium")]
     assert list(defects_medium["id"]) == ["d"]

@@ -74,7 +74,11 @@ def test_negative_weight_and_wrong_types_are_each_named():
 
 
 def test_parameter_of_the_wrong_type():
-    problems = _problems(GOOD.replace("range: [0, 10]", "range: [10, 0]").replace("method: group_median", "method: magic"))
+    problems = _problems(
+        GOOD.replace("range: [0, 10]", "range: [10, 0]").replace(
+            "method: group_median", "method: magic"
+        )
+    )
     paths = {path for path, _line in problems}
     assert paths == {"steps.normalise.range", "steps.impute.method"}
 
@@ -106,37 +110,65 @@ def test_broken_yaml_is_located():
 
 
 def test_the_options_of_sme100_v2_are_read_and_their_misuse_located():
-    v2 = GOOD.replace("  impute: {method: group_median, by: sector}\n", "").replace(
-        "normalise: {method: minmax, range: [0, 10], within: sector}",
-        "normalise: {method: percentile, within: sector, min_group_size: 20, small_groups: together, missing: lowest}\n"
-        "  rescale: {method: percentile, within: sector}",
-    ).replace("groups: [sector]\n", "groups: [sector]\neligibility: {min_data_coverage: 0.5, coverage_counts: indicators}\n")
+    v2 = (
+        GOOD.replace("  impute: {method: group_median, by: sector}\n", "")
+        .replace(
+            "normalise: {method: minmax, range: [0, 10], within: sector}",
+            "normalise: {method: percentile, within: sector, min_group_size: 20, small_groups: together, missing: lowest}\n"
+            "  rescale: {method: percentile, within: sector}",
+        )
+        .replace(
+            "groups: [sector]\n",
+            "groups: [sector]\neligibility: {min_data_coverage: 0.5, coverage_counts: indicators}\n",
+        )
+    )
     m = loads(v2)
-    assert (m.normalise.method, m.normalise.missing, m.normalise.small_groups) == ("percentile", "lowest", "together")
+    assert (m.normalise.method, m.normalise.missing, m.normalise.small_groups) == (
+        "percentile",
+        "lowest",
+        "together",
+    )
     assert m.rescale.method == "percentile" and m.rescale.within == "sector"
     assert m.eligibility.coverage_counts == "indicators"
-    problems = _problems(v2.replace("method: percentile, within: sector, min_group_size", "method: minmax, "
-                                    "within: sector, min_group_size").replace("coverage_counts: indicators",
-                                                                             "coverage_counts: cells"))
-    assert {path for path, _ in problems} == {"steps.normalise.missing", "eligibility.coverage_counts"}
+    problems = _problems(
+        v2.replace(
+            "method: percentile, within: sector, min_group_size",
+            "method: minmax, within: sector, min_group_size",
+        ).replace("coverage_counts: indicators", "coverage_counts: cells")
+    )
+    assert {path for path, _ in problems} == {
+        "steps.normalise.missing",
+        "eligibility.coverage_counts",
+    }
     missing = next(p for (path, _), p in problems.items() if path == "steps.normalise.missing")
     assert "only an order method" in missing.message_en and "روشی ترتیبی" in missing.message_fa
     assert missing.line == 11  # the normalise step's line
-    for bad, path in (("rescale: {method: percentile, within: sector}", "steps.rescale.method"),
-                      ("rescale: {method: percentile, within: sector}", "steps.rescale.missing")):
-        changed = {"steps.rescale.method": "rescale: {method: goalposts, within: sector}",
-                   "steps.rescale.missing": "rescale: {method: percentile, missing: lowest}"}[path]
+    for bad, path in (
+        ("rescale: {method: percentile, within: sector}", "steps.rescale.method"),
+        ("rescale: {method: percentile, within: sector}", "steps.rescale.missing"),
+    ):
+        changed = {
+            "steps.rescale.method": "rescale: {method: goalposts, within: sector}",
+            "steps.rescale.missing": "rescale: {method: percentile, missing: lowest}",
+        }[path]
         assert path in {p for p, _ in _problems(v2.replace(bad, changed))}
 
 
 def test_weights_per_level_and_per_node():
-    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
-                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
-                        "  weights: {method: equal, levels: {1: pca}, negative: keep}\n")
-    text = text.replace("aggregate: {method: geometric}}", "aggregate: {method: arithmetic}, weights: explicit}")
+    text = GOOD.replace(
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n",
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+        "  weights: {method: equal, levels: {1: pca}, negative: keep}\n",
+    )
+    text = text.replace(
+        "aggregate: {method: geometric}}", "aggregate: {method: arithmetic}, weights: explicit}"
+    )
     methodology = loads(text.replace("children: [P1, c]", "children: [P1, c], weights: pca"))
-    assert (methodology.weights.method, methodology.weights.levels, methodology.weights.negative) == (
-        "equal", {1: "pca"}, "keep")
+    assert (
+        methodology.weights.method,
+        methodology.weights.levels,
+        methodology.weights.negative,
+    ) == ("equal", {1: "pca"}, "keep")
     assert methodology.weights_for(methodology.node("P1")) == "explicit"  # its own
     assert methodology.weights_for(methodology.root) == "pca"
     # without its own weights, the Index's children sit at levels 2 (P1, the default:
@@ -151,24 +183,43 @@ def test_weights_per_level_and_per_node():
 
 
 def test_weight_rules_are_checked_and_located():
-    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
-                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
-                        "  weights: {method: pca, levels: {3: equal, two: pca, 1: mean}, negative: flip}\n")
+    text = GOOD.replace(
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n",
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+        "  weights: {method: pca, levels: {3: equal, two: pca, 1: mean}, negative: flip}\n",
+    )
     problems = _problems(text.replace("children: [P1, c]}", "children: [P1, c], weights: random}"))
-    assert set(problems) == {("steps.weights.levels.3", 12), ("steps.weights.levels.two", 12),
-                             ("steps.weights.levels.1", 12), ("steps.weights.negative", 12), ("tree[0].weights", 14)}
+    assert set(problems) == {
+        ("steps.weights.levels.3", 12),
+        ("steps.weights.levels.two", 12),
+        ("steps.weights.levels.1", 12),
+        ("steps.weights.negative", 12),
+        ("tree[0].weights", 14),
+    }
     assert "the index is level 3" in problems[("steps.weights.levels.3", 12)].message_en
     assert "not a tree level" in problems[("steps.weights.levels.two", 12)].message_en
-    assert "'flip' is not one of: zero, keep, refuse" in problems[("steps.weights.negative", 12)].message_en
+    assert (
+        "'flip' is not one of: zero, keep, refuse"
+        in problems[("steps.weights.negative", 12)].message_en
+    )
     assert problems[("tree[0].weights", 14)].message_fa
 
 
 def test_keeping_negative_loadings_needs_the_arithmetic_mean_where_pca_weighs():
-    text = GOOD.replace("normalise: {method: minmax, range: [0, 10], within: sector}\n",
-                        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
-                        "  weights: {method: pca, negative: keep}\n")
+    text = GOOD.replace(
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n",
+        "normalise: {method: minmax, range: [0, 10], within: sector}\n"
+        "  weights: {method: pca, negative: keep}\n",
+    )
     problems = _problems(text)  # P1 is aggregated by a geometric mean
     assert set(problems) == {("steps.weights.negative", 12)}
-    assert "'P1' is PCA-weighted and aggregated by geometric" in problems[("steps.weights.negative", 12)].message_en
-    loads(text.replace("children: [a, b], aggregate", "weights: explicit, children: [a, b], aggregate"))
+    assert (
+        "'P1' is PCA-weighted and aggregated by geometric"
+        in problems[("steps.weights.negative", 12)].message_en
+    )
+    loads(
+        text.replace(
+            "children: [a, b], aggregate", "weights: explicit, children: [a, b], aggregate"
+        )
+    )
     loads(text.replace("negative: keep", "negative: zero"))

@@ -23,18 +23,24 @@ def test_minmax():
     result = norm("minmax")
     np.testing.assert_allclose(result.values[:, 0], [0, 100 / 3, 100, nan])
     np.testing.assert_allclose(result.values[:, 1], [100, 200 / 3, 200 / 3, 0])  # (40 - x) / 30
-    np.testing.assert_allclose(norm("minmax", params={"range": (1, 10)}).values[:, 0], [1, 4, 10, nan])
+    np.testing.assert_allclose(
+        norm("minmax", params={"range": (1, 10)}).values[:, 0], [1, 4, 10, nan]
+    )
     assert result.warnings == []
 
 
 def test_zscore_uses_the_sample_standard_deviation():
     sd = np.sqrt((16 + 1 + 25) / 9 / 2)  # 1, 2, 4: mean 7/3, squared deviations 16/9, 1/9, 25/9
-    np.testing.assert_allclose(norm("zscore").values[:, 0], [-4 / 3 / sd, -1 / 3 / sd, 5 / 3 / sd, nan])
+    np.testing.assert_allclose(
+        norm("zscore").values[:, 0], [-4 / 3 / sd, -1 / 3 / sd, 5 / 3 / sd, nan]
+    )
     shifted = norm("zscore", params={"mean": 10, "sd": 2}).values
     np.testing.assert_allclose(shifted[:3, 0], 10 + 2 * np.array([-4 / 3, -1 / 3, 5 / 3]) / sd)
     # direction -1: -10, -20, -20, -40 have mean -22.5
     column = -X[:, 1]
-    np.testing.assert_allclose(norm("zscore").values[:, 1], (column + 22.5) / np.std(column, ddof=1))
+    np.testing.assert_allclose(
+        norm("zscore").values[:, 1], (column + 22.5) / np.std(column, ddof=1)
+    )
 
 
 def test_goalposts_capped_and_flipped_by_direction():
@@ -46,16 +52,22 @@ def test_goalposts_capped_and_flipped_by_direction():
     capped = norm("goalposts", params={"goalposts": tight, "scale": 1})
     np.testing.assert_allclose(capped.values, [[0, 1], [0, 2 / 3], [1, 2 / 3], [nan, 0]])
     uncapped = norm("goalposts", params={"goalposts": tight, "scale": 1, "trunc": False})
-    np.testing.assert_allclose(uncapped.values, [[-1, 4 / 3], [0, 2 / 3], [2, 2 / 3], [nan, -2 / 3]])
+    np.testing.assert_allclose(
+        uncapped.values, [[-1, 4 / 3], [0, 2 / 3], [2, 2 / 3], [nan, -2 / 3]]
+    )
 
 
 def test_rank_and_percentile_rank_ties_take_the_minimum():
     np.testing.assert_array_equal(norm("rank").values, [[1, 4], [2, 2], [3, 2], [nan, 1]])
-    np.testing.assert_allclose(norm("percentile_rank").values, [[0, 1], [0.5, 1 / 3], [1, 1 / 3], [nan, 0]])
+    np.testing.assert_allclose(
+        norm("percentile_rank").values, [[0, 1], [0.5, 1 / 3], [1, 1 / 3], [nan, 0]]
+    )
 
 
 def test_distance_to_max():
-    np.testing.assert_allclose(norm("distance_to_max").values, [[0, 1], [1 / 3, 2 / 3], [1, 2 / 3], [nan, 0]])
+    np.testing.assert_allclose(
+        norm("distance_to_max").values, [[0, 1], [1 / 3, 2 / 3], [1, 2 / 3], [nan, 0]]
+    )
 
 
 def test_distance_to_target_flips_the_target_with_the_direction():
@@ -71,12 +83,22 @@ def test_fraction_of_max_as_coinr_even_when_the_direction_makes_the_maximum_nega
     result = norm("fraction_of_max")
     np.testing.assert_allclose(result.values, [[0.25, 1], [0.5, 2], [1, 2], [nan, 4]])
     (warning,) = result.warnings
-    assert (warning.column, warning.group, warning.reason, warning.units) == (1, None, "negative_max", 4)
+    assert (warning.column, warning.group, warning.reason, warning.units) == (
+        1,
+        None,
+        "negative_max",
+        4,
+    )
 
 
-@pytest.mark.parametrize(("method", "reason"), [
-    ("minmax", "zero_range"), ("distance_to_max", "zero_range"), ("zscore", "zero_sd"),
-])
+@pytest.mark.parametrize(
+    ("method", "reason"),
+    [
+        ("minmax", "zero_range"),
+        ("distance_to_max", "zero_range"),
+        ("zscore", "zero_sd"),
+    ],
+)
 def test_a_constant_column_is_left_missing_with_a_warning(method, reason):
     data = np.array([[3.0, 1.0], [3.0, 2.0], [nan, 3.0]])
     result = norm(method, data=data, directions=[1, 1])
@@ -105,7 +127,12 @@ def test_within_groups_each_group_has_its_own_reference():
     result = norm("minmax", data=data, directions=[1], groups=groups)
     np.testing.assert_allclose(result.values[:, 0], [0, 50, 0, 50, 100, nan, 100])
     (warning,) = result.warnings
-    assert (warning.column, warning.group, warning.reason, warning.units) == (None, None, "no_group", 1)
+    assert (warning.column, warning.group, warning.reason, warning.units) == (
+        None,
+        None,
+        "no_group",
+        1,
+    )
     flat = norm("minmax", data=data[[2, 3]], directions=[1], groups=np.array([0, 1]))
     assert [(w.group, w.reason) for w in flat.warnings] == [(0, "zero_range"), (1, "zero_range")]
     ranks = norm("rank", data=data, directions=[-1], groups=groups)
@@ -146,8 +173,11 @@ def test_bad_input():
 
 
 integers = st.integers(-50, 50).map(float)
-matrices = arrays(np.float64, st.tuples(st.integers(2, 25), st.integers(1, 3)),
-                  elements=st.one_of(st.just(nan), integers))
+matrices = arrays(
+    np.float64,
+    st.tuples(st.integers(2, 25), st.integers(1, 3)),
+    elements=st.one_of(st.just(nan), integers),
+)
 
 
 def _with_values(data):
@@ -161,13 +191,17 @@ def test_ranks_are_invariant_under_strictly_increasing_transforms(data, method, 
     data = _with_values(data)
     groups = np.arange(len(data)) % 3 if grouped else None
     directions = np.ones(data.shape[1])
-    transformed = data ** 3 + 7 * data  # strictly increasing, exact on these integers
-    np.testing.assert_array_equal(norm(method, data, directions, groups=groups).values,
-                                  norm(method, transformed, directions, groups=groups).values)
+    transformed = data**3 + 7 * data  # strictly increasing, exact on these integers
+    np.testing.assert_array_equal(
+        norm(method, data, directions, groups=groups).values,
+        norm(method, transformed, directions, groups=groups).values,
+    )
 
 
 @settings(max_examples=80, deadline=None)
-@given(matrices, st.sampled_from(["minmax", "zscore", "rank", "percentile_rank", "distance_to_max"]))
+@given(
+    matrices, st.sampled_from(["minmax", "zscore", "rank", "percentile_rank", "distance_to_max"])
+)
 def test_flipping_a_direction_reverses_that_columns_order(data, method):
     data = _with_values(data)
     up = norm(method, data, np.ones(data.shape[1])).values
@@ -178,17 +212,28 @@ def test_flipping_a_direction_reverses_that_columns_order(data, method):
     a, b = up[:, 0], down[:, 0]
     present = ~np.isnan(a) & ~np.isnan(b)
     a, b = a[present], b[present]
-    np.testing.assert_array_equal(np.sign(a[:, None] - a[None, :]), -np.sign(b[:, None] - b[None, :]))
+    np.testing.assert_array_equal(
+        np.sign(a[:, None] - a[None, :]), -np.sign(b[:, None] - b[None, :])
+    )
 
 
 @settings(max_examples=80, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(2, 25), st.integers(1, 3)),
-              elements=st.one_of(st.just(nan), st.floats(-1e9, 1e9))),
-       st.floats(-1e3, 1e3), st.floats(1e-3, 1e3), st.booleans())
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(2, 25), st.integers(1, 3)),
+        elements=st.one_of(st.just(nan), st.floats(-1e9, 1e9)),
+    ),
+    st.floats(-1e3, 1e3),
+    st.floats(1e-3, 1e3),
+    st.booleans(),
+)
 def test_minmax_stays_within_its_range(data, low, width, grouped):
     data = _with_values(data)
     groups = np.arange(len(data)) % 2 if grouped else None
-    result = norm("minmax", data, np.ones(data.shape[1]), params={"range": (low, low + width)}, groups=groups)
+    result = norm(
+        "minmax", data, np.ones(data.shape[1]), params={"range": (low, low + width)}, groups=groups
+    )
     present = result.values[~np.isnan(result.values)]
     assert (present >= low).all() and (present <= low + width).all()
 
@@ -209,6 +254,10 @@ def test_within_groups_equals_normalising_each_group_alone(data, method, draw):
             if np.isnan(part).all():
                 assert np.isnan(together[rows, j]).all()
                 continue
-            alone = norm(method, part, directions[[j]],
-                         params=None if params is None else {"targets": params["targets"][[j]]}).values
+            alone = norm(
+                method,
+                part,
+                directions[[j]],
+                params=None if params is None else {"targets": params["targets"][[j]]},
+            ).values
             np.testing.assert_allclose(together[rows, j], alone[:, 0], rtol=1e-12, atol=1e-12)

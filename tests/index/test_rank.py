@@ -40,7 +40,9 @@ def test_many_groups(n_groups):
     ours = rank_min(scores, groups=groups)
     for g in rng.choice(n_groups, 100, replace=False):
         members = groups == g
-        np.testing.assert_array_equal(ours[members], scipy_stats.rankdata(-scores[members], method="min"))
+        np.testing.assert_array_equal(
+            ours[members], scipy_stats.rankdata(-scores[members], method="min")
+        )
 
 
 def test_bad_arguments():
@@ -64,8 +66,11 @@ def _expected(scores, groups=None):
 
 
 # Few distinct values so that ties are common; NaN and infinities among them.
-tied_scores = arrays(np.float64, st.integers(0, 60),
-                     elements=st.sampled_from([0.0, -0.0, 1.5, -2.0, 3.25, 1e300, -np.inf, np.inf, NAN]))
+tied_scores = arrays(
+    np.float64,
+    st.integers(0, 60),
+    elements=st.sampled_from([0.0, -0.0, 1.5, -2.0, 3.25, 1e300, -np.inf, np.inf, NAN]),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -75,8 +80,10 @@ def test_equals_scipy_rankdata_min(scores):
 
 
 @settings(max_examples=300, deadline=None)
-@given(tied_scores.flatmap(lambda s: st.tuples(
-    st.just(s), arrays(np.int64, s.shape, elements=st.integers(-1, 4))))
+@given(
+    tied_scores.flatmap(
+        lambda s: st.tuples(st.just(s), arrays(np.int64, s.shape, elements=st.integers(-1, 4)))
+    )
 )
 def test_equals_scipy_rankdata_min_within_each_group(data):
     scores, groups = data
@@ -105,7 +112,9 @@ def test_scores_that_differ_only_in_their_last_bits_equal_scipy(n):
     # must come out as scipy orders them.
     rng = np.random.default_rng(n)
     ulps = rng.integers(-40, 40, n) * 2.0**-52
-    scores = rng.choice([1.0, -3.0, 0.0, -0.0, 1e-300], n) * (1 + ulps) + rng.choice([0.0, 2.0**-1070], n)
+    scores = rng.choice([1.0, -3.0, 0.0, -0.0, 1e-300], n) * (1 + ulps) + rng.choice(
+        [0.0, 2.0**-1070], n
+    )
     scores[rng.random(n) < 0.05] = NAN
     np.testing.assert_array_equal(rank_min(scores), _expected(scores))
     groups = rng.integers(-1, 3, n)
@@ -130,6 +139,8 @@ def test_rank_then_breaks_ties_by_the_second_score():
         ranked = ~np.isnan(first)
         expected = np.full(n, np.nan)
         for i in np.flatnonzero(ranked):
-            better = (first[ranked] > first[i]) | ((first[ranked] == first[i]) & (tie_break[ranked] > tie_break[i]))
+            better = (first[ranked] > first[i]) | (
+                (first[ranked] == first[i]) & (tie_break[ranked] > tie_break[i])
+            )
             expected[i] = 1 + better.sum()
         np.testing.assert_array_equal(rank_then(first, second), expected)

@@ -23,7 +23,6 @@ from rasad.index.uncertainty import (
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
 
-
 @pytest.fixture(scope="module")
 def demo1500(demo_table):
     return demo_table(1500, 3)
@@ -57,7 +56,11 @@ def both_ways(replicates: Replicates, plan, block_bytes=None, reference="build")
             block = replicates._aggregate_one(replicates._stage(plan.draw(r)), plan, r)
             slow[0][r], slow[1][r] = block.ranks[0], block.scores[0]
             continue
-        results = build(replicate_methodology(replicates.methodology, plan.draw(r)), replicates.data, keep="final")
+        results = build(
+            replicate_methodology(replicates.methodology, plan.draw(r)),
+            replicates.data,
+            keep="final",
+        )
         slow[0][r] = results.rank.reindex(replicates.units).fillna(0).to_numpy().astype(int)
         slow[1][r] = results.score.reindex(replicates.units).to_numpy()
     return fast, slow
@@ -83,14 +86,24 @@ def test_blocks_equal_full_builds_on_sme100(sme100):
     """Within-sector normalisation with its small-group fallback, group-median
     imputation, missing values and aggregate min_coverage 0.5, units excluded."""
     methodology, data = sme100
-    spec = UncertaintySpec.from_dict({
-        "weights": {1: {"dirichlet": 20}, 2: {"uniform": 0.3}},
-        "impute": [{"method": "none"}, {"method": "group_median", "by": "sector"}, {"method": "mean"}],
-        "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "percentile_rank"}],
-        "aggregate": ["arithmetic", {"method": "generalised", "p": 2}, {"method": "generalised", "p": 0.5}],
-        "winmax": [10, 40],
-        "drop": ["rd_intensity", "current_ratio", "export_markets"],
-    })
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {1: {"dirichlet": 20}, 2: {"uniform": 0.3}},
+            "impute": [
+                {"method": "none"},
+                {"method": "group_median", "by": "sector"},
+                {"method": "mean"},
+            ],
+            "normalise": [{"method": "minmax", "range": [1, 100]}, {"method": "percentile_rank"}],
+            "aggregate": [
+                "arithmetic",
+                {"method": "generalised", "p": 2},
+                {"method": "generalised", "p": 0.5},
+            ],
+            "winmax": [10, 40],
+            "drop": ["rd_intensity", "current_ratio", "export_markets"],
+        }
+    )
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, 40, seed=2)
     fast, slow = both_ways(replicates, plan, reference="tree")
@@ -107,9 +120,15 @@ def test_a_left_out_indicator_keeps_the_population(asem):
     indicator would: the analysis compares one population under other constructions."""
     methodology, data = asem
     from dataclasses import replace
-    screened = replace(methodology, screen=replace(methodology.screen, min_coverage=0.95),
-                       impute=replace(methodology.impute, method="none", by=None))
-    spec = UncertaintySpec.from_dict({"drop": ["Tariff", "Gas", "NEET"], "weights": {2: {"uniform": 0.2}}})
+
+    screened = replace(
+        methodology,
+        screen=replace(methodology.screen, min_coverage=0.95),
+        impute=replace(methodology.impute, method="none", by=None),
+    )
+    spec = UncertaintySpec.from_dict(
+        {"drop": ["Tariff", "Gas", "NEET"], "weights": {2: {"uniform": 0.2}}}
+    )
     replicates = Replicates(screened, data, spec)
     plan = draw_plan(screened, spec, 30, seed=1)
     fast, slow = both_ways(replicates, plan, reference="tree")
@@ -123,7 +142,9 @@ def test_a_left_out_indicator_keeps_the_population(asem):
 
 def test_topsis_runs_are_built_one_by_one(asem):
     methodology, data = asem
-    spec = UncertaintySpec.from_dict({"aggregate": ["arithmetic", "topsis"], "weights": {2: {"uniform": 0.2}}})
+    spec = UncertaintySpec.from_dict(
+        {"aggregate": ["arithmetic", "topsis"], "weights": {2: {"uniform": 0.2}}}
+    )
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, 12, seed=1)
     assert set(plan.aggregate) == {0, 1}
@@ -157,7 +178,9 @@ def test_a_left_out_indicator_leaves_the_tree(asem):
     replicate = replicate_methodology(methodology, Draw(drop="Flights"))
     assert "Flights" not in replicate.indicator_codes
     parent = next(n for n in methodology.nodes if "Flights" in n.children)
-    assert replicate.node(parent.code).children == tuple(c for c in parent.children if c != "Flights")
+    assert replicate.node(parent.code).children == tuple(
+        c for c in parent.children if c != "Flights"
+    )
     plan = draw_plan(methodology, UncertaintySpec.from_dict({"drop": "all"}), 4000, seed=1)
     counts = np.bincount(plan.drop + 1)
     assert len(counts) == len(methodology.indicators) + 1  # nothing left out, or one of the 49
@@ -167,10 +190,13 @@ def test_a_left_out_indicator_leaves_the_tree(asem):
 def test_drop_all_skips_an_only_child_and_a_listed_only_child_is_refused(asem):
     methodology, data = asem
     from dataclasses import replace
+
     # make 'LPI' the only child of a new pillar
     nodes = list(methodology.nodes)
     parent = next(n for n in nodes if "LPI" in n.children)
-    nodes[nodes.index(parent)] = replace(parent, children=tuple(c for c in parent.children if c != "LPI") + ("Solo",))
+    nodes[nodes.index(parent)] = replace(
+        parent, children=tuple(c for c in parent.children if c != "LPI") + ("Solo",)
+    )
     solo = replace(parent, code="Solo", children=("LPI",))
     lonely = replace(methodology, nodes=(*nodes, solo))
     assert "LPI" not in UncertaintySpec.from_dict({"drop": "all"}).drop_codes(lonely)
@@ -181,7 +207,9 @@ def test_drop_all_skips_an_only_child_and_a_listed_only_child_is_refused(asem):
 
 def test_imputation_alternatives_change_the_replicates(sme100):
     methodology, data = sme100
-    spec = UncertaintySpec.from_dict({"impute": [{"method": "none"}, {"method": "group_median", "by": "sector"}]})
+    spec = UncertaintySpec.from_dict(
+        {"impute": [{"method": "none"}, {"method": "group_median", "by": "sector"}]}
+    )
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, 20, seed=4)
     assert set(plan.impute) == {0, 1}
@@ -193,7 +221,9 @@ def test_imputation_alternatives_change_the_replicates(sme100):
     np.testing.assert_array_equal(ranks[1], nominal)  # group_median is the nominal choice
     assert (ranks[0] != nominal).any()
     with pytest.raises(RasadInputError, match="impute"):
-        UncertaintySpec.from_dict({"impute": [{"method": "group_mean", "by": "colour"}]}).check(methodology)
+        UncertaintySpec.from_dict({"impute": [{"method": "group_mean", "by": "colour"}]}).check(
+            methodology
+        )
 
 
 def test_score_statistics(asem, spec):
@@ -201,12 +231,27 @@ def test_score_statistics(asem, spec):
     result = uncertainty(methodology, data, spec, runs=50, seed=3)
     nominal = build(methodology, data, keep="final").score
     np.testing.assert_allclose(result.score_stats["score"], nominal)
-    np.testing.assert_allclose(result.score_stats["mean"], result.scores.astype(float).mean(axis=0), rtol=1e-6)
-    np.testing.assert_allclose(result.score_stats["q95"], np.quantile(result.scores.astype(float), 0.95, axis=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        result.score_stats["mean"], result.scores.astype(float).mean(axis=0), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        result.score_stats["q95"], np.quantile(result.scores.astype(float), 0.95, axis=0), rtol=1e-6
+    )
     table = result.table()
-    assert list(table.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95", "p_top",
-                                   "score", "score_mean", "score_q05", "score_median", "score_q95"]
+    assert list(table.columns) == [
+        "uCode",
+        "nominal",
+        "mean",
+        "median",
+        "q05",
+        "q95",
+        "p_top",
+        "score",
+        "score_mean",
+        "score_q05",
+        "score_median",
+        "score_q95",
+    ]
 
 
 def test_large_results_live_in_a_temporary_file_with_the_same_statistics(asem, spec, monkeypatch):
@@ -227,17 +272,25 @@ def test_ranks_within_groups_are_refused_in_methodologies_and_specs(sme100):
         UncertaintySpec.from_dict({"normalise": [{"method": "rank"}]}).check(methodology)
     assert caught.value.problems[0].field == "normalise[0]"
     assert "percentile_rank" in caught.value.problems[0].message_en
-    UncertaintySpec.from_dict({"normalise": [{"method": "rank", "within": None}]}).check(methodology)  # pooled: fine
+    UncertaintySpec.from_dict({"normalise": [{"method": "rank", "within": None}]}).check(
+        methodology
+    )  # pooled: fine
     text = (files("rasad.methodologies") / "sme100-v1.yaml").read_text(encoding="utf-8")
     from rasad.index.methodology import MethodologyError, loads
+
     with pytest.raises(MethodologyError) as located:
-        loads(text.replace("normalise: {method: minmax, range: [0, 100], within: sector",
-                           "normalise: {method: rank, within: sector"))
+        loads(
+            text.replace(
+                "normalise: {method: minmax, range: [0, 100], within: sector",
+                "normalise: {method: rank, within: sector",
+            )
+        )
     assert [p.path for p in located.value.problems] == ["steps.normalise.method"]
 
 
 def test_the_bundled_sme100_spec_runs_on_the_demo_population(sme100_v2):
     from rasad.index.uncertainty import load_spec
+
     methodology, data = sme100_v2
     spec = load_spec("sme100-uncertainty", methodology=methodology)
     result = uncertainty(methodology, data, spec, runs=200, seed=1, top_k=100)
@@ -246,7 +299,9 @@ def test_the_bundled_sme100_spec_runs_on_the_demo_population(sme100_v2):
     # ranks within the top 60, in the top 100 in three runs of four at least, most always
     assert (stats["median"].head(10) <= 60).all()
     assert (stats["p_top"].head(10) >= 0.75).all() and (stats["p_top"].head(10) == 1).sum() >= 6
-    assert (stats["q05"] <= stats["nominal"]).mean() > 0.9 and (stats["nominal"] <= stats["q95"]).mean() > 0.9
+    assert (stats["q05"] <= stats["nominal"]).mean() > 0.9 and (
+        stats["nominal"] <= stats["q95"]
+    ).mean() > 0.9
 
 
 def test_blocks_equal_full_builds_with_the_index_rescaled_within_sector(sme100_v2):
@@ -254,6 +309,7 @@ def test_blocks_equal_full_builds_with_the_index_rescaled_within_sector(sme100_v
     breaks equal percentiles by the composite: the block engine must do the same, run by
     run, for every normalisation and aggregation alternative of its spec."""
     from rasad.index.uncertainty import load_spec
+
     methodology, data = sme100_v2
     spec = load_spec("sme100-uncertainty", methodology=methodology)
     replicates = Replicates(methodology, data, spec)
@@ -271,17 +327,40 @@ def test_weights_per_level_or_node_in_blocks_and_one_by_one(asem):
     from dataclasses import replace
 
     from rasad.index.methodology import WeightsSpec
+
     methodology, data = asem
-    equal = replace(methodology, weights=WeightsSpec(levels={1: "equal"}),
-                    nodes=tuple(replace(n, weights="equal") if n.code == "Sust" else n for n in methodology.nodes))
-    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.3}, 3: {"uniform": 0.3}},
-                                      "aggregate": ["arithmetic", "geometric"]})
-    with pytest.raises(RasadInputError) as caught:  # Sust's pillars are weighted equally: noise cannot move them
+    equal = replace(
+        methodology,
+        weights=WeightsSpec(levels={1: "equal"}),
+        nodes=tuple(
+            replace(n, weights="equal") if n.code == "Sust" else n for n in methodology.nodes
+        ),
+    )
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {2: {"uniform": 0.3}, 3: {"uniform": 0.3}},
+            "aggregate": ["arithmetic", "geometric"],
+        }
+    )
+    with pytest.raises(
+        RasadInputError
+    ) as caught:  # Sust's pillars are weighted equally: noise cannot move them
         Replicates(equal, data, spec)
-    assert caught.value.problems[0].field == "weights.2" and "equal" in caught.value.problems[0].message_en
-    spec = UncertaintySpec.from_dict({"weights": {3: {"uniform": 0.3}}, "aggregate": ["arithmetic", "geometric"],
-                                      "normalise": [{"method": "minmax", "range": [1, 100]}]})
-    for variant, one_by_one in ((equal, False), (replace(methodology, weights=WeightsSpec(levels={2: "pca"})), True)):
+    assert (
+        caught.value.problems[0].field == "weights.2"
+        and "equal" in caught.value.problems[0].message_en
+    )
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {3: {"uniform": 0.3}},
+            "aggregate": ["arithmetic", "geometric"],
+            "normalise": [{"method": "minmax", "range": [1, 100]}],
+        }
+    )
+    for variant, one_by_one in (
+        (equal, False),
+        (replace(methodology, weights=WeightsSpec(levels={2: "pca"})), True),
+    ):
         replicates = Replicates(variant, data, spec)
         plan = draw_plan(variant, spec, 8, seed=4)
         assert all(len(block.runs) == 1 for block in replicates.blocks(plan)) == one_by_one
@@ -292,6 +371,7 @@ def test_kept_negative_loadings_refuse_aggregations_other_than_the_arithmetic_me
     from dataclasses import replace
 
     from rasad.index.methodology import WeightsSpec
+
     methodology, data = asem
     kept = replace(methodology, weights=WeightsSpec(levels={2: "pca"}, negative="keep"))
     spec = UncertaintySpec.from_dict({"aggregate": ["arithmetic", "borda", "copeland"]})
@@ -299,12 +379,16 @@ def test_kept_negative_loadings_refuse_aggregations_other_than_the_arithmetic_me
         Replicates(kept, data, spec)
     assert [p.field for p in caught.value.problems] == ["aggregate[1]", "aggregate[2]"]
     assert "keep" in caught.value.problems[0].message_en and caught.value.problems[1].message_fa
-    Replicates(replace(kept, weights=WeightsSpec(levels={2: "pca"})), data, spec)  # zeroed loadings: any method
+    Replicates(
+        replace(kept, weights=WeightsSpec(levels={2: "pca"})), data, spec
+    )  # zeroed loadings: any method
 
 
 def test_borda_and_copeland_runs_equal_full_builds(asem):
     methodology, data = asem
-    spec = UncertaintySpec.from_dict({"aggregate": ["borda", "copeland"], "weights": {2: {"uniform": 0.2}}})
+    spec = UncertaintySpec.from_dict(
+        {"aggregate": ["borda", "copeland"], "weights": {2: {"uniform": 0.2}}}
+    )
     replicates = Replicates(methodology, data, spec)
     plan = draw_plan(methodology, spec, 6, seed=2)
     assert set(plan.aggregate) == {0, 1}

@@ -10,12 +10,14 @@ from rasad.errors import RasadInputError
 from rasad.index.screen import screen
 
 nan = np.nan
-X = np.array([
-    [1.0, 2.0, 3.0],
-    [1.0, nan, 3.0],
-    [nan, nan, 3.0],
-    [nan, nan, nan],
-])
+X = np.array(
+    [
+        [1.0, 2.0, 3.0],
+        [1.0, nan, 3.0],
+        [nan, nan, 3.0],
+        [nan, nan, nan],
+    ]
+)
 IDS = np.array(["a", "b", "c", "d"], dtype=object)
 
 
@@ -56,9 +58,14 @@ def test_threshold_outside_zero_one_is_refused(threshold):
     assert caught.value.field == "threshold"
 
 
-@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 8)),
-              elements=st.sampled_from([nan, 0.0, 1.5, -2.0])),
-       st.floats(0, 1))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 30), st.integers(1, 8)),
+        elements=st.sampled_from([nan, 0.0, 1.5, -2.0]),
+    ),
+    st.floats(0, 1),
+)
 def test_layout_does_not_matter_and_keep_means_coverage_at_least_threshold(data, threshold):
     c = screen(np.ascontiguousarray(data), threshold)
     f = screen(np.asfortranarray(data), threshold)

@@ -40,8 +40,12 @@ def test_ishigami_analytic_indices_lie_in_the_bootstrap_intervals(ishigami_indic
     assert list(result.columns) == list(COLUMNS)
     assert result["input"].tolist() == ["x1", "x2", "x3", "dummy"]
     head = result.iloc[:3]
-    assert ((head["Si_q05"] <= ISHIGAMI_S1) & (np.array(ISHIGAMI_S1) <= head["Si_q95"])).all(), result
-    assert ((head["STi_q05"] <= ISHIGAMI_ST) & (np.array(ISHIGAMI_ST) <= head["STi_q95"])).all(), result
+    assert ((head["Si_q05"] <= ISHIGAMI_S1) & (np.array(ISHIGAMI_S1) <= head["Si_q95"])).all(), (
+        result
+    )
+    assert ((head["STi_q05"] <= ISHIGAMI_ST) & (np.array(ISHIGAMI_ST) <= head["STi_q95"])).all(), (
+        result
+    )
     np.testing.assert_allclose(result["Si"].iloc[:3], ISHIGAMI_S1, atol=0.03)
     np.testing.assert_allclose(result["STi"].iloc[:3], ISHIGAMI_ST, atol=0.03)
     assert (result["Si_q05"] <= result["Si"]).all() and (result["Si"] <= result["Si_q95"]).all()
@@ -74,11 +78,24 @@ def test_runs_follow_the_saltelli_design():
 
 def test_inputs_of_a_spec(vignette):
     assert sobol_inputs(UncertaintySpec.from_dict(vignette)) == [
-        "weights.2", "weights.3", "normalise", "aggregate", "winmax"]
-    fixed = UncertaintySpec.from_dict({"normalise": [{"method": "zscore"}], "aggregate": ["arithmetic"],
-                                       "winmax": [3, 3], "weights": {2: {"uniform": 0.1}}})
+        "weights.2",
+        "weights.3",
+        "normalise",
+        "aggregate",
+        "winmax",
+    ]
+    fixed = UncertaintySpec.from_dict(
+        {
+            "normalise": [{"method": "zscore"}],
+            "aggregate": ["arithmetic"],
+            "winmax": [3, 3],
+            "weights": {2: {"uniform": 0.1}},
+        }
+    )
     assert sobol_inputs(fixed) == ["weights.2"]
-    grouped = UncertaintySpec.from_dict(vignette | {"groups": {"weights": ["weights.2", "weights.3"]}})
+    grouped = UncertaintySpec.from_dict(
+        vignette | {"groups": {"weights": ["weights.2", "weights.3"]}}
+    )
     assert sobol_inputs(grouped) == ["weights", "normalise", "aggregate", "winmax"]
     choices = UncertaintySpec.from_dict(vignette | {"groups": {"choices": ["winmax", "normalise"]}})
     assert sobol_inputs(choices) == ["weights.2", "weights.3", "choices", "aggregate"]
@@ -86,24 +103,31 @@ def test_inputs_of_a_spec(vignette):
 
 def test_groups_are_checked_and_located(asem):
     methodology, _ = asem
-    text = ("weights: {2: {uniform: 0.2}, 3: {uniform: 0.2}}\n"
-            "aggregate: [arithmetic, borda]\n"
-            "groups:\n"
-            "  weights: [weights.2, weights.4, normalise]\n"
-            "  aggregate: [weights.3, weights.2]\n"
-            "  empty: []\n")
+    text = (
+        "weights: {2: {uniform: 0.2}, 3: {uniform: 0.2}}\n"
+        "aggregate: [arithmetic, borda]\n"
+        "groups:\n"
+        "  weights: [weights.2, weights.4, normalise]\n"
+        "  aggregate: [weights.3, weights.2]\n"
+        "  empty: []\n"
+    )
     with pytest.raises(MethodologyError) as caught:
         loads_spec(text, methodology=methodology)
     problems = {(p.path, p.line): p for p in caught.value.problems}
-    assert set(problems) == {("groups.weights[1]", 4), ("groups.weights[2]", 4), ("groups.aggregate[1]", 5),
-                             ("groups.aggregate", 5), ("groups.empty", 6)}
-    assert "not an input of this spec; its inputs are: weights.2, weights.3, aggregate" in \
-        problems[("groups.weights[1]", 4)].message_en
+    assert set(problems) == {
+        ("groups.weights[1]", 4),
+        ("groups.weights[2]", 4),
+        ("groups.aggregate[1]", 5),
+        ("groups.aggregate", 5),
+        ("groups.empty", 6),
+    }
+    assert (
+        "not an input of this spec; its inputs are: weights.2, weights.3, aggregate"
+        in problems[("groups.weights[1]", 4)].message_en
+    )
     assert "already in group 'weights'" in problems[("groups.aggregate[1]", 5)].message_en
     assert "outside this group" in problems[("groups.aggregate", 5)].message_en
     assert all(p.message_fa for p in problems.values())
-
-
 
 
 def design_draw(methodology, spec, row):
@@ -119,8 +143,16 @@ def test_design_rows_map_to_draws(asem, spec):
     assert all(f == pytest.approx(0.75) for f in low.weight_factors.values())
     assert all(f == pytest.approx(1.25, abs=1e-5) for f in high.weight_factors.values())
     assert set(low.weight_factors) == {c for c, lv in level.items() if lv in (2, 3)}
-    assert (dict(low.normalise)["method"], low.aggregate.method, low.winmax) == ("minmax", "arithmetic", 1)
-    assert (dict(high.normalise)["method"], high.aggregate.method, high.winmax) == ("zscore", "geometric", 5)
+    assert (dict(low.normalise)["method"], low.aggregate.method, low.winmax) == (
+        "minmax",
+        "arithmetic",
+        1,
+    )
+    assert (dict(high.normalise)["method"], high.aggregate.method, high.winmax) == (
+        "zscore",
+        "geometric",
+        5,
+    )
     middle = design_draw(methodology, spec, np.full(n_weights + 3, 0.5))
     assert middle.winmax == 3 and all(f == 1.0 for f in middle.weight_factors.values())
     replicate = replicate_methodology(methodology, middle)
@@ -143,7 +175,9 @@ def test_asem_indices_are_sane(asem_indices):
     assert ((result["Si"] >= -tolerance) & (result["Si"] <= 1 + tolerance)).all(), result
     assert ((result["STi"] >= -tolerance) & (result["STi"] <= 1 + tolerance)).all(), result
     assert (result["STi"] >= result["Si"] - tolerance).all(), result
-    assert (result["Si_q05"] <= result["Si_q95"]).all() and (result["STi_q05"] <= result["STi_q95"]).all()
+    assert (result["Si_q05"] <= result["Si_q95"]).all() and (
+        result["STi_q05"] <= result["STi_q95"]
+    ).all()
     # the arithmetic/geometric choice moves ASEM's ranking most, then the normalisation;
     # weights and winmax less (so with seeds 1–7 at this n)
     total = result["STi"]
@@ -164,8 +198,16 @@ def test_a_unit_target(asem, spec):
     methodology, data = asem
     unit = build(methodology, data, keep="final").rank.index[0]
     done = []
-    result = sensitivity(methodology, data, spec, 4, seed=3, target=("unit", unit), bootstrap=50,
-                         progress=lambda d, total: done.append((d, total)))
+    result = sensitivity(
+        methodology,
+        data,
+        spec,
+        4,
+        seed=3,
+        target=("unit", unit),
+        bootstrap=50,
+        progress=lambda d, total: done.append((d, total)),
+    )
     assert len(result) == 5 and np.isfinite(result[list(COLUMNS[1:])].to_numpy()).all()
     assert done[-1] == (4 * 7, 4 * 7)
 
@@ -178,8 +220,12 @@ def test_bad_arguments_are_refused_before_any_run(asem, spec, monkeypatch):
 
     monkeypatch.setattr("rasad.index.sensitivity.sobol", no_runs)
     for bad in (
-        dict(n=0), dict(n=2.5), dict(bootstrap=1), dict(target="variance"),
-        dict(target=("unit", "Atlantis")), dict(spec=UncertaintySpec()),
+        dict(n=0),
+        dict(n=2.5),
+        dict(bootstrap=1),
+        dict(target="variance"),
+        dict(target=("unit", "Atlantis")),
+        dict(spec=UncertaintySpec()),
         dict(spec=UncertaintySpec.from_dict({"weights": {7: {"uniform": 0.1}}})),
     ):
         arguments = dict(methodology=methodology, data=data, spec=spec, n=4, seed=1) | bad
@@ -191,8 +237,13 @@ def test_bad_arguments_are_refused_before_any_run(asem, spec, monkeypatch):
 
 def test_dirichlet_weights_and_left_out_indicators_are_inputs(asem):
     methodology, data = asem
-    spec = UncertaintySpec.from_dict({"weights": {2: {"dirichlet": 10}}, "drop": ["Flights", "Gas", "CO2"],
-                                      "impute": [{"method": "none"}, {"method": "mean"}]})
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {2: {"dirichlet": 10}},
+            "drop": ["Flights", "Gas", "CO2"],
+            "impute": [{"method": "none"}, {"method": "mean"}],
+        }
+    )
     assert sobol_inputs(spec) == ["weights.2", "impute", "drop"]
     result = sensitivity(methodology, data, spec, 16, seed=2, bootstrap=100).set_index("input")
     assert result.index.tolist() == ["weights.2", "impute", "drop"]
@@ -208,26 +259,42 @@ def test_all_weights_as_one_input_as_salib_computes_a_group(asem):
     weights explain all the variance: Si and STi of the group near 1."""
     methodology, data = asem
     same = {"method": "group_mean", "by": "EurAsia_group"}
-    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}}, "impute": [same, same],
-                                      "groups": {"weights": ["weights.2", "weights.3"]}})
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
+            "impute": [same, same],
+            "groups": {"weights": ["weights.2", "weights.3"]},
+        }
+    )
     n = 256
     ours = sensitivity(methodology, data, spec, n, seed=4, bootstrap=200).set_index("input")
     assert ours.index.tolist() == ["weights", "impute"]
 
     replicates = Replicates(methodology, data, spec)
-    columns = sum(1 for level in methodology.levels.values() if level in (2, 3))  # 8 pillars, 2 sub-indexes
-    problem = {"num_vars": columns + 1, "names": [f"x{k}" for k in range(columns + 1)],
-               "bounds": [[0.0, 1.0]] * (columns + 1), "groups": ["weights"] * columns + ["impute"]}
+    columns = sum(
+        1 for level in methodology.levels.values() if level in (2, 3)
+    )  # 8 pillars, 2 sub-indexes
+    problem = {
+        "num_vars": columns + 1,
+        "names": [f"x{k}" for k in range(columns + 1)],
+        "bounds": [[0.0, 1.0]] * (columns + 1),
+        "groups": ["weights"] * columns + ["impute"],
+    }
     design = salib_sample.sample(problem, n, calc_second_order=False, seed=4)
     shift = np.empty(len(design))
     for block in replicates.blocks(design_plan(methodology, spec, design)):
         shift[block.runs] = np.abs(block.ranks - replicates.nominal_rank.to_numpy()).mean(axis=1)
-    direct = salib_analyze.analyze(problem, shift, calc_second_order=False, num_resamples=10, seed=4)
+    direct = salib_analyze.analyze(
+        problem, shift, calc_second_order=False, num_resamples=10, seed=4
+    )
     np.testing.assert_allclose(ours["Si"], direct["S1"], rtol=1e-12)
     np.testing.assert_allclose(ours["STi"], direct["ST"], rtol=1e-12)
     weights = ours.loc["weights"]
     np.testing.assert_allclose(weights[["Si", "STi"]].astype(float), 1.0, atol=0.1)
-    assert weights["Si_q05"] <= 1 <= weights["Si_q95"] and weights["STi_q05"] <= 1 <= weights["STi_q95"]
+    assert (
+        weights["Si_q05"] <= 1 <= weights["Si_q95"]
+        and weights["STi_q05"] <= 1 <= weights["STi_q95"]
+    )
     np.testing.assert_allclose(ours.loc["impute", ["Si", "STi"]].astype(float), 0.0, atol=1e-12)
 
 
@@ -235,13 +302,25 @@ def test_one_input_is_refused_as_coinr_refuses_it(asem):
     """One input explains all the variance; SALib would take its single group for no
     grouping. All the weights in one group and nothing else uncertain: refused."""
     methodology, data = asem
-    spec = UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
-                                      "groups": {"weights": ["weights.2", "weights.3"]}})
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {2: {"uniform": 0.25}, 3: {"uniform": 0.25}},
+            "groups": {"weights": ["weights.2", "weights.3"]},
+        }
+    )
     with pytest.raises(RasadInputError) as caught:
         sensitivity(methodology, data, spec, 4, seed=1)
-    assert "two uncertain inputs" in caught.value.message_en and "(weights)" in caught.value.message_en
+    assert (
+        "two uncertain inputs" in caught.value.message_en and "(weights)" in caught.value.message_en
+    )
     assert caught.value.message_fa
     with pytest.raises(RasadInputError):
         sobol(["a", "a", "a"], lambda u: u.sum(axis=1), 8, seed=1)
     with pytest.raises(RasadInputError):
-        sensitivity(methodology, data, UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}}}), 4, seed=1)
+        sensitivity(
+            methodology,
+            data,
+            UncertaintySpec.from_dict({"weights": {2: {"uniform": 0.25}}}),
+            4,
+            seed=1,
+        )

@@ -33,8 +33,15 @@ def mix_test(groups: np.ndarray, top: np.ndarray, draws: int = 2000, seed: int =
     held = np.bincount(codes[top], minlength=len(labels))
     observed = 0.5 * np.abs(held / k - share).sum()
     rng = np.random.default_rng(seed)
-    simulated = np.array([0.5 * np.abs(np.bincount(rng.choice(codes, k, replace=False), minlength=len(labels)) / k
-                                       - share).sum() for _ in range(draws)])
+    simulated = np.array(
+        [
+            0.5
+            * np.abs(
+                np.bincount(rng.choice(codes, k, replace=False), minlength=len(labels)) / k - share
+            ).sum()
+            for _ in range(draws)
+        ]
+    )
     p = (1 + (simulated >= observed).sum()) / (draws + 1)
     expected = share * k
     ratio = max(held[i] / expected[i] for i in range(len(labels)) if expected[i] >= 2)
@@ -61,8 +68,9 @@ def test_version_1_fails_the_sector_mix(demo_table):
 
 
 def inputs_reported(methodology, row: pd.Series) -> list[str]:
-    columns = [i.source for i in methodology.indicators] + [i.denominator for i in methodology.indicators
-                                                            if i.denominator]
+    columns = [i.source for i in methodology.indicators] + [
+        i.denominator for i in methodology.indicators if i.denominator
+    ]
     return [c for c in dict.fromkeys(columns) if pd.notna(row[c])]
 
 
@@ -93,7 +101,9 @@ def test_a_blank_never_pays(demo_table, n, seed, firms):
         columns = inputs_reported(V2, rows.loc[unit])
         if n > 3000:
             columns = list(rng.choice(columns, 3, replace=False))
-        leaders = nominal.composite.index[(sectors == sectors[unit]) & (nominal.composite > nominal.composite[unit])]
+        leaders = nominal.composite.index[
+            (sectors == sectors[unit]) & (nominal.composite > nominal.composite[unit])
+        ]
         elsewhere = nominal.score.index[sectors != sectors[unit]]
         for column in columns:
             after = build(V2, blanked(data, unit, column), keep="final")
@@ -102,7 +112,10 @@ def test_a_blank_never_pays(demo_table, n, seed, firms):
             assert after.rank[unit] >= rank[unit], (unit, column)
             normalised = after.datasets["Normalised"]
             assert (normalised.loc[unit] <= before.loc[unit]).all()
-            assert after.composite[unit] <= nominal.composite[unit] and after.score[unit] <= nominal.score[unit]
+            assert (
+                after.composite[unit] <= nominal.composite[unit]
+                and after.score[unit] <= nominal.score[unit]
+            )
             others = normalised.index != unit
             assert (normalised[others] >= before[others] - 1e-9).all().all(), (unit, column)
             pd.testing.assert_series_equal(after.score[elsewhere], nominal.score[elsewhere])
@@ -118,8 +131,10 @@ def test_version_1_rewards_blanks(demo_table):
     gains = []
     for unit in rank.index[[299, 399, 499]]:
         row = data.set_index("national_id").loc[unit]
-        best = max(rank[unit] - build(V1, blanked(data, unit, column), keep="final").rank.get(unit, np.inf)
-                   for column in inputs_reported(V1, row))
+        best = max(
+            rank[unit] - build(V1, blanked(data, unit, column), keep="final").rank.get(unit, np.inf)
+            for column in inputs_reported(V1, row)
+        )
         gains.append(best)
     assert max(gains) > 1
 
@@ -127,11 +142,19 @@ def test_version_1_rewards_blanks(demo_table):
 @pytest.fixture(scope="module")
 def normalised_quartiles(demo_table):
     """Quartiles of every normalised indicator, among 3,000 and among 100,000 firms."""
-    def quartiles(methodology, n):
-        return build(methodology, demo_table(n, 2), keep="final").datasets["Normalised"].quantile([0.25, 0.5, 0.75])
 
-    return {(name, n): quartiles(methodology, n) for name, methodology in (("v2", V2), ("v1", V1))
-            for n in (3000, 100_000)}
+    def quartiles(methodology, n):
+        return (
+            build(methodology, demo_table(n, 2), keep="final")
+            .datasets["Normalised"]
+            .quantile([0.25, 0.5, 0.75])
+        )
+
+    return {
+        (name, n): quartiles(methodology, n)
+        for name, methodology in (("v2", V2), ("v1", V1))
+        for n in (3000, 100_000)
+    }
 
 
 def test_normalised_scores_do_not_drift_with_the_population_size(normalised_quartiles):

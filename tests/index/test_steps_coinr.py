@@ -38,7 +38,9 @@ def matrix(frame: pd.DataFrame) -> np.ndarray:
 
 
 def assert_same(ours: np.ndarray, expected: pd.DataFrame) -> None:
-    np.testing.assert_allclose(ours, expected.to_numpy(dtype=float), rtol=1e-9, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(
+        ours, expected.to_numpy(dtype=float), rtol=1e-9, atol=1e-12, equal_nan=True
+    )
 
 
 def test_raw_to_denominated(meta, idata):
@@ -93,7 +95,11 @@ def test_screened_to_treated_with_the_same_points_and_statistics():
         else:
             assert d.outcome == "winsorised", row["iCode"]
             assert d.n_winsorised == row["winsorise.nwin"]
-            assert d.n_winsorised == result.winsorised_high[:, d.column].sum() + result.winsorised_low[:, d.column].sum()
+            assert (
+                d.n_winsorised
+                == result.winsorised_high[:, d.column].sum()
+                + result.winsorised_low[:, d.column].sum()
+            )
             assert d.passed_winsorised == row["check_SkewKurt1.Pass"]
             assert d.skew_winsorised == pytest.approx(row["check_SkewKurt1.Skew"], rel=1e-12)
             assert d.kurt_winsorised == pytest.approx(row["check_SkewKurt1.Kurt"], rel=1e-12)

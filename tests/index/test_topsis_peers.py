@@ -37,7 +37,9 @@ def scikit_criteria(X, w):
 
 
 def pymcdm(X, w, normalization=None):
-    method = pymcdm_methods.TOPSIS() if normalization is None else pymcdm_methods.TOPSIS(normalization)
+    method = (
+        pymcdm_methods.TOPSIS() if normalization is None else pymcdm_methods.TOPSIS(normalization)
+    )
     return method(X, w / w.sum(), np.ones(X.shape[1], dtype=int))
 
 
@@ -60,7 +62,9 @@ def test_equals_scikit_criteria(order):
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_equals_pymcdm_default_minmax(order):
     for X, w in _problems():
-        ours = aggregate(np.asarray(X, order=order), w, "topsis", params={"normalisation": "minmax"}).values
+        ours = aggregate(
+            np.asarray(X, order=order), w, "topsis", params={"normalisation": "minmax"}
+        ).values
         np.testing.assert_allclose(ours, pymcdm(X, w), rtol=0, atol=1e-12)
 
 

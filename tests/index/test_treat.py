@@ -45,7 +45,12 @@ def test_coinr_example_one_step_is_enough():
     result = treat(column(COINR_EXAMPLE), winmax=2)
     np.testing.assert_array_equal(result.values[:, 0], [*range(1, 11), 30, 30])
     (d,) = result.details
-    assert (d.outcome, d.passed_before, d.n_winsorised, d.passed_after) == ("winsorised", False, 1, True)
+    assert (d.outcome, d.passed_before, d.n_winsorised, d.passed_after) == (
+        "winsorised",
+        False,
+        1,
+        True,
+    )
     assert (d.skew_after, d.kurt_after) == skew_kurt(result.values[:, 0])
     assert np.flatnonzero(result.winsorised_high[:, 0]).tolist() == [11]
     assert not result.winsorised_low.any() and not result.log_transformed.any()
@@ -88,7 +93,12 @@ def test_log_fallback_applies_to_the_original_values():
     z = np.exp(np.arange(20.0))
     result = treat(column(z), winmax=1)
     (d,) = result.details
-    assert d.outcome == "log" and d.fallback_used and d.n_winsorised == 1 and d.passed_winsorised is False
+    assert (
+        d.outcome == "log"
+        and d.fallback_used
+        and d.n_winsorised == 1
+        and d.passed_winsorised is False
+    )
     expected = np.log(z - z.min() + 0.01 * (z.max() - z.min()))
     np.testing.assert_array_equal(result.values[:, 0], expected)
     assert (d.skew_after, d.kurt_after) == skew_kurt(expected) and d.passed_after is True
@@ -117,7 +127,9 @@ def test_missing_values_stay_missing_and_are_left_out():
     x = np.array([nan, *COINR_EXAMPLE[:6], nan, *COINR_EXAMPLE[6:]])
     result = treat(column(x))
     assert np.isnan(result.values[[0, 7], 0]).all()
-    np.testing.assert_array_equal(result.values[~np.isnan(x), 0], treat(column(COINR_EXAMPLE)).values[:, 0])
+    np.testing.assert_array_equal(
+        result.values[~np.isnan(x), 0], treat(column(COINR_EXAMPLE)).values[:, 0]
+    )
     assert result.winsorised_high[13, 0]
 
 
@@ -140,8 +152,14 @@ def test_bad_input():
 
 
 heavy_tailed = arrays(
-    np.float64, st.tuples(st.integers(4, 40), st.integers(1, 4)),
-    elements=st.one_of(st.just(nan), st.integers(-3, 3).map(float), st.floats(-1e4, 1e4), st.sampled_from([1e3, -1e3])),
+    np.float64,
+    st.tuples(st.integers(4, 40), st.integers(1, 4)),
+    elements=st.one_of(
+        st.just(nan),
+        st.integers(-3, 3).map(float),
+        st.floats(-1e4, 1e4),
+        st.sampled_from([1e3, -1e3]),
+    ),
 )
 
 
@@ -173,14 +191,23 @@ def test_every_column_is_kept_winsorised_or_logged_as_logged(data, winmax):
         assert not (high | low).any() or d.outcome.startswith("winsorised")
 
 
-def plain_treat_column(x: np.ndarray, winmax: int, skew_thresh=2.0, kurt_thresh=3.5, fallback="log"):
+def plain_treat_column(
+    x: np.ndarray, winmax: int, skew_thresh=2.0, kurt_thresh=3.5, fallback="log"
+):
     """COINr's loop the plain way, as this module first did it: the statistics
     recomputed over the whole column after every step. Returns the values, the outcome,
     the number winsorised, the winsorised rows at each end and the statistics."""
+
     def passes(skew, kurt):
         low_skew = None if np.isnan(skew) else bool(abs(skew) < skew_thresh)
         low_kurt = None if np.isnan(kurt) else bool(kurt < kurt_thresh)
-        return True if low_skew or low_kurt else False if low_skew is False and low_kurt is False else None
+        return (
+            True
+            if low_skew or low_kurt
+            else False
+            if low_skew is False and low_kurt is False
+            else None
+        )
 
     none = []
     rows = np.flatnonzero(~np.isnan(x))
@@ -209,8 +236,14 @@ def plain_treat_column(x: np.ndarray, winmax: int, skew_thresh=2.0, kurt_thresh=
     if passed or fallback == "none":
         y = x.copy()
         y[rows] = v
-        return (y, "winsorised" if passed else "winsorised_failing", count,
-                sorted(rows[bottom]), sorted(rows[top]), stats)
+        return (
+            y,
+            "winsorised" if passed else "winsorised_failing",
+            count,
+            sorted(rows[bottom]),
+            sorted(rows[top]),
+            stats,
+        )
     y = np.log(x - np.nanmin(x) + 0.01 * (np.nanmax(x) - np.nanmin(x)))
     stats.append(skew_kurt(y[rows]))
     if passes(*stats[-1]) is None:
@@ -229,13 +262,22 @@ def assert_treated_as_plain(x: np.ndarray, winmax: int, **rule):
     # the statistics reported are bitwise those of the plain recomputation
     np.testing.assert_array_equal((d.skew_before, d.kurt_before), stats[0])
     if outcome in ("winsorised", "winsorised_failing", "log"):
-        np.testing.assert_array_equal((d.skew_winsorised, d.kurt_winsorised), stats[-2 if outcome == "log" else -1])
+        np.testing.assert_array_equal(
+            (d.skew_winsorised, d.kurt_winsorised), stats[-2 if outcome == "log" else -1]
+        )
         np.testing.assert_array_equal((d.skew_after, d.kurt_after), stats[-1])
 
 
 @settings(max_examples=300, deadline=None)
-@given(heavy_tailed, st.integers(0, 8), st.sampled_from([0.0, 0.5, 2.0]), st.sampled_from(["log", "none"]))
-def test_the_loop_moves_the_points_the_plain_recomputation_moves(data, winmax, skew_thresh, fallback):
+@given(
+    heavy_tailed,
+    st.integers(0, 8),
+    st.sampled_from([0.0, 0.5, 2.0]),
+    st.sampled_from(["log", "none"]),
+)
+def test_the_loop_moves_the_points_the_plain_recomputation_moves(
+    data, winmax, skew_thresh, fallback
+):
     # small columns full of ties and of values at both ends: every branch of the steps
     data[0, np.isnan(data).all(axis=0)] = 0.0
     for j in range(data.shape[1]):
@@ -246,11 +288,14 @@ def test_the_loop_moves_the_points_the_plain_recomputation_moves(data, winmax, s
 def test_large_columns_are_treated_as_by_the_plain_recomputation(seed):
     rng = np.random.default_rng(seed)
     n = 20_000
-    x = [rng.lognormal(0, 1.5, n), -rng.lognormal(0, 1, n),  # one end, then the other
-         np.round(rng.lognormal(0, 1, n), 1),  # ties at the extremes
-         np.where(rng.random(n) < 0.9, 0.0, rng.pareto(1.5, n)),  # a spike at zero and a long tail
-         rng.standard_t(3, n) * 1e3 + 1e9,  # a large offset
-         np.minimum(rng.lognormal(0, 2, n), 50.0)][seed]  # top-coded: a run of ties at the extreme
+    x = [
+        rng.lognormal(0, 1.5, n),
+        -rng.lognormal(0, 1, n),  # one end, then the other
+        np.round(rng.lognormal(0, 1, n), 1),  # ties at the extremes
+        np.where(rng.random(n) < 0.9, 0.0, rng.pareto(1.5, n)),  # a spike at zero and a long tail
+        rng.standard_t(3, n) * 1e3 + 1e9,  # a large offset
+        np.minimum(rng.lognormal(0, 2, n), 50.0),
+    ][seed]  # top-coded: a run of ties at the extreme
     x[rng.random(n) < 0.05] = nan
     for winmax in (1, 5, 40):
         assert_treated_as_plain(x, winmax)

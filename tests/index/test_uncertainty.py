@@ -19,9 +19,6 @@ from rasad.index.uncertainty import (
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
 
 
-
-
-
 @pytest.fixture(scope="module")
 def result(asem, spec):
     methodology, data = asem
@@ -52,7 +49,9 @@ def test_result_shapes_and_invariants(result):
     # R's type 7 by hand for one unit
     column = np.sort(ranks[:, 0].astype(float))
     h = (100 - 1) * 0.05
-    assert stats["q05"].iloc[0] == pytest.approx(column[int(h)] + (h - int(h)) * (column[int(h) + 1] - column[int(h)]))
+    assert stats["q05"].iloc[0] == pytest.approx(
+        column[int(h)] + (h - int(h)) * (column[int(h) + 1] - column[int(h)])
+    )
 
 
 def test_p_top_counts_ranks_within_k(asem, spec):
@@ -88,52 +87,66 @@ def test_draws_follow_the_spec(asem, spec):
 
 def test_replicate_methodology_applies_a_draw(asem):
     methodology, _ = asem
-    draw = Draw(weight_factors={"Conn": 1.2, "LPI": 0.8}, normalise=(("mean", 10.0), ("method", "zscore"), ("sd", 2.0)),
-                aggregate=draws(methodology, UncertaintySpec.from_dict({"aggregate": ["geometric"]}), 1, 0)[0].aggregate,
-                winmax=2)
+    draw = Draw(
+        weight_factors={"Conn": 1.2, "LPI": 0.8},
+        normalise=(("mean", 10.0), ("method", "zscore"), ("sd", 2.0)),
+        aggregate=draws(methodology, UncertaintySpec.from_dict({"aggregate": ["geometric"]}), 1, 0)[
+            0
+        ].aggregate,
+        winmax=2,
+    )
     replicate = replicate_methodology(methodology, draw)
     assert replicate.node("Conn").weight == pytest.approx(1.2 * methodology.node("Conn").weight)
     assert replicate.indicators[0].weight == pytest.approx(0.8 * methodology.indicators[0].weight)
     assert replicate.normalise.method == "zscore" and replicate.normalise.sd == 2.0
     assert replicate.normalise.range == methodology.normalise.range  # not given: nominal
     assert replicate.aggregate.method == "geometric" and replicate.treat.winmax == 2
-    assert methodology.treat.winmax == 5 and methodology.aggregate.method == "arithmetic"  # untouched
+    assert (
+        methodology.treat.winmax == 5 and methodology.aggregate.method == "arithmetic"
+    )  # untouched
 
 
 def test_zero_noise_and_nominal_choices_reproduce_the_nominal_ranks(asem):
     methodology, data = asem
     assert replicate_methodology(methodology, Draw()) is methodology
-    spec = UncertaintySpec.from_dict({
-        "weights": {2: {"uniform": 0.0}, 3: {"uniform": 0.0}},
-        "normalise": [{"method": "minmax", "range": [0, 100]}], "aggregate": ["arithmetic"], "winmax": [5, 5],
-    })
+    spec = UncertaintySpec.from_dict(
+        {
+            "weights": {2: {"uniform": 0.0}, 3: {"uniform": 0.0}},
+            "normalise": [{"method": "minmax", "range": [0, 100]}],
+            "aggregate": ["arithmetic"],
+            "winmax": [5, 5],
+        }
+    )
     result = uncertainty(methodology, data, spec, runs=3, seed=1)
     nominal = build(methodology, data, keep="final").rank
     assert (result.ranks == nominal.to_numpy().astype(int)).all()
     assert (result.stats["q05"] == result.stats["nominal"]).all()
 
 
-@pytest.mark.parametrize(("spec", "field"), [
-    ({"weights": {2: {"uniform": 1.0}}}, "weights.2.uniform"),
-    ({"weights": {2: {"uniform": -0.1}}}, "weights.2.uniform"),
-    ({"weights": {2: {"dirichlet": 0}}}, "weights.2.dirichlet"),
-    ({"weights": {2: {"gamma": 0.1}}}, "weights.2.gamma"),
-    ({"impute": [{"method": "knn"}]}, "impute[0].method"),
-    ({"impute": [{"by": 3}]}, "impute[0].by"),
-    ({"impute": []}, "impute"),
-    ({"drop": ["a", "a"]}, "drop"),
-    ({"drop": "some"}, "drop"),
-    ({"weights": {"two": {"uniform": 0.1}}}, "weights.two"),
-    ({"normalise": [{"method": "softmax"}]}, "normalise[0].method"),
-    ({"normalise": [{"method": "minmax", "range": [100, 1]}]}, "normalise[0].range"),
-    ({"normalise": [{"method": "zscore", "sd": 0}]}, "normalise[0].sd"),
-    ({"normalise": [{"colour": "red"}]}, "normalise[0].colour"),
-    ({"aggregate": ["median"]}, "aggregate[0]"),
-    ({"aggregate": ["generalised"]}, "aggregate[0]"),
-    ({"winmax": [5, 1]}, "winmax"),
-    ({"winmax": [1.5, 3]}, "winmax"),
-    ({"runs": 10}, "runs"),
-])
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"weights": {2: {"uniform": 1.0}}}, "weights.2.uniform"),
+        ({"weights": {2: {"uniform": -0.1}}}, "weights.2.uniform"),
+        ({"weights": {2: {"dirichlet": 0}}}, "weights.2.dirichlet"),
+        ({"weights": {2: {"gamma": 0.1}}}, "weights.2.gamma"),
+        ({"impute": [{"method": "knn"}]}, "impute[0].method"),
+        ({"impute": [{"by": 3}]}, "impute[0].by"),
+        ({"impute": []}, "impute"),
+        ({"drop": ["a", "a"]}, "drop"),
+        ({"drop": "some"}, "drop"),
+        ({"weights": {"two": {"uniform": 0.1}}}, "weights.two"),
+        ({"normalise": [{"method": "softmax"}]}, "normalise[0].method"),
+        ({"normalise": [{"method": "minmax", "range": [100, 1]}]}, "normalise[0].range"),
+        ({"normalise": [{"method": "zscore", "sd": 0}]}, "normalise[0].sd"),
+        ({"normalise": [{"colour": "red"}]}, "normalise[0].colour"),
+        ({"aggregate": ["median"]}, "aggregate[0]"),
+        ({"aggregate": ["generalised"]}, "aggregate[0]"),
+        ({"winmax": [5, 1]}, "winmax"),
+        ({"winmax": [1.5, 3]}, "winmax"),
+        ({"runs": 10}, "runs"),
+    ],
+)
 def test_bad_spec_is_refused_with_both_languages(spec, field):
     with pytest.raises(RasadInputError) as caught:
         UncertaintySpec.from_dict(spec)
@@ -144,14 +157,26 @@ def test_bad_spec_is_refused_with_both_languages(spec, field):
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(RasadInputError) as caught:
-        UncertaintySpec.from_dict({"weights": {2: {"uniform": 2}}, "aggregate": ["mode"], "winmax": [3, 1]})
-    assert {p.field for p in caught.value.problems} == {"weights.2.uniform", "aggregate[0]", "winmax"}
+        UncertaintySpec.from_dict(
+            {"weights": {2: {"uniform": 2}}, "aggregate": ["mode"], "winmax": [3, 1]}
+        )
+    assert {p.field for p in caught.value.problems} == {
+        "weights.2.uniform",
+        "aggregate[0]",
+        "winmax",
+    }
 
 
 def test_choices_the_methodology_cannot_take_are_refused_before_any_replicate(asem, monkeypatch):
     methodology, data = asem
     with pytest.raises(RasadInputError, match="no level 7"):
-        uncertainty(methodology, data, UncertaintySpec.from_dict({"weights": {7: {"uniform": 0.1}}}), runs=5, seed=1)
+        uncertainty(
+            methodology,
+            data,
+            UncertaintySpec.from_dict({"weights": {7: {"uniform": 0.1}}}),
+            runs=5,
+            seed=1,
+        )
     for runs in (0, -3, 2.5):
         with pytest.raises(RasadInputError, match="runs"):
             uncertainty(methodology, data, UncertaintySpec(), runs=runs, seed=1)
@@ -162,8 +187,13 @@ def test_choices_the_methodology_cannot_take_are_refused_before_any_replicate(as
     monkeypatch.setattr("rasad.index.replicates.Replicates.blocks", no_replicates)
     # min-max onto [0, 100] puts a 0 in every indicator: the geometric mean cannot take it
     with pytest.raises(RasadInputError, match="geometric") as caught:
-        uncertainty(methodology, data, UncertaintySpec.from_dict({"aggregate": ["arithmetic", "geometric"]}),
-                    runs=5, seed=1)
+        uncertainty(
+            methodology,
+            data,
+            UncertaintySpec.from_dict({"aggregate": ["arithmetic", "geometric"]}),
+            runs=5,
+            seed=1,
+        )
     assert caught.value.field == "aggregate" and caught.value.message_fa
 
 
@@ -180,6 +210,13 @@ def test_matches_coinr_rank_stats_with_a_thousand_runs(asem, spec):
 def test_progress_can_be_a_function(asem, spec):
     methodology, data = asem
     seen = []
-    uncertainty(methodology, data, spec, runs=40, seed=1, progress=lambda done, total: seen.append((done, total)))
+    uncertainty(
+        methodology,
+        data,
+        spec,
+        runs=40,
+        seed=1,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen[-1] == (40, 40) and all(t == 40 for _, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 1

@@ -32,8 +32,12 @@ def split(runs, cuts):
 
 
 def in_chunks(methodology, data, spec, runs, seed, ranges, top_k=100):
-    chunks = [ChunkResult.from_bytes(compute_chunk(methodology, data, spec, runs, seed, start, stop).to_bytes())
-              for start, stop in reversed(ranges)]  # any order
+    chunks = [
+        ChunkResult.from_bytes(
+            compute_chunk(methodology, data, spec, runs, seed, start, stop).to_bytes()
+        )
+        for start, stop in reversed(ranges)
+    ]  # any order
     return merge_chunks(methodology, data, spec, runs, seed, top_k, chunks)
 
 
@@ -65,7 +69,16 @@ def test_a_chunk_is_its_rows_of_the_whole_run(asem, spec):
     methodology, data = asem
     whole = uncertainty(methodology, data, spec, 30, seed=5)
     calls = []
-    chunk = compute_chunk(methodology, data, spec, 30, 5, 11, 23, progress=lambda done, total: calls.append((done, total)))
+    chunk = compute_chunk(
+        methodology,
+        data,
+        spec,
+        30,
+        5,
+        11,
+        23,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert (chunk.start, chunk.stop) == (11, 23)
     assert chunk.ranks.dtype == np.int32 and chunk.scores.dtype == np.float32
     assert np.array_equal(chunk.ranks, whole.ranks[11:23])
@@ -100,7 +113,10 @@ def test_bytes_round_trip():
 
 def test_merge_refuses_gaps_overlaps_and_other_units(asem, spec):
     methodology, data = asem
-    a, b, c = (compute_chunk(methodology, data, spec, 9, 1, start, stop) for start, stop in chunk_ranges(9, 3))
+    a, b, c = (
+        compute_chunk(methodology, data, spec, 9, 1, start, stop)
+        for start, stop in chunk_ranges(9, 3)
+    )
     merge = lambda chunks: merge_chunks(methodology, data, spec, 9, 1, 100, chunks)  # noqa: E731
     with pytest.raises(RasadInputError, match="runs 3–5 are in no chunk") as error:
         merge([a, c])
@@ -109,7 +125,15 @@ def test_merge_refuses_gaps_overlaps_and_other_units(asem, spec):
         merge([a, b])
     wide = compute_chunk(methodology, data, spec, 9, 1, 2, 5)
     with pytest.raises(RasadInputError, match="runs 2–2 are in more than one chunk"):
-        merge([a, wide, ChunkResult(5, 9, np.vstack([b.ranks[2:], c.ranks]), np.vstack([b.scores[2:], c.scores]))])
+        merge(
+            [
+                a,
+                wide,
+                ChunkResult(
+                    5, 9, np.vstack([b.ranks[2:], c.ranks]), np.vstack([b.scores[2:], c.scores])
+                ),
+            ]
+        )
     with pytest.raises(RasadInputError, match="not \\(3, 51\\)"):
         merge([a, b, ChunkResult(6, 9, c.ranks[:, :50], c.scores[:, :50])])
     assert_identical(merge([c, a, b]), uncertainty(methodology, data, spec, 9, seed=1))

@@ -36,11 +36,44 @@ def test_the_shipped_spec_is_coinrs_vignette(spec):
 def test_cli_writes_intervals_with_coinrs_nominal_ranks(tmp_path, capsys):
     out = tmp_path / "intervals.csv"
     spec = str(bundled("asem-uncertainty"))
-    assert main(["index", "uncertainty", "--methodology", "asem", "--spec", spec, "--data", DATA,
-                 "--runs", "30", "--seed", "1", "--top", "10", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "uncertainty",
+                "--methodology",
+                "asem",
+                "--spec",
+                spec,
+                "--data",
+                DATA,
+                "--runs",
+                "30",
+                "--seed",
+                "1",
+                "--top",
+                "10",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
-    assert list(table.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95", "p_top",
-                                   "score", "score_mean", "score_q05", "score_median", "score_q95"]
+    assert list(table.columns) == [
+        "uCode",
+        "nominal",
+        "mean",
+        "median",
+        "q05",
+        "q95",
+        "p_top",
+        "score",
+        "score_mean",
+        "score_q05",
+        "score_median",
+        "score_q95",
+    ]
     coinr = pd.read_csv(FIXTURES / "UA_N100_RankStats.csv")
     merged = table.merge(coinr, on="uCode")
     assert len(table) == len(merged) == 51
@@ -56,18 +89,57 @@ def test_cli_writes_intervals_with_coinrs_nominal_ranks(tmp_path, capsys):
 def test_cli_is_seeded(tmp_path):
     outs = [tmp_path / f"{k}.csv" for k in range(2)]
     for out in outs:
-        assert main(["index", "uncertainty", "--methodology", "asem", "--spec", "asem-uncertainty", "--data", DATA,
-                     "--runs", "5", "--seed", "3", "--no-progress", "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "index",
+                    "uncertainty",
+                    "--methodology",
+                    "asem",
+                    "--spec",
+                    "asem-uncertainty",
+                    "--data",
+                    DATA,
+                    "--runs",
+                    "5",
+                    "--seed",
+                    "3",
+                    "--no-progress",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
     assert outs[0].read_text() == outs[1].read_text()
 
 
 def test_bad_spec_reports_every_problem_at_its_line_in_both_languages(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SPEC, encoding="utf-8")
-    assert main(["index", "uncertainty", "--methodology", "asem", "--spec", str(bad), "--data", DATA,
-                 "--runs", "30", "--out", str(tmp_path / "never.csv")]) == 2
+    assert (
+        main(
+            [
+                "index",
+                "uncertainty",
+                "--methodology",
+                "asem",
+                "--spec",
+                str(bad),
+                "--data",
+                DATA,
+                "--runs",
+                "30",
+                "--out",
+                str(tmp_path / "never.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
-    assert f"{bad}:4: weights.7.uniform: the noise factor must be a number in [0, 1), not 1.5" in err
+    assert (
+        f"{bad}:4: weights.7.uniform: the noise factor must be a number in [0, 1), not 1.5" in err
+    )
     assert "ضریب نوفه باید عددی در بازهٔ [0، 1) باشد" in err
     assert f"{bad}:7: normalise[1].sd: must be a number > 0, not -2" in err
     assert f"{bad}:8: aggregate[1]: 'mean' is not one of:" in err
@@ -79,8 +151,25 @@ def test_bad_spec_reports_every_problem_at_its_line_in_both_languages(tmp_path, 
 def test_a_level_the_tree_lacks_is_located_too(tmp_path, capsys):
     bad = tmp_path / "levels.yaml"
     bad.write_text("weights:\n  2: {uniform: 0.25}\n  7: {uniform: 0.25}\n", encoding="utf-8")
-    assert main(["index", "uncertainty", "--methodology", "asem", "--spec", str(bad), "--data", DATA,
-                 "--runs", "3", "--out", str(tmp_path / "never.csv")]) == 2
+    assert (
+        main(
+            [
+                "index",
+                "uncertainty",
+                "--methodology",
+                "asem",
+                "--spec",
+                str(bad),
+                "--data",
+                DATA,
+                "--runs",
+                "3",
+                "--out",
+                str(tmp_path / "never.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert f"{bad}:3: weights.7: the tree has no level 7" in err
     assert "درخت سطح 7 ندارد" in err
@@ -99,17 +188,55 @@ def test_loads_spec_locates_problems_and_bad_yaml():
 
 
 def test_missing_spec_file_fails_with_both_languages(tmp_path, capsys):
-    assert main(["index", "uncertainty", "--methodology", "asem", "--spec", str(tmp_path / "nope.yaml"),
-                 "--data", DATA, "--runs", "3", "--out", str(tmp_path / "never.csv")]) == 2
+    assert (
+        main(
+            [
+                "index",
+                "uncertainty",
+                "--methodology",
+                "asem",
+                "--spec",
+                str(tmp_path / "nope.yaml"),
+                "--data",
+                DATA,
+                "--runs",
+                "3",
+                "--out",
+                str(tmp_path / "never.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "Cannot read the uncertainty spec" in err and "خوانده نشد" in err
 
 
 def test_sensitivity_cli_writes_sobol_indices(tmp_path, capsys):
     out = tmp_path / "sobol.csv"
-    assert main(["index", "sensitivity", "--methodology", "asem", "--spec", "asem-uncertainty",
-                 "--data", str(FIXTURES / "ASEM_iData.csv"), "--n", "16", "--seed", "1",
-                 "--bootstrap", "100", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "index",
+                "sensitivity",
+                "--methodology",
+                "asem",
+                "--spec",
+                "asem-uncertainty",
+                "--data",
+                str(FIXTURES / "ASEM_iData.csv"),
+                "--n",
+                "16",
+                "--seed",
+                "1",
+                "--bootstrap",
+                "100",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     assert list(table.columns) == ["input", "Si", "STi", "Si_q05", "Si_q95", "STi_q05", "STi_q95"]
     assert {"aggregate", "normalise", "winmax"} <= set(table["input"])

@@ -21,8 +21,12 @@ def aggregated() -> pd.DataFrame:
 def test_level_2_weights_equal_coinrs_vignette(aggregated):
     # COINr's weights vignette: get_PCA(coin, dset = "Aggregated", Level = 2, weights_to = ...)
     # prints these (7 significant digits), the negative Social weight and the signs included
-    conn = pca_weights(aggregated[["Physical", "ConEcFin", "Political", "Instit", "P2P"]].to_numpy())
-    np.testing.assert_allclose(conn, [0.5117970, 0.3049926, 0.3547671, 0.5081540, 0.5108455], atol=5e-8)
+    conn = pca_weights(
+        aggregated[["Physical", "ConEcFin", "Political", "Instit", "P2P"]].to_numpy()
+    )
+    np.testing.assert_allclose(
+        conn, [0.5117970, 0.3049926, 0.3547671, 0.5081540, 0.5108455], atol=5e-8
+    )
     sust = pca_weights(aggregated[["Environ", "Social", "SusEcFin"]].to_numpy())
     np.testing.assert_allclose(sust, [0.6513188, -0.7443677, 0.1473108], atol=5e-8)
 
@@ -41,7 +45,9 @@ def test_loadings_equal_coinrs_get_pca_to_1e9_oriented_to_a_positive_sum(level, 
         coinr = children["Loading"].to_numpy()
         if coinr.sum() < 0:
             flipped.append(parent)
-        np.testing.assert_allclose(ours, coinr * np.sign(coinr.sum()), rtol=0, atol=1e-9, err_msg=parent)
+        np.testing.assert_allclose(
+            ours, coinr * np.sign(coinr.sum()), rtol=0, atol=1e-9, err_msg=parent
+        )
     assert flipped == (["Political", "Social"] if level == 1 else [])
 
 

@@ -35,7 +35,19 @@ NASTY_ROWS = [
     [ID_A, "شركت يك", "تهران", "E050", "1010", "1402", "۱۲۰۰", "٣٠٠", "12", "1", "55.5"],
     [ID_A, "شرکت یک", "تهران", "E050", "1010", "1403", "1,250", "(12)", "12.5", "بله", "120"],
     [ID_A, "شرکت دیگر", "تهران", "E050", "1010", "1401", "5.", ".5", "-", "۲", "50%"],
-    [ID_B, "بنگاه\u200cدو", "", "شهرک صنعتی مأمونیه", "1010", "1403", "#N/A", "1e5", "7", "خیر", "٤٠٫٥"],
+    [
+        ID_B,
+        "بنگاه\u200cدو",
+        "",
+        "شهرک صنعتی مأمونیه",
+        "1010",
+        "1403",
+        "#N/A",
+        "1e5",
+        "7",
+        "خیر",
+        "٤٠٫٥",
+    ],
     [ID_B, "بنگاه دو", "یزد", "E001", "1010", "1402", "1.2.3", "--4", "۷", "0", "40"],
     ["۱۰۳۸۰۲۸۴۷۹۰", "شرکت یک", "", "", "", "1400", "-0", "0", "\u200c", "", "0.0"],
     [wrong_check_digit(ID_C), "سه", "مرکزی", "E001", "101", "1403", "10", "20", "3", "yes", "1"],
@@ -51,18 +63,33 @@ def _careful(monkeypatch):
     """Force every careful path: the csv module, cell-by-cell numbers and parsers, the
     row-by-row merge of repeated enterprises."""
     monkeypatch.setattr(reading, "_fast_csv_cells", lambda text, delimiter: None)
-    monkeypatch.setattr(validate, "_plain_numbers",
-                        lambda cells: (np.full(len(cells), np.nan), np.zeros(len(cells), dtype=bool)))
+    monkeypatch.setattr(
+        validate,
+        "_plain_numbers",
+        lambda cells: (np.full(len(cells), np.nan), np.zeros(len(cells), dtype=bool)),
+    )
     monkeypatch.setattr(validate, "_texts", lambda values: [validate._ASK_PARSER] * len(values))
-    monkeypatch.setattr(validate, "_valid_national_ids", lambda values: [validate._ASK_PARSER] * len(values))
-    monkeypatch.setattr(validate, "_repeats_in_agreement",
-                        lambda allf, values, given, registry_only, keep:
-                        np.flatnonzero(allf["national_id"].notna().to_numpy()))
+    monkeypatch.setattr(
+        validate, "_valid_national_ids", lambda values: [validate._ASK_PARSER] * len(values)
+    )
+    monkeypatch.setattr(
+        validate,
+        "_repeats_in_agreement",
+        lambda allf, values, given, registry_only, keep: np.flatnonzero(
+            allf["national_id"].notna().to_numpy()
+        ),
+    )
 
 
 def _said(report):
-    return ([(p.sheet, p.row, p.column, p.value, p.severity, p.code, p.message_en, p.message_fa)
-             for p in report.problems], report.parsed_enterprises, report.parsed_returns)
+    return (
+        [
+            (p.sheet, p.row, p.column, p.value, p.severity, p.code, p.message_en, p.message_fa)
+            for p in report.problems
+        ],
+        report.parsed_enterprises,
+        report.parsed_returns,
+    )
 
 
 def _same_reports(fast, careful):
@@ -76,8 +103,11 @@ def _same_reports(fast, careful):
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_fast_and_careful_paths_report_the_same_problems(tmp_path, monkeypatch, kind):
     rows = [HEADER, *NASTY_ROWS]
-    path = (write_csv(tmp_path / "nasty.csv", rows) if kind == "csv"
-            else write_xlsx(tmp_path / "nasty.xlsx", {"Returns": rows}))
+    path = (
+        write_csv(tmp_path / "nasty.csv", rows)
+        if kind == "csv"
+        else write_xlsx(tmp_path / "nasty.xlsx", {"Returns": rows})
+    )
     fast = validate_workbook(read_file(path), estates=ESTATES, known_enterprises=[ID_B])
     assert fast.blocking and len(fast.problems) > 20  # the file is as nasty as meant
     assert [(p.row, p.field) for p in fast.implausible] == [(12, "sales"), (12, "employees")]
@@ -103,7 +133,11 @@ def test_repeated_enterprises_merge_the_same_at_once_or_row_by_row(tmp_path, mon
         [ID_C, "سه", "Three", "یزد", "E072", "1010", "1401", "1"],
         [ID_C, "سه", "Three", "یزد", "E072", "1010", "1402", "1"],
     ]
-    registry = [header[:6], [ID_C, "سه", "Three", "یزد", "E072", "1010"], [ID_C, "سه", "", "", "E072", "1010"]]
+    registry = [
+        header[:6],
+        [ID_C, "سه", "Three", "یزد", "E072", "1010"],
+        [ID_C, "سه", "", "", "E072", "1010"],
+    ]
     path = write_xlsx(tmp_path / "repeats.xlsx", {"Registry": registry, "Returns": returns})
     fast = validate_workbook(read_file(path), estates=ESTATES)
     with monkeypatch.context() as patched:
@@ -115,7 +149,9 @@ def test_repeated_enterprises_merge_the_same_at_once_or_row_by_row(tmp_path, mon
 
 # --- the parts, on any input ---------------------------------------------------------
 
-_CELL = st.text(alphabet="0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩.-,٬٫ e()%\u200c\n\0ab", min_size=1, max_size=8)
+_CELL = st.text(
+    alphabet="0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩.-,٬٫ e()%\u200c\n\0ab", min_size=1, max_size=8
+)
 _PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -132,7 +168,9 @@ def test_plain_numbers_are_exactly_what_the_careful_parser_reads(cells):
 
 
 _IDS = st.one_of(
-    st.sampled_from([ID_A, ID_B, ID_C, wrong_check_digit(ID_A), "10300000001", "۱۰۳۸۰۲۸۴۷۹۰", f" {ID_A}"]),
+    st.sampled_from(
+        [ID_A, ID_B, ID_C, wrong_check_digit(ID_A), "10300000001", "۱۰۳۸۰۲۸۴۷۹۰", f" {ID_A}"]
+    ),
     st.text(alphabet="0123456789", min_size=11, max_size=11),
     st.integers(min_value=10**10, max_value=10**11 - 1),
 )
@@ -148,8 +186,16 @@ def test_national_ids_checked_at_once_match_the_one_by_one_check(values):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.text(alphabet="ابيكی ک\u200c\u200e\ufeb0 \t\n۱a#/N!", max_size=10),
-                          st.sampled_from(["#N/A", " #REF! "])), max_size=10, unique=True))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="ابيكی ک\u200c\u200e\ufeb0 \t\n۱a#/N!", max_size=10),
+            st.sampled_from(["#N/A", " #REF! "]),
+        ),
+        max_size=10,
+        unique=True,
+    )
+)
 def test_texts_normalised_together_match_one_by_one(values):
     for value, settled in zip(values, validate._texts(values), strict=True):
         if settled is validate._ASK_PARSER:
@@ -171,7 +217,9 @@ _CSV = st.text(alphabet='a1 ,;|"\n\r\t\u200c', max_size=40)
 
 @settings(max_examples=500, deadline=None)
 @given(_CSV, st.sampled_from([",", ";", "\t", "|", " "]))
-@example(';"\r";', ";")  # a quoted line break makes a record wider than its lines: its last, empty cell is dropped
+@example(
+    ';"\r";', ";"
+)  # a quoted line break makes a record wider than its lines: its last, empty cell is dropped
 def test_pandas_reads_a_csv_as_the_csv_module_does(text, delimiter):
     """Wherever the C reader answers, its records are the csv module's, padded with
     empty cells or short of trailing empty ones (either reads as blank, like a missing
@@ -182,14 +230,16 @@ def test_pandas_reads_a_csv_as_the_csv_module_does(text, delimiter):
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     assert len(cells) == len(records)
     for row, record in zip(cells.tolist(), records, strict=True):
-        assert row[:len(record)] == record[:len(row)]
-        assert all(cell == "" for cell in row[len(record):])
-        assert all(cell == "" for cell in record[len(row):])
+        assert row[: len(record)] == record[: len(row)]
+        assert all(cell == "" for cell in row[len(record) :])
+        assert all(cell == "" for cell in record[len(row) :])
 
 
 def test_unreadable_csv_still_falls_back_to_the_csv_module():
     assert reading._fast_csv_cells('a,"b\n', ",") is None  # an unterminated quote
-    assert reading._fast_csv_cells('a,b\n1,"\n",2,"\n",3\n', ",") is None  # a record wider than any line
+    assert (
+        reading._fast_csv_cells('a,b\n1,"\n",2,"\n",3\n', ",") is None
+    )  # a record wider than any line
     assert reading._fast_csv_cells('a;"\r";b', ";") is None  # wider by one non-empty cell
     workbook = read_bytes(f'شناسه ملی,دوره,فروش\n{ID_A},1402,"12\n"\n'.encode(), "x.csv")
     assert workbook.sheets[0].values["sales"] == ["12\n"]

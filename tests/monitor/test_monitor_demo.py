@@ -29,9 +29,11 @@ def run(demo):
 @pytest.fixture(scope="module")
 def planted(demo):
     r = demo.returns
-    signature = ((r["total_liabilities"] >= 0.9 * r["total_assets"])
-                 & (r["current_assets"] <= 0.45 * r["total_assets"])
-                 & (r["current_liabilities"] >= 0.85 * r["total_liabilities"]))
+    signature = (
+        (r["total_liabilities"] >= 0.9 * r["total_assets"])
+        & (r["current_assets"] <= 0.45 * r["total_assets"])
+        & (r["current_liabilities"] >= 0.85 * r["total_liabilities"])
+    )
     return r.loc[signature, ["national_id", "year"]]
 
 
@@ -51,7 +53,9 @@ def leaders(demo):
         & (r["ebit"] > 0)
     )
     years = by_firm["year"].agg(["min", "size"])
-    healthy = r.groupby("national_id")["healthy"].all() & (years["min"] == 1399) & (years["size"] == 5)
+    healthy = (
+        r.groupby("national_id")["healthy"].all() & (years["min"] == 1399) & (years["size"] == 5)
+    )
     return healthy[healthy].index
 
 
@@ -73,8 +77,12 @@ def test_z2_distress_fires_in_every_planted_year_where_z2_can_be_computed(demo, 
     computable = [k for k in keys if pd.notna(z2.loc[k])]
     assert len(computable) == 172  # the other 13 left a Z'' input blank
     frame = run.alerts.frame
-    fired = set(zip(*(frame.loc[frame["rule"] == "z2_distress", c] for c in ("national_id", "period")),
-                    strict=True))
+    fired = set(
+        zip(
+            *(frame.loc[frame["rule"] == "z2_distress", c] for c in ("national_id", "period")),
+            strict=True,
+        )
+    )
     assert set(computable) <= fired
     assert max(z2.loc[k] for k in computable) < 0  # deep in the distress zone, not near 1.1
 
@@ -82,7 +90,9 @@ def test_z2_distress_fires_in_every_planted_year_where_z2_can_be_computed(demo, 
 def test_planted_years_alert_in_the_same_year(demo, run, planted):
     frame = run.alerts.frame
     alerted = set(zip(frame["national_id"], frame["period"], strict=True))
-    silent = [k for k in zip(planted["national_id"], planted["year"], strict=True) if k not in alerted]
+    silent = [
+        k for k in zip(planted["national_id"], planted["year"], strict=True) if k not in alerted
+    ]
     # the one exception left retained earnings (so Z'') and capacity utilisation blank,
     # and its real sales fell less than 20%: nothing to judge an alert on
     assert silent == [("10732444681", 1401)]
@@ -103,14 +113,26 @@ def test_healthy_leaders_raise_no_alert(run, leaders):
     assert frame[frame["national_id"].isin(leaders)].empty
 
 
-def test_fast_growers_with_complete_on_time_returns_raise_no_decline_or_missing_alert(demo, run, planted):
+def test_fast_growers_with_complete_on_time_returns_raise_no_decline_or_missing_alert(
+    demo, run, planted
+):
     r = demo.returns.copy()
     r["real"] = r["sales"] / r["year"].map(deflator())
     deadline = {y: pd.Timestamp(jalali_to_gregorian(y + 1, 4, 31)) for y in range(1399, 1404)}
     r["on_time"] = r["submitted_on"] <= r["year"].map(deadline)
-    firms = r.sort_values("year").groupby("national_id").agg(
-        n=("year", "size"), on_time=("on_time", "all"), first=("real", "first"), last=("real", "last"))
-    eligible = firms[(firms["n"] == 5) & firms["on_time"] & ~firms.index.isin(planted["national_id"])]
+    firms = (
+        r.sort_values("year")
+        .groupby("national_id")
+        .agg(
+            n=("year", "size"),
+            on_time=("on_time", "all"),
+            first=("real", "first"),
+            last=("real", "last"),
+        )
+    )
+    eligible = firms[
+        (firms["n"] == 5) & firms["on_time"] & ~firms.index.isin(planted["national_id"])
+    ]
     growth = eligible["last"] / eligible["first"]
     top = growth[growth >= growth.quantile(0.9)].index
     assert len(top) > 100

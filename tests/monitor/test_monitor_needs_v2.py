@@ -32,23 +32,32 @@ def test_negative_equity_is_a_high_finance_need():
     (liabilities 50, equity 50, current ratio 2)."""
     ids = [f"f{i}" for i in range(1, 9)]
     sound = 5
-    returns = pd.DataFrame({
-        "national_id": ids, "year": 1403,
-        "total_assets": [100.0, np.nan, 100.0] + [100.0] * sound,
-        "total_liabilities": [130.0, np.nan, np.nan] + [50.0] * sound,
-        "equity": [np.nan, -10.0, np.nan] + [50.0] * sound,
-        "current_assets": [50.0, 50.0, np.nan] + [60.0] * sound,
-        "current_liabilities": [40.0, 40.0, np.nan] + [30.0] * sound,
-    })
+    returns = pd.DataFrame(
+        {
+            "national_id": ids,
+            "year": 1403,
+            "total_assets": [100.0, np.nan, 100.0] + [100.0] * sound,
+            "total_liabilities": [130.0, np.nan, np.nan] + [50.0] * sound,
+            "equity": [np.nan, -10.0, np.nan] + [50.0] * sound,
+            "current_assets": [50.0, 50.0, np.nan] + [60.0] * sound,
+            "current_liabilities": [40.0, 40.0, np.nan] + [30.0] * sound,
+        }
+    )
     run = Monitor().run(returns, registry(ids), period=1403)
     frame = run.kpis.frame(["equity", "debt_ratio"]).set_index("national_id")
-    assert frame.loc["f1", "equity"] == -30 and frame.loc["f2", "equity"] == -10 and np.isnan(frame.loc["f3", "equity"])
+    assert (
+        frame.loc["f1", "equity"] == -30
+        and frame.loc["f2", "equity"] == -10
+        and np.isnan(frame.loc["f3", "equity"])
+    )
     needs = run.needs
     table = needs.table().set_index("national_id")
     # f1: negative equity (1) + debt ratio 1.3 the worst of six (percentile 8.33 < 25,
     # and above 0.7): (25 − 8.33)/25 = 0.667 → 1.667, high; the current ratio 1.25 is in
     # the bottom quarter (14.3) but not below 1: no trigger
-    assert table.loc["f1", "programme"] == "finance" and table.loc["f1", "score"] == pytest.approx(1 + 2 / 3)
+    assert table.loc["f1", "programme"] == "finance" and table.loc["f1", "score"] == pytest.approx(
+        1 + 2 / 3
+    )
     assert str(table.loc["f1", "severity"]) == "high"
     # f2: negative equity alone: 1 point, medium by points, high by the trigger's floor
     assert table.loc["f2", "score"] == 1 and str(table.loc["f2", "severity"]) == "high"
@@ -56,7 +65,10 @@ def test_negative_equity_is_a_high_finance_need():
     assert needs.priority.tolist() == [True, True] + [False] * 6
     assert needs.unknown("finance").tolist() == [False, False, True] + [False] * sound
     evidence = needs.evidence().set_index(["national_id", "trigger"])
-    assert evidence.loc[("f1", "equity"), "value"] == -30 and evidence.loc[("f2", "equity"), "value"] == -10
+    assert (
+        evidence.loc[("f1", "equity"), "value"] == -30
+        and evidence.loc[("f2", "equity"), "value"] == -10
+    )
     assert evidence.loc[("f1", "debt_ratio"), "percentile"] == pytest.approx(100 / 12)
 
 
@@ -75,44 +87,68 @@ programmes:
 def late_returns():
     # all three illiquid (current ratio 0.5); L1 sent on 5 September, L2 on 25 August
     # 2025, L3 never said when
-    return pd.DataFrame({"national_id": ["L1", "L2", "L3"], "year": 1403, "current_assets": 50.0,
-                         "current_liabilities": 100.0,
-                         "submitted_on": pd.to_datetime(["2025-09-05", "2025-08-25", None])})
+    return pd.DataFrame(
+        {
+            "national_id": ["L1", "L2", "L3"],
+            "year": 1403,
+            "current_assets": 50.0,
+            "current_liabilities": 100.0,
+            "submitted_on": pd.to_datetime(["2025-09-05", "2025-08-25", None]),
+        }
+    )
 
 
-@pytest.mark.parametrize(("deadlines", "late", "scores"), [
-    # the deadline the database gives (1 August 2025): L1 35 days late, L2 24
-    ({1403: datetime.date(2025, 8, 1)}, [35, 24], [2, 1, 1]),
-    # none given: the rule's 31 Tir 1404 = 22 July 2025: L1 45 days late, L2 34
-    (None, [45, 34], [2, 2, 1]),
-])
+@pytest.mark.parametrize(
+    ("deadlines", "late", "scores"),
+    [
+        # the deadline the database gives (1 August 2025): L1 35 days late, L2 24
+        ({1403: datetime.date(2025, 8, 1)}, [35, 24], [2, 1, 1]),
+        # none given: the rule's 31 Tir 1404 = 22 July 2025: L1 45 days late, L2 34
+        (None, [45, 34], [2, 2, 1]),
+    ],
+)
 def test_a_return_late_beyond_the_days_in_the_file_supports_a_finance_need(deadlines, late, scores):
     mapping = loads_needs(LATE, alert_rules=load_rules())
-    run = Monitor(kpis=Kpis(deadlines=deadlines), needs=mapping).run(late_returns(), registry(["L1", "L2", "L3"]),
-                                                                       period=1403)
+    run = Monitor(kpis=Kpis(deadlines=deadlines), needs=mapping).run(
+        late_returns(), registry(["L1", "L2", "L3"]), period=1403
+    )
     days = run.kpis.frame(["days_late"])["days_late"].tolist()
     assert days[:2] == late and np.isnan(days[2])  # no date: unknown, never "on time"
     table = run.needs.table()
     assert table["score"].tolist() == scores
-    assert table["severity"].astype(str).tolist() == ["high" if s == 2 else "medium" for s in scores]
+    assert table["severity"].astype(str).tolist() == [
+        "high" if s == 2 else "medium" for s in scores
+    ]
     evidence = run.needs.evidence()
     supporting = evidence[evidence["supporting"]]
-    assert supporting["national_id"].tolist() == [n for n, s in zip(["L1", "L2", "L3"], scores, strict=True) if s == 2]
+    assert supporting["national_id"].tolist() == [
+        n for n, s in zip(["L1", "L2", "L3"], scores, strict=True) if s == 2
+    ]
     assert supporting["value"].tolist() == [d for d in late if d > 30]
 
 
 def test_deadlines_decide_which_returns_are_overdue():
     # M filed 1402 only; on 25 July 2025 the rule's deadline for 1403 (22 July) has
     # passed, the one given (1 August) has not
-    returns = pd.DataFrame({"national_id": ["M", "N", "N"], "year": [1402, 1402, 1403], "sales": 1.0})
+    returns = pd.DataFrame(
+        {"national_id": ["M", "N", "N"], "year": [1402, 1402, 1403], "sales": 1.0}
+    )
     as_of = "2025-07-25"
     by_rule = load_rules().evaluate(Kpis().compute(returns), as_of=as_of).frame
-    given = load_rules().evaluate(Kpis(deadlines={1403: "2025-08-01"}).compute(returns), as_of=as_of).frame
-    assert by_rule[by_rule["rule"] == "return_missing"][["national_id", "period"]].values.tolist() == [["M", 1403]]
+    given = (
+        load_rules()
+        .evaluate(Kpis(deadlines={1403: "2025-08-01"}).compute(returns), as_of=as_of)
+        .frame
+    )
+    assert by_rule[by_rule["rule"] == "return_missing"][
+        ["national_id", "period"]
+    ].values.tolist() == [["M", 1403]]
     assert not (given["rule"] == "return_missing").any()
 
 
-@pytest.mark.parametrize("deadlines", [{"1403": "2025-08-01"}, {1403: "not a date"}, {1403: None}, [1403]])
+@pytest.mark.parametrize(
+    "deadlines", [{"1403": "2025-08-01"}, {1403: "not a date"}, {1403: None}, [1403]]
+)
 def test_malformed_deadlines_are_refused_in_both_languages(deadlines):
     with pytest.raises(RasadInputError) as error:
         Kpis(deadlines=deadlines)
@@ -124,30 +160,60 @@ def test_non_filers_are_counted_as_no_data():
     """A files both years; B only 1402; C (founded 1390) never; D is founded in 1404 and
     owes nothing yet; E is founded in 1403 and files it. Province 23: A, B; 10: C, D;
     4: E. C and A are in cluster K1."""
-    enterprises = registry(list("ABCDE"), province_code=[23, 23, 10, 10, 4],
-                           founding_year=[1390, 1390, 1390, 1404, 1403],
-                           estate_code=["E1", None, None, None, None])
-    returns = pd.DataFrame({"national_id": ["A", "A", "B", "E"], "year": [1402, 1403, 1402, 1403],
-                            "sales": 100.0, "employees": 20.0})
+    enterprises = registry(
+        list("ABCDE"),
+        province_code=[23, 23, 10, 10, 4],
+        founding_year=[1390, 1390, 1390, 1404, 1403],
+        estate_code=["E1", None, None, None, None],
+    )
+    returns = pd.DataFrame(
+        {
+            "national_id": ["A", "A", "B", "E"],
+            "year": [1402, 1403, 1402, 1403],
+            "sales": 100.0,
+            "employees": 20.0,
+        }
+    )
     needs = Monitor().run(returns, enterprises, period=1403).needs
-    assert needs.no_data()[["national_id", "year", "province_code"]].values.tolist() == [["B", 1403, 23],
-                                                                                         ["C", 1403, 10]]
+    assert needs.no_data()[["national_id", "year", "province_code"]].values.tolist() == [
+        ["B", 1403, 23],
+        ["C", 1403, 10],
+    ]
     matrix = needs.matrix("province").set_index("province_code")
-    assert matrix[["enterprises", "no_data"]].loc[[4, 10, 23]].values.tolist() == [[1, 0], [0, 1], [1, 1]]
+    assert matrix[["enterprises", "no_data"]].loc[[4, 10, 23]].values.tolist() == [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+    ]
     assert matrix.loc[10, "any_enterprises"] == 0 and matrix.loc[10, "employees"] == 0
     by_estate = needs.matrix("estate")
-    assert by_estate[["estate_code", "enterprises", "no_data"]].values.tolist() == [["E1", 1, 0], [None, 1, 2]]
+    assert by_estate[["estate_code", "enterprises", "no_data"]].values.tolist() == [
+        ["E1", 1, 0],
+        [None, 1, 2],
+    ]
     members = pd.DataFrame({"cluster_code": ["K1", "K1"], "national_id": ["A", "C"]})
     by_cluster = needs.matrix("cluster", members=members)
-    assert by_cluster[["cluster_code", "enterprises", "no_data"]].values.tolist() == [["K1", 1, 1], [None, 1, 1]]
+    assert by_cluster[["cluster_code", "enterprises", "no_data"]].values.tolist() == [
+        ["K1", 1, 1],
+        [None, 1, 1],
+    ]
     assert needs.totals()[["filers", "no_data"]].values.tolist() == [[2, 2]]
     # sales and headcount only: every programme is unknown for A and E, none is "no need"
     assert all(needs.unknown(code).all() for code in needs.mapping.codes)
-    assert needs.standing("C") == {"filed": False, "no_data": True, "priority": False, "unknown": []}
+    assert needs.standing("C") == {
+        "filed": False,
+        "no_data": True,
+        "priority": False,
+        "unknown": [],
+    }
     assert needs.standing("A")["filed"] and needs.standing("A")["unknown"] == needs.mapping.codes
     # every period at once: C is also missing for 1402; E (founded 1403) is not
     everything = Monitor().run(returns, enterprises).needs
-    assert everything.no_data()[["national_id", "year"]].values.tolist() == [["C", 1402], ["B", 1403], ["C", 1403]]
+    assert everything.no_data()[["national_id", "year"]].values.tolist() == [
+        ["C", 1402],
+        ["B", 1403],
+        ["C", 1403],
+    ]
     assert everything.matrix("province").groupby("year")["no_data"].sum().tolist() == [1, 2]
 
 
@@ -162,10 +228,16 @@ def demo_runs():
     def run(seed):
         if seed not in made:
             population = generate(n_enterprises=3000, seed=seed)
-            needs = Monitor().run(population.returns, population.enterprises, as_of="2025-08-01",
-                                  period=1403).needs
-            ranks = build(load("sme100"), sme_inputs(population.returns, population.enterprises, 1403),
-                          keep="final").rank
+            needs = (
+                Monitor()
+                .run(population.returns, population.enterprises, as_of="2025-08-01", period=1403)
+                .needs
+            )
+            ranks = build(
+                load("sme100"),
+                sme_inputs(population.returns, population.enterprises, 1403),
+                keep="final",
+            ).rank
             made[seed] = population, needs, set(ranks[ranks <= 100].index)
         return made[seed]
 

@@ -26,14 +26,28 @@ def test_one_period_brief(demo, run_1403):
     assert set(run_1403.alerts.frame["period"]) == {1399, 1400, 1401, 1402, 1403}
     assert run_1403.alerts.for_period(1403)["period"].eq(1403).all()
     # the peer comparison covers what the needs mapping reads, nothing more
-    named = {t.indicator for p in run_1403.needs.mapping.programmes for t in p.triggers if t.indicator}
+    named = {
+        t.indicator for p in run_1403.needs.mapping.programmes for t in p.triggers if t.indicator
+    }
     assert set(run_1403.gaps.indicators) == named
 
 
 def test_alert_rows_are_complete_and_json_ready(run_1403):
     frame = run_1403.alerts.frame
-    assert list(frame.columns) == ["key", "rule", "severity", "national_id", "period", "since", "streak", "kpi",
-                                   "value", "evidence", "name_fa", "name_en"]
+    assert list(frame.columns) == [
+        "key",
+        "rule",
+        "severity",
+        "national_id",
+        "period",
+        "since",
+        "streak",
+        "kpi",
+        "value",
+        "evidence",
+        "name_fa",
+        "name_en",
+    ]
     assert not frame.duplicated(["key", "period"]).any()  # a key and a period name one alert
     json.dumps(frame["evidence"].tolist())
     assert (frame["since"] <= frame["period"]).all()
@@ -47,8 +61,10 @@ def test_needs_alerts_are_read_for_the_rows_period(run_1403):
     frame = run_1403.alerts.frame
     fired = set(zip(frame["rule"].astype(str), frame["national_id"], frame["period"], strict=True))
     assert len(alerted) > 0
-    assert all((a, u, y) in fired for a, u, y in zip(alerted["alert"], alerted["national_id"], alerted["year"],
-                                                      strict=True))
+    assert all(
+        (a, u, y) in fired
+        for a, u, y in zip(alerted["alert"], alerted["national_id"], alerted["year"], strict=True)
+    )
 
 
 def test_a_mapping_naming_a_rule_the_rule_file_lacks_is_refused():
@@ -70,8 +86,11 @@ def test_unit_column_other_than_national_id(michigan):
     from rasad.monitor import Kpis
 
     data = michigan.rename(columns={"national_id": "plant"})
-    run = Monitor(kpis=Kpis(unit="plant", prices=pd.Series({1987: 113.6, 1988: 118.3, 1989: 124.0}),
-                            base_year=1987)).run(data)
+    run = Monitor(
+        kpis=Kpis(
+            unit="plant", prices=pd.Series({1987: 113.6, 1988: 118.3, 1989: 124.0}), base_year=1987
+        )
+    ).run(data)
     assert "plant" in run.alerts.frame.columns
     # no registry: no sector, so no peer group and no gap; and with sales and headcount
     # only, no balance sheet: a fall in sales (a supporting trigger) makes no finance
@@ -81,25 +100,34 @@ def test_unit_column_other_than_national_id(michigan):
     assert len(run.needs.table()) == 0
     assert all(run.needs.unknown(code).all() for code in run.needs.mapping.codes)
     # a mapping whose trigger is that alert: needs from alerts only, keyed by the plant
-    mapping = loads_needs("""\
+    mapping = loads_needs(
+        """\
 programmes:
   - code: turnaround
     name: {fa: بازسازی, en: Turnaround}
     triggers:
       - {alert: real_sales_drop}
-""", alert_rules=run.alerts.rules)
+""",
+        alert_rules=run.alerts.rules,
+    )
     needs = mapping.assess(run.gaps, run.alerts, kpis=run.kpis)
     evidence = needs.evidence()
     assert len(evidence) == 20 and evidence["alert"].eq("real_sales_drop").all()
     assert "plant" in evidence.columns and evidence["alert_kpi"].eq("sales_growth_real").all()
     assert (evidence["value"] < -0.2).all()
-    assert needs.table()["severity"].astype(str).eq("medium").all()  # a high alert: 1 point by default
+    assert (
+        needs.table()["severity"].astype(str).eq("medium").all()
+    )  # a high alert: 1 point by default
 
 
 def test_the_package_imports_no_django():
     code = "import sys, rasad.monitor; print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "False"
+    )
 
 
 def _same_records(records: list[dict], frame: pd.DataFrame) -> None:
@@ -111,7 +139,11 @@ def _same_records(records: list[dict], frame: pd.DataFrame) -> None:
             if value != value:  # NaN
                 assert got[name] != got[name], name
             else:
-                assert got[name] == value and type(got[name]) is type(value), (name, got[name], value)
+                assert got[name] == value and type(got[name]) is type(value), (
+                    name,
+                    got[name],
+                    value,
+                )
 
 
 def test_one_units_records_are_its_frames_rows(run_1403):

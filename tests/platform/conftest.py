@@ -20,14 +20,21 @@ def yazd(db):
 
 @pytest.fixture
 def estate(yazd):
-    return IndustrialEstate.objects.create(code="T01", name_fa="شهرک صنعتی یزد", name_en="Yazd", province=yazd)
+    return IndustrialEstate.objects.create(
+        code="T01", name_fa="شهرک صنعتی یزد", name_en="Yazd", province=yazd
+    )
 
 
 @pytest.fixture
 def enterprise(yazd, estate):
     return Enterprise.objects.create(
-        national_id=VALID_IDS[0], name_fa="نساجی نمونه یزد", name_en="Sample Yazd Textiles",
-        isic=Sector.objects.get(code="1311"), province=yazd, estate=estate, founding_year=1385,
+        national_id=VALID_IDS[0],
+        name_fa="نساجی نمونه یزد",
+        name_en="Sample Yazd Textiles",
+        isic=Sector.objects.get(code="1311"),
+        province=yazd,
+        estate=estate,
+        founding_year=1385,
     )
 
 
@@ -83,8 +90,9 @@ def _published_demo(n_enterprises: int, seed: int, analyst: str) -> dict:
     load_demo(generate(n_enterprises=n_enterprises, seed=seed))
     user = User.objects.create_user(analyst, password="x", role=Role.ANALYST)
     period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
-    edition = Edition.objects.create(name_fa="آزمون", name_en="test", period=period,
-                                     methodology=bundled_methodology(user))
+    edition = Edition.objects.create(
+        name_fa="آزمون", name_en="test", period=period, methodology=bundled_methodology(user)
+    )
     compute_edition(edition, seed=1)
     return {"analyst": user, "edition": publish_edition(edition, user), "period": period}
 

@@ -19,8 +19,9 @@ N, SEED = 150, 5
 def world(django_db_setup, django_db_blocker, module_data, published_demo):
     with module_data(django_db_blocker):
         made = published_demo(N, SEED, "guard-analyst")
-        admin = User.objects.create_user("guard-admin", password="x", role=Role.ADMIN, is_staff=True,
-                                         is_superuser=True)
+        admin = User.objects.create_user(
+            "guard-admin", password="x", role=Role.ADMIN, is_staff=True, is_superuser=True
+        )
         yield {**made, "admin": admin}
 
 
@@ -46,8 +47,10 @@ def test_an_indicator_a_published_edition_reads_cannot_be_deleted(world, db):
 def test_the_bulk_delete_refuses_it_too(world, db):
     codes = ("total_assets", "wages")  # the first is read by the methodology, the second not
     picked = list(Indicator.objects.filter(code__in=codes).values_list("pk", flat=True))
-    page = _client(world).post("/admin/returns/indicator/", {
-        "action": "delete_selected", "_selected_action": picked, "post": "yes"})
+    page = _client(world).post(
+        "/admin/returns/indicator/",
+        {"action": "delete_selected", "_selected_action": picked, "post": "yes"},
+    )
     assert page.status_code == 200 and "reads the indicator total_assets" in page.content.decode()
     assert Indicator.objects.filter(code__in=codes).count() == 2
 
@@ -76,18 +79,23 @@ def test_an_indicators_code_is_not_editable(world, db):
     assert 'name="code"' not in page and 'name="name_fa"' in page
 
 
-@pytest.mark.parametrize(("what", "why"), [
-    ("period", "ranks the returns of this period"),
-    ("methodology", "was computed with this methodology"),
-    ("enterprise", "ranks this enterprise"),
-])
+@pytest.mark.parametrize(
+    ("what", "why"),
+    [
+        ("period", "ranks the returns of this period"),
+        ("methodology", "was computed with this methodology"),
+        ("enterprise", "ranks this enterprise"),
+    ],
+)
 def test_what_the_database_protects_is_refused_saying_which_edition_holds_it(world, db, what, why):
     edition = world["edition"]
     model, target = {
         "period": ("returns/period", edition.period),
         "methodology": ("rankings/methodology", edition.methodology),
-        "enterprise": ("registry/enterprise",
-                       EditionResult.objects.filter(edition=edition).first().enterprise),
+        "enterprise": (
+            "registry/enterprise",
+            EditionResult.objects.filter(edition=edition).first().enterprise,
+        ),
     }[what]
     url = f"/admin/{model}/{target.pk}/delete/"
     client = _client(world)
@@ -102,7 +110,12 @@ def test_a_period_no_published_edition_ranks_can_still_be_deleted(world, db):
     from rasad.platform.returns.models import Period
 
     spare = Period.objects.create(year=1390)
-    assert _client(world).post(f"/admin/returns/period/{spare.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert (
+        _client(world)
+        .post(f"/admin/returns/period/{spare.pk}/delete/", {"post": "yes"})
+        .status_code
+        == 302
+    )
     assert not Period.objects.filter(pk=spare.pk).exists()
 
 
@@ -110,8 +123,10 @@ def test_a_period_no_published_edition_ranks_can_still_be_deleted(world, db):
 
 
 def _add(client, text, version="test-1"):
-    return client.post("/admin/rankings/methodology/add/",
-                       {"name_fa": "آزمون", "name_en": "Test", "version": version, "text": text})
+    return client.post(
+        "/admin/rankings/methodology/add/",
+        {"name_fa": "آزمون", "name_en": "Test", "version": version, "text": text},
+    )
 
 
 def test_an_invalid_methodology_is_a_form_error_in_the_readers_language(world, db):
@@ -119,10 +134,16 @@ def test_an_invalid_methodology_is_a_form_error_in_the_readers_language(world, d
     english = _add(_client(world), broken)
     assert english.status_code == 200
     page = english.content.decode()
-    assert "The methodology file is not valid" in page and "not valid YAML" in page and "errorlist" in page
+    assert (
+        "The methodology file is not valid" in page
+        and "not valid YAML" in page
+        and "errorlist" in page
+    )
     persian = _add(_client(world, "fa"), broken).content.decode()
     assert "متن YAML معتبر نیست" in persian
-    unknown = _add(_client(world), bundled_text("sme100").replace("steps:", "stepz:")).content.decode()
+    unknown = _add(
+        _client(world), bundled_text("sme100").replace("steps:", "stepz:")
+    ).content.decode()
     assert "stepz" in unknown and "errorlist" in unknown
     assert not Methodology.objects.filter(version="test-1").exists()
 
@@ -130,9 +151,15 @@ def test_an_invalid_methodology_is_a_form_error_in_the_readers_language(world, d
 def test_a_valid_methodology_is_added_once(world, db):
     text = bundled_text("sme100") + "\n# a copy with a comment\n"
     client = _client(world)
-    assert _add(client, text.replace("\n", "\r\n")).status_code == 302  # as a browser sends a textarea
+    assert (
+        _add(client, text.replace("\n", "\r\n")).status_code == 302
+    )  # as a browser sends a textarea
     added = Methodology.objects.get(version="test-1")
-    assert added.created_by == world["admin"] and added.text == text and added.sha256 == content_hash(text)
+    assert (
+        added.created_by == world["admin"]
+        and added.text == text
+        and added.sha256 == content_hash(text)
+    )
     again = _add(client, text, version="test-2")
     assert again.status_code == 200 and "already stored" in again.content.decode()
 
@@ -142,8 +169,15 @@ def test_a_methodologys_text_is_never_edited(world, db):
     client = _client(world)
     url = f"/admin/rankings/methodology/{methodology.pk}/change/"
     assert 'name="text"' not in client.get(url).content.decode()
-    response = client.post(url, {"name_fa": methodology.name_fa, "name_en": "Renamed", "version": methodology.version,
-                                 "text": "name: {fa: x, en: y}\n"})
+    response = client.post(
+        url,
+        {
+            "name_fa": methodology.name_fa,
+            "name_en": "Renamed",
+            "version": methodology.version,
+            "text": "name: {fa: x, en: y}\n",
+        },
+    )
     assert response.status_code == 302
     methodology.refresh_from_db()
     assert methodology.name_en == "Renamed" and methodology.text == bundled_text("sme100")

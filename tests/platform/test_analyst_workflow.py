@@ -56,14 +56,23 @@ def user_of(role):
 
 
 def new_edition(period, name="ویرایش آزمایشی"):
-    return Edition.objects.create(name_fa=name, name_en="Test edition", period=period,
-                                  methodology=bundled_methodology())
+    return Edition.objects.create(
+        name_fa=name, name_en="Test edition", period=period, methodology=bundled_methodology()
+    )
 
 
-def computed(period, user=None, *, runs=RUNS, seed=SEED, sensitivity_n=SENS_N, spec=None, name="ویرایش"):
+def computed(
+    period, user=None, *, runs=RUNS, seed=SEED, sensitivity_n=SENS_N, spec=None, name="ویرایش"
+):
     edition = new_edition(period, name)
-    job = jobs.start_compute(edition, user, spec_text=bundled_spec() if spec is None else spec,
-                             runs=runs, seed=seed, sensitivity_n=sensitivity_n)
+    job = jobs.start_compute(
+        edition,
+        user,
+        spec_text=bundled_spec() if spec is None else spec,
+        runs=runs,
+        seed=seed,
+        sensitivity_n=sensitivity_n,
+    )
     job = jobs.run_job(job.pk)
     assert job.status == EditionJob.Status.DONE, job.error_en
     edition.refresh_from_db()
@@ -72,7 +81,12 @@ def computed(period, user=None, *, runs=RUNS, seed=SEED, sensitivity_n=SENS_N, s
 
 def results_frame(edition):
     rows = EditionResult.objects.filter(edition=edition).values(
-        "enterprise_id", "score", "rank", "node_scores", "size_class", *EditionResult.INTERVAL_FIELDS
+        "enterprise_id",
+        "score",
+        "rank",
+        "node_scores",
+        "size_class",
+        *EditionResult.INTERVAL_FIELDS,
     )
     return pd.DataFrame.from_records(list(rows)).set_index("enterprise_id").sort_index()
 
@@ -105,7 +119,9 @@ def test_role_matrix(loaded, client):
                 continue  # what these do is tested below; here: that the others cannot
             response = getattr(client, method)(url)
             if role is None:
-                assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+                assert response.status_code == 302 and response["Location"].startswith(
+                    "/accounts/login/"
+                ), url
             elif role in (Role.ANALYST, Role.ADMIN):
                 assert response.status_code == 200, (role, url)
             else:
@@ -124,7 +140,9 @@ def test_querysets_are_scoped_too(loaded):
     for role in (Role.PUBLIC, Role.ENTERPRISE, Role.ESTATE_MANAGER):
         assert not editions_for(user_of(role)).exists() and not jobs_for(user_of(role)).exists()
     for role in (Role.ANALYST, Role.ADMIN):
-        assert list(editions_for(user_of(role))) == [edition] and list(jobs_for(user_of(role))) == [job]
+        assert list(editions_for(user_of(role))) == [edition] and list(jobs_for(user_of(role))) == [
+            job
+        ]
     inactive = user_of(Role.ANALYST)
     inactive.is_active = False
     assert not editions_for(inactive).exists()
@@ -132,7 +150,11 @@ def test_querysets_are_scoped_too(loaded):
 
 def test_unknown_ids_are_404(loaded, client, analyst):
     client.force_login(analyst)
-    for url in ("/analysis/editions/999999/", "/analysis/jobs/999999/", "/analysis/jobs/999999/status.json"):
+    for url in (
+        "/analysis/editions/999999/",
+        "/analysis/jobs/999999/",
+        "/analysis/jobs/999999/status.json",
+    ):
         assert client.get(url).status_code == 404
     assert client.post("/analysis/editions/999999/publish/").status_code == 404
     assert client.get("/analysis/editions/1/publish/").status_code == 405  # publishing is a POST
@@ -151,20 +173,31 @@ def test_csrf_is_required(loaded, analyst):
 
 # --- the job -----------------------------------------------------------------------------
 
+
 def test_the_job_stores_exactly_what_compute_edition_computes(loaded, analyst):
     spec = bundled_spec()
     direct = compute_edition(new_edition(loaded, "مستقیم"), spec_text=spec, runs=RUNS, seed=SEED)
     edition, job = computed(loaded, analyst)
 
     pd.testing.assert_frame_equal(results_frame(edition), results_frame(direct))
-    for field in ("data_sha256", "methodology_sha256", "uncertainty_spec", "runs", "seed", "top_k", "crossing_top"):
+    for field in (
+        "data_sha256",
+        "methodology_sha256",
+        "uncertainty_spec",
+        "runs",
+        "seed",
+        "top_k",
+        "crossing_top",
+    ):
         assert getattr(edition, field) == getattr(direct, field), field
     assert set(edition.return_versions.all()) == set(direct.return_versions.all())
 
     # the sensitivity table is the engine's, on the same data
     methodology = loads(edition.methodology.text)
     table, _ = edition_data(loaded)
-    expected = sensitivity(methodology, table, loads_spec(spec, methodology=methodology), SENS_N, seed=SEED)
+    expected = sensitivity(
+        methodology, table, loads_spec(spec, methodology=methodology), SENS_N, seed=SEED
+    )
     stored = pd.DataFrame(job.sensitivity)
     assert list(stored["input"]) == list(expected["input"])
     for column in ("Si", "STi", "Si_q05", "Si_q95", "STi_q05", "STi_q95"):
@@ -172,12 +205,21 @@ def test_the_job_stores_exactly_what_compute_edition_computes(loaded, analyst):
 
     assert job.status == EditionJob.Status.DONE and job.percent == 100.0
     assert job.created_by == analyst and job.started_at <= job.finished_at
-    assert job.params == {"spec": spec, "runs": RUNS, "seed": SEED, "top_k": 100, "sensitivity_n": SENS_N,
-                          "allow_thin": False, "chunks": 1}
+    assert job.params == {
+        "spec": spec,
+        "runs": RUNS,
+        "seed": SEED,
+        "top_k": 100,
+        "sensitivity_n": SENS_N,
+        "allow_thin": False,
+        "chunks": 1,
+    }
     ranked = EditionResult.objects.filter(edition=edition, rank__isnull=False).count()
     # the demo of 300 firms: 290 filed for 1403, all 300 founded by then
-    assert job.message_en == (f"Done: {ranked:,} enterprises ranked. "
-                              "1403: 290 of 300 enterprises expected have filed (96.7%); an edition needs 50%.")
+    assert job.message_en == (
+        f"Done: {ranked:,} enterprises ranked. "
+        "1403: 290 of 300 enterprises expected have filed (96.7%); an edition needs 50%."
+    )
     assert "بنگاه رتبه گرفتند" in job.message_fa and re.search("[۰-۹]", job.message_fa)
     assert "۲۹۰ از ۳۰۰" in job.message_fa and "(۹۶٫۷٪)" in job.message_fa
 
@@ -188,13 +230,21 @@ def test_progress_is_written_stage_by_stage_and_only_grows(loaded, monkeypatch):
 
     def spy(self, stage, done, total):
         original(self, stage, done, total)
-        seen.append((stage, EditionJob.objects.values_list("percent", flat=True).get(pk=self.job.pk)))
+        seen.append(
+            (stage, EditionJob.objects.values_list("percent", flat=True).get(pk=self.job.pk))
+        )
 
     monkeypatch.setattr(jobs._Reporter, "__call__", spy)
     monkeypatch.setattr(jobs, "WRITE_EVERY", 0.0)
     computed(loaded)
     stages = [stage for stage, _ in seen]
-    assert list(dict.fromkeys(stages)) == ["data", "ranking", "uncertainty", "storing", "sensitivity"]
+    assert list(dict.fromkeys(stages)) == [
+        "data",
+        "ranking",
+        "uncertainty",
+        "storing",
+        "sensitivity",
+    ]
     percents = [p for _, p in seen]
     assert percents == sorted(percents) and 0 <= percents[0] < 10 and percents[-1] == 100.0
     assert len(set(percents)) > 10  # the uncertainty and sensitivity stages report per block
@@ -248,7 +298,9 @@ def test_one_job_at_a_time_and_none_for_a_published_edition(loaded, analyst):
         jobs.start_compute(edition, analyst, spec_text="", runs=RUNS)
     assert "already being computed" in refused.value.message("en")
     assert jobs.run_job(first.pk).status == EditionJob.Status.DONE
-    assert jobs.run_job(first.pk).status == EditionJob.Status.DONE  # a finished job is not run again
+    assert (
+        jobs.run_job(first.pk).status == EditionJob.Status.DONE
+    )  # a finished job is not run again
     publish_edition(edition, analyst)
     with pytest.raises(Exception) as refused:
         jobs.start_compute(edition, analyst, spec_text="", runs=RUNS)
@@ -265,7 +317,10 @@ def test_a_job_whose_server_died_is_marked_failed(loaded, client, analyst):
     state = client.get(f"/analysis/jobs/{job.pk}/status.json").json()
     assert state["status"] == "failed" and "دوباره" in state["error"]
     # and it no longer blocks a new run
-    assert jobs.run_job(jobs.start_compute(edition, analyst, spec_text="", runs=RUNS).pk).status == "done"
+    assert (
+        jobs.run_job(jobs.start_compute(edition, analyst, spec_text="", runs=RUNS).pk).status
+        == "done"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -278,13 +333,17 @@ def test_launch_queues_the_job_for_a_worker_process(population, settings, queue_
     load_demo(population)
     period = Period.objects.get(year=YEAR, quarter__isnull=True)
     edition = new_edition(period)
-    job = jobs.start_compute(edition, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0)
+    job = jobs.start_compute(
+        edition, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0
+    )
     jobs.launch(job)
     job.refresh_from_db()
     assert job.status == EditionJob.Status.QUEUED  # nothing ran in the caller
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "rasad.platform.rankings.tasks.compute_edition_job" and queued.args_kwargs["args"] == [
-        job.pk]
+    assert (
+        queued.task_path == "rasad.platform.rankings.tasks.compute_edition_job"
+        and queued.args_kwargs["args"] == [job.pk]
+    )
     queue_worker.run_queued()
     job.refresh_from_db()
     assert job.status == EditionJob.Status.DONE, job.error_en
@@ -298,11 +357,18 @@ def test_a_job_whose_worker_is_lost_fails_with_the_reason_and_can_be_rerun(popul
     edition = new_edition(Period.objects.get(year=YEAR, quarter__isnull=True))
     job = jobs.start_compute(edition, runs=RUNS, seed=SEED, sensitivity_n=0)
     long_ago = timezone.now() - jobs.WORKER_LOST_AFTER - datetime.timedelta(seconds=1)
-    EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING, worker="host-a:4242",
-                                                heartbeat_at=long_ago, started_at=long_ago, updated_at=long_ago)
+    EditionJob.objects.filter(pk=job.pk).update(
+        status=EditionJob.Status.RUNNING,
+        worker="host-a:4242",
+        heartbeat_at=long_ago,
+        started_at=long_ago,
+        updated_at=long_ago,
+    )
     recent = EditionJob.objects.get(pk=job.pk)
     EditionJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    assert jobs.mark_if_stale(EditionJob.objects.get(pk=job.pk)).status == EditionJob.Status.RUNNING  # alive
+    assert (
+        jobs.mark_if_stale(EditionJob.objects.get(pk=job.pk)).status == EditionJob.Status.RUNNING
+    )  # alive
     EditionJob.objects.filter(pk=job.pk).update(heartbeat_at=recent.heartbeat_at)
     assert jobs.reap_lost_jobs() == 1
     job.refresh_from_db()
@@ -323,22 +389,35 @@ def test_the_heartbeat_is_written_while_a_worker_runs_a_job(population):
     EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING, heartbeat_at=None)
     with Heartbeat(EditionJob, job.pk, every=0.05):
         deadline = time.monotonic() + 10
-        while EditionJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline:
+        while (
+            EditionJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
     assert EditionJob.objects.get(pk=job.pk).heartbeat_at is not None
 
 
 # --- the pages ---------------------------------------------------------------------------
 
+
 def test_create_run_review_publish_through_the_pages(loaded, client, analyst):
     client.force_login(analyst)
     form = client.get("/analysis/editions/new/").content.decode()
     assert "percentile_rank" in form  # the bundled uncertainty spec is the default
     assert 'value="۱۰۰۰"' in form  # runs, in Persian digits
-    response = client.post("/analysis/editions/new/", {
-        "period": loaded.pk, "methodology": bundled_methodology().pk, "name_fa": "", "name_en": "",
-        "spec": bundled_spec(), "runs": "۳۰", "seed": "5", "top_k": "100", "sensitivity_n": "16",
-    })
+    response = client.post(
+        "/analysis/editions/new/",
+        {
+            "period": loaded.pk,
+            "methodology": bundled_methodology().pk,
+            "name_fa": "",
+            "name_en": "",
+            "spec": bundled_spec(),
+            "runs": "۳۰",
+            "seed": "5",
+            "top_k": "100",
+            "sensitivity_n": "16",
+        },
+    )
     edition = Edition.objects.get()
     job = EditionJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/analysis/jobs/{job.pk}/"
@@ -354,7 +433,10 @@ def test_create_run_review_publish_through_the_pages(loaded, client, analyst):
     page = client.get(f"/analysis/editions/{edition.pk}/").content.decode()
     assert '<html lang="fa" dir="rtl">' in page
     assert page.count('class="hist-bar"') == 20
-    assert page.count('<span class="range"') == EditionResult.objects.filter(edition=edition, rank__lte=100).count()
+    assert (
+        page.count('<span class="range"')
+        == EditionResult.objects.filter(edition=edition, rank__lte=100).count()
+    )
     assert "روش نرمال‌سازی" in page  # the sensitivity table, in Persian
     assert 'id="publish"' in page
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from the internet
@@ -369,8 +451,15 @@ def test_create_run_review_publish_through_the_pages(loaded, client, analyst):
 
 def test_the_form_explains_a_bad_spec_in_the_readers_language(loaded, client, analyst):
     client.force_login(analyst)
-    data = {"period": loaded.pk, "methodology": bundled_methodology().pk, "spec": "winmax: [50, 30]\nbogus: 1\n",
-            "runs": "abc", "seed": "1", "top_k": "100", "sensitivity_n": "16"}
+    data = {
+        "period": loaded.pk,
+        "methodology": bundled_methodology().pk,
+        "spec": "winmax: [50, 30]\nbogus: 1\n",
+        "runs": "abc",
+        "seed": "1",
+        "top_k": "100",
+        "sensitivity_n": "16",
+    }
     page = client.post("/analysis/editions/new/", data).content.decode()
     assert "field-error" in page and "bogus" in page
     assert not Edition.objects.exists() and not EditionJob.objects.exists()
@@ -426,14 +515,30 @@ def test_no_publishing_while_a_job_runs(loaded, client, analyst):
 
 def expected_changes(now: Edition, before: Edition, n=10):
     """The movers and entries/exits, computed independently with pandas."""
-    a = pd.Series(dict(EditionResult.objects.filter(edition=now, rank__isnull=False).values_list("enterprise_id", "rank")))
-    b = pd.Series(dict(EditionResult.objects.filter(edition=before, rank__isnull=False).values_list("enterprise_id", "rank")))
+    a = pd.Series(
+        dict(
+            EditionResult.objects.filter(edition=now, rank__isnull=False).values_list(
+                "enterprise_id", "rank"
+            )
+        )
+    )
+    b = pd.Series(
+        dict(
+            EditionResult.objects.filter(edition=before, rank__isnull=False).values_list(
+                "enterprise_id", "rank"
+            )
+        )
+    )
     both = pd.DataFrame({"now": a, "before": b}).dropna().astype(int)
     both["shift"] = both["before"] - both["now"]
     up = both[both["shift"] > 0].sort_values(["shift", "now"], ascending=[False, True]).head(n)
     down = both[both["shift"] < 0].sort_values(["shift", "now"], ascending=[True, True]).head(n)
-    entries = sorted((f for f, r in a.items() if r <= now.top_k and b.get(f, 10**9) > before.top_k), key=a.get)
-    exits = sorted((f for f, r in b.items() if r <= before.top_k and a.get(f, 10**9) > now.top_k), key=b.get)
+    entries = sorted(
+        (f for f, r in a.items() if r <= now.top_k and b.get(f, 10**9) > before.top_k), key=a.get
+    )
+    exits = sorted(
+        (f for f, r in b.items() if r <= before.top_k and a.get(f, 10**9) > now.top_k), key=b.get
+    )
     return list(up.index), list(down.index), entries, exits
 
 
@@ -456,8 +561,8 @@ def test_the_review_shows_the_movers_since_the_last_published_edition(loaded, cl
 
     client.force_login(analyst)
     page = client.get(f"/analysis/editions/{draft.pk}/").content.decode()
-    section = page[page.index('id="changes"'):page.index('id="intervals"')]
-    rises = section[section.index("movers-table up"):section.index("movers-table down")]
+    section = page[page.index('id="changes"') : page.index('id="intervals"')]
+    rises = section[section.index("movers-table up") : section.index("movers-table down")]
     names = re.findall(r"<td>([^<]+)</td>", rises)
     from rasad.platform.registry.models import Enterprise
 
@@ -491,6 +596,7 @@ def test_without_a_spec_the_review_says_there_are_no_intervals(loaded, client, a
 
 
 # --- the demo ----------------------------------------------------------------------------
+
 
 def test_the_demo_edition_is_computed_and_published_once(loaded):
     job = publish_demo_edition(runs=RUNS)

@@ -64,26 +64,51 @@ normalise:
 """
 SME100 = (files("rasad.methodologies") / "sme100.yaml").read_text(encoding="utf-8")
 CALLERS = ("public", "enterprise", "analyst")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance, negative_data_rejection, missing_required_header, unsupported_method]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
+]
 # what a path parameter may be replaced with (a field of the world below)
-REAL = {"edition_id": "edition_ids", "methodology_id": "methodology_ids", "national_id": "national_ids",
-        "period": "periods"}
-HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
-          HealthCheck.data_too_large]
-
+REAL = {
+    "edition_id": "edition_ids",
+    "methodology_id": "methodology_ids",
+    "national_id": "national_ids",
+    "period": "periods",
+}
+HEALTH = [
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.too_slow,
+    HealthCheck.filter_too_much,
+    HealthCheck.data_too_large,
+]
 
 
 def load_schema(*, every_phase: bool):
     """The schema the app serves; ``every_phase`` adds the schema's examples and the
     coverage phase to the random cases (they cannot be combined with ``@schema.given``).
     The security schemes are not generated: each test sends its caller's token."""
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", application, config=(
-        schemathesis.config.SchemathesisConfig.from_dict({
-            "seed": 1403,
-            "generation": {"deterministic": True, "with-security-parameters": False},
-            "phases": {"examples": {"enabled": every_phase}, "coverage": {"enabled": every_phase}},
-        })))
+    return schemathesis.openapi.from_wsgi(
+        "/api/openapi.json",
+        application,
+        config=(
+            schemathesis.config.SchemathesisConfig.from_dict(
+                {
+                    "seed": 1403,
+                    "generation": {"deterministic": True, "with-security-parameters": False},
+                    "phases": {
+                        "examples": {"enabled": every_phase},
+                        "coverage": {"enabled": every_phase},
+                    },
+                }
+            )
+        ),
+    )
 
 
 schema = load_schema(every_phase=True)
@@ -97,24 +122,49 @@ def world(django_db_setup, django_db_blocker, module_data):
         period = Period.objects.get(year=YEAR, quarter__isnull=True)
         analyst = User.objects.get(username=DEMO_USERS[Role.ANALYST])
         owner = User.objects.get(username=DEMO_USERS[Role.ENTERPRISE])
-        methodology = Methodology.objects.create(text=SME100, name_fa="رتبه‌بندی", name_en="SME-100", version="1")
-        published = publish_edition(compute_edition(
-            Edition.objects.create(name_fa="۱۰۰ برتر", name_en="Top 100", period=period, methodology=methodology),
-            spec_text=SPEC, runs=10, seed=3, top_k=20), analyst)
-        draft = compute_edition(Edition.objects.create(name_fa="پیش‌نویس", name_en="Draft", period=period,
-                                                       methodology=methodology))
-        ranked = EditionResult.objects.filter(edition=published, rank__isnull=False).select_related("enterprise")
+        methodology = Methodology.objects.create(
+            text=SME100, name_fa="رتبه‌بندی", name_en="SME-100", version="1"
+        )
+        published = publish_edition(
+            compute_edition(
+                Edition.objects.create(
+                    name_fa="۱۰۰ برتر", name_en="Top 100", period=period, methodology=methodology
+                ),
+                spec_text=SPEC,
+                runs=10,
+                seed=3,
+                top_k=20,
+            ),
+            analyst,
+        )
+        draft = compute_edition(
+            Edition.objects.create(
+                name_fa="پیش‌نویس", name_en="Draft", period=period, methodology=methodology
+            )
+        )
+        ranked = EditionResult.objects.filter(edition=published, rank__isnull=False).select_related(
+            "enterprise"
+        )
         owner.enterprise = ranked.order_by("rank").last().enterprise
         owner.save()
         other = ranked.exclude(enterprise=owner.enterprise).order_by("rank").first().enterprise
         connection.check_constraints()
         yield SimpleNamespace(
-            headers={"public": {}, **{name: {"Authorization": f"Bearer {ApiToken.issue(user, name)[1]}"}
-                                      for name, user in (("enterprise", owner), ("analyst", analyst))}},
-            edition_ids=[published.pk, draft.pk], methodology_ids=[methodology.pk],
-            national_ids=[owner.enterprise.national_id, other.national_id], periods=[str(YEAR), f"{YEAR}-Q2"],
+            headers={
+                "public": {},
+                **{
+                    name: {"Authorization": f"Bearer {ApiToken.issue(user, name)[1]}"}
+                    for name, user in (("enterprise", owner), ("analyst", analyst))
+                },
+            },
+            edition_ids=[published.pk, draft.pk],
+            methodology_ids=[methodology.pk],
+            national_ids=[owner.enterprise.national_id, other.national_id],
+            periods=[str(YEAR), f"{YEAR}-Q2"],
             codes=sorted(Indicator.objects.values_list("code", flat=True)),
-            figures=Return.objects.get(enterprise=owner.enterprise, period=period).current_version.values(),
+            figures=Return.objects.get(
+                enterprise=owner.enterprise, period=period
+            ).current_version.values(),
         )
 
 
@@ -140,7 +190,9 @@ def rolled_back():
 
 @pytest.mark.parametrize("caller", CALLERS)
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=HEALTH)
+@settings(
+    max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=HEALTH
+)
 def test_generated_requests(case, caller, world, db, wsgi_keeps_the_connection):
     with rolled_back():
         case.call_and_validate(headers=world.headers[caller], checks=CHECKS)
@@ -148,8 +200,12 @@ def test_generated_requests(case, caller, world, db, wsgi_keeps_the_connection):
 
 @pytest.mark.parametrize("caller", CALLERS)
 @random_schema.parametrize()
-@random_schema.given(picks=st.fixed_dictionaries({name: st.integers(0, 2) for name in [*REAL, "values"]}))
-@settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=HEALTH)
+@random_schema.given(
+    picks=st.fixed_dictionaries({name: st.integers(0, 2) for name in [*REAL, "values"]})
+)
+@settings(
+    max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=HEALTH
+)
 def test_requests_on_real_records(case, caller, picks, world, db, wsgi_keeps_the_connection):
     for name, field in REAL.items():
         choices = getattr(world, field)

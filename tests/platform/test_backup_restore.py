@@ -33,7 +33,8 @@ N_ENTERPRISES, DEMO_SEED, RUNS, SEED = 150, 11, 40, 3
 pytestmark = pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
     reason="pg_dump/pg_restore back up PostgreSQL; the embedded SQLite is backed up by copying its file "
-           "(run with RASAD_DATABASE_URL=postgres://… to test the restore)")
+    "(run with RASAD_DATABASE_URL=postgres://… to test the restore)",
+)
 
 # What the restored server reports, as JSON: the published edition as stored, the hashes
 # recomputed from what it stores, and a new edition computed from the restored returns
@@ -69,8 +70,16 @@ print(json.dumps({
 
 def _binary(name: str) -> str:
     """``name`` on the PATH, else the newest server's own (Debian keeps them apart)."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                                                   key=lambda p: int(p.split("/")[4]), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(
+            sorted(
+                glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                key=lambda p: int(p.split("/")[4]),
+                reverse=True,
+            )
+        ),
+        None,
+    )
     if found is None:
         reason = f"{name} is missing: apt-get install postgresql-client"
         if IN_CI:
@@ -102,41 +111,79 @@ def test_a_restored_dump_reproduces_the_published_edition_bit_for_bit(tmp_path, 
     load_demo(generate(n_enterprises=N_ENTERPRISES, seed=DEMO_SEED))
     analyst = User.objects.create(username="backup-analyst", role=Role.ANALYST)
     period = Period.objects.filter(quarter__isnull=True).order_by("-year").first()
-    edition = Edition.objects.create(name_fa="پشتیبان", name_en="backup", period=period,
-                                     methodology=bundled_methodology(analyst))
+    edition = Edition.objects.create(
+        name_fa="پشتیبان", name_en="backup", period=period, methodology=bundled_methodology(analyst)
+    )
     compute_edition(edition, spec_text=bundled_spec(), runs=RUNS, seed=SEED)
     edition = publish_edition(edition, analyst)
-    assert edition.runs == RUNS and EditionResult.objects.filter(edition=edition, rank_q95__isnull=False).exists()
-    original = _as_json({
-        "edition": Edition.objects.filter(pk=edition.pk).values(*Edition.FROZEN_FIELDS).get(),
-        "versions": sorted(edition.return_versions.values_list("pk", flat=True)),
-        "results": [list(row) for row in EditionResult.objects.filter(edition=edition)
-                    .order_by("enterprise_id").values_list(*RESULT_COLUMNS[1:])],
-    })
+    assert (
+        edition.runs == RUNS
+        and EditionResult.objects.filter(edition=edition, rank_q95__isnull=False).exists()
+    )
+    original = _as_json(
+        {
+            "edition": Edition.objects.filter(pk=edition.pk).values(*Edition.FROZEN_FIELDS).get(),
+            "versions": sorted(edition.return_versions.values_list("pk", flat=True)),
+            "results": [
+                list(row)
+                for row in EditionResult.objects.filter(edition=edition)
+                .order_by("enterprise_id")
+                .values_list(*RESULT_COLUMNS[1:])
+            ],
+        }
+    )
 
     db = connection.settings_dict
-    server = {"host": db["HOST"] or "127.0.0.1", "port": str(db["PORT"] or 5432), "user": db["USER"] or "postgres"}
+    server = {
+        "host": db["HOST"] or "127.0.0.1",
+        "port": str(db["PORT"] or 5432),
+        "user": db["USER"] or "postgres",
+    }
     environ = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
     connect = ["-h", server["host"], "-p", server["port"], "-U", server["user"]]
     dump = tmp_path / "rasad.dump"
     # the backup, as docs/deploy.md has it
-    subprocess.run([pg_dump, *connect, "-Fc", "-f", str(dump), db["NAME"]], env=environ, check=True, timeout=300)
+    subprocess.run(
+        [pg_dump, *connect, "-Fc", "-f", str(dump), db["NAME"]],
+        env=environ,
+        check=True,
+        timeout=300,
+    )
 
     restored = f"{db['NAME']}_restored_{os.getpid()}"
-    maintenance = psycopg.connect(host=server["host"], port=server["port"], user=server["user"],
-                                  password=db["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    maintenance = psycopg.connect(
+        host=server["host"],
+        port=server["port"],
+        user=server["user"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     try:
         maintenance.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
         maintenance.execute(f'CREATE DATABASE "{restored}" TEMPLATE template0')
-        subprocess.run([pg_restore, *connect, "--no-owner", "--exit-on-error", "-d", restored, str(dump)],
-                       env=environ, check=True, timeout=300)
+        subprocess.run(
+            [pg_restore, *connect, "--no-owner", "--exit-on-error", "-d", restored, str(dump)],
+            env=environ,
+            check=True,
+            timeout=300,
+        )
         password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
         url = f"postgres://{quote(server['user'], safe='')}{password}@{server['host']}:{server['port']}/{restored}"
         report = subprocess.run(
-            [sys.executable, "-c", RESTORED, str(edition.pk)], capture_output=True, text=True, timeout=600,
-            check=False, env={**{k: v for k, v in os.environ.items() if not k.startswith("RASAD_")},
-                              "RASAD_DATABASE_URL": url, "RASAD_VAR_DIR": str(tmp_path / "restored-server"),
-                              "PYTHONPATH": str(SRC), "DJANGO_SETTINGS_MODULE": "rasad.platform.settings"})
+            [sys.executable, "-c", RESTORED, str(edition.pk)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("RASAD_")},
+                "RASAD_DATABASE_URL": url,
+                "RASAD_VAR_DIR": str(tmp_path / "restored-server"),
+                "PYTHONPATH": str(SRC),
+                "DJANGO_SETTINGS_MODULE": "rasad.platform.settings",
+            },
+        )
     finally:
         maintenance.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
         maintenance.close()

@@ -33,27 +33,46 @@ def world(django_db_setup, django_db_blocker, module_data, published_demo):
         made = published_demo(N, SEED, "cov-analyst")
         edition, period, analyst = made["edition"], made["period"], made["analyst"]
         population = generate(n_enterprises=N, seed=SEED)
-        engine = build(edition.methodology.parsed(),
-                       sme_inputs(population.returns, population.enterprises, period.year), keep="final")
+        engine = build(
+            edition.methodology.parsed(),
+            sme_inputs(population.returns, population.enterprises, period.year),
+            keep="final",
+        )
         # an edition as one computed before coverage was recorded: its rows hold none
-        legacy = Edition.objects.create(name_fa="پیشین", name_en="Before coverage", period=period,
-                                        methodology=bundled_methodology(analyst))
+        legacy = Edition.objects.create(
+            name_fa="پیشین",
+            name_en="Before coverage",
+            period=period,
+            methodology=bundled_methodology(analyst),
+        )
         compute_edition(legacy, seed=1)
-        EditionResult.objects.filter(edition=legacy).update(coverage=None, missing=None, composite=None)
+        EditionResult.objects.filter(edition=legacy).update(
+            coverage=None, missing=None, composite=None
+        )
         legacy = publish_edition(legacy, analyst)
         results = EditionResult.objects.filter(edition=edition).select_related("enterprise")
         # a ranked enterprise that left an indicator blank, and its own user
         gappy = next(r for r in results.filter(rank__isnull=False).order_by("rank") if r.missing)
-        owner = User.objects.create_user("cov-owner", password="x", role=Role.ENTERPRISE,
-                                         enterprise=gappy.enterprise)
-        yield {"edition": edition, "legacy": legacy, "engine": engine, "analyst": analyst, "gappy": gappy,
-               "owner": owner, "method": edition.methodology.parsed()}
+        owner = User.objects.create_user(
+            "cov-owner", password="x", role=Role.ENTERPRISE, enterprise=gappy.enterprise
+        )
+        yield {
+            "edition": edition,
+            "legacy": legacy,
+            "engine": engine,
+            "analyst": analyst,
+            "gappy": gappy,
+            "owner": owner,
+            "method": edition.methodology.parsed(),
+        }
 
 
 def test_stored_coverage_is_the_engines(world, db):
     coverage = world["engine"].coverage
-    rows = {r.enterprise.national_id: r for r in
-            EditionResult.objects.filter(edition=world["edition"]).select_related("enterprise")}
+    rows = {
+        r.enterprise.national_id: r
+        for r in EditionResult.objects.filter(edition=world["edition"]).select_related("enterprise")
+    }
     assert sorted(rows) == sorted(coverage.index)
     codes = world["method"].indicator_codes
     for national_id, expected in coverage.iterrows():
@@ -89,8 +108,10 @@ def _row(page: str, national_id: str) -> str:
 
 def _shown(fragment: str) -> tuple[int, int, list[str]]:
     """The coverage an element of rankings/_coverage.html says: reported, of how many, codes left blank."""
-    found = re.search(r'class="coverage[^"]*" data-reported="(\d+)" data-indicators="(\d+)" data-missing="([^"]*)"',
-                      fragment)
+    found = re.search(
+        r'class="coverage[^"]*" data-reported="(\d+)" data-indicators="(\d+)" data-missing="([^"]*)"',
+        fragment,
+    )
     assert found, fragment
     return int(found.group(1)), int(found.group(2)), [c for c in found.group(3).split(",") if c]
 
@@ -120,7 +141,9 @@ def test_the_top100_shows_coverage_beside_each_rank(world, client, db):
         assert html.escape(indicator.name.fa) in row
     assert "پایین‌تر از همهٔ رقم‌های گزارش‌شده" in row
     # English
-    page = _english(client).get(f"/editions/{edition.pk}/?scope=all&q={national_id}").content.decode()
+    page = (
+        _english(client).get(f"/editions/{edition.pk}/?scope=all&q={national_id}").content.decode()
+    )
     row = _row(page, national_id)
     assert f"{reported} of {total}" in row
     for indicator in blank:
@@ -128,8 +151,12 @@ def test_the_top100_shows_coverage_beside_each_rank(world, client, db):
     assert "A blank is scored below every figure reported in its sector." in row
     # every row of the first page, against the stored results
     page = client.get(f"/editions/{edition.pk}/").content.decode()
-    stored = {r.enterprise.national_id: r for r in
-              EditionResult.objects.filter(edition=edition, rank__lte=50).select_related("enterprise")}
+    stored = {
+        r.enterprise.national_id: r
+        for r in EditionResult.objects.filter(edition=edition, rank__lte=50).select_related(
+            "enterprise"
+        )
+    }
     rows = re.findall(r'<tr data-national-id="(\d+)"', page)
     assert len(rows) == 50
     for national_id in rows:
@@ -150,30 +177,42 @@ def _expected_codes(world, result):
 def test_the_scorecard_tells_the_owner_what_was_left_blank(world, client, db):
     gappy = world["gappy"]
     client.force_login(world["owner"])
-    page = _english(client).get(
-        f"/enterprises/{gappy.enterprise.national_id}/?edition={world['edition'].pk}").content.decode()
+    page = (
+        _english(client)
+        .get(f"/enterprises/{gappy.enterprise.national_id}/?edition={world['edition'].pk}")
+        .content.decode()
+    )
     reported, total, blank = _expected(world, gappy)
     section = re.search(r'<section class="card" id="coverage"(.*?)</section>', page, re.S).group(0)
     assert f'data-reported="{reported}" data-indicators="{total}"' in section
     assert re.findall(r'<li data-code="([a-z0-9_]+)">', section) == [i.code for i in blank]
     for indicator in blank:
-        assert f"<li data-code=\"{indicator.code}\">{html.escape(indicator.name.en)}</li>" in section
-    assert ("Reporting it can only help" if len(blank) == 1 else "Reporting them can only help") in section
+        assert f'<li data-code="{indicator.code}">{html.escape(indicator.name.en)}</li>' in section
+    assert (
+        "Reporting it can only help" if len(blank) == 1 else "Reporting them can only help"
+    ) in section
     assert f'<span class="value" id="reported">{reported} of {total}</span>' in page
     # the history lists the edition without coverage with a dash
-    history = re.search(r'<tr data-edition="{}"[^>]*>(.*?)</tr>'.format(world["legacy"].pk), page, re.S).group(1)
+    history = re.search(
+        r'<tr data-edition="{}"[^>]*>(.*?)</tr>'.format(world["legacy"].pk), page, re.S
+    ).group(1)
     assert '<span class="coverage unknown"' in history and ">—</span>" in history
 
 
 def test_the_scorecard_speaks_persian(world, client, db):
     gappy = world["gappy"]
     client.force_login(world["owner"])
-    page = client.get(f"/enterprises/{gappy.enterprise.national_id}/?edition={world['edition'].pk}").content.decode()
+    page = client.get(
+        f"/enterprises/{gappy.enterprise.national_id}/?edition={world['edition'].pk}"
+    ).content.decode()
     reported, total, blank = _expected(world, gappy)
     section = re.search(r'<section class="card" id="coverage"(.*?)</section>', page, re.S).group(0)
-    assert f"بنگاه {to_persian_digits(str(reported))} شاخص از {to_persian_digits(str(total))} شاخص" in section
+    assert (
+        f"بنگاه {to_persian_digits(str(reported))} شاخص از {to_persian_digits(str(total))} شاخص"
+        in section
+    )
     for indicator in blank:
-        assert f"<li data-code=\"{indicator.code}\">{html.escape(indicator.name.fa)}</li>" in section
+        assert f'<li data-code="{indicator.code}">{html.escape(indicator.name.fa)}</li>' in section
     assert "فقط به سود بنگاه است" in section
 
 
@@ -195,7 +234,9 @@ def test_the_estates_page_and_its_workbook_show_coverage(world, client, db):
     page = client.get(f"/estates/?edition={edition.pk}&sort=coverage&dir=asc").content.decode()
     shown = [_shown(_row(page, n))[0] for n in re.findall(r'<tr data-national-id="(\d+)"', page)]
     assert shown == sorted(shown) and shown[0] < total
-    book = load_workbook(BytesIO(client.get(f"/estates/export.xlsx?edition={edition.pk}&q={national_id}").content))
+    book = load_workbook(
+        BytesIO(client.get(f"/estates/export.xlsx?edition={edition.pk}&q={national_id}").content)
+    )
     header, values = [[c.value for c in r] for r in book.active.iter_rows(max_row=2)]
     cells = dict(zip(header, values, strict=True))
     assert cells[f"Indicators reported (of {total})"] == reported
@@ -217,9 +258,13 @@ def test_an_edition_without_coverage_shows_a_dash(world, client, db):
 
 def test_the_league_tables_and_the_review_show_coverage(world, client, db):
     edition = world["edition"]
-    page = client.get(f"/editions/{edition.pk}/league/?indicator=export_share&band=small").content.decode()
-    stored = {r.enterprise.national_id: r for r in
-              EditionResult.objects.filter(edition=edition).select_related("enterprise")}
+    page = client.get(
+        f"/editions/{edition.pk}/league/?indicator=export_share&band=small"
+    ).content.decode()
+    stored = {
+        r.enterprise.national_id: r
+        for r in EditionResult.objects.filter(edition=edition).select_related("enterprise")
+    }
     rows = re.findall(r'<tr data-national-id="(\d+)"', page)
     assert rows
     for national_id in rows:
@@ -229,9 +274,14 @@ def test_the_league_tables_and_the_review_show_coverage(world, client, db):
     ranked = [r for r in stored.values() if r.rank is not None]
     complete = sum(1 for r in ranked if not r.missing)
     assert f"{complete} of the {len(ranked)} ranked enterprises reported every indicator." in page
-    counts = dict(re.findall(r'<tr data-code="([a-z0-9_]+)"><td>.*?</td><td class="n">(\d+)</td>', page))
-    assert counts == {code: str(n) for code in world["method"].indicator_codes
-                      if (n := sum(code in r.missing for r in ranked))}
+    counts = dict(
+        re.findall(r'<tr data-code="([a-z0-9_]+)"><td>.*?</td><td class="n">(\d+)</td>', page)
+    )
+    assert counts == {
+        code: str(n)
+        for code in world["method"].indicator_codes
+        if (n := sum(code in r.missing for r in ranked))
+    }
 
 
 # --- API -------------------------------------------------------------------------------
@@ -244,7 +294,11 @@ def test_the_api_returns_coverage_with_every_rank(world, client, db):
     codes = [i.code for i in blank]
     item = client.get(f"/api/editions/{edition.pk}/results?q={national_id}").json()["items"][0]
     assert (item["coverage"], item["reported"], item["indicators"], item["missing"]) == (
-        gappy.coverage, reported, total, codes)
+        gappy.coverage,
+        reported,
+        total,
+        codes,
+    )
     assert item["coverage"] == pytest.approx(reported / total)
     assert item["composite"] == gappy.composite
     items = client.get(f"/api/editions/{edition.pk}/results?limit=500").json()["items"]
@@ -254,21 +308,33 @@ def test_the_api_returns_coverage_with_every_rank(world, client, db):
         assert item["coverage"] == expected["coverage"] and item["reported"] == expected["reported"]
         assert item["missing"] == ([c for c in expected["missing"].split(",") if c])
     old = client.get(f"/api/editions/{legacy.pk}/results?q={national_id}").json()["items"][0]
-    assert (old["coverage"], old["reported"], old["indicators"], old["missing"], old["composite"]) == (
-        None, None, total, None, None)
+    assert (
+        old["coverage"],
+        old["reported"],
+        old["indicators"],
+        old["missing"],
+        old["composite"],
+    ) == (None, None, total, None, None)
     detail = client.get(f"/api/editions/{edition.pk}").json()
     assert detail["indicators"] == total
     assert detail["blank_rule_en"] == "A blank is scored below every figure reported in its sector."
     assert detail["blank_rule_fa"].startswith("هر شاخص خالی")
-    rankings = {r["edition_id"]: r for r in client.get(f"/api/enterprises/{national_id}").json()["rankings"]}
+    rankings = {
+        r["edition_id"]: r for r in client.get(f"/api/enterprises/{national_id}").json()["rankings"]
+    }
     assert (rankings[edition.pk]["reported"], rankings[edition.pk]["missing"]) == (reported, codes)
     assert rankings[legacy.pk]["coverage"] is None and rankings[legacy.pk]["indicators"] == total
-    league = client.get(f"/api/editions/{edition.pk}/league?indicator=export_share&limit=500").json()["items"]
+    league = client.get(
+        f"/api/editions/{edition.pk}/league?indicator=export_share&limit=500"
+    ).json()["items"]
     assert league
     for row in league:
         expected = engine.loc[row["national_id"]]
         assert (row["coverage"], row["reported"], row["indicators"]) == (
-            expected["coverage"], expected["reported"], total)
+            expected["coverage"],
+            expected["reported"],
+            total,
+        )
         assert row["missing"] == [c for c in expected["missing"].split(",") if c]
         assert "export_share" not in row["missing"]  # ranked on it: it reported it
 

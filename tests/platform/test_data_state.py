@@ -43,21 +43,34 @@ def _raw(sql: str, params=()) -> None:
 
 
 WRITES = {
-    "enterprise renamed (ORM save)": lambda w: _save(Enterprise.objects.order_by("pk").first(), name_fa="نام تازه"),
-    "founding years corrected (queryset update)": lambda w: Enterprise.objects.filter(pk__lte=5).update(
-        founding_year=1390),
+    "enterprise renamed (ORM save)": lambda w: _save(
+        Enterprise.objects.order_by("pk").first(), name_fa="نام تازه"
+    ),
+    "founding years corrected (queryset update)": lambda w: Enterprise.objects.filter(
+        pk__lte=5
+    ).update(founding_year=1390),
     "estate renamed": lambda w: IndustrialEstate.objects.order_by("pk").update(name_en="Renamed"),
-    "province renamed": lambda w: Province.objects.filter(pk=Province.objects.first().pk).update(name_en="X"),
-    "sector renamed": lambda w: Sector.objects.filter(pk=Sector.objects.first().pk).update(title_en="X"),
+    "province renamed": lambda w: Province.objects.filter(pk=Province.objects.first().pk).update(
+        name_en="X"
+    ),
+    "sector renamed": lambda w: Sector.objects.filter(pk=Sector.objects.first().pk).update(
+        title_en="X"
+    ),
     "cluster member removed": lambda w: ClusterMembership.objects.order_by("pk").first().delete(),
-    "period deadline moved": lambda w: Period.objects.filter(pk=w["period"].pk).update(deadline=None),
-    "indicator renamed": lambda w: Indicator.objects.filter(code="sales").update(name_en="Turnover"),
+    "period deadline moved": lambda w: Period.objects.filter(pk=w["period"].pk).update(
+        deadline=None
+    ),
+    "indicator renamed": lambda w: Indicator.objects.filter(code="sales").update(
+        name_en="Turnover"
+    ),
     "return corrected (form writer)": lambda w: _correct(w),
     "version written by raw SQL": lambda w: _raw(
         f"UPDATE {ReturnVersion._meta.db_table} SET note = 'raw' WHERE id = (SELECT MIN(id) FROM "
-        f"{ReturnVersion._meta.db_table})"),
+        f"{ReturnVersion._meta.db_table})"
+    ),
     "return deleted by raw SQL": lambda w: _raw(
-        f"DELETE FROM {Return._meta.db_table} WHERE id = (SELECT MAX(id) FROM {Return._meta.db_table})"),
+        f"DELETE FROM {Return._meta.db_table} WHERE id = (SELECT MAX(id) FROM {Return._meta.db_table})"
+    ),
 }
 
 
@@ -68,8 +81,12 @@ def _save(instance, **fields):
 
 
 def _correct(world):
-    record = Return.objects.filter(period=world["period"], current_version__isnull=False).select_related(
-        "enterprise", "current_version").order_by("pk").first()
+    record = (
+        Return.objects.filter(period=world["period"], current_version__isnull=False)
+        .select_related("enterprise", "current_version")
+        .order_by("pk")
+        .first()
+    )
     values = record.current_version.values()
     values["sales"] = 2 * (values.get("sales") or 100.0)
     record_return(record.enterprise, world["period"], values, user=world["analyst"])
@@ -78,8 +95,10 @@ def _correct(world):
 @pytest.mark.parametrize("write", list(WRITES))
 def test_every_write_to_the_watched_tables_changes_the_state(world, db, write):
     if write.endswith("by raw SQL") and connection.vendor == "sqlite":
-        pytest.skip("on SQLite the returns and versions have no triggers (they doubled an import's commit): "
-                    "their writers change the state themselves; PostgreSQL runs this case")
+        pytest.skip(
+            "on SQLite the returns and versions have no triggers (they doubled an import's commit): "
+            "their writers change the state themselves; PostgreSQL runs this case"
+        )
     before = data_state()
     assert len(before) == 32
     WRITES[write](world)
@@ -121,7 +140,10 @@ def test_the_monitoring_run_follows_a_registry_change(world, db):
     assert again is not people
     estates = again.enterprises.set_index("national_id")["estate_code"]
     assert pd.isna(estates.loc[firm.national_id])
-    assert people.enterprises.set_index("national_id")["estate_code"].loc[firm.national_id] == firm.estate.code
+    assert (
+        people.enterprises.set_index("national_id")["estate_code"].loc[firm.national_id]
+        == firm.estate.code
+    )
 
 
 def test_reference_data_is_read_once_per_state(world, db):
@@ -138,7 +160,8 @@ def test_reference_data_is_read_once_per_state(world, db):
     with CaptureQueriesContext(connection) as queries:
         assert per_state("test periods", periods) is first
     assert [q["sql"] for q in queries.captured_queries] == [
-        "SELECT token FROM returns_datastate WHERE id = 1"]
+        "SELECT token FROM returns_datastate WHERE id = 1"
+    ]
     Period.objects.filter(pk=world["period"].pk).update(deadline=None)
     again = per_state("test periods", periods)
     assert again is not first and again[world["period"].pk] is None
@@ -147,9 +170,14 @@ def test_reference_data_is_read_once_per_state(world, db):
 def test_sending_the_same_figures_again_leaves_it(world, db):
     """A return sent again unchanged writes nothing, so no cache is thrown away (at
     100,000 enterprises the monitoring run takes most of a minute to rebuild)."""
-    record = Return.objects.filter(period=world["period"], current_version__isnull=False).select_related(
-        "enterprise", "current_version").order_by("-pk").first()
+    record = (
+        Return.objects.filter(period=world["period"], current_version__isnull=False)
+        .select_related("enterprise", "current_version")
+        .order_by("-pk")
+        .first()
+    )
     before = data_state()
-    outcome = record_return(record.enterprise, world["period"], record.current_version.values(),
-                            user=world["analyst"])
+    outcome = record_return(
+        record.enterprise, world["period"], record.current_version.values(), user=world["analyst"]
+    )
     assert not outcome.changed and data_state() == before

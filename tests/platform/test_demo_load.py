@@ -28,16 +28,24 @@ def test_load_demo_stores_every_frame(loaded, population):
     assert Enterprise.objects.count() == N == loaded["enterprises"]
     assert IndustrialEstate.objects.count() == len(population.estates)
     assert Return.objects.count() == len(population.returns) == ReturnVersion.objects.count()
-    codes = [c for c in population.returns.columns if c not in ("national_id", "year", "submitted_on")]
-    assert sum(len(v.figures) for v in ReturnVersion.objects.all()) == int(population.returns[codes].notna().sum().sum())
+    codes = [
+        c for c in population.returns.columns if c not in ("national_id", "year", "submitted_on")
+    ]
+    assert sum(len(v.figures) for v in ReturnVersion.objects.all()) == int(
+        population.returns[codes].notna().sum().sum()
+    )
     assert Cluster.objects.count() == len(population.clusters)
-    assert sorted(Period.objects.values_list("year", flat=True)) == sorted(population.returns["year"].unique())
+    assert sorted(Period.objects.values_list("year", flat=True)) == sorted(
+        population.returns["year"].unique()
+    )
     assert not Return.objects.filter(current_version__isnull=True).exists()
 
 
 def test_loaded_values_equal_the_generated_ones(loaded, population):
     row = population.returns.iloc[17]
-    version = Return.objects.get(enterprise__national_id=row["national_id"], period__year=row["year"]).current_version
+    version = Return.objects.get(
+        enterprise__national_id=row["national_id"], period__year=row["year"]
+    ).current_version
     stored = version.values()
     for code, value in stored.items():
         assert value == pytest.approx(row[code], rel=1e-12)
@@ -46,19 +54,24 @@ def test_loaded_values_equal_the_generated_ones(loaded, population):
 
 def test_some_returns_are_late(loaded):
     late = sum(
-        1 for r in Return.objects.select_related("period", "current_version")
+        1
+        for r in Return.objects.select_related("period", "current_version")
         if r.current_version.created_at.date() > r.period.deadline
     )
     assert 0 < late < Return.objects.count() / 2
 
 
 def test_one_demo_login_per_role(loaded, client):
-    assert {u.role for u in User.objects.filter(username__in=DEMO_USERS.values())} == set(Role.values)
+    assert {u.role for u in User.objects.filter(username__in=DEMO_USERS.values())} == set(
+        Role.values
+    )
     enterprise_user = User.objects.get(username=DEMO_USERS[Role.ENTERPRISE])
     assert enterprise_user.enterprise is not None
     manager = User.objects.get(username=DEMO_USERS[Role.ESTATE_MANAGER])
     assert Enterprise.objects.confidential_to(manager).count() > 0
-    assert client.login(request=HttpRequest(), username=DEMO_USERS[Role.ANALYST], password=DEMO_PASSWORD)
+    assert client.login(
+        request=HttpRequest(), username=DEMO_USERS[Role.ANALYST], password=DEMO_PASSWORD
+    )
 
 
 def test_loading_is_all_or_nothing(db, population, monkeypatch):

@@ -28,18 +28,24 @@ def population():
 
 @pytest.fixture
 def period(db, population, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # demo users, fast
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # demo users, fast
     load_demo(population)
     return Period.objects.get(year=YEAR, quarter__isnull=True)
 
 
 def computed(period, name="SME-100 1403") -> pd.DataFrame:
-    edition = Edition.objects.create(name_fa=name, name_en=name, period=period, methodology=bundled_methodology())
+    edition = Edition.objects.create(
+        name_fa=name, name_en=name, period=period, methodology=bundled_methodology()
+    )
     compute_edition(edition)
     rows = EditionResult.objects.filter(edition=edition).values("enterprise__national_id", "rank")
     ranks = pd.DataFrame.from_records(list(rows)).set_index("enterprise__national_id")["rank"]
     sectors = dict(Enterprise.objects.values_list("national_id", "isic__code"))
-    return pd.DataFrame({"rank": ranks.astype(float), "sector": ranks.index.map(lambda n: sectors[n][:2])})
+    return pd.DataFrame(
+        {"rank": ranks.astype(float), "sector": ranks.index.map(lambda n: sectors[n][:2])}
+    )
 
 
 def test_an_edition_top_100_has_the_sector_mix_of_the_ranked_firms(period):
@@ -66,5 +72,7 @@ def test_a_return_sent_again_with_a_blank_never_climbs(period):
         values.pop(figure)
         assert record_return(enterprise, period, values, user=analyst).changed
         after = computed(period, f"after {firm}")
-        assert np.isnan(after.at[firm, "rank"]) or after.at[firm, "rank"] >= before.at[firm, "rank"], (firm, figure)
+        assert (
+            np.isnan(after.at[firm, "rank"]) or after.at[firm, "rank"] >= before.at[firm, "rank"]
+        ), (firm, figure)
         before = after

@@ -64,7 +64,9 @@ def engine(population):
 
 @pytest.fixture
 def loaded(db, population, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # demo users, fast
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # demo users, fast
     load_demo(population)
     return Period.objects.get(year=YEAR, quarter__isnull=True)
 
@@ -78,12 +80,19 @@ def new_edition(period, name="۱۰۰ برتر ۱۴۰۳"):
     methodology, _ = Methodology.objects.get_or_create(
         text=SME100, defaults={"name_fa": "رتبه‌بندی", "name_en": "SME-100", "version": "1403.1"}
     )
-    return Edition.objects.create(name_fa=name, name_en="Top 100", period=period, methodology=methodology)
+    return Edition.objects.create(
+        name_fa=name, name_en="Top 100", period=period, methodology=methodology
+    )
 
 
 def stored(edition) -> pd.DataFrame:
     rows = EditionResult.objects.filter(edition=edition).values(
-        "enterprise__national_id", "score", "rank", "node_scores", "size_class", *EditionResult.INTERVAL_FIELDS
+        "enterprise__national_id",
+        "score",
+        "rank",
+        "node_scores",
+        "size_class",
+        *EditionResult.INTERVAL_FIELDS,
     )
     return pd.DataFrame.from_records(list(rows)).set_index("enterprise__national_id").sort_index()
 
@@ -91,15 +100,18 @@ def stored(edition) -> pd.DataFrame:
 def current_versions(years) -> set[int]:
     firms = Return.objects.filter(period__year=YEAR).values("enterprise_id")
     return set(
-        Return.objects.filter(period__year__in=years, enterprise__in=firms)
-        .values_list("current_version_id", flat=True)
+        Return.objects.filter(period__year__in=years, enterprise__in=firms).values_list(
+            "current_version_id", flat=True
+        )
     )
 
 
 def nan_equal(stored_values, engine_values):
     """Stored (None for missing) against the engine's floats (NaN), exactly."""
-    np.testing.assert_array_equal(pd.to_numeric(pd.Series(stored_values), errors="coerce").to_numpy(dtype=float),
-                                  np.asarray(engine_values, dtype=float))
+    np.testing.assert_array_equal(
+        pd.to_numeric(pd.Series(stored_values), errors="coerce").to_numpy(dtype=float),
+        np.asarray(engine_values, dtype=float),
+    )
 
 
 def test_the_database_table_is_the_engine_input(loaded, engine):
@@ -108,51 +120,86 @@ def test_the_database_table_is_the_engine_input(loaded, engine):
     ours = table.set_index("national_id").sort_index()
     direct = direct.set_index("national_id").sort_index()
     assert list(ours.index) == list(direct.index)
-    pd.testing.assert_frame_equal(ours.drop(columns="estate"), direct.drop(columns="estate"),
-                                  check_like=True, check_dtype=False, check_index_type=False)
+    pd.testing.assert_frame_equal(
+        ours.drop(columns="estate"),
+        direct.drop(columns="estate"),
+        check_like=True,
+        check_dtype=False,
+        check_index_type=False,
+    )
     assert (ours["estate"].fillna("") == direct["estate"].fillna("")).all()
-    assert data_hash(engine["methodology"], table) == data_hash(engine["methodology"], engine["table"])
+    assert data_hash(engine["methodology"], table) == data_hash(
+        engine["methodology"], engine["table"]
+    )
     assert sorted(versions) == versions and set(versions) == current_versions([YEAR, YEAR - 1])
     # growth needs last year
-    assert ReturnVersion.objects.filter(pk__in=versions, return_record__period__year=YEAR - 1).exists()
+    assert ReturnVersion.objects.filter(
+        pk__in=versions, return_record__period__year=YEAR - 1
+    ).exists()
 
 
 def test_a_computed_edition_stores_the_engine_numbers(loaded, engine):
     edition = new_edition(loaded)
     steps = []
-    edition = compute_edition(edition, spec_text=SPEC, runs=RUNS, seed=SEED, top_k=TOP_K,
-                              progress=lambda stage, done, total: steps.append((stage, done, total)))
+    edition = compute_edition(
+        edition,
+        spec_text=SPEC,
+        runs=RUNS,
+        seed=SEED,
+        top_k=TOP_K,
+        progress=lambda stage, done, total: steps.append((stage, done, total)),
+    )
     results, analysis = engine["results"], engine["uncertainty"]
     rows = stored(edition)
 
     units = results.score.index.sort_values()
     assert list(rows.index) == list(units)
-    np.testing.assert_array_equal(rows["rank"].astype(float), results.rank.reindex(units).to_numpy())
-    np.testing.assert_array_equal(rows["score"].astype(float), results.score.reindex(units).to_numpy())
+    np.testing.assert_array_equal(
+        rows["rank"].astype(float), results.rank.reindex(units).to_numpy()
+    )
+    np.testing.assert_array_equal(
+        rows["score"].astype(float), results.score.reindex(units).to_numpy()
+    )
     for node in ("growth", "exports", "finance", "skills"):
-        nan_equal([scores[node] for scores in rows["node_scores"]], results.scores[node].reindex(units))
+        nan_equal(
+            [scores[node] for scores in rows["node_scores"]], results.scores[node].reindex(units)
+        )
     assert "SME100" not in rows["node_scores"].iloc[0]
-    assert rows["size_class"].tolist() == results.groups["size_class"].reindex(units).astype(str).tolist()
+    assert (
+        rows["size_class"].tolist()
+        == results.groups["size_class"].reindex(units).astype(str).tolist()
+    )
     assert set(rows["size_class"]) == {"small", "medium"}  # the methodology ranks SMEs only
     assert rows["rank"].notna().sum() > 150
 
     stats, score_stats = analysis.stats.reindex(units), analysis.score_stats.reindex(units)
-    for field, column in (("rank_mean", "mean"), ("rank_median", "median"), ("rank_q05", "q05"),
-                          ("rank_q95", "q95"), ("p_top", "p_top")):
+    for field, column in (
+        ("rank_mean", "mean"),
+        ("rank_median", "median"),
+        ("rank_q05", "q05"),
+        ("rank_q95", "q95"),
+        ("p_top", "p_top"),
+    ):
         nan_equal(rows[field], stats[column])
     for field, column in (("score_q05", "q05"), ("score_median", "median"), ("score_q95", "q95")):
         nan_equal(rows[field], score_stats[column])
-    assert (stats["nominal"].astype(float).to_numpy() == rows["rank"].astype(float).to_numpy()).all()
+    assert (
+        stats["nominal"].astype(float).to_numpy() == rows["rank"].astype(float).to_numpy()
+    ).all()
     assert 0 < rows["p_top"].gt(0).sum() and rows["p_top"].between(0, 1).all()
     assert (rows["rank_q95"] > rows["rank_q05"]).any()  # the spec really moves ranks
 
     assert edition.crossing_top == analysis.crossing_top > 0
     assert (edition.runs, edition.seed, edition.top_k) == (RUNS, SEED, TOP_K)
     assert edition.uncertainty_spec == SPEC
-    assert edition.uncertainty_spec_sha256 == __import__("hashlib").sha256(SPEC.encode()).hexdigest()
+    assert (
+        edition.uncertainty_spec_sha256 == __import__("hashlib").sha256(SPEC.encode()).hexdigest()
+    )
     assert edition.data_sha256 == data_hash(engine["methodology"], engine["table"])
     assert edition.methodology_sha256 == engine["methodology"].sha256
-    assert set(edition.return_versions.values_list("pk", flat=True)) == current_versions([YEAR, YEAR - 1])
+    assert set(edition.return_versions.values_list("pk", flat=True)) == current_versions(
+        [YEAR, YEAR - 1]
+    )
     assert edition.computed_at is not None and edition.status == Edition.Status.DRAFT
     assert [s for s, done, _ in steps if done == 0] == ["data", "ranking", "uncertainty", "storing"]
     assert ("uncertainty", RUNS, RUNS) in steps
@@ -162,9 +209,16 @@ def test_without_a_spec_there_are_no_intervals(loaded, engine):
     edition = compute_edition(new_edition(loaded))
     rows = stored(edition)
     results = engine["results"]
-    np.testing.assert_array_equal(rows["rank"].astype(float), results.rank.reindex(rows.index).to_numpy())
+    np.testing.assert_array_equal(
+        rows["rank"].astype(float), results.rank.reindex(rows.index).to_numpy()
+    )
     assert rows[list(EditionResult.INTERVAL_FIELDS)].isna().all().all()
-    assert (edition.runs, edition.seed, edition.crossing_top, edition.uncertainty_spec) == (None, None, None, "")
+    assert (edition.runs, edition.seed, edition.crossing_top, edition.uncertainty_spec) == (
+        None,
+        None,
+        None,
+        "",
+    )
     assert not edition.has_intervals
 
 
@@ -185,15 +239,21 @@ def test_deleting_a_draft_deletes_its_frozen_version_links(loaded):
     """The links have no foreign keys in the database (an edition writes some 200,000 at
     100,000 enterprises, BENCHMARKS.md), so it is Django's cascade that removes them."""
     edition = compute_edition(new_edition(loaded))
-    assert EditionReturnVersion.objects.filter(edition=edition).count() == len(current_versions([YEAR, YEAR - 1]))
+    assert EditionReturnVersion.objects.filter(edition=edition).count() == len(
+        current_versions([YEAR, YEAR - 1])
+    )
     edition.delete()
     assert not EditionReturnVersion.objects.exists() and not EditionResult.objects.exists()
 
 
 def test_a_correction_reaches_a_draft_but_never_a_published_edition(loaded, analyst, engine):
-    published = compute_edition(new_edition(loaded), spec_text=SPEC, runs=RUNS, seed=SEED, top_k=TOP_K)
+    published = compute_edition(
+        new_edition(loaded), spec_text=SPEC, runs=RUNS, seed=SEED, top_k=TOP_K
+    )
     published = publish_edition(published, analyst)
-    draft = compute_edition(new_edition(loaded, "پیش‌نویس"), spec_text=SPEC, runs=RUNS, seed=SEED, top_k=TOP_K)
+    draft = compute_edition(
+        new_edition(loaded, "پیش‌نویس"), spec_text=SPEC, runs=RUNS, seed=SEED, top_k=TOP_K
+    )
     before = stored(published)
     versions_before = set(published.return_versions.values_list("pk", flat=True))
 
@@ -220,7 +280,9 @@ def test_a_correction_reaches_a_draft_but_never_a_published_edition(loaded, anal
     after = stored(draft)
     assert after.loc[firm, "score"] < before.loc[firm, "score"]
     results = build(engine["methodology"], table, keep="final")
-    np.testing.assert_array_equal(after["rank"].astype(float), results.rank.reindex(after.index).to_numpy())
+    np.testing.assert_array_equal(
+        after["rank"].astype(float), results.rank.reindex(after.index).to_numpy()
+    )
 
 
 def test_a_published_edition_is_refused_in_both_languages(loaded, analyst):
@@ -231,14 +293,18 @@ def test_a_published_edition_is_refused_in_both_languages(loaded, analyst):
     with pytest.raises(RasadInputError) as refused:
         compute_edition(edition, spec_text=SPEC, runs=RUNS)
     assert "published" in refused.value.message("en") and "Top 100" in refused.value.message("en")
-    assert "منتشر شده" in refused.value.message("fa") and "۱۰۰ برتر ۱۴۰۳" in refused.value.message("fa")
+    assert "منتشر شده" in refused.value.message("fa") and "۱۰۰ برتر ۱۴۰۳" in refused.value.message(
+        "fa"
+    )
     with pytest.raises(RasadInputError):
         publish_edition(edition, analyst)
     pd.testing.assert_frame_equal(stored(edition), before)
 
 
 def test_a_published_edition_cannot_be_changed_by_hand(loaded, analyst):
-    edition = publish_edition(compute_edition(new_edition(loaded), spec_text=SPEC, runs=RUNS), analyst)
+    edition = publish_edition(
+        compute_edition(new_edition(loaded), spec_text=SPEC, runs=RUNS), analyst
+    )
     result = EditionResult.objects.filter(edition=edition).first()
     result.rank = 1
     for change in (
@@ -246,14 +312,25 @@ def test_a_published_edition_cannot_be_changed_by_hand(loaded, analyst):
         result.delete,
         lambda: EditionResult.objects.filter(edition=edition).update(p_top=1.0),
         lambda: EditionResult.objects.filter(edition=edition).delete(),
-        lambda: EditionResult.objects.bulk_create([EditionResult(edition=edition, enterprise=result.enterprise)]),
+        lambda: EditionResult.objects.bulk_create(
+            [EditionResult(edition=edition, enterprise=result.enterprise)]
+        ),
         lambda: edition.return_versions.clear(),
         lambda: edition.return_versions.first().editions.clear(),
         edition.delete,
     ):
-        with pytest.raises(ValidationError), transaction.atomic():  # m2m refusals break the transaction
+        with (
+            pytest.raises(ValidationError),
+            transaction.atomic(),
+        ):  # m2m refusals break the transaction
             change()
-    for field, value in (("crossing_top", 0), ("runs", 7), ("seed", 9), ("top_k", 10), ("uncertainty_spec", "")):
+    for field, value in (
+        ("crossing_top", 0),
+        ("runs", 7),
+        ("seed", 9),
+        ("top_k", 10),
+        ("uncertainty_spec", ""),
+    ):
         fresh = Edition.objects.get(pk=edition.pk)
         setattr(fresh, field, value)
         with pytest.raises(ValidationError):
@@ -297,7 +374,9 @@ def test_bad_settings_are_refused_before_anything_is_stored(loaded):
 
 
 def test_the_admin_shows_the_intervals_read_only_in_persian(loaded, analyst, client):
-    edition = publish_edition(compute_edition(new_edition(loaded), spec_text=SPEC, runs=RUNS, seed=SEED), analyst)
+    edition = publish_edition(
+        compute_edition(new_edition(loaded), spec_text=SPEC, runs=RUNS, seed=SEED), analyst
+    )
     admin = User.objects.create_superuser("root-x", password="x", role=Role.ADMIN)
     client.force_login(admin)
     page = client.get(f"/admin/rankings/edition/{edition.pk}/change/", HTTP_ACCEPT_LANGUAGE="fa")
@@ -305,10 +384,17 @@ def test_the_admin_shows_the_intervals_read_only_in_persian(loaded, analyst, cli
     text = page.content.decode()
     assert "اجراهای مونت کارلو" in text and str(RUNS) in text
     assert 'name="crossing_top"' not in text and 'name="name_en"' in text  # frozen but renamable
-    listing = client.get(f"/admin/rankings/editionresult/?edition__id__exact={edition.pk}", HTTP_ACCEPT_LANGUAGE="fa")
+    listing = client.get(
+        f"/admin/rankings/editionresult/?edition__id__exact={edition.pk}", HTTP_ACCEPT_LANGUAGE="fa"
+    )
     assert listing.status_code == 200 and "احتمال" in listing.content.decode()
     result = EditionResult.objects.filter(edition=edition).first()
-    detail = client.get(f"/admin/rankings/editionresult/{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="fa")
+    detail = client.get(
+        f"/admin/rankings/editionresult/{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="fa"
+    )
     assert detail.status_code == 200 and 'name="rank_q05"' not in detail.content.decode()
-    assert client.post(f"/admin/rankings/edition/{edition.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/rankings/edition/{edition.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert Edition.objects.filter(pk=edition.pk).exists()

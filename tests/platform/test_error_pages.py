@@ -47,11 +47,16 @@ def failing_urls(settings):
 @pytest.fixture
 def other(db):
     tehran = Province.objects.get(name_en="Tehran")
-    estate = IndustrialEstate.objects.create(code="T02", name_fa="شهرک عباس‌آباد", name_en="Abbasabad",
-                                             province=tehran)
+    estate = IndustrialEstate.objects.create(
+        code="T02", name_fa="شهرک عباس‌آباد", name_en="Abbasabad", province=tehran
+    )
     firm = Enterprise.objects.create(
-        national_id=OTHER_ID, name_fa="مبلمان محرمانهٔ تهران", name_en="Confidential Tehran Furniture",
-        isic=Sector.objects.get(code="3100"), province=tehran, estate=estate,
+        national_id=OTHER_ID,
+        name_fa="مبلمان محرمانهٔ تهران",
+        name_en="Confidential Tehran Furniture",
+        isic=Sector.objects.get(code="3100"),
+        province=tehran,
+        estate=estate,
     )
     return firm
 
@@ -60,7 +65,9 @@ def other(db):
 def owner(enterprise, other, period, django_user_model):
     Return.objects.create(enterprise=enterprise, period=period)
     Return.objects.create(enterprise=other, period=period)
-    return django_user_model.objects.create(username="owner", role=Role.ENTERPRISE, enterprise=enterprise)
+    return django_user_model.objects.create(
+        username="owner", role=Role.ENTERPRISE, enterprise=enterprise
+    )
 
 
 @pytest.fixture
@@ -90,8 +97,16 @@ def _english(body: str) -> None:
 
 
 def _clean(body: str) -> None:
-    for leak in ("Traceback", "Server Error", "secret-internal-detail", "CSRF verification failed",
-                 "Forbidden (403)", "Not Found</h1>", "django.", "File \""):
+    for leak in (
+        "Traceback",
+        "Server Error",
+        "secret-internal-detail",
+        "CSRF verification failed",
+        "Forbidden (403)",
+        "Not Found</h1>",
+        "django.",
+        'File "',
+    ):
         assert leak not in body, leak
     assert 'href="/static/rasad/rasad.css"' in body  # the app's own style, no CDN
     assert "https://" not in body and "http://" not in body
@@ -133,7 +148,9 @@ def test_after_the_csrf_page_the_reloaded_form_is_accepted(db):
     assert client.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 403
     form = client.get("/accounts/login/")
     token = form.context["csrf_token"]
-    again = client.post("/accounts/login/", {"username": "x", "password": "y", "csrfmiddlewaretoken": token})
+    again = client.post(
+        "/accounts/login/", {"username": "x", "password": "y", "csrfmiddlewaretoken": token}
+    )
     assert again.status_code == 200  # the form again, with its own "wrong password" message
     assert "مهلت این فرم گذشته است" not in again.content.decode()
 
@@ -156,7 +173,14 @@ def test_a_guessed_scorecard_of_another_enterprise_is_not_found(owner, other, la
         response = client.get(f"/enterprises/{guessed}/")
         assert response.status_code == 404
         body = response.content.decode()
-        for secret in (other.name_fa, other.name_en, "شهرک عباس‌آباد", "Abbasabad", "Tehran", "تهران"):
+        for secret in (
+            other.name_fa,
+            other.name_en,
+            "شهرک عباس‌آباد",
+            "Abbasabad",
+            "Tehran",
+            "تهران",
+        ):
             assert secret not in body
         if language == "fa":
             _persian(body)
@@ -177,7 +201,9 @@ def test_another_estate_on_the_estates_dashboard_is_not_found(manager, other):
     assert "صفحه پیدا نشد" in body and other.name_fa not in body and "شهرک عباس‌آباد" not in body
 
 
-@pytest.mark.parametrize("url", ["/import/", "/analysis/editions/", "/monitoring/alerts/", "/dashboard/"])
+@pytest.mark.parametrize(
+    "url", ["/import/", "/analysis/editions/", "/monitoring/alerts/", "/dashboard/"]
+)
 def test_pages_of_other_roles_answer_403_in_the_readers_language(owner, url):
     response = _client(owner).get(url)
     assert response.status_code == 403
@@ -225,8 +251,10 @@ def test_too_many_query_parameters_get_the_400_page(manager):
     assert "این درخواست مفهوم نیست" in body and "بیش از اندازه بلند است" in body and "۴۰۰" in body
 
 
-@pytest.mark.parametrize("language, heading", [("fa", "این درخواست مفهوم نیست"),
-                                               ("en", "This request is not understood")])
+@pytest.mark.parametrize(
+    "language, heading",
+    [("fa", "این درخواست مفهوم نیست"), ("en", "This request is not understood")],
+)
 def test_a_refused_request_gets_the_400_page(db, failing_urls, language, heading):
     response = _client(language=language).get("/test-bad/")
     assert response.status_code == 400
@@ -254,7 +282,10 @@ def test_an_unknown_address_gets_the_404_page_in_english(db):
     body = response.content.decode()
     _english(body)
     assert "<title>Page not found · Rasad</title>" in body
-    assert "Check the address, or start again from the home page." in body and "Go to the home page" in body
+    assert (
+        "Check the address, or start again from the home page." in body
+        and "Go to the home page" in body
+    )
 
 
 def test_the_api_keeps_its_own_json_404(db):

@@ -24,7 +24,7 @@ FORMULAS = [
 ]
 # as stored: the importer trims the blanks around a name ("\t=1+1" is stored as "=1+1")
 STORED = [name.strip() for name in FORMULAS]
-ESTATE_NAME = "=HYPERLINK(\"http://evil.example/\",\"estate\")"
+ESTATE_NAME = '=HYPERLINK("http://evil.example/","estate")'
 
 
 def national_ids(n: int) -> list[str]:
@@ -40,9 +40,20 @@ def csv_field(value: str) -> str:
 
 
 def formula_file() -> bytes:
-    header = ["شناسه ملی", "نام بنگاه", "کد آیسیک", "استان", "شهرک صنعتی", "دوره", "تعداد شاغلان", "فروش (میلیون ریال)"]
-    rows = [header] + [[nid, name, "1311", "یزد", "T01", "1403", str(10 + i), "1200"]
-                       for i, (nid, name) in enumerate(zip(IDS, FORMULAS, strict=True))]
+    header = [
+        "شناسه ملی",
+        "نام بنگاه",
+        "کد آیسیک",
+        "استان",
+        "شهرک صنعتی",
+        "دوره",
+        "تعداد شاغلان",
+        "فروش (میلیون ریال)",
+    ]
+    rows = [header] + [
+        [nid, name, "1311", "یزد", "T01", "1403", str(10 + i), "1200"]
+        for i, (nid, name) in enumerate(zip(IDS, FORMULAS, strict=True))
+    ]
     return "\r\n".join(",".join(csv_field(v) for v in row) for row in rows).encode("utf-8-sig")
 
 
@@ -56,7 +67,9 @@ def var_dir(settings, tmp_path):
 @pytest.fixture
 def estate(db):
     yazd = Province.objects.get(name_en="Yazd")
-    return IndustrialEstate.objects.create(code="T01", name_fa=ESTATE_NAME, name_en=ESTATE_NAME, province=yazd)
+    return IndustrialEstate.objects.create(
+        code="T01", name_fa=ESTATE_NAME, name_en=ESTATE_NAME, province=yazd
+    )
 
 
 @pytest.fixture
@@ -124,14 +137,18 @@ def test_imported_formula_names_stay_text_in_every_download(client, manager, est
     assert any(ESTATE_NAME in str(c.value) for c in workbook_texts(body(response)))
     response = client.get("/import/template.csv")
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
-    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+    assert all(
+        not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row
+    )
 
 
 def test_a_formula_in_a_refused_value_stays_text_in_the_report(client, manager):
     """A blocking report shows the offending value: a formula typed as a national ID too."""
     client.force_login(manager)
     header = "شناسه ملی,نام بنگاه,کد آیسیک,استان,شهرک صنعتی,دوره,تعداد شاغلان\r\n"
-    data = (header + f'{csv_field(FORMULAS[1])},نام,1311,یزد,T01,1403,{csv_field(FORMULAS[2])}\r\n').encode("utf-8")
+    data = (
+        header + f"{csv_field(FORMULAS[1])},نام,1311,یزد,T01,1403,{csv_field(FORMULAS[2])}\r\n"
+    ).encode("utf-8")
     sha = hashlib.sha256(data).hexdigest()
     client.post("/import/", {"file": SimpleUploadedFile("bad.csv", data)})
     response = client.get(f"/import/{sha}/report.xlsx")

@@ -17,6 +17,14 @@ def test_every_string_has_a_persian_translation():
 
 
 def test_compiled_catalogue_is_up_to_date():
-    po = {(e.msgctxt, e.msgid): (e.msgstr, tuple(e.msgstr_plural.items())) for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete}
-    mo = {(e.msgctxt, e.msgid): (e.msgstr, tuple(e.msgstr_plural.items())) for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgid}
+    po = {
+        (e.msgctxt, e.msgid): (e.msgstr, tuple(e.msgstr_plural.items()))
+        for e in polib.pofile(str(LOCALE / "django.po"))
+        if not e.obsolete
+    }
+    mo = {
+        (e.msgctxt, e.msgid): (e.msgstr, tuple(e.msgstr_plural.items()))
+        for e in polib.mofile(str(LOCALE / "django.mo"))
+        if e.msgid
+    }
     assert mo == po

@@ -25,11 +25,22 @@ def write_file(path: Path, *, sales_b="۲٬۵۰۰", id_b=NEW_B) -> Path:
     """Two new firms of the estate T01 (Yazd) and their 1403 returns, as a sender
     would type them: Persian digits and separators, Persian headers."""
     rows = [
-        ["شناسه ملی", "نام بنگاه", "کد آیسیک", "استان", "شهرک صنعتی", "دوره", "تعداد شاغلان", "فروش (میلیون ریال)"],
+        [
+            "شناسه ملی",
+            "نام بنگاه",
+            "کد آیسیک",
+            "استان",
+            "شهرک صنعتی",
+            "دوره",
+            "تعداد شاغلان",
+            "فروش (میلیون ریال)",
+        ],
         [NEW_A, "نساجی الف", "1311", "یزد", "T01", "1403", "12", "1200"],
         [id_b, "ریسندگی ب", "1311", "یزد", "T01", "۱۴۰۳", "۳۰", sales_b],
     ]
-    path.write_text("\n".join(",".join(f'"{v}"' for v in row) for row in rows), encoding="utf-8-sig")
+    path.write_text(
+        "\n".join(",".join(f'"{v}"' for v in row) for row in rows), encoding="utf-8-sig"
+    )
     return path
 
 
@@ -63,12 +74,23 @@ def test_dry_run_then_import_then_nothing_changes(tmp_path, admin, estate, capsy
 def test_one_bad_row_blocks_the_whole_file(tmp_path, admin, estate, capsys):
     file = write_file(tmp_path / "bad.csv", id_b="14007650913")  # check digit off by one
     report = tmp_path / "report.xlsx"
-    assert main(["import", str(file), "--lang", "en", "--no-progress", "--report", str(report)]) == 1
+    assert (
+        main(["import", str(file), "--lang", "en", "--no-progress", "--report", str(report)]) == 1
+    )
     out = capsys.readouterr().out
     assert "check digit" in out and "nothing of it was stored" in out
-    assert not Enterprise.objects.exists() and not Return.objects.exists() and not SourceFile.objects.exists()
+    assert (
+        not Enterprise.objects.exists()
+        and not Return.objects.exists()
+        and not SourceFile.objects.exists()
+    )
     rows = pd.read_excel(report, sheet_name="Report", header=2)
-    assert rows.iloc[0][["Severity", "Row", "Column letter", "Value"]].tolist() == ["error", 3, "A", 14007650913]
+    assert rows.iloc[0][["Severity", "Row", "Column letter", "Value"]].tolist() == [
+        "error",
+        3,
+        "A",
+        14007650913,
+    ]
 
 
 @pytest.mark.django_db
@@ -111,39 +133,75 @@ def test_not_a_spreadsheet(tmp_path, admin, capsys):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("mapping", "csv", "id_column", "columns"), [
-    ("michigan_jtrain", "jtrain_michigan_1987_1989.csv", "fcode", {"employees": ("employ", 1.0),
-                                                                   "sales": ("sales", 1e-6)}),
-    ("uk_emplUK", "emplUK_1976_1984.csv", "firm", {"employees": ("emp", 1000.0)}),
-])
+@pytest.mark.parametrize(
+    ("mapping", "csv", "id_column", "columns"),
+    [
+        (
+            "michigan_jtrain",
+            "jtrain_michigan_1987_1989.csv",
+            "fcode",
+            {"employees": ("employ", 1.0), "sales": ("sales", 1e-6)},
+        ),
+        ("uk_emplUK", "emplUK_1976_1984.csv", "firm", {"employees": ("emp", 1000.0)}),
+    ],
+)
 def test_real_panels_land_with_their_values(admin, capsys, mapping, csv, id_column, columns):
     """Every figure the mapping takes arrives in the database as the source has it
     (times the mapping's stated unit factor), firm by firm and year by year."""
-    assert main(["import", str(PANELS / csv), "--mapping", mapping, "--constant", "isic_class=2599",
-                 "--constant", "province=Tehran", "--lang", "en", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(PANELS / csv),
+                "--mapping",
+                mapping,
+                "--constant",
+                "isic_class=2599",
+                "--constant",
+                "province=Tehran",
+                "--lang",
+                "en",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     source = pd.read_csv(PANELS / csv)
     stored = pd.DataFrame(
-        [(national_id, year, code, value)
-         for national_id, year, figures in Return.objects.values_list(
-             "enterprise__national_id", "period__year", "current_version__figures")
-         for code, value in figures.items() if code in columns],
-        columns=["national_id", "year", "code", "value"])
+        [
+            (national_id, year, code, value)
+            for national_id, year, figures in Return.objects.values_list(
+                "enterprise__national_id", "period__year", "current_version__figures"
+            )
+            for code, value in figures.items()
+            if code in columns
+        ],
+        columns=["national_id", "year", "code", "value"],
+    )
     reported = source[[c for c, _ in columns.values()]].notna().any(axis=1)
     assert stored["national_id"].nunique() == source.loc[reported, id_column].nunique()
     from rasad.intake import load_mapping, read_panel
 
-    crosswalk = read_panel(PANELS / csv, load_mapping(mapping)).crosswalk.set_index(["source_id", "source_year"])
+    crosswalk = read_panel(PANELS / csv, load_mapping(mapping)).crosswalk.set_index(
+        ["source_id", "source_year"]
+    )
     for code, (column, factor) in columns.items():
         expected = source[[id_column, "year", column]].dropna()
         assert len(stored[stored.code == code]) == len(expected)  # no figure more, none less
         mine = stored[stored.code == code].set_index(["national_id", "year"])["value"]
-        keys = crosswalk.loc[list(zip(expected[id_column].astype(int).astype(str), expected["year"], strict=True))]
-        got = mine.loc[list(zip(keys["national_id"], keys["period"].astype(int), strict=True))].to_numpy()
+        keys = crosswalk.loc[
+            list(zip(expected[id_column].astype(int).astype(str), expected["year"], strict=True))
+        ]
+        got = mine.loc[
+            list(zip(keys["national_id"], keys["period"].astype(int), strict=True))
+        ].to_numpy()
         np.testing.assert_allclose(got, expected[column].to_numpy() * factor, rtol=1e-12)
 
 
 @pytest.mark.django_db
-def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(tmp_path, admin, estate, yazd, monkeypatch):
+def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(
+    tmp_path, admin, estate, yazd, monkeypatch
+):
     from rasad.platform.registry.models import Sector
     from rasad.platform.returns import importing
 
@@ -151,16 +209,24 @@ def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(tmp_path, admin,
     checked = importing.check_upload(data, "r.csv", user=admin)
     calls = []
     real = importing.validate_workbook
-    monkeypatch.setattr(importing, "validate_workbook", lambda *a, **k: calls.append(1) or real(*a, **k))
-    Enterprise.objects.create(national_id="10320894878", name_fa="تازه", isic=Sector.objects.get(code="1311"),
-                              province=yazd)  # the registry moved since the dry run: check again
+    monkeypatch.setattr(
+        importing, "validate_workbook", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    Enterprise.objects.create(
+        national_id="10320894878",
+        name_fa="تازه",
+        isic=Sector.objects.get(code="1311"),
+        province=yazd,
+    )  # the registry moved since the dry run: check again
     importing.commit_upload(data, "r.csv", user=admin, checked=checked)
     assert calls == [1]
     corrected = write_file(tmp_path / "c.csv", sales_b="2700").read_bytes()
     checked = importing.check_upload(corrected, "c.csv", user=admin)
     calls.clear()
     outcome = importing.commit_upload(corrected, "c.csv", user=admin, checked=checked)
-    assert calls == [] and outcome.returns.changed == 1  # nothing moved: the dry run's report is used
+    assert (
+        calls == [] and outcome.returns.changed == 1
+    )  # nothing moved: the dry run's report is used
 
 
 @pytest.mark.django_db
@@ -170,15 +236,25 @@ def test_a_form_looks_up_only_the_enterprise_it_is_for(enterprise, estate, yazd)
     from rasad.platform.registry.models import Sector
     from rasad.platform.returns.importing import reference_checks
 
-    Enterprise.objects.create(national_id=NEW_B, name_fa="همسایه", isic=Sector.objects.get(code="1311"),
-                              province=yazd, estate=estate)
+    Enterprise.objects.create(
+        national_id=NEW_B,
+        name_fa="همسایه",
+        isic=Sector.objects.get(code="1311"),
+        province=yazd,
+        estate=estate,
+    )
     manager = User.objects.create(username="manager", role=Role.ESTATE_MANAGER)
     manager.estates.add(estate)
     checks = reference_checks(manager, {enterprise.national_id}, estates=False)
     assert checks.known_enterprises == {enterprise.national_id}
     assert checks.scope.enterprises == {enterprise.national_id} and checks.estates is None
-    everything = reference_checks(manager)  # a caller that names nothing still gets the whole registry
-    assert everything.known_enterprises == {enterprise.national_id, NEW_B} and len(everything.estates) == 1
+    everything = reference_checks(
+        manager
+    )  # a caller that names nothing still gets the whole registry
+    assert (
+        everything.known_enterprises == {enterprise.national_id, NEW_B}
+        and len(everything.estates) == 1
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -192,8 +268,10 @@ def test_two_imports_of_the_same_file_at_once_duplicate_nothing(tmp_path, admin,
     from rasad.platform.returns.importing import commit_upload
 
     if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database shares one cache between threads (table locks, no "
-                    "waiting); a SQLite file has one writer at a time, which write_lock claims first")
+        pytest.skip(
+            "the in-memory SQLite test database shares one cache between threads (table locks, no "
+            "waiting); a SQLite file has one writer at a time, which write_lock claims first"
+        )
     data = write_file(tmp_path / "r.csv").read_bytes()
     start, outcomes, failures = threading.Barrier(2), [], []
 
@@ -212,6 +290,11 @@ def test_two_imports_of_the_same_file_at_once_duplicate_nothing(tmp_path, admin,
     for thread in threads:
         thread.join()
     assert failures == []
-    assert sorted((o.enterprises_created, o.returns.created, o.changed_nothing) for o in outcomes) == [
-        (0, 0, True), (2, 2, False)]
-    assert Enterprise.objects.count() == 2 and Return.objects.count() == 2 and ReturnVersion.objects.count() == 2
+    assert sorted(
+        (o.enterprises_created, o.returns.created, o.changed_nothing) for o in outcomes
+    ) == [(0, 0, True), (2, 2, False)]
+    assert (
+        Enterprise.objects.count() == 2
+        and Return.objects.count() == 2
+        and ReturnVersion.objects.count() == 2
+    )

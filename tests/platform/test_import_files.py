@@ -18,7 +18,16 @@ NEW_A, NEW_B = "10380284790", "14007650912"
 
 def csv_file(sales_b="2500") -> bytes:
     rows = [
-        ["شناسه ملی", "نام بنگاه", "کد آیسیک", "استان", "شهرک صنعتی", "دوره", "تعداد شاغلان", "فروش (میلیون ریال)"],
+        [
+            "شناسه ملی",
+            "نام بنگاه",
+            "کد آیسیک",
+            "استان",
+            "شهرک صنعتی",
+            "دوره",
+            "تعداد شاغلان",
+            "فروش (میلیون ریال)",
+        ],
         [NEW_A, "نساجی الف", "1311", "یزد", "T01", "1403", "12", "1200"],
         [NEW_B, "ریسندگی ب", "1311", "یزد", "T01", "1403", "30", sales_b],
     ]
@@ -33,8 +42,14 @@ def media(settings, tmp_path) -> Path:
 
 @pytest.fixture
 def admin_user(db):
-    IndustrialEstate.objects.get_or_create(code="T01", defaults={
-        "name_fa": "شهرک صنعتی یزد", "name_en": "Yazd", "province": Province.objects.get(name_en="Yazd")})
+    IndustrialEstate.objects.get_or_create(
+        code="T01",
+        defaults={
+            "name_fa": "شهرک صنعتی یزد",
+            "name_en": "Yazd",
+            "province": Province.objects.get(name_en="Yazd"),
+        },
+    )
     return User.objects.create(username="boss", role=Role.ADMIN, is_superuser=True, is_staff=True)
 
 
@@ -52,9 +67,15 @@ def test_a_crash_mid_commit_leaves_no_file(media, admin_user, monkeypatch):
         patch.setattr(importing, "record_returns", _crash)  # after the record of the file is made
         with pytest.raises(RuntimeError):
             importing.commit_upload(csv_file(), "r.csv", user=admin_user)
-    assert files_in(media) == [] and not SourceFile.objects.exists() and not Enterprise.objects.exists()
+    assert (
+        files_in(media) == []
+        and not SourceFile.objects.exists()
+        and not Enterprise.objects.exists()
+    )
 
-    outcome = importing.commit_upload(csv_file(), "r.csv", user=admin_user)  # committed: the file is kept
+    outcome = importing.commit_upload(
+        csv_file(), "r.csv", user=admin_user
+    )  # committed: the file is kept
     assert outcome.committed
     stored = SourceFile.objects.get()
     assert files_in(media) == [media / stored.content.name]
@@ -76,8 +97,14 @@ def test_a_refusal_raised_mid_commit_leaves_no_file(media, admin_user, monkeypat
 def test_a_panel_import_crashing_mid_commit_leaves_no_file(media, admin_user, monkeypatch):
     import pandas as pd
 
-    enterprises = pd.DataFrame({"national_id": [NEW_A], "name_fa": ["نساجی الف"], "isic_class": ["1311"],
-                                "province": ["یزد"]})
+    enterprises = pd.DataFrame(
+        {
+            "national_id": [NEW_A],
+            "name_fa": ["نساجی الف"],
+            "isic_class": ["1311"],
+            "province": ["یزد"],
+        }
+    )
     returns = pd.DataFrame({"national_id": [NEW_A], "period": ["1403"], "employees": [12.0]})
     monkeypatch.setattr(importing, "record_returns", _crash)
     with pytest.raises(RuntimeError):
@@ -86,7 +113,8 @@ def test_a_panel_import_crashing_mid_commit_leaves_no_file(media, admin_user, mo
 
 
 def test_a_record_left_without_its_bytes_gets_them_on_the_next_import(
-        media, admin_user, django_capture_on_commit_callbacks):
+    media, admin_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         importing.commit_upload(csv_file(), "r.csv", user=admin_user)
     stored = SourceFile.objects.get()
@@ -100,7 +128,9 @@ def test_the_storage_may_choose_another_name(media, admin_user, django_capture_o
     with django_capture_on_commit_callbacks() as callbacks:
         importing.commit_upload(csv_file(), "r.csv", user=admin_user)
     stored = SourceFile.objects.get()
-    default_storage.save(stored.content.name, ContentFile(b"someone else's"))  # the name was taken meanwhile
+    default_storage.save(
+        stored.content.name, ContentFile(b"someone else's")
+    )  # the name was taken meanwhile
     for callback in callbacks:
         callback()
     stored.refresh_from_db()

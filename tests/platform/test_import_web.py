@@ -15,7 +15,7 @@ from rasad.platform.registry.models import Enterprise, IndustrialEstate, Provinc
 from rasad.platform.returns.models import Return, ReturnVersion, SourceFile
 
 NEW_A, NEW_B = "14007650912", "10320894878"  # valid check digits; not registered by the fixtures
-OWN = "10380284790"                          # the `enterprise` fixture (estate T01, Yazd)
+OWN = "10380284790"  # the `enterprise` fixture (estate T01, Yazd)
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,16 @@ def pending_dir(var_dir):
 
 
 def csv_bytes(*rows) -> bytes:
-    header = ["شناسه ملی", "نام بنگاه", "کد آیسیک", "استان", "شهرک صنعتی", "دوره", "تعداد شاغلان", "فروش (میلیون ریال)"]
+    header = [
+        "شناسه ملی",
+        "نام بنگاه",
+        "کد آیسیک",
+        "استان",
+        "شهرک صنعتی",
+        "دوره",
+        "تعداد شاغلان",
+        "فروش (میلیون ریال)",
+    ]
     lines = [header, *rows]
     return "\n".join(",".join(f'"{v}"' for v in row) for row in lines).encode("utf-8-sig")
 
@@ -69,7 +78,9 @@ def english(client):
 
 
 def problem_rows(page: str) -> list[list[str]]:
-    body = re.search(r'<table class="problems" id="problems">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    body = re.search(
+        r'<table class="problems" id="problems">.*?<tbody>(.*?)</tbody>', page, re.S
+    ).group(1)
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = [re.sub(r"<[^>]+>", " ", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
@@ -81,10 +92,18 @@ def problem_rows(page: str) -> list[list[str]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, status", [
-    ("anonymous", 302), ("public", 403), ("enterprise", 403), ("loose_enterprise", 403),
-    ("estate_manager", 200), ("analyst", 200), ("admin", 200),
-])
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("anonymous", 302),
+        ("public", 403),
+        ("enterprise", 403),
+        ("loose_enterprise", 403),
+        ("estate_manager", 200),
+        ("analyst", 200),
+        ("admin", 200),
+    ],
+)
 def test_who_may_open_the_upload_page(client, enterprise, estate, role, status):
     if role == "enterprise":
         client.force_login(make_user(Role.ENTERPRISE, enterprise=enterprise))
@@ -130,7 +149,11 @@ def test_report_page_locates_a_planted_error_and_stores_nothing(client, estate, 
     assert "check digit" in message
     assert 'id="commit-form"' not in page  # nothing to commit while an error blocks
     assert "nothing of it was stored" in page
-    assert not Enterprise.objects.exists() and not Return.objects.exists() and not SourceFile.objects.exists()
+    assert (
+        not Enterprise.objects.exists()
+        and not Return.objects.exists()
+        and not SourceFile.objects.exists()
+    )
     # the bytes wait outside the web root, keyed by their hash
     sha = hashlib.sha256(bad_file()).hexdigest()
     assert response.redirect_chain[-1][0] == f"/import/{sha}/"
@@ -172,7 +195,9 @@ def test_unreadable_file_is_explained_in_both_languages(client, estate):
     assert re.search("[\u0600-\u06ff]", persian)
     english_page = english(client).get(response.redirect_chain[-1][0]).content.decode()
     message = re.search(r'id="upload-error">(.*?)</div>', english_page, re.S).group(1)
-    assert "scan.pdf" in message and not re.search("[\u0600-\u06ff]", message.replace("scan.pdf", ""))
+    assert "scan.pdf" in message and not re.search(
+        "[\u0600-\u06ff]", message.replace("scan.pdf", "")
+    )
     assert not SourceFile.objects.exists()
 
 
@@ -200,10 +225,16 @@ def test_upload_and_commit_need_the_csrf_token(estate):
 
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(make_user(Role.ANALYST))
-    assert browser.post("/import/", {"file": SimpleUploadedFile("r.csv", clean_file())}).status_code == 403
+    assert (
+        browser.post("/import/", {"file": SimpleUploadedFile("r.csv", clean_file())}).status_code
+        == 403
+    )
     page = browser.get("/import/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = browser.post("/import/", {"csrfmiddlewaretoken": token, "file": SimpleUploadedFile("r.csv", clean_file())})
+    response = browser.post(
+        "/import/",
+        {"csrfmiddlewaretoken": token, "file": SimpleUploadedFile("r.csv", clean_file())},
+    )
     assert response.status_code == 302
     sha = hashlib.sha256(clean_file()).hexdigest()
     assert browser.post(f"/import/{sha}/commit/").status_code == 403
@@ -284,8 +315,9 @@ def test_bytes_changed_on_disk_are_not_committed(client, estate, var_dir):
 
 
 @pytest.mark.django_db
-def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_dir, monkeypatch,
-                                                django_capture_on_commit_callbacks):
+def test_uploads_go_through_the_storage_api_only(
+    client, estate, settings, var_dir, monkeypatch, django_capture_on_commit_callbacks
+):
     """With a storage that has no local paths (as an S3 bucket has none), the upload, its
     report, a second browser of the same session (another app server) and the commit all
     work, and nothing is written to this server's disk: every read and write of an
@@ -302,7 +334,10 @@ def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_d
         return own_path(self, name)
 
     monkeypatch.setattr(InMemoryStorage, "path", no_path)
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
     analyst = make_user(Role.ANALYST)
     client.force_login(analyst)
     assert upload(client, clean_file()).status_code == 302
@@ -313,12 +348,16 @@ def test_uploads_go_through_the_storage_api_only(client, estate, settings, var_d
     other_server = client.__class__()
     other_server.cookies = client.cookies
     assert "ready to import" in english(other_server).get(f"/import/{sha}/").content.decode()
-    with django_capture_on_commit_callbacks(execute=True):  # the file's bytes are stored when the import commits
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # the file's bytes are stored when the import commits
         assert other_server.post(f"/import/{sha}/commit/").status_code == 200
     stored = SourceFile.objects.get(sha256=sha)
     with stored.content.open("rb") as content:
         assert content.read() == clean_file()
-    assert stored.content.name.startswith("returns/") and default_storage.exists(stored.content.name)
+    assert stored.content.name.startswith("returns/") and default_storage.exists(
+        stored.content.name
+    )
     assert Enterprise.objects.count() == 2
     assert not var_dir.exists() or not any(path.is_file() for path in var_dir.rglob("*"))
 
@@ -356,7 +395,9 @@ def test_an_enterprise_sends_returns_by_form_not_by_file(client, enterprise, est
     from rasad.platform.returns.importing import check_upload
 
     with pytest.raises(RasadInputError, match="return form"):
-        check_upload(own, "own.csv", user=make_user(Role.ENTERPRISE, enterprise=enterprise, username="e2"))
+        check_upload(
+            own, "own.csv", user=make_user(Role.ENTERPRISE, enterprise=enterprise, username="e2")
+        )
     assert not Return.objects.exists()
 
 
@@ -383,5 +424,8 @@ def test_templates_carry_the_databases_estates_and_periods(client, estate, perio
 @pytest.mark.django_db
 def test_pages_load_nothing_from_the_internet(client, estate):
     client.force_login(make_user(Role.ANALYST))
-    for page in (client.get("/import/").content.decode(), upload(client, bad_file(), follow=True).content.decode()):
+    for page in (
+        client.get("/import/").content.decode(),
+        upload(client, bad_file(), follow=True).content.decode(),
+    ):
         assert not re.search(r'(src|href)="(https?:)?//', page)

@@ -22,8 +22,10 @@ HOME, AWAY = "192.0.2.10", "198.51.100.7"  # documentation addresses: nothing is
 @pytest.fixture
 def people(db, settings, django_user_model):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return {name: django_user_model.objects.create_user(name, password=PASSWORD, role=Role.ANALYST)
-            for name in ("alice", "bob")}
+    return {
+        name: django_user_model.objects.create_user(name, password=PASSWORD, role=Role.ANALYST)
+        for name in ("alice", "bob")
+    }
 
 
 def _login(client, username, password, address=HOME, path="/accounts/login/"):
@@ -43,7 +45,9 @@ def _signed_in(client) -> bool:
 
 def _cool_off_passes(minutes: float):
     """Move every recorded failure ``minutes`` into the past, as if that time had gone by."""
-    AccessAttempt.objects.update(attempt_time=F("attempt_time") - datetime.timedelta(minutes=minutes))
+    AccessAttempt.objects.update(
+        attempt_time=F("attempt_time") - datetime.timedelta(minutes=minutes)
+    )
 
 
 def test_the_limit_and_cool_off_are_those_asked_for():
@@ -162,16 +166,21 @@ def test_the_address_is_remote_addr_unless_proxies_are_declared(settings):
     assert client_ip(_request(forwarded="192.0.2.1")) == "203.0.113.5"
 
 
-@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
-    (1, "192.0.2.1", "192.0.2.1"),
-    (1, "6.6.6.6, 192.0.2.1", "192.0.2.1"),  # what the client wrote itself is ignored
-    (2, "6.6.6.6, 192.0.2.1, 10.1.1.1", "192.0.2.1"),  # the load balancer appended the client
-    (1, " 2001:db8::1 ", "2001:db8::1"),
-    (2, "192.0.2.1", "203.0.113.5"),  # did not pass both proxies
-    (1, "", "203.0.113.5"),
-    (1, "not-an-address", "203.0.113.5"),
-])
-def test_behind_declared_proxies_the_address_is_the_one_they_appended(settings, proxies, forwarded, expected):
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (1, "192.0.2.1", "192.0.2.1"),
+        (1, "6.6.6.6, 192.0.2.1", "192.0.2.1"),  # what the client wrote itself is ignored
+        (2, "6.6.6.6, 192.0.2.1, 10.1.1.1", "192.0.2.1"),  # the load balancer appended the client
+        (1, " 2001:db8::1 ", "2001:db8::1"),
+        (2, "192.0.2.1", "203.0.113.5"),  # did not pass both proxies
+        (1, "", "203.0.113.5"),
+        (1, "not-an-address", "203.0.113.5"),
+    ],
+)
+def test_behind_declared_proxies_the_address_is_the_one_they_appended(
+    settings, proxies, forwarded, expected
+):
     settings.RASAD_PROXY_COUNT = proxies
     assert client_ip(_request(forwarded=forwarded)) == expected
 
@@ -180,13 +189,25 @@ def test_a_forged_forwarded_header_does_not_escape_the_lockout(people, settings)
     settings.RASAD_PROXY_COUNT = 1
     client = Client()
     for n in range(django_settings.AXES_FAILURE_LIMIT):
-        client.post("/accounts/login/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR="10.0.0.2",
-                    HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, {HOME}")
-    refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2",
-                          HTTP_X_FORWARDED_FOR=f"7.7.7.7, {HOME}")
+        client.post(
+            "/accounts/login/",
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, {HOME}",
+        )
+    refused = client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=f"7.7.7.7, {HOME}",
+    )
     assert refused.status_code == 429
-    allowed = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2",
-                          HTTP_X_FORWARDED_FOR=AWAY)
+    allowed = client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=AWAY,
+    )
     assert allowed.status_code == 302
 
 
@@ -194,7 +215,9 @@ def test_a_forged_forwarded_header_does_not_escape_the_lockout(people, settings)
 
 
 def _api(secret, address=HOME, **headers):
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", REMOTE_ADDR=address, **headers).get("/api/indicators")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", REMOTE_ADDR=address, **headers).get(
+        "/api/indicators"
+    )
 
 
 def test_wrong_tokens_lock_the_address_out_of_every_token(people):
@@ -205,7 +228,11 @@ def test_wrong_tokens_lock_the_address_out_of_every_token(people):
     last = _api("rasad_guess-last")
     assert last.status_code == 429 and last["Retry-After"] == "900"
     body = last.json()
-    assert body["code"] == "too_many_attempts" and "15 minutes" in body["message_en"] and body["message_fa"]
+    assert (
+        body["code"] == "too_many_attempts"
+        and "15 minutes" in body["message_en"]
+        and body["message_fa"]
+    )
     right = _api(secret)
     assert right.status_code == 429 and right.json()["code"] == "too_many_attempts"
     assert _api(secret, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]  # bilingual body, never a page

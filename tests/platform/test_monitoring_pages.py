@@ -45,28 +45,46 @@ def world(django_db_setup, django_db_blocker, module_data):
     with module_data(django_db_blocker):
         try:
             load_demo(generate(n_enterprises=300, seed=7))
-            estate = (IndustrialEstate.objects.annotate(n=Count("enterprises")).order_by("-n", "code").first())
+            estate = (
+                IndustrialEstate.objects.annotate(n=Count("enterprises"))
+                .order_by("-n", "code")
+                .first()
+            )
             own = Enterprise.objects.exclude(estate=estate).order_by("national_id").first()
             users = {
                 "anonymous": None,
                 "public": User.objects.create_user("m-public", password="x", role=Role.PUBLIC),
-                "enterprise": User.objects.create_user("m-enterprise", password="x", role=Role.ENTERPRISE,
-                                                       enterprise=own),
-                "estate_manager": User.objects.create_user("m-estate", password="x", role=Role.ESTATE_MANAGER),
+                "enterprise": User.objects.create_user(
+                    "m-enterprise", password="x", role=Role.ENTERPRISE, enterprise=own
+                ),
+                "estate_manager": User.objects.create_user(
+                    "m-estate", password="x", role=Role.ESTATE_MANAGER
+                ),
                 "analyst": User.objects.create_user("m-analyst", password="x", role=Role.ANALYST),
-                "admin": User.objects.create_user("m-admin", password="x", role=Role.PUBLIC, is_superuser=True,
-                                                  is_staff=True),
+                "admin": User.objects.create_user(
+                    "m-admin", password="x", role=Role.PUBLIC, is_superuser=True, is_staff=True
+                ),
             }
             users["estate_manager"].estates.set([estate])
             in_estate = set(estate.enterprises.values_list("national_id", flat=True))
             # the core, on the same data, read independently of the app's cache
             returns, _ = current_returns()
-            returns = returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+            returns = (
+                returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+            )
             enterprises = enterprises_frame()
             periods = sorted(int(y) for y in returns["year"].unique())
-            core = {p: Monitor().run(returns, enterprises, as_of=compute.as_of(), period=p)
-                    for p in (periods[-1], periods[-2])}
-            yield {"users": users, "estate": estate, "in_estate": in_estate, "core": core, "periods": periods}
+            core = {
+                p: Monitor().run(returns, enterprises, as_of=compute.as_of(), period=p)
+                for p in (periods[-1], periods[-2])
+            }
+            yield {
+                "users": users,
+                "estate": estate,
+                "in_estate": in_estate,
+                "core": core,
+                "periods": periods,
+            }
         finally:
             compute.clear()
 
@@ -99,7 +117,9 @@ def test_role_matrix(world, client, db, role):
         if response.status_code == LOGIN:
             assert response["Location"].startswith("/accounts/login/")
     response = client.post("/monitoring/alerts/", {"key": "x", "action": "close"})
-    assert response.status_code == {"anonymous": LOGIN, "public": 403, "enterprise": 403}.get(role, 404)
+    assert response.status_code == {"anonymous": LOGIN, "public": 403, "enterprise": 403}.get(
+        role, 404
+    )
 
 
 def test_the_inbox_is_the_cores_alerts_for_the_period(world, client, db):
@@ -111,20 +131,27 @@ def test_the_inbox_is_the_cores_alerts_for_the_period(world, client, db):
         assert sorted(keys) == sorted(expected["key"]), period
         assert len(keys) == len(set(keys))
     latest = world["periods"][-1]
-    assert sorted(inbox_keys(client)) == sorted(world["core"][latest].alerts.for_period(latest)["key"])
+    assert sorted(inbox_keys(client)) == sorted(
+        world["core"][latest].alerts.for_period(latest)["key"]
+    )
 
 
 def test_a_row_shows_the_enterprise_rule_severity_since_and_evidence(world, client, db):
     client = login(client, world, "analyst")
     period = world["periods"][-1]
     alerts = world["core"][period].alerts.for_period(period)
-    alert = alerts[alerts["rule"] == "z2_distress"].iloc[0] if (alerts["rule"] == "z2_distress").any() \
+    alert = (
+        alerts[alerts["rule"] == "z2_distress"].iloc[0]
+        if (alerts["rule"] == "z2_distress").any()
         else alerts.iloc[0]
+    )
     response = client.get(f"/monitoring/alerts/?rule={alert['rule']}&severity={alert['severity']}")
     rows = {row["key"]: row for row in response.context["rows"]}
     while alert["key"] not in rows and response.context["page"].has_next():
-        response = client.get(f"/monitoring/alerts/?rule={alert['rule']}&severity={alert['severity']}"
-                              f"&page={response.context['page'].next_page_number()}")
+        response = client.get(
+            f"/monitoring/alerts/?rule={alert['rule']}&severity={alert['severity']}"
+            f"&page={response.context['page'].next_page_number()}"
+        )
         rows = {row["key"]: row for row in response.context["rows"]}
     row = rows[alert["key"]]
     html = response.content.decode()
@@ -134,8 +161,10 @@ def test_a_row_shows_the_enterprise_rule_severity_since_and_evidence(world, clie
     assert [line["name"] for line in row["evidence_lines"]] == list(alert["evidence"])
     assert "۱" in html or "۴" in html  # Persian digits
     client.cookies["django_language"] = "en"
-    english = client.get(f"/monitoring/alerts/?rule={alert['rule']}&severity={alert['severity']}"
-                         f"&page={response.context['page'].number}")
+    english = client.get(
+        f"/monitoring/alerts/?rule={alert['rule']}&severity={alert['severity']}"
+        f"&page={response.context['page'].number}"
+    )
     assert english.status_code == 200
     assert escape(alert["name_en"]) in english.content.decode()
 
@@ -148,7 +177,9 @@ def test_filters(world, client, db):
         expected = alerts[alerts["severity"].astype(str) == severity]["key"]
         assert sorted(inbox_keys(client, f"severity={severity}")) == sorted(expected)
     rule = alerts["rule"].iloc[0]
-    assert sorted(inbox_keys(client, f"rule={rule}")) == sorted(alerts[alerts["rule"] == rule]["key"])
+    assert sorted(inbox_keys(client, f"rule={rule}")) == sorted(
+        alerts[alerts["rule"] == rule]["key"]
+    )
     assert client.get("/monitoring/alerts/?severity=nonsense").status_code == 400
     assert client.get("/monitoring/alerts/?rule=nonsense").status_code == 400
     assert client.get("/monitoring/alerts/?period=1200").status_code == 404
@@ -168,7 +199,9 @@ def test_an_estate_manager_never_sees_another_estates_alert(world, client, db):
     # nor can act on one
     outside = world["core"][world["periods"][-1]].alerts.frame
     outside = outside[~outside["national_id"].isin(world["in_estate"])].iloc[0]
-    response = client.post("/monitoring/alerts/", {"key": outside["key"], "action": "close", "comment": "x"})
+    response = client.post(
+        "/monitoring/alerts/", {"key": outside["key"], "action": "close", "comment": "x"}
+    )
     assert response.status_code == 404
     assert not AlertState.objects.filter(key=outside["key"]).exists()
 
@@ -179,19 +212,30 @@ def test_acknowledge_and_close_are_stored_with_user_and_comment_and_shown(world,
     period = world["periods"][-1]
     alerts = world["core"][period].alerts.for_period(period)
     key = alerts[alerts["national_id"].isin(world["in_estate"])]["key"].iloc[0]
-    assert client.post("/monitoring/alerts/", {"key": key, "action": "acknowledge"}).status_code == 403  # no CSRF
+    assert (
+        client.post("/monitoring/alerts/", {"key": key, "action": "acknowledge"}).status_code == 403
+    )  # no CSRF
     page = client.get("/monitoring/alerts/")
     token = page.cookies["csrftoken"].value
-    response = client.post("/monitoring/alerts/", {"key": key, "action": "acknowledge", "comment": "بررسی می‌شود",
-                                                   "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/monitoring/alerts/",
+        {
+            "key": key,
+            "action": "acknowledge",
+            "comment": "بررسی می‌شود",
+            "csrfmiddlewaretoken": token,
+        },
+    )
     assert response.status_code == 302
     state = AlertState.objects.get(key=key)
     assert (state.status, state.comment, state.by) == ("acknowledged", "بررسی می‌شود", manager)
     assert state.at is not None
     html = client.get("/monitoring/alerts/?status=acknowledged").content.decode()
     assert KEY.findall(html) == [key] and "بررسی می‌شود" in html and manager.username in html
-    client.post("/monitoring/alerts/", {"key": key, "action": "close", "comment": "وام گرفت",
-                                        "csrfmiddlewaretoken": token})
+    client.post(
+        "/monitoring/alerts/",
+        {"key": key, "action": "close", "comment": "وام گرفت", "csrfmiddlewaretoken": token},
+    )
     state.refresh_from_db()
     assert (state.status, state.comment, state.by) == ("closed", "وام گرفت", manager)
     assert AlertState.objects.filter(key=key).count() == 1
@@ -200,14 +244,21 @@ def test_acknowledge_and_close_are_stored_with_user_and_comment_and_shown(world,
     analyst = login(Client(), world, "analyst")
     assert inbox_keys(analyst, "status=closed") == [key]
     assert key not in inbox_keys(analyst, "status=open")
-    bad = client.post("/monitoring/alerts/", {"key": key, "action": "explode", "csrfmiddlewaretoken": token})
+    bad = client.post(
+        "/monitoring/alerts/", {"key": key, "action": "explode", "csrfmiddlewaretoken": token}
+    )
     assert bad.status_code == 400
 
 
 def _matrix_totals(response) -> dict[str, float]:
     programmes = response.context["programmes"]
-    return {p["code"]: (sum(r["cells"][i][0] for r in response.context["rows"]),
-                        sum(r["cells"][i][1] for r in response.context["rows"])) for i, p in enumerate(programmes)}
+    return {
+        p["code"]: (
+            sum(r["cells"][i][0] for r in response.context["rows"]),
+            sum(r["cells"][i][1] for r in response.context["rows"]),
+        )
+        for i, p in enumerate(programmes)
+    }
 
 
 @pytest.mark.parametrize("by", ("province", "estate", "sector"))
@@ -241,9 +292,14 @@ def test_the_needs_page_shows_the_tier_the_non_filers_and_the_unknowns(world, cl
     assert sum(r["priority_enterprises"] for r in context["rows"]) == needs.priority.sum()
     summary = needs.summary().set_index("programme")
     for i, p in enumerate(context["programmes"]):
-        assert sum(r["cells"][i][2] for r in context["rows"]) == needs.unknown(p["code"]).sum() == p["unknown"]
-        assert {code: n for code, _, n in p["severities"]} == summary.loc[p["code"], ["critical", "high", "medium",
-                                                                                      "low"]].to_dict()
+        assert (
+            sum(r["cells"][i][2] for r in context["rows"])
+            == needs.unknown(p["code"]).sum()
+            == p["unknown"]
+        )
+        assert {code: n for code, _, n in p["severities"]} == summary.loc[
+            p["code"], ["critical", "high", "medium", "low"]
+        ].to_dict()
     html = response.content.decode()
     assert 'id="needs-tier"' in html and 'class="n no-data"' in html
     english = client.get(f"/monitoring/needs/?by={by}", HTTP_ACCEPT_LANGUAGE="en")
@@ -258,7 +314,9 @@ def test_the_estate_managers_tier_and_non_filers_are_their_estates(world, client
     assert context["tier"] == (needs.priority & ours).sum()
     absent = needs.no_data()
     assert context["no_data"] == absent["national_id"].isin(world["in_estate"]).sum()
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/monitoring/needs/export.xlsx").content), read_only=True)
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/monitoring/needs/export.xlsx").content), read_only=True
+    )
     listed = {str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)}
     assert listed == set(absent["national_id"]) & world["in_estate"]
     unknown = {str(row[0]) for row in book["unknown"].iter_rows(min_row=3, values_only=True)}
@@ -286,9 +344,13 @@ def test_needs_excel(world, client, db):
     needs = world["core"][world["periods"][-1]].needs
     listed = [str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)]
     assert sorted(listed) == sorted(needs.no_data()["national_id"])
-    header = [c for c in next(book["enterprises"].iter_rows(min_row=2, max_row=2, values_only=True))]
+    header = [
+        c for c in next(book["enterprises"].iter_rows(min_row=2, max_row=2, values_only=True))
+    ]
     assert "Severity" in header and "Priority tier" in header
     manager = login(Client(), world, "estate_manager")
-    book = openpyxl.load_workbook(io.BytesIO(manager.get("/monitoring/needs/export.xlsx").content), read_only=True)
+    book = openpyxl.load_workbook(
+        io.BytesIO(manager.get("/monitoring/needs/export.xlsx").content), read_only=True
+    )
     ids = {str(row[0]) for row in book["enterprises"].iter_rows(min_row=3, values_only=True)}
     assert ids and ids <= world["in_estate"]

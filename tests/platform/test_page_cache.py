@@ -40,8 +40,15 @@ def _reference(edition, result, codes) -> data.Peers:
     ranked = edition.results.filter(rank__isnull=False)
     division = result.enterprise.isic.code[:2]
     for level, rows in (
-            ("sector_size", ranked.filter(size_class=result.size_class, enterprise__isic__code__startswith=division)),
-            ("size", ranked.filter(size_class=result.size_class)), ("all", ranked)):
+        (
+            "sector_size",
+            ranked.filter(
+                size_class=result.size_class, enterprise__isic__code__startswith=division
+            ),
+        ),
+        ("size", ranked.filter(size_class=result.size_class)),
+        ("all", ranked),
+    ):
         members = list(rows.values_list("score", "node_scores"))
         if len(members) >= data.MIN_PEERS or level == "all":
             break
@@ -68,8 +75,12 @@ def test_peer_figures_are_read_once_and_equal_each_enterprises_own(world, db):
 
 def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
     period = world["period"]
-    record = (Return.objects.filter(period=period, current_version__isnull=False)
-              .select_related("enterprise", "current_version").order_by("enterprise__national_id").first())
+    record = (
+        Return.objects.filter(period=period, current_version__isnull=False)
+        .select_related("enterprise", "current_version")
+        .order_by("enterprise__national_id")
+        .first()
+    )
     enterprise = record.enterprise
     url = f"/enterprises/{enterprise.national_id}/"
     client.force_login(world["analyst"])
@@ -100,7 +111,7 @@ def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
 
 def _rows(response) -> str:
     html = response.content.decode()
-    return html[html.index("<tbody>"):html.index("</tbody>")]
+    return html[html.index("<tbody>") : html.index("</tbody>")]
 
 
 @pytest.mark.parametrize("url", ["/top100/", "/top100/?scope=all&page=2"])
@@ -117,8 +128,8 @@ def test_cached_top100_rows_are_the_readers_own(world, client, db, url):
         return _rows(client.get(url))
 
     cache.clear()
-    first = {reader: get(*reader) for reader in readers}   # each one rendered and stored
-    again = {reader: get(*reader) for reader in readers}   # each one read from the cache
+    first = {reader: get(*reader) for reader in readers}  # each one rendered and stored
+    again = {reader: get(*reader) for reader in readers}  # each one read from the cache
     fresh = {}
     for reader in readers:
         cache.clear()
@@ -129,7 +140,9 @@ def test_cached_top100_rows_are_the_readers_own(world, client, db, url):
     assert first[("analyst", "fa")] != first[("analyst", "en")]
 
 
-@pytest.mark.parametrize("url", ["/top100/", "/top100/?scope=all&size=small", "/top100/?scope=all&page=2"])
+@pytest.mark.parametrize(
+    "url", ["/top100/", "/top100/?scope=all&size=small", "/top100/?scope=all&page=2"]
+)
 def test_a_cached_top100_reads_no_result_row(world, client, db, url):
     """Once its rows and count are cached, the Top-100 reads none of the ranking's rows,
     does not count them again, nor reads the previous edition's ranks."""
@@ -150,11 +163,17 @@ def test_a_cached_filtered_count_follows_the_registry(world, client, db):
     client.force_login(world["analyst"])
     cache.clear()
     edition = world["edition"]
-    moved = edition.results.filter(rank__isnull=False).select_related("enterprise__province").order_by("rank")[0]
+    moved = (
+        edition.results.filter(rank__isnull=False)
+        .select_related("enterprise__province")
+        .order_by("rank")[0]
+    )
     province = moved.enterprise.province
     url = f"/top100/?scope=all&province={province.code}"
     before = client.get(url).context["page"].paginator.count
-    assert before == edition.results.filter(rank__isnull=False, enterprise__province=province).count()
+    assert (
+        before == edition.results.filter(rank__isnull=False, enterprise__province=province).count()
+    )
     other = Enterprise.objects.exclude(province=province).values_list("province", flat=True).first()
     Enterprise.objects.filter(pk=moved.enterprise_id).update(province=other, estate=None)
     assert client.get(url).context["page"].paginator.count == before - 1
@@ -164,7 +183,9 @@ def test_an_estate_managers_links_follow_their_estates(world, client, db):
     """The cached rows are keyed on whose scorecards the reader may open, so an estate
     manager given another estate sees its enterprises linked on the next view."""
     edition = world["edition"]
-    top = edition.results.filter(rank__isnull=False, enterprise__estate__isnull=False).order_by("rank")[0]
+    top = edition.results.filter(rank__isnull=False, enterprise__estate__isnull=False).order_by(
+        "rank"
+    )[0]
     manager = User.objects.create_user("c-manager", password="x", role=Role.ESTATE_MANAGER)
     client.force_login(manager)
     cache.clear()
@@ -186,7 +207,9 @@ def test_with_redis_the_page_cache_is_redis(world, client, db, redis_cache):
     keys = {key.decode() for key in redis.scan_iter(match=f"{prefix}:*", count=1000)}
     assert cache.make_key(data._key(edition, "summary")) in keys
     pages = {key for key in keys if "django.contrib.sessions" not in key}
-    assert len(pages) >= 3  # the summary, the count and the rows at least (the session is there too)
+    assert (
+        len(pages) >= 3
+    )  # the summary, the count and the rows at least (the session is there too)
 
     other = client.__class__()
     other.force_login(world["analyst"])

@@ -22,7 +22,9 @@ def test_methodology_is_stored_with_its_content_hash():
 @pytest.mark.django_db
 def test_published_edition_is_frozen(period):
     methodology = Methodology.objects.create(name_fa="رتبه‌بندی", version="1403.1", text=TEXT)
-    edition = Edition.objects.create(name_fa="۱۰۰ برتر ۱۴۰۳", period=period, methodology=methodology, data_sha256="a" * 64)
+    edition = Edition.objects.create(
+        name_fa="۱۰۰ برتر ۱۴۰۳", period=period, methodology=methodology, data_sha256="a" * 64
+    )
     assert edition.methodology_sha256 == methodology.sha256
     edition.data_sha256 = "b" * 64
     edition.status = Edition.Status.PUBLISHED

@@ -60,9 +60,20 @@ def test_a_session_made_on_one_server_is_valid_on_another(redis_cache, tmp_path)
     # and another process, as another app server, reads the same session from Redis
     environ = {name: value for name, value in os.environ.items() if not name.startswith("RASAD_")}
     result = subprocess.run(
-        [sys.executable, "-c", READ_SESSION, key], capture_output=True, text=True, timeout=120, check=False,
-        env={**environ, "RASAD_REDIS_URL": redis_cache.url, "RASAD_VAR_DIR": str(tmp_path / "other-server"),
-             "TEST_KEY_PREFIX": prefix, "PYTHONPATH": str(SRC), "DJANGO_SETTINGS_MODULE": "rasad.platform.settings"})
+        [sys.executable, "-c", READ_SESSION, key],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            **environ,
+            "RASAD_REDIS_URL": redis_cache.url,
+            "RASAD_VAR_DIR": str(tmp_path / "other-server"),
+            "TEST_KEY_PREFIX": prefix,
+            "PYTHONPATH": str(SRC),
+            "DJANGO_SETTINGS_MODULE": "rasad.platform.settings",
+        },
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"

@@ -11,22 +11,43 @@ from rasad.platform.returns.services import get_period
 
 @pytest.mark.django_db
 def test_dirty_persian_input_is_normalised(estate):
-    firm = register_enterprise({
-        "national_id": "۱۰۳۸۰۲۸۴۷۹۰", "name_fa": "نساجي  كوير", "name_en": " Kavir Textiles ",
-        "isic": "۱۳۱۱", "province": "يزد", "estate": "T01", "founding_year": "۱۳۸۵",
-    })
+    firm = register_enterprise(
+        {
+            "national_id": "۱۰۳۸۰۲۸۴۷۹۰",
+            "name_fa": "نساجي  كوير",
+            "name_en": " Kavir Textiles ",
+            "isic": "۱۳۱۱",
+            "province": "يزد",
+            "estate": "T01",
+            "founding_year": "۱۳۸۵",
+        }
+    )
     firm.refresh_from_db()
-    assert (firm.national_id, firm.name_fa, firm.name_en) == ("10380284790", "نساجی کویر", "Kavir Textiles")
-    assert (firm.isic.code, firm.province.name_en, firm.estate, firm.founding_year) == ("1311", "Yazd", estate, 1385)
+    assert (firm.national_id, firm.name_fa, firm.name_en) == (
+        "10380284790",
+        "نساجی کویر",
+        "Kavir Textiles",
+    )
+    assert (firm.isic.code, firm.province.name_en, firm.estate, firm.founding_year) == (
+        "1311",
+        "Yazd",
+        estate,
+        1385,
+    )
 
 
 @pytest.mark.django_db
 def test_every_bad_field_is_named_in_both_languages_and_nothing_is_saved(estate):
     with pytest.raises(InvalidEnterprise) as caught:
-        register_enterprise({
-            "national_id": "11053639140", "name_fa": "", "isic": "9999",
-            "province": "Atlantis", "founding_year": "۱۸۰۰",
-        })
+        register_enterprise(
+            {
+                "national_id": "11053639140",
+                "name_fa": "",
+                "isic": "9999",
+                "province": "Atlantis",
+                "founding_year": "۱۸۰۰",
+            }
+        )
     problems = {p.field: p for p in caught.value.problems}
     assert set(problems) == {"national_id", "name_fa", "isic", "province", "founding_year"}
     assert "check digit" in problems["national_id"].message_en
@@ -42,8 +63,15 @@ def test_every_bad_field_is_named_in_both_languages_and_nothing_is_saved(estate)
 @pytest.mark.django_db
 def test_estate_in_another_province_is_refused(estate):
     with pytest.raises(InvalidEnterprise) as caught:
-        register_enterprise({"national_id": "10380284790", "name_fa": "مبلمان", "isic": "3100",
-                             "province": "Tehran", "estate": "T01"})
+        register_enterprise(
+            {
+                "national_id": "10380284790",
+                "name_fa": "مبلمان",
+                "isic": "3100",
+                "province": "Tehran",
+                "estate": "T01",
+            }
+        )
     (problem,) = caught.value.problems
     assert problem.field == "estate"
     assert problem.message_en == "The estate Yazd is in Yazd, not in Tehran."
@@ -53,14 +81,22 @@ def test_estate_in_another_province_is_refused(estate):
 @pytest.mark.django_db
 def test_duplicate_national_id_is_refused(enterprise):
     with pytest.raises(InvalidEnterprise) as caught:
-        register_enterprise({"national_id": enterprise.national_id, "name_fa": "دوم", "isic": "1311",
-                             "province": "Yazd"})
+        register_enterprise(
+            {
+                "national_id": enterprise.national_id,
+                "name_fa": "دوم",
+                "isic": "1311",
+                "province": "Yazd",
+            }
+        )
     assert caught.value.problems[0].field == "national_id"
     assert Enterprise.objects.count() == 1
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("text, expected", [("1403", (1403, None)), ("۱۴۰۳", (1403, None)), ("1403-Q2", (1403, 2))])
+@pytest.mark.parametrize(
+    "text, expected", [("1403", (1403, None)), ("۱۴۰۳", (1403, None)), ("1403-Q2", (1403, 2))]
+)
 def test_periods_parse_from_text(text, expected):
     period = get_period(text)
     assert (period.year, period.quarter) == expected

@@ -19,14 +19,20 @@ def test_reference_data_is_seeded_by_migrate():
     counts = {level: Sector.objects.filter(level=level).count() for level in Sector.Level.values}
     assert counts == {"section": 21, "division": 88, "group": 238, "class": 419}
     textiles = Sector.objects.get(code="1311")
-    assert (textiles.parent.code, textiles.parent.parent.code, textiles.parent.parent.parent.code) == ("131", "13", "C")
+    assert (
+        textiles.parent.code,
+        textiles.parent.parent.code,
+        textiles.parent.parent.parent.code,
+    ) == ("131", "13", "C")
     assert Sector.objects.get(code="13").title_fa == "ساخت منسوجات"
     assert Indicator.objects.count() == len(load_catalogue())
 
 
 def _enterprise(**overrides):
     fields = dict(
-        national_id=VALID_IDS_LIST[1], name_fa="کاشی نمونه", isic=Sector.objects.get(code="2392"),
+        national_id=VALID_IDS_LIST[1],
+        name_fa="کاشی نمونه",
+        isic=Sector.objects.get(code="2392"),
         province=Province.objects.get(name_en="Yazd"),
     )
     fields.update(overrides)

@@ -26,21 +26,31 @@ def population():
 
 
 def _edition(name: str) -> Edition:
-    return Edition.objects.create(name_fa=name, name_en=name, methodology=bundled_methodology(),
-                                  period=Period.objects.get(year=1403, quarter__isnull=True))
+    return Edition.objects.create(
+        name_fa=name,
+        name_en=name,
+        methodology=bundled_methodology(),
+        period=Period.objects.get(year=1403, quarter__isnull=True),
+    )
 
 
 def _results(edition: Edition) -> list[tuple]:
-    return list(EditionResult.objects.filter(edition=edition).order_by("enterprise_id").values_list(*FIELDS))
+    return list(
+        EditionResult.objects.filter(edition=edition).order_by("enterprise_id").values_list(*FIELDS)
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parts_computed_by_two_workers_give_one_workers_edition(population, queue_worker, monkeypatch):
+def test_parts_computed_by_two_workers_give_one_workers_edition(
+    population, queue_worker, monkeypatch
+):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("two workers writing at once: PostgreSQL (the in-memory SQLite test database locks whole "
-                    "tables between threads); .ci/run runs this on PostgreSQL")
+        pytest.skip(
+            "two workers writing at once: PostgreSQL (the in-memory SQLite test database locks whole "
+            "tables between threads); .ci/run runs this on PostgreSQL"
+        )
     load_demo(population)
     taken_by = {}
     claim = chunks.claim
@@ -55,10 +65,18 @@ def test_parts_computed_by_two_workers_give_one_workers_edition(population, queu
 
     monkeypatch.setattr(chunks, "claim", only_the_first_for_the_job)
     alone = _edition("one worker")
-    assert jobs.run_job(jobs.start_compute(alone, spec_text=bundled_spec(), runs=RUNS, seed=SEED,
-                                           sensitivity_n=0, chunks=1).pk).status == "done"
+    assert (
+        jobs.run_job(
+            jobs.start_compute(
+                alone, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0, chunks=1
+            ).pk
+        ).status
+        == "done"
+    )
     shared = _edition("three parts")
-    job = jobs.start_compute(shared, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0, chunks=3)
+    job = jobs.start_compute(
+        shared, spec_text=bundled_spec(), runs=RUNS, seed=SEED, sensitivity_n=0, chunks=3
+    )
     with queue_worker:  # a second worker, taking the parts the job queues
         finished = jobs.run_job(job.pk, worker="job-worker")
     assert finished.status == EditionJob.Status.DONE, finished.error_en
@@ -70,13 +88,23 @@ def test_parts_computed_by_two_workers_give_one_workers_edition(population, queu
 @pytest.mark.django_db
 def test_a_part_whose_worker_is_lost_is_taken_again(population):
     load_demo(population)
-    job = jobs.start_compute(_edition("lost part"), spec_text=bundled_spec(), runs=RUNS, seed=SEED, chunks=2)
+    job = jobs.start_compute(
+        _edition("lost part"), spec_text=bundled_spec(), runs=RUNS, seed=SEED, chunks=2
+    )
     EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.RUNNING)
     lost = timezone.now() - jobs.WORKER_LOST_AFTER - datetime.timedelta(seconds=1)
-    alive = ReplicateChunk.objects.create(job=job, index=0, start=0, stop=30, status="running", worker="w1",
-                                          heartbeat_at=timezone.now())
-    gone = ReplicateChunk.objects.create(job=job, index=1, start=30, stop=60, status="running", worker="w2",
-                                         heartbeat_at=lost)
+    alive = ReplicateChunk.objects.create(
+        job=job,
+        index=0,
+        start=0,
+        stop=30,
+        status="running",
+        worker="w1",
+        heartbeat_at=timezone.now(),
+    )
+    gone = ReplicateChunk.objects.create(
+        job=job, index=1, start=30, stop=60, status="running", worker="w2", heartbeat_at=lost
+    )
     taken = chunks.claim(job.pk, "w3")
     assert taken.pk == gone.pk and taken.worker == "w3" and taken.status == "running"
     assert chunks.claim(job.pk, "w4") is None  # w1 is alive; w3 has just taken the other
@@ -87,9 +115,13 @@ def test_a_part_whose_worker_is_lost_is_taken_again(population):
 @pytest.mark.django_db
 def test_a_queued_part_of_a_job_that_no_longer_runs_is_skipped(population):
     load_demo(population)
-    job = jobs.start_compute(_edition("stopped"), spec_text=bundled_spec(), runs=RUNS, seed=SEED, chunks=2)
+    job = jobs.start_compute(
+        _edition("stopped"), spec_text=bundled_spec(), runs=RUNS, seed=SEED, chunks=2
+    )
     ReplicateChunk.objects.create(job=job, index=1, start=30, stop=60)
-    assert chunks.compute_queued(job.pk, 1, "w1") == "skipped"  # the job is still queued, not running
+    assert (
+        chunks.compute_queued(job.pk, 1, "w1") == "skipped"
+    )  # the job is still queued, not running
     EditionJob.objects.filter(pk=job.pk).update(status=EditionJob.Status.FAILED)
     assert chunks.compute_queued(job.pk, 1, "w1") == "skipped"
     assert ReplicateChunk.objects.get(job=job, index=1).status == "pending"

@@ -16,12 +16,31 @@ OTHER_ID, OUTSIDE_ID = "14007650912", "10320894878"
 def world(enterprise, estate, period):
     """`own` in the estate T01 (Yazd), `other` in another estate, `outside` in none."""
     tehran = Province.objects.get(name_en="Tehran")
-    other_estate = IndustrialEstate.objects.create(code="T02", name_fa="شهرک عباس‌آباد", province=tehran)
-    other = Enterprise.objects.create(national_id=OTHER_ID, name_fa="مبلمان تهران", name_en="Tehran Furniture",
-                                      isic=Sector.objects.get(code="3100"), province=tehran, estate=other_estate)
-    outside = Enterprise.objects.create(national_id=OUTSIDE_ID, name_fa="بیرون از شهرک", name_en="Outside",
-                                        isic=Sector.objects.get(code="3100"), province=tehran)
-    return {"own": enterprise, "other": other, "outside": outside, "estate": estate, "period": period}
+    other_estate = IndustrialEstate.objects.create(
+        code="T02", name_fa="شهرک عباس‌آباد", province=tehran
+    )
+    other = Enterprise.objects.create(
+        national_id=OTHER_ID,
+        name_fa="مبلمان تهران",
+        name_en="Tehran Furniture",
+        isic=Sector.objects.get(code="3100"),
+        province=tehran,
+        estate=other_estate,
+    )
+    outside = Enterprise.objects.create(
+        national_id=OUTSIDE_ID,
+        name_fa="بیرون از شهرک",
+        name_en="Outside",
+        isic=Sector.objects.get(code="3100"),
+        province=tehran,
+    )
+    return {
+        "own": enterprise,
+        "other": other,
+        "outside": outside,
+        "estate": estate,
+        "period": period,
+    }
 
 
 def login(client, world, role):
@@ -72,7 +91,9 @@ def test_form_opens_only_within_scope(client, world, role, allowed):
     for key in ("own", "other", "outside"):
         response = client.get(url(world[key]))
         if role == "anonymous":
-            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+            assert response.status_code == 302 and response["Location"].startswith(
+                "/accounts/login/"
+            )
         else:
             assert response.status_code == (200 if key in allowed else 404), (role, key)
 
@@ -84,12 +105,27 @@ def test_submitting_outside_scope_stores_nothing(client, world, role, allowed):
     for key in ("own", "other", "outside"):
         for action in ("submit", "draft"):
             response = client.post(url(world[key]), {"action": action, "employees": "12"})
-            expected = 302 if role == "anonymous" else 302 if key in allowed and action == "submit" else \
-                200 if key in allowed else 404
+            expected = (
+                302
+                if role == "anonymous"
+                else 302
+                if key in allowed and action == "submit"
+                else 200
+                if key in allowed
+                else 404
+            )
             assert response.status_code == expected, (role, key, action)
-    stored = {key for key in ("own", "other", "outside") if Return.objects.filter(enterprise=world[key]).exists()}
+    stored = {
+        key
+        for key in ("own", "other", "outside")
+        if Return.objects.filter(enterprise=world[key]).exists()
+    }
     assert stored == (set() if role == "anonymous" else allowed)
-    drafts = {key for key in ("own", "other", "outside") if ReturnDraft.objects.filter(enterprise=world[key]).exists()}
+    drafts = {
+        key
+        for key in ("own", "other", "outside")
+        if ReturnDraft.objects.filter(enterprise=world[key]).exists()
+    }
     assert drafts <= stored
 
 
@@ -117,7 +153,9 @@ def test_nav_offers_the_data_pages_only_to_those_who_may_use_them(client, world)
     client.logout()
     login(client, world, "enterprise")
     page = client.get("/").content.decode()
-    assert 'href="/returns/"' in page and 'href="/import/"' not in page  # an enterprise uses the form
+    assert (
+        'href="/returns/"' in page and 'href="/import/"' not in page
+    )  # an enterprise uses the form
     client.logout()
     login(client, world, "estate_manager")
     page = client.get("/").content.decode()
@@ -137,29 +175,57 @@ def test_form_has_one_field_per_indicator_with_units(client, world):
     assert "فروش" in field_html(page, "sales") and "میلیون ریال" in field_html(page, "sales")
     page = english(client).get(url(world["own"])).content.decode()
     assert "Sales" in field_html(page, "sales") and "million rials" in field_html(page, "sales")
-    assert "Employees" in field_html(page, "employees") and "persons" in field_html(page, "employees")
+    assert "Employees" in field_html(page, "employees") and "persons" in field_html(
+        page, "employees"
+    )
 
 
 @pytest.mark.django_db
 def test_persian_digits_and_separators_save_the_right_floats(client, world):
     user = login(client, world, "enterprise")
-    response = client.post(url(world["own"]), {
-        "action": "submit", "employees": "۳۰", "sales": "۱۲٬۵۰۰٫۵", "exports": "1,200",
-        "export_countries": "٣", "capacity_utilisation": "۷۵٪", "iso9001": "1",
-    })
+    response = client.post(
+        url(world["own"]),
+        {
+            "action": "submit",
+            "employees": "۳۰",
+            "sales": "۱۲٬۵۰۰٫۵",
+            "exports": "1,200",
+            "export_countries": "٣",
+            "capacity_utilisation": "۷۵٪",
+            "iso9001": "1",
+        },
+    )
     assert response.status_code == 302
     record = Return.objects.get(enterprise=world["own"], period=world["period"])
     assert record.current_version.values() == {
-        "employees": 30.0, "sales": 12500.5, "exports": 1200.0, "export_countries": 3.0,
-        "capacity_utilisation": 75.0, "iso9001": 1.0,
+        "employees": 30.0,
+        "sales": 12500.5,
+        "exports": 1200.0,
+        "export_countries": 3.0,
+        "capacity_utilisation": 75.0,
+        "iso9001": 1.0,
     }
     version = record.current_version
-    assert (version.number, version.source, version.created_by) == (1, ReturnVersion.Source.FORM, user)
+    assert (version.number, version.source, version.created_by) == (
+        1,
+        ReturnVersion.Source.FORM,
+        user,
+    )
     # shown back in Persian digits, and the same figures again change nothing
     page = client.get(response["Location"]).content.decode()
     assert 'value="۱۲٬۵۰۰٫۵"' in page and "نسخهٔ ۱" in page
-    client.post(url(world["own"]), {"action": "submit", "employees": "30", "sales": "12500.5", "exports": "۱۲۰۰",
-                                    "export_countries": "3", "capacity_utilisation": "75", "iso9001": "1"})
+    client.post(
+        url(world["own"]),
+        {
+            "action": "submit",
+            "employees": "30",
+            "sales": "12500.5",
+            "exports": "۱۲۰۰",
+            "export_countries": "3",
+            "capacity_utilisation": "75",
+            "iso9001": "1",
+        },
+    )
     assert record.versions.count() == 1
 
 
@@ -176,14 +242,22 @@ def test_draft_then_submit(client, world):
 
     page = client.get(url(firm)).content.decode()
     assert 'value="۴۰"' in field_html(page, "employees")
-    assert "draft" in client.get("/returns/").content.decode() or "پیش‌نویس" in client.get("/returns/").content.decode()
+    assert (
+        "draft" in client.get("/returns/").content.decode()
+        or "پیش‌نویس" in client.get("/returns/").content.decode()
+    )
 
     client.post(url(firm), {"action": "draft", "employees": "۴۱", "sales": "۹۰۰"})
-    assert ReturnDraft.objects.count() == 1 and ReturnDraft.objects.get().values["employees"] == "۴۱"
+    assert (
+        ReturnDraft.objects.count() == 1 and ReturnDraft.objects.get().values["employees"] == "۴۱"
+    )
 
     response = client.post(url(firm), {"action": "submit", "employees": "۴۱", "sales": "۹۰۰"})
     assert response.status_code == 302
-    assert Return.objects.get(enterprise=firm).current_version.values() == {"employees": 41.0, "sales": 900.0}
+    assert Return.objects.get(enterprise=firm).current_version.values() == {
+        "employees": 41.0,
+        "sales": 900.0,
+    }
     assert not ReturnDraft.objects.exists()
 
 
@@ -200,25 +274,45 @@ def test_discarding_a_draft(client, world):
 def test_errors_sit_beside_their_fields_and_nothing_is_stored(client, world):
     login(client, world, "analyst")
     english(client)
-    response = client.post(url(world["other"]), {
-        "action": "submit", "employees": "abc", "sales": "1000", "exports": "۵۰۰۰", "export_countries": "2",
-        "capacity_utilisation": "120", "wages": "300",
-    })
+    response = client.post(
+        url(world["other"]),
+        {
+            "action": "submit",
+            "employees": "abc",
+            "sales": "1000",
+            "exports": "۵۰۰۰",
+            "export_countries": "2",
+            "capacity_utilisation": "120",
+            "wages": "300",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="refused"' in page
-    assert "field-error" in field_html(page, "employees") and "not a number" in field_html(page, "employees")
-    assert "exceed" in field_html(page, "exports") and "has-error" in re.search(r'<div class="field[^"]*" id="field-exports">', page).group(0)
+    assert "field-error" in field_html(page, "employees") and "not a number" in field_html(
+        page, "employees"
+    )
+    assert "exceed" in field_html(page, "exports") and "has-error" in re.search(
+        r'<div class="field[^"]*" id="field-exports">', page
+    ).group(0)
     assert "100%" in field_html(page, "capacity_utilisation")
-    assert "field-error" not in field_html(page, "wages") and "field-error" not in field_html(page, "sales")
+    assert "field-error" not in field_html(page, "wages") and "field-error" not in field_html(
+        page, "sales"
+    )
     assert 'value="abc"' in field_html(page, "employees")  # what was typed stays for correction
-    assert not Return.objects.exists() and not ReturnVersion.objects.exists() and not ReturnDraft.objects.exists()
+    assert (
+        not Return.objects.exists()
+        and not ReturnVersion.objects.exists()
+        and not ReturnDraft.objects.exists()
+    )
 
 
 @pytest.mark.django_db
 def test_error_beside_its_field_in_persian(client, world):
     login(client, world, "enterprise")
-    page = client.post(url(world["own"]), {"action": "submit", "sales": "۱۰۰", "exports": "۲۰۰"}).content.decode()
+    page = client.post(
+        url(world["own"]), {"action": "submit", "sales": "۱۰۰", "exports": "۲۰۰"}
+    ).content.decode()
     assert "از فروش" in field_html(page, "exports") and "field-error" in field_html(page, "exports")
     assert not Return.objects.exists()
 
@@ -248,7 +342,10 @@ def test_a_correction_is_a_new_version_and_the_old_is_kept(client, world):
     response = client.post(url(world["own"]), {"action": "submit", "employees": "11"}, follow=True)
     assert "Return submitted: version 2." in response.content.decode()
     record = Return.objects.get(enterprise=world["own"])
-    assert [v.values() for v in record.versions.order_by("number")] == [{"employees": 10.0}, {"employees": 11.0}]
+    assert [v.values() for v in record.versions.order_by("number")] == [
+        {"employees": 10.0},
+        {"employees": 11.0},
+    ]
     response = client.post(url(world["own"]), {"action": "submit", "employees": "11"}, follow=True)
     assert "Nothing changed" in response.content.decode()
 
@@ -257,7 +354,13 @@ def test_a_correction_is_a_new_version_and_the_old_is_kept(client, world):
 def test_returns_from_files_and_the_demo_show_their_history(client, world):
     from rasad.platform.returns.services import record_return
 
-    record_return(world["own"], world["period"], {"employees": 9.0}, user=None, source=ReturnVersion.Source.DEMO)
+    record_return(
+        world["own"],
+        world["period"],
+        {"employees": 9.0},
+        user=None,
+        source=ReturnVersion.Source.DEMO,
+    )
     login(client, world, "enterprise")
     page = english(client).get(url(world["own"])).content.decode()
     assert "demo population" in page and 'value="9"' in field_html(page, "employees")
@@ -270,8 +373,8 @@ def test_period_urls(client, world):
     assert response.status_code == 302 and response["Location"] == url(world["own"])
     persian_id = world["own"].national_id.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert client.get(f"/returns/{persian_id}/1403/")["Location"] == url(world["own"])
-    assert client.get(url(world["own"], "1390")).status_code == 404      # not a period offered
-    assert client.get(url(world["own"], "1403-07")).status_code == 404   # a month
+    assert client.get(url(world["own"], "1390")).status_code == 404  # not a period offered
+    assert client.get(url(world["own"], "1403-07")).status_code == 404  # a month
     assert client.get(url(world["own"], "nonsense")).status_code == 404
     assert client.get("/returns/12345678901/1403/").status_code == 404
 

@@ -10,7 +10,9 @@ from rasad.platform.returns.services import InvalidReturn, record_return
 @pytest.mark.django_db
 def test_a_correction_keeps_the_earlier_version(enterprise, period, django_user_model):
     analyst = django_user_model.objects.create(username="a", role="analyst")
-    first = record_return(enterprise, period, {"employees": 42, "sales": 120_000.0, "exports": None})
+    first = record_return(
+        enterprise, period, {"employees": 42, "sales": 120_000.0, "exports": None}
+    )
     assert first.changed and first.version.number == 1
     assert first.version.values() == {"employees": 42.0, "sales": 120_000.0}
 
@@ -19,21 +21,30 @@ def test_a_correction_keeps_the_earlier_version(enterprise, period, django_user_
     assert ReturnVersion.objects.count() == 1
 
     fixed = record_return(
-        enterprise, period, {"employees": 42, "sales": 125_500.0},
-        user=analyst, source=ReturnVersion.Source.FILE, note="unit slip corrected",
+        enterprise,
+        period,
+        {"employees": 42, "sales": 125_500.0},
+        user=analyst,
+        source=ReturnVersion.Source.FILE,
+        note="unit slip corrected",
     )
     assert fixed.changed and fixed.version.number == 2
     assert fixed.version.created_by == analyst and fixed.version.source == "file"
     record = Return.objects.get()
     assert record.current_version == fixed.version
-    assert [v.values()["sales"] for v in record.versions.order_by("number")] == [120_000.0, 125_500.0]
+    assert [v.values()["sales"] for v in record.versions.order_by("number")] == [
+        120_000.0,
+        125_500.0,
+    ]
     assert sum(len(v.figures) for v in ReturnVersion.objects.all()) == 4
 
 
 @pytest.mark.django_db
 def test_invalid_values_are_refused_and_nothing_is_saved(enterprise, period):
     with pytest.raises(InvalidReturn) as caught:
-        record_return(enterprise, period, {"employees": -3, "capacity_utilisation": 130, "profit_x": 1})
+        record_return(
+            enterprise, period, {"employees": -3, "capacity_utilisation": 130, "profit_x": 1}
+        )
     problems = {p.field: p for p in caught.value.problems}
     assert set(problems) == {"employees", "capacity_utilisation", "profit_x"}
     assert "outside the valid range" in problems["employees"].message_en
@@ -65,7 +76,10 @@ def test_period_dates_are_jalali_fiscal_years():
     assert (year.start_date.isoformat(), year.end_date.isoformat()) == ("2024-03-20", "2025-03-20")
     assert year.code == "1403"
     quarter = Period.objects.create(year=1403, quarter=2)
-    assert (quarter.start_date.isoformat(), quarter.end_date.isoformat()) == ("2024-06-21", "2024-09-21")
+    assert (quarter.start_date.isoformat(), quarter.end_date.isoformat()) == (
+        "2024-06-21",
+        "2024-09-21",
+    )
 
 
 @pytest.mark.django_db
@@ -77,15 +91,21 @@ def test_many_returns_at_once_follow_the_same_rules(enterprise, period, yazd):
     from rasad.platform.registry.models import Enterprise, Sector
     from rasad.platform.returns.services import record_returns
 
-    other = Enterprise.objects.create(national_id="14007650912", name_fa="دیگری", isic=Sector.objects.get(code="1311"),
-                                      province=yazd)
+    other = Enterprise.objects.create(
+        national_id="14007650912",
+        name_fa="دیگری",
+        isic=Sector.objects.get(code="1311"),
+        province=yazd,
+    )
     earlier = Period.objects.create(year=1402)
-    rows = pd.DataFrame({
-        "enterprise_id": [enterprise.pk, enterprise.pk, other.pk],
-        "period_id": [earlier.pk, period.pk, period.pk],
-        "employees": [40.0, 42.0, 7.0],
-        "sales": [100_000.0, 120_000.0, math.nan],
-    })
+    rows = pd.DataFrame(
+        {
+            "enterprise_id": [enterprise.pk, enterprise.pk, other.pk],
+            "period_id": [earlier.pk, period.pk, period.pk],
+            "employees": [40.0, 42.0, 7.0],
+            "sales": [100_000.0, 120_000.0, math.nan],
+        }
+    )
     first = record_returns(rows, note="first file")
     assert (first.created, first.changed, first.unchanged) == (3, 0, 0)
     record = Return.objects.get(enterprise=other, period=period)
@@ -94,7 +114,10 @@ def test_many_returns_at_once_follow_the_same_rules(enterprise, period, yazd):
 
     again = record_returns(rows)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 3)
-    assert ReturnVersion.objects.count() == 3 and sum(len(v.figures) for v in ReturnVersion.objects.all()) == 5
+    assert (
+        ReturnVersion.objects.count() == 3
+        and sum(len(v.figures) for v in ReturnVersion.objects.all()) == 5
+    )
 
     corrected = rows.copy()
     corrected.loc[1, "sales"] = 125_500.0  # a correction
@@ -117,10 +140,15 @@ def test_many_returns_with_a_bad_value_write_nothing(enterprise, period):
 
     from rasad.platform.returns.services import record_returns
 
-    rows = pd.DataFrame({"enterprise_id": [enterprise.pk], "period_id": [period.pk], "employees": [-1.0]})
+    rows = pd.DataFrame(
+        {"enterprise_id": [enterprise.pk], "period_id": [period.pk], "employees": [-1.0]}
+    )
     with pytest.raises(InvalidReturn) as caught:
         record_returns(rows)
-    assert caught.value.problems[0].field == "employees" and "row 1" in caught.value.problems[0].message_en
+    assert (
+        caught.value.problems[0].field == "employees"
+        and "row 1" in caught.value.problems[0].message_en
+    )
     assert not Return.objects.exists()
 
 
@@ -133,21 +161,41 @@ def test_ids_taken_for_a_bulk_write_leave_room_for_the_next_writer(enterprise, p
     from rasad.platform.registry.models import Enterprise, Sector
     from rasad.platform.returns.services import record_returns
 
-    other = Enterprise.objects.create(national_id="14007650912", name_fa="دیگری", isic=Sector.objects.get(code="1311"),
-                                      province=yazd)
-    rows = pd.DataFrame({"enterprise_id": [enterprise.pk, other.pk], "period_id": [period.pk, period.pk],
-                         "employees": [4.0, 5.0]})
+    other = Enterprise.objects.create(
+        national_id="14007650912",
+        name_fa="دیگری",
+        isic=Sector.objects.get(code="1311"),
+        province=yazd,
+    )
+    rows = pd.DataFrame(
+        {
+            "enterprise_id": [enterprise.pk, other.pk],
+            "period_id": [period.pk, period.pk],
+            "employees": [4.0, 5.0],
+        }
+    )
     record_returns(rows)
     for record in Return.objects.select_related("current_version"):
-        assert record.current_version.return_record_id == record.pk and record.current_version.number == 1
+        assert (
+            record.current_version.return_record_id == record.pk
+            and record.current_version.number == 1
+        )
     later = Period.objects.create(year=1402)
-    outcome = record_return(enterprise, later, {"employees": 3})  # the ORM numbers after the bulk ids
-    assert outcome.version.pk > max(ReturnVersion.objects.exclude(pk=outcome.version.pk).values_list("pk", flat=True))
+    outcome = record_return(
+        enterprise, later, {"employees": 3}
+    )  # the ORM numbers after the bulk ids
+    assert outcome.version.pk > max(
+        ReturnVersion.objects.exclude(pk=outcome.version.pk).values_list("pk", flat=True)
+    )
     assert outcome.version.return_record.pk > max(
-        Return.objects.exclude(pk=outcome.version.return_record.pk).values_list("pk", flat=True))
+        Return.objects.exclude(pk=outcome.version.return_record.pk).values_list("pk", flat=True)
+    )
     record_returns(rows.assign(employees=[4.0, 6.0]))
     changed = Return.objects.get(enterprise=other, period=period)
-    assert [v.values() for v in changed.versions.order_by("number")] == [{"employees": 5.0}, {"employees": 6.0}]
+    assert [v.values() for v in changed.versions.order_by("number")] == [
+        {"employees": 5.0},
+        {"employees": 6.0},
+    ]
     assert changed.current_version.number == 2
 
 
@@ -161,8 +209,13 @@ def test_a_bulk_write_naming_what_does_not_exist_writes_nothing(enterprise, peri
 
     from rasad.platform.returns.services import record_returns
 
-    rows = pd.DataFrame({"enterprise_id": [enterprise.pk, enterprise.pk + 1000], "period_id": [period.pk, period.pk],
-                         "employees": [4.0, 5.0]})
+    rows = pd.DataFrame(
+        {
+            "enterprise_id": [enterprise.pk, enterprise.pk + 1000],
+            "period_id": [period.pk, period.pk],
+            "employees": [4.0, 5.0],
+        }
+    )
     with pytest.raises(ValueError, match="no enterprise"):
         record_returns(rows)
     with pytest.raises(ValueError, match="no period"):

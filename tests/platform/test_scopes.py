@@ -12,13 +12,20 @@ VALID_IDS_LIST = ["10380284790", "14007650912", "10320894878"]  # real IDs (refe
 @pytest.fixture
 def world(enterprise, estate, period):
     tehran = Province.objects.get(name_en="Tehran")
-    other_estate = IndustrialEstate.objects.create(code="T02", name_fa="شهرک عباس‌آباد", province=tehran)
+    other_estate = IndustrialEstate.objects.create(
+        code="T02", name_fa="شهرک عباس‌آباد", province=tehran
+    )
     other = Enterprise.objects.create(
-        national_id=VALID_IDS_LIST[1], name_fa="مبلمان تهران", isic=Sector.objects.get(code="3100"),
-        province=tehran, estate=other_estate,
+        national_id=VALID_IDS_LIST[1],
+        name_fa="مبلمان تهران",
+        isic=Sector.objects.get(code="3100"),
+        province=tehran,
+        estate=other_estate,
     )
     outside = Enterprise.objects.create(
-        national_id=VALID_IDS_LIST[2], name_fa="بیرون از شهرک", isic=Sector.objects.get(code="3100"),
+        national_id=VALID_IDS_LIST[2],
+        name_fa="بیرون از شهرک",
+        isic=Sector.objects.get(code="3100"),
         province=tehran,
     )
     for firm in (enterprise, other, outside):

@@ -35,18 +35,26 @@ def world(django_db_setup, django_db_blocker, module_data):
         try:
             load_demo(generate(n_enterprises=200, seed=11))
             returns, _ = current_returns()
-            returns = returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+            returns = (
+                returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
+            )
             period = int(returns["year"].max())
             core = Monitor().run(returns, enterprises_frame(), as_of=compute.as_of(), period=period)
             alerted = core.alerts.for_period(period)
             needy = core.needs.table()
             # an enterprise with alerts and needs, and another one
-            nid = next(n for n in sorted(set(alerted["national_id"])) if n in set(needy["national_id"]))
+            nid = next(
+                n for n in sorted(set(alerted["national_id"])) if n in set(needy["national_id"])
+            )
             subject = Enterprise.objects.get(national_id=nid)
             other = Enterprise.objects.exclude(pk=subject.pk).order_by("national_id").first()
             users = {
-                "own": User.objects.create_user("s-own", password="x", role=Role.ENTERPRISE, enterprise=subject),
-                "other": User.objects.create_user("s-other", password="x", role=Role.ENTERPRISE, enterprise=other),
+                "own": User.objects.create_user(
+                    "s-own", password="x", role=Role.ENTERPRISE, enterprise=subject
+                ),
+                "other": User.objects.create_user(
+                    "s-other", password="x", role=Role.ENTERPRISE, enterprise=other
+                ),
                 "public": User.objects.create_user("s-public", password="x", role=Role.PUBLIC),
                 "analyst": User.objects.create_user("s-analyst", password="x", role=Role.ANALYST),
             }
@@ -71,8 +79,9 @@ def test_the_alerts_are_the_cores(world, client, db):
     expected = core[core["national_id"] == world["subject"].national_id]
     assert len(expected)
     key = expected["key"].iloc[0]
-    AlertState.objects.create(key=key, status=AlertState.Status.ACKNOWLEDGED, comment="seen",
-                              by=world["users"]["analyst"])
+    AlertState.objects.create(
+        key=key, status=AlertState.Status.ACKNOWLEDGED, comment="seen", by=world["users"]["analyst"]
+    )
     for role in ("own", "analyst"):
         response = page(client, world, role)
         assert response.status_code == 200
@@ -91,7 +100,9 @@ def test_the_alerts_are_the_cores(world, client, db):
 
 def test_the_percentiles_are_peer_gaps(world, client, db):
     frame = world["core"].gaps.frame()
-    frame = frame[(frame["national_id"] == world["subject"].national_id) & frame["percentile"].notna()]
+    frame = frame[
+        (frame["national_id"] == world["subject"].national_id) & frame["percentile"].notna()
+    ]
     assert len(frame)
     response = page(client, world, "own")
     shown = {code: float(p) for code, p in GAP.findall(response.content.decode())}
@@ -112,11 +123,15 @@ def test_the_needs_are_the_cores_ranked_needs(world, client, db):
     assert len(table)
     response = page(client, world, "own")
     html = response.content.decode()
-    assert NEED.findall(html) == [(str(p), str(r), str(s)) for p, r, s in
-                                  zip(table["programme"], table["rank"], table["severity"], strict=True)]
+    assert NEED.findall(html) == [
+        (str(p), str(r), str(s))
+        for p, r, s in zip(table["programme"], table["rank"], table["severity"], strict=True)
+    ]
     standing = world["core"].needs.standing(world["subject"].national_id)
     assert ('id="priority-tier"' in html) == standing["priority"] == bool(table["priority"].iloc[0])
-    assert [n["evidence"] for n in response.context["monitoring"]["needs"]] == list(table["evidence_fa"])
+    assert [n["evidence"] for n in response.context["monitoring"]["needs"]] == list(
+        table["evidence_fa"]
+    )
     english = page(client, world, "own", "en").context["monitoring"]["needs"]
     assert [n["evidence"] for n in english] == list(table["evidence_en"])
 
@@ -129,7 +144,11 @@ def test_a_non_filer_shows_no_data_and_blank_figures_show_unknown(world, client,
     client.cookies["django_language"] = "en"
     absent = needs.no_data()["national_id"].iloc[0]
     html = client.get(f"/enterprises/{absent}/").content.decode()
-    assert 'id="needs-no-data"' in html and 'id="scorecard-needs"' not in html and 'id="no-needs"' not in html
+    assert (
+        'id="needs-no-data"' in html
+        and 'id="scorecard-needs"' not in html
+        and 'id="no-needs"' not in html
+    )
     unknown = needs.unknowns()
     nid = unknown["national_id"].iloc[0]
     names = unknown.loc[unknown["national_id"] == nid, "name_en"].tolist()
@@ -151,7 +170,6 @@ def test_anonymous_is_sent_to_log_in(world, client, db, url):
     assert response.status_code == 302
 
 
-
 def test_one_enterprises_slices_equal_the_whole_runs(world):
     """The scorecard reads one enterprise's alerts, peer gaps and needs through the run's
     index of units (``unit=``), not by filtering the whole run: the same rows, in the
@@ -159,8 +177,12 @@ def test_one_enterprises_slices_equal_the_whole_runs(world):
     core, period = world["core"], world["period"]
     gaps, needs, alerts = core.gaps.frame(), core.needs.explained(), core.alerts.for_period(period)
     for nid in [*sorted(set(core.gaps.keys["national_id"])), "00000000000"]:
-        for whole, one in ((gaps, core.gaps.frame(unit=nid)), (needs, core.needs.explained(unit=nid)),
-                           (alerts, core.alerts.of(nid, period)), (core.alerts.frame, core.alerts.of(nid))):
+        for whole, one in (
+            (gaps, core.gaps.frame(unit=nid)),
+            (needs, core.needs.explained(unit=nid)),
+            (alerts, core.alerts.of(nid, period)),
+            (core.alerts.frame, core.alerts.of(nid)),
+        ):
             expected = whole[whole["national_id"] == nid].reset_index(drop=True)
             assert list(one.columns) == list(expected.columns)
             assert len(one) == len(expected), nid

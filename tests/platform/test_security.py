@@ -30,8 +30,17 @@ def make_user(role, *, estates=(), username=None):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/returns/?q=%00", "/estates/?q=%00", "/estates/?q=a%00b&page=1",
-                                 "/top100/?%00=1", "/returns/?q=ok&q=%00", "/enterprises/%00/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/returns/?q=%00",
+        "/estates/?q=%00",
+        "/estates/?q=a%00b&page=1",
+        "/top100/?%00=1",
+        "/returns/?q=ok&q=%00",
+        "/enterprises/%00/",
+    ],
+)
 def test_nul_in_the_address_is_a_bad_request(client, estate, url):
     client.force_login(make_user(Role.ESTATE_MANAGER, estates=[estate]))
     response = client.get(url)
@@ -52,7 +61,9 @@ def test_the_same_pages_without_nul_still_answer(client, estate):
 
 @pytest.mark.django_db
 def test_nul_in_a_form_field_is_a_bad_request(client, estate):
-    assert client.post("/accounts/login/", {"username": "a\x00b", "password": "x"}).status_code == 400
+    assert (
+        client.post("/accounts/login/", {"username": "a\x00b", "password": "x"}).status_code == 400
+    )
     client.force_login(make_user(Role.ESTATE_MANAGER, estates=[estate]))
     assert client.post("/i18n/setlang/", {"language": "en\x00"}).status_code == 400
 
@@ -118,15 +129,29 @@ def test_idle_connections_are_checked_before_use():
 
 
 def _production_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RASAD_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update(RASAD_HTTPS="1", RASAD_SECRET_KEY=secrets.token_urlsafe(50), RASAD_VAR_DIR=str(tmp_path / "var"),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RASAD_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(
+        RASAD_HTTPS="1",
+        RASAD_SECRET_KEY=secrets.token_urlsafe(50),
+        RASAD_VAR_DIR=str(tmp_path / "var"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
+    )
     return env
 
 
 def test_check_deploy_reports_nothing_with_https(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "rasad", "manage", "check", "--deploy"], cwd=tmp_path,
-                          env=_production_env(tmp_path), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "rasad", "manage", "check", "--deploy"],
+        cwd=tmp_path,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout and "WARNING" not in done.stderr + done.stdout
 
@@ -143,8 +168,14 @@ print(plain.status_code, plain["Location"])
 secure = client.get("/static/rasad/rasad.css", HTTP_X_FORWARDED_PROTO="https")
 print(secure.status_code, secure["Strict-Transport-Security"])
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=_production_env(tmp_path),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     redirect, served = done.stdout.splitlines()
     assert redirect == "301 https://testserver/static/rasad/rasad.css"

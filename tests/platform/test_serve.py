@@ -38,9 +38,14 @@ def test_serve_answers_with_two_workers(tmp_path):
     env.pop("RASAD_DEBUG", None)
     subprocess.run([str(RASAD), "manage", "migrate", "--noinput", "-v", "0"], env=env, check=True)
     port = _free_port()
-    server = subprocess.Popen([str(RASAD), "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [str(RASAD), "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         status, css = _get(f"http://127.0.0.1:{port}/static/rasad/rasad.css", deadline)

@@ -43,18 +43,26 @@ def _free_port() -> int:
 @pytest.fixture
 def shared_database():
     if connection.vendor != "postgresql":
-        pytest.skip("several processes share one database: PostgreSQL (the in-memory SQLite test "
-                    "database is this process's own); .ci/run runs this on PostgreSQL")
+        pytest.skip(
+            "several processes share one database: PostgreSQL (the in-memory SQLite test "
+            "database is this process's own); .ci/run runs this on PostgreSQL"
+        )
     settings = connection.settings_dict
-    return (f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
-            f"{settings['NAME']}")
+    return (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
+        f"{settings['NAME']}"
+    )
 
 
 class Processes:
     def __init__(self, tmp_path: Path, database_url: str):
         self.tmp_path, self.started = tmp_path, []
-        self.env = {**os.environ, "RASAD_DATABASE_URL": database_url, "RASAD_SECRET_KEY": "s" * 60,
-                    "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "RASAD_DATABASE_URL": database_url,
+            "RASAD_SECRET_KEY": "s" * 60,
+            "PYTHONUNBUFFERED": "1",
+        }
         self.env.pop("RASAD_CI", None)
         if os.environ.get("RASAD_TEST_REDIS_URL"):
             self.env["RASAD_REDIS_URL"] = os.environ["RASAD_TEST_REDIS_URL"]
@@ -62,8 +70,13 @@ class Processes:
     def start(self, name: str, *arguments: str) -> subprocess.Popen:
         env = {**self.env, "RASAD_VAR_DIR": str(self.tmp_path / name)}
         log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen([sys.executable, "-m", "rasad", *arguments], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasad", *arguments],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         process.log = log
         self.started.append(process)
         return process
@@ -104,9 +117,11 @@ def _log_in(url: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{url}/accounts/login/")
     token = CSRF.search(page.text).group(1)
-    answer = session.post(f"{url}/accounts/login/", data={"username": "analyst2", "password": PASSWORD,
-                                                          "csrfmiddlewaretoken": token},
-                          headers={"Referer": f"{url}/accounts/login/"})
+    answer = session.post(
+        f"{url}/accounts/login/",
+        data={"username": "analyst2", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{url}/accounts/login/"},
+    )
     assert answer.status_code == 200 and "/accounts/login/" not in answer.url, answer.text[:500]
     return session
 
@@ -115,15 +130,28 @@ def _start_edition(session: requests.Session, url: str, runs: int) -> int:
     form = session.get(f"{url}/analysis/editions/new/")
     token = CSRF.search(form.text).group(1)
     period = Period.objects.get(year=1403, quarter__isnull=True)
-    methodology = re.search(r'<select name="methodology"[^>]*>.*?<option value="(\d+)"[^>]*selected', form.text,
-                            re.S).group(1)
+    methodology = re.search(
+        r'<select name="methodology"[^>]*>.*?<option value="(\d+)"[^>]*selected', form.text, re.S
+    ).group(1)
     spec = re.search(r'<textarea name="spec"[^>]*>\n?(.*?)</textarea>', form.text, re.S).group(1)
     import html
 
-    answer = session.post(f"{url}/analysis/editions/new/", data={
-        "csrfmiddlewaretoken": token, "period": period.pk, "methodology": methodology, "name_fa": "",
-        "name_en": "", "spec": html.unescape(spec), "runs": runs, "seed": 1, "top_k": 100, "sensitivity_n": 0,
-    }, headers={"Referer": f"{url}/analysis/editions/new/"})
+    answer = session.post(
+        f"{url}/analysis/editions/new/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "period": period.pk,
+            "methodology": methodology,
+            "name_fa": "",
+            "name_en": "",
+            "spec": html.unescape(spec),
+            "runs": runs,
+            "seed": 1,
+            "top_k": 100,
+            "sensitivity_n": 0,
+        },
+        headers={"Referer": f"{url}/analysis/editions/new/"},
+    )
     found = re.search(r"/analysis/jobs/(\d+)/", answer.url)
     assert found, answer.text[:2000]
     return int(found.group(1))
@@ -148,7 +176,9 @@ def test_two_servers_and_a_worker_that_is_killed(processes):
     # started through A, watched through B, computed by the worker
     worker = processes.start("worker-1", "worker", "--interval", "0.2")
     long_job = _start_edition(through_a, first, runs=20_000)
-    running = _watch(through_b, second, long_job, lambda s: s["status"] == "running" and s["percent"] > 0, 120)
+    running = _watch(
+        through_b, second, long_job, lambda s: s["status"] == "running" and s["percent"] > 0, 120
+    )
     assert running["status"] == "running"
     # the worker dies mid-job: the job is failed, with that reason, within a minute
     os.killpg(worker.pid, signal.SIGKILL)

@@ -45,13 +45,17 @@ def test_empty_registry_says_how_to_fill_it(db, client):
 
 
 def test_demo_user_logs_in(demo, client):
-    response = client.post("/accounts/login/", {"username": "demo-estate", "password": DEMO_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "demo-estate", "password": DEMO_PASSWORD}
+    )
     assert response.status_code == 302
     assert "demo-estate" in client.get("/").content.decode()
 
 
 def test_wrong_password_is_explained(demo, client):
-    page = client.post("/accounts/login/", {"username": "demo-estate", "password": "nope"}).content.decode()
+    page = client.post(
+        "/accounts/login/", {"username": "demo-estate", "password": "nope"}
+    ).content.decode()
     assert "errorlist" in page or "errors" in page
 
 
@@ -105,8 +109,15 @@ def test_admin_adds_an_enterprise_typed_in_persian_digits(demo, client):
 
     client.login(request=HttpRequest(), username="demo-admin", password=DEMO_PASSWORD)
     yazd = Province.objects.get(name_en="Yazd")
-    form = {"national_id": "۱۴۰۰۷۶۵۰۹۱۲", "name_fa": "كاشي نمونه", "name_en": "", "isic": Sector.objects.get(code="2392").pk,
-            "province": yazd.pk, "estate": "", "founding_year": "1390"}
+    form = {
+        "national_id": "۱۴۰۰۷۶۵۰۹۱۲",
+        "name_fa": "كاشي نمونه",
+        "name_en": "",
+        "isic": Sector.objects.get(code="2392").pk,
+        "province": yazd.pk,
+        "estate": "",
+        "founding_year": "1390",
+    }
     response = client.post("/admin/registry/enterprise/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     firm = Enterprise.objects.get(national_id="14007650912")

@@ -39,7 +39,8 @@ def require_frame(frame, field: str) -> pd.DataFrame:
         raise RasadInputError(
             f"{field} must be a pandas DataFrame, not {type(frame).__name__}.",
             f"«{field}» باید یک جدول (DataFrame) باشد، نه {type(frame).__name__}.",
-            field=field, value=type(frame).__name__,
+            field=field,
+            value=type(frame).__name__,
         )
     return frame
 
@@ -51,7 +52,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], field: str) -> 
         raise RasadInputError(
             f"{field} has no column {names}.",
             f"جدول «{field}» ستون {names} را ندارد.",
-            field=missing[0], value=list(frame.columns),
+            field=missing[0],
+            value=list(frame.columns),
         )
 
 
@@ -65,7 +67,8 @@ def fraction(value, field: str, *, low_open: bool = True) -> float:
         raise RasadInputError(
             f"{field} must be a share {low} up to 1, not {value!r}.",
             f"«{field}» باید سهمی {low_fa} تا ۱ باشد، نه «{value}».",
-            field=field, value=value,
+            field=field,
+            value=value,
         )
     return float(value)
 
@@ -74,11 +77,14 @@ def positive(value, field: str, *, allow_zero: bool = False) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value >= 0 if allow_zero else value > 0)
     if not ok:
-        what, what_fa = ("zero or more", "صفر یا بیشتر") if allow_zero else ("above zero", "بیشتر از صفر")
+        what, what_fa = (
+            ("zero or more", "صفر یا بیشتر") if allow_zero else ("above zero", "بیشتر از صفر")
+        )
         raise RasadInputError(
             f"{field} must be a number {what}, not {value!r}.",
             f"«{field}» باید عددی {what_fa} باشد، نه «{value}».",
-            field=field, value=value,
+            field=field,
+            value=value,
         )
     return float(value)
 
@@ -92,7 +98,8 @@ def whole(value, field: str, low: int = 0, high: int | None = None) -> int:
         raise RasadInputError(
             f"{field} must be a whole number from {low}{upto}, not {value!r}.",
             f"«{field}» باید عددی صحیح از {fa(low)}{upto_fa} باشد، نه «{value}».",
-            field=field, value=value,
+            field=field,
+            value=value,
         )
     return int(value)
 
@@ -104,7 +111,8 @@ def choice(value, options: Iterable[str], field: str) -> str:
         raise RasadInputError(
             f"{field} must be one of {listed}, not {value!r}.",
             f"«{field}» باید یکی از این‌ها باشد: {listed}؛ نه «{value}».",
-            field=field, value=value,
+            field=field,
+            value=value,
         )
     return value
 
@@ -124,7 +132,7 @@ def id_codes(*columns: pd.Series) -> np.ndarray:
 def isin_ids(values: pd.Series, ids: pd.Series) -> np.ndarray:
     """Whether each of ``values`` is among ``ids`` (a blank never is)."""
     codes = id_codes(values, ids)
-    mine, theirs = codes[: len(values)], codes[len(values):]
+    mine, theirs = codes[: len(values)], codes[len(values) :]
     present = np.zeros(int(codes.max()) + 2 if len(codes) else 1, dtype=bool)
     present[theirs[theirs >= 0]] = True
     return (mine >= 0) & present[np.maximum(mine, 0)]
@@ -163,7 +171,8 @@ def region_column(region) -> str:
         raise RasadInputError(
             f"region must be 'province', 'estate' or a column name, not {region!r}.",
             f"«region» باید province، estate یا نام یک ستون باشد، نه «{region}».",
-            field="region", value=region,
+            field="region",
+            value=region,
         )
     return REGION_COLUMNS.get(region, region)
 
@@ -174,7 +183,8 @@ def sector_column(level) -> tuple[str, str]:
         raise RasadInputError(
             f"level must be an ISIC level ({', '.join(ISIC_LEVELS)}) or a column name, not {level!r}.",
             f"«level» باید یکی از سطوح ISIC ({', '.join(ISIC_LEVELS)}) یا نام یک ستون باشد، نه «{level}».",
-            field="level", value=level,
+            field="level",
+            value=level,
         )
     return (level, "isic_class") if level in ISIC_LEVELS else (level, level)
 
@@ -183,7 +193,8 @@ def _missing_error(column: str, count: int) -> RasadInputError:
     return RasadInputError(
         f"Column {column} is empty in {count} row(s); every firm needs one.",
         f"ستون «{column}» در {fa(count)} ردیف خالی است؛ هر بنگاه باید آن را داشته باشد.",
-        field=column, value=count,
+        field=column,
+        value=count,
     )
 
 
@@ -197,7 +208,9 @@ def _isic_codes() -> dict[str, tuple[str, str]]:
     table = isic()
     return {
         code: (level, section)
-        for code, level, section in zip(table["code"], table["level"], table["section"], strict=True)
+        for code, level, section in zip(
+            table["code"], table["level"], table["section"], strict=True
+        )
     }
 
 
@@ -212,7 +225,8 @@ def _isic_at(value, level: str) -> str:
             raise RasadInputError(
                 f"isic_class {value!r} is not an ISIC Rev.4 code.",
                 f"«{value}» در ستون isic_class کد معتبر ISIC ویرایش ۴ نیست.",
-                field="isic_class", value=value,
+                field="isic_class",
+                value=value,
             ) from error
     own_level, section = known[text]
     if _DEPTH[own_level] < _DEPTH[level]:
@@ -220,7 +234,8 @@ def _isic_at(value, level: str) -> str:
             f"isic_class {value!r} is an ISIC {own_level}, too coarse to group by {level}.",
             f"کد «{value}» در ستون isic_class در سطح {own_level} است و برای گروه‌بندی در سطح "
             f"{level} کلی است.",
-            field="isic_class", value=value,
+            field="isic_class",
+            value=value,
         )
     return section if level == "section" else text[: _PREFIX[level]]
 
@@ -238,8 +253,12 @@ def _sectors(firms: pd.DataFrame, level: str, column: str):
 
 def _province_code(value, valid: set[int]) -> int:
     """A province code from a code (12, 12.0 after a CSV with blanks), name or ISO code."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer() \
-            and int(value) in valid:
+    if (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and int(value) in valid
+    ):
         return int(value)
     try:
         return int(find_province(value)["code"])
@@ -247,7 +266,8 @@ def _province_code(value, valid: set[int]) -> int:
         raise RasadInputError(
             f"province_code {value!r} is not an Iranian province code (0–30) or name.",
             f"«{value}» در ستون province_code کد (۰ تا ۳۰) یا نام استانی از ایران نیست.",
-            field="province_code", value=value,
+            field="province_code",
+            value=value,
         ) from error
 
 
@@ -270,8 +290,9 @@ def _regions(firms: pd.DataFrame, region: str, column: str, allow_missing: bool)
     return codes, uniques
 
 
-def group_firms(firms: pd.DataFrame, *, level: str, region: str,
-                allow_missing_region: bool | None = None) -> Grouping:
+def group_firms(
+    firms: pd.DataFrame, *, level: str, region: str, allow_missing_region: bool | None = None
+) -> Grouping:
     """Factorise ``firms`` by region and sector, validating every distinct value.
 
     Provinces may be given by code, name or ISO code (they are read with
@@ -301,7 +322,8 @@ def measure_values(firms: pd.DataFrame, measure) -> np.ndarray:
         raise RasadInputError(
             f"measure must be a column name or 'enterprises', not {measure!r}.",
             f"«measure» باید نام یک ستون یا enterprises باشد، نه «{measure}».",
-            field="measure", value=measure,
+            field="measure",
+            value=measure,
         )
     require_columns(firms, [measure], "firms")
     column = firms[measure]
@@ -309,7 +331,8 @@ def measure_values(firms: pd.DataFrame, measure) -> np.ndarray:
         raise RasadInputError(
             f"Column {measure} must hold numbers, not {column.dtype}.",
             f"ستون «{measure}» باید عدد داشته باشد، نه {column.dtype}.",
-            field=measure, value=str(column.dtype),
+            field=measure,
+            value=str(column.dtype),
         )
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = np.isinf(values) | (values < 0)
@@ -318,7 +341,8 @@ def measure_values(firms: pd.DataFrame, measure) -> np.ndarray:
         raise RasadInputError(
             f"Column {measure} has {int(bad.sum())} negative or infinite value(s), e.g. {first:g}.",
             f"ستون «{measure}» {fa(int(bad.sum()))} مقدار منفی یا بی‌نهایت دارد، مانند {fa(f'{first:g}')}.",
-            field=measure, value=float(first),
+            field=measure,
+            value=float(first),
         )
     return values
 
@@ -355,6 +379,7 @@ def cell_columns(frame: pd.DataFrame, known: Iterable[str], field: str) -> tuple
             f"found {keys}.",
             f"جدول «{field}» باید جز ارقامش یک ستون منطقه و یک ستون بخش داشته باشد؛ "
             f"این‌ها یافت شد: {keys}.",
-            field=field, value=keys,
+            field=field,
+            value=keys,
         )
     return keys[0], keys[1]

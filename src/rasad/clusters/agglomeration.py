@@ -48,16 +48,20 @@ from rasad.iran import find_province
 
 #: What an Ellison–Glaeser flag means, for pages and reports.
 FLAG_LABELS = {
-    "agglomerated": {"en": "more concentrated than random placement",
-                     "fa": "متمرکزتر از استقرار تصادفی"},
-    "random": {"en": "within the range of random placement",
-               "fa": "در محدوده استقرار تصادفی"},
-    "dispersed": {"en": "more spread out than random placement",
-                  "fa": "پراکنده‌تر از استقرار تصادفی"},
-    "undefined": {"en": "not defined (a single plant, or no employment)",
-                  "fa": "تعریف‌نشده (تنها یک واحد یا بدون اشتغال)"},
-    "not_tested": {"en": "no simulation run (draws = 0)",
-                   "fa": "شبیه‌سازی اجرا نشده (draws = 0)"},
+    "agglomerated": {
+        "en": "more concentrated than random placement",
+        "fa": "متمرکزتر از استقرار تصادفی",
+    },
+    "random": {"en": "within the range of random placement", "fa": "در محدوده استقرار تصادفی"},
+    "dispersed": {
+        "en": "more spread out than random placement",
+        "fa": "پراکنده‌تر از استقرار تصادفی",
+    },
+    "undefined": {
+        "en": "not defined (a single plant, or no employment)",
+        "fa": "تعریف‌نشده (تنها یک واحد یا بدون اشتغال)",
+    },
+    "not_tested": {"en": "no simulation run (draws = 0)", "fa": "شبیه‌سازی اجرا نشده (draws = 0)"},
 }
 
 _TABLE_BITS = 16
@@ -76,13 +80,17 @@ def herfindahl(values, groups=None):
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
         raise RasadInputError(
-            "values must be one-dimensional.", "مقادیر (values) باید یک‌بعدی باشند.",
-            field="values", value=array.shape,
+            "values must be one-dimensional.",
+            "مقادیر (values) باید یک‌بعدی باشند.",
+            field="values",
+            value=array.shape,
         )
     if (array < 0).any() or np.isinf(array).any():
         raise RasadInputError(
-            "values must not be negative or infinite.", "مقادیر (values) نباید منفی یا بی‌نهایت باشند.",
-            field="values", value=float(array[(array < 0) | np.isinf(array)][0]),
+            "values must not be negative or infinite.",
+            "مقادیر (values) نباید منفی یا بی‌نهایت باشند.",
+            field="values",
+            value=float(array[(array < 0) | np.isinf(array)][0]),
         )
     array = np.where(np.isnan(array), 0.0, array)
     if groups is None:
@@ -93,12 +101,15 @@ def herfindahl(values, groups=None):
         raise RasadInputError(
             "groups must give one non-missing label per value.",
             "گروه‌ها (groups) باید برای هر مقدار یک برچسب غیرخالی داشته باشند.",
-            field="groups", value=len(codes),
+            field="groups",
+            value=len(codes),
         )
     total = np.bincount(codes, weights=array, minlength=len(labels))
     squares = np.bincount(codes, weights=array**2, minlength=len(labels))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return pd.Series(np.where(total > 0, squares / total**2, np.nan), index=labels, name="herfindahl")
+        return pd.Series(
+            np.where(total > 0, squares / total**2, np.nan), index=labels, name="herfindahl"
+        )
 
 
 # --- Ellison–Glaeser ------------------------------------------------------------------
@@ -111,9 +122,12 @@ def _eg_parts(sizes, regions, sectors, shares, n_sectors):
     plants = np.bincount(sectors, minlength=n_sectors)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = np.bincount(sectors, weights=sizes * sizes, minlength=n_sectors) / total**2
-        s = (np.bincount(sectors * n_regions + regions, weights=sizes,
-                         minlength=n_sectors * n_regions).reshape(n_sectors, n_regions)
-             / total[:, None])
+        s = (
+            np.bincount(
+                sectors * n_regions + regions, weights=sizes, minlength=n_sectors * n_regions
+            ).reshape(n_sectors, n_regions)
+            / total[:, None]
+        )
     g = ((s - shares[None, :]) ** 2).sum(axis=1)
     gamma = _gamma(g, h, float((shares**2).sum()))
     return plants, total, h, g, (s**2).sum(axis=1), gamma
@@ -182,7 +196,8 @@ def _band(band) -> tuple[float, float]:
         raise RasadInputError(
             f"band must be two shares (low, high) with low < high, such as (0.05, 0.95), not {band!r}.",
             f"«band» باید دو سهم (پایین، بالا) با پایین کمتر از بالا باشد، مانند (0.05, 0.95)؛ نه «{band}».",
-            field="band", value=band,
+            field="band",
+            value=band,
         )
     return float(low), float(high)
 
@@ -194,15 +209,19 @@ def _seed(seed):
         raise RasadInputError(
             f"seed must be a whole number of 0 or more, not {seed!r}.",
             f"«seed» (بذر تصادفی) باید عددی صحیح و نامنفی باشد، نه «{seed}».",
-            field="seed", value=seed,
+            field="seed",
+            value=seed,
         )
     return int(seed)
 
 
 def _shares_from_totals(region_totals, grouping, region: str):
     """Region shares x_r from given totals, and each plant-region's index into them."""
-    totals = pd.Series(region_totals, dtype=object) if not isinstance(region_totals, pd.Series) \
+    totals = (
+        pd.Series(region_totals, dtype=object)
+        if not isinstance(region_totals, pd.Series)
         else region_totals
+    )
     labels = list(totals.index)
     if region == "province":
         labels = [int(find_province(label)["code"]) for label in labels]
@@ -211,12 +230,15 @@ def _shares_from_totals(region_totals, grouping, region: str):
         raise RasadInputError(
             "region_totals must give every region a total of 0 or more, with a positive sum.",
             "region_totals باید برای هر منطقه رقمی صفر یا بیشتر بدهد و جمعشان مثبت باشد.",
-            field="region_totals", value=values.tolist()[:5],
+            field="region_totals",
+            value=values.tolist()[:5],
         )
     if len(set(labels)) != len(labels):
         raise RasadInputError(
-            "region_totals names a region twice.", "region_totals یک منطقه را دو بار آورده است.",
-            field="region_totals", value=labels,
+            "region_totals names a region twice.",
+            "region_totals یک منطقه را دو بار آورده است.",
+            field="region_totals",
+            value=labels,
         )
     position = pd.Index(labels, dtype=object).get_indexer(pd.Index(grouping.regions, dtype=object))
     if (position < 0).any():
@@ -224,7 +246,8 @@ def _shares_from_totals(region_totals, grouping, region: str):
         raise RasadInputError(
             f"region_totals has no total for region {missing!r}, where plants are.",
             f"region_totals برای منطقه «{missing}» که واحدهایی در آن است رقمی ندارد.",
-            field="region_totals", value=missing,
+            field="region_totals",
+            value=missing,
         )
     return values / values.sum(), position, np.asarray(labels, dtype=object)
 
@@ -279,7 +302,8 @@ def ellison_glaeser(
             raise RasadInputError(
                 f"No plant has a positive {measure}, so there is nothing to measure.",
                 f"هیچ واحدی مقدار مثبت «{measure}» ندارد و چیزی برای سنجش نیست.",
-                field=measure, value=0,
+                field=measure,
+                value=0,
             )
         shares = shares / shares.sum()
     else:
@@ -288,19 +312,28 @@ def ellison_glaeser(
 
     plants, total, h, g, region_h, gamma = _eg_parts(sizes, regions, sectors, shares, n_sectors)
     sum_x2 = float((shares**2).sum())
-    table = pd.DataFrame({
-        grouping.sector_column: grouping.sectors,
-        "plants": plants,
-        "value": total,
-        "herfindahl": h,
-        "region_herfindahl": region_h,
-        "G": g,
-        "gamma": gamma,
-    }).infer_objects()
+    table = pd.DataFrame(
+        {
+            grouping.sector_column: grouping.sectors,
+            "plants": plants,
+            "value": total,
+            "herfindahl": h,
+            "region_herfindahl": region_h,
+            "G": g,
+            "gamma": gamma,
+        }
+    ).infer_objects()
     with np.errstate(divide="ignore", invalid="ignore"):
         table["carried_share"] = (
-            np.where(total > 0, np.bincount(sectors, weights=np.where(carried, sizes, 0.0), minlength=n_sectors)
-                     / total, np.nan) if carried is not None else np.nan)
+            np.where(
+                total > 0,
+                np.bincount(sectors, weights=np.where(carried, sizes, 0.0), minlength=n_sectors)
+                / total,
+                np.nan,
+            )
+            if carried is not None
+            else np.nan
+        )
     defined = np.isfinite(gamma)
     for column in ("null_mean", "null_sd", "null_low", "null_high", "p_value"):
         table[column] = np.nan
@@ -319,12 +352,19 @@ def ellison_glaeser(
         exceed = (null >= gamma[None, defined]).sum(axis=0)
         table.loc[defined, "p_value"] = (exceed + 1) / (draws + 1)
         g_def = gamma[defined]
-        flag[defined] = np.where(g_def > cut_high, "agglomerated",
-                                 np.where(g_def < cut_low, "dispersed", "random"))
+        flag[defined] = np.where(
+            g_def > cut_high, "agglomerated", np.where(g_def < cut_low, "dispersed", "random")
+        )
     table["flag"] = np.where(defined, flag, "undefined")
-    table.attrs.update(sum_x2=sum_x2, draws=draws, band=(low, high), seed=seed,
-                       level=grouping.sector_column, region=grouping.region_column,
-                       measure=measure)
+    table.attrs.update(
+        sum_x2=sum_x2,
+        draws=draws,
+        band=(low, high),
+        seed=seed,
+        level=grouping.sector_column,
+        region=grouping.region_column,
+        measure=measure,
+    )
     return table
 
 
@@ -364,15 +404,20 @@ def krugman(
     index = np.abs(gap).sum(axis=1)
     valid = np.isfinite(gap).all(axis=1)
     top = np.argmax(np.where(np.isfinite(gap), np.abs(gap), -1.0), axis=1)
-    table = pd.DataFrame({
-        grouping.region_column: grouping.regions,
-        "value": region_total,
-        "sectors": (value > 0).sum(axis=1),
-        "krugman": np.where(valid, index, np.nan),
-        "top_sector": np.where(valid, grouping.sectors[top], None),
-        "top_gap": np.where(valid, gap[np.arange(len(top)), top], np.nan),
-    }).infer_objects()
-    table.attrs.update(level=grouping.sector_column, region=grouping.region_column,
-                       measure=measure, reference=reference)
+    table = pd.DataFrame(
+        {
+            grouping.region_column: grouping.regions,
+            "value": region_total,
+            "sectors": (value > 0).sum(axis=1),
+            "krugman": np.where(valid, index, np.nan),
+            "top_sector": np.where(valid, grouping.sectors[top], None),
+            "top_gap": np.where(valid, gap[np.arange(len(top)), top], np.nan),
+        }
+    ).infer_objects()
+    table.attrs.update(
+        level=grouping.sector_column,
+        region=grouping.region_column,
+        measure=measure,
+        reference=reference,
+    )
     return table
-

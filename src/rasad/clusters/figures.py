@@ -35,7 +35,8 @@ def check_max_age(max_age) -> int | None:
             f"max_age must be a whole number of years, 0 or more (or None for no limit), not {max_age!r}.",
             f"«max_age» (بیشترین عمر رقمی که به سال بعد برده می‌شود) باید عددی صحیح از ۰ به بالا "
             f"(یا None برای بی‌حد) باشد، نه «{max_age}».",
-            field="max_age", value=max_age,
+            field="max_age",
+            value=max_age,
         )
     return int(max_age)
 
@@ -47,7 +48,8 @@ def _years(column: pd.Series) -> np.ndarray:
         raise RasadInputError(
             f"returns.year must hold whole Jalali years, not {bad!r}.",
             f"ستون year در جدول returns باید سال شمسی صحیح داشته باشد، نه «{bad}».",
-            field="year", value=bad,
+            field="year",
+            value=bad,
         )
     return values.astype(np.int64)
 
@@ -91,7 +93,8 @@ def firm_figures(
         raise RasadInputError(
             f"enterprises already has column {clash[0]}; drop it before adding figures.",
             f"جدول enterprises خودش ستون «{clash[0]}» را دارد؛ پیش از افزودن ارقام آن را حذف کنید.",
-            field=clash[0], value=clash,
+            field=clash[0],
+            value=clash,
         )
     n = len(enterprises)
     codes = id_codes(enterprises["national_id"], returns["national_id"])
@@ -100,16 +103,20 @@ def firm_figures(
         raise RasadInputError(
             f"national_id is empty in {int((firm_codes < 0).sum())} row(s) of enterprises.",
             f"شناسه ملی در {fa(int((firm_codes < 0).sum()))} ردیف جدول enterprises خالی است.",
-            field="national_id", value=None,
+            field="national_id",
+            value=None,
         )
     position = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
     position[firm_codes] = np.arange(n)
     if n and np.bincount(firm_codes).max() > 1:
-        dup = enterprises["national_id"].iloc[int(np.argmax(np.bincount(firm_codes)[firm_codes] > 1))]
+        dup = enterprises["national_id"].iloc[
+            int(np.argmax(np.bincount(firm_codes)[firm_codes] > 1))
+        ]
         raise RasadInputError(
             f"national_id {dup} appears more than once in enterprises.",
             f"شناسه ملی {dup} بیش از یک بار در جدول enterprises آمده است.",
-            field="national_id", value=dup,
+            field="national_id",
+            value=dup,
         )
     years = _years(returns["year"])
     if year is None:
@@ -117,14 +124,16 @@ def firm_figures(
             raise RasadInputError(
                 "returns is empty, so there is no latest year; give year.",
                 "جدول returns خالی است و آخرین سال معلوم نیست؛ سال (year) را بدهید.",
-                field="year", value=None,
+                field="year",
+                value=None,
             )
         year = int(years.max())
     elif isinstance(year, bool) or not isinstance(year, numbers.Integral):
         raise RasadInputError(
             f"year must be a Jalali year such as 1403, not {year!r}.",
             f"«year» باید یک سال شمسی مانند ۱۴۰۳ باشد، نه «{year}».",
-            field="year", value=year,
+            field="year",
+            value=year,
         )
     firm = np.where(return_codes >= 0, position[np.maximum(return_codes, 0)], -1)
     # Every return up to the year is read, whatever the age limit: each firm's latest
@@ -144,7 +153,8 @@ def firm_figures(
             f"returns has more than one row for national_id {dup['national_id']} in {dup['year']}.",
             f"جدول returns برای شناسه ملی {dup['national_id']} در سال {fa(dup['year'])} "
             "بیش از یک ردیف دارد.",
-            field="national_id", value=dup["national_id"],
+            field="national_id",
+            value=dup["national_id"],
         )
     owner, age = firm[rows], year - years[rows]
     too_old = {}

@@ -52,7 +52,8 @@ class ClusterProfiles:
             raise RasadInputError(
                 f"No profile for cluster {cluster_code!r}.",
                 f"برای خوشه «{cluster_code}» نیم‌رخی نیست.",
-                field="cluster_code", value=cluster_code,
+                field="cluster_code",
+                value=cluster_code,
             )
         pick = lambda frame: frame[frame["cluster_code"] == cluster_code].reset_index(drop=True)  # noqa: E731
         return {
@@ -80,7 +81,8 @@ def _scores(scores: pd.DataFrame) -> pd.DataFrame:
         raise RasadInputError(
             "scores has more than one row for an enterprise.",
             "جدول scores برای یک بنگاه بیش از یک ردیف دارد.",
-            field="national_id", value=scores.loc[scores["national_id"].duplicated(), "national_id"].iloc[0],
+            field="national_id",
+            value=scores.loc[scores["national_id"].duplicated(), "national_id"].iloc[0],
         )
     kept = ["national_id", "score"] + (["rank"] if "rank" in scores.columns else [])
     out = scores[kept].copy()
@@ -97,17 +99,24 @@ def _needs_long(needs: pd.DataFrame) -> pd.DataFrame:
         long = needs[["national_id", "need"]].dropna()
     else:
         columns = [c for c in needs.columns if c != "national_id"]
-        bad = [c for c in columns
-               if not (pd.api.types.is_bool_dtype(needs[c])
-                       or (pd.api.types.is_numeric_dtype(needs[c])
-                           and needs[c].dropna().isin([0, 1]).all()))]
+        bad = [
+            c
+            for c in columns
+            if not (
+                pd.api.types.is_bool_dtype(needs[c])
+                or (
+                    pd.api.types.is_numeric_dtype(needs[c]) and needs[c].dropna().isin([0, 1]).all()
+                )
+            )
+        ]
         if bad or not columns:
             raise RasadInputError(
                 "needs must have a 'need' column (one row per enterprise and need) or one "
                 f"true/false column per need; column {bad[0] if bad else '?'} is neither.",
                 "جدول needs باید ستون need (یک ردیف برای هر بنگاه و نیاز) یا برای هر نیاز یک "
                 f"ستون درست/نادرست داشته باشد؛ ستون «{bad[0] if bad else '?'}» هیچ‌کدام نیست.",
-                field=bad[0] if bad else "need", value=bad,
+                field=bad[0] if bad else "need",
+                value=bad,
             )
         melted = needs.melt(id_vars="national_id", value_vars=columns, var_name="need")
         long = melted.loc[melted["value"].fillna(False).astype(bool), ["national_id", "need"]]
@@ -131,12 +140,17 @@ def _matched_growth(panel: pd.DataFrame, gap: int) -> pd.DataFrame:
     """Per cluster and year y: Σ v_y / Σ v_(y−gap) − 1 over firms with both values,
     annualised over ``gap`` years."""
     earlier = panel.assign(year=panel["year"] + gap)
-    both = panel.merge(earlier, on=["cluster_code", "national_id", "year"], suffixes=("", "_before"))
+    both = panel.merge(
+        earlier, on=["cluster_code", "national_id", "year"], suffixes=("", "_before")
+    )
     out = {}
     for column in MEASURES:
         matched = both[column].notna() & both[f"{column}_before"].notna()
-        sums = (both.loc[matched].groupby(["cluster_code", "year"], observed=True)
-                [[column, f"{column}_before"]].sum())
+        sums = (
+            both.loc[matched]
+            .groupby(["cluster_code", "year"], observed=True)[[column, f"{column}_before"]]
+            .sum()
+        )
         before = sums[f"{column}_before"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = sums[column].to_numpy() / before
@@ -190,16 +204,19 @@ def cluster_profiles(
             f"{members.loc[unknown, 'national_id'].iloc[0]}.",
             f"{fa(int(unknown.sum()))} عضو در جدول enterprises نیستند، مانند "
             f"{members.loc[unknown, 'national_id'].iloc[0]}.",
-            field="national_id", value=members.loc[unknown, "national_id"].iloc[0],
+            field="national_id",
+            value=members.loc[unknown, "national_id"].iloc[0],
         )
 
     # Only members matter: cut the registry and the returns down to them first.
     labels = [c for c in ("name_fa", "name_en") if c in enterprises.columns]
-    base = enterprises.loc[isin_ids(enterprises["national_id"], members["national_id"]),
-                           ["national_id", *labels]]
+    base = enterprises.loc[
+        isin_ids(enterprises["national_id"], members["national_id"]), ["national_id", *labels]
+    ]
     require_columns(returns, ["national_id", "year", *MEASURES], "returns")
-    returns = returns.loc[isin_ids(returns["national_id"], members["national_id"]),
-                          ["national_id", "year", *MEASURES]]
+    returns = returns.loc[
+        isin_ids(returns["national_id"], members["national_id"]), ["national_id", "year", *MEASURES]
+    ]
     figures = firm_figures(base, returns, year=year, measures=MEASURES, max_age=max_age)
     year = figures.attrs["year"]
     firms = members.merge(figures, on="national_id", how="left")
@@ -207,20 +224,26 @@ def cluster_profiles(
         firms = firms.merge(_scores(scores), on="national_id", how="left")
 
     grouped = firms.groupby("cluster_code", sort=True, observed=True)
-    summary = pd.DataFrame({
-        "enterprises": grouped.size(),
-        "employees": grouped["employees"].sum(),
-        "sales": grouped["sales"].sum(),
-        "exports": grouped["exports"].sum(),
-    })
-    summary["exporters"] = (firms["exports"] > 0).groupby(firms["cluster_code"], observed=True).sum()
+    summary = pd.DataFrame(
+        {
+            "enterprises": grouped.size(),
+            "employees": grouped["employees"].sum(),
+            "sales": grouped["sales"].sum(),
+            "exports": grouped["exports"].sum(),
+        }
+    )
+    summary["exporters"] = (
+        (firms["exports"] > 0).groupby(firms["cluster_code"], observed=True).sum()
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         summary["export_share"] = summary["exports"] / summary["sales"]
         for column in MEASURES:
             # the share of the total that came from earlier years' returns (NaN for a total of 0)
             carried = firms[column].where(firms[age_column(column)].fillna(0).to_numpy() > 0, 0.0)
             carried = carried.groupby(firms["cluster_code"], observed=True).sum()
-            summary[f"{column}_carried_share"] = (carried / summary[column]).where(summary[column] > 0)
+            summary[f"{column}_carried_share"] = (carried / summary[column]).where(
+                summary[column] > 0
+            )
     if scores is not None:
         summary["scored"] = grouped["score"].count()
         summary["mean_score"] = grouped["score"].mean()
@@ -233,12 +256,16 @@ def cluster_profiles(
             summary["rank_p75"] = ranks.quantile(0.75)
             summary["worst_rank"] = ranks.max()
             summary[f"in_top_{rank_cutoff}"] = (
-                (firms["rank"] <= rank_cutoff).groupby(firms["cluster_code"], observed=True).sum())
+                (firms["rank"] <= rank_cutoff).groupby(firms["cluster_code"], observed=True).sum()
+            )
 
     panel = _panel(members, returns, year, real)
-    trend = (panel.groupby(["cluster_code", "year"], observed=True)
-             .agg(reporting=("national_id", "size"), employees=("employees", "sum"),
-                  sales=("sales", "sum"), exports=("exports", "sum")))
+    trend = panel.groupby(["cluster_code", "year"], observed=True).agg(
+        reporting=("national_id", "size"),
+        employees=("employees", "sum"),
+        sales=("sales", "sum"),
+        exports=("exports", "sum"),
+    )
     trend = trend.join(_matched_growth(panel, 1)).reset_index()
     latest = trend[trend["year"] == year].set_index("cluster_code")
     for column in MEASURES:
@@ -249,7 +276,8 @@ def cluster_profiles(
         window = window.xs(year, level="year") if len(window) else window
         for column in MEASURES:
             summary[f"{column}_growth_annual"] = (
-                window[f"{column}_growth"].reindex(summary.index) if len(window) else np.nan)
+                window[f"{column}_growth"].reindex(summary.index) if len(window) else np.nan
+            )
     summary.insert(0, "year", year)
     summary = summary.reset_index()
     if clusters is not None:
@@ -259,23 +287,31 @@ def cluster_profiles(
         summary = info.merge(summary, on="cluster_code", how="right")
 
     order = ["score", "sales"] if scores is not None else ["sales", "employees"]
-    ranked = firms.sort_values(["cluster_code", *order], ascending=[True, False, False],
-                               na_position="last", kind="stable")
+    ranked = firms.sort_values(
+        ["cluster_code", *order], ascending=[True, False, False], na_position="last", kind="stable"
+    )
     best = ranked.groupby("cluster_code", sort=False, observed=True).head(top).copy()
     best.insert(1, "position", best.groupby("cluster_code", observed=True).cumcount() + 1)
     best = best.reset_index(drop=True)
 
     needs_table = None
     if needs is not None:
-        pairs = _needs_long(needs).merge(firms[["cluster_code", "national_id", "employees"]],
-                                         on="national_id", how="inner")
-        needs_table = (pairs.groupby(["cluster_code", "need"], observed=True)
-                       .agg(enterprises=("national_id", "nunique"), employees=("employees", "sum"))
-                       .reset_index())
+        pairs = _needs_long(needs).merge(
+            firms[["cluster_code", "national_id", "employees"]], on="national_id", how="inner"
+        )
+        needs_table = (
+            pairs.groupby(["cluster_code", "need"], observed=True)
+            .agg(enterprises=("national_id", "nunique"), employees=("employees", "sum"))
+            .reset_index()
+        )
         size = summary.set_index("cluster_code")["enterprises"]
         needs_table["share_of_members"] = (
-            needs_table["enterprises"] / needs_table["cluster_code"].map(size).to_numpy())
-        needs_table = needs_table.sort_values(["cluster_code", "enterprises"],
-                                              ascending=[True, False], kind="stable",
-                                              ignore_index=True)
+            needs_table["enterprises"] / needs_table["cluster_code"].map(size).to_numpy()
+        )
+        needs_table = needs_table.sort_values(
+            ["cluster_code", "enterprises"],
+            ascending=[True, False],
+            kind="stable",
+            ignore_index=True,
+        )
     return ClusterProfiles(summary=summary, top=best, trend=trend, needs=needs_table, year=year)

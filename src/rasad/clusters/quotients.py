@@ -15,9 +15,19 @@ from rasad.clusters._checks import ENTERPRISES, Grouping, carried_flags, group_f
 
 #: The figures of a location-quotient table, besides its region and sector columns.
 LQ_COLUMNS = (
-    "measure", "enterprises", "reporting", "value", "region_total", "sector_total",
-    "national_total", "share_of_region", "share_of_sector", "lq",
-    "carried_firms", "carried", "carried_share",
+    "measure",
+    "enterprises",
+    "reporting",
+    "value",
+    "region_total",
+    "sector_total",
+    "national_total",
+    "share_of_region",
+    "share_of_sector",
+    "lq",
+    "carried_firms",
+    "carried",
+    "carried_share",
 )
 
 
@@ -89,12 +99,15 @@ def _carried(grouping: Grouping, values: np.ndarray, carried: np.ndarray | None)
     key = grouping.region_codes[inside] * grouping.n_sectors + grouping.sector_codes[inside]
     size = shape[0] * shape[1]
     firms = np.bincount(key, weights=known[inside], minlength=size).reshape(shape).astype(np.int64)
-    value = np.bincount(key, weights=np.where(known, values, 0.0)[inside], minlength=size).reshape(shape)
+    value = np.bincount(key, weights=np.where(known, values, 0.0)[inside], minlength=size).reshape(
+        shape
+    )
     return firms, value
 
 
-def _table(grouping: Grouping, values: np.ndarray, measure: str,
-           carried: np.ndarray | None = None) -> pd.DataFrame:
+def _table(
+    grouping: Grouping, values: np.ndarray, measure: str, carried: np.ndarray | None = None
+) -> pd.DataFrame:
     value, count, reporting, sector_total = cell_sums(grouping, values)
     carried_firms, carried_value = _carried(grouping, values, carried)
     if measure == ENTERPRISES:
@@ -107,23 +120,25 @@ def _table(grouping: Grouping, values: np.ndarray, measure: str,
         lq = share_of_region / (sector_total / national)[None, :]
         carried_share = np.where(value > 0, carried_value / value, np.nan)
     n_r, n_s = value.shape
-    table = pd.DataFrame({
-        grouping.region_column: np.repeat(grouping.regions, n_s),
-        grouping.sector_column: np.tile(grouping.sectors, n_r),
-        "measure": measure,
-        "enterprises": count.ravel(),
-        "reporting": reporting.ravel(),
-        "value": value.ravel(),
-        "region_total": np.repeat(region_total, n_s),
-        "sector_total": np.tile(sector_total, n_r),
-        "national_total": national,
-        "share_of_region": share_of_region.ravel(),
-        "share_of_sector": share_of_sector.ravel(),
-        "lq": lq.ravel(),
-        "carried_firms": carried_firms.ravel(),
-        "carried": carried_value.ravel(),
-        "carried_share": carried_share.ravel(),
-    })
+    table = pd.DataFrame(
+        {
+            grouping.region_column: np.repeat(grouping.regions, n_s),
+            grouping.sector_column: np.tile(grouping.sectors, n_r),
+            "measure": measure,
+            "enterprises": count.ravel(),
+            "reporting": reporting.ravel(),
+            "value": value.ravel(),
+            "region_total": np.repeat(region_total, n_s),
+            "sector_total": np.tile(sector_total, n_r),
+            "national_total": national,
+            "share_of_region": share_of_region.ravel(),
+            "share_of_sector": share_of_sector.ravel(),
+            "lq": lq.ravel(),
+            "carried_firms": carried_firms.ravel(),
+            "carried": carried_value.ravel(),
+            "carried_share": carried_share.ravel(),
+        }
+    )
     table = table.infer_objects()
     table.attrs.update(region=grouping.region_column, level=grouping.sector_column, measure=measure)
     return table

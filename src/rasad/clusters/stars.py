@@ -35,16 +35,28 @@ from rasad.clusters._checks import (
 from rasad.clusters.quotients import LQ_COLUMNS
 from rasad.errors import RasadInputError
 
-STAR_COLUMNS = (*LQ_COLUMNS, "size_rank", "focus_rank", "eligible", "size_star",
-                "specialisation_star", "focus_star", "stars")
+STAR_COLUMNS = (
+    *LQ_COLUMNS,
+    "size_rank",
+    "focus_rank",
+    "eligible",
+    "size_star",
+    "specialisation_star",
+    "focus_star",
+    "stars",
+)
 
 #: What a comparison status means, for pages and reports.
 STATUS_LABELS = {
     "matched": {"en": "designated and identified", "fa": "مصوب و شناسایی‌شده"},
-    "designated_only": {"en": "designated, not identified by the data",
-                        "fa": "مصوب، ولی در داده‌ها شناسایی نشده"},
-    "identified_only": {"en": "identified by the data, not designated",
-                        "fa": "شناسایی‌شده در داده‌ها، ولی مصوب نیست"},
+    "designated_only": {
+        "en": "designated, not identified by the data",
+        "fa": "مصوب، ولی در داده‌ها شناسایی نشده",
+    },
+    "identified_only": {
+        "en": "identified by the data, not designated",
+        "fa": "شناسایی‌شده در داده‌ها، ولی مصوب نیست",
+    },
 }
 
 
@@ -94,7 +106,7 @@ def cluster_stars(
     min_enterprises = whole(min_enterprises, "min_enterprises")
     focus_within = choice(focus_within, ("sector", "all"), "focus_within")
 
-    table = lq.drop(columns=[c for c in STAR_COLUMNS[len(LQ_COLUMNS):] if c in lq.columns])
+    table = lq.drop(columns=[c for c in STAR_COLUMNS[len(LQ_COLUMNS) :] if c in lq.columns])
     by_sector = table.groupby(sector, sort=False, observed=True)
     table["size_rank"] = by_sector["value"].rank(method="min", ascending=False).astype(np.int64)
     regions_in_sector = by_sector[region].transform("size").to_numpy()
@@ -107,19 +119,27 @@ def cluster_stars(
     table["focus_rank"] = focus_rank.fillna(len(table)).astype(np.int64)
 
     value = table["value"].to_numpy(dtype=np.float64)
-    eligible = (table["enterprises"].to_numpy() >= min_enterprises) & (value >= min_value) & (value > 0)
+    eligible = (
+        (table["enterprises"].to_numpy() >= min_enterprises) & (value >= min_value) & (value > 0)
+    )
     size_limit = _top_count(size_top, regions_in_sector)
     focus_limit = _top_count(focus_top, focus_pool)
     table["eligible"] = eligible
     table["size_star"] = eligible & (table["size_rank"].to_numpy() <= size_limit)
     table["specialisation_star"] = eligible & (table["lq"].to_numpy(dtype=np.float64) >= min_lq)
     table["focus_star"] = eligible & (table["focus_rank"].to_numpy() <= focus_limit)
-    table["stars"] = (table["size_star"].astype(np.int64) + table["specialisation_star"]
-                      + table["focus_star"])
+    table["stars"] = (
+        table["size_star"].astype(np.int64) + table["specialisation_star"] + table["focus_star"]
+    )
     table.attrs.update(lq.attrs)
-    table.attrs.update(size_top=size_top, min_lq=min_lq, focus_top=focus_top,
-                       focus_within=focus_within, min_enterprises=min_enterprises,
-                       min_value=min_value)
+    table.attrs.update(
+        size_top=size_top,
+        min_lq=min_lq,
+        focus_top=focus_top,
+        focus_within=focus_within,
+        min_enterprises=min_enterprises,
+        min_value=min_value,
+    )
     return table
 
 
@@ -169,9 +189,14 @@ def compare_clusters(
     table = pd.concat([merged, extra], ignore_index=True)
     order = {"matched": 0, "designated_only": 1, "identified_only": 2}
     table = table.assign(_order=table["status"].map(order))
-    table = table.sort_values(["_order", "stars", "lq"], ascending=[True, False, False],
-                              kind="stable").drop(columns="_order").reset_index(drop=True)
-    front = [c for c in ("status", region, sector, "code", "name_fa", "name_en") if c in table.columns]
+    table = (
+        table.sort_values(["_order", "stars", "lq"], ascending=[True, False, False], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    front = [
+        c for c in ("status", region, sector, "code", "name_fa", "name_en") if c in table.columns
+    ]
     return table[front + [c for c in table.columns if c not in front]]
 
 
@@ -184,11 +209,16 @@ def _like(values: pd.Series, reference: pd.Series, column: str) -> pd.Series:
             raise RasadInputError(
                 f"designated.{column} must hold whole-number codes like the data's.",
                 f"ستون «{column}» در جدول designated باید مانند داده‌ها کد عددی صحیح داشته باشد.",
-                field=column, value=values.head(3).tolist(),
+                field=column,
+                value=values.head(3).tolist(),
             ) from error
     as_text = values.astype("string").str.strip()
     widths = reference.astype("string").str.len()
-    if len(widths) and widths.min() == widths.max() and reference.astype("string").str.isdigit().all():
+    if (
+        len(widths)
+        and widths.min() == widths.max()
+        and reference.astype("string").str.isdigit().all()
+    ):
         width = int(widths.iloc[0])
         as_text = as_text.where(~as_text.str.isdigit().fillna(False), as_text.str.zfill(width))
     return as_text.astype(object)
@@ -219,20 +249,29 @@ def identified_members(
     grouping = group_firms(firms, level=level, region=region)
     chosen = stars[stars["stars"] >= min_stars]
     region_index = pd.Index(grouping.regions).get_indexer(
-        _like(chosen[region_col], pd.Series(grouping.regions), region_col))
+        _like(chosen[region_col], pd.Series(grouping.regions), region_col)
+    )
     sector_index = pd.Index(grouping.sectors).get_indexer(
-        _like(chosen[sector_col], pd.Series(grouping.sectors), sector_col))
+        _like(chosen[sector_col], pd.Series(grouping.sectors), sector_col)
+    )
     ok = (region_index >= 0) & (sector_index >= 0)
     codes = np.full(grouping.n_regions * grouping.n_sectors, -1, dtype=np.int64)
     codes[region_index[ok] * grouping.n_sectors + sector_index[ok]] = np.flatnonzero(ok)
-    firm_cell = np.where(grouping.region_codes >= 0,
-                         grouping.region_codes * grouping.n_sectors + grouping.sector_codes, -1)
+    firm_cell = np.where(
+        grouping.region_codes >= 0,
+        grouping.region_codes * grouping.n_sectors + grouping.sector_codes,
+        -1,
+    )
     which = np.where(firm_cell >= 0, codes[np.maximum(firm_cell, 0)], -1)
     member = which >= 0
-    labels = np.array([f"{r}:{s}" for r, s in zip(chosen[region_col], chosen[sector_col], strict=True)],
-                      dtype=object)
-    out = pd.DataFrame({
-        "cluster_code": labels[which[member]] if member.any() else np.array([], dtype=object),
-        "national_id": firms["national_id"].to_numpy()[member],
-    })
+    labels = np.array(
+        [f"{r}:{s}" for r, s in zip(chosen[region_col], chosen[sector_col], strict=True)],
+        dtype=object,
+    )
+    out = pd.DataFrame(
+        {
+            "cluster_code": labels[which[member]] if member.any() else np.array([], dtype=object),
+            "national_id": firms["national_id"].to_numpy()[member],
+        }
+    )
     return out.sort_values(["cluster_code", "national_id"], kind="stable").reset_index(drop=True)

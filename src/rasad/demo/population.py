@@ -75,8 +75,13 @@ class DemoPopulation:
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         for field in fields(self):
-            write_csv(getattr(self, field.name), target / f"{field.name}.csv", index=False, encoding="utf-8",
-                      date_format="%Y-%m-%d")
+            write_csv(
+                getattr(self, field.name),
+                target / f"{field.name}.csv",
+                index=False,
+                encoding="utf-8",
+                date_format="%Y-%m-%d",
+            )
 
     @classmethod
     def from_csv(cls, directory: str | Path) -> DemoPopulation:

@@ -27,7 +27,9 @@ class ColumnInputError(RasadInputError):
     """Bad input located by matrix position, so that the pipeline, which knows the
     indicator codes, can name the indicator (and the unit) without parsing text."""
 
-    def __init__(self, message_en: str, message_fa: str, *, column: int, row: int | None = None, value=None):
+    def __init__(
+        self, message_en: str, message_fa: str, *, column: int, row: int | None = None, value=None
+    ):
         self.column = column
         self.row = row
         super().__init__(message_en, message_fa, field=f"column {column}", value=value)
@@ -43,7 +45,9 @@ def as_matrix(X) -> np.ndarray:
 
 
 def column_ranges(
-    X: np.ndarray, step: tuple[str, str] | None = None, what: tuple[str, str] = ("data", "داده‌ها"),
+    X: np.ndarray,
+    step: tuple[str, str] | None = None,
+    what: tuple[str, str] = ("data", "داده‌ها"),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimum and maximum of every column, missing values left out, checking the input
     on the way (one pass, which several steps need anyway).
@@ -64,7 +68,9 @@ def column_ranges(
             raise ColumnInputError(
                 f"Column {j} of the {what[0]} holds an infinite value (row {i}); use a missing value instead.",
                 f"ستون {j} در {what[1]} مقدار بی‌نهایت دارد (سطر {i})؛ به جای آن مقدار خالی بگذارید.",
-                column=j, row=i, value=float(column[i]),
+                column=j,
+                row=i,
+                value=float(column[i]),
             )
         if step is not None and np.isnan(mins[j]):
             raise ColumnInputError(
@@ -131,10 +137,10 @@ def skew_kurt_of_sums(n: int, m2: float, s3: float, s4: float) -> tuple[float, f
     """Skewness and kurtosis of ``n >= 3`` values from the sums of the 2nd, 3rd and 4th
     powers of their deviations from the mean, in COINr's order of operations."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        skew = np.sqrt(n) * s3 / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        skew = np.sqrt(n) * s3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
         if n < 4:
             return float(skew), np.nan
-        r = n * s4 / m2 ** 2
+        r = n * s4 / m2**2
         kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return float(skew), float(kurt)
 
@@ -167,7 +173,9 @@ class Groups:
     def __init__(self, codes, n_units: int):
         codes = np.asarray(codes)
         if codes.shape != (n_units,) or not np.issubdtype(codes.dtype, np.integer):
-            raise ValueError(f"groups must be {n_units} integer codes, got shape {codes.shape} of {codes.dtype}")
+            raise ValueError(
+                f"groups must be {n_units} integer codes, got shape {codes.shape} of {codes.dtype}"
+            )
         if n_units and codes.min() < -1:
             raise ValueError("group codes must be -1 (no group) or 0, 1, 2, …")
         self.bins = codes.astype(np.intp) + 1

@@ -38,7 +38,10 @@ COPELAND_BLOCK_CELLS = 2**18
 COPELAND_MAX_UNITS = 100_000
 
 _NAMES_FA = {
-    "arithmetic": "حسابی", "geometric": "هندسی", "harmonic": "هارمونیک", "generalised": "تعمیم‌یافته",
+    "arithmetic": "حسابی",
+    "geometric": "هندسی",
+    "harmonic": "هارمونیک",
+    "generalised": "تعمیم‌یافته",
 }
 _PARAMS = {
     "arithmetic": {"nonpositive"},
@@ -67,8 +70,15 @@ class RefusedValue(RasadInputError):
         self.column = column
 
 
-def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dict | None = None,
-              out: np.ndarray | None = None) -> AggregateResult:
+def aggregate(
+    X,
+    weights,
+    method: str,
+    *,
+    min_coverage: float = 0.0,
+    params: dict | None = None,
+    out: np.ndarray | None = None,
+) -> AggregateResult:
     """Aggregate the children ``X`` (units × children, NaN = missing) with ``weights``.
 
     The weights are relative (scaled to sum to one over the children a unit has);
@@ -89,7 +99,8 @@ def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dic
         raise RasadInputError(
             f"min_coverage must be between 0 and 1, got {min_coverage!r}",
             f"حداقل پوشش باید بین ۰ و ۱ باشد، نه {min_coverage!r}",
-            field="min_coverage", value=min_coverage,
+            field="min_coverage",
+            value=min_coverage,
         )
     if method == "borda":
         result = _borda(X, w, min_coverage)
@@ -99,7 +110,9 @@ def aggregate(X, weights, method: str, *, min_coverage: float = 0.0, params: dic
         result = _topsis(X, w, min_coverage, options["normalisation"], options["distance"])
     else:
         if method == "generalised":
-            method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(options["p"], method)
+            method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(
+                options["p"], method
+            )
         result = _mean(X, w, method, options.get("p"), min_coverage, options["nonpositive"], out)
     if out is not None and result.values is not out:
         out[:] = result.values
@@ -113,7 +126,8 @@ def _matrix(X) -> np.ndarray:
         raise RasadInputError(
             f"children must form a units × children matrix with at least one child, got shape {X.shape}",
             f"فرزندان باید ماتریسی از واحدها × فرزندان با دست‌کم یک فرزند باشند، نه با شکل {X.shape}",
-            field="X", value=X.shape,
+            field="X",
+            value=X.shape,
         )
     return X
 
@@ -127,19 +141,22 @@ def _weights(weights, k: int, method: str) -> np.ndarray:
         raise RasadInputError(
             f"{k} children need {k} weights, got shape {w.shape}",
             f"{k} فرزند به {k} وزن نیاز دارد، نه به شکل {w.shape}",
-            field="weights", value=w.shape,
+            field="weights",
+            value=w.shape,
         )
     if not np.isfinite(w).all() or w.sum() <= 0:
         raise RasadInputError(
             f"weights must be finite and add up to more than zero, got {w.tolist()}",
             f"وزن‌ها باید متناهی باشند و جمعشان بیش از صفر، نه {w.tolist()}",
-            field="weights", value=w.tolist(),
+            field="weights",
+            value=w.tolist(),
         )
     if (w < 0).any() and method != "arithmetic":
         raise RasadInputError(
             f"only the arithmetic mean takes negative weights, and the {method} aggregation got {w.tolist()}",
             f"فقط میانگین حسابی وزن منفی می‌پذیرد و تجمیع {method} این وزن‌ها را گرفت: {w.tolist()}",
-            field="weights", value=w.tolist(),
+            field="weights",
+            value=w.tolist(),
         )
     return w
 
@@ -149,7 +166,8 @@ def _options(method: str, params: dict | None) -> dict:
         raise RasadInputError(
             f"unknown aggregation method '{method}'; choose one of {', '.join(METHODS)}",
             f"روش تجمیع «{method}» شناخته نیست؛ یکی از {', '.join(METHODS)} را برگزینید",
-            field="method", value=method,
+            field="method",
+            value=method,
         )
     params = dict(params or {})
     unknown = sorted(set(params) - _PARAMS[method])
@@ -157,16 +175,20 @@ def _options(method: str, params: dict | None) -> dict:
         raise RasadInputError(
             f"the {method} aggregation takes no parameter {', '.join(unknown)}",
             f"تجمیع {method} پارامتر {', '.join(unknown)} ندارد",
-            field=unknown[0], value=params[unknown[0]],
+            field=unknown[0],
+            value=params[unknown[0]],
         )
-    options = {"nonpositive": params.get("nonpositive", "error"),
-               "normalisation": params.get("normalisation", "vector"),
-               "distance": params.get("distance", 2.0)}
+    options = {
+        "nonpositive": params.get("nonpositive", "error"),
+        "normalisation": params.get("normalisation", "vector"),
+        "distance": params.get("distance", 2.0),
+    }
     if options["nonpositive"] not in ("error", "exclude"):
         raise RasadInputError(
             f"nonpositive must be 'error' or 'exclude', got {options['nonpositive']!r}",
             f"nonpositive باید 'error' یا 'exclude' باشد، نه {options['nonpositive']!r}",
-            field="nonpositive", value=options["nonpositive"],
+            field="nonpositive",
+            value=options["nonpositive"],
         )
     if method == "generalised":
         p = params.get("p")
@@ -174,21 +196,24 @@ def _options(method: str, params: dict | None) -> dict:
             raise RasadInputError(
                 f"the generalised mean needs a finite exponent p, got {p!r}",
                 f"میانگین تعمیم‌یافته به توان متناهی p نیاز دارد، نه {p!r}",
-                field="p", value=p,
+                field="p",
+                value=p,
             )
         options["p"] = float(p)
     if options["normalisation"] not in TOPSIS_NORMALISATIONS:
         raise RasadInputError(
             f"TOPSIS normalisation must be one of {', '.join(TOPSIS_NORMALISATIONS)}, got {options['normalisation']!r}",
             f"نرمال‌سازی TOPSIS باید یکی از {', '.join(TOPSIS_NORMALISATIONS)} باشد، نه {options['normalisation']!r}",
-            field="normalisation", value=options["normalisation"],
+            field="normalisation",
+            value=options["normalisation"],
         )
     distance = options["distance"]
     if isinstance(distance, bool) or not isinstance(distance, Real) or not 1 <= distance < np.inf:
         raise RasadInputError(
             f"TOPSIS distance must be a Minkowski exponent of 1 or more, got {distance!r}",
             f"فاصله در TOPSIS باید توان مینکوفسکی ۱ یا بیشتر باشد، نه {distance!r}",
-            field="distance", value=distance,
+            field="distance",
+            value=distance,
         )
     options["distance"] = float(distance)
     return options
@@ -201,7 +226,7 @@ def _blocks(n: int):
 
 def _chunks(rows: np.ndarray):
     for start in range(0, rows.size, _BLOCK):
-        yield rows[start:start + _BLOCK]
+        yield rows[start : start + _BLOCK]
 
 
 def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResult:
@@ -226,6 +251,7 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
     elif method == "harmonic":
         forward, backward, refuse = np.reciprocal, np.reciprocal, np.less_equal
     else:
+
         def forward(x):
             return np.power(x, p)
 
@@ -241,7 +267,15 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
     def careful(rows):
         ids = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
         values[rows], excluded[rows] = _careful_mean(
-            X[rows], ids, w, forward, refuse, method, p, min_coverage, nonpositive,
+            X[rows],
+            ids,
+            w,
+            forward,
+            refuse,
+            method,
+            p,
+            min_coverage,
+            nonpositive,
         )
 
     def careful_where_nan(rows, block_values):
@@ -303,7 +337,9 @@ def _refuse_cells(cells, S, rows, why, method, p):
         raise RefusedValue(
             f"child column {column} of unit {unit} is {value}, not a finite number",
             f"ستون {column} برای واحد {unit} برابر {value} است، نه عددی متناهی",
-            row=unit, column=column, value=value,
+            row=unit,
+            column=column,
+            value=value,
         )
     if method == "generalised" and p > 0:
         need_en, need_fa = "values of zero or more", "مقدارهای صفر یا بیشتر"
@@ -315,15 +351,23 @@ def _refuse_cells(cells, S, rows, why, method, p):
         "normalise to a positive range, choose another aggregation or exclude such units",
         f"میانگین {_NAMES_FA[method]} فقط برای {need_fa} تعریف می‌شود، اما ستون {column} برای واحد "
         f"{unit} برابر {value:g} است؛ به بازه‌ای مثبت نرمال کنید، روش دیگری برگزینید یا این واحدها را کنار بگذارید",
-        row=unit, column=column, value=value,
+        row=unit,
+        column=column,
+        value=value,
     )
 
 
 def _raise_if_infinite(X, excluded, method):
     for rows in _blocks(X.shape[0]):
         Xb = X[rows]
-        _refuse_cells(np.isinf(Xb) & ~excluded[rows, None], Xb, np.arange(rows.start, rows.stop),
-                      "infinite", method, None)
+        _refuse_cells(
+            np.isinf(Xb) & ~excluded[rows, None],
+            Xb,
+            np.arange(rows.start, rows.stop),
+            "infinite",
+            method,
+            None,
+        )
 
 
 def _below_coverage(missing, min_coverage) -> np.ndarray:
@@ -415,7 +459,8 @@ def _copeland(X, w, min_coverage) -> AggregateResult:
             f"تجمیع کوپلند همهٔ جفت‌های واحدها را مقایسه می‌کند و {taking_part:,} واحد بیش از سقف "
             f"{COPELAND_MAX_UNITS:,} واحدِ آن است (اجرایش بسیار طول می‌کشد)؛ از borda، شمارش هر فرزند، "
             "یا تجمیع دیگری استفاده کنید",
-            field="units", value=taking_part,
+            field="units",
+            value=taking_part,
         )
     used = np.flatnonzero(w > 0)
     columns = [np.where(excluded, np.nan, X[:, j]) for j in used]  # NaN compares as neither
@@ -521,7 +566,7 @@ def _topsis(X, w, min_coverage, normalisation, distance) -> AggregateResult:
     useful = seen & (high > low)
     scale[useful] = share[useful] / spread[useful]
     high[~seen] = low[~seen] = 0.0
-    factor = scale ** distance
+    factor = scale**distance
     to_best = np.empty(n)
     to_worst = np.empty(n)
     gap = np.empty((min(_BLOCK, n), k), order="F")

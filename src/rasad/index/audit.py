@@ -67,9 +67,14 @@ QUARTILES = (25, 50, 75)
 WEAK_CORRELATION = 0.3
 
 # headers that words alone would spell badly; the others are the column's name in words
-HEADERS = {"tv": "TV distance", "p_value": "p-value", "r_parent": "Pearson r with parent",
-           "rho_parent": "Spearman ρ with parent", "r_index": "Pearson r with index",
-           "rho_index": "Spearman ρ with index"}
+HEADERS = {
+    "tv": "TV distance",
+    "p_value": "p-value",
+    "r_parent": "Pearson r with parent",
+    "rho_parent": "Spearman ρ with parent",
+    "r_index": "Pearson r with index",
+    "rho_index": "Spearman ρ with index",
+}
 # the widest a column opens at; longer text wraps
 MAX_WIDTH = 80
 
@@ -98,9 +103,17 @@ class Audit:
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The workbook's sheets, in order: the summary first."""
-        return {"summary": self.summary, "mix": self.mix, "mix_tests": self.mix_tests, "blanks": self.blanks,
-                "drift": self.drift, "treatment": self.treatment, "coherence": self.coherence,
-                "coverage": self.coverage, "coverage_units": self.coverage_units}
+        return {
+            "summary": self.summary,
+            "mix": self.mix,
+            "mix_tests": self.mix_tests,
+            "blanks": self.blanks,
+            "drift": self.drift,
+            "treatment": self.treatment,
+            "coherence": self.coherence,
+            "coverage": self.coverage,
+            "coverage_units": self.coverage_units,
+        }
 
     def text(self) -> str:
         """The summary as lines a terminal shows: each property, its figure, and whether
@@ -117,15 +130,26 @@ class Audit:
         rounded by their cell format (the cells keep every digit)."""
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for name, frame in self.sheets().items():
-                shown = frame.rename(columns=lambda c: HEADERS.get(c, c.replace("_", " ").capitalize()))
+                shown = frame.rename(
+                    columns=lambda c: HEADERS.get(c, c.replace("_", " ").capitalize())
+                )
                 shown.to_excel(writer, sheet_name=name, index=False)
                 _format_sheet(writer.sheets[name], frame)
             excel_book(writer.book)  # unit ids and names stay text
 
 
-def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int = 100, seed: int = 1,
-          sample: int = 25, ranks: tuple[int, int] = (51, 800), resample_size: int | None = None,
-          draws: int = 10_000, progress: Progress | None = None) -> Audit:
+def audit(
+    methodology: Methodology | str | Path,
+    data: pd.DataFrame,
+    *,
+    top: int = 100,
+    seed: int = 1,
+    sample: int = 25,
+    ranks: tuple[int, int] = (51, 800),
+    resample_size: int | None = None,
+    draws: int = 10_000,
+    progress: Progress | None = None,
+) -> Audit:
     """Audit ``methodology`` (an object, a file or a bundled name) on ``data`` (one row
     per unit, as :func:`~rasad.index.build` takes it).
 
@@ -149,32 +173,91 @@ def audit(methodology: Methodology | str | Path, data: pd.DataFrame, *, top: int
 
     results = timed("build", lambda: build(methodology, data))
     mix, mix_tests = timed("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
-    blanks = timed("blanks", lambda: blank_gains(methodology, data, results, sample=sample, ranks=ranks,
-                                                 seed=seed, progress=lambda d, t: report("blanks", d, t)))
+    blanks = timed(
+        "blanks",
+        lambda: blank_gains(
+            methodology,
+            data,
+            results,
+            sample=sample,
+            ranks=ranks,
+            seed=seed,
+            progress=lambda d, t: report("blanks", d, t),
+        ),
+    )
     sizes = [resample_size] if resample_size else resample_sizes(len(data))
-    drift = timed("drift", lambda: pd.concat([quartile_drift(results, build(
-        _without_forced_units(methodology), resample(data, methodology.unit, size, seed=seed), keep="final"))
-        for size in sizes], ignore_index=True))
+    drift = timed(
+        "drift",
+        lambda: pd.concat(
+            [
+                quartile_drift(
+                    results,
+                    build(
+                        _without_forced_units(methodology),
+                        resample(data, methodology.unit, size, seed=seed),
+                        keep="final",
+                    ),
+                )
+                for size in sizes
+            ],
+            ignore_index=True,
+        ),
+    )
     treatment = timed("treatment", lambda: treatment_table(results))
     coherence = timed("coherence", lambda: coherence_table(results))
     coverage, coverage_units = timed("coverage", lambda: coverage_tables(results, top))
-    summary = _summary(top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units)
-    return Audit(f"{methodology.name.en or methodology.name.fa} {methodology.version}", top, summary, mix, mix_tests,
-                 blanks, drift, treatment, coherence, coverage, coverage_units, timings)
+    summary = _summary(
+        top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
+    )
+    return Audit(
+        f"{methodology.name.en or methodology.name.fa} {methodology.version}",
+        top,
+        summary,
+        mix,
+        mix_tests,
+        blanks,
+        drift,
+        treatment,
+        coherence,
+        coverage,
+        coverage_units,
+        timings,
+    )
 
 
 def _check_options(top, sample, ranks, resample_size, draws) -> None:
     """Refuse options that would give an empty or meaningless section."""
     checks = (
-        (top >= 1, "--top", f"top must be at least 1, not {top}", f"top باید دست‌کم ۱ باشد، نه {top}"),
-        (sample >= 0, "--sample", f"sample must not be negative, not {sample}",
-         f"اندازهٔ نمونه نباید منفی باشد، نه {sample}"),
-        (1 <= ranks[0] <= ranks[1], "--ranks", f"the rank range must be FIRST-LAST with 1 ≤ FIRST ≤ LAST, not "
-         f"{ranks[0]}-{ranks[1]}", f"بازهٔ رتبه باید FIRST-LAST با ۱ ≤ FIRST ≤ LAST باشد، نه {ranks[0]}-{ranks[1]}"),
-        (resample_size is None or resample_size >= 2, "--resample-size",
-         f"the resample needs at least 2 units, not {resample_size}",
-         f"بازنمونه دست‌کم ۲ واحد لازم دارد، نه {resample_size}"),
-        (draws >= 1, "--draws", f"draws must be at least 1, not {draws}", f"شمار قرعه‌ها باید دست‌کم ۱ باشد، نه {draws}"),
+        (
+            top >= 1,
+            "--top",
+            f"top must be at least 1, not {top}",
+            f"top باید دست‌کم ۱ باشد، نه {top}",
+        ),
+        (
+            sample >= 0,
+            "--sample",
+            f"sample must not be negative, not {sample}",
+            f"اندازهٔ نمونه نباید منفی باشد، نه {sample}",
+        ),
+        (
+            1 <= ranks[0] <= ranks[1],
+            "--ranks",
+            f"the rank range must be FIRST-LAST with 1 ≤ FIRST ≤ LAST, not {ranks[0]}-{ranks[1]}",
+            f"بازهٔ رتبه باید FIRST-LAST با ۱ ≤ FIRST ≤ LAST باشد، نه {ranks[0]}-{ranks[1]}",
+        ),
+        (
+            resample_size is None or resample_size >= 2,
+            "--resample-size",
+            f"the resample needs at least 2 units, not {resample_size}",
+            f"بازنمونه دست‌کم ۲ واحد لازم دارد، نه {resample_size}",
+        ),
+        (
+            draws >= 1,
+            "--draws",
+            f"draws must be at least 1, not {draws}",
+            f"شمار قرعه‌ها باید دست‌کم ۱ باشد، نه {draws}",
+        ),
     )
     for ok, name, en, fa in checks:
         if not ok:
@@ -218,14 +301,26 @@ def mix_test(values, in_top, *, draws: int, rng: np.random.Generator) -> MixTest
     expected = counts * k / n
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, held / expected, np.nan)
-    table = pd.DataFrame({"value": uniques, "ranked": counts, "share": counts / n, "expected": expected,
-                          "held": held, "ratio": ratio,
-                          "flagged": (expected >= FLAG_MIN_EXPECTED) & (ratio > FLAG_RATIO)})
-    table = table.sort_values(["ranked", "value"], ascending=[False, True], kind="stable", ignore_index=True)
+    table = pd.DataFrame(
+        {
+            "value": uniques,
+            "ranked": counts,
+            "share": counts / n,
+            "expected": expected,
+            "held": held,
+            "ratio": ratio,
+            "flagged": (expected >= FLAG_MIN_EXPECTED) & (ratio > FLAG_RATIO),
+        }
+    )
+    table = table.sort_values(
+        ["ranked", "value"], ascending=[False, True], kind="stable", ignore_index=True
+    )
     return MixTest(table, observed / (2 * n * k) if k else 0.0, (1 + as_tilted) / (draws + 1))
 
 
-def top_mix(results: Results, top: int, *, draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def top_mix(
+    results: Results, top: int, *, draws: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`mix_test` for each of the methodology's group columns, over the ranked
     units: one table of group values, one row per column with its test. The test is a
     property (``met`` True or False) only for the groups the methodology claims to be
@@ -233,24 +328,42 @@ def top_mix(results: Results, top: int, *, draws: int, seed: int) -> tuple[pd.Da
     a province) it is reported (``met`` None): real differences may show there, and are
     not to be normalised away."""
     methodology = results.methodology
-    claimed = {spec.within for spec in (methodology.normalise, methodology.rescale) if spec is not None}
+    claimed = {
+        spec.within for spec in (methodology.normalise, methodology.rescale) if spec is not None
+    }
     rank = results.rank
     ranked = rank.notna().to_numpy()
     in_top = (rank <= top).to_numpy()[ranked]
     tables, tests = [], []
     for number, column in enumerate(results.groups.columns):
-        test = mix_test(results.groups[column].to_numpy()[ranked], in_top, draws=draws,
-                        rng=np.random.default_rng([seed, 1, number]))
+        test = mix_test(
+            results.groups[column].to_numpy()[ranked],
+            in_top,
+            draws=draws,
+            rng=np.random.default_rng([seed, 1, number]),
+        )
         tables.append(test.table.assign(group=column))
         flagged = test.table[test.table["flagged"]]
-        tests.append({"group": column, "values": len(test.table), "top": int(in_top.sum()), "tv": test.tv,
-                      "p_value": test.p_value, "draws": draws,
-                      "flagged": ", ".join(f"{v} ({r:.1f}×)" for v, r in zip(flagged["value"], flagged["ratio"],
-                                                                            strict=True)),
-                      "met": bool(test.p_value >= MIX_P and flagged.empty) if column in claimed else None})
+        tests.append(
+            {
+                "group": column,
+                "values": len(test.table),
+                "top": int(in_top.sum()),
+                "tv": test.tv,
+                "p_value": test.p_value,
+                "draws": draws,
+                "flagged": ", ".join(
+                    f"{v} ({r:.1f}×)"
+                    for v, r in zip(flagged["value"], flagged["ratio"], strict=True)
+                ),
+                "met": bool(test.p_value >= MIX_P and flagged.empty) if column in claimed else None,
+            }
+        )
     columns = ["group", "value", "ranked", "share", "expected", "held", "ratio", "flagged"]
     mix = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
-    return mix, pd.DataFrame(tests, columns=["group", "values", "top", "tv", "p_value", "draws", "flagged", "met"])
+    return mix, pd.DataFrame(
+        tests, columns=["group", "values", "top", "tv", "p_value", "draws", "flagged", "met"]
+    )
 
 
 # --- 2. gains from blanking one input --------------------------------------------------
@@ -290,26 +403,40 @@ class _Blanker:
     def inputs(self, unit) -> list[str]:
         """The columns the methodology reads (sources, then denominators) that ``unit`` reported."""
         frame = self.prepared.frame
-        used = dict.fromkeys(self.sources + [i.denominator for i in self.methodology.indicators if i.denominator])
+        used = dict.fromkeys(
+            self.sources + [i.denominator for i in self.methodology.indicators if i.denominator]
+        )
         i = self.row[unit]
         return [column for column in used if pd.notna(frame[column].iat[i])]
 
     def indicators(self, column: str) -> list[int]:
-        return [j for j, i in enumerate(self.methodology.indicators) if column in (i.source, i.denominator)]
+        return [
+            j
+            for j, i in enumerate(self.methodology.indicators)
+            if column in (i.source, i.denominator)
+        ]
 
     def rank_after(self, unit, column: str) -> tuple[str, float, str]:
         """Status (``ranked``, ``ineligible``, ``unranked`` or ``refused``), the new rank
         (NaN unless ranked) and a note."""
         i = self.row[unit]
         rule = self.methodology.eligibility
-        if rule.coverage_counts == "indicators":  # the indicators reading the column lose their value
+        if (
+            rule.coverage_counts == "indicators"
+        ):  # the indicators reading the column lose their value
             reported = ~np.isnan(self.prepared.values[i])
             reported[self.indicators(column)] = False
         else:
             reported = self.reported[i] & (np.array(self.sources) != column)
         if rule.min_data_coverage > 0 and reported.mean() < rule.min_data_coverage:
-            return "ineligible", np.nan, (f"reports {reported.mean():.0%} of the indicators without it, fewer than "
-                                          f"{rule.min_data_coverage:.0%}: leaves the ranking")
+            return (
+                "ineligible",
+                np.nan,
+                (
+                    f"reports {reported.mean():.0%} of the indicators without it, fewer than "
+                    f"{rule.min_data_coverage:.0%}: leaves the ranking"
+                ),
+            )
         try:
             return self._status(self._rank(unit, i, column))
         except RasadInputError as error:
@@ -336,8 +463,12 @@ class _Blanker:
         values = np.asfortranarray(self.prepared.values[:, columns])  # a copy
         values[i] = np.nan
         # the steps before aggregation read the indicators only, never the tree
-        only = replace(self.methodology, indicators=tuple(self.methodology.indicators[j] for j in columns))
-        _, changed = normalised(only, replace(self.prepared, raw=self.prepared.raw[:, columns], values=values))
+        only = replace(
+            self.methodology, indicators=tuple(self.methodology.indicators[j] for j in columns)
+        )
+        _, changed = normalised(
+            only, replace(self.prepared, raw=self.prepared.raw[:, columns], values=values)
+        )
         X = np.array(self.normalised, order="F", copy=True)
         X[:, columns] = changed
         return self.unit_ids, X
@@ -357,9 +488,17 @@ class _Blanker:
         return "ranked", float(rank), ""
 
 
-def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, *, sample: int = 25,
-                ranks: tuple[int, int] = (51, 800), seed: int = 1, units=None,
-                progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def blank_gains(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    results: Results,
+    *,
+    sample: int = 25,
+    ranks: tuple[int, int] = (51, 800),
+    seed: int = 1,
+    units=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """For ``sample`` units drawn (seeded) among those ranked ``ranks[0]``–``ranks[1]``
     (clipped to the ranked count), or the ranked ``units`` named, and every input column
     they reported, the rank after leaving that one cell blank: one row per (unit,
@@ -368,17 +507,21 @@ def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, 
     if units is None:
         low, high = ranks[0], min(ranks[1], len(rank))
         candidates = rank[(rank >= low) & (rank <= high)]
-        drawn = np.random.default_rng([seed, 2]).choice(len(candidates), size=min(sample, len(candidates)),
-                                                        replace=False)
+        drawn = np.random.default_rng([seed, 2]).choice(
+            len(candidates), size=min(sample, len(candidates)), replace=False
+        )
         chosen = candidates.iloc[np.sort(drawn)]
     else:
         units = list(units)
         unranked = [str(unit) for unit in units if unit not in rank.index]
         if unranked:
             shown = ", ".join(unranked[:5])
-            raise RasadInputError(f"These units are not ranked, so a blank cannot move them: {shown}.",
-                                  f"این واحدها رتبه ندارند، پس خالی‌گذاشتن خانه‌ای جابه‌جایشان نمی‌کند: {shown}.",
-                                  field="units", value=unranked)
+            raise RasadInputError(
+                f"These units are not ranked, so a blank cannot move them: {shown}.",
+                f"این واحدها رتبه ندارند، پس خالی‌گذاشتن خانه‌ای جابه‌جایشان نمی‌کند: {shown}.",
+                field="units",
+                value=unranked,
+            )
         chosen = rank[rank.index.isin(units)]
     blanker = _Blanker(methodology, data)
     cases = [(unit, column) for unit in chosen.index for column in blanker.inputs(unit)]
@@ -386,13 +529,32 @@ def blank_gains(methodology: Methodology, data: pd.DataFrame, results: Results, 
     for done, (unit, column) in enumerate(cases):
         status, after, note = blanker.rank_after(unit, column)
         before = float(chosen[unit])
-        rows.append({methodology.unit: unit, "rank_before": before, "input": column,
-                     "indicators": ", ".join(methodology.indicators[j].code for j in blanker.indicators(column)),
-                     "status": status, "rank_after": after,
-                     "gain": before - after if status == "ranked" else 0.0, "note": note})
+        rows.append(
+            {
+                methodology.unit: unit,
+                "rank_before": before,
+                "input": column,
+                "indicators": ", ".join(
+                    methodology.indicators[j].code for j in blanker.indicators(column)
+                ),
+                "status": status,
+                "rank_after": after,
+                "gain": before - after if status == "ranked" else 0.0,
+                "note": note,
+            }
+        )
         if progress:
             progress(done + 1, len(cases))
-    columns = [methodology.unit, "rank_before", "input", "indicators", "status", "rank_after", "gain", "note"]
+    columns = [
+        methodology.unit,
+        "rank_before",
+        "input",
+        "indicators",
+        "status",
+        "rank_after",
+        "gain",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -415,8 +577,11 @@ def resample(data: pd.DataFrame, unit: str, size: int, *, seed: int) -> pd.DataF
     replacement when larger. Each row gets an id of its own (``original#position``), so
     that the same kind of firm is ranked among more (or fewer) of its like."""
     rng = np.random.default_rng([seed, 3])
-    rows = (np.sort(rng.choice(len(data), size=size, replace=False)) if size <= len(data)
-            else rng.integers(0, len(data), size=size))
+    rows = (
+        np.sort(rng.choice(len(data), size=size, replace=False))
+        if size <= len(data)
+        else rng.integers(0, len(data), size=size)
+    )
     sample = data.iloc[rows].reset_index(drop=True)
     sample[unit] = sample[unit].astype(str) + "#" + pd.Series(np.arange(size), dtype=str)
     return sample
@@ -435,8 +600,14 @@ def quartile_drift(original: Results, other: Results) -> pd.DataFrame:
     before = _quartiles(original.datasets["Normalised"][codes])
     after = _quartiles(other.datasets["Normalised"][codes])
     moves = (after - before).abs()
-    table = pd.DataFrame({"indicator": codes, "units_original": len(original.scores),
-                          "units_resample": len(other.scores)}, index=codes)
+    table = pd.DataFrame(
+        {
+            "indicator": codes,
+            "units_original": len(original.scores),
+            "units_resample": len(other.scores),
+        },
+        index=codes,
+    )
     for q in QUARTILES:
         table[f"q{q}_original"] = before[q]
         table[f"q{q}_resample"] = after[q]
@@ -501,8 +672,10 @@ def treatment_table(results: Results) -> pd.DataFrame:
     from treatment or a normalisation that uses only ranks)."""
     methodology = results.methodology
     codes = methodology.indicator_codes
-    stats = {name: column_skew_kurt(results.datasets[name][codes].to_numpy())
-             for name in ("Screened", "Treated", "Normalised")}
+    stats = {
+        name: column_skew_kurt(results.datasets[name][codes].to_numpy())
+        for name in ("Screened", "Treated", "Normalised")
+    }
     outcomes = _outcomes(results)
     points = results.treated_points["indicator"].value_counts()
     rows = []
@@ -510,29 +683,57 @@ def treatment_table(results: Results) -> pd.DataFrame:
         treated = results.datasets["Treated"][indicator.code]
         skew, kurt = stats["Treated"][0][j], stats["Treated"][1][j]
         fails = _fails(skew, kurt, methodology)
-        note, explained = _failure_note(methodology, indicator, outcomes[indicator.code], treated,
-                                        stats["Normalised"][0][j], stats["Normalised"][1][j]) if fails else ("", True)
-        rows.append({"indicator": indicator.code, "outcome": outcomes[indicator.code],
-                     "log_fallback": outcomes[indicator.code] == "log",
-                     "winsorised_points": int(points.get(indicator.code, 0)),
-                     "skew_before": stats["Screened"][0][j], "kurtosis_before": stats["Screened"][1][j],
-                     "skew_after": skew, "kurtosis_after": kurt,
-                     "skew_normalised": stats["Normalised"][0][j], "kurtosis_normalised": stats["Normalised"][1][j],
-                     "still_fails": fails, "explained": explained, "note": note})
+        note, explained = (
+            _failure_note(
+                methodology,
+                indicator,
+                outcomes[indicator.code],
+                treated,
+                stats["Normalised"][0][j],
+                stats["Normalised"][1][j],
+            )
+            if fails
+            else ("", True)
+        )
+        rows.append(
+            {
+                "indicator": indicator.code,
+                "outcome": outcomes[indicator.code],
+                "log_fallback": outcomes[indicator.code] == "log",
+                "winsorised_points": int(points.get(indicator.code, 0)),
+                "skew_before": stats["Screened"][0][j],
+                "kurtosis_before": stats["Screened"][1][j],
+                "skew_after": skew,
+                "kurtosis_after": kurt,
+                "skew_normalised": stats["Normalised"][0][j],
+                "kurtosis_normalised": stats["Normalised"][1][j],
+                "still_fails": fails,
+                "explained": explained,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _failure_note(methodology: Methodology, indicator, outcome: str, values: pd.Series,
-                  skew_normalised: float, kurt_normalised: float) -> tuple[str, bool]:
+def _failure_note(
+    methodology: Methodology,
+    indicator,
+    outcome: str,
+    values: pd.Series,
+    skew_normalised: float,
+    kurt_normalised: float,
+) -> tuple[str, bool]:
     """Why a treated indicator still fails COINr's test, and whether that is a choice
     the methodology made knowingly."""
     if outcome == "exempt":
         return f"exempt from treatment (treat: false): {_values(values)}", True
     if outcome == "none":
         if methodology.normalise.method in ORDER_METHODS:
-            note = (f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
-                    f"outliers carry no weight (normalised skew {skew_normalised:.2f}, kurtosis "
-                    f"{kurt_normalised:.2f})")
+            note = (
+                f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
+                f"outliers carry no weight (normalised skew {skew_normalised:.2f}, kurtosis "
+                f"{kurt_normalised:.2f})"
+            )
             if _fails(skew_normalised, kurt_normalised, methodology):
                 note += f"; still skewed once normalised: {_values(values)}"
             return note, True
@@ -540,7 +741,10 @@ def _failure_note(methodology: Methodology, indicator, outcome: str, values: pd.
     if outcome == "log":
         return "still fails after the log fallback (applied to the original values)", False
     if outcome == "winsorised, still failing":
-        return f"winsorised up to winmax ({methodology.treat.winmax}) and still fails; no fallback", False
+        return (
+            f"winsorised up to winmax ({methodology.treat.winmax}) and still fails; no fallback",
+            False,
+        )
     return f"fails the test ({outcome})", False
 
 
@@ -572,12 +776,25 @@ def coherence_table(results: Results) -> pd.DataFrame:
     levels = methodology.levels
     root = methodology.root.code
     rows = []
-    for code in [*methodology.indicator_codes, *(n.code for n in methodology.nodes_bottom_up if n.code != root)]:
+    for code in [
+        *methodology.indicator_codes,
+        *(n.code for n in methodology.nodes_bottom_up if n.code != root),
+    ]:
         r_parent, rho_parent = _correlations(data[code], data[parent[code]])
         r_index, rho_index = _correlations(data[code], data[root])
-        rows.append({"code": code, "level": levels[code], "parent": parent[code], "r_parent": r_parent,
-                     "rho_parent": rho_parent, "r_index": r_index, "rho_index": rho_index,
-                     "flag": _flag(r_parent), "index_flag": "negative" if r_index < 0 else ""})
+        rows.append(
+            {
+                "code": code,
+                "level": levels[code],
+                "parent": parent[code],
+                "r_parent": r_parent,
+                "rho_parent": rho_parent,
+                "r_index": r_index,
+                "rho_index": rho_index,
+                "flag": _flag(r_parent),
+                "index_flag": "negative" if r_index < 0 else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -611,83 +828,163 @@ def coverage_tables(results: Results, top: int) -> tuple[pd.DataFrame, pd.DataFr
     coverage = results.coverage.loc[ranked]
     missing = coverage["missing"].str.split(",").explode()
     counts = missing[missing != ""].value_counts().reindex(codes, fill_value=0).to_numpy()
-    per_indicator = pd.DataFrame({"indicator": codes, "missing": counts,
-                                  "missing_share": counts / max(len(coverage), 1)})
+    per_indicator = pd.DataFrame(
+        {"indicator": codes, "missing": counts, "missing_share": counts / max(len(coverage), 1)}
+    )
     reported = coverage["reported"].to_numpy(dtype=np.int64)
     in_top = (rank[ranked] <= top).to_numpy()
     counts = np.arange(len(codes), -1, -1)
     overall = np.bincount(reported, minlength=len(codes) + 1)[counts]
     best = np.bincount(reported[in_top], minlength=len(codes) + 1)[counts]
-    units = pd.DataFrame({"reported": counts, "coverage": counts / len(codes), "ranked": overall,
-                          "ranked_share": overall / max(len(reported), 1), "top": best,
-                          "top_share": best / max(int(in_top.sum()), 1)})
+    units = pd.DataFrame(
+        {
+            "reported": counts,
+            "coverage": counts / len(codes),
+            "ranked": overall,
+            "ranked_share": overall / max(len(reported), 1),
+            "top": best,
+            "top_share": best / max(int(in_top.sum()), 1),
+        }
+    )
     return per_indicator, units[units["ranked"] > 0].reset_index(drop=True)
 
 
 # --- summary ---------------------------------------------------------------------------
 
 
-def _summary(top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units) -> pd.DataFrame:
+def _summary(
+    top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
+) -> pd.DataFrame:
     """One row per property: what it says, the figure that decides it, and whether it
     is met (None for figures only reported)."""
     rows = []
     for test in mix_tests.itertuples(index=False):
-        claim = (f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} expected places)"
-                 if test.met is not None else "reported: the methodology does not claim neutrality here")
-        rows.append(("mix", f"top-{top} mix by {test.group}: {claim}", test.p_value,
-                     f"TV {test.tv:.3f}, p {test.p_value:.4f} ({test.draws:,} draws); over-represented: "
-                     f"{test.flagged or 'none'}", test.met))
+        claim = (
+            f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} expected places)"
+            if test.met is not None
+            else "reported: the methodology does not claim neutrality here"
+        )
+        rows.append(
+            (
+                "mix",
+                f"top-{top} mix by {test.group}: {claim}",
+                test.p_value,
+                f"TV {test.tv:.3f}, p {test.p_value:.4f} ({test.draws:,} draws); over-represented: "
+                f"{test.flagged or 'none'}",
+                test.met,
+            )
+        )
     rows.append(_blanks_row(blanks))
-    worst = drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
+    worst = (
+        drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
+    )
     changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
-    rows.append(("drift", f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the population "
-                          f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
-                 None if worst is None else worst["largest_move"],
-                 ("no indicator has values" if worst is None else
-                  f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
-                  f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); treatment outcome "
-                  f"changed for: {', '.join(changed) or 'none'}"),
-                 None if worst is None else bool(drift["within_limit"].all())))
+    rows.append(
+        (
+            "drift",
+            f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the population "
+            f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
+            None if worst is None else worst["largest_move"],
+            (
+                "no indicator has values"
+                if worst is None
+                else f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
+                f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); treatment outcome "
+                f"changed for: {', '.join(changed) or 'none'}"
+            ),
+            None if worst is None else bool(drift["within_limit"].all()),
+        )
+    )
     failing = treatment[treatment["still_fails"]]
     unexplained = failing[~failing["explained"]]
-    detail = (f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or normalised by ranks only"
-              f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
-              + (", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False)) or "none")
-              + " (see the treatment sheet)")
-    rows.append(("treatment", "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
-                              "or normalised by ranks only", len(unexplained), detail, unexplained.empty))
+    detail = (
+        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or normalised by ranks only"
+        f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
+        + (
+            ", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False))
+            or "none"
+        )
+        + " (see the treatment sheet)"
+    )
+    rows.append(
+        (
+            "treatment",
+            "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
+            "or normalised by ranks only",
+            len(unexplained),
+            detail,
+            unexplained.empty,
+        )
+    )
     flagged = coherence[coherence["flag"] != ""]
     against = coherence[coherence["index_flag"] != ""]
-    detail = [f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})" for r in flagged.itertuples(index=False)]
-    detail += [f"{r.code} negative with the index (r {r.r_index:.2f})" for r in against.itertuples(index=False)]
-    rows.append(("coherence", f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
-                              "and not negatively with the index", len(flagged) + len(against),
-                 ", ".join(detail) or "none flagged", flagged.empty and against.empty))
-    mean_all, mean_top = (np.average(coverage_units["coverage"], weights=coverage_units[column])
-                          if coverage_units[column].sum() else np.nan for column in ("ranked", "top"))
+    detail = [
+        f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
+        for r in flagged.itertuples(index=False)
+    ]
+    detail += [
+        f"{r.code} negative with the index (r {r.r_index:.2f})"
+        for r in against.itertuples(index=False)
+    ]
+    rows.append(
+        (
+            "coherence",
+            f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
+            "and not negatively with the index",
+            len(flagged) + len(against),
+            ", ".join(detail) or "none flagged",
+            flagged.empty and against.empty,
+        )
+    )
+    mean_all, mean_top = (
+        np.average(coverage_units["coverage"], weights=coverage_units[column])
+        if coverage_units[column].sum()
+        else np.nan
+        for column in ("ranked", "top")
+    )
     most = coverage.loc[coverage["missing_share"].idxmax()]
-    rows.append(("coverage", f"share of indicators reported, ranked units and top {top}", mean_all,
-                 f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
-                 f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)", None))
+    rows.append(
+        (
+            "coverage",
+            f"share of indicators reported, ranked units and top {top}",
+            mean_all,
+            f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
+            f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)",
+            None,
+        )
+    )
     summary = pd.DataFrame(rows, columns=["section", "property", "value", "detail", "met"])
     return summary.astype({"value": float})
 
 
 def _blanks_row(blanks: pd.DataFrame) -> tuple:
     if blanks.empty:
-        return ("blanks", "no sampled unit climbs more than one place by blanking one input", 0,
-                "no unit in the rank range", True)
+        return (
+            "blanks",
+            "no sampled unit climbs more than one place by blanking one input",
+            0,
+            "no unit in the rank range",
+            True,
+        )
     unit = blanks.columns[0]
     best = blanks.groupby(unit, sort=False)["gain"].max()
     worst = blanks.loc[blanks["gain"].idxmax()]
     left = int((blanks["status"] != "ranked").sum())
-    detail = (f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; worst: "
-              f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} → "
-              f"{worst['rank_after']:.0f}) by blanking {worst['input']}" if worst["gain"] > 0 else
-              f"none of {len(best)} sampled units climbs")
+    detail = (
+        f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; worst: "
+        f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} → "
+        f"{worst['rank_after']:.0f}) by blanking {worst['input']}"
+        if worst["gain"] > 0
+        else f"none of {len(best)} sampled units climbs"
+    )
     detail += f"; {left} of {len(blanks)} blanks leave the unit out of the ranking (no gain)"
-    return ("blanks", "no sampled unit climbs more than one place by blanking one input", int((best > 1).sum()),
-            detail, bool((best <= 1).all()))
+    return (
+        "blanks",
+        "no sampled unit climbs more than one place by blanking one input",
+        int((best > 1).sum()),
+        detail,
+        bool((best <= 1).all()),
+    )
 
 
 # --- Excel -----------------------------------------------------------------------------

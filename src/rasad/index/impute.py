@@ -36,7 +36,9 @@ class ImputeResult:
     def imputed_mask(self) -> np.ndarray:
         """Which cells received a value, as a matrix shaped and ordered like ``values``:
         made when asked for, as a million-row build has no use for it."""
-        mask = np.zeros(self.values.shape, dtype=bool, order="F" if self.values.flags.f_contiguous else "C")
+        mask = np.zeros(
+            self.values.shape, dtype=bool, order="F" if self.values.flags.f_contiguous else "C"
+        )
         for j, rows in enumerate(self.imputed_rows):
             mask[rows, j] = True
         return mask
@@ -54,7 +56,9 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
     if grouped and groups is None:
         raise ValueError(f"{method!r} needs the group codes")
     if method == "none":
-        missing = map_columns(lambda j, _: np.flatnonzero(np.isnan(X[:, j])), X.shape[1], X.shape[0])
+        missing = map_columns(
+            lambda j, _: np.flatnonzero(np.isnan(X[:, j])), X.shape[1], X.shape[0]
+        )
         return ImputeResult(X, [np.empty(0, dtype=np.intp)] * X.shape[1], missing)
     column_ranges(X, step=("imputation", "جانهی"))
 
@@ -73,7 +77,11 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
         elif method == "median":
             filled = np.full(rows.size, median(column.copy(), n - rows.size))
         else:
-            table = _group_means(by, column, rows) if method == "group_mean" else _group_medians(by, column, rows, scratch[0])
+            table = (
+                _group_means(by, column, rows)
+                if method == "group_mean"
+                else _group_medians(by, column, rows, scratch[0])
+            )
             filled = table.take(by.bins.take(rows))
         if overwrite_input:
             column[rows] = filled
@@ -81,7 +89,9 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
 
     values = X
     imputed, missing = [], []
-    for j, (rows, filled) in enumerate(map_columns(fill, k, n, scratch_rows=1 if method == "group_median" else 0)):
+    for j, (rows, filled) in enumerate(
+        map_columns(fill, k, n, scratch_rows=1 if method == "group_median" else 0)
+    ):
         missing.append(rows)
         imputed.append(rows if filled is None else rows[~np.isnan(filled)])
         if filled is not None and not overwrite_input:
@@ -101,7 +111,9 @@ def _group_means(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray
     return means
 
 
-def _group_medians(by: Groups, column: np.ndarray, rows: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+def _group_medians(
+    by: Groups, column: np.ndarray, rows: np.ndarray, scratch: np.ndarray
+) -> np.ndarray:
     """Median of each group's present values, by a partial sort of each group's
     segment of the column gathered into ``scratch``: O(n) per column, a handful of
     calls per group."""
@@ -110,5 +122,5 @@ def _group_medians(by: Groups, column: np.ndarray, rows: np.ndarray, scratch: np
     present = by.sizes - np.bincount(by.bins.take(rows), minlength=by.size)
     medians = np.full(by.size, np.nan)
     for b in np.flatnonzero(present[1:]) + 1:
-        medians[b] = median(grouped[starts[b]:starts[b + 1]], int(present[b]))
+        medians[b] = median(grouped[starts[b] : starts[b + 1]], int(present[b]))
     return medians

@@ -17,14 +17,25 @@ from rasad.iran.deflator import deflator
 from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, size_classes
 
 DERIVED = (
-    "sales_growth_real", "employment_growth", "value_added", "altman_z2", "credit_access",
+    "sales_growth_real",
+    "employment_growth",
+    "value_added",
+    "altman_z2",
+    "credit_access",
     "certifications",
 )
 
 
 CERTIFICATES = ("iso9001", "iso14001", "standard_mark")
-ALTMAN_INPUTS = ("current_assets", "current_liabilities", "retained_earnings", "ebit", "equity", "total_assets",
-                 "total_liabilities")
+ALTMAN_INPUTS = (
+    "current_assets",
+    "current_liabilities",
+    "retained_earnings",
+    "ebit",
+    "equity",
+    "total_assets",
+    "total_liabilities",
+)
 # The reported figures each derived column is computed from (kept beside sme_inputs,
 # which computes them): what a methodology reading the column depends on.
 DERIVED_FROM = {
@@ -39,8 +50,15 @@ DERIVED_FROM = {
 ALWAYS_READ = ("sales", "employees")
 
 
-def altman_z2(current_assets, current_liabilities, retained_earnings, ebit, equity, total_assets,
-              total_liabilities):
+def altman_z2(
+    current_assets,
+    current_liabilities,
+    retained_earnings,
+    ebit,
+    equity,
+    total_assets,
+    total_liabilities,
+):
     """Altman's Z'' (1983, revised 1995), the four-ratio score for private and
     non-manufacturing firms, with no constant: 6.56·WC/TA + 3.26·RE/TA + 6.72·EBIT/TA +
     1.05·BookEquity/TL; distress below 1.1, safe above 2.6. (The emerging-market score,
@@ -51,15 +69,37 @@ def altman_z2(current_assets, current_liabilities, retained_earnings, ebit, equi
     assets − total liabilities (an identity, not a guess); any other blank input, or
     assets or liabilities that are not positive, leaves the score missing.
     """
-    current_assets, current_liabilities, retained_earnings, ebit, equity, total_assets, total_liabilities = (
-        np.asarray(v, dtype=float) for v in (current_assets, current_liabilities, retained_earnings, ebit,
-                                             equity, total_assets, total_liabilities))
+    (
+        current_assets,
+        current_liabilities,
+        retained_earnings,
+        ebit,
+        equity,
+        total_assets,
+        total_liabilities,
+    ) = (
+        np.asarray(v, dtype=float)
+        for v in (
+            current_assets,
+            current_liabilities,
+            retained_earnings,
+            ebit,
+            equity,
+            total_assets,
+            total_liabilities,
+        )
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         equity = np.where(np.isnan(equity), total_assets - total_liabilities, equity)
         ta = np.where(total_assets > 0, total_assets, np.nan)
         tl = np.where(total_liabilities > 0, total_liabilities, np.nan)
         working_capital = current_assets - current_liabilities
-        return 6.56 * working_capital / ta + 3.26 * retained_earnings / ta + 6.72 * ebit / ta + 1.05 * equity / tl
+        return (
+            6.56 * working_capital / ta
+            + 3.26 * retained_earnings / ta
+            + 6.72 * ebit / ta
+            + 1.05 * equity / tl
+        )
 
 
 def certificates_held(*held):
@@ -72,12 +112,17 @@ def certificates_held(*held):
 
 def _column(frame: pd.DataFrame, code: str) -> np.ndarray:
     """A figure's column, all blank when the returns do not have it."""
-    return frame[code].to_numpy(dtype=float) if code in frame.columns else np.full(len(frame), np.nan)
+    return (
+        frame[code].to_numpy(dtype=float) if code in frame.columns else np.full(len(frame), np.nan)
+    )
 
 
 def _ratio(numerator, denominator):
     """numerator / denominator where the denominator is positive, else missing."""
-    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    numerator, denominator = (
+        np.asarray(numerator, dtype=float),
+        np.asarray(denominator, dtype=float),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
@@ -87,8 +132,11 @@ def reported_figures(methodology) -> set[str]:
     from: sales and employees always, the inputs of each derived column it uses, and every
     other column it reads as it is (indicator sources, denominators, eligibility columns;
     some, such as ``sector``, are the registry's, not reported figures)."""
-    read = [*(i.source for i in methodology.indicators), *(i.denominator for i in methodology.indicators),
-            *methodology.eligibility.allowed]
+    read = [
+        *(i.source for i in methodology.indicators),
+        *(i.denominator for i in methodology.indicators),
+        *methodology.eligibility.allowed,
+    ]
     out = set(ALWAYS_READ)
     for column in filter(None, read):
         out.update(DERIVED_FROM.get(column, (column,)))
@@ -112,17 +160,22 @@ def sme_inputs(
     Jalali year (the bundled deflator when omitted).
     """
     prices = deflator() if prices is None else prices
-    for frame, name, needed in ((returns, "returns", (unit, "year", "sales", "employees")),
-                                (enterprises, "enterprises", (unit, "isic_class", "province_code"))):
+    for frame, name, needed in (
+        (returns, "returns", (unit, "year", "sales", "employees")),
+        (enterprises, "enterprises", (unit, "isic_class", "province_code")),
+    ):
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise RasadInputError(
                 f"The {name} table has no column(s): {', '.join(missing)}.",
-                f"جدول {name} این ستون(ها) را ندارد: {', '.join(missing)}.", field=missing[0],
+                f"جدول {name} این ستون(ها) را ندارد: {', '.join(missing)}.",
+                field=missing[0],
             )
     current = returns[returns["year"] == year].set_index(unit)
     if current.empty:
-        raise RasadInputError(f"No returns for year {year}.", f"برای سال {year} اظهارنامه‌ای نیست.", field="year")
+        raise RasadInputError(
+            f"No returns for year {year}.", f"برای سال {year} اظهارنامه‌ای نیست.", field="year"
+        )
     if current.index.duplicated().any():
         raise RasadInputError(
             f"More than one return for year {year} for: {', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
@@ -133,7 +186,8 @@ def sme_inputs(
     if year not in prices.index or year - 1 not in prices.index:
         raise RasadInputError(
             f"The price index has no entry for {year - 1} or {year}.",
-            f"شاخص قیمت برای {year - 1} یا {year} مقداری ندارد.", field="year",
+            f"شاخص قیمت برای {year - 1} یا {year} مقداری ندارد.",
+            field="year",
         )
     inflation = prices[year] / prices[year - 1]
 
@@ -142,7 +196,9 @@ def sme_inputs(
     table["employment_growth"] = _ratio(current["employees"], previous["employees"]) - 1
     table["value_added"] = current["sales"] - current.get("intermediate_inputs", np.nan)
     table["altman_z2"] = altman_z2(*(_column(current, c) for c in ALTMAN_INPUTS))
-    table["credit_access"] = _ratio(_column(current, "credit_received"), _column(current, "credit_requested"))
+    table["credit_access"] = _ratio(
+        _column(current, "credit_received"), _column(current, "credit_requested")
+    )
     table["certifications"] = certificates_held(*(_column(current, c) for c in CERTIFICATES))
 
     registry = enterprises.set_index(unit)
@@ -151,14 +207,18 @@ def sme_inputs(
         shown = ", ".join(map(str, table.index[~known][:5]))
         raise RasadInputError(
             f"Returns for enterprises not in the registry: {shown}.",
-            f"اظهارنامهٔ بنگاه‌هایی که در فهرست بنگاه‌ها نیستند: {shown}.", field=unit,
+            f"اظهارنامهٔ بنگاه‌هایی که در فهرست بنگاه‌ها نیستند: {shown}.",
+            field=unit,
         )
     registry = registry.reindex(table.index)
-    groups = pd.DataFrame({
-        "sector": registry["isic_class"].astype(str).str[:2],
-        "size_class": size_classes(table["employees"].to_numpy(dtype=float), size_thresholds),
-        "province": registry["province_code"],
-    }, index=table.index)
+    groups = pd.DataFrame(
+        {
+            "sector": registry["isic_class"].astype(str).str[:2],
+            "size_class": size_classes(table["employees"].to_numpy(dtype=float), size_thresholds),
+            "province": registry["province_code"],
+        },
+        index=table.index,
+    )
     if "estate_code" in registry.columns:
         groups["estate"] = registry["estate_code"]
     return pd.concat([groups, table], axis=1).reset_index()

@@ -34,11 +34,14 @@ def league_tables(
     if unknown:
         raise RasadInputError(
             f"Not indicators of this methodology: {', '.join(unknown)}.",
-            f"این‌ها شاخص این روش‌شناسی نیستند: {', '.join(unknown)}.", field="indicators",
+            f"این‌ها شاخص این روش‌شناسی نیستند: {', '.join(unknown)}.",
+            field="indicators",
         )
     prepared = prepare(methodology, data)
     if by is not None and by not in prepared.frame.columns:
-        raise RasadInputError(f"The data has no column '{by}'.", f"ستون «{by}» در داده‌ها نیست.", field=by)
+        raise RasadInputError(
+            f"The data has no column '{by}'.", f"ستون «{by}» در داده‌ها نیست.", field=by
+        )
     bands = prepared.frame[by].to_numpy() if by else np.zeros(len(prepared.frame), dtype=int)
     band_codes, band_values = pd.factorize(bands, use_na_sentinel=True)
     pieces = []
@@ -48,12 +51,18 @@ def league_tables(
         values = prepared.values[:, j]
         ranks = rank_min(values * direction, groups=band_codes)
         keep = ranks <= top
-        pieces.append(pd.DataFrame({
-            by or "band": band_values[band_codes[keep]] if by else "all",
-            "indicator": code,
-            "rank": ranks[keep].astype(int),
-            methodology.unit: prepared.unit_ids[keep],
-            "value": values[keep],
-        }))
+        pieces.append(
+            pd.DataFrame(
+                {
+                    by or "band": band_values[band_codes[keep]] if by else "all",
+                    "indicator": code,
+                    "rank": ranks[keep].astype(int),
+                    methodology.unit: prepared.unit_ids[keep],
+                    "value": values[keep],
+                }
+            )
+        )
     table = pd.concat(pieces, ignore_index=True)
-    return table.sort_values([by or "band", "indicator", "rank"], kind="stable").reset_index(drop=True)
+    return table.sort_values([by or "band", "indicator", "rank"], kind="stable").reset_index(
+        drop=True
+    )

@@ -26,20 +26,34 @@ IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
 # Ranks within groups run from 1 to each group's size, so a unit's score would depend on
 # how many peers it has: the best of a sector of 20 would score below the 30th of 300.
 RANK_WITHIN_EN = "ranks within groups of different sizes are not comparable; use percentile_rank"
-RANK_WITHIN_FA = "رتبه‌ها در گروه‌های با اندازهٔ متفاوت مقایسه‌پذیر نیستند؛ از percentile_rank استفاده کنید"
+RANK_WITHIN_FA = (
+    "رتبه‌ها در گروه‌های با اندازهٔ متفاوت مقایسه‌پذیر نیستند؛ از percentile_rank استفاده کنید"
+)
 TREAT_METHODS = ("none", "winsorise")
 TREAT_FALLBACKS = ("log", "none")
-MISSING_LOWEST_EN = ("missing: lowest places blanks below every reported value, which only an order method "
-                     f"({', '.join(ORDER_METHODS)}) can do without moving everyone else's scale")
-MISSING_LOWEST_FA = ("missing: lowest خانه‌های خالی را زیر همهٔ مقدارهای گزارش‌شده می‌نشاند و این فقط با روشی "
-                     f"ترتیبی ({', '.join(ORDER_METHODS)}) بدون جابه‌جا کردن مقیاس دیگران شدنی است")
+MISSING_LOWEST_EN = (
+    "missing: lowest places blanks below every reported value, which only an order method "
+    f"({', '.join(ORDER_METHODS)}) can do without moving everyone else's scale"
+)
+MISSING_LOWEST_FA = (
+    "missing: lowest خانه‌های خالی را زیر همهٔ مقدارهای گزارش‌شده می‌نشاند و این فقط با روشی "
+    f"ترتیبی ({', '.join(ORDER_METHODS)}) بدون جابه‌جا کردن مقیاس دیگران شدنی است"
+)
 RESCALE_METHODS = ("percentile", "percentile_rank", "minmax", "zscore")
 SMALL_GROUPS = ("everyone", "together")
 COVERAGE_COUNTS = ("sources", "indicators")
 WEIGHT_METHODS = ("explicit", "equal", "pca")
 # What a negative PCA loading does: the default sets it to zero (see WeightsSpec)
 NEGATIVE_LOADINGS = ("zero", "keep", "refuse")
-AGGREGATE_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "borda", "copeland", "topsis")
+AGGREGATE_METHODS = (
+    "arithmetic",
+    "geometric",
+    "harmonic",
+    "generalised",
+    "borda",
+    "copeland",
+    "topsis",
+)
 TRANSFORMS = ("none", "log", "log1p", "sqrt")
 NONPOSITIVE_CHOICES = ("error", "exclude")
 
@@ -64,8 +78,14 @@ class MethodologyError(RasadInputError):
         self.source = source
         prefix = f"{source}: " if source else ""
         super().__init__(
-            prefix + "; ".join(f"{p.path}{f' (line {p.line})' if p.line else ''}: {p.message_en}" for p in problems),
-            prefix + "؛ ".join(f"{p.path}{f' (سطر {p.line})' if p.line else ''}: {p.message_fa}" for p in problems),
+            prefix
+            + "; ".join(
+                f"{p.path}{f' (line {p.line})' if p.line else ''}: {p.message_en}" for p in problems
+            ),
+            prefix
+            + "؛ ".join(
+                f"{p.path}{f' (سطر {p.line})' if p.line else ''}: {p.message_fa}" for p in problems
+            ),
             field=problems[0].path if problems else None,
         )
 
@@ -239,12 +259,16 @@ class Methodology:
     def effective_weights(self) -> dict[str, float]:
         """Each indicator's and node's share of the index: the product of the normalised
         weights on its path to the root (what COINr's get_eff_weights reports)."""
-        weight_of = {i.code: i.weight for i in self.indicators} | {n.code: n.weight for n in self.nodes}
+        weight_of = {i.code: i.weight for i in self.indicators} | {
+            n.code: n.weight for n in self.nodes
+        }
         effective = {self.root.code: 1.0}
         for node in reversed(self.nodes_bottom_up):
             total = sum(weight_of[c] for c in node.children)
             for child in node.children:
-                effective[child] = effective[node.code] * (weight_of[child] / total if total else 0.0)
+                effective[child] = effective[node.code] * (
+                    weight_of[child] / total if total else 0.0
+                )
         return effective
 
     def to_yaml(self) -> str:
@@ -287,7 +311,9 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping of keys to values", "باید نگاشتی از کلید به مقدار باشد")
+            self.problem(
+                path, "must be a mapping of keys to values", "باید نگاشتی از کلید به مقدار باشد"
+            )
             return {}
         for key in value:
             if key not in known:
@@ -318,24 +344,42 @@ class _Reader:
         return str(value)
 
     def number(self, value, path, *, low=-math.inf, high=math.inf, strict_low=False):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             self.problem(path, f"must be a number, not {value!r}", f"باید عدد باشد، نه «{value}»")
             return None
         if value < low or (strict_low and value == low) or value > high:
-            bounds = f"{'>' if strict_low else '≥'} {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
-            self.problem(path, f"must be {bounds}, not {value:g}", f"باید {bounds} باشد، نه {value:g}")
+            bounds = (
+                f"{'>' if strict_low else '≥'} {low:g}"
+                if high == math.inf
+                else f"between {low:g} and {high:g}"
+            )
+            self.problem(
+                path, f"must be {bounds}, not {value:g}", f"باید {bounds} باشد، نه {value:g}"
+            )
             return None
         return float(value)
 
     def boolean(self, value, path):
         if not isinstance(value, bool):
-            self.problem(path, f"must be true or false, not {value!r}", f"باید true یا false باشد، نه «{value}»")
+            self.problem(
+                path,
+                f"must be true or false, not {value!r}",
+                f"باید true یا false باشد، نه «{value}»",
+            )
             return True
         return value
 
     def integer(self, value, path, *, low=0):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.problem(path, f"must be a whole number ≥ {low}, not {value!r}", f"باید عدد صحیح ≥ {low} باشد، نه «{value}»")
+            self.problem(
+                path,
+                f"must be a whole number ≥ {low}, not {value!r}",
+                f"باید عدد صحیح ≥ {low} باشد، نه «{value}»",
+            )
             return None
         return value
 
@@ -343,11 +387,13 @@ class _Reader:
         def convert(value, path):
             if value not in options:
                 self.problem(
-                    path, f"'{value}' is not one of: {', '.join(map(str, options))}",
+                    path,
+                    f"'{value}' is not one of: {', '.join(map(str, options))}",
                     f"«{value}» مجاز نیست؛ یکی از این‌ها را بنویسید: {', '.join(map(str, options))}",
                 )
                 return options[0]
             return value
+
         return convert
 
     def text(self, value, path) -> Text:
@@ -357,7 +403,11 @@ class _Reader:
         fa = self.optional(data, "fa", path, self.string, "")
         en = self.optional(data, "en", path, self.string, "")
         if not fa and not en:
-            self.problem(path, "needs a Persian (fa) or English (en) text", "متن فارسی (fa) یا انگلیسی (en) لازم است")
+            self.problem(
+                path,
+                "needs a Persian (fa) or English (en) text",
+                "متن فارسی (fa) یا انگلیسی (en) لازم است",
+            )
         return Text(fa=fa or en, en=en or fa)
 
     def string_list(self, value, path) -> tuple[str, ...]:
@@ -368,13 +418,21 @@ class _Reader:
 
     def pair(self, value, path) -> tuple[float, float] | None:
         if not isinstance(value, list) or len(value) != 2:
-            self.problem(path, "must be a list of two numbers [low, high]", "باید فهرستی از دو عدد [کمینه، بیشینه] باشد")
+            self.problem(
+                path,
+                "must be a list of two numbers [low, high]",
+                "باید فهرستی از دو عدد [کمینه، بیشینه] باشد",
+            )
             return None
         low, high = (self.number(v, f"{path}[{i}]") for i, v in enumerate(value))
         if low is None or high is None:
             return None
         if not low < high:
-            self.problem(path, f"the low end {low:g} must be below the high end {high:g}", f"کران پایین {low:g} باید کمتر از کران بالا {high:g} باشد")
+            self.problem(
+                path,
+                f"the low end {low:g} must be below the high end {high:g}",
+                f"کران پایین {low:g} باید کمتر از کران بالا {high:g} باشد",
+            )
             return None
         return (low, high)
 
@@ -410,7 +468,9 @@ def _with_codes(lines: dict[str, int], data) -> dict[str, int]:
         for i, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("code"), str):
                 prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
-                extra.update({alias + k[len(prefix):]: v for k, v in lines.items() if k.startswith(prefix)})
+                extra.update(
+                    {alias + k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)}
+                )
     return lines | extra
 
 
@@ -422,27 +482,61 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise MethodologyError(
-            [Problem("", line, f"not valid YAML: {getattr(error, 'problem', error)}", "متن YAML معتبر نیست")],
+            [
+                Problem(
+                    "",
+                    line,
+                    f"not valid YAML: {getattr(error, 'problem', error)}",
+                    "متن YAML معتبر نیست",
+                )
+            ],
             source,
         ) from error
     lines = _with_codes(lines, data)
     r = _Reader(lines)
-    top = r.mapping(data, "", (
-        "name", "version", "unit", "groups", "eligibility", "indicators", "steps", "tree", "description",
-    ))
+    top = r.mapping(
+        data,
+        "",
+        (
+            "name",
+            "version",
+            "unit",
+            "groups",
+            "eligibility",
+            "indicators",
+            "steps",
+            "tree",
+            "description",
+        ),
+    )
     name = r.required(top, "name", "", r.text, Text("", ""))
     version = r.required(top, "version", "", r.string, "")
     unit = r.required(top, "unit", "", r.string, "")
     groups = r.optional(top, "groups", "", r.string_list, ())
     eligibility = _eligibility(r, top.get("eligibility"))
     indicators = _indicators(r, top.get("indicators"))
-    steps = r.mapping(top.get("steps"), "steps", (
-        "impute", "screen", "treat", "normalise", "weights", "aggregate", "rescale",
-    ))
+    steps = r.mapping(
+        top.get("steps"),
+        "steps",
+        (
+            "impute",
+            "screen",
+            "treat",
+            "normalise",
+            "weights",
+            "aggregate",
+            "rescale",
+        ),
+    )
     nodes = _tree(r, top.get("tree"), indicators)
     methodology = Methodology(
-        name=name, version=version, unit=unit, groups=groups, indicators=tuple(indicators),
-        nodes=tuple(nodes), eligibility=eligibility,
+        name=name,
+        version=version,
+        unit=unit,
+        groups=groups,
+        indicators=tuple(indicators),
+        nodes=tuple(nodes),
+        eligibility=eligibility,
         impute=_impute(r, steps.get("impute"), groups),
         screen=_screen(r, steps.get("screen")),
         treat=_treat(r, steps.get("treat")),
@@ -450,7 +544,8 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
         weights=_weights(r, steps.get("weights"), nodes, indicators),
         aggregate=_aggregate(r, steps.get("aggregate"), "steps.aggregate") or AggregateSpec(),
         rescale=_rescale(r, steps.get("rescale"), groups),
-        text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
     if not r.problems:
         _check_kept_loadings(r, methodology)
@@ -477,7 +572,8 @@ def read_text(path: str | Path, what_en: str, what_fa: str) -> tuple[str, str]:
     except OSError as error:
         raise RasadInputError(
             f"Cannot read the {what_en} {path}: {error.strerror}.",
-            f"{what_fa} {path} خوانده نشد: {error.strerror}.", field=str(path),
+            f"{what_fa} {path} خوانده نشد: {error.strerror}.",
+            field=str(path),
         ) from error
 
 
@@ -505,19 +601,37 @@ def _eligibility(r: _Reader, value) -> Eligibility:
         elif isinstance(item, list) and item:
             allowed[str(key)] = tuple(item)
         else:
-            r.problem(path, "must list the allowed values of this column", "باید مقدارهای مجاز این ستون را فهرست کند")
+            r.problem(
+                path,
+                "must list the allowed values of this column",
+                "باید مقدارهای مجاز این ستون را فهرست کند",
+            )
     return Eligibility(allowed=allowed, min_data_coverage=coverage, coverage_counts=counts)
 
 
 INDICATOR_KEYS = (
-    "code", "name", "direction", "unit", "source", "denominator", "transform", "goalposts",
-    "target", "weight", "description", "treat",
+    "code",
+    "name",
+    "direction",
+    "unit",
+    "source",
+    "denominator",
+    "transform",
+    "goalposts",
+    "target",
+    "weight",
+    "description",
+    "treat",
 )
 
 
 def _indicators(r: _Reader, value) -> list[Indicator]:
     if not isinstance(value, list) or not value:
-        r.problem("indicators", "must be a non-empty list of indicators", "باید فهرستی ناتهی از شاخص‌ها باشد")
+        r.problem(
+            "indicators",
+            "must be a non-empty list of indicators",
+            "باید فهرستی ناتهی از شاخص‌ها باشد",
+        )
         return []
     indicators, seen = [], set()
     for i, item in enumerate(value):
@@ -525,30 +639,39 @@ def _indicators(r: _Reader, value) -> list[Indicator]:
         data = r.mapping(item, path, INDICATOR_KEYS)
         code = r.required(data, "code", path, r.string, f"#{i}")
         if code in seen:
-            r.problem(f"{path}.code", f"indicator '{code}' is defined twice", f"شاخص «{code}» دو بار تعریف شده است")
+            r.problem(
+                f"{path}.code",
+                f"indicator '{code}' is defined twice",
+                f"شاخص «{code}» دو بار تعریف شده است",
+            )
         seen.add(code)
         direction = r.optional(data, "direction", path, r.choice((1, -1)), 1)
-        indicators.append(Indicator(
-            code=code,
-            name=r.optional(data, "name", path, r.text, Text(code, code)),
-            direction=direction,
-            unit=r.optional(data, "unit", path, r.string, ""),
-            source=r.optional(data, "source", path, r.string, code),
-            denominator=r.optional(data, "denominator", path, r.string),
-            transform=r.optional(data, "transform", path, r.choice(TRANSFORMS), "none"),
-            goalposts=r.optional(data, "goalposts", path, r.pair),
-            target=r.optional(data, "target", path, r.number),
-            weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
-            description=r.optional(data, "description", path, r.text),
-            treat=r.optional(data, "treat", path, r.boolean, True),
-        ))
+        indicators.append(
+            Indicator(
+                code=code,
+                name=r.optional(data, "name", path, r.text, Text(code, code)),
+                direction=direction,
+                unit=r.optional(data, "unit", path, r.string, ""),
+                source=r.optional(data, "source", path, r.string, code),
+                denominator=r.optional(data, "denominator", path, r.string),
+                transform=r.optional(data, "transform", path, r.choice(TRANSFORMS), "none"),
+                goalposts=r.optional(data, "goalposts", path, r.pair),
+                target=r.optional(data, "target", path, r.number),
+                weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
+                description=r.optional(data, "description", path, r.text),
+                treat=r.optional(data, "treat", path, r.boolean, True),
+            )
+        )
     return indicators
 
 
 def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
     if not isinstance(value, list) or not value:
-        r.problem("tree", "must list the index and its aggregates with their children",
-                  "باید شاخص کل و زیرشاخص‌ها را همراه با فرزندانشان فهرست کند")
+        r.problem(
+            "tree",
+            "must list the index and its aggregates with their children",
+            "باید شاخص کل و زیرشاخص‌ها را همراه با فرزندانشان فهرست کند",
+        )
         return []
     nodes: list[Node] = []
     indicator_codes = {i.code for i in indicators}
@@ -557,18 +680,28 @@ def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
         data = r.mapping(item, path, ("code", "name", "weight", "children", "aggregate", "weights"))
         code = r.required(data, "code", path, r.string, f"#{i}")
         if code in indicator_codes or any(n.code == code for n in nodes):
-            r.problem(f"{path}.code", f"'{code}' is already used by another indicator or aggregate",
-                      f"«{code}» پیش‌تر برای شاخص یا زیرشاخص دیگری به کار رفته است")
+            r.problem(
+                f"{path}.code",
+                f"'{code}' is already used by another indicator or aggregate",
+                f"«{code}» پیش‌تر برای شاخص یا زیرشاخص دیگری به کار رفته است",
+            )
         children = r.required(data, "children", path, r.string_list, ())
         if not children:
-            r.problem(f"{path}.children", "an aggregate needs at least one child", "هر زیرشاخص دست‌کم یک فرزند لازم دارد")
-        nodes.append(Node(
-            code=code, name=r.optional(data, "name", path, r.text, Text(code, code)),
-            children=children,
-            weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
-            aggregate=_aggregate(r, data.get("aggregate"), f"{path}.aggregate"),
-            weights=r.optional(data, "weights", path, r.choice(WEIGHT_METHODS)),
-        ))
+            r.problem(
+                f"{path}.children",
+                "an aggregate needs at least one child",
+                "هر زیرشاخص دست‌کم یک فرزند لازم دارد",
+            )
+        nodes.append(
+            Node(
+                code=code,
+                name=r.optional(data, "name", path, r.text, Text(code, code)),
+                children=children,
+                weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
+                aggregate=_aggregate(r, data.get("aggregate"), f"{path}.aggregate"),
+                weights=r.optional(data, "weights", path, r.choice(WEIGHT_METHODS)),
+            )
+        )
     _check_tree(r, nodes, indicator_codes)
     return nodes
 
@@ -580,25 +713,43 @@ def _check_tree(r: _Reader, nodes: list[Node], indicator_codes: set[str]) -> Non
         for j, child in enumerate(node.children):
             path = f"tree[{i}].children[{j}]"
             if child not in known:
-                r.problem(path, f"'{child}' is neither an indicator nor an aggregate", f"«{child}» نه شاخص است نه زیرشاخص")
+                r.problem(
+                    path,
+                    f"'{child}' is neither an indicator nor an aggregate",
+                    f"«{child}» نه شاخص است نه زیرشاخص",
+                )
             elif child in parents:
-                r.problem(path, f"'{child}' already belongs to '{parents[child]}'; each item has one parent",
-                          f"«{child}» پیش‌تر فرزند «{parents[child]}» است؛ هر جزء فقط یک والد دارد")
+                r.problem(
+                    path,
+                    f"'{child}' already belongs to '{parents[child]}'; each item has one parent",
+                    f"«{child}» پیش‌تر فرزند «{parents[child]}» است؛ هر جزء فقط یک والد دارد",
+                )
             else:
                 parents[child] = node.code
     for code in sorted(indicator_codes - parents.keys()):
-        r.problem("tree", f"indicator '{code}' is not placed in the tree", f"شاخص «{code}» در درخت جایی ندارد")
+        r.problem(
+            "tree",
+            f"indicator '{code}' is not placed in the tree",
+            f"شاخص «{code}» در درخت جایی ندارد",
+        )
     roots = [n.code for n in nodes if n.code not in parents]
     if len(roots) != 1 and not r.problems:
-        r.problem("tree", f"the tree must have exactly one root (the index); found: {', '.join(roots) or 'none (a cycle)'}",
-                  f"درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: {', '.join(roots) or 'هیچ (چرخه)'}")
+        r.problem(
+            "tree",
+            f"the tree must have exactly one root (the index); found: {', '.join(roots) or 'none (a cycle)'}",
+            f"درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: {', '.join(roots) or 'هیچ (چرخه)'}",
+        )
     children_of = {n.code: n.children for n in nodes}
     for start in children_of:  # a cycle makes some node its own descendant
         stack, seen = list(children_of[start]), set()
         while stack:
             code = stack.pop()
             if code == start:
-                r.problem(f"tree[{start}]", f"'{start}' is its own descendant (a cycle)", f"«{start}» نوادهٔ خودش است (چرخه)")
+                r.problem(
+                    f"tree[{start}]",
+                    f"'{start}' is its own descendant (a cycle)",
+                    f"«{start}» نوادهٔ خودش است (چرخه)",
+                )
                 break
             if code not in seen:
                 seen.add(code)
@@ -612,10 +763,17 @@ def _aggregate(r: _Reader, value, path: str) -> AggregateSpec | None:
     method = r.optional(data, "method", path, r.choice(AGGREGATE_METHODS), "arithmetic")
     p = r.optional(data, "p", path, r.number)
     if method == "generalised" and p is None:
-        r.problem(f"{path}.p", "the generalised mean needs its exponent p", "میانگین تعمیم‌یافته به توان p نیاز دارد")
+        r.problem(
+            f"{path}.p",
+            "the generalised mean needs its exponent p",
+            "میانگین تعمیم‌یافته به توان p نیاز دارد",
+        )
     return AggregateSpec(
-        method=method, p=p,
-        min_coverage=r.optional(data, "min_coverage", path, lambda v, q: r.number(v, q, low=0, high=1), 0.0),
+        method=method,
+        p=p,
+        min_coverage=r.optional(
+            data, "min_coverage", path, lambda v, q: r.number(v, q, low=0, high=1), 0.0
+        ),
         nonpositive=r.optional(data, "nonpositive", path, r.choice(NONPOSITIVE_CHOICES), "error"),
     )
 
@@ -631,8 +789,11 @@ def _weights(r: _Reader, value, nodes: list[Node], indicators: list[Indicator]) 
     if levels is None:
         return spec
     if not isinstance(levels, dict) or not levels:
-        r.problem(f"{path}.levels", "must map tree levels to a weighting, e.g. {2: pca}",
-                  "باید سطح‌های درخت را به روش وزن‌دهی نگاشت کند، مثلاً {2: pca}")
+        r.problem(
+            f"{path}.levels",
+            "must map tree levels to a weighting, e.g. {2: pca}",
+            "باید سطح‌های درخت را به روش وزن‌دهی نگاشت کند، مثلاً {2: pca}",
+        )
         return spec
     problems = len(r.problems)
     level_of = _levels(indicators, nodes)
@@ -642,11 +803,17 @@ def _weights(r: _Reader, value, nodes: list[Node], indicators: list[Indicator]) 
         where = f"{path}.levels.{key}"
         level = _level(key)
         if level is None:
-            r.problem(where, f"'{key}' is not a tree level (a whole number ≥ 1; indicators are level 1)",
-                      f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱؛ شاخص‌ها سطح ۱اند)")
+            r.problem(
+                where,
+                f"'{key}' is not a tree level (a whole number ≥ 1; indicators are level 1)",
+                f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱؛ شاخص‌ها سطح ۱اند)",
+            )
         elif top is not None and level >= top:
-            r.problem(where, f"the items of level {level} have no parent to be weighted in (the index is level {top})",
-                      f"اجزای سطح {level} والدی ندارند که در آن وزن بگیرند (شاخص کل سطح {top} است)")
+            r.problem(
+                where,
+                f"the items of level {level} have no parent to be weighted in (the index is level {top})",
+                f"اجزای سطح {level} والدی ندارند که در آن وزن بگیرند (شاخص کل سطح {top} است)",
+            )
         else:
             rules[level] = r.choice(WEIGHT_METHODS)(method, where)
     spec = replace(spec, levels=rules)
@@ -664,11 +831,13 @@ def _check_kept_loadings(r: _Reader, methodology: Methodology) -> None:
     for node in methodology.nodes:
         method = methodology.aggregate_for(node).method
         if methodology.weights_for(node) == "pca" and method != "arithmetic":
-            r.problem("steps.weights.negative",
-                      f"'keep' weighs a child by its PCA loading even when negative, which only the arithmetic mean "
-                      f"can take, but '{node.code}' is PCA-weighted and aggregated by {method}",
-                      f"«keep» بار PCA را حتی اگر منفی باشد وزن فرزند می‌کند و فقط میانگین حسابی آن را می‌پذیرد، "
-                      f"اما «{node.code}» با PCA وزن می‌گیرد و با {method} تجمیع می‌شود")
+            r.problem(
+                "steps.weights.negative",
+                f"'keep' weighs a child by its PCA loading even when negative, which only the arithmetic mean "
+                f"can take, but '{node.code}' is PCA-weighted and aggregated by {method}",
+                f"«keep» بار PCA را حتی اگر منفی باشد وزن فرزند می‌کند و فقط میانگین حسابی آن را می‌پذیرد، "
+                f"اما «{node.code}» با PCA وزن می‌گیرد و با {method} تجمیع می‌شود",
+            )
             return
 
 
@@ -680,7 +849,9 @@ def _level(key) -> int | None:
     return level if level >= 1 else None
 
 
-def _check_mixed_levels(r: _Reader, nodes: list[Node], level_of: dict[str, int], spec: WeightsSpec) -> None:
+def _check_mixed_levels(
+    r: _Reader, nodes: list[Node], level_of: dict[str, int], spec: WeightsSpec
+) -> None:
     """A node whose children sit at levels that ``levels`` weighs differently must say
     how its children are weighted: no rule is picked for it silently."""
     for i, node in enumerate(nodes):
@@ -690,10 +861,13 @@ def _check_mixed_levels(r: _Reader, nodes: list[Node], level_of: dict[str, int],
         rules = {spec.levels.get(level, spec.method) for level in child_levels}
         if len(rules) > 1:
             shown = ", ".join(map(str, child_levels))
-            r.problem(f"tree[{i}]", f"'{node.code}' has children at levels {shown}, which steps.weights.levels weighs "
-                      f"differently ({', '.join(sorted(rules))}); give it its own 'weights:'",
-                      f"«{node.code}» فرزندانی در سطح‌های {shown} دارد که steps.weights.levels آن‌ها را به روش‌های "
-                      f"متفاوت ({', '.join(sorted(rules))}) وزن می‌دهد؛ برایش «weights:» جداگانه بنویسید")
+            r.problem(
+                f"tree[{i}]",
+                f"'{node.code}' has children at levels {shown}, which steps.weights.levels weighs "
+                f"differently ({', '.join(sorted(rules))}); give it its own 'weights:'",
+                f"«{node.code}» فرزندانی در سطح‌های {shown} دارد که steps.weights.levels آن‌ها را به روش‌های "
+                f"متفاوت ({', '.join(sorted(rules))}) وزن می‌دهد؛ برایش «weights:» جداگانه بنویسید",
+            )
 
 
 def _impute(r: _Reader, value, groups) -> ImputeSpec:
@@ -701,16 +875,26 @@ def _impute(r: _Reader, value, groups) -> ImputeSpec:
     method = r.optional(data, "method", "steps.impute", r.choice(IMPUTE_METHODS), "none")
     by = r.optional(data, "by", "steps.impute", r.string)
     if method.startswith("group_") and not by:
-        r.problem("steps.impute.by", f"'{method}' needs the group column in 'by'", f"«{method}» ستون گروه را در «by» لازم دارد")
+        r.problem(
+            "steps.impute.by",
+            f"'{method}' needs the group column in 'by'",
+            f"«{method}» ستون گروه را در «by» لازم دارد",
+        )
     if by and by not in groups:
-        r.problem("steps.impute.by", f"'{by}' is not listed in 'groups'", f"«{by}» در «groups» فهرست نشده است")
+        r.problem(
+            "steps.impute.by",
+            f"'{by}' is not listed in 'groups'",
+            f"«{by}» در «groups» فهرست نشده است",
+        )
     return ImputeSpec(method=method, by=by)
 
 
 def _screen(r: _Reader, value) -> ScreenSpec:
     data = r.mapping(value, "steps.screen", ("min_coverage", "include", "exclude"))
     return ScreenSpec(
-        min_coverage=r.optional(data, "min_coverage", "steps.screen", lambda v, p: r.number(v, p, low=0, high=1), 0.0),
+        min_coverage=r.optional(
+            data, "min_coverage", "steps.screen", lambda v, p: r.number(v, p, low=0, high=1), 0.0
+        ),
         include=r.optional(data, "include", "steps.screen", r.string_list, ()),
         exclude=r.optional(data, "exclude", "steps.screen", r.string_list, ()),
     )
@@ -728,27 +912,57 @@ def _treat(r: _Reader, value) -> TreatSpec:
     )
 
 
-def _normalise(r: _Reader, value, groups, indicators: list[Indicator], path: str = "steps.normalise",
-               methods: tuple[str, ...] = NORMALISE_METHODS) -> NormaliseSpec:
-    data = r.mapping(value, path, (
-        "method", "range", "mean", "sd", "scale", "within", "min_group_size", "missing", "small_groups",
-    ))
-    method = r.optional(data, "method", path, r.choice(methods), "minmax" if "minmax" in methods else methods[0])
+def _normalise(
+    r: _Reader,
+    value,
+    groups,
+    indicators: list[Indicator],
+    path: str = "steps.normalise",
+    methods: tuple[str, ...] = NORMALISE_METHODS,
+) -> NormaliseSpec:
+    data = r.mapping(
+        value,
+        path,
+        (
+            "method",
+            "range",
+            "mean",
+            "sd",
+            "scale",
+            "within",
+            "min_group_size",
+            "missing",
+            "small_groups",
+        ),
+    )
+    method = r.optional(
+        data, "method", path, r.choice(methods), "minmax" if "minmax" in methods else methods[0]
+    )
     within = r.optional(data, "within", path, r.string)
     if within and within not in groups:
-        r.problem(f"{path}.within", f"'{within}' is not listed in 'groups'", f"«{within}» در «groups» فهرست نشده است")
+        r.problem(
+            f"{path}.within",
+            f"'{within}' is not listed in 'groups'",
+            f"«{within}» در «groups» فهرست نشده است",
+        )
     if within and method == "rank":
         r.problem(f"{path}.method", RANK_WITHIN_EN, RANK_WITHIN_FA)
     if method == "goalposts":
         for i, indicator in enumerate(indicators):
             if indicator.goalposts is None:
-                r.problem(f"indicators[{i}].goalposts", "goalpost normalisation needs [low, high] for every indicator",
-                          "نرمال‌سازی با دروازه‌ها برای هر شاخص [کمینه، بیشینه] لازم دارد")
+                r.problem(
+                    f"indicators[{i}].goalposts",
+                    "goalpost normalisation needs [low, high] for every indicator",
+                    "نرمال‌سازی با دروازه‌ها برای هر شاخص [کمینه، بیشینه] لازم دارد",
+                )
     if method == "distance_to_target":
         for i, indicator in enumerate(indicators):
             if indicator.target is None:
-                r.problem(f"indicators[{i}].target", "distance-to-target normalisation needs a target for every indicator",
-                          "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد")
+                r.problem(
+                    f"indicators[{i}].target",
+                    "distance-to-target normalisation needs a target for every indicator",
+                    "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد",
+                )
     missing = r.optional(data, "missing", path, r.choice(MISSING_RULES), "keep")
     if missing == "lowest" and method not in ORDER_METHODS:
         r.problem(f"{path}.missing", MISSING_LOWEST_EN, MISSING_LOWEST_FA)
@@ -757,7 +971,9 @@ def _normalise(r: _Reader, value, groups, indicators: list[Indicator], path: str
         range=r.optional(data, "range", path, r.pair, (0.0, 100.0)),
         mean=r.optional(data, "mean", path, r.number, 0.0),
         sd=r.optional(data, "sd", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0),
-        scale=r.optional(data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0),
+        scale=r.optional(
+            data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0
+        ),
         within=within,
         min_group_size=r.optional(data, "min_group_size", path, r.integer, 0),
         missing=missing,
@@ -773,6 +989,9 @@ def _rescale(r: _Reader, value, groups) -> NormaliseSpec | None:
         return None
     spec = _normalise(r, value, groups, [], "steps.rescale", RESCALE_METHODS)
     if spec.missing != "keep":
-        r.problem("steps.rescale.missing", "the index has no blanks to place: a unit without a score stays unranked",
-                  "شاخص کل خانهٔ خالی ندارد که جایی بنشیند: واحد بی‌امتیاز رتبه نمی‌گیرد")
+        r.problem(
+            "steps.rescale.missing",
+            "the index has no blanks to place: a unit without a score stays unranked",
+            "شاخص کل خانهٔ خالی ندارد که جایی بنشیند: واحد بی‌امتیاز رتبه نمی‌گیرد",
+        )
     return spec

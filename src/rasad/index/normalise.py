@@ -44,8 +44,15 @@ import numpy as np
 from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges, map_columns
 
 METHODS = (
-    "minmax", "zscore", "goalposts", "rank", "percentile_rank", "percentile",
-    "distance_to_max", "distance_to_target", "fraction_of_max",
+    "minmax",
+    "zscore",
+    "goalposts",
+    "rank",
+    "percentile_rank",
+    "percentile",
+    "distance_to_max",
+    "distance_to_target",
+    "fraction_of_max",
 )
 # Methods that use only the order of the values: a missing value can be placed below
 # every reported one (``missing="lowest"``) without touching anyone else's scale.
@@ -53,30 +60,50 @@ ORDER_METHODS = ("rank", "percentile_rank", "percentile")
 MISSING = ("keep", "lowest")
 DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
-    "mean": 0.0, "sd": 1.0,  # zscore
+    "mean": 0.0,
+    "sd": 1.0,  # zscore
     # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax); cap to the posts
-    "goalposts": None, "scale": 100.0, "trunc": True,
-    "targets": None, "cap_max": False,  # distance_to_target: (k,) targets; cap scores at 1
+    "goalposts": None,
+    "scale": 100.0,
+    "trunc": True,
+    "targets": None,
+    "cap_max": False,  # distance_to_target: (k,) targets; cap scores at 1
     "missing": "keep",  # or "lowest", for ORDER_METHODS: below every reported value, tied
 }
 
 _REASONS = {
-    "zero_range": ("all values are equal, so the score is undefined; left missing",
-                   "همهٔ مقدارها برابرند، پس امتیاز تعریف نمی‌شود؛ خالی ماند"),
-    "zero_sd": ("the standard deviation is zero, so the z-score is undefined; left missing",
-                "انحراف معیار صفر است، پس امتیاز استاندارد تعریف نمی‌شود؛ خالی ماند"),
-    "single_value": ("there is only one value, so the score is undefined; left missing",
-                     "فقط یک مقدار هست، پس امتیاز تعریف نمی‌شود؛ خالی ماند"),
-    "target_at_worst": ("the target equals the worst value, so distance to target is undefined; left missing",
-                        "هدف با بدترین مقدار برابر است، پس فاصله تا هدف تعریف نمی‌شود؛ خالی ماند"),
-    "target_beyond_worst": ("the target is worse than the worst value, so scores are negative",
-                            "هدف از بدترین مقدار هم بدتر است، پس امتیازها منفی‌اند"),
-    "zero_max": ("the best value is zero, so fraction of max is undefined; left missing",
-                 "بهترین مقدار صفر است، پس نسبت به بیشینه تعریف نمی‌شود؛ خالی ماند"),
-    "negative_max": ("the best value is negative, so fraction of max reverses the order",
-                     "بهترین مقدار منفی است، پس نسبت به بیشینه ترتیب را وارونه می‌کند"),
-    "no_group": ("units without a reference group cannot be normalised within groups; left missing",
-                 "واحدهای بدون گروه مرجع در گروه نرمال نمی‌شوند؛ خالی ماندند"),
+    "zero_range": (
+        "all values are equal, so the score is undefined; left missing",
+        "همهٔ مقدارها برابرند، پس امتیاز تعریف نمی‌شود؛ خالی ماند",
+    ),
+    "zero_sd": (
+        "the standard deviation is zero, so the z-score is undefined; left missing",
+        "انحراف معیار صفر است، پس امتیاز استاندارد تعریف نمی‌شود؛ خالی ماند",
+    ),
+    "single_value": (
+        "there is only one value, so the score is undefined; left missing",
+        "فقط یک مقدار هست، پس امتیاز تعریف نمی‌شود؛ خالی ماند",
+    ),
+    "target_at_worst": (
+        "the target equals the worst value, so distance to target is undefined; left missing",
+        "هدف با بدترین مقدار برابر است، پس فاصله تا هدف تعریف نمی‌شود؛ خالی ماند",
+    ),
+    "target_beyond_worst": (
+        "the target is worse than the worst value, so scores are negative",
+        "هدف از بدترین مقدار هم بدتر است، پس امتیازها منفی‌اند",
+    ),
+    "zero_max": (
+        "the best value is zero, so fraction of max is undefined; left missing",
+        "بهترین مقدار صفر است، پس نسبت به بیشینه تعریف نمی‌شود؛ خالی ماند",
+    ),
+    "negative_max": (
+        "the best value is negative, so fraction of max reverses the order",
+        "بهترین مقدار منفی است، پس نسبت به بیشینه ترتیب را وارونه می‌کند",
+    ),
+    "no_group": (
+        "units without a reference group cannot be normalised within groups; left missing",
+        "واحدهای بدون گروه مرجع در گروه نرمال نمی‌شوند؛ خالی ماندند",
+    ),
 }
 
 
@@ -102,8 +129,9 @@ class NormaliseResult:
     warnings: list[NormaliseWarning]
 
 
-def normalise(X, method: str, directions, *, params=None, groups=None,
-              overwrite_input: bool = False) -> NormaliseResult:
+def normalise(
+    X, method: str, directions, *, params=None, groups=None, overwrite_input: bool = False
+) -> NormaliseResult:
     """Normalise every column of ``X`` by ``method`` (one of :data:`METHODS`) after
     multiplying it by its direction (+1 or -1 per column), within the reference groups
     given by integer ``groups`` codes if any. ``params`` overrides :data:`DEFAULTS`.
@@ -121,7 +149,9 @@ def normalise(X, method: str, directions, *, params=None, groups=None,
         raise ValueError(f"missing must be one of {MISSING}, got {p['missing']!r}")
     lowest = p["missing"] == "lowest"
     if lowest and method not in ORDER_METHODS:
-        raise ValueError(f"missing='lowest' needs an order method ({', '.join(ORDER_METHODS)}), not {method!r}")
+        raise ValueError(
+            f"missing='lowest' needs an order method ({', '.join(ORDER_METHODS)}), not {method!r}"
+        )
     directions = np.asarray(directions, dtype=np.float64)
     if directions.shape != (k,) or not np.isin(directions, (-1.0, 1.0)).all():
         raise ValueError(f"directions must be {k} values of +1 or -1, got {directions}")
@@ -142,8 +172,14 @@ def normalise(X, method: str, directions, *, params=None, groups=None,
         c = np.multiply(X[:, j], direction, out=scratch[0]) if copy else X[:, j]
         if lowest:  # below every reported value, tied; the column's extremes are not used
             c[np.isnan(c)] = -np.inf
-        ref = _Reference(j, c, by, warnings, (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]),
-                         scratch[1])
+        ref = _Reference(
+            j,
+            c,
+            by,
+            warnings,
+            (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]),
+            scratch[1],
+        )
         o = out[:, j]
         if method == "minmax":
             low, high = p["range"]
@@ -201,7 +237,9 @@ class _Reference:
     sees (a scalar, or a per-unit array), so the arithmetic is written once. Tables are
     computed when first needed: each costs a pass over the column."""
 
-    def __init__(self, column: int, c: np.ndarray, by: Groups | None, warnings: list, extremes, scratch):
+    def __init__(
+        self, column: int, c: np.ndarray, by: Groups | None, warnings: list, extremes, scratch
+    ):
         self.column, self.c, self.by, self.warnings = column, c, by, warnings
         self._extremes = extremes
         self._scratch = scratch  # for the column's values group by group
@@ -226,11 +264,19 @@ class _Reference:
 
     @cached_property
     def low_table(self) -> np.ndarray:
-        return np.array([self._extremes[0]]) if self.by is None else self.by.reduce(np.fmin, self._grouped)
+        return (
+            np.array([self._extremes[0]])
+            if self.by is None
+            else self.by.reduce(np.fmin, self._grouped)
+        )
 
     @cached_property
     def high_table(self) -> np.ndarray:
-        return np.array([self._extremes[1]]) if self.by is None else self.by.reduce(np.fmax, self._grouped)
+        return (
+            np.array([self._extremes[1]])
+            if self.by is None
+            else self.by.reduce(np.fmax, self._grouped)
+        )
 
     @property
     def low(self):
@@ -333,14 +379,22 @@ def _warning(column, group, reason: str, units: int) -> NormaliseWarning:
     if group is not None:
         where_en += f", group {group}"
         where_fa += f"، گروه {group}"
-    return NormaliseWarning(column, group, reason, units,
-                            f"{where_en} ({units} units): {en}.", f"{where_fa} ({units} واحد): {fa}.")
+    return NormaliseWarning(
+        column,
+        group,
+        reason,
+        units,
+        f"{where_en} ({units} units): {en}.",
+        f"{where_fa} ({units} واحد): {fa}.",
+    )
 
 
 def _goalposts(p: dict, k: int) -> np.ndarray:
     posts = p["goalposts"]
     if posts is None:
-        raise ValueError("goalpost normalisation needs params['goalposts'], one [low, high] per column")
+        raise ValueError(
+            "goalpost normalisation needs params['goalposts'], one [low, high] per column"
+        )
     posts = np.asarray(posts, dtype=np.float64)
     if posts.shape != (k, 2):
         raise ValueError(f"goalposts must have shape ({k}, 2), got {posts.shape}")
@@ -349,7 +403,8 @@ def _goalposts(p: dict, k: int) -> np.ndarray:
             raise ColumnInputError(
                 f"Column {j}: goalposts must be two numbers, low below high; got [{low}, {high}].",
                 f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] داده شده.",
-                column=j, value=(float(low), float(high)),
+                column=j,
+                value=(float(low), float(high)),
             )
     return posts
 
@@ -367,7 +422,7 @@ def _targets(p: dict, k: int) -> np.ndarray:
         raise ColumnInputError(
             f"Column {j}: the target must be a number, got {targets[j]}.",
             f"ستون {j}: هدف باید عدد باشد، اما {targets[j]} داده شده.",
-            column=j, value=float(targets[j]),
+            column=j,
+            value=float(targets[j]),
         )
     return targets
-

@@ -86,7 +86,9 @@ def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
     return Prepared(frame, unit_ids, raw, values, exclusions)
 
 
-def _enough_indicators(rule, values: np.ndarray, unit_ids: np.ndarray, exclusions: list[Exclusion]) -> np.ndarray:
+def _enough_indicators(
+    rule, values: np.ndarray, unit_ids: np.ndarray, exclusions: list[Exclusion]
+) -> np.ndarray:
     """Which units have a value for at least ``min_data_coverage`` of the indicators
     once divided by their denominators: the same count as the coverage shown beside
     their rank. The others are excluded, and the notes on their cells dropped."""
@@ -96,15 +98,21 @@ def _enough_indicators(rule, values: np.ndarray, unit_ids: np.ndarray, exclusion
         return ~low
     if low.all():
         raise RasadInputError(
-            "No unit is eligible for this ranking.", "هیچ واحدی شرایط این رتبه‌بندی را ندارد.", field="eligibility",
+            "No unit is eligible for this ranking.",
+            "هیچ واحدی شرایط این رتبه‌بندی را ندارد.",
+            field="eligibility",
         )
     out = set(unit_ids[low].tolist())
     exclusions[:] = [e for e in exclusions if e.unit not in out]
     for unit, part in zip(unit_ids[low], share[low], strict=True):
-        exclusions.append(Exclusion(
-            unit, "eligibility", f"has {part:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
-            f"{part:.0%} از شاخص‌ها را دارد، کمتر از {rule.min_data_coverage:.0%}",
-        ))
+        exclusions.append(
+            Exclusion(
+                unit,
+                "eligibility",
+                f"has {part:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+                f"{part:.0%} از شاخص‌ها را دارد، کمتر از {rule.min_data_coverage:.0%}",
+            )
+        )
     return ~low
 
 
@@ -135,7 +143,12 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
     prepared = prepare(methodology, data)
     done = _through_normalise(methodology, prepared, own)
-    frame, unit_ids, exclusions, datasets = done.frame, done.unit_ids, done.exclusions, done.datasets
+    frame, unit_ids, exclusions, datasets = (
+        done.frame,
+        done.unit_ids,
+        done.exclusions,
+        done.datasets,
+    )
     X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
     missing_rows = done.missing_rows
     codes = methodology.indicator_codes
@@ -153,17 +166,26 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     # numpy's sort releases the GIL, so the other nodes' ranks share the cores
     ranks = np.empty(scores.shape, order="F")
     composite = scores[:, root].copy() if methodology.rescale is not None else None
-    scores[:, root], _ = index_scores_and_ranks(methodology, scores[:, root], groups, out=ranks[:, root])
+    scores[:, root], _ = index_scores_and_ranks(
+        methodology, scores[:, root], groups, out=ranks[:, root]
+    )
     # Fortran-ordered matrices become pandas blocks without a copy
-    frames = {name: pd.DataFrame(values, index=eligible if name in BEFORE_SCREENING else index, columns=codes,
-                                 copy=False)
-              for name, values in datasets.items()}
+    frames = {
+        name: pd.DataFrame(
+            values, index=eligible if name in BEFORE_SCREENING else index, columns=codes, copy=False
+        )
+        for name, values in datasets.items()
+    }
     node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
     if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
 
     others = [j for j in range(len(nodes)) if j != root]
-    map_columns(lambda i, _: rank_min(scores[:, others[i]], out=ranks[:, others[i]]), len(others), len(index))
+    map_columns(
+        lambda i, _: rank_min(scores[:, others[i]], out=ranks[:, others[i]]),
+        len(others),
+        len(index),
+    )
     return Results(
         methodology=methodology,
         datasets=frames,
@@ -180,7 +202,9 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
             columns=[methodology.unit, "step", "reason_en", "reason_fa"],
         ),
         source_data=data,
-        composite=None if composite is None else pd.Series(composite, index=index, name="composite"),
+        composite=None
+        if composite is None
+        else pd.Series(composite, index=index, name="composite"),
         missing_rows=missing_rows,
     )
 
@@ -199,7 +223,9 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     groups = {g: codes_.astype(np.int64, copy=False) for g, (codes_, _) in factorized.items()}
     labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
     spec = methodology.impute
-    imputed = impute(X, spec.method, groups=groups.get(spec.by) if spec.by else None, overwrite_input=own)
+    imputed = impute(
+        X, spec.method, groups=groups.get(spec.by) if spec.by else None, overwrite_input=own
+    )
     X = np.asfortranarray(imputed.values)
     missing_rows = imputed.missing_rows
     del imputed
@@ -207,12 +233,20 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
         datasets["Imputed"] = X
 
     spec = methodology.screen
-    screened = screen(X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids)
-    for unit, coverage in zip(unit_ids[~screened.keep_mask], screened.coverage[~screened.keep_mask], strict=True):
-        exclusions.append(Exclusion(
-            unit, "screen", f"data coverage {coverage:.0%} after imputation is below {spec.min_coverage:.0%}",
-            f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {spec.min_coverage:.0%} است",
-        ))
+    screened = screen(
+        X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids
+    )
+    for unit, coverage in zip(
+        unit_ids[~screened.keep_mask], screened.coverage[~screened.keep_mask], strict=True
+    ):
+        exclusions.append(
+            Exclusion(
+                unit,
+                "screen",
+                f"data coverage {coverage:.0%} after imputation is below {spec.min_coverage:.0%}",
+                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {spec.min_coverage:.0%} است",
+            )
+        )
     if not screened.keep_mask.all():
         X = np.asfortranarray(X[screened.keep_mask])
         unit_ids = unit_ids[screened.keep_mask]
@@ -232,15 +266,20 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X
     warnings = _warnings(methodology, normalised.warnings, labels)
-    return _Normalised(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings, missing_rows)
+    return _Normalised(
+        frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings, missing_rows
+    )
 
 
 def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The ids of the units that reach aggregation and their normalised matrix (Fortran
     order, one column per indicator), leaving ``prepared`` as it was: what a replicate
     of an uncertainty analysis aggregates, many times over, with other weights."""
-    own = replace(prepared, values=np.array(prepared.values, order="F", copy=True),
-                  exclusions=list(prepared.exclusions))
+    own = replace(
+        prepared,
+        values=np.array(prepared.values, order="F", copy=True),
+        exclusions=list(prepared.exclusions),
+    )
     done = _through_normalise(methodology, own, own=True)
     return done.unit_ids, done.values
 
@@ -248,8 +287,12 @@ def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray
 def data_hash(methodology: Methodology, data: pd.DataFrame) -> str:
     """SHA-256 of the columns the methodology reads, rows in unit order: the same data
     gives the same hash whatever the row or column order of the file it came from."""
-    columns = [methodology.unit, *methodology.groups, *_used_columns(methodology),
-               *methodology.eligibility.allowed]
+    columns = [
+        methodology.unit,
+        *methodology.groups,
+        *_used_columns(methodology),
+        *methodology.eligibility.allowed,
+    ]
     columns = list(dict.fromkeys(c for c in columns if c in data.columns))
     ordered = data[columns].sort_values(methodology.unit, kind="stable")
     digest = hashlib.sha256("\x1f".join(columns).encode())
@@ -267,30 +310,45 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
     """Refuse what would otherwise become a silent NaN: missing columns, text in numeric
     cells, duplicated unit ids. Every problem is reported at once."""
     problems: list[RasadInputError] = []
-    needed = [methodology.unit, *methodology.groups, *methodology.eligibility.allowed, *_used_columns(methodology)]
+    needed = [
+        methodology.unit,
+        *methodology.groups,
+        *methodology.eligibility.allowed,
+        *_used_columns(methodology),
+    ]
     for column in dict.fromkeys(needed):
         if column not in data.columns:
-            problems.append(RasadInputError(
-                f"The data has no column '{column}' (the methodology needs it).",
-                f"ستون «{column}» در داده‌ها نیست (روش‌شناسی به آن نیاز دارد).", field=column,
-            ))
+            problems.append(
+                RasadInputError(
+                    f"The data has no column '{column}' (the methodology needs it).",
+                    f"ستون «{column}» در داده‌ها نیست (روش‌شناسی به آن نیاز دارد).",
+                    field=column,
+                )
+            )
     if problems:
         raise InputProblems(problems)
     frame = data.reset_index(drop=True)
     ids = frame[methodology.unit]
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        problems.append(RasadInputError(
-            f"Row {row + 1} has no unit id in column '{methodology.unit}'.",
-            f"ردیف {row + 1} در ستون «{methodology.unit}» شناسه ندارد.", field=methodology.unit,
-        ))
+        problems.append(
+            RasadInputError(
+                f"Row {row + 1} has no unit id in column '{methodology.unit}'.",
+                f"ردیف {row + 1} در ستون «{methodology.unit}» شناسه ندارد.",
+                field=methodology.unit,
+            )
+        )
     duplicated = [] if _unique(ids) else ids[ids.duplicated()].unique()
     if len(duplicated):
         shown = ", ".join(map(str, duplicated[:5]))
-        problems.append(RasadInputError(
-            f"Unit ids appear more than once in '{methodology.unit}': {shown}.",
-            f"شناسه‌های تکراری در «{methodology.unit}»: {shown}.", field=methodology.unit, value=shown,
-        ))
+        problems.append(
+            RasadInputError(
+                f"Unit ids appear more than once in '{methodology.unit}': {shown}.",
+                f"شناسه‌های تکراری در «{methodology.unit}»: {shown}.",
+                field=methodology.unit,
+                value=shown,
+            )
+        )
     numeric = {}
     for column in _used_columns(methodology):
         values = frame[column]
@@ -301,12 +359,16 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
         bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(RasadInputError(
-                f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for unit "
-                f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
-                f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد {ids.iloc[row]} "
-                f"({int(bad.sum())} خانه).", field=column, value=values.iloc[row],
-            ))
+            problems.append(
+                RasadInputError(
+                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for unit "
+                    f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
+                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد {ids.iloc[row]} "
+                    f"({int(bad.sum())} خانه).",
+                    field=column,
+                    value=values.iloc[row],
+                )
+            )
         numeric[column] = converted.astype(float)
     if problems:
         raise InputProblems(problems)
@@ -317,7 +379,8 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
             raise RasadInputError(
                 f"Column '{column}' holds an infinite value (unit {unit}).",
-                f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).", field=column,
+                f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).",
+                field=column,
             )
     return frame
 
@@ -332,31 +395,43 @@ def _unique(ids: pd.Series) -> bool:
     return ids.is_unique
 
 
-def _eligible(methodology: Methodology, frame: pd.DataFrame, exclusions: list[Exclusion]) -> pd.DataFrame:
+def _eligible(
+    methodology: Methodology, frame: pd.DataFrame, exclusions: list[Exclusion]
+) -> pd.DataFrame:
     rule = methodology.eligibility
     keep = np.ones(len(frame), dtype=bool)
     ids = frame[methodology.unit].to_numpy()
     for column, allowed in rule.allowed.items():
         ok = frame[column].isin(allowed).to_numpy()
         for unit, value in zip(ids[keep & ~ok], frame[column].to_numpy()[keep & ~ok], strict=True):
-            exclusions.append(Exclusion(
-                unit, "eligibility", f"{column} is '{value}', not one of {', '.join(map(str, allowed))}",
-                f"{column} برابر «{value}» است، نه یکی از {', '.join(map(str, allowed))}",
-            ))
+            exclusions.append(
+                Exclusion(
+                    unit,
+                    "eligibility",
+                    f"{column} is '{value}', not one of {', '.join(map(str, allowed))}",
+                    f"{column} برابر «{value}» است، نه یکی از {', '.join(map(str, allowed))}",
+                )
+            )
         keep &= ok
     if rule.min_data_coverage > 0 and rule.coverage_counts == "sources":
         sources = [i.source for i in methodology.indicators]
         coverage = frame[sources].notna().to_numpy().mean(axis=1)
         low = keep & (coverage < rule.min_data_coverage)
         for unit, share in zip(ids[low], coverage[low], strict=True):
-            exclusions.append(Exclusion(
-                unit, "eligibility", f"reported {share:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
-                f"{share:.0%} از شاخص‌ها را گزارش کرده، کمتر از {rule.min_data_coverage:.0%}",
-            ))
+            exclusions.append(
+                Exclusion(
+                    unit,
+                    "eligibility",
+                    f"reported {share:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+                    f"{share:.0%} از شاخص‌ها را گزارش کرده، کمتر از {rule.min_data_coverage:.0%}",
+                )
+            )
         keep &= ~low
     if not keep.any():
         raise RasadInputError(
-            "No unit is eligible for this ranking.", "هیچ واحدی شرایط این رتبه‌بندی را ندارد.", field="eligibility",
+            "No unit is eligible for this ranking.",
+            "هیچ واحدی شرایط این رتبه‌بندی را ندارد.",
+            field="eligibility",
         )
     return frame.loc[keep] if not keep.all() else frame
 
@@ -368,7 +443,8 @@ def _refuse_empty_columns(methodology: Methodology, X: np.ndarray) -> None:
         names = [methodology.indicators[j].code for j in np.flatnonzero(empty)]
         raise RasadInputError(
             f"No unit has a value for: {', '.join(names)}.",
-            f"هیچ واحدی برای این شاخص‌ها مقدار ندارد: {', '.join(names)}.", field=names[0],
+            f"هیچ واحدی برای این شاخص‌ها مقدار ندارد: {', '.join(names)}.",
+            field=names[0],
         )
 
 
@@ -386,10 +462,14 @@ def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
         X = np.asfortranarray(result.values)
         for i, j in result.zero_denominators:
             code = indicators[j].code
-            exclusions.append(Exclusion(
-                unit_ids[i], "denominate", f"{code}: denominator {indicators[j].denominator} is zero; value left missing",
-                f"{code}: مخرج {indicators[j].denominator} صفر است؛ مقدار خالی ماند",
-            ))
+            exclusions.append(
+                Exclusion(
+                    unit_ids[i],
+                    "denominate",
+                    f"{code}: denominator {indicators[j].denominator} is zero; value left missing",
+                    f"{code}: مخرج {indicators[j].denominator} صفر است؛ مقدار خالی ماند",
+                )
+            )
     transformed = [j for j, i in enumerate(indicators) if i.transform != "none"]
     if transformed and X is raw:
         X = X.copy(order="F")  # never write into the Raw data set
@@ -398,10 +478,14 @@ def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
         column = X[:, j]
         invalid = ~np.isnan(column) & ~TRANSFORM_DOMAINS[indicator.transform](column)
         for i in np.flatnonzero(invalid):
-            exclusions.append(Exclusion(
-                unit_ids[i], "transform", f"{indicator.code}: {column[i]:g} has no {indicator.transform}; value left missing",
-                f"{indicator.code}: برای {column[i]:g} تبدیل {indicator.transform} تعریف نشده؛ مقدار خالی ماند",
-            ))
+            exclusions.append(
+                Exclusion(
+                    unit_ids[i],
+                    "transform",
+                    f"{indicator.code}: {column[i]:g} has no {indicator.transform}; value left missing",
+                    f"{indicator.code}: برای {column[i]:g} تبدیل {indicator.transform} تعریف نشده؛ مقدار خالی ماند",
+                )
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             X[:, j] = np.where(invalid, np.nan, TRANSFORMS[indicator.transform](column))
     return X
@@ -426,15 +510,28 @@ def _treat(methodology: Methodology, X: np.ndarray, own: bool) -> _Treated:
         return _Treated(X, [], [])
     every = len(columns) == X.shape[1]
     subset = X if every else np.asfortranarray(X[:, columns])
-    result = treat(subset, spec.method, winmax=spec.winmax, skew_thresh=spec.skew, kurt_thresh=spec.kurtosis,
-                   fallback=spec.fallback, overwrite_input=own or not every)
+    result = treat(
+        subset,
+        spec.method,
+        winmax=spec.winmax,
+        skew_thresh=spec.skew,
+        kurt_thresh=spec.kurtosis,
+        fallback=spec.fallback,
+        overwrite_input=own or not every,
+    )
     values = result.values
     if not every:
         values = X if own else np.array(X, order="F", copy=True)
         values[:, columns] = result.values
-    points = [(int(columns[d.column]), np.flatnonzero(result.winsorised_low[:, d.column]),
-               np.flatnonzero(result.winsorised_high[:, d.column]))
-              for d in result.details if d.outcome.startswith("winsorised") and d.n_winsorised]
+    points = [
+        (
+            int(columns[d.column]),
+            np.flatnonzero(result.winsorised_low[:, d.column]),
+            np.flatnonzero(result.winsorised_high[:, d.column]),
+        )
+        for d in result.details
+        if d.outcome.startswith("winsorised") and d.n_winsorised
+    ]
     details = [replace(d, column=int(columns[d.column])) for d in result.details]
     return _Treated(values, points, details)
 
@@ -454,39 +551,71 @@ def _normalise(methodology: Methodology, X: np.ndarray, groups: dict[str, np.nda
     return normalise_by(spec, X, directions, codes, own, params)
 
 
-def normalise_by(spec: NormaliseSpec, X: np.ndarray, directions, codes: np.ndarray | None, own: bool = False,
-                 params: dict | None = None):
+def normalise_by(
+    spec: NormaliseSpec,
+    X: np.ndarray,
+    directions,
+    codes: np.ndarray | None,
+    own: bool = False,
+    params: dict | None = None,
+):
     """Normalise ``X`` as ``spec`` says, within the groups ``codes`` when given. Units of
     a group smaller than ``min_group_size`` are normalised against everyone instead
     (within two or three firms, min-max would hand out 0 and 100 on almost nothing), or
     with ``small_groups: together`` as one group of their own while it reaches that size:
     then what one unit reports moves the scores of its own reference group only."""
-    params = {"range": spec.range, "mean": spec.mean, "sd": spec.sd, "scale": spec.scale,
-              "missing": spec.missing} | (params or {})
+    params = {
+        "range": spec.range,
+        "mean": spec.mean,
+        "sd": spec.sd,
+        "scale": spec.scale,
+        "missing": spec.missing,
+    } | (params or {})
     if codes is None or spec.min_group_size <= 1:
-        return normalise(X, spec.method, directions, params=params, groups=codes, overwrite_input=own)
+        return normalise(
+            X, spec.method, directions, params=params, groups=codes, overwrite_input=own
+        )
     sizes = np.bincount(codes[codes >= 0])
     small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
     if spec.small_groups == "together" and np.count_nonzero(small) >= spec.min_group_size:
         pooled_code = len(sizes)  # a code no group has
-        return normalise(X, spec.method, directions, params=params, groups=np.where(small, pooled_code, codes),
-                         overwrite_input=own)
+        return normalise(
+            X,
+            spec.method,
+            directions,
+            params=params,
+            groups=np.where(small, pooled_code, codes),
+            overwrite_input=own,
+        )
     # the pooled scores of the small groups' units first, while X is still the input
     pooled = normalise(X, spec.method, directions, params=params) if small.any() else None
-    within = normalise(X, spec.method, directions, params=params, groups=np.where(small, -1, codes),
-                       overwrite_input=own)
+    within = normalise(
+        X,
+        spec.method,
+        directions,
+        params=params,
+        groups=np.where(small, -1, codes),
+        overwrite_input=own,
+    )
     if pooled is None:
         return within
     values = within.values
     values[small] = pooled.values[small]
     ungrouped = int((codes < 0).sum())  # units that had no group at all stay missing, and said so
-    kept = [replace(w, units=ungrouped) if w.reason == "no_group" else w
-            for w in within.warnings if w.reason != "no_group" or ungrouped] + pooled.warnings
+    kept = [
+        replace(w, units=ungrouped) if w.reason == "no_group" else w
+        for w in within.warnings
+        if w.reason != "no_group" or ungrouped
+    ] + pooled.warnings
     return replace(within, values=values, warnings=kept)
 
 
-def index_scores_and_ranks(methodology: Methodology, composite: np.ndarray, groups: dict[str, np.ndarray],
-                           out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def index_scores_and_ranks(
+    methodology: Methodology,
+    composite: np.ndarray,
+    groups: dict[str, np.ndarray],
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """The index's scores and ranks (into ``out`` if given) from its aggregated
     ``composite``: the composite itself, or as the methodology's ``rescale`` step
     re-expresses it (e.g. the unit's percentile among its sector's composites), equal
@@ -513,13 +642,19 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
     """Normalisation cells left missing for a documented reason, per indicator and group."""
     within = methodology.normalise.within
     rows = [
-        {"step": "normalise",
-         "indicator": None if w.column is None else methodology.indicators[w.column].code,
-         "group": None if w.group is None or w.group < 0 else labels[within][w.group],
-         "units": w.units, "message_en": w.message_en, "message_fa": w.message_fa}
+        {
+            "step": "normalise",
+            "indicator": None if w.column is None else methodology.indicators[w.column].code,
+            "group": None if w.group is None or w.group < 0 else labels[within][w.group],
+            "units": w.units,
+            "message_en": w.message_en,
+            "message_fa": w.message_fa,
+        }
         for w in warnings
     ]
-    return pd.DataFrame(rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"])
+    return pd.DataFrame(
+        rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"]
+    )
 
 
 def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.ndarray, list[dict]]:
@@ -545,7 +680,9 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
             "وزن صریح یا برابر به کار ببرید.",
             field=node.code,
         )
-    negative_children = [(child, float(w)) for child, w in zip(node.children, weights, strict=True) if w < 0]
+    negative_children = [
+        (child, float(w)) for child, w in zip(node.children, weights, strict=True) if w < 0
+    ]
     if negative_children and negative == "refuse":
         shown = ", ".join(f"{child} ({w:.3f})" for child, w in negative_children)
         raise RasadInputError(
@@ -557,24 +694,38 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
         )
     if negative == "zero":
         weights[weights < 0] = 0.0
-    warnings = [_negative_loading_warning(node, child, loading, negative) for child, loading in negative_children]
+    warnings = [
+        _negative_loading_warning(node, child, loading, negative)
+        for child, loading in negative_children
+    ]
     return weights, warnings
 
 
 def _negative_loading_warning(node: Node, child: str, loading: float, negative: str) -> dict:
     """A row of the results' warnings for one negative PCA loading, and what was done."""
     if negative == "zero":
-        done_en, done_fa = "so it gets no weight (steps.weights.negative: zero)", \
-            "پس وزنی نمی‌گیرد (steps.weights.negative: zero)"
+        done_en, done_fa = (
+            "so it gets no weight (steps.weights.negative: zero)",
+            "پس وزنی نمی‌گیرد (steps.weights.negative: zero)",
+        )
     else:
-        done_en, done_fa = "kept as its weight: a higher value lowers the score (steps.weights.negative: keep)", \
-            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: keep)"
-    return {"step": "weights", "indicator": child, "group": None, "units": None,
-            "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), {done_en}",
-            "message_fa": f"{node.code}: PCA به {child} بار منفی ({loading:.6g}) می‌دهد، {done_fa}"}
+        done_en, done_fa = (
+            "kept as its weight: a higher value lowers the score (steps.weights.negative: keep)",
+            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: keep)",
+        )
+    return {
+        "step": "weights",
+        "indicator": child,
+        "group": None,
+        "units": None,
+        "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), {done_en}",
+        "message_fa": f"{node.code}: PCA به {child} بار منفی ({loading:.6g}) می‌دهد، {done_fa}",
+    }
 
 
-def _children_weights(methodology: Methodology, node: Node, children: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+def _children_weights(
+    methodology: Methodology, node: Node, children: np.ndarray
+) -> tuple[np.ndarray, list[dict]]:
     """The weights of ``node``'s children as its weighting rule gives them, and the
     warnings that rule raised (PCA's negative loadings)."""
     method = methodology.weights_for(node)
@@ -582,7 +733,9 @@ def _children_weights(methodology: Methodology, node: Node, children: np.ndarray
         return np.ones(len(node.children)), []
     if method == "pca":
         return _pca_weights(node, children, methodology.weights.negative)
-    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {
+        n.code: n.weight for n in methodology.nodes
+    }
     return np.array([weight_of[c] for c in node.children], dtype=float), []
 
 
@@ -594,15 +747,19 @@ def _children(node: Node, matrices) -> np.ndarray:
     for matrix, positions in matrices:
         where = [positions.get(c) for c in node.children]
         if None not in where and where == list(range(where[0], where[0] + len(where))):
-            return matrix[:, where[0]:where[0] + len(where)]
+            return matrix[:, where[0] : where[0] + len(where)]
 
     def column(code: str) -> np.ndarray:
-        return next(matrix[:, positions[code]] for matrix, positions in matrices if code in positions)
+        return next(
+            matrix[:, positions[code]] for matrix, positions in matrices if code in positions
+        )
 
     return _fortran(column(c) for c in node.children)
 
 
-def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions, warnings: list | None = None):
+def aggregate_tree(
+    methodology: Methodology, X: np.ndarray, unit_ids, exclusions, warnings: list | None = None
+):
     """Score every node, children before parents, into the columns of one Fortran-ordered
     matrix in :attr:`~Methodology.nodes_bottom_up` order; and the weights used. Units
     left unscored go to ``exclusions``, what the weighting reported (as rows of the
@@ -610,8 +767,10 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
     levels only, so they are scored side by side."""
     nodes = methodology.nodes_bottom_up
     scores = np.empty((X.shape[0], len(nodes)), order="F")
-    matrices = [(X, {code: j for j, code in enumerate(methodology.indicator_codes)}),
-                (scores, {node.code: j for j, node in enumerate(nodes)})]
+    matrices = [
+        (X, {code: j for j, code in enumerate(methodology.indicator_codes)}),
+        (scores, {node.code: j for j, node in enumerate(nodes)}),
+    ]
 
     def score(j: int):
         """Node j's scores, into its column; its weights, their warnings and the units
@@ -624,8 +783,14 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
         if spec.p is not None:
             params["p"] = spec.p
         try:
-            result = aggregate(children, weights, spec.method, min_coverage=spec.min_coverage, params=params,
-                               out=scores[:, j])
+            result = aggregate(
+                children,
+                weights,
+                spec.method,
+                min_coverage=spec.min_coverage,
+                params=params,
+                out=scores[:, j],
+            )
         except RefusedValue as error:
             child, unit = node.children[error.column], unit_ids[error.row]
             raise RasadInputError(
@@ -633,7 +798,8 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
                 "(set nonpositive: exclude to leave such units unscored).",
                 f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای واحد {unit} "
                 "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
-                field=node.code, value=error.value,
+                field=node.code,
+                value=error.value,
             ) from error
         return weights, notes, result.excluded_mask
 
@@ -645,10 +811,14 @@ def aggregate_tree(methodology: Methodology, X: np.ndarray, unit_ids, exclusions
         for j, (weights, notes, excluded) in zip(batch, scored, strict=True):
             node, method = nodes[j], methodology.aggregate_for(nodes[j]).method
             for unit in unit_ids[excluded]:
-                exclusions.append(Exclusion(
-                    unit, "aggregate", f"{node.code}: too few values or values its {method} mean cannot take",
-                    f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
-                ))
+                exclusions.append(
+                    Exclusion(
+                        unit,
+                        "aggregate",
+                        f"{node.code}: too few values or values its {method} mean cannot take",
+                        f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
+                    )
+                )
             weights_used[node.code] = weights
             if warnings is not None:
                 warnings.extend(notes)
@@ -669,12 +839,20 @@ def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndar
 
 
 def _treatment_log(codes, treated) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"indicator": codes[d.column], "skew_before": d.skew_before, "kurtosis_before": d.kurt_before,
-         "winsorised": d.n_winsorised, "log_transformed": d.fallback_used,
-         "skew_after": d.skew_after, "kurtosis_after": d.kurt_after}
-        for d in treated.details
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "indicator": codes[d.column],
+                "skew_before": d.skew_before,
+                "kurtosis_before": d.kurt_before,
+                "winsorised": d.n_winsorised,
+                "log_transformed": d.fallback_used,
+                "skew_after": d.skew_after,
+                "kurtosis_after": d.kurt_after,
+            }
+            for d in treated.details
+        ]
+    )
 
 
 def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
@@ -682,6 +860,8 @@ def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
     unit then indicator order."""
     high = sorted((i, j) for j, _, rows in treated.points for i in rows)
     low = sorted((i, j) for j, rows, _ in treated.points for i in rows)
-    return pd.DataFrame([(index[i], codes[j], "winsorised_high") for i, j in high]
-                        + [(index[i], codes[j], "winsorised_low") for i, j in low],
-                        columns=[index.name, "indicator", "treatment"])
+    return pd.DataFrame(
+        [(index[i], codes[j], "winsorised_high") for i, j in high]
+        + [(index[i], codes[j], "winsorised_low") for i, j in low],
+        columns=[index.name, "indicator", "treatment"],
+    )

@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def rank_min(scores, groups=None, descending: bool = True, out: np.ndarray | None = None) -> np.ndarray:
+def rank_min(
+    scores, groups=None, descending: bool = True, out: np.ndarray | None = None
+) -> np.ndarray:
     """Rank 1 = best; NaN scores get NaN ranks. Into ``out`` (a float vector as long as
     the scores, e.g. a column of the engine's ranks matrix) if given.
 
@@ -31,7 +33,9 @@ def rank_min(scores, groups=None, descending: bool = True, out: np.ndarray | Non
     if groups is not None:
         groups = np.asarray(groups)
         if groups.shape != scores.shape or not np.issubdtype(groups.dtype, np.integer):
-            raise ValueError(f"groups must be integer codes of shape {scores.shape}, got {groups.dtype} {groups.shape}")
+            raise ValueError(
+                f"groups must be integer codes of shape {scores.shape}, got {groups.dtype} {groups.shape}"
+            )
         present &= groups >= 0
     ranks = np.full(scores.shape, np.nan) if out is None else out
     if out is not None:
@@ -51,7 +55,9 @@ def rank_min(scores, groups=None, descending: bool = True, out: np.ndarray | Non
     else:
         codes = groups[order]
         largest = int(codes.max())
-        codes = codes.astype(np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64)
+        codes = codes.astype(
+            np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64
+        )
         within = np.argsort(codes, kind="stable")
         order = order[within]
         codes = codes[within]

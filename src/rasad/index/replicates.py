@@ -105,8 +105,10 @@ class Replicates:
         return np.lexsort(self._stage_keys(plan)[::-1])
 
     def _stage_keys(self, plan: Plan) -> list[np.ndarray]:
-        return [np.full(plan.runs, -1) if choice is None else choice
-                for choice in (plan.impute, plan.winmax, plan.normalise, plan.aggregate)]
+        return [
+            np.full(plan.runs, -1) if choice is None else choice
+            for choice in (plan.impute, plan.winmax, plan.normalise, plan.aggregate)
+        ]
 
     def blocks(self, plan: Plan, *, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
         """The plan's runs, a block at a time, in the order of :meth:`order` (each block
@@ -125,31 +127,43 @@ class Replicates:
             if new_stage[start]:
                 stage = None  # free the last one before making the next
                 stage = self._stage(plan.draw(first))
-            tree = self.methodology if plan.aggregate is None else replicate_methodology(
-                self.methodology, Draw(aggregate=self.spec.aggregate[plan.aggregate[first]]))
+            tree = (
+                self.methodology
+                if plan.aggregate is None
+                else replicate_methodology(
+                    self.methodology, Draw(aggregate=self.spec.aggregate[plan.aggregate[first]])
+                )
+            )
             if not _weighted_sums(tree):
                 for begin in range(start, stop):
                     yield self._aggregate_one(stage, plan, order[begin])
                 continue
-            size = max(1, block_bytes // (8 * stage.values.shape[0] * 3))  # scores, ranks, their copy
+            size = max(
+                1, block_bytes // (8 * stage.values.shape[0] * 3)
+            )  # scores, ranks, their copy
             for begin in range(start, stop, size):
-                runs = order[begin:min(begin + size, stop)]
+                runs = order[begin : min(begin + size, stop)]
                 yield self._aggregate(stage, tree, plan.rows(runs), runs)
 
     def _stage(self, draw: Draw) -> _Stage:
         """The normalised matrix of one combination of the discrete choices that come
         before aggregation."""
-        variant = replicate_methodology(self.methodology, Draw(
-            normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute))
+        variant = replicate_methodology(
+            self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
+        )
         unit_ids, values = normalised(variant, self._prepared)
         positions = self.units.get_indexer(unit_ids)
-        identity = len(positions) == len(self.units) and bool((positions == np.arange(len(positions))).all())
+        identity = len(positions) == len(self.units) and bool(
+            (positions == np.arange(len(positions))).all()
+        )
         codes = self.methodology.indicator_codes
         groups = self._rescale_groups
         if groups and len(unit_ids) < len(self._prepared.unit_ids):  # screening left some out
             kept = pd.Index(self._prepared.unit_ids).get_indexer(unit_ids)
             groups = {g: group_codes[kept] for g, group_codes in groups.items()}
-        return _Stage(values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity, groups)
+        return _Stage(
+            values, {code: j for j, code in enumerate(codes)}, unit_ids, positions, identity, groups
+        )
 
     def _index_ranks(self, stage: _Stage, root: np.ndarray) -> np.ndarray:
         """Each run's ranks (units × runs) from its aggregated index ``root``, which
@@ -158,12 +172,16 @@ class Replicates:
         ranks = np.empty(root.shape, order="F")
 
         def score_and_rank(j, _):
-            root[:, j] = index_scores_and_ranks(self.methodology, root[:, j], stage.groups, out=ranks[:, j])[0]
+            root[:, j] = index_scores_and_ranks(
+                self.methodology, root[:, j], stage.groups, out=ranks[:, j]
+            )[0]
 
         map_columns(score_and_rank, root.shape[1], root.shape[0])
         return ranks
 
-    def _block(self, stage: _Stage, runs: np.ndarray, unit_ranks: np.ndarray, root: np.ndarray) -> Block:
+    def _block(
+        self, stage: _Stage, runs: np.ndarray, unit_ranks: np.ndarray, root: np.ndarray
+    ) -> Block:
         """A block from the stage's units × runs ranks (NaN: unranked) and scores."""
         np.nan_to_num(unit_ranks, copy=False, nan=0.0)
         if stage.identity:
@@ -202,7 +220,9 @@ class Replicates:
                 scores[node.code] = _node_scores(node, spec, stage, chunk, scores, weights, active)
             root[chunk] = scores[tree.root.code]
 
-        for node, spec in zip(nodes, specs, strict=True):  # transform each stage's children once, up front
+        for node, spec in zip(
+            nodes, specs, strict=True
+        ):  # transform each stage's children once, up front
             indicators = [c for c in node.children if c in stage.column]
             if indicators:
                 stage.children(node, _Mean.of(spec), indicators)
@@ -213,13 +233,17 @@ class Replicates:
         """One run whose aggregation is not a weighted sum (Borda, Copeland, TOPSIS, PCA
         weights): the engine's own aggregation of the stage's matrix."""
         draw = plan.draw(run)
-        variant = replicate_methodology(self.methodology, Draw(
-            weight_factors=draw.weight_factors, aggregate=draw.aggregate, drop=draw.drop))
+        variant = replicate_methodology(
+            self.methodology,
+            Draw(weight_factors=draw.weight_factors, aggregate=draw.aggregate, drop=draw.drop),
+        )
         X = stage.values
         if draw.drop is not None:
             X = np.asfortranarray(X[:, [stage.column[c] for c in variant.indicator_codes]])
         scores, _ = aggregate_tree(variant, X, stage.unit_ids, [])
-        root = np.asfortranarray(scores[:, [[n.code for n in variant.nodes_bottom_up].index(variant.root.code)]])
+        root = np.asfortranarray(
+            scores[:, [[n.code for n in variant.nodes_bottom_up].index(variant.root.code)]]
+        )
         return self._block(stage, np.array([run]), self._index_ranks(stage, root), root)
 
 
@@ -314,8 +338,15 @@ class _Mean:
             return np.less_equal(x, 0.0)
 
 
-def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, scores: dict[str, np.ndarray],
-                 weights: dict[str, np.ndarray], active: dict[str, np.ndarray]) -> np.ndarray:
+def _node_scores(
+    node: Node,
+    spec: AggregateSpec,
+    stage: _Stage,
+    rows: slice,
+    scores: dict[str, np.ndarray],
+    weights: dict[str, np.ndarray],
+    active: dict[str, np.ndarray],
+) -> np.ndarray:
     """One node's scores for the units ``rows`` of a block (units × runs): its
     indicator children a weighted sum over the block (:func:`_weighted_sum`),
     its aggregate children elementwise, consumed here (a node has one parent).
@@ -370,7 +401,8 @@ def _node_scores(node: Node, spec: AggregateSpec, stage: _Stage, rows: slice, sc
         raise RasadInputError(
             f"{node.code}: a replicate's {mean.method} mean met a value it cannot take.",
             f"{node.code}: میانگین {mean.method} در یکی از تکرارها به مقداری رسید که نمی‌پذیرد.",
-            field=node.code)
+            field=node.code,
+        )
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         total /= weight
         values = mean.backward(total)
@@ -393,7 +425,7 @@ def _weighted_sum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     total = values[:, :1] * w[:1]
     term = np.empty_like(total)
     for k in range(1, values.shape[1]):
-        np.multiply(values[:, k:k + 1], w[k:k + 1], out=term)
+        np.multiply(values[:, k : k + 1], w[k : k + 1], out=term)
         total += term
     return total
 
@@ -401,7 +433,9 @@ def _weighted_sum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _nominal_weights(methodology: Methodology) -> dict[str, float]:
     """Every item's weight in its parent: 1 under a node weighted equally, else its
     own (PCA-weighted nodes never reach the weighted sums)."""
-    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {
+        n.code: n.weight for n in methodology.nodes
+    }
     for node in methodology.nodes:
         if methodology.weights_for(node) == "equal":
             weight_of.update(dict.fromkeys(node.children, 1.0))
@@ -411,7 +445,10 @@ def _nominal_weights(methodology: Methodology) -> dict[str, float]:
 def _weighted_sums(tree: Methodology) -> bool:
     """Whether every node of ``tree`` takes a quasi-arithmetic mean with fixed weights,
     the case aggregated a block of runs at a time."""
-    return all(tree.weights_for(node) != "pca" and tree.aggregate_for(node).method in MEANS for node in tree.nodes)
+    return all(
+        tree.weights_for(node) != "pca" and tree.aggregate_for(node).method in MEANS
+        for node in tree.nodes
+    )
 
 
 def _lowest_score(normalise: NormaliseSpec) -> float | None:
@@ -424,8 +461,9 @@ def _lowest_score(normalise: NormaliseSpec) -> float | None:
     return {"rank": 1.0, "percentile_rank": 0.0}.get(normalise.method)
 
 
-def _check_positive_means(methodology: Methodology, data: pd.DataFrame, prepared: Prepared,
-                          spec: UncertaintySpec) -> None:
+def _check_positive_means(
+    methodology: Methodology, data: pd.DataFrame, prepared: Prepared, spec: UncertaintySpec
+) -> None:
     """A mean alternative that would meet a value it cannot take (≤ 0 for a geometric
     or harmonic mean) is refused now, not in replicate 37. Weights do not change the
     sign of a weighted mean of positive values, nor does leaving an indicator out, so
@@ -435,17 +473,26 @@ def _check_positive_means(methodology: Methodology, data: pd.DataFrame, prepared
     nodes exclude such units). A normalisation whose least score the means all take
     (:func:`_lowest_score`) needs no look at all: the bundled SME-100 spec's 84
     combinations were otherwise normalised twice, here and for the replicates."""
-    candidates = [c for c in spec.aggregate if c.method in POSITIVE_MEANS or c.method == "generalised"]
+    candidates = [
+        c for c in spec.aggregate if c.method in POSITIVE_MEANS or c.method == "generalised"
+    ]
     if not candidates:
         return
     normalisations = spec.normalise or (None,)
     imputations = spec.impute or (None,)
     winmaxes = range(spec.winmax[0], spec.winmax[1] + 1) if spec.winmax else (None,)
     for k, normalise in enumerate(normalisations):
-        lowest = _lowest_score(methodology.normalise if normalise is None
-                               else replace(methodology.normalise, **dict(normalise)))
-        means = [c for c in candidates if lowest is None
-                 or _Mean.of(AggregateSpec(method=c.method, p=c.p)).refused(np.array([lowest])).any()]
+        lowest = _lowest_score(
+            methodology.normalise
+            if normalise is None
+            else replace(methodology.normalise, **dict(normalise))
+        )
+        means = [
+            c
+            for c in candidates
+            if lowest is None
+            or _Mean.of(AggregateSpec(method=c.method, p=c.p)).refused(np.array([lowest])).any()
+        ]
         if not means:
             continue  # no imputation or winmax can give a value these means refuse
         for i, impute in enumerate(imputations):
@@ -453,18 +500,25 @@ def _check_positive_means(methodology: Methodology, data: pd.DataFrame, prepared
                 stage = Draw(normalise=normalise, winmax=winmax, impute=impute)
                 _, values = normalised(replicate_methodology(methodology, stage), prepared)
                 for choice in means:
-                    if not _Mean.of(AggregateSpec(method=choice.method, p=choice.p)).refused(values).any():
+                    if (
+                        not _Mean.of(AggregateSpec(method=choice.method, p=choice.p))
+                        .refused(values)
+                        .any()
+                    ):
                         continue
                     trial = replicate_methodology(methodology, replace(stage, aggregate=choice))
                     try:
                         build(trial, data, keep="final")
                     except RasadInputError as error:
-                        parts = ([] if normalise is None else [f"normalise[{k}]"]) + \
-                            ([] if impute is None else [f"impute[{i}]"]) + \
-                            ([] if winmax is None else [f"winmax {winmax}"])
+                        parts = (
+                            ([] if normalise is None else [f"normalise[{k}]"])
+                            + ([] if impute is None else [f"impute[{i}]"])
+                            + ([] if winmax is None else [f"winmax {winmax}"])
+                        )
                         where = f" with {' and '.join(parts)}" if parts else ""
                         raise RasadInputError(
                             f"aggregate: the {choice.method} mean alternative{where} fails: {error.message_en}",
                             f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: {error.message_fa}",
-                            field="aggregate", value=choice.method,
+                            field="aggregate",
+                            value=choice.method,
                         ) from error

@@ -47,7 +47,9 @@ class Results:
 
             self._provenance = {
                 "methodology_sha256": self.methodology.sha256,
-                "data_sha256": data_hash(self.methodology, self.source_data) if self.source_data is not None else "",
+                "data_sha256": data_hash(self.methodology, self.source_data)
+                if self.source_data is not None
+                else "",
                 "rasad_version": __version__,
             }
         return self._provenance
@@ -76,20 +78,26 @@ class Results:
         index = self.scores.index
         if self.missing_rows is None:
             return pd.DataFrame({"coverage": np.nan, "reported": pd.NA, "missing": ""}, index=index)
-        gaps = np.bincount(np.concatenate([np.asarray(rows, dtype=np.intp) for rows in self.missing_rows]),
-                           minlength=len(index))
+        gaps = np.bincount(
+            np.concatenate([np.asarray(rows, dtype=np.intp) for rows in self.missing_rows]),
+            minlength=len(index),
+        )
         count = len(codes) - gaps
         missing = pd.Series("", index=index, dtype=object)
         incomplete = np.flatnonzero(gaps)
         if incomplete.size:
-            absent = np.zeros((incomplete.size, len(codes)), dtype=bool)  # only the units with a gap
+            absent = np.zeros(
+                (incomplete.size, len(codes)), dtype=bool
+            )  # only the units with a gap
             where = np.full(len(index), -1)
             where[incomplete] = np.arange(incomplete.size)
             for j, rows in enumerate(self.missing_rows):
                 absent[where[rows], j] = True
             names = np.array(codes, dtype=object)
             missing.iloc[incomplete] = [",".join(names[row]) for row in absent]
-        return pd.DataFrame({"coverage": count / len(codes), "reported": count, "missing": missing}, index=index)
+        return pd.DataFrame(
+            {"coverage": count / len(codes), "reported": count, "missing": missing}, index=index
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per unit, best first: unit id, ``score``, ``rank``, the unit's data
@@ -97,7 +105,9 @@ class Results:
         rescaled index (when the methodology rescales), then every aggregate's score (the
         stable shape of ``rasad index build``'s CSV)."""
         levels = self.methodology.levels
-        nodes = sorted((c for c in self.scores.columns if c != self.index_code), key=lambda c: -levels[c])
+        nodes = sorted(
+            (c for c in self.scores.columns if c != self.index_code), key=lambda c: -levels[c]
+        )
         table = pd.DataFrame({"score": self.score, "rank": self.rank.astype("Int64")})
         coverage = self.coverage
         table["coverage"] = coverage["coverage"]
@@ -105,7 +115,9 @@ class Results:
         if self.composite is not None:
             table["composite"] = self.composite
         table = pd.concat([table, self.scores[nodes]], axis=1)
-        table = table.sort_values(["rank", "score"], ascending=[True, False], na_position="last", kind="stable")
+        table = table.sort_values(
+            ["rank", "score"], ascending=[True, False], na_position="last", kind="stable"
+        )
         return table.reset_index()
 
     def ranks_within(self, group: str) -> pd.DataFrame:
@@ -114,7 +126,10 @@ class Results:
         if group not in self._group_ranks:
             codes = self.group_codes[group]
             self._group_ranks[group] = pd.DataFrame(
-                {node: rank_min(self.scores[node].to_numpy(), groups=codes) for node in self.scores.columns},
+                {
+                    node: rank_min(self.scores[node].to_numpy(), groups=codes)
+                    for node in self.scores.columns
+                },
                 index=self.scores.index,
             )
         return self._group_ranks[group]
@@ -135,7 +150,9 @@ class Results:
         sheets["treated_points"] = self.treated_points
         sheets["exclusions"] = self.exclusions
         sheets["warnings"] = self.warnings
-        sheets["provenance"] = pd.DataFrame(sorted(self.provenance.items()), columns=["key", "value"])
+        sheets["provenance"] = pd.DataFrame(
+            sorted(self.provenance.items()), columns=["key", "value"]
+        )
         return sheets
 
     def to_csv(self, directory: str | Path) -> None:

@@ -38,7 +38,8 @@ def screen(X, threshold: float, include=(), exclude=(), unit_ids=None) -> Screen
         raise RasadInputError(
             f"The data-availability threshold must be between 0 and 1, not {threshold}.",
             f"آستانهٔ پوشش داده باید بین ۰ و ۱ باشد، نه {threshold}.",
-            field="threshold", value=threshold,
+            field="threshold",
+            value=threshold,
         )
     n, k = X.shape
     n_missing = np.zeros(n, dtype=np.intp)
@@ -68,6 +69,7 @@ def _named(unit_ids: np.ndarray, names, field: str) -> np.ndarray:
         raise RasadInputError(
             f"Units to {field} not found in the data: {listed}.",
             f"این واحدها برای {'گنجاندن اجباری' if field == 'include' else 'حذف اجباری'} در داده‌ها نیستند: {listed}.",
-            field=field, value=unknown,
+            field=field,
+            value=unknown,
         )
     return mask

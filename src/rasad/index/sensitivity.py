@@ -74,8 +74,14 @@ def sobol_inputs(spec: UncertaintySpec) -> list[str]:
 # --- the estimator, for any model of unit-uniform inputs -----------------------------------
 
 
-def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, seed=None,
-          bootstrap: int = 1000, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def sobol(
+    groups: list[str],
+    model: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    seed=None,
+    bootstrap: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Sobol indices of a model of ``len(groups)`` independent U[0, 1) variables.
 
     ``groups[k]`` names the input variable ``k`` belongs to (variables sharing a name are
@@ -102,29 +108,50 @@ def sobol(groups: list[str], model: Callable[[np.ndarray], np.ndarray], n: int, 
     outputs = np.empty(len(design))
     block = max(1, int(n))  # the model sees blocks, so progress can be reported
     for start in range(0, len(design), block):
-        outputs[start:start + block] = model(design[start:start + block])
+        outputs[start : start + block] = model(design[start : start + block])
         if progress is not None:
             progress(min(start + block, len(design)), len(design))
     if not np.isfinite(outputs).all():
-        raise RasadInputError("The model gave a missing or infinite output for some runs.",
-                              "مدل برای برخی اجراها خروجی گمشده یا نامتناهی داد.", field="target")
+        raise RasadInputError(
+            "The model gave a missing or infinite output for some runs.",
+            "مدل برای برخی اجراها خروجی گمشده یا نامتناهی داد.",
+            field="target",
+        )
     if np.var(outputs) == 0:  # nothing moves the target: no input explains any variance
         zeros = np.zeros(len(names))
-        return pd.DataFrame({"input": names, **{c: zeros for c in COLUMNS[1:]}}, columns=list(COLUMNS))
-    indices = sobol_analyze.analyze(problem, outputs, calc_second_order=False, num_resamples=int(bootstrap),
-                                    keep_resamples=True, seed=seed)
+        return pd.DataFrame(
+            {"input": names, **{c: zeros for c in COLUMNS[1:]}}, columns=list(COLUMNS)
+        )
+    indices = sobol_analyze.analyze(
+        problem,
+        outputs,
+        calc_second_order=False,
+        num_resamples=int(bootstrap),
+        keep_resamples=True,
+        seed=seed,
+    )
     s1_low, s1_high = np.nanquantile(indices["S1_conf_all"], [0.05, 0.95], axis=0)
     st_low, st_high = np.nanquantile(indices["ST_conf_all"], [0.05, 0.95], axis=0)
-    return pd.DataFrame({
-        "input": names, "Si": indices["S1"], "STi": indices["ST"],
-        "Si_q05": s1_low, "Si_q95": s1_high, "STi_q05": st_low, "STi_q95": st_high,
-    }, columns=list(COLUMNS))
+    return pd.DataFrame(
+        {
+            "input": names,
+            "Si": indices["S1"],
+            "STi": indices["ST"],
+            "Si_q05": s1_low,
+            "Si_q95": s1_high,
+            "STi_q05": st_low,
+            "STi_q95": st_high,
+        },
+        columns=list(COLUMNS),
+    )
 
 
 # --- the index's inputs ----------------------------------------------------------------------
 
 
-def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[str], list[str | None]]:
+def _variables(
+    methodology: Methodology, spec: UncertaintySpec
+) -> tuple[list[str], list[str | None]]:
     """Each design column's input (``weights.<level>`` for every weight of that level,
     else a choice's name) and, for a weight, the code it moves: the uniform levels'
     codes in tree order, then each Dirichlet level's siblings."""
@@ -136,10 +163,12 @@ def _variables(methodology: Methodology, spec: UncertaintySpec) -> tuple[list[st
         if noise.distribution == "uniform":
             level_codes = [code for code in order if levels[code] == noise.level]
         else:
-            level_codes = [code for siblings in _sibling_groups(methodology, noise.level) for code in siblings]
+            level_codes = [
+                code for siblings in _sibling_groups(methodology, noise.level) for code in siblings
+            ]
         groups.extend([f"weights.{noise.level}"] * len(level_codes))
         codes.extend(level_codes)
-    for name in spec.inputs()[len(spec.weights):]:
+    for name in spec.inputs()[len(spec.weights) :]:
         groups.append(name)
         codes.append(None)
     return groups, codes
@@ -155,15 +184,23 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
     groups, codes = _variables(methodology, spec)
     runs = len(design)
     column = {name: k for k, name in enumerate(groups) if codes[k] is None}
-    weight_of = {i.code: i.weight for i in methodology.indicators} | {n.code: n.weight for n in methodology.nodes}
+    weight_of = {i.code: i.weight for i in methodology.indicators} | {
+        n.code: n.weight for n in methodology.nodes
+    }
     factors = np.ones((runs, sum(c is not None for c in codes)))
     weight_codes: list[str] = []
     k = 0
     for noise in spec.weights:
         if noise.distribution == "uniform":
-            width = sum(1 for g, c in zip(groups, codes, strict=True) if c is not None and g == f"weights.{noise.level}")
-            factors[:, k:k + width] = 1.0 - noise.factor + 2.0 * noise.factor * design[:, k:k + width]
-            weight_codes.extend(codes[k:k + width])
+            width = sum(
+                1
+                for g, c in zip(groups, codes, strict=True)
+                if c is not None and g == f"weights.{noise.level}"
+            )
+            factors[:, k : k + width] = (
+                1.0 - noise.factor + 2.0 * noise.factor * design[:, k : k + width]
+            )
+            weight_codes.extend(codes[k : k + width])
             k += width
             continue
         for siblings in _sibling_groups(methodology, noise.level):
@@ -171,16 +208,20 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
             share = nominal / nominal.sum()
             # Dirichlet shares are independent gammas over their sum; each gamma is the
             # inverse CDF of its design value (kept off 0 and 1, where it is 0 or ∞)
-            u = np.clip(design[:, k:k + len(siblings)], 1e-12, 1 - 1e-12)
+            u = np.clip(design[:, k : k + len(siblings)], 1e-12, 1 - 1e-12)
             draws = gammaincinv(noise.factor * share, u)
-            factors[:, k:k + len(siblings)] = draws / draws.sum(axis=1, keepdims=True) / share
+            factors[:, k : k + len(siblings)] = draws / draws.sum(axis=1, keepdims=True) / share
             weight_codes.extend(siblings)
             k += len(siblings)
 
     def choice(name: str, m: int) -> np.ndarray | None:
         if m == 0:
             return None
-        return _choices(design[:, column[name]], m) if name in column else np.zeros(runs, dtype=np.int64)
+        return (
+            _choices(design[:, column[name]], m)
+            if name in column
+            else np.zeros(runs, dtype=np.int64)
+        )
 
     drop_codes = spec.drop_codes(methodology)
     winmax = None
@@ -188,16 +229,30 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
         low, high = spec.winmax
         winmax = low + (choice("winmax", high - low + 1))
     drop = choice("drop", len(drop_codes) + 1) if drop_codes else None
-    return Plan(spec=spec, runs=runs, weight_codes=tuple(weight_codes),
-                weight_factors=factors if weight_codes else None, winmax=winmax,
-                normalise=choice("normalise", len(spec.normalise)), aggregate=choice("aggregate", len(spec.aggregate)),
-                impute=choice("impute", len(spec.impute)), drop=None if drop is None else drop - 1,
-                drop_codes=drop_codes)
+    return Plan(
+        spec=spec,
+        runs=runs,
+        weight_codes=tuple(weight_codes),
+        weight_factors=factors if weight_codes else None,
+        winmax=winmax,
+        normalise=choice("normalise", len(spec.normalise)),
+        aggregate=choice("aggregate", len(spec.aggregate)),
+        impute=choice("impute", len(spec.impute)),
+        drop=None if drop is None else drop - 1,
+        drop_codes=drop_codes,
+    )
 
 
-def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, n: int, seed=None,
-                target: str | tuple[str, Any] = MEAN_ABS_RANK_SHIFT, bootstrap: int = 1000,
-                progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def sensitivity(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    spec: UncertaintySpec,
+    n: int,
+    seed=None,
+    target: str | tuple[str, Any] = MEAN_ABS_RANK_SHIFT,
+    bootstrap: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Sobol indices of the spec's inputs (:func:`sobol_inputs`) on ``target``:
     ``"mean_abs_rank_shift"`` (the mean over units of |replicate rank − nominal rank|,
     units a replicate leaves unranked skipped) or ``("unit", unit_id)`` (that unit's
@@ -213,13 +268,20 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
     position = None
     if target != MEAN_ABS_RANK_SHIFT:
         if not (isinstance(target, tuple) and len(target) == 2 and target[0] == "unit"):
-            raise RasadInputError(f"target must be '{MEAN_ABS_RANK_SHIFT}' or ('unit', id), not {target!r}.",
-                                  f"هدف باید «{MEAN_ABS_RANK_SHIFT}» یا (unit، شناسه) باشد، نه «{target}».",
-                                  field="target", value=target)
+            raise RasadInputError(
+                f"target must be '{MEAN_ABS_RANK_SHIFT}' or ('unit', id), not {target!r}.",
+                f"هدف باید «{MEAN_ABS_RANK_SHIFT}» یا (unit، شناسه) باشد، نه «{target}».",
+                field="target",
+                value=target,
+            )
         unit = target[1]
         if unit not in units or pd.isna(nominal.loc[unit]):
-            raise RasadInputError(f"target: unit '{unit}' is not ranked in the nominal index.",
-                                  f"هدف: واحد «{unit}» در شاخص اسمی رتبه ندارد.", field="target", value=unit)
+            raise RasadInputError(
+                f"target: unit '{unit}' is not ranked in the nominal index.",
+                f"هدف: واحد «{unit}» در شاخص اسمی رتبه ندارد.",
+                field="target",
+                value=unit,
+            )
         position = units.get_loc(unit)
     group_of = spec.group_of()
     groups = [group_of[name] for name in _variables(methodology, spec)[0]]
@@ -235,7 +297,9 @@ def sensitivity(methodology: Methodology, data: pd.DataFrame, spec: UncertaintyS
                 continue
             shift = np.abs(ranks - nominal_ranks)
             with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a run that ranked nobody: NaN, refused below
+                warnings.simplefilter(
+                    "ignore", RuntimeWarning
+                )  # a run that ranked nobody: NaN, refused below
                 outputs[block.runs] = np.nanmean(shift, axis=1)
         return outputs
 
@@ -251,10 +315,16 @@ def _check_two_inputs(names: list[str]) -> None:
             "give more choices or fewer groups, or run an uncertainty analysis.",
             f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد ({shown})؛ "
             "گزینه‌های بیشتر یا گروه‌های کمتری بدهید، یا تحلیل عدم قطعیت را اجرا کنید.",
-            field="spec", value=len(names))
+            field="spec",
+            value=len(names),
+        )
 
 
 def _check_count(name: str, value, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise RasadInputError(f"{name} must be a whole number ≥ {minimum}, not {value!r}.",
-                              f"{name} باید عدد صحیح ≥ {minimum} باشد، نه «{value}».", field=name, value=value)
+        raise RasadInputError(
+            f"{name} must be a whole number ≥ {minimum}, not {value!r}.",
+            f"{name} باید عدد صحیح ≥ {minimum} باشد، نه «{value}».",
+            field=name,
+            value=value,
+        )

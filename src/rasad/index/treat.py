@@ -94,8 +94,16 @@ class TreatResult:
     details: list[TreatDetail]
 
 
-def treat(X, method: str = "winsorise", *, winmax: int = 5, skew_thresh: float = 2.0,
-          kurt_thresh: float = 3.5, fallback: str = "log", overwrite_input: bool = False) -> TreatResult:
+def treat(
+    X,
+    method: str = "winsorise",
+    *,
+    winmax: int = 5,
+    skew_thresh: float = 2.0,
+    kurt_thresh: float = 3.5,
+    fallback: str = "log",
+    overwrite_input: bool = False,
+) -> TreatResult:
     """Treat every column of ``X`` for outliers by COINr's rule (see the module notes).
     With ``overwrite_input``, the treated columns are written into ``X`` itself, which is
     then the result's ``values``: the engine does so with a matrix of its own, sparing a
@@ -122,7 +130,9 @@ def treat(X, method: str = "winsorise", *, winmax: int = 5, skew_thresh: float =
 
     values = X
     details = []
-    for j, (detail, treated, low_rows, high_rows) in enumerate(map_columns(treat_column, k, n, scratch_rows=1)):
+    for j, (detail, treated, low_rows, high_rows) in enumerate(
+        map_columns(treat_column, k, n, scratch_rows=1)
+    ):
         details.append(detail)
         if treated is None:
             continue
@@ -161,8 +171,11 @@ class _Rule:
         the values fall on the same side as it of every threshold: the pass test and the
         choice of end (skew >= 0)."""
         margin = 4.0  # room for the terms a first-order error analysis leaves out
-        return (abs(abs(skew) - self.skew_thresh) > margin * skew_error and abs(skew) > margin * skew_error
-                and abs(kurt - self.kurt_thresh) > margin * kurt_error)
+        return (
+            abs(abs(skew) - self.skew_thresh) > margin * skew_error
+            and abs(skew) > margin * skew_error
+            and abs(kurt - self.kurt_thresh) > margin * kurt_error
+        )
 
 
 def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray):
@@ -173,7 +186,7 @@ def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np
     none = np.empty(0, dtype=np.intp)
     missing = np.isnan(column)
     rows = np.flatnonzero(~missing) if missing.any() else None  # None: every row has a value
-    v = column if rows is None else np.take(column, rows, out=scratch[0, :rows.size])
+    v = column if rows is None else np.take(column, rows, out=scratch[0, : rows.size])
     moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])))
     skew, kurt = moments.exact(v)
     passed = rule.passes(skew, kurt)
@@ -181,8 +194,14 @@ def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np
     if passed is None:
         return TreatDetail(outcome="undefined", **before), None, none, none
     if passed:
-        return TreatDetail(outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True,
-                           **before), None, none, none
+        return (
+            TreatDetail(
+                outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True, **before
+            ),
+            None,
+            none,
+            none,
+        )
 
     w = v  # the values winsorised step by step: a copy, as the column keeps its own until the end
     if rows is None:
@@ -191,19 +210,34 @@ def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np
     skew, kurt, passed, ends = _winsorise(w, rule, moments, (skew, kurt))
     if passed is None:
         return TreatDetail(outcome="undefined", **before), None, none, none
-    winsorised = dict(n_winsorised=sum(end.pinned for end in ends.values()), skew_winsorised=skew,
-                      kurt_winsorised=kurt, passed_winsorised=passed)
+    winsorised = dict(
+        n_winsorised=sum(end.pinned for end in ends.values()),
+        skew_winsorised=skew,
+        kurt_winsorised=kurt,
+        passed_winsorised=passed,
+    )
 
     if passed or rule.fallback == "none":
         treated = column if overwrite else column.copy()
         pinned = {sign: none for sign in (1, -1)}
         for sign, end in ends.items():
-            positions = end.positions[:end.pinned]
+            positions = end.positions[: end.pinned]
             pinned[sign] = positions if rows is None else rows[positions]
             treated[pinned[sign]] = sign * end.current
         outcome = "winsorised" if passed else "winsorised_failing"
-        return TreatDetail(outcome=outcome, skew_after=skew, kurt_after=kurt, passed_after=passed,
-                           **before, **winsorised), treated, pinned[-1], pinned[1]
+        return (
+            TreatDetail(
+                outcome=outcome,
+                skew_after=skew,
+                kurt_after=kurt,
+                passed_after=passed,
+                **before,
+                **winsorised,
+            ),
+            treated,
+            pinned[-1],
+            pinned[1],
+        )
 
     # log_CT of the original values; into scratch first when they are to replace them,
     # as the column stays untreated if the statistics of the logs are undefined
@@ -218,8 +252,20 @@ def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np
     if overwrite:
         column[:] = treated
         treated = column
-    return TreatDetail(outcome="log", fallback_used=True, skew_after=skew, kurt_after=kurt,
-                       passed_after=passed, **before, **winsorised), treated, none, none
+    return (
+        TreatDetail(
+            outcome="log",
+            fallback_used=True,
+            skew_after=skew,
+            kurt_after=kurt,
+            passed_after=passed,
+            **before,
+            **winsorised,
+        ),
+        treated,
+        none,
+        none,
+    )
 
 
 def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float, float]):
@@ -330,7 +376,7 @@ class _Moments:
         for k in range(4):
             self.sums[k] += count * (b ** (k + 1) - a ** (k + 1))
         self.bounds[0] += count * (a * a + b * b)
-        self.bounds[1] += count * (a ** 4 + b ** 4)
+        self.bounds[1] += count * (a**4 + b**4)
         self.terms += 2 * count
 
     def estimate(self) -> tuple[float, float, float, float] | None:
@@ -342,18 +388,20 @@ class _Moments:
         b1, b3 = np.sqrt(self.terms * b2), np.sqrt(b2 * b4)
         delta = p1 / n  # the mean, from the center
         m2 = p2 - delta * p1
-        m3 = p3 - 3 * delta * p2 + 2 * n * delta ** 3
-        m4 = p4 - 4 * delta * p3 + 6 * delta ** 2 * p2 - 3 * n * delta ** 4
+        m3 = p3 - 3 * delta * p2 + 2 * n * delta**3
+        m4 = p4 - 4 * delta * p3 + 6 * delta**2 * p2 - 3 * n * delta**4
         d = abs(delta)
         # error of the mean, ours or the recomputation's; the central sums' sensitivity
         # to it is -k × the (k-1)th central sum, zero for the 2nd
         mean_error = gamma * (b1 / n + 2 * self.largest)
-        e2 = gamma * (b2 + 2 * d * b1) + n * mean_error ** 2
-        e3 = gamma * (b3 + 3 * d * b2 + 2 * n * d ** 3) + 3 * b2 * mean_error
-        e4 = gamma * (b4 + 4 * d * b3 + 6 * d * d * b2 + 3 * n * d ** 4) + 4 * b3 * mean_error
+        e2 = gamma * (b2 + 2 * d * b1) + n * mean_error**2
+        e3 = gamma * (b3 + 3 * d * b2 + 2 * n * d**3) + 3 * b2 * mean_error
+        e4 = gamma * (b4 + 4 * d * b3 + 6 * d * d * b2 + 3 * n * d**4) + 4 * b3 * mean_error
         if not e2 < 1e-3 * m2:
             return None
         skew, kurt = skew_kurt_of_sums(n, m2, m3, m4)
-        skew_error = np.sqrt(n) * np.sqrt(n * (n - 1)) / (n - 2) * (e3 + 1.5 * abs(m3) * e2 / m2) / m2 ** 1.5
-        kurt_error = (n + 1) * (n - 1) / ((n - 2) * (n - 3)) * n * (e4 + 2 * m4 * e2 / m2) / m2 ** 2
+        skew_error = (
+            np.sqrt(n) * np.sqrt(n * (n - 1)) / (n - 2) * (e3 + 1.5 * abs(m3) * e2 / m2) / m2**1.5
+        )
+        kurt_error = (n + 1) * (n - 1) / ((n - 2) * (n - 3)) * n * (e4 + 2 * m4 * e2 / m2) / m2**2
         return skew, kurt, 2 * skew_error, 2 * kurt_error  # ours, plus the recomputation's own

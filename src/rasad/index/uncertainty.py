@@ -95,9 +95,15 @@ class UncertaintyResult:
         return pd.concat([self.stats, scores], axis=1).reset_index()
 
 
-def uncertainty(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int,
-                seed=None, top_k: int = 100, progress: bool | Callable[[int, int], None] = False
-                ) -> UncertaintyResult:
+def uncertainty(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    spec: UncertaintySpec,
+    runs: int,
+    seed=None,
+    top_k: int = 100,
+    progress: bool | Callable[[int, int], None] = False,
+) -> UncertaintyResult:
     """Rank and score statistics over ``runs`` Monte Carlo replicates of ``spec``'s
     choices, drawn by :func:`~rasad.index.choices.draw_plan` from ``seed``.
 
@@ -133,8 +139,12 @@ class ChunkResult:
     def to_bytes(self) -> bytes:
         """An ``.npz`` archive (no pickle), for storage between processes."""
         buffer = io.BytesIO()
-        np.savez(buffer, range=np.array([self.start, self.stop], dtype=np.int64),
-                 ranks=np.asarray(self.ranks), scores=np.asarray(self.scores))
+        np.savez(
+            buffer,
+            range=np.array([self.start, self.stop], dtype=np.int64),
+            ranks=np.asarray(self.ranks),
+            scores=np.asarray(self.scores),
+        )
         return buffer.getvalue()
 
     @classmethod
@@ -160,9 +170,16 @@ def chunk_ranges(runs: int, chunks: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def compute_chunk(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int, seed,
-                  start: int, stop: int, progress: bool | Callable[[int, int], None] | None = None
-                  ) -> ChunkResult:
+def compute_chunk(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    spec: UncertaintySpec,
+    runs: int,
+    seed,
+    start: int,
+    stop: int,
+    progress: bool | Callable[[int, int], None] | None = None,
+) -> ChunkResult:
     """Runs ``start`` to ``stop`` of the plan ``uncertainty(..., runs, seed)`` draws: the
     whole plan is drawn from the seed and these rows of it run, so their ranks and
     scores are those of the full analysis, bit for bit, whatever the split (a run's
@@ -176,12 +193,27 @@ def compute_chunk(methodology: Methodology, data: pd.DataFrame, spec: Uncertaint
     shape = (stop - start, len(replicates.units))
     ranks = _matrix(shape, np.int32)
     scores = _matrix(shape, np.float32)
-    _fill(replicates, draw_plan(methodology, spec, runs, seed), start, stop, ranks, scores, progress or False)
+    _fill(
+        replicates,
+        draw_plan(methodology, spec, runs, seed),
+        start,
+        stop,
+        ranks,
+        scores,
+        progress or False,
+    )
     return ChunkResult(int(start), int(stop), ranks, scores)
 
 
-def merge_chunks(methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec, runs: int, seed,
-                 top_k: int, chunks: list[ChunkResult]) -> UncertaintyResult:
+def merge_chunks(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    spec: UncertaintySpec,
+    runs: int,
+    seed,
+    top_k: int,
+    chunks: list[ChunkResult],
+) -> UncertaintyResult:
     """What ``uncertainty(methodology, data, spec, runs, seed=seed, top_k=top_k)`` gives,
     from chunks (:func:`compute_chunk`) covering runs 0 to ``runs``, in any order; a gap,
     an overlap or a chunk of another number of units is refused. The chunks are copied
@@ -195,13 +227,19 @@ def merge_chunks(methodology: Methodology, data: pd.DataFrame, spec: Uncertainty
     for chunk in ordered:
         _check_range(chunk.start, chunk.stop, runs)
         if chunk.start > at:
-            raise RasadInputError(f"chunks: runs {at}–{chunk.start - 1} are in no chunk.",
-                                  f"chunks: تکرارهای {at} تا {chunk.start - 1} در هیچ بخشی نیستند.",
-                                  field="chunks", value=[at, chunk.start])
+            raise RasadInputError(
+                f"chunks: runs {at}–{chunk.start - 1} are in no chunk.",
+                f"chunks: تکرارهای {at} تا {chunk.start - 1} در هیچ بخشی نیستند.",
+                field="chunks",
+                value=[at, chunk.start],
+            )
         if chunk.start < at:
-            raise RasadInputError(f"chunks: runs {chunk.start}–{at - 1} are in more than one chunk.",
-                                  f"chunks: تکرارهای {chunk.start} تا {at - 1} در بیش از یک بخش‌اند.",
-                                  field="chunks", value=[chunk.start, at])
+            raise RasadInputError(
+                f"chunks: runs {chunk.start}–{at - 1} are in more than one chunk.",
+                f"chunks: تکرارهای {chunk.start} تا {at - 1} در بیش از یک بخش‌اند.",
+                field="chunks",
+                value=[chunk.start, at],
+            )
         expected = (chunk.stop - chunk.start, units)
         if chunk.ranks.shape != expected or chunk.scores.shape != expected:
             raise RasadInputError(
@@ -209,30 +247,50 @@ def merge_chunks(methodology: Methodology, data: pd.DataFrame, spec: Uncertainty
                 f"{chunk.scores.shape} scores, not {expected} (runs × units).",
                 f"chunks: بخش تکرارهای {chunk.start} تا {chunk.stop - 1} {chunk.ranks.shape} رتبه و "
                 f"{chunk.scores.shape} امتیاز دارد، نه {expected} (تکرار × واحد).",
-                field="chunks", value=[chunk.start, chunk.stop])
+                field="chunks",
+                value=[chunk.start, chunk.stop],
+            )
         at = chunk.stop
     if at < runs:
-        raise RasadInputError(f"chunks: runs {at}–{runs - 1} are in no chunk.",
-                              f"chunks: تکرارهای {at} تا {runs - 1} در هیچ بخشی نیستند.",
-                              field="chunks", value=[at, runs])
+        raise RasadInputError(
+            f"chunks: runs {at}–{runs - 1} are in no chunk.",
+            f"chunks: تکرارهای {at} تا {runs - 1} در هیچ بخشی نیستند.",
+            field="chunks",
+            value=[at, runs],
+        )
     ranks = _matrix((runs, units), np.int32)
     scores = _matrix((runs, units), np.float32)
     for chunk in ordered:
-        ranks[chunk.start:chunk.stop] = chunk.ranks
-        scores[chunk.start:chunk.stop] = chunk.scores
+        ranks[chunk.start : chunk.stop] = chunk.ranks
+        scores[chunk.start : chunk.stop] = chunk.scores
     return _result(replicates, ranks, scores, top_k, seed, spec)
 
 
 def _check_range(start, stop, runs: int) -> None:
-    if (isinstance(start, bool) or isinstance(stop, bool) or not isinstance(start, int | np.integer)
-            or not isinstance(stop, int | np.integer) or not 0 <= start < stop <= runs):
-        raise RasadInputError(f"chunk: [{start}, {stop}) is not a range of runs within 0–{runs}.",
-                              f"chunk: [{start}, {stop}) بازه‌ای از تکرارها در 0 تا {runs} نیست.",
-                              field="chunk", value=[start, stop])
+    if (
+        isinstance(start, bool)
+        or isinstance(stop, bool)
+        or not isinstance(start, int | np.integer)
+        or not isinstance(stop, int | np.integer)
+        or not 0 <= start < stop <= runs
+    ):
+        raise RasadInputError(
+            f"chunk: [{start}, {stop}) is not a range of runs within 0–{runs}.",
+            f"chunk: [{start}, {stop}) بازه‌ای از تکرارها در 0 تا {runs} نیست.",
+            field="chunk",
+            value=[start, stop],
+        )
 
 
-def _fill(replicates: Replicates, plan: Plan, start: int, stop: int, ranks: np.ndarray, scores: np.ndarray,
-          progress: bool | Callable[[int, int], None]) -> None:
+def _fill(
+    replicates: Replicates,
+    plan: Plan,
+    start: int,
+    stop: int,
+    ranks: np.ndarray,
+    scores: np.ndarray,
+    progress: bool | Callable[[int, int], None],
+) -> None:
     """Run rows ``start:stop`` of ``plan`` and write run ``start + i``'s ranks and scores
     into row ``i`` of the matrices. The runs are taken in :meth:`Replicates.order`'s
     order (a block shares a normalised matrix), and each run's numbers do not depend on
@@ -241,25 +299,41 @@ def _fill(replicates: Replicates, plan: Plan, start: int, stop: int, ranks: np.n
     order = replicates.order(part)
     with _progress_bar(progress, stop - start) as advance:
         for block in replicates.blocks(part.rows(order)):
-            rows = order[block.runs[0]:block.runs[-1] + 1]  # the block's runs, as rows of the part
+            rows = order[
+                block.runs[0] : block.runs[-1] + 1
+            ]  # the block's runs, as rows of the part
             ranks[rows] = block.ranks
             scores[rows] = block.scores
             advance(len(block.runs))
 
 
-def _result(replicates: Replicates, ranks: np.ndarray, scores: np.ndarray, top_k: int, seed,
-            spec: UncertaintySpec) -> UncertaintyResult:
+def _result(
+    replicates: Replicates,
+    ranks: np.ndarray,
+    scores: np.ndarray,
+    top_k: int,
+    seed,
+    spec: UncertaintySpec,
+) -> UncertaintyResult:
     return UncertaintyResult(
         stats=_rank_stats(replicates.nominal_rank, ranks, top_k),
         score_stats=_score_stats(replicates.nominal_score, scores),
-        ranks=ranks, scores=scores, top_k=int(top_k), seed=seed, spec=spec,
+        ranks=ranks,
+        scores=scores,
+        top_k=int(top_k),
+        seed=seed,
+        spec=spec,
     )
 
 
 def _check_count(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise RasadInputError(f"{name} must be a whole number > 0, not {value!r}.",
-                              f"{name} باید عدد صحیح > 0 باشد، نه «{value}».", field=name, value=value)
+        raise RasadInputError(
+            f"{name} must be a whole number > 0, not {value!r}.",
+            f"{name} باید عدد صحیح > 0 باشد، نه «{value}».",
+            field=name,
+            value=value,
+        )
 
 
 def _matrix(shape: tuple[int, int], dtype) -> np.ndarray:
@@ -267,8 +341,13 @@ def _matrix(shape: tuple[int, int], dtype) -> np.ndarray:
     contiguous for its statistics; in a temporary file when large."""
     if np.prod(shape) * np.dtype(dtype).itemsize <= IN_MEMORY_BYTES:
         return np.empty(shape, dtype=dtype, order="F")
-    return np.memmap(tempfile.TemporaryFile(prefix="rasad-replicates-"), dtype=dtype, mode="w+", shape=shape,
-                     order="F")
+    return np.memmap(
+        tempfile.TemporaryFile(prefix="rasad-replicates-"),
+        dtype=dtype,
+        mode="w+",
+        shape=shape,
+        order="F",
+    )
 
 
 @contextmanager
@@ -297,8 +376,14 @@ def _progress_bar(show: bool | Callable[[int, int], None], total: int):
         TimeRemainingColumn,
     )
 
-    with Progress(TextColumn("replicates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=False) as bar:
+    with Progress(
+        TextColumn("replicates"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
         task = bar.add_task("replicates", total=total)
         yield lambda done: bar.advance(task, done)
 
@@ -352,15 +437,30 @@ def _rank_stats(nominal: pd.Series, ranks: np.ndarray, top_k: int) -> pd.DataFra
     mean, median, q05, q95 = _summaries(ranks, as_values)
     p_top = np.empty(ranks.shape[1])
     for start in range(0, ranks.shape[1], STATS_UNITS):
-        block = np.asarray(ranks[:, start:start + STATS_UNITS])
-        p_top[start:start + STATS_UNITS] = ((block > 0) & (block <= top_k)).mean(axis=0)
-    return pd.DataFrame({
-        "nominal": nominal.astype("Int64"),
-        "mean": mean, "median": median, "q05": q05, "q95": q95, "p_top": p_top,
-    }, index=nominal.index)
+        block = np.asarray(ranks[:, start : start + STATS_UNITS])
+        p_top[start : start + STATS_UNITS] = ((block > 0) & (block <= top_k)).mean(axis=0)
+    return pd.DataFrame(
+        {
+            "nominal": nominal.astype("Int64"),
+            "mean": mean,
+            "median": median,
+            "q05": q05,
+            "q95": q95,
+            "p_top": p_top,
+        },
+        index=nominal.index,
+    )
 
 
 def _score_stats(nominal: pd.Series, scores: np.ndarray) -> pd.DataFrame:
     mean, median, q05, q95 = _summaries(scores, lambda block: block.astype(np.float64))
-    return pd.DataFrame({"score": nominal.to_numpy(dtype=float), "mean": mean, "q05": q05,
-                         "median": median, "q95": q95}, index=nominal.index)
+    return pd.DataFrame(
+        {
+            "score": nominal.to_numpy(dtype=float),
+            "mean": mean,
+            "q05": q05,
+            "median": median,
+            "q95": q95,
+        },
+        index=nominal.index,
+    )

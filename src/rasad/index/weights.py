@@ -36,7 +36,8 @@ def pca_weights(X) -> np.ndarray:
         raise RasadInputError(
             f"PCA weights need at least two units with every value present; {complete.shape[0]} have them.",
             f"وزن‌های PCA دست‌کم دو واحد با همهٔ مقدارها لازم دارد؛ {complete.shape[0]} واحد چنین است.",
-            field="units", value=int(complete.shape[0]),
+            field="units",
+            value=int(complete.shape[0]),
         )
     centred = complete - complete.mean(axis=0)
     sd = centred.std(axis=0, ddof=1)

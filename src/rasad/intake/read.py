@@ -596,7 +596,9 @@ def sheet_from_grid(
     header_rows = _find_header(grid, fields, limits)
     if not header_rows:
         return None
-    width = grid.shape[1] if isinstance(grid, np.ndarray) else max((len(r) for r in grid), default=0)
+    width = (
+        grid.shape[1] if isinstance(grid, np.ndarray) else max((len(r) for r in grid), default=0)
+    )
     first_header, last_header = header_rows[0], header_rows[-1]
     problems: list[Problem] = []
     columns: dict[str, Column] = {}
@@ -650,11 +652,15 @@ def sheet_from_grid(
     # Column by column rather than row by row: a national file has 100,000 rows.
     # Blank text (spaces, ZWNJ, direction marks) becomes None here, once, so later
     # checks only ask "is None".
-    body = _cell_matrix(grid, width)[last_header + 1:]
+    body = _cell_matrix(grid, width)[last_header + 1 :]
     state = np.empty(body.shape, dtype=np.int8)  # 0 a value, 1 None or blank text, 2 NaN
     for c in range(width):
         state[:, c] = [
-            1 if v is None or (v.__class__ is str and not v.strip(_BLANK_EDGES)) else 2 if v != v else 0
+            1
+            if v is None or (v.__class__ is str and not v.strip(_BLANK_EDGES))
+            else 2
+            if v != v
+            else 0
             for v in body[:, c]
         ]
     none, filled = state == 1, state == 0  # filled: not is_blank(cell)

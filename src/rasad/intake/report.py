@@ -140,7 +140,9 @@ class IntakeReport:
         """Return records to commit; empty while anything blocks."""
         return self.parsed_returns.iloc[0:0] if self.blocking else self.parsed_returns
 
-    def records_to_commit(self, *, confirm_implausible: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def records_to_commit(
+        self, *, confirm_implausible: bool = False
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(enterprises, returns) for the commit, or an error if anything blocks.
 
         The commit is all or nothing: a file with one error commits no row at all, and

@@ -156,7 +156,9 @@ def _write_csv(path: Path, fields: FieldTable) -> Path:
     registry, returns = _columns(fields)
     columns = registry + [f for f in returns if f is not NATIONAL_ID]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerow(csv_row(f"{f.header('fa')} / {f.header('en')}" for f in columns))
+        csv.writer(handle).writerow(
+            csv_row(f"{f.header('fa')} / {f.header('en')}" for f in columns)
+        )
     return path
 
 

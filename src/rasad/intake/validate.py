@@ -124,9 +124,14 @@ class Scope:
     estates: frozenset[str] | None = None
 
     def __init__(self, enterprises: Iterable | None = None, estates: Iterable | None = None):
-        object.__setattr__(self, "enterprises",
-                           None if enterprises is None else frozenset(national_id_text(v) for v in enterprises))
-        object.__setattr__(self, "estates", None if estates is None else frozenset(str(e) for e in estates))
+        object.__setattr__(
+            self,
+            "enterprises",
+            None if enterprises is None else frozenset(national_id_text(v) for v in enterprises),
+        )
+        object.__setattr__(
+            self, "estates", None if estates is None else frozenset(str(e) for e in estates)
+        )
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,9 @@ def _valid_national_ids(values: list) -> list:
         k for k, value in enumerate(values)
         if value.__class__ is str and len(value) == 11 and value.isascii() and value.isdigit()
     ]  # fmt: skip
-    digits = np.array([values[k] for k in chosen], dtype="S11").view(np.uint8).reshape(-1, 11) - ord("0")
+    digits = np.array([values[k] for k in chosen], dtype="S11").view(np.uint8).reshape(
+        -1, 11
+    ) - ord("0")
     possible = ~(digits[:, 3:9] == 0).all(axis=1)  # never valid; make_legal_ids refuses them
     heads = np.array([values[k][:10] for k in chosen], dtype="U10")[possible]
     right = make_legal_ids(heads) == np.array([values[k] for k in chosen], dtype="U11")[possible]
@@ -474,7 +481,9 @@ class _Sheet:
     def raw(self, field: str) -> list:
         return self.sheet.values.get(field) or [None] * self.n
 
-    def parse(self, field: str, parser: Callable, at_once: Callable[[list], list] | None = None) -> list:
+    def parse(
+        self, field: str, parser: Callable, at_once: Callable[[list], list] | None = None
+    ) -> list:
         """Parse a column with ``parser``, once per distinct raw value (IDs, names and
         provinces repeat beside every return of an enterprise); every cell holding a
         value the parser refuses gets its own problem. ``at_once``, given the distinct
@@ -521,7 +530,9 @@ class _Sheet:
             careful = np.empty(0, dtype=np.int64)
         else:
             array = np.fromiter(values, dtype=object, count=self.n)
-            kind_of = np.fromiter(map(_CELL_KINDS.get, map(type, values), repeat(_OTHER)), dtype=np.int8, count=self.n)
+            kind_of = np.fromiter(
+                map(_CELL_KINDS.get, map(type, values), repeat(_OTHER)), dtype=np.int8, count=self.n
+            )
             numeric = kind_of == _NUMBER
             out[numeric] = array[numeric].astype(float)
             text = np.flatnonzero(kind_of == _TEXT)
@@ -569,7 +580,12 @@ class _Sheet:
 
 
 _BLANK, _NUMBER, _TEXT, _OTHER = range(4)
-_CELL_KINDS = {type(None): _BLANK, int: _NUMBER, float: _NUMBER, str: _TEXT}  # exact types: bool is no number
+_CELL_KINDS = {
+    type(None): _BLANK,
+    int: _NUMBER,
+    float: _NUMBER,
+    str: _TEXT,
+}  # exact types: bool is no number
 
 _ASK_PARSER = object()  # what a column's ``at_once`` parser leaves to the one-value parser
 
@@ -614,7 +630,9 @@ def _plain_numbers(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if not n or "\0" in joined or joined.count("\n") != n - 1:
         return values, plain
     latin = to_latin_digits(joined)
-    b = np.frombuffer(latin.encode(), dtype=np.uint8)  # a line break is never inside a UTF-8 character
+    b = np.frombuffer(
+        latin.encode(), dtype=np.uint8
+    )  # a line break is never inside a UTF-8 character
     newline = b == ord("\n")
     line = np.cumsum(newline) - newline  # the cell each byte belongs to
     digit = (b >= ord("0")) & (b <= ord("9"))
@@ -635,7 +653,9 @@ def _plain_numbers(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
         values = np.fromstring(latin, dtype=float, sep="\n")
     elif plain.any():
         parts = latin.split("\n")
-        values[plain] = np.array([parts[i] for i in np.flatnonzero(plain).tolist()], dtype=object).astype(float)
+        values[plain] = np.array(
+            [parts[i] for i in np.flatnonzero(plain).tolist()], dtype=object
+        ).astype(float)
     return values, plain
 
 
@@ -671,7 +691,9 @@ def _enterprise_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
             found = s.parse("estate", lambda v: _estate(v, checks.estates))
             # One estate row is shared by every cell naming it: read it once.
             rows_named = {id(row): row for row in found if row is not None}
-            where = {key: (row["code"], int(row["province_code"])) for key, row in rows_named.items()}
+            where = {
+                key: (row["code"], int(row["province_code"])) for key, row in rows_named.items()
+            }
             province_blank = s.blank("province")
             for i in rows.tolist():
                 row = found[i]
@@ -710,7 +732,9 @@ def _enterprise_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
             "founding_year": [years[i] for i in take],
             "_sheet": s.sheet.name,
             "_row": s.sheet.rows[rows] if len(rows) else np.empty(0, np.int64),
-            "_given": list(zip(*((~s.blank(f)[rows]).tolist() for f in REGISTRY_CODES), strict=True)),
+            "_given": list(
+                zip(*((~s.blank(f)[rows]).tolist() for f in REGISTRY_CODES), strict=True)
+            ),
         }
     )
 
@@ -760,13 +784,17 @@ def _return_rows(s: _Sheet, ids: list, rows: np.ndarray) -> pd.DataFrame:
     period_field = "period" if sheet.has("period") else "year"
     if sheet.has(period_field):
         raw_period = s.raw(period_field)
-        years = np.fromiter((0 if p is None else p.year for p in periods), dtype=np.int64, count=s.n)
+        years = np.fromiter(
+            (0 if p is None else p.year for p in periods), dtype=np.int64, count=s.n
+        )
         for i in rows[(years > s.checks.this_year)[rows]].tolist():
             s.add(i, period_field, raw_period[i], ERROR, "period",
                   f"The period {periods[i].code} has not begun: the current Jalali year is {s.checks.this_year}.",
                   f"دوره {periods[i].label('fa')} هنوز آغاز نشده است؛ سال جاری {to_persian_digits(str(s.checks.this_year))} "
                   f"است.")  # fmt: skip
-        unread = np.fromiter((p is None for p in periods), dtype=bool, count=s.n) & s.blank(period_field)
+        unread = np.fromiter((p is None for p in periods), dtype=bool, count=s.n) & s.blank(
+            period_field
+        )
         for i in rows[unread[rows]].tolist():
             s.add(i, period_field, None, ERROR, "required",
                   "The period is missing: write the fiscal year (1403) or quarter (1403-Q2).",
@@ -809,8 +837,13 @@ def _convert_money(s: _Sheet, code: str, values: np.ndarray, row_units: list) ->
     """Values in million rials: the header's unit, else the row's unit column, else as is."""
     header_unit = s.sheet.columns[code].unit
     if header_unit is not None:
-        differ = np.fromiter((u is not None and u != header_unit for u in row_units), dtype=bool, count=s.n) \
-            if s.sheet.has("unit") else np.zeros(s.n, dtype=bool)
+        differ = (
+            np.fromiter(
+                (u is not None and u != header_unit for u in row_units), dtype=bool, count=s.n
+            )
+            if s.sheet.has("unit")
+            else np.zeros(s.n, dtype=bool)
+        )
         for i in np.flatnonzero(differ & ~np.isnan(values)).tolist():
             row_unit = row_units[i]
             s.add(i, "unit", s.raw("unit")[i], ERROR, "unit",
@@ -861,7 +894,9 @@ def _check_range(s: _Sheet, spec: IndicatorSpec, values: np.ndarray, rows: np.nd
             s.add(i, spec.code, raw[i], ERROR, "whole_number",
                   f"{spec.name_en} is a count: write a whole number, not {_en_number(chosen[k])}.",
                   f"{spec.name_fa} شمارش است: عدد صحیح بنویسید، نه {_fa_number(chosen[k])}.")  # fmt: skip
-    implausible = spec.implausible(chosen) & ~below & ~above  # a value out of range is an error already
+    implausible = (
+        spec.implausible(chosen) & ~below & ~above
+    )  # a value out of range is an error already
     if implausible.any():
         field = s.fields[spec.code]
         for k in np.flatnonzero(implausible).tolist():
@@ -879,21 +914,25 @@ def _shown(x: float, persian: bool) -> str:
     return _fa_number(x) if persian else _en_number(x)
 
 
-def implausible_message(spec: IndicatorSpec, value: float, unit_en: str = "", unit_fa: str = "") -> tuple[str, str]:
+def implausible_message(
+    spec: IndicatorSpec, value: float, unit_en: str = "", unit_fa: str = ""
+) -> tuple[str, str]:
     """The warning for a figure outside ``spec``'s plausible bounds, in English and Persian."""
     high = spec.plausible_max is not None and value > spec.plausible_max
     bound = spec.plausible_max if high else spec.plausible_min
     unit_en = f" {unit_en}" if unit_en else ""
     unit_fa = f" {unit_fa}" if unit_fa else ""
-    en = (f"{spec.name_en} of {_shown(value, False)}{unit_en} is implausible for one enterprise: it is "
-          f"{'more' if high else 'less'} than {_shown(bound, False)}{unit_en}. Check it (was it typed in "
-          "another unit, or in the wrong column?); if it is right, confirm it, and it is stored as it is.")
-    fa = (f"{spec.name_fa} برابر {_shown(value, True)}{unit_fa} برای یک بنگاه نامحتمل است: "
-          f"{'بیش' if high else 'کم'} از {_shown(bound, True)}{unit_fa} است. آن را بررسی کنید (آیا با واحد دیگری "
-          "یا در ستون دیگری وارد شده است؟)؛ اگر درست است، آن را تأیید کنید تا همان‌گونه ثبت شود.")
+    en = (
+        f"{spec.name_en} of {_shown(value, False)}{unit_en} is implausible for one enterprise: it is "
+        f"{'more' if high else 'less'} than {_shown(bound, False)}{unit_en}. Check it (was it typed in "
+        "another unit, or in the wrong column?); if it is right, confirm it, and it is stored as it is."
+    )
+    fa = (
+        f"{spec.name_fa} برابر {_shown(value, True)}{unit_fa} برای یک بنگاه نامحتمل است: "
+        f"{'بیش' if high else 'کم'} از {_shown(bound, True)}{unit_fa} است. آن را بررسی کنید (آیا با واحد دیگری "
+        "یا در ستون دیگری وارد شده است؟)؛ اگر درست است، آن را تأیید کنید تا همان‌گونه ثبت شود."
+    )
     return en, fa
-
-
 
 
 def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):
@@ -964,7 +1003,10 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
     }
     values = allf[ENTERPRISE_COLUMNS[1:]].to_numpy(object)
     given = list(allf["_given"])
-    sheets, rows = allf["_sheet"].tolist(), allf["_row"].tolist()  # plain lists: one row's lookup per repeat
+    sheets, rows = (
+        allf["_sheet"].tolist(),
+        allf["_row"].tolist(),
+    )  # plain lists: one row's lookup per repeat
     national_ids = allf["national_id"].tolist()
     careful = _repeats_in_agreement(allf, values, given, registry_only, keep)
     for k in careful.tolist():
@@ -1009,8 +1051,9 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
     return allf[keep].reset_index(drop=True)
 
 
-def _repeats_in_agreement(allf: pd.DataFrame, values: np.ndarray, given: list, registry_only: dict,
-                          keep: np.ndarray) -> np.ndarray:
+def _repeats_in_agreement(
+    allf: pd.DataFrame, values: np.ndarray, given: list, registry_only: dict, keep: np.ndarray
+) -> np.ndarray:
     """Merge, all at once, the enterprises repeated in perfect agreement (the same
     details beside each of their returns, the usual file); return the rows of the
     others, in order, for the row-by-row comparison that says what differs.
@@ -1029,7 +1072,9 @@ def _repeats_in_agreement(allf: pd.DataFrame, values: np.ndarray, given: list, r
     group = pd.factorize(ids)[0]
     stated = np.array(given, dtype=bool).reshape(len(allf), -1) | ~pd.isna(values)
     rows = np.flatnonzero(repeated)
-    codes = np.column_stack([pd.factorize(values[rows, c])[0] for c in range(values.shape[1])]).astype(float)
+    codes = np.column_stack(
+        [pd.factorize(values[rows, c])[0] for c in range(values.shape[1])]
+    ).astype(float)
     codes[~stated[rows]] = np.nan  # a row neither stating nor holding a value agrees with any
     distinct = pd.DataFrame(codes).groupby(group[rows]).nunique().max(axis=1)
     disagree = set(distinct.index[distinct.to_numpy() > 1].tolist())
@@ -1042,13 +1087,19 @@ def _repeats_in_agreement(allf: pd.DataFrame, values: np.ndarray, given: list, r
     keep[agreeing] = False
     keep[firsts] = True
     first_of = pd.Series(firsts, index=group[firsts])
-    filled = pd.DataFrame(values[agreeing]).groupby(group[agreeing]).first()  # first non-missing value
+    filled = (
+        pd.DataFrame(values[agreeing]).groupby(group[agreeing]).first()
+    )  # first non-missing value
     target = first_of.loc[filled.index].to_numpy()
     for c in range(values.shape[1]):
         column = filled[c].to_numpy(object)
         fill = pd.isna(values[target, c]) & ~pd.isna(column)
         values[target[fill], c] = column[fill]
-    known = pd.DataFrame(np.array(given, dtype=bool).reshape(len(allf), -1)[agreeing]).groupby(group[agreeing]).any()
+    known = (
+        pd.DataFrame(np.array(given, dtype=bool).reshape(len(allf), -1)[agreeing])
+        .groupby(group[agreeing])
+        .any()
+    )
     for j, row in zip(first_of.loc[known.index].tolist(), known.to_numpy().tolist(), strict=True):
         given[j] = tuple(row)
     return np.flatnonzero(careful)
@@ -1121,7 +1172,11 @@ def _check_scope(book: _Book, returns: pd.DataFrame, enterprises: pd.DataFrame) 
                          f"اجازهٔ تغییر بنگاه {national_id} را ندارید: بیرون از شهرک‌ها یا بنگاه شماست.")  # fmt: skip
             continue
         estate = enterprises.at[k, "estate_code"]
-        estate = None if estate is None or (isinstance(estate, float) and np.isnan(estate)) else str(estate)
+        estate = (
+            None
+            if estate is None or (isinstance(estate, float) and np.isnan(estate))
+            else str(estate)
+        )
         if scope.estates is not None and (estate is None or estate not in scope.estates):
             where_en = f"in the estate {estate}" if estate else "outside an estate"
             where_fa = f"در شهرک {estate}" if estate else "بیرون از شهرک‌ها"
@@ -1132,7 +1187,9 @@ def _check_scope(book: _Book, returns: pd.DataFrame, enterprises: pd.DataFrame) 
     if allowed is None or returns.empty:
         return
     new = set(enterprises["national_id"].dropna()) - known if not enterprises.empty else set()
-    for k in np.flatnonzero(~returns["national_id"].isin(allowed | new) & returns["national_id"].isin(known)):
+    for k in np.flatnonzero(
+        ~returns["national_id"].isin(allowed | new) & returns["national_id"].isin(known)
+    ):
         national_id = returns.at[k, "national_id"]
         book.add(returns.at[k, "_sheet"], returns.at[k, "_row"], "national_id", national_id, ERROR, "scope",
                  f"You may not send returns for the enterprise {national_id}: it is outside your estates or "
@@ -1209,7 +1266,9 @@ def _check_unit_slips(book: _Book, returns: pd.DataFrame) -> None:
     else:
         stacked = current.reset_index(drop=True)
     stacked = stacked.sort_values(["national_id", "granularity", "order"], kind="stable")
-    groups = stacked.groupby(["national_id", "granularity"], sort=False).ngroup().to_numpy()  # ints group fast
+    groups = (
+        stacked.groupby(["national_id", "granularity"], sort=False).ngroup().to_numpy()
+    )  # ints group fast
     mine = (stacked["_pos"] >= 0).to_numpy()
     for code in money:
         values = stacked[code].astype(float)

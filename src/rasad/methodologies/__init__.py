@@ -205,7 +205,9 @@ def _plausible(entry: dict, where: str, low: float | None, high: float | None):
     values = {}
     for key in _OPTIONAL_KEYS:
         value = _bound(entry, key, where) if key in entry else None
-        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+        if value is not None and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
             raise _error(
                 f"{where}.{key}",
                 value,

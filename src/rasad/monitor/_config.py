@@ -39,8 +39,14 @@ def parse(text: str, source: str | None, sections: tuple[str, ...]) -> tuple[Any
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise MonitorConfigError(
-            [Problem("", mark.line + 1 if mark else None,
-                     f"not valid YAML: {getattr(error, 'problem', error)}", "متن YAML معتبر نیست")],
+            [
+                Problem(
+                    "",
+                    mark.line + 1 if mark else None,
+                    f"not valid YAML: {getattr(error, 'problem', error)}",
+                    "متن YAML معتبر نیست",
+                )
+            ],
             source,
         ) from error
     extra: dict[str, int] = {}
@@ -49,8 +55,13 @@ def parse(text: str, source: str | None, sections: tuple[str, ...]) -> tuple[Any
         for i, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("code"), str):
                 prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
-                extra.update({alias + k[len(prefix):]: v for k, v in lines.items()
-                              if k == prefix or k.startswith(prefix + ".") or k.startswith(prefix + "[")})
+                extra.update(
+                    {
+                        alias + k[len(prefix) :]: v
+                        for k, v in lines.items()
+                        if k == prefix or k.startswith(prefix + ".") or k.startswith(prefix + "[")
+                    }
+                )
     return data, _Reader(lines | extra)
 
 

@@ -29,15 +29,21 @@ from rasad.iran.text import format_number, to_persian_digits
 COVERAGE_COLUMNS = ["year", "expected", "filed", "coverage", "deadline"]
 
 
-def filing_coverage(enterprises: pd.DataFrame, returns: pd.DataFrame,
-                    deadlines: Mapping[int, datetime.date] | None = None) -> pd.DataFrame:
+def filing_coverage(
+    enterprises: pd.DataFrame,
+    returns: pd.DataFrame,
+    deadlines: Mapping[int, datetime.date] | None = None,
+) -> pd.DataFrame:
     """Per year with returns: enterprises expected to file (every enterprise of
     ``enterprises`` founded by then, or whose founding year is blank), enterprises that
     filed (among those), their share, and the year's filing deadline (from
     ``deadlines``; None when not known)."""
     years = sorted({int(y) for y in returns["year"].dropna().unique()}) if len(returns) else []
-    founded = pd.to_numeric(enterprises["founding_year"], errors="coerce").to_numpy(dtype=float) \
-        if "founding_year" in enterprises.columns else np.full(len(enterprises), np.nan)
+    founded = (
+        pd.to_numeric(enterprises["founding_year"], errors="coerce").to_numpy(dtype=float)
+        if "founding_year" in enterprises.columns
+        else np.full(len(enterprises), np.nan)
+    )
     known = set(enterprises["national_id"])
     rows = []
     for year in years:
@@ -45,17 +51,31 @@ def filing_coverage(enterprises: pd.DataFrame, returns: pd.DataFrame,
         expected_ids = set(enterprises["national_id"].to_numpy()[exists])
         filed_ids = set(returns.loc[returns["year"] == year, "national_id"]) & known
         filed = len(filed_ids)
-        expected = len(expected_ids | filed_ids)  # a firm that filed was expected, whatever its founding year says
-        rows.append((year, expected, filed, filed / expected if expected else 0.0,
-                     (deadlines or {}).get(year)))
-    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS).astype({"year": "int64", "expected": "int64",
-                                                                 "filed": "int64"})
+        expected = len(
+            expected_ids | filed_ids
+        )  # a firm that filed was expected, whatever its founding year says
+        rows.append(
+            (
+                year,
+                expected,
+                filed,
+                filed / expected if expected else 0.0,
+                (deadlines or {}).get(year),
+            )
+        )
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS).astype(
+        {"year": "int64", "expected": "int64", "filed": "int64"}
+    )
 
 
 def _share(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= 1:
-        raise RasadInputError(f"{name} must be a share between 0 and 1, not {value!r}.",
-                              f"{name} باید سهمی بین ۰ و ۱ باشد، نه «{value}».", field=name, value=value)
+        raise RasadInputError(
+            f"{name} must be a share between 0 and 1, not {value!r}.",
+            f"{name} باید سهمی بین ۰ و ۱ باشد، نه «{value}».",
+            field=name,
+            value=value,
+        )
     return float(value)
 
 
@@ -89,23 +109,30 @@ class PeriodChoice:
         filed, expected = _count(self.row["filed"], persian), _count(self.row["expected"], persian)
         share = _percent(self.row["coverage"], persian)
         if persian:
-            why = {"coverage": f"{filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
-                   "deadline": f"مهلت گذشته و {filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
-                   "best": f"هیچ دوره‌ای به پوشش {_percent(self.min_coverage, True)} نرسیده و این دوره با "
-                           f"{filed} از {expected} بنگاه ({share}) بیشترین پوشش را دارد"}[self.rule]
+            why = {
+                "coverage": f"{filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
+                "deadline": f"مهلت گذشته و {filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
+                "best": f"هیچ دوره‌ای به پوشش {_percent(self.min_coverage, True)} نرسیده و این دوره با "
+                f"{filed} از {expected} بنگاه ({share}) بیشترین پوشش را دارد",
+            }[self.rule]
             text = f"دورهٔ {year} نشان داده می‌شود: {why}."
         else:
-            why = {"coverage": f"{filed} of {expected} enterprises ({share}) have filed",
-                   "deadline": f"its deadline has passed and {filed} of {expected} enterprises ({share}) filed",
-                   "best": f"no period reaches {_percent(self.min_coverage, False)} coverage, and this one has "
-                           f"the most: {filed} of {expected} enterprises ({share})"}[self.rule]
+            why = {
+                "coverage": f"{filed} of {expected} enterprises ({share}) have filed",
+                "deadline": f"its deadline has passed and {filed} of {expected} enterprises ({share}) filed",
+                "best": f"no period reaches {_percent(self.min_coverage, False)} coverage, and this one has "
+                f"the most: {filed} of {expected} enterprises ({share})",
+            }[self.rule]
             text = f"{year} is shown: {why}."
         for later in self.passed_over:
             y = to_persian_digits(str(later["year"])) if persian else str(later["year"])
             f_, e_ = _count(later["filed"], persian), _count(later["expected"], persian)
             s_ = _percent(later["coverage"], persian)
-            text += (f" دورهٔ {y} هنوز کم‌پوشش است: {f_} از {e_} ({s_})." if persian
-                     else f" {y} is not yet: {f_} of {e_} ({s_}) have filed.")
+            text += (
+                f" دورهٔ {y} هنوز کم‌پوشش است: {f_} از {e_} ({s_})."
+                if persian
+                else f" {y} is not yet: {f_} of {e_} ({s_}) have filed."
+            )
         return text
 
 
@@ -125,8 +152,13 @@ class PeriodPolicy:
         if row["expected"] and row["coverage"] >= self.min_coverage:
             return "coverage"
         deadline = row.get("deadline")
-        if deadline is not None and not pd.isna(deadline) and deadline < today \
-                and row["coverage"] >= self.min_coverage_after_deadline and row["filed"]:
+        if (
+            deadline is not None
+            and not pd.isna(deadline)
+            and deadline < today
+            and row["coverage"] >= self.min_coverage_after_deadline
+            and row["filed"]
+        ):
             return "deadline"
         return None
 
@@ -139,7 +171,14 @@ class PeriodPolicy:
         for position in range(len(rows) - 1, -1, -1):
             rule = self.qualifies(rows[position], today)
             if rule:
-                return PeriodChoice(int(rows[position]["year"]), rule, rows[position],
-                                    tuple(rows[position + 1:]), self.min_coverage)
+                return PeriodChoice(
+                    int(rows[position]["year"]),
+                    rule,
+                    rows[position],
+                    tuple(rows[position + 1 :]),
+                    self.min_coverage,
+                )
         best = max(range(len(rows)), key=lambda i: (rows[i]["coverage"], rows[i]["year"]))
-        return PeriodChoice(int(rows[best]["year"]), "best", rows[best], tuple(rows[best + 1:]), self.min_coverage)
+        return PeriodChoice(
+            int(rows[best]["year"]), "best", rows[best], tuple(rows[best + 1 :]), self.min_coverage
+        )

@@ -41,8 +41,11 @@ from rasad.methodologies import load_catalogue
 Z2_SAFE_ABOVE = 2.6
 Z2_DISTRESS_BELOW = 1.1
 Z2_ZONES = ("distress", "grey", "safe")
-Z2_ZONE_NAMES = {"distress": ("درماندگی", "distress"), "grey": ("خاکستری", "grey"),
-                 "safe": ("امن", "safe")}
+Z2_ZONE_NAMES = {
+    "distress": ("درماندگی", "distress"),
+    "grey": ("خاکستری", "grey"),
+    "safe": ("امن", "safe"),
+}
 
 NOT_COMPUTABLE_REASONS = ("missing_input", "zero_or_negative_base")
 
@@ -154,10 +157,12 @@ KPIS: dict[str, KpiSpec] = {s.code: s for s in (
 # Every reported figure of the indicator catalogue (KPIs read some of them; unit-jump
 # rules may watch any). A returns table may have fewer (a KPI reading a missing one is
 # then not computable) or more columns (ignored).
-RAW_FIELDS = tuple(dict.fromkeys(
-    [f for s in KPIS.values() for f in s.inputs if f not in ("altman_z2", "submitted_on")]
-    + [spec.code for spec in load_catalogue()]
-))
+RAW_FIELDS = tuple(
+    dict.fromkeys(
+        [f for s in KPIS.values() for f in s.inputs if f not in ("altman_z2", "submitted_on")]
+        + [spec.code for spec in load_catalogue()]
+    )
+)
 
 
 def _bad(en: str, fa: str, field_name: str | None = None, value=None) -> RasadInputError:
@@ -176,14 +181,23 @@ class Deadline:
 
     def __post_init__(self):
         if self.calendar not in ("jalali", "gregorian"):
-            raise _bad(f"calendar must be 'jalali' or 'gregorian', not {self.calendar!r}.",
-                       f"تقویم باید jalali یا gregorian باشد، نه «{self.calendar}».", "calendar", self.calendar)
-        ok = all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                 for v in (self.month, self.day))
+            raise _bad(
+                f"calendar must be 'jalali' or 'gregorian', not {self.calendar!r}.",
+                f"تقویم باید jalali یا gregorian باشد، نه «{self.calendar}».",
+                "calendar",
+                self.calendar,
+            )
+        ok = all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            for v in (self.month, self.day)
+        )
         if not ok or not (1 <= self.month <= 12 and 1 <= self.day <= 31):
-            raise _bad(f"A deadline needs a month 1–12 and a day 1–31, not {self.month!r}/{self.day!r}.",
-                       f"مهلت باید ماه ۱ تا ۱۲ و روز ۱ تا ۳۱ داشته باشد، نه {self.month!r}/{self.day!r}.",
-                       "deadline", (self.month, self.day))
+            raise _bad(
+                f"A deadline needs a month 1–12 and a day 1–31, not {self.month!r}/{self.day!r}.",
+                f"مهلت باید ماه ۱ تا ۱۲ و روز ۱ تا ۳۱ داشته باشد، نه {self.month!r}/{self.day!r}.",
+                "deadline",
+                (self.month, self.day),
+            )
         # refuse dates no year has (31 Esfand, 30 February); checked in a leap year
         # (1403, 2000) so that 30 Esfand and 29 February pass
         self.date(1402 if self.calendar == "jalali" else 1999)
@@ -194,9 +208,12 @@ class Deadline:
         try:
             return datetime.date(int(period) + 1, self.month, self.day)
         except ValueError:
-            raise _bad(f"{self.month}/{self.day} is not a date of year {int(period) + 1}.",
-                       f"{self.month}/{self.day} در سال {int(period) + 1} تاریخ معتبری نیست.",
-                       "deadline", (self.month, self.day)) from None
+            raise _bad(
+                f"{self.month}/{self.day} is not a date of year {int(period) + 1}.",
+                f"{self.month}/{self.day} در سال {int(period) + 1} تاریخ معتبری نیست.",
+                "deadline",
+                (self.month, self.day),
+            ) from None
 
     def dates(self, periods) -> np.ndarray:
         return np.array([self.date(p) for p in periods], dtype="datetime64[D]")
@@ -204,8 +221,12 @@ class Deadline:
 
 def _check_name(value, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise _bad(f"{what} must be a column name, not {value!r}.",
-                   f"{what} باید نام یک ستون باشد، نه «{value}».", what, value)
+        raise _bad(
+            f"{what} must be a column name, not {value!r}.",
+            f"{what} باید نام یک ستون باشد، نه «{value}».",
+            what,
+            value,
+        )
     return value
 
 
@@ -218,11 +239,19 @@ def _check_prices(prices) -> pd.Series | None:
         years = series.index.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         values, years = np.array([np.nan]), np.array([np.nan])
-    if (series.empty or not np.isfinite(values).all() or (values <= 0).any()
-            or not np.isfinite(years).all() or (years != np.round(years)).any()
-            or series.index.duplicated().any()):
-        raise _bad("prices must be a price index by year: whole-number years, positive finite values.",
-                   "شاخص قیمت باید بر حسب سال باشد: سال‌های صحیح و مقادیر مثبت و متناهی.", "prices")
+    if (
+        series.empty
+        or not np.isfinite(values).all()
+        or (values <= 0).any()
+        or not np.isfinite(years).all()
+        or (years != np.round(years)).any()
+        or series.index.duplicated().any()
+    ):
+        raise _bad(
+            "prices must be a price index by year: whole-number years, positive finite values.",
+            "شاخص قیمت باید بر حسب سال باشد: سال‌های صحیح و مقادیر مثبت و متناهی.",
+            "prices",
+        )
     return pd.Series(values, index=years.astype(np.int64))
 
 
@@ -232,8 +261,11 @@ def _check_deadlines(deadlines) -> dict[int, datetime.date] | None:
     if deadlines is None:
         return None
     if not isinstance(deadlines, Mapping):
-        raise _bad("deadlines must be a mapping of periods to dates, e.g. {1403: date(2025, 7, 22)}.",
-                   "مهلت‌ها باید نگاشتی از دوره به تاریخ باشند، مانند {1403: date(2025, 7, 22)}.", "deadlines")
+        raise _bad(
+            "deadlines must be a mapping of periods to dates, e.g. {1403: date(2025, 7, 22)}.",
+            "مهلت‌ها باید نگاشتی از دوره به تاریخ باشند، مانند {1403: date(2025, 7, 22)}.",
+            "deadlines",
+        )
     out = {}
     for period, when in deadlines.items():
         whole = isinstance(period, numbers.Integral) and not isinstance(period, bool)
@@ -242,18 +274,25 @@ def _check_deadlines(deadlines) -> dict[int, datetime.date] | None:
         except (TypeError, ValueError):
             day = None
         if not whole or day is None or pd.isna(day):
-            raise _bad(f"deadlines[{period!r}] = {when!r}: a deadline is a whole-number period and a date.",
-                       f"deadlines[{period!r}] = {when!r}: مهلت باید دوره‌ای با عدد صحیح و یک تاریخ باشد.",
-                       "deadlines", period)
+            raise _bad(
+                f"deadlines[{period!r}] = {when!r}: a deadline is a whole-number period and a date.",
+                f"deadlines[{period!r}] = {when!r}: مهلت باید دوره‌ای با عدد صحیح و یک تاریخ باشد.",
+                "deadlines",
+                period,
+            )
         out[int(period)] = day.date()
     return out
 
 
 def _missing_years(years, table_first, table_last) -> RasadInputError:
     shown = ", ".join(str(int(y)) for y in years[:5])
-    return _bad(f"No price index for year(s) {shown}: the given index covers {table_first}–{table_last}.",
-                f"شاخص قیمت برای سال(های) {shown} داده نشده است: شاخص داده‌شده {table_first} تا "
-                f"{table_last} را دارد.", "year", list(years[:5]))
+    return _bad(
+        f"No price index for year(s) {shown}: the given index covers {table_first}–{table_last}.",
+        f"شاخص قیمت برای سال(های) {shown} داده نشده است: شاخص داده‌شده {table_first} تا "
+        f"{table_last} را دارد.",
+        "year",
+        list(years[:5]),
+    )
 
 
 @dataclass(frozen=True)
@@ -286,17 +325,29 @@ class Kpis:
         object.__setattr__(self, "prices", _check_prices(self.prices))
         object.__setattr__(self, "deadlines", _check_deadlines(self.deadlines))
         if not isinstance(self.base_year, numbers.Integral) or isinstance(self.base_year, bool):
-            raise _bad(f"base_year must be a year, not {self.base_year!r}.",
-                       f"سال پایه باید یک سال باشد، نه «{self.base_year}».", "base_year", self.base_year)
+            raise _bad(
+                f"base_year must be a year, not {self.base_year!r}.",
+                f"سال پایه باید یک سال باشد، نه «{self.base_year}».",
+                "base_year",
+                self.base_year,
+            )
         if self.prices is not None and self.base_year not in self.prices.index:
             raise _missing_years([self.base_year], self.prices.index.min(), self.prices.index.max())
-        if (not isinstance(self.cagr_span, numbers.Integral) or isinstance(self.cagr_span, bool)
-                or self.cagr_span < 1):
-            raise _bad(f"cagr_span must be a whole number of periods ≥ 1, not {self.cagr_span!r}.",
-                       f"بازهٔ رشد مرکب باید عدد صحیح ≥ ۱ باشد، نه «{self.cagr_span}».", "cagr_span",
-                       self.cagr_span)
+        if (
+            not isinstance(self.cagr_span, numbers.Integral)
+            or isinstance(self.cagr_span, bool)
+            or self.cagr_span < 1
+        ):
+            raise _bad(
+                f"cagr_span must be a whole number of periods ≥ 1, not {self.cagr_span!r}.",
+                f"بازهٔ رشد مرکب باید عدد صحیح ≥ ۱ باشد، نه «{self.cagr_span}».",
+                "cagr_span",
+                self.cagr_span,
+            )
         if not isinstance(self.deadline, Deadline):
-            raise _bad("deadline must be a Deadline.", "مهلت باید از نوع Deadline باشد.", "deadline")
+            raise _bad(
+                "deadline must be a Deadline.", "مهلت باید از نوع Deadline باشد.", "deadline"
+            )
         object.__setattr__(self, "size_thresholds", check_thresholds(self.size_thresholds))
 
     # -- prices ---------------------------------------------------------------------------
@@ -305,7 +356,9 @@ class Kpis:
         """The deadline of each period: the date ``deadlines`` gives for it, else the
         ``deadline`` rule's date."""
         given = self.deadlines or {}
-        return np.array([given.get(int(p)) or self.deadline.date(p) for p in periods], dtype="datetime64[D]")
+        return np.array(
+            [given.get(int(p)) or self.deadline.date(p) for p in periods], dtype="datetime64[D]"
+        )
 
     def price_factors(self, periods: np.ndarray) -> np.ndarray:
         """Multiply nominal values of each period by these to get base-year prices."""
@@ -345,19 +398,28 @@ class _Panel:
     def build(cls, returns, enterprises, kpis: Kpis) -> _Panel:
         unit, period = kpis.unit, kpis.period
         if not isinstance(returns, pd.DataFrame):
-            raise _bad("returns must be a table (DataFrame).", "اظهارنامه‌ها باید جدول (DataFrame) باشند.")
+            raise _bad(
+                "returns must be a table (DataFrame).", "اظهارنامه‌ها باید جدول (DataFrame) باشند."
+            )
         missing = [c for c in (unit, period) if c not in returns.columns]
         if missing:
-            raise _bad(f"The returns table has no column(s): {', '.join(missing)}.",
-                       f"جدول اظهارنامه‌ها این ستون(ها) را ندارد: {', '.join(missing)}.", missing[0])
+            raise _bad(
+                f"The returns table has no column(s): {', '.join(missing)}.",
+                f"جدول اظهارنامه‌ها این ستون(ها) را ندارد: {', '.join(missing)}.",
+                missing[0],
+            )
         if returns.empty:
             raise _bad("The returns table is empty.", "جدول اظهارنامه‌ها خالی است.", period)
         years = pd.to_numeric(returns[period], errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(years) | (years != np.round(years))
         if bad.any():
             shown = returns[period][bad].head(5).tolist()
-            raise _bad(f"Periods must be whole numbers (years); got {shown}.",
-                       f"دوره‌ها باید عدد صحیح (سال) باشند؛ داده‌شده: {shown}.", period, shown)
+            raise _bad(
+                f"Periods must be whole numbers (years); got {shown}.",
+                f"دوره‌ها باید عدد صحیح (سال) باشند؛ داده‌شده: {shown}.",
+                period,
+                shown,
+            )
         years = years.astype(np.int64)
         first, last = int(years.min()), int(years.max())
         periods = np.arange(first, last + 1)
@@ -366,11 +428,16 @@ class _Panel:
         ids = returns[unit]
         if enterprises is not None:
             if unit not in enterprises.columns:
-                raise _bad(f"The enterprises table has no column {unit}.",
-                           f"جدول بنگاه‌ها ستون {unit} را ندارد.", unit)
+                raise _bad(
+                    f"The enterprises table has no column {unit}.",
+                    f"جدول بنگاه‌ها ستون {unit} را ندارد.",
+                    unit,
+                )
             if enterprises[unit].duplicated().any():
                 shown = enterprises[unit][enterprises[unit].duplicated()].head(5).tolist()
-                raise _bad(f"Enterprises listed twice: {shown}.", f"بنگاه‌های تکراری: {shown}.", unit, shown)
+                raise _bad(
+                    f"Enterprises listed twice: {shown}.", f"بنگاه‌های تکراری: {shown}.", unit, shown
+                )
             units = pd.Index(pd.unique(pd.concat([enterprises[unit], ids], ignore_index=True)))
         else:
             units = pd.Index(pd.unique(ids))
@@ -379,8 +446,12 @@ class _Panel:
         dup = pd.Series(u.astype(np.int64) * len(periods) + p).duplicated().to_numpy()
         if dup.any():
             shown = [f"{a} {b}" for a, b in zip(ids[dup].head(5), years[dup][:5], strict=False)]
-            raise _bad(f"More than one return for the same enterprise and period: {', '.join(shown)}.",
-                       f"برای یک بنگاه و یک دوره بیش از یک اظهارنامه هست: {', '.join(shown)}.", unit, shown)
+            raise _bad(
+                f"More than one return for the same enterprise and period: {', '.join(shown)}.",
+                f"برای یک بنگاه و یک دوره بیش از یک اظهارنامه هست: {', '.join(shown)}.",
+                unit,
+                shown,
+            )
         shape = (len(units), len(periods))
         filed = np.zeros(shape, dtype=bool)
         filed[u, p] = True
@@ -391,26 +462,34 @@ class _Panel:
                 try:
                     grid[u, p] = returns[name].to_numpy(dtype=np.float64, na_value=np.nan)
                 except (TypeError, ValueError):
-                    raise _bad(f"Column {name} must hold numbers.", f"ستون {name} باید عدد باشد.",
-                               name) from None
+                    raise _bad(
+                        f"Column {name} must hold numbers.", f"ستون {name} باید عدد باشد.", name
+                    ) from None
             raw[name] = grid
         submitted = None
         if "submitted_on" in returns.columns:
             submitted = np.full(shape, np.datetime64("NaT"), dtype="datetime64[D]")
             submitted[u, p] = pd.to_datetime(returns["submitted_on"], errors="coerce").to_numpy(
-                dtype="datetime64[D]")
+                dtype="datetime64[D]"
+            )
         first_filed = np.where(filed.any(axis=1), filed.argmax(axis=1), 0)
         start = first_filed
         if enterprises is not None:
             registry = _registry(enterprises.set_index(unit).reindex(units))
             if "founding_year" in registry.columns:
-                founded = pd.to_numeric(registry["founding_year"], errors="coerce").to_numpy(np.float64)
+                founded = pd.to_numeric(registry["founding_year"], errors="coerce").to_numpy(
+                    np.float64
+                )
                 known = np.isfinite(founded)
                 # founded after the last period: owes nothing yet (start past the end)
                 start = np.where(known, np.clip(founded - first, 0, len(periods)), start)
                 # a return filed before the registered founding year still counts from there
-                start = np.minimum(start, np.where(filed.any(axis=1), first_filed, start)).astype(np.intp)
-        return cls(units, periods, raw, filed, submitted, np.asarray(start, dtype=np.intp), registry)
+                start = np.minimum(start, np.where(filed.any(axis=1), first_filed, start)).astype(
+                    np.intp
+                )
+        return cls(
+            units, periods, raw, filed, submitted, np.asarray(start, dtype=np.intp), registry
+        )
 
 
 def _registry(frame: pd.DataFrame) -> pd.DataFrame:
@@ -430,8 +509,12 @@ def _registry(frame: pd.DataFrame) -> pd.DataFrame:
         unknown = division.notna() & ~division.isin(sections.index)
         if unknown.any():
             shown = out["isic_class"][unknown].head(5).tolist()
-            raise _bad(f"Not ISIC Rev.4 classes: {shown}.", f"این‌ها کد رستهٔ ISIC ویرایش ۴ نیستند: {shown}.",
-                       "isic_class", shown)
+            raise _bad(
+                f"Not ISIC Rev.4 classes: {shown}.",
+                f"این‌ها کد رستهٔ ISIC ویرایش ۴ نیستند: {shown}.",
+                "isic_class",
+                shown,
+            )
         out["division"] = division
         out["section"] = division.map(sections)
     for column in ("estate_code", "isic_class", "division", "section", "size_class"):
@@ -477,7 +560,9 @@ class _Grids:
             value = np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
         return self.put(code, value, ~np.isnan(numerator) & ~np.isnan(denominator) & ~ok)
 
-    def growth(self, code: str, current: np.ndarray, span: int = 1, compound: bool = False) -> np.ndarray:
+    def growth(
+        self, code: str, current: np.ndarray, span: int = 1, compound: bool = False
+    ) -> np.ndarray:
         """Growth over ``span`` periods, per period when ``compound`` (a CAGR). The
         base must be positive; a CAGR also needs a non-negative end value."""
         base = _lag(current, span)
@@ -520,8 +605,15 @@ def _compute(panel: _Panel, kpis: Kpis) -> _Grids:
     # book equity as reported; blank, it is assets − liabilities (the catalogue's
     # definition, and altman_z2's rule), unknown when either of those is blank too
     g.put("equity", np.where(np.isnan(r["equity"]), ta - tl, r["equity"]))
-    z2 = altman_z2(r["current_assets"], r["current_liabilities"], r["retained_earnings"], r["ebit"], r["equity"],
-                   ta, tl)
+    z2 = altman_z2(
+        r["current_assets"],
+        r["current_liabilities"],
+        r["retained_earnings"],
+        r["ebit"],
+        r["equity"],
+        ta,
+        tl,
+    )
     # blank book equity is assets − liabilities (altman_z2's rule): not a missing input
     inputs_present = ~np.isnan(working_capital + r["retained_earnings"] + r["ebit"] + ta + tl)
     g.put("altman_z2", z2, inputs_present & ~((ta > 0) & (tl > 0)))
@@ -594,8 +686,12 @@ class KpiTable:
 
     def raw(self, name: str) -> np.ndarray:
         if name not in self._panel.raw:
-            raise _bad(f"{name!r} is not a reported figure the monitor reads.",
-                       f"«{name}» از ارقام اظهارنامه که پایش می‌خواند نیست.", name, name)
+            raise _bad(
+                f"{name!r} is not a reported figure the monitor reads.",
+                f"«{name}» از ارقام اظهارنامه که پایش می‌خواند نیست.",
+                name,
+                name,
+            )
         return self._panel.raw[name]
 
     def base_bad(self, code: str) -> np.ndarray:
@@ -625,8 +721,10 @@ class KpiTable:
             computed = int(np.count_nonzero(filed & ~np.isnan(value)))
             base = int(np.count_nonzero(filed & np.isnan(value) & self.base_bad(code)))
             rows.append((code, spec.name_fa, spec.name_en, n, computed, n - computed - base, base))
-        return pd.DataFrame(rows, columns=["kpi", "name_fa", "name_en", "returns", "computed",
-                                           *NOT_COMPUTABLE_REASONS])
+        return pd.DataFrame(
+            rows,
+            columns=["kpi", "name_fa", "name_en", "returns", "computed", *NOT_COMPUTABLE_REASONS],
+        )
 
     def size_classes(self) -> pd.Categorical:
         """Size band of every enterprise in every period (flattened row by row: unit 0's
@@ -635,7 +733,9 @@ class KpiTable:
         bands = size_classes(self.raw("employees").ravel(), self.kpis.size_thresholds)
         registry = self.registry
         if registry is not None and "size_class" in registry.columns:
-            registered = registry["size_class"].astype(object).where(registry["size_class"].notna(), None)
+            registered = (
+                registry["size_class"].astype(object).where(registry["size_class"].notna(), None)
+            )
             fallback = np.repeat(registered.to_numpy(dtype=object), len(self.periods))
             bands = np.where(pd.isna(bands), fallback, bands)
         return pd.Categorical(bands, categories=list(SIZE_LABELS))
@@ -653,9 +753,12 @@ class KpiTable:
         mask = self.filed
         if period is not None:
             if period not in self.periods:
-                raise _bad(f"Period {period} is outside the data ({self.periods[0]}–{self.periods[-1]}).",
-                           f"دورهٔ {period} خارج از داده‌ها است ({self.periods[0]} تا {self.periods[-1]}).",
-                           self.kpis.period, period)
+                raise _bad(
+                    f"Period {period} is outside the data ({self.periods[0]}–{self.periods[-1]}).",
+                    f"دورهٔ {period} خارج از داده‌ها است ({self.periods[0]} تا {self.periods[-1]}).",
+                    self.kpis.period,
+                    period,
+                )
             mask = np.zeros_like(mask)
             mask[:, int(period - self.periods[0])] = self.filed[:, int(period - self.periods[0])]
         ui, pi = np.nonzero(mask)
@@ -679,5 +782,9 @@ class KpiTable:
 
 
 def _unknown_kpi(code) -> RasadInputError:
-    return _bad(f"{code!r} is not a KPI; known KPIs: {', '.join(KPIS)}.",
-                f"«{code}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}.", "kpi", code)
+    return _bad(
+        f"{code!r} is not a KPI; known KPIs: {', '.join(KPIS)}.",
+        f"«{code}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}.",
+        "kpi",
+        code,
+    )

@@ -56,16 +56,37 @@ from rasad.monitor.rules import BOUNDS, SEVERITIES, SEVERITY_NAMES, Alerts, load
 
 BUNDLED_NEEDS = "needs.yaml"
 BEHIND = ("median", "top_quartile")
-_TRIGGER_KEYS = ("indicator", "alert", "percentile_below", "behind", *BOUNDS, "weight", "supporting", "severity")
+_TRIGGER_KEYS = (
+    "indicator",
+    "alert",
+    "percentile_below",
+    "behind",
+    *BOUNDS,
+    "weight",
+    "supporting",
+    "severity",
+)
 BANDED = SEVERITIES[1:]  # the bands' lower ends: medium, high, critical (below medium: low)
-DIMENSIONS = {"province": "province_code", "estate": "estate_code", "sector": "division",
-              "section": "section", "cluster": "cluster_code"}
+DIMENSIONS = {
+    "province": "province_code",
+    "estate": "estate_code",
+    "sector": "division",
+    "section": "section",
+    "cluster": "cluster_code",
+}
 _NONE_LABELS = {
     "estate_code": ("خارج از شهرک‌های صنعتی", "outside any industrial estate"),
     "cluster_code": ("خارج از خوشه‌ها", "outside any cluster"),
 }
 _UNKNOWN = ("نامعلوم", "unknown")
-_REGISTRY_COLUMNS = ("province_code", "estate_code", "isic_class", "division", "section", "size_class")
+_REGISTRY_COLUMNS = (
+    "province_code",
+    "estate_code",
+    "isic_class",
+    "division",
+    "section",
+    "size_class",
+)
 
 
 def _bad(en: str, fa: str, field: str | None = None, value=None) -> RasadInputError:
@@ -135,8 +156,11 @@ class PriorityRule:
         out = f"نیازی با شدت دست‌کم «{name}»" if fa else f"a need of severity {name} or worse"
         if self.min_needs:
             other = SEVERITY_NAMES[self.min_needs_severity][0 if fa else 1]
-            out += (f"، یا دست‌کم {to_persian_digits(str(self.min_needs))} نیاز با شدت دست‌کم «{other}»" if fa
-                    else f", or at least {self.min_needs} needs of severity {other} or worse")
+            out += (
+                f"، یا دست‌کم {to_persian_digits(str(self.min_needs))} نیاز با شدت دست‌کم «{other}»"
+                if fa
+                else f", or at least {self.min_needs} needs of severity {other} or worse"
+            )
         return out
 
 
@@ -157,8 +181,14 @@ class NeedsMapping:
     def codes(self) -> list[str]:
         return [p.code for p in self.programmes]
 
-    def assess(self, gaps: PeerGaps, alerts: Alerts | None = None, *, period: int | None = None,
-               kpis: KpiTable | None = None) -> Needs:
+    def assess(
+        self,
+        gaps: PeerGaps,
+        alerts: Alerts | None = None,
+        *,
+        period: int | None = None,
+        kpis: KpiTable | None = None,
+    ) -> Needs:
         """The needs of every row of ``gaps`` (an enterprise in a period).
 
         Alert triggers read ``alerts`` for the row's period (the ``period`` column of
@@ -201,8 +231,14 @@ class Needs:
     English headers; :meth:`scoped` is the same needs for some enterprises only.
     """
 
-    def __init__(self, mapping: NeedsMapping, gaps: PeerGaps, alerts: Alerts | None, period: int | None,
-                 kpis: KpiTable | None = None):
+    def __init__(
+        self,
+        mapping: NeedsMapping,
+        gaps: PeerGaps,
+        alerts: Alerts | None,
+        period: int | None,
+        kpis: KpiTable | None = None,
+    ):
         self.mapping = mapping
         self.gaps = gaps
         self.alerts = alerts
@@ -210,7 +246,9 @@ class Needs:
         self.unit = gaps.groups.unit
         keys = gaps.keys
         period_column = gaps.groups.period
-        self.period = period_column if period_column is not None and period_column in keys.columns else None
+        self.period = (
+            period_column if period_column is not None and period_column in keys.columns else None
+        )
         n, m = len(keys), len(mapping.programmes)
         self.skipped: list[tuple[str, str]] = []
         alert_rows = self._alert_rows(period) if alerts is not None else None
@@ -240,7 +278,9 @@ class Needs:
         # corroboration at most doubles a need's points: it never outweighs the evidence
         self.scores = primary + np.minimum(supporting, primary)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self._counted = np.where(supporting > primary, primary / supporting, 1.0)  # share of supporting points counted
+            self._counted = np.where(
+                supporting > primary, primary / supporting, 1.0
+            )  # share of supporting points counted
         eligible = primary > mapping.min_score
         severity = np.maximum(mapping.severity.band(self.scores), floor)
         # most severe first, then most points, then the file's order: one stable sort of
@@ -272,8 +312,11 @@ class Needs:
         elif period is not None:
             periods = np.full(len(keys), int(period))
         else:
-            raise _bad("The peer comparison has no period column: say which period's alerts to use.",
-                       "مقایسه با همتایان ستون دوره ندارد: بگویید هشدارهای کدام دوره به کار رود.", "period")
+            raise _bad(
+                "The peer comparison has no period column: say which period's alerts to use.",
+                "مقایسه با همتایان ستون دوره ندارد: بگویید هشدارهای کدام دوره به کار رود.",
+                "period",
+            )
         pi = periods - kpis.periods[0]
         valid = (ui >= 0) & (pi >= 0) & (pi < len(kpis.periods))
         return ui, pi, valid
@@ -305,7 +348,9 @@ class Needs:
             judged &= ~np.isnan(percentile)
             strength = np.clip((t.percentile_below - percentile) / t.percentile_below, 0.0, 1.0)
         if t.behind is not None:
-            gap = self.gaps.gap("gap_to_median" if t.behind == "median" else "gap_to_top_quartile", j)
+            gap = self.gaps.gap(
+                "gap_to_median" if t.behind == "median" else "gap_to_top_quartile", j
+            )
             judged &= ~np.isnan(gap)
         hit = judged.copy()
         with np.errstate(invalid="ignore"):
@@ -313,8 +358,12 @@ class Needs:
                 hit &= percentile < t.percentile_below
             if t.behind is not None:
                 hit &= gap > 0
-            for bound, test in (("below", np.less), ("above", np.greater),
-                                ("at_most", np.less_equal), ("at_least", np.greater_equal)):
+            for bound, test in (
+                ("below", np.less),
+                ("above", np.greater),
+                ("at_most", np.less_equal),
+                ("at_least", np.greater_equal),
+            ):
                 if getattr(t, bound) is not None:
                     hit &= test(value, getattr(t, bound))
         return _Fired(t, hit, np.where(hit, t.weight * strength, 0.0), judged)
@@ -367,9 +416,12 @@ class Needs:
         try:
             return self.mapping.codes.index(programme)
         except ValueError:
-            raise _bad(f"{programme!r} is not a programme of the mapping: {', '.join(self.mapping.codes)}.",
-                       f"«{programme}» برنامهٔ این نگاشت نیست: {', '.join(self.mapping.codes)}.", "programme",
-                       programme) from None
+            raise _bad(
+                f"{programme!r} is not a programme of the mapping: {', '.join(self.mapping.codes)}.",
+                f"«{programme}» برنامهٔ این نگاشت نیست: {', '.join(self.mapping.codes)}.",
+                "programme",
+                programme,
+            ) from None
 
     def scoped(self, units) -> Needs:
         """The same needs, shown for the enterprises ``units`` only (their matrix,
@@ -382,8 +434,11 @@ class Needs:
             kept[self._scope] = True
             inside &= kept
         view._scope = np.flatnonzero(inside)
-        view._absent = self._absent[self._absent[self.unit].isin(wanted).to_numpy()].reset_index(drop=True) \
-            if len(self._absent) else self._absent
+        view._absent = (
+            self._absent[self._absent[self.unit].isin(wanted).to_numpy()].reset_index(drop=True)
+            if len(self._absent)
+            else self._absent
+        )
         return view
 
     def _rows(self) -> np.ndarray:
@@ -422,8 +477,9 @@ class Needs:
         columns["name_fa"] = names_fa[codes]
         columns["name_en"] = names_en[codes]
         columns["score"] = self.scores[rows, codes]
-        columns["severity"] = pd.Categorical.from_codes(self.severity[rows, codes], categories=list(SEVERITIES),
-                                                        ordered=True)
+        columns["severity"] = pd.Categorical.from_codes(
+            self.severity[rows, codes], categories=list(SEVERITIES), ordered=True
+        )
         count = np.zeros(len(rows), dtype=np.int64)
         for k, fired in enumerate(self._fired):
             mine = codes == k
@@ -454,22 +510,34 @@ class Needs:
         flat = [f for fired in self._fired for f in fired]
         labels = [f.trigger.label for f in flat]
         programme_of = [k for k, fired in enumerate(self._fired) for _ in fired]
-        column_of = [g.column(f.trigger.indicator) if f.trigger.indicator is not None else -1 for f in flat]
+        column_of = [
+            g.column(f.trigger.indicator) if f.trigger.indicator is not None else -1 for f in flat
+        ]
         if selected is None:
-            pieces = [np.flatnonzero(f.hit & self._needed[:, k]) for f, k in zip(flat, programme_of, strict=True)]
+            pieces = [
+                np.flatnonzero(f.hit & self._needed[:, k])
+                for f, k in zip(flat, programme_of, strict=True)
+            ]
         else:
-            pieces = [selected[f.hit[selected] & self._needed[selected, k]]
-                      for f, k in zip(flat, programme_of, strict=True)]
+            pieces = [
+                selected[f.hit[selected] & self._needed[selected, k]]
+                for f, k in zip(flat, programme_of, strict=True)
+            ]
         rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
         which = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
         j = np.asarray(column_of, dtype=np.intp)[which] if pieces else np.zeros(0, dtype=np.intp)
         is_indicator = j >= 0
         jj = np.maximum(j, 0)
         columns = self._keys(rows)
-        columns["programme"] = pd.Categorical.from_codes(np.asarray(programme_of, dtype=np.int64)[which]
-                                                         if pieces else [], categories=self.mapping.codes)
-        columns["trigger"] = pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels))) \
-            if len(set(labels)) == len(labels) else np.asarray(labels, dtype=object)[which]
+        columns["programme"] = pd.Categorical.from_codes(
+            np.asarray(programme_of, dtype=np.int64)[which] if pieces else [],
+            categories=self.mapping.codes,
+        )
+        columns["trigger"] = (
+            pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels)))
+            if len(set(labels)) == len(labels)
+            else np.asarray(labels, dtype=object)[which]
+        )
         columns["alert"] = _pick([f.trigger.alert for f in flat], which)
         columns["alert_severity"] = _pick([f.alert_severity for f in flat], which)
         columns["alert_kpi"] = _pick([f.kpi for f in flat], which)
@@ -478,17 +546,24 @@ class Needs:
             if f.value is not None:
                 alert_value[which == i] = f.value[piece]
         for m in ("value", "percentile", "peer_median", "peer_top_quartile"):
-            columns[m] = np.where(is_indicator, g.measure(m)[rows, jj], alert_value if m == "value" else np.nan)
+            columns[m] = np.where(
+                is_indicator, g.measure(m)[rows, jj], alert_value if m == "value" else np.nan
+            )
         columns["peers"] = np.where(is_indicator, g.measure("peers")[rows, jj], 0).astype(np.int64)
         levels = np.array(["+".join(level) for level in g.groups.levels] + [""], dtype=object)
         level = np.where(is_indicator, g.level_index()[rows, jj], -1)
         columns["peer_level"] = levels[level]
         points = np.zeros(len(rows))
         for i, (f, piece, k) in enumerate(zip(flat, pieces, programme_of, strict=True)):
-            points[which == i] = f.points[piece] * (self._counted[piece, k] if f.trigger.supporting else 1.0)
+            points[which == i] = f.points[piece] * (
+                self._counted[piece, k] if f.trigger.supporting else 1.0
+            )
         columns["points"] = points
-        columns["supporting"] = np.asarray([f.trigger.supporting for f in flat], dtype=bool)[which] \
-            if pieces else np.zeros(0, dtype=bool)
+        columns["supporting"] = (
+            np.asarray([f.trigger.supporting for f in flat], dtype=bool)[which]
+            if pieces
+            else np.zeros(0, dtype=bool)
+        )
         return columns
 
     def explained(self, *, unit=None) -> pd.DataFrame:
@@ -512,23 +587,45 @@ class Needs:
         reported)."""
         rows = self._selected(unit)
         absent = bool(len(self._absent)) and bool((self._absent[self.unit] == unit).any())
-        unknown = [code for k, code in enumerate(self.mapping.codes) if self._unknown[rows, k].any()]
-        return {"filed": bool(len(rows)), "no_data": absent and not len(rows),
-                "priority": bool(self.priority[rows].any()), "unknown": unknown}
+        unknown = [
+            code for k, code in enumerate(self.mapping.codes) if self._unknown[rows, k].any()
+        ]
+        return {
+            "filed": bool(len(rows)),
+            "no_data": absent and not len(rows),
+            "priority": bool(self.priority[rows].any()),
+            "unknown": unknown,
+        }
 
     def _explained_columns(self, unit) -> dict:
         table = self._table_columns(unit)
         evidence = self._evidence_columns(unit)
         rules = {} if self.alerts is None else {r.code: r.name for r in self.alerts.rules.rules}
         keys = [c for c in (self.unit, self.period) if c is not None] + ["programme"]
-        fields = ["trigger", "alert", "alert_severity", "alert_kpi", "value", "percentile", "peer_median", "peers",
-                  "peer_level", "supporting"]
+        fields = [
+            "trigger",
+            "alert",
+            "alert_severity",
+            "alert_kpi",
+            "value",
+            "percentile",
+            "peer_median",
+            "peers",
+            "peer_level",
+            "supporting",
+        ]
         grouped: dict[tuple, list[dict]] = {}
         for values in zip(*(objects(evidence[c]) for c in keys + fields), strict=True):
-            grouped.setdefault(values[: len(keys)], []).append(dict(zip(fields, values[len(keys):], strict=True)))
+            grouped.setdefault(values[: len(keys)], []).append(
+                dict(zip(fields, values[len(keys) :], strict=True))
+            )
         index = list(zip(*(objects(table[c]) for c in keys), strict=True))
-        table["evidence_fa"] = np.array([_words(grouped.get(k, []), "fa", rules) for k in index], dtype=object)
-        table["evidence_en"] = np.array([_words(grouped.get(k, []), "en", rules) for k in index], dtype=object)
+        table["evidence_fa"] = np.array(
+            [_words(grouped.get(k, []), "fa", rules) for k in index], dtype=object
+        )
+        table["evidence_en"] = np.array(
+            [_words(grouped.get(k, []), "en", rules) for k in index], dtype=object
+        )
         return table
 
     def unknowns(self) -> pd.DataFrame:
@@ -539,8 +636,12 @@ class Needs:
         rows = rows[at]
         columns = self._keys(rows)
         columns["programme"] = pd.Categorical.from_codes(codes, categories=self.mapping.codes)
-        columns["name_fa"] = np.array([p.name.fa for p in self.mapping.programmes], dtype=object)[codes]
-        columns["name_en"] = np.array([p.name.en for p in self.mapping.programmes], dtype=object)[codes]
+        columns["name_fa"] = np.array([p.name.fa for p in self.mapping.programmes], dtype=object)[
+            codes
+        ]
+        columns["name_en"] = np.array([p.name.en for p in self.mapping.programmes], dtype=object)[
+            codes
+        ]
         return pd.DataFrame(columns)
 
     def no_data(self) -> pd.DataFrame:
@@ -554,7 +655,9 @@ class Needs:
         """Employees of each row (0 where unknown), as the matrix adds them up."""
         if "employees" not in self.gaps.keys.columns:
             return np.zeros(len(self.gaps.keys))
-        return np.nan_to_num(self.gaps.keys["employees"].to_numpy(dtype=np.float64, na_value=np.nan))
+        return np.nan_to_num(
+            self.gaps.keys["employees"].to_numpy(dtype=np.float64, na_value=np.nan)
+        )
 
     def summary(self) -> pd.DataFrame:
         """Per programme (and period): ``enterprises`` and ``employees`` needing it,
@@ -573,15 +676,28 @@ class Needs:
                 needed = self._needed[mine, k]
                 severity = self.severity[mine, k]
                 row = {} if self.period is None else {self.period: p_value}
-                row.update(programme=programme.code, name_fa=programme.name.fa, name_en=programme.name.en,
-                           enterprises=int(needed.sum()), employees=float(staff[needed].sum()))
+                row.update(
+                    programme=programme.code,
+                    name_fa=programme.name.fa,
+                    name_en=programme.name.en,
+                    enterprises=int(needed.sum()),
+                    employees=float(staff[needed].sum()),
+                )
                 for level, name in enumerate(SEVERITIES):
                     row[name] = int((severity == level).sum())
                 row["priority"] = int((needed & self.priority[mine]).sum())
                 row["unknown"] = int(self._unknown[mine, k].sum())
                 out.append(row)
         columns = ([self.period] if self.period is not None else []) + [
-            "programme", "name_fa", "name_en", "enterprises", "employees", *SEVERITIES, "priority", "unknown"]
+            "programme",
+            "name_fa",
+            "name_en",
+            "enterprises",
+            "employees",
+            *SEVERITIES,
+            "priority",
+            "unknown",
+        ]
         return pd.DataFrame(out, columns=columns)
 
     def totals(self) -> pd.DataFrame:
@@ -595,14 +711,29 @@ class Needs:
         for p_code, p_value in enumerate(values):
             mine = rows[codes == p_code]
             row = {} if self.period is None else {self.period: p_value}
-            missing = len(absent) if self.period is None else int((absent[self.period] == p_value).sum()) \
-                if len(absent) else 0
+            missing = (
+                len(absent)
+                if self.period is None
+                else int((absent[self.period] == p_value).sum())
+                if len(absent)
+                else 0
+            )
             tier = int(self.priority[mine].sum())
-            row.update(filers=len(mine), no_data=missing, any_need=int(self._needed[mine].any(axis=1).sum()),
-                       priority=tier, priority_share=tier / len(mine) if len(mine) else np.nan)
+            row.update(
+                filers=len(mine),
+                no_data=missing,
+                any_need=int(self._needed[mine].any(axis=1).sum()),
+                priority=tier,
+                priority_share=tier / len(mine) if len(mine) else np.nan,
+            )
             out.append(row)
         columns = ([self.period] if self.period is not None else []) + [
-            "filers", "no_data", "any_need", "priority", "priority_share"]
+            "filers",
+            "no_data",
+            "any_need",
+            "priority",
+            "priority_share",
+        ]
         return pd.DataFrame(out, columns=columns)
 
     def _period_codes(self, rows) -> tuple[np.ndarray, list]:
@@ -611,11 +742,19 @@ class Needs:
         if self.period is None:
             return np.zeros(len(rows), dtype=np.int64), [None]
         values = self.gaps.keys[self.period].to_numpy()[rows]
-        periods = sorted(set(values.tolist()) | set(self._absent[self.period].tolist() if len(self._absent) else []))
+        periods = sorted(
+            set(values.tolist())
+            | set(self._absent[self.period].tolist() if len(self._absent) else [])
+        )
         return np.searchsorted(np.asarray(periods), values), periods
 
-    def matrix(self, by: str = "province", *, members: pd.DataFrame | None = None,
-               names: pd.DataFrame | None = None) -> pd.DataFrame:
+    def matrix(
+        self,
+        by: str = "province",
+        *,
+        members: pd.DataFrame | None = None,
+        names: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         """How many enterprises, and how many employees, need each programme, by
         ``by``: ``province``, ``estate``, ``sector`` (ISIC division), ``section``,
         ``cluster`` or any key column of the comparison (and by period when the
@@ -643,21 +782,32 @@ class Needs:
         rows = self._rows()
         if column == "cluster_code":
             if members is None or not {"cluster_code", self.unit} <= set(members.columns):
-                raise _bad(f"The needs matrix by cluster needs the cluster members (cluster_code, {self.unit}).",
-                           f"ماتریس نیازها بر حسب خوشه به فهرست اعضای خوشه‌ها (cluster_code، {self.unit}) نیاز دارد.",
-                           "members")
+                raise _bad(
+                    f"The needs matrix by cluster needs the cluster members (cluster_code, {self.unit}).",
+                    f"ماتریس نیازها بر حسب خوشه به فهرست اعضای خوشه‌ها (cluster_code، {self.unit}) نیاز دارد.",
+                    "members",
+                )
         elif column not in keys.columns:
-            raise _bad(f"Cannot break needs down by {by!r}: the comparison has no column {column!r}.",
-                       f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ستون «{column}» در داده نیست.", "by", by)
+            raise _bad(
+                f"Cannot break needs down by {by!r}: the comparison has no column {column!r}.",
+                f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ستون «{column}» در داده نیست.",
+                "by",
+                by,
+            )
         # the filers' rows (``src``: their row in the comparison) and the non-filers'
         # (``gone``: their row of no_data()), each with its cell; a firm in two clusters
         # is twice in the list
         if column == "cluster_code":
-            units = pd.concat([pd.Series(keys[self.unit].array.take(rows)),
-                               pd.Series(absent[self.unit].array if len(absent) else [], dtype=object)],
-                              ignore_index=True)
+            units = pd.concat(
+                [
+                    pd.Series(keys[self.unit].array.take(rows)),
+                    pd.Series(absent[self.unit].array if len(absent) else [], dtype=object),
+                ],
+                ignore_index=True,
+            )
             links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
-                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left")
+                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left"
+            )
             at, cell = links["_at"].to_numpy(), links["cluster_code"]
             filer = at < len(rows)
             src, gone = rows[at[filer]], at[~filer] - len(rows)
@@ -665,15 +815,23 @@ class Needs:
         else:
             src, gone = rows, np.arange(len(absent))
             filer_cells = pd.Series(keys[column].array.take(rows))
-            absent_cells = pd.Series(absent[column].array if column in absent.columns else
-                                     np.full(len(absent), None, dtype=object))
+            absent_cells = pd.Series(
+                absent[column].array
+                if column in absent.columns
+                else np.full(len(absent), None, dtype=object)
+            )
         # one integer code per cell (period × value, missing values their own cell),
         # then every count is a bincount
         cell_codes, cell_values = _cell_codes(filer_cells, absent_cells)
         if self.period is not None:
-            periods = np.concatenate([keys[self.period].to_numpy(dtype=np.int64)[src],
-                                      absent[self.period].to_numpy(dtype=np.int64)[gone] if len(absent)
-                                      else np.zeros(0, dtype=np.int64)])
+            periods = np.concatenate(
+                [
+                    keys[self.period].to_numpy(dtype=np.int64)[src],
+                    absent[self.period].to_numpy(dtype=np.int64)[gone]
+                    if len(absent)
+                    else np.zeros(0, dtype=np.int64),
+                ]
+            )
             period_codes, period_values = pd.factorize(periods)
             combined = period_codes.astype(np.int64) * len(cell_values) + cell_codes
         else:
@@ -683,14 +841,20 @@ class Needs:
         if self.period is not None:
             uniques.insert(0, self.period, np.asarray(period_values)[present // len(cell_values)])
         size = len(uniques)
-        filed, missing = codes[: len(src)], codes[len(src):]
-        whole = column != "cluster_code" and self._scope is None  # every row once, in order: no gather
+        filed, missing = codes[: len(src)], codes[len(src) :]
+        whole = (
+            column != "cluster_code" and self._scope is None
+        )  # every row once, in order: no gather
 
         def of_filers(values: np.ndarray) -> np.ndarray:
             return values if whole else values[src]
 
         employees = of_filers(self.employees())
-        needed, unknown, tier = of_filers(self._needed), of_filers(self._unknown), of_filers(self.priority)
+        needed, unknown, tier = (
+            of_filers(self._needed),
+            of_filers(self._unknown),
+            of_filers(self.priority),
+        )
         anything = needed.any(axis=1)
 
         def count(weights):  # yes/no: count the rows that say yes (a gather, not a float sum)
@@ -698,17 +862,24 @@ class Needs:
                 return np.bincount(filed[weights], minlength=size)
             return np.bincount(filed, weights=weights, minlength=size)
 
-        columns = {"enterprises": np.bincount(filed, minlength=size), "employees": count(employees),
-                   "no_data": np.bincount(missing, minlength=size),
-                   "any_enterprises": count(anything), "any_employees": count(employees * anything),
-                   "priority_enterprises": count(tier), "priority_employees": count(employees * tier)}
+        columns = {
+            "enterprises": np.bincount(filed, minlength=size),
+            "employees": count(employees),
+            "no_data": np.bincount(missing, minlength=size),
+            "any_enterprises": count(anything),
+            "any_employees": count(employees * anything),
+            "priority_enterprises": count(tier),
+            "priority_employees": count(employees * tier),
+        }
         for k, code in enumerate(self.mapping.codes):
             chosen = needed[:, k]
             columns[f"{code}_enterprises"] = count(chosen)
             columns[f"{code}_employees"] = count(employees * chosen)
             columns[f"{code}_priority"] = count(chosen & tier)
             columns[f"{code}_unknown"] = count(unknown[:, k])
-        columns = {c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()}
+        columns = {
+            c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()
+        }
         index = uniques
         values = index[column].astype(object)
         index[column] = values.where(values.notna(), None)
@@ -735,9 +906,15 @@ class Needs:
                 out.append((column, column))
         return out
 
-    def to_excel(self, path: str | Path, *, by=("province", "estate", "cluster", "sector"),
-                 members: pd.DataFrame | None = None, estates: pd.DataFrame | None = None,
-                 clusters: pd.DataFrame | None = None) -> Path:
+    def to_excel(
+        self,
+        path: str | Path,
+        *,
+        by=("province", "estate", "cluster", "sector"),
+        members: pd.DataFrame | None = None,
+        estates: pd.DataFrame | None = None,
+        clusters: pd.DataFrame | None = None,
+    ) -> Path:
         """An Excel workbook: a ``summary`` sheet (the totals, then each programme's
         needs by severity, priority tier and unknowns), one needs-matrix sheet per
         dimension of ``by`` (with the ``no data`` and per-programme ``unknown``
@@ -756,9 +933,15 @@ class Needs:
         for dimension in by:
             if dimension == "cluster" and members is None:
                 continue
-            names = estates if dimension == "estate" else clusters if dimension == "cluster" else None
-            _sheet(workbook, f"needs by {dimension}", self.matrix(dimension, members=members, names=names),
-                   self.headers)
+            names = (
+                estates if dimension == "estate" else clusters if dimension == "cluster" else None
+            )
+            _sheet(
+                workbook,
+                f"needs by {dimension}",
+                self.matrix(dimension, members=members, names=names),
+                self.headers,
+            )
         _sheet(workbook, "enterprises", self.explained(), self.headers)
         _sheet(workbook, "unknown", self.unknowns(), self.headers)
         _sheet(workbook, "no data", self.no_data(), self.headers)
@@ -781,7 +964,9 @@ def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.nda
             lookup[key] = len(values)
             values.append(np.nan if key is None else v)
         extra[i] = lookup[key]
-    return np.concatenate([codes.astype(np.int64), extra]), np.asarray(values + [np.nan], dtype=object)[:-1]
+    return np.concatenate([codes.astype(np.int64), extra]), np.asarray(
+        values + [np.nan], dtype=object
+    )[:-1]
 
 
 def _missing(value) -> bool:
@@ -793,31 +978,50 @@ def _pick(values: list, which: np.ndarray) -> np.ndarray:
 
 
 _HEADERS = {
-    "national_id": ("شناسه ملی", "National ID"), "year": ("سال", "Year"), "period": ("دوره", "Period"),
-    "rank": ("اولویت", "Rank"), "programme": ("کد برنامه", "Programme code"),
-    "name_fa": ("نام (فارسی)", "Name (Persian)"), "name_en": ("نام (انگلیسی)", "Name (English)"),
-    "score": ("امتیاز نیاز", "Need score"), "triggers": ("شمار محرک‌ها", "Triggers fired"),
-    "severity": ("شدت نیاز", "Severity"), "priority": ("ردهٔ اولویت", "Priority tier"),
-    "evidence_fa": ("شواهد", "Evidence (Persian)"), "evidence_en": ("شواهد (انگلیسی)", "Evidence"),
-    "province_code": ("کد استان", "Province code"), "estate_code": ("کد شهرک", "Estate code"),
-    "cluster_code": ("کد خوشه", "Cluster code"), "division": ("قسمت ISIC", "ISIC division"),
-    "section": ("بخش ISIC", "ISIC section"), "isic_class": ("رستهٔ ISIC", "ISIC class"),
+    "national_id": ("شناسه ملی", "National ID"),
+    "year": ("سال", "Year"),
+    "period": ("دوره", "Period"),
+    "rank": ("اولویت", "Rank"),
+    "programme": ("کد برنامه", "Programme code"),
+    "name_fa": ("نام (فارسی)", "Name (Persian)"),
+    "name_en": ("نام (انگلیسی)", "Name (English)"),
+    "score": ("امتیاز نیاز", "Need score"),
+    "triggers": ("شمار محرک‌ها", "Triggers fired"),
+    "severity": ("شدت نیاز", "Severity"),
+    "priority": ("ردهٔ اولویت", "Priority tier"),
+    "evidence_fa": ("شواهد", "Evidence (Persian)"),
+    "evidence_en": ("شواهد (انگلیسی)", "Evidence"),
+    "province_code": ("کد استان", "Province code"),
+    "estate_code": ("کد شهرک", "Estate code"),
+    "cluster_code": ("کد خوشه", "Cluster code"),
+    "division": ("قسمت ISIC", "ISIC division"),
+    "section": ("بخش ISIC", "ISIC section"),
+    "isic_class": ("رستهٔ ISIC", "ISIC class"),
     "size_class": ("طبقهٔ اندازه", "Size band"),
-    "enterprises": ("تعداد بنگاه‌ها", "enterprises"), "employees": ("تعداد شاغلان", "employees"),
+    "enterprises": ("تعداد بنگاه‌ها", "enterprises"),
+    "employees": ("تعداد شاغلان", "employees"),
     "no_data": ("بدون اظهارنامه (بی‌داده)", "No return (no data)"),
     "any_enterprises": ("بنگاه‌های دارای نیاز", "Enterprises with a need"),
     "any_employees": ("شاغلان بنگاه‌های دارای نیاز", "Employees of enterprises with a need"),
     "priority_enterprises": ("بنگاه‌های ردهٔ اولویت", "Enterprises in the priority tier"),
-    "priority_employees": ("شاغلان بنگاه‌های ردهٔ اولویت", "Employees of enterprises in the priority tier"),
-    "low": ("شدت کم", "low"), "medium": ("شدت متوسط", "medium"), "high": ("شدت زیاد", "high"),
-    "critical": ("شدت بحرانی", "critical"), "unknown": ("نامعلوم (ارقام خالی)", "unknown (figures blank)"),
+    "priority_employees": (
+        "شاغلان بنگاه‌های ردهٔ اولویت",
+        "Employees of enterprises in the priority tier",
+    ),
+    "low": ("شدت کم", "low"),
+    "medium": ("شدت متوسط", "medium"),
+    "high": ("شدت زیاد", "high"),
+    "critical": ("شدت بحرانی", "critical"),
+    "unknown": ("نامعلوم (ارقام خالی)", "unknown (figures blank)"),
     "filers": ("بنگاه‌های دارای اظهارنامه", "Enterprises that filed"),
     "any_need": ("بنگاه‌های دارای نیاز", "Enterprises with a need"),
     "priority_share": ("سهم ردهٔ اولویت از دارندگان اظهارنامه", "Priority tier share of filers"),
 }
 _PROGRAMME_COLUMNS = {
-    "enterprises": _HEADERS["enterprises"], "employees": _HEADERS["employees"],
-    "priority": ("در ردهٔ اولویت", "in the priority tier"), "unknown": _HEADERS["unknown"],
+    "enterprises": _HEADERS["enterprises"],
+    "employees": _HEADERS["employees"],
+    "priority": ("در ردهٔ اولویت", "in the priority tier"),
+    "unknown": _HEADERS["unknown"],
 }
 
 
@@ -846,7 +1050,9 @@ def _cell(value):
 @functools.cache
 def _isic_titles() -> pd.DataFrame:
     table = isic()
-    return table[table["level"].isin(["section", "division"])].set_index("code")[["title_fa", "title_en"]]
+    return table[table["level"].isin(["section", "division"])].set_index("code")[
+        ["title_fa", "title_en"]
+    ]
 
 
 def _labels(column: str, values: pd.Series, names: pd.DataFrame | None) -> tuple[list, list]:
@@ -892,13 +1098,19 @@ def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
             name = rules[item["alert"]].get(language) if item["alert"] in rules else item["alert"]
             severity = item.get("alert_severity")
             label = SEVERITY_NAMES[severity][0 if fa else 1] if severity in SEVERITY_NAMES else ""
-            text = (f"هشدار ({label}): " if fa else f"alert ({label}): ") + name if label else \
-                ("هشدار: " if fa else "alert: ") + name
+            text = (
+                (f"هشدار ({label}): " if fa else f"alert ({label}): ") + name
+                if label
+                else ("هشدار: " if fa else "alert: ") + name
+            )
             kpi = item.get("alert_kpi")
             if isinstance(kpi, str) and _known(item.get("value")):
                 kpi_name = KPIS[kpi].name(language) if kpi in KPIS else kpi
-                text += f"، {kpi_name} {_number(item['value'], 'fa')}" if fa else \
-                    f", {kpi_name} {_number(item['value'], 'en')}"
+                text += (
+                    f"، {kpi_name} {_number(item['value'], 'fa')}"
+                    if fa
+                    else f", {kpi_name} {_number(item['value'], 'en')}"
+                )
         else:
             code = item["trigger"]
             name = KPIS[code].name(language) if code in KPIS else code
@@ -906,12 +1118,16 @@ def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
             if not _known(item.get("percentile")):  # no peer group: the value alone
                 text = f"{name} {_number(item['value'], language)}"
             elif fa:
-                text = (f"{name} {_number(item['value'], 'fa')}: صدک {_number(item['percentile'], 'fa')} "
-                        f"در میان {to_persian_digits(str(item['peers']))} همتا ({level})، "
-                        f"میانه {_number(item['peer_median'], 'fa')}")
+                text = (
+                    f"{name} {_number(item['value'], 'fa')}: صدک {_number(item['percentile'], 'fa')} "
+                    f"در میان {to_persian_digits(str(item['peers']))} همتا ({level})، "
+                    f"میانه {_number(item['peer_median'], 'fa')}"
+                )
             else:
-                text = (f"{name} {_number(item['value'], 'en')}: percentile {_number(item['percentile'], 'en')} "
-                        f"of {item['peers']} peers ({level}), median {_number(item['peer_median'], 'en')}")
+                text = (
+                    f"{name} {_number(item['value'], 'en')}: percentile {_number(item['percentile'], 'en')} "
+                    f"of {item['peers']} peers ({level}), median {_number(item['peer_median'], 'en')}"
+                )
         if item.get("supporting"):
             text += " (شاهد تکمیلی)" if fa else " (supporting)"
         parts.append(text)
@@ -921,7 +1137,9 @@ def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
 # --- loading -------------------------------------------------------------------------
 
 
-def load_needs(path: str | Path | None = None, *, indicators=None, alert_rules=None) -> NeedsMapping:
+def load_needs(
+    path: str | Path | None = None, *, indicators=None, alert_rules=None
+) -> NeedsMapping:
     """The mapping of a YAML file; the bundled ``needs.yaml`` when ``path`` is None.
 
     ``indicators`` are the codes triggers may name (default: the KPIs and the SME-100
@@ -939,28 +1157,44 @@ def _sme100_codes() -> frozenset[str]:
     return frozenset(methodology.indicator_codes) | {n.code for n in methodology.nodes}
 
 
-def loads_needs(text: str, *, source: str | None = None, indicators=None, alert_rules=None) -> NeedsMapping:
+def loads_needs(
+    text: str, *, source: str | None = None, indicators=None, alert_rules=None
+) -> NeedsMapping:
     """A needs mapping from YAML text; :class:`MonitorConfigError` lists every problem
     with the programme's code and the line."""
     known_indicators = set(KPIS) | _sme100_codes() if indicators is None else set(indicators)
-    known_alerts = set(load_rules().codes if alert_rules is None else
-                       (alert_rules.codes if hasattr(alert_rules, "codes") else alert_rules))
+    known_alerts = set(
+        load_rules().codes
+        if alert_rules is None
+        else (alert_rules.codes if hasattr(alert_rules, "codes") else alert_rules)
+    )
     data, r = parse(text, source, ("programmes",))
-    top = r.mapping(data, "", ("version", "max_needs", "min_score", "severity", "priority", "programmes",
-                               "description"))
+    top = r.mapping(
+        data,
+        "",
+        ("version", "max_needs", "min_score", "severity", "priority", "programmes", "description"),
+    )
     max_needs = r.optional(top, "max_needs", "", lambda v, p: r.integer(v, p, low=1), 3) or 3
     min_score = r.optional(top, "min_score", "", lambda v, p: r.number(v, p, low=0), 0.0) or 0.0
     severity = _severity(r, top.get("severity"))
     priority = _priority(r, top.get("priority"))
     items = top.get("programmes")
     if not isinstance(items, list) or not items:
-        r.problem("programmes", "must be a non-empty list of programmes", "باید فهرستی ناتهی از برنامه‌ها باشد")
+        r.problem(
+            "programmes",
+            "must be a non-empty list of programmes",
+            "باید فهرستی ناتهی از برنامه‌ها باشد",
+        )
         items = []
     programmes = []
     for i, item in enumerate(items):
         path = item_path("programmes", i, item)
         if not isinstance(item, dict):
-            r.problem(path, "must be a mapping (code, name, triggers)", "باید نگاشت باشد (code، name، triggers)")
+            r.problem(
+                path,
+                "must be a mapping (code, name, triggers)",
+                "باید نگاشت باشد (code، name، triggers)",
+            )
             continue
         r.mapping(item, path, ("code", "name", "description", "triggers"))
         code = r.required(item, "code", path, r.string, "")
@@ -969,22 +1203,40 @@ def loads_needs(text: str, *, source: str | None = None, indicators=None, alert_
         triggers = []
         raw = item.get("triggers")
         if not isinstance(raw, list) or not raw:
-            r.problem(f"{path}.triggers", "must be a non-empty list of triggers", "باید فهرستی ناتهی از محرک‌ها باشد")
+            r.problem(
+                f"{path}.triggers",
+                "must be a non-empty list of triggers",
+                "باید فهرستی ناتهی از محرک‌ها باشد",
+            )
             raw = []
         for j, t in enumerate(raw):
             trigger = _trigger(r, t, f"{path}.triggers[{j}]", known_indicators, known_alerts)
             if trigger is not None:
                 triggers.append(trigger)
         if triggers and len(triggers) == len(raw) and all(t.supporting for t in triggers):
-            r.problem(f"{path}.triggers", "every trigger is supporting: nothing could make this programme a need",
-                      "همهٔ محرک‌ها تکمیلی‌اند: هیچ چیز این برنامه را نیاز نمی‌کند")
+            r.problem(
+                f"{path}.triggers",
+                "every trigger is supporting: nothing could make this programme a need",
+                "همهٔ محرک‌ها تکمیلی‌اند: هیچ چیز این برنامه را نیاز نمی‌کند",
+            )
         if code in [p.code for p in programmes]:
-            r.problem(f"{path}.code", f"the code '{code}' is used by another programme",
-                      f"کد «{code}» را برنامهٔ دیگری هم دارد")
+            r.problem(
+                f"{path}.code",
+                f"the code '{code}' is used by another programme",
+                f"کد «{code}» را برنامهٔ دیگری هم دارد",
+            )
         programmes.append(Programme(code, name, tuple(triggers), description))
     finish(r, source)
-    return NeedsMapping(tuple(programmes), max_needs, min_score, text, hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                        source, severity, priority)
+    return NeedsMapping(
+        tuple(programmes),
+        max_needs,
+        min_score,
+        text,
+        hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        source,
+        severity,
+        priority,
+    )
 
 
 def _severity(r, raw) -> SeverityScale:
@@ -998,20 +1250,39 @@ def _severity(r, raw) -> SeverityScale:
     points = dict(default.alert_points)
     given = r.mapping(data.get("alert_points"), "severity.alert_points", SEVERITIES)
     for name in SEVERITIES:
-        value = r.optional(given, name, "severity.alert_points", lambda v, p: r.number(v, p, low=0, strict_low=True))
+        value = r.optional(
+            given,
+            name,
+            "severity.alert_points",
+            lambda v, p: r.number(v, p, low=0, strict_low=True),
+        )
         if value is not None:
             points[name] = value
     bands = default.bands
     if "bands" in data:
         given = r.mapping(data.get("bands"), "severity.bands", BANDED)
-        values = [r.required(given, name, "severity.bands", lambda v, p: r.number(v, p, low=0, strict_low=True))
-                  for name in BANDED] if isinstance(data.get("bands"), dict) else [None] * len(BANDED)
+        values = (
+            [
+                r.required(
+                    given,
+                    name,
+                    "severity.bands",
+                    lambda v, p: r.number(v, p, low=0, strict_low=True),
+                )
+                for name in BANDED
+            ]
+            if isinstance(data.get("bands"), dict)
+            else [None] * len(BANDED)
+        )
         if isinstance(data.get("bands"), dict) and all(v is not None for v in values):
             if not values[0] < values[1] < values[2]:
-                r.problem("severity.bands", f"the bands must rise: medium < high < critical, not "
-                          f"{values[0]:g}, {values[1]:g}, {values[2]:g}",
-                          f"آستانه‌ها باید بالا روند: medium < high < critical، نه {values[0]:g}، {values[1]:g}، "
-                          f"{values[2]:g}")
+                r.problem(
+                    "severity.bands",
+                    f"the bands must rise: medium < high < critical, not "
+                    f"{values[0]:g}, {values[1]:g}, {values[2]:g}",
+                    f"آستانه‌ها باید بالا روند: medium < high < critical، نه {values[0]:g}، {values[1]:g}، "
+                    f"{values[2]:g}",
+                )
             else:
                 bands = tuple(values)
     return SeverityScale(points, bands)
@@ -1023,12 +1294,19 @@ def _priority(r, raw) -> PriorityRule:
     data = r.mapping(raw, "priority", ("min_severity", "min_needs", "min_needs_severity"))
     if not data:
         return default
-    min_severity = r.optional(data, "min_severity", "priority", r.choice(SEVERITIES), default.min_severity)
+    min_severity = r.optional(
+        data, "min_severity", "priority", r.choice(SEVERITIES), default.min_severity
+    )
     min_needs = r.optional(data, "min_needs", "priority", lambda v, p: r.integer(v, p, low=1), None)
-    min_needs_severity = r.optional(data, "min_needs_severity", "priority", r.choice(SEVERITIES),
-                                    default.min_needs_severity)
+    min_needs_severity = r.optional(
+        data, "min_needs_severity", "priority", r.choice(SEVERITIES), default.min_needs_severity
+    )
     if "min_needs_severity" in data and "min_needs" not in data:
-        r.problem("priority.min_needs_severity", "applies only with min_needs", "فقط همراه min_needs معنا دارد")
+        r.problem(
+            "priority.min_needs_severity",
+            "applies only with min_needs",
+            "فقط همراه min_needs معنا دارد",
+        )
     return PriorityRule(min_severity, min_needs, min_needs_severity)
 
 
@@ -1041,28 +1319,53 @@ def _trigger(r, item, path, known_indicators, known_alerts) -> Trigger | None:
     if (indicator is None) == (alert is None):
         r.problem(path, "give either an indicator or an alert", "یا indicator بدهید یا alert")
         return None
-    weight = r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0) or 1.0
+    weight = (
+        r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0)
+        or 1.0
+    )
     supporting = r.optional(data, "supporting", path, r.boolean, False)
     severity = r.optional(data, "severity", path, r.choice(SEVERITIES), None)
     common = dict(weight=weight, supporting=supporting, severity=severity)
     if alert is not None:
         extra = [k for k in data if k not in ("alert", "weight", "supporting", "severity")]
         for key in extra:
-            r.problem(f"{path}.{key}", f"'{key}' does not apply to an alert trigger",
-                      f"«{key}» برای محرک هشدار کاربرد ندارد")
+            r.problem(
+                f"{path}.{key}",
+                f"'{key}' does not apply to an alert trigger",
+                f"«{key}» برای محرک هشدار کاربرد ندارد",
+            )
         if alert not in known_alerts:
-            r.problem(f"{path}.alert", f"'{alert}' is not an alert rule; known: {', '.join(sorted(known_alerts))}",
-                      f"«{alert}» قاعدهٔ هشدار شناخته‌شده‌ای نیست؛ قواعد موجود: {', '.join(sorted(known_alerts))}")
+            r.problem(
+                f"{path}.alert",
+                f"'{alert}' is not an alert rule; known: {', '.join(sorted(known_alerts))}",
+                f"«{alert}» قاعدهٔ هشدار شناخته‌شده‌ای نیست؛ قواعد موجود: {', '.join(sorted(known_alerts))}",
+            )
         return Trigger(alert=alert, **common)
     if indicator not in known_indicators:
-        r.problem(f"{path}.indicator", f"'{indicator}' is not a known indicator or KPI",
-                  f"«{indicator}» شاخص یا شاخص پایش شناخته‌شده‌ای نیست")
-    percentile = r.optional(data, "percentile_below", path,
-                            lambda v, p: r.number(v, p, low=0, high=100, strict_low=True))
+        r.problem(
+            f"{path}.indicator",
+            f"'{indicator}' is not a known indicator or KPI",
+            f"«{indicator}» شاخص یا شاخص پایش شناخته‌شده‌ای نیست",
+        )
+    percentile = r.optional(
+        data,
+        "percentile_below",
+        path,
+        lambda v, p: r.number(v, p, low=0, high=100, strict_low=True),
+    )
     behind = r.optional(data, "behind", path, r.choice(BEHIND), None)
     bounds = {b: r.optional(data, b, path, r.number) for b in BOUNDS}
-    if percentile is None and behind is None and all(v is None for v in bounds.values()) and not any(
-            k in data for k in ("percentile_below", "behind", *BOUNDS)):
-        r.problem(path, "an indicator trigger needs a condition: percentile_below, behind or a bound",
-                  "محرک شاخص به یک شرط نیاز دارد: percentile_below، behind یا یک کران")
-    return Trigger(indicator=indicator, percentile_below=percentile, behind=behind, **common, **bounds)
+    if (
+        percentile is None
+        and behind is None
+        and all(v is None for v in bounds.values())
+        and not any(k in data for k in ("percentile_below", "behind", *BOUNDS))
+    ):
+        r.problem(
+            path,
+            "an indicator trigger needs a condition: percentile_below, behind or a bound",
+            "محرک شاخص به یک شرط نیاز دارد: percentile_below، behind یا یک کران",
+        )
+    return Trigger(
+        indicator=indicator, percentile_below=percentile, behind=behind, **common, **bounds
+    )

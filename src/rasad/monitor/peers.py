@@ -47,8 +47,15 @@ LEVEL_NAMES = {
     "section": ("بخش ISIC", "ISIC section"),
     "size_class": ("اندازه", "size band"),
 }
-MEASURES = ("value", "percentile", "peer_median", "peer_top_quartile", "gap_to_median",
-            "gap_to_top_quartile", "peers")
+MEASURES = (
+    "value",
+    "percentile",
+    "peer_median",
+    "peer_top_quartile",
+    "gap_to_median",
+    "gap_to_top_quartile",
+    "peers",
+)
 
 
 def _bad(en: str, fa: str, field: str | None = None, value=None) -> RasadInputError:
@@ -63,7 +70,9 @@ def level_code(level: Sequence[str]) -> str:
 def level_name(level: str, language: str = "fa") -> str:
     """A ``peer_level`` value in words, e.g. "ISIC division × size band"."""
     fa = language.startswith("fa")
-    return " × ".join(LEVEL_NAMES.get(part, (part, part))[0 if fa else 1] for part in level.split("+"))
+    return " × ".join(
+        LEVEL_NAMES.get(part, (part, part))[0 if fa else 1] for part in level.split("+")
+    )
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,33 @@ class PeerGroups:
     period: str | None = "year"
 
     def __post_init__(self):
-        if (not isinstance(self.min_peers, numbers.Integral) or isinstance(self.min_peers, bool)
-                or self.min_peers < 1):
-            raise _bad(f"min_peers must be a whole number ≥ 1, not {self.min_peers!r}.",
-                       f"کمینهٔ همتایان باید عدد صحیح ≥ ۱ باشد، نه «{self.min_peers}».", "min_peers",
-                       self.min_peers)
-        levels = tuple(tuple(level) for level in self.levels) if isinstance(self.levels, Sequence) else ()
-        if not levels or not all(level and all(isinstance(c, str) and c for c in level) for level in levels):
-            raise _bad("levels must be a non-empty list of lists of column names, e.g. "
-                       "[['division', 'size_class'], ['section']].",
-                       "سطح‌ها باید فهرستی ناتهی از فهرست نام ستون‌ها باشند، مانند "
-                       "[['division', 'size_class'], ['section']].", "levels", self.levels)
+        if (
+            not isinstance(self.min_peers, numbers.Integral)
+            or isinstance(self.min_peers, bool)
+            or self.min_peers < 1
+        ):
+            raise _bad(
+                f"min_peers must be a whole number ≥ 1, not {self.min_peers!r}.",
+                f"کمینهٔ همتایان باید عدد صحیح ≥ ۱ باشد، نه «{self.min_peers}».",
+                "min_peers",
+                self.min_peers,
+            )
+        levels = (
+            tuple(tuple(level) for level in self.levels)
+            if isinstance(self.levels, Sequence)
+            else ()
+        )
+        if not levels or not all(
+            level and all(isinstance(c, str) and c for c in level) for level in levels
+        ):
+            raise _bad(
+                "levels must be a non-empty list of lists of column names, e.g. "
+                "[['division', 'size_class'], ['section']].",
+                "سطح‌ها باید فهرستی ناتهی از فهرست نام ستون‌ها باشند، مانند "
+                "[['division', 'size_class'], ['section']].",
+                "levels",
+                self.levels,
+            )
         object.__setattr__(self, "levels", levels)
 
     def gaps(self, values: pd.DataFrame, indicators=None) -> PeerGaps:
@@ -107,11 +132,16 @@ class PeerGroups:
         needed = [self.unit, *dict.fromkeys(c for level in self.levels for c in level)]
         missing = [c for c in needed if c not in values.columns]
         if missing:
-            raise _bad(f"The values table has no column(s): {', '.join(missing)}.",
-                       f"جدول مقادیر این ستون(ها) را ندارد: {', '.join(missing)}.", missing[0])
+            raise _bad(
+                f"The values table has no column(s): {', '.join(missing)}.",
+                f"جدول مقادیر این ستون(ها) را ندارد: {', '.join(missing)}.",
+                missing[0],
+            )
         period = self.period if self.period is not None and self.period in values.columns else None
         within = _codes(values[period]) if period else np.zeros(len(values), dtype=np.int64)
-        level_codes = [_combine([within, *(_codes(values[c]) for c in level)]) for level in self.levels]
+        level_codes = [
+            _combine([within, *(_codes(values[c]) for c in level)]) for level in self.levels
+        ]
         # indicator-major: each indicator's results are contiguous, so the indicators
         # can be computed side by side in threads (numpy releases the GIL in its sorts,
         # gathers and ufuncs) without sharing cache lines
@@ -121,12 +151,20 @@ class PeerGroups:
             try:
                 matrix[j] = values[code].to_numpy(dtype=np.float64, na_value=np.nan)
             except (TypeError, ValueError):
-                raise _bad(f"Column {code} must hold numbers.", f"ستون {code} باید عدد باشد.", code) from None
-        result = {m: np.full((k, n), np.nan) for m in ("percentile", "peer_median", "peer_top_quartile")}
+                raise _bad(
+                    f"Column {code} must hold numbers.", f"ستون {code} باید عدد باشد.", code
+                ) from None
+        result = {
+            m: np.full((k, n), np.nan) for m in ("percentile", "peer_median", "peer_top_quartile")
+        }
         result["peers"] = np.zeros((k, n), dtype=np.int32)
         chosen = np.full((k, n), -1, dtype=np.int8)
         signs = list(directions.values())
-        map_columns(lambda j, _: _one(matrix[j], signs[j], level_codes, self.min_peers, j, result, chosen), k, n)
+        map_columns(
+            lambda j, _: _one(matrix[j], signs[j], level_codes, self.min_peers, j, result, chosen),
+            k,
+            n,
+        )
         result["value"] = matrix
         keys = values.drop(columns=list(directions)).reset_index(drop=True)
         return PeerGaps(self, keys, list(directions), np.array(signs), result, chosen)
@@ -140,17 +178,30 @@ class PeerGroups:
         elif isinstance(indicators, str):
             directions = {indicators: KPIS[indicators].direction if indicators in KPIS else 1}
         else:
-            directions = {c: (KPIS[c].direction if c in KPIS and KPIS[c].direction else 1) for c in indicators}
+            directions = {
+                c: (KPIS[c].direction if c in KPIS and KPIS[c].direction else 1) for c in indicators
+            }
         if not directions:
-            raise _bad("No indicator to compare: give indicators or KPI columns.",
-                       "شاخصی برای مقایسه نیست: شاخص‌ها یا ستون‌های شاخص پایش را بدهید.", "indicators")
+            raise _bad(
+                "No indicator to compare: give indicators or KPI columns.",
+                "شاخصی برای مقایسه نیست: شاخص‌ها یا ستون‌های شاخص پایش را بدهید.",
+                "indicators",
+            )
         for code, direction in directions.items():
             if code not in values.columns:
-                raise _bad(f"The values table has no column {code!r}.", f"جدول مقادیر ستون «{code}» را ندارد.",
-                           code, code)
+                raise _bad(
+                    f"The values table has no column {code!r}.",
+                    f"جدول مقادیر ستون «{code}» را ندارد.",
+                    code,
+                    code,
+                )
             if direction not in (1, -1) or isinstance(direction, bool):
-                raise _bad(f"The direction of {code} must be 1 or -1, not {direction!r}.",
-                           f"جهت {code} باید ۱ یا ۱- باشد، نه «{direction}».", code, direction)
+                raise _bad(
+                    f"The direction of {code} must be 1 or -1, not {direction!r}.",
+                    f"جهت {code} باید ۱ یا ۱- باشد، نه «{direction}».",
+                    code,
+                    direction,
+                )
         return {code: int(d) for code, d in directions.items()}
 
 
@@ -185,7 +236,10 @@ def _one(v: np.ndarray, direction: int, level_codes, min_peers: int, j: int, out
         usable.append(ok)
         sizes.append(np.append(count, 0)[codes])  # code -1 reads the appended 0
     # the first level with enough peers; failing that, the broadest level available
-    candidates = [(li, ok & (size >= min_peers)) for li, (ok, size) in enumerate(zip(usable, sizes, strict=True))]
+    candidates = [
+        (li, ok & (size >= min_peers))
+        for li, (ok, size) in enumerate(zip(usable, sizes, strict=True))
+    ]
     candidates += [(li, usable[li]) for li in reversed(range(len(level_codes)))]
     for li, ok in candidates:
         level[ok & (level < 0)] = li
@@ -272,8 +326,15 @@ class PeerGaps:
     ``fallback`` whether it was not the first choice.
     """
 
-    def __init__(self, groups: PeerGroups, keys: pd.DataFrame, indicators: list[str],
-                 directions: np.ndarray, result: dict[str, np.ndarray], chosen: np.ndarray):
+    def __init__(
+        self,
+        groups: PeerGroups,
+        keys: pd.DataFrame,
+        indicators: list[str],
+        directions: np.ndarray,
+        result: dict[str, np.ndarray],
+        chosen: np.ndarray,
+    ):
         self.groups = groups
         self.keys = keys
         self.indicators = indicators
@@ -288,32 +349,46 @@ class PeerGaps:
         value (or no group) for the indicator; gaps are derived from the stored
         references on demand (``direction · (reference − value)``)."""
         if name not in MEASURES:
-            raise _bad(f"{name!r} is not a peer measure; one of: {', '.join(MEASURES)}.",
-                       f"«{name}» سنجهٔ مقایسه با همتایان نیست؛ یکی از: {', '.join(MEASURES)}.", "measure", name)
+            raise _bad(
+                f"{name!r} is not a peer measure; one of: {', '.join(MEASURES)}.",
+                f"«{name}» سنجهٔ مقایسه با همتایان نیست؛ یکی از: {', '.join(MEASURES)}.",
+                "measure",
+                name,
+            )
         if name.startswith("gap_to_"):
-            reference = self._result["peer_median" if name == "gap_to_median" else "peer_top_quartile"]
+            reference = self._result[
+                "peer_median" if name == "gap_to_median" else "peer_top_quartile"
+            ]
             return (self.directions[:, None] * (reference - self._result["value"])).T
         return self._result[name].T
 
     def gap(self, name: str, j: int) -> np.ndarray:
         """One indicator's gap (``gap_to_median`` or ``gap_to_top_quartile``) without
         computing the whole matrix."""
-        reference = self._result["peer_median" if name == "gap_to_median" else "peer_top_quartile"][j]
+        reference = self._result["peer_median" if name == "gap_to_median" else "peer_top_quartile"][
+            j
+        ]
         return self.directions[j] * (reference - self._result["value"][j])
 
     def column(self, indicator: str) -> int:
         try:
             return self.indicators.index(indicator)
         except ValueError:
-            raise _bad(f"{indicator!r} was not compared with peers.", f"«{indicator}» با همتایان مقایسه نشده است.",
-                       "indicator", indicator) from None
+            raise _bad(
+                f"{indicator!r} was not compared with peers.",
+                f"«{indicator}» با همتایان مقایسه نشده است.",
+                "indicator",
+                indicator,
+            ) from None
 
     def level_index(self) -> np.ndarray:
         """Which of the groups' levels each row × indicator was compared at (-1: none)."""
         return self._chosen.T
 
     def wide(self, name: str = "percentile") -> pd.DataFrame:
-        return pd.concat([self.keys, pd.DataFrame(self.measure(name), columns=self.indicators)], axis=1)
+        return pd.concat(
+            [self.keys, pd.DataFrame(self.measure(name), columns=self.indicators)], axis=1
+        )
 
     def rows_of(self, unit) -> np.ndarray:
         """The row positions of one unit (an enterprise: one row per period compared),
@@ -331,9 +406,12 @@ class PeerGaps:
         columns = self.indicators if indicators is None else list(indicators)
         rows, which, measures = self._long(columns, None if unit is None else self.rows_of(unit))
         frame = self.keys.iloc[rows].reset_index(drop=True)
-        frame.insert(len(frame.columns), "indicator", pd.Categorical.from_codes(which, categories=columns))
-        measures["peer_level"] = pd.Categorical.from_codes(measures["peer_level"].astype(np.int64),
-                                                           categories=self._level_codes())
+        frame.insert(
+            len(frame.columns), "indicator", pd.Categorical.from_codes(which, categories=columns)
+        )
+        measures["peer_level"] = pd.Categorical.from_codes(
+            measures["peer_level"].astype(np.int64), categories=self._level_codes()
+        )
         return pd.concat([frame, pd.DataFrame(measures)], axis=1)
 
     def records(self, unit, indicators=None) -> list[dict]:

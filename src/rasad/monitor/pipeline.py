@@ -45,15 +45,28 @@ class Monitor:
         if self.needs is None:
             object.__setattr__(self, "needs", load_needs(alert_rules=self.rules))
         if self.peers is None:
-            object.__setattr__(self, "peers", PeerGroups(unit=self.kpis.unit, period=self.kpis.period))
+            object.__setattr__(
+                self, "peers", PeerGroups(unit=self.kpis.unit, period=self.kpis.period)
+            )
         elif self.peers.unit != self.kpis.unit:
             object.__setattr__(self, "peers", dataclasses.replace(self.peers, unit=self.kpis.unit))
         if self.indicators is None:
-            named = [t.indicator for p in self.needs.programmes for t in p.triggers if t.indicator in KPIS]
+            named = [
+                t.indicator
+                for p in self.needs.programmes
+                for t in p.triggers
+                if t.indicator in KPIS
+            ]
             object.__setattr__(self, "indicators", tuple(dict.fromkeys(named)))
 
-    def run(self, returns: pd.DataFrame, enterprises: pd.DataFrame | None = None, *, as_of=None,
-            period: int | None = None) -> MonitorResult:
+    def run(
+        self,
+        returns: pd.DataFrame,
+        enterprises: pd.DataFrame | None = None,
+        *,
+        as_of=None,
+        period: int | None = None,
+    ) -> MonitorResult:
         """KPIs and alerts for every period of ``returns``; peer gaps and needs for
         ``period`` only, or for every period when None. ``as_of`` (a date) decides
         which returns are overdue (every period of the data when None)."""
@@ -61,4 +74,6 @@ class Monitor:
         alerts = self.rules.evaluate(table, as_of=as_of)
         values = table.frame(self.indicators, period=period)
         gaps = self.peers.gaps(values, list(self.indicators))
-        return MonitorResult(table, alerts, gaps, self.needs.assess(gaps, alerts, period=period, kpis=table))
+        return MonitorResult(
+            table, alerts, gaps, self.needs.assess(gaps, alerts, period=period, kpis=table)
+        )

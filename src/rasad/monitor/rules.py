@@ -48,8 +48,12 @@ from rasad.monitor._rows import RowReader
 from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
 
 SEVERITIES = ("low", "medium", "high", "critical")
-SEVERITY_NAMES = {"low": ("کم", "low"), "medium": ("متوسط", "medium"), "high": ("زیاد", "high"),
-                  "critical": ("بحرانی", "critical")}
+SEVERITY_NAMES = {
+    "low": ("کم", "low"),
+    "medium": ("متوسط", "medium"),
+    "high": ("زیاد", "high"),
+    "critical": ("بحرانی", "critical"),
+}
 CHECKS = ("threshold", "missing_return", "unit_jump", "implausible")
 BOUNDS = ("below", "above", "at_most", "at_least")
 _COMMON_KEYS = ("code", "name", "description", "severity", "check", "periods", "unless")
@@ -76,7 +80,9 @@ class Rule:
     at_most: float | None = None  # value <= at_most
     at_least: float | None = None  # value >= at_least
     periods: int = 1  # how many periods running the condition must hold
-    unless: tuple[str, ...] = ()  # rules that, firing for the same enterprise and period, silence this one
+    unless: tuple[
+        str, ...
+    ] = ()  # rules that, firing for the same enterprise and period, silence this one
     fields: tuple[str, ...] = ()  # unit_jump, implausible: the reported figures watched
     min_ratio: float | None = None  # unit_jump: the smallest jump (×) that looks like a unit slip
     description: Text | None = None
@@ -98,7 +104,11 @@ class Rule:
     def condition_text(self, language: str = "en") -> str:
         """The condition in words, e.g. ``sales_growth_real < -0.2 for 1 period(s)``."""
         if self.check == "missing_return":
-            return "بدون اظهارنامه پس از مهلت" if language.startswith("fa") else "no return after the deadline"
+            return (
+                "بدون اظهارنامه پس از مهلت"
+                if language.startswith("fa")
+                else "no return after the deadline"
+            )
         if self.check == "implausible":
             watched = ", ".join(self.fields or _plausible_specs())
             if language.startswith("fa"):
@@ -110,10 +120,18 @@ class Rule:
                 return f"جهش ≥ ×{self.min_ratio:g} یا ≤ ÷{self.min_ratio:g} در {watched}"
             return f"a jump of ×{self.min_ratio:g} or ÷{self.min_ratio:g} or more in {watched}"
         signs = {"below": "<", "above": ">", "at_most": "≤", "at_least": "≥"}
-        parts = [f"{self.kpi} {signs[b]} {getattr(self, b):g}" for b in BOUNDS if getattr(self, b) is not None]
+        parts = [
+            f"{self.kpi} {signs[b]} {getattr(self, b):g}"
+            for b in BOUNDS
+            if getattr(self, b) is not None
+        ]
         text = " و ".join(parts) if language.startswith("fa") else " and ".join(parts)
         if self.periods > 1:
-            text += f" ({self.periods} دورهٔ پیاپی)" if language.startswith("fa") else f" for {self.periods} periods running"
+            text += (
+                f" ({self.periods} دورهٔ پیاپی)"
+                if language.startswith("fa")
+                else f" for {self.periods} periods running"
+            )
         return text
 
 
@@ -208,8 +226,11 @@ def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
 @functools.lru_cache(maxsize=1)
 def _plausible_specs() -> dict:
     """The catalogue's figures that have plausible bounds, by code."""
-    return {spec.code: spec for spec in load_catalogue()
-            if spec.plausible_min is not None or spec.plausible_max is not None}
+    return {
+        spec.code: spec
+        for spec in load_catalogue()
+        if spec.plausible_min is not None or spec.plausible_max is not None
+    }
 
 
 def _watched(rule: Rule) -> list:
@@ -279,10 +300,33 @@ class Alerts:
         for rule in self.rules.rules:
             o, fire = self._outcomes[rule.code], self._fire[rule.code]
             owed, judged = int(o.owed.sum()), int((o.judged & o.owed).sum())
-            rows.append((rule.code, rule.severity, rule.name.fa, rule.name.en, owed, judged,
-                         owed - judged, int(fire.sum()), int(fire.any(axis=1).sum())))
-        return pd.DataFrame(rows, columns=["rule", "severity", "name_fa", "name_en", "applies",
-                                           "judged", "not_computable", "alerts", "enterprises"])
+            rows.append(
+                (
+                    rule.code,
+                    rule.severity,
+                    rule.name.fa,
+                    rule.name.en,
+                    owed,
+                    judged,
+                    owed - judged,
+                    int(fire.sum()),
+                    int(fire.any(axis=1).sum()),
+                )
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "rule",
+                "severity",
+                "name_fa",
+                "name_en",
+                "applies",
+                "judged",
+                "not_computable",
+                "alerts",
+                "enterprises",
+            ],
+        )
 
     def for_period(self, period: int) -> pd.DataFrame:
         frame = self.frame
@@ -328,19 +372,48 @@ class Alerts:
             since = periods[pi - run + 1]
             kpi_name, value, evidence = self._evidence(rule, ui, pi, run)
             ids = units[ui]
-            parts.append(pd.DataFrame({
-                "key": [f"{rule.code}:{u}:{p}" for u, p in zip(ids.tolist(), since.tolist(), strict=True)],
-                "rule": rule.code, "severity": rule.severity, unit: ids, "period": periods[pi],
-                "since": since, "streak": run, "kpi": kpi_name, "value": value, "evidence": evidence,
-                "name_fa": rule.name.fa, "name_en": rule.name.en,
-            }))
-        columns = ["key", "rule", "severity", unit, "period", "since", "streak", "kpi", "value",
-                   "evidence", "name_fa", "name_en"]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "key": [
+                            f"{rule.code}:{u}:{p}"
+                            for u, p in zip(ids.tolist(), since.tolist(), strict=True)
+                        ],
+                        "rule": rule.code,
+                        "severity": rule.severity,
+                        unit: ids,
+                        "period": periods[pi],
+                        "since": since,
+                        "streak": run,
+                        "kpi": kpi_name,
+                        "value": value,
+                        "evidence": evidence,
+                        "name_fa": rule.name.fa,
+                        "name_en": rule.name.en,
+                    }
+                )
+            )
+        columns = [
+            "key",
+            "rule",
+            "severity",
+            unit,
+            "period",
+            "since",
+            "streak",
+            "kpi",
+            "value",
+            "evidence",
+            "name_fa",
+            "name_en",
+        ]
         if not parts:
             return pd.DataFrame(columns=columns)
         frame = pd.concat(parts, ignore_index=True)
         frame["rule"] = pd.Categorical(frame["rule"], categories=self.rules.codes)
-        frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES), ordered=True)
+        frame["severity"] = pd.Categorical(
+            frame["severity"], categories=list(SEVERITIES), ordered=True
+        )
         frame["period"] = frame["period"].astype(np.int64)
         frame["since"] = frame["since"].astype(np.int64)
         return frame[columns]
@@ -349,7 +422,10 @@ class Alerts:
         kpis, periods = self.kpis, self.kpis.periods
         n = len(ui)
         if rule.check == "missing_return":
-            evidence = [{"missing": [int(p) for p in periods[p - r + 1:p + 1]]} for p, r in zip(pi, run, strict=True)]
+            evidence = [
+                {"missing": [int(p) for p in periods[p - r + 1 : p + 1]]}
+                for p, r in zip(pi, run, strict=True)
+            ]
             return np.full(n, None, dtype=object), np.full(n, np.nan), evidence
         if rule.check == "implausible":
             names = np.full(n, None, dtype=object)
@@ -359,11 +435,16 @@ class Alerts:
             for spec in _watched(rule):
                 values = kpis.raw(spec.code)[ui, pi]
                 hit = spec.implausible(values)
-                with np.errstate(divide="ignore", invalid="ignore"):  # how far out: orders of magnitude
+                with np.errstate(
+                    divide="ignore", invalid="ignore"
+                ):  # how far out: orders of magnitude
                     size = np.log10(np.abs(values) + 1.0)
                 for j in np.flatnonzero(hit).tolist():
-                    evidence[j][spec.code] = {"value": _plain(values[j]), "plausible_min": spec.plausible_min,
-                                              "plausible_max": spec.plausible_max}
+                    evidence[j][spec.code] = {
+                        "value": _plain(values[j]),
+                        "plausible_min": spec.plausible_min,
+                        "plausible_max": spec.plausible_max,
+                    }
                     if size[j] > biggest[j]:
                         biggest[j], names[j], value[j] = size[j], spec.code, values[j]
             return names, value, evidence
@@ -378,13 +459,17 @@ class Alerts:
                     hit = (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
                     size = np.abs(np.log(ratio))
                 for j in np.flatnonzero(hit):
-                    evidence[j][name] = {int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
-                                         int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
-                                         "ratio": _plain(ratio[j]),
-                                         "factor": _plain(10.0 ** np.round(np.log10(ratio[j])))}
+                    evidence[j][name] = {
+                        int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
+                        int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
+                        "ratio": _plain(ratio[j]),
+                        "factor": _plain(10.0 ** np.round(np.log10(ratio[j]))),
+                    }
                     if size[j] > biggest[j]:
                         biggest[j], names[j] = size[j], name
-            value = np.array([e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float)
+            value = np.array(
+                [e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float
+            )
             return names, value, evidence
         spec = KPIS[rule.kpi]
         grid = kpis.grid(rule.kpi)
@@ -393,7 +478,9 @@ class Alerts:
         labels = periods.tolist()
         # whole rows as Python lists in one C call each; the dicts then only pick items
         series = [(rule.kpi, grid[ui].tolist(), 0)]
-        series += [(name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS]
+        series += [
+            (name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS
+        ]
         first = (pi - run + 1).tolist()
         last = (pi + 1).tolist()
         evidence = []
@@ -401,8 +488,10 @@ class Alerts:
             item = {}
             for name, rows, extra in series:
                 row = rows[i]
-                item[name] = {labels[t]: (row[t] if row[t] == row[t] else None)
-                              for t in range(max(first[i] - extra, 0), last[i])}
+                item[name] = {
+                    labels[t]: (row[t] if row[t] == row[t] else None)
+                    for t in range(max(first[i] - extra, 0), last[i])
+                }
             evidence.append(item)
         return np.full(n, rule.kpi, dtype=object), value, evidence
 
@@ -432,30 +521,51 @@ def loads_rules(text: str, *, source: str | None = None) -> RuleSet:
         if rule is not None:
             rules.append(rule)
     codes = [rule.code for rule in rules]
-    named = {item.get("code") for item in items if isinstance(item, dict)}  # also rules with other faults
+    named = {
+        item.get("code") for item in items if isinstance(item, dict)
+    }  # also rules with other faults
     for i, rule in enumerate(rules):
         path = f"rules[{rule.code}]"
         if rule.code in codes[:i]:
-            r.problem(f"{path}.code", f"the code '{rule.code}' is used by another rule",
-                      f"کد «{rule.code}» را قاعدهٔ دیگری هم دارد")
+            r.problem(
+                f"{path}.code",
+                f"the code '{rule.code}' is used by another rule",
+                f"کد «{rule.code}» را قاعدهٔ دیگری هم دارد",
+            )
         for j, other in enumerate(rule.unless):
             if other not in named:
-                r.problem(f"{path}.unless[{j}]", f"'{other}' is not the code of a rule in this file",
-                          f"«{other}» کد هیچ قاعده‌ای در این پرونده نیست")
+                r.problem(
+                    f"{path}.unless[{j}]",
+                    f"'{other}' is not the code of a rule in this file",
+                    f"«{other}» کد هیچ قاعده‌ای در این پرونده نیست",
+                )
             elif other == rule.code:
-                r.problem(f"{path}.unless[{j}]", "a rule cannot silence itself", "قاعده نمی‌تواند خودش را خاموش کند")
+                r.problem(
+                    f"{path}.unless[{j}]",
+                    "a rule cannot silence itself",
+                    "قاعده نمی‌تواند خودش را خاموش کند",
+                )
     finish(r, source)
-    return RuleSet(tuple(rules), text, hashlib.sha256(text.encode("utf-8")).hexdigest(), source, version)
+    return RuleSet(
+        tuple(rules), text, hashlib.sha256(text.encode("utf-8")).hexdigest(), source, version
+    )
 
 
 def _rule(r, item, path) -> Rule | None:
     if not isinstance(item, dict):
-        r.problem(path, "must be a mapping (code, name, severity, …)", "باید نگاشت باشد (code، name، severity و …)")
+        r.problem(
+            path,
+            "must be a mapping (code, name, severity, …)",
+            "باید نگاشت باشد (code، name، severity و …)",
+        )
         return None
     check = item.get("check", "threshold")
     if check not in CHECKS:
-        r.problem(f"{path}.check", f"'{check}' is not one of: {', '.join(CHECKS)}",
-                  f"«{check}» مجاز نیست؛ یکی از این‌ها: {', '.join(CHECKS)}")
+        r.problem(
+            f"{path}.check",
+            f"'{check}' is not one of: {', '.join(CHECKS)}",
+            f"«{check}» مجاز نیست؛ یکی از این‌ها: {', '.join(CHECKS)}",
+        )
         return None
     allowed = _COMMON_KEYS + _CHECK_KEYS[check]
     for key in item:
@@ -463,29 +573,46 @@ def _rule(r, item, path) -> Rule | None:
             known = key in {k for keys in _CHECK_KEYS.values() for k in keys}
             r.problem(
                 f"{path}.{key}",
-                f"'{key}' does not apply to check '{check}'" if known
+                f"'{key}' does not apply to check '{check}'"
+                if known
                 else f"unknown key '{key}'; expected one of: {', '.join(allowed)}",
-                f"«{key}» برای بررسی «{check}» کاربرد ندارد" if known
+                f"«{key}» برای بررسی «{check}» کاربرد ندارد"
+                if known
                 else f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(allowed)}",
             )
     code = r.required(item, "code", path, r.string, "")
     if code and not code.replace("_", "").isalnum():
-        r.problem(f"{path}.code", "must be letters, digits and underscores", "باید از حروف، رقم و _ باشد")
+        r.problem(
+            f"{path}.code", "must be letters, digits and underscores", "باید از حروف، رقم و _ باشد"
+        )
     name = r.required(item, "name", path, r.text, Text("", ""))
     description = r.optional(item, "description", path, r.text, None)
     severity = r.required(item, "severity", path, r.choice(SEVERITIES), "medium")
     periods = r.optional(item, "periods", path, lambda v, p: r.integer(v, p, low=1), 1) or 1
     unless = tuple(r.optional(item, "unless", path, r.string_list, ()))
-    rule = dict(code=code, name=name, severity=severity, check=check, periods=periods, unless=unless,
-                description=description)
+    rule = dict(
+        code=code,
+        name=name,
+        severity=severity,
+        check=check,
+        periods=periods,
+        unless=unless,
+        description=description,
+    )
     if check == "threshold":
         kpi = r.required(item, "kpi", path, r.string, None)
         if kpi is not None and kpi not in KPIS:
-            r.problem(f"{path}.kpi", f"'{kpi}' is not a KPI; known KPIs: {', '.join(KPIS)}",
-                      f"«{kpi}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}")
+            r.problem(
+                f"{path}.kpi",
+                f"'{kpi}' is not a KPI; known KPIs: {', '.join(KPIS)}",
+                f"«{kpi}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}",
+            )
         elif kpi is not None and KPIS[kpi].kind != "number":
-            r.problem(f"{path}.kpi", f"'{kpi}' is a category, not a number; use a numeric KPI (e.g. altman_z2)",
-                      f"«{kpi}» رده است نه عدد؛ شاخصی عددی (مانند altman_z2) به کار ببرید")
+            r.problem(
+                f"{path}.kpi",
+                f"'{kpi}' is a category, not a number; use a numeric KPI (e.g. altman_z2)",
+                f"«{kpi}» رده است نه عدد؛ شاخصی عددی (مانند altman_z2) به کار ببرید",
+            )
         bounds = {b: r.optional(item, b, path, r.number) for b in BOUNDS}
         _check_bounds(r, item, path, bounds)
         rule.update(kpi=kpi, **bounds)
@@ -494,20 +621,29 @@ def _rule(r, item, path) -> Rule | None:
         bounded = _plausible_specs()
         for j, name in enumerate(fields):
             if name not in bounded:
-                r.problem(f"{path}.fields[{j}]",
-                          f"'{name}' has no plausible bounds in the indicator catalogue; ones that do: "
-                          f"{', '.join(bounded)}",
-                          f"«{name}» در فهرست شاخص‌ها کران باورپذیر ندارد؛ ارقامی که دارند: {', '.join(bounded)}")
+                r.problem(
+                    f"{path}.fields[{j}]",
+                    f"'{name}' has no plausible bounds in the indicator catalogue; ones that do: "
+                    f"{', '.join(bounded)}",
+                    f"«{name}» در فهرست شاخص‌ها کران باورپذیر ندارد؛ ارقامی که دارند: {', '.join(bounded)}",
+                )
         rule.update(fields=tuple(fields))
     elif check == "unit_jump":
         fields = r.required(item, "fields", path, r.string_list, ())
         for j, name in enumerate(fields):
             if name not in RAW_FIELDS:
-                r.problem(f"{path}.fields[{j}]", f"'{name}' is not a reported figure; known: {', '.join(RAW_FIELDS)}",
-                          f"«{name}» از ارقام اظهارنامه نیست؛ ارقام موجود: {', '.join(RAW_FIELDS)}")
+                r.problem(
+                    f"{path}.fields[{j}]",
+                    f"'{name}' is not a reported figure; known: {', '.join(RAW_FIELDS)}",
+                    f"«{name}» از ارقام اظهارنامه نیست؛ ارقام موجود: {', '.join(RAW_FIELDS)}",
+                )
         if "fields" in item and not fields:
-            r.problem(f"{path}.fields", "must list at least one figure", "دست‌کم یک رقم باید نام برده شود")
-        ratio = r.required(item, "min_ratio", path, lambda v, p: r.number(v, p, low=1, strict_low=True))
+            r.problem(
+                f"{path}.fields", "must list at least one figure", "دست‌کم یک رقم باید نام برده شود"
+            )
+        ratio = r.required(
+            item, "min_ratio", path, lambda v, p: r.number(v, p, low=1, strict_low=True)
+        )
         rule.update(fields=tuple(fields), min_ratio=ratio if ratio is not None else 1000.0)
     return Rule(**rule)
 
@@ -515,14 +651,22 @@ def _rule(r, item, path) -> Rule | None:
 def _check_bounds(r, item, path, bounds) -> None:
     present = [b for b in BOUNDS if b in item]
     if not present:
-        r.problem(f"{path}.below", "a threshold rule needs a bound: below, above, at_most or at_least",
-                  "قاعدهٔ آستانه‌ای به یک کران نیاز دارد: below، above، at_most یا at_least")
+        r.problem(
+            f"{path}.below",
+            "a threshold rule needs a bound: below, above, at_most or at_least",
+            "قاعدهٔ آستانه‌ای به یک کران نیاز دارد: below، above، at_most یا at_least",
+        )
         return
     for a, b in (("below", "at_most"), ("above", "at_least")):
         if a in item and b in item:
-            r.problem(f"{path}.{b}", f"give either {a} or {b}, not both", f"یا {a} یا {b}، نه هر دو")
+            r.problem(
+                f"{path}.{b}", f"give either {a} or {b}, not both", f"یا {a} یا {b}، نه هر دو"
+            )
     upper = next((bounds[b] for b in ("below", "at_most") if bounds.get(b) is not None), None)
     lower = next((bounds[b] for b in ("above", "at_least") if bounds.get(b) is not None), None)
     if upper is not None and lower is not None and not lower < upper:
-        r.problem(path, f"the bounds leave nothing between them ({lower:g} and {upper:g})",
-                  f"میان کران‌ها ({lower:g} و {upper:g}) مقداری نمی‌ماند")
+        r.problem(
+            path,
+            f"the bounds leave nothing between them ({lower:g} and {upper:g})",
+            f"میان کران‌ها ({lower:g} و {upper:g}) مقداری نمی‌ماند",
+        )

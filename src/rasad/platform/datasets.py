@@ -29,9 +29,12 @@ def named(code: str | None) -> Dataset | None:
     dataset = Dataset.objects.filter(code=code).first()
     if dataset is None:
         known = ", ".join([NATIONAL, *Dataset.objects.values_list("code", flat=True)])
-        raise RasadInputError(f"--dataset {code}: no such data set; there are: {known}.",
-                              f"--dataset {code}: چنین مجموعه‌داده‌ای نیست؛ این‌ها هست: {known}.",
-                              field="dataset", value=code)
+        raise RasadInputError(
+            f"--dataset {code}: no such data set; there are: {known}.",
+            f"--dataset {code}: چنین مجموعه‌داده‌ای نیست؛ این‌ها هست: {known}.",
+            field="dataset",
+            value=code,
+        )
     return dataset
 
 

@@ -67,8 +67,13 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     sectors = {s.code: s for s in Sector.objects.filter(level__in=["division", "class"])}
 
     estates = IndustrialEstate.objects.bulk_create(
-        IndustrialEstate(code=row.code, name_fa=row.name_fa, name_en=row.name_en,
-                         province=provinces[int(row.province_code)], kind=row.kind)
+        IndustrialEstate(
+            code=row.code,
+            name_fa=row.name_fa,
+            name_en=row.name_en,
+            province=provinces[int(row.province_code)],
+            kind=row.kind,
+        )
         for row in population.estates.itertuples()
     )
     estates_by_code = {e.code: e for e in estates}
@@ -76,8 +81,11 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     enterprises = Enterprise.objects.bulk_create(
         (
             Enterprise(
-                national_id=row.national_id, name_fa=row.name_fa, name_en=row.name_en,
-                isic=sectors[str(row.isic_class)], province=provinces[int(row.province_code)],
+                national_id=row.national_id,
+                name_fa=row.name_fa,
+                name_en=row.name_en,
+                isic=sectors[str(row.isic_class)],
+                province=provinces[int(row.province_code)],
                 estate=estates_by_code.get(_none_if_missing(row.estate_code)),
                 founding_year=_none_if_missing(row.founding_year),
             )
@@ -99,12 +107,16 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     frame = population.returns
     codes = [c for c in frame.columns if c in catalogue]
     ids = {e.national_id: e.pk for e in enterprises}
-    rows = pd.DataFrame({
-        "enterprise_id": frame["national_id"].map(ids).to_numpy(),
-        "period_id": frame["year"].map(lambda year: periods[int(year)].pk).to_numpy(),
-        "created_at": [datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=TEHRAN)
-                       for day in frame["submitted_on"]],
-    })
+    rows = pd.DataFrame(
+        {
+            "enterprise_id": frame["national_id"].map(ids).to_numpy(),
+            "period_id": frame["year"].map(lambda year: periods[int(year)].pk).to_numpy(),
+            "created_at": [
+                datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=TEHRAN)
+                for day in frame["submitted_on"]
+            ],
+        }
+    )
     rows = pd.concat([rows, frame[codes].reset_index(drop=True).astype(float)], axis=1)
     with _progress("Loading returns", progress) as report:
         record_returns(rows, source=ReturnVersion.Source.DEMO, progress=report)
@@ -112,19 +124,28 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
 
     clusters = {
         row.code: Cluster.objects.create(
-            code=row.code, name_fa=row.name_fa, name_en=row.name_en, kind=row.kind,
-            province=provinces[int(row.province_code)], sector=sectors[str(row.division)],
+            code=row.code,
+            name_fa=row.name_fa,
+            name_en=row.name_en,
+            kind=row.kind,
+            province=provinces[int(row.province_code)],
+            sector=sectors[str(row.division)],
         )
         for row in population.clusters.itertuples()
     }
     ClusterMembership.objects.bulk_create(
-        ClusterMembership(cluster=clusters[row.cluster_code], enterprise=enterprises_by_id[row.national_id])
+        ClusterMembership(
+            cluster=clusters[row.cluster_code], enterprise=enterprises_by_id[row.national_id]
+        )
         for row in population.cluster_members.itertuples()
     )
     _create_demo_users(population)
     return {
-        "estates": len(estates), "enterprises": len(enterprises), "returns": len(frame),
-        "figures": figures, "clusters": len(clusters),
+        "estates": len(estates),
+        "enterprises": len(enterprises),
+        "returns": len(frame),
+        "figures": figures,
+        "clusters": len(clusters),
     }
 
 
@@ -135,7 +156,10 @@ def _create_demo_users(population: DemoPopulation) -> None:
     busiest = population.enterprises["estate_code"].value_counts().idxmax()
     for role, username in DEMO_USERS.items():
         user = User(
-            username=username, role=role, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
+            username=username,
+            role=role,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
         )
         user.set_password(DEMO_PASSWORD)
         if role == Role.ENTERPRISE:
@@ -166,18 +190,31 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS):
     if Edition.objects.exists():
         return None
     analyst = User.objects.filter(username=DEMO_USERS[Role.ANALYST]).first()
-    period = (Period.objects.filter(quarter__isnull=True, returns__isnull=False)
-              .distinct().order_by("-year").first())
+    period = (
+        Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+        .distinct()
+        .order_by("-year")
+        .first()
+    )
     if analyst is None or period is None:
         return None
     methodology = bundled_methodology(analyst)
     edition = Edition.objects.create(
         name_fa=f"{methodology.name_fa} {to_persian_digits(period.code)} (نمایشی)",
         name_en=f"{methodology.name_en} {period.code} (demo)",
-        period=period, methodology=methodology, created_by=analyst,
+        period=period,
+        methodology=methodology,
+        created_by=analyst,
     )
-    job = start_compute(edition, analyst, spec_text=bundled_spec(), runs=runs, seed=1, top_k=100,
-                        sensitivity_n=DEMO_SENSITIVITY_N)
+    job = start_compute(
+        edition,
+        analyst,
+        spec_text=bundled_spec(),
+        runs=runs,
+        seed=1,
+        top_k=100,
+        sensitivity_n=DEMO_SENSITIVITY_N,
+    )
     job = run_job(job.pk)
     if job.status == EditionJob.Status.DONE:
         publish_edition(edition, analyst)

@@ -18,37 +18,64 @@ from django.db.models.functions import Cast
 from rasad.platform.registry.models import Cluster, ClusterMembership, Enterprise, IndustrialEstate
 from rasad.platform.returns.models import Indicator, ReturnVersion
 
-ENTERPRISE_COLUMNS = ["national_id", "name_fa", "name_en", "isic_class", "province_code", "estate_code",
-                      "founding_year"]
+ENTERPRISE_COLUMNS = [
+    "national_id",
+    "name_fa",
+    "name_en",
+    "isic_class",
+    "province_code",
+    "estate_code",
+    "founding_year",
+]
 
 
 def enterprises_frame(queryset=None) -> pd.DataFrame:
     """One row per enterprise of ``queryset`` (all by default)."""
     queryset = Enterprise.objects.all() if queryset is None else queryset
     rows = queryset.order_by("national_id").values_list(
-        "national_id", "name_fa", "name_en", "isic__code", "province__code", "estate__code", "founding_year")
+        "national_id",
+        "name_fa",
+        "name_en",
+        "isic__code",
+        "province__code",
+        "estate__code",
+        "founding_year",
+    )
     frame = pd.DataFrame(list(rows), columns=ENTERPRISE_COLUMNS)
     return frame.astype({"province_code": "int64", "founding_year": "Int64"})
 
 
 def estates_frame() -> pd.DataFrame:
-    return pd.DataFrame(list(IndustrialEstate.objects.order_by("code").values_list(
-        "code", "name_fa", "name_en", "province__code", "kind")),
-        columns=["code", "name_fa", "name_en", "province_code", "kind"])
+    return pd.DataFrame(
+        list(
+            IndustrialEstate.objects.order_by("code").values_list(
+                "code", "name_fa", "name_en", "province__code", "kind"
+            )
+        ),
+        columns=["code", "name_fa", "name_en", "province_code", "kind"],
+    )
 
 
 def clusters_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The designated clusters and their members, as the demo population has them."""
-    clusters = pd.DataFrame(list(Cluster.objects.order_by("code").values_list(
-        "code", "name_fa", "name_en", "province__code", "sector__code", "kind")),
-        columns=["code", "name_fa", "name_en", "province_code", "division", "kind"])
-    members = pd.DataFrame(list(ClusterMembership.objects.values_list("cluster__code", "enterprise__national_id")),
-                           columns=["cluster_code", "national_id"])
+    clusters = pd.DataFrame(
+        list(
+            Cluster.objects.order_by("code").values_list(
+                "code", "name_fa", "name_en", "province__code", "sector__code", "kind"
+            )
+        ),
+        columns=["code", "name_fa", "name_en", "province_code", "division", "kind"],
+    )
+    members = pd.DataFrame(
+        list(ClusterMembership.objects.values_list("cluster__code", "enterprise__national_id")),
+        columns=["cluster_code", "national_id"],
+    )
     return clusters, members
 
 
-def current_returns(periods=None, enterprises=None, *, submitted_on: bool = True
-                    ) -> tuple[pd.DataFrame, list[int]]:
+def current_returns(
+    periods=None, enterprises=None, *, submitted_on: bool = True
+) -> tuple[pd.DataFrame, list[int]]:
     """The current version of every return of ``periods`` (Period objects or ids; all
     by default) of ``enterprises`` (a queryset of their ids, read as a subquery; all by
     default): one row per return with ``national_id``, ``year``, ``quarter``,
@@ -61,7 +88,9 @@ def current_returns(periods=None, enterprises=None, *, submitted_on: bool = True
     ids would be one SQL parameter per return)."""
     versions = ReturnVersion.objects.filter(return_record__current_version=F("pk"))
     if periods is not None:
-        versions = versions.filter(return_record__period_id__in=[getattr(p, "pk", p) for p in periods])
+        versions = versions.filter(
+            return_record__period_id__in=[getattr(p, "pk", p) for p in periods]
+        )
     if enterprises is not None:
         versions = versions.filter(return_record__enterprise_id__in=enterprises)
     return _wide(versions, submitted_on)
@@ -81,18 +110,30 @@ def _wide(versions, submitted_on: bool) -> tuple[pd.DataFrame, list[int]]:
     return's first version was filed (if asked) and its figures as JSON text, parsed with one
     ``json.loads`` of them all (a JSON field decoded row by row costs more than the
     query itself at 100,000 returns)."""
-    columns = ["pk", "return_record__enterprise__national_id", "return_record__period__year",
-               "return_record__period__quarter", Cast("figures", TextField())]
+    columns = [
+        "pk",
+        "return_record__enterprise__national_id",
+        "return_record__period__year",
+        "return_record__period__quarter",
+        Cast("figures", TextField()),
+    ]
     if submitted_on:
-        columns.append(Subquery(ReturnVersion.objects.filter(return_record=OuterRef("return_record"), number=1)
-                                .values("created_at")))
+        columns.append(
+            Subquery(
+                ReturnVersion.objects.filter(
+                    return_record=OuterRef("return_record"), number=1
+                ).values("created_at")
+            )
+        )
     rows = list(versions.order_by("pk").values_list(*columns))
-    ids, national_ids, years, quarters, texts, *filed = (list(column) for column in zip(*rows, strict=True)) \
-        if rows else [[] for _ in columns]
+    ids, national_ids, years, quarters, texts, *filed = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else [[] for _ in columns]
+    )
     codes = sorted(Indicator.objects.values_list("code", flat=True))
     figures = json.loads(f"[{','.join(texts)}]")
-    values = np.array([[row.get(code, np.nan) for code in codes] for row in figures], dtype=float) \
-        .reshape(len(figures), len(codes))
+    values = np.array(
+        [[row.get(code, np.nan) for code in codes] for row in figures], dtype=float
+    ).reshape(len(figures), len(codes))
     frame = pd.DataFrame(values, columns=codes)
     if submitted_on:
         frame.insert(0, "submitted_on", [None if at is None else at.date() for at in filed[0]])

@@ -19,27 +19,53 @@ def sync_reference_data(**_kwargs) -> None:
     from rasad.platform.returns.models import Indicator
 
     with transaction.atomic():
-        _upsert(Province, "code", (
-            {"code": int(r.code), "iso": r.iso, "name_fa": r.name_fa, "name_en": r.name_en}
-            for r in provinces().itertuples()
-        ))
+        _upsert(
+            Province,
+            "code",
+            (
+                {"code": int(r.code), "iso": r.iso, "name_fa": r.name_fa, "name_en": r.name_en}
+                for r in provinces().itertuples()
+            ),
+        )
         table = isic().fillna("")
         sectors: dict[str, Sector] = {}
         for level in Sector.Level.values:  # sections first: every parent exists before its children
             rows = table[table.level == level]
-            saved = _upsert(Sector, "code", (
-                {"code": r.code, "level": r.level, "section": r.section, "title_en": r.title_en,
-                 "title_fa": r.title_fa, "parent": sectors.get(r.parent)}
-                for r in rows.itertuples()
-            ))
+            saved = _upsert(
+                Sector,
+                "code",
+                (
+                    {
+                        "code": r.code,
+                        "level": r.level,
+                        "section": r.section,
+                        "title_en": r.title_en,
+                        "title_fa": r.title_fa,
+                        "parent": sectors.get(r.parent),
+                    }
+                    for r in rows.itertuples()
+                ),
+            )
             sectors.update((sector.code, sector) for sector in saved)
-        _upsert(Indicator, "code", (
-            {"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en, "unit": s.unit,
-             "kind": s.kind, "min_value": s.min_value, "max_value": s.max_value,
-             "direction": s.direction, "description_fa": s.description_fa,
-             "description_en": s.description_en}
-            for s in load_catalogue()
-        ))
+        _upsert(
+            Indicator,
+            "code",
+            (
+                {
+                    "code": s.code,
+                    "name_fa": s.name_fa,
+                    "name_en": s.name_en,
+                    "unit": s.unit,
+                    "kind": s.kind,
+                    "min_value": s.min_value,
+                    "max_value": s.max_value,
+                    "direction": s.direction,
+                    "description_fa": s.description_fa,
+                    "description_en": s.description_en,
+                }
+                for s in load_catalogue()
+            ),
+        )
 
 
 def _upsert(model, key: str, rows: Iterable[dict]) -> list:

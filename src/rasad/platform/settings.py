@@ -103,8 +103,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # take no table locks, which would fail a writer at once ("database table is
     # locked") instead of letting it wait. A database file has no shared cache.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                        "PRAGMA cache_size=-262144; PRAGMA read_uncommitted=1;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-262144; PRAGMA read_uncommitted=1;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -141,7 +144,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even when it serves from finders
+STATIC_ROOT.mkdir(
+    parents=True, exist_ok=True
+)  # WhiteNoise expects it even when it serves from finders
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 # Serve straight from the package directories, so a fresh checkout needs no collectstatic.
@@ -161,7 +166,10 @@ CSRF_FAILURE_VIEW = "rasad.platform.web.errors.csrf_failure"
 # Passwords: at least 10 characters, not all digits, not a common one, not the username.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -173,8 +181,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A NUL character in the address, a query parameter or a form field: 400, before any
 # view (PostgreSQL refuses NUL in text). After the session and the user are known, so
 # that the 400 page has the site's layout in the reader's language.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "rasad.platform.web.middleware.RejectNulMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "rasad.platform.web.middleware.RejectNulMiddleware",
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -234,7 +244,9 @@ RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20
 # returns cover this share of the enterprises expected to file, or, once its deadline
 # has passed, the smaller share after it (docs/monitoring.md, "Which period is shown").
 RASAD_PERIOD_MIN_COVERAGE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE", "0.5"))
-RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE = float(os.environ.get("RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE", "0.25"))
+RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE = float(
+    os.environ.get("RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE", "0.25")
+)
 # An edition whose returns cover less than this share of the enterprises expected to
 # file is thin: computing it needs an explicit override, and it cannot be published.
 RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", "0.5"))
@@ -243,7 +255,9 @@ RASAD_EDITION_MIN_COVERAGE = float(os.environ.get("RASAD_EDITION_MIN_COVERAGE", 
 # figure stand for 1403, not a 1401 one; 0 counts only the year's own returns.
 RASAD_CARRY_FORWARD_YEARS = int(os.environ.get("RASAD_CARRY_FORWARD_YEARS", "1"))
 if RASAD_CARRY_FORWARD_YEARS < 0:
-    raise ValueError(f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}")
+    raise ValueError(
+        f"RASAD_CARRY_FORWARD_YEARS must be 0 or more, not {RASAD_CARRY_FORWARD_YEARS}"
+    )
 
 # Background work (edition computations, their uncertainty and sensitivity analyses) runs
 # in worker processes (`rasad worker`), never in the web server's: a queue in the
@@ -289,5 +303,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "rasad.platform.accounts.throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "rasad.platform.web.errors.locked_out"
 if RASAD_PROXY_COUNT < 0 or AXES_FAILURE_LIMIT < 1 or not AXES_COOLOFF_TIME > 0:
-    raise ValueError("RASAD_PROXY_COUNT must be 0 or more, RASAD_LOGIN_FAILURE_LIMIT 1 or more and "
-                     "RASAD_LOGIN_COOLOFF_MINUTES more than 0")
+    raise ValueError(
+        "RASAD_PROXY_COUNT must be 0 or more, RASAD_LOGIN_FAILURE_LIMIT 1 or more and "
+        "RASAD_LOGIN_COOLOFF_MINUTES more than 0"
+    )

@@ -34,8 +34,13 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-S3_VARIABLES = ("RASAD_S3_BUCKET", "RASAD_S3_ENDPOINT_URL", "RASAD_S3_ACCESS_KEY", "RASAD_S3_SECRET_KEY",
-                "RASAD_S3_REGION")
+S3_VARIABLES = (
+    "RASAD_S3_BUCKET",
+    "RASAD_S3_ENDPOINT_URL",
+    "RASAD_S3_ACCESS_KEY",
+    "RASAD_S3_SECRET_KEY",
+    "RASAD_S3_REGION",
+)
 # A cache that does not answer within this many seconds fails the request instead of
 # holding a worker of the server indefinitely.
 REDIS_TIMEOUT_SECONDS = 5
@@ -49,24 +54,34 @@ def caches(environ: Mapping[str, str], var_dir: Path) -> dict:
         # rendered by one worker is served by all of them. With a cache per process,
         # each of the four workers rendered every filtered Top-100 itself (about a sixth
         # of the server's time under load, see BENCHMARKS.md).
-        return {"default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": var_dir / "cache",
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
-        }}
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": var_dir / "cache",
+                "OPTIONS": {"MAX_ENTRIES": 20_000},
+            }
+        }
     if not url.startswith(REDIS_SCHEMES):
         raise ImproperlyConfigured(
-            f"RASAD_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}, not {url.split(':', 1)[0]!r}.")
+            f"RASAD_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}, not {url.split(':', 1)[0]!r}."
+        )
     if importlib.util.find_spec("redis") is None:
-        raise ImproperlyConfigured("RASAD_REDIS_URL is set but the redis package is missing: pip install 'redis>=5'.")
-    return {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": url,
-        # another application may share the Redis server; give Rasad a database of its
-        # own all the same (the /N of the URL): clearing the cache empties that database
-        "KEY_PREFIX": "rasad",
-        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
-    }}
+        raise ImproperlyConfigured(
+            "RASAD_REDIS_URL is set but the redis package is missing: pip install 'redis>=5'."
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # another application may share the Redis server; give Rasad a database of its
+            # own all the same (the /N of the URL): clearing the cache empties that database
+            "KEY_PREFIX": "rasad",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
+    }
 
 
 def default_storage(environ: Mapping[str, str]) -> dict:
@@ -78,16 +93,22 @@ def default_storage(environ: Mapping[str, str]) -> dict:
         stray = [name for name, value in given.items() if value]
         if stray:
             # a half-done configuration would keep each server's uploads on its own disk
-            raise ImproperlyConfigured(f"{', '.join(stray)} set without RASAD_S3_BUCKET: name the bucket too, "
-                                       "or unset them to keep uploads under RASAD_VAR_DIR/media.")
+            raise ImproperlyConfigured(
+                f"{', '.join(stray)} set without RASAD_S3_BUCKET: name the bucket too, "
+                "or unset them to keep uploads under RASAD_VAR_DIR/media."
+            )
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     if bool(given["RASAD_S3_ACCESS_KEY"]) != bool(given["RASAD_S3_SECRET_KEY"]):
-        raise ImproperlyConfigured("Set both RASAD_S3_ACCESS_KEY and RASAD_S3_SECRET_KEY, or neither "
-                                   "(then boto3 finds the credentials itself: its environment variables, "
-                                   "its configuration files or the machine's role).")
+        raise ImproperlyConfigured(
+            "Set both RASAD_S3_ACCESS_KEY and RASAD_S3_SECRET_KEY, or neither "
+            "(then boto3 finds the credentials itself: its environment variables, "
+            "its configuration files or the machine's role)."
+        )
     if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
-        raise ImproperlyConfigured("RASAD_S3_BUCKET is set but django-storages is missing: "
-                                   "pip install 'rasad[s3]' (django-storages[s3]).")
+        raise ImproperlyConfigured(
+            "RASAD_S3_BUCKET is set but django-storages is missing: "
+            "pip install 'rasad[s3]' (django-storages[s3])."
+        )
     options = {
         "bucket_name": bucket,
         # the files are confidential returns: private objects, reached only through
@@ -116,13 +137,16 @@ def check_shared_secret_key(app_configs=None, **kwargs) -> list:
     from django.conf import settings
     from django.core.checks import Warning
 
-    several = (settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
-               or settings.STORAGES["default"]["BACKEND"].startswith("storages."))
+    several = settings.CACHES["default"]["BACKEND"].endswith("RedisCache") or settings.STORAGES[
+        "default"
+    ]["BACKEND"].startswith("storages.")
     if not several or os.environ.get("RASAD_SECRET_KEY"):
         return []
-    return [Warning(
-        "RASAD_REDIS_URL or RASAD_S3_BUCKET is set (several app servers) but RASAD_SECRET_KEY is not: "
-        "each server uses the key generated into its own var/secret_key.",
-        hint="Set the same RASAD_SECRET_KEY on every app server and worker (docs/deploy.md).",
-        id="rasad.W001",
-    )]
+    return [
+        Warning(
+            "RASAD_REDIS_URL or RASAD_S3_BUCKET is set (several app servers) but RASAD_SECRET_KEY is not: "
+            "each server uses the key generated into its own var/secret_key.",
+            hint="Set the same RASAD_SECRET_KEY on every app server and worker (docs/deploy.md).",
+            id="rasad.W001",
+        )
+    ]

@@ -20,7 +20,11 @@ def validate_national_id(value: str) -> None:
     except RasadInputError as error:
         raise as_validation_error(error) from error
     if normalised != value:
-        raise as_validation_error(RasadInputError(
-            "Store the national ID as 11 Latin digits.", "شناسهٔ ملی را با ۱۱ رقم لاتین ذخیره کنید.",
-            field="national_id", value=value,
-        ))
+        raise as_validation_error(
+            RasadInputError(
+                "Store the national ID as 11 Latin digits.",
+                "شناسهٔ ملی را با ۱۱ رقم لاتین ذخیره کنید.",
+                field="national_id",
+                value=value,
+            )
+        )

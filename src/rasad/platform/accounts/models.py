@@ -18,12 +18,18 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PUBLIC)
     enterprise = models.ForeignKey(
-        "registry.Enterprise", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="users", verbose_name=_("enterprise"),
+        "registry.Enterprise",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("enterprise"),
         help_text=_("For enterprise users: the enterprise they speak for."),
     )
     estates = models.ManyToManyField(
-        "registry.IndustrialEstate", blank=True, related_name="managers",
+        "registry.IndustrialEstate",
+        blank=True,
+        related_name="managers",
         verbose_name=_("industrial estates"),
         help_text=_("For estate managers: the estates they manage."),
     )

@@ -85,7 +85,9 @@ def token_failed(request) -> bool:
         return False
     from axes.handlers.proxy import AxesProxyHandler
 
-    AxesProxyHandler.user_login_failed(sender=__name__, credentials=_TOKEN_CREDENTIALS, request=request)
+    AxesProxyHandler.user_login_failed(
+        sender=__name__, credentials=_TOKEN_CREDENTIALS, request=request
+    )
     locked = bool(getattr(request, "axes_locked_out", False))
     # The API answers the refusal itself, in its JSON; axes' middleware would otherwise
     # replace that answer with the login form's lockout page.

@@ -23,7 +23,9 @@ def role_of(user) -> str:
 
 
 def sees_everything(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "sees_everything", False))
+    return bool(
+        getattr(user, "is_authenticated", False) and getattr(user, "sees_everything", False)
+    )
 
 
 def visible_editions(user):
@@ -34,7 +36,9 @@ def visible_editions(user):
 
 
 def published_enterprise_ids():
-    return EditionResult.objects.filter(edition__status=Edition.Status.PUBLISHED).values("enterprise_id")
+    return EditionResult.objects.filter(edition__status=Edition.Status.PUBLISHED).values(
+        "enterprise_id"
+    )
 
 
 def confidential_enterprises(user):
@@ -47,7 +51,8 @@ def listed_enterprises(user):
         return Enterprise.objects.all()
     if role_of(user) in (Role.ENTERPRISE, Role.ESTATE_MANAGER):
         return Enterprise.objects.filter(
-            Q(pk__in=published_enterprise_ids()) | Q(pk__in=confidential_enterprises(user).values("pk"))
+            Q(pk__in=published_enterprise_ids())
+            | Q(pk__in=confidential_enterprises(user).values("pk"))
         )
     return Enterprise.objects.filter(pk__in=published_enterprise_ids())
 

@@ -35,8 +35,9 @@ class BearerToken(HttpBearer):
             return None
         scheme, _space, secret = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise ApiError(401, "invalid_token",
-                           _("Send the API token as 'Authorization: Bearer <token>'."))
+            raise ApiError(
+                401, "invalid_token", _("Send the API token as 'Authorization: Bearer <token>'.")
+            )
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request, token):
@@ -48,8 +49,11 @@ class BearerToken(HttpBearer):
         if found is None:
             if throttle.token_failed(request):
                 raise too_many_attempts()
-            raise ApiError(401, "invalid_token",
-                           _("The API token is not valid: it is unknown or revoked, or its user is inactive."))
+            raise ApiError(
+                401,
+                "invalid_token",
+                _("The API token is not valid: it is unknown or revoked, or its user is inactive."),
+            )
         request.user = found.user  # what the rest of Django reads
         request.api_token = found
         return found.user
@@ -58,10 +62,15 @@ class BearerToken(HttpBearer):
 def too_many_attempts() -> ApiError:
     minutes = throttle.cool_off_minutes()
     return ApiError(
-        429, "too_many_attempts",
-        _("Too many wrong API tokens were sent from your address: every token is refused for "
-          "%(minutes)s minutes. Check the token your client sends, then try again after the wait."),
-        headers={"Retry-After": throttle.retry_after()}, minutes=minutes)
+        429,
+        "too_many_attempts",
+        _(
+            "Too many wrong API tokens were sent from your address: every token is refused for "
+            "%(minutes)s minutes. Check the token your client sends, then try again after the wait."
+        ),
+        headers={"Retry-After": throttle.retry_after()},
+        minutes=minutes,
+    )
 
 
 class Session(APIKeyCookie):
@@ -78,8 +87,13 @@ class Session(APIKeyCookie):
         if user is None or not user.is_authenticated or not user.is_active:
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise ApiError(403, "csrf_failed",
-                           _("The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."))
+            raise ApiError(
+                403,
+                "csrf_failed",
+                _(
+                    "The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."
+                ),
+            )
         return user
 
     def authenticate(self, request, key):  # pragma: no cover - __call__ does the work

@@ -32,12 +32,31 @@ PAGING = ("limit", "offset")
 # query and path parameters shared by the routes (Annotated, so no call sits in a default)
 ObjectId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 NationalIdPath = Annotated[str, Path(..., max_length=20)]
-ProvinceFilter = Annotated[str | None, Query(
-    None, pattern=PROVINCE_PATTERN, description="Province: Statistical Centre code (e.g. 21) or ISO code (IR-21).")]
-SectorFilter = Annotated[str | None, Query(
-    None, pattern=SECTOR_PATTERN, description="ISIC section letter, or division/group/class code (e.g. 13, 1311).")]
-SearchFilter = Annotated[str | None, Query(
-    None, max_length=MAX_SEARCH, pattern=NO_NUL_PATTERN, description="Name (Persian or English) or national ID.")]
+ProvinceFilter = Annotated[
+    str | None,
+    Query(
+        None,
+        pattern=PROVINCE_PATTERN,
+        description="Province: Statistical Centre code (e.g. 21) or ISO code (IR-21).",
+    ),
+]
+SectorFilter = Annotated[
+    str | None,
+    Query(
+        None,
+        pattern=SECTOR_PATTERN,
+        description="ISIC section letter, or division/group/class code (e.g. 13, 1311).",
+    ),
+]
+SearchFilter = Annotated[
+    str | None,
+    Query(
+        None,
+        max_length=MAX_SEARCH,
+        pattern=NO_NUL_PATTERN,
+        description="Name (Persian or English) or national ID.",
+    ),
+]
 SizeClass = Literal["micro", "small", "medium", "large"]
 # the plain fields of an enterprise's payload, and how to fetch them in one query
 ENTERPRISE_RELATED = ("province", "estate", "isic__parent__parent")
@@ -75,8 +94,12 @@ def refuse_unknown(request, *allowed: str) -> None:
     saying (a misspelt filter would otherwise silently filter nothing)."""
     unknown = sorted(set(request.GET) - set(allowed) - set(PAGING))
     if unknown:
-        raise ApiError(400, "unknown_parameter", _("Unknown query parameter(s): %(names)s."),
-                       names=", ".join(unknown)[:200])
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            _("Unknown query parameter(s): %(names)s."),
+            names=", ".join(unknown)[:200],
+        )
 
 
 def finite(value) -> float | None:
@@ -94,21 +117,30 @@ def path_national_id(text: str) -> str:
     return cleaned
 
 
-def filter_enterprises(rows: QuerySet, prefix: str = "", *, province=None, sector=None, q=None,
-                       size_class=None) -> QuerySet:
+def filter_enterprises(
+    rows: QuerySet, prefix: str = "", *, province=None, sector=None, q=None, size_class=None
+) -> QuerySet:
     """Filters shared by results and enterprises; ``prefix`` reaches the enterprise
     (``"enterprise__"`` from an edition result)."""
     if province:
         code = to_latin_digits(province).upper()
-        rows = rows.filter(**{f"{prefix}province__iso": code} if code.startswith("IR-")
-                           else {f"{prefix}province__code": int(code)})
+        rows = rows.filter(
+            **{f"{prefix}province__iso": code}
+            if code.startswith("IR-")
+            else {f"{prefix}province__code": int(code)}
+        )
     if sector:
         code = to_latin_digits(sector).upper()
-        rows = rows.filter(**{f"{prefix}isic__section": code} if code.isalpha()
-                           else {f"{prefix}isic__code__startswith": code})
+        rows = rows.filter(
+            **{f"{prefix}isic__section": code}
+            if code.isalpha()
+            else {f"{prefix}isic__code__startswith": code}
+        )
     if q:
         text = normalize_text(q)
-        match = Q(**{f"{prefix}name_fa__icontains": text}) | Q(**{f"{prefix}name_en__icontains": text})
+        match = Q(**{f"{prefix}name_fa__icontains": text}) | Q(
+            **{f"{prefix}name_en__icontains": text}
+        )
         digits = to_latin_digits(text)
         if digits.isdigit():
             match |= Q(**{f"{prefix}national_id__startswith": digits})
@@ -123,7 +155,12 @@ def period_out(period) -> dict:
 
 
 def province_out(province) -> dict:
-    return {"code": province.code, "iso": province.iso, "name_fa": province.name_fa, "name_en": province.name_en}
+    return {
+        "code": province.code,
+        "iso": province.iso,
+        "name_fa": province.name_fa,
+        "name_en": province.name_en,
+    }
 
 
 def sector_out(sector) -> dict:
@@ -159,4 +196,9 @@ def coverage_out(coverage: float | None, missing: list[str] | None, methodology)
     """The fields of :class:`~rasad.platform.api.schemas.CoverageOut` from a stored result's
     ``coverage`` and ``missing`` (both None in editions computed before they were recorded)."""
     reported, total = counts(missing, methodology)
-    return {"coverage": finite(coverage), "reported": reported, "indicators": total, "missing": missing}
+    return {
+        "coverage": finite(coverage),
+        "reported": reported,
+        "indicators": total,
+        "missing": missing,
+    }

@@ -33,17 +33,37 @@ def both(message, **params) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def problem(field: str | None, message_en: str, message_fa: str, *, code: str | None = None,
-            severity: str = "error") -> dict:
-    return {"field": field, "message_en": message_en, "message_fa": message_fa, "code": code,
-            "severity": severity}
+def problem(
+    field: str | None,
+    message_en: str,
+    message_fa: str,
+    *,
+    code: str | None = None,
+    severity: str = "error",
+) -> dict:
+    return {
+        "field": field,
+        "message_en": message_en,
+        "message_fa": message_fa,
+        "code": code,
+        "severity": severity,
+    }
 
 
 class ApiError(Exception):
     """Raised by a route; turned into ``status`` with the bilingual payload."""
 
-    def __init__(self, status: int, code: str, message, *, problems: Iterable[dict] = (),
-                 message_fa: str | None = None, headers: dict | None = None, **params):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message,
+        *,
+        problems: Iterable[dict] = (),
+        message_fa: str | None = None,
+        headers: dict | None = None,
+        **params,
+    ):
         if message_fa is None:  # a msgid of the catalogue
             self.message_en, self.message_fa = both(message, **params)
         else:  # already bilingual (a RasadInputError of the pure core)
@@ -75,7 +95,9 @@ def from_input_error(error: RasadInputError, status: int = 422) -> ApiError:
     """An error of the pure core (already in both languages) as an API error."""
     items = error.problems if isinstance(error, InputProblems) else [error]
     problems = [problem(p.field, p.message_en, p.message_fa) for p in items]
-    return ApiError(status, "invalid_input", error.message_en, message_fa=error.message_fa, problems=problems)
+    return ApiError(
+        status, "invalid_input", error.message_en, message_fa=error.message_fa, problems=problems
+    )
 
 
 # Persian for pydantic's kinds of refusal (its English message is kept as message_en).
@@ -112,13 +134,17 @@ def validation_problems(errors: list[dict]) -> list[dict]:
         location = [str(part) for part in error.get("loc", ()) if part not in ("ninja_pagination",)]
         field = ".".join(location[1:] if len(location) > 1 else location) or None
         _en, fa = both(_VALIDATION_FA[_kind(str(error.get("type", "")))])
-        out.append(problem(field, str(error.get("msg", _en)), fa, code=str(error.get("type", "invalid"))))
+        out.append(
+            problem(field, str(error.get("msg", _en)), fa, code=str(error.get("type", "invalid")))
+        )
     return out
 
 
 def json_response(error: ApiError) -> JsonResponse:
     """``error`` answered outside a route (where ninja's handlers do not reach)."""
-    response = JsonResponse(error.payload(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        error.payload(), status=error.status, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in error.headers.items():
         response[name] = value
     return response
@@ -138,9 +164,15 @@ def method_not_allowed_in_json(view: Callable) -> Callable:
         response = view(request, *args, **kwargs)
         if not isinstance(response, HttpResponseNotAllowed):
             return response
-        refused = json_response(ApiError(
-            405, "method_not_allowed", _("This address does not accept %(method)s; it accepts %(allowed)s."),
-            method=request.method[:20], allowed=response["Allow"]))
+        refused = json_response(
+            ApiError(
+                405,
+                "method_not_allowed",
+                _("This address does not accept %(method)s; it accepts %(allowed)s."),
+                method=request.method[:20],
+                allowed=response["Allow"],
+            )
+        )
         refused["Allow"] = response["Allow"]
         return refused
 
@@ -163,9 +195,14 @@ def install(api) -> None:
         return respond(request, exc, headers)
 
     def on_authentication(request, exc):
-        return on_api_error(request, ApiError(
-            401, "not_authenticated",
-            _("Sign in, or send an API token in the header 'Authorization: Bearer <token>'.")))
+        return on_api_error(
+            request,
+            ApiError(
+                401,
+                "not_authenticated",
+                _("Sign in, or send an API token in the header 'Authorization: Bearer <token>'."),
+            ),
+        )
 
     def on_authorization(request, exc):
         return respond(request, ApiError(403, "forbidden", _("Your account may not do this.")))
@@ -177,26 +214,45 @@ def install(api) -> None:
             return on_not_found(request, exc)
         if exc.status_code == 400:  # ninja's word for a body it cannot parse
             return on_bad_request(request, exc)
-        return respond(request, ApiError(exc.status_code, "http_error", _("The request could not be served.")))
+        return respond(
+            request, ApiError(exc.status_code, "http_error", _("The request could not be served."))
+        )
 
     def on_bad_request(request, exc):
-        return respond(request, ApiError(400, "bad_request",
-                                         _("The request could not be read: send the body as JSON, within 2.5 MB.")))
+        return respond(
+            request,
+            ApiError(
+                400,
+                "bad_request",
+                _("The request could not be read: send the body as JSON, within 2.5 MB."),
+            ),
+        )
 
     def on_not_found(request, exc):
         return respond(request, not_found())
 
     def on_validation(request, exc: ValidationError):
-        return respond(request, ApiError(422, "invalid_request", _("The request is not valid."),
-                                         problems=validation_problems(exc.errors)))
+        return respond(
+            request,
+            ApiError(
+                422,
+                "invalid_request",
+                _("The request is not valid."),
+                problems=validation_problems(exc.errors),
+            ),
+        )
 
     def on_input(request, exc: RasadInputError):
         return respond(request, from_input_error(exc))
 
     def on_exception(request, exc: Exception):
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
-        return respond(request, ApiError(500, "server_error",
-                                         _("Something went wrong on the server; the error was logged.")))
+        return respond(
+            request,
+            ApiError(
+                500, "server_error", _("Something went wrong on the server; the error was logged.")
+            ),
+        )
 
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(AuthenticationError, on_authentication)

@@ -43,13 +43,20 @@ def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:
         return table
     table = frozen_edition_data(edition)
     if data_hash(methodology, table) != edition.data_sha256:
-        raise ApiError(409, "data_changed", _(
-            "The data this edition ranked can no longer be rebuilt (the registry changed since); "
-            "its league tables are not available."))
+        raise ApiError(
+            409,
+            "data_changed",
+            _(
+                "The data this edition ranked can no longer be rebuilt (the registry changed since); "
+                "its league tables are not available."
+            ),
+        )
     return table
 
 
-def edition_league(edition: Edition, *, by: str | None, top: int) -> tuple[Methodology, pd.DataFrame]:
+def edition_league(
+    edition: Edition, *, by: str | None, top: int
+) -> tuple[Methodology, pd.DataFrame]:
     """``league_tables`` of the edition's data: every indicator, the best ``top`` per band."""
     methodology = methodology_of(edition)
     key = f"rasad:api:league:{edition.methodology_sha256}:{edition.data_sha256}:{by}:{top}"
@@ -57,7 +64,9 @@ def edition_league(edition: Edition, *, by: str | None, top: int) -> tuple[Metho
     if table is None:
         table = league_tables(methodology, edition_table(edition, methodology), by=by, top=top)
         # ties share a rank; within one, by national ID, so the order never depends on row order
-        table = table.sort_values([by or "band", "indicator", "rank", methodology.unit], kind="stable")
+        table = table.sort_values(
+            [by or "band", "indicator", "rank", methodology.unit], kind="stable"
+        )
         table = table.reset_index(drop=True)
         cache.set(key, table, CACHE_SECONDS)
     return methodology, table

@@ -42,13 +42,23 @@ class ApiTokenQuerySet(models.QuerySet):
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         verbose_name=_("user"),
     )
-    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. the client's name."))
-    key_hash = models.CharField(_("SHA-256 of the secret"), max_length=64, unique=True, editable=False)
-    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False,
-                              help_text=_("The start of the secret, to recognise the token."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the client's name.")
+    )
+    key_hash = models.CharField(
+        _("SHA-256 of the secret"), max_length=64, unique=True, editable=False
+    )
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=PREFIX_LENGTH,
+        editable=False,
+        help_text=_("The start of the secret, to recognise the token."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked = models.BooleanField(_("revoked"), default=False)
@@ -68,6 +78,7 @@ class ApiToken(models.Model):
         """A new token for ``user`` and its secret: the secret is returned this once and
         never stored."""
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=hash_secret(secret),
-                                   prefix=secret[:PREFIX_LENGTH])
+        token = cls.objects.create(
+            user=user, name=name, key_hash=hash_secret(secret), prefix=secret[:PREFIX_LENGTH]
+        )
         return token, secret

@@ -21,8 +21,12 @@ class ProblemOut(Schema):
 
 
 class ErrorOut(Schema):
-    detail: str = Field(description="The message in the request's language (Persian unless English was chosen).")
-    code: str = Field(description="Stable, for programs: not_found, forbidden, invalid_token, invalid_return…")
+    detail: str = Field(
+        description="The message in the request's language (Persian unless English was chosen)."
+    )
+    code: str = Field(
+        description="Stable, for programs: not_found, forbidden, invalid_token, invalid_return…"
+    )
     message_en: str
     message_fa: str
     problems: list[ProblemOut] | None = None
@@ -109,9 +113,13 @@ class MethodologyIndicatorOut(Schema):
 
 
 class MethodologyDetailOut(MethodologyOut):
-    text: str = Field(description="The methodology file (YAML) exactly as stored; sha256 is its hash.")
+    text: str = Field(
+        description="The methodology file (YAML) exactly as stored; sha256 is its hash."
+    )
     indicators: list[MethodologyIndicatorOut]
-    nodes: list[NodeOut] = Field(description="The aggregation tree: the index, its pillars and their children.")
+    nodes: list[NodeOut] = Field(
+        description="The aggregation tree: the index, its pillars and their children."
+    )
 
 
 # --- editions ---------------------------------------------------------------------------
@@ -121,42 +129,64 @@ class CoverageOut(Schema):
     """What stands behind a rank: sent with every rank."""
 
     coverage: float | None = Field(
-        None, description="Share (0–1) of the methodology's indicators the enterprise reported, before any "
-                          "imputation. Null for an edition computed before coverage was recorded (never estimated).")
-    reported: int | None = Field(None, description="How many of the methodology's indicators it reported; null as coverage.")
+        None,
+        description="Share (0–1) of the methodology's indicators the enterprise reported, before any "
+        "imputation. Null for an edition computed before coverage was recorded (never estimated).",
+    )
+    reported: int | None = Field(
+        None, description="How many of the methodology's indicators it reported; null as coverage."
+    )
     indicators: int = Field(description="How many indicators the edition's methodology has.")
     missing: list[str] | None = Field(
-        None, description="Codes of the indicators it left blank, in the methodology's order ([] for none); what the "
-                          "methodology did with them is the edition's blank_rule_en/blank_rule_fa. Null as coverage.")
+        None,
+        description="Codes of the indicators it left blank, in the methodology's order ([] for none); what the "
+        "methodology did with them is the edition's blank_rule_en/blank_rule_fa. Null as coverage.",
+    )
 
 
 class EditionOut(Schema):
     id: int
     name_fa: str
     name_en: str
-    status: str = Field(description="published, or draft (seen by analysts and administrators only).")
+    status: str = Field(
+        description="published, or draft (seen by analysts and administrators only)."
+    )
     period: PeriodOut
     methodology: MethodologyOut
     methodology_sha256: str
     data_sha256: str
     computed_at: datetime.datetime | None = None
     published_at: datetime.datetime | None = None
-    top_k: int = Field(description="p_top is the share of Monte Carlo runs ranking an enterprise within this many.")
-    runs: int | None = Field(None, description="Monte Carlo runs of the uncertainty analysis; null without one.")
+    top_k: int = Field(
+        description="p_top is the share of Monte Carlo runs ranking an enterprise within this many."
+    )
+    runs: int | None = Field(
+        None, description="Monte Carlo runs of the uncertainty analysis; null without one."
+    )
     seed: int | None = None
     crossing_top: int | None = None
     has_intervals: bool
     expected_count: int | None = Field(
-        None, description="National enterprises expected to file for the edition's year (registered and founded by "
-                          "then, or with no founding year), when it was computed; null before this was recorded.")
-    filed_count: int | None = Field(None, description="Of those, the enterprises whose return was in.")
+        None,
+        description="National enterprises expected to file for the edition's year (registered and founded by "
+        "then, or with no founding year), when it was computed; null before this was recorded.",
+    )
+    filed_count: int | None = Field(
+        None, description="Of those, the enterprises whose return was in."
+    )
     filing_coverage: float | None = Field(None, description="filed_count / expected_count.")
-    eligible_count: int | None = Field(None, description="Enterprises that passed the methodology's eligibility.")
+    eligible_count: int | None = Field(
+        None, description="Enterprises that passed the methodology's eligibility."
+    )
     ranked_count: int | None = Field(None, description="Enterprises ranked.")
     thin: bool | None = Field(
-        None, description="The filing coverage is below the share an edition needs (RASAD_EDITION_MIN_COVERAGE): "
-                          "a thin edition, computed by explicit request, which cannot be published.")
-    superseded: bool = Field(description="A newer edition of the same year has been published since this one.")
+        None,
+        description="The filing coverage is below the share an edition needs (RASAD_EDITION_MIN_COVERAGE): "
+        "a thin edition, computed by explicit request, which cannot be published.",
+    )
+    superseded: bool = Field(
+        description="A newer edition of the same year has been published since this one."
+    )
 
 
 class EditionLinkOut(Schema):
@@ -168,23 +198,33 @@ class EditionLinkOut(Schema):
 
 class EditionDetailOut(EditionOut):
     supersedes: EditionLinkOut | None = Field(
-        None, description="The edition of the same year published last before this one, which this one replaces.")
+        None,
+        description="The edition of the same year published last before this one, which this one replaces.",
+    )
     superseded_by: EditionLinkOut | None = Field(
-        None, description="The edition of the same year published next, which replaces this one on the public pages.")
+        None,
+        description="The edition of the same year published next, which replaces this one on the public pages.",
+    )
     coverage_message_en: str | None = Field(
-        None, description="The filing coverage in words, e.g. '1404: 2 of 3,000 enterprises expected have filed "
-                          "(0.07%); an edition needs 50%.'")
+        None,
+        description="The filing coverage in words, e.g. '1404: 2 of 3,000 enterprises expected have filed "
+        "(0.07%); an edition needs 50%.'",
+    )
     coverage_message_fa: str | None = None
     results_count: int
     ranked_count: int
     pillars: list[NodeOut] = Field(description="Names of the node_scores keys of the results.")
     indicators: int = Field(description="How many indicators the edition's methodology has.")
-    blank_rule_en: str = Field(description="What the methodology does with an indicator an enterprise left blank.")
+    blank_rule_en: str = Field(
+        description="What the methodology does with an indicator an enterprise left blank."
+    )
     blank_rule_fa: str
 
 
 class ResultOut(CoverageOut):
-    rank: int | None = Field(None, description="Null for an enterprise the methodology did not rank (ineligible).")
+    rank: int | None = Field(
+        None, description="Null for an enterprise the methodology did not rank (ineligible)."
+    )
     rank_q05: float | None = None
     rank_median: float | None = None
     rank_q95: float | None = None
@@ -195,10 +235,14 @@ class ResultOut(CoverageOut):
     score_median: float | None = None
     score_q95: float | None = None
     composite: float | None = Field(
-        None, description="The index before the methodology's rescale step (its score is this re-expressed within "
-                          "the reference group, and equal scores are ranked by it); null without a rescale step, "
-                          "or for an edition computed before it was recorded.")
-    node_scores: dict[str, float | None] = Field(description="Pillar and sub-index scores by node code.")
+        None,
+        description="The index before the methodology's rescale step (its score is this re-expressed within "
+        "the reference group, and equal scores are ranked by it); null without a rescale step, "
+        "or for an edition computed before it was recorded.",
+    )
+    node_scores: dict[str, float | None] = Field(
+        description="Pillar and sub-index scores by node code."
+    )
     size_class: str = Field(description="The size band the enterprise was ranked in.")
     national_id: str
     name_fa: str
@@ -209,7 +253,9 @@ class ResultOut(CoverageOut):
 
 
 class LeagueRowOut(CoverageOut):
-    band: str | None = Field(None, description="The value of `by` (size band, ISIC division, province code).")
+    band: str | None = Field(
+        None, description="The value of `by` (size band, ISIC division, province code)."
+    )
     band_name_fa: str | None = None
     band_name_en: str | None = None
     indicator: str
@@ -221,7 +267,9 @@ class LeagueRowOut(CoverageOut):
     name_fa: str
     name_en: str
     value: float | None = Field(
-        None, description="The ranked figure: null unless you may see this enterprise's confidential figures.")
+        None,
+        description="The ranked figure: null unless you may see this enterprise's confidential figures.",
+    )
 
 
 # --- enterprises and returns --------------------------------------------------------------
@@ -234,7 +282,9 @@ class EnterpriseOut(Schema):
     province: ProvinceOut
     sector: SectorOut = Field(description="The ISIC division of the enterprise.")
     estate: EstateOut | None = None
-    confidential: bool = Field(description="Whether you may see this enterprise's confidential figures and returns.")
+    confidential: bool = Field(
+        description="Whether you may see this enterprise's confidential figures and returns."
+    )
 
 
 class ClusterOut(Schema):
@@ -268,7 +318,9 @@ class EnterpriseRankingOut(CoverageOut):
 class EnterpriseDetailOut(EnterpriseOut):
     rankings: list[EnterpriseRankingOut]
     details: EnterpriseDetailsOut | None = Field(
-        None, description="Registry details: only for enterprises whose confidential figures you may see.")
+        None,
+        description="Registry details: only for enterprises whose confidential figures you may see.",
+    )
 
 
 class VersionOut(Schema):
@@ -278,34 +330,42 @@ class VersionOut(Schema):
     created_by: str | None = None
     source_file: str | None = None
     note: str
-    values: dict[str, float] = Field(description="Figures by indicator code; money in million rials.")
+    values: dict[str, float] = Field(
+        description="Figures by indicator code; money in million rials."
+    )
 
 
 class ReturnOut(Schema):
     period: PeriodOut
     current_version: VersionOut | None = None
-    versions: list[VersionOut] = Field(description="Every version, newest first; none is ever overwritten.")
+    versions: list[VersionOut] = Field(
+        description="Every version, newest first; none is ever overwritten."
+    )
 
 
 class ReturnIn(Schema):
     # strict: a JSON true or false is not a figure (lax pydantic would read true as 1)
     values: dict[str, StrictFloat | StrictStr | None] = Field(
         description="The whole return: figures by indicator code (money in million rials). Numbers, or text as "
-                    "people type it (Persian digits and separators accepted). An indicator left out is not reported.",
+        "people type it (Persian digits and separators accepted). An indicator left out is not reported.",
         examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
     )
     note: str = Field("", max_length=500, pattern=NO_NUL_PATTERN)
     confirm_implausible: StrictBool = Field(
-        False, description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is stored only "
-                           "when this is true: a person checked it. Otherwise the return is refused (422, code "
-                           "implausible_figures) with each such figure as a problem.")
+        False,
+        description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is stored only "
+        "when this is true: a person checked it. Otherwise the return is refused (422, code "
+        "implausible_figures) with each such figure as a problem.",
+    )
 
 
 class SubmitOut(Schema):
     national_id: str
     period: str
     version: int = Field(description="The version now current.")
-    changed: bool = Field(description="False when these figures were already on record (no new version).")
+    changed: bool = Field(
+        description="False when these figures were already on record (no new version)."
+    )
     warnings: list[ProblemOut]
 
 
@@ -314,7 +374,9 @@ class SubmitOut(Schema):
 
 class PeriodCoverageOut(Schema):
     year: int
-    expected: int = Field(description="Enterprises expected to file: registered and founded by then.")
+    expected: int = Field(
+        description="Enterprises expected to file: registered and founded by then."
+    )
     filed: int = Field(description="Enterprises that filed a yearly return for the year.")
     coverage: float = Field(description="filed / expected.")
     deadline: datetime.date | None = None
@@ -322,9 +384,11 @@ class PeriodCoverageOut(Schema):
 
 class DefaultPeriodOut(Schema):
     year: int | None = None
-    rule: str = Field(description="coverage: enough returns; deadline: the deadline has passed with enough "
-                                  "returns; best: no period qualified and the best covered one is shown; "
-                                  "none: no returns yet.")
+    rule: str = Field(
+        description="coverage: enough returns; deadline: the deadline has passed with enough "
+        "returns; best: no period qualified and the best covered one is shown; "
+        "none: no returns yet."
+    )
     reason_fa: str
     reason_en: str
 

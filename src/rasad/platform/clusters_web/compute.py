@@ -73,29 +73,72 @@ def edition_scores(edition) -> pd.DataFrame | None:
     if edition is None:
         return None
     rows = EditionResult.objects.filter(edition=edition, score__isnull=False).values_list(
-        "enterprise__national_id", "score", "rank")
+        "enterprise__national_id", "score", "rank"
+    )
     frame = pd.DataFrame(list(rows), columns=["national_id", "score", "rank"])
     return frame.astype({"score": float, "rank": float}) if len(frame) else None
 
 
-def analyse(enterprises, returns, clusters, members, scores=None, edition=None, year=None,
-            max_age=DEFAULT_MAX_AGE) -> Analysis:
+def analyse(
+    enterprises,
+    returns,
+    clusters,
+    members,
+    scores=None,
+    edition=None,
+    year=None,
+    max_age=DEFAULT_MAX_AGE,
+) -> Analysis:
     """The whole analysis of one data state as of ``year`` (default: the latest year of
     ``returns``) (pure: DataFrames in)."""
     if not len(returns) or not len(enterprises):
         empty = pd.DataFrame()
-        return Analysis(enterprises, returns, clusters, members, empty, empty, empty, empty, empty, None, scores,
-                        edition)
+        return Analysis(
+            enterprises,
+            returns,
+            clusters,
+            members,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            None,
+            scores,
+            edition,
+        )
     firms = firm_figures(enterprises, returns, year=year, max_age=max_age)
     lq = location_quotients(firms, measure="employees", level="division", region="province")
     stars = cluster_stars(lq)
     comparison = compare_clusters(stars, clusters, min_stars=MIN_STARS)
     spec = krugman(firms)
-    profiles = cluster_profiles(enterprises, returns, members, clusters=clusters, scores=scores, year=year,
-                                max_age=max_age) \
-        if len(members) else None
-    return Analysis(enterprises, returns, clusters, members, firms, lq, stars, comparison, spec, profiles, scores,
-                    edition)
+    profiles = (
+        cluster_profiles(
+            enterprises,
+            returns,
+            members,
+            clusters=clusters,
+            scores=scores,
+            year=year,
+            max_age=max_age,
+        )
+        if len(members)
+        else None
+    )
+    return Analysis(
+        enterprises,
+        returns,
+        clusters,
+        members,
+        firms,
+        lq,
+        stars,
+        comparison,
+        spec,
+        profiles,
+        scores,
+        edition,
+    )
 
 
 def analysis() -> Analysis:
@@ -106,9 +149,19 @@ def analysis() -> Analysis:
             # latest year enough enterprises have filed for (rasad.monitor.filing)
             people = monitoring.population()
             edition = latest_edition()
-            _cache.update(stamp=stamp, analysis=analyse(people.enterprises, people.returns, people.clusters,
-                                                        people.members, edition_scores(edition), edition,
-                                                        people.default.year, max_age=carry_forward_years()))
+            _cache.update(
+                stamp=stamp,
+                analysis=analyse(
+                    people.enterprises,
+                    people.returns,
+                    people.clusters,
+                    people.members,
+                    edition_scores(edition),
+                    edition,
+                    people.default.year,
+                    max_age=carry_forward_years(),
+                ),
+            )
         return _cache["analysis"]
 
 

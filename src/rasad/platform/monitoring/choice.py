@@ -70,4 +70,6 @@ def choose(request, dataset=None, *, fixed_dataset: bool = False) -> Choice:
     else:
         default = people.default
         period = default.year
-    return Choice(people, period, default, datasets.code_of(dataset), offered if len(offered) > 1 else [])
+    return Choice(
+        people, period, default, datasets.code_of(dataset), offered if len(offered) > 1 else []
+    )

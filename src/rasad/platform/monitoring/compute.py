@@ -34,7 +34,9 @@ class Population:
     clusters: pd.DataFrame
     members: pd.DataFrame
     dataset: Dataset | None = None
-    deadlines: dict | None = None  # Jalali year → filing deadline of its yearly period, where one is set
+    deadlines: dict | None = (
+        None  # Jalali year → filing deadline of its yearly period, where one is set
+    )
 
     @cached_property
     def periods(self) -> list[int]:
@@ -57,7 +59,9 @@ _caches: dict = {}  # data set code → {"stamp", "population", "runs"}
 
 def policy() -> PeriodPolicy:
     """When a period has returns enough to be the default (settings: see ``settings.py``)."""
-    return PeriodPolicy(settings.RASAD_PERIOD_MIN_COVERAGE, settings.RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE)
+    return PeriodPolicy(
+        settings.RASAD_PERIOD_MIN_COVERAGE, settings.RASAD_PERIOD_MIN_COVERAGE_AFTER_DEADLINE
+    )
 
 
 def as_of() -> datetime.date:
@@ -76,16 +80,23 @@ def load_population(dataset: Dataset | None = None) -> Population:
     returns = returns[returns["quarter"].isna()].drop(columns="quarter").reset_index(drop=True)
     clusters, members = clusters_frames()
     enterprises = enterprises_frame(datasets.enterprises(dataset))
-    members = members[members["national_id"].isin(enterprises["national_id"])].reset_index(drop=True)
-    deadlines = dict(Period.objects.filter(quarter__isnull=True, deadline__isnull=False)
-                     .values_list("year", "deadline"))
+    members = members[members["national_id"].isin(enterprises["national_id"])].reset_index(
+        drop=True
+    )
+    deadlines = dict(
+        Period.objects.filter(quarter__isnull=True, deadline__isnull=False).values_list(
+            "year", "deadline"
+        )
+    )
     return Population(enterprises, returns, estates_frame(), clusters, members, dataset, deadlines)
 
 
 def _current(dataset: Dataset | None) -> tuple[Population, dict]:
     """The population of ``dataset`` as it is now and its cache (the caller holds the lock)."""
     stamp = _stamp()
-    cache = _caches.setdefault(datasets.code_of(dataset), {"stamp": None, "population": None, "runs": {}})
+    cache = _caches.setdefault(
+        datasets.code_of(dataset), {"stamp": None, "population": None, "runs": {}}
+    )
     if cache["stamp"] != stamp:
         cache.update(stamp=stamp, population=load_population(dataset), runs={})
     return cache["population"], cache
@@ -96,7 +107,9 @@ def population(dataset: Dataset | None = None) -> Population:
         return _current(dataset)[0]
 
 
-def run_for(period: int, people: Population | None = None, dataset: Dataset | None = None) -> MonitorResult:
+def run_for(
+    period: int, people: Population | None = None, dataset: Dataset | None = None
+) -> MonitorResult:
     """The monitoring run whose peer gaps and needs are for ``period`` (alerts: all
     periods), of the data set of ``people`` (or ``dataset``). Given the ``people`` the
     caller just had from :func:`population`, the data state is not checked a second
@@ -111,7 +124,9 @@ def run_for(period: int, people: Population | None = None, dataset: Dataset | No
         if result is None:
             # the deadlines the database sets decide which returns are late or overdue
             monitor = datasets.monitor_for(dataset, people.periods, deadlines=people.deadlines)
-            result = monitor.run(people.returns, people.enterprises, as_of=cache["stamp"][-1], period=period)
+            result = monitor.run(
+                people.returns, people.enterprises, as_of=cache["stamp"][-1], period=period
+            )
             cache["runs"][period] = result
         return result
 

@@ -31,14 +31,25 @@ from rasad.platform.web.templatetags.rasad_format import digits, num
 
 PER_PAGE = 50
 MAX_COMMENT = 2000
-SEVERITIES = {"critical": gettext_lazy("critical"), "high": gettext_lazy("high"),
-              "medium": gettext_lazy("medium"), "low": gettext_lazy("low")}
+SEVERITIES = {
+    "critical": gettext_lazy("critical"),
+    "high": gettext_lazy("high"),
+    "medium": gettext_lazy("medium"),
+    "low": gettext_lazy("low"),
+}
 SEVERITY_ORDER = {code: i for i, code in enumerate(SEVERITIES)}
 STATUSES = dict(AlertState.Status.choices)
-ACTIONS = {"acknowledge": AlertState.Status.ACKNOWLEDGED, "close": AlertState.Status.CLOSED,
-           "reopen": AlertState.Status.OPEN}
-DIMENSIONS = {"province": gettext_lazy("province"), "estate": gettext_lazy("industrial estate"),
-              "cluster": gettext_lazy("cluster"), "sector": gettext_lazy("ISIC sector")}
+ACTIONS = {
+    "acknowledge": AlertState.Status.ACKNOWLEDGED,
+    "close": AlertState.Status.CLOSED,
+    "reopen": AlertState.Status.OPEN,
+}
+DIMENSIONS = {
+    "province": gettext_lazy("province"),
+    "estate": gettext_lazy("industrial estate"),
+    "cluster": gettext_lazy("cluster"),
+    "sector": gettext_lazy("ISIC sector"),
+}
 
 sees_monitoring = sees_estate_dashboard  # estate managers (their estates), analysts, administrators
 
@@ -83,15 +94,27 @@ def alerts(request):
         return _decide(request, compute.population(choice.dataset_of(request)))
     chosen_period = choice.choose(request)
     people, period = chosen_period.people, chosen_period.period
-    frame = scoped_alerts(request.user, period, people) if period is not None else pd.DataFrame(
-        columns=["key", "rule", "severity", "national_id"])
-    rules = sorted(frame[["rule", "name_fa", "name_en"]].drop_duplicates().itertuples(index=False)) \
-        if len(frame) else []
+    frame = (
+        scoped_alerts(request.user, period, people)
+        if period is not None
+        else pd.DataFrame(columns=["key", "rule", "severity", "national_id"])
+    )
+    rules = (
+        sorted(frame[["rule", "name_fa", "name_en"]].drop_duplicates().itertuples(index=False))
+        if len(frame)
+        else []
+    )
     severity = request.GET.get("severity", "")
     rule = request.GET.get("rule", "")
     status = request.GET.get("status", "")
-    if severity and severity not in SEVERITIES or status and status not in STATUSES \
-            or rule and rule not in {r.rule for r in rules}:
+    if (
+        severity
+        and severity not in SEVERITIES
+        or status
+        and status not in STATUSES
+        or rule
+        and rule not in {r.rule for r in rules}
+    ):
         chosen = frame.iloc[0:0]
         bad = True
     else:
@@ -100,13 +123,23 @@ def alerts(request):
             chosen = chosen[chosen["severity"].astype(str) == severity]
         if rule:
             chosen = chosen[chosen["rule"] == rule]
-    states = {s.key: s for s in AlertState.objects.filter(key__in=list(chosen["key"])).select_related("by")} \
-        if len(chosen) <= 5000 else {s.key: s for s in AlertState.objects.select_related("by")}
+    states = (
+        {
+            s.key: s
+            for s in AlertState.objects.filter(key__in=list(chosen["key"])).select_related("by")
+        }
+        if len(chosen) <= 5000
+        else {s.key: s for s in AlertState.objects.select_related("by")}
+    )
     if status:
-        keep = [(states[k].status if k in states else AlertState.Status.OPEN) == status for k in chosen["key"]]
+        keep = [
+            (states[k].status if k in states else AlertState.Status.OPEN) == status
+            for k in chosen["key"]
+        ]
         chosen = chosen[np.asarray(keep, dtype=bool)]
     order = chosen.assign(_s=chosen["severity"].astype(str).map(SEVERITY_ORDER)).sort_values(
-        ["_s", "national_id", "rule"], kind="stable")
+        ["_s", "national_id", "rule"], kind="stable"
+    )
     page = Paginator(order.to_dict("records"), PER_PAGE).get_page(request.GET.get("page"))
     names = people.enterprises.set_index("national_id")[["name_fa", "name_en"]]
     persian = _persian()
@@ -115,19 +148,36 @@ def alerts(request):
         nid = alert["national_id"]
         name = names.loc[nid, "name_fa" if persian else "name_en"] if nid in names.index else nid
         state = states.get(alert["key"])
-        rows.append({**alert, "enterprise": name, "rule_name": alert["name_fa"] if persian else alert["name_en"],
-                     "rule_other": alert["name_en"] if persian else alert["name_fa"],
-                     "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
-                     "evidence_lines": _evidence(alert["evidence"]), "state": state,
-                     "status": state.status if state else AlertState.Status.OPEN})
+        rows.append(
+            {
+                **alert,
+                "enterprise": name,
+                "rule_name": alert["name_fa"] if persian else alert["name_en"],
+                "rule_other": alert["name_en"] if persian else alert["name_fa"],
+                "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
+                "evidence_lines": _evidence(alert["evidence"]),
+                "state": state,
+                "status": state.status if state else AlertState.Status.OPEN,
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
     counts = frame["severity"].astype(str).value_counts() if len(frame) else {}
     context = {
-        "choice": chosen_period, "period": period, "rows": rows, "page": page, "total": len(chosen),
-        "all": len(frame), "bad": bad, "severities": SEVERITIES.items(), "statuses": STATUSES.items(),
+        "choice": chosen_period,
+        "period": period,
+        "rows": rows,
+        "page": page,
+        "total": len(chosen),
+        "all": len(frame),
+        "bad": bad,
+        "severities": SEVERITIES.items(),
+        "statuses": STATUSES.items(),
         "rules": [{"code": r.rule, "name": r.name_fa if persian else r.name_en} for r in rules],
-        "severity": severity, "rule": rule, "status": status, "query": query.urlencode(),
+        "severity": severity,
+        "rule": rule,
+        "status": status,
+        "query": query.urlencode(),
         "counts": [(label, int(counts.get(code, 0))) for code, label in SEVERITIES.items()],
     }
     return render(request, "monitoring/alerts.html", context, status=400 if bad else 200)
@@ -146,9 +196,12 @@ def _decide(request, people: compute.Population):
     known = alerts[alerts["key"] == key]
     if not len(known) or known["national_id"].iloc[0] not in _scope(request.user):
         raise Http404
-    AlertState.objects.update_or_create(key=key, defaults={"status": ACTIONS[action], "comment": comment,
-                                                           "by": request.user})
-    messages.success(request, _("The alert is now %(status)s.") % {"status": STATUSES[ACTIONS[action]]})
+    AlertState.objects.update_or_create(
+        key=key, defaults={"status": ACTIONS[action], "comment": comment, "by": request.user}
+    )
+    messages.success(
+        request, _("The alert is now %(status)s.") % {"status": STATUSES[ACTIONS[action]]}
+    )
     return redirect(request.get_full_path())
 
 
@@ -181,26 +234,52 @@ def _names(people, by):
 def needs(request):
     chosen, by, result = _needs_for(request)
     people, period = chosen.people, chosen.period
-    context = {"choice": chosen, "period": period, "by": by, "dimensions": DIMENSIONS.items(),
-               "rows": [], "programmes": []}
+    context = {
+        "choice": chosen,
+        "period": period,
+        "by": by,
+        "dimensions": DIMENSIONS.items(),
+        "rows": [],
+        "programmes": [],
+    }
     if result is not None:
         matrix = result.matrix(by, members=people.members, names=_names(people, by))
         persian = _persian()
-        programmes = [{"code": p.code, "name": p.name.fa if persian else p.name.en}
-                      for p in result.mapping.programmes]
+        programmes = [
+            {"code": p.code, "name": p.name.fa if persian else p.name.en}
+            for p in result.mapping.programmes
+        ]
         column = matrix.columns[1] if "year" in matrix.columns[:1] else matrix.columns[0]
         rows = []
         for record in matrix.to_dict("records"):
-            rows.append({"key": record[column], "name": record["name_fa" if persian else "name_en"],
-                         "enterprises": record["enterprises"], "employees": record["employees"],
-                         "no_data": record["no_data"],
-                         "any_enterprises": record["any_enterprises"], "any_employees": record["any_employees"],
-                         "priority_enterprises": record["priority_enterprises"],
-                         "priority_employees": record["priority_employees"],
-                         "cells": [(record[f"{p['code']}_enterprises"], record[f"{p['code']}_employees"],
-                                    record[f"{p['code']}_unknown"]) for p in programmes]})
-        totals = {c: float(matrix[c].sum()) for c in matrix.columns
-                  if c.endswith("_enterprises") or c.endswith("_employees") or c in ("enterprises", "employees")}
+            rows.append(
+                {
+                    "key": record[column],
+                    "name": record["name_fa" if persian else "name_en"],
+                    "enterprises": record["enterprises"],
+                    "employees": record["employees"],
+                    "no_data": record["no_data"],
+                    "any_enterprises": record["any_enterprises"],
+                    "any_employees": record["any_employees"],
+                    "priority_enterprises": record["priority_enterprises"],
+                    "priority_employees": record["priority_employees"],
+                    "cells": [
+                        (
+                            record[f"{p['code']}_enterprises"],
+                            record[f"{p['code']}_employees"],
+                            record[f"{p['code']}_unknown"],
+                        )
+                        for p in programmes
+                    ],
+                }
+            )
+        totals = {
+            c: float(matrix[c].sum())
+            for c in matrix.columns
+            if c.endswith("_enterprises")
+            or c.endswith("_employees")
+            or c in ("enterprises", "employees")
+        }
         overview = _needs_overview(result, programmes, persian)
         if by == "cluster":  # a firm may be in no cluster or (elsewhere) in two: count each once
             total_firms = overview["filers"]
@@ -211,8 +290,14 @@ def needs(request):
             p["enterprises"] = totals[f"{p['code']}_enterprises"]
             p["employees"] = totals[f"{p['code']}_employees"]
             p["bar"] = round(100 * p["enterprises"] / widest, 1)
-        context.update(rows=rows, programmes=programmes, totals=totals, total_firms=total_firms,
-                       column=column, **overview)
+        context.update(
+            rows=rows,
+            programmes=programmes,
+            totals=totals,
+            total_firms=total_firms,
+            column=column,
+            **overview,
+        )
     return render(request, "monitoring/needs.html", context)
 
 
@@ -223,17 +308,29 @@ def _needs_overview(result, programmes: list[dict], persian: bool) -> dict:
     totals = result.totals()
     filers = int(totals["filers"].sum())
     tier = int(totals["priority"].sum())
-    summary = result.summary().groupby("programme", observed=True, sort=False)[
-        ["low", "medium", "high", "critical", "priority", "unknown"]].sum()
+    summary = (
+        result.summary()
+        .groupby("programme", observed=True, sort=False)[
+            ["low", "medium", "high", "critical", "priority", "unknown"]
+        ]
+        .sum()
+    )
     for p in programmes:
         counts = summary.loc[p["code"]] if p["code"] in summary.index else None
-        p["severities"] = [(code, label, int(counts[code]) if counts is not None else 0)
-                           for code, label in SEVERITIES.items()]
+        p["severities"] = [
+            (code, label, int(counts[code]) if counts is not None else 0)
+            for code, label in SEVERITIES.items()
+        ]
         p["priority"] = int(counts["priority"]) if counts is not None else 0
         p["unknown"] = int(counts["unknown"]) if counts is not None else 0
     rule = result.mapping.priority
-    return {"filers": filers, "tier": tier, "tier_share": tier / filers if filers else 0.0,
-            "no_data": int(totals["no_data"].sum()), "tier_rule": rule.text("fa" if persian else "en")}
+    return {
+        "filers": filers,
+        "tier": tier,
+        "tier_share": tier / filers if filers else 0.0,
+        "no_data": int(totals["no_data"].sum()),
+        "tier_rule": rule.text("fa" if persian else "en"),
+    }
 
 
 @requires(sees_monitoring)
@@ -246,8 +343,12 @@ def needs_excel(request):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "needs.xlsx"
         # scoped to the user's enterprises (every sheet) unless the user sees everything
-        result.to_excel(path, members=people.members, estates=people.estates, clusters=people.clusters)
+        result.to_excel(
+            path, members=people.members, estates=people.estates, clusters=people.clusters
+        )
         content = path.read_bytes()
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="needs-{period}.xlsx"'
     return response

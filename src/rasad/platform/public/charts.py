@@ -11,7 +11,17 @@ from __future__ import annotations
 import math
 
 # one colour per pillar, in the methodology's order (colour-blind-safe, Okabe–Ito + two)
-PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#6b6b6b", "#f0e442", "#000000")
+PALETTE = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#6b6b6b",
+    "#f0e442",
+    "#000000",
+)
 
 
 def css(value: float) -> str:
@@ -32,16 +42,26 @@ def at(value: float | None, scale: tuple[float, float]) -> str | None:
     return css(min(max(100 * (value - low) / (high - low or 1), 0.0), 100.0))
 
 
-def track(quantiles: dict | None, scale: tuple[float, float], *, value: float | None = None,
-          reference: float | None = None) -> dict:
+def track(
+    quantiles: dict | None,
+    scale: tuple[float, float],
+    *,
+    value: float | None = None,
+    reference: float | None = None,
+) -> dict:
     """A box plot on one line: whiskers 5–95%, box 25–75%, the median, and optionally a
     dot (``value``: the enterprise) and a mark (``reference``: e.g. the national median)."""
     out = {"dot": at(value, scale), "reference": at(reference, scale), "box": None}
     if quantiles:
-        q05, q25, q50, q75, q95 = (float(at(quantiles[k], scale)) for k in ("q05", "q25", "median", "q75", "q95"))
+        q05, q25, q50, q75, q95 = (
+            float(at(quantiles[k], scale)) for k in ("q05", "q25", "median", "q75", "q95")
+        )
         out["box"] = {
-            "whisker_start": css(q05), "whisker_width": css(max(q95 - q05, 0.3)),
-            "start": css(q25), "width": css(max(q75 - q25, 0.6)), "median": css(q50),
+            "whisker_start": css(q05),
+            "whisker_width": css(max(q95 - q05, 0.3)),
+            "start": css(q25),
+            "width": css(max(q75 - q25, 0.6)),
+            "median": css(q50),
         }
     return out
 
@@ -54,8 +74,16 @@ def heat(value: float | None) -> dict | None:
     return {"value": value, "shade": css(shade), "dark": shade >= 60}
 
 
-def lines(series: list[dict], *, x_labels: list[str], low: float = 0.0, high: float = 100.0,
-          width: int = 640, height: int = 240, pad: int = 14) -> dict:
+def lines(
+    series: list[dict],
+    *,
+    x_labels: list[str],
+    low: float = 0.0,
+    high: float = 100.0,
+    width: int = 640,
+    height: int = 240,
+    pad: int = 14,
+) -> dict:
     """A line chart in an SVG of ``width`` × ``height``: one polyline per series (its
     ``values`` may hold None, which breaks the line), x evenly spaced. The axis labels
     are returned as percentages for HTML placed over and under the SVG."""
@@ -82,7 +110,9 @@ def lines(series: list[dict], *, x_labels: list[str], low: float = 0.0, high: fl
                 current.append(f"{x(i):.1f},{y(v):.1f}")
         if current:
             segments.append(current)
-        points = [{"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None]
+        points = [
+            {"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None
+        ]
         drawn.append({**s, "segments": [" ".join(seg) for seg in segments], "points": points})
     step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
     ticks, tick = [], math.ceil(low / step) * step
@@ -90,7 +120,13 @@ def lines(series: list[dict], *, x_labels: list[str], low: float = 0.0, high: fl
         ticks.append({"value": tick, "top": css(100 * y(tick) / height), "y": css(y(tick))})
         tick += step
     return {
-        "width": width, "height": height, "series": drawn, "y_ticks": ticks,
-        "x_labels": [{"label": label, "left": css(100 * x(i) / width)} for i, label in enumerate(x_labels)],
-        "x0": pad, "x1": width - pad,
+        "width": width,
+        "height": height,
+        "series": drawn,
+        "y_ticks": ticks,
+        "x_labels": [
+            {"label": label, "left": css(100 * x(i) / width)} for i, label in enumerate(x_labels)
+        ],
+        "x0": pad,
+        "x1": width - pad,
     }

@@ -68,7 +68,9 @@ def list_separator() -> str:
 
 
 def published() -> Iterable[Edition]:
-    return Edition.objects.filter(status=Edition.Status.PUBLISHED).select_related("period", "methodology")
+    return Edition.objects.filter(status=Edition.Status.PUBLISHED).select_related(
+        "period", "methodology"
+    )
 
 
 def newest_first(editions):
@@ -94,7 +96,9 @@ def newest_of_each_year(editions: list[Edition]) -> list[Edition]:
     return out
 
 
-def editions_menu(chosen: Edition | None = None, editions: list[Edition] | None = None) -> list[Edition]:
+def editions_menu(
+    chosen: Edition | None = None, editions: list[Edition] | None = None
+) -> list[Edition]:
     """The editions a page offers to choose from, newest first: the newest of each year,
     and ``chosen`` where it belongs when it is a superseded one (so that the menu shows
     what the page shows). ``editions``: every published edition newest first, when the
@@ -113,9 +117,23 @@ def previous_edition(edition: Edition, editions: list[Edition] | None = None) ->
     year = edition.period.year
     if editions is None:
         editions = list(newest_first(published()))
-    return next((e for e in editions if e.pk != edition.pk and (
-        e.period.year < year or (e.period.year == year and edition.published_at is not None
-                                 and e.published_at is not None and e.published_at < edition.published_at))), None)
+    return next(
+        (
+            e
+            for e in editions
+            if e.pk != edition.pk
+            and (
+                e.period.year < year
+                or (
+                    e.period.year == year
+                    and edition.published_at is not None
+                    and e.published_at is not None
+                    and e.published_at < edition.published_at
+                )
+            )
+        ),
+        None,
+    )
 
 
 def methodology_of(edition: Edition) -> ParsedMethodology:
@@ -176,8 +194,16 @@ def _quantiles(values) -> dict | None:
     if not len(array):
         return None
     q05, q25, q50, q75, q95 = np.percentile(array, [5, 25, 50, 75, 95])
-    return {"n": len(array), "min": float(array.min()), "q05": float(q05), "q25": float(q25),
-            "median": float(q50), "q75": float(q75), "q95": float(q95), "max": float(array.max())}
+    return {
+        "n": len(array),
+        "min": float(array.min()),
+        "q05": float(q05),
+        "q25": float(q25),
+        "median": float(q50),
+        "q75": float(q75),
+        "q95": float(q95),
+        "max": float(array.max()),
+    }
 
 
 def band_sort_key(band: str):
@@ -189,10 +215,17 @@ def summary(edition: Edition) -> dict:
 
     def compute():
         codes = [p.code for p in pillars(methodology_of(edition))]
-        rows = list(edition.results.filter(rank__isnull=False).values_list(
-            "rank", "score", "rank_q95", "size_class", "enterprise__province_id", "enterprise__isic__code",
-            "node_scores",
-        ))
+        rows = list(
+            edition.results.filter(rank__isnull=False).values_list(
+                "rank",
+                "score",
+                "rank_q95",
+                "size_class",
+                "enterprise__province_id",
+                "enterprise__isic__code",
+                "node_scores",
+            )
+        )
         top = [r for r in rows if r[0] <= edition.top_k]
         q95_all = [r[2] for r in rows if r[2] is not None]
         q95_top = [r[2] for r in top if r[2] is not None]
@@ -210,7 +243,8 @@ def summary(edition: Edition) -> dict:
             "scale_top": float(max([edition.top_k, *q95_top, 2])),
             "scale_all": float(max([len(rows), *q95_all, 2])),
             "pillar_medians": {
-                code: (q or {}).get("median") for code in codes
+                code: (q or {}).get("median")
+                for code in codes
                 for q in [_quantiles((r[6] or {}).get(code) for r in rows)]
             },
         }
@@ -221,7 +255,10 @@ def summary(edition: Edition) -> dict:
 def divisions() -> dict[str, Sector]:
     """The ISIC divisions by code: reference data every ranking page names, read once per
     data state (an edited title shows at once) rather than on each view."""
-    return per_state("isic divisions", lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)})
+    return per_state(
+        "isic divisions",
+        lambda: {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)},
+    )
 
 
 # --- the ranking ----------------------------------------------------------------------
@@ -232,15 +269,24 @@ def search(queryset, query: str, prefix: str = ""):
     query = normalize_text(query).strip()
     if not query:
         return queryset
-    match = Q(**{f"{prefix}name_fa__icontains": query}) | Q(**{f"{prefix}name_en__icontains": query})
+    match = Q(**{f"{prefix}name_fa__icontains": query}) | Q(
+        **{f"{prefix}name_en__icontains": query}
+    )
     digits = to_latin_digits(query).replace(" ", "")
     if digits.isdigit():
         match |= Q(**{f"{prefix}national_id__startswith": digits})
     return queryset.filter(match)
 
 
-def ranking(edition: Edition, *, everyone: bool = False, province: int | None = None,
-            division: str | None = None, band: str | None = None, query: str = ""):
+def ranking(
+    edition: Edition,
+    *,
+    everyone: bool = False,
+    province: int | None = None,
+    division: str | None = None,
+    band: str | None = None,
+    query: str = "",
+):
     """The ranked rows of an edition, best first: the top list, or ``everyone`` ranked."""
     rows = edition.results.filter(rank__isnull=False)
     if not everyone:
@@ -268,18 +314,30 @@ def interval_bar(result: EditionResult, scale: float) -> dict | None:
         return None
     start = log_position(result.rank_q05, scale)
     width = max(log_position(result.rank_q95, scale) - start, 0.8)
-    return {"start": f"{start:.2f}", "width": f"{width:.2f}",
-            "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None}
+    return {
+        "start": f"{start:.2f}",
+        "width": f"{width:.2f}",
+        "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None,
+    }
 
 
 def log_ticks(scale: float) -> list[dict]:
     """Ranks 1, 10, 100… under the interval bars, where they fall on the log scale."""
-    return [{"value": r, "at": f"{log_position(r, scale):.2f}"} for r in (1, 10, 100, 1000, 10_000, 100_000)
-            if r <= scale]
+    return [
+        {"value": r, "at": f"{log_position(r, scale):.2f}"}
+        for r in (1, 10, 100, 1000, 10_000, 100_000)
+        if r <= scale
+    ]
 
 
-def decorate(rows: list[EditionResult], edition: Edition, *, scale: float, pillar_codes: list[str],
-             previous: Edition | None) -> list[EditionResult]:
+def decorate(
+    rows: list[EditionResult],
+    edition: Edition,
+    *,
+    scale: float,
+    pillar_codes: list[str],
+    previous: Edition | None,
+) -> list[EditionResult]:
     """Add what a row of the Top-100 shows besides its stored fields: the interval bar,
     the pillar scores in order, the ISIC division, the movement since ``previous`` and
     the coverage in words (``coverage_info``)."""
@@ -287,9 +345,12 @@ def decorate(rows: list[EditionResult], edition: Edition, *, scale: float, pilla
     coverage.describe_rows(rows, methodology_of(edition))
     before = {}
     if previous is not None:
-        before = dict(previous.results.filter(
-            enterprise_id__in=[r.enterprise_id for r in rows], rank__isnull=False,
-        ).values_list("enterprise_id", "rank"))
+        before = dict(
+            previous.results.filter(
+                enterprise_id__in=[r.enterprise_id for r in rows],
+                rank__isnull=False,
+            ).values_list("enterprise_id", "rank")
+        )
     for row in rows:
         row.bar = interval_bar(row, scale)
         row.pillar_values = [(row.node_scores or {}).get(code) for code in pillar_codes]
@@ -323,8 +384,11 @@ def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
     read and decoded again on each view."""
 
     def compute():
-        rows = list(edition.results.filter(rank__isnull=False).values_list(
-            "score", "node_scores", "size_class", "enterprise__isic__code"))
+        rows = list(
+            edition.results.filter(rank__isnull=False).values_list(
+                "score", "node_scores", "size_class", "enterprise__isic__code"
+            )
+        )
         by_group, by_band = defaultdict(list), defaultdict(list)
         for row in rows:
             by_group[(row[3][:2], row[2])].append(row)
@@ -338,10 +402,16 @@ def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
             return group
 
         return {
-            "groups": {key: figures("sector_size", members) for key, members in by_group.items()
-                       if len(members) >= MIN_PEERS},
-            "bands": {band: figures("size", members) for band, members in by_band.items()
-                      if len(members) >= MIN_PEERS},
+            "groups": {
+                key: figures("sector_size", members)
+                for key, members in by_group.items()
+                if len(members) >= MIN_PEERS
+            },
+            "bands": {
+                band: figures("size", members)
+                for band, members in by_band.items()
+                if len(members) >= MIN_PEERS
+            },
             "all": figures("all", rows),
         }
 
@@ -354,12 +424,19 @@ def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> P
     then everyone ranked. Quartiles are numpy's (linear) percentiles."""
     known = peer_groups(edition, pillar_codes)
     division = result.enterprise.isic.code[:2]
-    return (known["groups"].get((division, result.size_class)) or known["bands"].get(result.size_class)
-            or known["all"])
+    return (
+        known["groups"].get((division, result.size_class))
+        or known["bands"].get(result.size_class)
+        or known["all"]
+    )
 
 
-def return_statuses(enterprise: Enterprise, periods: list[Period], today: datetime.date | None = None,
-                    returns: list[Return] | None = None) -> list[dict]:
+def return_statuses(
+    enterprise: Enterprise,
+    periods: list[Period],
+    today: datetime.date | None = None,
+    returns: list[Return] | None = None,
+) -> list[dict]:
     """Per period (newest first): submitted (with its version), draft, missing, not due
     yet, or before the enterprise was founded. ``returns``: the enterprise's returns,
     when the caller has read them already."""
@@ -367,9 +444,15 @@ def return_statuses(enterprise: Enterprise, periods: list[Period], today: dateti
 
     today = today or timezone.localdate()
     if returns is None:
-        returns = Return.objects.filter(enterprise=enterprise, period__in=periods).select_related("current_version")
+        returns = Return.objects.filter(enterprise=enterprise, period__in=periods).select_related(
+            "current_version"
+        )
     returns = {r.period_id: r for r in returns}
-    drafts = set(ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list("period_id", flat=True))
+    drafts = set(
+        ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list(
+            "period_id", flat=True
+        )
+    )
     out = []
     for period in periods:
         record = returns.get(period.pk)
@@ -384,7 +467,9 @@ def return_statuses(enterprise: Enterprise, periods: list[Period], today: dateti
             status = "not_due"
         else:
             status = "missing"
-        out.append({"period": period, "status": status, "version": version, "draft": period.pk in drafts})
+        out.append(
+            {"period": period, "status": status, "version": version, "draft": period.pk in drafts}
+        )
     return out
 
 
@@ -394,12 +479,16 @@ def return_statuses(enterprise: Enterprise, periods: list[Period], today: dateti
 def due_periods(today: datetime.date | None = None) -> list[Period]:
     """The latest yearly periods whose deadline has passed (or that have none)."""
     today = today or timezone.localdate()
-    return list(Period.objects.filter(quarter__isnull=True)
-                .filter(Q(deadline__isnull=True) | Q(deadline__lt=today))
-                .order_by("-year")[:DUE_PERIODS])
+    return list(
+        Period.objects.filter(quarter__isnull=True)
+        .filter(Q(deadline__isnull=True) | Q(deadline__lt=today))
+        .order_by("-year")[:DUE_PERIODS]
+    )
 
 
-def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]):
+def with_edition_and_returns(
+    firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]
+):
     """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
     band, coverage and indicators left blank as ``result_coverage`` and ``result_missing``,
     pillar scores) and their missing yearly returns among ``due``: all in one query, so
@@ -407,12 +496,22 @@ def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[
     if edition is not None:
         # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
         firms = firms.annotate(
-            result=FilteredRelation("edition_results", condition=Q(edition_results__edition=edition)),
+            result=FilteredRelation(
+                "edition_results", condition=Q(edition_results__edition=edition)
+            ),
         ).annotate(
-            score=F("result__score"), rank=F("result__rank"), p_top=F("result__p_top"),
-            size_band=F("result__size_class"), rank_q05=F("result__rank_q05"), rank_q95=F("result__rank_q95"),
-            result_coverage=F("result__coverage"), result_missing=F("result__missing"),
-            **{f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField()) for code in pillar_codes},
+            score=F("result__score"),
+            rank=F("result__rank"),
+            p_top=F("result__p_top"),
+            size_band=F("result__size_class"),
+            rank_q05=F("result__rank_q05"),
+            rank_q95=F("result__rank_q95"),
+            result_coverage=F("result__coverage"),
+            result_missing=F("result__missing"),
+            **{
+                f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField())
+                for code in pillar_codes
+            },
         )
     applicable = Value(0)
     for period in due:
@@ -420,15 +519,27 @@ def with_edition_and_returns(firms, edition: Edition | None, pillar_codes: list[
             When(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year), then=Value(1)),
             default=Value(0),
         )
-    sent = (Return.objects.filter(enterprise=OuterRef("pk"), period__in=due, current_version__isnull=False)
-            .order_by().values("enterprise").annotate(c=Count("pk")).values("c")[:1])
+    sent = (
+        Return.objects.filter(
+            enterprise=OuterRef("pk"), period__in=due, current_version__isnull=False
+        )
+        .order_by()
+        .values("enterprise")
+        .annotate(c=Count("pk"))
+        .values("c")[:1]
+    )
     firms = firms.annotate(
         sent=Coalesce(Subquery(sent, output_field=IntegerField()), Value(0)),
         applicable=ExpressionWrapper(applicable, output_field=IntegerField()),
     ).annotate(missing=F("applicable") - F("sent"))
     if due:
-        firms = firms.annotate(latest_sent=Exists(Return.objects.filter(
-            enterprise=OuterRef("pk"), period=due[0], current_version__isnull=False)))
+        firms = firms.annotate(
+            latest_sent=Exists(
+                Return.objects.filter(
+                    enterprise=OuterRef("pk"), period=due[0], current_version__isnull=False
+                )
+            )
+        )
     return firms
 
 
@@ -438,23 +549,40 @@ def edition_distributions(edition: Edition) -> dict:
 
     def compute():
         codes = [p.code for p in pillars(methodology_of(edition))]
-        rows = list(edition.results.filter(rank__isnull=False).values_list(
-            "rank", "score", "size_class", "node_scores", "enterprise__province_id", "enterprise__isic__code",
-        ))
+        rows = list(
+            edition.results.filter(rank__isnull=False).values_list(
+                "rank",
+                "score",
+                "size_class",
+                "node_scores",
+                "enterprise__province_id",
+                "enterprise__isic__code",
+            )
+        )
         out = {}
-        for name, key in (("province", lambda r: r[4]), ("division", lambda r: r[5][:2]), ("band", lambda r: r[2])):
+        for name, key in (
+            ("province", lambda r: r[4]),
+            ("division", lambda r: r[5][:2]),
+            ("band", lambda r: r[2]),
+        ):
             buckets = defaultdict(list)
             for row in rows:
                 buckets[key(row)].append(row)
             table = []
             for value, members in buckets.items():
-                table.append({
-                    "key": value, "n": len(members),
-                    "top": sum(1 for m in members if m[0] <= edition.top_k),
-                    "score": _quantiles(m[1] for m in members),
-                    "pillars": {c: (q or {}).get("median") for c in codes
-                                for q in [_quantiles((m[3] or {}).get(c) for m in members)]},
-                })
+                table.append(
+                    {
+                        "key": value,
+                        "n": len(members),
+                        "top": sum(1 for m in members if m[0] <= edition.top_k),
+                        "score": _quantiles(m[1] for m in members),
+                        "pillars": {
+                            c: (q or {}).get("median")
+                            for c in codes
+                            for q in [_quantiles((m[3] or {}).get(c) for m in members)]
+                        },
+                    }
+                )
             if name == "band":
                 table.sort(key=lambda g: band_sort_key(g["key"]))
             else:

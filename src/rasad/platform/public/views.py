@@ -53,19 +53,27 @@ PER_PAGE = 50
 ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
 MAX_PARAMETER = 200  # characters: a longer query parameter is refused (400)
 BAND_LABELS = {
-    "micro": gettext_lazy("micro"), "small": gettext_lazy("small"),
-    "medium": gettext_lazy("medium"), "large": gettext_lazy("large"),
+    "micro": gettext_lazy("micro"),
+    "small": gettext_lazy("small"),
+    "medium": gettext_lazy("medium"),
+    "large": gettext_lazy("large"),
 }
 GROUP_LABELS = {
-    "sector": gettext_lazy("ISIC sector"), "size_class": gettext_lazy("size band"),
-    "province": gettext_lazy("province"), "estate": gettext_lazy("industrial estate"),
+    "sector": gettext_lazy("ISIC sector"),
+    "size_class": gettext_lazy("size band"),
+    "province": gettext_lazy("province"),
+    "estate": gettext_lazy("industrial estate"),
 }
 # the units methodology files use (anything else is shown as written)
 UNIT_LABELS = {
-    "ratio": gettext_lazy("ratio"), "percent": gettext_lazy("percent"), "count": gettext_lazy("count"),
-    "yes/no": gettext_lazy("yes/no"), "score": gettext_lazy("score"),
+    "ratio": gettext_lazy("ratio"),
+    "percent": gettext_lazy("percent"),
+    "count": gettext_lazy("count"),
+    "yes/no": gettext_lazy("yes/no"),
+    "score": gettext_lazy("score"),
     "million rials per person": gettext_lazy("million rials per person"),
-    "hours per person": gettext_lazy("hours per person"), "million rials": gettext_lazy("million rials"),
+    "hours per person": gettext_lazy("hours per person"),
+    "million rials": gettext_lazy("million rials"),
 }
 # figures of the latest return shown on the scorecard (confidential: scoped)
 KEY_FIGURES = ("employees", "sales", "exports", "value_added", "net_profit", "total_assets")
@@ -107,7 +115,9 @@ class RankingFilters(forms.Form):
 
     def __init__(self, *args, summary: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [("", "")] + [(str(p), str(p)) for p in summary["province_codes"]]
+        self.fields["province"].choices = [("", "")] + [
+            (str(p), str(p)) for p in summary["province_codes"]
+        ]
         self.fields["sector"].choices = [("", "")] + [(d, d) for d in summary["divisions"]]
         self.fields["size"].choices = [("", "")] + [(b, b) for b in summary["bands"]]
 
@@ -143,26 +153,49 @@ def top100(request, pk: int | None = None):
     state = data_state()
     if status == 200:
         rows = data.ranking(
-            edition, everyone=everyone, province=filters.get("province"), division=filters.get("sector") or None,
-            band=filters.get("size") or None, query=filters.get("q") or "",
+            edition,
+            everyone=everyone,
+            province=filters.get("province"),
+            division=filters.get("sector") or None,
+            band=filters.get("size") or None,
+            query=filters.get("q") or "",
         )
         paginator = Paginator(rows, PER_PAGE)
         # the filtered count joins the registry (a third of a filtered page's time at
         # 100,000 enterprises): it is cached with the rows, under the same key parts
         paginator.count = cache.get_or_set(
-            data.fragment_key(edition, "top100 count", query.urlencode(), state), rows.count, data.CACHE_SECONDS)
+            data.fragment_key(edition, "top100 count", query.urlencode(), state),
+            rows.count,
+            data.CACHE_SECONDS,
+        )
         page = paginator.get_page(request.GET.get("page"))
         scale = summary["scale_all"] if everyone else summary["scale_top"]
         ticks = data.log_ticks(scale)
-        rows_html = _ranking_rows(request, edition, page, previous=previous, everyone=everyone, scale=scale,
-                                  pillars=pillars, query=query.urlencode(), state=state)
+        rows_html = _ranking_rows(
+            request,
+            edition,
+            page,
+            previous=previous,
+            everyone=everyone,
+            scale=scale,
+            pillars=pillars,
+            query=query.urlencode(),
+            state=state,
+        )
     else:
         ticks = []
         rows_html = ""
     titles = data.divisions()
     context = {
-        "edition": edition, "summary": summary, "pillars": pillars, "previous": previous, "page": page,
-        "form": form, "status": status, "everyone": everyone, "ticks": ticks,
+        "edition": edition,
+        "summary": summary,
+        "pillars": pillars,
+        "previous": previous,
+        "page": page,
+        "form": form,
+        "status": status,
+        "everyone": everyone,
+        "ticks": ticks,
         "filtered": any(filters.get(k) for k in ("province", "sector", "size", "q")),
         "province_choices": sorted(provinces.values(), key=lambda p: p.name),
         "sector_choices": [titles[d] for d in summary["divisions"] if d in titles],
@@ -172,32 +205,58 @@ def top100(request, pk: int | None = None):
         "is_latest_url": pk is None,
         "rows_html": rows_html,
         "state": state,
-        "indicators": len(method.indicators), "blank_rule": coverage.treatment(method),
+        "indicators": len(method.indicators),
+        "blank_rule": coverage.treatment(method),
     }
     return render(request, "public/top100.html", context, status=status)
 
 
-def _ranking_rows(request, edition: Edition, page, *, previous, everyone: bool, scale: float, pillars,
-                  query: str, state: str) -> str:
+def _ranking_rows(
+    request,
+    edition: Edition,
+    page,
+    *,
+    previous,
+    everyone: bool,
+    scale: float,
+    pillars,
+    query: str,
+    state: str,
+) -> str:
     """The Top-100 table's rows, rendered once and cached: the edition is frozen, and the
     key holds everything else they show (the previous edition's movements, the filters
     and page, the language of the digits and titles, and whose scorecards this reader
     may open, which decides the links, and the data state, since the rows show the
     registry's names); a cached page reads no result row."""
-    key = data.fragment_key(edition, "top100 rows", get_language(), previous.pk if previous else None, query,
-                            page.number, confidential_scope(request.user), state)
+    key = data.fragment_key(
+        edition,
+        "top100 rows",
+        get_language(),
+        previous.pk if previous else None,
+        query,
+        page.number,
+        confidential_scope(request.user),
+        state,
+    )
     html = cache.get(key)
     if html is None:
         rows = list(page.object_list)
-        data.decorate(rows, edition, scale=scale, pillar_codes=[p.code for p in pillars], previous=previous)
-        linked = set(Enterprise.objects.confidential_to(request.user)
-                     .filter(pk__in=[r.enterprise_id for r in rows]).values_list("pk", flat=True))
+        data.decorate(
+            rows, edition, scale=scale, pillar_codes=[p.code for p in pillars], previous=previous
+        )
+        linked = set(
+            Enterprise.objects.confidential_to(request.user)
+            .filter(pk__in=[r.enterprise_id for r in rows])
+            .values_list("pk", flat=True)
+        )
         for row in rows:
             row.heat = [charts.heat(v) for v in row.pillar_values]
             row.linked = row.enterprise_id in linked
-        html = render_to_string("public/_top100_rows.html",
-                                {"rows": rows, "edition": edition, "everyone": everyone, "previous": previous},
-                                request=request)
+        html = render_to_string(
+            "public/_top100_rows.html",
+            {"rows": rows, "edition": edition, "everyone": everyone, "previous": previous},
+            request=request,
+        )
         cache.set(key, html, data.CACHE_SECONDS)
     return html
 
@@ -230,7 +289,13 @@ def unit_label(unit: str) -> str:
 
 
 def direction_label(direction: int) -> str:
-    return _("higher is better") if direction > 0 else _("lower is better") if direction < 0 else _("neutral")
+    return (
+        _("higher is better")
+        if direction > 0
+        else _("lower is better")
+        if direction < 0
+        else _("neutral")
+    )
 
 
 @require_GET
@@ -248,43 +313,75 @@ def league(request, pk: int):
     code = request.GET.get("indicator") or method.indicators[0].code
     bands = summary["bands"]
     band = request.GET.get("band") or (bands[0] if bands else "")
-    context = {"edition": edition, "method": method, "bands": [(b, band_label(b)) for b in bands],
-               "band": band, "code": code, "editions": _editions_menu()}
+    context = {
+        "edition": edition,
+        "method": method,
+        "bands": [(b, band_label(b)) for b in bands],
+        "band": band,
+        "code": code,
+        "editions": _editions_menu(),
+    }
     language = data.language()
     context["indicator_menu"] = [(i.code, i.name.get(language)) for i in method.indicators]
-    if code not in indicators or (bands and band not in bands) or any(
-            len(v) > MAX_PARAMETER for v in request.GET.values()):
+    if (
+        code not in indicators
+        or (bands and band not in bands)
+        or any(len(v) > MAX_PARAMETER for v in request.GET.values())
+    ):
         return render(request, "public/league.html", {**context, "bad": True}, status=400)
     indicator = indicators[code]
-    context.update(indicator=indicator, indicator_name=indicator.name.get(language), unit=unit_label(indicator.unit),
-                   direction=direction_label(indicator.direction))
+    context.update(
+        indicator=indicator,
+        indicator_name=indicator.name.get(language),
+        unit=unit_label(indicator.unit),
+        direction=direction_label(indicator.direction),
+    )
     try:
         _method, table = edition_league(edition, by="size_class", top=edition.top_k)
     except ApiError as error:
         message = error.message_fa if language == "fa" else error.message_en
-        return render(request, "public/league.html", {**context, "unavailable": message}, status=409)
-    chosen = table[(table["indicator"] == code) & (table["size_class"] == band)] if len(table) else table
+        return render(
+            request, "public/league.html", {**context, "unavailable": message}, status=409
+        )
+    chosen = (
+        table[(table["indicator"] == code) & (table["size_class"] == band)] if len(table) else table
+    )
     ids = chosen[method.unit].astype(str).tolist() if len(chosen) else []
-    firms = Enterprise.objects.filter(national_id__in=ids).select_related("province", "isic", "estate").in_bulk(
-        field_name="national_id")
+    firms = (
+        Enterprise.objects.filter(national_id__in=ids)
+        .select_related("province", "isic", "estate")
+        .in_bulk(field_name="national_id")
+    )
     # the confidential scope decides which values are shown, row by row
-    allowed = set(Enterprise.objects.confidential_to(request.user).filter(national_id__in=ids)
-                  .values_list("national_id", flat=True))
+    allowed = set(
+        Enterprise.objects.confidential_to(request.user)
+        .filter(national_id__in=ids)
+        .values_list("national_id", flat=True)
+    )
     titles = data.divisions()
     covered = coverage.by_enterprise(edition, [firm.pk for firm in firms.values()])
     rows = []
-    for rank, national_id, value in zip(chosen["rank"].tolist(), ids, chosen["value"].tolist() if ids else [],
-                                        strict=True):
+    for rank, national_id, value in zip(
+        chosen["rank"].tolist(), ids, chosen["value"].tolist() if ids else [], strict=True
+    ):
         firm = firms.get(national_id)
         if firm is None:
             continue
-        rows.append({
-            "rank": rank, "enterprise": firm, "division": titles.get(firm.isic.code[:2]),
-            "coverage": covered.get(firm.pk),
-            "value": format_value(value, indicator.unit) if national_id in allowed else None,
-        })
-    context.update(rows=rows, shown_values=sum(r["value"] is not None for r in rows),
-                   sees_some=request.user.is_authenticated and Enterprise.objects.confidential_to(request.user).exists())
+        rows.append(
+            {
+                "rank": rank,
+                "enterprise": firm,
+                "division": titles.get(firm.isic.code[:2]),
+                "coverage": covered.get(firm.pk),
+                "value": format_value(value, indicator.unit) if national_id in allowed else None,
+            }
+        )
+    context.update(
+        rows=rows,
+        shown_values=sum(r["value"] is not None for r in rows),
+        sees_some=request.user.is_authenticated
+        and Enterprise.objects.confidential_to(request.user).exists(),
+    )
     return render(request, "public/league.html", context)
 
 
@@ -297,80 +394,131 @@ def _describe_steps(method) -> list[dict]:
 
     steps = []
     impute = method.impute
-    if impute.method == "none":  # what happens to a blank then is the normalisation's rule, or the aggregation's
+    if (
+        impute.method == "none"
+    ):  # what happens to a blank then is the normalisation's rule, or the aggregation's
         text = coverage.treatment(method)
     elif impute.method in ("mean", "median"):
         text = _("A missing figure is replaced by the %(stat)s of all enterprises.") % {
-            "stat": _("mean") if impute.method == "mean" else _("median")}
+            "stat": _("mean") if impute.method == "mean" else _("median")
+        }
     else:
-        text = _("A missing figure is replaced by the %(stat)s of the enterprise's group (%(group)s).") % {
-            "stat": _("mean") if impute.method == "group_mean" else _("median"), "group": group(impute.by)}
+        text = _(
+            "A missing figure is replaced by the %(stat)s of the enterprise's group (%(group)s)."
+        ) % {
+            "stat": _("mean") if impute.method == "group_mean" else _("median"),
+            "group": group(impute.by),
+        }
     steps.append({"key": "impute", "title": _("Imputation"), "text": text, "spec": impute})
 
     screen = method.screen
-    text = _("Enterprises reporting fewer than %(share)s of the indicators are not ranked.") % {
-        "share": percent(screen.min_coverage)} if screen.min_coverage else _("No enterprise is screened out for missing data.")
+    text = (
+        _("Enterprises reporting fewer than %(share)s of the indicators are not ranked.")
+        % {"share": percent(screen.min_coverage)}
+        if screen.min_coverage
+        else _("No enterprise is screened out for missing data.")
+    )
     steps.append({"key": "screen", "title": _("Screening"), "text": text, "spec": screen})
 
     treat = method.treat
     if treat.method == "winsorise":
-        text = _("An indicator whose skewness exceeds %(skew)s and kurtosis exceeds %(kurtosis)s is winsorised, "
-                 "at most %(winmax)s values; if that does not tame it, it is %(fallback)s.") % {
-            "skew": num(treat.skew, 1), "kurtosis": num(treat.kurtosis, 1), "winmax": num(treat.winmax),
-            "fallback": _("log-transformed") if treat.fallback == "log" else _("left as it is")}
+        text = _(
+            "An indicator whose skewness exceeds %(skew)s and kurtosis exceeds %(kurtosis)s is winsorised, "
+            "at most %(winmax)s values; if that does not tame it, it is %(fallback)s."
+        ) % {
+            "skew": num(treat.skew, 1),
+            "kurtosis": num(treat.kurtosis, 1),
+            "winmax": num(treat.winmax),
+            "fallback": _("log-transformed") if treat.fallback == "log" else _("left as it is"),
+        }
         exempt = [i.code for i in method.indicators if not i.treat]
         if exempt:
-            text += " " + _("Exempt (counts and yes/no): %(codes)s.") % {"codes": data.list_separator().join(exempt)}
+            text += " " + _("Exempt (counts and yes/no): %(codes)s.") % {
+                "codes": data.list_separator().join(exempt)
+            }
     else:
         text = _("Outliers are not treated.")
     steps.append({"key": "treat", "title": _("Outlier treatment"), "text": text, "spec": treat})
 
     norm = method.normalise
     names = {
-        "minmax": _("min–max rescaling onto %(low)s–%(high)s") % {"low": num(norm.range[0]), "high": num(norm.range[1])},
-        "zscore": _("z-scores (mean %(mean)s, standard deviation %(sd)s)") % {"mean": num(norm.mean), "sd": num(norm.sd)},
+        "minmax": _("min–max rescaling onto %(low)s–%(high)s")
+        % {"low": num(norm.range[0]), "high": num(norm.range[1])},
+        "zscore": _("z-scores (mean %(mean)s, standard deviation %(sd)s)")
+        % {"mean": num(norm.mean), "sd": num(norm.sd)},
         "goalposts": _("distance between fixed goalposts"),
         "rank": _("ranks"),
         "percentile_rank": _("percentile ranks"),
-        "percentile": _("percentiles within the reference group (the share of it below the value, plus half "
-                        "the share equal to it), on a scale of 0 to %(scale)s") % {"scale": num(norm.scale)},
+        "percentile": _(
+            "percentiles within the reference group (the share of it below the value, plus half "
+            "the share equal to it), on a scale of 0 to %(scale)s"
+        )
+        % {"scale": num(norm.scale)},
         "distance_to_max": _("distance to the best value"),
         "distance_to_target": _("distance to a target"),
         "fraction_of_max": _("fraction of the best value"),
     }
-    text = _("Indicators are put on one scale by %(method)s, in the direction where higher is better.") % {
-        "method": names.get(norm.method, norm.method)}
+    text = _(
+        "Indicators are put on one scale by %(method)s, in the direction where higher is better."
+    ) % {"method": names.get(norm.method, norm.method)}
     if norm.within:
         text += " " + _within_text(norm, group(norm.within))
     steps.append({"key": "normalise", "title": _("Normalisation"), "text": text, "spec": norm})
 
     weights = method.weights
-    text = {"explicit": _("The weights written in the tree below, normalised to sum to one within each node."),
-            "equal": _("Equal weights within each node."),
-            "pca": _("Weights from a principal component analysis of the indicators.")}.get(weights.method, weights.method)
+    text = {
+        "explicit": _(
+            "The weights written in the tree below, normalised to sum to one within each node."
+        ),
+        "equal": _("Equal weights within each node."),
+        "pca": _("Weights from a principal component analysis of the indicators."),
+    }.get(weights.method, weights.method)
     steps.append({"key": "weights", "title": _("Weights"), "text": text, "spec": weights})
 
     agg = method.aggregate
-    names = {"arithmetic": _("a weighted arithmetic mean"), "geometric": _("a weighted geometric mean"),
-             "harmonic": _("a weighted harmonic mean"), "generalised": _("a generalised mean"),
-             "borda": _("a weighted Borda count"), "copeland": _("Copeland's pairwise method"),
-             "topsis": _("TOPSIS")}
-    text = _("Each pillar, and then the index, is %(method)s of its children.") % {"method": names.get(agg.method, agg.method)}
+    names = {
+        "arithmetic": _("a weighted arithmetic mean"),
+        "geometric": _("a weighted geometric mean"),
+        "harmonic": _("a weighted harmonic mean"),
+        "generalised": _("a generalised mean"),
+        "borda": _("a weighted Borda count"),
+        "copeland": _("Copeland's pairwise method"),
+        "topsis": _("TOPSIS"),
+    }
+    text = _("Each pillar, and then the index, is %(method)s of its children.") % {
+        "method": names.get(agg.method, agg.method)
+    }
     if agg.min_coverage:
-        text += " " + _("An enterprise needs at least %(share)s of a node's children to get its score.") % {
-            "share": percent(agg.min_coverage)}
+        text += " " + _(
+            "An enterprise needs at least %(share)s of a node's children to get its score."
+        ) % {"share": percent(agg.min_coverage)}
     steps.append({"key": "aggregate", "title": _("Aggregation"), "text": text, "spec": agg})
 
     rescale = method.rescale
     if rescale is not None:
-        measure = _("percentile") if rescale.method == "percentile" else _("standing (%(method)s)") % {
-            "method": rescale.method}
-        text = _("The index is the enterprise's %(measure)s among the aggregated scores of its %(group)s, so that "
-                 "every group holds its share of the top places; equal standings are ordered by the aggregated "
-                 "score.") % {"measure": measure, "group": group(rescale.within) if rescale.within else _("population")}
+        measure = (
+            _("percentile")
+            if rescale.method == "percentile"
+            else _("standing (%(method)s)") % {"method": rescale.method}
+        )
+        text = _(
+            "The index is the enterprise's %(measure)s among the aggregated scores of its %(group)s, so that "
+            "every group holds its share of the top places; equal standings are ordered by the aggregated "
+            "score."
+        ) % {
+            "measure": measure,
+            "group": group(rescale.within) if rescale.within else _("population"),
+        }
         if rescale.within:
             text += " " + _within_text(rescale, group(rescale.within))
-        steps.append({"key": "rescale", "title": _("Standing within the group"), "text": text, "spec": rescale})
+        steps.append(
+            {
+                "key": "rescale",
+                "title": _("Standing within the group"),
+                "text": text,
+                "spec": rescale,
+            }
+        )
     for step in steps:
         step["params"] = [(k, v) for k, v in dataclasses.asdict(step["spec"]).items()]
     return steps
@@ -381,10 +529,14 @@ def _within_text(spec, group: str) -> str:
     if not spec.min_group_size:
         return _("Each enterprise is compared within its %(group)s.") % {"group": group}
     if spec.small_groups == "together":
-        return _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared "
-                 "together, as one group.") % {"group": group, "n": num(spec.min_group_size)}
-    return _("Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with "
-             "everyone.") % {"group": group, "n": num(spec.min_group_size)}
+        return _(
+            "Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared "
+            "together, as one group."
+        ) % {"group": group, "n": num(spec.min_group_size)}
+    return _(
+        "Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with "
+        "everyone."
+    ) % {"group": group, "n": num(spec.min_group_size)}
 
 
 def _tree(method) -> list[dict]:
@@ -397,15 +549,25 @@ def _tree(method) -> list[dict]:
 
     def entry(code, siblings_total, depth):
         item = nodes.get(code) or indicators[code]
-        out = {"code": code, "name": item.name.get(language), "weight": item.weight,
-               "share": item.weight / siblings_total if siblings_total else 0.0,
-               "effective": effective.get(code, 0.0), "depth": depth, "is_node": code in nodes}
+        out = {
+            "code": code,
+            "name": item.name.get(language),
+            "weight": item.weight,
+            "share": item.weight / siblings_total if siblings_total else 0.0,
+            "effective": effective.get(code, 0.0),
+            "depth": depth,
+            "is_node": code in nodes,
+        }
         if code in nodes:
             total = sum((nodes.get(c) or indicators[c]).weight for c in item.children)
             out["children"] = [entry(c, total, depth + 1) for c in item.children]
         else:
-            out.update(indicator=item, direction=direction_label(item.direction), unit=unit_label(item.unit),
-                       description=item.description.get(language) if item.description else "")
+            out.update(
+                indicator=item,
+                direction=direction_label(item.direction),
+                unit=unit_label(item.unit),
+                description=item.description.get(language) if item.description else "",
+            )
         return out
 
     def flatten(item):
@@ -429,14 +591,21 @@ def methodology(request, pk: int):
     method = data.methodology_of(edition)
     language = data.language()
     eligibility = [
-        {"column": str(GROUP_LABELS.get(col, col)),
-         "values": [band_label(v) if col == "size_class" else str(v) for v in values]}
+        {
+            "column": str(GROUP_LABELS.get(col, col)),
+            "values": [band_label(v) if col == "size_class" else str(v) for v in values],
+        }
         for col, values in method.eligibility.allowed.items()
     ]
     context = {
-        "edition": edition, "method": method, "method_name": method.name.get(language),
-        "verified": data.methodology_verified(edition), "tree": _tree(method),
-        "indicators": method.indicators, "steps": _describe_steps(method), "eligibility": eligibility,
+        "edition": edition,
+        "method": method,
+        "method_name": method.name.get(language),
+        "verified": data.methodology_verified(edition),
+        "tree": _tree(method),
+        "indicators": method.indicators,
+        "steps": _describe_steps(method),
+        "eligibility": eligibility,
         "groups": [str(GROUP_LABELS.get(g, g)) for g in method.groups],
         "editions": _editions_menu(),
     }
@@ -448,7 +617,9 @@ def methodology_file(request, pk: int):
     """The stored methodology file itself, byte for byte."""
     edition = _published_or_404(pk)
     response = HttpResponse(edition.methodology.text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="methodology-{edition.methodology_sha256[:12]}.yaml"'
+    response["Content-Disposition"] = (
+        f'inline; filename="methodology-{edition.methodology_sha256[:12]}.yaml"'
+    )
     return response
 
 
@@ -467,10 +638,16 @@ def _key_figures(returns: list[Return], year: int | None) -> dict | None:
     submitted = [r for r in returns if r.current_version_id is not None and r.period.year == year]
     if not submitted:
         return None
-    record = max(submitted, key=lambda r: (r.period.year, r.period.quarter is None, r.period.quarter or 0))
+    record = max(
+        submitted, key=lambda r: (r.period.year, r.period.quarter is None, r.period.quarter or 0)
+    )
     values = record.current_version.values()
     catalogue = per_state("indicators", lambda: Indicator.objects.in_bulk(field_name="code"))
-    figures = [{"indicator": catalogue[c], "value": values[c]} for c in KEY_FIGURES if c in catalogue and c in values]
+    figures = [
+        {"indicator": catalogue[c], "value": values[c]}
+        for c in KEY_FIGURES
+        if c in catalogue and c in values
+    ]
     return {"period": record.period, "version": record.current_version, "figures": figures}
 
 
@@ -481,22 +658,34 @@ def scorecard(request, national_id: str):
     peers. Opens for its own enterprise user, its estate's manager, analysts and
     administrators; for anyone else the enterprise does not exist (404)."""
     enterprise = get_object_or_404(
-        Enterprise.objects.confidential_to(request.user).select_related("province", "estate", "isic"),
+        Enterprise.objects.confidential_to(request.user).select_related(
+            "province", "estate", "isic"
+        ),
         national_id=to_latin_digits(national_id.strip()),
     )
     results = list(
-        EditionResult.objects.filter(enterprise=enterprise, edition__status=Edition.Status.PUBLISHED)
+        EditionResult.objects.filter(
+            enterprise=enterprise, edition__status=Edition.Status.PUBLISHED
+        )
         .select_related("edition", "edition__period", "edition__methodology")
         .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
     )
     for result in results:  # the peers are found by its sector: no query to read it again
         result.enterprise = enterprise
-        result.coverage_info = coverage.describe(result.coverage, result.missing, data.methodology_of(result.edition))
+        result.coverage_info = coverage.describe(
+            result.coverage, result.missing, data.methodology_of(result.edition)
+        )
     history = []
     for result in results:
         summary = data.summary(result.edition)
-        history.append({"result": result, "edition": result.edition, "ranked": summary["ranked"],
-                        "bar": data.interval_bar(result, summary["scale_all"]) if result.rank else None})
+        history.append(
+            {
+                "result": result,
+                "edition": result.edition,
+                "ranked": summary["ranked"],
+                "bar": data.interval_bar(result, summary["scale_all"]) if result.rank else None,
+            }
+        )
     chosen = None
     wanted = request.GET.get("edition")
     if wanted:
@@ -505,57 +694,107 @@ def scorecard(request, national_id: str):
             raise Http404
     elif results:
         chosen = results[0]
-    context = {"enterprise": enterprise, "history": history, "chosen": chosen,
-               "division": data.divisions().get(enterprise.isic.code[:2]),
-               "can_submit": may_enter_returns(request.user)}
+    context = {
+        "enterprise": enterprise,
+        "history": history,
+        "chosen": chosen,
+        "division": data.divisions().get(enterprise.isic.code[:2]),
+        "can_submit": may_enter_returns(request.user),
+    }
     if chosen is not None:
         edition = chosen.edition
         method = data.methodology_of(edition)
         pillars = data.pillars(method)
         blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
-        context.update(coverage=chosen.coverage_info, coverage_advice=coverage.advice(method, blanks),
-                       indicators=len(method.indicators))
+        context.update(
+            coverage=chosen.coverage_info,
+            coverage_advice=coverage.advice(method, blanks),
+            indicators=len(method.indicators),
+        )
         peers = data.peers(edition, chosen, [p.code for p in pillars])
         values = [(chosen.node_scores or {}).get(p.code) for p in pillars]
-        scale = charts.scale_of([*values, *(q["min"] for q in peers.stats.values() if q),
-                                 *(q["max"] for q in peers.stats.values() if q)])
+        scale = charts.scale_of(
+            [
+                *values,
+                *(q["min"] for q in peers.stats.values() if q),
+                *(q["max"] for q in peers.stats.values() if q),
+            ]
+        )
         rows = []
         for pillar, value in zip(pillars, values, strict=True):
             q = peers.stats[pillar.code]
             gap = value - q["median"] if value is not None and q else None
-            rows.append({"pillar": pillar, "value": value, "q": q, "gap": gap,
-                         "track": charts.track(q, scale, value=value), "heat": charts.heat(value)})
+            rows.append(
+                {
+                    "pillar": pillar,
+                    "value": value,
+                    "q": q,
+                    "gap": gap,
+                    "track": charts.track(q, scale, value=value),
+                    "heat": charts.heat(value),
+                }
+            )
         ranked = [r for r in rows if r["gap"] is not None]
         by_gap = sorted(ranked, key=lambda r: r["gap"])
         context.update(
-            edition=edition, pillar_rows=rows, peers=peers, scale_ticks=_ticks(scale),
-            peer_level={"sector_size": _("same ISIC division and size band"), "size": _("same size band"),
-                        "all": _("every ranked enterprise")}[peers.level],
+            edition=edition,
+            pillar_rows=rows,
+            peers=peers,
+            scale_ticks=_ticks(scale),
+            peer_level={
+                "sector_size": _("same ISIC division and size band"),
+                "size": _("same size band"),
+                "all": _("every ranked enterprise"),
+            }[peers.level],
             strongest=by_gap[-1] if by_gap else None,
             weakest=by_gap[0] if len(by_gap) > 1 else None,
-            band=band_label(chosen.size_class), ranked=data.summary(edition)["ranked"],
-            score_track=charts.track(peers.score, charts.scale_of([chosen.score]), value=chosen.score),
+            band=band_label(chosen.size_class),
+            ranked=data.summary(edition)["ranked"],
+            score_track=charts.track(
+                peers.score, charts.scale_of([chosen.score]), value=chosen.score
+            ),
         )
     if len(history) > 1:
         chronological = list(reversed(history))
         most = max(h["ranked"] for h in chronological)
         context["rank_chart"] = charts.lines(
-            [{"name": _("rank"), "color": charts.PALETTE[0],
-              "values": [-h["result"].rank if h["result"].rank else None for h in chronological]}],
-            x_labels=[f"{h['edition'].period} · {num(h['result'].rank) if h['result'].rank else '—'}"
-                      for h in chronological], low=-most, high=-1, height=170,
+            [
+                {
+                    "name": _("rank"),
+                    "color": charts.PALETTE[0],
+                    "values": [
+                        -h["result"].rank if h["result"].rank else None for h in chronological
+                    ],
+                }
+            ],
+            x_labels=[
+                f"{h['edition'].period} · {num(h['result'].rank) if h['result'].rank else '—'}"
+                for h in chronological
+            ],
+            low=-most,
+            high=-1,
+            height=170,
         )
     periods = _periods_newest_first()
-    returns = list(Return.objects.filter(enterprise=enterprise).select_related("period", "current_version"))
+    returns = list(
+        Return.objects.filter(enterprise=enterprise).select_related("period", "current_version")
+    )
     statuses = data.return_statuses(enterprise, periods, returns=returns)
     for row in statuses:
-        row["url"] = reverse("return_form", kwargs={"national_id": enterprise.national_id, "period": row["period"].code})
+        row["url"] = reverse(
+            "return_form",
+            kwargs={"national_id": enterprise.national_id, "period": row["period"].code},
+        )
     # one period throughout: the monitoring and the main figures are of the period chosen
     # (or of the latest one enough enterprises have filed for: rasad.monitor.filing)
     period_choice = choice.choose(request, enterprise.dataset, fixed_dataset=True)
-    context.update(returns=statuses, figures=_key_figures(returns, period_choice.period),
-                   missing=sum(1 for r in statuses if r["status"] == "missing"),
-                   choice=period_choice, monitoring=_monitoring(enterprise, period_choice))
+    context.update(
+        returns=statuses,
+        figures=_key_figures(returns, period_choice.period),
+        missing=sum(1 for r in statuses if r["status"] == "missing"),
+        choice=period_choice,
+        monitoring=_monitoring(enterprise, period_choice),
+    )
     return render(request, "public/scorecard.html", context)
 
 
@@ -573,20 +812,37 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
     # (a) alerts, with what people decided about them (the run's own index finds the
     # enterprise's rows, read as records: no page scans the run or slices its frames)
     alerts = run.alerts.records(nid, period)
-    states = {s.key: s for s in AlertState.objects.filter(key__in=[a["key"] for a in alerts]).select_related("by")}
+    states = {
+        s.key: s
+        for s in AlertState.objects.filter(key__in=[a["key"] for a in alerts]).select_related("by")
+    }
     alert_rows = []
     for alert in alerts:
         state = states.get(alert["key"])
         status = state.status if state else AlertState.Status.OPEN
-        alert_rows.append({"key": alert["key"], "rule": alert["rule"],
-                           "name": alert["name_fa"] if persian else alert["name_en"],
-                           "severity": str(alert["severity"]),
-                           "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
-                           "since": int(alert["since"]), "streak": int(alert["streak"]),
-                           "status": status, "status_label": STATUSES.get(status, status), "state": state,
-                           "evidence_lines": [{**line, "name": KPIS[line["name"]].name(language)
-                                               if line["name"] in KPIS else line["name"]}
-                                              for line in _evidence(alert["evidence"])]})
+        alert_rows.append(
+            {
+                "key": alert["key"],
+                "rule": alert["rule"],
+                "name": alert["name_fa"] if persian else alert["name_en"],
+                "severity": str(alert["severity"]),
+                "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
+                "since": int(alert["since"]),
+                "streak": int(alert["streak"]),
+                "status": status,
+                "status_label": STATUSES.get(status, status),
+                "state": state,
+                "evidence_lines": [
+                    {
+                        **line,
+                        "name": KPIS[line["name"]].name(language)
+                        if line["name"] in KPIS
+                        else line["name"],
+                    }
+                    for line in _evidence(alert["evidence"])
+                ],
+            }
+        )
     # (b) percentile among peers of each compared KPI
     gap_rows = []
     first_level = "+".join(run.gaps.groups.levels[0])
@@ -595,36 +851,62 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
             continue
         code = str(g["indicator"])
         level = str(g["peer_level"]) if g["peer_level"] == g["peer_level"] else ""
-        gap_rows.append({"code": code, "name": KPIS[code].name(language) if code in KPIS else code,
-                         "percentile": float(g["percentile"]), "at": round(min(max(float(g["percentile"]), 0), 100), 1),
-                         # in words here, once, rather than by the template for each of thirty rows
-                         "percentile_text": num(float(g["percentile"]), 0),
-                         "peers_text": _("%(n)s peers") % {"n": num(int(g["peers"]))},
-                         "value": _value(g["value"]), "median": _value(g["peer_median"]),
-                         "top": _value(g["peer_top_quartile"]), "gap": float(g["gap_to_median"]),
-                         "peers": int(g["peers"]), "level": level,
-                         "level_name": level_name(level, language) if level else "—",
-                         "fallback": bool(g["fallback"]), "enough": bool(g["enough_peers"])})
+        gap_rows.append(
+            {
+                "code": code,
+                "name": KPIS[code].name(language) if code in KPIS else code,
+                "percentile": float(g["percentile"]),
+                "at": round(min(max(float(g["percentile"]), 0), 100), 1),
+                # in words here, once, rather than by the template for each of thirty rows
+                "percentile_text": num(float(g["percentile"]), 0),
+                "peers_text": _("%(n)s peers") % {"n": num(int(g["peers"]))},
+                "value": _value(g["value"]),
+                "median": _value(g["peer_median"]),
+                "top": _value(g["peer_top_quartile"]),
+                "gap": float(g["gap_to_median"]),
+                "peers": int(g["peers"]),
+                "level": level,
+                "level_name": level_name(level, language) if level else "—",
+                "fallback": bool(g["fallback"]),
+                "enough": bool(g["enough_peers"]),
+            }
+        )
     # (c) the ranked needs with their severity and evidence, the priority tier, and what
     # could not be judged (no return, or a programme's figures all blank)
     needs = sorted(run.needs.records(nid), key=lambda n: n["rank"])
-    need_rows = [{"rank": int(n["rank"]), "programme": str(n["programme"]),
-                  "name": n["name_fa"] if persian else n["name_en"],
-                  "severity": str(n["severity"]), "severity_label": SEVERITIES.get(str(n["severity"]), n["severity"]),
-                  "evidence": n["evidence_fa"] if persian else n["evidence_en"]} for n in needs]
+    need_rows = [
+        {
+            "rank": int(n["rank"]),
+            "programme": str(n["programme"]),
+            "name": n["name_fa"] if persian else n["name_en"],
+            "severity": str(n["severity"]),
+            "severity_label": SEVERITIES.get(str(n["severity"]), n["severity"]),
+            "evidence": n["evidence_fa"] if persian else n["evidence_en"],
+        }
+        for n in needs
+    ]
     standing = run.needs.standing(nid)
     names = {p.code: p.name.get(language) for p in run.needs.mapping.programmes}
-    return {"period": period, "alerts": alert_rows, "gaps": gap_rows, "needs": need_rows,
-            "priority": standing["priority"], "no_data": not standing["filed"],
-            "unknown": ("، " if persian else ", ").join(names[code] for code in standing["unknown"]),
-            "first_level": level_name(first_level, language), "min_peers": run.gaps.groups.min_peers,
-            "fallback": any(r["fallback"] for r in gap_rows)}
+    return {
+        "period": period,
+        "alerts": alert_rows,
+        "gaps": gap_rows,
+        "needs": need_rows,
+        "priority": standing["priority"],
+        "no_data": not standing["filed"],
+        "unknown": ("، " if persian else ", ").join(names[code] for code in standing["unknown"]),
+        "first_level": level_name(first_level, language),
+        "min_peers": run.gaps.groups.min_peers,
+        "fallback": any(r["fallback"] for r in gap_rows),
+    }
 
 
 def _ticks(scale) -> list[dict]:
     low, high = scale
-    step = next((s for s in (1, 2, 5, 10, 20, 25, 50) if (high - low) / s <= 6),
-                10 ** math.ceil(math.log10(max(high - low, 1))))
+    step = next(
+        (s for s in (1, 2, 5, 10, 20, 25, 50) if (high - low) / s <= 6),
+        10 ** math.ceil(math.log10(max(high - low, 1))),
+    )
     out, tick = [], math.ceil(low / step) * step
     while tick <= high + 1e-9:
         out.append({"value": tick, "at": charts.at(tick, scale)})
@@ -652,7 +934,9 @@ SORTS = ("name", "national_id", "estate", "score", "rank", "p_top", "coverage", 
 def _estate_scope(request):
     """The estates the user may see, the chosen one (or all), the edition, the sort."""
     user = request.user
-    estates = (IndustrialEstate.objects.all() if user.sees_everything else user.estates.all()).select_related("province")
+    estates = (
+        IndustrialEstate.objects.all() if user.sees_everything else user.estates.all()
+    ).select_related("province")
     _check_sizes(request)
     chosen = None
     code = request.GET.get("estate")
@@ -667,25 +951,41 @@ def _estate_scope(request):
         edition = _published_or_404(int(wanted))
     else:
         edition = data.latest_edition()
-    firms = Enterprise.objects.confidential_to(user).filter(estate__isnull=False, dataset__isnull=True)
+    firms = Enterprise.objects.confidential_to(user).filter(
+        estate__isnull=False, dataset__isnull=True
+    )
     if chosen is not None:
         firms = firms.filter(estate=chosen)
     pillars = data.pillars(data.methodology_of(edition)) if edition else []
     due = data.due_periods()
     firms = data.with_edition_and_returns(firms, edition, [p.code for p in pillars], due)
-    firms = data.search(firms, request.GET.get("q", "")).select_related("estate", "province", "isic")
+    firms = data.search(firms, request.GET.get("q", "")).select_related(
+        "estate", "province", "isic"
+    )
     sort = request.GET.get("sort") or ("rank" if edition else "name")
     allowed = list(SORTS) + [f"pillar_{p.code}" for p in pillars]
-    if sort not in allowed or (not edition and sort not in ("name", "national_id", "estate", "missing")):
+    if sort not in allowed or (
+        not edition and sort not in ("name", "national_id", "estate", "missing")
+    ):
         raise BadRequest
     descending = request.GET.get("dir") == "desc"
     if request.GET.get("dir") not in (None, "", "asc", "desc"):
         raise BadRequest
-    field = {"name": "name_fa", "estate": "estate__name_fa", "coverage": "result_coverage"}.get(sort, sort)
+    field = {"name": "name_fa", "estate": "estate__name_fa", "coverage": "result_coverage"}.get(
+        sort, sort
+    )
     order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     firms = firms.order_by(order, "name_fa", "pk")
-    return {"estates": estates, "chosen": chosen, "edition": edition, "pillars": pillars, "due": due,
-            "firms": firms, "sort": sort, "descending": descending}
+    return {
+        "estates": estates,
+        "chosen": chosen,
+        "edition": edition,
+        "pillars": pillars,
+        "due": due,
+        "firms": firms,
+        "sort": sort,
+        "descending": descending,
+    }
 
 
 @requires(sees_estate_dashboard)
@@ -702,15 +1002,25 @@ def estates(request):
         firm.heat = [charts.heat(getattr(firm, f"pillar_{p.code}", None)) for p in pillars]
         firm.band = band_label(getattr(firm, "size_band", "") or "")
     if edition:
-        coverage.describe_rows(page.object_list, data.methodology_of(edition), coverage="result_coverage",
-                               missing="result_missing")
+        coverage.describe_rows(
+            page.object_list,
+            data.methodology_of(edition),
+            coverage="result_coverage",
+            missing="result_missing",
+        )
     # the whole selection, for the summaries: one query of plain values
-    fields = ["estate_id", "missing", *(["score", "rank"] if edition else []),
-              *[f"pillar_{p.code}" for p in pillars]]
+    fields = [
+        "estate_id",
+        "missing",
+        *(["score", "rank"] if edition else []),
+        *[f"pillar_{p.code}" for p in pillars],
+    ]
     values = list(firms.order_by().values_list(*fields))
     by_estate = {}
     for row in values:
-        entry = by_estate.setdefault(row[0], {"n": 0, "ranked": 0, "top": 0, "missing": 0, "scores": []})
+        entry = by_estate.setdefault(
+            row[0], {"n": 0, "ranked": 0, "top": 0, "missing": 0, "scores": []}
+        )
         entry["n"] += 1
         entry["missing"] += row[1] or 0
         if edition and row[3] is not None:
@@ -720,8 +1030,13 @@ def estates(request):
     estate_rows = []
     estate_objects = {e.pk: e for e in scope["estates"] if e.pk in by_estate}
     for pk, entry in sorted(by_estate.items(), key=lambda kv: -kv[1]["n"]):
-        estate_rows.append({"estate": estate_objects.get(pk), **entry,
-                            "median": float(np.median(entry["scores"])) if entry["scores"] else None})
+        estate_rows.append(
+            {
+                "estate": estate_objects.get(pk),
+                **entry,
+                "median": float(np.median(entry["scores"])) if entry["scores"] else None,
+            }
+        )
     distribution = []
     if edition:
         national = data.summary(edition)["pillar_medians"]
@@ -730,8 +1045,14 @@ def estates(request):
         scale = charts.scale_of([v for col in columns for v in col])
         for pillar, column in zip(pillars, columns, strict=True):
             q = data._quantiles(column)
-            distribution.append({"pillar": pillar, "q": q, "national": national.get(pillar.code),
-                                 "track": charts.track(q, scale, reference=national.get(pillar.code))})
+            distribution.append(
+                {
+                    "pillar": pillar,
+                    "q": q,
+                    "national": national.get(pillar.code),
+                    "track": charts.track(q, scale, reference=national.get(pillar.code)),
+                }
+            )
         scale_ticks = _ticks(scale)
     else:
         scale_ticks = []
@@ -741,18 +1062,40 @@ def estates(request):
     base = query.urlencode()
     sort_links = {}
     for key in [*SORTS, *[f"pillar_{p.code}" for p in pillars]]:
-        flip = "asc" if scope["sort"] == key and scope["descending"] else "desc" if scope["sort"] == key else (
-            "desc" if key in ("score", "p_top", "missing") or key.startswith("pillar_") else "asc")
+        flip = (
+            "asc"
+            if scope["sort"] == key and scope["descending"]
+            else "desc"
+            if scope["sort"] == key
+            else (
+                "desc"
+                if key in ("score", "p_top", "missing") or key.startswith("pillar_")
+                else "asc"
+            )
+        )
         sort_links[key] = f"?{base + '&' if base else ''}sort={key}&dir={flip}"
-    pillar_columns = [{"pillar": p, "key": f"pillar_{p.code}", "link": sort_links[f"pillar_{p.code}"]} for p in pillars]
+    pillar_columns = [
+        {"pillar": p, "key": f"pillar_{p.code}", "link": sort_links[f"pillar_{p.code}"]}
+        for p in pillars
+    ]
     export_query = request.GET.copy()
     export_query.pop("page", None)
     context = {
-        **scope, "page": page, "estate_rows": estate_rows, "distribution": distribution, "scale_ticks": scale_ticks,
-        "total": len(values), "ranked": sum(e["ranked"] for e in by_estate.values()),
-        "top": sum(e["top"] for e in by_estate.values()), "missing": sum(e["missing"] for e in by_estate.values()),
-        "sort_links": sort_links, "pillar_columns": pillar_columns, "estate_limit": ESTATES_SHOWN, "export_query": export_query.urlencode(),
-        "editions": _editions_menu(edition), "query": request.GET.get("q", ""),
+        **scope,
+        "page": page,
+        "estate_rows": estate_rows,
+        "distribution": distribution,
+        "scale_ticks": scale_ticks,
+        "total": len(values),
+        "ranked": sum(e["ranked"] for e in by_estate.values()),
+        "top": sum(e["top"] for e in by_estate.values()),
+        "missing": sum(e["missing"] for e in by_estate.values()),
+        "sort_links": sort_links,
+        "pillar_columns": pillar_columns,
+        "estate_limit": ESTATES_SHOWN,
+        "export_query": export_query.urlencode(),
+        "editions": _editions_menu(edition),
+        "query": request.GET.get("q", ""),
     }
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -779,25 +1122,54 @@ def estates_excel(request):
     sheet = book.active
     sheet.title = _("Enterprises")[:31]
     sheet.sheet_view.rightToLeft = data.language() == "fa"
-    header = [_("National ID"), _("Enterprise"), _("Industrial estate"), _("Province"), _("ISIC class")]
+    header = [
+        _("National ID"),
+        _("Enterprise"),
+        _("Industrial estate"),
+        _("Province"),
+        _("ISIC class"),
+    ]
     if edition:
         method = data.methodology_of(edition)
         said = coverage.treatment(method)
-        header += [_("Size band"), _("Score"), _("Rank"), _("Rank, 5th percentile"), _("Rank, 95th percentile"),
-                   _("P(top %(k)s)") % {"k": edition.top_k},
-                   _("Indicators reported (of %(n)s)") % {"n": len(method.indicators)}, _("Indicators left blank"),
-                   *[p.name for p in pillars]]
+        header += [
+            _("Size band"),
+            _("Score"),
+            _("Rank"),
+            _("Rank, 5th percentile"),
+            _("Rank, 95th percentile"),
+            _("P(top %(k)s)") % {"k": edition.top_k},
+            _("Indicators reported (of %(n)s)") % {"n": len(method.indicators)},
+            _("Indicators left blank"),
+            *[p.name for p in pillars],
+        ]
     header += [_("Missing yearly returns"), _("Yearly returns due")]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for firm in scope["firms"].iterator(chunk_size=2000):
-        row = [firm.national_id, firm.name, firm.estate.name if firm.estate else "", firm.province.name, firm.isic.code]
+        row = [
+            firm.national_id,
+            firm.name,
+            firm.estate.name if firm.estate else "",
+            firm.province.name,
+            firm.isic.code,
+        ]
         if edition:
-            covered = coverage.describe(firm.result_coverage, firm.result_missing, method, said=said)
-            row += [band_label(firm.size_band or ""), firm.score, firm.rank, firm.rank_q05, firm.rank_q95, firm.p_top,
-                    covered.reported if covered else None, covered.names_text if covered else None,
-                    *[getattr(firm, f"pillar_{p.code}") for p in pillars]]
+            covered = coverage.describe(
+                firm.result_coverage, firm.result_missing, method, said=said
+            )
+            row += [
+                band_label(firm.size_band or ""),
+                firm.score,
+                firm.rank,
+                firm.rank_q05,
+                firm.rank_q95,
+                firm.p_top,
+                covered.reported if covered else None,
+                covered.names_text if covered else None,
+                *[getattr(firm, f"pillar_{p.code}") for p in pillars],
+            ]
         row += [firm.missing, firm.applicable]
         sheet.append(row)
     for i, title in enumerate(header, start=1):
@@ -810,12 +1182,19 @@ def estates_excel(request):
         info.append([_("Methodology hash"), edition.methodology_sha256])
         info.append([_("Data hash"), edition.data_sha256])
         info.append([_("Indicators left blank"), said])
-    info.append([_("Yearly periods counted for missing returns"), data.list_separator().join(str(p) for p in due)])
+    info.append(
+        [
+            _("Yearly periods counted for missing returns"),
+            data.list_separator().join(str(p) for p in due),
+        ]
+    )
     excel_book(book)  # names typed by others stay text, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     name = f"rasad-estates-{scope['chosen'].code if scope['chosen'] else 'all'}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -830,9 +1209,15 @@ def _coverage() -> list[dict]:
     periods = {p.year: p for p in Period.objects.filter(quarter__isnull=True)}
     rows = []
     for row in compute.population().coverage.itertuples(index=False):
-        rows.append({"period": periods.get(row.year, row.year), "sent": row.filed, "existing": row.expected,
-                     "share": row.coverage if row.expected else None,
-                     "bar": charts.css(100 * min(row.coverage, 1)) if row.expected else "0"})
+        rows.append(
+            {
+                "period": periods.get(row.year, row.year),
+                "sent": row.filed,
+                "existing": row.expected,
+                "share": row.coverage if row.expected else None,
+                "bar": charts.css(100 * min(row.coverage, 1)) if row.expected else "0",
+            }
+        )
     return rows
 
 
@@ -855,7 +1240,9 @@ def dashboard(request):
     titles = data.divisions()
     # the scores' own range (whiskers are 5–95%), on round tens: the boxes get the width
     ends = [g["score"][k] for t in dist.values() for g in t if g["score"] for k in ("q05", "q95")]
-    score_scale = ((math.floor(min(ends) / 10) * 10, math.ceil(max(ends) / 10) * 10) if ends else (0.0, 100.0))
+    score_scale = (
+        (math.floor(min(ends) / 10) * 10, math.ceil(max(ends) / 10) * 10) if ends else (0.0, 100.0)
+    )
     if score_scale[1] <= score_scale[0]:
         score_scale = (score_scale[0], score_scale[0] + 10)
     national = summary["score"]["median"] if summary["score"] else None
@@ -864,9 +1251,15 @@ def dashboard(request):
         out = []
         top_max = max([g["top"] for g in groups] + [1])
         for g in groups:
-            out.append({**g, "label": label(g["key"]), "track": charts.track(g["score"], score_scale, reference=national),
-                        "top_bar": charts.css(100 * g["top"] / top_max),
-                        "heat": [charts.heat(g["pillars"].get(p.code)) for p in pillars]})
+            out.append(
+                {
+                    **g,
+                    "label": label(g["key"]),
+                    "track": charts.track(g["score"], score_scale, reference=national),
+                    "top_bar": charts.css(100 * g["top"] / top_max),
+                    "heat": [charts.heat(g["pillars"].get(p.code)) for p in pillars],
+                }
+            )
         return out
 
     def division_label(code):
@@ -878,24 +1271,50 @@ def dashboard(request):
         return province.name if province else str(pk)
 
     context.update(
-        pillars=pillars, summary=summary, national=national, scale_ticks=_ticks(score_scale),
+        pillars=pillars,
+        summary=summary,
+        national=national,
+        scale_ticks=_ticks(score_scale),
         by_province=table(dist["province"], province_label),
         by_division=table(dist["division"], division_label),
         by_band=table(dist["band"], band_label),
     )
     # trends: the newest edition of each year (one re-published supersedes the earlier), oldest first
-    trend_editions = list(reversed(data.newest_of_each_year(list(data.newest_first(data.published())))))
+    trend_editions = list(
+        reversed(data.newest_of_each_year(list(data.newest_first(data.published()))))
+    )
     trends = []
     for item in trend_editions:
         s = data.summary(item)
-        trends.append({"edition": item, "summary": s,
-                       "heat": [charts.heat(s["pillar_medians"].get(p.code)) for p in pillars]})
+        trends.append(
+            {
+                "edition": item,
+                "summary": s,
+                "heat": [charts.heat(s["pillar_medians"].get(p.code)) for p in pillars],
+            }
+        )
     context["trends"] = trends
     if len(trend_editions) > 1:
-        series = [{"name": p.name, "color": charts.PALETTE[i % len(charts.PALETTE)],
-                   "values": [t["summary"]["pillar_medians"].get(p.code) for t in trends]}
-                  for i, p in enumerate(pillars)]
-        series.append({"name": _("Index score"), "color": "#1c2733", "wide": True,
-                       "values": [t["summary"]["score"]["median"] if t["summary"]["score"] else None for t in trends]})
-        context["trend_chart"] = charts.lines(series, x_labels=[str(t["edition"].period) for t in trends])
+        series = [
+            {
+                "name": p.name,
+                "color": charts.PALETTE[i % len(charts.PALETTE)],
+                "values": [t["summary"]["pillar_medians"].get(p.code) for t in trends],
+            }
+            for i, p in enumerate(pillars)
+        ]
+        series.append(
+            {
+                "name": _("Index score"),
+                "color": "#1c2733",
+                "wide": True,
+                "values": [
+                    t["summary"]["score"]["median"] if t["summary"]["score"] else None
+                    for t in trends
+                ],
+            }
+        )
+        context["trend_chart"] = charts.lines(
+            series, x_labels=[str(t["edition"].period) for t in trends]
+        )
     return render(request, "public/dashboard.html", context)

@@ -30,8 +30,10 @@ class MethodologyForm(forms.ModelForm):
     pasted here has the SHA-256 of the file itself."""
 
     text = forms.CharField(
-        label=Methodology._meta.get_field("text").verbose_name, strip=False,
-        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 30, "cols": 100, "spellcheck": "false"}))
+        label=Methodology._meta.get_field("text").verbose_name,
+        strip=False,
+        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 30, "cols": 100, "spellcheck": "false"}),
+    )
 
     class Meta:
         model = Methodology
@@ -43,14 +45,23 @@ class MethodologyForm(forms.ModelForm):
             loads(text, source="methodology")
         except MethodologyError as error:
             persian = (get_language() or "fa").startswith("fa")
-            raise ValidationError([_("The methodology file is not valid:"),
-                                   *(_problem(p, persian) for p in error.problems)],
-                                  code="invalid_methodology") from None
+            raise ValidationError(
+                [
+                    _("The methodology file is not valid:"),
+                    *(_problem(p, persian) for p in error.problems),
+                ],
+                code="invalid_methodology",
+            ) from None
         same = Methodology.objects.filter(sha256=content_hash(text)).first()
         if same is not None:
-            raise ValidationError(_("This very file is already stored, as the methodology “%(name)s”, version "
-                                    "%(version)s.") % {"name": same.name, "version": same.version},
-                                  code="duplicate_methodology")
+            raise ValidationError(
+                _(
+                    "This very file is already stored, as the methodology “%(name)s”, version "
+                    "%(version)s."
+                )
+                % {"name": same.name, "version": same.version},
+                code="duplicate_methodology",
+            )
         return text
 
 
@@ -78,17 +89,34 @@ class MethodologyAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
 
 # Written only by rasad.platform.rankings.services.compute_edition / publish_edition.
 COMPUTED = (
-    "methodology_sha256", "data_sha256", "return_versions", "uncertainty_spec",
-    "uncertainty_spec_sha256", "runs", "seed", "top_k", "crossing_top", "computed_at",
-    "status", "published_at", "published_by",
+    "methodology_sha256",
+    "data_sha256",
+    "return_versions",
+    "uncertainty_spec",
+    "uncertainty_spec_sha256",
+    "runs",
+    "seed",
+    "top_k",
+    "crossing_top",
+    "computed_at",
+    "status",
+    "published_at",
+    "published_by",
 )
 
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
     list_display = (
-        "name_fa", "period", "status", "runs", "crossing_top", "computed_at", "methodology_sha256",
-        "data_sha256", "published_at",
+        "name_fa",
+        "period",
+        "status",
+        "runs",
+        "crossing_top",
+        "computed_at",
+        "methodology_sha256",
+        "data_sha256",
+        "published_at",
     )
     list_filter = ("status",)
     readonly_fields = COMPUTED
@@ -114,12 +142,28 @@ class EditionAdmin(admin.ModelAdmin):
 class EditionResultAdmin(admin.ModelAdmin):
     """Results are computed, never typed: shown, not edited."""
 
-    list_display = ("edition", "rank", "enterprise", "score", "coverage", "rank_q05", "rank_median", "rank_q95",
-                    "p_top")
+    list_display = (
+        "edition",
+        "rank",
+        "enterprise",
+        "score",
+        "coverage",
+        "rank_q05",
+        "rank_median",
+        "rank_q95",
+        "p_top",
+    )
     list_filter = ("edition",)
     list_select_related = ("edition", "enterprise")
     readonly_fields = (
-        "edition", "enterprise", "score", "rank", "coverage", "missing", "composite", "node_scores",
+        "edition",
+        "enterprise",
+        "score",
+        "rank",
+        "coverage",
+        "missing",
+        "composite",
+        "node_scores",
         *EditionResult.INTERVAL_FIELDS,
     )
 
@@ -137,7 +181,16 @@ class EditionResultAdmin(admin.ModelAdmin):
 class EditionJobAdmin(admin.ModelAdmin):
     """Background computations of editions (rasad.platform.rankings.jobs): shown, not edited."""
 
-    list_display = ("edition", "kind", "status", "stage", "percent", "created_by", "created_at", "finished_at")
+    list_display = (
+        "edition",
+        "kind",
+        "status",
+        "stage",
+        "percent",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status", "kind")
     list_select_related = ("edition", "created_by")
 

@@ -33,7 +33,10 @@ def stored_methodology(text: str, source: str, user=None) -> Methodology:
     try:
         with transaction.atomic():
             return Methodology.objects.create(
-                text=text, name_fa=parsed.name.fa, name_en=parsed.name.en, version=parsed.version,
+                text=text,
+                name_fa=parsed.name.fa,
+                name_en=parsed.name.en,
+                version=parsed.version,
                 created_by=user if getattr(user, "pk", None) else None,
             )
     except IntegrityError:  # stored by a concurrent request meanwhile

@@ -40,20 +40,24 @@ def claim(job_id: int, worker: str, index: int | None = None) -> ReplicateChunk 
     whose worker stopped answering. None when there is none to take."""
     takeable = ReplicateChunk.objects.filter(job_id=job_id).filter(
         Q(status=ReplicateChunk.Status.PENDING)
-        | Q(status=ReplicateChunk.Status.RUNNING, heartbeat_at__lt=_lost_before()))
+        | Q(status=ReplicateChunk.Status.RUNNING, heartbeat_at__lt=_lost_before())
+    )
     if index is not None:
         takeable = takeable.filter(index=index)
     for chunk in takeable.order_by("index"):
         now = timezone.now()
-        taken = ReplicateChunk.objects.filter(pk=chunk.pk, status=chunk.status, heartbeat_at=chunk.heartbeat_at) \
-            .update(status=ReplicateChunk.Status.RUNNING, worker=worker[:120], heartbeat_at=now)
+        taken = ReplicateChunk.objects.filter(
+            pk=chunk.pk, status=chunk.status, heartbeat_at=chunk.heartbeat_at
+        ).update(status=ReplicateChunk.Status.RUNNING, worker=worker[:120], heartbeat_at=now)
         if taken:
             chunk.refresh_from_db()
             return chunk
     return None
 
 
-def compute(chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, progress=None, *, store=True):
+def compute(
+    chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, progress=None, *, store=True
+):
     """Compute ``chunk`` (the caller has claimed it), mark it done and return its
     result; its ranks and scores go to the shared storage for the job's worker to
     merge, unless ``store`` is false (the job's worker keeps its own parts in memory)."""
@@ -61,17 +65,23 @@ def compute(chunk: ReplicateChunk, methodology, table, spec, runs: int, seed, pr
     from rasad.platform.rankings.tasks import Heartbeat
 
     with Heartbeat(ReplicateChunk, chunk.pk):
-        result = compute_chunk(methodology, table, spec, runs, seed, chunk.start, chunk.stop, progress=progress)
+        result = compute_chunk(
+            methodology, table, spec, runs, seed, chunk.start, chunk.stop, progress=progress
+        )
     if store:
-        chunk.result.save(f"job-{chunk.job_id}-part-{chunk.index}.npz", ContentFile(result.to_bytes()), save=False)
-    ReplicateChunk.objects.filter(pk=chunk.pk).update(status=ReplicateChunk.Status.DONE, result=chunk.result.name,
-                                                      heartbeat_at=timezone.now())
+        chunk.result.save(
+            f"job-{chunk.job_id}-part-{chunk.index}.npz", ContentFile(result.to_bytes()), save=False
+        )
+    ReplicateChunk.objects.filter(pk=chunk.pk).update(
+        status=ReplicateChunk.Status.DONE, result=chunk.result.name, heartbeat_at=timezone.now()
+    )
     return result
 
 
 def fail(chunk: ReplicateChunk, error: RasadInputError) -> None:
-    ReplicateChunk.objects.filter(pk=chunk.pk).update(status=ReplicateChunk.Status.FAILED,
-                                                      error_en=error.message_en, error_fa=error.message_fa)
+    ReplicateChunk.objects.filter(pk=chunk.pk).update(
+        status=ReplicateChunk.Status.FAILED, error_en=error.message_en, error_fa=error.message_fa
+    )
 
 
 def runner(job: EditionJob, parts: int, worker: str):
@@ -84,16 +94,20 @@ def runner(job: EditionJob, parts: int, worker: str):
     def uncertainty(methodology, table, spec, runs, *, seed=None, top_k=100, progress=None):
         ranges = chunk_ranges(runs, parts)
         ReplicateChunk.objects.filter(job=job).delete()
-        ReplicateChunk.objects.bulk_create(ReplicateChunk(job=job, index=i, start=start, stop=stop)
-                                           for i, (start, stop) in enumerate(ranges))
+        ReplicateChunk.objects.bulk_create(
+            ReplicateChunk(job=job, index=i, start=start, stop=stop)
+            for i, (start, stop) in enumerate(ranges)
+        )
         # the table the job ranks, for the other workers: read back in a second, where
         # gathering it from the returns again takes 10 s at 100,000 enterprises
         buffer = io.BytesIO()
         table.to_parquet(buffer)
-        table_file = default_storage.save(f"replicate-chunks/job-{job.pk}-table.parquet",
-                                          ContentFile(buffer.getvalue()))
-        EditionJob.objects.filter(pk=job.pk).update(params={**job.params, "data_sha256": data_hash(methodology, table),
-                                                            "table": table_file})
+        table_file = default_storage.save(
+            f"replicate-chunks/job-{job.pk}-table.parquet", ContentFile(buffer.getvalue())
+        )
+        EditionJob.objects.filter(pk=job.pk).update(
+            params={**job.params, "data_sha256": data_hash(methodology, table), "table": table_file}
+        )
         for index in range(1, len(ranges)):
             compute_replicate_chunk.enqueue(job.pk, index)
         done, mine = 0, {}
@@ -101,8 +115,17 @@ def runner(job: EditionJob, parts: int, worker: str):
             chunk = claim(job.pk, worker)
             if chunk is not None:
                 mine[chunk.index] = compute(
-                    chunk, methodology, table, spec, runs, seed, store=False,
-                    progress=None if progress is None else lambda d, _t, before=done: progress(before + d, runs))
+                    chunk,
+                    methodology,
+                    table,
+                    spec,
+                    runs,
+                    seed,
+                    store=False,
+                    progress=None
+                    if progress is None
+                    else lambda d, _t, before=done: progress(before + d, runs),
+                )
             states = list(ReplicateChunk.objects.filter(job=job).order_by("index"))
             failed = [c for c in states if c.status == ReplicateChunk.Status.FAILED]
             if failed:
@@ -140,14 +163,20 @@ def compute_queued(job_id: int, index: int, worker: str) -> str:
     from rasad.index.uncertainty import loads_spec
     from rasad.platform.rankings.services import edition_data
 
-    job = EditionJob.objects.select_related("edition__methodology", "edition__period").filter(pk=job_id).first()
+    job = (
+        EditionJob.objects.select_related("edition__methodology", "edition__period")
+        .filter(pk=job_id)
+        .first()
+    )
     if job is None or job.status != EditionJob.Status.RUNNING:
         return "skipped"
     chunk = claim(job_id, worker, index)
     if chunk is None:
         return "taken"
     edition, params = job.edition, job.params
-    methodology = loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
+    methodology = loads(
+        edition.methodology.text, source=f"methodology {edition.methodology.version}"
+    )
     spec = loads_spec(params["spec"], source="uncertainty spec", methodology=methodology)
     try:
         with default_storage.open(params["table"], "rb") as stored:
@@ -155,9 +184,14 @@ def compute_queued(job_id: int, index: int, worker: str) -> str:
     except (KeyError, FileNotFoundError):  # merged and cleaned up meanwhile
         table = edition_data(edition.period)[0]
     if data_hash(methodology, table) != params.get("data_sha256"):
-        fail(chunk, RasadInputError(
-            "The returns changed while the edition was computed; run the edition again.",
-            "اظهارنامه‌ها در میانهٔ محاسبهٔ ویرایش تغییر کردند؛ ویرایش را دوباره اجرا کنید.", field="returns"))
+        fail(
+            chunk,
+            RasadInputError(
+                "The returns changed while the edition was computed; run the edition again.",
+                "اظهارنامه‌ها در میانهٔ محاسبهٔ ویرایش تغییر کردند؛ ویرایش را دوباره اجرا کنید.",
+                field="returns",
+            ),
+        )
         return "failed"
     compute(chunk, methodology, table, spec, params["runs"], params.get("seed", 1))
     return "done"

@@ -20,8 +20,10 @@ from rasad.platform.web.templatetags.rasad_format import num
 
 # the reference groups a methodology may compare within, as a blank's sentence names them
 GROUP_NOUNS = {
-    "sector": gettext_lazy("sector"), "size_class": gettext_lazy("size band"),
-    "province": gettext_lazy("province"), "estate": gettext_lazy("industrial estate"),
+    "sector": gettext_lazy("sector"),
+    "size_class": gettext_lazy("size band"),
+    "province": gettext_lazy("province"),
+    "estate": gettext_lazy("industrial estate"),
 }
 
 
@@ -40,7 +42,9 @@ def treatment(method: Methodology) -> str:
     impute, normalise = method.impute, method.normalise
     if impute.method in ("group_median", "group_mean") and impute.by:
         if impute.method == "group_median":
-            return _("A blank is filled with the median of its %(group)s.") % {"group": _group(impute.by)}
+            return _("A blank is filled with the median of its %(group)s.") % {
+                "group": _group(impute.by)
+            }
         return _("A blank is filled with the mean of its %(group)s.") % {"group": _group(impute.by)}
     if impute.method == "median":
         return _("A blank is filled with the median of all enterprises.")
@@ -49,7 +53,8 @@ def treatment(method: Methodology) -> str:
     if normalise.missing == "lowest":
         if normalise.within:
             return _("A blank is scored below every figure reported in its %(group)s.") % {
-                "group": _group(normalise.within)}
+                "group": _group(normalise.within)
+            }
         return _("A blank is scored below every figure reported.")
     return _("A blank is left out: its pillar is the average of the figures reported.")
 
@@ -58,18 +63,26 @@ def advice(method: Methodology, blanks: int) -> str:
     """What reporting the ``blanks`` figures left blank would do, for the enterprise's own
     scorecard."""
     if method.impute.method != "none":
-        return ngettext("Reporting it puts the real figure in place of the filled-in one, "
-                        "which may raise or lower the score.",
-                        "Reporting them puts the real figures in place of the filled-in ones, "
-                        "which may raise or lower the score.", blanks)
+        return ngettext(
+            "Reporting it puts the real figure in place of the filled-in one, "
+            "which may raise or lower the score.",
+            "Reporting them puts the real figures in place of the filled-in ones, "
+            "which may raise or lower the score.",
+            blanks,
+        )
     if method.normalise.missing == "lowest":
-        return ngettext("Reporting it can only help: a reported figure, however weak, "
-                        "scores at least as high as a blank.",
-                        "Reporting them can only help: a reported figure, however weak, "
-                        "scores at least as high as a blank.", blanks)
-    return ngettext("Reporting it adds it to its pillar's average, which may raise or lower the score.",
-                    "Reporting them adds them to their pillars' averages, which may raise or lower the score.",
-                    blanks)
+        return ngettext(
+            "Reporting it can only help: a reported figure, however weak, "
+            "scores at least as high as a blank.",
+            "Reporting them can only help: a reported figure, however weak, "
+            "scores at least as high as a blank.",
+            blanks,
+        )
+    return ngettext(
+        "Reporting it adds it to its pillar's average, which may raise or lower the score.",
+        "Reporting them adds them to their pillars' averages, which may raise or lower the score.",
+        blanks,
+    )
 
 
 @dataclass(frozen=True)
@@ -86,14 +99,19 @@ class Coverage:
 
     @property
     def text(self) -> str:
-        """"17 of 18" in the reader's digits."""
-        return _("%(reported)s of %(indicators)s") % {"reported": num(self.reported), "indicators": num(self.indicators)}
+        """ "17 of 18" in the reader's digits."""
+        return _("%(reported)s of %(indicators)s") % {
+            "reported": num(self.reported),
+            "indicators": num(self.indicators),
+        }
 
     @property
     def long_text(self) -> str:
-        """"17 of 18 indicators", where no column heading says what is counted."""
+        """ "17 of 18 indicators", where no column heading says what is counted."""
         return _("%(reported)s of %(indicators)s indicators") % {
-            "reported": num(self.reported), "indicators": num(self.indicators)}
+            "reported": num(self.reported),
+            "indicators": num(self.indicators),
+        }
 
     @property
     def blanks(self) -> list[tuple[str, str]]:
@@ -112,8 +130,13 @@ def counts(missing: list[str] | None, method: Methodology) -> tuple[int | None, 
     return (None if missing is None else total - len(missing)), total
 
 
-def describe(coverage: float | None, missing: list[str] | None, method: Methodology, *,
-             said: str | None = None) -> Coverage | None:
+def describe(
+    coverage: float | None,
+    missing: list[str] | None,
+    method: Methodology,
+    *,
+    said: str | None = None,
+) -> Coverage | None:
     """A stored result's coverage (``coverage`` and ``missing`` as the result holds them)
     for a reader; None when the result recorded none. ``said``: :func:`treatment` of
     ``method``, when the caller has it already."""
@@ -124,18 +147,24 @@ def describe(coverage: float | None, missing: list[str] | None, method: Methodol
     indicators = [i for i in method.indicators if i.code in blank]
     reported, total = counts(missing, method)
     return Coverage(
-        reported=reported, indicators=total,
-        missing=tuple(i.code for i in indicators), names=tuple(i.name.get(language) for i in indicators),
+        reported=reported,
+        indicators=total,
+        missing=tuple(i.code for i in indicators),
+        names=tuple(i.name.get(language) for i in indicators),
         treatment=said if said is not None else treatment(method),
     )
 
 
-def describe_rows(rows, method: Methodology, *, coverage: str = "coverage", missing: str = "missing") -> None:
+def describe_rows(
+    rows, method: Methodology, *, coverage: str = "coverage", missing: str = "missing"
+) -> None:
     """Set ``row.coverage_info`` on each of ``rows`` (results, or enterprises annotated
     with their result's fields under the names ``coverage`` and ``missing``)."""
     said = treatment(method)
     for row in rows:
-        row.coverage_info = describe(getattr(row, coverage, None), getattr(row, missing, None), method, said=said)
+        row.coverage_info = describe(
+            getattr(row, coverage, None), getattr(row, missing, None), method, said=said
+        )
 
 
 def by_enterprise(edition, enterprise_ids) -> dict[int, Coverage | None]:
@@ -143,5 +172,7 @@ def by_enterprise(edition, enterprise_ids) -> dict[int, Coverage | None]:
     enterprise id, for lists that show them by something other than their result row."""
     method = edition.methodology.parsed()
     said = treatment(method)
-    rows = edition.results.filter(enterprise_id__in=enterprise_ids).values_list("enterprise_id", "coverage", "missing")
+    rows = edition.results.filter(enterprise_id__in=enterprise_ids).values_list(
+        "enterprise_id", "coverage", "missing"
+    )
     return {pk: describe(share, missing, method, said=said) for pk, share, missing in rows}

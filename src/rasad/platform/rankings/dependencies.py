@@ -36,18 +36,26 @@ def editions_reading(code: str) -> list[Edition]:
     such as real sales growth). A stored methodology that no longer parses is taken to
     read everything: what it needs cannot be told."""
     using = []
-    for methodology in Methodology.objects.filter(editions__status=Edition.Status.PUBLISHED).distinct():
+    for methodology in Methodology.objects.filter(
+        editions__status=Edition.Status.PUBLISHED
+    ).distinct():
         try:
             read = reported_figures(methodology.parsed())
         except Exception:  # any failure to read it: keep everything it may need
-            logger.exception("the methodology %s could not be read to find the figures it uses", methodology.pk)
+            logger.exception(
+                "the methodology %s could not be read to find the figures it uses", methodology.pk
+            )
             read = None
         if read is None or code in read:
             using.append(methodology.pk)
     if not using:
         return []
-    return list(Edition.objects.published().filter(methodology__in=using).select_related("period")
-                .order_by("period__year", "pk"))
+    return list(
+        Edition.objects.published()
+        .filter(methodology__in=using)
+        .select_related("period")
+        .order_by("period__year", "pk")
+    )
 
 
 def reasons(obj) -> list[str]:
@@ -56,18 +64,34 @@ def reasons(obj) -> list[str]:
     empty when none does."""
     published = Edition.objects.published().select_related("period").order_by("period__year", "pk")
     if isinstance(obj, Indicator):
-        return [_("The published edition “%(edition)s” (%(period)s) ranks with a methodology that reads "
-                  "the indicator %(code)s: deleting it would break that edition's league tables.") % {
-                    "edition": e.name, "period": e.period, "code": obj.code} for e in editions_reading(obj.code)]
+        return [
+            _(
+                "The published edition “%(edition)s” (%(period)s) ranks with a methodology that reads "
+                "the indicator %(code)s: deleting it would break that edition's league tables."
+            )
+            % {"edition": e.name, "period": e.period, "code": obj.code}
+            for e in editions_reading(obj.code)
+        ]
     if isinstance(obj, Period):
-        return [_("The published edition “%(edition)s” ranks the returns of this period.") % {"edition": e.name}
-                for e in published.filter(period=obj)]
+        return [
+            _("The published edition “%(edition)s” ranks the returns of this period.")
+            % {"edition": e.name}
+            for e in published.filter(period=obj)
+        ]
     if isinstance(obj, Methodology):
-        return [_("The published edition “%(edition)s” (%(period)s) was computed with this methodology.") % {
-                    "edition": e.name, "period": e.period} for e in published.filter(methodology=obj)]
+        return [
+            _(
+                "The published edition “%(edition)s” (%(period)s) was computed with this methodology."
+            )
+            % {"edition": e.name, "period": e.period}
+            for e in published.filter(methodology=obj)
+        ]
     if isinstance(obj, Enterprise):
-        return [_("The published edition “%(edition)s” (%(period)s) ranks this enterprise.") % {
-                    "edition": e.name, "period": e.period} for e in published.filter(results__enterprise=obj)]
+        return [
+            _("The published edition “%(edition)s” (%(period)s) ranks this enterprise.")
+            % {"edition": e.name, "period": e.period}
+            for e in published.filter(results__enterprise=obj)
+        ]
     return []
 
 

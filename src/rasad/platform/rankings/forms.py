@@ -39,7 +39,9 @@ def _digits(value) -> str:
 class WholeNumberField(forms.IntegerField):
     """An integer typed in Persian, Arabic-Indic or Latin digits (shown in the reader's)."""
 
-    widget = forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "class": "figure", "size": 10})
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "dir": "ltr", "class": "figure", "size": 10}
+    )
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -60,8 +62,10 @@ class PeriodChoiceField(forms.ModelChoiceField):
         if not row:
             return _digits(obj.code)
         return _("%(period)s (%(filed)s of %(expected)s filed, %(share)s)") % {
-            "period": _digits(obj.code), "filed": thin.count(row["filed"], _persian()),
-            "expected": thin.count(row["expected"], _persian()), "share": thin.percent(row["coverage"], _persian()),
+            "period": _digits(obj.code),
+            "filed": thin.count(row["filed"], _persian()),
+            "expected": thin.count(row["expected"], _persian()),
+            "share": thin.percent(row["coverage"], _persian()),
         }
 
 
@@ -72,51 +76,86 @@ class MethodologyChoiceField(forms.ModelChoiceField):
 
 class EditionForm(forms.Form):
     period = PeriodChoiceField(
-        queryset=Period.objects.none(), label=_("Period"),
+        queryset=Period.objects.none(),
+        label=_("Period"),
         help_text=_("A Jalali year with returns; the year before is read too, for growth."),
     )
-    methodology = MethodologyChoiceField(queryset=Methodology.objects.none(), label=_("Methodology"))
-    name_fa = forms.CharField(label=_("Name (Persian)"), max_length=200, required=False,
-                              help_text=_("Leave empty for a name made of the methodology and the year."))
+    methodology = MethodologyChoiceField(
+        queryset=Methodology.objects.none(), label=_("Methodology")
+    )
+    name_fa = forms.CharField(
+        label=_("Name (Persian)"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty for a name made of the methodology and the year."),
+    )
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     spec = forms.CharField(
-        label=_("Uncertainty spec (YAML)"), required=False, max_length=100_000,
-        widget=forms.Textarea(attrs={"rows": 14, "dir": "ltr", "spellcheck": "false", "class": "code"}),
-        help_text=_("The methodological choices the rank intervals are drawn from. "
-                    "Leave empty to rank without rank intervals or sensitivity analysis."),
+        label=_("Uncertainty spec (YAML)"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(
+            attrs={"rows": 14, "dir": "ltr", "spellcheck": "false", "class": "code"}
+        ),
+        help_text=_(
+            "The methodological choices the rank intervals are drawn from. "
+            "Leave empty to rank without rank intervals or sensitivity analysis."
+        ),
     )
-    runs = WholeNumberField(label=_("Monte Carlo runs"), min_value=1, max_value=MAX_RUNS, initial=1000)
+    runs = WholeNumberField(
+        label=_("Monte Carlo runs"), min_value=1, max_value=MAX_RUNS, initial=1000
+    )
     seed = WholeNumberField(label=_("Random seed"), min_value=0, max_value=2**63 - 1, initial=1)
-    top_k = WholeNumberField(label=_("Size of the top list"), min_value=1, max_value=100_000, initial=100)
+    top_k = WholeNumberField(
+        label=_("Size of the top list"), min_value=1, max_value=100_000, initial=100
+    )
     sensitivity_n = forms.TypedChoiceField(
-        label=_("Sensitivity analysis sample"), coerce=int, initial=DEFAULT_SENSITIVITY_N,
-        help_text=_("The Sobol base sample n: the analysis builds the index n × (inputs + 2) times."),
+        label=_("Sensitivity analysis sample"),
+        coerce=int,
+        initial=DEFAULT_SENSITIVITY_N,
+        help_text=_(
+            "The Sobol base sample n: the analysis builds the index n × (inputs + 2) times."
+        ),
     )
     allow_thin = forms.BooleanField(
-        label=_("Compute it even if few enterprises have filed (a thin edition)"), required=False,
-        help_text=_("A thin edition, whose returns cover less than the share of the enterprises expected that "
-                    "an edition needs, can be computed to look at, but never published."),
+        label=_("Compute it even if few enterprises have filed (a thin edition)"),
+        required=False,
+        help_text=_(
+            "A thin edition, whose returns cover less than the share of the enterprises expected that "
+            "an edition needs, can be computed to look at, but never published."
+        ),
     )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from rasad.platform.monitoring import compute
 
-        yearly = Period.objects.filter(quarter__isnull=True).filter(
-            Exists(Return.objects.filter(period=OuterRef("pk"), enterprise__in=datasets.enterprise_ids(None)))
-        ).order_by("-year")
+        yearly = (
+            Period.objects.filter(quarter__isnull=True)
+            .filter(
+                Exists(
+                    Return.objects.filter(
+                        period=OuterRef("pk"), enterprise__in=datasets.enterprise_ids(None)
+                    )
+                )
+            )
+            .order_by("-year")
+        )
         national = compute.population(None)
         self.default_period = national.default  # which year, and why (rasad.monitor.filing)
         self.fields["period"].queryset = yearly
-        self.fields["period"].coverage = {int(row["year"]): row for row in national.coverage.to_dict("records")}
+        self.fields["period"].coverage = {
+            int(row["year"]): row for row in national.coverage.to_dict("records")
+        }
         self.fields["methodology"].queryset = Methodology.objects.all()
         self.fields["sensitivity_n"].choices = [
             (n, _digits(n) if n else _("none")) for n in SENSITIVITY_CHOICES
         ]
         if not self.is_bound:
             chosen = self.default_period.year
-            self.fields["period"].initial = (yearly.filter(year=chosen).first() if chosen is not None else None) \
-                or yearly.first()
+            self.fields["period"].initial = (
+                yearly.filter(year=chosen).first() if chosen is not None else None
+            ) or yearly.first()
             self.fields["methodology"].initial = bundled_methodology(user)
             self.fields["spec"].initial = bundled_spec()
 
@@ -164,6 +203,8 @@ class EditionForm(forms.Form):
     def default_names(self) -> tuple[str, str]:
         period, methodology = self.cleaned_data["period"], self.cleaned_data["methodology"]
         return (
-            self.cleaned_data.get("name_fa") or f"{methodology.name_fa} {to_persian_digits(period.code)}",
-            self.cleaned_data.get("name_en") or f"{methodology.name_en or methodology.name_fa} {period.code}",
+            self.cleaned_data.get("name_fa")
+            or f"{methodology.name_fa} {to_persian_digits(period.code)}",
+            self.cleaned_data.get("name_en")
+            or f"{methodology.name_en or methodology.name_fa} {period.code}",
         )

@@ -82,8 +82,11 @@ class _Reporter:
             return
         self.last_stage, self.last_write = stage, now
         EditionJob.objects.filter(pk=self.job.pk).update(
-            stage=stage, done=int(done), total=int(total),
-            percent=overall_percent(self.job.params, stage, done, total), updated_at=timezone.now(),
+            stage=stage,
+            done=int(done),
+            total=int(total),
+            percent=overall_percent(self.job.params, stage, done, total),
+            updated_at=timezone.now(),
         )
 
 
@@ -100,8 +103,9 @@ def mark_if_stale(job: EditionJob) -> EditionJob:
     alive = job.heartbeat_at or job.updated_at or job.started_at or job.created_at
     if timezone.now() - alive < WORKER_LOST_AFTER:
         return job
-    EditionJob.objects.filter(pk=job.pk, status=EditionJob.Status.RUNNING, heartbeat_at=job.heartbeat_at).update(
-        status=EditionJob.Status.FAILED, finished_at=timezone.now(), **_lost(job, alive))
+    EditionJob.objects.filter(
+        pk=job.pk, status=EditionJob.Status.RUNNING, heartbeat_at=job.heartbeat_at
+    ).update(status=EditionJob.Status.FAILED, finished_at=timezone.now(), **_lost(job, alive))
     job.refresh_from_db()
     return job
 
@@ -111,10 +115,10 @@ def _lost(job: EditionJob, alive) -> dict:
     at = timezone.localtime(alive).strftime("%Y-%m-%d %H:%M:%S")
     return {
         "error_en": f"The worker computing this job ({worker}) stopped answering at {at} (it was killed, crashed "
-                    "or its machine stopped) before the job finished. Run the edition again.",
+        "or its machine stopped) before the job finished. Run the edition again.",
         "error_fa": f"کارگزار پس‌زمینه‌ای که این کار را محاسبه می‌کرد ({worker}) از {to_persian_digits(at)} دیگر پاسخ "
-                    "نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. ویرایش را دوباره اجرا "
-                    "کنید.",
+        "نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. ویرایش را دوباره اجرا "
+        "کنید.",
     }
 
 
@@ -128,8 +132,15 @@ def reap_lost_jobs() -> int:
 
 
 def start_compute(
-    edition: Edition, user=None, *, spec_text: str = "", runs: int = 1000, seed: int = 1,
-    top_k: int = 100, sensitivity_n: int = DEFAULT_SENSITIVITY_N, allow_thin: bool = False,
+    edition: Edition,
+    user=None,
+    *,
+    spec_text: str = "",
+    runs: int = 1000,
+    seed: int = 1,
+    top_k: int = 100,
+    sensitivity_n: int = DEFAULT_SENSITIVITY_N,
+    allow_thin: bool = False,
     chunks: int | None = None,
 ) -> EditionJob:
     """Queue a computation of a draft ``edition``; refused for a published edition and
@@ -139,8 +150,11 @@ def start_compute(
     share (:mod:`.chunks`; default ``settings.RASAD_REPLICATE_CHUNKS``)."""
     chunks = int(chunks if chunks is not None else getattr(settings, "RASAD_REPLICATE_CHUNKS", 1))
     if chunks < 1:
-        raise _refuse(f"The runs are split into at least 1 part, not {chunks}.",
-                      f"اجراها دست‌کم به ۱ بخش تقسیم می‌شوند، نه {to_persian_digits(str(chunks))}.", edition)
+        raise _refuse(
+            f"The runs are split into at least 1 part, not {chunks}.",
+            f"اجراها دست‌کم به ۱ بخش تقسیم می‌شوند، نه {to_persian_digits(str(chunks))}.",
+            edition,
+        )
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.is_published:
@@ -157,10 +171,17 @@ def start_compute(
                     locked,
                 )
         return EditionJob.objects.create(
-            edition=locked, created_by=user if getattr(user, "pk", None) else None,
-            params={"spec": spec_text or "", "runs": int(runs), "seed": int(seed), "top_k": int(top_k),
-                    "sensitivity_n": int(sensitivity_n) if spec_text else 0, "allow_thin": bool(allow_thin),
-                    "chunks": chunks},
+            edition=locked,
+            created_by=user if getattr(user, "pk", None) else None,
+            params={
+                "spec": spec_text or "",
+                "runs": int(runs),
+                "seed": int(seed),
+                "top_k": int(top_k),
+                "sensitivity_n": int(sensitivity_n) if spec_text else 0,
+                "allow_thin": bool(allow_thin),
+                "chunks": chunks,
+            },
         )
 
 
@@ -182,7 +203,11 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
     worker took it) is returned as it is."""
     now = timezone.now()
     if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
-        status=EditionJob.Status.RUNNING, started_at=now, updated_at=now, heartbeat_at=now, worker=worker[:120]
+        status=EditionJob.Status.RUNNING,
+        started_at=now,
+        updated_at=now,
+        heartbeat_at=now,
+        worker=worker[:120],
     ):
         return EditionJob.objects.get(pk=job_id)
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
@@ -198,9 +223,14 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
 
             shared = runner(job, params["chunks"], worker or "inline")
         edition = compute_edition(
-            job.edition, spec_text=params.get("spec") or None, runs=params.get("runs", 1000),
-            seed=params.get("seed", 1), top_k=params.get("top_k", 100),
-            allow_thin=params.get("allow_thin", False), progress=report, uncertainty_runner=shared,
+            job.edition,
+            spec_text=params.get("spec") or None,
+            runs=params.get("runs", 1000),
+            seed=params.get("seed", 1),
+            top_k=params.get("top_k", 100),
+            allow_thin=params.get("allow_thin", False),
+            progress=report,
+            uncertainty_runner=shared,
         )
         table = None
         unranked = getattr(edition, "unranked", None)
@@ -211,19 +241,28 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
         why_en = f" No enterprise could be ranked: {unranked.message_en}" if unranked else ""
         why_fa = f" هیچ بنگاهی رتبه نگرفت: {unranked.message_fa}" if unranked else ""
         EditionJob.objects.filter(pk=job_id).update(
-            status=EditionJob.Status.DONE, stage="", done=0, total=0, percent=100.0, sensitivity=table,
-            finished_at=timezone.now(), updated_at=timezone.now(),
+            status=EditionJob.Status.DONE,
+            stage="",
+            done=0,
+            total=0,
+            percent=100.0,
+            sensitivity=table,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
             message_en=f"Done: {ranked} enterprises ranked. {coverage.figures('en')}{why_en}"[:300],
             message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند. "
-                       f"{coverage.figures('fa')}{why_fa}"[:300],
+            f"{coverage.figures('fa')}{why_fa}"[:300],
         )
     except RasadInputError as error:
         _fail(job_id, error.message_en, error.message_fa)
     except Exception as error:
         logger.exception("edition job %s failed", job_id)
         kind = type(error).__name__
-        _fail(job_id, f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
-              f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.")
+        _fail(
+            job_id,
+            f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
+            f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.",
+        )
     finished = EditionJob.objects.get(pk=job_id)
     finished.unranked = unranked  # a thin edition no one could be ranked in: why (for the caller)
     return finished
@@ -231,8 +270,11 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
 
 def _fail(job_id: int, en: str, fa: str) -> None:
     EditionJob.objects.filter(pk=job_id).update(
-        status=EditionJob.Status.FAILED, error_en=en, error_fa=fa,
-        finished_at=timezone.now(), updated_at=timezone.now(),
+        status=EditionJob.Status.FAILED,
+        error_en=en,
+        error_fa=fa,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 
@@ -246,7 +288,9 @@ def _sensitivity(edition: Edition, params: dict, report) -> list[dict] | None:
     from rasad.index.uncertainty import loads_spec
     from rasad.platform.rankings.services import edition_data
 
-    methodology = loads(edition.methodology.text, source=f"methodology {edition.methodology.version}")
+    methodology = loads(
+        edition.methodology.text, source=f"methodology {edition.methodology.version}"
+    )
     spec = loads_spec(params["spec"], source="uncertainty spec", methodology=methodology)
     if len(sobol_inputs(spec)) < 2:  # one input explains everything: nothing to compare
         return None
@@ -259,12 +303,23 @@ def _sensitivity(edition: Edition, params: dict, report) -> list[dict] | None:
             "but run the edition again for a sensitivity analysis of the same data.",
             "اظهارنامه‌ها در میانهٔ محاسبه تغییر کردند؛ رتبه‌بندی ذخیره شد، اما برای تحلیل حساسیت "
             "بر همان داده‌ها ویرایش را دوباره اجرا کنید.",
-            field="edition", value=edition.pk,
+            field="edition",
+            value=edition.pk,
         )
-    frame = sensitivity(methodology, table, spec, n, seed=params.get("seed", 1),
-                        progress=lambda done, total: report("sensitivity", done, total))
+    frame = sensitivity(
+        methodology,
+        table,
+        spec,
+        n,
+        seed=params.get("seed", 1),
+        progress=lambda done, total: report("sensitivity", done, total),
+    )
     return [
-        {key: (None if isinstance(value, float) and math.isnan(value) else value)
-         for key, value in row.items()}
-        for row in frame.astype({c: float for c in frame.columns if c != "input"}).to_dict("records")
+        {
+            key: (None if isinstance(value, float) and math.isnan(value) else value)
+            for key, value in row.items()
+        }
+        for row in frame.astype({c: float for c in frame.columns if c != "input"}).to_dict(
+            "records"
+        )
     ]

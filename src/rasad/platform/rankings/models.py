@@ -37,8 +37,12 @@ class Methodology(BilingualNameMixin):
     text = models.TextField(_("methodology file (YAML)"))
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -66,7 +70,9 @@ def _published_after(outer: str = "") -> models.QuerySet:
     """The published editions of the same year published after the edition ``outer``
     refers to (``OuterRef`` names): later ``published_at``, or the same and a larger id."""
     ref = models.OuterRef
-    return Edition.objects.filter(status=Edition.Status.PUBLISHED, period=ref(f"{outer}period")).filter(
+    return Edition.objects.filter(
+        status=Edition.Status.PUBLISHED, period=ref(f"{outer}period")
+    ).filter(
         models.Q(published_at__gt=ref(f"{outer}published_at"))
         | models.Q(published_at=ref(f"{outer}published_at"), pk__gt=ref(f"{outer}pk"))
     )
@@ -100,26 +106,53 @@ class Edition(BilingualNameMixin):
 
     # what a published edition may never change (its names may still be corrected)
     FROZEN_FIELDS = (
-        "status", "period_id", "methodology_id", "methodology_sha256", "data_sha256",
-        "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k", "crossing_top",
-        "computed_at", "published_at", "published_by_id",
-        "expected_count", "filed_count", "filing_coverage", "eligible_count", "ranked_count", "thin_allowed",
+        "status",
+        "period_id",
+        "methodology_id",
+        "methodology_sha256",
+        "data_sha256",
+        "uncertainty_spec",
+        "uncertainty_spec_sha256",
+        "runs",
+        "seed",
+        "top_k",
+        "crossing_top",
+        "computed_at",
+        "published_at",
+        "published_by_id",
+        "expected_count",
+        "filed_count",
+        "filing_coverage",
+        "eligible_count",
+        "ranked_count",
+        "thin_allowed",
     )
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="editions", verbose_name=_("period"))
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="editions", verbose_name=_("period")
+    )
     methodology = models.ForeignKey(
-        Methodology, on_delete=models.PROTECT, related_name="editions", verbose_name=_("methodology")
+        Methodology,
+        on_delete=models.PROTECT,
+        related_name="editions",
+        verbose_name=_("methodology"),
     )
     methodology_sha256 = models.CharField(_("methodology hash"), max_length=64)
     data_sha256 = models.CharField(_("data hash"), max_length=64, blank=True)
     return_versions = models.ManyToManyField(
-        ReturnVersion, blank=True, through="EditionReturnVersion", related_name="editions",
+        ReturnVersion,
+        blank=True,
+        through="EditionReturnVersion",
+        related_name="editions",
         verbose_name=_("return versions used"),
     )
     uncertainty_spec = models.TextField(
-        _("uncertainty spec (YAML)"), blank=True,
-        help_text=_("The uncertain methodological choices the rank intervals were drawn from; "
-                    "blank when the edition has no intervals."),
+        _("uncertainty spec (YAML)"),
+        blank=True,
+        help_text=_(
+            "The uncertain methodological choices the rank intervals were drawn from; "
+            "blank when the edition has no intervals."
+        ),
     )
     uncertainty_spec_sha256 = models.CharField(
         _("uncertainty spec hash"), max_length=64, blank=True, editable=False
@@ -127,37 +160,55 @@ class Edition(BilingualNameMixin):
     runs = models.PositiveIntegerField(_("Monte Carlo runs"), null=True, blank=True)
     seed = models.PositiveBigIntegerField(_("random seed"), null=True, blank=True)
     top_k = models.PositiveIntegerField(
-        _("size of the top list"), default=100,
+        _("size of the top list"),
+        default=100,
         help_text=_("P(top) is the share of runs that rank an enterprise within this many."),
     )
     crossing_top = models.PositiveIntegerField(
-        _("intervals crossing the top-list boundary"), null=True, blank=True,
+        _("intervals crossing the top-list boundary"),
+        null=True,
+        blank=True,
         # xgettext:no-python-format ("% r" here is a percent sign, not a placeholder)
-        help_text=_("How many enterprises' 5–95% rank intervals straddle the last place of the top list."),
+        help_text=_(
+            "How many enterprises' 5–95% rank intervals straddle the last place of the top list."
+        ),
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     # what stands behind the edition, recorded when it is computed (rankings.thin): the
     # national enterprises expected to file for its year, those whose return is in and
     # their share, the enterprises eligible and ranked; null before they were recorded
-    expected_count = models.PositiveIntegerField(_("enterprises expected to file"), null=True, blank=True)
+    expected_count = models.PositiveIntegerField(
+        _("enterprises expected to file"), null=True, blank=True
+    )
     filed_count = models.PositiveIntegerField(_("enterprises that filed"), null=True, blank=True)
     filing_coverage = models.FloatField(_("filing coverage"), null=True, blank=True)
     eligible_count = models.PositiveIntegerField(_("enterprises eligible"), null=True, blank=True)
     ranked_count = models.PositiveIntegerField(_("enterprises ranked"), null=True, blank=True)
     thin_allowed = models.BooleanField(
-        _("computed as a thin edition"), default=False,
+        _("computed as a thin edition"),
+        default=False,
         help_text=_("Computed with too few returns, by explicit request: it cannot be published."),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("published by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     objects = EditionQuerySet.as_manager()
@@ -177,8 +228,14 @@ class Edition(BilingualNameMixin):
         it (None for a draft, or for the newest of its year)."""
         if not self.is_published:
             return None
-        later = Edition.objects.published().filter(period_id=self.period_id).filter(
-            models.Q(published_at__gt=self.published_at) | models.Q(published_at=self.published_at, pk__gt=self.pk))
+        later = (
+            Edition.objects.published()
+            .filter(period_id=self.period_id)
+            .filter(
+                models.Q(published_at__gt=self.published_at)
+                | models.Q(published_at=self.published_at, pk__gt=self.pk)
+            )
+        )
         return later.select_related("period").order_by("published_at", "pk").first()
 
     @functools.cached_property
@@ -187,8 +244,10 @@ class Edition(BilingualNameMixin):
         supersedes; for a draft, the one it will supersede if it is published now."""
         earlier = Edition.objects.published().filter(period_id=self.period_id).exclude(pk=self.pk)
         if self.is_published:
-            earlier = earlier.filter(models.Q(published_at__lt=self.published_at)
-                                     | models.Q(published_at=self.published_at, pk__lt=self.pk))
+            earlier = earlier.filter(
+                models.Q(published_at__lt=self.published_at)
+                | models.Q(published_at=self.published_at, pk__lt=self.pk)
+            )
         return earlier.select_related("period").order_by("-published_at", "-pk").first()
 
     @property
@@ -216,20 +275,28 @@ class Edition(BilingualNameMixin):
     def save(self, *args, **kwargs):
         if not self.methodology_sha256:
             self.methodology_sha256 = self.methodology.sha256
-        self.uncertainty_spec_sha256 = content_hash(self.uncertainty_spec) if self.uncertainty_spec else ""
+        self.uncertainty_spec_sha256 = (
+            content_hash(self.uncertainty_spec) if self.uncertainty_spec else ""
+        )
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         if self.pk:
             stored = Edition.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
-            if stored and stored["status"] == self.Status.PUBLISHED and any(
-                getattr(self, name) != value for name, value in stored.items()
+            if (
+                stored
+                and stored["status"] == self.Status.PUBLISHED
+                and any(getattr(self, name) != value for name, value in stored.items())
             ):
-                raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
+                raise ValidationError(
+                    _("A published edition is frozen; compute a new edition instead.")
+                )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.pk and Edition.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
-            raise ValidationError(_("A published edition is frozen; compute a new edition instead."))
+            raise ValidationError(
+                _("A published edition is frozen; compute a new edition instead.")
+            )
         return super().delete(*args, **kwargs)
 
 
@@ -298,9 +365,14 @@ class EditionResult(models.Model):
     share of the indicators it reported and which it left blank, and, when the edition
     ran an uncertainty analysis, its rank interval and P(top)."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results", verbose_name=_("edition"))
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="results", verbose_name=_("edition")
+    )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="edition_results", verbose_name=_("enterprise")
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="edition_results",
+        verbose_name=_("enterprise"),
     )
     score = models.FloatField(_("score"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
@@ -327,7 +399,14 @@ class EditionResult(models.Model):
     objects = EditionResultQuerySet.as_manager()
 
     INTERVAL_FIELDS = (
-        "rank_mean", "rank_median", "rank_q05", "rank_q95", "p_top", "score_q05", "score_median", "score_q95",
+        "rank_mean",
+        "rank_median",
+        "rank_q05",
+        "rank_q95",
+        "p_top",
+        "score_q05",
+        "score_median",
+        "score_q95",
     )
 
     class Meta:
@@ -364,9 +443,13 @@ class EditionJob(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("edition"))
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("edition")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPUTE)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     # what was asked for: runs, seed, top_k, the uncertainty spec's text, the sensitivity sample
     params = models.JSONField(_("settings"), default=dict)
     stage = models.CharField(_("stage"), max_length=16, blank=True)
@@ -381,8 +464,12 @@ class EditionJob(models.Model):
     # dict per input: input, Si, STi and their 5% and 95% bootstrap bounds
     sensitivity = models.JSONField(_("sensitivity indices"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("started by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -426,11 +513,15 @@ class ReplicateChunk(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    job = models.ForeignKey(EditionJob, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("job"))
+    job = models.ForeignKey(
+        EditionJob, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("job")
+    )
     index = models.PositiveSmallIntegerField(_("part"))
     start = models.PositiveIntegerField(_("first run"))
     stop = models.PositiveIntegerField(_("end of runs"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     worker = models.CharField(_("worker"), max_length=120, blank=True)
     heartbeat_at = models.DateTimeField(_("worker last alive at"), null=True, blank=True)
     result = models.FileField(_("ranks and scores"), upload_to="replicate-chunks/", blank=True)
@@ -441,4 +532,6 @@ class ReplicateChunk(models.Model):
         ordering = ["job", "index"]
         verbose_name = _("part of a job's runs")
         verbose_name_plural = _("parts of jobs' runs")
-        constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_chunk_per_job")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="unique_chunk_per_job")
+        ]

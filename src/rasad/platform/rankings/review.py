@@ -33,11 +33,15 @@ def analysis_job(edition: Edition) -> EditionJob | None:
     """The finished job that computed the edition's current results (and its sensitivity)."""
     if edition.computed_at is None:
         return None
-    return (edition.jobs.filter(status=EditionJob.Status.DONE, finished_at__gte=edition.computed_at)
-            .order_by("-finished_at", "-pk").first())
+    return (
+        edition.jobs.filter(status=EditionJob.Status.DONE, finished_at__gte=edition.computed_at)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
 
 
 # --- the score distribution --------------------------------------------------------------
+
 
 @dataclass
 class Histogram:
@@ -76,7 +80,8 @@ def _nice_step(span: float, target: int) -> float:
 
 def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
     scores = np.array(
-        list(edition.results.filter(score__isnull=False).values_list("score", flat=True)), dtype=float
+        list(edition.results.filter(score__isnull=False).values_list("score", flat=True)),
+        dtype=float,
     )
     chart = Histogram(count=len(scores))
     if not len(scores):
@@ -96,11 +101,17 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
 
     for i, n in enumerate(counts):
         h = plot_h * n / y_max
-        chart.bars.append({
-            "x": round(chart.left + i * bar_w + 0.5, 2), "w": round(max(bar_w - 1, 0.5), 2),
-            "y": round(chart.plot_bottom - h, 2), "h": round(h, 2),
-            "low": float(edges[i]), "high": float(edges[i + 1]), "n": int(n),
-        })
+        chart.bars.append(
+            {
+                "x": round(chart.left + i * bar_w + 0.5, 2),
+                "w": round(max(bar_w - 1, 0.5), 2),
+                "y": round(chart.plot_bottom - h, 2),
+                "h": round(h, 2),
+                "low": float(edges[i]),
+                "high": float(edges[i + 1]),
+                "n": int(n),
+            }
+        )
     x_step = _nice_step(high - low, 5)
     tick = math.ceil(low / x_step) * x_step
     while tick <= high + 1e-9:
@@ -108,10 +119,16 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
         tick += x_step
     tick = 0.0
     while tick <= y_max + 1e-9:
-        chart.y_ticks.append({"y": round(chart.plot_bottom - plot_h * tick / y_max, 2), "value": tick})
+        chart.y_ticks.append(
+            {"y": round(chart.plot_bottom - plot_h * tick / y_max, 2), "value": tick}
+        )
         tick += y_step
-    last = (edition.results.filter(rank__isnull=False, rank__lte=edition.top_k)
-            .order_by("-rank").values_list("score", flat=True).first())
+    last = (
+        edition.results.filter(rank__isnull=False, rank__lte=edition.top_k)
+        .order_by("-rank")
+        .values_list("score", flat=True)
+        .first()
+    )
     if last is not None:
         chart.cutoff = {"x": round(x_of(last), 2), "score": last}
     return chart
@@ -119,13 +136,15 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
 
 # --- rank intervals of the top list ----------------------------------------------------------
 
+
 def rank_intervals(edition: Edition) -> dict:
     """The top list with each enterprise's 5–95% rank interval as a bar on a common
     logarithmic rank scale (``start`` and ``width`` in percent of the scale from rank 1),
     so that an interval of 2–8 is as visible as one of 20–80, and its coverage."""
     rows = list(
         edition.results.filter(rank__isnull=False, rank__lte=edition.top_k)
-        .select_related("enterprise", "enterprise__province").order_by("rank")
+        .select_related("enterprise", "enterprise__province")
+        .order_by("rank")
     )
     coverage.describe_rows(rows, edition.methodology.parsed())
     scale = max([edition.top_k, *(r.rank_q95 for r in rows if r.rank_q95 is not None)])
@@ -144,11 +163,16 @@ def rank_intervals(edition: Edition) -> dict:
     ticks = [{"rank": r, "at": pct(r)} for r in (1, 10, 100, 1000, 10_000, 100_000) if r <= scale]
     if ticks[-1]["at"] < 85:
         ticks.append({"rank": math.ceil(scale), "at": 100.0})
-    return {"rows": rows, "scale": scale, "ticks": ticks,
-            "top_mark": pct(edition.top_k + 0.5) if scale > edition.top_k else None}
+    return {
+        "rows": rows,
+        "scale": scale,
+        "ticks": ticks,
+        "top_mark": pct(edition.top_k + 0.5) if scale > edition.top_k else None,
+    }
 
 
 # --- the indicators left blank ----------------------------------------------------------------
+
 
 def blanks(edition: Edition) -> dict:
     """Among the ranked enterprises: how many reported every indicator, and how many
@@ -159,13 +183,27 @@ def blanks(edition: Edition) -> dict:
     recorded = [codes for codes in missing if codes is not None]
     counts = Counter(code for codes in recorded for code in codes)
     language = "fa" if (get_language() or "fa").startswith("fa") else "en"
-    indicators = [{"code": i.code, "name": i.name.get(language), "n": counts[i.code],
-                   "share": counts[i.code] / len(recorded)} for i in method.indicators if counts[i.code]]
-    return {"recorded": bool(recorded), "ranked": len(missing), "complete": sum(1 for codes in recorded if not codes),
-            "indicators": sorted(indicators, key=lambda row: -row["n"]), "treatment": coverage.treatment(method)}
+    indicators = [
+        {
+            "code": i.code,
+            "name": i.name.get(language),
+            "n": counts[i.code],
+            "share": counts[i.code] / len(recorded),
+        }
+        for i in method.indicators
+        if counts[i.code]
+    ]
+    return {
+        "recorded": bool(recorded),
+        "ranked": len(missing),
+        "complete": sum(1 for codes in recorded if not codes),
+        "indicators": sorted(indicators, key=lambda row: -row["n"]),
+        "treatment": coverage.treatment(method),
+    }
 
 
 # --- sensitivity -------------------------------------------------------------------------
+
 
 def input_label(name: str) -> str:
     if name.startswith("weights."):
@@ -191,14 +229,18 @@ def sensitivity_rows(job: EditionJob | None) -> list[dict]:
     rows = []
     for entry in job.sensitivity:
         total = entry.get("STi")
-        rows.append({
-            **entry, "label": input_label(entry["input"]),
-            "bar": None if total is None else round(100 * min(max(total, 0.0), 1.0), 1),
-        })
+        rows.append(
+            {
+                **entry,
+                "label": input_label(entry["input"]),
+                "bar": None if total is None else round(100 * min(max(total, 0.0), 1.0), 1),
+            }
+        )
     return sorted(rows, key=lambda r: -(r["STi"] if r["STi"] is not None else -1))
 
 
 # --- what changed since the last published edition --------------------------------------------
+
 
 @dataclass
 class Changes:
@@ -213,8 +255,11 @@ class Changes:
 
 
 def _ranks(edition: Edition) -> dict[int, int]:
-    return dict(EditionResult.objects.filter(edition=edition, rank__isnull=False)
-                .values_list("enterprise_id", "rank"))
+    return dict(
+        EditionResult.objects.filter(edition=edition, rank__isnull=False).values_list(
+            "enterprise_id", "rank"
+        )
+    )
 
 
 def changes(edition: Edition, previous: Edition | None, n: int = MOVERS) -> Changes | None:
@@ -227,22 +272,43 @@ def changes(edition: Edition, previous: Edition | None, n: int = MOVERS) -> Chan
     shifts = [(firm, before[firm] - now[firm]) for firm in both]
     up = sorted((s for s in shifts if s[1] > 0), key=lambda s: (-s[1], now[s[0]]))[:n]
     down = sorted((s for s in shifts if s[1] < 0), key=lambda s: (s[1], now[s[0]]))[:n]
-    entries = sorted((f for f, r in now.items() if r <= edition.top_k
-                      and before.get(f, previous.top_k + 1) > previous.top_k), key=now.get)
-    exits = sorted((f for f, r in before.items() if r <= previous.top_k
-                    and now.get(f, edition.top_k + 1) > edition.top_k), key=before.get)
+    entries = sorted(
+        (
+            f
+            for f, r in now.items()
+            if r <= edition.top_k and before.get(f, previous.top_k + 1) > previous.top_k
+        ),
+        key=now.get,
+    )
+    exits = sorted(
+        (
+            f
+            for f, r in before.items()
+            if r <= previous.top_k and now.get(f, edition.top_k + 1) > edition.top_k
+        ),
+        key=before.get,
+    )
     listed = {f for f, _ in up + down} | set(entries) | set(exits)
     firms = Enterprise.objects.in_bulk(listed)
     covered = coverage.by_enterprise(edition, listed)
 
     def row(firm: int, shift: int | None = None) -> dict:
-        return {"enterprise": firms[firm], "rank": now.get(firm), "previous_rank": before.get(firm),
-                "shift": shift, "change": None if shift is None else abs(shift), "coverage": covered.get(firm)}
+        return {
+            "enterprise": firms[firm],
+            "rank": now.get(firm),
+            "previous_rank": before.get(firm),
+            "shift": shift,
+            "change": None if shift is None else abs(shift),
+            "coverage": covered.get(firm),
+        }
 
     return Changes(
         previous=previous,
-        up=[row(f, s) for f, s in up], down=[row(f, s) for f, s in down],
-        entries=[row(f) for f in entries], exits=[row(f) for f in exits],
-        compared=len(both), newly_ranked=len(now.keys() - before.keys()),
+        up=[row(f, s) for f, s in up],
+        down=[row(f, s) for f, s in down],
+        entries=[row(f) for f in entries],
+        exits=[row(f) for f in exits],
+        compared=len(both),
+        newly_ranked=len(now.keys() - before.keys()),
         no_longer_ranked=len(before.keys() - now.keys()),
     )

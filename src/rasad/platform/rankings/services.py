@@ -41,9 +41,20 @@ STAGES = ("data", "ranking", "uncertainty", "storing")
 
 # What computing writes on the edition itself.
 COMPUTED_FIELDS = (
-    "data_sha256", "uncertainty_spec", "uncertainty_spec_sha256", "runs", "seed", "top_k",
-    "crossing_top", "computed_at",
-    "expected_count", "filed_count", "filing_coverage", "eligible_count", "ranked_count", "thin_allowed",
+    "data_sha256",
+    "uncertainty_spec",
+    "uncertainty_spec_sha256",
+    "runs",
+    "seed",
+    "top_k",
+    "crossing_top",
+    "computed_at",
+    "expected_count",
+    "filed_count",
+    "filing_coverage",
+    "eligible_count",
+    "ranked_count",
+    "thin_allowed",
 )
 
 Progress = Callable[[str, int, int], None]
@@ -56,7 +67,8 @@ def _refuse_published(edition: Edition) -> None:
             "create a new edition to rank again.",
             f"ویرایش رتبه‌بندی «{edition.name_fa}» منتشر شده و تغییرناپذیر است؛ "
             "برای رتبه‌بندی دوباره ویرایش تازه‌ای بسازید.",
-            field="edition", value=edition.pk,
+            field="edition",
+            value=edition.pk,
         )
 
 
@@ -65,15 +77,17 @@ def _yearly(period: Period) -> None:
         raise RasadInputError(
             f"Editions rank a year's returns; {period.code} is a quarter.",
             f"ویرایش‌های رتبه‌بندی بر پایهٔ اظهارنامه‌های سالانه‌اند؛ {period.code} یک فصل است.",
-            field="period", value=period.code,
+            field="period",
+            value=period.code,
         )
 
 
 def ranked_returns(period: Period):
     """The returns an edition of ``period`` ranks: those of the national enterprises
     (never a research panel's, :mod:`rasad.platform.datasets`) that have a version."""
-    return Return.objects.filter(period=period, current_version__isnull=False,
-                                 enterprise__in=datasets.enterprise_ids(None))
+    return Return.objects.filter(
+        period=period, current_version__isnull=False, enterprise__in=datasets.enterprise_ids(None)
+    )
 
 
 def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
@@ -97,7 +111,8 @@ def edition_data(period: Period) -> tuple[pd.DataFrame, list[int]]:
         raise RasadInputError(
             f"No returns for {period.code}: there is nothing to rank.",
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
-            field="period", value=period.code,
+            field="period",
+            value=period.code,
         )
     registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
     table = sme_inputs(returns.drop(columns="quarter"), registry, period.year)
@@ -109,18 +124,25 @@ def frozen_edition_data(edition: Edition) -> pd.DataFrame:
     edition's data, whatever was corrected since), with the registry as it is now."""
     versions = ReturnVersion.objects.filter(editions=edition)
     returns = versions_returns(versions, submitted_on=False)
-    firms = versions.filter(return_record__period=edition.period).values("return_record__enterprise_id")
+    firms = versions.filter(return_record__period=edition.period).values(
+        "return_record__enterprise_id"
+    )
     registry = enterprises_frame(Enterprise.objects.filter(pk__in=firms))
     return sme_inputs(returns.drop(columns="quarter"), registry, edition.period.year)
 
 
 def _check_settings(runs, seed, top_k) -> None:
     for name, value, smallest in (("runs", runs, 1), ("seed", seed, 0), ("top_k", top_k, 1)):
-        if (isinstance(value, bool) or not isinstance(value, int | np.integer)
-                or not smallest <= value < 2**63):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or not smallest <= value < 2**63
+        ):
             raise RasadInputError(
                 f"{name} must be a whole number ≥ {smallest}, not {value!r}.",
-                f"{name} باید عدد صحیح ≥ {smallest} باشد، نه «{value}».", field=name, value=value,
+                f"{name} باید عدد صحیح ≥ {smallest} باشد، نه «{value}».",
+                field=name,
+                value=value,
             )
 
 
@@ -163,7 +185,8 @@ def compute_edition(
         raise RasadInputError(
             "The edition's methodology no longer matches the hash it recorded.",
             "روش‌شناسی این ویرایش رتبه‌بندی با چکیده‌ای که ثبت کرده بود نمی‌خواند.",
-            field="methodology", value=edition.methodology_sha256,
+            field="methodology",
+            value=edition.methodology_sha256,
         )
     methodology = loads(text, source=f"methodology {edition.methodology.version}")
     spec = None
@@ -198,14 +221,22 @@ def compute_edition(
 
         report("uncertainty", 0, runs)
         analysis = (uncertainty_runner or uncertainty)(
-            methodology, table, spec, runs, seed=seed, top_k=top_k,
-            progress=lambda done, total: report("uncertainty", done, total))
+            methodology,
+            table,
+            spec,
+            runs,
+            seed=seed,
+            top_k=top_k,
+            progress=lambda done, total: report("uncertainty", done, total),
+        )
         report("uncertainty", runs, runs)
 
     report("storing", 0, 1)
     if results is not None:
         unit = methodology.unit
-        ineligible = results.exclusions.loc[results.exclusions["step"] == "eligibility", unit].nunique()
+        ineligible = results.exclusions.loc[
+            results.exclusions["step"] == "eligibility", unit
+        ].nunique()
         eligible: int | None = int(table[unit].nunique() - ineligible)
         ranked = int(results.rank.notna().sum())
         rows = _result_rows(edition, results, analysis)
@@ -236,8 +267,18 @@ def compute_edition(
 
 
 # The columns of a result row, in the order of the tuples of :func:`_result_rows`.
-RESULT_COLUMNS = ("edition_id", "enterprise_id", "score", "rank", "node_scores", "size_class",
-                  *EditionResult.INTERVAL_FIELDS, "coverage", "missing", "composite")
+RESULT_COLUMNS = (
+    "edition_id",
+    "enterprise_id",
+    "score",
+    "rank",
+    "node_scores",
+    "size_class",
+    *EditionResult.INTERVAL_FIELDS,
+    "coverage",
+    "missing",
+    "composite",
+)
 
 
 def _nullable(values: np.ndarray) -> list:
@@ -255,46 +296,63 @@ def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
     score, rank = results.score, results.rank
     units = score.index
     enterprise_of = dict(
-        Enterprise.objects.filter(pk__in=ranked_returns(edition.period).values("enterprise_id"))
-        .values_list("national_id", "pk")
+        Enterprise.objects.filter(
+            pk__in=ranked_returns(edition.period).values("enterprise_id")
+        ).values_list("national_id", "pk")
     )
     nodes = [c for c in results.scores.columns if c != results.index_code]
     node_values = results.scores[nodes].to_numpy(dtype=float)
     node_columns = [_nullable(column) for column in node_values.T]
-    node_scores = [json.dumps(dict(zip(nodes, row, strict=True))) for row in zip(*node_columns, strict=True)]
+    node_scores = [
+        json.dumps(dict(zip(nodes, row, strict=True))) for row in zip(*node_columns, strict=True)
+    ]
     intervals = {name: np.full(len(units), np.nan) for name in EditionResult.INTERVAL_FIELDS}
     if analysis is not None:
         stats = analysis.stats.reindex(units)
         score_stats = analysis.score_stats.reindex(units)
         for field, frame, column in (
-            ("rank_mean", stats, "mean"), ("rank_median", stats, "median"),
-            ("rank_q05", stats, "q05"), ("rank_q95", stats, "q95"), ("p_top", stats, "p_top"),
-            ("score_q05", score_stats, "q05"), ("score_median", score_stats, "median"),
+            ("rank_mean", stats, "mean"),
+            ("rank_median", stats, "median"),
+            ("rank_q05", stats, "q05"),
+            ("rank_q95", stats, "q95"),
+            ("p_top", stats, "p_top"),
+            ("score_q05", score_stats, "q05"),
+            ("score_median", score_stats, "median"),
             ("score_q95", score_stats, "q95"),
         ):
             intervals[field] = frame[column].to_numpy(dtype=float)
     ranks = rank.to_numpy(dtype=float)
-    bands = (results.groups["size_class"].astype(str).tolist() if "size_class" in results.groups
-             else [""] * len(units))
+    bands = (
+        results.groups["size_class"].astype(str).tolist()
+        if "size_class" in results.groups
+        else [""] * len(units)
+    )
     coverage = results.coverage.reindex(units)
     known = coverage["coverage"].notna().to_numpy()
-    missing = [json.dumps(codes.split(",") if codes else []) if have else None
-               for codes, have in zip(coverage["missing"].tolist(), known.tolist(), strict=True)]
-    composite = (np.full(len(units), np.nan) if results.composite is None
-                 else results.composite.reindex(units).to_numpy(dtype=float))
-    return list(zip(
-        [edition.pk] * len(units),
-        [enterprise_of[unit] for unit in units],
-        _nullable(score.to_numpy(dtype=float)),
-        [None if math.isnan(r) else int(r) for r in ranks.tolist()],
-        node_scores,
-        bands,
-        *(_nullable(values) for values in intervals.values()),
-        _nullable(coverage["coverage"].to_numpy(dtype=float)),
-        missing,
-        _nullable(composite),
-        strict=True,
-    ))
+    missing = [
+        json.dumps(codes.split(",") if codes else []) if have else None
+        for codes, have in zip(coverage["missing"].tolist(), known.tolist(), strict=True)
+    ]
+    composite = (
+        np.full(len(units), np.nan)
+        if results.composite is None
+        else results.composite.reindex(units).to_numpy(dtype=float)
+    )
+    return list(
+        zip(
+            [edition.pk] * len(units),
+            [enterprise_of[unit] for unit in units],
+            _nullable(score.to_numpy(dtype=float)),
+            [None if math.isnan(r) else int(r) for r in ranks.tolist()],
+            node_scores,
+            bands,
+            *(_nullable(values) for values in intervals.values()),
+            _nullable(coverage["coverage"].to_numpy(dtype=float)),
+            missing,
+            _nullable(composite),
+            strict=True,
+        )
+    )
 
 
 def _store_results(edition: Edition, rows: list[tuple]) -> None:
@@ -309,7 +367,9 @@ def _store_versions(edition: Edition, version_ids: list[int]) -> None:
     """Replace the return versions ``edition`` records as its data (COPY on PostgreSQL)."""
     through = Edition.return_versions.through
     through.objects.filter(edition_id=edition.pk).delete()
-    insert_rows(through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids))
+    insert_rows(
+        through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids)
+    )
 
 
 def publish_edition(edition: Edition, user) -> Edition:
@@ -327,7 +387,8 @@ def publish_edition(edition: Edition, user) -> Edition:
         not_computed = RasadInputError(
             f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
             f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
-            field="edition", value=locked.pk,
+            field="edition",
+            value=locked.pk,
         )
         if locked.computed_at is None or not locked.data_sha256:
             raise not_computed

@@ -33,13 +33,16 @@ class Heartbeat:
     def __init__(self, model, pk: int, every: float = jobs.HEARTBEAT_EVERY):
         self.model, self.pk, self.every = model, pk, every
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"rasad-heartbeat-{model.__name__}-{pk}",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self._beat, name=f"rasad-heartbeat-{model.__name__}-{pk}", daemon=True
+        )
 
     def _beat(self) -> None:
         try:
             while not self.stopped.wait(self.every):
-                self.model.objects.filter(pk=self.pk, status="running").update(heartbeat_at=timezone.now())
+                self.model.objects.filter(pk=self.pk, status="running").update(
+                    heartbeat_at=timezone.now()
+                )
         finally:
             connections.close_all()  # this thread's own connection
 

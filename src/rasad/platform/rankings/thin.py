@@ -67,13 +67,19 @@ class FilingCoverage:
         return self.share < self.needed
 
     def figures(self, language: str = "en") -> str:
-        """"1404: 2 of 3,000 enterprises expected have filed (0.07%); an edition needs 50%." """
+        """ "1404: 2 of 3,000 enterprises expected have filed (0.07%); an edition needs 50%." """
         persian = language.startswith("fa")
-        year, filed, expected = year_text(self.year, persian), count(self.filed, persian), count(self.expected, persian)
+        year, filed, expected = (
+            year_text(self.year, persian),
+            count(self.filed, persian),
+            count(self.expected, persian),
+        )
         share, needed = self.share_text(persian), percent(self.needed, persian)
         if persian:
-            return (f"{year}: {filed} از {expected} بنگاهی که باید اظهارنامه می‌دادند اظهارنامه داده‌اند ({share})؛ "
-                    f"ویرایش رتبه‌بندی دست‌کم {needed} پوشش می‌خواهد.")
+            return (
+                f"{year}: {filed} از {expected} بنگاهی که باید اظهارنامه می‌دادند اظهارنامه داده‌اند ({share})؛ "
+                f"ویرایش رتبه‌بندی دست‌کم {needed} پوشش می‌خواهد."
+            )
         return f"{year}: {filed} of {expected} enterprises expected have filed ({share}); an edition needs {needed}."
 
     def share_text(self, persian: bool = False) -> str:
@@ -86,7 +92,7 @@ class FilingCoverage:
         return text
 
     def short(self, language: str = "en") -> str:
-        """"2 of 3,000 (0.07%)" """
+        """ "2 of 3,000 (0.07%)" """
         persian = language.startswith("fa")
         joiner = " از " if persian else " of "
         return f"{count(self.filed, persian)}{joiner}{count(self.expected, persian)} ({self.share_text(persian)})"
@@ -97,8 +103,12 @@ class ThinEdition(RasadInputError):
 
     def __init__(self, coverage: FilingCoverage, en: str, fa: str):
         self.coverage = coverage
-        super().__init__(f"{coverage.figures('en')} {en}", f"{coverage.figures('fa')} {fa}",
-                         field="allow_thin", value=coverage.share)
+        super().__init__(
+            f"{coverage.figures('en')} {en}",
+            f"{coverage.figures('fa')} {fa}",
+            field="allow_thin",
+            value=coverage.share,
+        )
 
 
 def period_coverage(period: Period, needed: float | None = None) -> FilingCoverage:
@@ -106,10 +116,13 @@ def period_coverage(period: Period, needed: float | None = None) -> FilingCovera
     return of the period has a version, against those expected to file
     (:func:`~rasad.monitor.filing.filing_coverage`)."""
     national = datasets.enterprises(None)
-    enterprises = pd.DataFrame(list(national.values_list("national_id", "founding_year")),
-                               columns=["national_id", "founding_year"])
-    filers = (Return.objects.filter(period=period, current_version__isnull=False, enterprise__in=national)
-              .values_list("enterprise__national_id", flat=True))
+    enterprises = pd.DataFrame(
+        list(national.values_list("national_id", "founding_year")),
+        columns=["national_id", "founding_year"],
+    )
+    filers = Return.objects.filter(
+        period=period, current_version__isnull=False, enterprise__in=national
+    ).values_list("enterprise__national_id", flat=True)
     returns = pd.DataFrame({"national_id": list(filers)})
     returns["year"] = period.year
     needed = minimum() if needed is None else needed
@@ -118,10 +131,13 @@ def period_coverage(period: Period, needed: float | None = None) -> FilingCovera
         raise RasadInputError(
             f"No returns for {period.code}: there is nothing to rank.",
             f"برای {period.code} اظهارنامه‌ای نیست؛ چیزی برای رتبه‌بندی نیست.",
-            field="period", value=period.code,
+            field="period",
+            value=period.code,
         )
     row = rows.iloc[0]
-    return FilingCoverage(period.year, int(row["expected"]), int(row["filed"]), float(row["coverage"]), needed)
+    return FilingCoverage(
+        period.year, int(row["expected"]), int(row["filed"]), float(row["coverage"]), needed
+    )
 
 
 def refuse_thin_compute(coverage: FilingCoverage, allow_thin: bool) -> None:
@@ -139,8 +155,13 @@ def stored_coverage(edition) -> FilingCoverage | None:
     against the coverage needed now."""
     if edition.filing_coverage is None:
         return None
-    return FilingCoverage(edition.period.year, edition.expected_count, edition.filed_count,
-                          edition.filing_coverage, minimum())
+    return FilingCoverage(
+        edition.period.year,
+        edition.expected_count,
+        edition.filed_count,
+        edition.filing_coverage,
+        minimum(),
+    )
 
 
 def refuse_thin_publish(edition) -> None:
@@ -150,8 +171,10 @@ def refuse_thin_publish(edition) -> None:
         raise RasadInputError(
             "The edition was computed before its filing coverage was recorded; compute it again before publishing.",
             "این ویرایش پیش از ثبت پوشش اظهارنامه‌ها محاسبه شده است؛ پیش از انتشار آن را دوباره محاسبه کنید.",
-            field="edition", value=edition.pk,
+            field="edition",
+            value=edition.pk,
         )
     if coverage.thin:
-        raise ThinEdition(coverage, "A thin edition cannot be published.",
-                          "ویرایش کم‌پوشش منتشر نمی‌شود.")
+        raise ThinEdition(
+            coverage, "A thin edition cannot be published.", "ویرایش کم‌پوشش منتشر نمی‌شود."
+        )

@@ -78,8 +78,13 @@ def _persian() -> bool:
 def edition_list(request):
     latest = EditionJob.objects.filter(edition=OuterRef("pk")).order_by("-created_at", "-pk")
     editions = (
-        editions_for(request.user).select_related("period", "methodology", "published_by").with_superseded()
-        .annotate(job_status=Subquery(latest.values("status")[:1]), job_id=Subquery(latest.values("pk")[:1]))
+        editions_for(request.user)
+        .select_related("period", "methodology", "published_by")
+        .with_superseded()
+        .annotate(
+            job_status=Subquery(latest.values("status")[:1]),
+            job_id=Subquery(latest.values("pk")[:1]),
+        )
         .order_by("-created_at", "-pk")
     )
     page = Paginator(editions, 50).get_page(request.GET.get("page"))
@@ -87,7 +92,9 @@ def edition_list(request):
         coverage = edition.coverage_figures()
         edition.coverage_text = coverage.short(_language()) if coverage else ""
         edition.is_thin = coverage is not None and coverage.thin
-    return render(request, "rankings/edition_list.html", {"page": page, "statuses": EditionJob.Status})
+    return render(
+        request, "rankings/edition_list.html", {"page": page, "statuses": EditionJob.Status}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,16 +105,29 @@ def edition_create(request):
         data = form.cleaned_data
         name_fa, name_en = form.default_names()
         edition = Edition.objects.create(
-            name_fa=name_fa, name_en=name_en, period=data["period"], methodology=data["methodology"],
+            name_fa=name_fa,
+            name_en=name_en,
+            period=data["period"],
+            methodology=data["methodology"],
             created_by=request.user,
         )
         job = jobs.start_compute(
-            edition, request.user, spec_text=data["spec"], runs=data["runs"], seed=data["seed"],
-            top_k=data["top_k"], sensitivity_n=data["sensitivity_n"], allow_thin=data["allow_thin"],
+            edition,
+            request.user,
+            spec_text=data["spec"],
+            runs=data["runs"],
+            seed=data["seed"],
+            top_k=data["top_k"],
+            sensitivity_n=data["sensitivity_n"],
+            allow_thin=data["allow_thin"],
         )
         jobs.launch(job)
         return redirect("rankings:job_progress", pk=job.pk)
-    return render(request, "rankings/edition_create.html", {"form": form, "period_reason": form.period_reason()})
+    return render(
+        request,
+        "rankings/edition_create.html",
+        {"form": form, "period_reason": form.period_reason()},
+    )
 
 
 @require_POST
@@ -116,14 +136,26 @@ def edition_run(request, pk):
     """Compute a draft again, with the settings of its last job (or the defaults)."""
     edition = get_object_or_404(editions_for(request.user), pk=pk)
     last = edition.jobs.order_by("-created_at", "-pk").first()
-    params = last.params if last else {
-        "spec": bundled_spec(), "runs": 1000, "seed": 1, "top_k": edition.top_k,
-        "sensitivity_n": jobs.DEFAULT_SENSITIVITY_N,
-    }
+    params = (
+        last.params
+        if last
+        else {
+            "spec": bundled_spec(),
+            "runs": 1000,
+            "seed": 1,
+            "top_k": edition.top_k,
+            "sensitivity_n": jobs.DEFAULT_SENSITIVITY_N,
+        }
+    )
     try:
         job = jobs.start_compute(
-            edition, request.user, spec_text=params.get("spec", ""), runs=params["runs"],
-            seed=params["seed"], top_k=params["top_k"], sensitivity_n=params.get("sensitivity_n", 0),
+            edition,
+            request.user,
+            spec_text=params.get("spec", ""),
+            runs=params["runs"],
+            seed=params["seed"],
+            top_k=params["top_k"],
+            sensitivity_n=params.get("sensitivity_n", 0),
         )
     except RasadInputError as error:
         messages.error(request, error.message(_language()))
@@ -136,16 +168,26 @@ def edition_run(request, pk):
 @analysts_only
 def edition_publish(request, pk):
     edition = get_object_or_404(editions_for(request.user), pk=pk)
-    if any(jobs.mark_if_stale(job).is_active for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)):
-        messages.error(request, _("The edition is being computed; publish it when the job has finished."))
+    if any(
+        jobs.mark_if_stale(job).is_active
+        for job in edition.jobs.filter(status__in=EditionJob.ACTIVE)
+    ):
+        messages.error(
+            request, _("The edition is being computed; publish it when the job has finished.")
+        )
         return redirect("rankings:edition_review", pk=edition.pk)
     try:
         publish_edition(edition, request.user)
     except RasadInputError as error:
         messages.error(request, error.message(_language()))
     else:
-        messages.success(request, _("The edition is published. It is frozen from now on; "
-                                    "later corrections reach only a new edition."))
+        messages.success(
+            request,
+            _(
+                "The edition is published. It is frozen from now on; "
+                "later corrections reach only a new edition."
+            ),
+        )
     return redirect("rankings:edition_review", pk=edition.pk)
 
 
@@ -153,41 +195,58 @@ def edition_publish(request, pk):
 @analysts_only
 def edition_review(request, pk):
     edition = get_object_or_404(
-        editions_for(request.user).select_related("period", "methodology", "published_by", "created_by"), pk=pk
+        editions_for(request.user).select_related(
+            "period", "methodology", "published_by", "created_by"
+        ),
+        pk=pk,
     )
     latest_job = edition.jobs.order_by("-created_at", "-pk").first()
     if latest_job is not None:
         latest_job = jobs.mark_if_stale(latest_job)
     coverage = edition.coverage_figures()
     context = {
-        "edition": edition, "latest_job": latest_job, "computed": edition.computed_at is not None,
+        "edition": edition,
+        "latest_job": latest_job,
+        "computed": edition.computed_at is not None,
         "latest_job_error": latest_job.error(_language()) if latest_job is not None else "",
-        "coverage": coverage, "coverage_text": coverage.figures(_language()) if coverage else "",
+        "coverage": coverage,
+        "coverage_text": coverage.figures(_language()) if coverage else "",
         "thin": coverage is not None and coverage.thin,
         "coverage_share": coverage.share_text(_persian()) if coverage else "",
         # a thin edition no one could be ranked in: its job's message says why
-        "unranked_message": (latest_job.message(_language()) if edition.ranked_count == 0 and latest_job is not None
-                             and latest_job.status == EditionJob.Status.DONE else ""),
+        "unranked_message": (
+            latest_job.message(_language())
+            if edition.ranked_count == 0
+            and latest_job is not None
+            and latest_job.status == EditionJob.Status.DONE
+            else ""
+        ),
     }
     if edition.computed_at is not None:
         job = review.analysis_job(edition)
         previous = review.previous_published(edition)
-        context.update({
-            "histogram": review.score_histogram(edition),
-            "intervals": review.rank_intervals(edition),
-            "blanks": review.blanks(edition),
-            "analysis_job": job,
-            "sensitivity": review.sensitivity_rows(job),
-            "changes": review.changes(edition, previous),
-            "previous": previous,
-            "ranked": edition.results.filter(rank__isnull=False).count(),
-        })
+        context.update(
+            {
+                "histogram": review.score_histogram(edition),
+                "intervals": review.rank_intervals(edition),
+                "blanks": review.blanks(edition),
+                "analysis_job": job,
+                "sensitivity": review.sensitivity_rows(job),
+                "changes": review.changes(edition, previous),
+                "previous": previous,
+                "ranked": edition.results.filter(rank__isnull=False).count(),
+            }
+        )
     context["can_publish"] = (
-        not edition.is_published and edition.computed_at is not None
+        not edition.is_published
+        and edition.computed_at is not None
         and not (latest_job is not None and latest_job.is_active)
-        and coverage is not None and not coverage.thin
+        and coverage is not None
+        and not coverage.thin
     )
-    context["can_run"] = not edition.is_published and not (latest_job is not None and latest_job.is_active)
+    context["can_run"] = not edition.is_published and not (
+        latest_job is not None and latest_job.is_active
+    )
     return render(request, "rankings/edition_review.html", context)
 
 
@@ -204,7 +263,8 @@ def _job_state(job: EditionJob) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
-        "percent_text": format_number(job.percent, decimals=0, persian_digits=persian) + ("٪" if persian else "%"),
+        "percent_text": format_number(job.percent, decimals=0, persian_digits=persian)
+        + ("٪" if persian else "%"),
         "counts_text": "",
         "finished": job.is_finished,
         "message": job.message(language),
@@ -226,11 +286,19 @@ def _job_state(job: EditionJob) -> dict:
 @require_GET
 @analysts_only
 def job_progress(request, pk):
-    job = jobs.mark_if_stale(get_object_or_404(jobs_for(request.user).select_related("edition"), pk=pk))
-    return render(request, "rankings/job_progress.html", {
-        "job": job, "edition": job.edition, "state": _job_state(job),
-        "status_url": reverse("rankings:job_status", args=[job.pk]),
-    })
+    job = jobs.mark_if_stale(
+        get_object_or_404(jobs_for(request.user).select_related("edition"), pk=pk)
+    )
+    return render(
+        request,
+        "rankings/job_progress.html",
+        {
+            "job": job,
+            "edition": job.edition,
+            "state": _job_state(job),
+            "status_url": reverse("rankings:job_status", args=[job.pk]),
+        },
+    )
 
 
 @require_GET

@@ -64,7 +64,15 @@ class EnterpriseForm(forms.ModelForm):
 @admin.register(Enterprise)
 class EnterpriseAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
     form = EnterpriseForm
-    list_display = ("national_id", "name_fa", "name_en", "isic", "province", "estate", "founding_year")
+    list_display = (
+        "national_id",
+        "name_fa",
+        "name_en",
+        "isic",
+        "province",
+        "estate",
+        "founding_year",
+    )
     list_filter = ("dataset", "province")
     search_fields = ("national_id", "name_fa", "name_en")
     autocomplete_fields = ("isic", "estate")

@@ -56,7 +56,11 @@ class Sector(models.Model):
     code = models.CharField(_("ISIC code"), max_length=4, unique=True)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
     section = models.CharField(_("section"), max_length=1)
@@ -109,13 +113,19 @@ class Dataset(BilingualNameMixin):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     citation = models.TextField(_("citation"), blank=True)
     currency = models.CharField(
-        _("currency"), max_length=8, blank=True,
+        _("currency"),
+        max_length=8,
+        blank=True,
         help_text=_("The currency of the panel's money figures; blank for rials."),
     )
     prices = models.JSONField(
-        _("price index"), null=True, blank=True,
-        help_text=_("Price index by Jalali year that deflates the panel's money figures; "
-                    "without one they are reported as nominal."),
+        _("price index"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Price index by Jalali year that deflates the panel's money figures; "
+            "without one they are reported as nominal."
+        ),
     )
     prices_note = models.CharField(_("price index source"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -129,7 +139,9 @@ class Dataset(BilingualNameMixin):
         """The price index as a series by Jalali year, or None (nominal)."""
         if not self.prices:
             return None
-        return pd.Series({int(year): float(value) for year, value in self.prices.items()}).sort_index()
+        return pd.Series(
+            {int(year): float(value) for year, value in self.prices.items()}
+        ).sort_index()
 
 
 def confidential_scope(user) -> tuple:
@@ -162,36 +174,57 @@ class EnterpriseQuerySet(models.QuerySet):
 
     def in_dataset(self, dataset) -> EnterpriseQuerySet:
         """The enterprises of ``dataset`` (a :class:`Dataset`; None: the national returns)."""
-        return self.filter(dataset__isnull=True) if dataset is None else self.filter(dataset=dataset)
+        return (
+            self.filter(dataset__isnull=True) if dataset is None else self.filter(dataset=dataset)
+        )
 
 
 class Enterprise(BilingualNameMixin):
     national_id = models.CharField(
-        _("national ID"), max_length=11, unique=True, validators=[validate_national_id],
+        _("national ID"),
+        max_length=11,
+        unique=True,
+        validators=[validate_national_id],
         help_text=_("The 11-digit national ID of the legal entity, with its check digit."),
     )
     isic = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, related_name="enterprises",
-        limit_choices_to={"level": Sector.Level.CLASS}, verbose_name=_("ISIC class"),
+        Sector,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        limit_choices_to={"level": Sector.Level.CLASS},
+        verbose_name=_("ISIC class"),
     )
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("province")
     )
     estate = models.ForeignKey(
-        IndustrialEstate, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="enterprises", verbose_name=_("industrial estate"),
+        IndustrialEstate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("industrial estate"),
     )
     founding_year = models.PositiveSmallIntegerField(
-        _("founding year (Jalali)"), null=True, blank=True,
+        _("founding year (Jalali)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1250), MaxValueValidator(1500)],
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     dataset = models.ForeignKey(
-        Dataset, on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
-        verbose_name=_("research panel"), help_text=_("Blank for an enterprise of the national returns."),
+        Dataset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("research panel"),
+        help_text=_("Blank for an enterprise of the national returns."),
     )
     source_code = models.CharField(
-        _("code in its panel"), max_length=120, blank=True,
+        _("code in its panel"),
+        max_length=120,
+        blank=True,
         help_text=_("The firm's own code (or name) in its research panel."),
     )
 
@@ -203,8 +236,11 @@ class Enterprise(BilingualNameMixin):
         verbose_name_plural = _("enterprises")
         indexes = [models.Index(fields=["province", "isic"])]
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "source_code"], condition=~models.Q(source_code=""),
-                                    name="unique_source_code_per_panel"),
+            models.UniqueConstraint(
+                fields=["dataset", "source_code"],
+                condition=~models.Q(source_code=""),
+                name="unique_source_code_per_panel",
+            ),
         ]
 
     def clean(self):
@@ -238,7 +274,10 @@ class Cluster(BilingualNameMixin):
         Province, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("province")
     )
     sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("ISIC division"),
+        Sector,
+        on_delete=models.PROTECT,
+        related_name="clusters",
+        verbose_name=_("ISIC division"),
         limit_choices_to={"level": Sector.Level.DIVISION},
     )
     description = models.TextField(_("description"), blank=True)
@@ -254,8 +293,12 @@ class Cluster(BilingualNameMixin):
 
 class ClusterMembership(models.Model):
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, verbose_name=_("cluster"))
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, verbose_name=_("enterprise"))
-    since_year = models.PositiveSmallIntegerField(_("member since (Jalali year)"), null=True, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, verbose_name=_("enterprise")
+    )
+    since_year = models.PositiveSmallIntegerField(
+        _("member since (Jalali year)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("cluster membership")

@@ -37,7 +37,8 @@ def _estate(raw: str, province: Province | None) -> IndustrialEstate | None:
     if estate is None:
         raise RasadInputError(
             f"No industrial estate is registered as '{raw}'.",
-            f"شهرک صنعتی «{raw}» ثبت نشده است.", value=raw,
+            f"شهرک صنعتی «{raw}» ثبت نشده است.",
+            value=raw,
         )
     if province is not None and estate.province_id != province.pk:
         raise RasadInputError(
@@ -54,7 +55,8 @@ def _year(raw: str) -> int:
     if not year.is_integer() or not 1250 <= year <= 1500:
         raise RasadInputError(
             f"'{raw}' is not a Jalali year (e.g. 1385).",
-            f"«{raw}» سال شمسی نیست (مانند ۱۳۸۵).", value=raw,
+            f"«{raw}» سال شمسی نیست (مانند ۱۳۸۵).",
+            value=raw,
         )
     return int(year)
 
@@ -66,15 +68,21 @@ def register_enterprise(data: Mapping[str, str]) -> Enterprise:
     problems: list[RasadInputError] = []
     national_id = _field(problems, "national_id", validate_legal_id, data.get("national_id", ""))
     if national_id and Enterprise.objects.filter(national_id=national_id).exists():
-        problems.append(RasadInputError(
-            f"An enterprise with national ID {national_id} is already registered.",
-            f"بنگاهی با شناسهٔ ملی {national_id} پیش‌تر ثبت شده است.",
-            field="national_id", value=national_id,
-        ))
+        problems.append(
+            RasadInputError(
+                f"An enterprise with national ID {national_id} is already registered.",
+                f"بنگاهی با شناسهٔ ملی {national_id} پیش‌تر ثبت شده است.",
+                field="national_id",
+                value=national_id,
+            )
+        )
     name_fa = normalize_text(data.get("name_fa") or "")
     if not name_fa:
-        problems.append(RasadInputError(
-            "The Persian name is required.", "نام فارسی بنگاه لازم است.", field="name_fa"))
+        problems.append(
+            RasadInputError(
+                "The Persian name is required.", "نام فارسی بنگاه لازم است.", field="name_fa"
+            )
+        )
     row = _field(problems, "province", find_province, data.get("province", ""))
     province = Province.objects.get(code=int(row["code"])) if row is not None else None
     isic_row = _field(problems, "isic", lambda raw: find_isic(raw, "class"), data.get("isic", ""))
@@ -88,7 +96,11 @@ def register_enterprise(data: Mapping[str, str]) -> Enterprise:
         raise InvalidEnterprise(problems)
     with transaction.atomic():
         return Enterprise.objects.create(
-            national_id=national_id, name_fa=name_fa, name_en=(data.get("name_en") or "").strip(),
-            isic=Sector.objects.get(code=isic_row["code"]), province=province, estate=estate,
+            national_id=national_id,
+            name_fa=name_fa,
+            name_en=(data.get("name_en") or "").strip(),
+            isic=Sector.objects.get(code=isic_row["code"]),
+            province=province,
+            estate=estate,
             founding_year=founding_year,
         )

@@ -22,7 +22,16 @@ class IndicatorAdmin(GuardedByPublishedEditions, admin.ModelAdmin):
     league tables are rebuilt from that figure); the code is never changed once stored,
     since every return holds its figures under it."""
 
-    list_display = ("code", "name_fa", "name_en", "unit", "kind", "min_value", "max_value", "direction")
+    list_display = (
+        "code",
+        "name_fa",
+        "name_en",
+        "unit",
+        "kind",
+        "min_value",
+        "max_value",
+        "direction",
+    )
     search_fields = ("code", "name_fa", "name_en")
 
     def get_readonly_fields(self, request, obj=None):

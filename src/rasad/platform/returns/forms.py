@@ -66,25 +66,38 @@ class ReturnForm(forms.Form):
         self.general_errors: list[str] = []
         self.general_warnings: list[str] = []
         self.implausible = 0  # figures outside the catalogue's plausible bounds
-        self.awaiting_confirmation = False  # submitted with them, the box not ticked: nothing stored
+        self.awaiting_confirmation = (
+            False  # submitted with them, the box not ticked: nothing stored
+        )
         for indicator in indicators:
             if indicator.kind == "boolean":
                 widget = forms.Select(attrs={"class": "figure"})
                 self.fields[indicator.code] = forms.ChoiceField(
-                    choices=BOOLEAN_CHOICES, required=False, widget=widget)
+                    choices=BOOLEAN_CHOICES, required=False, widget=widget
+                )
             else:
-                attrs = {"class": "figure", "dir": "ltr", "autocomplete": "off", "spellcheck": "false"}
+                attrs = {
+                    "class": "figure",
+                    "dir": "ltr",
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                }
                 if indicator.min_value is not None and indicator.min_value >= 0:
                     attrs["inputmode"] = "decimal"  # phone keypads without a minus sign
                 self.fields[indicator.code] = forms.CharField(
-                    required=False, max_length=MAX_TYPED_LENGTH, strip=True,
-                    widget=forms.TextInput(attrs=attrs))
+                    required=False,
+                    max_length=MAX_TYPED_LENGTH,
+                    strip=True,
+                    widget=forms.TextInput(attrs=attrs),
+                )
             self.fields[indicator.code].label = indicator.name
 
     def typed_values(self) -> dict[str, str]:
         """What was typed, field by field ("" for a blank field), cut to the fields' length."""
         data = self.data
-        return {i.code: str(data.get(i.code, "")).strip()[:MAX_TYPED_LENGTH] for i in self.indicators}
+        return {
+            i.code: str(data.get(i.code, "")).strip()[:MAX_TYPED_LENGTH] for i in self.indicators
+        }
 
     def attach(self, report, language: str) -> None:
         """Put the report's problems beside their fields; the rest above the form."""
@@ -102,7 +115,9 @@ class ReturnForm(forms.Form):
         """Errors raised by the service (``InvalidReturn.problems``), beside their fields."""
         for error in errors:
             if error.field in self.fields:
-                self.problems.setdefault(error.field, FieldProblems()).errors.append(error.message(language))
+                self.problems.setdefault(error.field, FieldProblems()).errors.append(
+                    error.message(language)
+                )
             else:
                 self.general_errors.append(error.message(language))
 

@@ -66,34 +66,56 @@ class ImportOutcome:
 
     @property
     def changed_nothing(self) -> bool:
-        return self.committed and self.enterprises_created == 0 and self.returns is not None \
+        return (
+            self.committed
+            and self.enterprises_created == 0
+            and self.returns is not None
             and self.returns.written == 0
+        )
 
     def summary(self, language: str = "fa") -> str:
         """One line for the page and the terminal."""
         if not self.committed:
             if self.report.blocking:
-                return ("فایل خطا دارد و چیزی از آن ثبت نشد." if language == "fa"
-                        else "The file has errors; nothing of it was stored.")
+                return (
+                    "فایل خطا دارد و چیزی از آن ثبت نشد."
+                    if language == "fa"
+                    else "The file has errors; nothing of it was stored."
+                )
             if self.report.needs_confirmation:
                 n = len(self.report.implausible)
-                return (f"فایل خطا ندارد، اما {format_number(n)} رقم آن نامحتمل است: آن‌ها را بررسی کنید؛ "
-                        "فایل تنها پس از تأیید آن‌ها وارد می‌شود." if language == "fa"
-                        else f"The file has no errors, but {n} of its figures are implausible: check them; "
-                        "the file is imported only once they are confirmed.")
-            return ("فایل بی‌خطاست و آمادهٔ ثبت است." if language == "fa"
-                    else "The file has no errors and is ready to import.")
+                return (
+                    f"فایل خطا ندارد، اما {format_number(n)} رقم آن نامحتمل است: آن‌ها را بررسی کنید؛ "
+                    "فایل تنها پس از تأیید آن‌ها وارد می‌شود."
+                    if language == "fa"
+                    else f"The file has no errors, but {n} of its figures are implausible: check them; "
+                    "the file is imported only once they are confirmed."
+                )
+            return (
+                "فایل بی‌خطاست و آمادهٔ ثبت است."
+                if language == "fa"
+                else "The file has no errors and is ready to import."
+            )
         if self.changed_nothing:
-            return ("این فایل پیش‌تر وارد شده بود؛ چیزی تغییر نکرد." if language == "fa"
-                    else "This file was imported before; nothing changed.")
+            return (
+                "این فایل پیش‌تر وارد شده بود؛ چیزی تغییر نکرد."
+                if language == "fa"
+                else "This file was imported before; nothing changed."
+            )
         r = self.returns
         if language == "fa":
-            created, new, changed, unchanged = (format_number(n) for n in (
-                self.enterprises_created, r.created, r.changed, r.unchanged))
-            return (f"{created} بنگاه ثبت شد؛ {new} اظهارنامهٔ تازه، {changed} اصلاحیه "
-                    f"(نسخهٔ پیشین نگه داشته شد) و {unchanged} بی‌تغییر.")
-        return (f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
-                f"corrected (earlier versions kept), {r.unchanged} unchanged.")
+            created, new, changed, unchanged = (
+                format_number(n)
+                for n in (self.enterprises_created, r.created, r.changed, r.unchanged)
+            )
+            return (
+                f"{created} بنگاه ثبت شد؛ {new} اظهارنامهٔ تازه، {changed} اصلاحیه "
+                f"(نسخهٔ پیشین نگه داشته شد) و {unchanged} بی‌تغییر."
+            )
+        return (
+            f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
+            f"corrected (earlier versions kept), {r.unchanged} unchanged."
+        )
 
 
 def scope_of(user, national_ids=None) -> Scope | None:
@@ -106,18 +128,28 @@ def scope_of(user, national_ids=None) -> Scope | None:
         return None
     if role == Role.ESTATE_MANAGER:
         estates = list(user.estates.values_list("code", flat=True))
-        return Scope(enterprises=_registered(Enterprise.objects.filter(estate__code__in=estates), national_ids),
-                     estates=estates)
+        return Scope(
+            enterprises=_registered(
+                Enterprise.objects.filter(estate__code__in=estates), national_ids
+            ),
+            estates=estates,
+        )
     if role == Role.ENTERPRISE and user.enterprise_id:
         return Scope(enterprises=[user.enterprise.national_id], estates=())
-    raise RasadInputError("Your account may not send data.", "حساب شما اجازهٔ فرستادن داده ندارد.", field="user")
+    raise RasadInputError(
+        "Your account may not send data.", "حساب شما اجازهٔ فرستادن داده ندارد.", field="user"
+    )
 
 
 def _registered(enterprises, national_ids=None) -> list[str]:
     """The national IDs of ``enterprises``, all of them or only those among ``national_ids``."""
     if national_ids is None:
         return list(enterprises.values_list("national_id", flat=True))
-    return list(enterprises.filter(national_id__in=_among(national_ids)).values_list("national_id", flat=True))
+    return list(
+        enterprises.filter(national_id__in=_among(national_ids)).values_list(
+            "national_id", flat=True
+        )
+    )
 
 
 def _among(national_ids) -> RawSQL:
@@ -135,7 +167,9 @@ def _refuse_file_import(user) -> None:
     if getattr(user, "effective_role", None) not in (Role.ESTATE_MANAGER, Role.ANALYST, Role.ADMIN):
         raise RasadInputError(
             "Your account may not import files; an enterprise sends its returns through the return form.",
-            "حساب شما اجازهٔ ورود فایل ندارد؛ بنگاه اظهارنامهٔ خود را با فرم اظهارنامه می‌فرستد.", field="user")
+            "حساب شما اجازهٔ ورود فایل ندارد؛ بنگاه اظهارنامهٔ خود را با فرم اظهارنامه می‌فرستد.",
+            field="user",
+        )
 
 
 def reference_checks(user, national_ids=None, *, estates: bool = True) -> Checks:
@@ -152,7 +186,8 @@ def reference_checks(user, national_ids=None, *, estates: bool = True) -> Checks
     if estates:
         table = pd.DataFrame(
             IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
-            columns=["code", "name_fa", "name_en", "province_code"])
+            columns=["code", "name_fa", "name_en", "province_code"],
+        )
     return Checks.build(
         estates=table,
         previous=_previous_returns(national_ids) if national_ids else None,
@@ -167,12 +202,20 @@ def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
     stamp = _stamp(user)
     workbook = read_bytes(data, name)
     checks = reference_checks(user, _file_national_ids(workbook))
-    return ImportOutcome(validate_workbook(workbook, checks=checks), hashlib.sha256(data).hexdigest(), stamp)
+    return ImportOutcome(
+        validate_workbook(workbook, checks=checks), hashlib.sha256(data).hexdigest(), stamp
+    )
 
 
-def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None = None,
-                  progress: Callable[[int, int], None] | None = None,
-                  confirm_implausible: bool = False) -> ImportOutcome:
+def commit_upload(
+    data: bytes,
+    name: str,
+    *,
+    user,
+    checked: ImportOutcome | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    confirm_implausible: bool = False,
+) -> ImportOutcome:
     """Store the file and everything in it in one transaction if nothing blocks
     (warnings are accepted; implausible figures only with ``confirm_implausible``, a
     person's word that they checked them). The file is checked again unless
@@ -187,11 +230,19 @@ def commit_upload(data: bytes, name: str, *, user, checked: ImportOutcome | None
         write_lock()
         if checked is None or checked.sha256 != digest or checked.stamp != _stamp(user):
             checked = check_upload(data, name, user=user)
-        if checked.report.blocking or (checked.report.needs_confirmation and not confirm_implausible):
+        if checked.report.blocking or (
+            checked.report.needs_confirmation and not confirm_implausible
+        ):
             return checked
         source_file = _source_file(data, name, checked.sha256, user)
-        return _commit(checked.report, checked.sha256, user=user, source_file=source_file, progress=progress,
-                       confirm_implausible=confirm_implausible)
+        return _commit(
+            checked.report,
+            checked.sha256,
+            user=user,
+            source_file=source_file,
+            progress=progress,
+            confirm_implausible=confirm_implausible,
+        )
 
 
 def _stamp(user) -> tuple:
@@ -220,18 +271,32 @@ class PanelTarget:
     source_codes: dict = field(default_factory=dict)
 
     def store(self) -> Dataset:
-        fields = {"name_fa": self.name_fa, "name_en": self.name_en, "citation": self.citation,
-                  "currency": "" if self.currency == "IRR" else self.currency}
+        fields = {
+            "name_fa": self.name_fa,
+            "name_en": self.name_en,
+            "citation": self.citation,
+            "currency": "" if self.currency == "IRR" else self.currency,
+        }
         if self.prices:
-            fields.update(prices={str(year): float(value) for year, value in sorted(self.prices.items())},
-                          prices_note=self.prices_note)
+            fields.update(
+                prices={str(year): float(value) for year, value in sorted(self.prices.items())},
+                prices_note=self.prices_note,
+            )
         dataset, _ = Dataset.objects.update_or_create(code=self.code, defaults=fields)
         return dataset
 
 
-def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, source_name: str,
-                  commit: bool = True, progress=None, panel: PanelTarget | None = None,
-                  confirm_implausible: bool = False) -> ImportOutcome:
+def import_frames(
+    enterprises: pd.DataFrame,
+    returns: pd.DataFrame,
+    *,
+    user,
+    source_name: str,
+    commit: bool = True,
+    progress=None,
+    panel: PanelTarget | None = None,
+    confirm_implausible: bool = False,
+) -> ImportOutcome:
     """Canonical frames (a research panel through its mapping, say) checked and stored
     the way a file is: the same checks (implausible figures stored only with
     ``confirm_implausible``), the same transaction. With ``panel`` they go
@@ -243,23 +308,37 @@ def import_frames(enterprises: pd.DataFrame, returns: pd.DataFrame, *, user, sou
         _refuse_other_datasets(national_ids, panel.code)
     report = validate_frames(enterprises, returns, checks=reference_checks(user, national_ids))
     digest = hashlib.sha256(
-        enterprises.to_csv(index=False).encode() + returns.to_csv(index=False).encode()).hexdigest()
+        enterprises.to_csv(index=False).encode() + returns.to_csv(index=False).encode()
+    ).hexdigest()
     if report.blocking or not commit or (report.needs_confirmation and not confirm_implausible):
         return ImportOutcome(report, digest)
     with transaction.atomic():
         write_lock()
         if panel is not None:
             _refuse_other_datasets(national_ids, panel.code)
-        source_file = _source_file(f"{source_name}\n".encode() + digest.encode(), source_name, digest, user)
-        return _commit(report, digest, user=user, source_file=source_file, progress=progress, panel=panel,
-                       confirm_implausible=confirm_implausible)
+        source_file = _source_file(
+            f"{source_name}\n".encode() + digest.encode(), source_name, digest, user
+        )
+        return _commit(
+            report,
+            digest,
+            user=user,
+            source_file=source_file,
+            progress=progress,
+            panel=panel,
+            confirm_implausible=confirm_implausible,
+        )
 
 
 def _refuse_other_datasets(national_ids, code: str) -> None:
     """A panel's firms are its own: one registered nationally or in another panel is not
     moved or mixed in, and the import is refused with the first such firm named."""
-    elsewhere = (Enterprise.objects.filter(national_id__in=_among(national_ids))
-                 .exclude(dataset__code=code).values_list("national_id", "dataset__code").first())
+    elsewhere = (
+        Enterprise.objects.filter(national_id__in=_among(national_ids))
+        .exclude(dataset__code=code)
+        .values_list("national_id", "dataset__code")
+        .first()
+    )
     if elsewhere is not None:
         national_id, other = elsewhere
         other_en = f"the research panel {other}" if other else "the national returns"
@@ -269,26 +348,52 @@ def _refuse_other_datasets(national_ids, code: str) -> None:
             "Give the panel other national IDs (the mapping's enterprise.national_id.prefix).",
             f"بنگاه {national_id} در {other_fa} ثبت است و مجموعهٔ {code} نمی‌تواند آن را بگیرد. "
             "شناسه‌های دیگری به مجموعه بدهید (enterprise.national_id.prefix در نگاشت).",
-            field="national_id", value=national_id)
+            field="national_id",
+            value=national_id,
+        )
 
 
-def _commit(report: IntakeReport, digest: str, *, user, source_file, progress,
-            panel: PanelTarget | None = None, confirm_implausible: bool = False) -> ImportOutcome:
+def _commit(
+    report: IntakeReport,
+    digest: str,
+    *,
+    user,
+    source_file,
+    progress,
+    panel: PanelTarget | None = None,
+    confirm_implausible: bool = False,
+) -> ImportOutcome:
     enterprises, returns = report.records_to_commit(confirm_implausible=confirm_implausible)
     created = _register(enterprises, panel)
-    ids = dict(Enterprise.objects.filter(national_id__in=_among(returns["national_id"].unique()))
-               .values_list("national_id", "pk"))
+    ids = dict(
+        Enterprise.objects.filter(
+            national_id__in=_among(returns["national_id"].unique())
+        ).values_list("national_id", "pk")
+    )
     periods = _periods(returns)
     codes = [c for c in returns.columns if c not in ("national_id", "period", "year", "quarter")]
-    rows = pd.DataFrame({
-        "enterprise_id": returns["national_id"].map(ids).to_numpy(dtype=np.int64),
-        "period_id": returns["period"].map(periods).to_numpy(dtype=np.int64),
-    })
+    rows = pd.DataFrame(
+        {
+            "enterprise_id": returns["national_id"].map(ids).to_numpy(dtype=np.int64),
+            "period_id": returns["period"].map(periods).to_numpy(dtype=np.int64),
+        }
+    )
     rows = pd.concat([rows, returns[codes].reset_index(drop=True).astype(float)], axis=1)
-    written = record_returns(rows, user=user, source=ReturnVersion.Source.FILE, source_file=source_file,
-                             progress=progress)
-    return ImportOutcome(report, digest, committed=True, enterprises_created=created, returns=written,
-                         source_file=source_file)
+    written = record_returns(
+        rows,
+        user=user,
+        source=ReturnVersion.Source.FILE,
+        source_file=source_file,
+        progress=progress,
+    )
+    return ImportOutcome(
+        report,
+        digest,
+        committed=True,
+        enterprises_created=created,
+        returns=written,
+        source_file=source_file,
+    )
 
 
 def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
@@ -300,14 +405,20 @@ def _source_file(data: bytes, name: str, digest: str, user) -> SourceFile:
     Should the process die between the commit and the write, the record stands without
     its bytes; importing the same file again writes them then."""
     stored = SourceFile.objects.filter(sha256=digest).first()
-    if stored is not None and stored.content.name and stored.content.storage.exists(stored.content.name):
+    if (
+        stored is not None
+        and stored.content.name
+        and stored.content.storage.exists(stored.content.name)
+    ):
         return stored
     if stored is None:
         stored = SourceFile(name=name[:255], sha256=digest, size=len(data), uploaded_by=user)
         stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{name[-80:]}")
         stored.save()
     elif not stored.content.name:
-        stored.content.name = _CONTENT.generate_filename(stored, f"{digest[:16]}-{stored.name[-80:]}")
+        stored.content.name = _CONTENT.generate_filename(
+            stored, f"{digest[:16]}-{stored.name[-80:]}"
+        )
     transaction.on_commit(functools.partial(_write_content, stored, data))
     return stored
 
@@ -319,10 +430,16 @@ def _write_content(stored: SourceFile, data: bytes) -> None:
     """Write a committed record's bytes under its name; the storage may choose another
     (that one already taken), which is then recorded."""
     try:
-        saved = stored.content.storage.save(stored.content.name, ContentFile(data), max_length=_CONTENT.max_length)
+        saved = stored.content.storage.save(
+            stored.content.name, ContentFile(data), max_length=_CONTENT.max_length
+        )
     except Exception:  # the import is committed whatever happens here: say so, do not undo it
-        logger.exception("the bytes of the imported file %s (SHA-256 %s) could not be stored; "
-                         "importing the same file again stores them", stored.name, stored.sha256)
+        logger.exception(
+            "the bytes of the imported file %s (SHA-256 %s) could not be stored; "
+            "importing the same file again stores them",
+            stored.name,
+            stored.sha256,
+        )
         return
     SourceFile.objects.filter(pk=stored.pk).exclude(content=saved).update(content=saved)
 
@@ -339,24 +456,58 @@ def _register(enterprises: pd.DataFrame, panel: PanelTarget | None = None) -> in
         return 0
     source_codes = panel.source_codes if panel is not None else {}
     provinces = dict(Province.objects.values_list("code", "pk"))
-    sectors = dict(Sector.objects.filter(code__in=list(new["isic_class"].astype(str))).values_list("code", "pk"))
-    estates = dict(IndustrialEstate.objects.filter(code__in=list(new["estate_code"].dropna())).values_list("code", "pk"))
+    sectors = dict(
+        Sector.objects.filter(code__in=list(new["isic_class"].astype(str))).values_list(
+            "code", "pk"
+        )
+    )
+    estates = dict(
+        IndustrialEstate.objects.filter(code__in=list(new["estate_code"].dropna())).values_list(
+            "code", "pk"
+        )
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    insert_rows(Enterprise, ("national_id", "name_fa", "name_en", "isic_id", "province_id", "estate_id",
-                             "founding_year", "created_at", "dataset_id", "source_code"),
-                ((row.national_id, row.name_fa, "" if pd.isna(row.name_en) else row.name_en,
-                  sectors[str(row.isic_class)], provinces[int(row.province_code)],
-                  None if pd.isna(row.estate_code) else estates[row.estate_code],
-                  None if pd.isna(row.founding_year) else int(row.founding_year), now, dataset_id,
-                  str(source_codes.get(row.national_id, ""))[:120])
-                 for row in new.itertuples()))
+    insert_rows(
+        Enterprise,
+        (
+            "national_id",
+            "name_fa",
+            "name_en",
+            "isic_id",
+            "province_id",
+            "estate_id",
+            "founding_year",
+            "created_at",
+            "dataset_id",
+            "source_code",
+        ),
+        (
+            (
+                row.national_id,
+                row.name_fa,
+                "" if pd.isna(row.name_en) else row.name_en,
+                sectors[str(row.isic_class)],
+                provinces[int(row.province_code)],
+                None if pd.isna(row.estate_code) else estates[row.estate_code],
+                None if pd.isna(row.founding_year) else int(row.founding_year),
+                now,
+                dataset_id,
+                str(source_codes.get(row.national_id, ""))[:120],
+            )
+            for row in new.itertuples()
+        ),
+    )
     return len(new)
 
 
 def _periods(returns: pd.DataFrame) -> dict[str, int]:
     periods = {}
-    for code, year, quarter in returns[["period", "year", "quarter"]].drop_duplicates().itertuples(index=False):
-        period, _ = Period.objects.get_or_create(year=int(year), quarter=None if pd.isna(quarter) else int(quarter))
+    for code, year, quarter in (
+        returns[["period", "year", "quarter"]].drop_duplicates().itertuples(index=False)
+    ):
+        period, _ = Period.objects.get_or_create(
+            year=int(year), quarter=None if pd.isna(quarter) else int(quarter)
+        )
         periods[code] = period.pk
     return periods
 
@@ -373,20 +524,34 @@ def _file_national_ids(workbook) -> set[str]:
 def _previous_returns(national_ids) -> pd.DataFrame | None:
     """The current figures of these enterprises' returns of the latest two years on
     record: what the unit-slip warning compares a new figure with."""
-    years = sorted(set(Period.objects.filter(Exists(Return.objects.filter(period=OuterRef("pk"))))
-                       .values_list("year", flat=True)))[-2:]
+    years = sorted(
+        set(
+            Period.objects.filter(Exists(Return.objects.filter(period=OuterRef("pk")))).values_list(
+                "year", flat=True
+            )
+        )
+    )[-2:]
     if not years:
         return None
     records = []
     for national_id, year, quarter, figures in ReturnVersion.objects.filter(
-            return_record__enterprise__national_id__in=_among(national_ids), return_record__period__year__in=years,
-            return_record__current_version=F("pk")).values_list(
-            "return_record__enterprise__national_id", "return_record__period__year",
-            "return_record__period__quarter", "figures"):
+        return_record__enterprise__national_id__in=_among(national_ids),
+        return_record__period__year__in=years,
+        return_record__current_version=F("pk"),
+    ).values_list(
+        "return_record__enterprise__national_id",
+        "return_record__period__year",
+        "return_record__period__quarter",
+        "figures",
+    ):
         records.extend((national_id, year, quarter, code, value) for code, value in figures.items())
     if not records:
         return None
     frame = pd.DataFrame(records, columns=["national_id", "year", "quarter", "code", "value"])
-    frame["period"] = [str(y) if q is None or pd.isna(q) else f"{y}-Q{int(q)}"
-                       for y, q in zip(frame["year"], frame["quarter"], strict=True)]
-    return frame.pivot_table(index=["national_id", "period"], columns="code", values="value").reset_index()
+    frame["period"] = [
+        str(y) if q is None or pd.isna(q) else f"{y}-Q{int(q)}"
+        for y, q in zip(frame["year"], frame["quarter"], strict=True)
+    ]
+    return frame.pivot_table(
+        index=["national_id", "period"], columns="code", values="value"
+    ).reset_index()

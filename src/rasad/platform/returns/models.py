@@ -27,7 +27,9 @@ class Period(models.Model):
         _("quarter"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
     deadline = models.DateField(
-        _("return deadline"), null=True, blank=True,
+        _("return deadline"),
+        null=True,
+        blank=True,
         help_text=_("Returns received after this date are late."),
     )
 
@@ -40,7 +42,8 @@ class Period(models.Model):
                 fields=["year"], condition=Q(quarter__isnull=True), name="unique_year_period"
             ),
             models.UniqueConstraint(
-                fields=["year", "quarter"], condition=Q(quarter__isnull=False),
+                fields=["year", "quarter"],
+                condition=Q(quarter__isnull=False),
                 name="unique_quarter_period",
             ),
         ]
@@ -74,7 +77,9 @@ class Indicator(BilingualNameMixin):
     min_value = models.FloatField(_("smallest valid value"), null=True, blank=True)
     max_value = models.FloatField(_("largest valid value"), null=True, blank=True)
     direction = models.SmallIntegerField(
-        _("direction"), default=1, choices=[(1, _("higher is better")), (-1, _("lower is better")), (0, _("neutral"))]
+        _("direction"),
+        default=1,
+        choices=[(1, _("higher is better")), (-1, _("lower is better")), (0, _("neutral"))],
     )
     description_fa = models.TextField(_("description (Persian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -96,8 +101,12 @@ class SourceFile(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"))
     content = models.FileField(_("content"), upload_to="returns/%Y/%m/")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("uploaded by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
@@ -122,14 +131,27 @@ class ReturnQuerySet(models.QuerySet):
 # (BENCHMARKS.md). The indexes stay.
 class Return(models.Model):
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="returns",
-        verbose_name=_("enterprise"), db_constraint=False,
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        verbose_name=_("enterprise"),
+        db_constraint=False,
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", verbose_name=_("period"),
-                               db_constraint=False)
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        verbose_name=_("period"),
+        db_constraint=False,
+    )
     current_version = models.OneToOneField(
-        "ReturnVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("current version"), db_constraint=False,
+        "ReturnVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+        db_constraint=False,
     )
 
     objects = ReturnQuerySet.as_manager()
@@ -139,7 +161,9 @@ class Return(models.Model):
         verbose_name = _("return")
         verbose_name_plural = _("returns")
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "period"], name="unique_return_per_period")
+            models.UniqueConstraint(
+                fields=["enterprise", "period"], name="unique_return_per_period"
+            )
         ]
 
     def __str__(self) -> str:
@@ -154,17 +178,31 @@ class ReturnVersion(models.Model):
         DEMO = "demo", _("demo population")
 
     return_record = models.ForeignKey(
-        Return, on_delete=models.PROTECT, related_name="versions", verbose_name=_("return"), db_constraint=False,
+        Return,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("return"),
+        db_constraint=False,
     )  # references: see Return
     number = models.PositiveIntegerField(_("version"))
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     source_file = models.ForeignKey(
-        SourceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="versions",
-        verbose_name=_("source file"), db_constraint=False,
+        SourceFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="versions",
+        verbose_name=_("source file"),
+        db_constraint=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("submitted by"), db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
@@ -179,7 +217,9 @@ class ReturnVersion(models.Model):
         verbose_name = _("return version")
         verbose_name_plural = _("return versions")
         constraints = [
-            models.UniqueConstraint(fields=["return_record", "number"], name="unique_version_number")
+            models.UniqueConstraint(
+                fields=["return_record", "number"], name="unique_version_number"
+            )
         ]
 
     def values(self) -> dict[str, float]:
@@ -195,13 +235,22 @@ class ReturnDraft(models.Model):
     deleted when the return is submitted. Nothing here counts as reported data."""
 
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.CASCADE, related_name="return_drafts", verbose_name=_("enterprise")
+        Enterprise,
+        on_delete=models.CASCADE,
+        related_name="return_drafts",
+        verbose_name=_("enterprise"),
     )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="drafts", verbose_name=_("period"))
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="drafts", verbose_name=_("period")
+    )
     values = models.JSONField(_("values as typed"), default=dict, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("saved by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
     )
     updated_at = models.DateTimeField(_("saved at"), auto_now=True)
 

@@ -39,30 +39,46 @@ class RecordOutcome:
     changed: bool
 
 
-def _clean_values(values: Mapping[str, float | None], catalogue: dict[str, Indicator]) -> dict[str, float]:
+def _clean_values(
+    values: Mapping[str, float | None], catalogue: dict[str, Indicator]
+) -> dict[str, float]:
     problems: list[RasadInputError] = []
     clean: dict[str, float] = {}
     for code, value in values.items():
         indicator = catalogue.get(code)
         if indicator is None:
-            problems.append(RasadInputError(
-                f"Unknown indicator '{code}'.", f"شاخص «{code}» در فهرست شاخص‌ها نیست.",
-                field=code, value=value))
+            problems.append(
+                RasadInputError(
+                    f"Unknown indicator '{code}'.",
+                    f"شاخص «{code}» در فهرست شاخص‌ها نیست.",
+                    field=code,
+                    value=value,
+                )
+            )
             continue
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(RasadInputError(
-                f"{indicator.name_en}: '{value}' is not a number.",
-                f"{indicator.name_fa}: «{value}» عدد نیست.", field=code, value=value))
+            problems.append(
+                RasadInputError(
+                    f"{indicator.name_en}: '{value}' is not a number.",
+                    f"{indicator.name_fa}: «{value}» عدد نیست.",
+                    field=code,
+                    value=value,
+                )
+            )
             continue
         low, high = indicator.min_value, indicator.max_value
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f"[{'' if low is None else f'{low:g}'}, {'' if high is None else f'{high:g}'}]"
-            problems.append(RasadInputError(
-                f"{indicator.name_en}: {value:g} is outside the valid range {bounds}.",
-                f"{indicator.name_fa}: مقدار {value:g} بیرون از بازهٔ مجاز {bounds} است.",
-                field=code, value=value))
+            problems.append(
+                RasadInputError(
+                    f"{indicator.name_en}: {value:g} is outside the valid range {bounds}.",
+                    f"{indicator.name_fa}: مقدار {value:g} بیرون از بازهٔ مجاز {bounds} است.",
+                    field=code,
+                    value=value,
+                )
+            )
             continue
         clean[code] = float(value)
     if problems:
@@ -77,7 +93,8 @@ def get_period(text: str) -> Period:
         raise RasadInputError(
             f"Returns are yearly or quarterly; '{text}' names a month.",
             f"اظهارنامه سالانه یا فصلی است؛ «{text}» یک ماه است.",
-            field="period", value=text,
+            field="period",
+            value=text,
         )
     period, _ = Period.objects.get_or_create(year=parsed.year, quarter=parsed.quarter)
     return period
@@ -114,8 +131,13 @@ def record_return(
         touch()  # only when something is written: the same figures again change no cache
         number = (record.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ReturnVersion.objects.create(
-            return_record=record, number=number, source=source, source_file=source_file,
-            created_by=user, note=note, figures=clean,
+            return_record=record,
+            number=number,
+            source=source,
+            source_file=source_file,
+            created_by=user,
+            note=note,
+            figures=clean,
         )
         record.current_version = version
         record.save(update_fields=["current_version"])
@@ -181,22 +203,54 @@ def record_returns(
         return_ids[new] = _new_ids(Return, len(new))
         version_ids = np.zeros(len(rows), dtype=np.int64)
         version_ids[write] = _new_ids(ReturnVersion, len(write))
-        insert_rows(Return, ("id", "enterprise_id", "period_id", "current_version_id"),
-                zip(return_ids[new].tolist(), enterprise_ids[new].tolist(), period_ids[new].tolist(),
-                    version_ids[new].tolist(), strict=True))
+        insert_rows(
+            Return,
+            ("id", "enterprise_id", "period_id", "current_version_id"),
+            zip(
+                return_ids[new].tolist(),
+                enterprise_ids[new].tolist(),
+                period_ids[new].tolist(),
+                version_ids[new].tolist(),
+                strict=True,
+            ),
+        )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         stamps = rows["created_at"] if "created_at" in rows else None
         user_id = getattr(user, "pk", None)
         file_id = getattr(source_file, "pk", None)
         for start in range(0, len(write), BULK_BATCH):
-            batch = write[start:start + BULK_BATCH]
+            batch = write[start : start + BULK_BATCH]
             figures = _figures_json(values[batch], codes)
-            insert_rows(ReturnVersion, ("id", "return_record_id", "number", "source", "source_file_id", "created_by_id",
-                                    "created_at", "note", "figures"),
-                    ((int(version_ids[i]), int(return_ids[i]), int(numbers[i]), source, file_id, user_id,
-                      now if stamps is None else connection.ops.adapt_datetimefield_value(stamps.iat[i]), note,
-                      figures[k])
-                     for k, i in enumerate(batch.tolist())))
+            insert_rows(
+                ReturnVersion,
+                (
+                    "id",
+                    "return_record_id",
+                    "number",
+                    "source",
+                    "source_file_id",
+                    "created_by_id",
+                    "created_at",
+                    "note",
+                    "figures",
+                ),
+                (
+                    (
+                        int(version_ids[i]),
+                        int(return_ids[i]),
+                        int(numbers[i]),
+                        source,
+                        file_id,
+                        user_id,
+                        now
+                        if stamps is None
+                        else connection.ops.adapt_datetimefield_value(stamps.iat[i]),
+                        note,
+                        figures[k],
+                    )
+                    for k, i in enumerate(batch.tolist())
+                ),
+            )
             report(min(start + BULK_BATCH, len(write)), len(write))
         changed = write[current[write] != 0]
         _set_current_versions(return_ids[changed], version_ids[changed])
@@ -217,7 +271,9 @@ def write_lock() -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         else:
-            cursor.execute(f"UPDATE {connection.ops.quote_name(Return._meta.db_table)} SET id = id WHERE 0 = 1")
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(Return._meta.db_table)} SET id = id WHERE 0 = 1"
+            )
 
 
 _LOCK_KEY = 0x7261736164  # "rasad": the advisory lock of bulk return writers
@@ -228,17 +284,30 @@ def _figures_json(values: np.ndarray, codes: list[str]) -> list[str]:
     ``json.dumps`` writes it (a float as its ``repr``), without building and encoding a
     dictionary per row."""
     keys = [f"{json.dumps(code)}: " for code in codes]
-    return ["{" + ", ".join([key + repr(value) for key, value in zip(keys, row, strict=True) if value == value]) + "}"
-            for row in values.tolist()]
+    return [
+        "{"
+        + ", ".join(
+            [key + repr(value) for key, value in zip(keys, row, strict=True) if value == value]
+        )
+        + "}"
+        for row in values.tolist()
+    ]
 
 
-def _check_bulk_values(rows: pd.DataFrame, codes: list[str], catalogue: dict[str, Indicator]) -> None:
+def _check_bulk_values(
+    rows: pd.DataFrame, codes: list[str], catalogue: dict[str, Indicator]
+) -> None:
     problems: list[RasadInputError] = []
     for code in codes:
         indicator = catalogue.get(code)
         if indicator is None:
-            problems.append(RasadInputError(f"Unknown indicator '{code}'.", f"شاخص «{code}» در فهرست شاخص‌ها نیست.",
-                                            field=code))
+            problems.append(
+                RasadInputError(
+                    f"Unknown indicator '{code}'.",
+                    f"شاخص «{code}» در فهرست شاخص‌ها نیست.",
+                    field=code,
+                )
+            )
             continue
         column = rows[code].to_numpy(dtype=float)
         bad = np.isinf(column)
@@ -247,10 +316,14 @@ def _check_bulk_values(rows: pd.DataFrame, codes: list[str], catalogue: dict[str
         if indicator.max_value is not None:
             bad |= column > indicator.max_value
         for i in np.flatnonzero(bad)[:5]:
-            problems.append(RasadInputError(
-                f"{indicator.name_en}: {column[i]:g} (row {i + 1}) is outside the valid range.",
-                f"{indicator.name_fa}: مقدار {column[i]:g} (ردیف {i + 1}) بیرون از بازهٔ مجاز است.",
-                field=code, value=float(column[i])))
+            problems.append(
+                RasadInputError(
+                    f"{indicator.name_en}: {column[i]:g} (row {i + 1}) is outside the valid range.",
+                    f"{indicator.name_fa}: مقدار {column[i]:g} (ردیف {i + 1}) بیرون از بازهٔ مجاز است.",
+                    field=code,
+                    value=float(column[i]),
+                )
+            )
     if problems:
         raise InvalidReturn(problems)
 
@@ -258,34 +331,46 @@ def _check_bulk_values(rows: pd.DataFrame, codes: list[str], catalogue: dict[str
 def _chunks(values, size: int = BULK_BATCH):
     values = list(values)
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _any_of(column: str) -> str:
     """SQL testing ``column`` against a list sent as one parameter (see :func:`_one_list`)."""
-    return f"{column} = ANY(%s::bigint[])" if connection.vendor == "postgresql" \
+    return (
+        f"{column} = ANY(%s::bigint[])"
+        if connection.vendor == "postgresql"
         else f"{column} IN (SELECT value FROM json_each(%s))"
+    )
 
 
 def _one_list(ids: list[int]):
     return ids if connection.vendor == "postgresql" else json.dumps(ids)
 
 
-def _check_references(enterprise_ids: np.ndarray, period_ids: np.ndarray, source_file, user) -> None:
+def _check_references(
+    enterprise_ids: np.ndarray, period_ids: np.ndarray, source_file, user
+) -> None:
     """Refuse, before writing anything, rows naming an enterprise, period, file or user
     that does not exist: the database does not check these references (see the models),
     so they are checked here for the whole batch in one query each."""
-    wanted = [(Enterprise, np.unique(enterprise_ids).tolist()), (Period, np.unique(period_ids).tolist())]
+    wanted = [
+        (Enterprise, np.unique(enterprise_ids).tolist()),
+        (Period, np.unique(period_ids).tolist()),
+    ]
     for model, instance in ((SourceFile, source_file), (get_user_model(), user)):
         if getattr(instance, "pk", None) is not None:
             wanted.append((model, [instance.pk]))
     with connection.cursor() as cursor:
         for model, ids in wanted:
-            cursor.execute(f"SELECT id FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {_any_of('id')}",
-                           [_one_list(ids)])
+            cursor.execute(
+                f"SELECT id FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {_any_of('id')}",
+                [_one_list(ids)],
+            )
             missing = set(ids) - {row[0] for row in cursor.fetchall()}
             if missing:
-                raise ValueError(f"record_returns: no {model._meta.model_name} with the id(s) {sorted(missing)[:10]}")
+                raise ValueError(
+                    f"record_returns: no {model._meta.model_name} with the id(s) {sorted(missing)[:10]}"
+                )
 
 
 def _existing_returns(enterprise_ids: np.ndarray, period_ids: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -295,7 +380,10 @@ def _existing_returns(enterprise_ids: np.ndarray, period_ids: np.ndarray) -> tup
     return_ids = np.zeros(len(enterprise_ids), dtype=np.int64)
     current = np.zeros(len(enterprise_ids), dtype=np.int64)
     numbers = np.ones(len(enterprise_ids), dtype=np.int64)
-    position = {pair: i for i, pair in enumerate(zip(enterprise_ids.tolist(), period_ids.tolist(), strict=True))}
+    position = {
+        pair: i
+        for i, pair in enumerate(zip(enterprise_ids.tolist(), period_ids.tolist(), strict=True))
+    }
     returns = connection.ops.quote_name(Return._meta.db_table)
     versions = connection.ops.quote_name(ReturnVersion._meta.db_table)
     with connection.cursor() as cursor:
@@ -304,7 +392,8 @@ def _existing_returns(enterprise_ids: np.ndarray, period_ids: np.ndarray) -> tup
                 f"SELECT r.id, r.enterprise_id, r.current_version_id, v.number FROM {returns} r "
                 f"LEFT JOIN {versions} v ON v.id = r.current_version_id "
                 f"WHERE r.period_id = %s AND {_any_of('r.enterprise_id')}",
-                [period_id, _one_list(enterprise_ids[period_ids == period_id].tolist())])
+                [period_id, _one_list(enterprise_ids[period_ids == period_id].tolist())],
+            )
             for return_id, enterprise_id, version_id, number in cursor.fetchall():
                 i = position[(enterprise_id, period_id)]
                 return_ids[i] = return_id
@@ -321,11 +410,16 @@ def _new_ids(model, count: int) -> np.ndarray:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
-                           [table, count])  # one array, not a row per id
+            cursor.execute(
+                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
+                [table, count],
+            )  # one array, not a row per id
             return np.array(cursor.fetchone()[0], dtype=np.int64)
-        cursor.execute(f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                       f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0))", [table])
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0))",
+            [table],
+        )
         last = cursor.fetchone()[0]
     return np.arange(last + 1, last + 1 + count, dtype=np.int64)
 
@@ -355,16 +449,22 @@ def insert_rows(model, columns: tuple[str, ...], rows) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
     elif connection.vendor == "sqlite":
-        connection.connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                                          rows)
+        connection.connection.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
     else:
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
-                               list(rows))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
+                list(rows),
+            )
 
 
 def _set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> None:
@@ -373,7 +473,11 @@ def _set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> No
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"UPDATE {table} AS r SET current_version_id = v.version FROM unnest(%s::bigint[], %s::bigint[]) "
-                "AS v(id, version) WHERE r.id = v.id", [return_ids.tolist(), version_ids.tolist()])
+                "AS v(id, version) WHERE r.id = v.id",
+                [return_ids.tolist(), version_ids.tolist()],
+            )
         else:
-            connection.connection.executemany(f"UPDATE {table} SET current_version_id = ? WHERE id = ?",
-                                              zip(version_ids.tolist(), return_ids.tolist(), strict=True))
+            connection.connection.executemany(
+                f"UPDATE {table} SET current_version_id = ? WHERE id = ?",
+                zip(version_ids.tolist(), return_ids.tolist(), strict=True),
+            )

@@ -33,7 +33,9 @@ def touch() -> None:
     than its writing (PostgreSQL's statement triggers do it anyway)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {DataState._meta.db_table} SET token = randomblob(16) WHERE id = 1")
+            cursor.execute(
+                f"UPDATE {DataState._meta.db_table} SET token = randomblob(16) WHERE id = 1"
+            )
 
 
 T = TypeVar("T")

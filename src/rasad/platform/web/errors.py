@@ -29,24 +29,45 @@ logger = logging.getLogger(__name__)
 def _texts(kind: str) -> tuple[str, str]:
     """The heading and the explanation of each page, in the active language."""
     return {
-        "400": (_("This request is not understood"),
-                _("Something in the address or in the form is malformed or too long. "
-                  "Go back and choose from the lists on the page.")),
-        "403": (_("This page is not open to your account"),
-                _("Your account does not have access to this page. "
-                  "If you need it, ask the administrator of Rasad.")),
-        "404": (_("Page not found"),
-                _("There is no such page, or it is not open to your account. "
-                  "Check the address, or start again from the home page.")),
-        "csrf": (_("The form has expired"),
-                 _("This form was not accepted: it has expired, or it was not sent from a page of "
-                   "this site. Nothing was saved. Reload the page and send the form again.")),
+        "400": (
+            _("This request is not understood"),
+            _(
+                "Something in the address or in the form is malformed or too long. "
+                "Go back and choose from the lists on the page."
+            ),
+        ),
+        "403": (
+            _("This page is not open to your account"),
+            _(
+                "Your account does not have access to this page. "
+                "If you need it, ask the administrator of Rasad."
+            ),
+        ),
+        "404": (
+            _("Page not found"),
+            _(
+                "There is no such page, or it is not open to your account. "
+                "Check the address, or start again from the home page."
+            ),
+        ),
+        "csrf": (
+            _("The form has expired"),
+            _(
+                "This form was not accepted: it has expired, or it was not sent from a page of "
+                "this site. Nothing was saved. Reload the page and send the form again."
+            ),
+        ),
     }[kind]
 
 
 def _page(request, status: int, kind: str) -> HttpResponse:
     heading, message = _texts(kind)
-    context = {"status": status, "heading": heading, "message": message, "csrf_failure": kind == "csrf"}
+    context = {
+        "status": status,
+        "heading": heading,
+        "message": message,
+        "csrf_failure": kind == "csrf",
+    }
     try:
         return render(request, f"{status}.html", context, status=status)
     except Exception:  # the layout needs the database and the session; the refusal must not
@@ -98,13 +119,17 @@ def locked_out(request, original_response=None, credentials=None):
             "because the password was wrong %(limit)s times. The right password is not accepted "
             "either until then. Wait, then try again; if you have forgotten the password, ask the "
             "administrator of Rasad.",
-            minutes) % {"minutes": minutes, "limit": limit},
+            minutes,
+        )
+        % {"minutes": minutes, "limit": limit},
         "locked_out": True,
     }
     try:
         response = render(request, "429.html", context, status=429)
     except Exception:  # as _page: the refusal must not depend on the layout rendering
         logger.exception("the lockout page could not be rendered with the site layout")
-        response = HttpResponse(loader.render_to_string("web/error_plain.html", context), status=429)
+        response = HttpResponse(
+            loader.render_to_string("web/error_plain.html", context), status=429
+        )
     response["Retry-After"] = retry_after()
     return response

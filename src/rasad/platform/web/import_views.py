@@ -43,9 +43,9 @@ from rasad.platform.web.access import may_import, requires
 
 DEFAULT_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 SESSION_KEY = "rasad_pending_uploads"
-PENDING_MAX = 10                 # uploads a user may have waiting at once
-PENDING_SECONDS = 24 * 3600      # how long an upload waits for its commit
-PROBLEMS_SHOWN = 1000            # rows of the report table; the Excel report has them all
+PENDING_MAX = 10  # uploads a user may have waiting at once
+PENDING_SECONDS = 24 * 3600  # how long an upload waits for its commit
+PROBLEMS_SHOWN = 1000  # rows of the report table; the Excel report has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,8 +59,11 @@ def _language() -> str:
 
 
 def _megabytes(size: int) -> str:
-    return format_number(size / 1024 / 1024, decimals=0 if size % (1024 * 1024) == 0 else 1,
-                         persian_digits=_language() == "fa")
+    return format_number(
+        size / 1024 / 1024,
+        decimals=0 if size % (1024 * 1024) == 0 else 1,
+        persian_digits=_language() == "fa",
+    )
 
 
 class LimitedUpload(FileUploadHandler):
@@ -109,8 +112,14 @@ def _forget_old(request, pending: dict) -> dict:
     """Drop this session's expired uploads (and all beyond its newest PENDING_MAX), and
     any file of this user's folder older than PENDING_SECONDS (other sessions' too)."""
     now = time.time()
-    keep = sorted(((sha, entry) for sha, entry in pending.items() if now - entry.get("at", 0) < PENDING_SECONDS),
-                  key=lambda item: item[1].get("at", 0))[-PENDING_MAX:]
+    keep = sorted(
+        (
+            (sha, entry)
+            for sha, entry in pending.items()
+            if now - entry.get("at", 0) < PENDING_SECONDS
+        ),
+        key=lambda item: item[1].get("at", 0),
+    )[-PENDING_MAX:]
     kept = dict(keep)
     folder = _pending_folder(request.user)
     try:
@@ -119,7 +128,9 @@ def _forget_old(request, pending: dict) -> dict:
         names = []
     for name in names:
         dropped = name in pending and name not in kept
-        if dropped or (name not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS):
+        if dropped or (
+            name not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS
+        ):
             default_storage.delete(f"{folder}/{name}")
     return kept
 
@@ -153,9 +164,16 @@ def _load(request, sha: str) -> tuple[bytes, str]:
 
 
 def _upload_page(request, *, error: str | None = None, name: str | None = None, status: int = 200):
-    return render(request, "web/import_upload.html", {
-        "error": error, "file_name": name, "limit": _megabytes(upload_limit()),
-    }, status=status)
+    return render(
+        request,
+        "web/import_upload.html",
+        {
+            "error": error,
+            "file_name": name,
+            "limit": _megabytes(upload_limit()),
+        },
+        status=status,
+    )
 
 
 @csrf_exempt
@@ -173,10 +191,18 @@ def _upload(request):
     if request.method != "POST":
         return _upload_page(request)
     upload = request.FILES.get("file")
-    if getattr(request, "rasad_upload_too_large", False) or (upload is not None and upload.size > upload_limit()):
-        return _upload_page(request, status=413, error=_(
-            "The file is larger than the limit of %(limit)s MB. Split it into smaller files, "
-            "or ask the administrator to raise the limit.") % {"limit": _megabytes(upload_limit())})
+    if getattr(request, "rasad_upload_too_large", False) or (
+        upload is not None and upload.size > upload_limit()
+    ):
+        return _upload_page(
+            request,
+            status=413,
+            error=_(
+                "The file is larger than the limit of %(limit)s MB. Split it into smaller files, "
+                "or ask the administrator to raise the limit."
+            )
+            % {"limit": _megabytes(upload_limit())},
+        )
     if upload is None:
         return _upload_page(request, status=400, error=_("Choose a file to upload."))
     name = _display_name(upload.name)
@@ -185,24 +211,47 @@ def _upload(request):
 
 
 def _problem_rows(report, language: str) -> list[dict]:
-    return [{
-        "sheet": p.sheet, "row": p.row, "column": p.column or "", "letter": p.column_letter or "",
-        "value": shown_value(p.value), "error": p.blocking, "confirm": p.needs_confirmation,
-        "message": p.message(language),
-    } for p in report.problems[:PROBLEMS_SHOWN]]
+    return [
+        {
+            "sheet": p.sheet,
+            "row": p.row,
+            "column": p.column or "",
+            "letter": p.column_letter or "",
+            "value": shown_value(p.value),
+            "error": p.blocking,
+            "confirm": p.needs_confirmation,
+            "message": p.message(language),
+        }
+        for p in report.problems[:PROBLEMS_SHOWN]
+    ]
 
 
-def _report_page(request, outcome, *, sha: str, name: str, committed: bool = False, unconfirmed: bool = False):
+def _report_page(
+    request, outcome, *, sha: str, name: str, committed: bool = False, unconfirmed: bool = False
+):
     language = _language()
     report = outcome.report
     earlier = SourceFile.objects.filter(sha256=sha).select_related("uploaded_by").first()
-    return render(request, "web/import_report.html", {
-        "sha": sha, "file_name": name, "outcome": outcome, "report": report, "counts": report.counts,
-        "problems": _problem_rows(report, language), "problems_total": len(report.problems),
-        "problems_cut": len(report.problems) > PROBLEMS_SHOWN, "summary": outcome.summary(language),
-        "committed": committed, "earlier": earlier, "implausible": len(report.implausible),
-        "unconfirmed": unconfirmed,
-    }, status=422 if unconfirmed else 200)
+    return render(
+        request,
+        "web/import_report.html",
+        {
+            "sha": sha,
+            "file_name": name,
+            "outcome": outcome,
+            "report": report,
+            "counts": report.counts,
+            "problems": _problem_rows(report, language),
+            "problems_total": len(report.problems),
+            "problems_cut": len(report.problems) > PROBLEMS_SHOWN,
+            "summary": outcome.summary(language),
+            "committed": committed,
+            "earlier": earlier,
+            "implausible": len(report.implausible),
+            "unconfirmed": unconfirmed,
+        },
+        status=422 if unconfirmed else 200,
+    )
 
 
 def _dry_run(request, sha: str):
@@ -212,7 +261,11 @@ def _dry_run(request, sha: str):
     try:
         return check_upload(data, name, user=request.user), name, None
     except RasadInputError as error:
-        return None, name, _upload_page(request, error=error.message(_language()), name=name, status=422)
+        return (
+            None,
+            name,
+            _upload_page(request, error=error.message(_language()), name=name, status=422),
+        )
 
 
 @requires(may_import)
@@ -248,8 +301,14 @@ def commit(request, sha: str):
         outcome = commit_upload(data, name, user=request.user, confirm_implausible=confirmed)
     except RasadInputError as error:
         return _upload_page(request, error=error.message(_language()), name=name, status=422)
-    return _report_page(request, outcome, sha=sha, name=name, committed=outcome.committed,
-                        unconfirmed=outcome.awaits_confirmation)
+    return _report_page(
+        request,
+        outcome,
+        sha=sha,
+        name=name,
+        committed=outcome.committed,
+        unconfirmed=outcome.awaits_confirmation,
+    )
 
 
 @requires(may_import)
@@ -257,15 +316,21 @@ def template(request, fmt: str):
     """The intake template with this database's estates and latest five periods."""
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    estates = pd.DataFrame(IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
-                           columns=["code", "name_fa", "name_en", "province_code"])
+    estates = pd.DataFrame(
+        IndustrialEstate.objects.values_list("code", "name_fa", "name_en", "province__code"),
+        columns=["code", "name_fa", "name_en", "province_code"],
+    )
     periods = [p.code for p in Period.objects.order_by("year", "quarter")][-5:]
     with tempfile.TemporaryDirectory() as folder:
-        path = write_template(Path(folder) / f"rasad-template.{fmt}", estates=estates, periods=periods, format=fmt)
+        path = write_template(
+            Path(folder) / f"rasad-template.{fmt}", estates=estates, periods=periods, format=fmt
+        )
         content = path.read_bytes()
     kind = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
     return _attachment(content, kind, f"rasad-template.{fmt}")
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> FileResponse:
-    return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename, content_type=content_type)
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=filename, content_type=content_type
+    )

@@ -46,7 +46,9 @@ class RejectNulMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         # The form fields of every view whose CSRF token is checked: CsrfViewMiddleware
         # has parsed the body already, so reading it here costs nothing and changes nothing.
-        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or getattr(view_func, "csrf_exempt", False):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or getattr(
+            view_func, "csrf_exempt", False
+        ):
             return None
         if _any_nul(request.POST):
             return self._refuse(request)
@@ -65,4 +67,6 @@ class RejectNulMiddleware:
 
 
 def _any_nul(query) -> bool:
-    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in query.lists()
+    )

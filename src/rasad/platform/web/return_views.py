@@ -52,7 +52,10 @@ def offered_periods() -> list[JalaliPeriod]:
     """The periods a return may be entered for: the latest periods on record, plus the
     last complete Jalali fiscal year (so a new year can be reported before anyone
     created its period)."""
-    periods = {JalaliPeriod(year, quarter) for year, quarter in Period.objects.values_list("year", "quarter")}
+    periods = {
+        JalaliPeriod(year, quarter)
+        for year, quarter in Period.objects.values_list("year", "quarter")
+    }
     periods.add(JalaliPeriod(JalaliPeriod.containing(timezone.localdate()).year - 1))
     return sorted(periods, key=_sort_key)[-PERIODS_SHOWN:]
 
@@ -71,7 +74,11 @@ def return_list(request):
     """The user's enterprises (paged, searchable) against the latest periods: submitted,
     draft or missing, each cell a link to the form."""
     user = request.user
-    enterprises = Enterprise.objects.confidential_to(user).select_related("province", "estate").order_by("name_fa", "pk")
+    enterprises = (
+        Enterprise.objects.confidential_to(user)
+        .select_related("province", "estate")
+        .order_by("name_fa", "pk")
+    )
     query = normalize_text(request.GET.get("q", "")).strip()
     if query:
         digits = to_latin_digits(query)
@@ -85,44 +92,77 @@ def return_list(request):
     stored_ids = [stored[p].pk for p in periods if p in stored]
     firms = list(page.object_list)
     submitted = {
-        (e, p): n for e, p, n in Return.objects.filter(
-            enterprise__in=firms, period__in=stored_ids, current_version__isnull=False,
+        (e, p): n
+        for e, p, n in Return.objects.filter(
+            enterprise__in=firms,
+            period__in=stored_ids,
+            current_version__isnull=False,
         ).values_list("enterprise_id", "period_id", "current_version__number")
     }
-    drafts = set(ReturnDraft.objects.filter(enterprise__in=firms, period__in=stored_ids)
-                 .values_list("enterprise_id", "period_id"))
+    drafts = set(
+        ReturnDraft.objects.filter(enterprise__in=firms, period__in=stored_ids).values_list(
+            "enterprise_id", "period_id"
+        )
+    )
     scope_total = Enterprise.objects.confidential_to(user).count()
     per_period = dict(
-        Return.objects.visible_to(user).filter(period__in=stored_ids, current_version__isnull=False)
-        .values("period").annotate(n=Count("id")).values_list("period", "n")
+        Return.objects.visible_to(user)
+        .filter(period__in=stored_ids, current_version__isnull=False)
+        .values("period")
+        .annotate(n=Count("id"))
+        .values_list("period", "n")
     )
-    columns = [{"period": p, "label": p.label(_language()),
-                "submitted": per_period.get(stored[p].pk, 0) if p in stored else 0} for p in periods]
+    columns = [
+        {
+            "period": p,
+            "label": p.label(_language()),
+            "submitted": per_period.get(stored[p].pk, 0) if p in stored else 0,
+        }
+        for p in periods
+    ]
     rows = []
     for firm in firms:
         cells = []
         for p in periods:
             key = (firm.pk, stored[p].pk) if p in stored else None
             version = submitted.get(key)
-            cells.append({"url": form_url(firm, p), "version": version, "draft": key in drafts,
-                          "status": "submitted" if version else "draft" if key in drafts else "missing"})
+            cells.append(
+                {
+                    "url": form_url(firm, p),
+                    "version": version,
+                    "draft": key in drafts,
+                    "status": "submitted" if version else "draft" if key in drafts else "missing",
+                }
+            )
         rows.append({"enterprise": firm, "cells": cells})
-    return render(request, "web/returns_list.html", {
-        "rows": rows, "columns": columns, "page": page, "query": query, "scope_total": scope_total,
-    })
+    return render(
+        request,
+        "web/returns_list.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "page": page,
+            "query": query,
+            "scope_total": scope_total,
+        },
+    )
 
 
 def _current_values(record: Return | None, indicators, persian: bool) -> dict[str, str]:
     if record is None or record.current_version is None:
         return {}
     kinds = {i.code: i.kind for i in indicators}
-    return {code: typed(value, kinds.get(code, ""), persian=persian)
-            for code, value in record.current_version.values().items()}
+    return {
+        code: typed(value, kinds.get(code, ""), persian=persian)
+        for code, value in record.current_version.values().items()
+    }
 
 
 def _check(form: ReturnForm, enterprise: Enterprise, period: JalaliPeriod, user):
     record = {"national_id": enterprise.national_id, "period": period.code, **form.typed_values()}
-    return validate_records([record], checks=reference_checks(user, {enterprise.national_id}, estates=False))
+    return validate_records(
+        [record], checks=reference_checks(user, {enterprise.national_id}, estates=False)
+    )
 
 
 @login_required
@@ -136,8 +176,9 @@ def return_form(request, national_id: str, period: str):
     page does not exist (404)."""
     user = request.user
     language = _language()
-    enterprise = get_object_or_404(Enterprise.objects.confidential_to(user),
-                                   national_id=to_latin_digits(national_id.strip()))
+    enterprise = get_object_or_404(
+        Enterprise.objects.confidential_to(user), national_id=to_latin_digits(national_id.strip())
+    )
     try:
         jalali = JalaliPeriod.parse(period)
     except RasadInputError:
@@ -151,10 +192,20 @@ def return_form(request, national_id: str, period: str):
         return redirect(form_url(enterprise, jalali))
 
     indicators = catalogue_indicators()
-    record = (Return.objects.select_related("current_version__created_by", "current_version__source_file")
-              .filter(enterprise=enterprise, period=stored).first() if stored else None)
-    draft = (ReturnDraft.objects.select_related("updated_by")
-             .filter(enterprise=enterprise, period=stored).first() if stored else None)
+    record = (
+        Return.objects.select_related("current_version__created_by", "current_version__source_file")
+        .filter(enterprise=enterprise, period=stored)
+        .first()
+        if stored
+        else None
+    )
+    draft = (
+        ReturnDraft.objects.select_related("updated_by")
+        .filter(enterprise=enterprise, period=stored)
+        .first()
+        if stored
+        else None
+    )
     notice = None
 
     if request.method == "POST":
@@ -168,8 +219,10 @@ def return_form(request, national_id: str, period: str):
         if action == "draft":
             stored = stored or get_period(jalali.code)
             draft, _created = ReturnDraft.objects.update_or_create(
-                enterprise=enterprise, period=stored,
-                defaults={"values": form.typed_values(), "updated_by": user})
+                enterprise=enterprise,
+                period=stored,
+                defaults={"values": form.typed_values(), "updated_by": user},
+            )
             form.attach(_check(form, enterprise, jalali, user), language)
             notice = _("Draft saved. It is not submitted yet: nothing counts until you submit.")
             if form.has_errors:
@@ -182,23 +235,35 @@ def return_form(request, national_id: str, period: str):
                 form.awaiting_confirmation = True
             elif not report.blocking:
                 row = report.records_to_commit(confirm_implausible=confirmed)[1].iloc[0]
-                values = {i.code: None if math.isnan(row[i.code]) else float(row[i.code])
-                          for i in indicators if i.code in row.index}
+                values = {
+                    i.code: None if math.isnan(row[i.code]) else float(row[i.code])
+                    for i in indicators
+                    if i.code in row.index
+                }
                 try:
                     with transaction.atomic():
                         stored = stored or get_period(jalali.code)
-                        outcome = record_return(enterprise, stored, values, user=user,
-                                                source=ReturnVersion.Source.FORM)
+                        outcome = record_return(
+                            enterprise, stored, values, user=user, source=ReturnVersion.Source.FORM
+                        )
                         ReturnDraft.objects.filter(enterprise=enterprise, period=stored).delete()
                 except InvalidReturn as error:
                     form.attach_errors(error.problems, language)
                 else:
                     number = format_number(outcome.version.number, persian_digits=language == "fa")
                     if outcome.changed:
-                        messages.success(request, _("Return submitted: version %(number)s.") % {"number": number})
+                        messages.success(
+                            request, _("Return submitted: version %(number)s.") % {"number": number}
+                        )
                     else:
-                        messages.info(request, _("Nothing changed: these figures are already on record "
-                                                 "(version %(number)s).") % {"number": number})
+                        messages.info(
+                            request,
+                            _(
+                                "Nothing changed: these figures are already on record "
+                                "(version %(number)s)."
+                            )
+                            % {"number": number},
+                        )
                     names = {i.code: i.name for i in indicators}
                     for problem in report.warnings:
                         prefix = f"{names[problem.field]}: " if problem.field in names else ""
@@ -213,11 +278,27 @@ def return_form(request, national_id: str, period: str):
             initial = _current_values(record, indicators, language == "fa")
         form = ReturnForm(initial=initial, indicators=indicators)
 
-    versions = list(record.versions.select_related("created_by", "source_file").order_by("-number")[:10]) \
-        if record else []
-    return render(request, "web/return_form.html", {
-        "enterprise": enterprise, "period": jalali, "period_label": jalali.label(language),
-        "form": form, "rows": list(form.rows()), "record": record, "draft": draft, "versions": versions,
-        "notice": notice, "refused": request.method == "POST" and request.POST.get("action") == "submit"
-        and form.has_errors,
-    }, status=422 if form.awaiting_confirmation else 200)
+    versions = (
+        list(record.versions.select_related("created_by", "source_file").order_by("-number")[:10])
+        if record
+        else []
+    )
+    return render(
+        request,
+        "web/return_form.html",
+        {
+            "enterprise": enterprise,
+            "period": jalali,
+            "period_label": jalali.label(language),
+            "form": form,
+            "rows": list(form.rows()),
+            "record": record,
+            "draft": draft,
+            "versions": versions,
+            "notice": notice,
+            "refused": request.method == "POST"
+            and request.POST.get("action") == "submit"
+            and form.has_errors,
+        },
+        status=422 if form.awaiting_confirmation else 200,
+    )

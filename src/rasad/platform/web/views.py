@@ -33,9 +33,7 @@ def home(request):
         ),
         total,
     )
-    divisions = {
-        s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)
-    }
+    divisions = {s.code: s for s in Sector.objects.filter(level=Sector.Level.DIVISION)}
     by_division = _share_rows(
         [
             {"sector": divisions[row["isic__parent__parent__code"]], "n": row["n"]}
@@ -55,7 +53,9 @@ def home(request):
     context = {
         "total": total,
         "estates_count": estates.count(),
-        "estates_by_kind": IndustrialEstate.objects.values("kind").annotate(k=Count("id")).order_by("kind"),
+        "estates_by_kind": IndustrialEstate.objects.values("kind")
+        .annotate(k=Count("id"))
+        .order_by("kind"),
         "top_estates": estates.filter(n__gt=0).select_related("province").order_by("-n")[:12],
         "provinces_count": len(by_province),
         "by_province": by_province,
@@ -63,7 +63,9 @@ def home(request):
         "periods": periods,
         "year_range": year_range,
         "returns_count": Return.objects.count(),
-        "in_estates_share": (enterprises.filter(estate__isnull=False).count() / total) if total else 0,
+        "in_estates_share": (enterprises.filter(estate__isnull=False).count() / total)
+        if total
+        else 0,
     }
     return render(request, "web/home.html", context)
 

@@ -23,13 +23,27 @@ from rasad.platform.returns.models import Indicator
 
 router = Router(auth=ANYONE, tags=["catalogue"])
 
-INDICATOR_FIELDS = ("code", "name_fa", "name_en", "unit", "kind", "min_value", "max_value", "direction",
-                    "description_fa", "description_en")
+INDICATOR_FIELDS = (
+    "code",
+    "name_fa",
+    "name_en",
+    "unit",
+    "kind",
+    "min_value",
+    "max_value",
+    "direction",
+    "description_fa",
+    "description_en",
+)
 METHODOLOGY_FIELDS = ("id", "name_fa", "name_en", "version", "sha256", "created_at")
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
-            summary="The indicator catalogue")
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], **errors()},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="The indicator catalogue",
+)
 @paginate(Pagination)
 def indicators(request):
     """Every figure a return may hold, with its unit, valid range and direction."""
@@ -37,8 +51,12 @@ def indicators(request):
     return Indicator.objects.order_by("code").values(*INDICATOR_FIELDS)
 
 
-@router.get("/methodologies", response={200: list[MethodologyOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
-            summary="Methodologies")
+@router.get(
+    "/methodologies",
+    response={200: list[MethodologyOut], **errors()},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="Methodologies",
+)
 @paginate(Pagination)
 def methodologies(request):
     """The stored methodologies, newest first; each is immutable and named by its hash."""
@@ -52,29 +70,55 @@ def tree(text: str) -> tuple[list[dict], list[dict]]:
         methodology = loads(text, source="stored methodology")
     except RasadInputError:  # stored before validation existed: the text still speaks for itself
         return [], []
-    indicators = [{
-        "code": i.code, "name_fa": i.name.fa, "name_en": i.name.en, "direction": i.direction, "unit": i.unit,
-        "source": i.source, "denominator": i.denominator, "weight": i.weight,
-    } for i in methodology.indicators]
-    nodes = [{"code": n.code, "name_fa": n.name.fa, "name_en": n.name.en, "weight": n.weight,
-              "children": list(n.children)} for n in methodology.nodes]
+    indicators = [
+        {
+            "code": i.code,
+            "name_fa": i.name.fa,
+            "name_en": i.name.en,
+            "direction": i.direction,
+            "unit": i.unit,
+            "source": i.source,
+            "denominator": i.denominator,
+            "weight": i.weight,
+        }
+        for i in methodology.indicators
+    ]
+    nodes = [
+        {
+            "code": n.code,
+            "name_fa": n.name.fa,
+            "name_en": n.name.en,
+            "weight": n.weight,
+            "children": list(n.children),
+        }
+        for n in methodology.nodes
+    ]
     return indicators, nodes
 
 
-@router.get("/methodologies/{methodology_id}", response={200: MethodologyDetailOut, **errors(404)},
-            openapi_extra=OPTIONAL_AUTH, summary="A methodology, its file and its hash")
+@router.get(
+    "/methodologies/{methodology_id}",
+    response={200: MethodologyDetailOut, **errors(404)},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="A methodology, its file and its hash",
+)
 def methodology(request, methodology_id: ObjectId):
     refuse_unknown(request)
-    found = Methodology.objects.filter(pk=methodology_id).values(*METHODOLOGY_FIELDS, "text").first()
+    found = (
+        Methodology.objects.filter(pk=methodology_id).values(*METHODOLOGY_FIELDS, "text").first()
+    )
     if found is None:
         raise not_found(_("No such methodology."))
     found["indicators"], found["nodes"] = tree(found["text"])
     return found
 
 
-
-@router.get("/periods", response={200: PeriodsOut, **errors(404)}, openapi_extra=OPTIONAL_AUTH,
-            summary="Filing coverage by year, and the default period")
+@router.get(
+    "/periods",
+    response={200: PeriodsOut, **errors(404)},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="Filing coverage by year, and the default period",
+)
 def periods(request, dataset: str = datasets.NATIONAL):
     """Per year: the enterprises expected to file, those that did and their share; and the
     period pages and commands show when none is named, with why (the latest whose
@@ -87,8 +131,21 @@ def periods(request, dataset: str = datasets.NATIONAL):
         raise from_input_error(error, 404) from None
     people = compute.population(chosen)
     default = people.default
-    return {"dataset": datasets.code_of(chosen),
-            "default": {"year": default.year, "rule": default.rule, "reason_fa": default.explain("fa"),
-                        "reason_en": default.explain("en")},
-            "periods": [{**row, "deadline": None if row["deadline"] is None or row["deadline"] != row["deadline"]
-                         else row["deadline"]} for row in people.coverage.to_dict("records")]}
+    return {
+        "dataset": datasets.code_of(chosen),
+        "default": {
+            "year": default.year,
+            "rule": default.rule,
+            "reason_fa": default.explain("fa"),
+            "reason_en": default.explain("en"),
+        },
+        "periods": [
+            {
+                **row,
+                "deadline": None
+                if row["deadline"] is None or row["deadline"] != row["deadline"]
+                else row["deadline"],
+            }
+            for row in people.coverage.to_dict("records")
+        ],
+    }

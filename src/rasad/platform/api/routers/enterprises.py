@@ -65,15 +65,22 @@ router = Router(auth=ANYONE, tags=["enterprises"])
 MAX_TYPED = 40  # as the web form: longer text cannot be a figure
 # a Jalali year 1300–1499 (Latin or Persian digits), or one of its quarters
 PERIOD_PATTERN = r"^(?:1[34][0-9]{2}|۱[۳۴][۰-۹]{2})(?:-?[Qq][1-4])?$"
-PeriodFilter = Annotated[str | None, Query(None, pattern=PERIOD_PATTERN, description="Only this period (1403, 1403-Q2).")]
-PeriodPath = Annotated[str, Path(..., pattern=PERIOD_PATTERN, description="1403, or 1403-Q2 for a quarter.")]
+PeriodFilter = Annotated[
+    str | None, Query(None, pattern=PERIOD_PATTERN, description="Only this period (1403, 1403-Q2).")
+]
+PeriodPath = Annotated[
+    str, Path(..., pattern=PERIOD_PATTERN, description="1403, or 1403-Q2 for a quarter.")
+]
 
 
 def _in_scope(user, enterprises) -> set[int]:
     if sees_everything(user):
         return {e.pk for e in enterprises}
-    return set(confidential_enterprises(user).filter(pk__in=[e.pk for e in enterprises])
-               .values_list("pk", flat=True))
+    return set(
+        confidential_enterprises(user)
+        .filter(pk__in=[e.pk for e in enterprises])
+        .values_list("pk", flat=True)
+    )
 
 
 def _listing(page: list[Enterprise], user) -> list[dict]:
@@ -81,16 +88,23 @@ def _listing(page: list[Enterprise], user) -> list[dict]:
     return [{**enterprise_out(e), "confidential": e.pk in scoped} for e in page]
 
 
-@router.get("/enterprises", response={200: list[EnterpriseOut], **errors()}, openapi_extra=OPTIONAL_AUTH,
-            summary="Enterprises")
+@router.get(
+    "/enterprises",
+    response={200: list[EnterpriseOut], **errors()},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="Enterprises",
+)
 @paginate(Pagination)
 def enterprises(
     request,
     province: ProvinceFilter = None,
     sector: SectorFilter = None,
     q: SearchFilter = None,
-    dataset: str = Query(datasets.NATIONAL, description="national (the default), or the code of a research panel "
-                                                        "whose firms to list instead."),
+    dataset: str = Query(
+        datasets.NATIONAL,
+        description="national (the default), or the code of a research panel "
+        "whose firms to list instead.",
+    ),
 ):
     """The enterprises ranked in a published edition, and those whose figures you may
     see (your own, your estates', or all for analysts), by name: those of the national
@@ -101,8 +115,12 @@ def enterprises(
         chosen = datasets.named(dataset)
     except RasadInputError as error:
         raise from_input_error(error) from None
-    rows = filter_enterprises(listed_enterprises(user).filter(pk__in=datasets.enterprise_ids(chosen)),
-                              province=province, sector=sector, q=q)
+    rows = filter_enterprises(
+        listed_enterprises(user).filter(pk__in=datasets.enterprise_ids(chosen)),
+        province=province,
+        sector=sector,
+        q=q,
+    )
     rows = rows.select_related(*ENTERPRISE_RELATED).order_by("name_fa", "pk")
     return Rendered(rows, lambda page: _listing(page, user))
 
@@ -111,42 +129,69 @@ def _enterprise(user, national_id: str, *, scoped: bool) -> Enterprise:
     """The enterprise of a path, or a 404: among those ``user`` may look up, or with
     ``scoped`` among those whose confidential figures they may see."""
     rows = confidential_enterprises(user) if scoped else listed_enterprises(user)
-    found = rows.select_related(*ENTERPRISE_RELATED).filter(national_id=path_national_id(national_id)).first()
+    found = (
+        rows.select_related(*ENTERPRISE_RELATED)
+        .filter(national_id=path_national_id(national_id))
+        .first()
+    )
     if found is None:
         raise not_found(_("No such enterprise."))
     return found
 
 
-@router.get("/enterprises/{national_id}", response={200: EnterpriseDetailOut, **errors(404)},
-            openapi_extra=OPTIONAL_AUTH, summary="One enterprise and its ranks")
+@router.get(
+    "/enterprises/{national_id}",
+    response={200: EnterpriseDetailOut, **errors(404)},
+    openapi_extra=OPTIONAL_AUTH,
+    summary="One enterprise and its ranks",
+)
 def enterprise(request, national_id: NationalIdPath):
     """Its published ranks (drafts too for analysts); its registry details only if you
     may see its confidential figures."""
     refuse_unknown(request)
     user = request.auth
     found = _enterprise(user, national_id, scoped=False)
-    results = (EditionResult.objects.filter(enterprise=found, edition__in=visible_editions(user))
-               .select_related("edition__period", "edition__methodology")
-               .order_by("-edition__period__year", "-edition__created_at"))
-    rankings = [{
-        "edition_id": r.edition_id, "edition_name_fa": r.edition.name_fa, "edition_name_en": r.edition.name_en,
-        "status": r.edition.status, "period": period_out(r.edition.period), "rank": r.rank,
-        "score": finite(r.score), "rank_q05": finite(r.rank_q05), "rank_q95": finite(r.rank_q95),
-        "p_top": finite(r.p_top), "size_class": r.size_class,
-        **coverage_out(r.coverage, r.missing, r.edition.methodology.parsed()),
-    } for r in results]
+    results = (
+        EditionResult.objects.filter(enterprise=found, edition__in=visible_editions(user))
+        .select_related("edition__period", "edition__methodology")
+        .order_by("-edition__period__year", "-edition__created_at")
+    )
+    rankings = [
+        {
+            "edition_id": r.edition_id,
+            "edition_name_fa": r.edition.name_fa,
+            "edition_name_en": r.edition.name_en,
+            "status": r.edition.status,
+            "period": period_out(r.edition.period),
+            "rank": r.rank,
+            "score": finite(r.score),
+            "rank_q05": finite(r.rank_q05),
+            "rank_q95": finite(r.rank_q95),
+            "p_top": finite(r.p_top),
+            "size_class": r.size_class,
+            **coverage_out(r.coverage, r.missing, r.edition.methodology.parsed()),
+        }
+        for r in results
+    ]
     scoped = found.pk in _in_scope(user, [found])
     details = None
     if scoped:
-        periods = (Period.objects.filter(returns__enterprise=found, returns__current_version__isnull=False)
-                   .order_by("year", "quarter"))
+        periods = Period.objects.filter(
+            returns__enterprise=found, returns__current_version__isnull=False
+        ).order_by("year", "quarter")
         details = {
-            "isic_class": sector_out(found.isic), "founding_year": found.founding_year,
+            "isic_class": sector_out(found.isic),
+            "founding_year": found.founding_year,
             "registered_at": found.created_at,
             "clusters": list(found.clusters.order_by("code").values("code", "name_fa", "name_en")),
             "periods_returned": [p.code for p in periods],
         }
-    return {**enterprise_out(found), "confidential": scoped, "rankings": rankings, "details": details}
+    return {
+        **enterprise_out(found),
+        "confidential": scoped,
+        "rankings": rankings,
+        "details": details,
+    }
 
 
 def _refuse_public(user) -> None:
@@ -156,29 +201,46 @@ def _refuse_public(user) -> None:
 
 def _versions_out(versions: list[ReturnVersion]) -> dict[int, dict]:
     values = {v.pk: v.values() for v in versions}
-    return {v.pk: {
-        "number": v.number, "source": v.source, "created_at": v.created_at,
-        "created_by": v.created_by.username if v.created_by else None,
-        "source_file": v.source_file.name if v.source_file else None, "note": v.note, "values": values[v.pk],
-    } for v in versions}
+    return {
+        v.pk: {
+            "number": v.number,
+            "source": v.source,
+            "created_at": v.created_at,
+            "created_by": v.created_by.username if v.created_by else None,
+            "source_file": v.source_file.name if v.source_file else None,
+            "note": v.note,
+            "values": values[v.pk],
+        }
+        for v in versions
+    }
 
 
 def _returns_page(page: list[Return]) -> list[dict]:
-    versions = list(ReturnVersion.objects.filter(return_record__in=page)
-                    .select_related("created_by", "source_file").order_by("-number"))
+    versions = list(
+        ReturnVersion.objects.filter(return_record__in=page)
+        .select_related("created_by", "source_file")
+        .order_by("-number")
+    )
     rendered = _versions_out(versions)
     by_return: dict[int, list] = {}
     for v in versions:
         by_return.setdefault(v.return_record_id, []).append(rendered[v.pk])
-    return [{
-        "period": period_out(r.period),
-        "current_version": rendered.get(r.current_version_id),
-        "versions": by_return.get(r.pk, []),
-    } for r in page]
+    return [
+        {
+            "period": period_out(r.period),
+            "current_version": rendered.get(r.current_version_id),
+            "versions": by_return.get(r.pk, []),
+        }
+        for r in page
+    ]
 
 
-@router.get("/enterprises/{national_id}/returns", auth=SIGNED_IN, response={200: list[ReturnOut], **errors(403, 404)},
-            summary="An enterprise's returns, every version")
+@router.get(
+    "/enterprises/{national_id}/returns",
+    auth=SIGNED_IN,
+    response={200: list[ReturnOut], **errors(403, 404)},
+    summary="An enterprise's returns, every version",
+)
 @paginate(Pagination)
 def returns(request, national_id: NationalIdPath, period: PeriodFilter = None):
     """The current figures of each period and every earlier version, newest period
@@ -208,11 +270,17 @@ def _reportable(jalali: JalaliPeriod) -> None:
     """A return is for a period on record or one that is over: never the future."""
     stored = Period.objects.filter(year=jalali.year, quarter=jalali.quarter).exists()
     if not stored and jalali.end_date() >= timezone.localdate():
-        raise ApiError(422, "invalid_period", _("The period %(period)s is not over yet."), period=jalali.code)
+        raise ApiError(
+            422, "invalid_period", _("The period %(period)s is not over yet."), period=jalali.code
+        )
 
 
-@router.post("/enterprises/{national_id}/returns/{period}", auth=SIGNED_IN,
-             response={200: SubmitOut, **errors(403, 404)}, summary="Submit or correct a return")
+@router.post(
+    "/enterprises/{national_id}/returns/{period}",
+    auth=SIGNED_IN,
+    response={200: SubmitOut, **errors(403, 404)},
+    summary="Submit or correct a return",
+)
 def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: PeriodPath):
     """Store ``values`` as the enterprise's return for ``period`` (``1403``, ``1403-Q2``).
 
@@ -236,37 +304,77 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
     problems = [] if payload.values else [problem("values", *both(_("Send at least one figure.")))]
     for code, value in payload.values.items():
         if code not in known:
-            problems.append(problem(code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)))
+            problems.append(
+                problem(
+                    code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)
+                )
+            )
         elif isinstance(value, str) and len(value) > MAX_TYPED:
             problems.append(problem(code, *both(_("Too long to be a figure."))))
-        elif isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity or 1e999 in the JSON
+        elif isinstance(value, float) and not math.isfinite(
+            value
+        ):  # NaN, Infinity or 1e999 in the JSON
             problems.append(problem(code, *both(_("Not a finite number."))))
     if problems:
-        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=problems)
+        raise ApiError(
+            422,
+            "invalid_return",
+            _("The return was refused: nothing was stored."),
+            problems=problems,
+        )
 
     record = {"national_id": found.national_id, "period": jalali.code, **payload.values}
     report = validate_records([record], checks=checks)
-    warnings = [problem(p.field, p.message_en, p.message_fa, code=p.code, severity="warning")
-                for p in report.warnings]
+    warnings = [
+        problem(p.field, p.message_en, p.message_fa, code=p.code, severity="warning")
+        for p in report.warnings
+    ]
     if report.blocking:
-        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=[
-            problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
-            for p in report.problems])
+        raise ApiError(
+            422,
+            "invalid_return",
+            _("The return was refused: nothing was stored."),
+            problems=[
+                problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
+                for p in report.problems
+            ],
+        )
     if report.needs_confirmation and not payload.confirm_implausible:
-        raise ApiError(422, "implausible_figures", _(
-            "The return was refused: some figures are implausible, and nothing was stored. Check them; if they are "
-            "right, send the return again with \"confirm_implausible\": true."), problems=[
-            problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
-            for p in report.implausible])
+        raise ApiError(
+            422,
+            "implausible_figures",
+            _(
+                "The return was refused: some figures are implausible, and nothing was stored. Check them; if they are "
+                'right, send the return again with "confirm_implausible": true.'
+            ),
+            problems=[
+                problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
+                for p in report.implausible
+            ],
+        )
     row = report.records_to_commit(confirm_implausible=payload.confirm_implausible)[1].iloc[0]
     values = {code: None if math.isnan(row[code]) else float(row[code]) for code in payload.values}
     try:
         with transaction.atomic():
-            outcome = record_return(found, get_period(jalali.code), values, user=user,
-                                    source=ReturnVersion.Source.API, note=payload.note)
+            outcome = record_return(
+                found,
+                get_period(jalali.code),
+                values,
+                user=user,
+                source=ReturnVersion.Source.API,
+                note=payload.note,
+            )
     except InvalidReturn as error:
-        raise ApiError(422, "invalid_return", _("The return was refused: nothing was stored."), problems=[
-            problem(p.field, p.message_en, p.message_fa) for p in error.problems]) from None
-    return {"national_id": found.national_id, "period": jalali.code, "version": outcome.version.number,
-            "changed": outcome.changed, "warnings": warnings}
-
+        raise ApiError(
+            422,
+            "invalid_return",
+            _("The return was refused: nothing was stored."),
+            problems=[problem(p.field, p.message_en, p.message_fa) for p in error.problems],
+        ) from None
+    return {
+        "national_id": found.national_id,
+        "period": jalali.code,
+        "version": outcome.version.number,
+        "changed": outcome.changed,
+        "warnings": warnings,
+    }

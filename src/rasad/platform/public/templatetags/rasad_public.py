@@ -23,8 +23,12 @@ def latest_edition_block() -> dict | None:
         return None
     first = list(data.ranking(edition)[:HOME_TOP])
     coverage.describe_rows(first, data.methodology_of(edition))
-    return {"edition": edition, "summary": data.summary(edition), "first": first,
-            "previous": data.previous_edition(edition)}
+    return {
+        "edition": edition,
+        "summary": data.summary(edition),
+        "first": first,
+        "previous": data.previous_edition(edition),
+    }
 
 
 @register.filter
@@ -56,7 +60,13 @@ def signed(value, decimals=0) -> str:
     if value is None:
         return ""
     text = num(abs(value), decimals)
-    sign = "+" if value > 0 and text.strip("0۰.,٫٬") else "−" if value < 0 and text.strip("0۰.,٫٬") else ""
+    sign = (
+        "+"
+        if value > 0 and text.strip("0۰.,٫٬")
+        else "−"
+        if value < 0 and text.strip("0۰.,٫٬")
+        else ""
+    )
     return f"\u2066{sign}{text}\u2069"
 
 

@@ -7,71 +7,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
-        ('returns', '0001_initial'),
+        ("registry", "0001_initial"),
+        ("returns", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Methodology',
+            name="Methodology",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('version', models.CharField(max_length=40, verbose_name='version')),
-                ('text', models.TextField(verbose_name='methodology file (YAML)')),
-                ('sha256', models.CharField(editable=False, max_length=64, unique=True, verbose_name='SHA-256 of the file')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("version", models.CharField(max_length=40, verbose_name="version")),
+                ("text", models.TextField(verbose_name="methodology file (YAML)")),
+                (
+                    "sha256",
+                    models.CharField(
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                        verbose_name="SHA-256 of the file",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'methodology',
-                'verbose_name_plural': 'methodologies',
-                'ordering': ['-created_at'],
+                "verbose_name": "methodology",
+                "verbose_name_plural": "methodologies",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('methodology_sha256', models.CharField(max_length=64, verbose_name='methodology hash')),
-                ('data_sha256', models.CharField(blank=True, max_length=64, verbose_name='data hash')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='returns.period', verbose_name='period')),
-                ('return_versions', models.ManyToManyField(blank=True, related_name='editions', to='returns.returnversion', verbose_name='return versions used')),
-                ('methodology', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='rankings.methodology', verbose_name='methodology')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "methodology_sha256",
+                    models.CharField(max_length=64, verbose_name="methodology hash"),
+                ),
+                (
+                    "data_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="data hash"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published at"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="editions",
+                        to="returns.period",
+                        verbose_name="period",
+                    ),
+                ),
+                (
+                    "return_versions",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="editions",
+                        to="returns.returnversion",
+                        verbose_name="return versions used",
+                    ),
+                ),
+                (
+                    "methodology",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="editions",
+                        to="rankings.methodology",
+                        verbose_name="methodology",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'edition',
-                'verbose_name_plural': 'editions',
-                'ordering': ['-period__year', '-created_at'],
+                "verbose_name": "edition",
+                "verbose_name_plural": "editions",
+                "ordering": ["-period__year", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='EditionResult',
+            name="EditionResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(null=True, verbose_name='score')),
-                ('rank', models.PositiveIntegerField(null=True, verbose_name='rank')),
-                ('node_scores', models.JSONField(default=dict, verbose_name='pillar and sub-index scores')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='rankings.edition', verbose_name='edition')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edition_results', to='registry.enterprise', verbose_name='enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField(null=True, verbose_name="score")),
+                ("rank", models.PositiveIntegerField(null=True, verbose_name="rank")),
+                (
+                    "node_scores",
+                    models.JSONField(default=dict, verbose_name="pillar and sub-index scores"),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="rankings.edition",
+                        verbose_name="edition",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edition_results",
+                        to="registry.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'edition result',
-                'verbose_name_plural': 'edition results',
-                'ordering': ['edition', 'rank'],
-                'constraints': [models.UniqueConstraint(fields=('edition', 'enterprise'), name='unique_edition_result')],
+                "verbose_name": "edition result",
+                "verbose_name_plural": "edition results",
+                "ordering": ["edition", "rank"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("edition", "enterprise"), name="unique_edition_result"
+                    )
+                ],
             },
         ),
     ]

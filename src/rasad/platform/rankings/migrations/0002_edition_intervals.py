@@ -6,96 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("rankings", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='edition',
-            name='computed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='computed at'),
+            model_name="edition",
+            name="computed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="computed at"),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='crossing_top',
-            field=models.PositiveIntegerField(blank=True, help_text="How many enterprises' 5–95% rank intervals straddle the last place of the top list.", null=True, verbose_name='intervals crossing the top-list boundary'),
+            model_name="edition",
+            name="crossing_top",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How many enterprises' 5–95% rank intervals straddle the last place of the top list.",
+                null=True,
+                verbose_name="intervals crossing the top-list boundary",
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='published_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+            model_name="edition",
+            name="published_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="published by",
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='runs',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='Monte Carlo runs'),
+            model_name="edition",
+            name="runs",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="Monte Carlo runs"
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='seed',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='random seed'),
+            model_name="edition",
+            name="seed",
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name="random seed"),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='top_k',
-            field=models.PositiveIntegerField(default=100, help_text='P(top) is the share of runs that rank an enterprise within this many.', verbose_name='size of the top list'),
+            model_name="edition",
+            name="top_k",
+            field=models.PositiveIntegerField(
+                default=100,
+                help_text="P(top) is the share of runs that rank an enterprise within this many.",
+                verbose_name="size of the top list",
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='uncertainty_spec',
-            field=models.TextField(blank=True, help_text='The uncertain methodological choices the rank intervals were drawn from; blank when the edition has no intervals.', verbose_name='uncertainty spec (YAML)'),
+            model_name="edition",
+            name="uncertainty_spec",
+            field=models.TextField(
+                blank=True,
+                help_text="The uncertain methodological choices the rank intervals were drawn from; blank when the edition has no intervals.",
+                verbose_name="uncertainty spec (YAML)",
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='uncertainty_spec_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='uncertainty spec hash'),
+            model_name="edition",
+            name="uncertainty_spec_sha256",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, verbose_name="uncertainty spec hash"
+            ),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='p_top',
-            field=models.FloatField(blank=True, null=True, verbose_name='probability of a top-list place'),
+            model_name="editionresult",
+            name="p_top",
+            field=models.FloatField(
+                blank=True, null=True, verbose_name="probability of a top-list place"
+            ),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='rank_mean',
-            field=models.FloatField(blank=True, null=True, verbose_name='mean rank'),
+            model_name="editionresult",
+            name="rank_mean",
+            field=models.FloatField(blank=True, null=True, verbose_name="mean rank"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='rank_median',
-            field=models.FloatField(blank=True, null=True, verbose_name='median rank'),
+            model_name="editionresult",
+            name="rank_median",
+            field=models.FloatField(blank=True, null=True, verbose_name="median rank"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='rank_q05',
-            field=models.FloatField(blank=True, null=True, verbose_name='rank, 5th percentile'),
+            model_name="editionresult",
+            name="rank_q05",
+            field=models.FloatField(blank=True, null=True, verbose_name="rank, 5th percentile"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='rank_q95',
-            field=models.FloatField(blank=True, null=True, verbose_name='rank, 95th percentile'),
+            model_name="editionresult",
+            name="rank_q95",
+            field=models.FloatField(blank=True, null=True, verbose_name="rank, 95th percentile"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='score_median',
-            field=models.FloatField(blank=True, null=True, verbose_name='median score'),
+            model_name="editionresult",
+            name="score_median",
+            field=models.FloatField(blank=True, null=True, verbose_name="median score"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='score_q05',
-            field=models.FloatField(blank=True, null=True, verbose_name='score, 5th percentile'),
+            model_name="editionresult",
+            name="score_q05",
+            field=models.FloatField(blank=True, null=True, verbose_name="score, 5th percentile"),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='score_q95',
-            field=models.FloatField(blank=True, null=True, verbose_name='score, 95th percentile'),
+            model_name="editionresult",
+            name="score_q95",
+            field=models.FloatField(blank=True, null=True, verbose_name="score, 95th percentile"),
         ),
         migrations.AddIndex(
-            model_name='editionresult',
-            index=models.Index(fields=['edition', 'rank'], name='edition_result_rank'),
+            model_name="editionresult",
+            index=models.Index(fields=["edition", "rank"], name="edition_result_rank"),
         ),
     ]

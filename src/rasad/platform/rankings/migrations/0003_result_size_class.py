@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0002_edition_intervals'),
+        ("rankings", "0002_edition_intervals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='editionresult',
-            name='size_class',
-            field=models.CharField(blank=True, max_length=10, verbose_name='size band'),
+            model_name="editionresult",
+            name="size_class",
+            field=models.CharField(blank=True, max_length=10, verbose_name="size band"),
         ),
     ]

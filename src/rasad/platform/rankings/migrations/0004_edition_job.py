@@ -7,41 +7,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0003_result_size_class'),
+        ("rankings", "0003_result_size_class"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EditionJob',
+            name="EditionJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('compute', 'compute')], default='compute', max_length=16, verbose_name='kind')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=10, verbose_name='status')),
-                ('params', models.JSONField(default=dict, verbose_name='settings')),
-                ('stage', models.CharField(blank=True, max_length=16, verbose_name='stage')),
-                ('done', models.PositiveBigIntegerField(default=0, verbose_name='done')),
-                ('total', models.PositiveBigIntegerField(default=0, verbose_name='total')),
-                ('percent', models.FloatField(default=0, verbose_name='percent complete')),
-                ('message_en', models.CharField(blank=True, max_length=300, verbose_name='message (English)')),
-                ('message_fa', models.CharField(blank=True, max_length=300, verbose_name='message (Persian)')),
-                ('error_en', models.TextField(blank=True, verbose_name='error (English)')),
-                ('error_fa', models.TextField(blank=True, verbose_name='error (Persian)')),
-                ('sensitivity', models.JSONField(blank=True, null=True, verbose_name='sensitivity indices')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='last progress at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='rankings.edition', verbose_name='edition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("compute", "compute")],
+                        default="compute",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("params", models.JSONField(default=dict, verbose_name="settings")),
+                ("stage", models.CharField(blank=True, max_length=16, verbose_name="stage")),
+                ("done", models.PositiveBigIntegerField(default=0, verbose_name="done")),
+                ("total", models.PositiveBigIntegerField(default=0, verbose_name="total")),
+                ("percent", models.FloatField(default=0, verbose_name="percent complete")),
+                (
+                    "message_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="message (English)"),
+                ),
+                (
+                    "message_fa",
+                    models.CharField(blank=True, max_length=300, verbose_name="message (Persian)"),
+                ),
+                ("error_en", models.TextField(blank=True, verbose_name="error (English)")),
+                ("error_fa", models.TextField(blank=True, verbose_name="error (Persian)")),
+                (
+                    "sensitivity",
+                    models.JSONField(blank=True, null=True, verbose_name="sensitivity indices"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last progress at"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="rankings.edition",
+                        verbose_name="edition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'edition job',
-                'verbose_name_plural': 'edition jobs',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['edition', 'status'], name='edition_job_status')],
+                "verbose_name": "edition job",
+                "verbose_name_plural": "edition jobs",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["edition", "status"], name="edition_job_status")],
             },
         ),
     ]

@@ -7,25 +7,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0005_edition_speed'),
+        ("rankings", "0005_edition_speed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='editionresult',
-            name='composite',
-            field=models.FloatField(blank=True, null=True, verbose_name='composite before rescaling'),
+            model_name="editionresult",
+            name="composite",
+            field=models.FloatField(
+                blank=True, null=True, verbose_name="composite before rescaling"
+            ),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='coverage',
-            field=models.FloatField(blank=True, null=True, verbose_name='share of the indicators reported'),
+            model_name="editionresult",
+            name="coverage",
+            field=models.FloatField(
+                blank=True, null=True, verbose_name="share of the indicators reported"
+            ),
         ),
         migrations.AddField(
-            model_name='editionresult',
-            name='missing',
-            field=models.JSONField(blank=True, null=True, verbose_name='indicators left blank'),
+            model_name="editionresult",
+            name="missing",
+            field=models.JSONField(blank=True, null=True, verbose_name="indicators left blank"),
         ),
     ]

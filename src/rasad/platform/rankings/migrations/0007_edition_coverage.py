@@ -8,40 +8,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0006_result_coverage'),
+        ("rankings", "0006_result_coverage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='edition',
-            name='eligible_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='enterprises eligible'),
+            model_name="edition",
+            name="eligible_count",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="enterprises eligible"
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='expected_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='enterprises expected to file'),
+            model_name="edition",
+            name="expected_count",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="enterprises expected to file"
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='filed_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='enterprises that filed'),
+            model_name="edition",
+            name="filed_count",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="enterprises that filed"
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='filing_coverage',
-            field=models.FloatField(blank=True, null=True, verbose_name='filing coverage'),
+            model_name="edition",
+            name="filing_coverage",
+            field=models.FloatField(blank=True, null=True, verbose_name="filing coverage"),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='ranked_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='enterprises ranked'),
+            model_name="edition",
+            name="ranked_count",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="enterprises ranked"
+            ),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='thin_allowed',
-            field=models.BooleanField(default=False, help_text='Computed with too few returns, by explicit request: it cannot be published.', verbose_name='computed as a thin edition'),
+            model_name="edition",
+            name="thin_allowed",
+            field=models.BooleanField(
+                default=False,
+                help_text="Computed with too few returns, by explicit request: it cannot be published.",
+                verbose_name="computed as a thin edition",
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0007_edition_coverage'),
+        ("rankings", "0007_edition_coverage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='editionjob',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='worker last alive at'),
+            model_name="editionjob",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="worker last alive at"),
         ),
         migrations.AddField(
-            model_name='editionjob',
-            name='worker',
-            field=models.CharField(blank=True, max_length=120, verbose_name='worker'),
+            model_name="editionjob",
+            name="worker",
+            field=models.CharField(blank=True, max_length=120, verbose_name="worker"),
         ),
     ]

@@ -5,32 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rankings', '0008_job_worker_heartbeat'),
+        ("rankings", "0008_job_worker_heartbeat"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReplicateChunk',
+            name="ReplicateChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveSmallIntegerField(verbose_name='part')),
-                ('start', models.PositiveIntegerField(verbose_name='first run')),
-                ('stop', models.PositiveIntegerField(verbose_name='end of runs')),
-                ('status', models.CharField(choices=[('pending', 'waiting'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='pending', max_length=10, verbose_name='status')),
-                ('worker', models.CharField(blank=True, max_length=120, verbose_name='worker')),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='worker last alive at')),
-                ('result', models.FileField(blank=True, upload_to='replicate-chunks/', verbose_name='ranks and scores')),
-                ('error_en', models.TextField(blank=True, verbose_name='error (English)')),
-                ('error_fa', models.TextField(blank=True, verbose_name='error (Persian)')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='rankings.editionjob', verbose_name='job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField(verbose_name="part")),
+                ("start", models.PositiveIntegerField(verbose_name="first run")),
+                ("stop", models.PositiveIntegerField(verbose_name="end of runs")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "waiting"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("worker", models.CharField(blank=True, max_length=120, verbose_name="worker")),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="worker last alive at"
+                    ),
+                ),
+                (
+                    "result",
+                    models.FileField(
+                        blank=True, upload_to="replicate-chunks/", verbose_name="ranks and scores"
+                    ),
+                ),
+                ("error_en", models.TextField(blank=True, verbose_name="error (English)")),
+                ("error_fa", models.TextField(blank=True, verbose_name="error (Persian)")),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="rankings.editionjob",
+                        verbose_name="job",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "part of a job's runs",
-                'verbose_name_plural': "parts of jobs' runs",
-                'ordering': ['job', 'index'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'index'), name='unique_chunk_per_job')],
+                "verbose_name": "part of a job's runs",
+                "verbose_name_plural": "parts of jobs' runs",
+                "ordering": ["job", "index"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "index"), name="unique_chunk_per_job")
+                ],
             },
         ),
     ]

@@ -7,146 +7,320 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Cluster',
+            name="Cluster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('designated', 'designated'), ('identified', 'identified')], default='designated', max_length=12, verbose_name='kind')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("designated", "designated"), ("identified", "identified")],
+                        default="designated",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'cluster',
-                'verbose_name_plural': 'clusters',
-                'ordering': ['code'],
+                "verbose_name": "cluster",
+                "verbose_name_plural": "clusters",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('national_id', models.CharField(help_text='The 11-digit national ID of the legal entity, with its check digit.', max_length=11, unique=True, validators=[rasad.platform.validators.validate_national_id], verbose_name='national ID')),
-                ('founding_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1250), django.core.validators.MaxValueValidator(1500)], verbose_name='founding year (Jalali)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "national_id",
+                    models.CharField(
+                        help_text="The 11-digit national ID of the legal entity, with its check digit.",
+                        max_length=11,
+                        unique=True,
+                        validators=[rasad.platform.validators.validate_national_id],
+                        verbose_name="national ID",
+                    ),
+                ),
+                (
+                    "founding_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1250),
+                            django.core.validators.MaxValueValidator(1500),
+                        ],
+                        verbose_name="founding year (Jalali)",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="registered at"),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise',
-                'verbose_name_plural': 'enterprises',
-                'ordering': ['name_fa'],
+                "verbose_name": "enterprise",
+                "verbose_name_plural": "enterprises",
+                "ordering": ["name_fa"],
             },
         ),
         migrations.CreateModel(
-            name='IndustrialEstate',
+            name="IndustrialEstate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('estate', 'industrial estate'), ('zone', 'industrial zone')], default='estate', max_length=8, verbose_name='kind')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("estate", "industrial estate"), ("zone", "industrial zone")],
+                        default="estate",
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'industrial estate',
-                'verbose_name_plural': 'industrial estates',
-                'ordering': ['province__code', 'name_fa'],
+                "verbose_name": "industrial estate",
+                "verbose_name_plural": "industrial estates",
+                "ordering": ["province__code", "name_fa"],
             },
         ),
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.PositiveSmallIntegerField(unique=True, validators=[django.core.validators.MaxValueValidator(30)], verbose_name='Statistical Centre code')),
-                ('iso', models.CharField(max_length=5, unique=True, verbose_name='ISO 3166-2 code')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "code",
+                    models.PositiveSmallIntegerField(
+                        unique=True,
+                        validators=[django.core.validators.MaxValueValidator(30)],
+                        verbose_name="Statistical Centre code",
+                    ),
+                ),
+                (
+                    "iso",
+                    models.CharField(max_length=5, unique=True, verbose_name="ISO 3166-2 code"),
+                ),
             ],
             options={
-                'verbose_name': 'province',
-                'verbose_name_plural': 'provinces',
-                'ordering': ['code'],
+                "verbose_name": "province",
+                "verbose_name_plural": "provinces",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ClusterMembership',
+            name="ClusterMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='member since (Jalali year)')),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='registry.cluster', verbose_name='cluster')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='registry.enterprise', verbose_name='enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "since_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="member since (Jalali year)"
+                    ),
+                ),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="registry.cluster",
+                        verbose_name="cluster",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="registry.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cluster membership',
-                'verbose_name_plural': 'cluster memberships',
+                "verbose_name": "cluster membership",
+                "verbose_name_plural": "cluster memberships",
             },
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='members',
-            field=models.ManyToManyField(related_name='clusters', through='registry.ClusterMembership', to='registry.enterprise', verbose_name='members'),
+            model_name="cluster",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="clusters",
+                through="registry.ClusterMembership",
+                to="registry.enterprise",
+                verbose_name="members",
+            ),
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='estate',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='registry.industrialestate', verbose_name='industrial estate'),
+            model_name="enterprise",
+            name="estate",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enterprises",
+                to="registry.industrialestate",
+                verbose_name="industrial estate",
+            ),
         ),
         migrations.AddField(
-            model_name='industrialestate',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='estates', to='registry.province', verbose_name='province'),
+            model_name="industrialestate",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="estates",
+                to="registry.province",
+                verbose_name="province",
+            ),
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='registry.province', verbose_name='province'),
+            model_name="enterprise",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enterprises",
+                to="registry.province",
+                verbose_name="province",
+            ),
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clusters', to='registry.province', verbose_name='province'),
+            model_name="cluster",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clusters",
+                to="registry.province",
+                verbose_name="province",
+            ),
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=4, unique=True, verbose_name='ISIC code')),
-                ('level', models.CharField(choices=[('section', 'section'), ('division', 'division'), ('group', 'group'), ('class', 'class')], max_length=8, verbose_name='level')),
-                ('section', models.CharField(max_length=1, verbose_name='section')),
-                ('title_fa', models.CharField(blank=True, max_length=300, verbose_name='title (Persian)')),
-                ('title_en', models.CharField(max_length=300, verbose_name='title (English)')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.sector', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=4, unique=True, verbose_name="ISIC code")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("section", "section"),
+                            ("division", "division"),
+                            ("group", "group"),
+                            ("class", "class"),
+                        ],
+                        max_length=8,
+                        verbose_name="level",
+                    ),
+                ),
+                ("section", models.CharField(max_length=1, verbose_name="section")),
+                (
+                    "title_fa",
+                    models.CharField(blank=True, max_length=300, verbose_name="title (Persian)"),
+                ),
+                ("title_en", models.CharField(max_length=300, verbose_name="title (English)")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="registry.sector",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ISIC sector',
-                'verbose_name_plural': 'ISIC sectors',
-                'ordering': ['code'],
+                "verbose_name": "ISIC sector",
+                "verbose_name_plural": "ISIC sectors",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='isic',
-            field=models.ForeignKey(limit_choices_to={'level': 'class'}, on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='registry.sector', verbose_name='ISIC class'),
+            model_name="enterprise",
+            name="isic",
+            field=models.ForeignKey(
+                limit_choices_to={"level": "class"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enterprises",
+                to="registry.sector",
+                verbose_name="ISIC class",
+            ),
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='sector',
-            field=models.ForeignKey(limit_choices_to={'level': 'division'}, on_delete=django.db.models.deletion.PROTECT, related_name='clusters', to='registry.sector', verbose_name='ISIC division'),
+            model_name="cluster",
+            name="sector",
+            field=models.ForeignKey(
+                limit_choices_to={"level": "division"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clusters",
+                to="registry.sector",
+                verbose_name="ISIC division",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clustermembership',
-            constraint=models.UniqueConstraint(fields=('cluster', 'enterprise'), name='unique_cluster_member'),
+            model_name="clustermembership",
+            constraint=models.UniqueConstraint(
+                fields=("cluster", "enterprise"), name="unique_cluster_member"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['province', 'isic'], name='registry_en_provinc_95886f_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["province", "isic"], name="registry_en_provinc_95886f_idx"),
         ),
     ]

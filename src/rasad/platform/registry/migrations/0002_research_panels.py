@@ -5,43 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('citation', models.TextField(blank=True, verbose_name='citation')),
-                ('currency', models.CharField(blank=True, help_text="The currency of the panel's money figures; blank for rials.", max_length=8, verbose_name='currency')),
-                ('prices', models.JSONField(blank=True, help_text="Price index by Jalali year that deflates the panel's money figures; without one they are reported as nominal.", null=True, verbose_name='price index')),
-                ('prices_note', models.CharField(blank=True, max_length=300, verbose_name='price index source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("citation", models.TextField(blank=True, verbose_name="citation")),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True,
+                        help_text="The currency of the panel's money figures; blank for rials.",
+                        max_length=8,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "prices",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Price index by Jalali year that deflates the panel's money figures; without one they are reported as nominal.",
+                        null=True,
+                        verbose_name="price index",
+                    ),
+                ),
+                (
+                    "prices_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="price index source"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'research panel',
-                'verbose_name_plural': 'research panels',
-                'ordering': ['code'],
+                "verbose_name": "research panel",
+                "verbose_name_plural": "research panels",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='source_code',
-            field=models.CharField(blank=True, help_text="The firm's own code (or name) in its research panel.", max_length=120, verbose_name='code in its panel'),
+            model_name="enterprise",
+            name="source_code",
+            field=models.CharField(
+                blank=True,
+                help_text="The firm's own code (or name) in its research panel.",
+                max_length=120,
+                verbose_name="code in its panel",
+            ),
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='dataset',
-            field=models.ForeignKey(blank=True, help_text='Blank for an enterprise of the national returns.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='registry.dataset', verbose_name='research panel'),
+            model_name="enterprise",
+            name="dataset",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Blank for an enterprise of the national returns.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enterprises",
+                to="registry.dataset",
+                verbose_name="research panel",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enterprise',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_code', ''), _negated=True), fields=('dataset', 'source_code'), name='unique_source_code_per_panel'),
+            model_name="enterprise",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_code", ""), _negated=True),
+                fields=("dataset", "source_code"),
+                name="unique_source_code_per_panel",
+            ),
         ),
     ]

@@ -8,130 +8,322 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=200, verbose_name='name (Persian)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('unit', models.CharField(max_length=30, verbose_name='unit')),
-                ('kind', models.CharField(max_length=30, verbose_name='kind')),
-                ('min_value', models.FloatField(blank=True, null=True, verbose_name='smallest valid value')),
-                ('max_value', models.FloatField(blank=True, null=True, verbose_name='largest valid value')),
-                ('direction', models.SmallIntegerField(choices=[(1, 'higher is better'), (-1, 'lower is better'), (0, 'neutral')], default=1, verbose_name='direction')),
-                ('description_fa', models.TextField(blank=True, verbose_name='description (Persian)')),
-                ('description_en', models.TextField(blank=True, verbose_name='description (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=200, verbose_name="name (Persian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("unit", models.CharField(max_length=30, verbose_name="unit")),
+                ("kind", models.CharField(max_length=30, verbose_name="kind")),
+                (
+                    "min_value",
+                    models.FloatField(blank=True, null=True, verbose_name="smallest valid value"),
+                ),
+                (
+                    "max_value",
+                    models.FloatField(blank=True, null=True, verbose_name="largest valid value"),
+                ),
+                (
+                    "direction",
+                    models.SmallIntegerField(
+                        choices=[(1, "higher is better"), (-1, "lower is better"), (0, "neutral")],
+                        default=1,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "description_fa",
+                    models.TextField(blank=True, verbose_name="description (Persian)"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(blank=True, verbose_name="description (English)"),
+                ),
             ],
             options={
-                'verbose_name': 'indicator',
-                'verbose_name_plural': 'indicators',
-                'ordering': ['code'],
+                "verbose_name": "indicator",
+                "verbose_name_plural": "indicators",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1300), django.core.validators.MaxValueValidator(1500)], verbose_name='Jalali year')),
-                ('quarter', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='quarter')),
-                ('deadline', models.DateField(blank=True, help_text='Returns received after this date are late.', null=True, verbose_name='return deadline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1300),
+                            django.core.validators.MaxValueValidator(1500),
+                        ],
+                        verbose_name="Jalali year",
+                    ),
+                ),
+                (
+                    "quarter",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="quarter",
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="Returns received after this date are late.",
+                        null=True,
+                        verbose_name="return deadline",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'period',
-                'verbose_name_plural': 'periods',
-                'ordering': ['year', 'quarter'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('quarter__isnull', True)), fields=('year',), name='unique_year_period'), models.UniqueConstraint(condition=models.Q(('quarter__isnull', False)), fields=('year', 'quarter'), name='unique_quarter_period')],
+                "verbose_name": "period",
+                "verbose_name_plural": "periods",
+                "ordering": ["year", "quarter"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("quarter__isnull", True)),
+                        fields=("year",),
+                        name="unique_year_period",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("quarter__isnull", False)),
+                        fields=("year", "quarter"),
+                        name="unique_quarter_period",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Return',
+            name="Return",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='registry.enterprise', verbose_name='enterprise')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='returns.period', verbose_name='period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="returns",
+                        to="registry.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="returns",
+                        to="returns.period",
+                        verbose_name="period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'return',
-                'verbose_name_plural': 'returns',
-                'ordering': ['period', 'enterprise'],
+                "verbose_name": "return",
+                "verbose_name_plural": "returns",
+                "ordering": ["period", "enterprise"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnVersion',
+            name="ReturnVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('source', models.CharField(choices=[('form', 'web form'), ('file', 'imported file'), ('api', 'API'), ('demo', 'demo population')], max_length=8, verbose_name='source')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='submitted at')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
-                ('return_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='returns.return', verbose_name='return')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("form", "web form"),
+                            ("file", "imported file"),
+                            ("api", "API"),
+                            ("demo", "demo population"),
+                        ],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="submitted at"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
+                (
+                    "return_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="returns.return",
+                        verbose_name="return",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'return version',
-                'verbose_name_plural': 'return versions',
-                'ordering': ['return_record', 'number'],
+                "verbose_name": "return version",
+                "verbose_name_plural": "return versions",
+                "ordering": ["return_record", "number"],
             },
         ),
         migrations.AddField(
-            model_name='return',
-            name='current_version',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='returns.returnversion', verbose_name='current version'),
+            model_name="return",
+            name="current_version",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="returns.returnversion",
+                verbose_name="current version",
+            ),
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.FloatField(verbose_name='value')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='returns.indicator', verbose_name='indicator')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='returns.returnversion', verbose_name='version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.FloatField(verbose_name="value")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="returns.indicator",
+                        verbose_name="indicator",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="returns.returnversion",
+                        verbose_name="version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation',
-                'verbose_name_plural': 'observations',
+                "verbose_name": "observation",
+                "verbose_name_plural": "observations",
             },
         ),
         migrations.CreateModel(
-            name='SourceFile',
+            name="SourceFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='file name')),
-                ('sha256', models.CharField(max_length=64, unique=True, verbose_name='SHA-256')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
-                ('content', models.FileField(upload_to='returns/%Y/%m/', verbose_name='content')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="file name")),
+                ("sha256", models.CharField(max_length=64, unique=True, verbose_name="SHA-256")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size in bytes")),
+                ("content", models.FileField(upload_to="returns/%Y/%m/", verbose_name="content")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="uploaded at"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source file',
-                'verbose_name_plural': 'source files',
+                "verbose_name": "source file",
+                "verbose_name_plural": "source files",
             },
         ),
         migrations.AddField(
-            model_name='returnversion',
-            name='source_file',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='returns.sourcefile', verbose_name='source file'),
+            model_name="returnversion",
+            name="source_file",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="versions",
+                to="returns.sourcefile",
+                verbose_name="source file",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='return',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'period'), name='unique_return_per_period'),
+            model_name="return",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "period"), name="unique_return_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(fields=('version', 'indicator'), name='unique_observation'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                fields=("version", "indicator"), name="unique_observation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnversion',
-            constraint=models.UniqueConstraint(fields=('return_record', 'number'), name='unique_version_number'),
+            model_name="returnversion",
+            constraint=models.UniqueConstraint(
+                fields=("return_record", "number"), name="unique_version_number"
+            ),
         ),
     ]

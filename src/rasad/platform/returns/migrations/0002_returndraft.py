@@ -6,29 +6,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
-        ('returns', '0001_initial'),
+        ("registry", "0001_initial"),
+        ("returns", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReturnDraft',
+            name="ReturnDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField(blank=True, default=dict, verbose_name='values as typed')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='saved at')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='return_drafts', to='registry.enterprise', verbose_name='enterprise')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drafts', to='returns.period', verbose_name='period')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='saved by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "values",
+                    models.JSONField(blank=True, default=dict, verbose_name="values as typed"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="saved at")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="return_drafts",
+                        to="registry.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="drafts",
+                        to="returns.period",
+                        verbose_name="period",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="saved by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'return draft',
-                'verbose_name_plural': 'return drafts',
-                'ordering': ['period', 'enterprise'],
-                'constraints': [models.UniqueConstraint(fields=('enterprise', 'period'), name='unique_draft_per_period')],
+                "verbose_name": "return draft",
+                "verbose_name_plural": "return drafts",
+                "ordering": ["period", "enterprise"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("enterprise", "period"), name="unique_draft_per_period"
+                    )
+                ],
             },
         ),
     ]

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('returns', '0002_returndraft'),
+        ("returns", "0002_returndraft"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='observation',
-            name='version',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='returns.returnversion', verbose_name='version'),
+            model_name="observation",
+            name="version",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="observations",
+                to="returns.returnversion",
+                verbose_name="version",
+            ),
         ),
     ]

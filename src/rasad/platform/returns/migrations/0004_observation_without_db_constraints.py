@@ -5,20 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('returns', '0003_observation_version_index'),
+        ("returns", "0003_observation_version_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='observation',
-            name='indicator',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='returns.indicator', verbose_name='indicator'),
+            model_name="observation",
+            name="indicator",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="returns.indicator",
+                verbose_name="indicator",
+            ),
         ),
         migrations.AlterField(
-            model_name='observation',
-            name='version',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='returns.returnversion', verbose_name='version'),
+            model_name="observation",
+            name="version",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="observations",
+                to="returns.returnversion",
+                verbose_name="version",
+            ),
         ),
     ]

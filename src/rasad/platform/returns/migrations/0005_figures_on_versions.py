@@ -8,8 +8,9 @@ def figures_into_versions(apps, schema_editor):
     ReturnVersion = apps.get_model("returns", "ReturnVersion")
     Observation = apps.get_model("returns", "Observation")
     figures: dict[int, dict] = {}
-    for version_id, code, value in Observation.objects.values_list("version_id", "indicator__code", "value") \
-            .iterator(chunk_size=50_000):
+    for version_id, code, value in Observation.objects.values_list(
+        "version_id", "indicator__code", "value"
+    ).iterator(chunk_size=50_000):
         figures.setdefault(version_id, {})[code] = value
     versions = list(ReturnVersion.objects.filter(pk__in=list(figures)))
     for version in versions:
@@ -18,7 +19,6 @@ def figures_into_versions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("returns", "0004_observation_without_db_constraints"),
     ]

@@ -14,19 +14,32 @@ from django.db import migrations, models
 # everything the monitoring run, the cluster analysis, the ranking pages' names and an
 # import's checks are read from
 WATCHED = (
-    "registry_province", "registry_sector", "registry_industrialestate", "registry_enterprise",
-    "registry_cluster", "registry_clustermembership",
-    "returns_period", "returns_indicator", "returns_return", "returns_returnversion",
+    "registry_province",
+    "registry_sector",
+    "registry_industrialestate",
+    "registry_enterprise",
+    "registry_cluster",
+    "registry_clustermembership",
+    "returns_period",
+    "returns_indicator",
+    "returns_return",
+    "returns_returnversion",
 )
 WRITTEN_BY_THE_RETURN_WRITERS = ("returns_return", "returns_returnversion")
-CHANGE = ("INSERT INTO returns_datastate (id, token) VALUES (1, {token}) "
-          "ON CONFLICT (id) DO UPDATE SET token = excluded.token;")
+CHANGE = (
+    "INSERT INTO returns_datastate (id, token) VALUES (1, {token}) "
+    "ON CONFLICT (id) DO UPDATE SET token = excluded.token;"
+)
 POSTGRES_CHANGE = CHANGE.format(token="replace(gen_random_uuid()::text, '-', '')")
 SQLITE_CHANGE = "UPDATE returns_datastate SET token = randomblob(16) WHERE id = 1;"
-SQLITE_KEPT = ("CREATE TRIGGER rasad_data_state_kept AFTER DELETE ON returns_datastate FOR EACH ROW "
-               "BEGIN INSERT INTO returns_datastate (id, token) VALUES (1, randomblob(16)); END")
-POSTGRES_FUNCTION = ("CREATE OR REPLACE FUNCTION rasad_data_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                     f"BEGIN {POSTGRES_CHANGE} RETURN NULL; END $$")
+SQLITE_KEPT = (
+    "CREATE TRIGGER rasad_data_state_kept AFTER DELETE ON returns_datastate FOR EACH ROW "
+    "BEGIN INSERT INTO returns_datastate (id, token) VALUES (1, randomblob(16)); END"
+)
+POSTGRES_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION rasad_data_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN {POSTGRES_CHANGE} RETURN NULL; END $$"
+)
 
 
 def create_triggers(apps, schema_editor):
@@ -34,16 +47,20 @@ def create_triggers(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             cursor.execute(POSTGRES_FUNCTION)
             for table in WATCHED:
-                cursor.execute(f"CREATE TRIGGER rasad_data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                               f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION rasad_data_changed()")
+                cursor.execute(
+                    f"CREATE TRIGGER rasad_data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION rasad_data_changed()"
+                )
             cursor.execute(POSTGRES_CHANGE)
         else:
             for table in WATCHED:
                 if table in WRITTEN_BY_THE_RETURN_WRITERS:
                     continue
                 for event in ("INSERT", "UPDATE", "DELETE"):
-                    cursor.execute(f"CREATE TRIGGER rasad_data_changed_{table}_{event.lower()} AFTER {event} "
-                                   f"ON {table} FOR EACH ROW BEGIN {SQLITE_CHANGE} END")
+                    cursor.execute(
+                        f"CREATE TRIGGER rasad_data_changed_{table}_{event.lower()} AFTER {event} "
+                        f"ON {table} FOR EACH ROW BEGIN {SQLITE_CHANGE} END"
+                    )
             cursor.execute("INSERT INTO returns_datastate (id, token) VALUES (1, randomblob(16))")
             cursor.execute(SQLITE_KEPT)
 
@@ -62,22 +79,26 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
-        ('returns', '0006_references_kept_by_the_writers'),
+        ("registry", "0001_initial"),
+        ("returns", "0006_references_kept_by_the_writers"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataState',
+            name="DataState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, verbose_name='data state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32, verbose_name="data state")),
             ],
             options={
-                'verbose_name': 'data state',
-                'verbose_name_plural': 'data states',
+                "verbose_name": "data state",
+                "verbose_name_plural": "data states",
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

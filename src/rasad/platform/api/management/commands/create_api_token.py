@@ -11,14 +11,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--name", required=True, help="What the token is for (e.g. the client's name).")
+        parser.add_argument(
+            "--name", required=True, help="What the token is for (e.g. the client's name)."
+        )
 
     def handle(self, *args, username, name, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user '{username}'. / کاربری با نام «{username}» نیست.")
         if not user.is_active:
-            raise CommandError(f"The user '{username}' is inactive. / کاربر «{username}» غیرفعال است.")
+            raise CommandError(
+                f"The user '{username}' is inactive. / کاربر «{username}» غیرفعال است."
+            )
         name = name.strip()
         if not name:
             raise CommandError("Give the token a name. / برای توکن نامی بدهید.")
