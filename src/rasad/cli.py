@@ -699,7 +699,7 @@ def _edition_status(args) -> int:
 
 
 def _worker(args) -> int:
-    """A worker process: it takes queued jobs (edition computations) from the database
+    """A worker process: it takes queued jobs (edition computations, large imports) from the database
     and runs them, one at a time, until stopped. Jobs whose worker was lost are marked
     failed first."""
     _django()
@@ -707,8 +707,9 @@ def _worker(args) -> int:
 
     from rasad.platform.rankings.jobs import reap_lost_jobs
     from rasad.platform.rankings.tasks import worker_name
+    from rasad.platform.returns import import_jobs
 
-    lost = reap_lost_jobs()
+    lost = reap_lost_jobs() + import_jobs.reap_lost_jobs()
     if lost:
         print(f"{lost} job(s) whose worker was lost are marked failed.", file=sys.stderr)
     options = ["--interval", str(args.interval), "--no-reload", "--worker-id", worker_name()[:64]]

@@ -239,6 +239,9 @@ LOGGING = {
 
 # The largest file the upload page accepts (bytes); checked while the file streams in.
 RASAD_UPLOAD_MAX_BYTES = int(os.environ.get("RASAD_UPLOAD_MAX_BYTES", 50 * 2**20))
+# An upload larger than this (bytes) is checked and imported by a worker process
+# (`rasad worker`), not by the request: rasad.platform.returns.import_jobs.
+RASAD_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("RASAD_IMPORT_INLINE_MAX_BYTES", 2**20))
 
 # Which period a page, a command or the API shows when none is named: the latest whose
 # returns cover this share of the enterprises expected to file, or, once its deadline

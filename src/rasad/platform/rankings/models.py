@@ -168,8 +168,8 @@ class Edition(BilingualNameMixin):
         _("intervals crossing the top-list boundary"),
         null=True,
         blank=True,
-        # xgettext:no-python-format ("% r" here is a percent sign, not a placeholder)
         help_text=_(
+            # xgettext:no-python-format ("% r" here is a percent sign, not a placeholder)
             "How many enterprises' 5–95% rank intervals straddle the last place of the top list."
         ),
     )

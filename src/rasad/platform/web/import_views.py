@@ -1,5 +1,7 @@
 """The upload page: a file is checked (dry run) and its report shown; the same bytes are
-then committed without being sent again.
+then committed without being sent again. A large file is checked and imported by a
+worker process (:mod:`rasad.platform.returns.import_jobs`): its report page shows the
+job's progress, refreshing itself, until the report is ready.
 
 The uploaded bytes wait as ``uploads/pending/<user id>/<sha256>`` in the storage of
 uploaded files (Django's ``default_storage``: ``MEDIA_ROOT``, never served, or an
@@ -29,23 +31,23 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from rasad.errors import RasadInputError
 from rasad.intake import write_template
-from rasad.intake.problems import shown_value
 from rasad.iran.text import format_number
 from rasad.platform.registry.models import IndustrialEstate
+from rasad.platform.returns import import_jobs
 from rasad.platform.returns.importing import check_upload, commit_upload
-from rasad.platform.returns.models import Period, SourceFile
+from rasad.platform.returns.models import ImportJob, Period, SourceFile
 from rasad.platform.web.access import may_import, requires
 
 DEFAULT_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 SESSION_KEY = "rasad_pending_uploads"
 PENDING_MAX = 10  # uploads a user may have waiting at once
 PENDING_SECONDS = 24 * 3600  # how long an upload waits for its commit
-PROBLEMS_SHOWN = 1000  # rows of the report table; the Excel report has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -92,11 +94,6 @@ def _display_name(name: str) -> str:
     return name[-200:]
 
 
-def _pending_folder(user) -> str:
-    """Where ``user``'s uploads wait, as a name in the storage of uploaded files."""
-    return f"uploads/pending/{int(user.pk)}"
-
-
 def _pending(request) -> dict:
     return dict(request.session.get(SESSION_KEY, {}))
 
@@ -121,40 +118,53 @@ def _forget_old(request, pending: dict) -> dict:
         key=lambda item: item[1].get("at", 0),
     )[-PENDING_MAX:]
     kept = dict(keep)
-    folder = _pending_folder(request.user)
+    folder = import_jobs.pending_folder(request.user.pk)
     try:
         _folders, names = default_storage.listdir(folder)
     except FileNotFoundError:  # a folder on disk is made by the first upload
         names = []
     for name in names:
-        dropped = name in pending and name not in kept
-        if dropped or (
-            name not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS
-        ):
+        sha = name.split(".")[0]  # the upload's, or its Excel report's (import_jobs)
+        dropped = sha in pending and sha not in kept
+        if dropped or (sha not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS):
             default_storage.delete(f"{folder}/{name}")
     return kept
 
 
 def _store(request, data: bytes, name: str) -> str:
     sha = hashlib.sha256(data).hexdigest()
-    target = f"{_pending_folder(request.user)}/{sha}"
+    target = import_jobs.pending_name(request.user.pk, sha)
     if not default_storage.exists(target):
         saved = default_storage.save(target, ContentFile(data))
         if saved != target:  # the same bytes were stored meanwhile under the same name
             default_storage.delete(saved)
     pending = _pending(request)
-    pending[sha] = {"name": name, "at": time.time()}
+    pending[sha] = {"name": name, "at": time.time(), "size": len(data)}
     request.session[SESSION_KEY] = _forget_old(request, pending)
     return sha
 
 
-def _load(request, sha: str) -> tuple[bytes, str]:
-    """The bytes this user uploaded under ``sha`` and their file name, or 404."""
+def _entry(request, sha: str) -> dict:
+    """What this user's session knows of their upload ``sha`` (its name and size), or 404."""
     entry = _pending(request).get(sha)
     if entry is None:
         raise Http404
+    if "size" not in entry:  # kept by an earlier version of this page
+        try:
+            entry = {
+                **entry,
+                "size": default_storage.size(import_jobs.pending_name(request.user.pk, sha)),
+            }
+        except FileNotFoundError:
+            raise Http404 from None
+    return entry
+
+
+def _load(request, sha: str) -> tuple[bytes, str]:
+    """The bytes this user uploaded under ``sha`` and their file name, or 404."""
+    entry = _entry(request, sha)
     try:
-        with default_storage.open(f"{_pending_folder(request.user)}/{sha}", "rb") as handle:
+        with default_storage.open(import_jobs.pending_name(request.user.pk, sha), "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
         raise Http404 from None
@@ -207,50 +217,61 @@ def _upload(request):
         return _upload_page(request, status=400, error=_("Choose a file to upload."))
     name = _display_name(upload.name)
     sha = _store(request, upload.read(), name)
+    if import_jobs.in_worker(upload.size):
+        import_jobs.start(request.user, sha, name, upload.size)
     return redirect("import_report", sha=sha)
 
 
-def _problem_rows(report, language: str) -> list[dict]:
-    return [
-        {
-            "sheet": p.sheet,
-            "row": p.row,
-            "column": p.column or "",
-            "letter": p.column_letter or "",
-            "value": shown_value(p.value),
-            "error": p.blocking,
-            "confirm": p.needs_confirmation,
-            "message": p.message(language),
-        }
-        for p in report.problems[:PROBLEMS_SHOWN]
-    ]
-
-
-def _report_page(
-    request, outcome, *, sha: str, name: str, committed: bool = False, unconfirmed: bool = False
-):
+def _report_page(request, record: dict, *, sha: str, name: str):
+    """The report of a dry run or an import (an :func:`import_jobs.outcome_record`)."""
     language = _language()
-    report = outcome.report
+    problems = [
+        {**p, "message": p["message_fa"] if language == "fa" else p["message_en"]}
+        for p in record["problems"]
+    ]
     earlier = SourceFile.objects.filter(sha256=sha).select_related("uploaded_by").first()
     return render(
         request,
         "web/import_report.html",
         {
+            **record,
             "sha": sha,
             "file_name": name,
-            "outcome": outcome,
-            "report": report,
-            "counts": report.counts,
-            "problems": _problem_rows(report, language),
-            "problems_total": len(report.problems),
-            "problems_cut": len(report.problems) > PROBLEMS_SHOWN,
-            "summary": outcome.summary(language),
-            "committed": committed,
+            "problems": problems,
+            "problems_cut": record["problems_total"] > len(problems),
+            "summary": record["summary"][language],
             "earlier": earlier,
-            "implausible": len(report.implausible),
-            "unconfirmed": unconfirmed,
         },
-        status=422 if unconfirmed else 200,
+        status=422 if record["unconfirmed"] else 200,
+    )
+
+
+IMPORT_STAGES = {
+    "checking": gettext_lazy("checking every row of the file"),
+    "importing": gettext_lazy("storing the returns"),
+    "report": gettext_lazy("writing the report"),
+}
+
+
+def _job_page(request, job: ImportJob):
+    """A worker's job on the upload, until it ends: the page refreshes itself."""
+    language = _language()
+    persian = language == "fa"
+    return render(
+        request,
+        "web/import_job.html",
+        {
+            "job": job,
+            "sha": job.sha256,
+            "file_name": job.name,
+            "stage": str(IMPORT_STAGES.get(job.stage, ""))
+            if job.status == job.Status.RUNNING
+            else "",
+            "percent_text": format_number(job.percent, decimals=0, persian_digits=persian)
+            + ("٪" if persian else "%"),
+            "error": job.error(language) if job.status == job.Status.FAILED else "",
+            "refresh_seconds": 2,
+        },
     )
 
 
@@ -270,16 +291,48 @@ def _dry_run(request, sha: str):
 
 @requires(may_import)
 def report(request, sha: str):
-    """The dry run of an uploaded file: counts, every problem located, commit if clean."""
+    """The dry run of an uploaded file: counts, every problem located, commit if clean.
+    A large file's: the progress of the worker's job, then the report it left."""
+    entry = _entry(request, sha)
+    if import_jobs.in_worker(entry["size"]):
+        job = import_jobs.latest(request.user, sha) or import_jobs.start(
+            request.user, sha, entry["name"], entry["size"]
+        )
+        if job.status == ImportJob.Status.DONE:
+            return _report_page(request, job.result, sha=sha, name=job.name)
+        return _job_page(request, job)
     outcome, name, refused = _dry_run(request, sha)
     if refused is not None:
         return refused
-    return _report_page(request, outcome, sha=sha, name=name)
+    return _report_page(request, import_jobs.outcome_record(outcome), sha=sha, name=name)
+
+
+@requires(may_import)
+@require_POST
+def check_again(request, sha: str):
+    """Check a large upload once more (after its worker was lost, say)."""
+    entry = _entry(request, sha)
+    job = import_jobs.latest(request.user, sha)
+    if job is None or not job.is_active:
+        import_jobs.start(request.user, sha, entry["name"], entry["size"])
+    return redirect("import_report", sha=sha)
 
 
 @requires(may_import)
 def report_excel(request, sha: str):
-    """The same report as an Excel workbook (a Persian and an English sheet)."""
+    """The same report as an Excel workbook (a Persian and an English sheet); a large
+    file's as its worker wrote it."""
+    entry = _entry(request, sha)
+    if import_jobs.in_worker(entry["size"]):
+        job = import_jobs.latest(request.user, sha)
+        if job is None or job.status != ImportJob.Status.DONE or not job.report_file:
+            return redirect("import_report", sha=sha)
+        try:
+            with default_storage.open(job.report_file, "rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            raise Http404 from None
+        return _attachment(content, XLSX, f"{Path(job.name).stem}-report.xlsx")
     outcome, name, refused = _dry_run(request, sha)
     if refused is not None:
         return refused
@@ -294,21 +347,29 @@ def report_excel(request, sha: str):
 @require_POST
 def commit(request, sha: str):
     """Import the uploaded bytes: checked again, then all or nothing. Implausible figures
-    are stored only when the form's "confirm implausible figures" box was ticked."""
-    data, name = _load(request, sha)
+    are stored only when the form's "confirm implausible figures" box was ticked. A
+    large file is imported by a worker; the report page follows its job."""
     confirmed = request.POST.get("confirm_implausible") == "1"
+    entry = _entry(request, sha)
+    if import_jobs.in_worker(entry["size"]):
+        job = import_jobs.latest(request.user, sha)
+        if job is None or not job.is_active:
+            import_jobs.start(
+                request.user,
+                sha,
+                entry["name"],
+                entry["size"],
+                kind=ImportJob.Kind.COMMIT,
+                confirm=confirmed,
+            )
+        return redirect("import_report", sha=sha)
+    data, name = _load(request, sha)
     try:
         outcome = commit_upload(data, name, user=request.user, confirm_implausible=confirmed)
     except RasadInputError as error:
         return _upload_page(request, error=error.message(_language()), name=name, status=422)
-    return _report_page(
-        request,
-        outcome,
-        sha=sha,
-        name=name,
-        committed=outcome.committed,
-        unconfirmed=outcome.awaits_confirmation,
-    )
+    record = import_jobs.outcome_record(outcome, attempted_commit=True)
+    return _report_page(request, record, sha=sha, name=name)
 
 
 @requires(may_import)

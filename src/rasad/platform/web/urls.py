@@ -14,6 +14,7 @@ urlpatterns = [
         rf"^import/{SHA256}/report\.xlsx$", import_views.report_excel, name="import_report_excel"
     ),
     re_path(rf"^import/{SHA256}/commit/$", import_views.commit, name="import_commit"),
+    re_path(rf"^import/{SHA256}/check/$", import_views.check_again, name="import_check_again"),
     path("returns/", return_views.return_list, name="return_list"),
     path("returns/<str:national_id>/<str:period>/", return_views.return_form, name="return_form"),
 ]

@@ -1,0 +1,250 @@
+"""Large uploads checked and imported by a worker process, not by the request.
+
+A dry run reads and checks the whole file: for a file of a million rows that is
+minutes of CPU and gigabytes of memory, which no web server should spend while it
+serves pages (and which a proxy's timeout would cut short). A file larger than
+:func:`inline_limit` is therefore checked, and later imported, by an
+:class:`~rasad.platform.returns.models.ImportJob` that ``rasad worker`` runs from the
+task queue; the upload page shows the job until it ends, then the report it left on
+the job's row and the Excel report it wrote to the storage every server shares. A
+small file is checked in the request, as before: the person waits less than the queue
+would take to answer.
+
+The report a page shows is an :func:`outcome_record`, the same for both paths, so a
+large file's report reads exactly like a small one's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from rasad.errors import RasadInputError
+from rasad.intake.problems import shown_value
+from rasad.iran.text import to_persian_digits
+from rasad.platform.returns.importing import ImportOutcome, check_upload, commit_upload
+from rasad.platform.returns.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INLINE_MAX_BYTES = 1024 * 1024
+PROBLEMS_SHOWN = 1000  # rows of the report table; the Excel report has them all
+WRITE_EVERY = 0.25  # seconds between progress writes
+
+
+def inline_limit() -> int:
+    """Largest upload checked within the request, in bytes
+    (``settings.RASAD_IMPORT_INLINE_MAX_BYTES``, 1 MB by default: a second or two of
+    checking for an xlsx file, whose compressed rows are the slowest to read; see the
+    import figures in BENCHMARKS.md)."""
+    return int(getattr(settings, "RASAD_IMPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+
+
+def in_worker(size: int) -> bool:
+    return size > inline_limit()
+
+
+def pending_folder(user_id: int) -> str:
+    """Where a user's uploads wait for their commit, in the storage of uploaded files."""
+    return f"uploads/pending/{int(user_id)}"
+
+
+def pending_name(user_id: int, sha: str) -> str:
+    return f"{pending_folder(user_id)}/{sha}"
+
+
+def report_name(user_id: int, sha: str) -> str:
+    """The Excel report a worker wrote for an upload, beside the upload."""
+    return f"{pending_name(user_id, sha)}.report.xlsx"
+
+
+def outcome_record(outcome: ImportOutcome, *, attempted_commit: bool = False) -> dict:
+    """What the report page shows of an outcome, in both languages, as JSON: the counts,
+    the first :data:`PROBLEMS_SHOWN` problems located, and whether it was committed (or,
+    after an attempt, held back for unconfirmed implausible figures)."""
+    report = outcome.report
+    return {
+        "counts": report.counts,
+        "blocking": report.blocking,
+        "warnings": len(report.warnings),
+        "implausible": len(report.implausible),
+        "committed": outcome.committed,
+        "unconfirmed": attempted_commit and outcome.awaits_confirmation,
+        "summary": {"fa": outcome.summary("fa"), "en": outcome.summary("en")},
+        "problems_total": len(report.problems),
+        "problems": [
+            {
+                "sheet": p.sheet,
+                "row": p.row,
+                "column": p.column or "",
+                "letter": p.column_letter or "",
+                "value": shown_value(p.value),
+                "error": p.blocking,
+                "confirm": p.needs_confirmation,
+                "message_fa": p.message("fa"),
+                "message_en": p.message("en"),
+            }
+            for p in report.problems[:PROBLEMS_SHOWN]
+        ],
+    }
+
+
+def start(
+    user, sha: str, name: str, size: int, *, kind=ImportJob.Kind.CHECK, confirm=False
+) -> ImportJob:
+    """Queue the dry run (or the import) of ``user``'s upload ``sha``."""
+    job = ImportJob.objects.create(
+        user=user, sha256=sha, name=name[:255], size=size, kind=kind, confirm_implausible=confirm
+    )
+    if getattr(settings, "RASAD_JOBS_INLINE", False):
+        return run(job.pk)
+    from rasad.platform.returns.tasks import run_import_job
+
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def latest(user, sha: str) -> ImportJob | None:
+    """The newest job of ``user``'s upload ``sha`` (a lost worker's marked failed)."""
+    job = ImportJob.objects.filter(user=user, sha256=sha).first()
+    return mark_if_stale(job) if job is not None else None
+
+
+def mark_if_stale(job: ImportJob) -> ImportJob:
+    """A running job whose worker has not been heard of for
+    :data:`~rasad.platform.rankings.jobs.WORKER_LOST_AFTER` lost it: mark it failed,
+    saying so, so that the file can be checked again at once."""
+    from rasad.platform.rankings.jobs import WORKER_LOST_AFTER
+
+    if job.status != ImportJob.Status.RUNNING:
+        return job
+    alive = job.heartbeat_at or job.started_at or job.created_at
+    if timezone.now() - alive < WORKER_LOST_AFTER:
+        return job
+    at = timezone.localtime(alive).strftime("%Y-%m-%d %H:%M:%S")
+    worker = job.worker or "?"
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+        status=ImportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        error_en=f"The worker handling this file ({worker}) stopped answering at {at} (it was killed, crashed "
+        "or its machine stopped) before it finished; nothing of the file was stored. Check the file again.",
+        error_fa=f"کارگزار پس‌زمینه‌ای که این فایل را پردازش می‌کرد ({worker}) از {to_persian_digits(at)} دیگر "
+        "پاسخ نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید؛ چیزی از فایل ثبت "
+        "نشد. فایل را دوباره بررسی کنید.",
+    )
+    job.refresh_from_db()
+    return job
+
+
+def reap_lost_jobs() -> int:
+    """Mark failed every running import job whose worker is lost; the number marked."""
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    return sum(mark_if_stale(job).status == ImportJob.Status.FAILED for job in running)
+
+
+class _Progress:
+    """``progress(done, total)`` of the rows an import writes, to the job row, throttled."""
+
+    def __init__(self, job_id: int):
+        self.job_id, self.last = job_id, 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = timezone.now().timestamp()
+        if done < total and now - self.last < WRITE_EVERY:
+            return
+        self.last = now
+        percent = round(100 * done / total, 1) if total else 0.0
+        ImportJob.objects.filter(pk=self.job_id).update(stage="importing", percent=percent)
+
+
+def _stage(job_id: int, stage: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(stage=stage)
+
+
+def _read_upload(job: ImportJob) -> bytes:
+    try:
+        with default_storage.open(pending_name(job.user_id, job.sha256), "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != job.sha256:
+        raise RasadInputError(
+            f"The uploaded file {job.name} is no longer kept (an upload waits a day for its import): "
+            "upload it again.",
+            f"فایل بارگذاری‌شدهٔ {job.name} دیگر نگه داشته نمی‌شود (هر بارگذاری یک روز منتظر ورود می‌ماند): "
+            "آن را دوباره بارگذاری کنید.",
+            field="file",
+            value=job.name,
+        )
+    return data
+
+
+def _write_report(job: ImportJob, outcome: ImportOutcome) -> str:
+    name = report_name(job.user_id, job.sha256)
+    with tempfile.TemporaryDirectory() as folder:
+        path = outcome.report.to_excel(Path(folder) / "report.xlsx")
+        default_storage.delete(name)
+        return default_storage.save(name, ContentFile(path.read_bytes()))
+
+
+def run(job_id: int, worker: str = "") -> ImportJob:
+    """Run a queued import job to its end and return it, done (with its report) or
+    failed (with the reason in both languages). A job no longer queued is returned as
+    it is."""
+    now = timezone.now()
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:120]
+    ):
+        return ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        data = _read_upload(job)
+        if job.kind == ImportJob.Kind.COMMIT:
+            _stage(job_id, "checking")
+            outcome = commit_upload(
+                data,
+                job.name,
+                user=job.user,
+                progress=_Progress(job_id),
+                confirm_implausible=job.confirm_implausible,
+            )
+        else:
+            _stage(job_id, "checking")
+            outcome = check_upload(data, job.name, user=job.user)
+        _stage(job_id, "report")
+        report_file = _write_report(job, outcome)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            stage="",
+            percent=100.0,
+            result=outcome_record(outcome, attempted_commit=job.kind == ImportJob.Kind.COMMIT),
+            report_file=report_file,
+            finished_at=timezone.now(),
+        )
+    except RasadInputError as error:
+        _fail(job_id, error.message_en, error.message_fa)
+    except Exception as error:
+        logger.exception("import job %s failed", job_id)
+        kind = type(error).__name__
+        _fail(
+            job_id,
+            f"The file's processing stopped on an unexpected error ({kind}); nothing of it was stored. "
+            "The server log has the details.",
+            f"پردازش فایل با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد و چیزی از آن ثبت نشد؛ جزئیات در گزارش "
+            "کارساز است.",
+        )
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _fail(job_id: int, en: str, fa: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED, error_en=en, error_fa=fa, finished_at=timezone.now()
+    )
