@@ -27,8 +27,8 @@ migrate: install
 demo: migrate
 	$(BIN)/rasad demo load --if-empty
 
-# The web server and, beside it, one background worker (edition computations); Ctrl+C
-# stops both.
+# The web server and, beside it, one background worker (edition computations, large
+# imports); Ctrl+C stops both.
 run: demo
 	@echo "Open http://$(HOST):$(PORT)/"
 	$(BIN)/rasad worker --quiet & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

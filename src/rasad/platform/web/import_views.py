@@ -263,6 +263,7 @@ def _job_page(request, job: ImportJob):
             "job": job,
             "sha": job.sha256,
             "file_name": job.name,
+            "size": _megabytes(job.size),
             "stage": str(IMPORT_STAGES.get(job.stage, ""))
             if job.status == job.Status.RUNNING
             else "",
