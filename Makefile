@@ -6,14 +6,25 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install bench-deps migrate demo lint messages clean
+.PHONY: run test install pango bench-deps migrate demo lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rasad needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || $(MAKE) --no-print-directory pango
 	touch $(STAMP)
+
+# Pango, which WeasyPrint (the PDF reports) lays text out with: Debian's packages, when
+# the machine lacks them.
+pango:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Pango for the PDF reports (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	else \
+	  echo "The PDF reports need Pango: install libpango-1.0-0 and libpangoft2-1.0-0 (Debian/Ubuntu) or pango (Fedora, Homebrew)"; exit 1; \
+	fi
 
 install: $(STAMP)
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rasad.platform.public",
     "rasad.platform.monitoring",
     "rasad.platform.clusters_web",
+    "rasad.platform.reports",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
     "django_tasks",
