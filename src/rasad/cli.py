@@ -698,8 +698,30 @@ def _edition_status(args) -> int:
     return 3
 
 
+def _report(args) -> int:
+    """Render a report to a PDF file, here and now (no worker, no cache)."""
+    _django()
+    from rasad.platform.reports import delivery
+
+    module = delivery.kind_module(args.kind)
+    if module is None:
+        raise delivery.unknown_kind(args.kind)
+    if module.version(args.key) is None:
+        raise RasadInputError(
+            f"There is no {args.kind} report of {args.key!r}.",
+            f"گزارش «{args.kind}» برای «{args.key}» وجود ندارد.",
+            field="key",
+            value=args.key,
+        )
+    out = Path(args.out)
+    out.write_bytes(module.render(args.key, language=args.lang))
+    print(out)
+    return 0
+
+
 def _worker(args) -> int:
-    """A worker process: it takes queued jobs (edition computations, large imports) from the database
+    """A worker process: it takes queued jobs (edition computations, large imports,
+    reports' PDFs) from the database
     and runs them, one at a time, until stopped. Jobs whose worker was lost are marked
     failed first."""
     _django()
@@ -707,9 +729,10 @@ def _worker(args) -> int:
 
     from rasad.platform.rankings.jobs import reap_lost_jobs
     from rasad.platform.rankings.tasks import worker_name
+    from rasad.platform.reports.delivery import reap_lost_reports
     from rasad.platform.returns import import_jobs
 
-    lost = reap_lost_jobs() + import_jobs.reap_lost_jobs()
+    lost = reap_lost_jobs() + import_jobs.reap_lost_jobs() + reap_lost_reports()
     if lost:
         print(f"{lost} job(s) whose worker was lost are marked failed.", file=sys.stderr)
     options = ["--interval", str(args.interval), "--no-reload", "--worker-id", worker_name()[:64]]
@@ -1139,8 +1162,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(handler=_edition_status)
 
+    report = commands.add_parser(
+        "report", help="a report as a PDF: the edition report, a policy brief, a scorecard"
+    )
+    report.add_argument("kind", metavar="KIND", help="edition, brief or scorecard")
+    report.add_argument(
+        "key",
+        metavar="KEY",
+        help="what the report is of: an edition's id, a brief's place, an enterprise's national ID",
+    )
+    report.add_argument("--out", required=True, help="the PDF file to write")
+    report.add_argument("--lang", choices=("fa", "en"), default="fa", help="language (default fa)")
+    report.set_defaults(handler=_report)
+
     worker = commands.add_parser(
-        "worker", help="a background worker: runs queued edition computations"
+        "worker",
+        help="a background worker: runs queued edition computations, large imports and reports",
     )
     worker.add_argument(
         "--interval", type=float, default=1.0, help="seconds between looks at the queue (default 1)"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("analysis/", include("rasad.platform.rankings.urls")),
     path("monitoring/", include("rasad.platform.monitoring.urls")),
     path("clusters/", include("rasad.platform.clusters_web.urls")),
+    path("", include("rasad.platform.reports.urls")),
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from rasad.errors import RasadInputError
 from rasad.intake.problems import shown_value
-from rasad.iran.text import to_persian_digits
+from rasad.platform.background import fail_if_worker_lost, reap
 from rasad.platform.returns.importing import ImportOutcome, check_upload, commit_upload
 from rasad.platform.returns.models import ImportJob
 
@@ -119,35 +119,20 @@ def latest(user, sha: str) -> ImportJob | None:
 
 
 def mark_if_stale(job: ImportJob) -> ImportJob:
-    """A running job whose worker has not been heard of for
-    :data:`~rasad.platform.rankings.jobs.WORKER_LOST_AFTER` lost it: mark it failed,
-    saying so, so that the file can be checked again at once."""
-    from rasad.platform.rankings.jobs import WORKER_LOST_AFTER
-
-    if job.status != ImportJob.Status.RUNNING:
-        return job
-    alive = job.heartbeat_at or job.started_at or job.created_at
-    if timezone.now() - alive < WORKER_LOST_AFTER:
-        return job
-    at = timezone.localtime(alive).strftime("%Y-%m-%d %H:%M:%S")
-    worker = job.worker or "?"
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-        status=ImportJob.Status.FAILED,
-        finished_at=timezone.now(),
-        error_en=f"The worker handling this file ({worker}) stopped answering at {at} (it was killed, crashed "
-        "or its machine stopped) before it finished; nothing of the file was stored. Check the file again.",
-        error_fa=f"کارگزار پس‌زمینه‌ای که این فایل را پردازش می‌کرد ({worker}) از {to_persian_digits(at)} دیگر "
-        "پاسخ نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید؛ چیزی از فایل ثبت "
-        "نشد. فایل را دوباره بررسی کنید.",
+    """A running job whose worker stopped answering is marked failed, saying so, so that
+    the file can be checked again at once."""
+    return fail_if_worker_lost(
+        job,
+        what_en="handling this file",
+        what_fa="این فایل را پردازش می‌کرد",
+        redo_en="Nothing of the file was stored. Check the file again.",
+        redo_fa="چیزی از فایل ثبت نشد. فایل را دوباره بررسی کنید.",
     )
-    job.refresh_from_db()
-    return job
 
 
 def reap_lost_jobs() -> int:
     """Mark failed every running import job whose worker is lost; the number marked."""
-    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
-    return sum(mark_if_stale(job).status == ImportJob.Status.FAILED for job in running)
+    return reap(ImportJob, mark_if_stale)
 
 
 class _Progress:
