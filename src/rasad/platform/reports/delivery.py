@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rasad.errors import RasadInputError
-from rasad.platform.background import fail_if_worker_lost, reap
+from rasad.platform.background import claim, fail, fail_if_worker_lost, reap
 from rasad.platform.reports.models import RenderedReport
 
 logger = logging.getLogger(__name__)
@@ -128,13 +128,7 @@ def run(report_id: int, worker: str = "") -> RenderedReport:
     """Render a queued report into the shared storage and return its row (done, or
     failed with the reason in both languages); earlier versions of the same report are
     removed. A report no longer queued is returned as it is."""
-    now = timezone.now()
-    if not RenderedReport.objects.filter(pk=report_id, status=RenderedReport.Status.QUEUED).update(
-        status=RenderedReport.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        worker=worker[:120],
-    ):
+    if not claim(RenderedReport, report_id, worker):
         return RenderedReport.objects.get(pk=report_id)
     report = RenderedReport.objects.get(pk=report_id)
     try:
@@ -153,11 +147,12 @@ def run(report_id: int, worker: str = "") -> RenderedReport:
         )
         _forget_older(report)
     except RasadInputError as error:
-        _fail(report_id, error.message_en, error.message_fa)
+        fail(RenderedReport, report_id, error.message_en, error.message_fa)
     except Exception as error:
         logger.exception("report %s failed", report_id)
         kind = type(error).__name__
-        _fail(
+        fail(
+            RenderedReport,
             report_id,
             f"The report could not be rendered: an unexpected error ({kind}); the server log has "
             "the details.",
@@ -174,9 +169,3 @@ def _forget_older(report: RenderedReport) -> None:
         if stale.file:
             default_storage.delete(stale.file)
         stale.delete()
-
-
-def _fail(report_id: int, en: str, fa: str) -> None:
-    RenderedReport.objects.filter(pk=report_id).update(
-        status=RenderedReport.Status.FAILED, error_en=en, error_fa=fa, finished_at=timezone.now()
-    )

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from rasad.errors import RasadInputError
 from rasad.intake.problems import shown_value
-from rasad.platform.background import fail_if_worker_lost, reap
+from rasad.platform.background import claim, fail, fail_if_worker_lost, reap
 from rasad.platform.returns.importing import ImportOutcome, check_upload, commit_upload
 from rasad.platform.returns.models import ImportJob
 
@@ -184,10 +184,7 @@ def run(job_id: int, worker: str = "") -> ImportJob:
     """Run a queued import job to its end and return it, done (with its report) or
     failed (with the reason in both languages). A job no longer queued is returned as
     it is."""
-    now = timezone.now()
-    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:120]
-    ):
+    if not claim(ImportJob, job_id, worker):
         return ImportJob.objects.get(pk=job_id)
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     try:
@@ -215,11 +212,12 @@ def run(job_id: int, worker: str = "") -> ImportJob:
             finished_at=timezone.now(),
         )
     except RasadInputError as error:
-        _fail(job_id, error.message_en, error.message_fa)
+        fail(ImportJob, job_id, error.message_en, error.message_fa)
     except Exception as error:
         logger.exception("import job %s failed", job_id)
         kind = type(error).__name__
-        _fail(
+        fail(
+            ImportJob,
             job_id,
             f"The file's processing stopped on an unexpected error ({kind}); nothing of it was stored. "
             "The server log has the details.",
@@ -227,9 +225,3 @@ def run(job_id: int, worker: str = "") -> ImportJob:
             "کارساز است.",
         )
     return ImportJob.objects.get(pk=job_id)
-
-
-def _fail(job_id: int, en: str, fa: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED, error_en=en, error_fa=fa, finished_at=timezone.now()
-    )

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.iran.periods import Period as JalaliPeriod
+from rasad.platform.background import WorkerJob
 from rasad.platform.registry.models import BilingualNameMixin, Enterprise
 
 
@@ -285,7 +286,7 @@ class DataState(models.Model):
         return self.token
 
 
-class ImportJob(models.Model):
+class ImportJob(WorkerJob):
     """The dry run or the import of a large uploaded file, run by a worker process
     (``rasad worker``) instead of the request that asked for it: reading and checking a
     file of a million rows takes minutes and gigabytes no web server should spend. The
@@ -295,14 +296,6 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         CHECK = "check", _("check")
         COMMIT = "commit", _("import")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -315,35 +308,17 @@ class ImportJob(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.CHECK)
     confirm_implausible = models.BooleanField(_("implausible figures confirmed"), default=False)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     stage = models.CharField(_("stage"), max_length=16, blank=True)
     percent = models.FloatField(_("percent complete"), default=0)
     # what the report page shows (rasad.platform.returns.import_jobs.outcome_record)
     result = models.JSONField(_("result"), null=True, blank=True)
     # the Excel report the worker wrote, a name in the storage of uploaded files
     report_file = models.CharField(_("Excel report"), max_length=255, blank=True)
-    error_en = models.TextField(_("error (English)"), blank=True)
-    error_fa = models.TextField(_("error (Persian)"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    worker = models.CharField(_("worker"), max_length=120, blank=True)
-    heartbeat_at = models.DateTimeField(_("worker last alive at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(WorkerJob.Meta):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
         indexes = [models.Index(fields=["user", "sha256"], name="import_job_upload")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name} ({self.get_status_display()})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    def error(self, language: str = "fa") -> str:
-        return self.error_fa if language.startswith("fa") else self.error_en
