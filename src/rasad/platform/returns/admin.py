@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from rasad.platform.rankings.dependencies import GuardedByPublishedEditions
 from rasad.platform.returns.models import (
+    ImportJob,
     Indicator,
     Period,
     Return,
@@ -82,4 +83,20 @@ class ReturnDraftAdmin(admin.ModelAdmin):
     readonly_fields = ("enterprise", "period", "values", "updated_by", "updated_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Large uploads checked or imported by a worker (returns.import_jobs): shown, not edited."""
+
+    list_display = ("name", "kind", "status", "user", "size", "created_at", "finished_at", "worker")
+    list_filter = ("status", "kind")
+    search_fields = ("name", "sha256", "user__username")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
