@@ -51,3 +51,9 @@ def jdate(value):
     if _persian():
         return format_jalali_date(value, "fa")
     return value.isoformat()
+
+
+@register.simple_tag
+def today():
+    """Today's date (Tehran) as :func:`jdate` writes it: the date line of a printed page."""
+    return jdate(timezone.now())
