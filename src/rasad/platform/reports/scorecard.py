@@ -135,7 +135,7 @@ def _pillar_chart(shown: dict, language: str):
     firm = base.mark_point(color=COLOURS["firm"], filled=True, size=90, opacity=1).encode(
         x="value:Q"
     )
-    chart = alt.layer(whiskers, box, median, firm).properties(width=430, height=alt.Step(30))
+    chart = alt.layer(whiskers, box, median, firm).properties(width=430, height=alt.Step(24))
     return charts.themed(chart)
 
 
@@ -155,11 +155,26 @@ def _digits_expression() -> str:
 
 
 def _to_improve(shown: dict) -> list[str]:
-    """What to improve, in words: the pillars furthest below the peers' median, then the
-    indicators of the monitored period where it stands lowest among its peers (of
-    those short of their median, ``gap_to_median`` being positive), then the blank indicators when some were left out."""
+    """What to improve, in words: the pillars furthest below the peers' median (or, when
+    none is, the one closest to it), then the
+    indicators of the monitored period where it stands lowest among its peers (below
+    their middle, percentile under 50), then the blank indicators when some were left out."""
     lines = []
-    for row in [r for r in shown.get("by_gap", []) if r["gap"] < 0][:IMPROVE]:
+    by_gap = shown.get("by_gap", [])
+    if by_gap and by_gap[0]["gap"] >= 0:
+        closest = by_gap[0]
+        lines.append(
+            _(
+                "Every pillar is at or above its peers' median; the closest to it is "
+                "%(pillar)s, a score of %(score)s against %(median)s."
+            )
+            % {
+                "pillar": closest["pillar"].name,
+                "score": num(closest["value"], 1),
+                "median": num(closest["q"]["median"], 1),
+            }
+        )
+    for row in [r for r in by_gap if r["gap"] < 0][:IMPROVE]:
         lines.append(
             _(
                 "%(pillar)s: a score of %(score)s against a peer median of %(median)s, "
@@ -174,7 +189,7 @@ def _to_improve(shown: dict) -> list[str]:
         )
     monitoring = shown.get("monitoring")
     low = sorted(
-        (g for g in (monitoring or {}).get("gaps", []) if g["gap"] > 0 and g["enough"]),
+        (g for g in (monitoring or {}).get("gaps", []) if g["percentile"] < 50 and g["enough"]),
         key=lambda g: g["percentile"],
     )
     for gap in low[:IMPROVE]:
