@@ -24,6 +24,7 @@ from rasad.errors import RasadInputError
 from rasad.iran.text import to_latin_digits
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
+from rasad.platform.public.charts import scale_of
 from rasad.platform.public.views import scorecard_data
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise
@@ -103,6 +104,7 @@ def context(key: str, *, language: str) -> dict:
     if shown["chosen"] is not None:
         shown["pillar_chart"] = charts.data_uri(_pillar_chart(shown, language))
     shown["improve"] = _to_improve(shown)
+    shown["colours"] = COLOURS
     return shown
 
 
@@ -140,14 +142,12 @@ def _pillar_chart(shown: dict, language: str):
 
 
 def _domain(frame: pd.DataFrame) -> tuple[float, float]:
-    from rasad.platform.public.charts import scale_of
-
-    columns = [c for c in ("q05", "q95", "min", "max", "value") if c in frame]
+    columns = [c for c in ("q05", "q95", "value") if c in frame]
     return scale_of(frame[columns].stack().tolist())
 
 
 def _digits_expression() -> str:
-    """A Vega expression writing an axis label's digits (and decimal point) in Persian."""
+    """A Vega expression writing an axis label's digits in Persian."""
     expression = "datum.label"
     for latin, persian in zip("0123456789", "۰۱۲۳۴۵۶۷۸۹", strict=True):
         expression = f"replace({expression}, regexp('{latin}', 'g'), '{persian}')"
@@ -156,9 +156,9 @@ def _digits_expression() -> str:
 
 def _to_improve(shown: dict) -> list[str]:
     """What to improve, in words: the pillars furthest below the peers' median (or, when
-    none is, the one closest to it), then the
-    indicators of the monitored period where it stands lowest among its peers (below
-    their middle, percentile under 50), then the blank indicators when some were left out."""
+    none is, the one closest to it), then the indicators of the monitored period where
+    the enterprise stands lowest among its peers (below their middle: percentile under
+    50), then the blank indicators when some were left out."""
     lines = []
     by_gap = shown.get("by_gap", [])
     if by_gap and by_gap[0]["gap"] >= 0:
