@@ -154,6 +154,13 @@ def _digits_expression() -> str:
     return expression
 
 
+def _left_to_right(text: str) -> str:
+    """``text`` (a figure that may be negative) kept left to right inside a Persian
+    sentence, as the page's ``<span dir="ltr">`` keeps it: between Unicode's
+    left-to-right isolate and its end, which text extraction drops."""
+    return f"\u2066{text}\u2069"
+
+
 def _to_improve(shown: dict) -> list[str]:
     """What to improve, in words: the pillars furthest below the peers' median (or, when
     none is, the one closest to it), then the indicators of the monitored period where
@@ -200,8 +207,8 @@ def _to_improve(shown: dict) -> list[str]:
             )
             % {
                 "indicator": gap["name"],
-                "value": gap["value"],
-                "median": gap["median"],
+                "value": _left_to_right(gap["value"]),
+                "median": _left_to_right(gap["median"]),
                 "percentile": gap["percentile_text"],
             }
         )
