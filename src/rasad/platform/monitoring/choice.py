@@ -54,6 +54,13 @@ def dataset_of(request):
         raise Http404 from None
 
 
+def by_default(dataset=None) -> Choice:
+    """``dataset`` (None: the national returns) and the period its pages show when the
+    reader picks none: what an enterprise's scorecard as a PDF reports on."""
+    people = compute.population(dataset)
+    return Choice(people, people.default.year, people.default, datasets.code_of(dataset), [])
+
+
 def choose(request, dataset=None, *, fixed_dataset: bool = False) -> Choice:
     """The reader's data set and period (``?dataset=``, ``?period=``), or the defaults.
     With ``fixed_dataset`` (an enterprise's own page) the data set is ``dataset``."""

@@ -663,97 +663,41 @@ def scorecard(request, national_id: str):
         ),
         national_id=to_latin_digits(national_id.strip()),
     )
-    results = list(
-        EditionResult.objects.filter(
-            enterprise=enterprise, edition__status=Edition.Status.PUBLISHED
-        )
-        .select_related("edition", "edition__period", "edition__methodology")
-        .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
+    context = scorecard_data(
+        enterprise,
+        choice.choose(request, enterprise.dataset, fixed_dataset=True),
+        edition=request.GET.get("edition"),
     )
-    for result in results:  # the peers are found by its sector: no query to read it again
-        result.enterprise = enterprise
-        result.coverage_info = coverage.describe(
-            result.coverage, result.missing, data.methodology_of(result.edition)
+    context["can_submit"] = may_enter_returns(request.user)
+    for row in context["returns"]:
+        row["url"] = reverse(
+            "return_form",
+            kwargs={"national_id": enterprise.national_id, "period": row["period"].code},
         )
-    history = []
-    for result in results:
-        summary = data.summary(result.edition)
-        history.append(
-            {
-                "result": result,
-                "edition": result.edition,
-                "ranked": summary["ranked"],
-                "bar": data.interval_bar(result, summary["scale_all"]) if result.rank else None,
-            }
+    for h in context["history"]:
+        h["bar"] = (
+            data.interval_bar(h["result"], h["summary"]["scale_all"]) if h["result"].rank else None
         )
-    chosen = None
-    wanted = request.GET.get("edition")
-    if wanted:
-        chosen = next((r for r in results if str(r.edition_id) == wanted), None)
-        if chosen is None:
-            raise Http404
-    elif results:
-        chosen = results[0]
-    context = {
-        "enterprise": enterprise,
-        "history": history,
-        "chosen": chosen,
-        "division": data.divisions().get(enterprise.isic.code[:2]),
-        "can_submit": may_enter_returns(request.user),
-    }
+    chosen = context["chosen"]
     if chosen is not None:
-        edition = chosen.edition
-        method = data.methodology_of(edition)
-        pillars = data.pillars(method)
-        blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
-        context.update(
-            coverage=chosen.coverage_info,
-            coverage_advice=coverage.advice(method, blanks),
-            indicators=len(method.indicators),
-        )
-        peers = data.peers(edition, chosen, [p.code for p in pillars])
-        values = [(chosen.node_scores or {}).get(p.code) for p in pillars]
+        rows, peers = context["pillar_rows"], context["peers"]
         scale = charts.scale_of(
             [
-                *values,
+                *(r["value"] for r in rows),
                 *(q["min"] for q in peers.stats.values() if q),
                 *(q["max"] for q in peers.stats.values() if q),
             ]
         )
-        rows = []
-        for pillar, value in zip(pillars, values, strict=True):
-            q = peers.stats[pillar.code]
-            gap = value - q["median"] if value is not None and q else None
-            rows.append(
-                {
-                    "pillar": pillar,
-                    "value": value,
-                    "q": q,
-                    "gap": gap,
-                    "track": charts.track(q, scale, value=value),
-                    "heat": charts.heat(value),
-                }
-            )
-        ranked = [r for r in rows if r["gap"] is not None]
-        by_gap = sorted(ranked, key=lambda r: r["gap"])
+        for row in rows:
+            row["track"] = charts.track(row["q"], scale, value=row["value"])
+            row["heat"] = charts.heat(row["value"])
         context.update(
-            edition=edition,
-            pillar_rows=rows,
-            peers=peers,
             scale_ticks=_ticks(scale),
-            peer_level={
-                "sector_size": _("same ISIC division and size band"),
-                "size": _("same size band"),
-                "all": _("every ranked enterprise"),
-            }[peers.level],
-            strongest=by_gap[-1] if by_gap else None,
-            weakest=by_gap[0] if len(by_gap) > 1 else None,
-            band=band_label(chosen.size_class),
-            ranked=data.summary(edition)["ranked"],
             score_track=charts.track(
                 peers.score, charts.scale_of([chosen.score]), value=chosen.score
             ),
         )
+    history = context["history"]
     if len(history) > 1:
         chronological = list(reversed(history))
         most = max(h["ranked"] for h in chronological)
@@ -775,19 +719,95 @@ def scorecard(request, national_id: str):
             high=-1,
             height=170,
         )
+    return render(request, "public/scorecard.html", context)
+
+
+def scorecard_data(
+    enterprise: Enterprise, period_choice: choice.Choice, *, edition: str | None = None
+) -> dict:
+    """What an enterprise's scorecard shows, in the active language, whatever draws it
+    (the page, its PDF: ``rasad.platform.reports.scorecard``): its place in every
+    published edition (``history``, newest first), the one ``chosen`` (``edition``, an
+    edition's id; by default the newest) with its pillars against its peers, its returns
+    by period, and the main figures and monitoring of the period of ``period_choice``.
+    The caller has checked the scope: these are confidential figures. 404 when the
+    enterprise is in no edition of id ``edition``."""
+    results = list(
+        EditionResult.objects.filter(
+            enterprise=enterprise, edition__status=Edition.Status.PUBLISHED
+        )
+        .select_related("edition", "edition__period", "edition__methodology")
+        .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
+    )
+    for result in results:  # the peers are found by its sector: no query to read it again
+        result.enterprise = enterprise
+        result.coverage_info = coverage.describe(
+            result.coverage, result.missing, data.methodology_of(result.edition)
+        )
+    history = []
+    for result in results:
+        summary = data.summary(result.edition)
+        history.append(
+            {
+                "result": result,
+                "edition": result.edition,
+                "ranked": summary["ranked"],
+                "summary": summary,
+            }
+        )
+    chosen = None
+    if edition:
+        chosen = next((r for r in results if str(r.edition_id) == edition), None)
+        if chosen is None:
+            raise Http404
+    elif results:
+        chosen = results[0]
+    context = {
+        "enterprise": enterprise,
+        "history": history,
+        "chosen": chosen,
+        "division": data.divisions().get(enterprise.isic.code[:2]),
+    }
+    if chosen is not None:
+        edition = chosen.edition
+        method = data.methodology_of(edition)
+        pillars = data.pillars(method)
+        blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
+        context.update(
+            coverage=chosen.coverage_info,
+            coverage_advice=coverage.advice(method, blanks),
+            indicators=len(method.indicators),
+        )
+        peers = data.peers(edition, chosen, [p.code for p in pillars])
+        rows = []
+        for pillar in pillars:
+            value = (chosen.node_scores or {}).get(pillar.code)
+            q = peers.stats[pillar.code]
+            gap = value - q["median"] if value is not None and q else None
+            rows.append({"pillar": pillar, "value": value, "q": q, "gap": gap})
+        by_gap = sorted((r for r in rows if r["gap"] is not None), key=lambda r: r["gap"])
+        context.update(
+            edition=edition,
+            pillar_rows=rows,
+            by_gap=by_gap,
+            peers=peers,
+            peer_level={
+                "sector_size": _("same ISIC division and size band"),
+                "size": _("same size band"),
+                "all": _("every ranked enterprise"),
+            }[peers.level],
+            strongest=by_gap[-1] if by_gap else None,
+            weakest=by_gap[0] if len(by_gap) > 1 else None,
+            band=band_label(chosen.size_class),
+            ranked=data.summary(edition)["ranked"],
+        )
     periods = _periods_newest_first()
     returns = list(
         Return.objects.filter(enterprise=enterprise).select_related("period", "current_version")
     )
     statuses = data.return_statuses(enterprise, periods, returns=returns)
-    for row in statuses:
-        row["url"] = reverse(
-            "return_form",
-            kwargs={"national_id": enterprise.national_id, "period": row["period"].code},
-        )
     # one period throughout: the monitoring and the main figures are of the period chosen
     # (or of the latest one enough enterprises have filed for: rasad.monitor.filing)
-    period_choice = choice.choose(request, enterprise.dataset, fixed_dataset=True)
     context.update(
         returns=statuses,
         figures=_key_figures(returns, period_choice.period),
@@ -795,7 +815,7 @@ def scorecard(request, national_id: str):
         choice=period_choice,
         monitoring=_monitoring(enterprise, period_choice),
     )
-    return render(request, "public/scorecard.html", context)
+    return context
 
 
 def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
