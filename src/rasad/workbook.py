@@ -46,7 +46,7 @@ from rasad.export import excel_value
 
 #: a label or text in both languages: (Persian, English)
 Text = tuple[str, str]
-KINDS = ("text", "int", "rank", "decimal", "percent", "date")
+KINDS = ("text", "int", "rank", "year", "decimal", "percent", "date")
 
 OPEN_LICENCE: Text = (
     "مجوز CC BY 4.0 (کریتیو کامنز، انتساب ۴٫۰): استفاده، بازنشر و تغییر آزاد است، به شرط ذکر "
@@ -61,7 +61,7 @@ INTERNAL_USE: Text = (
 )
 SOURCE: Text = ("رصد، سامانهٔ رتبه‌بندی و پایش بنگاه‌های کوچک و متوسط", "Rasad, the SME observatory")
 
-_FORMATS = {"int": "#,##0", "rank": "0", "date": "@"}
+_FORMATS = {"int": "#,##0", "rank": "0", "year": "0", "date": "@"}
 _LINE_HEIGHT = 15.0  # points: one line of the default 11-point font
 _MAX_HEIGHT = 409.0  # the tallest row Excel allows
 _MIN_WIDTH, _MAX_WIDTH = 6.0, 60.0
@@ -111,7 +111,7 @@ class Column:
             value = value.item()
         if isinstance(value, float) and not math.isfinite(value):
             return None
-        if self.kind in ("int", "rank"):
+        if self.kind in ("int", "rank", "year"):
             return int(round(float(value)))
         if self.kind == "decimal":
             return round(float(value), self.digits)
@@ -195,6 +195,7 @@ _KIND_WORDS = {
     "text": ("متن", "text"),
     "int": ("عدد صحیح", "whole number"),
     "rank": ("رتبه (عدد صحیح)", "rank (whole number)"),
+    "year": ("سال خورشیدی", "Jalali year"),
     "decimal": ("عدد اعشاری", "decimal number"),
     "percent": ("درصد", "percentage"),
     "date": ("تاریخ (خورشیدی)", "date (Jalali)"),
@@ -255,7 +256,7 @@ def csv_frame(sheet: Sheet, language: str = "fa") -> pd.DataFrame:
         columns=[c.code for c in sheet.columns],
     )
     for column in sheet.columns:
-        if column.kind in ("int", "rank"):
+        if column.kind in ("int", "rank", "year"):
             frame[column.code] = frame[column.code].astype("Int64")
     return frame
 
@@ -268,6 +269,24 @@ def dictionary_frame(sheets: Sequence[Sheet], about: About, language: str = "fa"
         (_pick(ABOUT_TITLE, language), "", key, "", "", text) for key, text in about.rows(language)
     ]
     return pd.DataFrame(notes + dictionary_rows(sheets, language), columns=columns)
+
+
+def frame_sheet(title: Text, frame: pd.DataFrame, *, digits: int = 2) -> Sheet:
+    """A table with no column descriptions of its own (a log, a command's output) as a
+    sheet: its codes in words for labels, whole-number columns ``int``, other numbers
+    ``decimal`` with ``digits``, anything else text."""
+    columns = []
+    for code in frame.columns:
+        dtype = frame[code].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            kind = "text"
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = "int"
+        else:
+            kind = "decimal"
+        words = str(code).replace("_", " ").capitalize()
+        columns.append(Column(str(code), (words, words), kind, digits))
+    return Sheet(title, columns, frame.rename(columns=str))
 
 
 def sheet_title(title: str, taken: set[str]) -> str:

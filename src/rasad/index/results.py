@@ -214,7 +214,7 @@ class Results:
 
     def _workbook(self, language: str) -> list:
         from rasad.index.words import DATASET_WORDS, GROUP_WORDS
-        from rasad.workbook import Column, Sheet
+        from rasad.workbook import Column, Sheet, frame_sheet
 
         unit = self.methodology.unit
         labels = self._labels()
@@ -298,8 +298,10 @@ class Results:
                 weights,
             )
         )
-        sheets.append(_plain(("پالایش داده‌های پرت", "Treatment"), self.treatment))
-        sheets.append(_plain(("نقاط پالایش‌شده", "Treated points"), self.treated_points))
+        sheets.append(frame_sheet(("پالایش داده‌های پرت", "Treatment"), self.treatment, digits=4))
+        sheets.append(
+            frame_sheet(("نقاط پالایش‌شده", "Treated points"), self.treated_points, digits=4)
+        )
         reason = "reason_fa" if language == "fa" else "reason_en"
         sheets.append(
             Sheet(
@@ -337,22 +339,3 @@ IDENTITY_LABELS = {
     "uName": ("نام", "Name"),
     "province_name": ("استان", "Province"),
 }
-
-
-def _plain(title, frame: pd.DataFrame):
-    """A log table as it is, its numbers rounded to four decimals."""
-    from rasad.workbook import Column, Sheet
-
-    columns = []
-    for c in frame.columns:
-        dtype = frame[c].dtype
-        kind = (
-            "int"
-            if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-            else "decimal"
-            if pd.api.types.is_float_dtype(dtype)
-            else "text"
-        )
-        words = str(c).replace("_", " ").capitalize()
-        columns.append(Column(str(c), (words, words), kind, 4))
-    return Sheet(title, columns, frame.rename(columns=str))
