@@ -318,6 +318,13 @@ def _lines(value: Any, width: float) -> int:
     return sum(max(math.ceil(len(line) / per_line), 1) for line in str(value).split("\n"))
 
 
+def row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
+    """The height (points) a row needs to show ``values`` wrapped in columns of
+    ``widths`` characters: LibreOffice does not grow a row for wrapped text by itself."""
+    lines = max((_lines(v, w) for v, w in zip(values, widths, strict=True)), default=1)
+    return min(_LINE_HEIGHT * lines, _MAX_HEIGHT)
+
+
 def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
     from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -372,10 +379,7 @@ def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
         c = text_cell(label)
         c.font, c.fill, c.alignment = bold, header_fill, header_align
         header.append(c)
-    header_lines = max(
-        (_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1
-    )
-    ws.row_dimensions[1].height = min(_LINE_HEIGHT * header_lines + 3, _MAX_HEIGHT)
+    ws.row_dimensions[1].height = row_height(labels, widths) + 3
     ws.freeze_panes = f"{get_column_letter(sheet.freeze_columns + 1)}2"
     ws.print_title_rows = "1:1"
     total_width = sum(widths)
@@ -394,8 +398,8 @@ def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
         n += 1
         fill = next(fill_of, None) if fill_of is not None else None
         if wrapped:
-            lines = max(_lines(row[j], widths[j]) for j in wrapped)
-            if lines > 1:
-                ws.row_dimensions[n + 1].height = min(_LINE_HEIGHT * lines, _MAX_HEIGHT)
+            height = row_height([row[j] for j in wrapped], [widths[j] for j in wrapped])
+            if height > _LINE_HEIGHT:
+                ws.row_dimensions[n + 1].height = height
         ws.append([cell(v, j, fill) for j, v in enumerate(row)])
     ws.auto_filter.ref = f"A1:{last}{n + 1}"
