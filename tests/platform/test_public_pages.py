@@ -141,6 +141,12 @@ def pages(world) -> dict[str, str]:
         "league_other": f"/editions/{latest.pk}/league/?indicator=export_share&band=medium",
         "methodology": f"/editions/{latest.pk}/methodology/",
         "methodology_file": f"/editions/{latest.pk}/methodology.yaml",
+        "top100_xlsx": f"/editions/{latest.pk}/data/top100.xlsx",
+        "top100_csv": f"/editions/{latest.pk}/data/top100.csv",
+        "top100_dictionary": f"/editions/{latest.pk}/data/top100-dictionary.csv",
+        "league_xlsx": f"/editions/{latest.pk}/data/league.xlsx",
+        "league_csv": f"/editions/{latest.pk}/data/league.csv",
+        "draft_top100": f"/editions/{world['draft'].pk}/data/top100.csv",
         "draft": f"/editions/{world['draft'].pk}/",
         "scorecard_own": f"/enterprises/{own.national_id}/",
         "scorecard_other": f"/enterprises/{other.national_id}/",
@@ -161,6 +167,11 @@ PUBLIC_PAGES = (
     "league_other",
     "methodology",
     "methodology_file",
+    "top100_xlsx",
+    "top100_csv",
+    "top100_dictionary",
+    "league_xlsx",
+    "league_csv",
 )
 LOGIN = 302
 EXPECTED = {
@@ -171,6 +182,7 @@ EXPECTED = {
     "scorecard_other": (LOGIN, 404, 404, 200, 200, 200),
     "estates": (LOGIN, 403, 403, 200, 200, 200),
     "estates_excel": (LOGIN, 403, 403, 200, 200, 200),
+    "draft_top100": (404,) * 6,  # a draft's data is no download
     "dashboard": (LOGIN, 403, 403, 403, 200, 200),
 }
 # which pages may show E1's planted sales figure, per role
