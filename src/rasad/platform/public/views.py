@@ -163,7 +163,8 @@ def top100(request, pk: int | None = None):
             band=filters.get("size") or None,
             query=filters.get("q") or "",
         )
-        paginator = Paginator(rows, PER_PAGE)
+        # the top list shows whole, on one page; everyone ranked is paged
+        paginator = Paginator(rows, PER_PAGE if everyone else max(PER_PAGE, edition.top_k))
         # the filtered count joins the registry (a third of a filtered page's time at
         # 100,000 enterprises): it is cached with the rows, under the same key parts
         paginator.count = cache.get_or_set(
