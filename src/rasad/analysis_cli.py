@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.export import excel_book, write_csv
+from rasad.export import write_csv
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,14 @@ def _monitor(people):
 
 
 def _write(frame: pd.DataFrame, out: str) -> None:
-    """``frame`` as a workbook or a CSV file, its text never a formula (:mod:`rasad.export`)."""
+    """``frame`` as a workbook (:mod:`rasad.workbook`) or a CSV file, its text never a
+    formula (:mod:`rasad.export`)."""
     if out.lower().endswith(".xlsx"):
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False)
-            excel_book(writer.book)
+        from rasad.workbook import frame_sheet, write_workbook
+
+        # the columns are the library's codes, so the workbook reads in English
+        title = Path(out).stem.replace("_", " ").capitalize()
+        write_workbook(out, [frame_sheet((title, title), frame, digits=4)], language="en")
     else:
         write_csv(frame, out, index=False)
 

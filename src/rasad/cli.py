@@ -396,7 +396,7 @@ def _import(args) -> int:
     if report.problems:
         console.print(report.to_rich(args.lang))
     if args.report:
-        report.to_excel(args.report)
+        report.to_excel(args.report, language=args.lang)
     console.print(outcome.summary(args.lang))
     held = report.needs_confirmation and not args.confirm_implausible
     if held and not report.blocking:

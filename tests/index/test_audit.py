@@ -486,20 +486,22 @@ def test_the_command_writes_a_workbook_with_every_section(tmp_path, capsys):
     assert "Audit of SME-100" in printed and "blanks:" in printed and "time: build" in printed
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [
-        "summary",
-        "mix",
-        "mix_tests",
-        "blanks",
-        "drift",
-        "treatment",
-        "coherence",
-        "coverage",
-        "coverage_units",
+        "Summary",
+        "Mix",
+        "Mix tests",
+        "Blanks",
+        "Drift",
+        "Treatment",
+        "Coherence",
+        "Coverage",
+        "Coverage units",
+        "Dictionary",
+        "About",
     ]
-    summary = book["summary"]
+    summary = book["Summary"]
     assert [cell.value for cell in summary[1]] == ["Section", "Property", "Value", "Detail", "Met"]
     assert summary.freeze_panes == "A2" and summary.max_row == 9  # 3 group columns + 5 sections
-    mix = book["mix"]
+    mix = book["Mix"]
     share = [cell.value for cell in mix[1]].index("Share") + 1
     assert mix.cell(row=2, column=share).number_format == "0.0%"
     assert isinstance(mix.cell(row=2, column=share).value, float)  # a number, shown rounded

@@ -4,8 +4,10 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from rasad.index import build, load
 
@@ -71,20 +73,34 @@ def test_results_table_and_provenance(results, tmp_path):
     assert list(table.columns[:3]) == ["uCode", "score", "rank"]
     assert table.iloc[0]["uCode"] == "CHE" and table.iloc[0]["rank"] == 1
     assert set(results.provenance) == {"methodology_sha256", "data_sha256", "rasad_version"}
-    results.to_excel(tmp_path / "asem.xlsx")
+    results.to_excel(tmp_path / "asem.xlsx", language="en")
     results.to_csv(tmp_path / "csv")
     results.to_parquet(tmp_path / "pq")
     back = pd.read_parquet(tmp_path / "pq" / "dset_Treated.parquet").set_index("uCode")
     pd.testing.assert_frame_equal(back, results.datasets["Treated"], check_names=False)
     sheets = pd.ExcelFile(tmp_path / "asem.xlsx").sheet_names
     assert {
-        "results",
-        "dset_Raw",
-        "dset_Aggregated",
-        "effective_weights",
-        "treatment",
-        "exclusions",
+        "Results",
+        "Data, raw",
+        "Data, aggregated",
+        "Effective weights",
+        "Treatment",
+        "Exclusions",
+        "Dictionary",
+        "About",
     } <= set(sheets)
+    # one header row in the reader's language, names beside the ids, integer ranks
+    shown = pd.read_excel(tmp_path / "asem.xlsx", sheet_name="Results")
+    assert list(shown.columns[:4]) == ["ID", "Name", "Rank", "Score"]
+    assert len(shown) == len(table) and shown["Rank"].dtype.kind == "i"
+    assert shown.loc[0, "Name"] == "Switzerland"
+    book = openpyxl.load_workbook(tmp_path / "asem.xlsx")
+    first = book["Results"]
+    assert not first.sheet_view.rightToLeft
+    assert first.auto_filter.ref == f"A1:{get_column_letter(first.max_column)}{len(table) + 1}"
+    assert first["C2"].number_format == "0" and type(first["C2"].value) is int
+    results.to_excel(tmp_path / "fa.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "fa.xlsx")["نتایج"].sheet_view.rightToLeft
 
 
 def test_data_hash_ignores_row_order(results):

@@ -41,40 +41,44 @@ def test_problems_frame(report):
 def test_report_workbook_has_a_right_to_left_persian_sheet(report, tmp_path):
     path = report.to_excel(tmp_path / "report.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["گزارش", "Report"]  # no data preview while anything blocks
-    fa, en = book["گزارش"], book["Report"]
-    assert fa.sheet_view.rightToLeft and not en.sheet_view.rightToLeft
-    assert [c.value for c in fa[3]] == ["نوع", "برگه", "ردیف", "ستون", "حرف ستون", "مقدار", "توضیح"]
-    first = [c.value for c in fa[4]]
+    # no data preview while anything blocks
+    assert book.sheetnames == ["گزارش", "راهنمای ستون‌ها", "درباره"]
+    fa = book["گزارش"]
+    assert all(sheet.sheet_view.rightToLeft for sheet in book.worksheets)
+    assert [c.value for c in fa[1]] == ["نوع", "برگه", "ردیف", "ستون", "حرف ستون", "مقدار", "توضیح"]
+    first = [c.value for c in fa[2]]
     assert first[:6] == ["خطا", "اظهارنامه", 2, "شناسه ملی", "A", wrong_check_digit(ID_A)]
     assert "رقم کنترل" in first[6]
-    assert [c.value for c in en[5]][:5] == [
+    assert fa["A2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert fa.auto_filter.ref == f"A1:G{1 + len(report.problems)}" and fa.freeze_panes == "A2"
+    # the message wraps beside its row, which is as tall as it needs (LibreOffice draws
+    # wrapped lines over each other without a height); a page is as wide as the table
+    assert fa["G2"].alignment.wrap_text and fa.print_title_rows == "$1:$1"
+    assert fa.page_setup.fitToWidth == 1 and fa.sheet_properties.pageSetUpPr.fitToPage
+    about = dict(book["درباره"].iter_rows(min_row=2, values_only=True))
+    assert "هیچ چیز وارد نمی‌شود" in about["خلاصه"]
+    english = openpyxl.load_workbook(report.to_excel(tmp_path / "en.xlsx", language="en"))
+    en = english["Report"]
+    assert not en.sheet_view.rightToLeft
+    assert [c.value for c in en[3]][:5] == [
         "error",
         "اظهارنامه",
         3,
         "ارزش صادرات (میلیون ریال)",
         "E",
     ]
-    assert fa["A4"].fill.fgColor.rgb.endswith("FFC7CE")
-    assert "هیچ چیز وارد نمی‌شود" in fa["A1"].value
 
 
 def test_clean_report_workbook_previews_what_would_be_imported(tmp_path):
     report = dry_run(
         write_xlsx(tmp_path / "ok.xlsx", {"s": [RETURN_HEADER, [ID_A, "1403", 5, 100, 0]]})
     )
-    book = openpyxl.load_workbook(report.to_excel(tmp_path / "ok-report.xlsx"))
-    assert book.sheetnames == ["گزارش", "Report", "اظهارنامه‌ها"]
-    preview = book["اظهارنامه‌ها"]
-    assert [c.value for c in preview[1]][:6] == [
-        "national_id",
-        "period",
-        "year",
-        "quarter",
-        "employees",
-        "sales",
-    ]
-    assert [c.value for c in preview[2]][:6] == [ID_A, "1403", 1403, None, 5, 100]
+    book = openpyxl.load_workbook(report.to_excel(tmp_path / "ok-report.xlsx", language="en"))
+    assert book.sheetnames == ["Report", "Returns", "Dictionary", "About"]
+    preview = book["Returns"]
+    assert [c.value for c in preview[1]][:3] == ["National ID", "Period", "Fiscal year"]
+    assert [c.value for c in preview[2]][:3] == [ID_A, "1403", 1403]
+    assert preview.max_row == 2  # one header row, one return
 
 
 def test_text_in_both_languages(report):

@@ -181,3 +181,12 @@ def test_default_periods_are_the_last_five_jalali_years(tmp_path):
     assert periods == [str(y) for y in range(this_year - 4, this_year + 1)]
     assert [c.value for c in book[SHEET_LISTS]["B"][1:] if c.value] == []  # no estates given
     assert "F3:F1002" not in _validations(book[SHEET_ENTERPRISES])
+
+
+def test_the_instruction_rows_have_heights_for_their_wrapped_text(template):
+    """LibreOffice draws wrapped lines over each other in a row with no height."""
+    guide = openpyxl.load_workbook(template)[SHEET_INSTRUCTIONS]
+    for row in range(2, 11):
+        assert guide.row_dimensions[row].height and guide.row_dimensions[row].height >= 15
+        assert guide.cell(row=row, column=1).alignment.wrap_text
+    assert guide.sheet_properties.pageSetUpPr.fitToPage

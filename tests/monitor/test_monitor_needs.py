@@ -239,7 +239,7 @@ def test_demo_matrix_reconciles_with_the_enterprise_level_needs(demo, demo_run, 
     assert members["national_id"].is_unique  # each demo firm is in at most one cluster
 
 
-def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
+def test_excel_export_has_one_header_row_in_the_readers_language(demo, tmp_path):
     needs = Monitor().run(demo.returns, demo.enterprises, as_of="2025-08-01", period=1403).needs
     path = needs.to_excel(
         tmp_path / "needs.xlsx",
@@ -249,16 +249,19 @@ def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
     )
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == [
-        "summary",
-        "needs by province",
-        "needs by estate",
-        "needs by cluster",
-        "needs by sector",
-        "enterprises",
-        "unknown",
-        "no data",
+        "جمع کل",
+        "خلاصه به تفکیک برنامه",
+        "نیازها به تفکیک استان",
+        "نیازها به تفکیک شهرک",
+        "نیازها به تفکیک خوشه",
+        "نیازها به تفکیک بخش",
+        "بنگاه‌ها",
+        "نامعلوم",
+        "بدون اظهارنامه",
+        "راهنمای ستون‌ها",
+        "درباره",
     ]
-    rows = list(book["needs by province"].iter_rows(values_only=True))
+    rows = list(book["نیازها به تفکیک استان"].iter_rows(values_only=True))
     assert rows[0][:6] == (
         "سال",
         "کد استان",
@@ -267,26 +270,24 @@ def test_excel_export_has_persian_and_english_headers(demo, tmp_path):
         "تعداد بنگاه‌ها",
         "تعداد شاغلان",
     )
-    assert rows[1][:6] == (
-        "Year",
-        "Province code",
-        "Name (Persian)",
-        "Name (English)",
-        "enterprises",
-        "employees",
-    )
-    assert (
-        "تأمین مالی و منابع: تعداد بنگاه‌ها" in rows[0]
-        and "Finance and resources: enterprises" in rows[1]
-    )
+    assert "تأمین مالی و منابع: تعداد بنگاه‌ها" in rows[0]
     matrix = needs.matrix("province")
-    assert len(rows) == 2 + len(matrix)
-    column = rows[1].index("Finance and resources: enterprises")
-    assert sum(r[column] for r in rows[2:]) == matrix["finance_enterprises"].sum()
-    assert {r[0] for r in rows[2:]} == {1403}
-    enterprise_rows = list(book["enterprises"].iter_rows(values_only=True))
-    assert enterprise_rows[1][:4] == ("National ID", "Year", "Rank", "Programme code")
-    assert len(enterprise_rows) == 2 + len(needs.table())
+    assert len(rows) == 1 + len(matrix)  # one header row
+    column = rows[0].index("تأمین مالی و منابع: تعداد بنگاه‌ها")
+    assert sum(r[column] for r in rows[1:]) == matrix["finance_enterprises"].sum()
+    assert {r[0] for r in rows[1:]} == {1403}
+    assert all(type(r[column]) is int for r in rows[1:])
+    # the English labels and the codes are in the dictionary
+    dictionary = pd.read_excel(path, sheet_name="راهنمای ستون‌ها")
+    finance = dictionary[dictionary["کد ستون"] == "finance_enterprises"]
+    assert "Finance and resources: enterprises" in finance["عنوان انگلیسی"].tolist()
+    english = load_workbook(needs.to_excel(tmp_path / "en.xlsx", language="en"))
+    enterprise_rows = list(english["Enterprises"].iter_rows(values_only=True))
+    assert enterprise_rows[0][:4] == ("National ID", "Year", "Rank", "Programme code")
+    assert "Evidence" in enterprise_rows[0] and "شواهد" not in enterprise_rows[0]
+    assert len(enterprise_rows) == 1 + len(needs.table())
+    assert not english["Enterprises"].sheet_view.rightToLeft
+    assert english["Enterprises"].auto_filter.ref.endswith(str(1 + len(needs.table())))
 
 
 # --- needs v2: severity, priority tier, supporting triggers, unknowns, non-filers ----------

@@ -86,26 +86,28 @@ def test_needs_workbook(loaded, population, tmp_path, capsys):
         )
         == 0
     )
-    sheets = pd.read_excel(out, sheet_name=None, header=1)
+    sheets = pd.read_excel(out, sheet_name=None)
     assert list(sheets) == [
-        "summary",
-        "needs by province",
-        "needs by sector",
-        "enterprises",
-        "unknown",
-        "no data",
+        "جمع کل",
+        "خلاصه به تفکیک برنامه",
+        "نیازها به تفکیک استان",
+        "نیازها به تفکیک بخش",
+        "بنگاه‌ها",
+        "نامعلوم",
+        "بدون اظهارنامه",
+        "راهنمای ستون‌ها",
+        "درباره",
     ]
     # the same needs as the core on the demo's own frames (the database's deadlines are the rule's)
     needs = Monitor().run(population.returns, population.enterprises, period=1403).needs
     totals = needs.totals().iloc[0]
     missing = needs.no_data()
-    assert len(missing) > 0 and sorted(sheets["no data"]["National ID"].astype(str)) == sorted(
+    assert len(missing) > 0 and sorted(sheets["بدون اظهارنامه"]["شناسه ملی"].astype(str)) == sorted(
         missing["national_id"]
     )
-    assert sheets["needs by province"]["No return (no data)"].sum() == len(missing)
-    assert (
-        sheets["needs by province"]["Enterprises in the priority tier"].sum() == totals["priority"]
-    )
+    by_province = sheets["نیازها به تفکیک استان"]
+    assert by_province["بدون اظهارنامه (بی‌داده)"].sum() == len(missing)
+    assert by_province["بنگاه‌های ردهٔ اولویت"].sum() == totals["priority"]
     printed = capsys.readouterr().out
     assert (
         f"{int(totals['filers']):,} enterprises filed for 1403; {len(missing):,} owed a return and filed none"

@@ -419,3 +419,32 @@ def test_a_profile_and_a_province_show_the_carried_share(world, client, db):
         assert r["carried_share"] == (
             pytest.approx(float(expected)) if expected is not None else None
         )
+
+
+def test_the_cluster_table_downloads_whole_with_its_dictionary(world, client, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    from rasad.platform.clusters_web import compute, views
+
+    rows = views.list_rows(compute.analysis())
+    page = client.get("/clusters/").content.decode()
+    assert "/clusters/data/clusters.xlsx" in page and "/clusters/data/clusters.csv" in page
+    book = load_workbook(io.BytesIO(client.get("/clusters/data/clusters.xlsx").content))
+    sheet = book.worksheets[0]
+    assert sheet.sheet_view.rightToLeft and sheet.max_row == len(rows) + 1
+    assert sheet.auto_filter.ref == f"A1:L{len(rows) + 1}"
+    stars = 6  # the seventh column
+    assert all(type(r[stars]) is int for r in sheet.iter_rows(min_row=2, values_only=True))
+    csv = pd.read_csv(
+        io.BytesIO(client.get("/clusters/data/clusters.csv").content), encoding="utf-8-sig"
+    )
+    assert len(csv) == len(rows) and list(csv.columns[:4]) == [
+        "code",
+        "name",
+        "province_code",
+        "province",
+    ]
+    dictionary = client.get("/clusters/data/clusters-dictionary.csv").content.decode("utf-8-sig")
+    assert "CC BY 4.0" in dictionary and "carried_share" in dictionary

@@ -179,9 +179,9 @@ def test_report_as_excel(client, estate):
     assert response.status_code == 200
     assert "bad-report.xlsx" in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
-    rows = pd.read_excel(io.BytesIO(content), sheet_name="Report", header=2)
+    rows = pd.read_excel(io.BytesIO(content), sheet_name="گزارش")  # one header row
     first = rows.iloc[0]
-    assert [first["Severity"], first["Row"], first["Column letter"]] == ["error", 3, "A"]
+    assert [first["نوع"], first["ردیف"], first["حرف ستون"]] == ["خطا", 3, "A"]
 
 
 @pytest.mark.django_db

@@ -317,9 +317,9 @@ def test_the_estate_managers_tier_and_non_filers_are_their_estates(world, client
     book = openpyxl.load_workbook(
         io.BytesIO(client.get("/monitoring/needs/export.xlsx").content), read_only=True
     )
-    listed = {str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)}
+    listed = {str(row[0]) for row in book["بدون اظهارنامه"].iter_rows(min_row=2, values_only=True)}
     assert listed == set(absent["national_id"]) & world["in_estate"]
-    unknown = {str(row[0]) for row in book["unknown"].iter_rows(min_row=3, values_only=True)}
+    unknown = {str(row[0]) for row in book["نامعلوم"].iter_rows(min_row=2, values_only=True)}
     assert unknown <= world["in_estate"]
 
 
@@ -340,17 +340,17 @@ def test_needs_excel(world, client, db):
     client = login(client, world, "analyst")
     response = client.get("/monitoring/needs/export.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert "enterprises" in book.sheetnames and "needs by province" in book.sheetnames
+    assert "بنگاه‌ها" in book.sheetnames and "نیازها به تفکیک استان" in book.sheetnames
     needs = world["core"][world["periods"][-1]].needs
-    listed = [str(row[0]) for row in book["no data"].iter_rows(min_row=3, values_only=True)]
+    listed = [str(row[0]) for row in book["بدون اظهارنامه"].iter_rows(min_row=2, values_only=True)]
     assert sorted(listed) == sorted(needs.no_data()["national_id"])
-    header = [
-        c for c in next(book["enterprises"].iter_rows(min_row=2, max_row=2, values_only=True))
-    ]
-    assert "Severity" in header and "Priority tier" in header
+    header = next(book["بنگاه‌ها"].iter_rows(max_row=1, values_only=True))
+    assert "شدت نیاز" in header and "ردهٔ اولویت" in header
+    full = openpyxl.load_workbook(io.BytesIO(response.content))  # views need a full load
+    assert all(sheet.sheet_view.rightToLeft for sheet in full.worksheets)
     manager = login(Client(), world, "estate_manager")
     book = openpyxl.load_workbook(
         io.BytesIO(manager.get("/monitoring/needs/export.xlsx").content), read_only=True
     )
-    ids = {str(row[0]) for row in book["enterprises"].iter_rows(min_row=3, values_only=True)}
+    ids = {str(row[0]) for row in book["بنگاه‌ها"].iter_rows(min_row=2, values_only=True)}
     assert ids and ids <= world["in_estate"]

@@ -141,6 +141,12 @@ def pages(world) -> dict[str, str]:
         "league_other": f"/editions/{latest.pk}/league/?indicator=export_share&band=medium",
         "methodology": f"/editions/{latest.pk}/methodology/",
         "methodology_file": f"/editions/{latest.pk}/methodology.yaml",
+        "top100_xlsx": f"/editions/{latest.pk}/data/top100.xlsx",
+        "top100_csv": f"/editions/{latest.pk}/data/top100.csv",
+        "top100_dictionary": f"/editions/{latest.pk}/data/top100-dictionary.csv",
+        "league_xlsx": f"/editions/{latest.pk}/data/league.xlsx",
+        "league_csv": f"/editions/{latest.pk}/data/league.csv",
+        "draft_top100": f"/editions/{world['draft'].pk}/data/top100.csv",
         "draft": f"/editions/{world['draft'].pk}/",
         "scorecard_own": f"/enterprises/{own.national_id}/",
         "scorecard_other": f"/enterprises/{other.national_id}/",
@@ -161,6 +167,11 @@ PUBLIC_PAGES = (
     "league_other",
     "methodology",
     "methodology_file",
+    "top100_xlsx",
+    "top100_csv",
+    "top100_dictionary",
+    "league_xlsx",
+    "league_csv",
 )
 LOGIN = 302
 EXPECTED = {
@@ -171,6 +182,7 @@ EXPECTED = {
     "scorecard_other": (LOGIN, 404, 404, 200, 200, 200),
     "estates": (LOGIN, 403, 403, 200, 200, 200),
     "estates_excel": (LOGIN, 403, 403, 200, 200, 200),
+    "draft_top100": (404,) * 6,  # a draft's data is no download
     "dashboard": (LOGIN, 403, 403, 403, 200, 200),
 }
 # which pages may show E1's planted sales figure, per role
@@ -797,7 +809,7 @@ def test_pages_switch_to_english(world, client, db):
     client = client_for(client, world, "analyst")
     client.cookies["django_language"] = "en"
     for name, url in pages(world).items():
-        if name in ("methodology_file", "estates_excel", "draft"):
+        if name in ("methodology_file", "estates_excel", "draft") or "/data/" in url:
             continue
         page = client.get(url).content.decode()
         assert '<html lang="en" dir="ltr">' in page, name
@@ -821,7 +833,7 @@ def test_persian_pages_have_no_untranslated_headings(world, client, db):
 def test_pages_load_nothing_from_the_internet(world, client, db):
     client = client_for(client, world, "admin")
     for name, url in pages(world).items():
-        if name in ("methodology_file", "estates_excel", "draft"):
+        if name in ("methodology_file", "estates_excel", "draft") or "/data/" in url:
             continue
         page = client.get(url).content.decode()
         assert not re.search(r'(src|href)="(https?:)?//', page), name

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.export import excel_book
 from rasad.index._stats import column_skew_kurt
 from rasad.index.methodology import ORDER_METHODS, Methodology, load
 from rasad.index.pipeline import (
@@ -125,17 +124,18 @@ class Audit:
         return "\n".join(lines)
 
     def to_excel(self, path: str | Path) -> None:
-        """One sheet per section after the summary, readable as it opens: words for
-        headers, the header row frozen, columns as wide as their contents, numbers shown
-        rounded by their cell format (the cells keep every digit)."""
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in self.sheets().items():
-                shown = frame.rename(
-                    columns=lambda c: HEADERS.get(c, c.replace("_", " ").capitalize())
-                )
-                shown.to_excel(writer, sheet_name=name, index=False)
-                _format_sheet(writer.sheets[name], frame)
-            excel_book(writer.book)  # unit ids and names stay text
+        """One sheet per section after the summary, through :mod:`rasad.workbook`: words
+        for headers (the audit speaks English, so its sheets run left to right), ranks
+        and gains whole numbers, shares as percentages, other figures rounded; the
+        column codes in the dictionary sheet."""
+        from rasad.workbook import About, Sheet, write_workbook
+
+        sheets = [
+            Sheet(_words(name), [_column(c, frame[c].dtype) for c in frame.columns], frame)
+            for name, frame in self.sheets().items()
+        ]
+        about = About(_words(f"audit of {self.methodology}, top {self.top}"))
+        write_workbook(path, sheets, language="en", about=about)
 
 
 def audit(
@@ -990,35 +990,25 @@ def _blanks_row(blanks: pd.DataFrame) -> tuple:
 # --- Excel -----------------------------------------------------------------------------
 
 
-def _number_format(name: str, dtype) -> str | None:
-    """The cell format that shows a column's numbers rounded for reading (ranks and
-    gains are whole numbers held as floats, missing where a unit is unranked)."""
+def _words(code: str) -> tuple[str, str]:
+    words = HEADERS.get(code, code.replace("_", " ").capitalize())
+    return words, words
+
+
+def _column(name: str, dtype):
+    """A column of an audit's sheet, its kind by what it holds: ranks and gains are whole
+    numbers (held as floats, missing where a unit is unranked), shares percentages."""
+    from rasad.workbook import Column
+
+    label = _words(name)
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-        return None
+        return Column(
+            name, label, width=None if name != "detail" else MAX_WIDTH, wrap=name == "detail"
+        )
     if pd.api.types.is_integer_dtype(dtype) or name in ("rank_before", "rank_after", "gain"):
-        return "#,##0"
+        return Column(name, label, "int")
     if "share" in name or name == "coverage":
-        return "0.0%"
+        return Column(name, label, "percent", 1)
     if name in ("p_value", "value"):
-        return "0.0###"
-    return "0.000" if name == "tv" else "0.00"
-
-
-def _format_sheet(sheet, frame: pd.DataFrame) -> None:
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    sheet.freeze_panes = "A2"
-    for j, name in enumerate(frame.columns, start=1):
-        header = sheet.cell(row=1, column=j)
-        header.font = Font(bold=True)
-        number_format = _number_format(name, frame[name].dtype)
-        shown = frame[name].map(lambda v: f"{v:,.2f}" if isinstance(v, float) else str(v))
-        width = max([len(str(header.value)), *shown.str.len().tolist()]) + 2
-        wrap = Alignment(wrap_text=True, vertical="top") if width > MAX_WIDTH else None
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-            if number_format:
-                cell.number_format = number_format
-            if wrap:
-                cell.alignment = wrap
-        sheet.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH)
+        return Column(name, label, "decimal", 4)
+    return Column(name, label, "decimal", 3 if name == "tv" else 2)

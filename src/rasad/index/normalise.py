@@ -372,20 +372,20 @@ class _Reference:
         return ranks
 
 
-def _warning(column, group, reason: str, units: int) -> NormaliseWarning:
+def described(reason: str, units: int, where_en: str, where_fa: str) -> tuple[str, str]:
+    """The warning ``reason`` about ``units`` units at a place said in words, (en, fa)."""
     en, fa = _REASONS[reason]
+    return f"{where_en} ({units} units): {en}.", f"{where_fa} ({units} واحد): {fa}."
+
+
+def _warning(column, group, reason: str, units: int) -> NormaliseWarning:
     where_en = "every column" if column is None else f"column {column}"
     where_fa = "همهٔ ستون‌ها" if column is None else f"ستون {column}"
     if group is not None:
         where_en += f", group {group}"
         where_fa += f"، گروه {group}"
     return NormaliseWarning(
-        column,
-        group,
-        reason,
-        units,
-        f"{where_en} ({units} units): {en}.",
-        f"{where_fa} ({units} واحد): {fa}.",
+        column, group, reason, units, *described(reason, units, where_en, where_fa)
     )
 
 

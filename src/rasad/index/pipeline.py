@@ -21,12 +21,13 @@ from rasad.index.aggregate import RefusedValue, aggregate
 from rasad.index.denominate import denominate
 from rasad.index.impute import impute
 from rasad.index.methodology import Methodology, Node, NormaliseSpec
-from rasad.index.normalise import normalise
+from rasad.index.normalise import described, normalise
 from rasad.index.rank import rank_min, rank_then
 from rasad.index.results import Results
 from rasad.index.screen import screen
 from rasad.index.treat import treat
 from rasad.index.weights import pca_weights
+from rasad.index.words import GROUP_WORDS, value_words
 
 DATASETS = ("Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
 BEFORE_SCREENING = DATASETS[:3]
@@ -403,13 +404,17 @@ def _eligible(
     ids = frame[methodology.unit].to_numpy()
     for column, allowed in rule.allowed.items():
         ok = frame[column].isin(allowed).to_numpy()
+        what_fa, what_en = GROUP_WORDS.get(column, (column, column))
+        allowed_fa = " یا ".join(value_words(v)[0] for v in allowed)
+        allowed_en = " or ".join(value_words(v)[1] for v in allowed)
         for unit, value in zip(ids[keep & ~ok], frame[column].to_numpy()[keep & ~ok], strict=True):
+            value_fa, value_en = value_words(value)
             exclusions.append(
                 Exclusion(
                     unit,
                     "eligibility",
-                    f"{column} is '{value}', not one of {', '.join(map(str, allowed))}",
-                    f"{column} برابر «{value}» است، نه یکی از {', '.join(map(str, allowed))}",
+                    f"its {what_en} is {value_en}; only {allowed_en} are ranked",
+                    f"{what_fa} آن {value_fa} است؛ فقط {allowed_fa} رتبه می‌گیرند",
                 )
             )
         keep &= ok
@@ -641,17 +646,29 @@ def rescale_groups(methodology: Methodology, prepared: Prepared) -> dict[str, np
 def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray]) -> pd.DataFrame:
     """Normalisation cells left missing for a documented reason, per indicator and group."""
     within = methodology.normalise.within
-    rows = [
-        {
-            "step": "normalise",
-            "indicator": None if w.column is None else methodology.indicators[w.column].code,
-            "group": None if w.group is None or w.group < 0 else labels[within][w.group],
-            "units": w.units,
-            "message_en": w.message_en,
-            "message_fa": w.message_fa,
-        }
-        for w in warnings
-    ]
+    rows = []
+    for w in warnings:
+        indicator = None if w.column is None else methodology.indicators[w.column]
+        group = None if w.group is None or w.group < 0 else labels[within][w.group]
+        # the place in words: the indicator's name and the group's, never their positions
+        where_en = "every indicator" if indicator is None else f"“{indicator.name.en}”"
+        where_fa = "همهٔ شاخص‌ها" if indicator is None else f"«{indicator.name.fa}»"
+        if group is not None:
+            what_fa, what_en = GROUP_WORDS.get(within, (within, within))
+            value_fa, value_en = value_words(group)
+            where_en += f" in the {what_en} {value_en}"
+            where_fa += f" در {what_fa} {value_fa}"
+        message_en, message_fa = described(w.reason, w.units, where_en, where_fa)
+        rows.append(
+            {
+                "step": "normalise",
+                "indicator": None if indicator is None else indicator.code,
+                "group": group,
+                "units": w.units,
+                "message_en": message_en,
+                "message_fa": message_fa,
+            }
+        )
     return pd.DataFrame(
         rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"]
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rasad.export import excel_book, write_csv
+from rasad.export import write_csv
 from rasad.index.methodology import Methodology
 from rasad.index.rank import rank_min
 
@@ -168,9 +168,174 @@ class Results:
             frame.columns = frame.columns.map(str)
             frame.to_parquet(directory / f"{name}.parquet", index=False)
 
-    def to_excel(self, path: str | Path) -> None:
-        """One workbook, a sheet per table; Excel caps sheet names at 31 characters."""
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in self._sheets().items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-            excel_book(writer.book)  # unit ids and group names stay text
+    def to_excel(self, path: str | Path, *, language: str = "fa") -> None:
+        """One workbook for an analyst (:mod:`rasad.workbook`): the results first, each
+        unit's name and province beside its id when the data has them, headers in
+        ``language`` (the codes in the dictionary sheet), then the data sets, the ranks,
+        the weights, the treatment, who was excluded and the warnings, in words, and the
+        provenance in the about sheet. Ranks are integers; scores have two decimals, the
+        data sets four."""
+        from rasad.workbook import About, write_workbook
+
+        provenance = sorted(self.provenance.items())
+        about = About(
+            (f"نتایج {self.methodology.name.fa}", f"Results of {self.methodology.name.en}"),
+            edition=str(self.methodology.version),
+            notes=[((key, key), value) for key, value in provenance],
+        )
+        write_workbook(path, self._workbook(language), language=language, about=about)
+
+    def _labels(self) -> dict[str, tuple[str, str]]:
+        labels = {c: (c, c) for c in self.scores.columns}
+        for item in [*self.methodology.indicators, *self.methodology.nodes]:
+            labels[item.code] = (item.name.fa or item.name.en, item.name.en or item.code)
+        return labels
+
+    def _identity(self) -> pd.DataFrame:
+        """The unit's name and province, as the data gives them, by unit id."""
+        out = pd.DataFrame(index=self.scores.index)
+        data = self.source_data
+        if data is None or self.methodology.unit not in data:
+            return out
+        data = data.drop_duplicates(self.methodology.unit).set_index(self.methodology.unit)
+        for column in NAME_COLUMNS:
+            if column in data:
+                out[column] = data[column].reindex(out.index)
+        if "province_code" in data or "province" in data:
+            from rasad.iran import provinces
+
+            codes = data["province_code" if "province_code" in data else "province"]
+            names = provinces().set_index("code")["name_fa"]
+            numeric = pd.to_numeric(codes, errors="coerce")
+            out["province_name"] = (
+                numeric.map(names).fillna(codes.astype("string")).reindex(out.index)
+            )
+        return out
+
+    def _workbook(self, language: str) -> list:
+        from rasad.index.words import DATASET_WORDS, GROUP_WORDS
+        from rasad.workbook import Column, Sheet, frame_sheet
+
+        unit = self.methodology.unit
+        labels = self._labels()
+        identity = self._identity()
+        id_columns = [Column(unit, ("شناسه", "ID"), width=14)] + [
+            Column(c, IDENTITY_LABELS[c], width=30 if c.startswith("name") else 16)
+            for c in identity.columns
+        ]
+
+        def with_identity(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.merge(identity, left_on=unit, right_index=True, how="left")
+
+        def of(title, frame, kind, digits=2, meaning=("", "")):
+            return Sheet(
+                title,
+                [
+                    *id_columns,
+                    *[
+                        Column(c, labels.get(c, (c, c)), kind, digits, meaning=meaning)
+                        for c in frame.columns
+                        if c != unit
+                    ],
+                ],
+                with_identity(frame.reset_index()),
+                freeze_columns=len(id_columns),
+            )
+
+        table = with_identity(self.table())
+        nodes = [c for c in table.columns if c in self.scores.columns and c != self.index_code]
+        results = Sheet(
+            ("نتایج", "Results"),
+            [
+                *id_columns,
+                Column("rank", ("رتبه", "Rank"), "rank"),
+                Column("score", ("امتیاز", "Score"), "decimal"),
+                Column(
+                    "coverage",
+                    ("سهم شاخص‌های گزارش‌شده", "Share of indicators reported"),
+                    "percent",
+                    0,
+                ),
+                Column(
+                    "missing", ("شاخص‌های گزارش‌نشده", "Indicators not reported"), width=30, wrap=True
+                ),
+                *(
+                    [
+                        Column(
+                            "composite",
+                            ("شاخص ترکیبی پیش از بازمقیاس", "Composite before rescaling"),
+                            "decimal",
+                        )
+                    ]
+                    if "composite" in table
+                    else []
+                ),
+                *[Column(c, labels[c], "decimal") for c in nodes],
+            ],
+            table,
+            freeze_columns=len(id_columns),
+        )
+        sheets = [results]
+        for name, frame in self.datasets.items():
+            fa, en = DATASET_WORDS.get(name, (name, name))
+            sheets.append(of((f"داده‌های {fa}", f"Data, {en}"), frame, "decimal", 4))
+        sheets.append(of(("رتبه‌ها", "Ranks"), self.ranks, "rank"))
+        for group, frame in self.group_ranks.items():
+            fa, en = GROUP_WORDS.get(group, (group, group))
+            sheets.append(of((f"رتبه در {fa}", f"Ranks by {en}"), frame, "rank"))
+        weights = self.effective_weights.rename_axis("code").rename("weight").reset_index()
+        weights["name"] = weights["code"].map(
+            lambda c: labels.get(c, (c, c))[0 if language == "fa" else 1]
+        )
+        sheets.append(
+            Sheet(
+                ("وزن‌های مؤثر", "Effective weights"),
+                [
+                    Column("code", ("کد", "Code")),
+                    Column("name", ("نام", "Name"), width=30),
+                    Column("weight", ("وزن مؤثر", "Effective weight"), "decimal", 4),
+                ],
+                weights,
+            )
+        )
+        sheets.append(frame_sheet(("پالایش داده‌های پرت", "Treatment"), self.treatment, digits=4))
+        sheets.append(
+            frame_sheet(("نقاط پالایش‌شده", "Treated points"), self.treated_points, digits=4)
+        )
+        reason = "reason_fa" if language == "fa" else "reason_en"
+        sheets.append(
+            Sheet(
+                ("کنارگذاشته‌ها", "Exclusions"),
+                [
+                    *id_columns,
+                    Column("step", ("مرحله", "Step"), width=14),
+                    Column(reason, ("دلیل", "Reason"), width=60, wrap=True),
+                ],
+                with_identity(self.exclusions),
+                freeze_columns=len(id_columns),
+            )
+        )
+        message = "message_fa" if language == "fa" else "message_en"
+        sheets.append(
+            Sheet(
+                ("هشدارها", "Warnings"),
+                [
+                    Column("step", ("مرحله", "Step"), width=14),
+                    Column("units", ("تعداد واحدها", "Units"), "int"),
+                    Column(message, ("هشدار", "Warning"), width=80, wrap=True),
+                ],
+                self.warnings,
+            )
+        )
+        return sheets
+
+
+# columns of the data that name a unit, shown beside its id
+NAME_COLUMNS = ("name_fa", "name_en", "name", "uName")
+IDENTITY_LABELS = {
+    "name_fa": ("نام", "Name (Persian)"),
+    "name_en": ("نام انگلیسی", "Name"),
+    "name": ("نام", "Name"),
+    "uName": ("نام", "Name"),
+    "province_name": ("استان", "Province"),
+}

@@ -51,6 +51,17 @@ PROBLEM_COLUMNS = [
     "message_en", "message_fa",
 ]  # fmt: skip
 
+
+def _preview_kind(code: str, values: pd.Series) -> str:
+    if code == "year":
+        return "year"
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return "text"
+    whole = values.dropna()
+    return "int" if (whole == whole.round()).all() else "decimal"
+
+
+_FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C"}
 _HEADINGS = {
     "sheet": ("برگه", "Sheet"),
     "row": ("ردیف", "Row"),
@@ -290,72 +301,66 @@ class IntakeReport:
     def __rich__(self):
         return self.to_rich("en")
 
-    def to_excel(self, path: str | Path) -> Path:
-        """A workbook the sender can work through: a Persian (right-to-left) sheet, an
-        English sheet, and previews of what would be imported."""
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
+    def to_excel(self, path: str | Path, language: str = "fa") -> Path:
+        """A workbook the sender can work through, in ``language`` (:mod:`rasad.workbook`):
+        the problems, one a row, coloured by severity, each message wrapped beside its
+        row (the rows are as tall as their messages, and a page is as wide as the
+        table, so a message prints with its row); then, when nothing blocks, previews of
+        what would be imported; the summary is on the about sheet."""
+        from rasad.workbook import About, Column, Sheet, write_workbook
 
-        from rasad.export import excel_book
+        from .fields import default_fields
 
+        fa = language.startswith("fa")
         path = Path(path)
-        book = Workbook()
-        fills = {
-            ERROR: PatternFill("solid", fgColor="FFC7CE"),
-            WARNING: PatternFill("solid", fgColor="FFEB9C"),
-        }
-        bold = Font(bold=True)
-        for index, language in enumerate(("fa", "en")):
-            sheet = book.active if index == 0 else book.create_sheet()
-            fa = language == "fa"
-            sheet.title = "گزارش" if fa else "Report"
-            sheet.sheet_view.rightToLeft = fa
-            sheet.append([self.summary(language)])
-            sheet["A1"].font = Font(bold=True, size=12)
-            sheet.append([])
-            i = 0 if fa else 1
-            headings = [
-                _HEADINGS[k][i]
-                for k in ("severity", "sheet", "row", "column", "column_letter", "value", "message")
-            ]
-            sheet.append(headings)
-            for cell in sheet[3]:
-                cell.font = bold
-            for p in self.problems:
-                sheet.append(
-                    [
-                        p.label(language),
-                        p.sheet,
-                        p.row,
-                        p.column,
-                        p.column_letter,
-                        shown_value(p.value),
-                        p.message(language),
-                    ]
-                )
-                for cell in sheet[sheet.max_row]:
-                    cell.fill = fills[p.severity]
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-            for column, width in zip("ABCDEFG", (9, 18, 7, 28, 8, 18, 90), strict=True):
-                sheet.column_dimensions[column].width = width
-            sheet.freeze_panes = "A4"
+        columns = [
+            Column("severity", _HEADINGS["severity"], width=9),
+            Column("sheet", _HEADINGS["sheet"], width=16),
+            Column("row", _HEADINGS["row"], "int", width=7),
+            Column("column", _HEADINGS["column"], width=24, wrap=True),
+            Column("column_letter", _HEADINGS["column_letter"], width=8),
+            Column("value", _HEADINGS["value"], width=16, wrap=True),
+            Column("message", _HEADINGS["message"], width=60, wrap=True),
+        ]
+        rows = [
+            (
+                p.label(language),
+                p.sheet,
+                p.row,
+                p.column,
+                p.column_letter,
+                shown_value(p.value),
+                p.message(language),
+            )
+            for p in self.problems
+        ]
+        fills = [_FILLS[p.severity] for p in self.problems]
+        sheets = [Sheet(("گزارش", "Report"), columns, rows, fills=fills)]
         if not self.blocking:
+            fields = default_fields()
             for title, frame in (
-                ("بنگاه‌ها", self.parsed_enterprises),
-                ("اظهارنامه‌ها", self.parsed_returns),
+                (("بنگاه‌ها", "Enterprises"), self.parsed_enterprises),
+                (("اظهارنامه‌ها", "Returns"), self.parsed_returns),
             ):
                 if frame.empty:
                     continue
-                sheet = book.create_sheet(title)
-                sheet.sheet_view.rightToLeft = True
-                sheet.append(list(frame.columns))
-                for cell in sheet[1]:
-                    cell.font = bold
-                for record in frame.itertuples(index=False):
-                    sheet.append([None if pd.isna(v) else v for v in record])
-                for c in range(1, len(frame.columns) + 1):
-                    sheet.column_dimensions[get_column_letter(c)].width = 16
-        excel_book(book)  # a name typed as "=HYPERLINK(…)" stays text
-        book.save(path)
+                preview = [
+                    Column(
+                        code,
+                        (fields[code].name_fa, fields[code].name_en)
+                        if code in fields
+                        else (code, code),
+                        _preview_kind(code, frame[code]),
+                    )
+                    for code in frame.columns
+                ]
+                sheets.append(Sheet(title, preview, frame))
+        about = About(
+            ("گزارش بررسی پرونده", "File check report"),
+            notes=[
+                (("پرونده", "File"), self.source),
+                (("خلاصه", "Summary"), self.summary(language)),
+            ],
+        )
+        write_workbook(path, sheets, language="fa" if fa else "en", about=about)
         return path

@@ -25,6 +25,7 @@ from rasad.export import csv_row, excel_book
 from rasad.iran.geo import isic, provinces
 from rasad.iran.periods import Period
 from rasad.methodologies import IndicatorSpec
+from rasad.workbook import row_height
 
 from .fields import NATIONAL_ID, REGISTRY_FIELDS, FieldSpec, FieldTable
 from .reference import Estates
@@ -276,11 +277,17 @@ def _write_xlsx(
                     field.description_fa, field.description_en,
                 ]
             )  # fmt: skip
-    for column, width in zip("ABCDEFG", (60, 60, 30, 22, 14, 70, 70), strict=True):
+    widths = (60, 60, 30, 22, 14, 70, 70)
+    for column, width in zip("ABCDEFG", widths, strict=True):
         guide.column_dimensions[column].width = width
-    for row in guide.iter_rows(min_row=2):
+    for row in guide.iter_rows(min_row=2, max_col=len(widths)):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # a wrapped row's height is set: LibreOffice draws the lines over each other otherwise
+        guide.row_dimensions[row[0].row].height = row_height([c.value for c in row], widths)
+    guide.page_setup.orientation = "landscape"
+    guide.page_setup.fitToWidth, guide.page_setup.fitToHeight = 1, 0
+    guide.sheet_properties.pageSetUpPr.fitToPage = True
 
     lists = book.create_sheet(SHEET_LISTS)
     province_table = provinces()

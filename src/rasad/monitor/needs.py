@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.export import excel_value
 from rasad.index.methodology import Text
 from rasad.iran.geo import isic, provinces
 from rasad.iran.text import to_persian_digits
@@ -914,40 +913,74 @@ class Needs:
         members: pd.DataFrame | None = None,
         estates: pd.DataFrame | None = None,
         clusters: pd.DataFrame | None = None,
+        language: str = "fa",
     ) -> Path:
-        """An Excel workbook: a ``summary`` sheet (the totals, then each programme's
-        needs by severity, priority tier and unknowns), one needs-matrix sheet per
-        dimension of ``by`` (with the ``no data`` and per-programme ``unknown``
-        columns), an ``enterprises`` sheet with each enterprise's ranked needs, their
-        severity, the priority tier and the evidence, an ``unknown`` sheet (each
-        enterprise and programme that could not be judged) and a ``no data`` sheet
-        (the enterprises that filed no return). Each sheet has two header rows, Persian
-        then English. ``cluster`` is skipped when ``members`` is not given."""
-        from openpyxl import Workbook
+        """An Excel workbook (:mod:`rasad.workbook`, in ``language``): the ``totals``, a
+        ``summary`` sheet (each programme's needs by severity, priority tier and unknowns),
+        one needs-matrix sheet per dimension of ``by`` (with the ``no data`` and
+        per-programme ``unknown`` columns), an ``enterprises`` sheet with each
+        enterprise's ranked needs, their severity, the priority tier and the evidence, an
+        ``unknown`` sheet (each enterprise and programme that could not be judged) and a
+        ``no data`` sheet (the enterprises that filed no return). One header row in
+        ``language``; the codes and both labels are in the dictionary sheet. ``cluster``
+        is skipped when ``members`` is not given."""
+        from rasad.workbook import About, write_workbook
 
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("summary")
-        for frame in (self.totals(), self.summary()):
-            _rows_with_headers(sheet, frame, self.headers)
-            sheet.append([])
+        sheets = [
+            self._sheet(("جمع کل", "Totals"), self.totals(), language),
+            self._sheet(
+                ("خلاصه به تفکیک برنامه", "Summary by programme"), self.summary(), language
+            ),
+        ]
         for dimension in by:
             if dimension == "cluster" and members is None:
                 continue
             names = (
                 estates if dimension == "estate" else clusters if dimension == "cluster" else None
             )
-            _sheet(
-                workbook,
-                f"needs by {dimension}",
-                self.matrix(dimension, members=members, names=names),
-                self.headers,
+            fa, en = _DIMENSIONS.get(dimension, (dimension, dimension))
+            sheets.append(
+                self._sheet(
+                    (f"نیازها به تفکیک {fa}", f"Needs by {en}"),
+                    self.matrix(dimension, members=members, names=names),
+                    language,
+                )
             )
-        _sheet(workbook, "enterprises", self.explained(), self.headers)
-        _sheet(workbook, "unknown", self.unknowns(), self.headers)
-        _sheet(workbook, "no data", self.no_data(), self.headers)
+        sheets += [
+            self._sheet(("بنگاه‌ها", "Enterprises"), self.explained(), language),
+            self._sheet(("نامعلوم", "Unknown"), self.unknowns(), language),
+            self._sheet(("بدون اظهارنامه", "No return"), self.no_data(), language),
+        ]
+        about = About(("نیازهای بنگاه‌ها", "Enterprises' needs"))
         path = Path(path)
-        workbook.save(path)
+        write_workbook(path, sheets, language=language, about=about)
         return path
+
+    def _sheet(self, title, frame: pd.DataFrame, language: str):
+        from rasad.workbook import Column, Sheet
+
+        evidence = "evidence_fa" if language == "fa" else "evidence_en"
+        columns = []
+        for code, label in zip(frame.columns, self.headers(frame.columns), strict=True):
+            if code.startswith("evidence_") and code != evidence:
+                continue  # the evidence in the reader's language only
+            dtype = frame[code].dtype
+            if code == "year":
+                column = Column(code, label, "year")
+            elif code == "rank":
+                column = Column(code, label, "rank")
+            elif code.endswith("share"):
+                column = Column(code, label, "percent", 1)
+            elif code == "score":
+                column = Column(code, label, "decimal", 2)
+            elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+                column = Column(
+                    code, label, width=60 if code == evidence else None, wrap=code == evidence
+                )
+            else:  # counts of enterprises and employees
+                column = Column(code, label, "int")
+            columns.append(column)
+        return Sheet(title, columns, frame)
 
 
 def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -1017,34 +1050,18 @@ _HEADERS = {
     "any_need": ("بنگاه‌های دارای نیاز", "Enterprises with a need"),
     "priority_share": ("سهم ردهٔ اولویت از دارندگان اظهارنامه", "Priority tier share of filers"),
 }
+_DIMENSIONS = {
+    "province": ("استان", "province"),
+    "estate": ("شهرک", "estate"),
+    "cluster": ("خوشه", "cluster"),
+    "sector": ("بخش", "sector"),
+}
 _PROGRAMME_COLUMNS = {
     "enterprises": _HEADERS["enterprises"],
     "employees": _HEADERS["employees"],
     "priority": ("در ردهٔ اولویت", "in the priority tier"),
     "unknown": _HEADERS["unknown"],
 }
-
-
-def _rows_with_headers(sheet, frame: pd.DataFrame, headers) -> None:
-    labels = headers(frame.columns)
-    sheet.append([excel_value(sheet, fa) for fa, _ in labels])
-    sheet.append([excel_value(sheet, en) for _, en in labels])
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append([excel_value(sheet, _cell(v)) for v in row])  # a name "=…" stays text
-
-
-def _sheet(workbook, title: str, frame: pd.DataFrame, headers) -> None:
-    _rows_with_headers(workbook.create_sheet(title[:31]), frame, headers)
-
-
-def _cell(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is pd.NA:
-        return None
-    return value
 
 
 @functools.cache

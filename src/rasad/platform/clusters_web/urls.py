@@ -9,5 +9,6 @@ app_name = "clusters"
 urlpatterns = [
     path("", views.cluster_list, name="list"),
     path("provinces/<int:code>/", views.province, name="province"),
+    path("data/<str:name>", views.clusters_download, name="data"),
     path("<str:code>/", views.cluster, name="cluster"),
 ]

@@ -266,6 +266,54 @@ def cluster_list(request):
     return render(request, "clusters_web/list.html", context, status=400 if bad else 200)
 
 
+@require_GET
+def clusters_download(request, name: str):
+    """The cluster table (designated clusters and cells the data identifies), every row,
+    as ``clusters.xlsx``, ``clusters.csv`` and ``clusters-dictionary.csv``: open data
+    (CC BY 4.0), the same aggregates for every reader, small totals withheld as on the
+    page."""
+    from rasad.platform.web import downloads
+    from rasad.platform.web.downloads import both
+    from rasad.workbook import OPEN_LICENCE, About, Column, Sheet
+
+    fmt = downloads.split_name(name, "clusters")
+    a = compute.analysis()
+    columns = [
+        Column("code", both(gettext_lazy("Cluster code")), width=12),
+        Column("name", both(gettext_lazy("Cluster")), width=30),
+        Column("province_code", both(gettext_lazy("Province code")), "int", width=8),
+        Column("province", both(gettext_lazy("Province")), width=14),
+        Column("division", both(gettext_lazy("ISIC division")), width=8),
+        Column("division_name", both(gettext_lazy("Sector")), width=30),
+        Column("stars", both(gettext_lazy("Stars")), "int"),
+        Column("lq", both(gettext_lazy("LQ")), "decimal", 2),
+        Column("enterprises", both(gettext_lazy("Enterprises")), "int"),
+        Column("employment", both(gettext_lazy("Employment")), "int"),
+        Column("carried_share", both(gettext_lazy("Carried forward")), "percent", 1),
+        Column("status_label", both(gettext_lazy("Status")), width=18),
+    ]
+    rows = sorted(list_rows(a), key=lambda r: (-r["stars"], -(r["lq"] or 0)))
+    year = a.firms.attrs.get("year") if len(a.firms) else None
+    about = About(
+        both(gettext_lazy("Industrial clusters")),
+        edition=str(year or ""),
+        licence=OPEN_LICENCE,
+        notes=[
+            (
+                both(gettext_lazy("Withheld totals")),
+                both(
+                    gettext_lazy("Totals of fewer than %(n)s enterprises are left blank."),
+                    n=MIN_CELL,
+                ),
+            )
+        ],
+    )
+    sheet = Sheet(
+        about.title, columns, [[r[c.code] for c in columns] for r in rows], freeze_columns=2
+    )
+    return downloads.response(fmt, "rasad-clusters", sheet, about)
+
+
 def _rank_bands(a: compute.Analysis, code: str) -> list[dict]:
     if a.scores is None or "rank" not in a.scores:
         return []

@@ -344,7 +344,11 @@ def needs_excel(request):
         path = Path(folder) / "needs.xlsx"
         # scoped to the user's enterprises (every sheet) unless the user sees everything
         result.to_excel(
-            path, members=people.members, estates=people.estates, clusters=people.clusters
+            path,
+            members=people.members,
+            estates=people.estates,
+            clusters=people.clusters,
+            language="fa" if _persian() else "en",
         )
         content = path.read_bytes()
     response = HttpResponse(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("editions/", views.editions, name="editions"),
     path("editions/<int:pk>/", views.top100, name="edition"),
     path("editions/<int:pk>/league/", views.league, name="league"),
+    path("editions/<int:pk>/data/<str:name>", views.data_download, name="data"),
     path("editions/<int:pk>/methodology/", views.methodology, name="methodology"),
     path("editions/<int:pk>/methodology.yaml", views.methodology_file, name="methodology_file"),
     path("enterprises/", views.my_enterprise, name="my_enterprise"),

@@ -46,8 +46,11 @@ from rasad.platform.registry.models import (
 )
 from rasad.platform.returns.models import Indicator, Period, Return
 from rasad.platform.returns.state import data_state, per_state
+from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
+from rasad.platform.web.downloads import both
 from rasad.platform.web.templatetags.rasad_format import digits, num, percent
+from rasad.workbook import OPEN_LICENCE, About, Column, Sheet, write_workbook
 
 PER_PAGE = 50
 ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
@@ -160,7 +163,8 @@ def top100(request, pk: int | None = None):
             band=filters.get("size") or None,
             query=filters.get("q") or "",
         )
-        paginator = Paginator(rows, PER_PAGE)
+        # the top list shows whole, on one page; everyone ranked is paged
+        paginator = Paginator(rows, PER_PAGE if everyone else max(PER_PAGE, edition.top_k))
         # the filtered count joins the registry (a third of a filtered page's time at
         # 100,000 enterprises): it is cached with the rows, under the same key parts
         paginator.count = cache.get_or_set(
@@ -1126,98 +1130,264 @@ def estates(request):
 @requires(sees_estate_dashboard)
 @require_GET
 def estates_excel(request):
-    """The selection of the estate dashboard, every row, as an Excel workbook."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from rasad.export import excel_book
-
+    """The selection of the estate dashboard, every row, as an Excel workbook
+    (:mod:`rasad.workbook`): only the enterprises whose figures the reader may see."""
     try:
         scope = _estate_scope(request)
     except BadRequest:
         return render(request, "public/estates.html", {"bad": True}, status=400)
     edition, pillars, due = scope["edition"], scope["pillars"], scope["due"]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Enterprises")[:31]
-    sheet.sheet_view.rightToLeft = data.language() == "fa"
-    header = [
-        _("National ID"),
-        _("Enterprise"),
-        _("Industrial estate"),
-        _("Province"),
-        _("ISIC class"),
+    columns = [
+        Column("national_id", both(gettext_lazy("National ID")), width=14),
+        Column("name", both(gettext_lazy("Enterprise")), width=32),
+        Column("estate", both(gettext_lazy("Industrial estate")), width=24),
+        Column("province", both(gettext_lazy("Province")), width=14),
+        Column("isic", both(gettext_lazy("ISIC class")), width=10),
     ]
     if edition:
         method = data.methodology_of(edition)
         said = coverage.treatment(method)
-        header += [
-            _("Size band"),
-            _("Score"),
-            _("Rank"),
-            _("Rank, 5th percentile"),
-            _("Rank, 95th percentile"),
-            _("P(top %(k)s)") % {"k": edition.top_k},
-            _("Indicators reported (of %(n)s)") % {"n": len(method.indicators)},
-            _("Indicators left blank"),
-            *[p.name for p in pillars],
+        columns += [
+            Column("size_band", both(gettext_lazy("Size band")), width=10),
+            Column("score", both(gettext_lazy("Score")), "decimal", 1),
+            Column("rank", both(gettext_lazy("Rank")), "rank"),
+            Column("rank_q05", both(gettext_lazy("Rank, 5th percentile")), "rank"),
+            Column("rank_q95", both(gettext_lazy("Rank, 95th percentile")), "rank"),
+            Column("p_top", both(gettext_lazy("P(top %(k)s)"), k=edition.top_k), "percent", 0),
+            Column(
+                "reported",
+                both(gettext_lazy("Indicators reported (of %(n)s)"), n=len(method.indicators)),
+                "int",
+            ),
+            Column("left_blank", both(gettext_lazy("Indicators left blank")), width=30, wrap=True),
+            *_pillar_columns(method),
         ]
-    header += [_("Missing yearly returns"), _("Yearly returns due")]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for firm in scope["firms"].iterator(chunk_size=2000):
-        row = [
-            firm.national_id,
-            firm.name,
-            firm.estate.name if firm.estate else "",
-            firm.province.name,
-            firm.isic.code,
-        ]
-        if edition:
-            covered = coverage.describe(
-                firm.result_coverage, firm.result_missing, method, said=said
-            )
-            row += [
-                band_label(firm.size_band or ""),
-                firm.score,
-                firm.rank,
-                firm.rank_q05,
-                firm.rank_q95,
-                firm.p_top,
-                covered.reported if covered else None,
-                covered.names_text if covered else None,
-                *[getattr(firm, f"pillar_{p.code}") for p in pillars],
+    columns += [
+        Column("missing", both(gettext_lazy("Missing yearly returns")), "int"),
+        Column("applicable", both(gettext_lazy("Yearly returns due")), "int"),
+    ]
+
+    def rows():
+        for firm in scope["firms"].iterator(chunk_size=2000):
+            row = [
+                firm.national_id,
+                firm.name,
+                firm.estate.name if firm.estate else "",
+                firm.province.name,
+                firm.isic.code,
             ]
-        row += [firm.missing, firm.applicable]
-        sheet.append(row)
-    for i, title in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(title)) + 4))
-    sheet.freeze_panes = "C2"
-    info = book.create_sheet(_("About")[:31])
-    info.sheet_view.rightToLeft = sheet.sheet_view.rightToLeft
-    info.append([_("Edition"), edition.name if edition else ""])
-    if edition:
-        info.append([_("Methodology hash"), edition.methodology_sha256])
-        info.append([_("Data hash"), edition.data_sha256])
-        info.append([_("Indicators left blank"), said])
-    info.append(
-        [
-            _("Yearly periods counted for missing returns"),
+            if edition:
+                covered = coverage.describe(
+                    firm.result_coverage, firm.result_missing, method, said=said
+                )
+                row += [
+                    band_label(firm.size_band or ""),
+                    firm.score,
+                    firm.rank,
+                    firm.rank_q05,
+                    firm.rank_q95,
+                    firm.p_top,
+                    covered.reported if covered else None,
+                    covered.names_text if covered else None,
+                    *[getattr(firm, f"pillar_{p.code}") for p in pillars],
+                ]
+            yield [*row, firm.missing, firm.applicable]
+
+    notes = [
+        (
+            both(gettext_lazy("Yearly periods counted for missing returns")),
             data.list_separator().join(str(p) for p in due),
+        )
+    ]
+    if edition:
+        notes += [
+            (both(gettext_lazy("Methodology hash")), edition.methodology_sha256),
+            (both(gettext_lazy("Data hash")), edition.data_sha256),
+            (both(gettext_lazy("Indicators left blank")), said),
         ]
+    about = About(
+        both(gettext_lazy("Enterprises of the industrial estates")),
+        edition=edition.name if edition else "",
+        notes=notes,
     )
-    excel_book(book)  # names typed by others stay text, never formulas
+    sheet = Sheet(both(gettext_lazy("Enterprises")), columns, rows(), freeze_columns=2)
     buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    write_workbook(buffer, [sheet], language=downloads.language(), about=about)
+    response = HttpResponse(buffer.getvalue(), content_type=downloads.XLSX)
     name = f"rasad-estates-{scope['chosen'].code if scope['chosen'] else 'all'}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- open data: the Top-100 and the league tables as CSV and XLSX ---------------------------
+
+
+def _pillar_columns(method) -> list[Column]:
+    """The index's pillars as columns, named in both languages."""
+    items = {i.code: i for i in [*method.nodes, *method.indicators]}
+    return [
+        Column(f"pillar_{code}", (items[code].name.fa, items[code].name.en), "decimal", 1)
+        for code in method.root.children
+    ]
+
+
+@require_GET
+def data_download(request, pk: int, name: str):
+    """The open data of a published edition: ``top100`` or ``league``, each as
+    ``.xlsx``, ``.csv`` and ``-dictionary.csv``."""
+    if name.startswith("top100"):
+        return top100_download(request, pk, name)
+    if name.startswith("league"):
+        return league_download(request, pk, name)
+    raise Http404
+
+
+def _identity_columns() -> list[Column]:
+    return [
+        Column("national_id", both(gettext_lazy("National ID")), width=14),
+        Column("name", both(gettext_lazy("Enterprise")), width=32),
+        Column("province", both(gettext_lazy("Province")), width=14),
+        Column("estate", both(gettext_lazy("Industrial estate")), width=24),
+        Column("sector", both(gettext_lazy("Sector (ISIC division)")), width=30),
+    ]
+
+
+def _identity(firm, titles) -> list:
+    division = titles.get(firm.isic.code[:2])
+    return [
+        firm.national_id,
+        firm.name,
+        firm.province.name,
+        firm.estate.name if firm.estate else "",
+        f"{firm.isic.code[:2]} {division.title}" if division else firm.isic.code[:2],
+    ]
+
+
+def _open_about(edition: Edition, title) -> About:
+    return About(
+        title,
+        edition=edition.name,
+        licence=OPEN_LICENCE,
+        notes=[
+            (both(gettext_lazy("Methodology hash")), edition.methodology_sha256),
+            (both(gettext_lazy("Data hash")), edition.data_sha256),
+        ],
+    )
+
+
+@require_GET
+def top100_download(request, pk: int, name: str):
+    """The whole top list of a published edition at once (open data, CC BY 4.0): rank,
+    score, the 5–95% rank interval, P(top), name, province, estate, sector, size band and
+    the pillar scores, as ``top100.xlsx``, ``top100.csv`` and ``top100-dictionary.csv``.
+    Everything here is on the public page; no confidential figure."""
+    fmt = downloads.split_name(name, "top100")
+    edition = _published_or_404(pk)
+    method = data.methodology_of(edition)
+    k = edition.top_k
+    pillars = _pillar_columns(method)
+    columns = [
+        Column("rank", both(gettext_lazy("Rank")), "rank"),
+        Column("score", both(gettext_lazy("Score")), "decimal", 1),
+        Column("rank_q05", both(gettext_lazy("Rank, 5th percentile")), "rank"),
+        Column("rank_q95", both(gettext_lazy("Rank, 95th percentile")), "rank"),
+        Column("p_top", both(gettext_lazy("P(top %(k)s)"), k=k), "percent", 0),
+        *_identity_columns(),
+        Column("size_band", both(gettext_lazy("Size band")), width=10),
+        Column("coverage", both(gettext_lazy("Share of the indicators reported")), "percent", 0),
+        *pillars,
+    ]
+    titles = data.divisions()
+    rows = [
+        [
+            r.rank,
+            r.score,
+            r.rank_q05,
+            r.rank_q95,
+            r.p_top,
+            *_identity(r.enterprise, titles),
+            band_label(r.size_class),
+            r.coverage,
+            *[r.node_scores.get(p.code.removeprefix("pillar_")) for p in pillars],
+        ]
+        for r in data.ranking(edition)
+    ]
+    title = both(gettext_lazy("Top %(k)s"), k=k)
+    sheet = Sheet(title, columns, rows, freeze_columns=1)
+    return downloads.response(fmt, f"rasad-top{k}-{edition.pk}", sheet, _open_about(edition, title))
+
+
+@require_GET
+def league_download(request, pk: int, name: str):
+    """Every league table of a published edition (each indicator and size band, its top
+    list) as ``league.xlsx``, ``league.csv`` and ``league-dictionary.csv``. Ranks and
+    names are public; an indicator's value is filled in only for the enterprises whose
+    figures the reader may see (``confidential_to``), as on the page."""
+    from rasad.platform.api.errors import ApiError
+    from rasad.platform.api.league import edition_league
+
+    fmt = downloads.split_name(name, "league")
+    edition = _published_or_404(pk)
+    try:
+        method, table = edition_league(edition, by="size_class", top=edition.top_k)
+    except ApiError as error:
+        return HttpResponse(
+            error.message_fa if data.language() == "fa" else error.message_en,
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    ids = table[method.unit].astype(str).tolist() if len(table) else []
+    firms = (
+        Enterprise.objects.filter(national_id__in=ids)
+        .select_related("province", "isic", "estate")
+        .in_bulk(field_name="national_id")
+    )
+    allowed = set(
+        Enterprise.objects.confidential_to(request.user)
+        .filter(national_id__in=ids)
+        .values_list("national_id", flat=True)
+    )
+    names = {i.code: i.name for i in method.indicators}
+    language = data.language()
+    titles = data.divisions()
+    columns = [
+        Column("indicator", both(gettext_lazy("Indicator code")), width=16),
+        Column("indicator_name", both(gettext_lazy("Indicator")), width=30),
+        Column("size_band", both(gettext_lazy("Size band")), width=10),
+        Column("rank", both(gettext_lazy("Rank")), "rank"),
+        *_identity_columns(),
+        Column(
+            "value",
+            both(gettext_lazy("Value (only where you may see the figures)")),
+            "decimal",
+            4,
+        ),
+    ]
+    rows = []
+    for indicator, band, rank, national_id, value in zip(
+        table["indicator"].tolist() if ids else [],
+        table["size_class"].tolist() if ids else [],
+        table["rank"].tolist() if ids else [],
+        ids,
+        table["value"].tolist() if ids else [],
+        strict=True,
+    ):
+        firm = firms.get(national_id)
+        if firm is None:
+            continue
+        rows.append(
+            [
+                indicator,
+                names[indicator].get(language) if indicator in names else indicator,
+                band_label(band),
+                rank,
+                *_identity(firm, titles),
+                value if national_id in allowed else None,
+            ]
+        )
+    title = both(gettext_lazy("League tables"))
+    sheet = Sheet(title, columns, rows, freeze_columns=4)
+    return downloads.response(fmt, f"rasad-league-{edition.pk}", sheet, _open_about(edition, title))
 
 
 # --- the national dashboard -----------------------------------------------------------------

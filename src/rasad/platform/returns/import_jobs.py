@@ -172,12 +172,23 @@ def _read_upload(job: ImportJob) -> bytes:
     return data
 
 
+def in_language(report_file: str, language: str) -> str:
+    """The stored report in ``language``: the worker writes one per language of the site
+    (it has no reader to ask), the Persian one under ``report_file``."""
+    return report_file if language == "fa" else report_file.replace(".xlsx", f".{language}.xlsx")
+
+
 def _write_report(job: ImportJob, outcome: ImportOutcome) -> str:
     name = report_name(job.user_id, job.sha256)
     with tempfile.TemporaryDirectory() as folder:
-        path = outcome.report.to_excel(Path(folder) / "report.xlsx")
-        default_storage.delete(name)
-        return default_storage.save(name, ContentFile(path.read_bytes()))
+        for language, _label in settings.LANGUAGES:
+            path = outcome.report.to_excel(Path(folder) / f"{language}.xlsx", language=language)
+            default_storage.delete(in_language(name, language))
+            saved = default_storage.save(
+                in_language(name, language), ContentFile(path.read_bytes())
+            )
+            name = saved if language == "fa" else name
+    return name
 
 
 def run(job_id: int, worker: str = "") -> ImportJob:

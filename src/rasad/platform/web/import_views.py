@@ -328,7 +328,9 @@ def report_excel(request, sha: str):
         if job is None or job.status != ImportJob.Status.DONE or not job.report_file:
             return redirect("import_report", sha=sha)
         try:
-            with default_storage.open(job.report_file, "rb") as handle:
+            with default_storage.open(
+                import_jobs.in_language(job.report_file, _language()), "rb"
+            ) as handle:
                 content = handle.read()
         except FileNotFoundError:
             raise Http404 from None
@@ -338,7 +340,7 @@ def report_excel(request, sha: str):
         return refused
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
-        outcome.report.to_excel(path)
+        outcome.report.to_excel(path, language=_language())
         content = path.read_bytes()
     return _attachment(content, XLSX, f"{Path(name).stem}-report.xlsx")
 
