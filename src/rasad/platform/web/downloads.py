@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.utils import translation
 
 from rasad.export import write_csv
+from rasad.iran.text import to_persian_digits
 from rasad.workbook import About, Sheet, csv_frame, dictionary_frame, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,11 +29,16 @@ FORMATS = ("xlsx", "csv", "dictionary.csv")
 
 
 def both(text, **values) -> tuple[str, str]:
-    """``text`` (a lazy gettext string, %-formatted with ``values``) in Persian and English."""
+    """``text`` (a lazy gettext string, %-formatted with ``values``) in Persian and English;
+    numbers among ``values`` in Persian digits in the Persian text."""
+    persian = {
+        key: to_persian_digits(str(value)) if isinstance(value, int | float) else value
+        for key, value in values.items()
+    }
     out = []
-    for language in ("fa", "en"):
+    for language, given in (("fa", persian), ("en", values)):
         with translation.override(language):
-            out.append(str(text) % values if values else str(text))
+            out.append(str(text) % given if given else str(text))
     return out[0], out[1]
 
 
