@@ -60,15 +60,17 @@ PERSIAN_NUMBERS = {
 }
 
 
-# the title of each kind of brief, (Persian, English): ``{name}`` the place, ``{year}`` the period
+# the title of each kind of brief, (Persian, English), ``{name}`` the place's; the period
+# is said on a line of its own (poppler reads a year and punctuation at the end of a
+# Persian line back out of place)
 TITLES = {
     "national": (
-        "گزارش سیاستی ملی: نیازهای بنگاه‌های کوچک و متوسط، {year}",
-        "National policy brief: the needs of SMEs, {year}",
+        "گزارش سیاستی ملی نیازهای بنگاه‌های کوچک و متوسط",
+        "National policy brief on the needs of SMEs",
     ),
-    "province": ("گزارش سیاستی استان {name}، {year}", "Policy brief: {name} province, {year}"),
-    "estate": ("گزارش سیاستی {name}، {year}", "Policy brief: {name}, {year}"),
-    "cluster": ("گزارش سیاستی {name}، {year}", "Policy brief: {name}, {year}"),
+    "province": ("گزارش سیاستی استان {name}", "Policy brief of {name} province"),
+    "estate": ("گزارش سیاستی {name}", "Policy brief of {name}"),
+    "cluster": ("گزارش سیاستی {name}", "Policy brief of {name}"),
 }
 
 
@@ -83,11 +85,11 @@ class Place:
     def name(self) -> str:
         return self.name_fa if _persian() else self.name_en
 
-    def title(self, period: int | None) -> str:
-        """The brief's title in the active language, ``period`` in its digits."""
+    @property
+    def title(self) -> str:
+        """The brief's title in the active language."""
         fa, en = TITLES[self.kind]
-        year = digits(period) if period is not None else ""
-        return (fa if _persian() else en).format(name=self.name, year=year).rstrip("، ,")
+        return (fa if _persian() else en).format(name=self.name)
 
 
 def _persian() -> bool:
@@ -180,7 +182,6 @@ def brief_context(where: Place) -> dict:
     period = _period(people)
     context = {
         "place": where,
-        "title": where.title(period),
         "period": period,
         "today": datetime.date.today(),
     }
@@ -312,7 +313,8 @@ def _breakdowns(where: Place, people, needs, before) -> list[dict]:
                 "by": by,
                 "heading": heading,
                 "rows": rows,
-                "more": max(len(matrix) - MAX_ROWS, 0),
+                "more": len(matrix) > MAX_ROWS,
+                "total": len(matrix),
                 "programmes": [
                     p.name.fa if _persian() else p.name.en for p in needs.mapping.programmes
                 ],
