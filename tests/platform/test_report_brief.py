@@ -8,6 +8,7 @@ checked against the monitoring run the pages use (the largest priority tier firs
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import polib
@@ -51,8 +52,11 @@ def persian(tmp_path_factory):
 
 
 def plain(text: str) -> str:
-    """Text without ZWNJ (pdftotext may drop it where a glyph joins) and line breaks."""
-    return " ".join(text.replace("\u200c", "").split())
+    """Text without ZWNJ (pdftotext may drop it where a glyph joins), line breaks, and
+    spaces beside numbers (pdftotext moves the space before a number in Persian text to
+    its other side)."""
+    text = " ".join(text.replace("\u200c", "").split())
+    return re.sub(r"\s*([0-9۰-۹]+)\s*", r"\1", text)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +148,10 @@ def test_the_national_brief_in_persian(world, db):
     content = rendered("national", "fa")
     text = pdf_text(content)
     assert plain("گزارش سیاستی ملی نیازهای بنگاه‌های کوچک و متوسط") in plain(text)
-    assert plain(f"اظهارنامه‌های {year(world, True)}") in plain(text)
+    last = to_persian_digits(
+        str(max(p for p in compute.population().periods if p < world["period"].year))
+    )
+    assert plain(f"اظهارنامه‌های {year(world, True)} در مقایسه با {last}") in plain(text)
     # the places with the largest priority tier first, as the core counts them
     assert in_order(text, priority_order("province")[:5])
     assert in_order(text, priority_order("estate")[:5])
@@ -200,6 +207,13 @@ def test_a_cluster_brief(world, db, language):
     assert plain(title.format(name)) in plain(text)
     assert content.count(b"/Subtype /Image") >= 2  # by severity, and against last year
     assert 2 <= text.count("\f") <= 6
+
+
+def test_a_small_clusters_needs_are_withheld(world, db, monkeypatch):
+    monkeypatch.setattr(brief, "MIN_CELL", 10_000)  # as if it had too few filing members
+    text = plain(pdf_text(brief.render(world["keys"]["cluster"], language="en")))
+    assert "their needs are not shown" in text
+    assert "Needs by support programme" not in text and "Filed a return" not in text
 
 
 def test_unknown_places_are_no_brief(world, db):

@@ -188,15 +188,20 @@ def brief_context(where: Place) -> dict:
     if period is None:
         return context
     earlier = [p for p in people.periods if p < period]
-    previous = earlier[-1] if earlier else None
     units = _units(where, people)
     needs = _needs(people, period, units)
-    before = _needs(people, previous, units) if previous is not None else None
+    before = _needs(people, earlier[-1], units) if earlier else None
     totals = needs.totals().iloc[0].to_dict()
-    withheld = where.kind == "cluster" and totals["filers"] < MIN_CELL
+    if where.kind == "cluster":  # public: counts of fewer enterprises are withheld
+        if before is not None and before.totals()["filers"].sum() < MIN_CELL:
+            before = None
+        withheld = totals["filers"] < MIN_CELL
+    else:
+        withheld = False
     programmes = [] if withheld else _programmes(needs, before)
     breakdowns = [] if withheld else _breakdowns(where, people, needs, before)
     edition = latest_edition()
+    previous = earlier[-1] if before is not None else None
     context.update(
         previous=previous,
         withheld=withheld,
