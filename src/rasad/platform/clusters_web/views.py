@@ -445,6 +445,8 @@ def _member_needs(code: str, shown: bool) -> tuple[list[dict], int | None]:
 
 @require_GET
 def province(request, code: int):
+    from rasad.platform.reports import brief  # it reads this module's cluster rows
+
     if not 0 <= code <= 30:
         raise Http404
     a = compute.analysis()
@@ -494,5 +496,6 @@ def province(request, code: int):
         "min_cell": MIN_CELL,
         "identified": int((cells["stars"] >= compute.MIN_STARS).sum()) if len(cells) else 0,
         "carried": carried(a),
+        "brief": brief.offer(request.user, f"province:{code}"),
     }
     return render(request, "clusters_web/province.html", context)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.public.access import sees_estate_dashboard
+from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.web.access import requires
 from rasad.platform.web.templatetags.rasad_format import digits, num
@@ -237,6 +237,7 @@ def needs(request):
     context = {
         "choice": chosen,
         "period": period,
+        "briefs": _briefs(request.user),
         "by": by,
         "dimensions": DIMENSIONS.items(),
         "rows": [],
@@ -299,6 +300,14 @@ def needs(request):
             **overview,
         )
     return render(request, "monitoring/needs.html", context)
+
+
+def _briefs(user) -> list[tuple[str, str]]:
+    """The policy briefs the needs page offers: (label, key); the national one to whoever
+    sees the national dashboard, else one per estate the user manages."""
+    if sees_national_dashboard(user):
+        return [("", "national")]
+    return [(estate.name, f"estate:{estate.code}") for estate in user.estates.all()]
 
 
 def _needs_overview(result, programmes: list[dict], persian: bool) -> dict:

@@ -36,8 +36,10 @@ from rasad.platform.reports.models import RenderedReport
 logger = logging.getLogger(__name__)
 
 #: kind → the module that makes it (see the module docstring)
-KINDS: dict[str, str] = {}
-KINDS["scorecard"] = "rasad.platform.reports.scorecard"
+KINDS: dict[str, str] = {
+    "brief": "rasad.platform.reports.brief",
+    "scorecard": "rasad.platform.reports.scorecard",
+}
 LANGUAGES = ("fa", "en")
 
 
