@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 #: kind → the module that makes it (see the module docstring)
 KINDS: dict[str, str] = {}
+KINDS["edition"] = "rasad.platform.reports.edition"
 LANGUAGES = ("fa", "en")
 
 
