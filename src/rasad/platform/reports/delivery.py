@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 #: kind → the module that makes it (see the module docstring)
 KINDS: dict[str, str] = {
     "brief": "rasad.platform.reports.brief",
+    "edition": "rasad.platform.reports.edition",
     "scorecard": "rasad.platform.reports.scorecard",
 }
 LANGUAGES = ("fa", "en")
