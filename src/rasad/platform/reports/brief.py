@@ -49,15 +49,6 @@ KINDS = ("national", "province", "estate", "cluster")
 MAX_ROWS = 15  # places per table and chart: those with the largest priority tier
 MAX_CELLS = 10  # strongest undesignated specialisations listed
 SEVERITY_COLOURS = ("#c9d6e3", "#f0c15a", "#e0783a", "#b3261e")  # low … critical
-# Vega's number format in Persian: Persian digits, «٬» between thousands, «٫» decimals
-PERSIAN_NUMBERS = {
-    "decimal": "٫",
-    "thousands": "٬",
-    "grouping": [3],
-    "currency": ["", ""],
-    "numerals": list("۰۱۲۳۴۵۶۷۸۹"),
-    "percent": "٪",
-}
 
 
 # the title of each kind of brief, (Persian, English), ``{name}`` the place's; the period
@@ -408,8 +399,7 @@ def _number(value) -> float | None:
 
 def _in_language(chart):
     """``chart`` themed, with Persian digits and bars growing from the right in Persian."""
-    chart = charts.themed(chart)
-    return chart.configure(locale={"number": PERSIAN_NUMBERS}) if _persian() else chart
+    return charts.themed(chart, "fa" if _persian() else "en")
 
 
 def _x(title: str, *, percent: bool = False):

@@ -24,9 +24,22 @@ def _converter():
     return vl_convert
 
 
-def themed(chart):
-    """``chart`` (an Altair chart) in the reports' font and colours."""
-    return chart.configure(font=FONT).configure_view(strokeWidth=0)
+# Vega's number format in Persian: Persian digits, «٬» between thousands, «٫» decimals
+PERSIAN_NUMBERS = {
+    "decimal": "٫",
+    "thousands": "٬",
+    "grouping": [3],
+    "currency": ["", ""],
+    "numerals": list("۰۱۲۳۴۵۶۷۸۹"),
+    "percent": "٪",
+}
+
+
+def themed(chart, language: str = "en"):
+    """``chart`` (an Altair chart) in the reports' font, its numbers (axes, formatted
+    text) in the digits of ``language``."""
+    chart = chart.configure(font=FONT).configure_view(strokeWidth=0)
+    return chart.configure(locale={"number": PERSIAN_NUMBERS}) if language == "fa" else chart
 
 
 def png(chart, *, scale: float = SCALE) -> bytes:

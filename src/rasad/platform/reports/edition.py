@@ -35,10 +35,9 @@ WIDTH = 560  # CSS pixels of a chart's plot: the page's text width, less the lab
 COLOR = "#0f5f5f"
 MUTED = "#9fb8c0"
 CUTOFF = "#c0392b"
+
+
 # a chart's axis labels in Persian digits and separators (Vega formats them in Latin)
-_PERSIAN_NUMERALS = dict(zip("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫", strict=True))
-
-
 def _edition(key: str) -> Edition | None:
     """The computed edition ``key`` names (a draft not computed yet has nothing to report)."""
     if not key.isdecimal() or not 0 < int(key) < 2**63:
@@ -136,14 +135,6 @@ def _movers(edition: Edition, changes: review.Changes) -> list[tuple[str, list, 
     ]
 
 
-def _persian_numerals(field: str = "datum.label") -> str:
-    """A Vega expression: ``field`` with its digits and separators in Persian."""
-    expr = field
-    for latin, persian in _PERSIAN_NUMERALS.items():
-        expr = f"replace({expr}, regexp('[{latin}]', 'g'), '{persian}')"
-    return expr
-
-
 def _text(text: str) -> str:
     """A chart's text, right to left in Persian: Vega lays a line out left to right unless
     its first strong character says otherwise, so a label that starts with a number
@@ -152,9 +143,8 @@ def _text(text: str) -> str:
 
 
 def _axis(**kwargs) -> alt.Axis:
-    """An axis whose numbers are in the reader's digits."""
-    if data.language() == "fa":
-        kwargs["labelExpr"] = _persian_numerals()
+    """An axis whose title reads right to left in Persian (its numbers are in the reader's
+    digits through :func:`charts.themed`)."""
     if "title" in kwargs:
         kwargs["title"] = _text(kwargs["title"])
     return alt.Axis(**kwargs)
@@ -169,7 +159,7 @@ def _title(text: str) -> alt.TitleParams:
 def _image(chart) -> dict:
     """``chart`` themed and drawn: its data URI and its width in CSS pixels, so that it is
     printed at the size it was drawn (its text as large as the page's), never stretched."""
-    uri = charts.data_uri(charts.themed(chart))
+    uri = charts.data_uri(charts.themed(chart, data.language()))
     header = base64.b64decode(uri.split(",", 1)[1][:32])  # the PNG's first 24 bytes
     width = int.from_bytes(header[16:20], "big") / charts.SCALE  # pixels wide, at 16–19
     return {"uri": uri, "width": round(width)}

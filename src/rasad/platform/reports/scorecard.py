@@ -120,7 +120,7 @@ def _pillar_chart(shown: dict, language: str):
     frame = pd.DataFrame(rows)
     order = list(frame["pillar"])
     persian = language == "fa"
-    x_axis = alt.Axis(title=None, labelExpr=_digits_expression() if persian else "datum.label")
+    x_axis = alt.Axis(title=None)
     y = alt.Y(
         "pillar:N",
         sort=order,
@@ -138,20 +138,12 @@ def _pillar_chart(shown: dict, language: str):
         x="value:Q"
     )
     chart = alt.layer(whiskers, box, median, firm).properties(width=430, height=alt.Step(24))
-    return charts.themed(chart)
+    return charts.themed(chart, language)
 
 
 def _domain(frame: pd.DataFrame) -> tuple[float, float]:
     columns = [c for c in ("q05", "q95", "value") if c in frame]
     return scale_of(frame[columns].stack().tolist())
-
-
-def _digits_expression() -> str:
-    """A Vega expression writing an axis label's digits in Persian."""
-    expression = "datum.label"
-    for latin, persian in zip("0123456789", "۰۱۲۳۴۵۶۷۸۹", strict=True):
-        expression = f"replace({expression}, regexp('{latin}', 'g'), '{persian}')"
-    return expression
 
 
 def _left_to_right(text: str) -> str:
