@@ -35,7 +35,15 @@ def test_sheets_directions_and_hidden_lists(template):
         "visible",
         "hidden",
     ]
-    assert all(book[n].sheet_view.rightToLeft for n in book.sheetnames[:3])
+    assert all(book[n].sheet_view.rightToLeft for n in book.sheetnames)
+    # the filter sits on the English header row, under the Persian one: both stay headings
+    for name in (SHEET_ENTERPRISES, SHEET_RETURNS):
+        sheet = book[name]
+        last = openpyxl.utils.get_column_letter(sheet.max_column)
+        assert (
+            sheet.auto_filter.ref.startswith("A2:")
+            and sheet.auto_filter.ref.split(":")[1][: len(last)] == last
+        )
     lists = book[SHEET_LISTS]
     provinces = [c.value for c in lists["A"][1:] if c.value]
     assert len(provinces) == 31 and "تهران" in provinces

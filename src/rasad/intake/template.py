@@ -221,6 +221,9 @@ def _data_sheet(book, title: str, columns: list[FieldSpec], rows: int, validatio
     sheet.row_dimensions[1].height = 36
     sheet.row_dimensions[2].height = 30
     sheet.freeze_panes = "B3"
+    # The filter's buttons sit on the second header row, so that the two rows of headings
+    # (Persian over English, which the importer reads back) stay out of the data filtered.
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{rows + 2}"
     return sheet
 
 
@@ -307,6 +310,7 @@ def _write_xlsx(
     period_ref = _list_column(lists, 4, "دوره / Period", [p.code for p in periods])
     yes_no_ref = _list_column(lists, 5, "بله/خیر / Yes/No", list(YES_NO))
     lists.sheet_state = "hidden"
+    lists.sheet_view.rightToLeft = True
 
     def choice(ref, what_fa: str, what_en: str):
         if ref is None:
