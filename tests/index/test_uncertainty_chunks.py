@@ -159,3 +159,21 @@ def test_a_runs_float64_scores_do_not_depend_on_its_block(asem, spec):
     whole = scores(2**40)
     for block_bytes in (1, 8 * units * 3 * 2, 8 * units * 3 * 37):
         assert np.array_equal(scores(block_bytes), whole, equal_nan=True)
+
+
+def test_the_matrices_are_row_major_and_the_statistics_numpys(sme100):
+    """A block's runs are copied into the matrices as whole rows (C order: a run's row
+    contiguous, wherever the block's runs fall in the plan); the statistics read them a
+    slice of units at a time and agree with numpy's own on each unit's replicates."""
+    methodology, data, spec = sme100
+    result = uncertainty(methodology, data, spec, 40, seed=3, top_k=25)
+    assert result.ranks.flags.c_contiguous and result.scores.flags.c_contiguous
+    ranks = np.where(result.ranks > 0, result.ranks, np.nan).astype(float)
+    scores = result.scores.astype(float)
+    for frame, values in ((result.stats, ranks), (result.score_stats, scores)):
+        np.testing.assert_allclose(frame["mean"], np.nanmean(values, axis=0), rtol=1e-12)
+        for column, p in (("median", 0.5), ("q05", 0.05), ("q95", 0.95)):
+            np.testing.assert_allclose(frame[column], np.nanquantile(values, p, axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(
+        result.stats["p_top"], ((result.ranks > 0) & (result.ranks <= 25)).mean(axis=0)
+    )
