@@ -177,3 +177,67 @@ def test_the_matrices_are_row_major_and_the_statistics_numpys(sme100):
     np.testing.assert_array_equal(
         result.stats["p_top"], ((result.ranks > 0) & (result.ranks <= 25)).mean(axis=0)
     )
+
+
+def test_a_merge_computes_some_chunks_in_place_and_reads_the_others(sme100, tmp_path):
+    """The job's worker: one set of matrices; its own part computed into its rows, the
+    others' read from the files they wrote straight into theirs; the whole run's
+    result, bit for bit."""
+    from rasad.index.uncertainty import Merge
+
+    methodology, data, spec = sme100
+    runs, seed = 45, 4
+    whole = uncertainty(methodology, data, spec, runs, seed=seed, top_k=50)
+    (a, b), (c, d), (e, f) = chunk_ranges(runs, 3)
+    for start, stop in ((c, d), (e, f)):
+        with open(tmp_path / f"part-{start}.npy", "wb") as file:
+            compute_chunk(methodology, data, spec, runs, seed, start, stop).write(file)
+    merge = Merge(methodology, data, spec, runs, seed, top_k=50)
+    calls = []
+    merge.compute(a, b, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (b - a, b - a)
+    for start in (e, c):  # any order
+        with open(tmp_path / f"part-{start}.npy", "rb") as file:
+            merge.read(file)
+    assert_identical(merge.result(), whole)
+
+
+def test_a_merge_reads_from_files_without_readinto_and_refuses_bad_ones(sme100, tmp_path):
+    import io
+
+    from rasad.index.uncertainty import Merge
+
+    methodology, data, spec = sme100
+    runs = 20
+    whole = uncertainty(methodology, data, spec, runs, seed=2)
+    first, second = (
+        compute_chunk(methodology, data, spec, runs, 2, start, stop).to_bytes()
+        for start, stop in chunk_ranges(runs, 2)
+    )
+
+    class ReadOnly:  # a storage's file with read() only
+        def __init__(self, data):
+            self.buffer = io.BytesIO(data)
+
+        def read(self, size=-1):
+            return self.buffer.read(size)
+
+    merge = Merge(methodology, data, spec, runs, 2)
+    merge.read(ReadOnly(first))
+    with pytest.raises(RasadInputError, match="runs 10–19 are in no chunk"):
+        merge.result()
+    merge.read(ReadOnly(second))
+    assert_identical(merge.result(), whole)
+
+    merge = Merge(methodology, data, spec, runs, 2)
+    with pytest.raises(RasadInputError, match="ends before its last run") as error:
+        merge.read(io.BytesIO(first[:-5]))
+    assert "تمام می‌شود" in error.value.message_fa
+    narrow = ChunkResult(0, 10, whole.ranks[:10, :7].copy(), whole.scores[:10, :7].copy())
+    with pytest.raises(RasadInputError, match="not \\(10, "):
+        merge.read(io.BytesIO(narrow.to_bytes()))
+    merge = Merge(methodology, data, spec, runs, 2)
+    merge.read(io.BytesIO(first))
+    with pytest.raises(RasadInputError, match="runs 0–9 are in more than one chunk"):
+        merge.read(io.BytesIO(first))
+        merge.result()
