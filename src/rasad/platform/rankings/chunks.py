@@ -7,9 +7,16 @@ the next part no one has taken (one conditional UPDATE decides who), computes it
 :func:`rasad.index.uncertainty.compute_chunk` and leaves its ranks and scores in the
 storage all servers share. The job's worker then takes what is left, waits for the
 parts others are computing (a part whose worker stopped answering goes back to the
-pile), and merges them (:func:`~rasad.index.uncertainty.merge_chunks`): the same
-result as one worker's, bit for bit, for the same seed. With one worker running, the
-job's worker simply computes every part itself.
+pile), and merges them: its own parts are computed straight into the rows of one pair
+of matrices and the others' read into theirs (:class:`~rasad.index.uncertainty.Merge`),
+the same result as one worker's, bit for bit, for the same seed. With one worker
+running, the job's worker simply computes every part itself.
+
+A part goes through the storage as three raw ``.npy`` arrays written from its matrices
+to a temporary file that the storage moves into place (:meth:`ChunkResult.write
+<rasad.index.uncertainty.ChunkResult.write>`), and is read straight into the job's
+matrices: at 100,000 enterprises a part of 500 runs is 400 MB, which an in-memory
+``.npz`` archive copied twice on each side.
 """
 
 from __future__ import annotations
