@@ -337,7 +337,7 @@ def alone(base: str, work: dict, repeats: int) -> dict[str, float]:
 def run_locust(args, base: str, plan_file: Path, prefix: Path) -> None:
     env = {**os.environ, "BENCH_PAGES_PLAN": str(plan_file)}
     command = [
-        str(VENV_BIN / "locust"),
+        args.locust,
         "-f",
         str(LOCUSTFILE),
         "--headless",
@@ -547,6 +547,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--alone", type=int, default=20, help="requests per page with one client, before the load"
+    )
+    parser.add_argument(
+        "--locust",
+        default=str(VENV_BIN / "locust"),
+        help="the locust command (default: the virtual environment's; locust may live in another)",
     )
     parser.add_argument(
         "--with-job",
