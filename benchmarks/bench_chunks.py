@@ -29,8 +29,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATABASE = "bench_chunks"
+DATABASE = "bench_chunks"  # --database changes it
 URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+
+
+def _use(database: str) -> None:
+    global DATABASE, URL
+    DATABASE, URL = database, f"postgres://postgres@127.0.0.1:5432/{database}"
 
 
 def _psql(sql: str, database: str = "postgres") -> str:
@@ -143,7 +148,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument(
+        "--database", default=DATABASE, help="PostgreSQL database to build or reuse"
+    )
     args = parser.parse_args()
+    _use(args.database)
     (ROOT / "var" / "bench_chunks").mkdir(parents=True, exist_ok=True)
     _setup(args.enterprises)
     env = {**os.environ, "RASAD_DATABASE_URL": URL}

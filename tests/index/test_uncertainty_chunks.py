@@ -159,3 +159,85 @@ def test_a_runs_float64_scores_do_not_depend_on_its_block(asem, spec):
     whole = scores(2**40)
     for block_bytes in (1, 8 * units * 3 * 2, 8 * units * 3 * 37):
         assert np.array_equal(scores(block_bytes), whole, equal_nan=True)
+
+
+def test_the_matrices_are_row_major_and_the_statistics_numpys(sme100):
+    """A block's runs are copied into the matrices as whole rows (C order: a run's row
+    contiguous, wherever the block's runs fall in the plan); the statistics read them a
+    slice of units at a time and agree with numpy's own on each unit's replicates."""
+    methodology, data, spec = sme100
+    result = uncertainty(methodology, data, spec, 40, seed=3, top_k=25)
+    assert result.ranks.flags.c_contiguous and result.scores.flags.c_contiguous
+    ranks = np.where(result.ranks > 0, result.ranks, np.nan).astype(float)
+    scores = result.scores.astype(float)
+    for frame, values in ((result.stats, ranks), (result.score_stats, scores)):
+        np.testing.assert_allclose(frame["mean"], np.nanmean(values, axis=0), rtol=1e-12)
+        for column, p in (("median", 0.5), ("q05", 0.05), ("q95", 0.95)):
+            np.testing.assert_allclose(frame[column], np.nanquantile(values, p, axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(
+        result.stats["p_top"], ((result.ranks > 0) & (result.ranks <= 25)).mean(axis=0)
+    )
+
+
+def test_a_merge_computes_some_chunks_in_place_and_reads_the_others(sme100, tmp_path):
+    """The job's worker: one set of matrices; its own part computed into its rows, the
+    others' read from the files they wrote straight into theirs; the whole run's
+    result, bit for bit."""
+    from rasad.index.uncertainty import Merge
+
+    methodology, data, spec = sme100
+    runs, seed = 45, 4
+    whole = uncertainty(methodology, data, spec, runs, seed=seed, top_k=50)
+    (a, b), (c, d), (e, f) = chunk_ranges(runs, 3)
+    for start, stop in ((c, d), (e, f)):
+        with open(tmp_path / f"part-{start}.npy", "wb") as file:
+            compute_chunk(methodology, data, spec, runs, seed, start, stop).write(file)
+    merge = Merge(methodology, data, spec, runs, seed, top_k=50)
+    calls = []
+    merge.compute(a, b, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (b - a, b - a)
+    for start in (e, c):  # any order
+        with open(tmp_path / f"part-{start}.npy", "rb") as file:
+            merge.read(file)
+    assert_identical(merge.result(), whole)
+
+
+def test_a_merge_reads_from_files_without_readinto_and_refuses_bad_ones(sme100, tmp_path):
+    import io
+
+    from rasad.index.uncertainty import Merge
+
+    methodology, data, spec = sme100
+    runs = 20
+    whole = uncertainty(methodology, data, spec, runs, seed=2)
+    first, second = (
+        compute_chunk(methodology, data, spec, runs, 2, start, stop).to_bytes()
+        for start, stop in chunk_ranges(runs, 2)
+    )
+
+    class ReadOnly:  # a storage's file with read() only
+        def __init__(self, data):
+            self.buffer = io.BytesIO(data)
+
+        def read(self, size=-1):
+            return self.buffer.read(size)
+
+    merge = Merge(methodology, data, spec, runs, 2)
+    merge.read(ReadOnly(first))
+    with pytest.raises(RasadInputError, match="runs 10–19 are in no chunk"):
+        merge.result()
+    merge.read(ReadOnly(second))
+    assert_identical(merge.result(), whole)
+
+    merge = Merge(methodology, data, spec, runs, 2)
+    with pytest.raises(RasadInputError, match="ends before its last run") as error:
+        merge.read(io.BytesIO(first[:-5]))
+    assert "تمام می‌شود" in error.value.message_fa
+    narrow = ChunkResult(0, 10, whole.ranks[:10, :7].copy(), whole.scores[:10, :7].copy())
+    with pytest.raises(RasadInputError, match="not \\(10, "):
+        merge.read(io.BytesIO(narrow.to_bytes()))
+    merge = Merge(methodology, data, spec, runs, 2)
+    merge.read(io.BytesIO(first))
+    with pytest.raises(RasadInputError, match="runs 0–9 are in more than one chunk"):
+        merge.read(io.BytesIO(first))
+        merge.result()
