@@ -721,9 +721,12 @@ def _report(args) -> int:
 
 def _worker(args) -> int:
     """A worker process: it takes queued jobs (edition computations, large imports,
-    reports' PDFs) from the database
-    and runs them, one at a time, until stopped. Jobs whose worker was lost are marked
-    failed first."""
+    reports' PDFs) from the database and runs them, one at a time, until stopped. Jobs
+    whose worker was lost are marked failed first. It runs at a lower CPU priority
+    (``--nice``) than the web servers: where both share a machine, a page someone waits
+    for goes first and the background job takes the cores the pages leave idle."""
+    if args.nice:
+        os.nice(args.nice)
     _django()
     from django.core.management import call_command
 
@@ -1183,6 +1186,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=1.0, help="seconds between looks at the queue (default 1)"
     )
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        help="how much lower than the web server's its CPU priority is (default 10; 0: the same)",
+    )
     worker.add_argument("--quiet", action="store_true", help="say nothing on start")
     worker.set_defaults(handler=_worker)
 
