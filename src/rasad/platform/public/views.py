@@ -389,7 +389,7 @@ def league(request, pk: int):
     return render(request, "public/league.html", context)
 
 
-def _describe_steps(method) -> list[dict]:
+def describe_steps(method) -> list[dict]:
     """Each step of the methodology in words, with its parameters as stored."""
     groups = {k: str(v) for k, v in GROUP_LABELS.items()}
 
@@ -543,7 +543,7 @@ def _within_text(spec, group: str) -> str:
     ) % {"group": group, "n": num(spec.min_group_size)}
 
 
-def _tree(method) -> list[dict]:
+def methodology_tree(method) -> list[dict]:
     """The pillars with their children (indicators or sub-nodes), with nominal, in-node
     and effective weights."""
     language = data.language()
@@ -606,9 +606,9 @@ def methodology(request, pk: int):
         "method": method,
         "method_name": method.name.get(language),
         "verified": data.methodology_verified(edition),
-        "tree": _tree(method),
+        "tree": methodology_tree(method),
         "indicators": method.indicators,
-        "steps": _describe_steps(method),
+        "steps": describe_steps(method),
         "eligibility": eligibility,
         "groups": [str(GROUP_LABELS.get(g, g)) for g in method.groups],
         "editions": _editions_menu(),

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from rasad.platform.public import data
-from rasad.platform.public.views import _describe_steps, _tree, band_label
+from rasad.platform.public.views import band_label, describe_steps, methodology_tree
 from rasad.platform.rankings import review
 from rasad.platform.rankings.models import Edition
 from rasad.platform.rankings.views import may_run_analyses
@@ -106,8 +106,8 @@ def context(edition: Edition) -> dict:
         "histogram": _histogram_chart(edition),
         "changes": changes,
         "movers": _movers(edition, changes) if changes else [],
-        "steps": _describe_steps(method),
-        "tree": _tree(method),
+        "steps": describe_steps(method),
+        "tree": methodology_tree(method),
         "analysis_job": job,
         "sensitivity": sensitivity,
         "sensitivity_chart": _sensitivity_chart(sensitivity) if sensitivity else None,
