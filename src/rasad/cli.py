@@ -719,6 +719,28 @@ def _report(args) -> int:
     return 0
 
 
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def _yield_cpu(nice: int) -> None:
+    """Run ``nice`` steps below the web servers. Linux weighs a nice value only against
+    processes of the same scheduling group (a session, with autogroup on): a worker in a
+    session of its own (systemd's, or after ``setsid`` here) gets its group niced too, or
+    it would take half the cores whatever its nice value (BENCHMARKS.md, pages with a job
+    in the worker). A worker that shares its session with others (started
+    from an interactive shell) leaves the group alone: renicing it would slow them too."""
+    os.nice(nice)
+    try:
+        os.setsid()  # a session, and so a scheduling group, of its own
+    except OSError:
+        pass  # it leads a process group already (systemd, a shell's job)
+    if os.getsid(0) == os.getpid():
+        try:
+            AUTOGROUP.write_text(str(nice))
+        except OSError:
+            pass  # no autogroup here (not Linux, or it is off): the nice value counts as is
+
+
 def _worker(args) -> int:
     """A worker process: it takes queued jobs (edition computations, large imports,
     reports' PDFs) from the database and runs them, one at a time, until stopped. Jobs
@@ -726,7 +748,7 @@ def _worker(args) -> int:
     (``--nice``) than the web servers: where both share a machine, a page someone waits
     for goes first and the background job takes the cores the pages leave idle."""
     if args.nice:
-        os.nice(args.nice)
+        _yield_cpu(args.nice)
     _django()
     from django.core.management import call_command
 
