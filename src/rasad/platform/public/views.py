@@ -36,7 +36,7 @@ from rasad.platform.monitoring.models import AlertState
 from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
-from rasad.platform.rankings import coverage
+from rasad.platform.rankings import coverage, review
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import (
     Enterprise,
@@ -208,6 +208,7 @@ def top100(request, pk: int | None = None):
         "editions": data.editions_menu(edition, everything),
         "is_latest_url": pk is None,
         "rows_html": rows_html,
+        "movers_html": _movers_html(request, edition, previous, state) if previous else "",
         "state": state,
         "indicators": len(method.indicators),
         "blank_rule": coverage.treatment(method),
@@ -259,6 +260,24 @@ def _ranking_rows(
         html = render_to_string(
             "public/_top100_rows.html",
             {"rows": rows, "edition": edition, "everyone": everyone, "previous": previous},
+            request=request,
+        )
+        cache.set(key, html, data.CACHE_SECONDS)
+    return html
+
+
+def _movers_html(request, edition: Edition, previous: Edition, state: str) -> str:
+    """The movers since ``previous`` (``review.changes``, as the analysts' review and the
+    edition report list them): published ranks and names only, so the same for every
+    reader; rendered once per edition, previous edition, language and data state (the
+    registry's names)."""
+    key = data.fragment_key(edition, "movers", get_language(), previous.pk, state)
+    html = cache.get(key)
+    if html is None:
+        changes = review.changes(edition, previous)
+        html = render_to_string(
+            "public/_movers.html",
+            {"changes": changes, "movers": review.movers(edition, changes)},
             request=request,
         )
         cache.set(key, html, data.CACHE_SECONDS)

@@ -16,6 +16,7 @@ from rasad.iran.text import to_persian_digits
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionJob, EditionResult
 from rasad.platform.registry.models import Enterprise
+from rasad.platform.web.templatetags.rasad_format import num
 
 MOVERS = 10
 
@@ -312,3 +313,24 @@ def changes(edition: Edition, previous: Edition | None, n: int = MOVERS) -> Chan
         newly_ranked=len(now.keys() - before.keys()),
         no_longer_ranked=len(before.keys() - now.keys()),
     )
+
+
+def movers(edition: Edition, changes: Changes) -> list[tuple[str, list, str]]:
+    """The movers' tables (the edition report's and the public Top-100's): title, rows
+    and kind (``up`` and ``down`` have a change column; ``entries``, ``exits``)."""
+    k = num(edition.top_k)
+    return [
+        (_("Largest rises"), changes.up, "up"),
+        (_("Largest falls"), changes.down, "down"),
+        (
+            _("Entries to the top %(k)s (%(n)s)") % {"k": k, "n": num(len(changes.entries))},
+            changes.entries,
+            "entries",
+        ),
+        (
+            _("Exits from the top %(k)s (%(n)s)")
+            % {"k": num(changes.previous.top_k), "n": num(len(changes.exits))},
+            changes.exits,
+            "exits",
+        ),
+    ]

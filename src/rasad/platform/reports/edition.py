@@ -105,7 +105,7 @@ def context(edition: Edition) -> dict:
         "charts": _distribution_charts(edition, titles),
         "histogram": _histogram_chart(edition),
         "changes": changes,
-        "movers": _movers(edition, changes) if changes else [],
+        "movers": review.movers(edition, changes) if changes else [],
         "steps": describe_steps(method),
         "tree": methodology_tree(method),
         "analysis_job": job,
@@ -113,26 +113,6 @@ def context(edition: Edition) -> dict:
         "sensitivity_chart": _sensitivity_chart(sensitivity) if sensitivity else None,
         "blanks": review.blanks(edition),
     }
-
-
-def _movers(edition: Edition, changes: review.Changes) -> list[tuple[str, list, str]]:
-    """The movers' tables: title, rows and direction (what the change column shows)."""
-    k = num(edition.top_k)
-    return [
-        (_("Largest rises"), changes.up, "up"),
-        (_("Largest falls"), changes.down, "down"),
-        (
-            _("Entries to the top %(k)s (%(n)s)") % {"k": k, "n": num(len(changes.entries))},
-            changes.entries,
-            "",
-        ),
-        (
-            _("Exits from the top %(k)s (%(n)s)")
-            % {"k": num(changes.previous.top_k), "n": num(len(changes.exits))},
-            changes.exits,
-            "",
-        ),
-    ]
 
 
 def _text(text: str) -> str:
