@@ -83,12 +83,23 @@ def lines(
     width: int = 640,
     height: int = 240,
     pad: int = 14,
+    invert: bool = False,
+    step: float | None = None,
 ) -> dict:
     """A line chart in an SVG of ``width`` × ``height``: one polyline per series (its
-    ``values`` may hold None, which breaks the line), x evenly spaced. The axis labels
-    are returned as percentages for HTML placed over and under the SVG."""
+    ``values`` may hold None, which breaks the line), x evenly spaced. A series may have
+    a ``band``: (low, high) or None per value, drawn as a shaded polygon behind the line
+    (each run of known pairs its own). ``invert`` puts ``low`` at the top (ranks: 1 is
+    best); ``step``, the distance between the y ticks (by default 25 up to a span of 150,
+    else a power of ten). The axis labels are returned as percentages for HTML placed
+    over and under the SVG."""
     n = len(x_labels)
-    values = [v for s in series for v in s["values"] if v is not None]
+    values = [
+        v
+        for s in series
+        for v in [*s["values"], *(b for pair in s.get("band") or () if pair for b in pair)]
+        if v is not None
+    ]
     if values:
         low, high = min(low, *values), max(high, *values)
 
@@ -96,25 +107,39 @@ def lines(
         return pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
 
     def y(v: float) -> float:
-        return pad + (height - 2 * pad) * (1 - (v - low) / (high - low or 1))
+        share = (v - low) / (high - low or 1)
+        return pad + (height - 2 * pad) * (share if invert else 1 - share)
+
+    def runs(items):
+        """The runs of consecutive known items: [[(i, item), ...], ...]."""
+        out, current = [], []
+        for i, item in enumerate(items):
+            if item is None:
+                if current:
+                    out.append(current)
+                current = []
+            else:
+                current.append((i, item))
+        if current:
+            out.append(current)
+        return out
 
     drawn = []
     for s in series:
-        segments, current = [], []
-        for i, v in enumerate(s["values"]):
-            if v is None:
-                if current:
-                    segments.append(current)
-                current = []
-            else:
-                current.append(f"{x(i):.1f},{y(v):.1f}")
-        if current:
-            segments.append(current)
+        segments = [" ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run) for run in runs(s["values"])]
+        bands = [
+            " ".join(
+                [f"{x(i):.1f},{y(b[1]):.1f}" for i, b in run]
+                + [f"{x(i):.1f},{y(b[0]):.1f}" for i, b in reversed(run)]
+            )
+            for run in runs(s.get("band") or [])
+        ]
         points = [
             {"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None
         ]
-        drawn.append({**s, "segments": [" ".join(seg) for seg in segments], "points": points})
-    step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
+        drawn.append({**s, "segments": segments, "bands": bands, "points": points})
+    if step is None:
+        step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
     ticks, tick = [], math.ceil(low / step) * step
     while tick <= high + 1e-9:
         ticks.append({"value": tick, "top": css(100 * y(tick) / height), "y": css(y(tick))})

@@ -27,6 +27,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from rasad.errors import RasadInputError
+from rasad.iran.deflator import to_real
 from rasad.iran.text import to_latin_digits
 from rasad.monitor.kpis import KPIS
 from rasad.monitor.peers import level_name
@@ -674,6 +676,112 @@ def _key_figures(returns: list[Return], year: int | None) -> dict | None:
     return {"period": record.period, "version": record.current_version, "figures": figures}
 
 
+def _figure_history(enterprise: Enterprise, returns: list[Return]) -> dict | None:
+    """The main figures of every yearly return the enterprise sent, oldest first (the
+    caller has checked the scope), money also in the prices of the latest of those years
+    (``rasad.iran.deflator``) for the national returns: a research panel's years are not
+    the index's. None when it sent no yearly return."""
+    sent = sorted(
+        (r for r in returns if r.current_version_id is not None and r.period.quarter is None),
+        key=lambda r: r.period.year,
+    )
+    if not sent:
+        return None
+    years = [r.period.year for r in sent]
+    values = [r.current_version.values() for r in sent]
+    catalogue = per_state("indicators", lambda: Indicator.objects.in_bulk(field_name="code"))
+    rows = []
+    for code in KEY_FIGURES:
+        series = [v.get(code) for v in values]
+        if code not in catalogue or all(v is None for v in series):
+            continue
+        real = None
+        if catalogue[code].unit == "million_rials" and enterprise.dataset_id is None:
+            nominal = np.array([np.nan if v is None else v for v in series], dtype=float)
+            try:
+                deflated = to_real(nominal, years, base_year=years[-1])
+            except RasadInputError:  # a year the price index does not cover
+                deflated = None
+            if deflated is not None:
+                real = [None if math.isnan(v) else float(v) for v in deflated]
+        rows.append({"indicator": catalogue[code], "values": series, "real": real})
+    return {"periods": [r.period for r in sent], "base_year": years[-1], "rows": rows}
+
+
+def _rank_trend(history: list[dict]) -> dict:
+    """The enterprise's rank and score over the editions it is in (``history``, newest
+    first), oldest first: two small line charts, the rank's axis upside down (first
+    place on top), each with its 5–95% interval as a band where the edition has one."""
+    chronological = list(reversed(history))
+    results = [h["result"] for h in chronological]
+    ranks = [r.rank for r in results]
+    rank_band = [
+        (r.rank_q05, r.rank_q95) if r.rank and r.rank_q05 is not None else None for r in results
+    ]
+    known = [v for v in ranks if v] + [b for pair in rank_band if pair for b in pair]
+    top, bottom = min(known, default=1), max(known, default=1)
+    margin = max(1.0, 0.1 * (bottom - top))
+    top, bottom = max(1.0, top - margin), bottom + margin
+    labels = [str(h["edition"].period) for h in chronological]
+    return {
+        "rank": charts.lines(
+            [
+                {
+                    "name": _("Rank"),
+                    "color": charts.PALETTE[0],
+                    "values": ranks,
+                    "band": rank_band,
+                }
+            ],
+            x_labels=labels,
+            low=top,
+            high=bottom,
+            invert=True,
+            step=max(1, round(review.nice_step(bottom - top, 4))),
+            width=480,
+            height=160,
+        ),
+        "score": charts.lines(
+            [
+                {
+                    "name": _("Score"),
+                    "color": charts.PALETTE[1],
+                    "values": [r.score for r in results],
+                    "band": [
+                        (r.score_q05, r.score_q95) if r.score_q05 is not None else None
+                        for r in results
+                    ],
+                }
+            ],
+            x_labels=labels,
+            width=480,
+            height=160,
+        ),
+        "bands": any(rank_band),
+    }
+
+
+def _figure_trends(history: dict) -> dict:
+    """A small chart per main figure over the years (``_figure_history``): the figure as
+    reported and, for money, in constant prices; the two lines' colours for the legend."""
+    labels = [str(p) for p in history["periods"]]
+    reported, real = charts.PALETTE[0], charts.PALETTE[1]
+    figures = []
+    for row in history["rows"]:
+        series = [{"name": "reported", "color": reported, "values": row["values"]}]
+        if row["real"] is not None:
+            series.append({"name": "real", "color": real, "values": row["real"]})
+        figures.append(
+            {
+                **row,
+                "latest": next((v for v in reversed(row["values"]) if v is not None), None),
+                "chart": charts.lines(series, x_labels=labels, high=0, width=240, height=110),
+            }
+        )
+    deflated = any(row["real"] is not None for row in history["rows"])
+    return {"figures": figures, "reported": reported, "real": real if deflated else None}
+
+
 @login_required
 @require_GET
 def scorecard(request, national_id: str):
@@ -720,28 +828,10 @@ def scorecard(request, national_id: str):
                 peers.score, charts.scale_of([chosen.score]), value=chosen.score
             ),
         )
-    history = context["history"]
-    if len(history) > 1:
-        chronological = list(reversed(history))
-        most = max(h["ranked"] for h in chronological)
-        context["rank_chart"] = charts.lines(
-            [
-                {
-                    "name": _("rank"),
-                    "color": charts.PALETTE[0],
-                    "values": [
-                        -h["result"].rank if h["result"].rank else None for h in chronological
-                    ],
-                }
-            ],
-            x_labels=[
-                f"{h['edition'].period} · {num(h['result'].rank) if h['result'].rank else '—'}"
-                for h in chronological
-            ],
-            low=-most,
-            high=-1,
-            height=170,
-        )
+    if len(context["history"]) > 1:
+        context["rank_trend"] = _rank_trend(context["history"])
+    if context["figure_history"] and len(context["figure_history"]["periods"]) > 1:
+        context["figure_trends"] = _figure_trends(context["figure_history"])
     return render(request, "public/scorecard.html", context)
 
 
@@ -834,6 +924,7 @@ def scorecard_data(
     context.update(
         returns=statuses,
         figures=_key_figures(returns, period_choice.period),
+        figure_history=_figure_history(enterprise, returns),
         missing=sum(1 for r in statuses if r["status"] == "missing"),
         choice=period_choice,
         monitoring=_monitoring(enterprise, period_choice),

@@ -70,7 +70,7 @@ class Histogram:
         return self.width - self.right
 
 
-def _nice_step(span: float, target: int) -> float:
+def nice_step(span: float, target: int) -> float:
     raw = span / max(target, 1)
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
     for multiple in (1, 2, 2.5, 5, 10):
@@ -93,7 +93,7 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
     counts, edges = np.histogram(scores, bins=bins, range=(low, high))
     plot_w = chart.plot_right - chart.left
     plot_h = chart.plot_bottom - chart.top
-    y_step = _nice_step(max(counts.max(), 1), 4)
+    y_step = nice_step(max(counts.max(), 1), 4)
     y_max = max(y_step * math.ceil(max(counts.max(), 1) / y_step), 1)
     bar_w = plot_w / bins
 
@@ -113,7 +113,7 @@ def score_histogram(edition: Edition, bins: int = 20) -> Histogram:
                 "n": int(n),
             }
         )
-    x_step = _nice_step(high - low, 5)
+    x_step = nice_step(high - low, 5)
     tick = math.ceil(low / x_step) * x_step
     while tick <= high + 1e-9:
         chart.x_ticks.append({"x": round(x_of(tick), 2), "value": tick})
