@@ -245,6 +245,10 @@ RETURNS_OUTSIDE = {
     "analyst": 200,
     "admin": 200,
 }
+# the path into the top list: as confidential as the scorecard, which the public never sees
+PATH_OWN = {**RETURNS_OWN, "public": 404}
+PATH_ESTATE = {**RETURNS_ESTATE, "public": 404}
+PATH_OUTSIDE = {**RETURNS_OUTSIDE, "public": 404}
 UNLISTED = {
     "anonymous": 404,
     "public": 404,
@@ -271,6 +275,9 @@ GET_ROUTES = {
     "own returns": ("/api/enterprises/{own}/returns", RETURNS_OWN),
     "estate returns": ("/api/enterprises/{in_estate}/returns", RETURNS_ESTATE),
     "other returns": ("/api/enterprises/{outside}/returns", RETURNS_OUTSIDE),
+    "own path": ("/api/enterprises/{own}/path", PATH_OWN),
+    "estate path": ("/api/enterprises/{in_estate}/path", PATH_ESTATE),
+    "other path": ("/api/enterprises/{outside}/path", PATH_OUTSIDE),
 }
 POST_ROUTES = {
     "submit own": ("{own}", RETURNS_OWN),

@@ -580,17 +580,10 @@ def normalise_by(
         return normalise(
             X, spec.method, directions, params=params, groups=codes, overwrite_input=own
         )
-    sizes = np.bincount(codes[codes >= 0])
-    small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
-    if spec.small_groups == "together" and np.count_nonzero(small) >= spec.min_group_size:
-        pooled_code = len(sizes)  # a code no group has
+    small, together = _small_groups(spec, codes)
+    if together is not None:
         return normalise(
-            X,
-            spec.method,
-            directions,
-            params=params,
-            groups=np.where(small, pooled_code, codes),
-            overwrite_input=own,
+            X, spec.method, directions, params=params, groups=together, overwrite_input=own
         )
     # the pooled scores of the small groups' units first, while X is still the input
     pooled = normalise(X, spec.method, directions, params=params) if small.any() else None
@@ -613,6 +606,27 @@ def normalise_by(
         if w.reason != "no_group" or ungrouped
     ] + pooled.warnings
     return replace(within, values=values, warnings=kept)
+
+
+def _small_groups(spec: NormaliseSpec, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The units of groups smaller than ``spec.min_group_size``, and, when they form one
+    group together (``small_groups: together`` and enough of them), the group codes with
+    theirs replaced by a code no group has; else None (they go against everyone)."""
+    sizes = np.bincount(codes[codes >= 0])
+    small = (codes >= 0) & (sizes[np.maximum(codes, 0)] < spec.min_group_size)
+    if spec.small_groups == "together" and np.count_nonzero(small) >= spec.min_group_size:
+        return small, np.where(small, len(sizes), codes)
+    return small, None
+
+
+def reference_groups(spec: NormaliseSpec, codes: np.ndarray) -> np.ndarray:
+    """Each unit's reference group as :func:`normalise_by` normalises it within the
+    groups ``codes``: its group's code, the small groups' pooled code, -2 for a unit
+    normalised against everyone and -1 for one with no group (left missing)."""
+    if spec.min_group_size <= 1:
+        return codes
+    small, together = _small_groups(spec, codes)
+    return together if together is not None else np.where(small, -2, codes)
 
 
 def index_scores_and_ranks(

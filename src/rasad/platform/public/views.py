@@ -38,7 +38,7 @@ from rasad.platform.monitoring.models import AlertState
 from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
-from rasad.platform.rankings import coverage, review
+from rasad.platform.rankings import coverage, path, review
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import (
     Enterprise,
@@ -910,10 +910,17 @@ def scorecard_data(
                 "all": _("every ranked enterprise"),
             }[peers.level],
             strongest=by_gap[-1] if by_gap else None,
-            weakest=by_gap[0] if len(by_gap) > 1 else None,
+            # named only when below its peers: a firm above them on every pillar has none
+            weakest=by_gap[0] if len(by_gap) > 1 and by_gap[0]["gap"] < 0 else None,
             band=band_label(chosen.size_class),
             ranked=data.summary(edition)["ranked"],
         )
+    # the path into the top list, or why it is not ranked: in the edition chosen, else in
+    # the newest published one
+    shown = chosen.edition if chosen is not None else _newest_edition()
+    context["path"] = (
+        path.safely(shown, enterprise, get_language() or "fa") if shown is not None else None
+    )
     periods = _periods_newest_first()
     returns = list(
         Return.objects.filter(enterprise=enterprise).select_related("period", "current_version")
@@ -930,6 +937,15 @@ def scorecard_data(
         monitoring=_monitoring(enterprise, period_choice),
     )
     return context
+
+
+def _newest_edition() -> Edition | None:
+    return (
+        Edition.objects.published()
+        .select_related("period", "methodology")
+        .order_by("-period__year", "-published_at", "-pk")
+        .first()
+    )
 
 
 def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:

@@ -13,7 +13,7 @@ from typing import Annotated
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
 from rasad.errors import RasadInputError
@@ -54,7 +54,8 @@ from rasad.platform.api.schemas import (
     SubmitOut,
     errors,
 )
-from rasad.platform.rankings.models import EditionResult
+from rasad.platform.rankings.models import Edition, EditionResult
+from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.importing import reference_checks
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
@@ -378,3 +379,66 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
         "changed": outcome.changed,
         "warnings": warnings,
     }
+
+
+class PathOut(Schema):
+    edition_id: int
+    period: str
+    top_k: int = Field(description="The size of the edition's top list.")
+    status: str = Field(
+        description="ranked (gap and path), unranked (why, and what to file) or no_return."
+    )
+    gap: dict | None = Field(
+        None,
+        description="The index score against the score at rank top_k, and each pillar against "
+        "its median among the top_k.",
+    )
+    path: dict | None = Field(
+        None,
+        description="The suggested improvements (indicator, figure to report, current and "
+        "suggested values, the peers' bound never passed), and the rank and score the index "
+        "rebuilt with them gives; reachable false when even every indicator at its bound "
+        "misses the target.",
+    )
+    reasons: list[dict] | None = Field(None, description="Why it is unranked, in both languages.")
+    outside: list[dict] | None = None
+    fixable: bool | None = None
+    blanks: list[dict] | None = None
+    to_file: list[dict] | None = None
+    year_before: list[dict] | None = None
+    reported: int | None = None
+    needed: int | None = None
+    indicators: int | None = None
+
+
+@router.get(
+    "/enterprises/{national_id}/path",
+    auth=SIGNED_IN,
+    response={200: PathOut, **errors(404, 409)},
+    summary="An enterprise's path into the top list of an edition",
+)
+def top_path(
+    request,
+    national_id: NationalIdPath,
+    edition: int | None = Query(
+        None, description="The edition's id (by default the newest published one)."
+    ),
+    places: int | None = Query(
+        None, ge=1, le=1_000_000, description="Aim this many places up instead of the top list."
+    ),
+):
+    """What it would take to enter the edition's top list (or rise ``places`` places),
+    computed against the edition's own methodology and data: the gap to the cut-off, and
+    the fewest indicator improvements, each within what the enterprise's peers show, that
+    get there when the whole index is rebuilt with them. For an unranked enterprise, the
+    exact reason and the figures to file. As confidential as the enterprise's scorecard."""
+    refuse_unknown(request, "edition", "places")
+    user = request.auth
+    found = _enterprise(user, national_id, scoped=True)
+    editions = visible_editions(user).order_by("-period__year", "-published_at", "-pk")
+    if edition is None:  # the newest published edition, never a draft
+        editions = editions.filter(status=Edition.Status.PUBLISHED)
+    chosen = (editions if edition is None else editions.filter(pk=edition)).first()
+    if chosen is None:
+        raise not_found(_("No such edition."))
+    return edition_path(chosen, found, places=places)
