@@ -28,7 +28,7 @@ from rasad.platform import datasets
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.monitoring import compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.notifications.models import Kind
+from rasad.platform.notifications.models import Kind, Notification
 from rasad.platform.notifications.services import Event, notify, recipients_of
 from rasad.platform.returns.models import Period, Return, ReturnVersion
 
@@ -52,28 +52,30 @@ def _heard_of() -> Q:
 
 
 def scan_alerts() -> int:
-    """Announce the open alerts of the default period's monitoring run not announced
-    yet; returns how many users were told."""
+    """Announce the open alerts of the default period's monitoring run that were never
+    announced (an alert's key stays the same while it lasts); returns how many users
+    were told. A user who joins later hears of the alerts that come after."""
     people = compute.population()
     period = people.default.year
     if period is None:
         return 0
     alerts = compute.run_for(period, people).alerts.for_period(period)
-    closed = set(
-        AlertState.objects.filter(key__in=list(alerts["key"]))
-        .exclude(status=AlertState.Status.OPEN)
-        .values_list("key", flat=True)
+    # the lists below are read whole rather than filtered by key: an IN list of every
+    # alert of 100,000 firms is longer than SQLite takes
+    skip = set(
+        AlertState.objects.exclude(status=AlertState.Status.OPEN).values_list("key", flat=True)
     )
-    firms = {
-        e.national_id: e
-        for e in datasets.enterprises(None)
-        .filter(_heard_of(), national_id__in=set(alerts["national_id"]))
+    skip |= {
+        key.removeprefix("alert:")
+        for key in Notification.objects.filter(kind=Kind.ALERT)
+        .values_list("key", flat=True)
         .distinct()
     }
+    firms = {e.national_id: e for e in datasets.enterprises(None).filter(_heard_of()).distinct()}
     told = 0
     for alert in alerts.itertuples(index=False):
         firm = firms.get(alert.national_id)
-        if firm is None or alert.key in closed:
+        if firm is None or alert.key in skip:
             continue
         severity_en, severity_fa = SEVERITY[str(alert.severity)]
         event = Event(
