@@ -772,6 +772,22 @@ def _worker(args) -> int:
     return 0
 
 
+def _notify(args) -> int:
+    """Announce the new alerts and the returns due within ``--days`` of their deadline,
+    then send the estate managers' digests that are due. Run it daily (cron or a
+    systemd timer, docs/deploy.md): it tells nobody of anything twice."""
+    _django()
+    import datetime
+
+    from rasad.platform.notifications import services, triggers
+
+    alerts = triggers.scan_alerts()
+    due = triggers.scan_due_returns(datetime.date.today(), args.days)
+    digests = 0 if args.no_digest else services.send_digests()
+    print(f"{alerts} alert notification(s), {due} return-due notification(s), {digests} digest(s)")
+    return 0
+
+
 def _edition_publish(args) -> int:
     _django()
     from django.core.exceptions import PermissionDenied
@@ -1216,6 +1232,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--quiet", action="store_true", help="say nothing on start")
     worker.set_defaults(handler=_worker)
+
+    notify = commands.add_parser(
+        "notify",
+        help="notify users of new alerts and returns due, and send the estate managers' digests",
+    )
+    notify.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        help="announce a return due when its deadline is this many days away or less (default 7)",
+    )
+    notify.add_argument("--no-digest", action="store_true", help="send no digest this time")
+    notify.set_defaults(handler=_notify)
 
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rasad.platform.monitoring",
     "rasad.platform.clusters_web",
     "rasad.platform.reports",
+    "rasad.platform.notifications",
     "ninja",  # serves Swagger UI's JS/CSS itself: /api/docs works with no internet
     "rasad.platform.api",
     "django_tasks",
@@ -271,6 +272,28 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Into how many parts an edition's Monte Carlo runs are split, for that many workers to
 # share (1: the job's worker computes them all); results are the same either way.
 RASAD_REPLICATE_CHUNKS = int(os.environ.get("RASAD_REPLICATE_CHUNKS", "1"))
+
+# --- Email (issue 18: notifications, sent by `rasad worker` and `rasad notify`) ----------
+# RASAD_EMAIL_HOST set: SMTP through it (RASAD_EMAIL_PORT, RASAD_EMAIL_USER,
+# RASAD_EMAIL_PASSWORD, RASAD_EMAIL_TLS=1 for STARTTLS or RASAD_EMAIL_SSL=1). Otherwise
+# each email is written to a file under RASAD_EMAIL_DIR (var/mail by default), or
+# printed with RASAD_EMAIL_DIR=- (console). docs/deploy.md.
+if EMAIL_HOST := os.environ.get("RASAD_EMAIL_HOST", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("RASAD_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("RASAD_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("RASAD_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("RASAD_EMAIL_TLS") == "1"
+    EMAIL_USE_SSL = os.environ.get("RASAD_EMAIL_SSL") == "1"
+    EMAIL_TIMEOUT = 30
+elif os.environ.get("RASAD_EMAIL_DIR") == "-":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ.get("RASAD_EMAIL_DIR", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("RASAD_EMAIL_FROM", "rasad@localhost")
+# The site's address as its users reach it: the links in emails start with it.
+RASAD_SITE_URL = os.environ.get("RASAD_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Login throttling and lockout (issue 16; django-axes) -------------------------------
 # After RASAD_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that

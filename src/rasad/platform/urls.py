@@ -19,6 +19,7 @@ urlpatterns = [
     path("monitoring/", include("rasad.platform.monitoring.urls")),
     path("clusters/", include("rasad.platform.clusters_web.urls")),
     path("", include("rasad.platform.reports.urls")),
+    path("notifications/", include("rasad.platform.notifications.urls")),
     path("api/", include("rasad.platform.api.urls")),
     path("admin/", admin.site.urls),
 ]

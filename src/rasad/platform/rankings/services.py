@@ -27,6 +27,7 @@ from rasad.index.inputs import sme_inputs
 from rasad.index.methodology import loads
 from rasad.platform import datasets
 from rasad.platform.frames import current_returns, enterprises_frame, versions_returns
+from rasad.platform.notifications.tasks import announce_edition
 from rasad.platform.rankings import thin
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise
@@ -399,5 +400,7 @@ def publish_edition(edition: Edition, user) -> Edition:
         locked.published_at = timezone.now()
         locked.published_by = user
         locked.save()
+        # once committed, a worker tells those who chose to hear of editions (issue 18)
+        transaction.on_commit(lambda: announce_edition.enqueue(locked.pk))
     edition.refresh_from_db()
     return edition

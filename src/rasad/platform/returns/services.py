@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from rasad.errors import InputProblems, RasadInputError
 from rasad.iran.periods import Period as JalaliPeriod
+from rasad.platform.notifications.tasks import announce_corrections
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion, SourceFile
 from rasad.platform.returns.state import touch
@@ -141,6 +142,8 @@ def record_return(
         )
         record.current_version = version
         record.save(update_fields=["current_version"])
+        if current is not None:  # a correction: its users hear of it (issue 18)
+            _announce_corrections([version.pk])
     return RecordOutcome(version, changed=True)
 
 
@@ -254,7 +257,15 @@ def record_returns(
             report(min(start + BULK_BATCH, len(write)), len(write))
         changed = write[current[write] != 0]
         _set_current_versions(return_ids[changed], version_ids[changed])
+        if len(changed):
+            _announce_corrections(version_ids[changed].tolist())
     return BulkOutcome(created=len(new), changed=len(changed), unchanged=int(unchanged.sum()))
+
+
+def _announce_corrections(version_ids: list[int]) -> None:
+    """Once the corrections are committed, a worker tells the firms' users
+    (:mod:`rasad.platform.notifications`)."""
+    transaction.on_commit(lambda: announce_corrections.enqueue(version_ids))
 
 
 def write_lock() -> None:
