@@ -774,17 +774,23 @@ def _worker(args) -> int:
 
 def _notify(args) -> int:
     """Announce the new alerts and the returns due within ``--days`` of their deadline,
-    then send the estate managers' digests that are due. Run it daily (cron or a
-    systemd timer, docs/deploy.md): it tells nobody of anything twice."""
+    send again the emails an earlier run could not (the mail server down, say), then the
+    estate managers' digests that are due. Run it daily (cron or a systemd timer,
+    docs/deploy.md): it tells nobody of anything twice."""
     _django()
     import datetime
 
     from rasad.platform.notifications import services, triggers
+    from rasad.platform.notifications.models import Notification
 
     alerts = triggers.scan_alerts()
     due = triggers.scan_due_returns(datetime.date.today(), args.days)
+    retried = services.send_emails(Notification.objects.all())
     digests = 0 if args.no_digest else services.send_digests()
-    print(f"{alerts} alert notification(s), {due} return-due notification(s), {digests} digest(s)")
+    print(
+        f"{alerts} alert notification(s), {due} return-due notification(s), "
+        f"{retried} email(s) sent again, {digests} digest(s)"
+    )
     return 0
 
 

@@ -378,3 +378,12 @@ def test_rasad_notify_scans_and_sends_the_digests(world, capsys):
     assert "alert notification(s)" in first and _to(world["manager"])  # its digest
     assert main(["notify"]) == 0
     assert capsys.readouterr().out.startswith("0 alert notification(s), 0 return-due")
+    # an email the mail server refused earlier is sent on the next run, once
+    unsent = Notification.objects.filter(email=True, user=world["owner"]).first()
+    Notification.objects.filter(pk=unsent.pk).update(emailed_at=None)
+    before = len(mail.outbox)
+    assert main(["notify"]) == 0
+    assert "1 email(s) sent again" in capsys.readouterr().out
+    assert len(mail.outbox) == before + 1 and mail.outbox[-1].to == [world["owner"].email]
+    assert main(["notify"]) == 0
+    assert "0 email(s) sent again" in capsys.readouterr().out
