@@ -10,6 +10,7 @@ from rasad.iran.text import (
     format_number,
     normalize_text,
     parse_number,
+    search_key,
     to_latin_digits,
     to_persian_digits,
 )
@@ -176,3 +177,13 @@ def test_format_number_refuses_missing_values(x):
 def test_format_parse_round_trip(x, decimals, persian):
     text = format_number(x, decimals=decimals, persian_digits=persian)
     assert parse_number(text) == pytest.approx(round(x, decimals), abs=10**-decimals)
+
+
+def test_search_key_reads_space_zwnj_arabic_letters_and_digits_alike():
+    keys = {
+        search_key(s)
+        for s in ("ریخته‌گری ۲", "ریخته گری 2", "ريخته  گري ٢", " ریخته\u200c\u200cگری 2 ")
+    }
+    assert keys == {"ریخته گری 2"}
+    assert search_key("كاشي") == search_key("کاشی") == "کاشی"
+    assert search_key("\u200c") == ""

@@ -209,3 +209,25 @@ def format_number(x, *, decimals: int = 0, persian_digits: bool = True) -> str:
     if persian_digits:
         return to_persian_digits(text).translate(str.maketrans(",.", "٬٫"))
     return text
+
+
+# What a search may not tell apart, beyond :func:`normalize_text`: letters that are the
+# same on another keyboard, a ZWNJ and a space (people type "ریخته گری" for "ریخته‌گری"),
+# Persian, Arabic-Indic and Latin digits. Pairs of (what is typed, what it is folded to),
+# kept as data so that a database can fold its stored names the same way
+# (rasad.platform.registry.models.Enterprise.search_name).
+SEARCH_FOLDS: tuple[tuple[str, str], ...] = (
+    ("ي", "ی"),
+    ("ى", "ی"),
+    ("ك", "ک"),
+    (ZWNJ, " "),
+    *zip(PERSIAN_DIGITS, LATIN_DIGITS, strict=True),
+    *zip(ARABIC_INDIC_DIGITS, LATIN_DIGITS, strict=True),
+)
+_SEARCH = str.maketrans(dict(SEARCH_FOLDS))
+
+
+def search_key(s: str) -> str:
+    """The form in which a name and a search for it are compared: normalised, with a
+    ZWNJ read as a space, one spelling of ی and ک, and Latin digits."""
+    return _SPACE_RUN.sub(" ", normalize_text(s).translate(_SEARCH)).strip()
