@@ -987,6 +987,10 @@ def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):
 # --- across sheets --------------------------------------------------------------------
 
 
+# The enterprise columns that hold a code of what the sender wrote in another field.
+_FIELD_OF_COLUMN = {"province_code": "province", "estate_code": "estate"}
+
+
 class _Book:
     """Problems that involve several rows, perhaps on several sheets."""
 
@@ -1050,14 +1054,15 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
             first = f"{there}, row {rows[j]}"
             first_fa = f"برگه «{there}»، ردیف {rows[j]}"
         if differs:
-            field = {"province_code": "province", "estate_code": "estate"}.get(
-                differs[0], differs[0]
-            )
+            codes = [_FIELD_OF_COLUMN.get(column, column) for column in differs]
+            specs = [book.checks.fields[code] for code in codes]
+            field = codes[0]
             book.add(here, rows[k], field, book.raw(here, rows[k], field),
                      ERROR, "duplicate",
                      f"The enterprise {national_id} is listed again with different details "
-                     f"({', '.join(differs)}) than in {first}; keep one row.",
-                     f"بنگاه {national_id} دوباره با مشخصات متفاوت ({'، '.join(differs)}) نسبت به "
+                     f"({', '.join(spec.name_en for spec in specs)}) than in {first}; keep one row.",
+                     f"بنگاه {national_id} دوباره با مشخصات متفاوت "
+                     f"({'، '.join(spec.name_fa for spec in specs)}) نسبت به "
                      f"{first_fa} آمده است؛ یک ردیف را نگه دارید.")  # fmt: skip
         elif registry_only[here] and registry_only[there]:
             book.add(here, rows[k], "national_id", national_id, ERROR, "duplicate",
