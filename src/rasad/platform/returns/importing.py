@@ -325,10 +325,11 @@ def import_frames(
         write_lock()
         if panel is not None:
             _refuse_other_datasets(national_ids, panel.code)
+        seen = SourceFile.objects.filter(sha256=digest).exists()
         source_file = _source_file(
             f"{source_name}\n".encode() + digest.encode(), source_name, digest, user
         )
-        return _commit(
+        outcome = _commit(
             report,
             digest,
             user=user,
@@ -337,6 +338,7 @@ def import_frames(
             panel=panel,
             confirm_implausible=confirm_implausible,
         )
+        return replace(outcome, file_seen_before=seen)
 
 
 def _refuse_other_datasets(national_ids, code: str) -> None:
