@@ -17,10 +17,26 @@ from rasad.export import write_csv
 
 
 def _django():
+    """Set Django up, and refuse (one message, no traceback) a database that is not
+    migrated yet: every platform command needs its tables."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rasad.platform.settings")
     import django
 
     django.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        name = connection.settings_dict["NAME"]
+        raise RasadInputError(
+            f"The database {name} is not set up ({len(pending)} migrations not applied): run "
+            "`rasad manage migrate` first, then `rasad demo load` for the demo data.",
+            f"پایگاه داده {name} هنوز آماده نیست ({len(pending)} مهاجرت اعمال نشده): نخست "
+            "`rasad manage migrate` را اجرا کنید و برای داده‌های نمایشی `rasad demo load` را.",
+            field="database",
+        )
 
 
 def _demo_generate(args) -> int:

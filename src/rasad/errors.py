@@ -17,11 +17,13 @@ class RasadInputError(ValueError):
     """
 
     def __init__(self, message_en: str, message_fa: str, *, field: str | None = None, value=None):
+        from rasad.iran.text import persian_numbers  # rasad.iran.text raises these errors
+
         self.message_en = message_en
-        self.message_fa = message_fa
+        self.message_fa = persian_numbers(message_fa)
         self.field = field
         self.value = value
-        super().__init__(f"{message_en} / {message_fa}")
+        super().__init__(f"{message_en} / {self.message_fa}")
 
     def message(self, language: str = "en") -> str:
         return self.message_fa if language.startswith("fa") else self.message_en

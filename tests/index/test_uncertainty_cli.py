@@ -140,7 +140,7 @@ def test_bad_spec_reports_every_problem_at_its_line_in_both_languages(tmp_path, 
     assert (
         f"{bad}:4: weights.7.uniform: the noise factor must be a number in [0, 1), not 1.5" in err
     )
-    assert "ضریب نوفه باید عددی در بازهٔ [0، 1) باشد" in err
+    assert "ضریب نوفه باید عددی در بازهٔ [۰، ۱) باشد" in err
     assert f"{bad}:7: normalise[1].sd: must be a number > 0, not -2" in err
     assert f"{bad}:8: aggregate[1]: 'mean' is not one of:" in err
     assert "«mean» مجاز نیست" in err
@@ -172,7 +172,7 @@ def test_a_level_the_tree_lacks_is_located_too(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert f"{bad}:3: weights.7: the tree has no level 7" in err
-    assert "درخت سطح 7 ندارد" in err
+    assert "درخت سطح ۷ ندارد" in err
 
 
 def test_loads_spec_locates_problems_and_bad_yaml():

@@ -269,7 +269,7 @@ def test_price_file_problems_name_file_row_and_column(tmp_path):
         ("index", ""),
     ]
     assert problems[0].message_en.startswith("prices.csv, row 3, column index:")
-    assert problems[0].message_fa.startswith("prices.csv، ردیف 3، ستون index:")
+    assert problems[0].message_fa.startswith("prices.csv، ردیف ۳، ستون index:")
     assert problems[1].message_en.startswith("prices.csv, row 4, column year:")
     assert "given twice (rows 2 and 5)" in problems[2].message_en
     assert problems[3].message_en.startswith("prices.csv, row 6, column index:")

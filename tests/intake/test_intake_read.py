@@ -1,7 +1,9 @@
 """Reading files as they arrive: encodings, layouts, formulas, and files that are not spreadsheets."""
 
 import io
+import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from intake_builders import (
@@ -346,3 +348,45 @@ def test_registry_header_constant_is_recognised():
     assert [fields.match(h) for h in REGISTRY_HEADER] == [
         "national_id", "name_fa", "isic_class", "province", "estate", "founding_year",
     ]  # fmt: skip
+
+
+# --- files saved by LibreOffice (tests/fixtures/libreoffice/README.md) -----------------
+
+LIBREOFFICE = Path(__file__).parents[1] / "fixtures" / "libreoffice"
+
+
+def test_libreoffice_utf8_csv_of_the_returns_sheet_reads_clean():
+    report = dry_run(LIBREOFFICE / "returns_utf8.csv")
+    assert not report.problems and len(report.returns) == 3
+
+
+def test_libreoffice_windows1256_csv_is_one_message_naming_the_encoding():
+    """ی and the Persian digits are not in Windows-1256: LibreOffice wrote "?" for them,
+    and each ID, period and figure used to be its own "not a number" error."""
+    with pytest.raises(RasadInputError) as caught:
+        dry_run(LIBREOFFICE / "returns_windows1256.csv")
+    error = caught.value
+    assert "Windows-1256" in error.message_en and "UTF-8" in error.message_en
+    assert "Windows-1256" in error.message_fa and "UTF-8" in error.message_fa
+    assert not re.search("[0-9]", error.message_fa.replace("1256", "").replace("UTF-8", ""))
+
+
+def test_a_windows1256_csv_without_lost_characters_is_still_read():
+    data = "شناسه ملي,دوره,فروش\n10380284790,1403,12\n".encode("cp1256")  # Arabic ي
+    workbook = read_bytes(data, "returns.csv")
+    assert workbook.encoding == "cp1256" and len(workbook.sheets[0]) == 1
+
+
+def test_libreoffice_scientific_ids_are_one_message_for_the_column():
+    report = dry_run(LIBREOFFICE / "enterprises_scientific_ids.csv")
+    (problem,) = report.problems
+    assert problem.code == "scientific_id" and problem.column == "شناسه ملی"
+    assert "Text" in problem.message_en and "۳" in problem.message_fa
+    assert "«متن»" in problem.message_fa
+
+
+def test_libreoffice_default_csv_save_of_the_template_is_only_the_instructions():
+    with pytest.raises(RasadInputError) as caught:
+        dry_run(LIBREOFFICE / "default_save_instructions_only.csv")
+    assert "instructions" in caught.value.message_en and ".xlsx" in caught.value.message_en
+    assert "راهنما" in caught.value.message_fa

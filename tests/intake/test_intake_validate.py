@@ -1,6 +1,7 @@
 """Every check, located at the exact sheet, row and column, and nothing committable when anything blocks."""
 
 import datetime
+import re
 
 import pandas as pd
 import pytest
@@ -305,7 +306,7 @@ def test_duplicate_ids_in_the_registry_sheet(tmp_path):
     report = dry_run(write_xlsx(tmp_path / "d.xlsx", {"بنگاه‌ها": rows}))
     error = only_error(report)
     assert located(error) == ("بنگاه‌ها", 4, "شناسه ملی", "A", "duplicate")
-    assert "row 2" in error.message_en and "ردیف 2" in error.message_fa
+    assert "row 2" in error.message_en and "ردیف ۲" in error.message_fa
     assert_nothing_committable(report)
 
 
@@ -528,3 +529,23 @@ def test_combined_sheet_fills_details_given_on_a_later_row(tmp_path):
     assert report.enterprises[["national_id", "estate_code", "province_code"]].values.tolist() == [
         [ID_A, "E072", YAZD]
     ]
+
+
+def test_persian_messages_have_persian_digits_and_field_names(tmp_path):
+    """Issue 18: row numbers, years and IDs in Latin digits, and raw keys such as
+    'isic_class, province_code', inside Persian messages."""
+    rows = [
+        "شناسه ملی,نام بنگاه,کد آیسیک,استان,دوره,سال تأسیس",
+        "10380284790,الف,1311,یزد,1403,2010",
+        "10380284790,الف,1512,تهران,1403,1100",
+        "جمع کل,,,,,",
+    ]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    report = dry_run(path)
+    assert {p.code for p in report.problems} >= {"year", "range", "duplicate", "total_row"}
+    for problem in report.problems:
+        prose = re.sub("«[^»]*»", "", problem.message_fa)
+        assert not re.search("[0-9]", prose), problem.message_fa
+        assert "isic_class" not in problem.message_fa and "province_code" not in prose
+    assert not re.search("[0-9]", re.sub("«[^»]*»", "", report.to_text("fa")))

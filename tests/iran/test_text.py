@@ -10,6 +10,8 @@ from rasad.iran.text import (
     format_number,
     normalize_text,
     parse_number,
+    persian_numbers,
+    search_key,
     to_latin_digits,
     to_persian_digits,
 )
@@ -176,3 +178,25 @@ def test_format_number_refuses_missing_values(x):
 def test_format_parse_round_trip(x, decimals, persian):
     text = format_number(x, decimals=decimals, persian_digits=persian)
     assert parse_number(text) == pytest.approx(round(x, decimals), abs=10**-decimals)
+
+
+def test_search_key_reads_space_zwnj_arabic_letters_and_digits_alike():
+    keys = {
+        search_key(s)
+        for s in ("ریخته‌گری ۲", "ریخته گری 2", "ريخته  گري ٢", " ریخته\u200c\u200cگری 2 ")
+    }
+    assert keys == {"ریخته گری 2"}
+    assert search_key("كاشي") == search_key("کاشی") == "کاشی"
+    assert search_key("\u200c") == ""
+
+
+def test_persian_numbers_in_persian_prose_but_not_in_quotes_or_codes():
+    text = "ردیف 3 از 1,200 ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv و 1.04E+10"
+    assert persian_numbers(text) == (
+        "ردیف ۳ از ۱٬۲۰۰ ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv و 1.04E+10"
+    )
+
+
+def test_every_persian_message_of_an_input_error_has_persian_numbers():
+    error = RasadInputError("row 3 of 12", "ردیف 3 از 12")
+    assert error.message_fa == "ردیف ۳ از ۱۲" and error.message_en == "row 3 of 12"

@@ -77,7 +77,7 @@ def test_unknown_kpi_names_the_rule_and_its_line():
     assert problem.path == "rules[headcount_down].kpi"
     assert problem.line == 11
     assert "headcount_growth" in problem.message_en and "headcount_growth" in problem.message_fa
-    assert "rules.yaml" in error.message_en and "سطر 11" in error.message_fa
+    assert "rules.yaml" in error.message_en and "سطر ۱۱" in error.message_fa
 
 
 @pytest.mark.parametrize(

@@ -181,3 +181,18 @@ def test_a_methodologys_text_is_never_edited(world, db):
     assert response.status_code == 302
     methodology.refresh_from_db()
     assert methodology.name_en == "Renamed" and methodology.text == bundled_text("sme100")
+
+
+@pytest.mark.django_db
+def test_the_admin_has_the_sites_font_and_is_right_to_left_in_persian():
+    """Issue 18: the Django admin ignored the site's font and layout."""
+    from django.contrib.staticfiles import finders
+
+    client = Client()
+    page = client.get("/admin/login/").content.decode()
+    assert 'dir="rtl"' in page and "admin/css/rtl.css" in page and "rasad/admin.css" in page
+    css = open(finders.find("rasad/admin.css"), encoding="utf-8").read()
+    assert "Vazirmatn-Variable.woff2" in css and "--font-family-primary" in css
+    client.cookies["django_language"] = "en"
+    english = client.get("/admin/login/").content.decode()
+    assert 'dir="ltr"' in english and "rasad/admin.css" in english

@@ -59,8 +59,14 @@ def test_dry_run_then_import_then_nothing_changes(tmp_path, admin, estate, capsy
     assert b.current_version.created_by == admin
 
     assert main(["import", str(file), "--lang", "en", "--no-progress"]) == 0
-    assert "nothing changed" in capsys.readouterr().out
+    assert "imported before; nothing changed" in capsys.readouterr().out
     assert ReturnVersion.objects.count() == 2 and SourceFile.objects.count() == 1
+
+    same_rows = write_file(tmp_path / "again.csv", sales_b="2500")  # other bytes, same figures
+    assert main(["import", str(same_rows), "--lang", "en", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "Nothing new: every row of the file is already on record" in out
+    assert "imported before" not in out
 
     corrected = write_file(tmp_path / "corrected.csv", sales_b="2600")
     assert main(["import", str(corrected), "--lang", "en", "--no-progress"]) == 0

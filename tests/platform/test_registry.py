@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from rasad.methodologies import load_catalogue
-from rasad.platform.registry.models import Enterprise, IndustrialEstate, Province, Sector
+from rasad.platform.registry.models import (
+    Enterprise,
+    IndustrialEstate,
+    Province,
+    Sector,
+    name_or_id_matches,
+)
 from rasad.platform.returns.models import Indicator
 
 VALID_IDS_LIST = ["10380284790", "14007650912", "10320894878"]  # real IDs (reference README)
@@ -81,3 +87,40 @@ def test_bilingual_names_follow_the_language(estate):
     with translation.override("en"):
         assert str(estate) == "Yazd"
     assert IndustrialEstate.objects.get().kind == IndustrialEstate.Kind.ESTATE
+
+
+def test_search_reads_space_and_zwnj_arabic_letters_and_digits_alike(yazd):
+    """Issue 18: "ریخته گری" found 0 firms where "ریخته‌گری" found 71."""
+    isic = Sector.objects.get(code="1311")
+    Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                national_id=VALID_IDS_LIST[0], name_fa="ریخته‌گری البرز", isic=isic, province=yazd
+            ),
+            Enterprise(
+                national_id=VALID_IDS_LIST[1], name_fa="صنايع كاشي ۲۰۰۰", isic=isic, province=yazd
+            ),
+            Enterprise(
+                national_id=VALID_IDS_LIST[2], name_fa="نساجی یزد", isic=isic, province=yazd
+            ),
+        ]
+    )
+    Enterprise.objects.filter(national_id=VALID_IDS_LIST[2]).update(name_fa="ریخته گری یزد")
+
+    def found(query):
+        return sorted(
+            Enterprise.objects.filter(name_or_id_matches(query)).values_list("pk", flat=True)
+        )
+
+    foundry = sorted(
+        Enterprise.objects.filter(
+            national_id__in=[VALID_IDS_LIST[0], VALID_IDS_LIST[2]]
+        ).values_list("pk", flat=True)
+    )
+    for query in ("ریخته گری", "ریخته‌گری", "ريخته  گري", "ریخته\u200c\u200cگری"):
+        assert found(query) == foundry, query
+    tiles = [Enterprise.objects.get(national_id=VALID_IDS_LIST[1]).pk]
+    for query in ("صنایع کاشی", "کاشی 2000", "كاشي ٢٠٠٠", "کاشی ۲۰۰۰"):
+        assert found(query) == tiles, query
+    assert found("۱۰۳۸۰") == [Enterprise.objects.get(national_id=VALID_IDS_LIST[0]).pk]
+    assert name_or_id_matches("  ") is None

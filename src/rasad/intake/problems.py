@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rasad.iran.text import persian_numbers
+
 ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
@@ -51,6 +53,7 @@ class Problem:
             raise ValueError(f"row must be a 1-based row number or None, not {self.row!r}")
         if not self.message_en or not self.message_fa:
             raise ValueError("a problem needs a message in both English and Persian")
+        object.__setattr__(self, "message_fa", persian_numbers(self.message_fa))
 
     @property
     def blocking(self) -> bool:

@@ -37,10 +37,11 @@ import pandas as pd
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from rasad.errors import RasadInputError
-from rasad.iran.text import normalize_text
+from rasad.iran.text import format_number, normalize_text
 
 from .fields import FieldTable, default_fields, header_key
 from .problems import ERROR, WARNING, Problem
+from .template import SHEET_ENTERPRISES, SHEET_RETURNS
 from .units import MoneyUnit, find_unit_in, strip_units
 
 
@@ -217,9 +218,24 @@ def read_bytes(
             "با پسوند .xlsx ذخیره کنید",
         )
     grid = _csv_grid(text)
+    if encoding == "cp1256":
+        _refuse_lost_characters(grid, name)
     sheet_name = PurePosixPath(name).stem or name
     workbook = Workbook(name, "csv", encoding, [], sheet_names=(sheet_name,))
     sheet = sheet_from_grid(sheet_name, grid, fields=fields, limits=limits)
+    if sheet is None and _is_instructions(_first_cell(grid)):
+        raise RasadInputError(
+            f"The file {name!r} holds only the template's instructions: a CSV file keeps "
+            "one sheet, and LibreOffice and Excel save the sheet in view. Send the .xlsx "
+            f"workbook as it is, or save each of the sheets '{SHEET_ENTERPRISES}' and "
+            f"'{SHEET_RETURNS}' as a CSV file of its own (open the sheet, then Save As, CSV).",
+            f"فایل «{name}» فقط راهنمای الگو را دارد: فایل CSV یک برگه را نگه می‌دارد و "
+            "لیبره‌آفیس و اکسل برگهٔ پیش روی شما را ذخیره می‌کنند. خود کارپوشهٔ .xlsx را بفرستید، "
+            f"یا هر یک از برگه‌های «{SHEET_ENTERPRISES}» و «{SHEET_RETURNS}» را جداگانه CSV "
+            "ذخیره کنید (برگه را باز کنید، سپس «ذخیره با نام»، CSV).",
+            field="file",
+            value=name,
+        )
     _collect(workbook, sheet, sheet_name, grid)
     return workbook
 
@@ -272,6 +288,43 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
         "its content is binary, not text or an Excel workbook",
         "محتوای آن دودویی است، نه متن یا کارپوشه اکسل",
     )
+
+
+# Where a character set without ی (U+06CC) and the Persian digits, such as Windows-1256,
+# was asked to hold them, LibreOffice and others wrote "?": before a letter (a ? ends a
+# question, never begins a word), beside a digit, or in a run.
+_LOST = re.compile(r"\?(?=[\u0600-\u06ff])|[0-9]\?|\?[0-9]|\?\?")
+
+
+def _refuse_lost_characters(grid, name: str) -> None:
+    """One message for a Windows-1256 CSV whose Persian letters and digits were saved as
+    "?", rather than a complaint about every ID, name and figure they spoil."""
+    lost = [cell for row in grid for cell in row if isinstance(cell, str) and _LOST.search(cell)]
+    if not lost:
+        return
+    count, example = len(lost), lost[0]
+    raise RasadInputError(
+        f"The file {name!r} was saved in the Windows-1256 (Arabic) character set, which "
+        f"has no Persian ی and no Persian digits: they were written as '?' ({count:,} cells, "
+        f"such as {example!r}), so those names and figures are lost. Save the file again as "
+        "CSV with the character set 'Unicode (UTF-8)' (in LibreOffice tick 'Edit filter "
+        "settings' in Save As; in Excel choose 'CSV UTF-8'), or as .xlsx.",
+        f"فایل «{name}» با نویسه‌گان Windows-1256 (عربی) ذخیره شده است که «ی» فارسی و رقم‌های "
+        f"فارسی ندارد: به‌جای آن‌ها «?» نوشته شده است ({format_number(count)} خانه، مانند "
+        f"«{example}») و این نام‌ها و ارقام از دست رفته‌اند. فایل را دوباره به‌صورت CSV با "
+        "نویسه‌گان «Unicode (UTF-8)» ذخیره کنید (در لیبره‌آفیس هنگام «ذخیره با نام» گزینهٔ "
+        "«ویرایش تنظیمات فیلتر» را بزنید؛ در اکسل «CSV UTF-8» را برگزینید)، یا با پسوند .xlsx.",
+        field="file",
+        value=name,
+    )
+
+
+def _first_cell(grid) -> str:
+    for row in grid:
+        for cell in row:
+            if isinstance(cell, str):
+                return cell
+    return ""
 
 
 def _delimiter(line: str) -> str:

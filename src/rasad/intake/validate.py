@@ -667,8 +667,31 @@ def _en_number(x: float) -> str:
     return format_number(x, decimals=0 if float(x).is_integer() else 2, persian_digits=False)
 
 
+# An ID a spreadsheet shows in scientific notation (1.09E+10) and saved so in a CSV: the
+# digits beyond the third are gone, whatever the sender typed.
+_SCIENTIFIC = re.compile(r"\s*[0-9]+(?:[.٫][0-9]+)?[eE][+-]?[0-9]+\s*")
+
+
+def _scientific(value) -> bool:
+    return isinstance(value, str) and _SCIENTIFIC.fullmatch(to_latin_digits(value)) is not None
+
+
 def _check_ids(s: _Sheet, rows: np.ndarray) -> list:
-    ids = s.parse("national_id", _national_id, _valid_national_ids)
+    shown = [value for value in s.raw("national_id") if _scientific(value)]
+    if shown:
+        header = s.sheet.columns["national_id"].header
+        s.add(None, "national_id", shown[0], ERROR, "scientific_id",
+              f"{len(shown):,} national IDs in the column {header!r} are in scientific notation "
+              f"(such as {shown[0]}), which keeps only their first digits. Format the column as "
+              "Text (Format Cells, Text), type those IDs again in full and save the file.",
+              f"{format_number(len(shown))} شناسهٔ ملی در ستون «{header}» به نماد علمی (مانند "
+              f"{shown[0]}) نوشته شده است که فقط چند رقم نخست را نگه می‌دارد. قالب ستون را «متن» "
+              "کنید (قالب‌بندی خانه‌ها، متن)، آن شناسه‌ها را کامل دوباره بنویسید و فایل را ذخیره "
+              "کنید.")  # fmt: skip
+    ids = s.parse(
+        "national_id", lambda value: None if _scientific(value) else _national_id(value),
+        _valid_national_ids,
+    )  # fmt: skip
     for i in rows[s.blank("national_id")[rows]].tolist():
         s.add(i, "national_id", None, ERROR, "required",
               "The national ID is missing; every row needs the enterprise's national ID.",
@@ -964,6 +987,10 @@ def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):
 # --- across sheets --------------------------------------------------------------------
 
 
+# The enterprise columns that hold a code of what the sender wrote in another field.
+_FIELD_OF_COLUMN = {"province_code": "province", "estate_code": "estate"}
+
+
 class _Book:
     """Problems that involve several rows, perhaps on several sheets."""
 
@@ -1027,14 +1054,15 @@ def _merge_enterprises(book: _Book, frames: list[pd.DataFrame]) -> pd.DataFrame:
             first = f"{there}, row {rows[j]}"
             first_fa = f"برگه «{there}»، ردیف {rows[j]}"
         if differs:
-            field = {"province_code": "province", "estate_code": "estate"}.get(
-                differs[0], differs[0]
-            )
+            codes = [_FIELD_OF_COLUMN.get(column, column) for column in differs]
+            specs = [book.checks.fields[code] for code in codes]
+            field = codes[0]
             book.add(here, rows[k], field, book.raw(here, rows[k], field),
                      ERROR, "duplicate",
                      f"The enterprise {national_id} is listed again with different details "
-                     f"({', '.join(differs)}) than in {first}; keep one row.",
-                     f"بنگاه {national_id} دوباره با مشخصات متفاوت ({'، '.join(differs)}) نسبت به "
+                     f"({', '.join(spec.name_en for spec in specs)}) than in {first}; keep one row.",
+                     f"بنگاه {national_id} دوباره با مشخصات متفاوت "
+                     f"({'، '.join(spec.name_fa for spec in specs)}) نسبت به "
                      f"{first_fa} آمده است؛ یک ردیف را نگه دارید.")  # fmt: skip
         elif registry_only[here] and registry_only[there]:
             book.add(here, rows[k], "national_id", national_id, ERROR, "duplicate",

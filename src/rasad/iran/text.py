@@ -209,3 +209,50 @@ def format_number(x, *, decimals: int = 0, persian_digits: bool = True) -> str:
     if persian_digits:
         return to_persian_digits(text).translate(str.maketrans(",.", "٬٫"))
     return text
+
+
+# What a search may not tell apart, beyond :func:`normalize_text`: letters that are the
+# same on another keyboard, a ZWNJ and a space (people type "ریخته گری" for "ریخته‌گری"),
+# Persian, Arabic-Indic and Latin digits. Pairs of (what is typed, what it is folded to),
+# kept as data so that a database can fold its stored names the same way
+# (rasad.platform.registry.models.Enterprise.search_name).
+SEARCH_FOLDS: tuple[tuple[str, str], ...] = (
+    ("ي", "ی"),
+    ("ى", "ی"),
+    ("ك", "ک"),
+    (ZWNJ, " "),
+    *zip(PERSIAN_DIGITS, LATIN_DIGITS, strict=True),
+    *zip(ARABIC_INDIC_DIGITS, LATIN_DIGITS, strict=True),
+)
+_SEARCH = str.maketrans(dict(SEARCH_FOLDS))
+
+
+def search_key(s: str) -> str:
+    """The form in which a name and a search for it are compared: normalised, with a
+    ZWNJ read as a space, one spelling of ی and ک, and Latin digits."""
+    return _SPACE_RUN.sub(" ", normalize_text(s).translate(_SEARCH)).strip()
+
+
+_QUOTED = re.compile(r"(«[^»]*»)")
+# A number standing on its own: not part of a code or a word written in Latin letters
+# (IR-07, UTF-8, 1403-Q2, E050, Rev.4, a file name, 1.04E+10, 1403/07).
+_LATIN_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_./:+])(?<![A-Za-z0-9]-)[0-9]+(?:[.,٬٫][0-9]+)*"
+    r"(?![A-Za-z0-9_]|[.,:/\-+][0-9A-Za-z])"
+)
+
+
+_PERSIAN_SEPARATORS = str.maketrans(",.", "٬٫")
+
+
+def _persian_number(match: re.Match) -> str:
+    return to_persian_digits(match[0]).translate(_PERSIAN_SEPARATORS)
+
+
+def persian_numbers(text: str) -> str:
+    """Persian prose with its numbers in Persian digits; what it quotes as the reader
+    wrote it («…») and Latin codes and names are left as they are."""
+    return "".join(
+        part if part.startswith("«") else _LATIN_NUMBER.sub(_persian_number, part)
+        for part in _QUOTED.split(text)
+    )

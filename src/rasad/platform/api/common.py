@@ -9,14 +9,15 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 import pandas as pd
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Schema
 from ninja.pagination import LimitOffsetPagination
 
-from rasad.iran.text import normalize_text, to_latin_digits
+from rasad.iran.text import to_latin_digits
 from rasad.platform.api.errors import ApiError, not_found
 from rasad.platform.rankings.coverage import counts
+from rasad.platform.registry.models import name_or_id_matches
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -136,14 +137,8 @@ def filter_enterprises(
             if code.isalpha()
             else {f"{prefix}isic__code__startswith": code}
         )
-    if q:
-        text = normalize_text(q)
-        match = Q(**{f"{prefix}name_fa__icontains": text}) | Q(
-            **{f"{prefix}name_en__icontains": text}
-        )
-        digits = to_latin_digits(text)
-        if digits.isdigit():
-            match |= Q(**{f"{prefix}national_id__startswith": digits})
+    match = name_or_id_matches(q or "", prefix)
+    if match is not None:
         rows = rows.filter(match)
     if size_class:
         rows = rows.filter(size_class=size_class)

@@ -22,12 +22,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rasad.monitor.evidence import evidence_lines
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.web.access import requires
-from rasad.platform.web.templatetags.rasad_format import digits, num
+from rasad.platform.web.templatetags.rasad_format import num
 
 PER_PAGE = 50
 MAX_COMMENT = 2000
@@ -70,15 +71,8 @@ def _value(v) -> str:
 
 
 def _evidence(evidence) -> list[dict]:
-    """{"kpi": {period: value}} as lines for the page, in the reader's digits."""
-    out = []
-    for name, values in (evidence or {}).items():
-        if isinstance(values, dict):
-            items = [(digits(p), _value(v)) for p, v in values.items()]
-        else:
-            items = [("", _value(values) if isinstance(values, (int, float)) else str(values))]
-        out.append({"name": name, "values": items})
-    return out
+    """An alert's evidence in words, in the reader's language and digits."""
+    return evidence_lines(evidence, get_language() or "fa", _value)
 
 
 def scoped_alerts(user, period: int, people: compute.Population) -> pd.DataFrame:

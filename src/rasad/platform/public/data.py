@@ -41,10 +41,9 @@ from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.iran.sizes import SIZE_LABELS
-from rasad.iran.text import normalize_text, to_latin_digits
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
-from rasad.platform.registry.models import Enterprise, Sector
+from rasad.platform.registry.models import Enterprise, Sector, name_or_id_matches
 from rasad.platform.returns.models import Period, Return
 from rasad.platform.returns.state import per_state
 
@@ -265,17 +264,9 @@ def divisions() -> dict[str, Sector]:
 
 
 def search(queryset, query: str, prefix: str = ""):
-    """Name (Persian or English, normalised) or the start of the national ID."""
-    query = normalize_text(query).strip()
-    if not query:
-        return queryset
-    match = Q(**{f"{prefix}name_fa__icontains": query}) | Q(
-        **{f"{prefix}name_en__icontains": query}
-    )
-    digits = to_latin_digits(query).replace(" ", "")
-    if digits.isdigit():
-        match |= Q(**{f"{prefix}national_id__startswith": digits})
-    return queryset.filter(match)
+    """Name (Persian or English, as a search reads it) or the start of the national ID."""
+    match = name_or_id_matches(query, prefix)
+    return queryset if match is None else queryset.filter(match)
 
 
 def ranking(

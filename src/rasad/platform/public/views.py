@@ -982,15 +982,7 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
                 "status": status,
                 "status_label": STATUSES.get(status, status),
                 "state": state,
-                "evidence_lines": [
-                    {
-                        **line,
-                        "name": KPIS[line["name"]].name(language)
-                        if line["name"] in KPIS
-                        else line["name"],
-                    }
-                    for line in _evidence(alert["evidence"])
-                ],
+                "evidence_lines": _evidence(alert["evidence"]),
             }
         )
     # (b) percentile among peers of each compared KPI

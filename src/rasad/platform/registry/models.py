@@ -6,9 +6,11 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Replace
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rasad.iran.text import SEARCH_FOLDS, search_key, to_latin_digits
 from rasad.platform.accounts.models import Role
 from rasad.platform.validators import validate_national_id
 
@@ -179,6 +181,29 @@ class EnterpriseQuerySet(models.QuerySet):
         )
 
 
+def name_or_id_matches(query: str, prefix: str = "") -> models.Q | None:
+    """Enterprises whose Persian name (read as :func:`search_key` reads it) or English
+    name contains ``query``, or whose national ID starts with its digits; None for an
+    empty query. ``prefix`` reaches the enterprise from another model."""
+    key = search_key(query)
+    if not key:
+        return None
+    match = models.Q(**{f"{prefix}search_name__icontains": key}) | models.Q(
+        **{f"{prefix}name_en__icontains": key}
+    )
+    digits = to_latin_digits(key).replace(" ", "")
+    if digits.isdigit():
+        match |= models.Q(**{f"{prefix}national_id__startswith": digits})
+    return match
+
+
+def _folded(field: str):
+    expression = models.F(field)
+    for typed, folded in SEARCH_FOLDS:
+        expression = Replace(expression, models.Value(typed), models.Value(folded))
+    return expression
+
+
 class Enterprise(BilingualNameMixin):
     national_id = models.CharField(
         _("national ID"),
@@ -226,6 +251,17 @@ class Enterprise(BilingualNameMixin):
         max_length=120,
         blank=True,
         help_text=_("The firm's own code (or name) in its research panel."),
+    )
+
+    # The Persian name as a search reads it (rasad.iran.text.search_key): kept by the
+    # database itself, so every way a name is written (a form, an import, bulk_create,
+    # update()) keeps it right, on SQLite and PostgreSQL alike. Folding at query time
+    # instead would run these replacements on every row of every search.
+    search_name = models.GeneratedField(
+        expression=_folded("name_fa"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        editable=False,
     )
 
     objects = EnterpriseQuerySet.as_manager()

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ class ImportOutcome:
     enterprises_created: int = 0
     returns: BulkOutcome | None = None
     source_file: SourceFile | None = None
+    file_seen_before: bool = False  # these very bytes were imported before
 
     @property
     def awaits_confirmation(self) -> bool:
@@ -96,11 +97,17 @@ class ImportOutcome:
                 if language == "fa"
                 else "The file has no errors and is ready to import."
             )
-        if self.changed_nothing:
+        if self.changed_nothing and self.file_seen_before:
             return (
                 "این فایل پیش‌تر وارد شده بود؛ چیزی تغییر نکرد."
                 if language == "fa"
                 else "This file was imported before; nothing changed."
+            )
+        if self.changed_nothing:
+            return (
+                "چیز تازه‌ای نبود: همهٔ ردیف‌های فایل پیش‌تر ثبت شده‌اند."
+                if language == "fa"
+                else "Nothing new: every row of the file is already on record."
             )
         r = self.returns
         if language == "fa":
@@ -234,8 +241,9 @@ def commit_upload(
             checked.report.needs_confirmation and not confirm_implausible
         ):
             return checked
+        seen = SourceFile.objects.filter(sha256=checked.sha256).exists()
         source_file = _source_file(data, name, checked.sha256, user)
-        return _commit(
+        outcome = _commit(
             checked.report,
             checked.sha256,
             user=user,
@@ -243,6 +251,7 @@ def commit_upload(
             progress=progress,
             confirm_implausible=confirm_implausible,
         )
+        return replace(outcome, file_seen_before=seen)
 
 
 def _stamp(user) -> tuple:
@@ -316,10 +325,11 @@ def import_frames(
         write_lock()
         if panel is not None:
             _refuse_other_datasets(national_ids, panel.code)
+        seen = SourceFile.objects.filter(sha256=digest).exists()
         source_file = _source_file(
             f"{source_name}\n".encode() + digest.encode(), source_name, digest, user
         )
-        return _commit(
+        outcome = _commit(
             report,
             digest,
             user=user,
@@ -328,6 +338,7 @@ def import_frames(
             panel=panel,
             confirm_implausible=confirm_implausible,
         )
+        return replace(outcome, file_seen_before=seen)
 
 
 def _refuse_other_datasets(national_ids, code: str) -> None:

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from rasad.errors import RasadInputError
 from rasad.intake import validate_records
 from rasad.iran.periods import Period as JalaliPeriod
 from rasad.iran.text import format_number, normalize_text, to_latin_digits
-from rasad.platform.registry.models import Enterprise
+from rasad.platform.registry.models import Enterprise, name_or_id_matches
 from rasad.platform.returns.forms import ReturnForm, catalogue_indicators, typed
 from rasad.platform.returns.importing import reference_checks
 from rasad.platform.returns.models import Period, Return, ReturnDraft, ReturnVersion
@@ -79,12 +79,9 @@ def return_list(request):
         .select_related("province", "estate")
         .order_by("name_fa", "pk")
     )
-    query = normalize_text(request.GET.get("q", "")).strip()
-    if query:
-        digits = to_latin_digits(query)
-        match = Q(name_fa__icontains=query) | Q(name_en__icontains=query)
-        if digits.isdigit():
-            match |= Q(national_id__startswith=digits)
+    query = normalize_text(request.GET.get("q", ""))
+    match = name_or_id_matches(query)
+    if match is not None:
         enterprises = enterprises.filter(match)
     page = Paginator(enterprises, ENTERPRISES_PER_PAGE).get_page(request.GET.get("page"))
     periods = offered_periods()
