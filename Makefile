@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install pango bench-deps migrate demo lint messages clean
+.PHONY: run test install pango bench-deps migrate demo lint messages clean node-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rasad needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -45,7 +45,15 @@ run: demo
 	$(BIN)/rasad worker --quiet & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	RASAD_SHOW_DEMO_LOGINS=1 $(BIN)/rasad serve --host $(HOST) --port $(PORT)
 
-test: install
+# axe-core (package.json, pinned in package-lock.json), which the browser tests inject into
+# pages to check their accessibility; without npm those tests skip (and fail under CI).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm is missing: the accessibility tests (axe-core) will skip"; fi
+
+node-deps: node_modules/axe-core/axe.min.js
+
+test: install node-deps
 	$(BIN)/pytest
 
 lint: install
