@@ -1,6 +1,6 @@
 """``rasad --lang fa|en``: a person's lines in one language, fa with Persian digits;
 the default; errors in both languages unless --lang chose one; the progress bars'
-steps (tests/platform/test_cli_lang.py has the database's commands)."""
+steps (tests/platform/test_cli_lang_db.py has the database's commands)."""
 
 import re
 from pathlib import Path
