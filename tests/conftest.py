@@ -12,6 +12,13 @@ if os.environ.get("CI") or os.environ.get("RASAD_CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def _cli_in_english(monkeypatch):
+    """The ``rasad`` command speaks English here, as to a script that reads its lines
+    (``RASAD_LANG=en``); tests/test_cli_lang.py tries both languages and the default."""
+    monkeypatch.setenv("RASAD_LANG", "en")
+
+
 class QueueWorker:
     """A django-tasks database worker in this process: ``run_queued()`` runs what is
     queued and returns; as a context manager it works the queue in a thread until the

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rasad.cli_lang import digits, number, say, steps
 from rasad.errors import RasadInputError
 from rasad.export import write_csv
 
@@ -112,7 +113,7 @@ def _period(args, people, option: str = "period") -> int:
         choice = _policy(args).choose(
             filing_coverage(people.enterprises, people.returns, people.deadlines)
         )
-        print(choice.explain("en"), file=sys.stderr)
+        print(choice.explain(args.lang), file=sys.stderr)
         return choice.year
     if asked not in years:
         raise RasadInputError(
@@ -124,20 +125,37 @@ def _period(args, people, option: str = "period") -> int:
     return asked
 
 
+# the steps of every monitor and clusters command, for their progress bars
+STEPS = (
+    ("read", "reading the returns", "خواندن اظهارنامه‌ها"),
+    ("compute", "computing", "محاسبه"),
+    ("write", "writing", "نوشتن"),
+)
+
+
 def monitor_alerts(args) -> int:
     from rasad.monitor import load_rules
 
-    people = population(args)
-    period = _period(args, people)
-    rules = load_rules(args.rules) if args.rules else load_rules()
-    table = _monitor(people).kpis.compute(people.returns, people.enterprises)
-    frame = rules.evaluate(table).for_period(period)
-    if args.out:
-        _write(frame, args.out)
+    lang = args.lang
+    with steps(args, STEPS) as step:
+        step("read")
+        people = population(args)
+        period = _period(args, people)
+        step("compute")
+        rules = load_rules(args.rules) if args.rules else load_rules()
+        table = _monitor(people).kpis.compute(people.returns, people.enterprises)
+        frame = rules.evaluate(table).for_period(period)
+        step("write")
+        if args.out:
+            _write(frame, args.out)
     counts = frame.groupby(["rule", "severity"]).size() if len(frame) else pd.Series(dtype=int)
     for (rule, severity), n in counts.items():
-        print(f"{rule:<28} {severity:<8} {n:>7,}")
-    print(f"{len(frame):,} alerts for {period}" + (f" → {args.out}" if args.out else ""))
+        print(f"{rule:<28} {severity:<8} {number(lang, n):>7}")
+    alerts, year = number(lang, len(frame)), digits(lang, period)
+    print(
+        say(lang, f"{alerts} alerts for {period}", f"{alerts} هشدار برای {year}")
+        + (f" → {args.out}" if args.out else "")
+    )
     # a KPI that cannot be computed raises no alert: say how often that happened
     coverage = table.coverage()
     reasons = [
@@ -145,54 +163,120 @@ def monitor_alerts(args) -> int:
     ]
     blind = coverage[coverage[reasons].sum(axis=1) > 0]
     if len(blind):
-        print("not computable (no value, so no alert):")
-        for row in blind.itertuples(index=False):
-            detail = ", ".join(
-                f"{getattr(row, r):,} {r.replace('_', ' ')}" for r in reasons if getattr(row, r)
+        print(
+            say(
+                lang,
+                "not computable (no value, so no alert):",
+                "محاسبه‌نشدنی (بی‌مقدار، پس بی‌هشدار):",
             )
-            print(f"  {row.kpi:<28} {detail} of {row.returns:,} returns filed (all periods)")
+        )
+        for row in blind.itertuples(index=False):
+            detail = say(lang, ", ", "، ").join(
+                f"{number(lang, getattr(row, r))} {say(lang, r.replace('_', ' '), REASONS_FA[r])}"
+                for r in reasons
+                if getattr(row, r)
+            )
+            filed = number(lang, row.returns)
+            print(
+                f"  {row.kpi:<28} "
+                + say(
+                    lang,
+                    f"{detail} of {filed} returns filed (all periods)",
+                    f"{detail} از {filed} اظهارنامهٔ داده‌شده (همهٔ دوره‌ها)",
+                )
+            )
     return 0
 
 
 def monitor_needs(args) -> int:
-    people = population(args)
-    period = _period(args, people)
-    result = _monitor(people).run(people.returns, people.enterprises, period=period)
-    needs = result.needs
-    if args.out.lower().endswith(".xlsx"):
-        needs.to_excel(
-            args.out,
-            by=tuple(args.by),
-            members=people.members,
-            estates=people.estates,
-            clusters=people.clusters,
-        )
-    else:
-        write_csv(needs.matrix(args.by[0], members=people.members), args.out)
+    lang = args.lang
+    with steps(args, STEPS) as step:
+        step("read")
+        people = population(args)
+        period = _period(args, people)
+        step("compute")
+        result = _monitor(people).run(people.returns, people.enterprises, period=period)
+        needs = result.needs
+        step("write")
+        if args.out.lower().endswith(".xlsx"):
+            needs.to_excel(
+                args.out,
+                by=tuple(args.by),
+                members=people.members,
+                estates=people.estates,
+                clusters=people.clusters,
+            )
+        else:
+            write_csv(needs.matrix(args.by[0], members=people.members), args.out)
     totals = needs.totals().iloc[0]
-    filers = int(totals["filers"])
-    share = f"{totals['priority_share']:.1%}" if filers else "—"
+    filers, no_data, priority = (number(lang, totals[c]) for c in ("filers", "no_data", "priority"))
+    share = (
+        number(lang, 100 * totals["priority_share"], 1) + say(lang, "%", "٪")
+        if totals["filers"]
+        else "—"
+    )
+    year = digits(lang, period)
     print(
-        f"{filers:,} enterprises filed for {period}; {int(totals['no_data']):,} owed a return and filed none (no data)"
+        say(
+            lang,
+            f"{filers} enterprises filed for {period}; {no_data} owed a return and filed none (no data)",
+            f"{filers} بنگاه برای {year} اظهارنامه داده‌اند؛ {no_data} باید می‌دادند و ندادند (بی‌داده)",
+        )
     )
     print(
-        f"priority tier: {int(totals['priority']):,} ({share} of those that filed): "
-        f"{needs.mapping.priority.text('en')}"
+        say(
+            lang,
+            f"priority tier: {priority} ({share} of those that filed): ",
+            f"ردهٔ اولویت: {priority} ({share} از اظهارنامه‌دهندگان): ",
+        )
+        + needs.mapping.priority.text(lang)
     )
+    header = NEEDS_HEADER[lang]
+    widths = (14, 7, 8, 7, 7, 7, 8, 8)
     print(
-        f"{'programme':<14} {'needs':>7} {'critical':>8} {'high':>7} {'medium':>7} {'low':>7} {'in tier':>8} "
-        f"{'unknown':>8}"
+        " ".join(
+            f"{h:<{w}}" if i == 0 else f"{h:>{w}}"
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
     )
     for row in needs.summary().itertuples(index=False):
-        print(
-            f"{row.programme:<14} {row.enterprises:>7,} {row.critical:>8,} {row.high:>7,} {row.medium:>7,} "
-            f"{row.low:>7,} {row.priority:>8,} {row.unknown:>8,}"
+        cells = (
+            row.enterprises,
+            row.critical,
+            row.high,
+            row.medium,
+            row.low,
+            row.priority,
+            row.unknown,
         )
-    print("unknown: filed, but every figure the programme reads was blank (not counted as no need)")
+        print(
+            f"{row.programme:<14} "
+            + " ".join(f"{number(lang, n):>{w}}" for n, w in zip(cells, widths[1:], strict=True))
+        )
     print(
-        f"needs of {len(people.enterprises):,} enterprises for {period} by {', '.join(args.by)} → {args.out}"
+        say(
+            lang,
+            "unknown: filed, but every figure the programme reads was blank (not counted as no need)",
+            "نامعلوم: اظهارنامه داده، اما همهٔ ارقامی که برنامه می‌خواند خالی بود (بی‌نیاز شمرده نشد)",
+        )
+    )
+    enterprises = number(lang, len(people.enterprises))
+    print(
+        say(
+            lang,
+            f"needs of {enterprises} enterprises for {period} by {', '.join(args.by)} → {args.out}",
+            f"نیازهای {enterprises} بنگاه برای {year} بر پایهٔ {'، '.join(args.by)} → {args.out}",
+        )
     )
     return 0
+
+
+NEEDS_HEADER = {
+    "en": ("programme", "needs", "critical", "high", "medium", "low", "in tier", "unknown"),
+    "fa": ("برنامه", "نیاز", "بحرانی", "زیاد", "متوسط", "کم", "در رده", "نامعلوم"),
+}
+# why a KPI was not computed (rasad.monitor.kpis.NOT_COMPUTABLE_REASONS), in Persian
+REASONS_FA = {"missing_input": "ورودی ناموجود", "zero_or_negative_base": "پایهٔ صفر یا منفی"}
 
 
 def _max_age(args) -> int:
@@ -227,72 +311,139 @@ def _firms(args, people: Population) -> pd.DataFrame:
     )
 
 
-def _carried_note(firms: pd.DataFrame, measure: str, carried: float, total: float) -> str:
+def _carried_note(
+    lang: str, firms: pd.DataFrame, measure: str, carried: float, total: float
+) -> str:
     """What was carried forward and what the age limit left out, in one line."""
     age, year = firms.attrs["max_age"], firms.attrs["year"]
-    share = f"{carried / total:.1%}" if total else "–"
+    share = number(lang, 100 * carried / total, 1) + say(lang, "%", "٪") if total else "–"
+    fa_year = digits(lang, year)
     if age == 0:
-        line = f"only the returns for {year} counted, nothing carried forward"
+        line = say(
+            lang,
+            f"only the returns for {year} counted, nothing carried forward",
+            f"تنها اظهارنامه‌های {fa_year} شمرده شد، چیزی پیش آورده نشد",
+        )
     else:
-        line = (
-            f"{share} of {measure} ({carried:,.0f} of {total:,.0f}) carried forward from returns at most "
-            + (
-                f"{age} year{'s' if age != 1 else ''} before {year}"
-                if age is not None
-                else "any years before"
+        amounts = say(lang, "{} of {}", "{} از {}").format(
+            number(lang, carried), number(lang, total)
+        )
+        if age is None:
+            before = say(lang, "any years before", "هر سالی پیش از آن")
+        else:
+            before = say(
+                lang,
+                f"{age} year{'s' if age != 1 else ''} before {year}",
+                f"{number(lang, age)} سال پیش از {fa_year}",
             )
+        line = say(
+            lang,
+            f"{share} of {measure} ({amounts}) carried forward from returns at most {before}",
+            f"{share} از {measure} ({amounts}) از اظهارنامه‌هایی با قدمت حداکثر {before} پیش آورده شد",
         )
     old = firms.attrs["too_old"].get(measure)
     if old and old["firms"]:
-        line += f"; {old['firms']:,} firm(s) whose latest figure is older left out ({old['value']:,.0f})"
+        count, value = number(lang, old["firms"]), number(lang, old["value"])
+        line += say(
+            lang,
+            f"; {count} firm(s) whose latest figure is older left out ({value})",
+            f"؛ {count} بنگاه که تازه‌ترین رقمشان کهنه‌تر است کنار ماند ({value})",
+        )
     return line
 
 
 def clusters_lq(args) -> int:
     from rasad.clusters import location_quotients
 
-    people = population(args)
-    firms = _firms(args, people)
-    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
-    _write(
-        lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq, args.out
+    lang = args.lang
+    with steps(args, STEPS) as step:
+        step("read")
+        people = population(args)
+        firms = _firms(args, people)
+        step("compute")
+        lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
+        step("write")
+        _write(
+            lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq,
+            args.out,
+        )
+    n = number(lang, len(lq))
+    print(
+        say(
+            lang,
+            f"{n} {args.by} × {args.level} location quotients of {args.measure} → {args.out}",
+            f"{n} ضریب مکانی {args.measure} در {args.by} × {args.level} → {args.out}",
+        )
     )
-    print(f"{len(lq):,} {args.by} × {args.level} location quotients of {args.measure} → {args.out}")
-    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
+    print(
+        _carried_note(
+            lang, firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())
+        )
+    )
     return 0
 
 
 def clusters_stars(args) -> int:
     from rasad.clusters import cluster_stars, location_quotients
 
-    people = population(args)
-    firms = _firms(args, people)
-    lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
-    stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
-    _write(
-        stars.reset_index()
-        if isinstance(stars.index, pd.MultiIndex) or stars.index.name
-        else stars,
-        args.out,
+    lang = args.lang
+    with steps(args, STEPS) as step:
+        step("read")
+        people = population(args)
+        firms = _firms(args, people)
+        step("compute")
+        lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
+        stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
+        step("write")
+        _write(
+            stars.reset_index()
+            if isinstance(stars.index, pd.MultiIndex) or stars.index.name
+            else stars,
+            args.out,
+        )
+    starred = number(lang, (stars["stars"] >= 2).sum())
+    print(
+        say(
+            lang,
+            f"{starred} {args.by} × {args.level} cells with two or three stars → {args.out}",
+            f"{starred} خانهٔ {args.by} × {args.level} با دو یا سه ستاره → {args.out}",
+        )
     )
-    starred = int((stars["stars"] >= 2).sum())
-    print(f"{starred:,} {args.by} × {args.level} cells with two or three stars → {args.out}")
-    print(_carried_note(firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())))
+    print(
+        _carried_note(
+            lang, firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())
+        )
+    )
     return 0
 
 
 def clusters_eg(args) -> int:
     from rasad.clusters import ellison_glaeser
 
-    people = population(args)
-    firms = _firms(args, people)
-    eg = ellison_glaeser(firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed)
-    _write(
-        eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg, args.out
+    lang = args.lang
+    with steps(args, STEPS) as step:
+        step("read")
+        people = population(args)
+        firms = _firms(args, people)
+        step("compute")
+        eg = ellison_glaeser(
+            firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed
+        )
+        step("write")
+        _write(
+            eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg,
+            args.out,
+        )
+    sectors, draws = number(lang, len(eg)), number(lang, args.draws)
+    print(
+        say(
+            lang,
+            f"Ellison–Glaeser γ of {sectors} sectors ({draws}-draw null) → {args.out}",
+            f"γ الیسون–گلیزر {sectors} بخش (فرض صفر با {draws} قرعه) → {args.out}",
+        )
     )
-    print(f"Ellison–Glaeser γ of {len(eg):,} sectors ({args.draws:,}-draw null) → {args.out}")
     carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
-    print(_carried_note(firms, "employees", carried, float(eg["value"].sum())))
+    print(_carried_note(lang, firms, "employees", carried, float(eg["value"].sum())))
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rasad import __version__
 from rasad.analysis_cli import add_commands as add_analysis_commands
+from rasad.cli_lang import add_option, digits, error, number, resolve, say, showing, steps
 from rasad.errors import RasadInputError
 from rasad.export import write_csv
 
@@ -44,8 +45,15 @@ def _demo_generate(args) -> int:
 
     population = generate(n_enterprises=args.enterprises, seed=args.seed)
     population.to_csv(Path(args.out))
+    enterprises, returns = (
+        number(args.lang, len(t)) for t in (population.enterprises, population.returns)
+    )
     print(
-        f"{len(population.enterprises):,} enterprises, {len(population.returns):,} returns → {args.out}"
+        say(
+            args.lang,
+            f"{enterprises} enterprises, {returns} returns → {args.out}",
+            f"{enterprises} بنگاه، {returns} اظهارنامه → {args.out}",
+        )
     )
     return 0
 
@@ -55,43 +63,89 @@ def _demo_load(args) -> int:
     from rasad.demo import generate
     from rasad.platform.demo_data import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
 
+    lang = args.lang
     if args.if_empty and not database_is_empty():
-        print("The database already holds enterprises; the demo population was not loaded again.")
+        print(
+            say(
+                lang,
+                "The database already holds enterprises; the demo population was not loaded again.",
+                "پایگاه داده از پیش بنگاه دارد؛ جمعیت نمایشی دوباره بارگذاری نشد.",
+            )
+        )
     else:
         population = generate(n_enterprises=args.enterprises, seed=args.seed)
-        counts = load_demo(population, progress=True)
-        print(", ".join(f"{n:,} {what}" for what, n in counts.items()) + " loaded.")
-    status = _demo_edition()
+        counts = load_demo(population, progress=showing(args))
+        loaded = ", ".join(
+            f"{number(lang, n)} {say(lang, what, DEMO_COUNTS_FA[what])}"
+            for what, n in counts.items()
+        )
+        print(say(lang, f"{loaded} loaded.", f"{loaded.replace(', ', '، ')} بارگذاری شد."))
+    status = _demo_edition(args)
     from django.utils import translation
 
-    print(f"Demo logins (password {DEMO_PASSWORD}):")
+    print(
+        say(
+            lang,
+            f"Demo logins (password {DEMO_PASSWORD}):",
+            f"ورودهای نمایشی (گذرواژه {DEMO_PASSWORD}):",
+        )
+    )
     for role, username in DEMO_USERS.items():
-        with translation.override("fa"):
-            persian = str(role.label)
-        with translation.override("en"):
-            print(f"  {username:<16} {role.label} · {persian}")
+        with translation.override(lang):
+            print(f"  {username:<16} {role.label}")
     return status
 
 
-def _demo_edition() -> int:
-    """Compute and publish the demo edition, unless an edition exists already."""
-    import time
+DEMO_COUNTS_FA = {
+    "estates": "شهرک",
+    "enterprises": "بنگاه",
+    "returns": "اظهارنامه",
+    "figures": "رقم",
+    "clusters": "خوشه",
+}
+# an edition's job's stages (rasad.platform.rankings.jobs.stages_of), for its progress bar
+JOB_STEPS = (
+    ("data", "reading the returns", "خواندن اظهارنامه‌ها"),
+    ("ranking", "ranking", "رتبه‌بندی"),
+    (
+        "uncertainty",
+        "uncertainty analysis (Monte Carlo runs)",
+        "تحلیل عدم قطعیت (اجراهای مونت‌کارلو)",
+    ),
+    ("storing", "storing the results", "ذخیرهٔ نتایج"),
+    ("sensitivity", "sensitivity analysis (Sobol indices)", "تحلیل حساسیت (شاخص‌های سوبول)"),
+)
 
+
+def _demo_edition(args) -> int:
+    """Compute and publish the demo edition, unless an edition exists already."""
     from rasad.platform.demo_data import DEMO_EDITION_RUNS, publish_demo_edition
 
     started = time.perf_counter()
-    job = publish_demo_edition()
+    with steps(args, JOB_STEPS) as step:
+        job = publish_demo_edition(progress=step)
     if job is None:
         return 0
     if job.status != "done":
         print(
-            f"The demo edition could not be computed: {job.error_en}\n{job.error_fa}",
+            error(
+                args,
+                f"The demo edition could not be computed: {job.error_en}",
+                f"ویرایش نمایشی محاسبه نشد: {job.error_fa}",
+            ),
             file=sys.stderr,
         )
         return 1
+    lang, n = args.lang, job.params["sensitivity_n"]
+    runs, seconds = number(lang, DEMO_EDITION_RUNS), number(lang, time.perf_counter() - started, 1)
     print(
-        f"Demo edition '{job.edition.name_en}' computed ({DEMO_EDITION_RUNS} Monte Carlo runs, "
-        f"sensitivity n={job.params['sensitivity_n']}) and published in {time.perf_counter() - started:.1f} s."
+        say(
+            lang,
+            f"Demo edition '{job.edition.name_en}' computed ({runs} Monte Carlo runs, "
+            f"sensitivity n={n}) and published in {seconds} s.",
+            f"ویرایش نمایشی «{job.edition.name_fa}» محاسبه ({runs} اجرای مونت‌کارلو، تحلیل حساسیت "
+            f"n={number(lang, n)}) و در {seconds} ثانیه منتشر شد.",
+        )
     )
     return 0
 
@@ -106,12 +160,12 @@ def _read_table(path: str, unit: str):
         if suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype={unit: str}, encoding="utf-8-sig")
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError) as failure:
         raise RasadInputError(
-            f"Cannot read the data file {path}: {error}",
-            f"پروندهٔ داده {path} خوانده نشد: {error}",
+            f"Cannot read the data file {path}: {failure}",
+            f"پروندهٔ داده {path} خوانده نشد: {failure}",
             field=path,
-        ) from error
+        ) from failure
 
 
 def _index_check(args) -> int:
@@ -119,33 +173,77 @@ def _index_check(args) -> int:
 
     try:
         methodology = load(args.methodology)
-    except MethodologyError as error:
-        _print_problems(error)
+    except MethodologyError as problems:
+        _print_problems(args, problems)
         return 2
-    levels = methodology.levels
+    lang = args.lang
+    indicators, nodes, levels = (
+        number(lang, n)
+        for n in (
+            len(methodology.indicators),
+            len(methodology.nodes),
+            max(methodology.levels.values()),
+        )
+    )
     print(
-        f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
-        f"{len(methodology.indicators)} indicators, {len(methodology.nodes)} aggregates, "
-        f"{max(levels.values())} levels; sha256 {methodology.sha256}"
+        say(
+            lang,
+            f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
+            f"{indicators} indicators, {nodes} aggregates, {levels} levels; sha256 {methodology.sha256}",
+            f"{args.methodology}: درست است — {methodology.name.fa} {digits(lang, methodology.version)}: "
+            f"{indicators} شاخص، {nodes} زیرشاخص، {levels} سطح؛ sha256 {methodology.sha256}",
+        )
     )
     return 0
+
+
+# the steps of ``index build``: reading, the pipeline's (rasad.index.pipeline.STEPS), writing
+BUILD_STEPS = (
+    ("read", "reading the data", "خواندن داده‌ها"),
+    ("prepare", "eligibility and denominators", "شرایط رتبه‌بندی و مخرج‌ها"),
+    ("impute", "imputing", "جانهی"),
+    ("screen", "screening", "غربال"),
+    ("treat", "treating outliers", "مهار داده‌های پرت"),
+    ("normalise", "normalising", "نرمال‌سازی"),
+    ("aggregate", "aggregating", "تجمیع"),
+    ("rank", "ranking", "رتبه‌دهی"),
+    ("write", "writing the results", "نوشتن نتایج"),
+)
 
 
 def _index_build(args) -> int:
     from rasad.index import build, load
 
-    methodology = load(args.methodology)
-    data = _read_table(args.data, methodology.unit)
-    results = build(methodology, data, keep="all" if (args.excel or args.datasets) else "final")
-    write_csv(results.table(), args.out, index=False)
-    if args.excel:
-        results.to_excel(args.excel)
-    if args.datasets:
-        results.to_csv(args.datasets)
-    ranked = int(results.rank.notna().sum())
+    with steps(args, BUILD_STEPS) as step:
+        step("read")
+        methodology = load(args.methodology)
+        data = _read_table(args.data, methodology.unit)
+        results = build(
+            methodology,
+            data,
+            keep="all" if (args.excel or args.datasets) else "final",
+            progress=step,
+        )
+        step("write")
+        write_csv(results.table(), args.out, index=False)
+        if args.excel:
+            results.to_excel(args.excel)
+        if args.datasets:
+            results.to_csv(args.datasets)
+    lang = args.lang
+    ranked, excluded = (
+        number(lang, results.rank.notna().sum()),
+        number(lang, len(results.exclusions)),
+    )
+    sha = results.provenance["data_sha256"][:12]
     print(
-        f"{ranked:,} units ranked → {args.out}; excluded {len(results.exclusions):,} "
-        f"(see --excel or --datasets for why); data sha256 {results.provenance['data_sha256'][:12]}…"
+        say(
+            lang,
+            f"{ranked} units ranked → {args.out}; excluded {excluded} "
+            f"(see --excel or --datasets for why); data sha256 {sha}…",
+            f"{ranked} واحد رتبه گرفت → {args.out}؛ {excluded} کنار گذاشته شد "
+            f"(چرایی در --excel یا --datasets)؛ sha256 داده‌ها {sha}…",
+        )
     )
     return 0
 
@@ -158,23 +256,36 @@ def _index_league(args) -> int:
     data = _read_table(args.data, methodology.unit)
     table = league_tables(methodology, data, by=args.by or None, top=args.top)
     write_csv(table, args.out, index=False)
+    lang = args.lang
+    indicators, bands, top = (
+        number(lang, n)
+        for n in (table["indicator"].nunique(), table.iloc[:, 0].nunique(), args.top)
+    )
     print(
-        f"{table['indicator'].nunique()} indicators × {table.iloc[:, 0].nunique()} bands, "
-        f"top {args.top} each → {args.out}"
+        say(
+            lang,
+            f"{indicators} indicators × {bands} bands, top {top} each → {args.out}",
+            f"{indicators} شاخص × {bands} دسته، {top} نخست هر کدام → {args.out}",
+        )
     )
     return 0
 
 
-def _print_problems(error) -> None:
-    """A located file's problems, one per line as ``file:line: path: message``, then Persian."""
-    for problem in error.problems:
+def _print_problems(args, problems) -> None:
+    """A located file's problems, one per line as ``file:line: path: message``, then
+    Persian (only the language ``--lang`` asked for, with it)."""
+    for problem in problems.problems:
         where = (
-            f"{error.source}:{problem.line}"
-            if error.source and problem.line
-            else (error.source or "")
+            f"{problems.source}:{problem.line}"
+            if problems.source and problem.line
+            else (problems.source or "")
         )
         path = f"{problem.path}: " if problem.path else ""
-        print(f"{where}: {path}{problem.message_en}\n    {problem.message_fa}", file=sys.stderr)
+        if not args.lang_given:
+            text = f"{problem.message_en}\n    {problem.message_fa}"
+        else:
+            text = say(args.lang, problem.message_en, problem.message_fa)
+        print(f"{where}: {path}{text}", file=sys.stderr)
 
 
 def _methodology_spec_data(args):
@@ -187,8 +298,8 @@ def _methodology_spec_data(args):
     try:
         methodology = load(args.methodology)
         spec = load_spec(args.spec, methodology=methodology)
-    except MethodologyError as error:
-        _print_problems(error)
+    except MethodologyError as problems:
+        _print_problems(args, problems)
         return None
     return methodology, spec, _read_table(args.data, methodology.unit)
 
@@ -210,9 +321,18 @@ def _index_uncertainty(args) -> int:
     )
     table = result.table().sort_values("nominal", kind="stable", na_position="last")
     write_csv(table, args.out, index=False)
+    lang = args.lang
+    units, runs, crossing, top = (
+        number(lang, n) for n in (len(table), args.runs, result.crossing_top, args.top)
+    )
     print(
-        f"{len(table):,} units × {args.runs:,} replicates → {args.out}; "
-        f"{result.crossing_top:,} units' 90% rank intervals cross the top-{args.top} boundary"
+        say(
+            lang,
+            f"{units} units × {runs} replicates → {args.out}; "
+            f"{crossing} units' 90% rank intervals cross the top-{top} boundary",
+            f"{units} واحد × {runs} تکرار → {args.out}؛ "
+            f"بازهٔ رتبهٔ ۹۰٪ {crossing} واحد از مرز {top} نخست می‌گذرد",
+        )
     )
     return 0
 
@@ -226,8 +346,8 @@ def _index_sensitivity(args) -> int:
         return 2
     methodology, spec, data = inputs
     target = ("unit", args.unit) if args.unit else "mean_abs_rank_shift"
-    with Progress(disable=args.no_progress, transient=True) as bar:
-        task = bar.add_task("Sobol runs", total=None)
+    with Progress(disable=not showing(args), transient=True) as bar:
+        task = bar.add_task(say(args.lang, "Sobol runs", "اجراهای سوبول"), total=None)
         table = sensitivity(
             methodology,
             data,
@@ -240,8 +360,15 @@ def _index_sensitivity(args) -> int:
         )
     write_csv(table, args.out, index=False)
     top = table.sort_values("STi", ascending=False).iloc[0]
+    lang = args.lang
+    inputs, sti = number(lang, len(table)), number(lang, top["STi"], 2)
     print(
-        f"{len(table)} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {top['STi']:.2f})"
+        say(
+            lang,
+            f"{inputs} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {sti})",
+            f"{inputs} ورودی، N={number(lang, args.n)} → {args.out}؛ "
+            f"اثرگذارترین: {top['input']} (STi {sti})",
+        )
     )
     return 0
 
@@ -268,12 +395,12 @@ def _index_audit(args) -> int:
 
     try:
         methodology = load(args.methodology)
-    except MethodologyError as error:
-        _print_problems(error)
+    except MethodologyError as problems:
+        _print_problems(args, problems)
         return 2
     data = _read_table(args.data, methodology.unit)
     ranks = _rank_range(args.ranks)
-    with Progress(disable=args.no_progress, transient=True) as bar:
+    with Progress(disable=not showing(args), transient=True) as bar:
         task = bar.add_task("audit", total=len(STAGES))
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -295,9 +422,13 @@ def _index_audit(args) -> int:
             progress=progress,
         )
     print(result.text())
+    lang = args.lang
     print(
-        "time: "
-        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.timings.items())
+        say(lang, "time: ", "زمان: ")
+        + say(lang, ", ", "، ").join(
+            f"{stage} {number(lang, seconds, 1)} {say(lang, 's', 'ثانیه')}"
+            for stage, seconds in result.timings.items()
+        )
     )
     if args.out:
         result.to_excel(args.out)
@@ -312,7 +443,14 @@ def _index_inputs(args) -> int:
     enterprises = _read_table(args.enterprises, "national_id")
     table = sme_inputs(returns, enterprises, args.year)
     write_csv(table, args.out, index=False)
-    print(f"{len(table):,} enterprises with a {args.year} return → {args.out}")
+    n, year = number(args.lang, len(table)), digits(args.lang, args.year)
+    print(
+        say(
+            args.lang,
+            f"{n} enterprises with a {args.year} return → {args.out}",
+            f"{n} بنگاه با اظهارنامهٔ {year} → {args.out}",
+        )
+    )
     return 0
 
 
@@ -332,8 +470,13 @@ def _serve(args) -> int:
 
         started = time.perf_counter()
         warmed = warm_caches()
+        seconds = number(args.lang, time.perf_counter() - started, 1)
         print(
-            f"warmed {', '.join(warmed) or 'nothing (no data yet)'} in {time.perf_counter() - started:.1f} s",
+            say(
+                args.lang,
+                f"warmed {', '.join(warmed) or 'nothing (no data yet)'} in {seconds} s",
+                f"گرم شد: {'، '.join(warmed) or 'هیچ (هنوز داده‌ای نیست)'} در {seconds} ثانیه",
+            ),
             flush=True,
         )
 
@@ -354,9 +497,15 @@ def _serve(args) -> int:
         def load(self):
             return application
 
+    workers, threads = number(args.lang, args.workers), number(args.lang, args.threads)
     print(
-        f"Rasad is serving on http://{args.host}:{args.port}/ with {args.workers} worker(s) × "
-        f"{args.threads} threads  (Ctrl+C stops it)",
+        say(
+            args.lang,
+            f"Rasad is serving on http://{args.host}:{args.port}/ with {workers} worker(s) × "
+            f"{threads} threads  (Ctrl+C stops it)",
+            f"رصد روی http://{args.host}:{args.port}/ با {workers} فرایند × {threads} رشته در خدمت "
+            "است  (Ctrl+C آن را می‌ایستاند)",
+        ),
         flush=True,
     )
     Server().run()
@@ -384,7 +533,9 @@ def _import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise RasadInputError(f"{path}: no such file.", f"{path}: چنین فایلی نیست.", field="FILE")
-    with _bar(not args.no_progress and not args.dry_run, "storing returns") as progress:
+    with _bar(
+        showing(args) and not args.dry_run, say(args.lang, "storing returns", "ثبت اظهارنامه‌ها")
+    ) as progress:
         if args.mapping:
             panel, target = _mapped_panel(path, args)
             enterprises = _with_constants(panel.enterprises, args.constant)
@@ -509,16 +660,27 @@ def _edition_user(args):
     return user
 
 
-def _print_thin(error) -> int:
-    coverage = error.coverage
+def _print_thin(args, thin_edition) -> int:
+    coverage = thin_edition.coverage
     print(
-        f"error: {coverage.figures('en')} To compute it anyway, as a thin edition that cannot be published, "
-        f"add --allow-thin.\n"
-        f"خطا: {coverage.figures('fa')} برای محاسبهٔ آن به هر حال، به‌صورت ویرایش کم‌پوششی که منتشر نمی‌شود، "
-        f"گزینهٔ --allow-thin را بیفزایید.",
+        error(
+            args,
+            f"{coverage.figures('en')} To compute it anyway, as a thin edition that cannot be "
+            "published, add --allow-thin.",
+            f"{coverage.figures('fa')} برای محاسبهٔ آن به هر حال، به‌صورت ویرایش کم‌پوششی که منتشر "
+            "نمی‌شود، گزینهٔ --allow-thin را بیفزایید.",
+        ),
         file=sys.stderr,
     )
     return 1
+
+
+EDITION_STATES_FA = {
+    "draft": "پیش‌نویس",
+    "computed": "محاسبه‌شده",
+    "published": "منتشرشده",
+    "superseded": "جایگزین‌شده",
+}
 
 
 def _edition_list(args) -> int:
@@ -532,27 +694,36 @@ def _edition_list(args) -> int:
     )
     if args.period is not None:
         editions = editions.filter(period__year=args.period)
+    lang = args.lang
     rows = []
     for edition in editions:
         coverage = edition.coverage_figures()
         if coverage is not None:
-            covered = coverage.short("en") + (" thin" if coverage.thin else "")
+            covered = coverage.short(lang) + (
+                say(lang, " thin", " کم‌پوشش") if coverage.thin else ""
+            )
         else:
-            covered = "not recorded" if edition.computed_at else "—"
+            covered = say(lang, "not recorded", "ثبت نشده") if edition.computed_at else "—"
+        methodology = edition.methodology
+        name = say(lang, methodology.name_en, methodology.name_fa) or methodology.name_fa
         rows.append(
             (
-                str(edition.pk),
-                edition.period.code,
-                f"{edition.methodology.name_en or edition.methodology.name_fa} {edition.methodology.version}",
-                edition.state,
+                digits(lang, edition.pk),
+                digits(lang, edition.period.code),
+                f"{name} {digits(lang, methodology.version)}",
+                say(lang, edition.state, EDITION_STATES_FA[edition.state]),
                 covered,
-                f"{edition.ranked_count:,}" if edition.ranked_count is not None else "—",
+                number(lang, edition.ranked_count) if edition.ranked_count is not None else "—",
             )
         )
     if not rows:
-        print("No edition yet.")
+        print(say(lang, "No edition yet.", "هنوز ویرایشی نیست."))
         return 0
-    header = ("id", "year", "methodology", "status", "coverage (filed of expected)", "ranked")
+    header = (
+        ("id", "year", "methodology", "status", "coverage (filed of expected)", "ranked")
+        if lang == "en"
+        else ("شناسه", "سال", "روش‌شناسی", "وضعیت", "پوشش (داده‌شده از مورد انتظار)", "رتبه‌گرفته")
+    )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     right = {0, 5}
     for row in [header, *rows]:
@@ -601,15 +772,16 @@ def _edition_compute(args) -> int:
         if args.spec:
             spec_text, spec_source = read_text(args.spec, "uncertainty spec", "پروندهٔ عدم قطعیت")
             loads_spec(spec_text, source=spec_source, methodology=parsed)
-    except MethodologyError as error:
-        _print_problems(error)
+    except MethodologyError as problems:
+        _print_problems(args, problems)
         return 2
     coverage = thin.period_coverage(period)
     try:
         thin.refuse_thin_compute(coverage, args.allow_thin)
-    except thin.ThinEdition as error:
-        return _print_thin(error)
-    print(f"{coverage.figures('en')}\n{coverage.figures('fa')}")
+    except thin.ThinEdition as thin_edition:
+        return _print_thin(args, thin_edition)
+    lang = args.lang
+    print(coverage.figures(lang))
     methodology = stored_methodology(text, source, user)
     edition = Edition.objects.create(
         name_fa=args.name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
@@ -634,16 +806,26 @@ def _edition_compute(args) -> int:
 
         compute_edition_job.enqueue(job.pk)
         print(
-            f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
-            f"follow it with: rasad edition status {job.pk}"
+            say(
+                lang,
+                f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
+                f"follow it with: rasad edition status {job.pk}",
+                f"ویرایش {digits(lang, edition.pk)} به‌صورت کار {digits(lang, job.pk)} در صف است: "
+                f"کارگزار پس‌زمینه (rasad worker) آن را محاسبه می‌کند؛ پیگیری با: "
+                f"rasad edition status {job.pk}",
+            )
         )
         return 0
     started = time.perf_counter()
-    job = jobs.run_job(job.pk)
+    with steps(args, [s for s in JOB_STEPS if s[0] in jobs.stages_of(job.params)]) as step:
+        job = jobs.run_job(job.pk, progress=step)
     if job.status != EditionJob.Status.DONE:
         print(
-            f"error: edition {edition.pk} could not be computed: {job.error_en}\n"
-            f"خطا: ویرایش {edition.pk} محاسبه نشد: {job.error_fa}",
+            error(
+                args,
+                f"edition {edition.pk} could not be computed: {job.error_en}",
+                f"ویرایش {digits(lang, edition.pk)} محاسبه نشد: {job.error_fa}",
+            ),
             file=sys.stderr,
         )
         return 1
@@ -651,28 +833,53 @@ def _edition_compute(args) -> int:
     counts = (
         []
         if edition.eligible_count is None
-        else [f"{edition.eligible_count:,} enterprises eligible"]
+        else [
+            say(
+                lang,
+                f"{number(lang, edition.eligible_count)} enterprises eligible",
+                f"{number(lang, edition.eligible_count)} بنگاه واجد شرایط",
+            )
+        ]
     )
-    counts.append(f"{edition.ranked_count:,} ranked")
+    ranked = number(lang, edition.ranked_count)
+    counts.append(say(lang, f"{ranked} ranked", f"{ranked} رتبه‌گرفته"))
     if edition.runs:
-        counts.append(f"rank intervals from {edition.runs:,} runs")
+        runs = number(lang, edition.runs)
+        counts.append(say(lang, f"rank intervals from {runs} runs", f"بازه‌های رتبه از {runs} اجرا"))
+    seconds = number(lang, time.perf_counter() - started, 1)
     print(
-        f"Edition {edition.pk} computed in {time.perf_counter() - started:.1f} s: '{edition.name_en}', "
-        f"{', '.join(counts)}."
+        say(
+            lang,
+            f"Edition {edition.pk} computed in {seconds} s: '{edition.name_en}', {', '.join(counts)}.",
+            f"ویرایش {digits(lang, edition.pk)} در {seconds} ثانیه محاسبه شد: «{edition.name_fa}»، "
+            f"{'، '.join(counts)}.",
+        )
     )
     if job.unranked is not None:
         print(
-            f"No enterprise could be ranked: {job.unranked.message_en}\n"
-            f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}"
+            say(
+                lang,
+                f"No enterprise could be ranked: {job.unranked.message_en}",
+                f"هیچ بنگاهی رتبه نگرفت: {job.unranked.message_fa}",
+            )
         )
     if edition.thin_allowed:
         print(
-            "A thin edition (computed with --allow-thin): it cannot be published.\n"
-            "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود."
+            say(
+                lang,
+                "A thin edition (computed with --allow-thin): it cannot be published.",
+                "ویرایش کم‌پوشش (محاسبه‌شده با --allow-thin): منتشر نمی‌شود.",
+            )
         )
     else:
         print(
-            f"Review it at /analysis/editions/{edition.pk}/ or publish it: rasad edition publish --edition {edition.pk}"
+            say(
+                lang,
+                f"Review it at /analysis/editions/{edition.pk}/ or publish it: "
+                f"rasad edition publish --edition {edition.pk}",
+                f"آن را در /analysis/editions/{edition.pk}/ بازبینی یا منتشر کنید: "
+                f"rasad edition publish --edition {edition.pk}",
+            )
         )
     return 0
 
@@ -680,7 +887,6 @@ def _edition_compute(args) -> int:
 def _edition_status(args) -> int:
     """A job's state and progress. Exit status: 0 done, 1 failed, 3 still queued or running."""
     _django()
-    from rasad.iran.text import to_persian_digits
     from rasad.platform.rankings import jobs
     from rasad.platform.rankings.models import EditionJob
 
@@ -692,25 +898,42 @@ def _edition_status(args) -> int:
             field="JOB",
             value=args.job,
         )
+    from django.utils import translation
+
     job = jobs.mark_if_stale(job)
-    where = f" on {job.worker}" if job.worker else ""
+    lang = args.lang
+    stage = dict((key, say(lang, en, fa)) for key, en, fa in JOB_STEPS).get(job.stage, job.stage)
+    with translation.override(lang):
+        status = job.get_status_display()
+    percent = number(lang, job.percent)
     print(
-        f"job {job.pk} of edition {job.edition_id} ('{job.edition.name_en}'): {job.status}{where}, "
-        f"{job.percent:.0f}%" + (f" ({job.stage})" if job.stage and job.is_active else "")
+        say(
+            lang,
+            f"job {job.pk} of edition {job.edition_id} ('{job.edition.name_en}'): {job.status}"
+            + (f" on {job.worker}" if job.worker else "")
+            + f", {percent}%",
+            f"کار {digits(lang, job.pk)} ویرایش {digits(lang, job.edition_id)} "
+            f"(«{job.edition.name_fa}»): {status}"
+            + (f" در {job.worker}" if job.worker else "")
+            + f"، {percent}٪",
+        )
+        + (f" ({stage})" if job.stage and job.is_active else "")
     )
     if job.status == EditionJob.Status.QUEUED:
         print(
-            "waiting for a worker: start one with `rasad worker`.\n"
-            "در انتظار کارگزار پس‌زمینه: با `rasad worker` یکی را راه بیندازید."
+            say(
+                lang,
+                "waiting for a worker: start one with `rasad worker`.",
+                "در انتظار کارگزار پس‌زمینه: با `rasad worker` یکی را راه بیندازید.",
+            )
         )
     if job.message_en:
-        print(f"{job.message_en}\n{job.message_fa}")
+        print(say(lang, job.message_en, job.message_fa))
     if job.status == EditionJob.Status.FAILED:
-        print(f"{job.error_en}\n{job.error_fa}")
+        print(say(lang, job.error_en, job.error_fa))
         return 1
     if job.status == EditionJob.Status.DONE:
         return 0
-    print(f"کار {to_persian_digits(str(job.pk))}: {job.get_status_display()}")
     return 3
 
 
@@ -730,7 +953,8 @@ def _report(args) -> int:
             value=args.key,
         )
     out = Path(args.out)
-    out.write_bytes(module.render(args.key, language=args.lang))
+    with steps(args, [("render", "rendering the PDF", "ساختن PDF")]):
+        out.write_bytes(module.render(args.key, language=args.lang))
     print(out)
     return 0
 
@@ -775,13 +999,24 @@ def _worker(args) -> int:
 
     lost = reap_lost_jobs() + import_jobs.reap_lost_jobs() + reap_lost_reports()
     if lost:
-        print(f"{lost} job(s) whose worker was lost are marked failed.", file=sys.stderr)
+        print(
+            say(
+                args.lang,
+                f"{lost} job(s) whose worker was lost are marked failed.",
+                f"{number(args.lang, lost)} کار که کارگزارش از دست رفته بود ناموفق علامت خورد.",
+            ),
+            file=sys.stderr,
+        )
     options = ["--interval", str(args.interval), "--no-reload", "--worker-id", worker_name()[:64]]
     if args.batch:
         options.append("--batch")
     if not args.quiet:
         print(
-            f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
+            say(
+                args.lang,
+                f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
+                f"کارگزار رصد {worker_name()}: در انتظار کار (Ctrl+C آن را پس از کار کنونی می‌ایستاند)",
+            ),
             file=sys.stderr,
         )
     call_command("db_worker", *options)
@@ -799,13 +1034,33 @@ def _notify(args) -> int:
     from rasad.platform.notifications import services, triggers
     from rasad.platform.notifications.models import Notification
 
-    alerts = triggers.scan_alerts()
-    due = triggers.scan_due_returns(datetime.date.today(), args.days)
-    retried = services.send_emails(Notification.objects.all())
-    digests = 0 if args.no_digest else services.send_digests()
+    with steps(
+        args,
+        [
+            ("alerts", "new alerts", "هشدارهای تازه"),
+            ("due", "returns due", "اظهارنامه‌های سررسیده"),
+            ("emails", "emails not sent before", "رایانامه‌های فرستاده‌نشده"),
+            ("digests", "digests", "چکیده‌ها"),
+        ],
+    ) as step:
+        step("alerts")
+        alerts = triggers.scan_alerts()
+        step("due")
+        due = triggers.scan_due_returns(datetime.date.today(), args.days)
+        step("emails")
+        retried = services.send_emails(Notification.objects.all())
+        step("digests")
+        digests = 0 if args.no_digest else services.send_digests()
+    lang = args.lang
+    alerts, due, retried, digests = (number(lang, n) for n in (alerts, due, retried, digests))
     print(
-        f"{alerts} alert notification(s), {due} return-due notification(s), "
-        f"{retried} email(s) sent again, {digests} digest(s)"
+        say(
+            lang,
+            f"{alerts} alert notification(s), {due} return-due notification(s), "
+            f"{retried} email(s) sent again, {digests} digest(s)",
+            f"{alerts} آگاه‌سازی هشدار، {due} آگاه‌سازی سررسید اظهارنامه، "
+            f"{retried} رایانامهٔ دوباره فرستاده، {digests} چکیده",
+        )
     )
     return 0
 
@@ -839,8 +1094,8 @@ def _edition_publish(args) -> int:
         )
     try:
         edition = publish_edition(edition, user)
-    except thin.ThinEdition as error:
-        print(f"error: {error.message_en}\nخطا: {error.message_fa}", file=sys.stderr)
+    except thin.ThinEdition as thin_edition:
+        print(error(args, thin_edition.message_en, thin_edition.message_fa), file=sys.stderr)
         return 1
     except PermissionDenied:  # _edition_user checked it already
         raise RasadInputError(
@@ -848,15 +1103,26 @@ def _edition_publish(args) -> int:
             "فقط تحلیل‌گران و مدیران ویرایش منتشر می‌کنند.",
             field="--as",
         ) from None
+    lang = args.lang
     print(
-        f"Edition {edition.pk} published: '{edition.name_en}'. It is frozen from now on; "
-        "later corrections reach only a new edition."
+        say(
+            lang,
+            f"Edition {edition.pk} published: '{edition.name_en}'. It is frozen from now on; "
+            "later corrections reach only a new edition.",
+            f"ویرایش {digits(lang, edition.pk)} منتشر شد: «{edition.name_fa}». از این پس ثابت "
+            "می‌ماند؛ اصلاحات بعدی تنها به ویرایشی تازه می‌رسند.",
+        )
     )
     older = edition.supersedes
     if older is not None:
         print(
-            f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
-            "the public pages show this one."
+            say(
+                lang,
+                f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
+                "the public pages show this one.",
+                f"جای ویرایش {digits(lang, older.pk)} («{older.name_fa}») سال "
+                f"{digits(lang, edition.period.code)} را می‌گیرد: صفحه‌های عمومی این یکی را نشان می‌دهند.",
+            )
         )
     return 0
 
@@ -918,7 +1184,7 @@ def _template(args) -> int:
         periods=periods,
         format="csv" if args.out.lower().endswith(".csv") else "xlsx",
     )
-    print(f"template → {path}")
+    print(say(args.lang, f"template → {path}", f"الگو → {path}"))
     return 0
 
 
@@ -1106,9 +1372,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--report", help="also write the report to this Excel file")
     imp.add_argument(
-        "--lang", choices=["fa", "en"], default="fa", help="language of the report (default fa)"
-    )
-    imp.add_argument(
         "--mapping", help="a panel mapping (bundled name such as michigan_jtrain, or a YAML file)"
     )
     imp.add_argument(
@@ -1235,7 +1498,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="what the report is of: an edition's id, a brief's place, an enterprise's national ID",
     )
     report.add_argument("--out", required=True, help="the PDF file to write")
-    report.add_argument("--lang", choices=("fa", "en"), default="fa", help="language (default fa)")
     report.set_defaults(handler=_report)
 
     worker = commands.add_parser(
@@ -1296,15 +1558,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
+    add_option(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    resolve(args)
     try:
         return args.handler(args)
-    except RasadInputError as error:
-        print(f"error: {error.message_en}\nخطا: {error.message_fa}", file=sys.stderr)
+    except RasadInputError as problem:
+        print(error(args, problem.message_en, problem.message_fa), file=sys.stderr)
         return 2
 
 

@@ -10,6 +10,7 @@ excluded or changed and why, so that no rank is ever a silent NaN.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,6 +32,8 @@ from rasad.index.words import GROUP_WORDS, value_words
 
 DATASETS = ("Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
 BEFORE_SCREENING = DATASETS[:3]
+# what :func:`build` tells its ``progress`` callback, in order, as each step begins
+STEPS = ("prepare", "impute", "screen", "treat", "normalise", "aggregate", "rank")
 TRANSFORMS = {"log": np.log, "log1p": np.log1p, "sqrt": np.sqrt}
 TRANSFORM_DOMAINS = {"log": lambda x: x > 0, "log1p": lambda x: x > -1, "sqrt": lambda x: x >= 0}
 
@@ -134,16 +137,25 @@ class _Normalised:
     missing_rows: list[np.ndarray]
 
 
-def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") -> Results:
+def build(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    *,
+    keep: str = "all",
+    progress: Callable[[str], None] | None = None,
+) -> Results:
     """Compute the index. ``keep="all"`` keeps every intermediate data set (COINr's
     habit, for audit and teaching); ``keep="final"`` keeps only the normalised and
     aggregated ones, and then every step works in the one matrix ``prepare`` made, so a
-    million-unit build needs that matrix and a few columns, not seven matrices."""
+    million-unit build needs that matrix and a few columns, not seven matrices.
+    ``progress``, if given, is called with each of :data:`STEPS` as that step begins."""
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
+    tell = progress or _silent
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
+    tell("prepare")
     prepared = prepare(methodology, data)
-    done = _through_normalise(methodology, prepared, own)
+    done = _through_normalise(methodology, prepared, own, tell)
     frame, unit_ids, exclusions, datasets = (
         done.frame,
         done.unit_ids,
@@ -157,6 +169,7 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     eligible = pd.Index(prepared.unit_ids, name=methodology.unit)
     del done, prepared
 
+    tell("aggregate")
     weighting: list[dict] = []
     scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions, weighting)
     if weighting:  # rows, not a concat: pandas warns about concatenating an empty frame
@@ -164,6 +177,7 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     index = pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
     root = nodes.index(methodology.root.code)
+    tell("rank")
     # numpy's sort releases the GIL, so the other nodes' ranks share the cores
     ranks = np.empty(scores.shape, order="F")
     composite = scores[:, root].copy() if methodology.rescale is not None else None
@@ -210,9 +224,19 @@ def build(methodology: Methodology, data: pd.DataFrame, *, keep: str = "all") ->
     )
 
 
-def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) -> _Normalised:
-    """Impute, screen, treat and normalise. With ``own`` the steps write into
-    ``prepared.values`` and keep no intermediate data set but the normalised one."""
+def _silent(step: str) -> None:
+    pass
+
+
+def _through_normalise(
+    methodology: Methodology,
+    prepared: Prepared,
+    own: bool,
+    tell: Callable[[str], None] = _silent,
+) -> _Normalised:
+    """Impute, screen, treat and normalise, telling ``tell`` each step as it begins. With
+    ``own`` the steps write into ``prepared.values`` and keep no intermediate data set
+    but the normalised one."""
     frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
     datasets: dict[str, np.ndarray] = {}
     if not own:
@@ -223,6 +247,7 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     factorized = {g: pd.factorize(frame[g], use_na_sentinel=True) for g in methodology.groups}
     groups = {g: codes_.astype(np.int64, copy=False) for g, (codes_, _) in factorized.items()}
     labels = {g: np.asarray(uniques) for g, (_, uniques) in factorized.items()}
+    tell("impute")
     spec = methodology.impute
     imputed = impute(
         X, spec.method, groups=groups.get(spec.by) if spec.by else None, overwrite_input=own
@@ -233,6 +258,7 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     if not own:
         datasets["Imputed"] = X
 
+    tell("screen")
     spec = methodology.screen
     screened = screen(
         X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids
@@ -258,11 +284,13 @@ def _through_normalise(methodology: Methodology, prepared: Prepared, own: bool) 
     if not own:
         datasets["Screened"] = X
 
+    tell("treat")
     treated = _treat(methodology, X, own)
     X = treated.values
     if not own:
         datasets["Treated"] = X
 
+    tell("normalise")
     normalised = _normalise(methodology, X, groups, own)
     X = np.asfortranarray(normalised.values)
     datasets["Normalised"] = X

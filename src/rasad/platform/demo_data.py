@@ -56,7 +56,7 @@ def _progress(description: str, enabled: bool):
         return
     from rich.progress import Progress
 
-    with Progress() as bar:
+    with Progress(transient=True) as bar:
         task = bar.add_task(description, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -176,11 +176,12 @@ DEMO_EDITION_RUNS = 200
 DEMO_SENSITIVITY_N = 32
 
 
-def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS):
+def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS, progress=None):
     """Compute and publish the demo's edition of its latest year, as the demo analyst,
     with the bundled SME-100 methodology and uncertainty spec (rank intervals and the
     sensitivity summary included). Only when no edition exists yet: returns the finished
-    job (done, or failed with its error), or ``None`` when there was nothing to do."""
+    job (done, or failed with its error), or ``None`` when there was nothing to do.
+    ``progress`` as :func:`~rasad.platform.rankings.jobs.run_job`'s."""
     from rasad.iran.text import to_persian_digits
     from rasad.platform.rankings.bundled import bundled_methodology, bundled_spec
     from rasad.platform.rankings.jobs import run_job, start_compute
@@ -215,7 +216,7 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS):
         top_k=100,
         sensitivity_n=DEMO_SENSITIVITY_N,
     )
-    job = run_job(job.pk)
+    job = run_job(job.pk, progress=progress)
     if job.status == EditionJob.Status.DONE:
         publish_edition(edition, analyst)
     return job

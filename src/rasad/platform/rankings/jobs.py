@@ -68,14 +68,18 @@ def overall_percent(params: dict, stage: str, done: int, total: int) -> float:
 
 
 class _Reporter:
-    """``progress(stage, done, total)`` that writes to the job row, throttled."""
+    """``progress(stage, done, total)`` that writes to the job row, throttled, and tells
+    ``echo`` (a terminal's progress bar) every time."""
 
-    def __init__(self, job: EditionJob):
+    def __init__(self, job: EditionJob, echo=None):
         self.job = job
+        self.echo = echo
         self.last_stage = None
         self.last_write = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.echo is not None:
+            self.echo(stage, done, total)
         now = time.monotonic()
         finished_stage = total and done >= total
         if stage == self.last_stage and not finished_stage and now - self.last_write < WRITE_EVERY:
@@ -196,10 +200,11 @@ def launch(job: EditionJob) -> None:
     transaction.on_commit(lambda: compute_edition_job.enqueue(job.pk))
 
 
-def run_job(job_id: int, worker: str = "") -> EditionJob:
+def run_job(job_id: int, worker: str = "", progress=None) -> EditionJob:
     """Run a queued job to its end, synchronously, and return it (done or failed; when a
     thin edition's firms left nothing to rank, its ``unranked`` is the engine's reason).
-    ``worker`` names the process running it. A job that is no longer queued (another
+    ``worker`` names the process running it; ``progress(stage, done, total)``, if given,
+    is told of its progress as the job row is. A job that is no longer queued (another
     worker took it) is returned as it is."""
     now = timezone.now()
     if not EditionJob.objects.filter(pk=job_id, status=EditionJob.Status.QUEUED).update(
@@ -211,7 +216,7 @@ def run_job(job_id: int, worker: str = "") -> EditionJob:
     ):
         return EditionJob.objects.get(pk=job_id)
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
-    report = _Reporter(job)
+    report = _Reporter(job, progress)
     params = job.params
     unranked = None
     try:
