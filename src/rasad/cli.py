@@ -103,18 +103,23 @@ DEMO_COUNTS_FA = {
     "figures": "رقم",
     "clusters": "خوشه",
 }
-# an edition's job's stages (rasad.platform.rankings.jobs.stages_of), for its progress bar
-JOB_STEPS = (
-    ("data", "reading the returns", "خواندن اظهارنامه‌ها"),
-    ("ranking", "ranking", "رتبه‌بندی"),
-    (
-        "uncertainty",
-        "uncertainty analysis (Monte Carlo runs)",
-        "تحلیل عدم قطعیت (اجراهای مونت‌کارلو)",
-    ),
-    ("storing", "storing the results", "ذخیرهٔ نتایج"),
-    ("sensitivity", "sensitivity analysis (Sobol indices)", "تحلیل حساسیت (شاخص‌های سوبول)"),
-)
+
+
+def _job_steps(stages=None) -> list[tuple[str, str, str]]:
+    """An edition job's stages (all, or ``stages``) as (key, English, Persian), for its
+    progress bar: the progress page's own labels (``jobs.STAGE_LABELS``)."""
+    from django.utils import translation
+
+    from rasad.platform.rankings.jobs import STAGE_LABELS
+
+    names = []
+    for key in stages or [k for k in STAGE_LABELS if k]:
+        labels = []
+        for language in ("en", "fa"):
+            with translation.override(language):
+                labels.append(str(STAGE_LABELS[key]))
+        names.append((key, *labels))
+    return names
 
 
 def _demo_edition(args) -> int:
@@ -122,7 +127,7 @@ def _demo_edition(args) -> int:
     from rasad.platform.demo_data import DEMO_EDITION_RUNS, publish_demo_edition
 
     started = time.perf_counter()
-    with steps(args, JOB_STEPS) as step:
+    with steps(args, _job_steps()) as step:
         job = publish_demo_edition(progress=step)
     if job is None:
         return 0
@@ -817,7 +822,7 @@ def _edition_compute(args) -> int:
         )
         return 0
     started = time.perf_counter()
-    with steps(args, [s for s in JOB_STEPS if s[0] in jobs.stages_of(job.params)]) as step:
+    with steps(args, _job_steps(jobs.stages_of(job.params))) as step:
         job = jobs.run_job(job.pk, progress=step)
     if job.status != EditionJob.Status.DONE:
         print(
@@ -902,9 +907,9 @@ def _edition_status(args) -> int:
 
     job = jobs.mark_if_stale(job)
     lang = args.lang
-    stage = dict((key, say(lang, en, fa)) for key, en, fa in JOB_STEPS).get(job.stage, job.stage)
     with translation.override(lang):
         status = job.get_status_display()
+        stage = str(jobs.STAGE_LABELS.get(job.stage, job.stage))
     percent = number(lang, job.percent)
     print(
         say(

@@ -30,6 +30,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from rasad.errors import RasadInputError
 from rasad.iran.text import format_number, to_persian_digits
@@ -44,6 +45,17 @@ WORKER_LOST_AFTER = datetime.timedelta(seconds=30)
 WRITE_EVERY = 0.25  # seconds between progress writes within a stage
 DEFAULT_SENSITIVITY_N = 64
 SENSITIVITY_CHOICES = (0, 16, 32, 64, 128, 256)
+
+
+# what each stage is called, on the progress page and in the command line's bar
+STAGE_LABELS = {
+    "": gettext_lazy("Waiting for a background worker to take it (rasad worker)"),
+    "data": gettext_lazy("Reading the returns"),
+    "ranking": gettext_lazy("Ranking"),
+    "uncertainty": gettext_lazy("Uncertainty analysis (Monte Carlo runs)"),
+    "storing": gettext_lazy("Storing the results"),
+    "sensitivity": gettext_lazy("Sensitivity analysis (Sobol indices)"),
+}
 
 
 def stages_of(params: dict) -> list[str]:

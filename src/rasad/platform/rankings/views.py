@@ -19,7 +19,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,15 +30,6 @@ from rasad.platform.rankings.bundled import bundled_spec
 from rasad.platform.rankings.forms import EditionForm
 from rasad.platform.rankings.models import Edition, EditionJob
 from rasad.platform.rankings.services import publish_edition
-
-STAGE_LABELS = {
-    "": gettext_lazy("Waiting for a background worker to take it (rasad worker)"),
-    "data": gettext_lazy("Reading the returns"),
-    "ranking": gettext_lazy("Ranking"),
-    "uncertainty": gettext_lazy("Uncertainty analysis (Monte Carlo runs)"),
-    "storing": gettext_lazy("Storing the results"),
-    "sensitivity": gettext_lazy("Sensitivity analysis (Sobol indices)"),
-}
 
 
 def may_run_analyses(user) -> bool:
@@ -259,7 +250,7 @@ def _job_state(job: EditionJob) -> dict:
         "status": job.status,
         "status_label": str(job.get_status_display()),
         "stage": job.stage,
-        "stage_label": str(STAGE_LABELS.get(job.stage, job.stage)),
+        "stage_label": str(jobs.STAGE_LABELS.get(job.stage, job.stage)),
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
@@ -277,7 +268,7 @@ def _job_state(job: EditionJob) -> dict:
             "total": format_number(job.total, persian_digits=persian),
         }
     if job.status == EditionJob.Status.QUEUED:
-        state["stage_label"] = str(STAGE_LABELS[""])
+        state["stage_label"] = str(jobs.STAGE_LABELS[""])
     elif job.is_finished:
         state["stage_label"] = ""
     return state
