@@ -191,9 +191,13 @@ def test_search_key_reads_space_zwnj_arabic_letters_and_digits_alike():
 
 
 def test_persian_numbers_in_persian_prose_but_not_in_quotes_or_codes():
-    text = "ردیف 3 از 1,200 ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv و 1.04E+10"
+    text = (
+        "ردیف 3 از 1,200 ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv، "
+        "indicators[0].code و 1.04E+10"
+    )
     assert persian_numbers(text) == (
-        "ردیف ۳ از ۱٬۲۰۰ ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv و 1.04E+10"
+        "ردیف ۳ از ۱٬۲۰۰ ردیف؛ «1403» در IR-07، UTF-8، 1403-Q2، E050، a_2020.csv، "
+        "indicators[0].code و 1.04E+10"
     )
 
 

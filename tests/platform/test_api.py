@@ -777,6 +777,7 @@ def test_docs_are_served_without_internet(world, db):
         "/api/enterprises/{national_id}",
         "/api/enterprises/{national_id}/returns",
         "/api/enterprises/{national_id}/returns/{period}",
+        "/api/enterprises/{national_id}/path",
         "/api/periods",
     }
     assert {} in schema["paths"]["/api/indicators"]["get"]["security"]  # anonymous allowed
@@ -951,6 +952,7 @@ def test_each_route_documents_the_errors_it_gives(world, db):
         ("/api/enterprises/{national_id}", "get"): common | {"404"},
         ("/api/enterprises/{national_id}/returns", "get"): common | {"403", "404"},
         ("/api/enterprises/{national_id}/returns/{period}", "post"): common | {"403", "404"},
+        ("/api/enterprises/{national_id}/path", "get"): common | {"404", "409"},
         ("/api/periods", "get"): common | {"404"},
     }
     assert {(path, method) for path, item in paths.items() for method in item} == set(expected)

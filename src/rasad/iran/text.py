@@ -235,9 +235,9 @@ def search_key(s: str) -> str:
 
 _QUOTED = re.compile(r"(«[^»]*»)")
 # A number standing on its own: not part of a code or a word written in Latin letters
-# (IR-07, UTF-8, 1403-Q2, E050, Rev.4, a file name, 1.04E+10, 1403/07).
+# (IR-07, UTF-8, 1403-Q2, E050, Rev.4, a file name, 1.04E+10, 1403/07, indicators[0]).
 _LATIN_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_./:+])(?<![A-Za-z0-9]-)[0-9]+(?:[.,٬٫][0-9]+)*"
+    r"(?<![A-Za-z0-9_./:+])(?<![A-Za-z0-9]-)(?<![A-Za-z_]\[)[0-9]+(?:[.,٬٫][0-9]+)*"
     r"(?![A-Za-z0-9_]|[.,:/\-+][0-9A-Za-z])"
 )
 
