@@ -25,7 +25,7 @@ from rasad.platform.demo_data import load_demo
 from rasad.platform.frames import current_returns, enterprises_frame
 from rasad.platform.monitoring import compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.monitoring.views import _value
+from rasad.platform.monitoring.views import shown_figure
 from rasad.platform.registry.models import Enterprise, IndustrialEstate
 
 ROLES = ("anonymous", "public", "enterprise", "estate_manager", "analyst", "admin")
@@ -160,7 +160,7 @@ def test_a_row_shows_the_enterprise_rule_severity_since_and_evidence(world, clie
     name_fa = Enterprise.objects.get(national_id=alert["national_id"]).name_fa
     assert escape(name_fa) in html and escape(alert["name_fa"]) in html  # Persian first
     assert row["since"] == alert["since"] and str(row["severity"]) == str(alert["severity"])
-    assert row["evidence_lines"] == evidence_lines(alert["evidence"], "fa", _value)
+    assert row["evidence_lines"] == evidence_lines(alert["evidence"], "fa", shown_figure)
     assert not any(line["name"] in alert["evidence"] for line in row["evidence_lines"])  # words
     assert "۱" in html or "۴" in html  # Persian digits
     client.cookies["django_language"] = "en"

@@ -52,8 +52,8 @@ def _reference(edition, result, codes) -> data.Peers:
         members = list(rows.values_list("score", "node_scores"))
         if len(members) >= data.MIN_PEERS or level == "all":
             break
-    group = data.Peers(level=level, n=len(members), score=data._quantiles(s for s, _ in members))
-    group.stats = {code: data._quantiles((n or {}).get(code) for _, n in members) for code in codes}
+    group = data.Peers(level=level, n=len(members), score=data.quantiles(s for s, _ in members))
+    group.stats = {code: data.quantiles((n or {}).get(code) for _, n in members) for code in codes}
     return group
 
 

@@ -63,16 +63,17 @@ def _scope(user) -> set[str]:
     return set(Enterprise.objects.confidential_to(user).values_list("national_id", flat=True))
 
 
-def _value(v) -> str:
+def shown_figure(v) -> str:
+    """A figure as the pages show it: a dash for none, whole numbers from 100 up."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     v = float(v)
     return num(v, 0 if v.is_integer() or abs(v) >= 100 else 3)
 
 
-def _evidence(evidence) -> list[dict]:
+def evidence_in_words(evidence) -> list[dict]:
     """An alert's evidence in words, in the reader's language and digits."""
-    return evidence_lines(evidence, get_language() or "fa", _value)
+    return evidence_lines(evidence, get_language() or "fa", shown_figure)
 
 
 def scoped_alerts(user, period: int, people: compute.Population) -> pd.DataFrame:
@@ -149,7 +150,7 @@ def alerts(request):
                 "rule_name": alert["name_fa"] if persian else alert["name_en"],
                 "rule_other": alert["name_en"] if persian else alert["name_fa"],
                 "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
-                "evidence_lines": _evidence(alert["evidence"]),
+                "evidence_lines": evidence_in_words(alert["evidence"]),
                 "state": state,
                 "status": state.status if state else AlertState.Status.OPEN,
             }

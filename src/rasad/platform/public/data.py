@@ -186,7 +186,7 @@ def _cached(edition: Edition, what: str, compute):
     return value
 
 
-def _quantiles(values) -> dict | None:
+def quantiles(values) -> dict | None:
     """Five-number summary (numpy's linear percentiles) of the values that are not missing."""
     array = np.asarray([v for v in values if v is not None], dtype=float)
     array = array[~np.isnan(array)]
@@ -231,8 +231,8 @@ def summary(edition: Edition) -> dict:
         return {
             "ranked": len(rows),
             "top": len(top),
-            "score": _quantiles(r[1] for r in rows),
-            "top_score": _quantiles(r[1] for r in top),
+            "score": quantiles(r[1] for r in rows),
+            "top_score": quantiles(r[1] for r in top),
             "top_provinces": len({r[4] for r in top}),
             "top_divisions": len({r[5][:2] for r in top}),
             "top_bands": dict(Counter(r[3] for r in top)),
@@ -244,7 +244,7 @@ def summary(edition: Edition) -> dict:
             "pillar_medians": {
                 code: (q or {}).get("median")
                 for code in codes
-                for q in [_quantiles((r[6] or {}).get(code) for r in rows)]
+                for q in [quantiles((r[6] or {}).get(code) for r in rows)]
             },
         }
 
@@ -387,9 +387,9 @@ def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
 
         def figures(level, members):
             group = Peers(level=level, n=len(members))
-            group.score = _quantiles(row[0] for row in members)
+            group.score = quantiles(row[0] for row in members)
             for code in pillar_codes:
-                group.stats[code] = _quantiles((row[1] or {}).get(code) for row in members)
+                group.stats[code] = quantiles((row[1] or {}).get(code) for row in members)
             return group
 
         return {
@@ -566,11 +566,11 @@ def edition_distributions(edition: Edition) -> dict:
                         "key": value,
                         "n": len(members),
                         "top": sum(1 for m in members if m[0] <= edition.top_k),
-                        "score": _quantiles(m[1] for m in members),
+                        "score": quantiles(m[1] for m in members),
                         "pillars": {
                             c: (q or {}).get("median")
                             for c in codes
-                            for q in [_quantiles((m[3] or {}).get(c) for m in members)]
+                            for q in [quantiles((m[3] or {}).get(c) for m in members)]
                         },
                     }
                 )

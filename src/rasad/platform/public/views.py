@@ -35,7 +35,12 @@ from rasad.monitor.peers import level_name
 from rasad.platform.accounts.models import Role
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.monitoring.views import SEVERITIES, STATUSES, _evidence, _value
+from rasad.platform.monitoring.views import (
+    SEVERITIES,
+    STATUSES,
+    evidence_in_words,
+    shown_figure,
+)
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.rankings import coverage, path, review
@@ -982,7 +987,7 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
                 "status": status,
                 "status_label": STATUSES.get(status, status),
                 "state": state,
-                "evidence_lines": _evidence(alert["evidence"]),
+                "evidence_lines": evidence_in_words(alert["evidence"]),
             }
         )
     # (b) percentile among peers of each compared KPI
@@ -1002,9 +1007,9 @@ def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
                 # in words here, once, rather than by the template for each of thirty rows
                 "percentile_text": num(float(g["percentile"]), 0),
                 "peers_text": _("%(n)s peers") % {"n": num(int(g["peers"]))},
-                "value": _value(g["value"]),
-                "median": _value(g["peer_median"]),
-                "top": _value(g["peer_top_quartile"]),
+                "value": shown_figure(g["value"]),
+                "median": shown_figure(g["peer_median"]),
+                "top": shown_figure(g["peer_top_quartile"]),
                 "gap": float(g["gap_to_median"]),
                 "peers": int(g["peers"]),
                 "level": level,
@@ -1186,7 +1191,7 @@ def estates(request):
         columns = [[row[offset + i] for row in values] for i in range(len(pillars))]
         scale = charts.scale_of([v for col in columns for v in col])
         for pillar, column in zip(pillars, columns, strict=True):
-            q = data._quantiles(column)
+            q = data.quantiles(column)
             distribution.append(
                 {
                     "pillar": pillar,
