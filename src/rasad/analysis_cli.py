@@ -11,12 +11,13 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from rasad.cli_lang import digits, number, say, steps
 from rasad.errors import RasadInputError
-from rasad.export import write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def _write(frame: pd.DataFrame, out: str) -> None:
         title = Path(out).stem.replace("_", " ").capitalize()
         write_workbook(out, [frame_sheet((title, title), frame, digits=4)], language="en")
     else:
+        from rasad.export import write_csv
+
         write_csv(frame, out, index=False)
 
 
@@ -134,6 +137,8 @@ STEPS = (
 
 
 def monitor_alerts(args) -> int:
+    import pandas as pd
+
     from rasad.monitor import load_rules
 
     lang = args.lang
@@ -189,6 +194,8 @@ def monitor_alerts(args) -> int:
 
 
 def monitor_needs(args) -> int:
+    from rasad.export import write_csv
+
     lang = args.lang
     with steps(args, STEPS) as step:
         step("read")
@@ -353,6 +360,8 @@ def _carried_note(
 
 
 def clusters_lq(args) -> int:
+    import pandas as pd
+
     from rasad.clusters import location_quotients
 
     lang = args.lang
@@ -384,6 +393,8 @@ def clusters_lq(args) -> int:
 
 
 def clusters_stars(args) -> int:
+    import pandas as pd
+
     from rasad.clusters import cluster_stars, location_quotients
 
     lang = args.lang
@@ -418,6 +429,8 @@ def clusters_stars(args) -> int:
 
 
 def clusters_eg(args) -> int:
+    import pandas as pd
+
     from rasad.clusters import ellison_glaeser
 
     lang = args.lang

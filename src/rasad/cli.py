@@ -14,7 +14,6 @@ from rasad import __version__
 from rasad.analysis_cli import add_commands as add_analysis_commands
 from rasad.cli_lang import add_option, digits, error, number, resolve, say, showing, steps
 from rasad.errors import RasadInputError
-from rasad.export import write_csv
 
 
 def _django():
@@ -217,6 +216,7 @@ BUILD_STEPS = (
 
 
 def _index_build(args) -> int:
+    from rasad.export import write_csv
     from rasad.index import build, load
 
     with steps(args, BUILD_STEPS) as step:
@@ -254,6 +254,7 @@ def _index_build(args) -> int:
 
 
 def _index_league(args) -> int:
+    from rasad.export import write_csv
     from rasad.index import load
     from rasad.index.league import league_tables
 
@@ -310,6 +311,7 @@ def _methodology_spec_data(args):
 
 
 def _index_uncertainty(args) -> int:
+    from rasad.export import write_csv
     from rasad.index.uncertainty import uncertainty
 
     if (inputs := _methodology_spec_data(args)) is None:
@@ -345,6 +347,7 @@ def _index_uncertainty(args) -> int:
 def _index_sensitivity(args) -> int:
     from rich.progress import Progress
 
+    from rasad.export import write_csv
     from rasad.index.sensitivity import sensitivity
 
     if (inputs := _methodology_spec_data(args)) is None:
@@ -442,6 +445,7 @@ def _index_audit(args) -> int:
 
 
 def _index_inputs(args) -> int:
+    from rasad.export import write_csv
     from rasad.index.inputs import sme_inputs
 
     returns = _read_table(args.returns, "national_id")

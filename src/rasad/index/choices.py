@@ -40,7 +40,8 @@ from rasad.index.methodology import (
     MethodologyError,
     NormaliseSpec,
     Problem,
-    _compose_lines,
+    line_table,
+    parse_yaml,
     read_text,
 )
 
@@ -708,7 +709,7 @@ def loads_spec(
     ``problems`` carry the field's path and its line. With ``methodology``, the choices
     it cannot take (an unknown level, a missing group…) are refused the same way."""
     try:
-        data, lines = _compose_lines(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise MethodologyError(
@@ -727,7 +728,7 @@ def loads_spec(
         if methodology is not None:
             spec.check(methodology)
     except RasadInputError as error:
-        raise _located(error, lines, source) from error
+        raise _located(error, line_table(text), source) from error
     return spec
 
 

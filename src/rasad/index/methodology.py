@@ -296,11 +296,14 @@ def _levels(indicators, nodes) -> dict[str, int] | None:
 class _Reader:
     """Walks the parsed YAML, converting and checking values, collecting located problems."""
 
-    def __init__(self, lines: dict[str, int]):
-        self.lines = lines
+    def __init__(self, lines: Callable[[], dict[str, int]]):
+        self._lines = lines  # the line table, built when the first problem is found
+        self.lines: dict[str, int] | None = None
         self.problems: list[Problem] = []
 
     def problem(self, path: str, en: str, fa: str) -> None:
+        if self.lines is None:
+            self.lines = self._lines()
         line = self.lines.get(path)
         if line is None:  # a missing key: point at its parent
             parent = path.rsplit(".", 1)[0] if "." in path else path.split("[", 1)[0]
@@ -437,8 +440,24 @@ class _Reader:
         return (low, high)
 
 
-def _compose_lines(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse YAML keeping the line of every key and item, addressed by its path."""
+# libyaml's parser when PyYAML was built with it: ten times faster than the pure-Python one
+_FAST_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+def parse_yaml(text: str) -> Any:
+    """The data of a YAML text, read by the fast loader. A text it refuses is read again
+    by the pure-Python loader, so the error raised (its message, its line) is the one
+    that loader gives, as the messages shown for it have always been."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
+def line_table(text: str) -> dict[str, int]:
+    """The line of every key and item of a YAML text, addressed by its path
+    (``indicators[0].code``). The pure-Python composer keeps the lines; it is slow, so
+    this is called only to locate a problem, on a text :func:`parse_yaml` has read."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     lines: dict[str, int] = {}
 
@@ -457,7 +476,7 @@ def _compose_lines(text: str) -> tuple[Any, dict[str, int]]:
 
     if root is not None:
         walk(root, "")
-    return yaml.safe_load(text), lines
+    return lines
 
 
 def _with_codes(lines: dict[str, int], data) -> dict[str, int]:
@@ -477,7 +496,7 @@ def _with_codes(lines: dict[str, int], data) -> dict[str, int]:
 def loads(text: str, *, source: str | None = None) -> Methodology:
     """Read a methodology from YAML text; raise :class:`MethodologyError` listing every problem."""
     try:
-        data, lines = _compose_lines(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -492,8 +511,7 @@ def loads(text: str, *, source: str | None = None) -> Methodology:
             ],
             source,
         ) from error
-    lines = _with_codes(lines, data)
-    r = _Reader(lines)
+    r = _Reader(lambda: _with_codes(line_table(text), data))
     top = r.mapping(
         data,
         "",

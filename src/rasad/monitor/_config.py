@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 
-from rasad.index.methodology import MethodologyError, Problem, _compose_lines, _Reader, read_text
+from rasad.index.methodology import (
+    MethodologyError,
+    Problem,
+    _Reader,
+    line_table,
+    parse_yaml,
+    read_text,
+)
 
 
 class MonitorConfigError(MethodologyError):
@@ -35,7 +42,7 @@ def parse(text: str, source: str | None, sections: tuple[str, ...]) -> tuple[Any
     """The parsed YAML and a reader whose line table also knows ``section[code]``
     addresses for the items of the given list ``sections``."""
     try:
-        data, lines = _compose_lines(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise MonitorConfigError(
@@ -49,20 +56,27 @@ def parse(text: str, source: str | None, sections: tuple[str, ...]) -> tuple[Any
             ],
             source,
         ) from error
-    extra: dict[str, int] = {}
-    for section in sections:
-        items = data.get(section) if isinstance(data, dict) else None
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and isinstance(item.get("code"), str):
-                prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
-                extra.update(
-                    {
-                        alias + k[len(prefix) :]: v
-                        for k, v in lines.items()
-                        if k == prefix or k.startswith(prefix + ".") or k.startswith(prefix + "[")
-                    }
-                )
-    return data, _Reader(lines | extra)
+
+    def lines() -> dict[str, int]:
+        table = line_table(text)
+        extra: dict[str, int] = {}
+        for section in sections:
+            items = data.get(section) if isinstance(data, dict) else None
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and isinstance(item.get("code"), str):
+                    prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
+                    extra.update(
+                        {
+                            alias + k[len(prefix) :]: v
+                            for k, v in table.items()
+                            if k == prefix
+                            or k.startswith(prefix + ".")
+                            or k.startswith(prefix + "[")
+                        }
+                    )
+        return table | extra
+
+    return data, _Reader(lines)
 
 
 def item_path(section: str, index: int, item) -> str:
