@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from rasad.errors import RasadInputError
-from rasad.iran.deflator import deflator, to_real
+from rasad.iran.prices import deflator, to_real
 
 
 def test_table_shape():

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.errors import RasadInputError
-from rasad.iran.deflator import deflator
+from rasad.iran.prices import deflator
 from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, size_classes
 
 DERIVED = (

@@ -3,45 +3,75 @@
 Persian text and numbers, national-ID check digits, Jalali fiscal periods,
 provinces, ISIC Rev.4 sectors and the price deflator. No Django here: the engine,
 the importer and notebooks use these without a server.
+
+The names below load their module on first use (PEP 562), so that what needs only the
+text helpers (the command line's first lines, ``rasad --help``) does not pay for pandas,
+which the price and geography tables bring.
 """
 
-from rasad.iran.deflator import deflator, to_real
-from rasad.iran.geo import (
-    ISIC_LEVELS,
-    division_of,
-    find_isic,
-    find_province,
-    isic,
-    provinces,
-    section_of,
-)
-from rasad.iran.ids import (
-    is_valid_legal_id,
-    is_valid_personal_code,
-    legal_id_check_digit,
-    make_legal_id,
-    make_legal_ids,
-    personal_code_check_digit,
-    validate_legal_id,
-    validate_personal_code,
-)
-from rasad.iran.periods import (
-    MONTH_NAMES_EN,
-    MONTH_NAMES_FA,
-    Period,
-    fiscal_year_bounds,
-    format_jalali_date,
-    gregorian_to_jalali,
-    is_leap_year,
-    jalali_to_gregorian,
-)
-from rasad.iran.text import (
-    format_number,
-    normalize_text,
-    parse_number,
-    to_latin_digits,
-    to_persian_digits,
-)
+from __future__ import annotations
+
+import importlib
+
+_MODULE_OF = {
+    **dict.fromkeys(("deflator", "to_real"), "prices"),
+    **dict.fromkeys(
+        (
+            "ISIC_LEVELS",
+            "division_of",
+            "find_isic",
+            "find_province",
+            "isic",
+            "provinces",
+            "section_of",
+        ),
+        "geo",
+    ),
+    **dict.fromkeys(
+        (
+            "is_valid_legal_id",
+            "is_valid_personal_code",
+            "legal_id_check_digit",
+            "make_legal_id",
+            "make_legal_ids",
+            "personal_code_check_digit",
+            "validate_legal_id",
+            "validate_personal_code",
+        ),
+        "ids",
+    ),
+    **dict.fromkeys(
+        (
+            "MONTH_NAMES_EN",
+            "MONTH_NAMES_FA",
+            "Period",
+            "fiscal_year_bounds",
+            "format_jalali_date",
+            "gregorian_to_jalali",
+            "is_leap_year",
+            "jalali_to_gregorian",
+        ),
+        "periods",
+    ),
+    **dict.fromkeys(
+        ("format_number", "normalize_text", "parse_number", "to_latin_digits", "to_persian_digits"),
+        "text",
+    ),
+}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rasad.iran' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"rasad.iran.{module}"), name)
+    globals()[name] = value  # found once, then an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = [
     "ISIC_LEVELS",

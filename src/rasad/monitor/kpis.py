@@ -14,7 +14,7 @@ reason in :meth:`KpiTable.coverage`, so a page can say "not computable for 312
 enterprises" instead of hiding them or raising a false alarm.
 
 Money is deflated with the price index by year: the bundled Iranian CPI
-(:func:`rasad.iran.deflator.to_real`) unless another index is given (e.g. US CPI
+(:func:`rasad.iran.prices.to_real`) unless another index is given (e.g. US CPI
 for a US panel), because with 30–50% inflation nominal growth says little.
 """
 
@@ -31,7 +31,7 @@ import pandas as pd
 
 from rasad.errors import RasadInputError
 from rasad.index.inputs import CERTIFICATES, altman_z2, certificates_held
-from rasad.iran.deflator import to_real
+from rasad.iran.prices import to_real
 from rasad.iran.geo import isic
 from rasad.iran.periods import jalali_to_gregorian
 from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, SIZE_LABELS, check_thresholds, size_classes

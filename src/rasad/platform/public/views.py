@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rasad.errors import RasadInputError
-from rasad.iran.deflator import to_real
+from rasad.iran.prices import to_real
 from rasad.iran.text import to_latin_digits
 from rasad.monitor.kpis import KPIS
 from rasad.monitor.peers import level_name
@@ -684,7 +684,7 @@ def _key_figures(returns: list[Return], year: int | None) -> dict | None:
 def _figure_history(enterprise: Enterprise, returns: list[Return]) -> dict | None:
     """The main figures of every yearly return the enterprise sent, oldest first (the
     caller has checked the scope), money also in the prices of the latest of those years
-    (``rasad.iran.deflator``) for the national returns: a research panel's years are not
+    (``rasad.iran.prices``) for the national returns: a research panel's years are not
     the index's. None when it sent no yearly return."""
     sent = sorted(
         (r for r in returns if r.current_version_id is not None and r.period.quarter is None),
