@@ -31,9 +31,9 @@ import pandas as pd
 
 from rasad.errors import RasadInputError
 from rasad.index.inputs import CERTIFICATES, altman_z2, certificates_held
-from rasad.iran.prices import to_real
 from rasad.iran.geo import isic
 from rasad.iran.periods import jalali_to_gregorian
+from rasad.iran.prices import to_real
 from rasad.iran.sizes import ISIPO_SIZE_THRESHOLDS, SIZE_LABELS, check_thresholds, size_classes
 from rasad.methodologies import load_catalogue
 
