@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install pango bench-deps migrate demo lint messages clean node-deps
+.PHONY: run test install pango bench-deps migrate demo lint typecheck messages clean node-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rasad needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -60,6 +60,10 @@ test: install node-deps
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+# mypy on the analytical core (rasad.index, monitor, clusters, iran, intake; pyproject.toml)
+typecheck: install
+	$(BIN)/mypy
 
 # Refresh the Persian catalogue after changing user-facing strings (needs GNU gettext).
 messages: install
