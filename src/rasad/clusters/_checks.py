@@ -90,8 +90,8 @@ def positive(value, field: str, *, allow_zero: bool = False) -> float:
 
 
 def whole(value, field: str, low: int = 0, high: int | None = None) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
-    ok = ok and (high is None or value <= high)
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    ok = ok and low <= int(value) and (high is None or int(value) <= high)
     if not ok:
         upto = f" up to {high}" if high is not None else ""
         upto_fa = f" تا {fa(high)}" if high is not None else " یا بیشتر"
@@ -257,9 +257,9 @@ def _province_code(value, valid: set[int]) -> int:
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and float(value).is_integer()
-        and int(value) in valid
+        and int(float(value)) in valid
     ):
-        return int(value)
+        return int(float(value))
     try:
         return int(find_province(value)["code"])
     except RasadInputError as error:

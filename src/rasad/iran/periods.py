@@ -157,7 +157,7 @@ class Period:
         if isinstance(text, Period):
             return text
         if isinstance(text, numbers.Integral) and not isinstance(text, bool):
-            return cls(text)
+            return cls(int(text))
         if not isinstance(text, str):
             raise _not_a_period(text)
         cleaned = to_latin_digits(normalize_text(text))

@@ -32,7 +32,8 @@ def check_thresholds(thresholds) -> tuple[int, int, int]:
             field="size_thresholds",
             value=thresholds,
         )
-    return tuple(int(v) for v in values)
+    micro, small, medium = (int(v) for v in values)
+    return micro, small, medium
 
 
 def size_classes(employees, thresholds=ISIPO_SIZE_THRESHOLDS) -> np.ndarray:

@@ -541,7 +541,7 @@ def _lag(x: np.ndarray, k: int = 1) -> np.ndarray:
 class _Grids:
     """Collects KPI grids and, for each, where its base was zero or negative."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.values: dict[str, np.ndarray] = {}
         self.base_bad: dict[str, np.ndarray] = {}
 

@@ -434,14 +434,15 @@ class PeerGaps:
         """The rows of the long table (every row, or those of ``selected``): their row
         positions, indicator positions in ``columns`` and measures (``peer_level`` as
         the position of the level)."""
-        js, picked = [], []
+        js: list[np.ndarray] = []
+        picked: list[np.ndarray] = []
         for code in columns:
-            j = self.column(code)
+            column = self.column(code)
             if selected is None:
-                rows = np.flatnonzero(self._chosen[j] >= 0)
+                rows = np.flatnonzero(self._chosen[column] >= 0)
             else:
-                rows = selected[self._chosen[j, selected] >= 0]
-            js.append(np.full(len(rows), j, dtype=np.intp))
+                rows = selected[self._chosen[column, selected] >= 0]
+            js.append(np.full(len(rows), column, dtype=np.intp))
             picked.append(rows)
         # every indicator's rows at once: one gather per column, not one frame per indicator
         j = np.concatenate(js) if js else np.zeros(0, dtype=np.intp)

@@ -70,10 +70,13 @@ class Monitor:
         """KPIs and alerts for every period of ``returns``; peer gaps and needs for
         ``period`` only, or for every period when None. ``as_of`` (a date) decides
         which returns are overdue (every period of the data when None)."""
+        rules, peers, needs, indicators = self.rules, self.peers, self.needs, self.indicators
+        # __post_init__ has filled every default
+        assert rules and peers and needs and indicators is not None
         table = self.kpis.compute(returns, enterprises)
-        alerts = self.rules.evaluate(table, as_of=as_of)
-        values = table.frame(self.indicators, period=period)
-        gaps = self.peers.gaps(values, list(self.indicators))
+        alerts = rules.evaluate(table, as_of=as_of)
+        values = table.frame(indicators, period=period)
+        gaps = peers.gaps(values, list(indicators))
         return MonitorResult(
-            table, alerts, gaps, self.needs.assess(gaps, alerts, period=period, kpis=table)
+            table, alerts, gaps, needs.assess(gaps, alerts, period=period, kpis=table)
         )
