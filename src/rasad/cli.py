@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rasad import __version__
 from rasad.analysis_cli import add_commands as add_analysis_commands
-from rasad.cli_lang import add_option, digits, error, number, resolve, say, showing, steps
+from rasad.cli_lang import LanguageParser, digits, error, number, resolve, say, showing, steps
 from rasad.errors import RasadInputError
 
 
@@ -1206,9 +1206,7 @@ def _manage(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rasad", description="Rasad (رصد): SME ranking and monitoring"
-    )
+    parser = LanguageParser(prog="rasad", description="Rasad (رصد): SME ranking and monitoring")
     parser.add_argument("--version", action="version", version=f"rasad {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -1567,7 +1565,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
-    add_option(parser)
     return parser
 
 

@@ -22,22 +22,22 @@ from rasad.iran.text import format_number, to_persian_digits
 LANGUAGES = ("fa", "en")
 
 
-def add_option(parser: argparse.ArgumentParser) -> None:
-    """``--lang`` on ``parser`` and on every subcommand under it, however deep, so that it
-    goes anywhere on the command line (``rasad --lang en index build …`` or ``rasad index
+class LanguageParser(argparse.ArgumentParser):
+    """An argument parser with ``--lang``, as are the subcommands' parsers it makes
+    (``add_subparsers`` makes them of the parser's own class), so that ``--lang`` goes
+    anywhere on the command line (``rasad --lang en index build …`` or ``rasad index
     build … --lang en``). Its default is left out of the namespace, so that a
     subcommand's parser does not overwrite a ``--lang`` given before it; :func:`resolve`
     fills it in."""
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=argparse.SUPPRESS,
-        help="language of the messages: fa or en (default: RASAD_LANG, else fa)",
-    )
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in dict.fromkeys(action.choices.values()):  # aliases map to one parser
-                add_option(sub)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--lang",
+            choices=LANGUAGES,
+            default=argparse.SUPPRESS,
+            help="language of the messages: fa or en (default: RASAD_LANG, else fa)",
+        )
 
 
 def resolve(args: argparse.Namespace) -> None:
