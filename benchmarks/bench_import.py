@@ -104,7 +104,8 @@ def run(label: str, csv: Path, xlsx: Path, estates: pd.DataFrame, var: Path) -> 
         stored = Return.objects.count()
         print(
             f"{label:<10} {path.suffix[1:]:<5} dry run {dry:6.2f} s   commit {commit:6.2f} s"
-            f"   total {dry + commit:6.2f} s   {stored:,} returns, {outcome.enterprises_created:,} enterprises"
+            f"   total {dry + commit:6.2f} s   {stored:,} returns, "
+            f"{outcome.enterprises_created:,} enterprises"
         )
 
 
@@ -188,7 +189,8 @@ def main() -> None:
     estates.to_csv(var / "estates.csv", index=False)
     rows = sum(1 for _ in open(csv, encoding="utf-8")) - 1
     print(
-        f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, xlsx {xlsx.stat().st_size / 2**20:.1f} MB",
+        f"files: {rows:,} return rows; CSV {csv.stat().st_size / 2**20:.1f} MB, "
+        f"xlsx {xlsx.stat().st_size / 2**20:.1f} MB",
         flush=True,
     )
     peers(csv, xlsx)

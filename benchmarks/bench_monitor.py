@@ -332,7 +332,8 @@ def main():
     totals = [t for t, _ in runs]
     median = statistics.median(totals)
     print(
-        f"ours: median {median:.2f} s over {args.repeats} runs (min {min(totals):.2f}, max {max(totals):.2f})"
+        f"ours: median {median:.2f} s over {args.repeats} runs "
+        f"(min {min(totals):.2f}, max {max(totals):.2f})"
     )
     for i, (total, steps) in enumerate(runs, 1):
         print(f"  run {i} ({total:.2f} s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
@@ -347,7 +348,8 @@ def main():
     theirs = peer(population, monitor, as_of)
     elapsed = time.perf_counter() - start
     print(
-        f"peer (pandas groupby/apply): {elapsed:.2f} s; peer / ours (median) = {elapsed / median:.1f}×"
+        f"peer (pandas groupby/apply): {elapsed:.2f} s; "
+        f"peer / ours (median) = {elapsed / median:.1f}×"
     )
     for line in compare(result, theirs, list(monitor.indicators)):
         print(line)

@@ -150,7 +150,8 @@ def build(args, label: str) -> str:
     loaded_counts = load_demo(population)
     loaded = time.perf_counter()
     print(
-        f"build: generated in {generated - started:.0f} s, loaded {loaded_counts} in {loaded - generated:.0f} s",
+        f"build: generated in {generated - started:.0f} s, "
+        f"loaded {loaded_counts} in {loaded - generated:.0f} s",
         flush=True,
     )
     job = publish_demo_edition(runs=args.runs)
@@ -459,7 +460,8 @@ class EditionJobs:
             ended = job["ended"]
             span = f"{ended - job['queued']:.0f} s" if ended else "still running at the end"
             parts.append(
-                f"job {job['job']} queued at {job['queued'] - load_began:+.0f} s of the load: {job['status']}, {span}"
+                f"job {job['job']} queued at {job['queued'] - load_began:+.0f} s of the load: "
+                f"{job['status']}, {span}"
             )
         busy = sum(
             min(job["ended"] or load_ended, load_ended) - max(job["queued"], load_began)
@@ -470,7 +472,8 @@ class EditionJobs:
             f"edition jobs in a rasad worker ({self.args.job_runs} runs, sensitivity N = "
             f"{self.args.job_sensitivity}): "
             + "; ".join(parts)
-            + f"; a job was queued or running for {busy:.0f} of the {load_ended - load_began:.0f} s of load"
+            + f"; a job was queued or running for {busy:.0f} of the "
+            f"{load_ended - load_began:.0f} s of load"
         )
 
 
@@ -502,7 +505,8 @@ def table(prefix: Path) -> tuple[list[str], dict]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         stats = {row["Name"]: row for row in csv.DictReader(handle)}
     lines = [
-        f"{'page':<24} {'requests':>9} {'failed':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        f"{'page':<24} {'requests':>9} {'failed':>7} {'req/s':>7} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
     ]
     figures = {}
     for name in PAGES:
@@ -581,13 +585,15 @@ def main() -> int:
     work = plan(args)
     from django.core.cache import cache
 
-    cache.clear()  # the server's shared page cache starts empty: no page rendered by an earlier run is served
+    # the server's shared page cache starts empty: no page rendered by an earlier run is served
+    cache.clear()
     plan_file = args.var / "plan.json"
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     prefix = args.var / f"locust-{stamp}"
     with serving(args) as (base, pid):
         print(
-            f"serving {base} (rasad serve, gunicorn, {args.workers} workers × {args.threads} threads, DEBUG off, pid {pid})",
+            f"serving {base} (rasad serve, gunicorn, {args.workers} workers × "
+            f"{args.threads} threads, DEBUG off, pid {pid})",
             flush=True,
         )
         warmed = warm(base, work)
@@ -626,7 +632,8 @@ def main() -> int:
         f"{work['ranked']:,} ranked; {database}",
         f"load: locust, {args.users} clients in a closed loop (no wait), {args.duration}, each "
         f"with its own session of {work['username']} (logged in before); gunicorn {args.workers} "
-        f"workers × {args.threads} threads; scorecards of {len(work['national_ids']):,} random ranked enterprises; "
+        f"workers × {args.threads} threads; scorecards of {len(work['national_ids']):,} "
+        "random ranked enterprises; "
         "filters scope=all + province + sector + size band",
         "warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in warmed.items()),
         f"one client alone ({args.alone} requests each), median: "

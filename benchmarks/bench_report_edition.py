@@ -191,8 +191,8 @@ def main() -> int:
         row = measure(key, language)
         worst = max(worst, row["render"])
         print(
-            f"| {language} | {row['render']:.1f} s | {row['context']:.1f} s | {row['charts']:.1f} s "
-            f"| {row['weasyprint']:.1f} s | {row['pages']} |",
+            f"| {language} | {row['render']:.1f} s | {row['context']:.1f} s "
+            f"| {row['charts']:.1f} s | {row['weasyprint']:.1f} s | {row['pages']} |",
             flush=True,
         )
     print(f"target ≤ 60 s: {'met' if worst <= 60 else 'NOT MET'} (slowest {worst:.1f} s)")

@@ -82,7 +82,8 @@ def main():
     args = parser.parse_args()
     mapping = load_needs(args.mapping) if args.mapping else load_needs()
     print(
-        "firms  seed  filers  no data  any need  tier   tier in Top-100  finance  finance per cluster   "
+        "firms  seed  filers  no data  any need  tier   tier in Top-100  "
+        "finance  finance per cluster   "
         "Top-100 finance  finance from capacity alone  late returns  needs low/medium/high/critical"
     )
     for n in args.enterprises:
@@ -91,9 +92,10 @@ def main():
             low, high, count = f["finance_clusters"] or (np.nan, np.nan, 0)
             s = f["severity"]
             print(
-                f"{n:>6,} {seed:>4} {f['filers']:>7,} {f['no_data']:>7,} {f['any_need']:>8.1%} {f['tier']:>6.1%} "
-                f"{f['tier_top100']:>10.0%} of {f['top100']} {f['finance']:>8.1%}  {low:>6.1%}–{high:.1%} "
-                f"({count}) {f['finance_top100']:>10} {f['finance_capacity_only']:>20,} {f['late']:>13,}  "
+                f"{n:>6,} {seed:>4} {f['filers']:>7,} {f['no_data']:>7,} {f['any_need']:>8.1%} "
+                f"{f['tier']:>6.1%} {f['tier_top100']:>10.0%} of {f['top100']} "
+                f"{f['finance']:>8.1%}  {low:>6.1%}–{high:.1%} ({count}) {f['finance_top100']:>10} "
+                f"{f['finance_capacity_only']:>20,} {f['late']:>13,}  "
                 f"{s['low']:,}/{s['medium']:,}/{s['high']:,}/{s['critical']:,}"
             )
 

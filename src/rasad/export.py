@@ -26,8 +26,8 @@ What each kind of file gets:
 :func:`excel_book` (a workbook, every cell, just before it is saved; pandas'
 ``to_excel`` included) and :func:`excel_value` (a write-only sheet's cell) serve Excel;
 :func:`write_csv` (a pandas frame, its column labels and index too, through
-:func:`csv_frame`) and :func:`csv_row` (``csv.writer``) serve CSV. No Django here: the pure core, the command line and the
-platform's downloads all call these.
+:func:`csv_frame`) and :func:`csv_row` (``csv.writer``) serve CSV. No Django here: the pure
+core, the command line and the platform's downloads all call these.
 """
 
 from __future__ import annotations

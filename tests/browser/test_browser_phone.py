@@ -49,16 +49,25 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 OVERFLOW = """() => {
   const width = window.innerWidth, root = document.documentElement;
   const out = [];
-  const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-      const s = getComputedStyle(p).overflowX; if (s === 'auto' || s === 'scroll' || s === 'hidden') return true; }
-    return false; };
+  const scrolls = e => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p).overflowX;
+      if (s === 'auto' || s === 'scroll' || s === 'hidden') return true;
+    }
+    return false;
+  };
   for (const e of document.body.querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
     if (r.width === 0 || (r.right <= width + 1 && r.left >= -1)) continue;
     if (scrolls(e)) continue;
     const parent = e.parentElement.getBoundingClientRect();
-    if (parent.right > width + 1 || parent.left < -1) { if (e.parentElement !== document.body) continue; }
-    out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\\s+/g, '.') : ''} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+    if (parent.right > width + 1 || parent.left < -1) {
+      if (e.parentElement !== document.body) continue;
+    }
+    out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${
+      e.className && typeof e.className === 'string'
+        ? '.' + e.className.trim().replace(/\\s+/g, '.') : ''
+    } [${Math.round(r.left)}, ${Math.round(r.right)}]`);
   }
   return {scroll: root.scrollWidth, inner: width, out: out.slice(0, 12)};
 }"""
@@ -248,7 +257,7 @@ def test_an_administrator_on_a_phone(site, phone, screenshots):  # noqa: F811
     walk(phone, screenshots, Role.ADMIN, pages)
 
 
-# --- axe-core ---------------------------------------------------------------------------------------
+# --- axe-core -------------------------------------------------------------------------------------
 
 SERIOUS = ("serious", "critical")
 
@@ -261,7 +270,8 @@ def axe_violations(page) -> list[dict]:
     result = page.evaluate(
         """async () => { const r = await axe.run(document, {resultTypes: ['violations']});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-          nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + n.failureSummary)})); }"""
+          nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + n.failureSummary)}));
+        }"""
     )
     return [v for v in result if v["impact"] in SERIOUS]
 

@@ -38,9 +38,10 @@ PERSIAN_DIGIT = re.compile(r"[۰-۹]")
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 # Labels that must never show in English on a Persian page (whole words, as they are written).
 KEY_LABELS = re.compile(
-    r"\b(Top 100|Home|Log in|Log out|Methodology|League tables?|Score|Rank|Province|Sector|Enterprises?|"
-    r"Estates?|Alerts?|Returns?|Clusters?|Dashboard|Editions?|Pillars?|Needs|Period|Status|Search|Show|"
-    r"Next|Previous|Submit|Save|Download|Size band|Indicator|Published|Employees|Sales|Exports)\b"
+    r"\b(Top 100|Home|Log in|Log out|Methodology|League tables?|Score|Rank|Province|Sector|"
+    r"Enterprises?|Estates?|Alerts?|Returns?|Clusters?|Dashboard|Editions?|Pillars?|Needs|Period|"
+    r"Status|Search|Show|Next|Previous|Submit|Save|Download|Size band|Indicator|Published|"
+    r"Employees|Sales|Exports)\b"
 )
 SERVER_ERRORS = (
     "Traceback",
@@ -168,7 +169,7 @@ def page(browser, site, csp_watch):
     assert not violations, violations
 
 
-# --- walking ----------------------------------------------------------------------------------------
+# --- walking --------------------------------------------------------------------------------------
 
 
 def log_in(page, role):
@@ -213,9 +214,8 @@ def check(page, language: str, heading: str, *, status: int = 200, response=None
         "header.topbar"
     ).count():  # the site's pages (not Django's admin) use the app's own font
         assert page.evaluate("""async () => { await document.fonts.ready;
-            return [...document.fonts].some(f => f.family.includes('Vazirmatn') && f.status === 'loaded'); }"""), (
-            page.url
-        )
+            return [...document.fonts].some(
+              f => f.family.includes('Vazirmatn') && f.status === 'loaded'); }"""), page.url
     if language == "fa":
         assert not LATIN_DIGIT.search(title), (page.url, title)
         for style in page.eval_on_selector_all(
@@ -358,7 +358,7 @@ def analyst_pages(language: str) -> list[tuple]:
     ]
 
 
-# --- the roles --------------------------------------------------------------------------------------
+# --- the roles ------------------------------------------------------------------------------------
 
 
 def test_the_public_walks_the_public_pages(site, page, screenshots):

@@ -37,7 +37,8 @@ def _stars(**kwargs):
 
 def test_location_quotients_of_the_ten_regions():
     lq = location_quotients(FIRMS)
-    # X: region 0 (80/200)/0.2 = 2.0; 1–7 (10/100)/0.2 = 0.5; 8 (40/50)/0.2 = 4.0; 9 (10/50)/0.2 = 1.0
+    # X: region 0 (80/200)/0.2 = 2.0; 1–7 (10/100)/0.2 = 0.5; 8 (40/50)/0.2 = 4.0;
+    # 9 (10/50)/0.2 = 1.0
     assert lq.loc[lq["division"] == "13", "lq"].tolist() == pytest.approx(
         [2, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 4, 1]
     )

@@ -1,4 +1,5 @@
-"""Reading files as they arrive: encodings, layouts, formulas, and files that are not spreadsheets."""
+"""Reading files as they arrive: encodings, layouts, formulas, and files that are not
+spreadsheets."""
 
 import io
 import re

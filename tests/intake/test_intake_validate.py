@@ -1,4 +1,5 @@
-"""Every check, located at the exact sheet, row and column, and nothing committable when anything blocks."""
+"""Every check, located at the exact sheet, row and column, and nothing committable when
+anything blocks."""
 
 import datetime
 import re
@@ -506,8 +507,8 @@ def test_clean_file_gives_canonical_frames(tmp_path):
     }
     enterprises, returns_frame = report.records_to_commit()
     assert enterprises.to_dict("records") == [
-        {"national_id": ID_A, "name_fa": f"کاشی{ZWNJ}های یزد", "name_en": None, "isic_class": "2392",
-         "province_code": YAZD, "estate_code": "E072", "founding_year": 1380},
+        {"national_id": ID_A, "name_fa": f"کاشی{ZWNJ}های یزد", "name_en": None,
+         "isic_class": "2392", "province_code": YAZD, "estate_code": "E072", "founding_year": 1380},
     ]  # fmt: skip
     assert str(enterprises["province_code"].dtype) == "Int64"
     row = returns_frame.iloc[0]

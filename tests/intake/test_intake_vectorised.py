@@ -28,8 +28,8 @@ from rasad.intake.read import read_bytes, read_file
 from rasad.intake.validate import validate_workbook
 from rasad.iran.text import parse_number, to_latin_digits
 
-HEADER = ["شناسه ملی", "نام بنگاه", "استان", "شهرک", "کد ISIC", "دوره", "فروش", "صادرات", "تعداد کارکنان",
-          "دانش‌بنیان", "ظرفیت مورد استفاده"]  # fmt: skip
+HEADER = ["شناسه ملی", "نام بنگاه", "استان", "شهرک", "کد ISIC", "دوره", "فروش", "صادرات",
+          "تعداد کارکنان", "دانش‌بنیان", "ظرفیت مورد استفاده"]  # fmt: skip
 
 NASTY_ROWS = [
     [ID_A, "شركت يك", "تهران", "E050", "1010", "1402", "۱۲۰۰", "٣٠٠", "12", "1", "55.5"],
@@ -54,7 +54,8 @@ NASTY_ROWS = [
     [ID_C, "سه", "مرکزی", "E001", "1010", "1399", " 12 ", "", "", "x", "-1"],
     [ID_C + " ", "سه", "مرکزی", "E001", "1010", "1398", "12٬500", "1٬2", "4", "1", "abc"],
     ["", "بی‌شناسه", "تهران", "", "1010", "1403", "1", "1", "1", "1", "1"],
-    # implausible: sales of 2×10⁹ million rials typed with separators, 2,000,000 employees as a plain number
+    # implausible: sales of 2×10⁹ million rials typed with separators, 2,000,000 employees as a
+    # plain number
     [ID_B, "بنگاه دو", "یزد", "E001", "1010", "1401", "۲٬۰۰۰٬۰۰۰٬۰۰۰", "", "2000000", "0", "40"],
 ]
 

@@ -17,7 +17,8 @@ def test_no_django_in_the_pure_core():
     for path in source.rglob("*.py"):
         assert not django_import.search(path.read_text(encoding="utf-8")), path
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, rasad.iran; print(any(m.startswith('django') for m in sys.modules))"],
+        [sys.executable, "-c",
+         "import sys, rasad.iran; print(any(m.startswith('django') for m in sys.modules))"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert loaded.stdout.strip() == "False"

@@ -400,8 +400,10 @@ def test_evidence_names_every_trigger_and_its_points_add_up():
     # capacity 30, 40, 45, 70, 80, 90: a's 40 does better than one of six (percentile
     # 100 · 1.5/6 = 25), median (45 + 70)/2
     assert words.loc[("a", "finance"), "evidence_en"] == (
-        "Credit access (received / requested) 0: percentile 10 of 5 peers (ISIC division × size band), median 0.4; "
-        "Capacity utilisation 40: percentile 25 of 6 peers (ISIC division × size band), median 57.5 (supporting)"
+        "Credit access (received / requested) 0: percentile 10 of 5 peers "
+        "(ISIC division × size band), median 0.4; "
+        "Capacity utilisation 40: percentile 25 of 6 peers (ISIC division × size band), "
+        "median 57.5 (supporting)"
     )
     assert words.loc[("b", "finance"), "evidence_en"].startswith(
         "Credit access (received / requested) 0.2"

@@ -121,7 +121,10 @@ programmes:
 
 
 def test_the_package_imports_no_django():
-    code = "import sys, rasad.monitor; print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    code = (
+        "import sys, rasad.monitor; "
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
     assert (
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -32,8 +32,8 @@ N_ENTERPRISES, DEMO_SEED, RUNS, SEED = 150, 11, 40, 3
 
 pytestmark = pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="pg_dump/pg_restore back up PostgreSQL; the embedded SQLite is backed up by copying its file "
-    "(run with RASAD_DATABASE_URL=postgres://… to test the restore)",
+    reason="pg_dump/pg_restore back up PostgreSQL; the embedded SQLite is backed up by copying "
+    "its file (run with RASAD_DATABASE_URL=postgres://… to test the restore)",
 )
 
 # What the restored server reports, as JSON: the published edition as stored, the hashes
@@ -54,8 +54,8 @@ def results(edition):
 published = Edition.objects.get(pk=int(sys.argv[1]))
 again = Edition.objects.create(name_fa="بازسازی", name_en="recomputed", period=published.period,
                                methodology=published.methodology)
-compute_edition(again, spec_text=published.uncertainty_spec, runs=published.runs, seed=published.seed,
-                top_k=published.top_k)
+compute_edition(again, spec_text=published.uncertainty_spec, runs=published.runs,
+                seed=published.seed, top_k=published.top_k)
 print(json.dumps({
     "edition": Edition.objects.filter(pk=published.pk).values(*Edition.FROZEN_FIELDS).get(),
     "versions": sorted(published.return_versions.values_list("pk", flat=True)),
@@ -169,7 +169,10 @@ def test_a_restored_dump_reproduces_the_published_edition_bit_for_bit(tmp_path, 
             timeout=300,
         )
         password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-        url = f"postgres://{quote(server['user'], safe='')}{password}@{server['host']}:{server['port']}/{restored}"
+        url = (
+            f"postgres://{quote(server['user'], safe='')}{password}@{server['host']}:"
+            f"{server['port']}/{restored}"
+        )
         report = subprocess.run(
             [sys.executable, "-c", RESTORED, str(edition.pk)],
             capture_output=True,

@@ -107,9 +107,11 @@ def _row(page: str, national_id: str) -> str:
 
 
 def _shown(fragment: str) -> tuple[int, int, list[str]]:
-    """The coverage an element of rankings/_coverage.html says: reported, of how many, codes left blank."""
+    """The coverage an element of rankings/_coverage.html says: reported, of how many, codes
+    left blank."""
     found = re.search(
-        r'class="coverage[^"]*" data-reported="(\d+)" data-indicators="(\d+)" data-missing="([^"]*)"',
+        r'class="coverage[^"]*" data-reported="(\d+)" data-indicators="(\d+)" '
+        r'data-missing="([^"]*)"',
         fragment,
     )
     assert found, fragment

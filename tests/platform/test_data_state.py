@@ -69,7 +69,8 @@ WRITES = {
         f"{ReturnVersion._meta.db_table})"
     ),
     "return deleted by raw SQL": lambda w: _raw(
-        f"DELETE FROM {Return._meta.db_table} WHERE id = (SELECT MAX(id) FROM {Return._meta.db_table})"
+        f"DELETE FROM {Return._meta.db_table} "
+        f"WHERE id = (SELECT MAX(id) FROM {Return._meta.db_table})"
     ),
 }
 
@@ -96,7 +97,8 @@ def _correct(world):
 def test_every_write_to_the_watched_tables_changes_the_state(world, db, write):
     if write.endswith("by raw SQL") and connection.vendor == "sqlite":
         pytest.skip(
-            "on SQLite the returns and versions have no triggers (they doubled an import's commit): "
+            "on SQLite the returns and versions have no triggers "
+            "(they doubled an import's commit): "
             "their writers change the state themselves; PostgreSQL runs this case"
         )
     before = data_state()

@@ -107,7 +107,8 @@ def test_a_panel_beside_the_national_returns_changes_no_national_figure(demo, tm
     )
     uk = pd.read_csv(tmp_path / "p.csv")
     source = pd.read_csv(PANELS / "emplUK_1976_1984.csv")
-    # 1360 is 1981: every firm's 1981 headcount (thousands → persons), the 1980 one carried for the others
+    # 1360 is 1981: every firm's 1981 headcount (thousands → persons), the 1980 one carried for
+    # the others
     assert uk["value"].sum() == pytest.approx(
         1000 * source.loc[source["year"] == 1981, "emp"].sum()
         + 1000

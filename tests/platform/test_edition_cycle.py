@@ -35,7 +35,10 @@ from rasad.platform.returns.services import record_return
 
 N, SEED = 150, 23
 EN_1404 = "1404: 2 of 145 enterprises expected have filed (1.4%); an edition needs 50%."
-FA_1404 = "۱۴۰۴: ۲ از ۱۴۵ بنگاهی که باید اظهارنامه می‌دادند اظهارنامه داده‌اند (۱٫۴٪)؛ ویرایش رتبه‌بندی دست‌کم ۵۰٪ پوشش می‌خواهد."
+FA_1404 = (
+    "۱۴۰۴: ۲ از ۱۴۵ بنگاهی که باید اظهارنامه می‌دادند اظهارنامه داده‌اند (۱٫۴٪)؛ "
+    "ویرایش رتبه‌بندی دست‌کم ۵۰٪ پوشش می‌خواهد."
+)
 
 
 @pytest.fixture(scope="module")
@@ -409,7 +412,7 @@ def test_a_newer_edition_of_a_year_supersedes_the_earlier_one(world, db, client)
     assert not detail["superseded"] and detail["supersedes"]["id"] == first.pk
 
 
-# --- D: the new-edition form -----------------------------------------------------------------------
+# --- D: the new-edition form ----------------------------------------------------------------------
 
 
 def test_the_new_edition_form_offers_the_year_enough_have_filed_for(world, db, client, settings):
@@ -473,8 +476,8 @@ def test_the_yearly_cycle_from_the_command_line(world, db, capsys):
     )  # as the first administrator
     out, err = capsys.readouterr()
     assert (
-        err
-        == f"error: {EN_1404} A thin edition cannot be published.\nخطا: {FA_1404} ویرایش کم‌پوشش منتشر نمی‌شود.\n"
+        err == f"error: {EN_1404} A thin edition cannot be published.\n"
+        f"خطا: {FA_1404} ویرایش کم‌پوشش منتشر نمی‌شود.\n"
     )
     thin_edition.refresh_from_db()
     assert thin_edition.status == Edition.Status.DRAFT

@@ -225,7 +225,7 @@ def test_anonymous_users_are_sent_to_log_in_not_refused(db):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-# --- bad query parameters: 400 ---------------------------------------------------------------------
+# --- bad query parameters: 400 --------------------------------------------------------------------
 
 
 def test_an_oversized_query_parameter_answers_400_with_the_page_in_persian(manager):
@@ -266,7 +266,7 @@ def test_a_refused_request_gets_the_400_page(db, failing_urls, language, heading
     assert heading in body
 
 
-# --- unknown addresses: 404 --------------------------------------------------------------------------
+# --- unknown addresses: 404 -----------------------------------------------------------------------
 
 
 def test_an_unknown_address_gets_the_404_page_in_persian(db):
@@ -296,7 +296,7 @@ def test_the_api_keeps_its_own_json_404(db):
     assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
 
 
-# --- server errors: 500 ------------------------------------------------------------------------------
+# --- server errors: 500 ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", ["fa", "en"])

@@ -175,7 +175,8 @@ PUBLIC_PAGES = (
 )
 LOGIN = 302
 EXPECTED = {
-    # page: status for anonymous, public, enterprise (E1), estate manager (E2's estate), analyst, admin
+    # page: status for anonymous, public, enterprise (E1), estate manager (E2's estate), analyst,
+    # admin
     **{page: (200,) * 6 for page in PUBLIC_PAGES},
     "draft": (404,) * 6,
     "scorecard_own": (LOGIN, 404, 200, 404, 200, 200),

@@ -48,8 +48,8 @@ def test_parts_computed_by_two_workers_give_one_workers_edition(
 
     if connection.vendor != "postgresql":
         pytest.skip(
-            "two workers writing at once: PostgreSQL (the in-memory SQLite test database locks whole "
-            "tables between threads); .ci/run runs this on PostgreSQL"
+            "two workers writing at once: PostgreSQL (the in-memory SQLite test database locks "
+            "whole tables between threads); .ci/run runs this on PostgreSQL"
         )
     load_demo(population)
     taken_by = {}

@@ -140,7 +140,8 @@ def test_the_settings_module_reads_the_variables(tmp_path):
     }
     script = (
         "import json; from django.conf import settings; "
-        "print(json.dumps([settings.CACHES, settings.STORAGES, settings.SESSION_ENGINE], default=str))"
+        "print(json.dumps([settings.CACHES, settings.STORAGES, settings.SESSION_ENGINE], "
+        "default=str))"
     )
 
     def loaded(**variables):

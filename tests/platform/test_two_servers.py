@@ -49,8 +49,8 @@ def shared_database():
         )
     settings = connection.settings_dict
     return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
-        f"{settings['NAME']}"
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
 
 

@@ -181,8 +181,10 @@ def sector_column(level) -> tuple[str, str]:
     """(output column, input column): an ISIC level reads ``isic_class``."""
     if not isinstance(level, str) or not level:
         raise RasadInputError(
-            f"level must be an ISIC level ({', '.join(ISIC_LEVELS)}) or a column name, not {level!r}.",
-            f"«level» باید یکی از سطوح ISIC ({', '.join(ISIC_LEVELS)}) یا نام یک ستون باشد، نه «{level}».",
+            f"level must be an ISIC level ({', '.join(ISIC_LEVELS)}) or a column name, "
+            f"not {level!r}.",
+            f"«level» باید یکی از سطوح ISIC ({', '.join(ISIC_LEVELS)}) "
+            f"یا نام یک ستون باشد، نه «{level}».",
             field="level",
             value=level,
         )
@@ -340,7 +342,8 @@ def measure_values(firms: pd.DataFrame, measure) -> np.ndarray:
         first = values[bad][0]
         raise RasadInputError(
             f"Column {measure} has {int(bad.sum())} negative or infinite value(s), e.g. {first:g}.",
-            f"ستون «{measure}» {fa(int(bad.sum()))} مقدار منفی یا بی‌نهایت دارد، مانند {fa(f'{first:g}')}.",
+            f"ستون «{measure}» {fa(int(bad.sum()))} مقدار منفی یا بی‌نهایت دارد، "
+            f"مانند {fa(f'{first:g}')}.",
             field=measure,
             value=float(first),
         )

@@ -194,8 +194,10 @@ def _band(band) -> tuple[float, float]:
         ok = low < high
     if not ok:
         raise RasadInputError(
-            f"band must be two shares (low, high) with low < high, such as (0.05, 0.95), not {band!r}.",
-            f"«band» باید دو سهم (پایین، بالا) با پایین کمتر از بالا باشد، مانند (0.05, 0.95)؛ نه «{band}».",
+            "band must be two shares (low, high) with low < high, such as (0.05, 0.95), "
+            f"not {band!r}.",
+            "«band» باید دو سهم (پایین، بالا) با پایین کمتر از بالا باشد، "
+            f"مانند (0.05, 0.95)؛ نه «{band}».",
             field="band",
             value=band,
         )

@@ -32,7 +32,8 @@ def check_max_age(max_age) -> int | None:
         return None
     if isinstance(max_age, bool) or not isinstance(max_age, numbers.Integral) or max_age < 0:
         raise RasadInputError(
-            f"max_age must be a whole number of years, 0 or more (or None for no limit), not {max_age!r}.",
+            "max_age must be a whole number of years, 0 or more (or None for no limit), "
+            f"not {max_age!r}.",
             f"«max_age» (بیشترین عمر رقمی که به سال بعد برده می‌شود) باید عددی صحیح از ۰ به بالا "
             f"(یا None برای بی‌حد) باشد، نه «{max_age}».",
             field="max_age",

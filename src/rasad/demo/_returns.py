@@ -213,7 +213,8 @@ def build_returns(
         & iso9001
     )
     standard_mark = _held(
-        rng, rng.random(n) < div["standard"].to_numpy(float)[reg.division] * _sigmoid(capability + 1.5),
+        rng,
+        rng.random(n) < div["standard"].to_numpy(float)[reg.division] * _sigmoid(capability + 1.5),
         HELD_BEFORE_WINDOW["standard_mark"], n_years,
     )  # fmt: skip
 

@@ -75,7 +75,9 @@ def generate(
         "name_en": reg.name_en,
         "isic_class": t.classes["isic_class"].to_numpy(object)[reg.class_index],
         "province_code": reg.province,
-        "estate_code": np.where(reg.estate >= 0, t.estates["code"].to_numpy(object)[reg.estate], None),
+        "estate_code": np.where(
+            reg.estate >= 0, t.estates["code"].to_numpy(object)[reg.estate], None
+        ),
         "founding_year": reg.founding_year,
         "size_class": reg.size_class,
     })  # fmt: skip

@@ -37,7 +37,8 @@ def check_thresholds(thresholds) -> tuple[int, int, int]:
 
 
 def size_classes(employees, thresholds=ISIPO_SIZE_THRESHOLDS) -> np.ndarray:
-    """``micro``/``small``/``medium``/``large`` per enterprise; ``None`` where employment is unknown."""
+    """``micro``/``small``/``medium``/``large`` per enterprise; ``None`` where employment is
+    unknown."""
     micro_below, small_below, medium_max = check_thresholds(thresholds)
     employees = np.asarray(employees, dtype=float)
     band = np.searchsorted([micro_below, small_below, medium_max + 1], employees, side="right")

@@ -221,7 +221,8 @@ def _plausible(entry: dict, where: str, low: float | None, high: float | None):
             f"{where}.plausible_min",
             plausible_low,
             f"plausible_min {plausible_low:g} must be below plausible_max {plausible_high:g}.",
-            f"plausible_min ({plausible_low:g}) باید از plausible_max ({plausible_high:g}) کمتر باشد.",
+            f"plausible_min ({plausible_low:g}) "
+            f"باید از plausible_max ({plausible_high:g}) کمتر باشد.",
         )
     return plausible_low, plausible_high
 

@@ -112,16 +112,17 @@ class PeriodChoice:
             why = {
                 "coverage": f"{filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
                 "deadline": f"مهلت گذشته و {filed} از {expected} بنگاه ({share}) اظهارنامه داده‌اند",
-                "best": f"هیچ دوره‌ای به پوشش {_percent(self.min_coverage, True)} نرسیده و این دوره با "
-                f"{filed} از {expected} بنگاه ({share}) بیشترین پوشش را دارد",
+                "best": f"هیچ دوره‌ای به پوشش {_percent(self.min_coverage, True)} "
+                f"نرسیده و این دوره با {filed} از {expected} بنگاه ({share}) بیشترین پوشش را دارد",
             }[self.rule]
             text = f"دورهٔ {year} نشان داده می‌شود: {why}."
         else:
             why = {
                 "coverage": f"{filed} of {expected} enterprises ({share}) have filed",
-                "deadline": f"its deadline has passed and {filed} of {expected} enterprises ({share}) filed",
-                "best": f"no period reaches {_percent(self.min_coverage, False)} coverage, and this one has "
-                f"the most: {filed} of {expected} enterprises ({share})",
+                "deadline": f"its deadline has passed and {filed} of {expected} enterprises "
+                f"({share}) filed",
+                "best": f"no period reaches {_percent(self.min_coverage, False)} coverage, "
+                f"and this one has the most: {filed} of {expected} enterprises ({share})",
             }[self.rule]
             text = f"{year} is shown: {why}."
         for later in self.passed_over:

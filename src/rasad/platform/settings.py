@@ -318,7 +318,8 @@ RASAD_SITE_URL = os.environ.get("RASAD_SITE_URL", "http://127.0.0.1:8000")
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before the password is checked
+    # first: refuses a locked-out pair before the password is checked
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 RASAD_PROXY_COUNT = int(os.environ.get("RASAD_PROXY_COUNT", "0"))
