@@ -57,7 +57,7 @@ from rasad.platform.api.schemas import (
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.importing import reference_checks
+from rasad.platform.returns.checking import reference_checks
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
 from rasad.platform.returns.services import InvalidReturn, get_period, record_return
 
