@@ -1,5 +1,5 @@
-"""The dry run of an import: a file (or a form's figures) read and checked, nothing
-written.
+"""The dry run of an import: a file (or a return form's figures) read and checked,
+nothing written.
 
 The pure :mod:`rasad.intake` reads and checks a file against reference data this module
 takes from the database (the estates, the registered enterprises, their earlier returns
@@ -20,7 +20,14 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 
 from rasad.errors import RasadInputError
-from rasad.intake import Checks, IntakeReport, Scope, read_bytes, validate_workbook
+from rasad.intake import (
+    Checks,
+    IntakeReport,
+    Scope,
+    read_bytes,
+    validate_records,
+    validate_workbook,
+)
 from rasad.intake.reference import national_id_text
 from rasad.iran.text import format_number
 from rasad.platform.accounts.models import Role
@@ -186,6 +193,14 @@ def reference_checks(user, national_ids=None, *, estates: bool = True) -> Checks
         known_enterprises=registered_ids(Enterprise.objects.all(), national_ids),
         scope=scope_of(user, national_ids),
     )
+
+
+def check_return(national_id: str, period_code: str, values: dict, *, user) -> IntakeReport:
+    """A return form's figures checked as a file's row is: within ``user``'s scope,
+    against the enterprise's earlier returns (no estates: a form registers no
+    enterprise, so names none)."""
+    record = {"national_id": national_id, "period": period_code, **values}
+    return validate_records([record], checks=reference_checks(user, {national_id}, estates=False))
 
 
 def check_upload(data: bytes, name: str, *, user) -> ImportOutcome:
