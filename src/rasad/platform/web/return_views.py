@@ -33,8 +33,8 @@ from rasad.platform.returns.drafts import (
 from rasad.platform.returns.forms import ReturnForm
 from rasad.platform.returns.models import Period
 from rasad.platform.returns.services import InvalidReturn
+from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
-from rasad.platform.web.downloads import language
 from rasad.platform.web.return_pages import (
     FormPage,
     form_url,
@@ -49,7 +49,7 @@ def return_list(request):
     """The user's enterprises (paged, searchable) against the latest periods: submitted,
     draft or missing, each cell a link to the form."""
     query = normalize_text(request.GET.get("q", ""))
-    context = list_context(request.user, query, request.GET.get("page"), language())
+    context = list_context(request.user, query, request.GET.get("page"), downloads.language())
     return render(request, "web/returns_list.html", context)
 
 
@@ -69,7 +69,7 @@ def return_form(request, national_id: str, period: str):
     jalali, stored = _offered(period)
     if national_id != enterprise.national_id or period != jalali.code:
         return redirect(form_url(enterprise, jalali))
-    page = FormPage.load(enterprise, jalali, stored, language())
+    page = FormPage.load(enterprise, jalali, stored, downloads.language())
     if request.method != "POST":
         return _show(request, page, page.blank_form())
     form = ReturnForm(request.POST, indicators=page.indicators)
