@@ -171,6 +171,26 @@ def insert_rows(model, columns: tuple[str, ...], rows) -> None:
             )
 
 
+def insert_returns(
+    return_ids: np.ndarray,
+    enterprise_ids: np.ndarray,
+    period_ids: np.ndarray,
+    version_ids: np.ndarray,
+) -> None:
+    """New returns' rows, each written already pointing at its first version."""
+    insert_rows(
+        Return,
+        ("id", "enterprise_id", "period_id", "current_version_id"),
+        zip(
+            return_ids.tolist(),
+            enterprise_ids.tolist(),
+            period_ids.tolist(),
+            version_ids.tolist(),
+            strict=True,
+        ),
+    )
+
+
 def set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> None:
     table = connection.ops.quote_name(Return._meta.db_table)
     with connection.cursor() as cursor:

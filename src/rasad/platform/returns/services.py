@@ -29,6 +29,7 @@ from rasad.platform.returns.bulk import (
     check_references,
     existing_returns,
     figures_json,
+    insert_returns,
     insert_rows,
     new_ids,
     set_current_versions,
@@ -187,12 +188,7 @@ def record_returns(
     Values are checked against the catalogue's bounds first (every bad cell named,
     nothing written); whoever reads files checks them earlier and more kindly.
     """
-    catalogue = {i.code: i for i in Indicator.objects.all()}
-    codes = [c for c in rows.columns if c not in ("enterprise_id", "period_id", "created_at")]
-    _check_bulk_values(rows, codes, catalogue)
-    if rows.duplicated(["enterprise_id", "period_id"]).any():
-        raise ValueError("record_returns: a return (enterprise, period) appears twice")
-    values = rows[codes].to_numpy(dtype=float) if codes else np.empty((len(rows), 0))
+    codes, values = _bulk_values(rows)
     with transaction.atomic():
         write_lock()
         enterprise_ids = rows["enterprise_id"].to_numpy(dtype=np.int64)
@@ -209,17 +205,7 @@ def record_returns(
         return_ids[new] = new_ids(Return, len(new))
         version_ids = np.zeros(len(rows), dtype=np.int64)
         version_ids[write] = new_ids(ReturnVersion, len(write))
-        insert_rows(
-            Return,
-            ("id", "enterprise_id", "period_id", "current_version_id"),
-            zip(
-                return_ids[new].tolist(),
-                enterprise_ids[new].tolist(),
-                period_ids[new].tolist(),
-                version_ids[new].tolist(),
-                strict=True,
-            ),
-        )
+        insert_returns(return_ids[new], enterprise_ids[new], period_ids[new], version_ids[new])
         _insert_versions(
             rows,
             write,
@@ -236,6 +222,17 @@ def record_returns(
         if len(changed):
             _announce_corrections(version_ids[changed].tolist())
     return BulkOutcome(created=len(new), changed=len(changed), unchanged=int(unchanged.sum()))
+
+
+def _bulk_values(rows: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The indicator codes of ``rows`` and their values, a row per return, once every
+    value is within its indicator's bounds and no return appears twice."""
+    catalogue = {i.code: i for i in Indicator.objects.all()}
+    codes = [c for c in rows.columns if c not in ("enterprise_id", "period_id", "created_at")]
+    _check_bulk_values(rows, codes, catalogue)
+    if rows.duplicated(["enterprise_id", "period_id"]).any():
+        raise ValueError("record_returns: a return (enterprise, period) appears twice")
+    return codes, rows[codes].to_numpy(dtype=float) if codes else np.empty((len(rows), 0))
 
 
 def _insert_versions(
