@@ -67,13 +67,15 @@ def check_references(enterprise_ids: np.ndarray, period_ids: np.ndarray, source_
     with connection.cursor() as cursor:
         for model, ids in wanted:
             cursor.execute(
-                f"SELECT id FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {_any_of('id')}",
+                f"SELECT id FROM {connection.ops.quote_name(model._meta.db_table)} "
+                f"WHERE {_any_of('id')}",
                 [_one_list(ids)],
             )
             missing = set(ids) - {row[0] for row in cursor.fetchall()}
             if missing:
                 raise ValueError(
-                    f"record_returns: no {model._meta.model_name} with the id(s) {sorted(missing)[:10]}"
+                    f"record_returns: no {model._meta.model_name} "
+                    f"with the id(s) {sorted(missing)[:10]}"
                 )
 
 
@@ -108,14 +110,16 @@ def existing_returns(enterprise_ids: np.ndarray, period_ids: np.ndarray) -> tupl
 
 def new_ids(model, count: int) -> np.ndarray:
     """``count`` primary keys for new rows of ``model``, taken from its sequence (under
-    :func:`~rasad.platform.returns.services.write_lock` on SQLite, past every id ever used, as AUTOINCREMENT promises)."""
+    :func:`~rasad.platform.returns.services.write_lock` on SQLite, past every id ever
+    used, as AUTOINCREMENT promises)."""
     if not count:
         return np.empty(0, dtype=np.int64)
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
+                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) "
+                "FROM generate_series(1, %s)",
                 [table, count],
             )  # one array, not a row per id
             return np.array(cursor.fetchone()[0], dtype=np.int64)
@@ -196,7 +200,8 @@ def set_current_versions(return_ids: np.ndarray, version_ids: np.ndarray) -> Non
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"UPDATE {table} AS r SET current_version_id = v.version FROM unnest(%s::bigint[], %s::bigint[]) "
+                f"UPDATE {table} AS r SET current_version_id = v.version "
+                "FROM unnest(%s::bigint[], %s::bigint[]) "
                 "AS v(id, version) WHERE r.id = v.id",
                 [return_ids.tolist(), version_ids.tolist()],
             )

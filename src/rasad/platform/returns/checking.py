@@ -78,10 +78,12 @@ class ImportOutcome:
             if self.report.needs_confirmation:
                 n = len(self.report.implausible)
                 return (
-                    f"فایل خطا ندارد، اما {format_number(n)} رقم آن نامحتمل است: آن‌ها را بررسی کنید؛ "
+                    f"فایل خطا ندارد، اما {format_number(n)} رقم آن نامحتمل است: "
+                    "آن‌ها را بررسی کنید؛ "
                     "فایل تنها پس از تأیید آن‌ها وارد می‌شود."
                     if language == "fa"
-                    else f"The file has no errors, but {n} of its figures are implausible: check them; "
+                    else f"The file has no errors, but {n} of its figures are implausible: "
+                    "check them; "
                     "the file is imported only once they are confirmed."
                 )
             return (
@@ -112,7 +114,8 @@ class ImportOutcome:
                 f"(نسخهٔ پیشین نگه داشته شد) و {unchanged} بی‌تغییر."
             )
         return (
-            f"{self.enterprises_created} enterprise(s) registered; {r.created} new return(s), {r.changed} "
+            f"{self.enterprises_created} enterprise(s) registered; "
+            f"{r.created} new return(s), {r.changed} "
             f"corrected (earlier versions kept), {r.unchanged} unchanged."
         )
 
@@ -165,7 +168,8 @@ def refuse_file_import(user) -> None:
     enterprise sends its own returns through the form."""
     if getattr(user, "effective_role", None) not in (Role.ESTATE_MANAGER, Role.ANALYST, Role.ADMIN):
         raise RasadInputError(
-            "Your account may not import files; an enterprise sends its returns through the return form.",
+            "Your account may not import files; "
+            "an enterprise sends its returns through the return form.",
             "حساب شما اجازهٔ ورود فایل ندارد؛ بنگاه اظهارنامهٔ خود را با فرم اظهارنامه می‌فرستد.",
             field="user",
         )

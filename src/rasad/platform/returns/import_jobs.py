@@ -150,9 +150,11 @@ def _read_upload(job: ImportJob) -> bytes:
     data = uploads.read(job.user_id, job.sha256)
     if data is None:
         raise RasadInputError(
-            f"The uploaded file {job.name} is no longer kept (an upload waits a day for its import): "
+            f"The uploaded file {job.name} is no longer kept "
+            "(an upload waits a day for its import): "
             "upload it again.",
-            f"فایل بارگذاری‌شدهٔ {job.name} دیگر نگه داشته نمی‌شود (هر بارگذاری یک روز منتظر ورود می‌ماند): "
+            f"فایل بارگذاری‌شدهٔ {job.name} دیگر نگه داشته نمی‌شود "
+            "(هر بارگذاری یک روز منتظر ورود می‌ماند): "
             "آن را دوباره بارگذاری کنید.",
             field="file",
             value=job.name,
@@ -227,9 +229,11 @@ def run(job_id: int, worker: str = "") -> ImportJob:
         fail(
             ImportJob,
             job_id,
-            f"The file's processing stopped on an unexpected error ({kind}); nothing of it was stored. "
+            f"The file's processing stopped on an unexpected error ({kind}); "
+            "nothing of it was stored. "
             "The server log has the details.",
-            f"پردازش فایل با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد و چیزی از آن ثبت نشد؛ جزئیات در گزارش "
+            f"پردازش فایل با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد و چیزی از آن ثبت نشد؛ "
+            "جزئیات در گزارش "
             "کارساز است.",
         )
     return ImportJob.objects.get(pk=job_id)

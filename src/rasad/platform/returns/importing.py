@@ -173,7 +173,8 @@ def _refuse_other_datasets(national_ids, code: str) -> None:
         other_en = f"the research panel {other}" if other else "the national returns"
         other_fa = f"مجموعهٔ پژوهشی {other}" if other else "اظهارنامه‌های ملی"
         raise RasadInputError(
-            f"The enterprise {national_id} is registered in {other_en}; the panel {code} cannot take it over. "
+            f"The enterprise {national_id} is registered in {other_en}; "
+            f"the panel {code} cannot take it over. "
             "Give the panel other national IDs (the mapping's enterprise.national_id.prefix).",
             f"بنگاه {national_id} در {other_fa} ثبت است و مجموعهٔ {code} نمی‌تواند آن را بگیرد. "
             "شناسه‌های دیگری به مجموعه بدهید (enterprise.national_id.prefix در نگاشت).",

@@ -346,7 +346,8 @@ def _check_bulk_values(
             problems.append(
                 RasadInputError(
                     f"{indicator.name_en}: {column[i]:g} (row {i + 1}) is outside the valid range.",
-                    f"{indicator.name_fa}: مقدار {column[i]:g} (ردیف {i + 1}) بیرون از بازهٔ مجاز است.",
+                    f"{indicator.name_fa}: مقدار {column[i]:g} (ردیف {i + 1}) "
+                    "بیرون از بازهٔ مجاز است.",
                     field=code,
                     value=float(column[i]),
                 )

@@ -345,8 +345,9 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
             422,
             "implausible_figures",
             _(
-                "The return was refused: some figures are implausible, and nothing was stored. Check them; if they are "
-                'right, send the return again with "confirm_implausible": true.'
+                "The return was refused: some figures are implausible, and nothing was stored. "
+                "Check them; if they are right, send the return again with "
+                '"confirm_implausible": true.'
             ),
             problems=[
                 problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
