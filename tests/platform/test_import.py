@@ -122,7 +122,7 @@ def test_an_estate_manager_imports_only_for_their_estates(tmp_path, estate, yazd
     file = write_file(tmp_path / "r.csv")
     assert main(["import", str(file), "--as", "manager", "--lang", "en", "--no-progress"]) == 1
     assert not Enterprise.objects.exists()
-    from rasad.platform.returns.importing import check_upload
+    from rasad.platform.returns.checking import check_upload
 
     errors = check_upload(file.read_bytes(), "r.csv", user=manager).report.errors
     assert [(p.code, p.row) for p in errors] == [("scope", 2), ("scope", 3)]
@@ -209,14 +209,14 @@ def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(
     tmp_path, admin, estate, yazd, monkeypatch
 ):
     from rasad.platform.registry.models import Sector
-    from rasad.platform.returns import importing
+    from rasad.platform.returns import checking, importing
 
     data = write_file(tmp_path / "r.csv").read_bytes()
-    checked = importing.check_upload(data, "r.csv", user=admin)
+    checked = checking.check_upload(data, "r.csv", user=admin)
     calls = []
-    real = importing.validate_workbook
+    real = checking.validate_workbook
     monkeypatch.setattr(
-        importing, "validate_workbook", lambda *a, **k: calls.append(1) or real(*a, **k)
+        checking, "validate_workbook", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     Enterprise.objects.create(
         national_id="10320894878",
@@ -227,7 +227,7 @@ def test_a_commit_reuses_its_dry_run_only_while_nothing_changed(
     importing.commit_upload(data, "r.csv", user=admin, checked=checked)
     assert calls == [1]
     corrected = write_file(tmp_path / "c.csv", sales_b="2700").read_bytes()
-    checked = importing.check_upload(corrected, "c.csv", user=admin)
+    checked = checking.check_upload(corrected, "c.csv", user=admin)
     calls.clear()
     outcome = importing.commit_upload(corrected, "c.csv", user=admin, checked=checked)
     assert (
@@ -240,7 +240,7 @@ def test_a_form_looks_up_only_the_enterprise_it_is_for(enterprise, estate, yazd)
     """A return form checks against its own enterprise and earlier returns, not against
     every enterprise on record (issue 6: a form submitted at 100,000 enterprises)."""
     from rasad.platform.registry.models import Sector
-    from rasad.platform.returns.importing import reference_checks
+    from rasad.platform.returns.checking import reference_checks
 
     Enterprise.objects.create(
         national_id=NEW_B,

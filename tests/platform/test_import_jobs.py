@@ -25,7 +25,7 @@ from test_import_web import (
 from rasad.platform.accounts.models import Role
 from rasad.platform.rankings.jobs import WORKER_LOST_AFTER
 from rasad.platform.rankings.tasks import worker_name
-from rasad.platform.returns import import_jobs
+from rasad.platform.returns import import_jobs, uploads
 from rasad.platform.returns.models import ImportJob, Return, SourceFile
 
 
@@ -162,7 +162,7 @@ def test_the_worker_refuses_an_upload_that_is_gone_in_both_languages(client, est
     client.force_login(user)
     sha = hashlib.sha256(clean_file()).hexdigest()
     upload(client, clean_file(), "gone.csv")
-    default_storage.delete(import_jobs.pending_name(user.pk, sha))
+    default_storage.delete(uploads.pending_name(user.pk, sha))
     job = import_jobs.run(ImportJob.objects.get().pk)
     assert job.status == "failed"
     assert "gone.csv" in job.error_en and "upload it again" in job.error_en

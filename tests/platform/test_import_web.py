@@ -392,7 +392,7 @@ def test_an_enterprise_sends_returns_by_form_not_by_file(client, enterprise, est
     own = csv_bytes([OWN, "", "", "", "", "1403", "25", "۹۰۰"])
     assert upload(client, own).status_code == 403
     from rasad.errors import RasadInputError
-    from rasad.platform.returns.importing import check_upload
+    from rasad.platform.returns.checking import check_upload
 
     with pytest.raises(RasadInputError, match="return form"):
         check_upload(

@@ -121,6 +121,31 @@ def settings_of(user) -> NotificationSettings:
     return NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
 
 
+def mark_read(user, chosen: int | None = None) -> int:
+    """Mark read ``user``'s unread notifications in the inbox: the one ``chosen``, or
+    all of them; how many were marked."""
+    unread = user.notifications.filter(in_app=True, read_at__isnull=True)
+    if chosen is not None:
+        unread = unread.filter(pk=chosen)
+    return unread.update(read_at=timezone.now())
+
+
+def save_preferences(
+    user, choices: dict[str, tuple[bool, bool]], *, language: str, digest: str
+) -> None:
+    """Store ``user``'s choices: kind → (in the inbox, by email), the language of their
+    emails and how often their digest comes."""
+    own = settings_of(user)
+    with transaction.atomic():
+        for kind, (in_app, email) in choices.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"in_app": in_app, "email": email}
+            )
+        own.language = language
+        own.digest = digest
+        own.save()
+
+
 def notify(event: Event, users: Iterable) -> int:
     """Tell ``users`` of ``event``, each as chosen, unless told already or out of scope
     (another role, another firm): returns how many were told now."""

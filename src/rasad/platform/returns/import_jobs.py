@@ -16,7 +16,6 @@ large file's report reads exactly like a small one's.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 from pathlib import Path
@@ -30,7 +29,9 @@ from django.utils import timezone
 from rasad.errors import RasadInputError
 from rasad.intake.problems import shown_value
 from rasad.platform.background import claim, fail, fail_if_worker_lost, reap
-from rasad.platform.returns.importing import ImportOutcome, check_upload, commit_upload
+from rasad.platform.returns import uploads
+from rasad.platform.returns.checking import ImportOutcome, check_upload
+from rasad.platform.returns.importing import commit_upload
 from rasad.platform.returns.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -52,18 +53,9 @@ def in_worker(size: int) -> bool:
     return size > inline_limit()
 
 
-def pending_folder(user_id: int) -> str:
-    """Where a user's uploads wait for their commit, in the storage of uploaded files."""
-    return f"uploads/pending/{int(user_id)}"
-
-
-def pending_name(user_id: int, sha: str) -> str:
-    return f"{pending_folder(user_id)}/{sha}"
-
-
 def report_name(user_id: int, sha: str) -> str:
     """The Excel report a worker wrote for an upload, beside the upload."""
-    return f"{pending_name(user_id, sha)}.report.xlsx"
+    return f"{uploads.pending_name(user_id, sha)}.report.xlsx"
 
 
 def outcome_record(outcome: ImportOutcome, *, attempted_commit: bool = False) -> dict:
@@ -155,16 +147,14 @@ def _stage(job_id: int, stage: str) -> None:
 
 
 def _read_upload(job: ImportJob) -> bytes:
-    try:
-        with default_storage.open(pending_name(job.user_id, job.sha256), "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        data = None
-    if data is None or hashlib.sha256(data).hexdigest() != job.sha256:
+    data = uploads.read(job.user_id, job.sha256)
+    if data is None:
         raise RasadInputError(
-            f"The uploaded file {job.name} is no longer kept (an upload waits a day for its import): "
+            f"The uploaded file {job.name} is no longer kept "
+            "(an upload waits a day for its import): "
             "upload it again.",
-            f"فایل بارگذاری‌شدهٔ {job.name} دیگر نگه داشته نمی‌شود (هر بارگذاری یک روز منتظر ورود می‌ماند): "
+            f"فایل بارگذاری‌شدهٔ {job.name} دیگر نگه داشته نمی‌شود "
+            "(هر بارگذاری یک روز منتظر ورود می‌ماند): "
             "آن را دوباره بارگذاری کنید.",
             field="file",
             value=job.name,
@@ -176,6 +166,15 @@ def in_language(report_file: str, language: str) -> str:
     """The stored report in ``language``: the worker writes one per language of the site
     (it has no reader to ask), the Persian one under ``report_file``."""
     return report_file if language == "fa" else report_file.replace(".xlsx", f".{language}.xlsx")
+
+
+def stored_report(job: ImportJob, language: str) -> bytes | None:
+    """The Excel report the worker wrote for ``job``, in ``language``; None if gone."""
+    try:
+        with default_storage.open(in_language(job.report_file, language), "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 def _write_report(job: ImportJob, outcome: ImportOutcome) -> str:
@@ -230,9 +229,11 @@ def run(job_id: int, worker: str = "") -> ImportJob:
         fail(
             ImportJob,
             job_id,
-            f"The file's processing stopped on an unexpected error ({kind}); nothing of it was stored. "
+            f"The file's processing stopped on an unexpected error ({kind}); "
+            "nothing of it was stored. "
             "The server log has the details.",
-            f"پردازش فایل با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد و چیزی از آن ثبت نشد؛ جزئیات در گزارش "
+            f"پردازش فایل با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد و چیزی از آن ثبت نشد؛ "
+            "جزئیات در گزارش "
             "کارساز است.",
         )
     return ImportJob.objects.get(pk=job_id)

@@ -3,7 +3,7 @@
 These checks only decide whether a page opens at all; *which* enterprises a user
 sees and writes for comes from the scoped querysets
 (``Enterprise.objects.confidential_to``) and the import scope
-(``rasad.platform.returns.importing.scope_of``), never from templates.
+(``rasad.platform.returns.checking.scope_of``), never from templates.
 """
 
 from __future__ import annotations

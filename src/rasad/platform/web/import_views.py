@@ -3,34 +3,29 @@ then committed without being sent again. A large file is checked and imported by
 worker process (:mod:`rasad.platform.returns.import_jobs`): its report page shows the
 job's progress, refreshing itself, until the report is ready.
 
-The uploaded bytes wait as ``uploads/pending/<user id>/<sha256>`` in the storage of
-uploaded files (Django's ``default_storage``: ``MEDIA_ROOT``, never served, or an
-S3-compatible bucket; docs/deploy.md), so the report and the commit may be served by
-another app server than the upload. The session lists the hashes this user uploaded, so
-a commit names a hash, never a path: a hash that is not in the user's session, or bytes
-that no longer hash to it, are a 404. Checking and committing are :mod:`rasad.platform.returns.importing`
-(the same code as ``rasad import``), within the user's scope.
+The uploaded bytes wait in the storage of uploaded files
+(:mod:`rasad.platform.returns.uploads`), listed in the user's session, so a commit names
+a hash, never a path: a hash that is not in the user's session, or bytes that no longer
+hash to it, are a 404. Checking and committing are :mod:`rasad.platform.returns.checking`
+and :mod:`rasad.platform.returns.importing` (the same code as ``rasad import``), within
+the user's scope.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -38,15 +33,14 @@ from rasad.errors import RasadInputError
 from rasad.intake import write_template
 from rasad.iran.text import format_number
 from rasad.platform.registry.models import IndustrialEstate
-from rasad.platform.returns import import_jobs
-from rasad.platform.returns.importing import check_upload, commit_upload
+from rasad.platform.returns import import_jobs, uploads
+from rasad.platform.returns.checking import check_upload
+from rasad.platform.returns.importing import commit_upload
 from rasad.platform.returns.models import ImportJob, Period, SourceFile
+from rasad.platform.web import downloads
 from rasad.platform.web.access import may_import, requires
 
 DEFAULT_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
-SESSION_KEY = "rasad_pending_uploads"
-PENDING_MAX = 10  # uploads a user may have waiting at once
-PENDING_SECONDS = 24 * 3600  # how long an upload waits for its commit
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,15 +49,11 @@ def upload_limit() -> int:
     return int(getattr(settings, "RASAD_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
 
 
-def _language() -> str:
-    return "en" if (get_language() or "fa").startswith("en") else "fa"
-
-
 def _megabytes(size: int) -> str:
     return format_number(
         size / 1024 / 1024,
         decimals=0 if size % (1024 * 1024) == 0 else 1,
-        persian_digits=_language() == "fa",
+        persian_digits=downloads.language() == "fa",
     )
 
 
@@ -93,83 +83,20 @@ def _display_name(name: str) -> str:
     return name[-200:]
 
 
-def _pending(request) -> dict:
-    return dict(request.session.get(SESSION_KEY, {}))
-
-
-def _age_seconds(name: str, now: float) -> float:
-    try:
-        return now - default_storage.get_modified_time(name).timestamp()
-    except FileNotFoundError:  # removed meanwhile by another request
-        return 0.0
-
-
-def _forget_old(request, pending: dict) -> dict:
-    """Drop this session's expired uploads (and all beyond its newest PENDING_MAX), and
-    any file of this user's folder older than PENDING_SECONDS (other sessions' too)."""
-    now = time.time()
-    keep = sorted(
-        (
-            (sha, entry)
-            for sha, entry in pending.items()
-            if now - entry.get("at", 0) < PENDING_SECONDS
-        ),
-        key=lambda item: item[1].get("at", 0),
-    )[-PENDING_MAX:]
-    kept = dict(keep)
-    folder = import_jobs.pending_folder(request.user.pk)
-    try:
-        _folders, names = default_storage.listdir(folder)
-    except FileNotFoundError:  # a folder on disk is made by the first upload
-        names = []
-    for name in names:
-        sha = name.split(".")[0]  # the upload's, or its Excel report's (import_jobs)
-        dropped = sha in pending and sha not in kept
-        if dropped or (sha not in kept and _age_seconds(f"{folder}/{name}", now) > PENDING_SECONDS):
-            default_storage.delete(f"{folder}/{name}")
-    return kept
-
-
-def _store(request, data: bytes, name: str) -> str:
-    sha = hashlib.sha256(data).hexdigest()
-    target = import_jobs.pending_name(request.user.pk, sha)
-    if not default_storage.exists(target):
-        saved = default_storage.save(target, ContentFile(data))
-        if saved != target:  # the same bytes were stored meanwhile under the same name
-            default_storage.delete(saved)
-    pending = _pending(request)
-    pending[sha] = {"name": name, "at": time.time(), "size": len(data)}
-    request.session[SESSION_KEY] = _forget_old(request, pending)
-    return sha
-
-
 def _entry(request, sha: str) -> dict:
     """What this user's session knows of their upload ``sha`` (its name and size), or 404."""
-    entry = _pending(request).get(sha)
+    entry = uploads.entry(request.session, request.user.pk, sha)
     if entry is None:
         raise Http404
-    if "size" not in entry:  # kept by an earlier version of this page
-        try:
-            entry = {
-                **entry,
-                "size": default_storage.size(import_jobs.pending_name(request.user.pk, sha)),
-            }
-        except FileNotFoundError:
-            raise Http404 from None
     return entry
 
 
 def _load(request, sha: str) -> tuple[bytes, str]:
     """The bytes this user uploaded under ``sha`` and their file name, or 404."""
-    entry = _entry(request, sha)
-    try:
-        with default_storage.open(import_jobs.pending_name(request.user.pk, sha), "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
-    if hashlib.sha256(data).hexdigest() != sha:
+    found = uploads.load(request.session, request.user.pk, sha)
+    if found is None:
         raise Http404
-    return data, entry["name"]
+    return found
 
 
 def _upload_page(request, *, error: str | None = None, name: str | None = None, status: int = 200):
@@ -215,7 +142,7 @@ def _upload(request):
     if upload is None:
         return _upload_page(request, status=400, error=_("Choose a file to upload."))
     name = _display_name(upload.name)
-    sha = _store(request, upload.read(), name)
+    sha = uploads.keep(request.session, request.user.pk, upload.read(), name)
     if import_jobs.in_worker(upload.size):
         import_jobs.start(request.user, sha, name, upload.size)
     return redirect("import_report", sha=sha)
@@ -223,7 +150,7 @@ def _upload(request):
 
 def _report_page(request, record: dict, *, sha: str, name: str):
     """The report of a dry run or an import (an :func:`import_jobs.outcome_record`)."""
-    language = _language()
+    language = downloads.language()
     problems = [
         {**p, "message": p["message_fa"] if language == "fa" else p["message_en"]}
         for p in record["problems"]
@@ -254,7 +181,7 @@ IMPORT_STAGES = {
 
 def _job_page(request, job: ImportJob):
     """A worker's job on the upload, until it ends: the page refreshes itself."""
-    language = _language()
+    language = downloads.language()
     persian = language == "fa"
     return render(
         request,
@@ -285,7 +212,7 @@ def _dry_run(request, sha: str):
         return (
             None,
             name,
-            _upload_page(request, error=error.message(_language()), name=name, status=422),
+            _upload_page(request, error=error.message(downloads.language()), name=name, status=422),
         )
 
 
@@ -327,20 +254,16 @@ def report_excel(request, sha: str):
         job = import_jobs.latest(request.user, sha)
         if job is None or job.status != ImportJob.Status.DONE or not job.report_file:
             return redirect("import_report", sha=sha)
-        try:
-            with default_storage.open(
-                import_jobs.in_language(job.report_file, _language()), "rb"
-            ) as handle:
-                content = handle.read()
-        except FileNotFoundError:
-            raise Http404 from None
+        content = import_jobs.stored_report(job, downloads.language())
+        if content is None:
+            raise Http404
         return _attachment(content, XLSX, f"{Path(job.name).stem}-report.xlsx")
     outcome, name, refused = _dry_run(request, sha)
     if refused is not None:
         return refused
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
-        outcome.report.to_excel(path, language=_language())
+        outcome.report.to_excel(path, language=downloads.language())
         content = path.read_bytes()
     return _attachment(content, XLSX, f"{Path(name).stem}-report.xlsx")
 
@@ -369,7 +292,9 @@ def commit(request, sha: str):
     try:
         outcome = commit_upload(data, name, user=request.user, confirm_implausible=confirmed)
     except RasadInputError as error:
-        return _upload_page(request, error=error.message(_language()), name=name, status=422)
+        return _upload_page(
+            request, error=error.message(downloads.language()), name=name, status=422
+        )
     record = import_jobs.outcome_record(outcome, attempted_commit=True)
     return _report_page(request, record, sha=sha, name=name)
 

@@ -57,7 +57,7 @@ from rasad.platform.api.schemas import (
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.importing import reference_checks
+from rasad.platform.returns.checking import reference_checks
 from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
 from rasad.platform.returns.services import InvalidReturn, get_period, record_return
 
@@ -345,8 +345,9 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
             422,
             "implausible_figures",
             _(
-                "The return was refused: some figures are implausible, and nothing was stored. Check them; if they are "
-                'right, send the return again with "confirm_implausible": true.'
+                "The return was refused: some figures are implausible, and nothing was stored. "
+                "Check them; if they are right, send the return again with "
+                '"confirm_implausible": true.'
             ),
             problems=[
                 problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
