@@ -528,7 +528,8 @@ def _import(args) -> int:
     _django()
     from rich.console import Console
 
-    from rasad.platform.returns.importing import check_upload, commit_upload, import_frames
+    from rasad.platform.returns.checking import check_upload
+    from rasad.platform.returns.importing import commit_upload, import_frames
 
     console = Console(stderr=False)
     user = _user_named(args.as_user) if args.as_user else _command_line_user()
