@@ -8,8 +8,12 @@ members' needs of such a cluster.
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 from django.utils.translation import gettext_lazy
 
+from rasad.clusters import ClusterProfiles
 from rasad.platform.clusters_web import compute
 from rasad.platform.clusters_web.names import division_name, local_name, persian, province_name
 from rasad.platform.clusters_web.presenters import MIN_CELL, as_float, bar, carried
@@ -41,7 +45,7 @@ def cluster_page(a: compute.Analysis, code: str) -> dict | None:
     info = a.clusters.set_index("code").loc[code]
     enterprises = int(s.get("enterprises") or 0)
     shown = enterprises >= MIN_CELL
-    totals = [(gettext_lazy("Enterprises"), enterprises, 0)]
+    totals: list[tuple[Any, float | None, int]] = [(gettext_lazy("Enterprises"), enterprises, 0)]
     totals += [(label, as_float(s.get(key)) if shown else None, 0) for key, label in TOTALS]
     needs, needs_period = _member_needs(code, shown)
     cell = a.stars[
@@ -58,8 +62,8 @@ def cluster_page(a: compute.Analysis, code: str) -> dict | None:
         "totals": totals,
         "shown": shown,
         "summary": {k: as_float(v) if isinstance(v, (int, float)) else v for k, v in s.items()},
-        "trend": _trend(a, code),
-        "top": _top(a, code),
+        "trend": _trend(a.profiles, code),
+        "top": _top(a.profiles, a.scores, code),
         "bands": _rank_bands(a, code),
         "edition": a.edition,
         "cell": cell.iloc[0].to_dict() if len(cell) else None,
@@ -73,9 +77,9 @@ def cluster_page(a: compute.Analysis, code: str) -> dict | None:
     }
 
 
-def _trend(a: compute.Analysis, code: str) -> list[dict]:
+def _trend(profiles: ClusterProfiles, code: str) -> list[dict]:
     """The cluster's figures year by year; a year of fewer filing members withheld."""
-    trend = a.profiles.trend[a.profiles.trend["cluster_code"] == code].sort_values("year")
+    trend = profiles.trend[profiles.trend["cluster_code"] == code].sort_values("year")
     rows = []
     top_emp = max([as_float(v) or 0 for v in trend["employees"]], default=0)
     for t in trend.to_dict("records"):
@@ -95,12 +99,12 @@ def _trend(a: compute.Analysis, code: str) -> list[dict]:
     return rows
 
 
-def _top(a: compute.Analysis, code: str) -> list[dict]:
+def _top(profiles: ClusterProfiles, scores: pd.DataFrame | None, code: str) -> list[dict]:
     """The cluster's best-placed members with their published score and rank."""
-    if a.scores is None:
+    if scores is None:
         return []
-    members = a.profiles.top[a.profiles.top["cluster_code"] == code].sort_values("position")
-    ranks = a.scores.set_index("national_id")
+    members = profiles.top[profiles.top["cluster_code"] == code].sort_values("position")
+    ranks = scores.set_index("national_id")
     return [
         {
             "position": int(t["position"]),

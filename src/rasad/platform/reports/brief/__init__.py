@@ -21,6 +21,7 @@ cluster pages are public; the cluster figures of a cluster with fewer than
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import translation
 
@@ -84,7 +85,7 @@ def brief_context(where: Place) -> dict:
     """The template's context, in the active language."""
     people = compute.population()
     period = period_of(people)
-    context = {
+    context: dict[str, Any] = {
         "place": where,
         "period": period,
         "today": datetime.date.today(),
@@ -97,7 +98,7 @@ def brief_context(where: Place) -> dict:
     context.update(
         edition=edition,
         top=_in_top(edition, scope),
-        **clusters_context(where, people, scope),
+        **clusters_context(where, people, period, scope),
     )
     programmes, breakdowns = context["programmes"], context["breakdowns"]
     if programmes:

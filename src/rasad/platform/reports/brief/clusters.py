@@ -13,14 +13,17 @@ import pandas as pd
 from rasad.platform.clusters_web import compute as clusters
 from rasad.platform.clusters_web.presenters import MIN_CELL, as_float, list_rows, strongest_first
 from rasad.platform.monitoring import compute
-from rasad.platform.reports.brief.place import Place, period_of, persian
+from rasad.platform.reports.brief.place import Place, persian
 
 MAX_CELLS = 10  # strongest undesignated specialisations listed
 TOP_NEEDS = 2  # a designated cluster's most common needs listed
 
 
-def clusters_context(where: Place, people: compute.Population, units: set[str] | None) -> dict:
-    """The brief's context of its clusters section, in the active language."""
+def clusters_context(
+    where: Place, people: compute.Population, period: int, units: set[str] | None
+) -> dict:
+    """The brief's context of its clusters section (its members' needs of ``period``),
+    in the active language."""
     a = clusters.analysis()
     if not len(a.stars):
         return {"clusters": [], "cells": []}
@@ -29,7 +32,7 @@ def clusters_context(where: Place, people: compute.Population, units: set[str] |
     summary = (
         a.profiles.summary.set_index("cluster_code") if a.profiles is not None else pd.DataFrame()
     )
-    result = compute.run_for(period_of(people), people)
+    result = compute.run_for(period, people)
     matrix = result.needs.matrix("cluster", members=people.members).set_index("cluster_code")
     programmes = result.needs.mapping.programmes
     designated = []
