@@ -270,7 +270,7 @@ def test_a_profile_shows_its_members_needs(world, client, db):
 
 
 def test_a_map_of_a_few_counts_has_one_legend_entry_per_count():
-    from rasad.platform.clusters_web.views import PALETTE, province_map
+    from rasad.platform.clusters_web.maps import PALETTE, province_map
 
     drawn = province_map({0: 0.0, 1: 1.0, 2: 2.0, 3: 2.0, 4: None}, "clusters")
     assert [(entry["low"], entry["high"]) for entry in drawn["legend"]] == [
@@ -426,9 +426,9 @@ def test_the_cluster_table_downloads_whole_with_its_dictionary(world, client, db
 
     from openpyxl import load_workbook
 
-    from rasad.platform.clusters_web import compute, views
+    from rasad.platform.clusters_web import compute, presenters
 
-    rows = views.list_rows(compute.analysis())
+    rows = presenters.list_rows(compute.analysis())
     page = client.get("/clusters/").content.decode()
     assert "/clusters/data/clusters.xlsx" in page and "/clusters/data/clusters.csv" in page
     book = load_workbook(io.BytesIO(client.get("/clusters/data/clusters.xlsx").content))

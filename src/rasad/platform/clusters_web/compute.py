@@ -91,22 +91,18 @@ def analyse(
 ) -> Analysis:
     """The whole analysis of one data state as of ``year`` (default: the latest year of
     ``returns``) (pure: DataFrames in)."""
+    given = {
+        "enterprises": enterprises,
+        "returns": returns,
+        "clusters": clusters,
+        "members": members,
+        "scores": scores,
+        "edition": edition,
+    }
     if not len(returns) or not len(enterprises):
         empty = pd.DataFrame()
-        return Analysis(
-            enterprises,
-            returns,
-            clusters,
-            members,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            None,
-            scores,
-            edition,
-        )
+        nothing = dict.fromkeys(("firms", "lq", "stars", "comparison", "krugman"), empty)
+        return Analysis(**given, **nothing, profiles=None)
     firms = firm_figures(enterprises, returns, year=year, max_age=max_age)
     lq = location_quotients(firms, measure="employees", level="division", region="province")
     stars = cluster_stars(lq)
@@ -126,18 +122,13 @@ def analyse(
         else None
     )
     return Analysis(
-        enterprises,
-        returns,
-        clusters,
-        members,
-        firms,
-        lq,
-        stars,
-        comparison,
-        spec,
-        profiles,
-        scores,
-        edition,
+        **given,
+        firms=firms,
+        lq=lq,
+        stars=stars,
+        comparison=comparison,
+        krugman=spec,
+        profiles=profiles,
     )
 
 

@@ -3,7 +3,8 @@
 Run once (the output is committed)::
 
     cd /tmp && npm pack @persian-tools/persian-tools
-    .venv/bin/python -m rasad.platform.clusters_web.make_map /tmp/persian-tools-persian-tools-4.0.4.tgz
+    .venv/bin/python -m rasad.platform.clusters_web.make_map \\
+        /tmp/persian-tools-persian-tools-4.0.4.tgz
 
 The package's build holds the outlines as a GeoJSON object literal (``GeoJSONData``) in
 ``build/persian-tools.cjs``; this reads it without running any JavaScript, matches each
