@@ -196,6 +196,25 @@ def test_a_small_clusters_needs_are_withheld(world, db, monkeypatch):
     assert "Needs by support programme" not in text and "Filed a return" not in text
 
 
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_a_place_without_enterprises_has_a_brief_that_says_so(world, db, language):
+    empty = IndustrialEstate.objects.annotate(n=Count("enterprises")).filter(n=0).first()
+    if empty is None:  # the demo registers every estate's firms; make one with none
+        empty = IndustrialEstate.objects.create(
+            code="empty-estate",
+            name_fa="شهرک خالی",
+            name_en="Empty estate",
+            province=world["province"],
+        )
+    text = plain(pdf_text(brief.render(f"estate:{empty.code}", language=language)))
+    said = {
+        "fa": "هیچ بنگاهی در این مکان ثبت نشده است.",
+        "en": "No enterprise is registered in this place.",
+    }
+    assert plain(said[language]) in text
+    assert "Filed a return" not in text and plain("اظهارنامه فرستاده‌اند") not in text
+
+
 def test_unknown_places_are_no_brief(world, db):
     for key in ("province:31", "province:07", "estate:nowhere", "cluster:", "nation", "x:1"):
         assert brief.version(key) is None, key

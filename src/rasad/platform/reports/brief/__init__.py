@@ -93,6 +93,9 @@ def brief_context(where: Place) -> dict:
     if period is None:
         return context
     scope = units(where, people)
+    if scope is not None and not scope:  # an estate or province no enterprise is in yet
+        context["empty"] = True
+        return context
     context.update(needs_context(where, people, period, scope))
     edition = latest_edition()
     context.update(
