@@ -17,8 +17,8 @@ from django.utils import translation
 
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.monitoring import choice, compute
+from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import data
-from rasad.platform.public.views import _monitoring
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Return
 from rasad.platform.returns.services import record_return
@@ -106,7 +106,7 @@ def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
     with translation.override("fa"):
         fresh = compute.population()
         chosen = choice.Choice(fresh, after.context["choice"].period, None, "national", [])
-        assert shown == _monitoring(Enterprise.objects.get(pk=enterprise.pk), chosen)
+        assert shown == enterprise_monitoring(Enterprise.objects.get(pk=enterprise.pk), chosen)
 
 
 def _rows(response) -> str:

@@ -30,17 +30,9 @@ from django.views.decorators.http import require_GET
 from rasad.errors import RasadInputError
 from rasad.iran.prices import to_real
 from rasad.iran.text import to_latin_digits
-from rasad.monitor.kpis import KPIS
-from rasad.monitor.peers import level_name
 from rasad.platform.accounts.models import Role
 from rasad.platform.monitoring import choice, compute
-from rasad.platform.monitoring.models import AlertState
-from rasad.platform.monitoring.views import (
-    SEVERITIES,
-    STATUSES,
-    evidence_in_words,
-    shown_figure,
-)
+from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.rankings import coverage, path, review
@@ -939,7 +931,7 @@ def scorecard_data(
         figure_history=_figure_history(enterprise, returns),
         missing=sum(1 for r in statuses if r["status"] == "missing"),
         choice=period_choice,
-        monitoring=_monitoring(enterprise, period_choice),
+        monitoring=enterprise_monitoring(enterprise, period_choice),
     )
     return context
 
@@ -951,101 +943,6 @@ def _newest_edition() -> Edition | None:
         .order_by("-period__year", "-published_at", "-pk")
         .first()
     )
-
-
-def _monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:
-    """The enterprise's alerts, peer gaps and ranked needs in the ``chosen`` period, from
-    the shared monitoring run of its data set (the caller has checked the scope: these
-    are confidential figures)."""
-    people, period = chosen.people, chosen.period
-    if period is None:
-        return None
-    run = compute.run_for(period, people)
-    nid = enterprise.national_id
-    persian = (get_language() or "fa").startswith("fa")
-    language = "fa" if persian else "en"
-    # (a) alerts, with what people decided about them (the run's own index finds the
-    # enterprise's rows, read as records: no page scans the run or slices its frames)
-    alerts = run.alerts.records(nid, period)
-    states = {
-        s.key: s
-        for s in AlertState.objects.filter(key__in=[a["key"] for a in alerts]).select_related("by")
-    }
-    alert_rows = []
-    for alert in alerts:
-        state = states.get(alert["key"])
-        status = state.status if state else AlertState.Status.OPEN
-        alert_rows.append(
-            {
-                "key": alert["key"],
-                "rule": alert["rule"],
-                "name": alert["name_fa"] if persian else alert["name_en"],
-                "severity": str(alert["severity"]),
-                "severity_label": SEVERITIES.get(str(alert["severity"]), alert["severity"]),
-                "since": int(alert["since"]),
-                "streak": int(alert["streak"]),
-                "status": status,
-                "status_label": STATUSES.get(status, status),
-                "state": state,
-                "evidence_lines": evidence_in_words(alert["evidence"]),
-            }
-        )
-    # (b) percentile among peers of each compared KPI
-    gap_rows = []
-    first_level = "+".join(run.gaps.groups.levels[0])
-    for g in run.gaps.records(nid):
-        if g["percentile"] != g["percentile"]:  # NaN: no value, no comparison
-            continue
-        code = str(g["indicator"])
-        level = str(g["peer_level"]) if g["peer_level"] == g["peer_level"] else ""
-        gap_rows.append(
-            {
-                "code": code,
-                "name": KPIS[code].name(language) if code in KPIS else code,
-                "percentile": float(g["percentile"]),
-                "at": round(min(max(float(g["percentile"]), 0), 100), 1),
-                # in words here, once, rather than by the template for each of thirty rows
-                "percentile_text": num(float(g["percentile"]), 0),
-                "peers_text": _("%(n)s peers") % {"n": num(int(g["peers"]))},
-                "value": shown_figure(g["value"]),
-                "median": shown_figure(g["peer_median"]),
-                "top": shown_figure(g["peer_top_quartile"]),
-                "gap": float(g["gap_to_median"]),
-                "peers": int(g["peers"]),
-                "level": level,
-                "level_name": level_name(level, language) if level else "—",
-                "fallback": bool(g["fallback"]),
-                "enough": bool(g["enough_peers"]),
-            }
-        )
-    # (c) the ranked needs with their severity and evidence, the priority tier, and what
-    # could not be judged (no return, or a programme's figures all blank)
-    needs = sorted(run.needs.records(nid), key=lambda n: n["rank"])
-    need_rows = [
-        {
-            "rank": int(n["rank"]),
-            "programme": str(n["programme"]),
-            "name": n["name_fa"] if persian else n["name_en"],
-            "severity": str(n["severity"]),
-            "severity_label": SEVERITIES.get(str(n["severity"]), n["severity"]),
-            "evidence": n["evidence_fa"] if persian else n["evidence_en"],
-        }
-        for n in needs
-    ]
-    standing = run.needs.standing(nid)
-    names = {p.code: p.name.get(language) for p in run.needs.mapping.programmes}
-    return {
-        "period": period,
-        "alerts": alert_rows,
-        "gaps": gap_rows,
-        "needs": need_rows,
-        "priority": standing["priority"],
-        "no_data": not standing["filed"],
-        "unknown": ("، " if persian else ", ").join(names[code] for code in standing["unknown"]),
-        "first_level": level_name(first_level, language),
-        "min_peers": run.gaps.groups.min_peers,
-        "fallback": any(r["fallback"] for r in gap_rows),
-    }
 
 
 def _ticks(scale) -> list[dict]:
