@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.iran.sizes import SIZE_LABELS
+from rasad.platform.public import charts
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Enterprise, Sector, name_or_id_matches
@@ -294,33 +294,6 @@ def ranking(
     ).order_by("rank", "enterprise__national_id")
 
 
-def log_position(rank: float, scale: float) -> float:
-    """Where ``rank`` sits on a logarithmic scale from rank 1 (0%) to ``scale`` (100%), so
-    an interval of 2–8 shows as clearly as one of 20–80."""
-    return round(100 * math.log(max(rank, 1.0)) / math.log(max(scale, 2.0)), 2)
-
-
-def interval_bar(result: EditionResult, scale: float) -> dict | None:
-    if result.rank_q05 is None or result.rank_q95 is None:
-        return None
-    start = log_position(result.rank_q05, scale)
-    width = max(log_position(result.rank_q95, scale) - start, 0.8)
-    return {
-        "start": f"{start:.2f}",
-        "width": f"{width:.2f}",
-        "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None,
-    }
-
-
-def log_ticks(scale: float) -> list[dict]:
-    """Ranks 1, 10, 100… under the interval bars, where they fall on the log scale."""
-    return [
-        {"value": r, "at": f"{log_position(r, scale):.2f}"}
-        for r in (1, 10, 100, 1000, 10_000, 100_000)
-        if r <= scale
-    ]
-
-
 def decorate(
     rows: list[EditionResult],
     edition: Edition,
@@ -343,7 +316,7 @@ def decorate(
             ).values_list("enterprise_id", "rank")
         )
     for row in rows:
-        row.bar = interval_bar(row, scale)
+        row.bar = charts.interval_bar(row, scale)
         row.pillar_values = [(row.node_scores or {}).get(code) for code in pillar_codes]
         row.division = titles.get(row.enterprise.isic.code[:2])
         if previous is None:

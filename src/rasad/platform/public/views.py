@@ -173,7 +173,7 @@ def top100(request, pk: int | None = None):
         )
         page = paginator.get_page(request.GET.get("page"))
         scale = summary["scale_all"] if everyone else summary["scale_top"]
-        ticks = data.log_ticks(scale)
+        ticks = charts.log_ticks(scale)
         rows_html = _ranking_rows(
             request,
             edition,
@@ -804,7 +804,9 @@ def scorecard(request, national_id: str):
         )
     for h in context["history"]:
         h["bar"] = (
-            data.interval_bar(h["result"], h["summary"]["scale_all"]) if h["result"].rank else None
+            charts.interval_bar(h["result"], h["summary"]["scale_all"])
+            if h["result"].rank
+            else None
         )
     chosen = context["chosen"]
     if chosen is not None:
@@ -820,7 +822,7 @@ def scorecard(request, national_id: str):
             row["track"] = charts.track(row["q"], scale, value=row["value"])
             row["heat"] = charts.heat(row["value"])
         context.update(
-            scale_ticks=_ticks(scale),
+            scale_ticks=charts.ticks(scale),
             score_track=charts.track(
                 peers.score, charts.scale_of([chosen.score]), value=chosen.score
             ),
@@ -943,19 +945,6 @@ def _newest_edition() -> Edition | None:
         .order_by("-period__year", "-published_at", "-pk")
         .first()
     )
-
-
-def _ticks(scale) -> list[dict]:
-    low, high = scale
-    step = next(
-        (s for s in (1, 2, 5, 10, 20, 25, 50) if (high - low) / s <= 6),
-        10 ** math.ceil(math.log10(max(high - low, 1))),
-    )
-    out, tick = [], math.ceil(low / step) * step
-    while tick <= high + 1e-9:
-        out.append({"value": tick, "at": charts.at(tick, scale)})
-        tick += step
-    return out
 
 
 @login_required
@@ -1097,7 +1086,7 @@ def estates(request):
                     "track": charts.track(q, scale, reference=national.get(pillar.code)),
                 }
             )
-        scale_ticks = _ticks(scale)
+        scale_ticks = charts.ticks(scale)
     else:
         scale_ticks = []
     query = request.GET.copy()
@@ -1484,7 +1473,7 @@ def dashboard(request):
         pillars=pillars,
         summary=summary,
         national=national,
-        scale_ticks=_ticks(score_scale),
+        scale_ticks=charts.ticks(score_scale),
         by_province=table(dist["province"], province_label),
         by_division=table(dist["division"], division_label),
         by_band=table(dist["band"], band_label),
