@@ -9,7 +9,6 @@ figures — are read only through ``Enterprise.objects.confidential_to(user)``.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
 
@@ -35,6 +34,8 @@ from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
+from rasad.platform.public.labels import band_label, direction_label, format_value, unit_label
+from rasad.platform.public.methodology import methodology_page
 from rasad.platform.rankings import coverage, path, review
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import (
@@ -48,45 +49,18 @@ from rasad.platform.returns.state import data_state, per_state
 from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.downloads import both
-from rasad.platform.web.templatetags.rasad_format import digits, num, percent
+from rasad.platform.web.templatetags.rasad_format import digits
 from rasad.workbook import OPEN_LICENCE, About, Column, Sheet, write_workbook
 
 PER_PAGE = 50
 ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
 MAX_PARAMETER = 200  # characters: a longer query parameter is refused (400)
-BAND_LABELS = {
-    "micro": gettext_lazy("micro"),
-    "small": gettext_lazy("small"),
-    "medium": gettext_lazy("medium"),
-    "large": gettext_lazy("large"),
-}
-GROUP_LABELS = {
-    "sector": gettext_lazy("ISIC sector"),
-    "size_class": gettext_lazy("size band"),
-    "province": gettext_lazy("province"),
-    "estate": gettext_lazy("industrial estate"),
-}
-# the units methodology files use (anything else is shown as written)
-UNIT_LABELS = {
-    "ratio": gettext_lazy("ratio"),
-    "percent": gettext_lazy("percent"),
-    "count": gettext_lazy("count"),
-    "yes/no": gettext_lazy("yes/no"),
-    "score": gettext_lazy("score"),
-    "million rials per person": gettext_lazy("million rials per person"),
-    "hours per person": gettext_lazy("hours per person"),
-    "million rials": gettext_lazy("million rials"),
-}
 # figures of the latest return shown on the scorecard (confidential: scoped)
 KEY_FIGURES = ("employees", "sales", "exports", "value_added", "net_profit", "total_assets")
 
 
 class BadRequest(Exception):
     """A query parameter the page does not understand: answered with 400 and the page."""
-
-
-def band_label(band: str) -> str:
-    return str(BAND_LABELS.get(band, band))
 
 
 def _published_or_404(pk) -> Edition:
@@ -291,35 +265,6 @@ def editions(request):
     return render(request, "public/editions.html", {"rows": rows})
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """An indicator's value the way its unit reads (in the reader's digits)."""
-    if value is None or not math.isfinite(value):
-        return ""
-    if unit == "ratio":
-        return percent(value, 1)
-    if unit == "percent":
-        return f"{num(value, 1)}{percent(0)[-1]}"
-    if unit == "yes/no":
-        return _("yes") if value else _("no")
-    if unit == "count":
-        return num(value, 0 if float(value).is_integer() else 1)
-    return num(value, 2 if abs(value) < 100 else 0)
-
-
-def unit_label(unit: str) -> str:
-    return str(UNIT_LABELS.get(unit, unit))
-
-
-def direction_label(direction: int) -> str:
-    return (
-        _("higher is better")
-        if direction > 0
-        else _("lower is better")
-        if direction < 0
-        else _("neutral")
-    )
-
-
 @require_GET
 def league(request, pk: int):
     """IMI-style league tables: one ranked list per indicator and size band, from the
@@ -407,230 +352,11 @@ def league(request, pk: int):
     return render(request, "public/league.html", context)
 
 
-def describe_steps(method) -> list[dict]:
-    """Each step of the methodology in words, with its parameters as stored."""
-    groups = {k: str(v) for k, v in GROUP_LABELS.items()}
-
-    def group(name):
-        return groups.get(name, name)
-
-    steps = []
-    impute = method.impute
-    if (
-        impute.method == "none"
-    ):  # what happens to a blank then is the normalisation's rule, or the aggregation's
-        text = coverage.treatment(method)
-    elif impute.method in ("mean", "median"):
-        text = _("A missing figure is replaced by the %(stat)s of all enterprises.") % {
-            "stat": _("mean") if impute.method == "mean" else _("median")
-        }
-    else:
-        text = _(
-            "A missing figure is replaced by the %(stat)s of the enterprise's group (%(group)s)."
-        ) % {
-            "stat": _("mean") if impute.method == "group_mean" else _("median"),
-            "group": group(impute.by),
-        }
-    steps.append({"key": "impute", "title": _("Imputation"), "text": text, "spec": impute})
-
-    screen = method.screen
-    text = (
-        _("Enterprises reporting fewer than %(share)s of the indicators are not ranked.")
-        % {"share": percent(screen.min_coverage)}
-        if screen.min_coverage
-        else _("No enterprise is screened out for missing data.")
-    )
-    steps.append({"key": "screen", "title": _("Screening"), "text": text, "spec": screen})
-
-    treat = method.treat
-    if treat.method == "winsorise":
-        text = _(
-            "An indicator whose skewness exceeds %(skew)s and kurtosis exceeds %(kurtosis)s is winsorised, "
-            "at most %(winmax)s values; if that does not tame it, it is %(fallback)s."
-        ) % {
-            "skew": num(treat.skew, 1),
-            "kurtosis": num(treat.kurtosis, 1),
-            "winmax": num(treat.winmax),
-            "fallback": _("log-transformed") if treat.fallback == "log" else _("left as it is"),
-        }
-        exempt = [i.code for i in method.indicators if not i.treat]
-        if exempt:
-            text += " " + _("Exempt (counts and yes/no): %(codes)s.") % {
-                "codes": data.list_separator().join(exempt)
-            }
-    else:
-        text = _("Outliers are not treated.")
-    steps.append({"key": "treat", "title": _("Outlier treatment"), "text": text, "spec": treat})
-
-    norm = method.normalise
-    names = {
-        "minmax": _("min–max rescaling onto %(low)s–%(high)s")
-        % {"low": num(norm.range[0]), "high": num(norm.range[1])},
-        "zscore": _("z-scores (mean %(mean)s, standard deviation %(sd)s)")
-        % {"mean": num(norm.mean), "sd": num(norm.sd)},
-        "goalposts": _("distance between fixed goalposts"),
-        "rank": _("ranks"),
-        "percentile_rank": _("percentile ranks"),
-        "percentile": _(
-            "percentiles within the reference group (the share of it below the value, plus half "
-            "the share equal to it), on a scale of 0 to %(scale)s"
-        )
-        % {"scale": num(norm.scale)},
-        "distance_to_max": _("distance to the best value"),
-        "distance_to_target": _("distance to a target"),
-        "fraction_of_max": _("fraction of the best value"),
-    }
-    text = _(
-        "Indicators are put on one scale by %(method)s, in the direction where higher is better."
-    ) % {"method": names.get(norm.method, norm.method)}
-    if norm.within:
-        text += " " + _within_text(norm, group(norm.within))
-    steps.append({"key": "normalise", "title": _("Normalisation"), "text": text, "spec": norm})
-
-    weights = method.weights
-    text = {
-        "explicit": _(
-            "The weights written in the tree below, normalised to sum to one within each node."
-        ),
-        "equal": _("Equal weights within each node."),
-        "pca": _("Weights from a principal component analysis of the indicators."),
-    }.get(weights.method, weights.method)
-    steps.append({"key": "weights", "title": _("Weights"), "text": text, "spec": weights})
-
-    agg = method.aggregate
-    names = {
-        "arithmetic": _("a weighted arithmetic mean"),
-        "geometric": _("a weighted geometric mean"),
-        "harmonic": _("a weighted harmonic mean"),
-        "generalised": _("a generalised mean"),
-        "borda": _("a weighted Borda count"),
-        "copeland": _("Copeland's pairwise method"),
-        "topsis": _("TOPSIS"),
-    }
-    text = _("Each pillar, and then the index, is %(method)s of its children.") % {
-        "method": names.get(agg.method, agg.method)
-    }
-    if agg.min_coverage:
-        text += " " + _(
-            "An enterprise needs at least %(share)s of a node's children to get its score."
-        ) % {"share": percent(agg.min_coverage)}
-    steps.append({"key": "aggregate", "title": _("Aggregation"), "text": text, "spec": agg})
-
-    rescale = method.rescale
-    if rescale is not None:
-        measure = (
-            _("percentile")
-            if rescale.method == "percentile"
-            else _("standing (%(method)s)") % {"method": rescale.method}
-        )
-        text = _(
-            "The index is the enterprise's %(measure)s among the aggregated scores of its %(group)s, so that "
-            "every group holds its share of the top places; equal standings are ordered by the aggregated "
-            "score."
-        ) % {
-            "measure": measure,
-            "group": group(rescale.within) if rescale.within else _("population"),
-        }
-        if rescale.within:
-            text += " " + _within_text(rescale, group(rescale.within))
-        steps.append(
-            {
-                "key": "rescale",
-                "title": _("Standing within the group"),
-                "text": text,
-                "spec": rescale,
-            }
-        )
-    for step in steps:
-        step["params"] = [(k, v) for k, v in dataclasses.asdict(step["spec"]).items()]
-    return steps
-
-
-def _within_text(spec, group: str) -> str:
-    """How a step compares enterprises within groups, and what it does with small ones."""
-    if not spec.min_group_size:
-        return _("Each enterprise is compared within its %(group)s.") % {"group": group}
-    if spec.small_groups == "together":
-        return _(
-            "Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared "
-            "together, as one group."
-        ) % {"group": group, "n": num(spec.min_group_size)}
-    return _(
-        "Each enterprise is compared within its %(group)s; groups smaller than %(n)s are compared with "
-        "everyone."
-    ) % {"group": group, "n": num(spec.min_group_size)}
-
-
-def methodology_tree(method) -> list[dict]:
-    """The pillars with their children (indicators or sub-nodes), with nominal, in-node
-    and effective weights."""
-    language = data.language()
-    nodes = {n.code: n for n in method.nodes}
-    indicators = {i.code: i for i in method.indicators}
-    effective = method.effective_weights()
-
-    def entry(code, siblings_total, depth):
-        item = nodes.get(code) or indicators[code]
-        out = {
-            "code": code,
-            "name": item.name.get(language),
-            "weight": item.weight,
-            "share": item.weight / siblings_total if siblings_total else 0.0,
-            "effective": effective.get(code, 0.0),
-            "depth": depth,
-            "is_node": code in nodes,
-        }
-        if code in nodes:
-            total = sum((nodes.get(c) or indicators[c]).weight for c in item.children)
-            out["children"] = [entry(c, total, depth + 1) for c in item.children]
-        else:
-            out.update(
-                indicator=item,
-                direction=direction_label(item.direction),
-                unit=unit_label(item.unit),
-                description=item.description.get(language) if item.description else "",
-            )
-        return out
-
-    def flatten(item):
-        for child in item.get("children", []):
-            yield child
-            yield from flatten(child)
-
-    root = method.root
-    total = sum((nodes.get(c) or indicators[c]).weight for c in root.children)
-    pillars = [entry(c, total, 0) for c in root.children]
-    for pillar in pillars:
-        pillar["rows"] = list(flatten(pillar))
-    return pillars
-
-
 @require_GET
 def methodology(request, pk: int):
     """The method of a published edition, generated from the methodology text the
     edition stored: what the public reads is what was run."""
-    edition = _published_or_404(pk)
-    method = data.methodology_of(edition)
-    language = data.language()
-    eligibility = [
-        {
-            "column": str(GROUP_LABELS.get(col, col)),
-            "values": [band_label(v) if col == "size_class" else str(v) for v in values],
-        }
-        for col, values in method.eligibility.allowed.items()
-    ]
-    context = {
-        "edition": edition,
-        "method": method,
-        "method_name": method.name.get(language),
-        "verified": data.methodology_verified(edition),
-        "tree": methodology_tree(method),
-        "indicators": method.indicators,
-        "steps": describe_steps(method),
-        "eligibility": eligibility,
-        "groups": [str(GROUP_LABELS.get(g, g)) for g in method.groups],
-        "editions": _editions_menu(),
-    }
+    context = methodology_page(_published_or_404(pk))
     return render(request, "public/methodology.html", context)
 
 
