@@ -24,6 +24,7 @@ from rasad.iran.text import to_latin_digits, to_persian_digits
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.demo_data import load_demo
 from rasad.platform.public import data
+from rasad.platform.public import peers as public_peers
 from rasad.platform.rankings.bundled import bundled_spec
 from rasad.platform.rankings.models import Edition, EditionResult, Methodology
 from rasad.platform.rankings.services import compute_edition, publish_edition
@@ -605,7 +606,7 @@ def test_peer_quartiles_are_numpys_on_the_same_results(world, client, db):
     for r in results:
         groups.setdefault((r.enterprise.isic.code[:2], r.size_class), []).append(r)
     members = max(groups.values(), key=len)
-    assert len(members) >= data.MIN_PEERS
+    assert len(members) >= public_peers.MIN_PEERS
     target = members[0]
     method = loads(latest.methodology.text)
     pillars = list(method.root.children)
@@ -627,7 +628,7 @@ def test_peer_quartiles_are_numpys_on_the_same_results(world, client, db):
         low, high = (latin_number(x) for x in quartiles.split("–"))
         assert (low, high) == (round(q25, 1), round(q75, 1))
         # and exactly, unrounded, in the data layer
-        stats = data.peers(latest, target, pillars).stats[code]
+        stats = public_peers.peers(latest, target, pillars).stats[code]
         assert (stats["q25"], stats["median"], stats["q75"]) == (q25, q50, q75)
 
 
@@ -655,7 +656,7 @@ def test_strongest_and_weakest_are_the_largest_gaps_to_the_peer_median(world, cl
         edition=latest, enterprise=own
     )
     method = loads(latest.methodology.text)
-    peers = data.peers(latest, result, list(method.root.children))
+    peers = public_peers.peers(latest, result, list(method.root.children))
     gaps = {
         c: result.node_scores[c] - peers.stats[c]["median"]
         for c in method.root.children

@@ -2,10 +2,10 @@
 
 Everything here reads published editions, whose rows never change (the rankings app
 freezes them), so what is costly to compute over a whole edition (its headline
-figures, its distributions, its peer groups) is cached under the edition's id, data
-hash and computation time, and so are the keys of HTML the views render from it. No
-HTML here; no confidential figure either, except where a function says it takes a
-scoped queryset.
+figures, its distributions; its peer groups, :mod:`rasad.platform.public.peers`) is
+cached under the edition's id, data hash and computation time (:func:`cached`), and so
+are the keys of HTML the pages render from it (:func:`fragment_key`). No HTML here; no
+confidential figure either, except where a function says it takes a scoped queryset.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import datetime
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
@@ -43,13 +43,11 @@ from rasad.iran.sizes import SIZE_LABELS
 from rasad.platform.public import charts
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
-from rasad.platform.registry.models import Enterprise, Sector, name_or_id_matches
+from rasad.platform.registry.models import Sector, name_or_id_matches
 from rasad.platform.returns.models import Period, Return
 from rasad.platform.returns.state import per_state
 
 CACHE_SECONDS = 24 * 3600
-# a peer group smaller than this is widened (sector × size band → size band → everyone)
-MIN_PEERS = 5
 # the yearly periods whose returns count as missing when not sent (the latest that are due)
 DUE_PERIODS = 5
 BAND_ORDER = {band: i for i, band in enumerate(SIZE_LABELS)}
@@ -177,7 +175,8 @@ def fragment_key(edition: Edition, *parts) -> str:
     return hashlib.sha256(repr((_key(edition, "fragment"), parts)).encode()).hexdigest()
 
 
-def _cached(edition: Edition, what: str, compute):
+def cached(edition: Edition, what: str, compute):
+    """``compute()``, once per edition (frozen once published) and ``what``."""
     key = _key(edition, what)
     value = cache.get(key)
     if value is None:
@@ -248,7 +247,7 @@ def summary(edition: Edition) -> dict:
             },
         }
 
-    return _cached(edition, "summary", compute)
+    return cached(edition, "summary", compute)
 
 
 def divisions() -> dict[str, Sector]:
@@ -327,114 +326,6 @@ def decorate(
             row.movement = before[row.enterprise_id] - row.rank  # positive: it rose
         row.moved = abs(row.movement) if isinstance(row.movement, int) else None
     return rows
-
-
-# --- the scorecard --------------------------------------------------------------------
-
-
-@dataclass
-class Peers:
-    level: str  # "sector_size", "size" or "all"
-    n: int
-    stats: dict[str, dict | None] = field(default_factory=dict)  # pillar → quantiles
-    score: dict | None = None
-
-
-def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
-    """The peer figures of every group of ``edition`` at once (cached with the frozen
-    edition): ``groups`` by (ISIC division, size band) with at least :data:`MIN_PEERS`
-    ranked members, ``bands`` by size band likewise, and ``all``. One read of the
-    ranked results serves every scorecard, instead of thousands of peers' pillar scores
-    read and decoded again on each view."""
-
-    def compute():
-        rows = list(
-            edition.results.filter(rank__isnull=False).values_list(
-                "score", "node_scores", "size_class", "enterprise__isic__code"
-            )
-        )
-        by_group, by_band = defaultdict(list), defaultdict(list)
-        for row in rows:
-            by_group[(row[3][:2], row[2])].append(row)
-            by_band[row[2]].append(row)
-
-        def figures(level, members):
-            group = Peers(level=level, n=len(members))
-            group.score = quantiles(row[0] for row in members)
-            for code in pillar_codes:
-                group.stats[code] = quantiles((row[1] or {}).get(code) for row in members)
-            return group
-
-        return {
-            "groups": {
-                key: figures("sector_size", members)
-                for key, members in by_group.items()
-                if len(members) >= MIN_PEERS
-            },
-            "bands": {
-                band: figures("size", members)
-                for band, members in by_band.items()
-                if len(members) >= MIN_PEERS
-            },
-            "all": figures("all", rows),
-        }
-
-    return _cached(edition, f"peers:{','.join(pillar_codes)}", compute)
-
-
-def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> Peers:
-    """The enterprise's peers in ``edition`` (itself included): the ranked enterprises of
-    its ISIC division and size band; when fewer than :data:`MIN_PEERS`, its size band;
-    then everyone ranked. Quartiles are numpy's (linear) percentiles."""
-    known = peer_groups(edition, pillar_codes)
-    division = result.enterprise.isic.code[:2]
-    return (
-        known["groups"].get((division, result.size_class))
-        or known["bands"].get(result.size_class)
-        or known["all"]
-    )
-
-
-def return_statuses(
-    enterprise: Enterprise,
-    periods: list[Period],
-    today: datetime.date | None = None,
-    returns: list[Return] | None = None,
-) -> list[dict]:
-    """Per period (newest first): submitted (with its version), draft, missing, not due
-    yet, or before the enterprise was founded. ``returns``: the enterprise's returns,
-    when the caller has read them already."""
-    from rasad.platform.returns.models import ReturnDraft
-
-    today = today or timezone.localdate()
-    if returns is None:
-        returns = Return.objects.filter(enterprise=enterprise, period__in=periods).select_related(
-            "current_version"
-        )
-    returns = {r.period_id: r for r in returns}
-    drafts = set(
-        ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list(
-            "period_id", flat=True
-        )
-    )
-    out = []
-    for period in periods:
-        record = returns.get(period.pk)
-        version = record.current_version if record else None
-        if version is not None:
-            status = "submitted"
-        elif period.pk in drafts:
-            status = "draft"
-        elif enterprise.founding_year and enterprise.founding_year > period.year:
-            status = "not_applicable"
-        elif period.deadline and period.deadline >= today:
-            status = "not_due"
-        else:
-            status = "missing"
-        out.append(
-            {"period": period, "status": status, "version": version, "draft": period.pk in drafts}
-        )
-    return out
 
 
 # --- dashboards -----------------------------------------------------------------------
@@ -554,4 +445,4 @@ def edition_distributions(edition: Edition) -> dict:
             out[name] = table
         return out
 
-    return _cached(edition, "distributions", compute)
+    return cached(edition, "distributions", compute)

@@ -21,31 +21,28 @@ from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from rasad.errors import RasadInputError
-from rasad.iran.prices import to_real
 from rasad.iran.text import to_latin_digits
 from rasad.platform.accounts.models import Role
 from rasad.platform.monitoring import choice, compute
-from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import charts, data
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
 from rasad.platform.public.labels import band_label, direction_label, format_value, unit_label
 from rasad.platform.public.methodology import methodology_page
-from rasad.platform.rankings import coverage, path, review
-from rasad.platform.rankings.models import Edition, EditionResult
+from rasad.platform.public.scorecard import scorecard_page
+from rasad.platform.rankings import coverage, review
+from rasad.platform.rankings.models import Edition
 from rasad.platform.registry.models import (
     Enterprise,
     IndustrialEstate,
     Province,
     confidential_scope,
 )
-from rasad.platform.returns.models import Indicator, Period, Return
-from rasad.platform.returns.state import data_state, per_state
+from rasad.platform.returns.models import Period
+from rasad.platform.returns.state import data_state
 from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.downloads import both
@@ -55,8 +52,6 @@ from rasad.workbook import OPEN_LICENCE, About, Column, Sheet, write_workbook
 PER_PAGE = 50
 ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
 MAX_PARAMETER = 200  # characters: a longer query parameter is refused (400)
-# figures of the latest return shown on the scorecard (confidential: scoped)
-KEY_FIGURES = ("employees", "sales", "exports", "value_added", "net_profit", "total_assets")
 
 
 class BadRequest(Exception):
@@ -374,137 +369,6 @@ def methodology_file(request, pk: int):
 # --- the enterprise scorecard ------------------------------------------------------------------
 
 
-def _periods_newest_first(limit: int = 8) -> list[Period]:
-    periods = per_state("periods", lambda: list(Period.objects.all()))
-    return sorted(periods, key=lambda p: (p.year, p.quarter or 0), reverse=True)[:limit]
-
-
-def _key_figures(returns: list[Return], year: int | None) -> dict | None:
-    """The main figures of an enterprise's return for ``year`` (the caller has checked
-    the scope): its yearly return, else its latest quarter of that year; None when it
-    sent none for the year."""
-    submitted = [r for r in returns if r.current_version_id is not None and r.period.year == year]
-    if not submitted:
-        return None
-    record = max(
-        submitted, key=lambda r: (r.period.year, r.period.quarter is None, r.period.quarter or 0)
-    )
-    values = record.current_version.values()
-    catalogue = per_state("indicators", lambda: Indicator.objects.in_bulk(field_name="code"))
-    figures = [
-        {"indicator": catalogue[c], "value": values[c]}
-        for c in KEY_FIGURES
-        if c in catalogue and c in values
-    ]
-    return {"period": record.period, "version": record.current_version, "figures": figures}
-
-
-def _figure_history(enterprise: Enterprise, returns: list[Return]) -> dict | None:
-    """The main figures of every yearly return the enterprise sent, oldest first (the
-    caller has checked the scope), money also in the prices of the latest of those years
-    (``rasad.iran.prices``) for the national returns: a research panel's years are not
-    the index's. None when it sent no yearly return."""
-    sent = sorted(
-        (r for r in returns if r.current_version_id is not None and r.period.quarter is None),
-        key=lambda r: r.period.year,
-    )
-    if not sent:
-        return None
-    years = [r.period.year for r in sent]
-    values = [r.current_version.values() for r in sent]
-    catalogue = per_state("indicators", lambda: Indicator.objects.in_bulk(field_name="code"))
-    rows = []
-    for code in KEY_FIGURES:
-        series = [v.get(code) for v in values]
-        if code not in catalogue or all(v is None for v in series):
-            continue
-        real = None
-        if catalogue[code].unit == "million_rials" and enterprise.dataset_id is None:
-            nominal = np.array([np.nan if v is None else v for v in series], dtype=float)
-            try:
-                deflated = to_real(nominal, years, base_year=years[-1])
-            except RasadInputError:  # a year the price index does not cover
-                deflated = None
-            if deflated is not None:
-                real = [None if math.isnan(v) else float(v) for v in deflated]
-        rows.append({"indicator": catalogue[code], "values": series, "real": real})
-    return {"periods": [r.period for r in sent], "base_year": years[-1], "rows": rows}
-
-
-def _rank_trend(history: list[dict]) -> dict:
-    """The enterprise's rank and score over the editions it is in (``history``, newest
-    first), oldest first: two small line charts, the rank's axis upside down (first
-    place on top), each with its 5–95% interval as a band where the edition has one."""
-    chronological = list(reversed(history))
-    results = [h["result"] for h in chronological]
-    ranks = [r.rank for r in results]
-    rank_band = [
-        (r.rank_q05, r.rank_q95) if r.rank and r.rank_q05 is not None else None for r in results
-    ]
-    known = [v for v in ranks if v] + [b for pair in rank_band if pair for b in pair]
-    top, bottom = min(known, default=1), max(known, default=1)
-    margin = max(1.0, 0.1 * (bottom - top))
-    top, bottom = max(1.0, top - margin), bottom + margin
-    labels = [str(h["edition"].period) for h in chronological]
-    return {
-        "rank": charts.lines(
-            [
-                {
-                    "name": _("Rank"),
-                    "color": charts.PALETTE[0],
-                    "values": ranks,
-                    "band": rank_band,
-                }
-            ],
-            x_labels=labels,
-            low=top,
-            high=bottom,
-            invert=True,
-            step=max(1, round(review.nice_step(bottom - top, 4))),
-            width=480,
-            height=160,
-        ),
-        "score": charts.lines(
-            [
-                {
-                    "name": _("Score"),
-                    "color": charts.PALETTE[1],
-                    "values": [r.score for r in results],
-                    "band": [
-                        (r.score_q05, r.score_q95) if r.score_q05 is not None else None
-                        for r in results
-                    ],
-                }
-            ],
-            x_labels=labels,
-            width=480,
-            height=160,
-        ),
-        "bands": any(rank_band),
-    }
-
-
-def _figure_trends(history: dict) -> dict:
-    """A small chart per main figure over the years (``_figure_history``): the figure as
-    reported and, for money, in constant prices; the two lines' colours for the legend."""
-    labels = [str(p) for p in history["periods"]]
-    reported, real = charts.PALETTE[0], charts.PALETTE[1]
-    figures = []
-    for row in history["rows"]:
-        series = [{"name": "reported", "color": reported, "values": row["values"]}]
-        if row["real"] is not None:
-            series.append({"name": "real", "color": real, "values": row["real"]})
-        figures.append(
-            {
-                **row,
-                "latest": next((v for v in reversed(row["values"]) if v is not None), None),
-                "chart": charts.lines(series, x_labels=labels, high=0, width=240, height=110),
-            }
-        )
-    deflated = any(row["real"] is not None for row in history["rows"])
-    return {"figures": figures, "reported": reported, "real": real if deflated else None}
-
-
 @login_required
 @require_GET
 def scorecard(request, national_id: str):
@@ -517,160 +381,13 @@ def scorecard(request, national_id: str):
         ),
         national_id=to_latin_digits(national_id.strip()),
     )
-    context = scorecard_data(
+    context = scorecard_page(
         enterprise,
         choice.choose(request, enterprise.dataset, fixed_dataset=True),
         edition=request.GET.get("edition"),
     )
     context["can_submit"] = may_enter_returns(request.user)
-    for row in context["returns"]:
-        row["url"] = reverse(
-            "return_form",
-            kwargs={"national_id": enterprise.national_id, "period": row["period"].code},
-        )
-    for h in context["history"]:
-        h["bar"] = (
-            charts.interval_bar(h["result"], h["summary"]["scale_all"])
-            if h["result"].rank
-            else None
-        )
-    chosen = context["chosen"]
-    if chosen is not None:
-        rows, peers = context["pillar_rows"], context["peers"]
-        scale = charts.scale_of(
-            [
-                *(r["value"] for r in rows),
-                *(q["min"] for q in peers.stats.values() if q),
-                *(q["max"] for q in peers.stats.values() if q),
-            ]
-        )
-        for row in rows:
-            row["track"] = charts.track(row["q"], scale, value=row["value"])
-            row["heat"] = charts.heat(row["value"])
-        context.update(
-            scale_ticks=charts.ticks(scale),
-            score_track=charts.track(
-                peers.score, charts.scale_of([chosen.score]), value=chosen.score
-            ),
-        )
-    if len(context["history"]) > 1:
-        context["rank_trend"] = _rank_trend(context["history"])
-    if context["figure_history"] and len(context["figure_history"]["periods"]) > 1:
-        context["figure_trends"] = _figure_trends(context["figure_history"])
     return render(request, "public/scorecard.html", context)
-
-
-def scorecard_data(
-    enterprise: Enterprise, period_choice: choice.Choice, *, edition: str | None = None
-) -> dict:
-    """What an enterprise's scorecard shows, in the active language, whatever draws it
-    (the page, its PDF: ``rasad.platform.reports.scorecard``): its place in every
-    published edition (``history``, newest first), the one ``chosen`` (``edition``, an
-    edition's id; by default the newest) with its pillars against its peers, its returns
-    by period, and the main figures and monitoring of the period of ``period_choice``.
-    The caller has checked the scope: these are confidential figures. 404 when the
-    enterprise is in no edition of id ``edition``."""
-    results = list(
-        EditionResult.objects.filter(
-            enterprise=enterprise, edition__status=Edition.Status.PUBLISHED
-        )
-        .select_related("edition", "edition__period", "edition__methodology")
-        .order_by("-edition__period__year", "-edition__published_at", "-edition__pk")
-    )
-    for result in results:  # the peers are found by its sector: no query to read it again
-        result.enterprise = enterprise
-        result.coverage_info = coverage.describe(
-            result.coverage, result.missing, data.methodology_of(result.edition)
-        )
-    history = []
-    for result in results:
-        summary = data.summary(result.edition)
-        history.append(
-            {
-                "result": result,
-                "edition": result.edition,
-                "ranked": summary["ranked"],
-                "summary": summary,
-            }
-        )
-    chosen = None
-    if edition:
-        chosen = next((r for r in results if str(r.edition_id) == edition), None)
-        if chosen is None:
-            raise Http404
-    elif results:
-        chosen = results[0]
-    context = {
-        "enterprise": enterprise,
-        "history": history,
-        "chosen": chosen,
-        "division": data.divisions().get(enterprise.isic.code[:2]),
-    }
-    if chosen is not None:
-        edition = chosen.edition
-        method = data.methodology_of(edition)
-        pillars = data.pillars(method)
-        blanks = len(chosen.coverage_info.missing) if chosen.coverage_info else 0
-        context.update(
-            coverage=chosen.coverage_info,
-            coverage_advice=coverage.advice(method, blanks),
-            indicators=len(method.indicators),
-        )
-        peers = data.peers(edition, chosen, [p.code for p in pillars])
-        rows = []
-        for pillar in pillars:
-            value = (chosen.node_scores or {}).get(pillar.code)
-            q = peers.stats[pillar.code]
-            gap = value - q["median"] if value is not None and q else None
-            rows.append({"pillar": pillar, "value": value, "q": q, "gap": gap})
-        by_gap = sorted((r for r in rows if r["gap"] is not None), key=lambda r: r["gap"])
-        context.update(
-            edition=edition,
-            pillar_rows=rows,
-            by_gap=by_gap,
-            peers=peers,
-            peer_level={
-                "sector_size": _("same ISIC division and size band"),
-                "size": _("same size band"),
-                "all": _("every ranked enterprise"),
-            }[peers.level],
-            strongest=by_gap[-1] if by_gap else None,
-            # named only when below its peers: a firm above them on every pillar has none
-            weakest=by_gap[0] if len(by_gap) > 1 and by_gap[0]["gap"] < 0 else None,
-            band=band_label(chosen.size_class),
-            ranked=data.summary(edition)["ranked"],
-        )
-    # the path into the top list, or why it is not ranked: in the edition chosen, else in
-    # the newest published one
-    shown = chosen.edition if chosen is not None else _newest_edition()
-    context["path"] = (
-        path.safely(shown, enterprise, get_language() or "fa") if shown is not None else None
-    )
-    periods = _periods_newest_first()
-    returns = list(
-        Return.objects.filter(enterprise=enterprise).select_related("period", "current_version")
-    )
-    statuses = data.return_statuses(enterprise, periods, returns=returns)
-    # one period throughout: the monitoring and the main figures are of the period chosen
-    # (or of the latest one enough enterprises have filed for: rasad.monitor.filing)
-    context.update(
-        returns=statuses,
-        figures=_key_figures(returns, period_choice.period),
-        figure_history=_figure_history(enterprise, returns),
-        missing=sum(1 for r in statuses if r["status"] == "missing"),
-        choice=period_choice,
-        monitoring=enterprise_monitoring(enterprise, period_choice),
-    )
-    return context
-
-
-def _newest_edition() -> Edition | None:
-    return (
-        Edition.objects.published()
-        .select_related("period", "methodology")
-        .order_by("-period__year", "-published_at", "-pk")
-        .first()
-    )
 
 
 @login_required
