@@ -13,84 +13,47 @@ import io
 import math
 
 import numpy as np
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from rasad.iran.text import to_latin_digits
 from rasad.platform.accounts.models import Role
 from rasad.platform.monitoring import choice, compute
-from rasad.platform.public import charts, data
+from rasad.platform.public import charts, data, league_tables, opendata, top_list
 from rasad.platform.public.access import sees_estate_dashboard, sees_national_dashboard
-from rasad.platform.public.labels import band_label, direction_label, format_value, unit_label
+from rasad.platform.public.labels import band_label
 from rasad.platform.public.methodology import methodology_page
+from rasad.platform.public.params import (
+    MAX_PARAMETER,
+    PER_PAGE,
+    BadRequest,
+    check_sizes,
+    published_or_404,
+)
 from rasad.platform.public.scorecard import scorecard_page
-from rasad.platform.rankings import coverage, review
-from rasad.platform.rankings.models import Edition
+from rasad.platform.rankings import coverage
 from rasad.platform.registry.models import (
     Enterprise,
     IndustrialEstate,
     Province,
-    confidential_scope,
 )
 from rasad.platform.returns.models import Period
-from rasad.platform.returns.state import data_state
 from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.downloads import both
 from rasad.platform.web.templatetags.rasad_format import digits
-from rasad.workbook import OPEN_LICENCE, About, Column, Sheet, write_workbook
+from rasad.workbook import About, Column, Sheet, write_workbook
 
-PER_PAGE = 50
 ESTATES_SHOWN = 20  # rows of the estate dashboard's table by estate
-MAX_PARAMETER = 200  # characters: a longer query parameter is refused (400)
-
-
-class BadRequest(Exception):
-    """A query parameter the page does not understand: answered with 400 and the page."""
-
-
-def _published_or_404(pk) -> Edition:
-    if not 0 < int(pk) < 2**63:  # beyond any database's keys: not found, not a database error
-        raise Http404
-    return get_object_or_404(data.published(), pk=pk)
-
-
-def _check_sizes(request) -> None:
-    if any(len(v) > MAX_PARAMETER for values in request.GET.lists() for v in values[1]):
-        raise BadRequest
-
-
-def _editions_menu(chosen: Edition | None = None) -> list[Edition]:
-    """The newest edition of each year (and ``chosen``, if it is a superseded one)."""
-    return data.editions_menu(chosen)
 
 
 # --- public pages ------------------------------------------------------------------------
-
-
-class RankingFilters(forms.Form):
-    province = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    sector = forms.ChoiceField(required=False)
-    size = forms.ChoiceField(required=False)
-    q = forms.CharField(required=False, max_length=100)
-    scope = forms.ChoiceField(required=False, choices=[("", ""), ("top", "top"), ("all", "all")])
-
-    def __init__(self, *args, summary: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [("", "")] + [
-            (str(p), str(p)) for p in summary["province_codes"]
-        ]
-        self.fields["sector"].choices = [("", "")] + [(d, d) for d in summary["divisions"]]
-        self.fields["size"].choices = [("", "")] + [(b, b) for b in summary["bands"]]
 
 
 @require_GET
@@ -99,157 +62,31 @@ def top100(request, pk: int | None = None):
     ``scope=all`` everyone it ranked; filters, search and pages."""
     # every published edition, newest first: the latest, and the previous edition, are among them
     everything = list(data.newest_first(data.published()))
-    edition = _published_or_404(pk) if pk is not None else (everything[0] if everything else None)
+    edition = published_or_404(pk) if pk is not None else (everything[0] if everything else None)
     if edition is None:
         return render(request, "public/top100.html", {"edition": None})
-    summary = data.summary(edition)
-    provinces = {p.pk: p for p in Province.objects.filter(pk__in=summary["provinces"])}
-    summary = {**summary, "province_codes": sorted(p.code for p in provinces.values())}
-    form = RankingFilters(request.GET or None, summary=summary)
+    summary, provinces = top_list.filter_choices(edition)
+    form = top_list.RankingFilters(request.GET or None, summary=summary)
     status = 200
     try:
-        _check_sizes(request)
+        check_sizes(request.GET)
         if request.GET and not form.is_valid():
             raise BadRequest
     except BadRequest:
         status = 400
-    filters = form.cleaned_data if status == 200 and request.GET else {}
-    everyone = filters.get("scope") == "all"
-    method = data.methodology_of(edition)
-    pillars = data.pillars(method)
-    previous = data.previous_edition(edition, everything)
     query = request.GET.copy()
     query.pop("page", None)
-    page = None
-    state = data_state()
-    if status == 200:
-        rows = data.ranking(
-            edition,
-            everyone=everyone,
-            province=filters.get("province"),
-            division=filters.get("sector") or None,
-            band=filters.get("size") or None,
-            query=filters.get("q") or "",
-        )
-        # the top list shows whole, on one page; everyone ranked is paged
-        paginator = Paginator(rows, PER_PAGE if everyone else max(PER_PAGE, edition.top_k))
-        # the filtered count joins the registry (a third of a filtered page's time at
-        # 100,000 enterprises): it is cached with the rows, under the same key parts
-        paginator.count = cache.get_or_set(
-            data.fragment_key(edition, "top100 count", query.urlencode(), state),
-            rows.count,
-            data.CACHE_SECONDS,
-        )
-        page = paginator.get_page(request.GET.get("page"))
-        scale = summary["scale_all"] if everyone else summary["scale_top"]
-        ticks = charts.log_ticks(scale)
-        rows_html = _ranking_rows(
-            request,
-            edition,
-            page,
-            previous=previous,
-            everyone=everyone,
-            scale=scale,
-            pillars=pillars,
-            query=query.urlencode(),
-            state=state,
-        )
-    else:
-        ticks = []
-        rows_html = ""
-    titles = data.divisions()
-    context = {
-        "edition": edition,
-        "summary": summary,
-        "pillars": pillars,
-        "previous": previous,
-        "page": page,
-        "form": form,
-        "status": status,
-        "everyone": everyone,
-        "ticks": ticks,
-        "filtered": any(filters.get(k) for k in ("province", "sector", "size", "q")),
-        "province_choices": sorted(provinces.values(), key=lambda p: p.name),
-        "sector_choices": [titles[d] for d in summary["divisions"] if d in titles],
-        "band_choices": [(b, band_label(b)) for b in summary["bands"]],
-        "page_query": query.urlencode(),
-        "editions": data.editions_menu(edition, everything),
-        "is_latest_url": pk is None,
-        "rows_html": rows_html,
-        "movers_html": _movers_html(request, edition, previous, state) if previous else "",
-        "state": state,
-        "indicators": len(method.indicators),
-        "blank_rule": coverage.treatment(method),
-    }
-    return render(request, "public/top100.html", context, status=status)
-
-
-def _ranking_rows(
-    request,
-    edition: Edition,
-    page,
-    *,
-    previous,
-    everyone: bool,
-    scale: float,
-    pillars,
-    query: str,
-    state: str,
-) -> str:
-    """The Top-100 table's rows, rendered once and cached: the edition is frozen, and the
-    key holds everything else they show (the previous edition's movements, the filters
-    and page, the language of the digits and titles, and whose scorecards this reader
-    may open, which decides the links, and the data state, since the rows show the
-    registry's names); a cached page reads no result row."""
-    key = data.fragment_key(
+    context = top_list.top_list_page(
+        request,
         edition,
-        "top100 rows",
-        get_language(),
-        previous.pk if previous else None,
-        query,
-        page.number,
-        confidential_scope(request.user),
-        state,
+        everything,
+        summary=summary,
+        provinces=provinces,
+        filters=(form.cleaned_data if request.GET else {}) if status == 200 else None,
+        query=query.urlencode(),
     )
-    html = cache.get(key)
-    if html is None:
-        rows = list(page.object_list)
-        data.decorate(
-            rows, edition, scale=scale, pillar_codes=[p.code for p in pillars], previous=previous
-        )
-        linked = set(
-            Enterprise.objects.confidential_to(request.user)
-            .filter(pk__in=[r.enterprise_id for r in rows])
-            .values_list("pk", flat=True)
-        )
-        for row in rows:
-            row.heat = [charts.heat(v) for v in row.pillar_values]
-            row.linked = row.enterprise_id in linked
-        html = render_to_string(
-            "public/_top100_rows.html",
-            {"rows": rows, "edition": edition, "everyone": everyone, "previous": previous},
-            request=request,
-        )
-        cache.set(key, html, data.CACHE_SECONDS)
-    return html
-
-
-def _movers_html(request, edition: Edition, previous: Edition, state: str) -> str:
-    """The movers since ``previous`` (``review.changes``, as the analysts' review and the
-    edition report list them): published ranks and names only, so the same for every
-    reader; rendered once per edition, previous edition, language and data state (the
-    registry's names)."""
-    key = data.fragment_key(edition, "movers", get_language(), previous.pk, state)
-    html = cache.get(key)
-    if html is None:
-        changes = review.changes(edition, previous)
-        html = render_to_string(
-            "public/_movers.html",
-            {"changes": changes, "movers": review.movers(edition, changes)},
-            request=request,
-        )
-        cache.set(key, html, data.CACHE_SECONDS)
-    return html
+    context.update(form=form, status=status, is_latest_url=pk is None)
+    return render(request, "public/top100.html", context, status=status)
 
 
 def editions(request):
@@ -268,81 +105,29 @@ def league(request, pk: int):
     from rasad.platform.api.errors import ApiError
     from rasad.platform.api.league import edition_league
 
-    edition = _published_or_404(pk)
+    edition = published_or_404(pk)
     method = data.methodology_of(edition)
-    summary = data.summary(edition)
+    bands = data.summary(edition)["bands"]
     indicators = {i.code: i for i in method.indicators}
     code = request.GET.get("indicator") or method.indicators[0].code
-    bands = summary["bands"]
     band = request.GET.get("band") or (bands[0] if bands else "")
-    context = {
-        "edition": edition,
-        "method": method,
-        "bands": [(b, band_label(b)) for b in bands],
-        "band": band,
-        "code": code,
-        "editions": _editions_menu(),
-    }
-    language = data.language()
-    context["indicator_menu"] = [(i.code, i.name.get(language)) for i in method.indicators]
+    context = league_tables.league_menu(edition, method, code, band)
     if (
         code not in indicators
         or (bands and band not in bands)
         or any(len(v) > MAX_PARAMETER for v in request.GET.values())
     ):
         return render(request, "public/league.html", {**context, "bad": True}, status=400)
-    indicator = indicators[code]
-    context.update(
-        indicator=indicator,
-        indicator_name=indicator.name.get(language),
-        unit=unit_label(indicator.unit),
-        direction=direction_label(indicator.direction),
-    )
+    context.update(league_tables.indicator_words(indicators[code]))
     try:
         _method, table = edition_league(edition, by="size_class", top=edition.top_k)
     except ApiError as error:
-        message = error.message_fa if language == "fa" else error.message_en
+        message = error.message_fa if data.language() == "fa" else error.message_en
         return render(
             request, "public/league.html", {**context, "unavailable": message}, status=409
         )
-    chosen = (
-        table[(table["indicator"] == code) & (table["size_class"] == band)] if len(table) else table
-    )
-    ids = chosen[method.unit].astype(str).tolist() if len(chosen) else []
-    firms = (
-        Enterprise.objects.filter(national_id__in=ids)
-        .select_related("province", "isic", "estate")
-        .in_bulk(field_name="national_id")
-    )
-    # the confidential scope decides which values are shown, row by row
-    allowed = set(
-        Enterprise.objects.confidential_to(request.user)
-        .filter(national_id__in=ids)
-        .values_list("national_id", flat=True)
-    )
-    titles = data.divisions()
-    covered = coverage.by_enterprise(edition, [firm.pk for firm in firms.values()])
-    rows = []
-    for rank, national_id, value in zip(
-        chosen["rank"].tolist(), ids, chosen["value"].tolist() if ids else [], strict=True
-    ):
-        firm = firms.get(national_id)
-        if firm is None:
-            continue
-        rows.append(
-            {
-                "rank": rank,
-                "enterprise": firm,
-                "division": titles.get(firm.isic.code[:2]),
-                "coverage": covered.get(firm.pk),
-                "value": format_value(value, indicator.unit) if national_id in allowed else None,
-            }
-        )
     context.update(
-        rows=rows,
-        shown_values=sum(r["value"] is not None for r in rows),
-        sees_some=request.user.is_authenticated
-        and Enterprise.objects.confidential_to(request.user).exists(),
+        league_tables.league_rows(edition, method, table, indicators[code], band, request.user)
     )
     return render(request, "public/league.html", context)
 
@@ -351,14 +136,14 @@ def league(request, pk: int):
 def methodology(request, pk: int):
     """The method of a published edition, generated from the methodology text the
     edition stored: what the public reads is what was run."""
-    context = methodology_page(_published_or_404(pk))
+    context = methodology_page(published_or_404(pk))
     return render(request, "public/methodology.html", context)
 
 
 @require_GET
 def methodology_file(request, pk: int):
     """The stored methodology file itself, byte for byte."""
-    edition = _published_or_404(pk)
+    edition = published_or_404(pk)
     response = HttpResponse(edition.methodology.text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = (
         f'inline; filename="methodology-{edition.methodology_sha256[:12]}.yaml"'
@@ -413,7 +198,7 @@ def _estate_scope(request):
     estates = (
         IndustrialEstate.objects.all() if user.sees_everything else user.estates.all()
     ).select_related("province")
-    _check_sizes(request)
+    check_sizes(request.GET)
     chosen = None
     code = request.GET.get("estate")
     if code:
@@ -424,7 +209,7 @@ def _estate_scope(request):
     if wanted:
         if not wanted.isdecimal():
             raise BadRequest
-        edition = _published_or_404(int(wanted))
+        edition = published_or_404(int(wanted))
     else:
         edition = data.latest_edition()
     firms = Enterprise.objects.confidential_to(user).filter(
@@ -570,7 +355,7 @@ def estates(request):
         "pillar_columns": pillar_columns,
         "estate_limit": ESTATES_SHOWN,
         "export_query": export_query.urlencode(),
-        "editions": _editions_menu(edition),
+        "editions": data.editions_menu(edition),
         "query": request.GET.get("q", ""),
     }
     page_query = request.GET.copy()
@@ -612,7 +397,7 @@ def estates_excel(request):
                 "int",
             ),
             Column("left_blank", both(gettext_lazy("Indicators left blank")), width=30, wrap=True),
-            *_pillar_columns(method),
+            *opendata.pillar_columns(method),
         ]
     columns += [
         Column("missing", both(gettext_lazy("Missing yearly returns")), "int"),
@@ -674,15 +459,6 @@ def estates_excel(request):
 # --- open data: the Top-100 and the league tables as CSV and XLSX ---------------------------
 
 
-def _pillar_columns(method) -> list[Column]:
-    """The index's pillars as columns, named in both languages."""
-    items = {i.code: i for i in [*method.nodes, *method.indicators]}
-    return [
-        Column(f"pillar_{code}", (items[code].name.fa, items[code].name.en), "decimal", 1)
-        for code in method.root.children
-    ]
-
-
 @require_GET
 def data_download(request, pk: int, name: str):
     """The open data of a published edition: ``top100`` or ``league``, each as
@@ -694,92 +470,31 @@ def data_download(request, pk: int, name: str):
     raise Http404
 
 
-def _identity_columns() -> list[Column]:
-    return [
-        Column("national_id", both(gettext_lazy("National ID")), width=14),
-        Column("name", both(gettext_lazy("Enterprise")), width=32),
-        Column("province", both(gettext_lazy("Province")), width=14),
-        Column("estate", both(gettext_lazy("Industrial estate")), width=24),
-        Column("sector", both(gettext_lazy("Sector (ISIC division)")), width=30),
-    ]
-
-
-def _identity(firm, titles) -> list:
-    division = titles.get(firm.isic.code[:2])
-    return [
-        firm.national_id,
-        firm.name,
-        firm.province.name,
-        firm.estate.name if firm.estate else "",
-        f"{firm.isic.code[:2]} {division.title}" if division else firm.isic.code[:2],
-    ]
-
-
-def _open_about(edition: Edition, title) -> About:
-    return About(
-        title,
-        edition=edition.name,
-        licence=OPEN_LICENCE,
-        notes=[
-            (both(gettext_lazy("Methodology hash")), edition.methodology_sha256),
-            (both(gettext_lazy("Data hash")), edition.data_sha256),
-        ],
+@require_GET
+def top100_download(request, pk: int, name: str):
+    """The whole top list of a published edition at once (open data, CC BY 4.0), as
+    ``top100.xlsx``, ``top100.csv`` and ``top100-dictionary.csv``."""
+    fmt = downloads.split_name(name, "top100")
+    edition = published_or_404(pk)
+    sheet = opendata.top100_sheet(edition)
+    return downloads.response(
+        fmt,
+        f"rasad-top{edition.top_k}-{edition.pk}",
+        sheet,
+        opendata.open_about(edition, sheet.title),
     )
 
 
 @require_GET
-def top100_download(request, pk: int, name: str):
-    """The whole top list of a published edition at once (open data, CC BY 4.0): rank,
-    score, the 5–95% rank interval, P(top), name, province, estate, sector, size band and
-    the pillar scores, as ``top100.xlsx``, ``top100.csv`` and ``top100-dictionary.csv``.
-    Everything here is on the public page; no confidential figure."""
-    fmt = downloads.split_name(name, "top100")
-    edition = _published_or_404(pk)
-    method = data.methodology_of(edition)
-    k = edition.top_k
-    pillars = _pillar_columns(method)
-    columns = [
-        Column("rank", both(gettext_lazy("Rank")), "rank"),
-        Column("score", both(gettext_lazy("Score")), "decimal", 1),
-        Column("rank_q05", both(gettext_lazy("Rank, 5th percentile")), "rank"),
-        Column("rank_q95", both(gettext_lazy("Rank, 95th percentile")), "rank"),
-        Column("p_top", both(gettext_lazy("P(top %(k)s)"), k=k), "percent", 0),
-        *_identity_columns(),
-        Column("size_band", both(gettext_lazy("Size band")), width=10),
-        Column("coverage", both(gettext_lazy("Share of the indicators reported")), "percent", 0),
-        *pillars,
-    ]
-    titles = data.divisions()
-    rows = [
-        [
-            r.rank,
-            r.score,
-            r.rank_q05,
-            r.rank_q95,
-            r.p_top,
-            *_identity(r.enterprise, titles),
-            band_label(r.size_class),
-            r.coverage,
-            *[r.node_scores.get(p.code.removeprefix("pillar_")) for p in pillars],
-        ]
-        for r in data.ranking(edition)
-    ]
-    title = both(gettext_lazy("Top %(k)s"), k=k)
-    sheet = Sheet(title, columns, rows, freeze_columns=1)
-    return downloads.response(fmt, f"rasad-top{k}-{edition.pk}", sheet, _open_about(edition, title))
-
-
-@require_GET
 def league_download(request, pk: int, name: str):
-    """Every league table of a published edition (each indicator and size band, its top
-    list) as ``league.xlsx``, ``league.csv`` and ``league-dictionary.csv``. Ranks and
-    names are public; an indicator's value is filled in only for the enterprises whose
-    figures the reader may see (``confidential_to``), as on the page."""
+    """Every league table of a published edition as ``league.xlsx``, ``league.csv`` and
+    ``league-dictionary.csv``: values only where the reader may see the figures, as on
+    the page."""
     from rasad.platform.api.errors import ApiError
     from rasad.platform.api.league import edition_league
 
     fmt = downloads.split_name(name, "league")
-    edition = _published_or_404(pk)
+    edition = published_or_404(pk)
     try:
         method, table = edition_league(edition, by="size_class", top=edition.top_k)
     except ApiError as error:
@@ -788,58 +503,10 @@ def league_download(request, pk: int, name: str):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    ids = table[method.unit].astype(str).tolist() if len(table) else []
-    firms = (
-        Enterprise.objects.filter(national_id__in=ids)
-        .select_related("province", "isic", "estate")
-        .in_bulk(field_name="national_id")
+    sheet = league_tables.league_sheet(method, table, request.user)
+    return downloads.response(
+        fmt, f"rasad-league-{edition.pk}", sheet, opendata.open_about(edition, sheet.title)
     )
-    allowed = set(
-        Enterprise.objects.confidential_to(request.user)
-        .filter(national_id__in=ids)
-        .values_list("national_id", flat=True)
-    )
-    names = {i.code: i.name for i in method.indicators}
-    language = data.language()
-    titles = data.divisions()
-    columns = [
-        Column("indicator", both(gettext_lazy("Indicator code")), width=16),
-        Column("indicator_name", both(gettext_lazy("Indicator")), width=30),
-        Column("size_band", both(gettext_lazy("Size band")), width=10),
-        Column("rank", both(gettext_lazy("Rank")), "rank"),
-        *_identity_columns(),
-        Column(
-            "value",
-            both(gettext_lazy("Value (only where you may see the figures)")),
-            "decimal",
-            4,
-        ),
-    ]
-    rows = []
-    for indicator, band, rank, national_id, value in zip(
-        table["indicator"].tolist() if ids else [],
-        table["size_class"].tolist() if ids else [],
-        table["rank"].tolist() if ids else [],
-        ids,
-        table["value"].tolist() if ids else [],
-        strict=True,
-    ):
-        firm = firms.get(national_id)
-        if firm is None:
-            continue
-        rows.append(
-            [
-                indicator,
-                names[indicator].get(language) if indicator in names else indicator,
-                band_label(band),
-                rank,
-                *_identity(firm, titles),
-                value if national_id in allowed else None,
-            ]
-        )
-    title = both(gettext_lazy("League tables"))
-    sheet = Sheet(title, columns, rows, freeze_columns=4)
-    return downloads.response(fmt, f"rasad-league-{edition.pk}", sheet, _open_about(edition, title))
 
 
 # --- the national dashboard -----------------------------------------------------------------
@@ -871,8 +538,8 @@ def dashboard(request):
     wanted = request.GET.get("edition")
     if wanted and not wanted.isdecimal():
         return render(request, "public/dashboard.html", {"bad": True}, status=400)
-    edition = _published_or_404(int(wanted)) if wanted else data.latest_edition()
-    context = {"edition": edition, "editions": _editions_menu(edition), "coverage": _coverage()}
+    edition = published_or_404(int(wanted)) if wanted else data.latest_edition()
+    context = {"edition": edition, "editions": data.editions_menu(edition), "coverage": _coverage()}
     if edition is None:
         return render(request, "public/dashboard.html", context)
     pillars = data.pillars(data.methodology_of(edition))
