@@ -23,7 +23,7 @@ from rasad.index.methodology import loads
 from rasad.iran.text import to_latin_digits, to_persian_digits
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.demo_data import load_demo
-from rasad.platform.public import data
+from rasad.platform.public import data, estates
 from rasad.platform.public import peers as public_peers
 from rasad.platform.rankings.bundled import bundled_spec
 from rasad.platform.rankings.models import Edition, EditionResult, Methodology
@@ -176,7 +176,8 @@ PUBLIC_PAGES = (
 )
 LOGIN = 302
 EXPECTED = {
-    # page: status for anonymous, public, enterprise (E1), estate manager (E2's estate), analyst, admin
+    # page: status for anonymous, public, enterprise (E1), estate manager (E2's estate), analyst,
+    # admin
     **{page: (200,) * 6 for page in PUBLIC_PAGES},
     "draft": (404,) * 6,
     "scorecard_own": (LOGIN, 404, 200, 404, 200, 200),
@@ -724,13 +725,13 @@ def test_estate_dashboard_sorts_and_counts_missing_returns(world, client, db):
     assert ranked == sorted(ranked, reverse=True)
     assert all(scores.get(i) is None for i in ids[len(ranked) :])  # unranked last
     # missing returns: the due yearly periods (since founding) without a current version
-    due = data.due_periods()
+    due = estates.due_periods()
     firm = Enterprise.objects.filter(estate__isnull=False).order_by("national_id").first()
     applicable = [p for p in due if not firm.founding_year or firm.founding_year <= p.year]
     sent = Return.objects.filter(
         enterprise=firm, period__in=applicable, current_version__isnull=False
     ).count()
-    annotated = data.with_edition_and_returns(
+    annotated = estates.with_edition_and_returns(
         Enterprise.objects.filter(pk=firm.pk), latest, [], due
     ).get()
     assert annotated.missing == len(applicable) - sent
@@ -741,8 +742,8 @@ def test_estate_dashboard_sorts_and_counts_missing_returns(world, client, db):
 def test_estate_dashboard_pillars_are_the_stored_pillar_scores(world, client, db):
     latest = world["latest"]
     codes = list(loads(latest.methodology.text).root.children)
-    firms = data.with_edition_and_returns(
-        Enterprise.objects.filter(estate__isnull=False), latest, codes, data.due_periods()
+    firms = estates.with_edition_and_returns(
+        Enterprise.objects.filter(estate__isnull=False), latest, codes, estates.due_periods()
     )
     stored = dict(
         EditionResult.objects.filter(edition=latest).values_list("enterprise_id", "node_scores")

@@ -4,13 +4,12 @@ Everything here reads published editions, whose rows never change (the rankings 
 freezes them), so what is costly to compute over a whole edition (its headline
 figures, its distributions; its peer groups, :mod:`rasad.platform.public.peers`) is
 cached under the edition's id, data hash and computation time (:func:`cached`), and so
-are the keys of HTML the pages render from it (:func:`fragment_key`). No HTML here; no
-confidential figure either, except where a function says it takes a scoped queryset.
+are the keys of HTML the pages render from it (:func:`fragment_key`). No HTML here, and
+no confidential figure.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -18,24 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
@@ -44,12 +25,9 @@ from rasad.platform.public import charts
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
 from rasad.platform.registry.models import Sector, name_or_id_matches
-from rasad.platform.returns.models import Period, Return
 from rasad.platform.returns.state import per_state
 
 CACHE_SECONDS = 24 * 3600
-# the yearly periods whose returns count as missing when not sent (the latest that are due)
-DUE_PERIODS = 5
 BAND_ORDER = {band: i for i, band in enumerate(SIZE_LABELS)}
 
 
@@ -328,74 +306,7 @@ def decorate(
     return rows
 
 
-# --- dashboards -----------------------------------------------------------------------
-
-
-def due_periods(today: datetime.date | None = None) -> list[Period]:
-    """The latest yearly periods whose deadline has passed (or that have none)."""
-    today = today or timezone.localdate()
-    return list(
-        Period.objects.filter(quarter__isnull=True)
-        .filter(Q(deadline__isnull=True) | Q(deadline__lt=today))
-        .order_by("-year")[:DUE_PERIODS]
-    )
-
-
-def with_edition_and_returns(
-    firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]
-):
-    """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
-    band, coverage and indicators left blank as ``result_coverage`` and ``result_missing``,
-    pillar scores) and their missing yearly returns among ``due``: all in one query, so
-    that sorting and paging happen in the database."""
-    if edition is not None:
-        # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
-        firms = firms.annotate(
-            result=FilteredRelation(
-                "edition_results", condition=Q(edition_results__edition=edition)
-            ),
-        ).annotate(
-            score=F("result__score"),
-            rank=F("result__rank"),
-            p_top=F("result__p_top"),
-            size_band=F("result__size_class"),
-            rank_q05=F("result__rank_q05"),
-            rank_q95=F("result__rank_q95"),
-            result_coverage=F("result__coverage"),
-            result_missing=F("result__missing"),
-            **{
-                f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField())
-                for code in pillar_codes
-            },
-        )
-    applicable = Value(0)
-    for period in due:
-        applicable = applicable + Case(
-            When(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year), then=Value(1)),
-            default=Value(0),
-        )
-    sent = (
-        Return.objects.filter(
-            enterprise=OuterRef("pk"), period__in=due, current_version__isnull=False
-        )
-        .order_by()
-        .values("enterprise")
-        .annotate(c=Count("pk"))
-        .values("c")[:1]
-    )
-    firms = firms.annotate(
-        sent=Coalesce(Subquery(sent, output_field=IntegerField()), Value(0)),
-        applicable=ExpressionWrapper(applicable, output_field=IntegerField()),
-    ).annotate(missing=F("applicable") - F("sent"))
-    if due:
-        firms = firms.annotate(
-            latest_sent=Exists(
-                Return.objects.filter(
-                    enterprise=OuterRef("pk"), period=due[0], current_version__isnull=False
-                )
-            )
-        )
-    return firms
+# --- the national dashboard -----------------------------------------------------------------------
 
 
 def edition_distributions(edition: Edition) -> dict:
