@@ -121,7 +121,7 @@ def measure(repeat: int) -> dict:
     from weasyprint.text.fonts import FontConfiguration
 
     from rasad.platform.monitoring import choice
-    from rasad.platform.public.views import scorecard_data
+    from rasad.platform.public.scorecard import scorecard_data
     from rasad.platform.registry.models import Enterprise
     from rasad.platform.reports import charts, scorecard
     from rasad.platform.reports.pdf import FONT_DIR, render_html

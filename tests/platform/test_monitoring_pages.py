@@ -25,7 +25,7 @@ from rasad.platform.demo_data import load_demo
 from rasad.platform.frames import current_returns, enterprises_frame
 from rasad.platform.monitoring import compute
 from rasad.platform.monitoring.models import AlertState
-from rasad.platform.monitoring.views import shown_figure
+from rasad.platform.monitoring.presenters import shown_figure
 from rasad.platform.registry.models import Enterprise, IndustrialEstate
 
 ROLES = ("anonymous", "public", "enterprise", "estate_manager", "analyst", "admin")

@@ -17,8 +17,9 @@ from django.utils import translation
 
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.monitoring import choice, compute
+from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import data
-from rasad.platform.public.views import _monitoring
+from rasad.platform.public import peers as public_peers
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Return
 from rasad.platform.returns.services import record_return
@@ -34,7 +35,7 @@ def world(django_db_setup, django_db_blocker, module_data, published_demo):
             compute.clear()
 
 
-def _reference(edition, result, codes) -> data.Peers:
+def _reference(edition, result, codes) -> public_peers.Peers:
     """The peers read straight from the stored results, level by level, for one
     enterprise: what every scorecard computed for itself before the groups were cached."""
     ranked = edition.results.filter(rank__isnull=False)
@@ -50,9 +51,11 @@ def _reference(edition, result, codes) -> data.Peers:
         ("all", ranked),
     ):
         members = list(rows.values_list("score", "node_scores"))
-        if len(members) >= data.MIN_PEERS or level == "all":
+        if len(members) >= public_peers.MIN_PEERS or level == "all":
             break
-    group = data.Peers(level=level, n=len(members), score=data.quantiles(s for s, _ in members))
+    group = public_peers.Peers(
+        level=level, n=len(members), score=data.quantiles(s for s, _ in members)
+    )
     group.stats = {code: data.quantiles((n or {}).get(code) for _, n in members) for code in codes}
     return group
 
@@ -62,9 +65,9 @@ def test_peer_figures_are_read_once_and_equal_each_enterprises_own(world, db):
     codes = [p.code for p in data.pillars(data.methodology_of(edition))]
     results = list(edition.results.select_related("enterprise__isic").order_by("rank", "pk"))
     cache.clear()
-    data.peers(edition, results[0], codes)
+    public_peers.peers(edition, results[0], codes)
     with CaptureQueriesContext(connection) as queries:
-        cached = [data.peers(edition, result, codes) for result in results]
+        cached = [public_peers.peers(edition, result, codes) for result in results]
     assert len(queries) == 0  # every group, every level: from the one cached read
     levels = set()
     for result, peers in zip(results, cached, strict=True):  # ranked or not, every group
@@ -106,7 +109,7 @@ def test_a_new_return_version_shows_on_the_next_scorecard(world, client, db):
     with translation.override("fa"):
         fresh = compute.population()
         chosen = choice.Choice(fresh, after.context["choice"].period, None, "national", [])
-        assert shown == _monitoring(Enterprise.objects.get(pk=enterprise.pk), chosen)
+        assert shown == enterprise_monitoring(Enterprise.objects.get(pk=enterprise.pk), chosen)
 
 
 def _rows(response) -> str:

@@ -14,7 +14,7 @@ from rasad.platform.accounts.models import Role, User
 from rasad.platform.api.league import edition_table
 from rasad.platform.api.models import ApiToken
 from rasad.platform.monitoring import choice, compute
-from rasad.platform.public.views import scorecard_data
+from rasad.platform.public.scorecard import scorecard_data
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise

@@ -23,7 +23,8 @@ from rasad.index.methodology import loads
 from rasad.iran.text import to_latin_digits, to_persian_digits
 from rasad.platform.accounts.models import Role, User
 from rasad.platform.demo_data import load_demo
-from rasad.platform.public import data
+from rasad.platform.public import data, estates
+from rasad.platform.public import peers as public_peers
 from rasad.platform.rankings.bundled import bundled_spec
 from rasad.platform.rankings.models import Edition, EditionResult, Methodology
 from rasad.platform.rankings.services import compute_edition, publish_edition
@@ -606,7 +607,7 @@ def test_peer_quartiles_are_numpys_on_the_same_results(world, client, db):
     for r in results:
         groups.setdefault((r.enterprise.isic.code[:2], r.size_class), []).append(r)
     members = max(groups.values(), key=len)
-    assert len(members) >= data.MIN_PEERS
+    assert len(members) >= public_peers.MIN_PEERS
     target = members[0]
     method = loads(latest.methodology.text)
     pillars = list(method.root.children)
@@ -628,7 +629,7 @@ def test_peer_quartiles_are_numpys_on_the_same_results(world, client, db):
         low, high = (latin_number(x) for x in quartiles.split("–"))
         assert (low, high) == (round(q25, 1), round(q75, 1))
         # and exactly, unrounded, in the data layer
-        stats = data.peers(latest, target, pillars).stats[code]
+        stats = public_peers.peers(latest, target, pillars).stats[code]
         assert (stats["q25"], stats["median"], stats["q75"]) == (q25, q50, q75)
 
 
@@ -656,7 +657,7 @@ def test_strongest_and_weakest_are_the_largest_gaps_to_the_peer_median(world, cl
         edition=latest, enterprise=own
     )
     method = loads(latest.methodology.text)
-    peers = data.peers(latest, result, list(method.root.children))
+    peers = public_peers.peers(latest, result, list(method.root.children))
     gaps = {
         c: result.node_scores[c] - peers.stats[c]["median"]
         for c in method.root.children
@@ -724,13 +725,13 @@ def test_estate_dashboard_sorts_and_counts_missing_returns(world, client, db):
     assert ranked == sorted(ranked, reverse=True)
     assert all(scores.get(i) is None for i in ids[len(ranked) :])  # unranked last
     # missing returns: the due yearly periods (since founding) without a current version
-    due = data.due_periods()
+    due = estates.due_periods()
     firm = Enterprise.objects.filter(estate__isnull=False).order_by("national_id").first()
     applicable = [p for p in due if not firm.founding_year or firm.founding_year <= p.year]
     sent = Return.objects.filter(
         enterprise=firm, period__in=applicable, current_version__isnull=False
     ).count()
-    annotated = data.with_edition_and_returns(
+    annotated = estates.with_edition_and_returns(
         Enterprise.objects.filter(pk=firm.pk), latest, [], due
     ).get()
     assert annotated.missing == len(applicable) - sent
@@ -741,8 +742,8 @@ def test_estate_dashboard_sorts_and_counts_missing_returns(world, client, db):
 def test_estate_dashboard_pillars_are_the_stored_pillar_scores(world, client, db):
     latest = world["latest"]
     codes = list(loads(latest.methodology.text).root.children)
-    firms = data.with_edition_and_returns(
-        Enterprise.objects.filter(estate__isnull=False), latest, codes, data.due_periods()
+    firms = estates.with_edition_and_returns(
+        Enterprise.objects.filter(estate__isnull=False), latest, codes, estates.due_periods()
     )
     stored = dict(
         EditionResult.objects.filter(edition=latest).values_list("enterprise_id", "node_scores")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import connections
 
 from rasad.platform.monitoring import compute
-from rasad.platform.public import data
+from rasad.platform.public import data, peers
 
 
 def warm_caches() -> list[str]:
@@ -18,7 +18,7 @@ def warm_caches() -> list[str]:
     edition = data.latest_edition()
     if edition is not None:
         data.summary(edition)
-        data.peer_groups(edition, [p.code for p in data.pillars(data.methodology_of(edition))])
+        peers.peer_groups(edition, [p.code for p in data.pillars(data.methodology_of(edition))])
         warmed.append(f"edition {edition.pk}")
     people = compute.population()
     if people.periods:

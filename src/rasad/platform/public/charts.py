@@ -9,6 +9,7 @@ and nothing loaded from the internet.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 # one colour per pillar, in the methodology's order (colour-blind-safe, Okabe–Ito + two)
 PALETTE = (
@@ -74,6 +75,116 @@ def heat(value: float | None) -> dict | None:
     return {"value": value, "shade": css(shade), "dark": shade >= 60}
 
 
+def ticks(scale: tuple[float, float]) -> list[dict]:
+    """Round values along a 0–100-like ``scale`` (at most about six), where they fall."""
+    low, high = scale
+    step = next(
+        (s for s in (1, 2, 5, 10, 20, 25, 50) if (high - low) / s <= 6),
+        10 ** math.ceil(math.log10(max(high - low, 1))),
+    )
+    out, tick = [], math.ceil(low / step) * step
+    while tick <= high + 1e-9:
+        out.append({"value": tick, "at": at(tick, scale)})
+        tick += step
+    return out
+
+
+def log_position(rank: float, scale: float) -> float:
+    """Where ``rank`` sits on a logarithmic scale from rank 1 (0%) to ``scale`` (100%), so
+    an interval of 2–8 shows as clearly as one of 20–80."""
+    return round(100 * math.log(max(rank, 1.0)) / math.log(max(scale, 2.0)), 2)
+
+
+def interval_bar(result, scale: float) -> dict | None:
+    """A result's 5–95% rank interval (and its rank as a dot) on the log scale."""
+    if result.rank_q05 is None or result.rank_q95 is None:
+        return None
+    start = log_position(result.rank_q05, scale)
+    width = max(log_position(result.rank_q95, scale) - start, 0.8)
+    return {
+        "start": f"{start:.2f}",
+        "width": f"{width:.2f}",
+        "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None,
+    }
+
+
+def log_ticks(scale: float) -> list[dict]:
+    """Ranks 1, 10, 100… under the interval bars, where they fall on the log scale."""
+    return [
+        {"value": r, "at": f"{log_position(r, scale):.2f}"}
+        for r in (1, 10, 100, 1000, 10_000, 100_000)
+        if r <= scale
+    ]
+
+
+def runs(items) -> list[list[tuple[int, object]]]:
+    """The runs of consecutive known items: [[(i, item), ...], ...]."""
+    out, current = [], []
+    for i, item in enumerate(items):
+        if item is None:
+            if current:
+                out.append(current)
+            current = []
+        else:
+            current.append((i, item))
+    if current:
+        out.append(current)
+    return out
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where values land in a line chart's SVG: ``n`` points evenly spaced on x, y from
+    ``low`` to ``high`` (upside down when ``invert``), ``pad`` pixels from each edge."""
+
+    n: int
+    low: float
+    high: float
+    width: int
+    height: int
+    pad: int
+    invert: bool
+
+    def x(self, i: int) -> float:
+        return self.pad + (self.width - 2 * self.pad) * (i / (self.n - 1) if self.n > 1 else 0.5)
+
+    def y(self, v: float) -> float:
+        share = (v - self.low) / (self.high - self.low or 1)
+        return self.pad + (self.height - 2 * self.pad) * (share if self.invert else 1 - share)
+
+    def draw(self, s: dict) -> dict:
+        """A series with its polylines (``segments``), shaded ``bands`` and ``points``."""
+        x, y = self.x, self.y
+        segments = [" ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run) for run in runs(s["values"])]
+        bands = [
+            " ".join(
+                [f"{x(i):.1f},{y(b[1]):.1f}" for i, b in run]
+                + [f"{x(i):.1f},{y(b[0]):.1f}" for i, b in reversed(run)]
+            )
+            for run in runs(s.get("band") or [])
+        ]
+        points = [
+            {"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None
+        ]
+        return {**s, "segments": segments, "bands": bands, "points": points}
+
+    def y_ticks(self, step: float | None) -> list[dict]:
+        low, high = self.low, self.high
+        if step is None:
+            step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
+        out, tick = [], math.ceil(low / step) * step
+        while tick <= high + 1e-9:
+            out.append(
+                {
+                    "value": tick,
+                    "top": css(100 * self.y(tick) / self.height),
+                    "y": css(self.y(tick)),
+                }
+            )
+            tick += step
+        return out
+
+
 def lines(
     series: list[dict],
     *,
@@ -93,7 +204,6 @@ def lines(
     best); ``step``, the distance between the y ticks (by default 25 up to a span of 150,
     else a power of ten). The axis labels are returned as percentages for HTML placed
     over and under the SVG."""
-    n = len(x_labels)
     values = [
         v
         for s in series
@@ -102,55 +212,15 @@ def lines(
     ]
     if values:
         low, high = min(low, *values), max(high, *values)
-
-    def x(i: int) -> float:
-        return pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
-
-    def y(v: float) -> float:
-        share = (v - low) / (high - low or 1)
-        return pad + (height - 2 * pad) * (share if invert else 1 - share)
-
-    def runs(items):
-        """The runs of consecutive known items: [[(i, item), ...], ...]."""
-        out, current = [], []
-        for i, item in enumerate(items):
-            if item is None:
-                if current:
-                    out.append(current)
-                current = []
-            else:
-                current.append((i, item))
-        if current:
-            out.append(current)
-        return out
-
-    drawn = []
-    for s in series:
-        segments = [" ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run) for run in runs(s["values"])]
-        bands = [
-            " ".join(
-                [f"{x(i):.1f},{y(b[1]):.1f}" for i, b in run]
-                + [f"{x(i):.1f},{y(b[0]):.1f}" for i, b in reversed(run)]
-            )
-            for run in runs(s.get("band") or [])
-        ]
-        points = [
-            {"cx": css(x(i)), "cy": css(y(v))} for i, v in enumerate(s["values"]) if v is not None
-        ]
-        drawn.append({**s, "segments": segments, "bands": bands, "points": points})
-    if step is None:
-        step = 25 if high - low <= 150 else 10 ** math.floor(math.log10(high - low))
-    ticks, tick = [], math.ceil(low / step) * step
-    while tick <= high + 1e-9:
-        ticks.append({"value": tick, "top": css(100 * y(tick) / height), "y": css(y(tick))})
-        tick += step
+    frame = Frame(len(x_labels), low, high, width, height, pad, invert)
     return {
         "width": width,
         "height": height,
-        "series": drawn,
-        "y_ticks": ticks,
+        "series": [frame.draw(s) for s in series],
+        "y_ticks": frame.y_ticks(step),
         "x_labels": [
-            {"label": label, "left": css(100 * x(i) / width)} for i, label in enumerate(x_labels)
+            {"label": label, "left": css(100 * frame.x(i) / width)}
+            for i, label in enumerate(x_labels)
         ],
         "x0": pad,
         "x1": width - pad,

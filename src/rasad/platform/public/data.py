@@ -2,56 +2,32 @@
 
 Everything here reads published editions, whose rows never change (the rankings app
 freezes them), so what is costly to compute over a whole edition (its headline
-figures, its distributions, its peer groups) is cached under the edition's id, data
-hash and computation time, and so are the keys of HTML the views render from it. No
-HTML here; no confidential figure either, except where a function says it takes a
-scoped queryset.
+figures, its distributions; its peer groups, :mod:`rasad.platform.public.peers`) is
+cached under the edition's id, data hash and computation time (:func:`cached`), and so
+are the keys of HTML the pages render from it (:func:`fragment_key`). No HTML here, and
+no confidential figure.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.iran.sizes import SIZE_LABELS
+from rasad.platform.public import charts
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
-from rasad.platform.registry.models import Enterprise, Sector, name_or_id_matches
-from rasad.platform.returns.models import Period, Return
+from rasad.platform.registry.models import Sector, name_or_id_matches
 from rasad.platform.returns.state import per_state
 
 CACHE_SECONDS = 24 * 3600
-# a peer group smaller than this is widened (sector × size band → size band → everyone)
-MIN_PEERS = 5
-# the yearly periods whose returns count as missing when not sent (the latest that are due)
-DUE_PERIODS = 5
 BAND_ORDER = {band: i for i, band in enumerate(SIZE_LABELS)}
 
 
@@ -177,7 +153,8 @@ def fragment_key(edition: Edition, *parts) -> str:
     return hashlib.sha256(repr((_key(edition, "fragment"), parts)).encode()).hexdigest()
 
 
-def _cached(edition: Edition, what: str, compute):
+def cached(edition: Edition, what: str, compute):
+    """``compute()``, once per edition (frozen once published) and ``what``."""
     key = _key(edition, what)
     value = cache.get(key)
     if value is None:
@@ -248,7 +225,7 @@ def summary(edition: Edition) -> dict:
             },
         }
 
-    return _cached(edition, "summary", compute)
+    return cached(edition, "summary", compute)
 
 
 def divisions() -> dict[str, Sector]:
@@ -294,33 +271,6 @@ def ranking(
     ).order_by("rank", "enterprise__national_id")
 
 
-def log_position(rank: float, scale: float) -> float:
-    """Where ``rank`` sits on a logarithmic scale from rank 1 (0%) to ``scale`` (100%), so
-    an interval of 2–8 shows as clearly as one of 20–80."""
-    return round(100 * math.log(max(rank, 1.0)) / math.log(max(scale, 2.0)), 2)
-
-
-def interval_bar(result: EditionResult, scale: float) -> dict | None:
-    if result.rank_q05 is None or result.rank_q95 is None:
-        return None
-    start = log_position(result.rank_q05, scale)
-    width = max(log_position(result.rank_q95, scale) - start, 0.8)
-    return {
-        "start": f"{start:.2f}",
-        "width": f"{width:.2f}",
-        "dot": f"{log_position(result.rank, scale):.2f}" if result.rank else None,
-    }
-
-
-def log_ticks(scale: float) -> list[dict]:
-    """Ranks 1, 10, 100… under the interval bars, where they fall on the log scale."""
-    return [
-        {"value": r, "at": f"{log_position(r, scale):.2f}"}
-        for r in (1, 10, 100, 1000, 10_000, 100_000)
-        if r <= scale
-    ]
-
-
 def decorate(
     rows: list[EditionResult],
     edition: Edition,
@@ -343,7 +293,7 @@ def decorate(
             ).values_list("enterprise_id", "rank")
         )
     for row in rows:
-        row.bar = interval_bar(row, scale)
+        row.bar = charts.interval_bar(row, scale)
         row.pillar_values = [(row.node_scores or {}).get(code) for code in pillar_codes]
         row.division = titles.get(row.enterprise.isic.code[:2])
         if previous is None:
@@ -356,182 +306,7 @@ def decorate(
     return rows
 
 
-# --- the scorecard --------------------------------------------------------------------
-
-
-@dataclass
-class Peers:
-    level: str  # "sector_size", "size" or "all"
-    n: int
-    stats: dict[str, dict | None] = field(default_factory=dict)  # pillar → quantiles
-    score: dict | None = None
-
-
-def peer_groups(edition: Edition, pillar_codes: list[str]) -> dict:
-    """The peer figures of every group of ``edition`` at once (cached with the frozen
-    edition): ``groups`` by (ISIC division, size band) with at least :data:`MIN_PEERS`
-    ranked members, ``bands`` by size band likewise, and ``all``. One read of the
-    ranked results serves every scorecard, instead of thousands of peers' pillar scores
-    read and decoded again on each view."""
-
-    def compute():
-        rows = list(
-            edition.results.filter(rank__isnull=False).values_list(
-                "score", "node_scores", "size_class", "enterprise__isic__code"
-            )
-        )
-        by_group, by_band = defaultdict(list), defaultdict(list)
-        for row in rows:
-            by_group[(row[3][:2], row[2])].append(row)
-            by_band[row[2]].append(row)
-
-        def figures(level, members):
-            group = Peers(level=level, n=len(members))
-            group.score = quantiles(row[0] for row in members)
-            for code in pillar_codes:
-                group.stats[code] = quantiles((row[1] or {}).get(code) for row in members)
-            return group
-
-        return {
-            "groups": {
-                key: figures("sector_size", members)
-                for key, members in by_group.items()
-                if len(members) >= MIN_PEERS
-            },
-            "bands": {
-                band: figures("size", members)
-                for band, members in by_band.items()
-                if len(members) >= MIN_PEERS
-            },
-            "all": figures("all", rows),
-        }
-
-    return _cached(edition, f"peers:{','.join(pillar_codes)}", compute)
-
-
-def peers(edition: Edition, result: EditionResult, pillar_codes: list[str]) -> Peers:
-    """The enterprise's peers in ``edition`` (itself included): the ranked enterprises of
-    its ISIC division and size band; when fewer than :data:`MIN_PEERS`, its size band;
-    then everyone ranked. Quartiles are numpy's (linear) percentiles."""
-    known = peer_groups(edition, pillar_codes)
-    division = result.enterprise.isic.code[:2]
-    return (
-        known["groups"].get((division, result.size_class))
-        or known["bands"].get(result.size_class)
-        or known["all"]
-    )
-
-
-def return_statuses(
-    enterprise: Enterprise,
-    periods: list[Period],
-    today: datetime.date | None = None,
-    returns: list[Return] | None = None,
-) -> list[dict]:
-    """Per period (newest first): submitted (with its version), draft, missing, not due
-    yet, or before the enterprise was founded. ``returns``: the enterprise's returns,
-    when the caller has read them already."""
-    from rasad.platform.returns.models import ReturnDraft
-
-    today = today or timezone.localdate()
-    if returns is None:
-        returns = Return.objects.filter(enterprise=enterprise, period__in=periods).select_related(
-            "current_version"
-        )
-    returns = {r.period_id: r for r in returns}
-    drafts = set(
-        ReturnDraft.objects.filter(enterprise=enterprise, period__in=periods).values_list(
-            "period_id", flat=True
-        )
-    )
-    out = []
-    for period in periods:
-        record = returns.get(period.pk)
-        version = record.current_version if record else None
-        if version is not None:
-            status = "submitted"
-        elif period.pk in drafts:
-            status = "draft"
-        elif enterprise.founding_year and enterprise.founding_year > period.year:
-            status = "not_applicable"
-        elif period.deadline and period.deadline >= today:
-            status = "not_due"
-        else:
-            status = "missing"
-        out.append(
-            {"period": period, "status": status, "version": version, "draft": period.pk in drafts}
-        )
-    return out
-
-
-# --- dashboards -----------------------------------------------------------------------
-
-
-def due_periods(today: datetime.date | None = None) -> list[Period]:
-    """The latest yearly periods whose deadline has passed (or that have none)."""
-    today = today or timezone.localdate()
-    return list(
-        Period.objects.filter(quarter__isnull=True)
-        .filter(Q(deadline__isnull=True) | Q(deadline__lt=today))
-        .order_by("-year")[:DUE_PERIODS]
-    )
-
-
-def with_edition_and_returns(
-    firms, edition: Edition | None, pillar_codes: list[str], due: list[Period]
-):
-    """Annotate enterprises with their result in ``edition`` (score, rank, P(top), size
-    band, coverage and indicators left blank as ``result_coverage`` and ``result_missing``,
-    pillar scores) and their missing yearly returns among ``due``: all in one query, so
-    that sorting and paging happen in the database."""
-    if edition is not None:
-        # one LEFT JOIN on the edition's row of each enterprise (unique per edition)
-        firms = firms.annotate(
-            result=FilteredRelation(
-                "edition_results", condition=Q(edition_results__edition=edition)
-            ),
-        ).annotate(
-            score=F("result__score"),
-            rank=F("result__rank"),
-            p_top=F("result__p_top"),
-            size_band=F("result__size_class"),
-            rank_q05=F("result__rank_q05"),
-            rank_q95=F("result__rank_q95"),
-            result_coverage=F("result__coverage"),
-            result_missing=F("result__missing"),
-            **{
-                f"pillar_{code}": Cast(KeyTextTransform(code, "result__node_scores"), FloatField())
-                for code in pillar_codes
-            },
-        )
-    applicable = Value(0)
-    for period in due:
-        applicable = applicable + Case(
-            When(Q(founding_year__isnull=True) | Q(founding_year__lte=period.year), then=Value(1)),
-            default=Value(0),
-        )
-    sent = (
-        Return.objects.filter(
-            enterprise=OuterRef("pk"), period__in=due, current_version__isnull=False
-        )
-        .order_by()
-        .values("enterprise")
-        .annotate(c=Count("pk"))
-        .values("c")[:1]
-    )
-    firms = firms.annotate(
-        sent=Coalesce(Subquery(sent, output_field=IntegerField()), Value(0)),
-        applicable=ExpressionWrapper(applicable, output_field=IntegerField()),
-    ).annotate(missing=F("applicable") - F("sent"))
-    if due:
-        firms = firms.annotate(
-            latest_sent=Exists(
-                Return.objects.filter(
-                    enterprise=OuterRef("pk"), period=due[0], current_version__isnull=False
-                )
-            )
-        )
-    return firms
+# --- the national dashboard -----------------------------------------------------------------------
 
 
 def edition_distributions(edition: Edition) -> dict:
@@ -581,4 +356,4 @@ def edition_distributions(edition: Edition) -> dict:
             out[name] = table
         return out
 
-    return _cached(edition, "distributions", compute)
+    return cached(edition, "distributions", compute)

@@ -20,7 +20,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from rasad.platform.public import data
-from rasad.platform.public.views import band_label, describe_steps, methodology_tree
+from rasad.platform.public.labels import band_label
+from rasad.platform.public.methodology import describe_steps, methodology_tree
 from rasad.platform.rankings import review
 from rasad.platform.rankings.models import Edition
 from rasad.platform.rankings.views import may_run_analyses

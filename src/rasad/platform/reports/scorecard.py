@@ -2,7 +2,7 @@
 5–95% interval, its chance of a top place and its score in the newest published
 edition; its pillars against its peers (a chart and a table); what to improve; its
 alerts, needs and main figures in the period its page shows. The figures are the
-page's own (:func:`rasad.platform.public.views.scorecard_data`).
+page's own (:func:`rasad.platform.public.scorecard.scorecard_data`).
 
 Who reads it: exactly who opens the scorecard page — the enterprise's own users, its
 estate's manager, analysts and administrators (``Enterprise.objects.confidential_to``).
@@ -25,7 +25,7 @@ from rasad.iran.text import to_latin_digits
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.public.charts import scale_of
-from rasad.platform.public.views import scorecard_data
+from rasad.platform.public.scorecard import scorecard_data
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.reports import charts

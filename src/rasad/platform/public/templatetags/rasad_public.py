@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from rasad.platform.public import access, data
+from rasad.platform.public.labels import band_label
 from rasad.platform.rankings import coverage
 from rasad.platform.web.templatetags.rasad_format import num
 
@@ -48,8 +49,6 @@ def own_enterprise(user) -> str | None:
 
 @register.filter
 def band(value) -> str:
-    from rasad.platform.public.views import band_label
-
     return band_label(value or "")
 
 
