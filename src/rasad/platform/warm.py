@@ -24,7 +24,8 @@ def warm_caches() -> list[str]:
     if people.periods:
         run = compute.run_for(people.default.year, people)
         # one enterprise's records build what every scorecard reads them through (the
-        # index of units and the columns as Python objects: 3-6 s per worker at 100,000)
+        # index of units and the columns as Python objects), once per worker, not on the
+        # first visitor's request
         unit = people.returns["national_id"].iat[0]
         run.alerts.records(unit)
         run.gaps.records(unit)

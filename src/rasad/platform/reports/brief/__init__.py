@@ -37,9 +37,8 @@ from rasad.platform.reports.brief.place import Place, period_of, place, units
 from rasad.platform.reports.pdf import render_pdf
 from rasad.platform.returns.state import data_state
 
-# Rendered by a worker: on the demo population (3,000 enterprises) the national brief took
-# 1.9 s warm and up to 8 s cold on a busy machine, a province's or an estate's 1.2–3.6 s,
-# a cluster's 0.6–2.4 s; more enterprises make it slower.
+# Rendered by a worker: a brief runs the monitoring of its whole place, seconds on the demo
+# population and more with more enterprises (BENCHMARKS.md), too long for a request.
 INLINE = False
 
 
