@@ -3,8 +3,8 @@ what the edition ranked: its stored methodology and the data that gives its reco
 data hash (:func:`rasad.platform.api.league.edition_table`), by
 :mod:`rasad.index.whatif`.
 
-The what-if rebuilds the index a few dozen times per enterprise (too slow to repeat
-on every visit; BENCHMARKS.md has the figures); an edition's methodology and data never change once computed, so each
+The what-if rebuilds the index a few dozen times per enterprise, too slow to repeat
+on every visit; an edition's methodology and data never change once computed, so each
 answer is cached under their hashes, the enterprise and the target. Confidential: the
 callers show it only to who may see the enterprise's scorecard.
 """

@@ -38,7 +38,7 @@ from rasad.platform.reports.pdf import render_pdf
 from rasad.platform.returns.state import data_state
 
 # Rendered by a worker: a brief runs the monitoring of its whole place, seconds on the demo
-# population and more with more enterprises (BENCHMARKS.md), too long for a request.
+# population and more with more enterprises, too long for a request.
 INLINE = False
 
 
