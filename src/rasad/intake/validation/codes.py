@@ -26,23 +26,30 @@ def scientific(value) -> bool:
 
 
 def valid_national_ids(values: list) -> list:
-    """The distinct ID cells that are 11 Latin digits with the right check digit, each
-    its own parse (:func:`validate_legal_id` returns them unchanged), checked together
-    with :func:`make_legal_ids`; anything else goes to :func:`national_id` for its
-    precise message."""
+    """The distinct ID cells that are 11 digits (Latin, Persian or Arabic-Indic, or a
+    whole number) with the right check digit, checked together with
+    :func:`make_legal_ids`; each is what :func:`validate_legal_id` returns for it, its
+    digits as Latin text. Anything else goes to :func:`national_id` for its precise
+    message."""
     out = [ASK_PARSER] * len(values)
-    chosen = [
-        k for k, value in enumerate(values)
-        if value.__class__ is str and len(value) == 11 and value.isascii() and value.isdigit()
+    texts = [
+        to_latin_digits(value) if value.__class__ is str
+        else str(value) if value.__class__ is int
+        else str(int(value)) if value.__class__ is float and value.is_integer()
+        else ""
+        for value in values
     ]  # fmt: skip
-    digits = np.array([values[k] for k in chosen], dtype="S11").view(np.uint8).reshape(
-        -1, 11
-    ) - ord("0")
+    chosen = [
+        k for k, text in enumerate(texts) if len(text) == 11 and text.isascii() and text.isdigit()
+    ]
+    digits = np.array([texts[k] for k in chosen], dtype="S11").view(np.uint8).reshape(-1, 11) - ord(
+        "0"
+    )
     possible = ~(digits[:, 3:9] == 0).all(axis=1)  # never valid; make_legal_ids refuses them
-    heads = np.array([values[k][:10] for k in chosen], dtype="U10")[possible]
-    right = make_legal_ids(heads) == np.array([values[k] for k in chosen], dtype="U11")[possible]
+    heads = np.array([texts[k][:10] for k in chosen], dtype="U10")[possible]
+    right = make_legal_ids(heads) == np.array([texts[k] for k in chosen], dtype="U11")[possible]
     for k in np.asarray(chosen, dtype=np.int64)[possible][right].tolist():
-        out[k] = values[k]
+        out[k] = texts[k]
     return out
 
 

@@ -1,14 +1,16 @@
 """Figures: counts, money, shares, read a whole column at once where they are plain.
 
 Numbers Excel stored, and text that is a plain number once Persian and Arabic-Indic
-digits are Latin (what most files hold), are read for the whole column at once; only the
-other cells ("۱۲٬۵۰۰", "(1,200)", "بله", "#N/A") go through the careful parser, one
-by one, each with its own message.
+digits are Latin and thousands separators are dropped (what most files hold: "1250",
+"۱۲٬۵۰۰"), are read for the whole column at once; only the other cells ("(1,200)",
+"1٬2", "بله", "#N/A") go through the careful parser, one by one, each with its own
+message.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from itertools import repeat
 
@@ -26,6 +28,13 @@ _CELL_KINDS = {
     float: _NUMBER,
     str: _TEXT,
 }  # exact types: bool is no number
+
+# A figure grouped in thousands with one kind of separator (or not at all), perhaps with
+# a Persian decimal point: what parse_number reads as the same digits ungrouped.
+_GROUPED_FIGURE = re.compile(
+    r"^(-?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:٬[0-9]{3})+|[0-9]+)(?:[.٫]([0-9]+))?$",
+    re.MULTILINE,
+)
 
 
 def careful_number(value, percent: bool) -> float:
@@ -49,9 +58,13 @@ def careful_number(value, percent: bool) -> float:
 PlainNumbers = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
 
 
-def numbers_at_once(values: list, plain: PlainNumbers) -> tuple[np.ndarray, np.ndarray]:
+def numbers_at_once(
+    values: list, plain: PlainNumbers, *, grouped: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """A column as floats where it holds numbers or plain figures (NaN elsewhere), and
-    the positions left for :func:`careful_number` (``plain`` reads the text cells)."""
+    the positions left for the careful parser (``plain`` reads the text cells, once
+    :func:`ungrouped` if ``grouped``: not for a yes/no, whose careful parser refuses
+    "۱٫۰" where the plain one would read 1)."""
     n = len(values)
     kinds = set(map(type, values)) - {type(None)}
     if kinds <= {int, float}:  # not bool: a yes/no is no quantity
@@ -64,11 +77,29 @@ def numbers_at_once(values: list, plain: PlainNumbers) -> tuple[np.ndarray, np.n
     numeric = kind_of == _NUMBER
     out[numeric] = array[numeric].astype(float)
     text = np.flatnonzero(kind_of == _TEXT)
-    parsed, is_plain = plain(array[text].tolist())
+    cells = array[text].tolist()
+    parsed, is_plain = plain(ungrouped(cells) if grouped else cells)
     out[text[is_plain]] = parsed[is_plain]
     unread = kind_of == _OTHER
     unread[text[~is_plain]] = True
     return out, np.flatnonzero(unread)
+
+
+def ungrouped(cells: list[str]) -> list[str]:
+    """The text cells with figures grouped in thousands ("۱۲٬۵۰۰", "1,250") or written
+    with the Persian decimal point ("۴۰٫۵") rewritten as plain ones, which
+    :func:`~rasad.iran.text.parse_number` reads as the same number; every other cell as
+    it is. A column without a separator or a Persian decimal point is returned whole."""
+    joined = "\n".join(cells)
+    if not any(mark in joined for mark in ",٬٫") or joined.count("\n") != len(cells) - 1:
+        return cells
+    return _GROUPED_FIGURE.sub(_ungroup, to_latin_digits(joined)).split("\n")
+
+
+def _ungroup(match: re.Match) -> str:
+    sign, whole, fraction = match.groups()
+    whole = whole.replace(",", "").replace("٬", "")
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
 def plain_numbers(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ def return_rows(s: SheetCheck, ids: list, rows: np.ndarray) -> pd.DataFrame:
     # A period object is shared by the cells it was parsed from: describe each once.
     described = {id(p): (p.code, p.year, p.quarter) for p in chosen if p is not None}
     blank = (None, None, None)
-    frame = {
+    frame: dict[str, list | np.ndarray] = {
         "national_id": [ids[i] for i in rows.tolist()],
         "period": [described.get(id(p), blank)[0] for p in chosen],
         "year": [described.get(id(p), blank)[1] for p in chosen],

@@ -94,8 +94,8 @@ class SheetCheck:
             asked.append(k)
             try:
                 results[k] = parser(value)
-            except Bad as bad:
-                refused[k] = bad
+            except Bad as refusal:
+                refused[k] = refusal
         if at_once is not None and asked and fallbacks.watching():
             self.fell_back(field, np.flatnonzero(np.isin(codes, asked)), reason)
         if refused:
@@ -110,8 +110,8 @@ class SheetCheck:
         if field not in self.sheet.columns:
             return np.full(self.n, np.nan)
         values = self.sheet.values[field]
-        out, careful = numbers_at_once(values, self.fast.numbers)
-        careful = [i for i in careful.tolist() if not is_blank(values[i])]
+        out, left = numbers_at_once(values, self.fast.numbers, grouped=kind != "boolean")
+        careful = [i for i in left.tolist() if not is_blank(values[i])]
         self.fell_back(field, careful, fallbacks.NUMBER)
         percent = kind == "percent"
         for i in careful:
