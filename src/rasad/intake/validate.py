@@ -65,14 +65,14 @@ from .validation.sheet import FastPaths, SheetCheck
 from .validation.text import text as _text  # noqa: F401
 from .validation.text import texts as _texts
 
-# The column-at-once parsers are looked up under their names here at every check, so
-# that tests/intake/test_intake_vectorised.py can put parsers that settle nothing in
-# their place, force every careful path and compare the reports; it reaches the
-# one-value parsers, the refusal and the distinct values under the names imported for
-# it (F401), as when they lived here.
+# tests/intake/test_intake_vectorised.py reaches the one-value parsers, the refusal and
+# the distinct values under the names imported for it (F401), as when they lived here.
 
 
 def _fast_paths() -> FastPaths:
+    """The column-at-once parsers, looked up under their names here at every check, so
+    that tests/intake/test_intake_vectorised.py can put parsers that settle nothing in
+    their place, force every careful path and compare the reports."""
     return FastPaths(numbers=_plain_numbers, texts=_texts, national_ids=_valid_national_ids)
 
 

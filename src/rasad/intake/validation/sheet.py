@@ -14,10 +14,8 @@ from ..read import Sheet, is_blank
 from . import fallbacks
 from .cells import ASK_PARSER, Bad, distinct
 from .choices import boolean
-from .codes import valid_national_ids
-from .numbers import PlainNumbers, careful_number, numbers_at_once, plain_numbers
+from .numbers import PlainNumbers, careful_number, numbers_at_once
 from .parameters import Checks
-from .text import texts
 
 AtOnce = Callable[[list], list]
 
@@ -28,17 +26,15 @@ class FastPaths:
     rest to a careful parser with the same answers, so one that settles nothing (as the
     equivalence tests substitute) changes the speed and never the report."""
 
-    numbers: PlainNumbers = plain_numbers
-    texts: AtOnce = texts
-    national_ids: AtOnce = valid_national_ids
+    numbers: PlainNumbers  # :func:`.numbers.plain_numbers`
+    texts: AtOnce  # :func:`.text.texts`
+    national_ids: AtOnce  # :func:`.codes.valid_national_ids`
 
 
 class SheetCheck:
     """A sheet being checked: its cells by field, and where to file each complaint."""
 
-    def __init__(
-        self, sheet: Sheet, checks: Checks, problems: list[Problem], fast: FastPaths = FastPaths()
-    ):
+    def __init__(self, sheet: Sheet, checks: Checks, problems: list[Problem], fast: FastPaths):
         self.sheet, self.checks, self.problems, self.fast = sheet, checks, problems, fast
         self.fields = checks.fields
         self.n = len(sheet)
