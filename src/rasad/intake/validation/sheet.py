@@ -24,7 +24,9 @@ AtOnce = Callable[[list], list]
 class FastPaths:
     """The column-at-once parsers a check uses. Each settles what it can and leaves the
     rest to a careful parser with the same answers, so one that settles nothing (as the
-    equivalence tests substitute) changes the speed and never the report."""
+    equivalence tests substitute) changes the speed and not the report; the one known
+    exception is a yes/no written "1.0", which the plain reader takes for 1 and the
+    careful yes/no parser refuses."""
 
     numbers: PlainNumbers  # :func:`.numbers.plain_numbers`
     texts: AtOnce  # :func:`.text.texts`
