@@ -44,6 +44,9 @@ from .problems import ERROR, WARNING, Problem
 from .template import SHEET_ENTERPRISES, SHEET_RETURNS
 from .units import MoneyUnit, find_unit_in, strip_units
 
+# A sheet's cells, row by row: lists of values, or (from the CSV reader) a 2-D object array.
+Grid = list[list] | np.ndarray
+
 
 @dataclass(frozen=True)
 class ReadLimits:
@@ -268,6 +271,7 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
     Binary content decodes in Windows-1256 too, so the result must also look like
     text: no control characters beyond tab and line ends.
     """
+    candidates: tuple[str, ...]
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ("utf-8-sig",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -331,11 +335,11 @@ def _delimiter(line: str) -> str:
     """The delimiter of the header line: the most frequent of , ; and tab outside quotes."""
     outside = re.sub(r'"[^"]*"', "", line)
     counts = {d: outside.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 
-def _csv_grid(text: str) -> list[list] | np.ndarray:
+def _csv_grid(text: str) -> Grid:
     lines = text.splitlines()
     delimiter = None
     if lines and lines[0].lower().startswith("sep=") and len(lines[0]) == 5:
@@ -424,21 +428,21 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → path of its XML part, from the workbook's relationships."""
     root_rels = ET.fromstring(archive.read("_rels/.rels"))
     workbook_path = next(
-        rel.get("Target").lstrip("/")
+        (rel.get("Target") or "").lstrip("/")
         for rel in root_rels.iter(f"{_NS_PKG_REL}Relationship")
         if rel.get("Type", "").endswith("/officeDocument")
     )
     base = PurePosixPath(workbook_path).parent
     rels_path = str(base / "_rels" / (PurePosixPath(workbook_path).name + ".rels"))
     targets = {
-        rel.get("Id"): rel.get("Target")
+        rel.get("Id"): rel.get("Target") or ""
         for rel in ET.fromstring(archive.read(rels_path)).iter(f"{_NS_PKG_REL}Relationship")
     }
     paths = {}
     for sheet in ET.fromstring(archive.read(workbook_path)).iter(f"{_NS_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_NS_REL}id"), "")
         path = target.lstrip("/") if target.startswith("/") else str(base / target)
-        paths[sheet.get("name")] = path
+        paths[sheet.get("name", "")] = path
     return paths
 
 
@@ -608,7 +612,7 @@ def _strip_brackets(text: str) -> str:
     return re.sub(r"[()\[\]]", "", text)
 
 
-def _find_header(grid: list[list], fields: FieldTable, limits: ReadLimits) -> list[int]:
+def _find_header(grid: Grid, fields: FieldTable, limits: ReadLimits) -> list[int]:
     """The 0-based rows of the header: the first row naming two or more distinct
     fields, plus the rows right below it that name fields too (a second language)
     or hold only units."""
@@ -633,7 +637,7 @@ def _find_header(grid: list[list], fields: FieldTable, limits: ReadLimits) -> li
 
 def sheet_from_grid(
     name: str,
-    grid: list[list],
+    grid: Grid,
     *,
     fields: FieldTable | None = None,
     limits: ReadLimits | None = None,
@@ -722,7 +726,7 @@ def sheet_from_grid(
     candidates = np.flatnonzero(~empty & filled.any(axis=1))
     total = np.zeros(len(body), dtype=bool)
     total[candidates] = [_is_total_value(v) for v in body[candidates, first[candidates]]]
-    for r in np.flatnonzero(total):
+    for r in np.flatnonzero(total).tolist():
         problems.append(
             Problem(
                 name, int(r) + last_header + 2, None, None, WARNING,
@@ -751,17 +755,17 @@ def sheet_from_grid(
     for r, c in sorted(uncached):
         if r <= last_header:
             continue
-        column = next((col for col in columns.values() if col.index == c), None)
-        if column is None:
+        holder = next((col for col in columns.values() if col.index == c), None)
+        if holder is None:
             continue
         problems.append(
             Problem(
-                name, r + 1, column.header, None, ERROR,
-                f"The cell {column.letter}{r + 1} holds a formula but no stored result; Rasad "
+                name, r + 1, holder.header, None, ERROR,
+                f"The cell {holder.letter}{r + 1} holds a formula but no stored result; Rasad "
                 "never computes formulas. Open the file in Excel and save it, or type the value.",
-                f"خانه {column.letter}{r + 1} فرمول دارد اما نتیجه ذخیره‌شده ندارد؛ رصد فرمول‌ها را "
+                f"خانه {holder.letter}{r + 1} فرمول دارد اما نتیجه ذخیره‌شده ندارد؛ رصد فرمول‌ها را "
                 "محاسبه نمی‌کند. فایل را در اکسل باز و ذخیره کنید یا مقدار را تایپ کنید.",
-                "formula_without_value", column.field, column.letter,
+                "formula_without_value", holder.field, holder.letter,
             )
         )  # fmt: skip
     return Sheet(
@@ -784,7 +788,7 @@ def _is_total_value(value) -> bool:
     )
 
 
-def _cell_matrix(grid: list[list] | np.ndarray, width: int) -> np.ndarray:
+def _cell_matrix(grid: Grid, width: int) -> np.ndarray:
     """The grid as a rectangular object array, short rows padded with None."""
     if isinstance(grid, np.ndarray):
         return grid
@@ -799,7 +803,7 @@ def _is_instructions(name: str) -> bool:
     return any(word in cleaned for word in _INSTRUCTION_SHEETS)
 
 
-def _collect(workbook: Workbook, sheet: Sheet | None, name: str, grid: list[list]) -> None:
+def _collect(workbook: Workbook, sheet: Sheet | None, name: str, grid: Grid) -> None:
     if sheet is not None:
         workbook.sheets.append(sheet)
         return

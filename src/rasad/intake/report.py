@@ -175,8 +175,9 @@ class IntakeReport:
             raise RasadInputError(
                 f"{self.source!r} has {n} implausible figure(s) ({self._location(first, 'en')}: "
                 f"{first.message_en}); nothing is imported until a person confirms them.",
-                f"«{self.source}» {to_persian_digits(str(n))} رقم نامحتمل دارد ({self._location(first, 'fa')}: "
-                f"{first.message_fa})؛ تا کسی آن‌ها را تأیید نکند هیچ چیز وارد نمی‌شود.",
+                f"«{self.source}» {to_persian_digits(str(n))} رقم نامحتمل دارد "
+                f"({self._location(first, 'fa')}: {first.message_fa})؛ تا کسی آن‌ها را تأیید "
+                "نکند هیچ چیز وارد نمی‌شود.",
                 field="confirm_implausible",
                 value=self.source,
             )
@@ -210,20 +211,22 @@ class IntakeReport:
             verdict = (
                 "هیچ چیز وارد نمی‌شود تا خطاها اصلاح شوند."
                 if self.blocking
-                else f"{len(self.implausible)} رقم نامحتمل است: پس از بررسی باید تأیید شوند تا فایل وارد شود."
+                else f"{len(self.implausible)} رقم نامحتمل است: پس از بررسی باید تأیید شوند تا "
+                "فایل وارد شود."
                 if self.needs_confirmation
                 else "آماده ورود است" + ("؛ هشدارها را بررسی کنید." if c["warnings"] else ".")
             )
             text = (
                 f"«{self.source}»: {c['rows_read']} ردیف خوانده شد؛ {c['errors']} خطا، "
-                f"{c['warnings']} هشدار؛ {c['enterprises']} بنگاه و {c['returns']} اظهارنامه. {verdict}"
+                f"{c['warnings']} هشدار؛ {c['enterprises']} بنگاه و {c['returns']} اظهارنامه. "
+                f"{verdict}"
             )
             return to_persian_digits(text)
         verdict = (
             "Nothing will be imported until the errors are fixed."
             if self.blocking
-            else f"{len(self.implausible)} implausible figure(s) must be checked and confirmed before the file "
-            "is imported."
+            else f"{len(self.implausible)} implausible figure(s) must be checked and confirmed "
+            "before the file is imported."
             if self.needs_confirmation
             else "Ready to import" + ("; review the warnings." if c["warnings"] else ".")
         )
@@ -288,7 +291,7 @@ class IntakeReport:
                 p.message(language),
             )
         summary = Text(self.summary(language), style="bold red" if self.blocking else "bold green")
-        parts = [summary]
+        parts: list[Text | Table] = [summary]
         if shown:
             parts.append(table)
         if limit is not None and len(self.problems) > limit:

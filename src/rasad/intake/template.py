@@ -43,7 +43,8 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
         "This workbook sends enterprises' details and their periodic returns to Rasad.",
     ),
     (
-        f"برگه «{SHEET_ENTERPRISES}»: یک ردیف برای هر بنگاه (فقط بنگاه‌های تازه یا مشخصات تغییرکرده).",
+        f"برگه «{SHEET_ENTERPRISES}»: یک ردیف برای هر بنگاه (فقط بنگاه‌های تازه یا مشخصات "
+        "تغییرکرده).",
         f"Sheet '{SHEET_ENTERPRISES}': one row per enterprise (only new ones or changed details).",
     ),
     (
@@ -214,7 +215,7 @@ def _data_sheet(book, title: str, columns: list[FieldSpec], rows: int, validatio
             sheet.column_dimensions[letter].number_format = number_format
         validation = validations.get(field.code)
         if validation is None and field.indicator is not None:
-            validation = _indicator_validation(field)
+            validation = _indicator_validation(field.indicator)
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}3:{letter}{rows + 2}")
@@ -227,8 +228,7 @@ def _data_sheet(book, title: str, columns: list[FieldSpec], rows: int, validatio
     return sheet
 
 
-def _indicator_validation(field: FieldSpec):
-    spec = field.indicator
+def _indicator_validation(spec: IndicatorSpec):
     if spec.kind == "boolean":
         return None  # filled by the yes/no list
     low, high = spec.min_value, spec.max_value
