@@ -25,8 +25,10 @@ from intake_builders import write_xlsx, wrong_check_digit
 from rasad.demo import generate
 from rasad.intake import default_fields, dry_run, validate, validate_records
 from rasad.intake.validation import fallbacks
+from rasad.intake.validation.cells import ASK_PARSER
 from rasad.intake.validation.fallbacks import Fallback
 from rasad.intake.validation.numbers import numbers_at_once, plain_numbers
+from rasad.intake.validation.sheet import FastPaths
 from rasad.iran.text import parse_number, to_latin_digits, to_persian_digits
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -188,7 +190,7 @@ def test_one_odd_cell_alone_takes_the_careful_path(
 
 
 def _settle_nothing(values: list) -> list:
-    return [validate._ASK_PARSER] * len(values)
+    return [ASK_PARSER] * len(values)
 
 
 def _no_plain_numbers(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -210,10 +212,16 @@ def test_forcing_the_careful_paths_is_seen(tmp_path, population, monkeypatch):
         frame[booleans] = frame[booleans].astype(float).astype("Int64")
 
     path = _demo_csv(population, tmp_path / "returns.csv", whole_yes_no)
-    monkeypatch.setattr(validate, "_texts", _settle_nothing)
-    monkeypatch.setattr(validate, "_valid_national_ids", _settle_nothing)
-    monkeypatch.setattr(validate, "_plain_numbers", _no_plain_numbers)
-    monkeypatch.setattr(validate, "_repeats_in_agreement", _compare_every_repeat)
+    monkeypatch.setattr(
+        validate,
+        "FAST_PATHS",
+        FastPaths(
+            numbers=_no_plain_numbers,
+            texts=_settle_nothing,
+            national_ids=_settle_nothing,
+            repeats=_compare_every_repeat,
+        ),
+    )
     report, seen = _checked(path, population)
     assert not report.problems and len(report.returns) == len(population.returns)
     every_row = tuple(range(2, len(population.returns) + 2))

@@ -26,6 +26,8 @@ from rasad.intake import read as reading
 from rasad.intake import validate
 from rasad.intake.read import read_bytes, read_file
 from rasad.intake.validate import validate_workbook
+from rasad.intake.validation import cells, codes, numbers, text
+from rasad.intake.validation.sheet import FastPaths
 from rasad.iran.text import parse_number, to_latin_digits
 
 HEADER = ["شناسه ملی", "نام بنگاه", "استان", "شهرک", "کد ISIC", "دوره", "فروش", "صادرات",
@@ -64,20 +66,17 @@ def _careful(monkeypatch):
     """Force every careful path: the csv module, cell-by-cell numbers and parsers, the
     row-by-row merge of repeated enterprises."""
     monkeypatch.setattr(reading, "_fast_csv_cells", lambda text, delimiter: None)
+    settle_nothing = lambda values: [cells.ASK_PARSER] * len(values)  # noqa: E731
     monkeypatch.setattr(
         validate,
-        "_plain_numbers",
-        lambda cells: (np.full(len(cells), np.nan), np.zeros(len(cells), dtype=bool)),
-    )
-    monkeypatch.setattr(validate, "_texts", lambda values: [validate._ASK_PARSER] * len(values))
-    monkeypatch.setattr(
-        validate, "_valid_national_ids", lambda values: [validate._ASK_PARSER] * len(values)
-    )
-    monkeypatch.setattr(
-        validate,
-        "_repeats_in_agreement",
-        lambda allf, values, given, registry_only, keep: np.flatnonzero(
-            allf["national_id"].notna().to_numpy()
+        "FAST_PATHS",
+        FastPaths(
+            numbers=lambda cells: (np.full(len(cells), np.nan), np.zeros(len(cells), dtype=bool)),
+            texts=settle_nothing,
+            national_ids=settle_nothing,
+            repeats=lambda allf, values, given, registry_only, keep: np.flatnonzero(
+                allf["national_id"].notna().to_numpy()
+            ),
         ),
     )
 
@@ -159,7 +158,7 @@ _PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_CELL, max_size=12))
 def test_plain_numbers_are_exactly_what_the_careful_parser_reads(cells):
-    values, plain = validate._plain_numbers(cells)
+    values, plain = numbers.plain_numbers(cells)
     for cell, value, is_plain in zip(cells, values, plain, strict=True):
         if is_plain:
             assert _PLAIN.fullmatch(to_latin_digits(cell))
@@ -180,10 +179,10 @@ _IDS = st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_IDS, max_size=10, unique_by=lambda v: (type(v), v)))
 def test_national_ids_checked_at_once_match_the_one_by_one_check(values):
-    for value, settled in zip(values, validate._valid_national_ids(values), strict=True):
-        if settled is validate._ASK_PARSER:
+    for value, settled in zip(values, codes.valid_national_ids(values), strict=True):
+        if settled is cells.ASK_PARSER:
             continue
-        assert settled == validate._national_id(value)
+        assert settled == codes.national_id(value)
 
 
 @settings(max_examples=200, deadline=None)
@@ -198,16 +197,16 @@ def test_national_ids_checked_at_once_match_the_one_by_one_check(values):
     )
 )
 def test_texts_normalised_together_match_one_by_one(values):
-    for value, settled in zip(values, validate._texts(values), strict=True):
-        if settled is validate._ASK_PARSER:
-            with pytest.raises(validate._Bad):
-                validate._text(value)
+    for value, settled in zip(values, text.texts(values), strict=True):
+        if settled is cells.ASK_PARSER:
+            with pytest.raises(cells.Bad):
+                text.text(value)
             continue
-        assert settled == validate._text(value)
+        assert settled == text.text(value)
 
 
 def test_distinct_values_keep_types_apart():
-    codes, uniques = validate._distinct([1, 1.0, True, "1", None, 1, float("nan"), [1]])
+    codes, uniques = cells.distinct([1, 1.0, True, "1", None, 1, float("nan"), [1]])
     assert [uniques[k] if k >= 0 else None for k in codes.tolist()][:4] == [1, 1.0, True, "1"]
     assert [type(uniques[k]) for k in codes[:4].tolist()] == [int, float, bool, str]
     assert codes[4] == -1 and codes[6] == -1 and codes[0] == codes[5]
@@ -249,5 +248,5 @@ def test_unreadable_csv_still_falls_back_to_the_csv_module():
 def test_a_nul_in_a_figure_is_not_read_as_a_number():
     with pytest.raises(RasadInputError):
         parse_number("12\0")
-    values, plain = validate._plain_numbers(["12\0", "13"])
+    values, plain = numbers.plain_numbers(["12\0", "13"])
     assert not plain.any()

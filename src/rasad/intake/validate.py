@@ -42,14 +42,15 @@ from .problems import ERROR, WARNING, Problem
 from .read import Column, ReadLimits, Sheet, Workbook, is_blank, read_file
 from .report import ENTERPRISE_COLUMNS, IntakeReport, empty_enterprises, empty_returns
 from .units import MILLION_RIALS
-from .validation.book import PERIOD_CODES, Book, merge_enterprises, merge_returns
-from .validation.book import repeats_in_agreement as _repeats_in_agreement
-from .validation.cells import ASK_PARSER as _ASK_PARSER  # noqa: F401
+from .validation.book import (
+    PERIOD_CODES,
+    Book,
+    merge_enterprises,
+    merge_returns,
+    repeats_in_agreement,
+)
 from .validation.cells import EXCEL_ERRORS
-from .validation.cells import Bad as _Bad  # noqa: F401
-from .validation.cells import distinct as _distinct  # noqa: F401
-from .validation.codes import national_id as _national_id  # noqa: F401
-from .validation.codes import valid_national_ids as _valid_national_ids
+from .validation.codes import valid_national_ids
 from .validation.crosschecks import (
     PARTS_OF_WHOLES,
     check_consistency,
@@ -57,27 +58,26 @@ from .validation.crosschecks import (
     check_scope,
     check_unit_slips,
 )
-from .validation.numbers import plain_numbers as _plain_numbers
+from .validation.numbers import plain_numbers
 from .validation.parameters import Checks, Scope, UnitSlipRule
 from .validation.registry import REGISTRY_CODES, check_ids, enterprise_rows
 from .validation.returns import return_rows
 from .validation.sheet import FastPaths, SheetCheck
-from .validation.text import text as _text  # noqa: F401
-from .validation.text import texts as _texts
+from .validation.text import texts
 
-# tests/intake/test_intake_vectorised.py reaches the one-value parsers, the refusal and
-# the distinct values under the names imported for it (F401), as when they lived here.
-
-
-def _fast_paths() -> FastPaths:
-    """The column-at-once parsers, looked up under their names here at every check, so
-    that tests/intake/test_intake_vectorised.py can put parsers that settle nothing in
-    their place, force every careful path and compare the reports."""
-    return FastPaths(numbers=_plain_numbers, texts=_texts, national_ids=_valid_national_ids)
+# The column-at-once parsers every check uses, read from here at each check, so that the
+# equivalence tests (tests/intake/test_intake_vectorised.py, test_fast_path.py) can put
+# parsers that settle nothing in their place, force every careful path and compare reports.
+FAST_PATHS = FastPaths(
+    numbers=plain_numbers,
+    texts=texts,
+    national_ids=valid_national_ids,
+    repeats=repeats_in_agreement,
+)
 
 
 def _check_sheet(sheet: Sheet, checks: Checks, problems: list[Problem]):
-    s = SheetCheck(sheet, checks, problems, _fast_paths())
+    s = SheetCheck(sheet, checks, problems, FAST_PATHS)
     if not sheet.has("national_id"):
         s.add(None, None, None, ERROR, "missing_column",
               f"The sheet {sheet.name!r} has no national ID column ('شناسه ملی / National ID'), "
@@ -154,7 +154,7 @@ def validate_workbook(
         if returns is not None:
             return_frames.append(returns)
     book = Book(workbook.sheets, checks, problems)
-    enterprises = merge_enterprises(book, enterprise_frames, _repeats_in_agreement)
+    enterprises = merge_enterprises(book, enterprise_frames, FAST_PATHS.repeats)
     returns = merge_returns(book, return_frames)
     if checks.scope is not None:
         check_scope(book, checks.scope, returns, enterprises)

@@ -12,6 +12,7 @@ import pandas as pd
 from ..problems import ERROR, Problem, shown_value
 from ..read import Sheet, is_blank
 from . import fallbacks
+from .book import Repeats
 from .cells import ASK_PARSER, Bad, distinct
 from .choices import boolean
 from .numbers import PlainNumbers, careful_number, numbers_at_once
@@ -31,6 +32,7 @@ class FastPaths:
     numbers: PlainNumbers  # :func:`.numbers.plain_numbers`
     texts: AtOnce  # :func:`.text.texts`
     national_ids: AtOnce  # :func:`.codes.valid_national_ids`
+    repeats: Repeats  # :func:`.book.repeats_in_agreement`
 
 
 class SheetCheck:
