@@ -752,10 +752,10 @@ def _edition_compute(args) -> int:
     _django()
     from rasad.index.methodology import MethodologyError, loads, read_text
     from rasad.index.uncertainty import loads_spec
-    from rasad.iran.text import to_persian_digits
     from rasad.platform.rankings import jobs, thin
     from rasad.platform.rankings.bundled import stored_methodology
-    from rasad.platform.rankings.models import Edition, EditionJob
+    from rasad.platform.rankings.models import EditionJob
+    from rasad.platform.rankings.services import create_edition
     from rasad.platform.returns.models import Period
 
     period = Period.objects.filter(year=args.period, quarter__isnull=True).first()
@@ -793,12 +793,8 @@ def _edition_compute(args) -> int:
     lang = args.lang
     print(coverage.figures(lang))
     methodology = stored_methodology(text, source, user)
-    edition = Edition.objects.create(
-        name_fa=args.name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
-        name_en=args.name_en or f"{methodology.name_en or methodology.name_fa} {period.code}",
-        period=period,
-        methodology=methodology,
-        created_by=user,
+    edition = create_edition(
+        period, methodology, user, name_fa=args.name_fa or "", name_en=args.name_en or ""
     )
     job = jobs.start_compute(
         edition,

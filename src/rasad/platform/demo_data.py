@@ -186,7 +186,7 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS, progress=None):
     from rasad.platform.rankings.bundled import bundled_methodology, bundled_spec
     from rasad.platform.rankings.jobs import run_job, start_compute
     from rasad.platform.rankings.models import Edition, EditionJob
-    from rasad.platform.rankings.services import publish_edition
+    from rasad.platform.rankings.services import create_edition, publish_edition
 
     if Edition.objects.exists():
         return None
@@ -200,12 +200,12 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS, progress=None):
     if analyst is None or period is None:
         return None
     methodology = bundled_methodology(analyst)
-    edition = Edition.objects.create(
+    edition = create_edition(
+        period,
+        methodology,
+        analyst,
         name_fa=f"{methodology.name_fa} {to_persian_digits(period.code)} (نمایشی)",
         name_en=f"{methodology.name_en} {period.code} (demo)",
-        period=period,
-        methodology=methodology,
-        created_by=analyst,
     )
     job = start_compute(
         edition,

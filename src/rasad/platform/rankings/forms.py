@@ -199,12 +199,3 @@ class EditionForm(forms.Form):
             except RasadInputError as error:
                 self.add_error("spec", error.message(language))
         return data
-
-    def default_names(self) -> tuple[str, str]:
-        period, methodology = self.cleaned_data["period"], self.cleaned_data["methodology"]
-        return (
-            self.cleaned_data.get("name_fa")
-            or f"{methodology.name_fa} {to_persian_digits(period.code)}",
-            self.cleaned_data.get("name_en")
-            or f"{methodology.name_en or methodology.name_fa} {period.code}",
-        )

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from rasad.platform.public import data
 from rasad.platform.public.views import band_label, describe_steps, methodology_tree
 from rasad.platform.rankings import review
+from rasad.platform.rankings.access import may_run_analyses
 from rasad.platform.rankings.models import Edition
-from rasad.platform.rankings.views import may_run_analyses
 from rasad.platform.registry.models import Province
 from rasad.platform.reports import charts
 from rasad.platform.reports.pdf import render_pdf

@@ -42,7 +42,7 @@ from rasad.platform.api.common import (
     refuse_unknown,
 )
 from rasad.platform.api.errors import ApiError, both, not_found, problem
-from rasad.platform.api.league import edition_league, methodology_of
+from rasad.platform.rankings.league import edition_league, methodology_of
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
 from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
 from rasad.platform.rankings import coverage
