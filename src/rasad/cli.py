@@ -814,7 +814,8 @@ def _edition_compute(args) -> int:
         print(
             say(
                 lang,
-                f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
+                f"Edition {edition.pk} queued as job {job.pk}: "
+                "a worker (rasad worker) computes it; "
                 f"follow it with: rasad edition status {job.pk}",
                 f"ویرایش {digits(lang, edition.pk)} به‌صورت کار {digits(lang, job.pk)} در صف است: "
                 f"کارگزار پس‌زمینه (rasad worker) آن را محاسبه می‌کند؛ پیگیری با: "
@@ -856,7 +857,8 @@ def _edition_compute(args) -> int:
     print(
         say(
             lang,
-            f"Edition {edition.pk} computed in {seconds} s: '{edition.name_en}', {', '.join(counts)}.",
+            f"Edition {edition.pk} computed in {seconds} s: "
+            f"'{edition.name_en}', {', '.join(counts)}.",
             f"ویرایش {digits(lang, edition.pk)} در {seconds} ثانیه محاسبه شد: «{edition.name_fa}»، "
             f"{'، '.join(counts)}.",
         )

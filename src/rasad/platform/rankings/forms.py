@@ -121,7 +121,8 @@ class EditionForm(forms.Form):
         label=_("Compute it even if few enterprises have filed (a thin edition)"),
         required=False,
         help_text=_(
-            "A thin edition, whose returns cover less than the share of the enterprises expected that "
+            "A thin edition, whose returns cover less than the share of the enterprises "
+            "expected that "
             "an edition needs, can be computed to look at, but never published."
         ),
     )

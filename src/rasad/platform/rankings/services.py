@@ -160,6 +160,19 @@ def create_edition(period: Period, methodology, user, *, name_fa: str = "", name
     )
 
 
+def _prepare(edition: Edition, spec_text, runs, seed, top_k, allow_thin: bool):
+    """The edition's methodology, its uncertainty spec (or None) and its period's filing
+    coverage, once every check before reading the data has passed."""
+    _refuse_published(edition)
+    _yearly(edition.period)
+    _check_settings(runs, seed, top_k)
+    methodology = _recorded_methodology(edition)
+    spec = _spec(spec_text, methodology)
+    coverage = thin.period_coverage(edition.period)
+    thin.refuse_thin_compute(coverage, allow_thin)
+    return methodology, spec, coverage
+
+
 def _recorded_methodology(edition: Edition) -> ParsedMethodology:
     """The edition's methodology, refused if its text no longer gives the recorded hash."""
     text = edition.methodology.text
@@ -202,13 +215,57 @@ def _counts(methodology, table, results, unranked) -> tuple[int | None, int]:
     return int(table[unit].nunique() - ineligible), int(results.rank.notna().sum())
 
 
-def _enterprise_ids(period: Period) -> dict[str, int]:
-    """The enterprise id of each national ID the edition of ``period`` ranks."""
-    return dict(
+def _analyse(runner, methodology, table, spec, runs, seed, top_k, report: Progress):
+    """The uncertainty analysis by ``runner`` (by default
+    :func:`rasad.index.uncertainty.uncertainty`), telling ``report`` of its replicates."""
+    if runner is None:
+        from rasad.index.uncertainty import uncertainty as runner
+    report("uncertainty", 0, runs)
+    analysis = runner(
+        methodology,
+        table,
+        spec,
+        runs,
+        seed=seed,
+        top_k=top_k,
+        progress=lambda done, total: report("uncertainty", done, total),
+    )
+    report("uncertainty", runs, runs)
+    return analysis
+
+
+def _analysis_fields(spec_text, runs, seed, top_k, analysis: UncertaintyResult | None) -> dict:
+    """The uncertainty settings an edition records: runs and seed only if they ran."""
+    analysed = analysis is not None
+    return {
+        "uncertainty_spec": spec_text or "",
+        "runs": runs if analysed else None,
+        "seed": seed if analysed else None,
+        "top_k": top_k,
+        "crossing_top": analysis.crossing_top if analysed else None,
+    }
+
+
+def _coverage_fields(coverage, eligible: int | None, ranked: int) -> dict:
+    """What stands behind the edition (:mod:`rasad.platform.rankings.thin`)."""
+    return {
+        "expected_count": coverage.expected,
+        "filed_count": coverage.filed,
+        "filing_coverage": coverage.share,
+        "eligible_count": eligible,
+        "ranked_count": ranked,
+        "thin_allowed": coverage.thin,
+    }
+
+
+def _rows(edition: Edition, results, analysis) -> list[tuple]:
+    """The result rows, each unit (national ID) given its enterprise's id."""
+    enterprise_of = dict(
         Enterprise.objects.filter(
-            pk__in=ranked_returns(period).values("enterprise_id")
+            pk__in=ranked_returns(edition.period).values("enterprise_id")
         ).values_list("national_id", "pk")
     )
+    return result_rows(edition, results, analysis, enterprise_of)
 
 
 def _store(edition: Edition, rows: list[tuple], version_ids: list[int], computed: dict) -> None:
@@ -258,13 +315,7 @@ def compute_edition(
     """
     report = progress or (lambda stage, done, total: None)
     edition.refresh_from_db()  # the stored status, methodology and period are what count
-    _refuse_published(edition)
-    _yearly(edition.period)
-    _check_settings(runs, seed, top_k)
-    methodology = _recorded_methodology(edition)
-    spec = _spec(spec_text, methodology)
-    coverage = thin.period_coverage(edition.period)
-    thin.refuse_thin_compute(coverage, allow_thin)
+    methodology, spec, coverage = _prepare(edition, spec_text, runs, seed, top_k, allow_thin)
 
     report("data", 0, 1)
     table, version_ids = edition_data(edition.period)
@@ -275,43 +326,16 @@ def compute_edition(
     results, unranked = _rank(methodology, table, coverage)
     report("ranking", 1, 1)
 
-    analysis: UncertaintyResult | None = None
+    analysis = None
     if spec is not None and results is not None:
-        from rasad.index.uncertainty import uncertainty
-
-        report("uncertainty", 0, runs)
-        analysis = (uncertainty_runner or uncertainty)(
-            methodology,
-            table,
-            spec,
-            runs,
-            seed=seed,
-            top_k=top_k,
-            progress=lambda done, total: report("uncertainty", done, total),
-        )
-        report("uncertainty", runs, runs)
+        analysis = _analyse(uncertainty_runner, methodology, table, spec, runs, seed, top_k, report)
 
     report("storing", 0, 1)
-    eligible, ranked = _counts(methodology, table, results, unranked)
-    rows = (
-        []
-        if results is None
-        else result_rows(edition, results, analysis, _enterprise_ids(edition.period))
-    )
-    analysed = analysis is not None
+    rows = [] if results is None else _rows(edition, results, analysis)
     computed = {
         "data_sha256": digest,
-        "uncertainty_spec": spec_text or "",
-        "runs": runs if analysed else None,
-        "seed": seed if analysed else None,
-        "top_k": top_k,
-        "crossing_top": analysis.crossing_top if analysed else None,
-        "expected_count": coverage.expected,
-        "filed_count": coverage.filed,
-        "filing_coverage": coverage.share,
-        "eligible_count": eligible,
-        "ranked_count": ranked,
-        "thin_allowed": coverage.thin,
+        **_analysis_fields(spec_text, runs, seed, top_k, analysis),
+        **_coverage_fields(coverage, *_counts(methodology, table, results, unranked)),
     }
     _store(edition, rows, version_ids, computed)
     edition.refresh_from_db()
@@ -333,8 +357,10 @@ def publish_edition(edition: Edition, user) -> Edition:
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         _refuse_published(locked)
         not_computed = RasadInputError(
-            f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
-            f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
+            f"The edition '{locked.name_en or locked.name_fa}' has not been computed; "
+            "compute it before publishing.",
+            f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ "
+            "پیش از انتشار آن را محاسبه کنید.",
             field="edition",
             value=locked.pk,
         )
