@@ -752,10 +752,10 @@ def _edition_compute(args) -> int:
     _django()
     from rasad.index.methodology import MethodologyError, loads, read_text
     from rasad.index.uncertainty import loads_spec
-    from rasad.iran.text import to_persian_digits
     from rasad.platform.rankings import jobs, thin
     from rasad.platform.rankings.bundled import stored_methodology
-    from rasad.platform.rankings.models import Edition, EditionJob
+    from rasad.platform.rankings.models import EditionJob
+    from rasad.platform.rankings.services import create_edition
     from rasad.platform.returns.models import Period
 
     period = Period.objects.filter(year=args.period, quarter__isnull=True).first()
@@ -793,12 +793,8 @@ def _edition_compute(args) -> int:
     lang = args.lang
     print(coverage.figures(lang))
     methodology = stored_methodology(text, source, user)
-    edition = Edition.objects.create(
-        name_fa=args.name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
-        name_en=args.name_en or f"{methodology.name_en or methodology.name_fa} {period.code}",
-        period=period,
-        methodology=methodology,
-        created_by=user,
+    edition = create_edition(
+        period, methodology, user, name_fa=args.name_fa or "", name_en=args.name_en or ""
     )
     job = jobs.start_compute(
         edition,
@@ -818,7 +814,8 @@ def _edition_compute(args) -> int:
         print(
             say(
                 lang,
-                f"Edition {edition.pk} queued as job {job.pk}: a worker (rasad worker) computes it; "
+                f"Edition {edition.pk} queued as job {job.pk}: "
+                "a worker (rasad worker) computes it; "
                 f"follow it with: rasad edition status {job.pk}",
                 f"ویرایش {digits(lang, edition.pk)} به‌صورت کار {digits(lang, job.pk)} در صف است: "
                 f"کارگزار پس‌زمینه (rasad worker) آن را محاسبه می‌کند؛ پیگیری با: "
@@ -860,7 +857,8 @@ def _edition_compute(args) -> int:
     print(
         say(
             lang,
-            f"Edition {edition.pk} computed in {seconds} s: '{edition.name_en}', {', '.join(counts)}.",
+            f"Edition {edition.pk} computed in {seconds} s: "
+            f"'{edition.name_en}', {', '.join(counts)}.",
             f"ویرایش {digits(lang, edition.pk)} در {seconds} ثانیه محاسبه شد: «{edition.name_fa}»، "
             f"{'، '.join(counts)}.",
         )

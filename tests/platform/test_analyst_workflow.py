@@ -134,7 +134,7 @@ def test_role_matrix(loaded, client):
 
 
 def test_querysets_are_scoped_too(loaded):
-    from rasad.platform.rankings.views import editions_for, jobs_for
+    from rasad.platform.rankings.access import editions_for, jobs_for
 
     edition, job = computed(loaded, sensitivity_n=0)
     for role in (Role.PUBLIC, Role.ENTERPRISE, Role.ESTATE_MANAGER):

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from rasad.platform.rankings.models import Edition, EditionResult
-from rasad.platform.rankings.services import RESULT_COLUMNS
+from rasad.platform.rankings.results import RESULT_COLUMNS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 IN_CI = bool(os.environ.get("CI") or os.environ.get("RASAD_CI"))
@@ -45,7 +45,8 @@ import django
 django.setup()
 from rasad.index import data_hash
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
-from rasad.platform.rankings.services import RESULT_COLUMNS, compute_edition, frozen_edition_data
+from rasad.platform.rankings.results import RESULT_COLUMNS
+from rasad.platform.rankings.services import compute_edition, frozen_edition_data
 
 def results(edition):
     return [list(row) for row in EditionResult.objects.filter(edition=edition)

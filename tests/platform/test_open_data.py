@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from test_public_pages import ROLES, client_for
 from test_public_pages import world as world  # the same published editions and users
 
-from rasad.platform.api.league import edition_league
+from rasad.platform.rankings.league import edition_league
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.registry.models import Enterprise
 

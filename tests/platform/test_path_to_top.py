@@ -11,10 +11,10 @@ from pdfs import pdf_text
 from rasad.index import build
 from rasad.index.whatif import what_if
 from rasad.platform.accounts.models import Role, User
-from rasad.platform.api.league import edition_table
 from rasad.platform.api.models import ApiToken
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.public.scorecard import scorecard_data
+from rasad.platform.rankings.league import edition_table
 from rasad.platform.rankings.models import EditionResult
 from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise

@@ -520,7 +520,7 @@ LEAGUE_ROW = re.compile(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_league_values_only_for_the_readers_scope(world, client, db, role):
-    from rasad.platform.api.league import edition_league
+    from rasad.platform.rankings.league import edition_league
 
     client = client_for(client, world, role)
     latest = world["latest"]

@@ -61,11 +61,8 @@ def _progress(description: str, enabled: bool):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-@transaction.atomic
-def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str, int]:
-    provinces = {p.code: p for p in Province.objects.all()}
-    sectors = {s.code: s for s in Sector.objects.filter(level__in=["division", "class"])}
-
+def _create_registry(population: DemoPopulation, provinces: dict, sectors: dict):
+    """The demo's industrial estates and enterprises, in bulk."""
     estates = IndustrialEstate.objects.bulk_create(
         IndustrialEstate(
             code=row.code,
@@ -77,7 +74,6 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
         for row in population.estates.itertuples()
     )
     estates_by_code = {e.code: e for e in estates}
-
     enterprises = Enterprise.objects.bulk_create(
         (
             Enterprise(
@@ -93,8 +89,11 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
         ),
         batch_size=BATCH,
     )
-    enterprises_by_id = {e.national_id: e for e in enterprises}
+    return estates, enterprises
 
+
+def _load_returns(population: DemoPopulation, enterprises, progress: bool) -> int:
+    """Every return as version 1, dated as submitted; the number of figures loaded."""
     years = sorted(int(y) for y in population.returns["year"].unique())
     periods = {}
     for year in years:
@@ -120,8 +119,10 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
     rows = pd.concat([rows, frame[codes].reset_index(drop=True).astype(float)], axis=1)
     with _progress("Loading returns", progress) as report:
         record_returns(rows, source=ReturnVersion.Source.DEMO, progress=report)
-    figures = int(frame[codes].notna().to_numpy().sum())
+    return int(frame[codes].notna().to_numpy().sum())
 
+
+def _create_clusters(population: DemoPopulation, provinces, sectors, enterprises) -> dict:
     clusters = {
         row.code: Cluster.objects.create(
             code=row.code,
@@ -133,17 +134,28 @@ def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str
         )
         for row in population.clusters.itertuples()
     }
+    enterprises_by_id = {e.national_id: e for e in enterprises}
     ClusterMembership.objects.bulk_create(
         ClusterMembership(
             cluster=clusters[row.cluster_code], enterprise=enterprises_by_id[row.national_id]
         )
         for row in population.cluster_members.itertuples()
     )
+    return clusters
+
+
+@transaction.atomic
+def load_demo(population: DemoPopulation, *, progress: bool = False) -> dict[str, int]:
+    provinces = {p.code: p for p in Province.objects.all()}
+    sectors = {s.code: s for s in Sector.objects.filter(level__in=["division", "class"])}
+    estates, enterprises = _create_registry(population, provinces, sectors)
+    figures = _load_returns(population, enterprises, progress)
+    clusters = _create_clusters(population, provinces, sectors, enterprises)
     _create_demo_users(population)
     return {
         "estates": len(estates),
         "enterprises": len(enterprises),
-        "returns": len(frame),
+        "returns": len(population.returns),
         "figures": figures,
         "clusters": len(clusters),
     }
@@ -186,7 +198,7 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS, progress=None):
     from rasad.platform.rankings.bundled import bundled_methodology, bundled_spec
     from rasad.platform.rankings.jobs import run_job, start_compute
     from rasad.platform.rankings.models import Edition, EditionJob
-    from rasad.platform.rankings.services import publish_edition
+    from rasad.platform.rankings.services import create_edition, publish_edition
 
     if Edition.objects.exists():
         return None
@@ -200,12 +212,12 @@ def publish_demo_edition(*, runs: int = DEMO_EDITION_RUNS, progress=None):
     if analyst is None or period is None:
         return None
     methodology = bundled_methodology(analyst)
-    edition = Edition.objects.create(
+    edition = create_edition(
+        period,
+        methodology,
+        analyst,
         name_fa=f"{methodology.name_fa} {to_persian_digits(period.code)} (نمایشی)",
         name_en=f"{methodology.name_en} {period.code} (demo)",
-        period=period,
-        methodology=methodology,
-        created_by=analyst,
     )
     job = start_compute(
         edition,

@@ -179,23 +179,26 @@ def method_not_allowed_in_json(view: Callable) -> Callable:
     return wrapped
 
 
-def install(api) -> None:
-    """Every error of the API answers in this shape; never a stack trace."""
+class _Handlers:
+    """ninja's exception handlers for ``api``: each error answered as an :class:`ApiError`."""
 
-    def respond(request, error: ApiError, headers: dict | None = None):
-        response = api.create_response(request, error.payload(), status=error.status)
+    def __init__(self, api):
+        self.api = api
+
+    def respond(self, request, error: ApiError, headers: dict | None = None):
+        response = self.api.create_response(request, error.payload(), status=error.status)
         for name, value in (headers or {}).items():
             response[name] = value
         return response
 
-    def on_api_error(request, exc: ApiError):
+    def on_api_error(self, request, exc: ApiError):
         headers = dict(exc.headers)
         if exc.status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="rasad"'
-        return respond(request, exc, headers)
+        return self.respond(request, exc, headers)
 
-    def on_authentication(request, exc):
-        return on_api_error(
+    def on_authentication(self, request, exc):
+        return self.on_api_error(
             request,
             ApiError(
                 401,
@@ -204,22 +207,22 @@ def install(api) -> None:
             ),
         )
 
-    def on_authorization(request, exc):
-        return respond(request, ApiError(403, "forbidden", _("Your account may not do this.")))
+    def on_authorization(self, request, exc):
+        return self.respond(request, ApiError(403, "forbidden", _("Your account may not do this.")))
 
-    def on_http_error(request, exc: HttpError):
+    def on_http_error(self, request, exc: HttpError):
         if exc.status_code == 403:
-            return on_authorization(request, exc)
+            return self.on_authorization(request, exc)
         if exc.status_code == 404:
-            return on_not_found(request, exc)
+            return self.on_not_found(request, exc)
         if exc.status_code == 400:  # ninja's word for a body it cannot parse
-            return on_bad_request(request, exc)
-        return respond(
+            return self.on_bad_request(request, exc)
+        return self.respond(
             request, ApiError(exc.status_code, "http_error", _("The request could not be served."))
         )
 
-    def on_bad_request(request, exc):
-        return respond(
+    def on_bad_request(self, request, exc):
+        return self.respond(
             request,
             ApiError(
                 400,
@@ -228,11 +231,11 @@ def install(api) -> None:
             ),
         )
 
-    def on_not_found(request, exc):
-        return respond(request, not_found())
+    def on_not_found(self, request, exc):
+        return self.respond(request, not_found())
 
-    def on_validation(request, exc: ValidationError):
-        return respond(
+    def on_validation(self, request, exc: ValidationError):
+        return self.respond(
             request,
             ApiError(
                 422,
@@ -242,25 +245,32 @@ def install(api) -> None:
             ),
         )
 
-    def on_input(request, exc: RasadInputError):
-        return respond(request, from_input_error(exc))
+    def on_input(self, request, exc: RasadInputError):
+        return self.respond(request, from_input_error(exc))
 
-    def on_exception(request, exc: Exception):
+    def on_exception(self, request, exc: Exception):
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
-        return respond(
+        return self.respond(
             request,
             ApiError(
                 500, "server_error", _("Something went wrong on the server; the error was logged.")
             ),
         )
 
-    api.add_exception_handler(ApiError, on_api_error)
-    api.add_exception_handler(AuthenticationError, on_authentication)
-    api.add_exception_handler(AuthorizationError, on_authorization)
-    api.add_exception_handler(PermissionDenied, on_authorization)
-    api.add_exception_handler(SuspiciousOperation, on_bad_request)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(ValidationError, on_validation)
-    api.add_exception_handler(RasadInputError, on_input)
-    api.add_exception_handler(Exception, on_exception)
+
+def install(api) -> None:
+    """Every error of the API answers in this shape; never a stack trace."""
+    handlers = _Handlers(api)
+    for kind, handler in (
+        (ApiError, handlers.on_api_error),
+        (AuthenticationError, handlers.on_authentication),
+        (AuthorizationError, handlers.on_authorization),
+        (PermissionDenied, handlers.on_authorization),
+        (SuspiciousOperation, handlers.on_bad_request),
+        (HttpError, handlers.on_http_error),
+        (Http404, handlers.on_not_found),
+        (ValidationError, handlers.on_validation),
+        (RasadInputError, handlers.on_input),
+        (Exception, handlers.on_exception),
+    ):
+        api.add_exception_handler(kind, handler)

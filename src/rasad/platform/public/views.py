@@ -93,7 +93,7 @@ def league(request, pk: int):
     edition's own data. Ranks and names are public; an indicator's value is shown only
     for the enterprises whose figures the reader may see (``confidential_to``)."""
     from rasad.platform.api.errors import ApiError
-    from rasad.platform.api.league import edition_league
+    from rasad.platform.rankings.league import edition_league
 
     edition = published_or_404(pk)
     method = data.methodology_of(edition)
@@ -248,7 +248,7 @@ def league_download(request, pk: int, name: str):
     ``league-dictionary.csv``: values only where the reader may see the figures, as on
     the page."""
     from rasad.platform.api.errors import ApiError
-    from rasad.platform.api.league import edition_league
+    from rasad.platform.rankings.league import edition_league
 
     fmt = downloads.split_name(name, "league")
     edition = published_or_404(pk)

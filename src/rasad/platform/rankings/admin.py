@@ -193,6 +193,29 @@ class EditionJobAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind")
     list_select_related = ("edition", "created_by")
+    # the job's own fields first, as before the shared WorkerJob ones were inherited
+    fields = (
+        "edition",
+        "kind",
+        "status",
+        "params",
+        "stage",
+        "done",
+        "total",
+        "percent",
+        "message_en",
+        "message_fa",
+        "error_en",
+        "error_fa",
+        "sensitivity",
+        "created_by",
+        "created_at",
+        "started_at",
+        "updated_at",
+        "finished_at",
+        "worker",
+        "heartbeat_at",
+    )
 
     def has_add_permission(self, request):
         return False

@@ -147,63 +147,75 @@ def fail(chunk: ReplicateChunk, error: RasadInputError) -> None:
     )
 
 
+def _share_out(job: EditionJob, ranges, methodology, table: pd.DataFrame) -> str:
+    """Make a part row of each range, leave the table for the other workers in the
+    shared storage (its name is returned) and queue a task per part after the first."""
+    from rasad.index import data_hash
+    from rasad.platform.rankings.tasks import compute_replicate_chunk
+
+    ReplicateChunk.objects.filter(job=job).delete()
+    ReplicateChunk.objects.bulk_create(
+        ReplicateChunk(job=job, index=i, start=start, stop=stop)
+        for i, (start, stop) in enumerate(ranges)
+    )
+    # the table the job ranks, for the other workers: read back in a second, where
+    # gathering it from the returns again takes 10 s at 100,000 enterprises
+    buffer = io.BytesIO()
+    table.to_parquet(buffer)
+    table_file = default_storage.save(
+        f"replicate-chunks/job-{job.pk}-table.parquet", ContentFile(buffer.getvalue())
+    )
+    EditionJob.objects.filter(pk=job.pk).update(
+        params={**job.params, "data_sha256": data_hash(methodology, table), "table": table_file}
+    )
+    for index in range(1, len(ranges)):
+        compute_replicate_chunk.enqueue(job.pk, index)
+    return table_file
+
+
+def _compute_all(job: EditionJob, worker: str, merge, args: tuple, runs: int, progress):
+    """Take and compute parts until every part is done (by this worker or others); the
+    parts' rows and the indexes of those computed here. ``args``: what :func:`compute`
+    takes before ``progress``."""
+    done, mine = 0, set()
+    while True:
+        chunk = claim(job.pk, worker)
+        if chunk is not None:
+            compute(
+                chunk,
+                *args,
+                merge=merge,
+                progress=None
+                if progress is None
+                else lambda d, _t, before=done: progress(before + d, runs),
+            )
+            mine.add(chunk.index)
+        states = list(ReplicateChunk.objects.filter(job=job).order_by("index"))
+        failed = [c for c in states if c.status == ReplicateChunk.Status.FAILED]
+        if failed:
+            raise RasadInputError(failed[0].error_en, failed[0].error_fa, field="runs")
+        done = sum(c.stop - c.start for c in states if c.status == ReplicateChunk.Status.DONE)
+        if progress is not None:
+            progress(done, runs)
+        if all(c.status == ReplicateChunk.Status.DONE for c in states):
+            return states, mine
+        if chunk is None:
+            time.sleep(WAIT_EVERY)
+
+
 def runner(job: EditionJob, parts: int, worker: str):
     """An ``uncertainty(methodology, table, spec, runs, seed=, top_k=, progress=)`` that
     shares the runs of ``job`` out in ``parts`` parts (see the module)."""
-    from rasad.index import data_hash
     from rasad.index.uncertainty import Merge, chunk_ranges
-    from rasad.platform.rankings.tasks import compute_replicate_chunk
 
     def uncertainty(methodology, table, spec, runs, *, seed=None, top_k=100, progress=None):
-        ranges = chunk_ranges(runs, parts)
-        ReplicateChunk.objects.filter(job=job).delete()
-        ReplicateChunk.objects.bulk_create(
-            ReplicateChunk(job=job, index=i, start=start, stop=stop)
-            for i, (start, stop) in enumerate(ranges)
-        )
-        # the table the job ranks, for the other workers: read back in a second, where
-        # gathering it from the returns again takes 10 s at 100,000 enterprises
-        buffer = io.BytesIO()
-        table.to_parquet(buffer)
-        table_file = default_storage.save(
-            f"replicate-chunks/job-{job.pk}-table.parquet", ContentFile(buffer.getvalue())
-        )
-        EditionJob.objects.filter(pk=job.pk).update(
-            params={**job.params, "data_sha256": data_hash(methodology, table), "table": table_file}
-        )
-        for index in range(1, len(ranges)):
-            compute_replicate_chunk.enqueue(job.pk, index)
+        table_file = _share_out(job, chunk_ranges(runs, parts), methodology, table)
         # set up while the other workers start: the replicates once, the matrices the
         # parts are computed and read into
         merge = Merge(methodology, table, spec, runs, seed, top_k)
-        done, mine = 0, set()
-        while True:
-            chunk = claim(job.pk, worker)
-            if chunk is not None:
-                compute(
-                    chunk,
-                    methodology,
-                    table,
-                    spec,
-                    runs,
-                    seed,
-                    merge=merge,
-                    progress=None
-                    if progress is None
-                    else lambda d, _t, before=done: progress(before + d, runs),
-                )
-                mine.add(chunk.index)
-            states = list(ReplicateChunk.objects.filter(job=job).order_by("index"))
-            failed = [c for c in states if c.status == ReplicateChunk.Status.FAILED]
-            if failed:
-                raise RasadInputError(failed[0].error_en, failed[0].error_fa, field="runs")
-            done = sum(c.stop - c.start for c in states if c.status == ReplicateChunk.Status.DONE)
-            if progress is not None:
-                progress(done, runs)
-            if all(c.status == ReplicateChunk.Status.DONE for c in states):
-                break
-            if chunk is None:
-                time.sleep(WAIT_EVERY)
+        states, mine = _compute_all(
+            job, worker, merge, (methodology, table, spec, runs, seed), runs, progress
+        )
         for chunk in states:
             if chunk.index not in mine:
                 _read(chunk, merge)

@@ -121,7 +121,8 @@ class EditionForm(forms.Form):
         label=_("Compute it even if few enterprises have filed (a thin edition)"),
         required=False,
         help_text=_(
-            "A thin edition, whose returns cover less than the share of the enterprises expected that "
+            "A thin edition, whose returns cover less than the share of the enterprises "
+            "expected that "
             "an edition needs, can be computed to look at, but never published."
         ),
     )
@@ -199,12 +200,3 @@ class EditionForm(forms.Form):
             except RasadInputError as error:
                 self.add_error("spec", error.message(language))
         return data
-
-    def default_names(self) -> tuple[str, str]:
-        period, methodology = self.cleaned_data["period"], self.cleaned_data["methodology"]
-        return (
-            self.cleaned_data.get("name_fa")
-            or f"{methodology.name_fa} {to_persian_digits(period.code)}",
-            self.cleaned_data.get("name_en")
-            or f"{methodology.name_en or methodology.name_fa} {period.code}",
-        )

@@ -130,10 +130,13 @@ def _lost(job: EditionJob, alive) -> dict:
     worker = job.worker or "?"
     at = timezone.localtime(alive).strftime("%Y-%m-%d %H:%M:%S")
     return {
-        "error_en": f"The worker computing this job ({worker}) stopped answering at {at} (it was killed, crashed "
+        "error_en": f"The worker computing this job ({worker}) stopped answering at {at} "
+        "(it was killed, crashed "
         "or its machine stopped) before the job finished. Run the edition again.",
-        "error_fa": f"کارگزار پس‌زمینه‌ای که این کار را محاسبه می‌کرد ({worker}) از {to_persian_digits(at)} دیگر پاسخ "
-        "نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. ویرایش را دوباره اجرا "
+        "error_fa": "کارگزار پس‌زمینه‌ای که این کار را محاسبه می‌کرد "
+        f"({worker}) از {to_persian_digits(at)} دیگر پاسخ "
+        "نداد (متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. "
+        "ویرایش را دوباره اجرا "
         "کنید.",
     }
 
@@ -176,7 +179,8 @@ def start_compute(
         if locked.is_published:
             raise _refuse(
                 "This edition is published and frozen; create a new edition to rank again.",
-                "این ویرایش منتشر شده و تغییرناپذیر است؛ برای رتبه‌بندی دوباره ویرایش تازه‌ای بسازید.",
+                "این ویرایش منتشر شده و تغییرناپذیر است؛ "
+                "برای رتبه‌بندی دوباره ویرایش تازه‌ای بسازید.",
                 locked,
             )
         for active in locked.jobs.filter(status__in=EditionJob.ACTIVE):
@@ -228,48 +232,9 @@ def run_job(job_id: int, worker: str = "", progress=None) -> EditionJob:
     ):
         return EditionJob.objects.get(pk=job_id)
     job = EditionJob.objects.select_related("edition").get(pk=job_id)
-    report = _Reporter(job, progress)
-    params = job.params
     unranked = None
     try:
-        from rasad.platform.rankings.services import compute_edition
-
-        shared = None
-        if params.get("chunks", 1) > 1 and params.get("spec"):
-            from rasad.platform.rankings.chunks import runner
-
-            shared = runner(job, params["chunks"], worker or "inline")
-        edition = compute_edition(
-            job.edition,
-            spec_text=params.get("spec") or None,
-            runs=params.get("runs", 1000),
-            seed=params.get("seed", 1),
-            top_k=params.get("top_k", 100),
-            allow_thin=params.get("allow_thin", False),
-            progress=report,
-            uncertainty_runner=shared,
-        )
-        table = None
-        unranked = getattr(edition, "unranked", None)
-        if "sensitivity" in stages_of(params) and unranked is None:
-            table = _sensitivity(edition, params, report)
-        ranked = format_number(edition.ranked_count, persian_digits=False)
-        coverage = edition.coverage_figures()
-        why_en = f" No enterprise could be ranked: {unranked.message_en}" if unranked else ""
-        why_fa = f" هیچ بنگاهی رتبه نگرفت: {unranked.message_fa}" if unranked else ""
-        EditionJob.objects.filter(pk=job_id).update(
-            status=EditionJob.Status.DONE,
-            stage="",
-            done=0,
-            total=0,
-            percent=100.0,
-            sensitivity=table,
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-            message_en=f"Done: {ranked} enterprises ranked. {coverage.figures('en')}{why_en}"[:300],
-            message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند. "
-            f"{coverage.figures('fa')}{why_fa}"[:300],
-        )
+        unranked = _run(job, worker, _Reporter(job, progress))
     except RasadInputError as error:
         _fail(job_id, error.message_en, error.message_fa)
     except Exception as error:
@@ -277,12 +242,62 @@ def run_job(job_id: int, worker: str = "", progress=None) -> EditionJob:
         kind = type(error).__name__
         _fail(
             job_id,
-            f"The computation stopped on an unexpected error ({kind}); the server log has the details.",
+            f"The computation stopped on an unexpected error ({kind}); "
+            "the server log has the details.",
             f"محاسبه با خطایی پیش‌بینی‌نشده ({kind}) متوقف شد؛ جزئیات در گزارش کارساز است.",
         )
     finished = EditionJob.objects.get(pk=job_id)
     finished.unranked = unranked  # a thin edition no one could be ranked in: why (for the caller)
     return finished
+
+
+def _run(job: EditionJob, worker: str, report: _Reporter) -> RasadInputError | None:
+    """Compute the job's edition, then its sensitivity analysis, and mark the job done;
+    why no one could be ranked (a thin edition's few firms), or None."""
+    from rasad.platform.rankings.services import compute_edition
+
+    params = job.params
+    shared = None
+    if params.get("chunks", 1) > 1 and params.get("spec"):
+        from rasad.platform.rankings.chunks import runner
+
+        shared = runner(job, params["chunks"], worker or "inline")
+    edition = compute_edition(
+        job.edition,
+        spec_text=params.get("spec") or None,
+        runs=params.get("runs", 1000),
+        seed=params.get("seed", 1),
+        top_k=params.get("top_k", 100),
+        allow_thin=params.get("allow_thin", False),
+        progress=report,
+        uncertainty_runner=shared,
+    )
+    table = None
+    unranked = getattr(edition, "unranked", None)
+    if "sensitivity" in stages_of(params) and unranked is None:
+        table = _sensitivity(edition, params, report)
+    _done(job.pk, edition, unranked, table)
+    return unranked
+
+
+def _done(job_id: int, edition: Edition, unranked, table: list[dict] | None) -> None:
+    ranked = format_number(edition.ranked_count, persian_digits=False)
+    coverage = edition.coverage_figures()
+    why_en = f" No enterprise could be ranked: {unranked.message_en}" if unranked else ""
+    why_fa = f" هیچ بنگاهی رتبه نگرفت: {unranked.message_fa}" if unranked else ""
+    EditionJob.objects.filter(pk=job_id).update(
+        status=EditionJob.Status.DONE,
+        stage="",
+        done=0,
+        total=0,
+        percent=100.0,
+        sensitivity=table,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+        message_en=f"Done: {ranked} enterprises ranked. {coverage.figures('en')}{why_en}"[:300],
+        message_fa=f"پایان: {to_persian_digits(ranked).replace(',', '٬')} بنگاه رتبه گرفتند. "
+        f"{coverage.figures('fa')}{why_fa}"[:300],
+    )
 
 
 def _fail(job_id: int, en: str, fa: str) -> None:

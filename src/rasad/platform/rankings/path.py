@@ -1,6 +1,6 @@
 """An enterprise's path into an edition's top list (issue 18), computed against exactly
 what the edition ranked: its stored methodology and the data that gives its recorded
-data hash (:func:`rasad.platform.api.league.edition_table`), by
+data hash (:func:`rasad.platform.rankings.league.edition_table`), by
 :mod:`rasad.index.whatif`.
 
 The what-if rebuilds the index a few dozen times per enterprise, too slow to repeat
@@ -19,7 +19,7 @@ from django.core.cache import cache
 from rasad.index import build
 from rasad.index.whatif import cutoff_gap, path_to_top, unranked
 from rasad.platform.api.errors import ApiError
-from rasad.platform.api.league import edition_table
+from rasad.platform.rankings.league import edition_table
 from rasad.platform.rankings.models import Edition
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Indicator

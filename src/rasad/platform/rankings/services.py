@@ -10,8 +10,6 @@ versions that make the edition reproducible. A published edition is never recomp
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,15 +22,17 @@ from django.utils import timezone
 from rasad.errors import RasadInputError
 from rasad.index import build, data_hash
 from rasad.index.inputs import sme_inputs
+from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.index.methodology import loads
+from rasad.iran.text import to_persian_digits
 from rasad.platform import datasets
 from rasad.platform.frames import current_returns, enterprises_frame, versions_returns
 from rasad.platform.notifications.tasks import announce_edition
 from rasad.platform.rankings import thin
-from rasad.platform.rankings.models import Edition, EditionResult, content_hash
+from rasad.platform.rankings.models import Edition, content_hash
+from rasad.platform.rankings.results import result_rows, store_results, store_versions
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.models import Period, Return, ReturnVersion
-from rasad.platform.returns.services import insert_rows
 
 if TYPE_CHECKING:
     from rasad.index.uncertainty import UncertaintyResult
@@ -147,6 +147,142 @@ def _check_settings(runs, seed, top_k) -> None:
             )
 
 
+def create_edition(period: Period, methodology, user, *, name_fa: str = "", name_en: str = ""):
+    """A new draft edition of ``period`` ranked with ``methodology``, created by
+    ``user``: the one way an edition comes to be, for the new-edition page, the command
+    line and the demo. Without names it is called after the methodology and the year."""
+    return Edition.objects.create(
+        name_fa=name_fa or f"{methodology.name_fa} {to_persian_digits(period.code)}",
+        name_en=name_en or f"{methodology.name_en or methodology.name_fa} {period.code}",
+        period=period,
+        methodology=methodology,
+        created_by=user,
+    )
+
+
+def _prepare(edition: Edition, spec_text, runs, seed, top_k, allow_thin: bool):
+    """The edition's methodology, its uncertainty spec (or None) and its period's filing
+    coverage, once every check before reading the data has passed."""
+    _refuse_published(edition)
+    _yearly(edition.period)
+    _check_settings(runs, seed, top_k)
+    methodology = _recorded_methodology(edition)
+    spec = _spec(spec_text, methodology)
+    coverage = thin.period_coverage(edition.period)
+    thin.refuse_thin_compute(coverage, allow_thin)
+    return methodology, spec, coverage
+
+
+def _recorded_methodology(edition: Edition) -> ParsedMethodology:
+    """The edition's methodology, refused if its text no longer gives the recorded hash."""
+    text = edition.methodology.text
+    if content_hash(text) != edition.methodology_sha256:
+        raise RasadInputError(
+            "The edition's methodology no longer matches the hash it recorded.",
+            "روش‌شناسی این ویرایش رتبه‌بندی با چکیده‌ای که ثبت کرده بود نمی‌خواند.",
+            field="methodology",
+            value=edition.methodology_sha256,
+        )
+    return loads(text, source=f"methodology {edition.methodology.version}")
+
+
+def _spec(spec_text: str | None, methodology: ParsedMethodology):
+    if not spec_text:
+        return None
+    from rasad.index.uncertainty import loads_spec
+
+    return loads_spec(spec_text, source="uncertainty spec", methodology=methodology)
+
+
+def _rank(methodology: ParsedMethodology, table: pd.DataFrame, coverage):
+    """The engine's results and None, or for a thin edition whose few firms leave the
+    engine nothing to rank (none eligible, an indicator none of them reported) None and
+    the engine's reason, so that it is stored with no one ranked and why."""
+    try:
+        return build(methodology, table, keep="final"), None
+    except RasadInputError as error:
+        if not coverage.thin:
+            raise
+        return None, error
+
+
+def _counts(methodology, table, results, unranked) -> tuple[int | None, int]:
+    """The enterprises eligible (None when unknown) and ranked."""
+    if results is None:
+        return (0 if unranked.field == "eligibility" else None), 0
+    unit = methodology.unit
+    ineligible = results.exclusions.loc[results.exclusions["step"] == "eligibility", unit].nunique()
+    return int(table[unit].nunique() - ineligible), int(results.rank.notna().sum())
+
+
+def _analyse(runner, methodology, table, spec, runs, seed, top_k, report: Progress):
+    """The uncertainty analysis by ``runner`` (by default
+    :func:`rasad.index.uncertainty.uncertainty`), telling ``report`` of its replicates."""
+    if runner is None:
+        from rasad.index.uncertainty import uncertainty as runner
+    report("uncertainty", 0, runs)
+    analysis = runner(
+        methodology,
+        table,
+        spec,
+        runs,
+        seed=seed,
+        top_k=top_k,
+        progress=lambda done, total: report("uncertainty", done, total),
+    )
+    report("uncertainty", runs, runs)
+    return analysis
+
+
+def _analysis_fields(spec_text, runs, seed, top_k, analysis: UncertaintyResult | None) -> dict:
+    """The uncertainty settings an edition records: runs and seed only if they ran."""
+    analysed = analysis is not None
+    return {
+        "uncertainty_spec": spec_text or "",
+        "runs": runs if analysed else None,
+        "seed": seed if analysed else None,
+        "top_k": top_k,
+        "crossing_top": analysis.crossing_top if analysed else None,
+    }
+
+
+def _coverage_fields(coverage, eligible: int | None, ranked: int) -> dict:
+    """What stands behind the edition (:mod:`rasad.platform.rankings.thin`)."""
+    return {
+        "expected_count": coverage.expected,
+        "filed_count": coverage.filed,
+        "filing_coverage": coverage.share,
+        "eligible_count": eligible,
+        "ranked_count": ranked,
+        "thin_allowed": coverage.thin,
+    }
+
+
+def _rows(edition: Edition, results, analysis) -> list[tuple]:
+    """The result rows, each unit (national ID) given its enterprise's id."""
+    enterprise_of = dict(
+        Enterprise.objects.filter(
+            pk__in=ranked_returns(edition.period).values("enterprise_id")
+        ).values_list("national_id", "pk")
+    )
+    return result_rows(edition, results, analysis, enterprise_of)
+
+
+def _store(edition: Edition, rows: list[tuple], version_ids: list[int], computed: dict) -> None:
+    """Write the result rows, the versions read and ``computed`` (the
+    :data:`COMPUTED_FIELDS` but ``computed_at``) in one transaction, refused if the
+    edition was published while it was computed."""
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        _refuse_published(locked)  # published while we computed
+        store_results(locked, rows)
+        store_versions(locked, version_ids)
+        for name, value in computed.items():
+            setattr(locked, name, value)
+        locked.computed_at = timezone.now()
+        locked.save(update_fields=COMPUTED_FIELDS)
+
+
 def compute_edition(
     edition: Edition,
     *,
@@ -167,8 +303,9 @@ def compute_edition(
 
     With ``spec_text`` (an uncertainty spec, YAML), ``runs`` Monte Carlo replicates drawn
     from ``seed`` add each enterprise's rank interval, median rank, P(rank ≤ ``top_k``)
-    and score quantiles (computed by ``uncertainty_runner``, :func:`rasad.index.uncertainty.uncertainty`'s
-    stand-in, when given: a job shares its runs between workers so). The results replace any earlier ones of this draft in one
+    and score quantiles (computed by ``uncertainty_runner``,
+    :func:`rasad.index.uncertainty.uncertainty`'s stand-in, when given: a job shares its
+    runs between workers so). The results replace any earlier ones of this draft in one
     transaction, with the data hash, the return versions read, the spec and its hash.
     When a thin edition's few enterprises leave the engine nothing to rank, the edition
     is stored with no one ranked and the returned object's ``unranked`` says why.
@@ -178,26 +315,7 @@ def compute_edition(
     """
     report = progress or (lambda stage, done, total: None)
     edition.refresh_from_db()  # the stored status, methodology and period are what count
-    _refuse_published(edition)
-    _yearly(edition.period)
-    _check_settings(runs, seed, top_k)
-    text = edition.methodology.text
-    if content_hash(text) != edition.methodology_sha256:
-        raise RasadInputError(
-            "The edition's methodology no longer matches the hash it recorded.",
-            "روش‌شناسی این ویرایش رتبه‌بندی با چکیده‌ای که ثبت کرده بود نمی‌خواند.",
-            field="methodology",
-            value=edition.methodology_sha256,
-        )
-    methodology = loads(text, source=f"methodology {edition.methodology.version}")
-    spec = None
-    if spec_text:
-        from rasad.index.uncertainty import loads_spec
-
-        spec = loads_spec(spec_text, source="uncertainty spec", methodology=methodology)
-
-    coverage = thin.period_coverage(edition.period)
-    thin.refuse_thin_compute(coverage, allow_thin)
+    methodology, spec, coverage = _prepare(edition, spec_text, runs, seed, top_k, allow_thin)
 
     report("data", 0, 1)
     table, version_ids = edition_data(edition.period)
@@ -205,172 +323,25 @@ def compute_edition(
     report("data", 1, 1)
 
     report("ranking", 0, 1)
-    unranked: RasadInputError | None = None
-    try:
-        results = build(methodology, table, keep="final")
-    except RasadInputError as error:
-        # a thin edition's few firms may leave the engine nothing to rank (none eligible,
-        # an indicator none of them reported): it is stored with no one ranked, and why
-        if not coverage.thin:
-            raise
-        results, unranked = None, error
+    results, unranked = _rank(methodology, table, coverage)
     report("ranking", 1, 1)
 
-    analysis: UncertaintyResult | None = None
+    analysis = None
     if spec is not None and results is not None:
-        from rasad.index.uncertainty import uncertainty
-
-        report("uncertainty", 0, runs)
-        analysis = (uncertainty_runner or uncertainty)(
-            methodology,
-            table,
-            spec,
-            runs,
-            seed=seed,
-            top_k=top_k,
-            progress=lambda done, total: report("uncertainty", done, total),
-        )
-        report("uncertainty", runs, runs)
+        analysis = _analyse(uncertainty_runner, methodology, table, spec, runs, seed, top_k, report)
 
     report("storing", 0, 1)
-    if results is not None:
-        unit = methodology.unit
-        ineligible = results.exclusions.loc[
-            results.exclusions["step"] == "eligibility", unit
-        ].nunique()
-        eligible: int | None = int(table[unit].nunique() - ineligible)
-        ranked = int(results.rank.notna().sum())
-        rows = _result_rows(edition, results, analysis)
-    else:
-        eligible = 0 if unranked.field == "eligibility" else None
-        ranked, rows = 0, []
-    with transaction.atomic():
-        locked = Edition.objects.select_for_update().get(pk=edition.pk)
-        _refuse_published(locked)  # published while we computed
-        _store_results(locked, rows)
-        _store_versions(locked, version_ids)
-        locked.data_sha256 = digest
-        locked.uncertainty_spec = spec_text or ""
-        locked.runs = runs if analysis is not None else None
-        locked.seed = seed if analysis is not None else None
-        locked.top_k = top_k
-        locked.crossing_top = analysis.crossing_top if analysis is not None else None
-        locked.computed_at = timezone.now()
-        locked.expected_count, locked.filed_count = coverage.expected, coverage.filed
-        locked.filing_coverage = coverage.share
-        locked.eligible_count, locked.ranked_count = eligible, ranked
-        locked.thin_allowed = coverage.thin
-        locked.save(update_fields=COMPUTED_FIELDS)
+    rows = [] if results is None else _rows(edition, results, analysis)
+    computed = {
+        "data_sha256": digest,
+        **_analysis_fields(spec_text, runs, seed, top_k, analysis),
+        **_coverage_fields(coverage, *_counts(methodology, table, results, unranked)),
+    }
+    _store(edition, rows, version_ids, computed)
     edition.refresh_from_db()
     edition.unranked = unranked  # why no one was ranked (a thin edition's few firms), or None
     report("storing", 1, 1)
     return edition
-
-
-# The columns of a result row, in the order of the tuples of :func:`_result_rows`.
-RESULT_COLUMNS = (
-    "edition_id",
-    "enterprise_id",
-    "score",
-    "rank",
-    "node_scores",
-    "size_class",
-    *EditionResult.INTERVAL_FIELDS,
-    "coverage",
-    "missing",
-    "composite",
-)
-
-
-def _nullable(values: np.ndarray) -> list:
-    """``values`` as Python floats, None where NaN."""
-    values = np.asarray(values, dtype=float)
-    out = values.astype(object)
-    out[np.isnan(values)] = None
-    return out.tolist()
-
-
-def _result_rows(edition: Edition, results, analysis) -> list[tuple]:
-    """One tuple of :data:`RESULT_COLUMNS` per ranked unit, column by column in numpy
-    (the pillar scores and the codes of the indicators left blank as the JSON text the
-    fields store)."""
-    score, rank = results.score, results.rank
-    units = score.index
-    enterprise_of = dict(
-        Enterprise.objects.filter(
-            pk__in=ranked_returns(edition.period).values("enterprise_id")
-        ).values_list("national_id", "pk")
-    )
-    nodes = [c for c in results.scores.columns if c != results.index_code]
-    node_values = results.scores[nodes].to_numpy(dtype=float)
-    node_columns = [_nullable(column) for column in node_values.T]
-    node_scores = [
-        json.dumps(dict(zip(nodes, row, strict=True))) for row in zip(*node_columns, strict=True)
-    ]
-    intervals = {name: np.full(len(units), np.nan) for name in EditionResult.INTERVAL_FIELDS}
-    if analysis is not None:
-        stats = analysis.stats.reindex(units)
-        score_stats = analysis.score_stats.reindex(units)
-        for field, frame, column in (
-            ("rank_mean", stats, "mean"),
-            ("rank_median", stats, "median"),
-            ("rank_q05", stats, "q05"),
-            ("rank_q95", stats, "q95"),
-            ("p_top", stats, "p_top"),
-            ("score_q05", score_stats, "q05"),
-            ("score_median", score_stats, "median"),
-            ("score_q95", score_stats, "q95"),
-        ):
-            intervals[field] = frame[column].to_numpy(dtype=float)
-    ranks = rank.to_numpy(dtype=float)
-    bands = (
-        results.groups["size_class"].astype(str).tolist()
-        if "size_class" in results.groups
-        else [""] * len(units)
-    )
-    coverage = results.coverage.reindex(units)
-    known = coverage["coverage"].notna().to_numpy()
-    missing = [
-        json.dumps(codes.split(",") if codes else []) if have else None
-        for codes, have in zip(coverage["missing"].tolist(), known.tolist(), strict=True)
-    ]
-    composite = (
-        np.full(len(units), np.nan)
-        if results.composite is None
-        else results.composite.reindex(units).to_numpy(dtype=float)
-    )
-    return list(
-        zip(
-            [edition.pk] * len(units),
-            [enterprise_of[unit] for unit in units],
-            _nullable(score.to_numpy(dtype=float)),
-            [None if math.isnan(r) else int(r) for r in ranks.tolist()],
-            node_scores,
-            bands,
-            *(_nullable(values) for values in intervals.values()),
-            _nullable(coverage["coverage"].to_numpy(dtype=float)),
-            missing,
-            _nullable(composite),
-            strict=True,
-        )
-    )
-
-
-def _store_results(edition: Edition, rows: list[tuple]) -> None:
-    """Replace ``edition``'s result rows with ``rows`` (COPY on PostgreSQL). The caller
-    holds the edition locked and has checked that it is not published, which
-    ``EditionResult``'s own bulk writes would check again."""
-    EditionResult.objects.filter(edition=edition).delete()
-    insert_rows(EditionResult, RESULT_COLUMNS, rows)
-
-
-def _store_versions(edition: Edition, version_ids: list[int]) -> None:
-    """Replace the return versions ``edition`` records as its data (COPY on PostgreSQL)."""
-    through = Edition.return_versions.through
-    through.objects.filter(edition_id=edition.pk).delete()
-    insert_rows(
-        through, ("edition_id", "returnversion_id"), ((edition.pk, pk) for pk in version_ids)
-    )
 
 
 def publish_edition(edition: Edition, user) -> Edition:
@@ -386,8 +357,10 @@ def publish_edition(edition: Edition, user) -> Edition:
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         _refuse_published(locked)
         not_computed = RasadInputError(
-            f"The edition '{locked.name_en or locked.name_fa}' has not been computed; compute it before publishing.",
-            f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ پیش از انتشار آن را محاسبه کنید.",
+            f"The edition '{locked.name_en or locked.name_fa}' has not been computed; "
+            "compute it before publishing.",
+            f"ویرایش رتبه‌بندی «{locked.name_fa}» هنوز محاسبه نشده است؛ "
+            "پیش از انتشار آن را محاسبه کنید.",
             field="edition",
             value=locked.pk,
         )

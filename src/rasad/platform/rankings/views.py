@@ -3,7 +3,7 @@ review and its publication (issue 6, item 5).
 
 Only analysts and administrators open them (DESIGN §5): anonymous readers are sent to
 the login page, every other role gets 403. The querysets are scoped too
-(:func:`editions_for`, :func:`jobs_for`), so a view that forgot its decorator would
+(:mod:`rasad.platform.rankings.access`), so a view that forgot its decorator would
 still find nothing (404) for anyone else.
 """
 
@@ -26,24 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rasad.errors import RasadInputError
 from rasad.iran.text import format_number
 from rasad.platform.rankings import jobs, review
+from rasad.platform.rankings.access import editions_for, jobs_for, may_run_analyses
 from rasad.platform.rankings.bundled import bundled_spec
 from rasad.platform.rankings.forms import EditionForm
-from rasad.platform.rankings.models import Edition, EditionJob
-from rasad.platform.rankings.services import publish_edition
-
-
-def may_run_analyses(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.can_run_analyses)
-
-
-def editions_for(user):
-    """Every edition, drafts included, for analysts and administrators; none for others."""
-    return Edition.objects.all() if may_run_analyses(user) else Edition.objects.none()
-
-
-def jobs_for(user):
-    """The jobs of the editions the user may see (no join: the progress endpoint is polled)."""
-    return EditionJob.objects.all() if may_run_analyses(user) else EditionJob.objects.none()
+from rasad.platform.rankings.models import EditionJob
+from rasad.platform.rankings.services import create_edition, publish_edition
 
 
 def analysts_only(view):
@@ -94,13 +81,12 @@ def edition_create(request):
     form = EditionForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        name_fa, name_en = form.default_names()
-        edition = Edition.objects.create(
-            name_fa=name_fa,
-            name_en=name_en,
-            period=data["period"],
-            methodology=data["methodology"],
-            created_by=request.user,
+        edition = create_edition(
+            data["period"],
+            data["methodology"],
+            request.user,
+            name_fa=data.get("name_fa") or "",
+            name_en=data.get("name_en") or "",
         )
         job = jobs.start_compute(
             edition,

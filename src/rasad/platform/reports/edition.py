@@ -23,8 +23,8 @@ from rasad.platform.public import data
 from rasad.platform.public.labels import band_label
 from rasad.platform.public.methodology import describe_steps, methodology_tree
 from rasad.platform.rankings import review
+from rasad.platform.rankings.access import may_run_analyses
 from rasad.platform.rankings.models import Edition
-from rasad.platform.rankings.views import may_run_analyses
 from rasad.platform.registry.models import Province
 from rasad.platform.reports import charts
 from rasad.platform.reports.pdf import render_pdf

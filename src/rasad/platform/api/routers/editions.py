@@ -42,10 +42,10 @@ from rasad.platform.api.common import (
     refuse_unknown,
 )
 from rasad.platform.api.errors import ApiError, both, not_found, problem
-from rasad.platform.api.league import edition_league, methodology_of
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
 from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
 from rasad.platform.rankings import coverage
+from rasad.platform.rankings.league import edition_league, methodology_of
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise, Province, Sector
 
@@ -279,6 +279,51 @@ def _values_shown(user, national_ids: list[str]) -> set[str]:
     return set()
 
 
+def _league_rows(page, edition: Edition, methodology, column, band_names: dict, user) -> list:
+    """A page of league rows as the API shows them: names, bands, coverage, and the
+    figure only where ``user`` may see it."""
+    band_column = column or "band"
+    names = {i.code: i for i in methodology.indicators}
+    ids = page[methodology.unit].astype(str).tolist()
+    firms = {
+        n: (fa, en)
+        for n, fa, en in Enterprise.objects.filter(national_id__in=ids).values_list(
+            "national_id", "name_fa", "name_en"
+        )
+    }
+    covered = {
+        n: (share, missing)
+        for n, share, missing in edition.results.filter(
+            enterprise__national_id__in=ids
+        ).values_list("enterprise__national_id", "coverage", "missing")
+    }
+    shown = _values_shown(user, ids)
+    out = []
+    for row, national_id in zip(page.itertuples(index=False), ids, strict=True):
+        spec = names[row.indicator]
+        band_value = None if column is None else str(getattr(row, band_column))
+        band_fa, band_en = band_names.get(band_value, (None, None))
+        name_fa, name_en = firms.get(national_id, ("", ""))
+        out.append(
+            {
+                "band": band_value,
+                "band_name_fa": band_fa,
+                "band_name_en": band_en,
+                "indicator": row.indicator,
+                "indicator_name_fa": spec.name.fa,
+                "indicator_name_en": spec.name.en,
+                "direction": spec.direction,
+                "rank": int(row.rank),
+                "national_id": national_id,
+                "name_fa": name_fa,
+                "name_en": name_en,
+                "value": finite(row.value) if national_id in shown else None,
+                **coverage_out(*covered.get(national_id, (None, None)), methodology),
+            }
+        )
+    return out
+
+
 @router.get(
     "/editions/{edition_id}/league",
     response={200: list[LeagueRowOut], **errors(404, 409)},
@@ -314,49 +359,11 @@ def league(
         table = table[table["indicator"] == indicator]
     if band is not None:
         table = table[table[band_column].astype(str) == band]
-    names = {i.code: i for i in methodology.indicators}
     band_names = _band_names(
         column, table[band_column].astype(str).unique().tolist() if column else []
     )
 
     def render(page):
-        ids = page[methodology.unit].astype(str).tolist()
-        firms = {
-            n: (fa, en)
-            for n, fa, en in Enterprise.objects.filter(national_id__in=ids).values_list(
-                "national_id", "name_fa", "name_en"
-            )
-        }
-        covered = {
-            n: (share, missing)
-            for n, share, missing in found.results.filter(
-                enterprise__national_id__in=ids
-            ).values_list("enterprise__national_id", "coverage", "missing")
-        }
-        shown = _values_shown(request.auth, ids)
-        out = []
-        for row, national_id in zip(page.itertuples(index=False), ids, strict=True):
-            spec = names[row.indicator]
-            band_value = None if column is None else str(getattr(row, band_column))
-            band_fa, band_en = band_names.get(band_value, (None, None))
-            name_fa, name_en = firms.get(national_id, ("", ""))
-            out.append(
-                {
-                    "band": band_value,
-                    "band_name_fa": band_fa,
-                    "band_name_en": band_en,
-                    "indicator": row.indicator,
-                    "indicator_name_fa": spec.name.fa,
-                    "indicator_name_en": spec.name.en,
-                    "direction": spec.direction,
-                    "rank": int(row.rank),
-                    "national_id": national_id,
-                    "name_fa": name_fa,
-                    "name_en": name_en,
-                    "value": finite(row.value) if national_id in shown else None,
-                    **coverage_out(*covered.get(national_id, (None, None)), methodology),
-                }
-            )
-        return out
+        return _league_rows(page, found, methodology, column, band_names, request.auth)
 
     return Rendered(table.reset_index(drop=True), render)

@@ -7,17 +7,14 @@ their estates', analysts and administrators all. Outside that scope a return is 
 (as if the enterprise had none); the public's accounts may not see returns at all (403).
 """
 
-import math
 from typing import Annotated
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
 from rasad.errors import RasadInputError
-from rasad.intake import validate_records
 from rasad.iran.periods import Period as JalaliPeriod
 from rasad.platform import datasets
 from rasad.platform.api.access import (
@@ -45,7 +42,7 @@ from rasad.platform.api.common import (
     refuse_unknown,
     sector_out,
 )
-from rasad.platform.api.errors import ApiError, both, from_input_error, not_found, problem
+from rasad.platform.api.errors import ApiError, from_input_error, not_found
 from rasad.platform.api.schemas import (
     EnterpriseDetailOut,
     EnterpriseOut,
@@ -54,16 +51,14 @@ from rasad.platform.api.schemas import (
     SubmitOut,
     errors,
 )
+from rasad.platform.api.submission import checked_values, store_return
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.rankings.path import edition_path
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.returns.checking import reference_checks
-from rasad.platform.returns.models import Indicator, Period, Return, ReturnVersion
-from rasad.platform.returns.services import InvalidReturn, get_period, record_return
+from rasad.platform.returns.models import Period, Return, ReturnVersion
 
 router = Router(auth=ANYONE, tags=["enterprises"])
 
-MAX_TYPED = 40  # as the web form: longer text cannot be a figure
 # a Jalali year 1300–1499 (Latin or Persian digits), or one of its quarters
 PERIOD_PATTERN = r"^(?:1[34][0-9]{2}|۱[۳۴][۰-۹]{2})(?:-?[Qq][1-4])?$"
 PeriodFilter = Annotated[
@@ -298,81 +293,8 @@ def submit(request, payload: ReturnIn, national_id: NationalIdPath, period: Peri
     found = _enterprise(user, national_id, scoped=True)
     jalali = _period(period)
     _reportable(jalali)
-
-    catalogue = set(Indicator.objects.values_list("code", flat=True))
-    checks = reference_checks(user, {found.national_id}, estates=False)
-    known = catalogue & set(checks.fields.indicator_codes)
-    problems = [] if payload.values else [problem("values", *both(_("Send at least one figure.")))]
-    for code, value in payload.values.items():
-        if code not in known:
-            problems.append(
-                problem(
-                    code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)
-                )
-            )
-        elif isinstance(value, str) and len(value) > MAX_TYPED:
-            problems.append(problem(code, *both(_("Too long to be a figure."))))
-        elif isinstance(value, float) and not math.isfinite(
-            value
-        ):  # NaN, Infinity or 1e999 in the JSON
-            problems.append(problem(code, *both(_("Not a finite number."))))
-    if problems:
-        raise ApiError(
-            422,
-            "invalid_return",
-            _("The return was refused: nothing was stored."),
-            problems=problems,
-        )
-
-    record = {"national_id": found.national_id, "period": jalali.code, **payload.values}
-    report = validate_records([record], checks=checks)
-    warnings = [
-        problem(p.field, p.message_en, p.message_fa, code=p.code, severity="warning")
-        for p in report.warnings
-    ]
-    if report.blocking:
-        raise ApiError(
-            422,
-            "invalid_return",
-            _("The return was refused: nothing was stored."),
-            problems=[
-                problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
-                for p in report.problems
-            ],
-        )
-    if report.needs_confirmation and not payload.confirm_implausible:
-        raise ApiError(
-            422,
-            "implausible_figures",
-            _(
-                "The return was refused: some figures are implausible, and nothing was stored. "
-                "Check them; if they are right, send the return again with "
-                '"confirm_implausible": true.'
-            ),
-            problems=[
-                problem(p.field, p.message_en, p.message_fa, code=p.code, severity=p.severity)
-                for p in report.implausible
-            ],
-        )
-    row = report.records_to_commit(confirm_implausible=payload.confirm_implausible)[1].iloc[0]
-    values = {code: None if math.isnan(row[code]) else float(row[code]) for code in payload.values}
-    try:
-        with transaction.atomic():
-            outcome = record_return(
-                found,
-                get_period(jalali.code),
-                values,
-                user=user,
-                source=ReturnVersion.Source.API,
-                note=payload.note,
-            )
-    except InvalidReturn as error:
-        raise ApiError(
-            422,
-            "invalid_return",
-            _("The return was refused: nothing was stored."),
-            problems=[problem(p.field, p.message_en, p.message_fa) for p in error.problems],
-        ) from None
+    values, warnings = checked_values(user, found, jalali, payload)
+    outcome = store_return(found, jalali, values, user=user, note=payload.note)
     return {
         "national_id": found.national_id,
         "period": jalali.code,

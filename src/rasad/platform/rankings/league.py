@@ -47,7 +47,8 @@ def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:
             409,
             "data_changed",
             _(
-                "The data this edition ranked can no longer be rebuilt (the registry changed since); "
+                "The data this edition ranked can no longer be rebuilt "
+                "(the registry changed since); "
                 "its league tables are not available."
             ),
         )
