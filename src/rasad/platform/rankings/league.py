@@ -28,10 +28,6 @@ from rasad.platform.rankings.services import edition_data, frozen_edition_data
 CACHE_SECONDS = 3600
 
 
-def methodology_of(edition: Edition) -> Methodology:
-    return edition.methodology.parsed()
-
-
 def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:
     if not edition.data_sha256:
         raise ApiError(409, "not_computed", _("This edition has not been computed yet."))
@@ -59,7 +55,7 @@ def edition_league(
     edition: Edition, *, by: str | None, top: int
 ) -> tuple[Methodology, pd.DataFrame]:
     """``league_tables`` of the edition's data: every indicator, the best ``top`` per band."""
-    methodology = methodology_of(edition)
+    methodology = edition.methodology.parsed()
     key = f"rasad:api:league:{edition.methodology_sha256}:{edition.data_sha256}:{by}:{top}"
     table = cache.get(key)
     if table is None:

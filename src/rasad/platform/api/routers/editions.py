@@ -45,7 +45,7 @@ from rasad.platform.api.errors import ApiError, both, not_found, problem
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
 from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
 from rasad.platform.rankings import coverage
-from rasad.platform.rankings.league import edition_league, methodology_of
+from rasad.platform.rankings.league import edition_league
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.registry.models import Enterprise, Province, Sector
 
@@ -167,7 +167,7 @@ def edition(request, edition_id: ObjectId):
     counts = found.results.aggregate(
         results=Count("pk"), ranked=Count("pk", filter=Q(rank__isnull=False))
     )
-    methodology = methodology_of(found)
+    methodology = found.methodology.parsed()
     leaves = set(methodology.indicator_codes)
     pillars = [
         {
@@ -233,7 +233,7 @@ def results(
     left blank): what the edition published, never a reported figure."""
     refuse_unknown(request, "province", "sector", "size_class", "q")
     found = get_edition(request.auth, edition_id)
-    methodology = methodology_of(found)
+    methodology = found.methodology.parsed()
     rows = (
         filter_enterprises(
             EditionResult.objects.filter(edition=found),
