@@ -193,8 +193,10 @@ def _index_check(args) -> int:
         say(
             lang,
             f"{args.methodology}: OK — {methodology.name.en} {methodology.version}: "
-            f"{indicators} indicators, {nodes} aggregates, {levels} levels; sha256 {methodology.sha256}",
-            f"{args.methodology}: درست است — {methodology.name.fa} {digits(lang, methodology.version)}: "
+            f"{indicators} indicators, {nodes} aggregates, {levels} levels; sha256 "
+            f"{methodology.sha256}",
+            f"{args.methodology}: درست است — {methodology.name.fa} "
+            f"{digits(lang, methodology.version)}: "
             f"{indicators} شاخص، {nodes} زیرشاخص، {levels} سطح؛ sha256 {methodology.sha256}",
         )
     )
@@ -373,7 +375,8 @@ def _index_sensitivity(args) -> int:
     print(
         say(
             lang,
-            f"{inputs} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi {sti})",
+            f"{inputs} inputs, N={args.n} → {args.out}; most influential: {top['input']} (STi "
+            f"{sti})",
             f"{inputs} ورودی، N={number(lang, args.n)} → {args.out}؛ "
             f"اثرگذارترین: {top['input']} (STi {sti})",
         )
@@ -467,8 +470,9 @@ def _serve(args) -> int:
     """Gunicorn with ``--workers`` processes of ``--threads`` threads: one Python process
     is held to one core by the interpreter lock, so the workers are what lets the
     platform use the machine's cores; two single-threaded workers per core measured
-    best under 20 clients (BENCHMARKS.md, "Pages under load"). The application (and, unless ``--no-warm``, its
-    shared caches) is loaded before the workers fork, so each starts with them."""
+    best under 20 clients (BENCHMARKS.md, "Pages under load"). The application (and,
+    unless ``--no-warm``, its shared caches) is loaded before the workers fork, so each
+    starts with them."""
     _django()
     from gunicorn.app.base import BaseApplication
 
@@ -662,8 +666,10 @@ def _edition_user(args):
     user = _user_named(args.as_user) if args.as_user else _command_line_user()
     if not user.can_run_analyses:
         raise RasadInputError(
-            f"'{user.username}' may not compute or publish editions (analysts and administrators only).",
-            f"«{user.username}» نمی‌تواند ویرایش رتبه‌بندی محاسبه یا منتشر کند (فقط تحلیل‌گران و مدیران).",
+            f"'{user.username}' may not compute or publish editions (analysts and administrators "
+            "only).",
+            f"«{user.username}» نمی‌تواند ویرایش رتبه‌بندی محاسبه یا منتشر کند (فقط تحلیل‌گران و "
+            "مدیران).",
             field="--as",
             value=user.username,
         )
@@ -1022,8 +1028,10 @@ def _worker(args) -> int:
         print(
             say(
                 args.lang,
-                f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the current job)",
-                f"کارگزار رصد {worker_name()}: در انتظار کار (Ctrl+C آن را پس از کار کنونی می‌ایستاند)",
+                f"rasad worker {worker_name()}: waiting for jobs (Ctrl+C stops it after the "
+                "current job)",
+                f"کارگزار رصد {worker_name()}: در انتظار کار (Ctrl+C آن را پس از کار کنونی "
+                "می‌ایستاند)",
             ),
             file=sys.stderr,
         )
@@ -1129,7 +1137,8 @@ def _edition_publish(args) -> int:
                 f"It supersedes edition {older.pk} ('{older.name_en}') of {edition.period.code}: "
                 "the public pages show this one.",
                 f"جای ویرایش {digits(lang, older.pk)} («{older.name_fa}») سال "
-                f"{digits(lang, edition.period.code)} را می‌گیرد: صفحه‌های عمومی این یکی را نشان می‌دهند.",
+                f"{digits(lang, edition.period.code)} را می‌گیرد: صفحه‌های عمومی این یکی را نشان "
+                "می‌دهند.",
             )
         )
     return 0
@@ -1338,7 +1347,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument(
         "--resample-size",
         type=int,
-        help="units in the resampled population (default: two resamples, a fifth of the input's units "
+        help="units in the resampled population (default: two resamples, a fifth of the input's "
+        "units "
         "drawn without replacement, at least 2000, and 5× as many, at most 100000)",
     )
     aud.add_argument("--out", help="also write every section to this workbook (.xlsx)")
@@ -1388,7 +1398,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--prices",
         metavar="FILE",
-        help="with --mapping: a CSV price index by year for the panel's money (default: the mapping's)",
+        help="with --mapping: a CSV price index by year for the panel's money (default: the "
+        "mapping's)",
     )
     imp.add_argument(
         "--constant",
@@ -1420,7 +1431,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=_edition_list)
     compute = edition.add_parser(
         "compute",
-        help="create an edition of a year and compute it now; refused when too few enterprises have filed",
+        help="create an edition of a year and compute it now; refused when too few enterprises "
+        "have filed",
     )
     compute.add_argument("--period", type=int, required=True, help="Jalali year, e.g. 1403")
     compute.add_argument(
@@ -1476,7 +1488,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunks",
         type=int,
         metavar="N",
-        help="with --background: split the Monte Carlo runs into N parts that several workers share "
+        help="with --background: split the Monte Carlo runs into N parts that several workers "
+        "share "
         "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same",
     )
     compute.add_argument(

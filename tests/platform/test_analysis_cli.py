@@ -110,17 +110,19 @@ def test_needs_workbook(loaded, population, tmp_path, capsys):
     assert by_province["بنگاه‌های ردهٔ اولویت"].sum() == totals["priority"]
     printed = capsys.readouterr().out
     assert (
-        f"{int(totals['filers']):,} enterprises filed for 1403; {len(missing):,} owed a return and filed none"
-        in printed
+        f"{int(totals['filers']):,} enterprises filed for 1403; {len(missing):,} owed a return and "
+        "filed none" in printed
     )
     assert (
-        f"priority tier: {int(totals['priority']):,} ({totals['priority_share']:.1%} of those that filed)"
-        in printed
+        f"priority tier: {int(totals['priority']):,} ({totals['priority_share']:.1%} of those that "
+        "filed)" in printed
     )
     finance = needs.summary().set_index("programme").loc["finance"]
     assert (
-        f"{'finance':<14} {finance['enterprises']:>7,} {finance['critical']:>8,} {finance['high']:>7,} "
-        f"{finance['medium']:>7,} {finance['low']:>7,} {finance['priority']:>8,} {finance['unknown']:>8,}"
+        f"{'finance':<14} {finance['enterprises']:>7,} {finance['critical']:>8,} "
+        f"{finance['high']:>7,} "
+        f"{finance['medium']:>7,} {finance['low']:>7,} {finance['priority']:>8,} "
+        f"{finance['unknown']:>8,}"
     ) in printed
 
 
@@ -167,7 +169,8 @@ def test_clusters_lq_max_age_and_the_carried_column(
     said = capsys.readouterr().out
     if max_age == 0:
         assert (
-            "only the returns for 1403 counted, nothing carried forward; 15 firm(s) whose latest figure is "
+            "only the returns for 1403 counted, nothing carried forward; 15 firm(s) whose latest "
+            "figure is "
             "older left out (461)" in said
         )
     else:

@@ -76,7 +76,8 @@ NATIONAL_ID = FieldSpec(
     description_fa="شناسه ملی ۱۱ رقمی شخص حقوقی (با رقم کنترل).",
     description_en="The 11-digit national ID of the legal entity (with its check digit).",
     aliases=(
-        "شناسه ملی شرکت", "شناسه ملی بنگاه", "شناسه", "شناسه‌ی ملی", "شناسه‌ی ملی شرکت", "کد ملی شرکت", "شناسه ملی شخص حقوقی",
+        "شناسه ملی شرکت", "شناسه ملی بنگاه", "شناسه", "شناسه‌ی ملی", "شناسه‌ی ملی شرکت",
+        "کد ملی شرکت", "شناسه ملی شخص حقوقی",
         "national id", "national_id", "legal id", "company id", "enterprise id",
     ),
 )  # fmt: skip
@@ -89,14 +90,17 @@ REGISTRY_FIELDS: tuple[FieldSpec, ...] = (
         description_en="The registered name of the enterprise, in Persian.",
         aliases=(
             "نام", "نام شرکت", "نام واحد", "نام واحد صنعتی", "نام فارسی", "نام بنگاه به فارسی",
-            "name fa", "name_fa", "persian name", "name in persian", "company name", "enterprise name",
+            "name fa", "name_fa", "persian name", "name in persian", "company name",
+            "enterprise name",
         ),
     ),
     FieldSpec(
         "name_en", "نام لاتین", "Name (English)", "text", ENTERPRISES,
         description_fa="نام بنگاه به لاتین (اختیاری).",
         description_en="The enterprise's name in English (optional).",
-        aliases=("نام انگلیسی", "name en", "name_en", "english name", "name in english", "latin name"),
+        aliases=(
+            "نام انگلیسی", "name en", "name_en", "english name", "name in english", "latin name",
+        ),
     ),
     FieldSpec(
         "isic_class", "کد فعالیت (ISIC)", "ISIC class", "isic", ENTERPRISES, required=True,
@@ -140,7 +144,8 @@ PERIOD_FIELDS: tuple[FieldSpec, ...] = (
         "period", "دوره", "Period", "period", RETURNS, required=True,
         unit_fa="سال یا فصل شمسی", unit_en="Jalali year or quarter",
         description_fa="سال مالی (۱۴۰۳) یا فصل آن (۱۴۰۳-ف۲) که ارقام این ردیف برای آن است.",
-        description_en="The fiscal year (1403) or quarter (1403-Q2) the figures of the row are for.",
+        description_en="The fiscal year (1403) or quarter (1403-Q2) the figures of the row are "
+            "for.",
         aliases=("دوره گزارش", "دوره مالی", "period", "reporting period"),
     ),
     FieldSpec(
@@ -157,8 +162,10 @@ PERIOD_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "unit", "واحد پول", "Money unit", "unit", RETURNS,
-        description_fa="واحد ارقام ریالی این ردیف اگر سرستون واحد را نگفته است (ریال، هزار ریال، میلیون ریال، …).",
-        description_en="The unit of this row's money figures where the header does not say (rials, thousand rials, million rials, …).",
+        description_fa="واحد ارقام ریالی این ردیف اگر سرستون واحد را نگفته است (ریال، هزار ریال، "
+            "میلیون ریال، …).",
+        description_en="The unit of this row's money figures where the header does not say (rials, "
+            "thousand rials, million rials, …).",
         aliases=("واحد", "واحد مبالغ", "unit", "currency unit", "money unit"),
     ),
 )  # fmt: skip

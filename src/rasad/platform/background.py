@@ -86,9 +86,11 @@ def fail_if_worker_lost(job, *, what_en: str, what_fa: str, redo_en: str, redo_f
     type(job).objects.filter(pk=job.pk, status="running").update(
         status="failed",
         finished_at=timezone.now(),
-        error_en=f"The worker {what_en} ({worker}) stopped answering at {at} (it was killed, crashed or "
+        error_en=f"The worker {what_en} ({worker}) stopped answering at {at} (it was killed, "
+        "crashed or "
         f"its machine stopped) before it finished. {redo_en}",
-        error_fa=f"کارگزار پس‌زمینه‌ای که {what_fa} ({worker}) از {to_persian_digits(at)} دیگر پاسخ نداد "
+        error_fa=f"کارگزار پس‌زمینه‌ای که {what_fa} ({worker}) از {to_persian_digits(at)} دیگر "
+        "پاسخ نداد "
         f"(متوقف شد، از کار افتاد یا ماشینش خاموش شد) و کار به پایان نرسید. {redo_fa}",
     )
     job.refresh_from_db()

@@ -63,7 +63,8 @@ def caches(environ: Mapping[str, str], var_dir: Path) -> dict:
         }
     if not url.startswith(REDIS_SCHEMES):
         raise ImproperlyConfigured(
-            f"RASAD_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}, not {url.split(':', 1)[0]!r}."
+            f"RASAD_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}, not "
+            f"{url.split(':', 1)[0]!r}."
         )
     if importlib.util.find_spec("redis") is None:
         raise ImproperlyConfigured(
@@ -144,7 +145,8 @@ def check_shared_secret_key(app_configs=None, **kwargs) -> list:
         return []
     return [
         Warning(
-            "RASAD_REDIS_URL or RASAD_S3_BUCKET is set (several app servers) but RASAD_SECRET_KEY is not: "
+            "RASAD_REDIS_URL or RASAD_S3_BUCKET is set (several app servers) but RASAD_SECRET_KEY "
+            "is not: "
             "each server uses the key generated into its own var/secret_key.",
             hint="Set the same RASAD_SECRET_KEY on every app server and worker (docs/deploy.md).",
             id="rasad.W001",

@@ -4,9 +4,10 @@ Each route lists the ways it accepts. A request carrying an ``Authorization`` he
 judged by that header alone: a wrong or revoked token is a 401, never a silent fall-back
 to anonymous. An address that sent too many unknown tokens is refused every token, the
 right one too, for the login cool-off (429; :mod:`rasad.platform.accounts.throttle`,
-since django-axes itself knows only passwords). The session counts only for a signed-in user, and its writes must pass
-Django's CSRF check (the ``X-CSRFToken`` header). Public routes end the list with
-:data:`anonymous`, so a request with neither is served as the public.
+since django-axes itself knows only passwords). The session counts only for a signed-in
+user, and its writes must pass Django's CSRF check (the ``X-CSRFToken`` header). Public
+routes end the list with :data:`anonymous`, so a request with neither is served as the
+public.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class Session(APIKeyCookie):
                 403,
                 "csrf_failed",
                 _(
-                    "The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."
+                    "The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken "
+                    "header."
                 ),
             )
         return user

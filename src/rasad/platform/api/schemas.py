@@ -130,7 +130,8 @@ class CoverageOut(Schema):
 
     coverage: float | None = Field(
         None,
-        description="Share (0–1) of the methodology's indicators the enterprise reported, before any "
+        description="Share (0–1) of the methodology's indicators the enterprise reported, before "
+        "any "
         "imputation. Null for an edition computed before coverage was recorded (never estimated).",
     )
     reported: int | None = Field(
@@ -139,7 +140,8 @@ class CoverageOut(Schema):
     indicators: int = Field(description="How many indicators the edition's methodology has.")
     missing: list[str] | None = Field(
         None,
-        description="Codes of the indicators it left blank, in the methodology's order ([] for none); what the "
+        description="Codes of the indicators it left blank, in the methodology's order ([] for "
+        "none); what the "
         "methodology did with them is the edition's blank_rule_en/blank_rule_fa. Null as coverage.",
     )
 
@@ -168,7 +170,8 @@ class EditionOut(Schema):
     has_intervals: bool
     expected_count: int | None = Field(
         None,
-        description="National enterprises expected to file for the edition's year (registered and founded by "
+        description="National enterprises expected to file for the edition's year (registered and "
+        "founded by "
         "then, or with no founding year), when it was computed; null before this was recorded.",
     )
     filed_count: int | None = Field(
@@ -181,7 +184,8 @@ class EditionOut(Schema):
     ranked_count: int | None = Field(None, description="Enterprises ranked.")
     thin: bool | None = Field(
         None,
-        description="The filing coverage is below the share an edition needs (RASAD_EDITION_MIN_COVERAGE): "
+        description="The filing coverage is below the share an edition needs "
+        "(RASAD_EDITION_MIN_COVERAGE): "
         "a thin edition, computed by explicit request, which cannot be published.",
     )
     superseded: bool = Field(
@@ -199,15 +203,18 @@ class EditionLinkOut(Schema):
 class EditionDetailOut(EditionOut):
     supersedes: EditionLinkOut | None = Field(
         None,
-        description="The edition of the same year published last before this one, which this one replaces.",
+        description="The edition of the same year published last before this one, which this one "
+        "replaces.",
     )
     superseded_by: EditionLinkOut | None = Field(
         None,
-        description="The edition of the same year published next, which replaces this one on the public pages.",
+        description="The edition of the same year published next, which replaces this one on the "
+        "public pages.",
     )
     coverage_message_en: str | None = Field(
         None,
-        description="The filing coverage in words, e.g. '1404: 2 of 3,000 enterprises expected have filed "
+        description="The filing coverage in words, e.g. '1404: 2 of 3,000 enterprises expected "
+        "have filed "
         "(0.07%); an edition needs 50%.'",
     )
     coverage_message_fa: str | None = None
@@ -236,7 +243,8 @@ class ResultOut(CoverageOut):
     score_q95: float | None = None
     composite: float | None = Field(
         None,
-        description="The index before the methodology's rescale step (its score is this re-expressed within "
+        description="The index before the methodology's rescale step (its score is this "
+        "re-expressed within "
         "the reference group, and equal scores are ranked by it); null without a rescale step, "
         "or for an edition computed before it was recorded.",
     )
@@ -268,7 +276,8 @@ class LeagueRowOut(CoverageOut):
     name_en: str
     value: float | None = Field(
         None,
-        description="The ranked figure: null unless you may see this enterprise's confidential figures.",
+        description="The ranked figure: null unless you may see this enterprise's confidential "
+        "figures.",
     )
 
 
@@ -319,7 +328,8 @@ class EnterpriseDetailOut(EnterpriseOut):
     rankings: list[EnterpriseRankingOut]
     details: EnterpriseDetailsOut | None = Field(
         None,
-        description="Registry details: only for enterprises whose confidential figures you may see.",
+        description="Registry details: only for enterprises whose confidential figures you may "
+        "see.",
     )
 
 
@@ -346,14 +356,17 @@ class ReturnOut(Schema):
 class ReturnIn(Schema):
     # strict: a JSON true or false is not a figure (lax pydantic would read true as 1)
     values: dict[str, StrictFloat | StrictStr | None] = Field(
-        description="The whole return: figures by indicator code (money in million rials). Numbers, or text as "
-        "people type it (Persian digits and separators accepted). An indicator left out is not reported.",
+        description="The whole return: figures by indicator code (money in million rials). "
+        "Numbers, or text as "
+        "people type it (Persian digits and separators accepted). An indicator left out is not "
+        "reported.",
         examples=[{"employees": 42, "sales": "۱۲٬۵۰۰", "exports": 1500.5}],
     )
     note: str = Field("", max_length=500, pattern=NO_NUL_PATTERN)
     confirm_implausible: StrictBool = Field(
         False,
-        description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is stored only "
+        description="A figure outside the catalogue's plausible bounds (10^30 employees, say) is "
+        "stored only "
         "when this is true: a person checked it. Otherwise the return is refused (422, code "
         "implausible_figures) with each such figure as a problem.",
     )

@@ -147,7 +147,8 @@ def announce_corrections(version_ids: list[int]) -> int:
         event = Event(
             kind=Kind.CORRECTION,
             key=f"correction:{version.pk}",
-            title_en=f"Correction accepted: {firm.name_en or firm.name_fa}, {period.jalali.label('en')}",
+            title_en=f"Correction accepted: {firm.name_en or firm.name_fa}, "
+            f"{period.jalali.label('en')}",
             title_fa=f"اصلاحیه پذیرفته شد: {firm.name_fa}، {period.jalali.label('fa')}",
             body_en=(
                 f"Version {version.number} of the return of {period.jalali.label('en')} was "

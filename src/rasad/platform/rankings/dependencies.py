@@ -66,7 +66,8 @@ def reasons(obj) -> list[str]:
     if isinstance(obj, Indicator):
         return [
             _(
-                "The published edition “%(edition)s” (%(period)s) ranks with a methodology that reads "
+                "The published edition “%(edition)s” (%(period)s) ranks with a methodology that "
+                "reads "
                 "the indicator %(code)s: deleting it would break that edition's league tables."
             )
             % {"edition": e.name, "period": e.period, "code": obj.code}
@@ -81,7 +82,8 @@ def reasons(obj) -> list[str]:
     if isinstance(obj, Methodology):
         return [
             _(
-                "The published edition “%(edition)s” (%(period)s) was computed with this methodology."
+                "The published edition “%(edition)s” (%(period)s) was computed with this "
+                "methodology."
             )
             % {"edition": e.name, "period": e.period}
             for e in published.filter(methodology=obj)

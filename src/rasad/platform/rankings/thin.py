@@ -77,10 +77,14 @@ class FilingCoverage:
         share, needed = self.share_text(persian), percent(self.needed, persian)
         if persian:
             return (
-                f"{year}: {filed} از {expected} بنگاهی که باید اظهارنامه می‌دادند اظهارنامه داده‌اند ({share})؛ "
+                f"{year}: {filed} از {expected} بنگاهی که باید اظهارنامه می‌دادند اظهارنامه "
+                f"داده‌اند ({share})؛ "
                 f"ویرایش رتبه‌بندی دست‌کم {needed} پوشش می‌خواهد."
             )
-        return f"{year}: {filed} of {expected} enterprises expected have filed ({share}); an edition needs {needed}."
+        return (
+            f"{year}: {filed} of {expected} enterprises expected have filed ({share}); "
+            f"an edition needs {needed}."
+        )
 
     def share_text(self, persian: bool = False) -> str:
         """The share as a percentage, with decimals enough that a thin one never reads as
@@ -95,7 +99,8 @@ class FilingCoverage:
         """ "2 of 3,000 (0.07%)" """
         persian = language.startswith("fa")
         joiner = " از " if persian else " of "
-        return f"{count(self.filed, persian)}{joiner}{count(self.expected, persian)} ({self.share_text(persian)})"
+        filed, expected = count(self.filed, persian), count(self.expected, persian)
+        return f"{filed}{joiner}{expected} ({self.share_text(persian)})"
 
 
 class ThinEdition(RasadInputError):
@@ -146,7 +151,8 @@ def refuse_thin_compute(coverage: FilingCoverage, allow_thin: bool) -> None:
         raise ThinEdition(
             coverage,
             "To compute it anyway, allow a thin edition explicitly (it cannot be published).",
-            "برای محاسبهٔ آن به هر حال، ویرایش کم‌پوشش را صریحاً مجاز کنید (چنین ویرایشی منتشر نمی‌شود).",
+            "برای محاسبهٔ آن به هر حال، ویرایش کم‌پوشش را صریحاً مجاز کنید (چنین ویرایشی منتشر "
+            "نمی‌شود).",
         )
 
 
@@ -169,8 +175,10 @@ def refuse_thin_publish(edition) -> None:
     coverage = stored_coverage(edition)
     if coverage is None:
         raise RasadInputError(
-            "The edition was computed before its filing coverage was recorded; compute it again before publishing.",
-            "این ویرایش پیش از ثبت پوشش اظهارنامه‌ها محاسبه شده است؛ پیش از انتشار آن را دوباره محاسبه کنید.",
+            "The edition was computed before its filing coverage was recorded; compute it again "
+            "before publishing.",
+            "این ویرایش پیش از ثبت پوشش اظهارنامه‌ها محاسبه شده است؛ پیش از انتشار آن را دوباره "
+            "محاسبه کنید.",
             field="edition",
             value=edition.pk,
         )
