@@ -237,6 +237,49 @@ def _through_normalise(
     """Impute, screen, treat and normalise, telling ``tell`` each step as it begins. With
     ``own`` the steps write into ``prepared.values`` and keep no intermediate data set
     but the normalised one."""
+    done = _through_treat(methodology, prepared, own, tell)
+    tell("normalise")
+    result = _normalise(methodology, done.values, done.groups, own)
+    X = np.asfortranarray(result.values)
+    done.datasets["Normalised"] = X
+    warnings = _warnings(methodology, result.warnings, done.labels)
+    return _Normalised(
+        done.frame,
+        done.unit_ids,
+        X,
+        done.groups,
+        done.labels,
+        done.exclusions,
+        done.datasets,
+        done.treated,
+        warnings,
+        done.missing_rows,
+    )
+
+
+@dataclass
+class Treated:
+    """What the steps up to outlier treatment leave for normalisation: the units kept,
+    their treated matrix (Fortran order) and group codes, and what the results report."""
+
+    frame: pd.DataFrame
+    unit_ids: np.ndarray
+    values: np.ndarray
+    groups: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    exclusions: list[Exclusion]
+    datasets: dict[str, np.ndarray]
+    treated: _Treated
+    missing_rows: list[np.ndarray]
+
+
+def _through_treat(
+    methodology: Methodology,
+    prepared: Prepared,
+    own: bool,
+    tell: Callable[[str], None] = _silent,
+) -> Treated:
+    """Impute, screen and treat (see :func:`_through_normalise`)."""
     frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
     datasets: dict[str, np.ndarray] = {}
     if not own:
@@ -259,9 +302,13 @@ def _through_normalise(
         datasets["Imputed"] = X
 
     tell("screen")
-    spec = methodology.screen
+    screening = methodology.screen
     screened = screen(
-        X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids
+        X,
+        screening.min_coverage,
+        include=screening.include,
+        exclude=screening.exclude,
+        unit_ids=unit_ids,
     )
     for unit, coverage in zip(
         unit_ids[~screened.keep_mask], screened.coverage[~screened.keep_mask], strict=True
@@ -270,8 +317,10 @@ def _through_normalise(
             Exclusion(
                 unit,
                 "screen",
-                f"data coverage {coverage:.0%} after imputation is below {spec.min_coverage:.0%}",
-                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {spec.min_coverage:.0%} است",
+                f"data coverage {coverage:.0%} after imputation is below "
+                f"{screening.min_coverage:.0%}",
+                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از "
+                f"{screening.min_coverage:.0%} است",
             )
         )
     if not screened.keep_mask.all():
@@ -289,28 +338,32 @@ def _through_normalise(
     X = treated.values
     if not own:
         datasets["Treated"] = X
-
-    tell("normalise")
-    normalised = _normalise(methodology, X, groups, own)
-    X = np.asfortranarray(normalised.values)
-    datasets["Normalised"] = X
-    warnings = _warnings(methodology, normalised.warnings, labels)
-    return _Normalised(
-        frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings, missing_rows
-    )
+    return Treated(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, missing_rows)
 
 
 def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The ids of the units that reach aggregation and their normalised matrix (Fortran
     order, one column per indicator), leaving ``prepared`` as it was: what a replicate
     of an uncertainty analysis aggregates, many times over, with other weights."""
+    return normalised_from(methodology, treated(methodology, prepared))
+
+
+def treated(methodology: Methodology, prepared: Prepared) -> Treated:
+    """The steps up to treatment on a copy of ``prepared``'s values: replicates that
+    differ only in their normalisation share one, so it is treated once for them all."""
     own = replace(
         prepared,
         values=np.array(prepared.values, order="F", copy=True),
         exclusions=list(prepared.exclusions),
     )
-    done = _through_normalise(methodology, own, own=True)
-    return done.unit_ids, done.values
+    return _through_treat(methodology, own, own=True)
+
+
+def normalised_from(methodology: Methodology, done: Treated) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalised` from the treated matrix :func:`treated` gave, which it leaves
+    as it was (the unit ids are shared, not copied)."""
+    result = _normalise(methodology, np.array(done.values, order="F", copy=True), done.groups, True)
+    return done.unit_ids, np.asfortranarray(result.values)
 
 
 def data_hash(methodology: Methodology, data: pd.DataFrame) -> str:

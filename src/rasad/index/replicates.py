@@ -55,10 +55,12 @@ from rasad.index.pipeline import (
     Prepared,
     aggregate_tree,
     build,
+    Treated,
     index_scores_and_ranks,
-    normalised,
+    normalised_from,
     prepare,
     rescale_groups,
+    treated,
 )
 
 # Working memory of one block of runs: its scores and ranks, units × runs each.
@@ -66,6 +68,9 @@ BLOCK_BYTES = 256 * 2**20
 # The units × runs arrays of the tree of one slice of units: each about half of a
 # core's L2 cache here, so that a node's children are still in cache for its parent.
 CHUNK_BYTES = 512 * 2**10
+# Normalised matrices the up-front checks made, kept for the replicates while they fit
+# in this much memory (every one of COINr's ASEM vignette, 20 kB each).
+KEPT_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,31 @@ class Replicates:
         self.nominal_score: pd.Series = nominal.score
         self.units: pd.Index = nominal.rank.index
         self._prepared = prepare(methodology, data)
-        _check_positive_means(methodology, data, self._prepared, spec)
+        self._treated: tuple[tuple, Treated] | None = None
+        self._normalised: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        _check_positive_means(methodology, data, self, spec)
         self._rescale_groups = rescale_groups(methodology, self._prepared)
+
+    def normalised(self, draw: Draw, *, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The unit ids and normalised matrix of the draw's normalisation, imputation and
+        ``winmax``. Imputing and treating do not depend on the normalisation, so the last
+        treated matrix is reused by the draws that share it (the stages come grouped so);
+        with ``keep`` the result is kept, while :data:`KEPT_BYTES` allows, for the next
+        draw that asks for it (the checks ask first, the stages then take it)."""
+        key = (_key(draw.impute), draw.winmax, _key(draw.normalise))
+        if key in self._normalised:
+            return self._normalised.pop(key)
+        variant = replicate_methodology(
+            self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
+        )
+        if self._treated is None or self._treated[0] != key[:2]:
+            self._treated = None  # free the last one before making the next
+            self._treated = (key[:2], treated(variant, self._prepared))
+        result = normalised_from(variant, self._treated[1])
+        kept = sum(values.nbytes for _, values in self._normalised.values())
+        if keep and kept + result[1].nbytes <= KEPT_BYTES:
+            self._normalised[key] = result
+        return result
 
     def order(self, plan: Plan) -> np.ndarray:
         """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
@@ -148,10 +176,7 @@ class Replicates:
     def _stage(self, draw: Draw) -> _Stage:
         """The normalised matrix of one combination of the discrete choices that come
         before aggregation."""
-        variant = replicate_methodology(
-            self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
-        )
-        unit_ids, values = normalised(variant, self._prepared)
+        unit_ids, values = self.normalised(draw)
         positions = self.units.get_indexer(unit_ids)
         identity = len(positions) == len(self.units) and bool(
             (positions == np.arange(len(positions))).all()
@@ -461,8 +486,13 @@ def _lowest_score(normalise: NormaliseSpec) -> float | None:
     return {"rank": 1.0, "percentile_rank": 0.0}.get(normalise.method)
 
 
+def _key(choice) -> str:
+    """A spec alternative (its fields, or None) as a dictionary key, whatever its values."""
+    return repr(choice)
+
+
 def _check_positive_means(
-    methodology: Methodology, data: pd.DataFrame, prepared: Prepared, spec: UncertaintySpec
+    methodology: Methodology, data: pd.DataFrame, replicates: Replicates, spec: UncertaintySpec
 ) -> None:
     """A mean alternative that would meet a value it cannot take (≤ 0 for a geometric
     or harmonic mean) is refused now, not in replicate 37. Weights do not change the
@@ -498,7 +528,7 @@ def _check_positive_means(
         for i, impute in enumerate(imputations):
             for winmax in winmaxes:
                 stage = Draw(normalise=normalise, winmax=winmax, impute=impute)
-                _, values = normalised(replicate_methodology(methodology, stage), prepared)
+                _, values = replicates.normalised(stage, keep=True)
                 for choice in means:
                     if (
                         not _Mean.of(AggregateSpec(method=choice.method, p=choice.p))
