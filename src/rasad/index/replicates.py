@@ -99,31 +99,39 @@ class Replicates:
         self.nominal_score: pd.Series = nominal.score
         self.units: pd.Index = nominal.rank.index
         self._prepared = prepare(methodology, data)
-        self._treated: tuple[tuple, Treated] | None = None
-        self._normalised: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._treated: dict[tuple[str, int | None], Treated] = {}
+        self._normalised: dict[tuple[str, int | None, str], tuple[np.ndarray, np.ndarray]] = {}
         _check_positive_means(methodology, data, self, spec)
         self._rescale_groups = rescale_groups(methodology, self._prepared)
 
     def normalised(self, draw: Draw, *, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The unit ids and normalised matrix of the draw's normalisation, imputation and
-        ``winmax``. Imputing and treating do not depend on the normalisation, so the last
-        treated matrix is reused by the draws that share it (the stages come grouped so);
-        with ``keep`` the result is kept, while :data:`KEPT_BYTES` allows, for the next
-        draw that asks for it (the checks ask first, the stages then take it)."""
+        ``winmax``. Imputing and treating do not depend on the normalisation, so a treated
+        matrix is reused by the draws that share it: every one is kept while
+        :data:`KEPT_BYTES` allows, else the last (the stages come grouped so). With
+        ``keep`` the result is kept too, within the same allowance, for the next draw
+        that asks for it (the checks ask first, the stages then take it)."""
         key = (_key(draw.impute), draw.winmax, _key(draw.normalise))
         if key in self._normalised:
             return self._normalised.pop(key)
         variant = replicate_methodology(
             self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
         )
-        if self._treated is None or self._treated[0] != key[:2]:
-            self._treated = None  # free the last one before making the next
-            self._treated = (key[:2], treated(variant, self._prepared))
-        result = normalised_from(variant, self._treated[1])
-        kept = sum(values.nbytes for _, values in self._normalised.values())
-        if keep and kept + result[1].nbytes <= KEPT_BYTES:
+        done = self._treated.get(key[:2])
+        if done is None:
+            done = treated(variant, self._prepared)
+            if self._kept_bytes() + done.values.nbytes > KEPT_BYTES:
+                self._treated.clear()
+            self._treated[key[:2]] = done
+        result = normalised_from(variant, done)
+        if keep and self._kept_bytes() + result[1].nbytes <= KEPT_BYTES:
             self._normalised[key] = result
         return result
+
+    def _kept_bytes(self) -> int:
+        return sum(done.values.nbytes for done in self._treated.values()) + sum(
+            values.nbytes for _, values in self._normalised.values()
+        )
 
     def order(self, plan: Plan) -> np.ndarray:
         """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
