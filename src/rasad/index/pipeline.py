@@ -152,9 +152,23 @@ def build(
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
     tell = progress or _silent
-    own = keep == "final"  # the steps may overwrite X: nobody else sees it
     tell("prepare")
-    prepared = prepare(methodology, data)
+    return build_prepared(methodology, data, prepare(methodology, data), keep=keep, tell=tell)
+
+
+def build_prepared(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    prepared: Prepared,
+    *,
+    keep: str = "all",
+    tell: Callable[[str], None] | None = None,
+) -> Results:
+    """:func:`build` from what :func:`prepare` made of ``data``, for a caller that needs
+    it too (the replicates of an uncertainty analysis); with ``keep="final"`` the steps
+    write into ``prepared.values``, so such a caller hands over a copy."""
+    tell = tell or _silent
+    own = keep == "final"  # the steps may overwrite X: nobody else sees it
     done = _through_normalise(methodology, prepared, own, tell)
     frame, unit_ids, exclusions, datasets = (
         done.frame,
@@ -319,8 +333,7 @@ def _through_treat(
                 "screen",
                 f"data coverage {coverage:.0%} after imputation is below "
                 f"{screening.min_coverage:.0%}",
-                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از "
-                f"{screening.min_coverage:.0%} است",
+                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {screening.min_coverage:.0%} است",
             )
         )
     if not screened.keep_mask.all():

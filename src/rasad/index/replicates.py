@@ -52,10 +52,10 @@ from rasad.index.choices import (
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node, NormaliseSpec
 from rasad.index.pipeline import (
-    Prepared,
+    Treated,
     aggregate_tree,
     build,
-    Treated,
+    build_prepared,
     index_scores_and_ranks,
     normalised_from,
     prepare,
@@ -93,12 +93,21 @@ class Replicates:
 
     def __init__(self, methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec):
         spec.check(methodology)
-        nominal = build(methodology, data, keep="final")
+        self._prepared = prepare(methodology, data)
+        nominal = build_prepared(
+            methodology,
+            data,
+            replace(
+                self._prepared,
+                values=np.array(self._prepared.values, order="F", copy=True),
+                exclusions=list(self._prepared.exclusions),
+            ),
+            keep="final",
+        )
         self.methodology, self.data, self.spec = methodology, data, spec
         self.nominal_rank: pd.Series = nominal.rank
         self.nominal_score: pd.Series = nominal.score
         self.units: pd.Index = nominal.rank.index
-        self._prepared = prepare(methodology, data)
         self._treated: dict[tuple[str, int | None], Treated] = {}
         self._normalised: dict[tuple[str, int | None, str], tuple[np.ndarray, np.ndarray]] = {}
         _check_positive_means(methodology, data, self, spec)
