@@ -11,10 +11,12 @@ beside this file, which builds the example coin and runs ``get_sensitivity(SA_ty
 bundled ``asem``/``asem-uncertainty`` pair that mirrors it, in this process (one warm-up,
 then the median of ``--repeats``), and as a whole process the wall time of
 ``rasad index uncertainty`` from a fresh interpreter (started as ``python -m rasad.cli``
-with this interpreter and ``PYTHONPATH``: the figures are of the tree given).
+with this interpreter and ``PYTHONPATH``: the figures are of the tree given; one untimed
+run first, allowed to write bytecode, as an installed package has it).
 
 The machine is shared, so the two are measured in alternation, ``--rounds`` times, and
-each side's median is taken over the rounds; ratios are COINr's time over Rasad's.
+each side's median is taken over the rounds; ratios are COINr's time over Rasad's, of the
+wall times and of the CPU times (user + system), which the load inflates less.
 Where R or COINr is missing, the COINr side is skipped, saying so, and Rasad's figures
 are printed alone.
 """
@@ -25,12 +27,14 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +46,10 @@ from rasad.index.uncertainty import load_spec, uncertainty
 HERE = Path(__file__).parent
 SCRIPT = HERE / "coinr_asem_ua.R"
 ASEM_DATA = HERE.parent / "tests" / "fixtures" / "coinr_asem" / "ASEM_iData.csv"
+VERSION = 'cat(R.version.string, "COINr", format(packageVersion("COINr")))'
+# Children may write bytecode (an installed package has it; a source tree run with
+# PYTHONDONTWRITEBYTECODE would compile Rasad's modules in every process).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def coinr_missing() -> str | None:
@@ -57,30 +65,58 @@ def coinr_missing() -> str | None:
     return None
 
 
-def coinr_once(n: int) -> tuple[float, float]:
-    """COINr's (in-process, whole-process) seconds for one ``Rscript`` run."""
+@dataclass
+class Figures:
+    """One side's times over the rounds: wall and CPU (user + system) seconds."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+
+    def line(self, label: str, digits: int) -> str:
+        wall = self.wall
+        return (
+            f"{label}: median {statistics.median(wall):.{digits}f} s over {len(wall)} "
+            f"(min {min(wall):.{digits}f}, max {max(wall):.{digits}f}); "
+            f"CPU median {statistics.median(self.cpu):.{digits}f} s"
+        )
+
+
+def child(command: list[str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds of a child process, and what it printed. The CPU time is
+    its own (``RUSAGE_CHILDREN`` grows by each child waited for), which the load of a
+    shared machine inflates less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
-        ["Rscript", str(SCRIPT), str(n)], capture_output=True, text=True, check=True
-    )
-    whole = time.perf_counter() - start
-    match = re.search(r"in-process seconds: ([0-9.]+)", done.stdout)
-    if match is None:
-        raise RuntimeError(f"unexpected output of {SCRIPT.name}: {done.stdout}{done.stderr}")
-    return float(match.group(1)), whole
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=ENV)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.stdout
 
 
-def rasad_in_process(methodology, data, spec, n: int, repeats: int) -> list[float]:
-    times = []
+def coinr_once(n: int, inside: Figures, whole: Figures) -> None:
+    """One ``Rscript`` run: get_sensitivity's own times, and the whole process's."""
+    wall, cpu, out = child(["Rscript", str(SCRIPT), str(n)])
+    found = dict(re.findall(r"in-process (seconds|cpu seconds): ([0-9.]+)", out))
+    if len(found) != 2:
+        raise RuntimeError(f"unexpected output of {SCRIPT.name}: {out}")
+    inside.add(float(found["seconds"]), float(found["cpu seconds"]))
+    whole.add(wall, cpu)
+
+
+def rasad_in_process(methodology, data, spec, n: int, repeats: int, inside: Figures) -> None:
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         uncertainty(methodology, data, spec, runs=n, seed=1, progress=False)
-        times.append(time.perf_counter() - start)
-    return times
+        inside.add(time.perf_counter() - start, time.process_time() - cpu)
 
 
-def rasad_whole_process(n: int, out: Path) -> float:
-    command = [
+def rasad_command(n: int, out: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "rasad.cli",
@@ -98,9 +134,6 @@ def rasad_whole_process(n: int, out: Path) -> float:
         str(out),
         "--no-progress",
     ]
-    start = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=True)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -120,56 +153,43 @@ def main() -> None:
     if missing:
         print(f"COINr side skipped: {missing}")
     else:
-        version = subprocess.run(
-            ["Rscript", "-e", 'cat(R.version.string, "COINr", format(packageVersion("COINr")))'],
-            capture_output=True,
-            text=True,
-        ).stdout
-        print(version)
+        print(child(["Rscript", "-e", VERSION])[2])
     methodology = load("asem")
     data = pd.read_csv(ASEM_DATA)
     spec = load_spec("asem-uncertainty", methodology=methodology)
     uncertainty(methodology, data, spec, runs=args.n, seed=1, progress=False)  # warm-up
-    ours_in, ours_whole, theirs_in, theirs_whole = [], [], [], []
+    ours_in, ours_whole, theirs_in, theirs_whole = Figures(), Figures(), Figures(), Figures()
     with tempfile.TemporaryDirectory() as tmp:
+        command = rasad_command(args.n, Path(tmp) / "ua.csv")
+        child(command)  # warm-up: writes the bytecode an installed package ships with
         for r in range(args.rounds):
             if not missing:
-                inside, whole = coinr_once(args.n)
-                theirs_in.append(inside)
-                theirs_whole.append(whole)
-            ours_whole.append(rasad_whole_process(args.n, Path(tmp) / "ua.csv"))
-            ours_in += rasad_in_process(methodology, data, spec, args.n, args.repeats)
-            coinr = f"COINr {theirs_in[-1]:.2f} s in, {theirs_whole[-1]:.2f} s whole; " * (
-                not missing
+                coinr_once(args.n, theirs_in, theirs_whole)
+            ours_whole.add(*child(command)[:2])
+            rasad_in_process(methodology, data, spec, args.n, args.repeats, ours_in)
+            coinr = (
+                f"COINr {theirs_in.wall[-1]:.2f} s in, {theirs_whole.wall[-1]:.2f} s whole; "
+                * (not missing)
             )
             print(
-                f"round {r + 1}: {coinr}Rasad {statistics.median(ours_in[-args.repeats :]):.4f}"
-                f" s in, {ours_whole[-1]:.3f} s whole"
+                f"round {r + 1}: {coinr}Rasad "
+                f"{statistics.median(ours_in.wall[-args.repeats :]):.4f} s in, "
+                f"{ours_whole.wall[-1]:.3f} s whole; load average {os.getloadavg()[0]:.1f}"
             )
-    inside, whole = statistics.median(ours_in), statistics.median(ours_whole)
     print(f"\n## ASEM uncertainty analysis, N = {args.n}, vignette spec")
-    print(
-        f"Rasad in-process: median {inside:.4f} s over {len(ours_in)} "
-        f"(min {min(ours_in):.4f}, max {max(ours_in):.4f})"
-    )
-    print(
-        f"Rasad whole process (rasad index uncertainty): median {whole:.3f} s over "
-        f"{len(ours_whole)} (min {min(ours_whole):.3f}, max {max(ours_whole):.3f})"
-    )
+    print(ours_in.line("Rasad in-process (uncertainty())", 4))
+    print(ours_whole.line("Rasad whole process (rasad index uncertainty)", 3))
     if missing:
         return
-    coinr_in, coinr_whole = statistics.median(theirs_in), statistics.median(theirs_whole)
-    print(
-        f"COINr in-process (get_sensitivity): median {coinr_in:.2f} s over {len(theirs_in)} "
-        f"(min {min(theirs_in):.2f}, max {max(theirs_in):.2f})"
-    )
-    print(
-        f"COINr whole process (Rscript): median {coinr_whole:.2f} s over {len(theirs_whole)} "
-        f"(min {min(theirs_whole):.2f}, max {max(theirs_whole):.2f})"
-    )
-    print(f"COINr / Rasad in-process: {coinr_in / inside:.0f}× (target ≥ 150×)")
-    print(f"COINr / Rasad whole process: {coinr_whole / whole:.1f}× (target ≥ 25×)")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(theirs_in.line("COINr in-process (get_sensitivity)", 2))
+    print(theirs_whole.line("COINr whole process (Rscript)", 2))
+    for what, theirs, ours, target in (
+        ("in-process", theirs_in, ours_in, "≥ 150×"),
+        ("whole process", theirs_whole, ours_whole, "≥ 25×"),
+    ):
+        wall = statistics.median(theirs.wall) / statistics.median(ours.wall)
+        cpu = statistics.median(theirs.cpu) / statistics.median(ours.cpu)
+        print(f"COINr / Rasad {what}: {wall:.1f}× wall, {cpu:.1f}× CPU (target {target})")
 
 
 if __name__ == "__main__":

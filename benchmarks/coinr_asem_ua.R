@@ -1,8 +1,9 @@
 # COINr's uncertainty analysis of its ASEM example with its vignette's SA_specs
 # (vignettes/sensitivity.Rmd, COINr 1.1.14), for benchmarks/bench_coinr.py.
 # Usage: Rscript benchmarks/coinr_asem_ua.R [N]
-# Prints "in-process seconds: S", the elapsed time of get_sensitivity() alone; the whole
-# process (R start-up, library(COINr), building the coin) is timed by the caller.
+# Prints "in-process seconds: S" and "in-process cpu seconds: C", the elapsed and the CPU
+# (user + system) time of get_sensitivity() alone; the whole process (R start-up,
+# library(COINr), building the coin) is timed by the caller.
 args <- commandArgs(trailingOnly = TRUE)
 N <- if (length(args) > 0) as.integer(args[1]) else 100L
 suppressPackageStartupMessages(library(COINr))
@@ -26,10 +27,11 @@ l_agg <- list(Address = "$Log$Aggregate$f_ag", Distribution = c("a_amean", "a_gm
               Type = "discrete")
 SA_specs <- list(Winmax = l_winmax, Normalisation = l_norm, Weights = l_weights,
                  Aggregation = l_agg)
-elapsed <- system.time(
+timing <- system.time(
   SA_res <- get_sensitivity(coin, SA_specs = SA_specs, N = N, SA_type = "UA",
                             dset = "Aggregated", iCode = "Index", Nboot = NULL,
                             quietly = TRUE)
-)[["elapsed"]]
-cat(sprintf("in-process seconds: %.3f\n", elapsed))
+)
+cat(sprintf("in-process seconds: %.3f\n", timing[["elapsed"]]))
+cat(sprintf("in-process cpu seconds: %.3f\n", timing[["user.self"]] + timing[["sys.self"]]))
 cat(sprintf("units: %d\n", nrow(SA_res$RankStats)))
