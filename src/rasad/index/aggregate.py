@@ -17,8 +17,9 @@ engine passes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Real
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -192,7 +193,7 @@ def _options(method: str, params: dict | None) -> dict:
         )
     if method == "generalised":
         p = params.get("p")
-        if isinstance(p, bool) or not isinstance(p, Real) or not np.isfinite(p):
+        if isinstance(p, bool) or not isinstance(p, Real) or not np.isfinite(float(p)):
             raise RasadInputError(
                 f"the generalised mean needs a finite exponent p, got {p!r}",
                 f"میانگین تعمیم‌یافته به توان متناهی p نیاز دارد، نه {p!r}",
@@ -208,7 +209,11 @@ def _options(method: str, params: dict | None) -> dict:
             value=options["normalisation"],
         )
     distance = options["distance"]
-    if isinstance(distance, bool) or not isinstance(distance, Real) or not 1 <= distance < np.inf:
+    if (
+        isinstance(distance, bool)
+        or not isinstance(distance, Real)
+        or not 1 <= float(distance) < np.inf
+    ):
         raise RasadInputError(
             f"TOPSIS distance must be a Minkowski exponent of 1 or more, got {distance!r}",
             f"فاصله در TOPSIS باید توان مینکوفسکی ۱ یا بیشتر باشد، نه {distance!r}",
@@ -244,21 +249,23 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
     The other means first look at each block's extremes for values they refuse or
     infinities. The arithmetic mean is written into ``out`` if given.
     """
-    if method == "arithmetic":
-        forward = backward = refuse = None
-    elif method == "geometric":
+    forward: Callable[[Any], Any] | None = None
+    backward: Callable[[Any], Any] | None = None
+    refuse: Callable[[Any, float], Any] | None = None
+    if method == "geometric":
         forward, backward, refuse = np.log, np.exp, np.less_equal
     elif method == "harmonic":
         forward, backward, refuse = np.reciprocal, np.reciprocal, np.less_equal
-    else:
+    elif method != "arithmetic":
 
-        def forward(x):
+        def power(x):
             return np.power(x, p)
 
-        def backward(m):
+        def root(m):
             return np.power(m, 1.0 / p)
 
         # Zero to a negative power is infinite; a negative to a fractional one undefined.
+        forward, backward = power, root
         refuse = np.less if p > 0 else np.less_equal
     n = X.shape[0]
     w_total = w.sum()
@@ -293,6 +300,7 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
             rows = slice(int(start), min(int(start) + _BLOCK, n))
             careful_where_nan(rows, values[rows])
         return AggregateResult(values, excluded)
+    assert backward is not None and refuse is not None  # set with forward
     values = np.empty(n)
     for rows in _blocks(n):
         Xb = X[rows]

@@ -651,6 +651,7 @@ def _outcomes(results: Results) -> dict[str, str]:
         elif not indicator.treat:
             outcomes[indicator.code] = "exempt"
         else:
+            assert log is not None  # an indicator treated is in the log
             row = log.loc[indicator.code]
             if np.isnan(row["skew_before"]) or np.isnan(row["kurtosis_before"]):
                 outcomes[indicator.code] = "undefined"
@@ -918,11 +919,11 @@ def _summary(
     )
     flagged = coherence[coherence["flag"] != ""]
     against = coherence[coherence["index_flag"] != ""]
-    detail = [
+    correlations = [
         f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
         for r in flagged.itertuples(index=False)
     ]
-    detail += [
+    correlations += [
         f"{r.code} negative with the index (r {r.r_index:.2f})"
         for r in against.itertuples(index=False)
     ]
@@ -932,7 +933,7 @@ def _summary(
             f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
             "and not negatively with the index",
             len(flagged) + len(against),
-            ", ".join(detail) or "none flagged",
+            ", ".join(correlations) or "none flagged",
             flagged.empty and against.empty,
         )
     )

@@ -260,8 +260,8 @@ def _whole_matrix(X, method: str, directions, p: dict, extremes, out) -> Normali
         up = directions == 1
         low = np.where(up, mins, -maxs)
         width = np.where(up, maxs, -mins) - low
-        for j in np.flatnonzero(width == 0):
-            warnings.append(_warning(int(j), None, "zero_range", int(present[j])))
+        for j in np.flatnonzero(width == 0).tolist():
+            warnings.append(_warning(j, None, "zero_range", int(present[j])))
         width[width == 0] = np.nan
         scale, shift = p["range"][1] - p["range"][0], p["range"][0]
     else:  # zscore, on columns without missing values (the caller's condition)
@@ -311,6 +311,7 @@ class _Reference:
 
     @cached_property
     def _grouped(self) -> np.ndarray:
+        assert self.by is not None  # asked for by the group tables only
         return self.by.gather(self.c, out=self._scratch)
 
     @cached_property

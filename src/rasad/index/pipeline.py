@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -576,13 +577,15 @@ def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
         indicator = indicators[j]
         column = X[:, j]
         invalid = ~np.isnan(column) & ~TRANSFORM_DOMAINS[indicator.transform](column)
-        for i in np.flatnonzero(invalid):
+        for row in np.flatnonzero(invalid).tolist():
             exclusions.append(
                 Exclusion(
-                    unit_ids[i],
+                    unit_ids[row],
                     "transform",
-                    f"{indicator.code}: {column[i]:g} has no {indicator.transform}; value left missing",
-                    f"{indicator.code}: برای {column[i]:g} تبدیل {indicator.transform} تعریف نشده؛ مقدار خالی ماند",
+                    f"{indicator.code}: {column[row]:g} has no {indicator.transform}; "
+                    "value left missing",
+                    f"{indicator.code}: برای {column[row]:g} تبدیل {indicator.transform} "
+                    "تعریف نشده؛ مقدار خالی ماند",
                 )
             )
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -757,11 +760,13 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
     rows = []
     for w in warnings:
         indicator = None if w.column is None else methodology.indicators[w.column]
-        group = None if w.group is None or w.group < 0 else labels[within][w.group]
+        group = (
+            None if w.group is None or w.group < 0 or within is None else labels[within][w.group]
+        )
         # the place in words: the indicator's name and the group's, never their positions
         where_en = "every indicator" if indicator is None else f"“{indicator.name.en}”"
         where_fa = "همهٔ شاخص‌ها" if indicator is None else f"«{indicator.name.fa}»"
-        if group is not None:
+        if group is not None and within is not None:
             what_fa, what_en = GROUP_WORDS.get(within, (within, within))
             value_fa, value_en = value_words(group)
             where_en += f" in the {what_en} {value_en}"
@@ -904,7 +909,7 @@ def aggregate_tree(
         children = _children(node, matrices)
         weights, notes = _children_weights(methodology, node, children)
         spec = methodology.aggregate_for(node)
-        params = {"nonpositive": spec.nonpositive}
+        params: dict[str, Any] = {"nonpositive": spec.nonpositive}
         if spec.p is not None:
             params["p"] = spec.p
         try:

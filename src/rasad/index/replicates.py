@@ -166,12 +166,13 @@ class Replicates:
         new_group = new_stage.copy()
         new_group[1:] |= keys[1:, 3] != keys[:-1, 3]
         starts = np.flatnonzero(new_group).tolist() + [plan.runs]
-        stage = None
+        stage: _Stage | None = None
         for start, stop in zip(starts[:-1], starts[1:], strict=True):
             first = order[start]
             if new_stage[start]:
                 stage = None  # free the last one before making the next
                 stage = self._stage(plan.draw(first))
+            assert stage is not None  # the first run starts a stage
             tree = (
                 self.methodology
                 if plan.aggregate is None
@@ -340,7 +341,7 @@ class _Mean:
     @classmethod
     def of(cls, spec: AggregateSpec) -> _Mean:
         method, p = spec.method, spec.p
-        if method == "generalised":
+        if method == "generalised" and p is not None:
             method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(p, method)
         return cls(method, p if method == "generalised" else None)
 
@@ -375,7 +376,7 @@ class _Mean:
         if self.method == "arithmetic":
             return np.zeros(np.shape(x), dtype=bool)
         with np.errstate(invalid="ignore"):
-            if self.method == "generalised" and self.p > 0:
+            if self.method == "generalised" and self.p is not None and self.p > 0:
                 return np.less(x, 0.0)
             return np.less_equal(x, 0.0)
 
