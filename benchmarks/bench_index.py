@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import platform
 import statistics
 import threading
@@ -189,29 +190,31 @@ def main() -> None:
     data = make_data(args.units)
     matrix_bytes = args.units * 30 * 8
     build(methodology, data.head(1000), keep="final")  # warm-up: imports and caches
+    numpy_floor(methodology, data.head(1000))
 
     if timer:
         timer.install()
         timer.take(0.0)  # forget the warm-up
     times, steps = [], defaultdict(list)
-    for _ in range(args.repeats):
-        start = time.perf_counter()
+    cpu, floor_times, floor_cpu = [], [], []
+    for _ in range(args.repeats):  # the build and its floor in turn, under the same load
+        start, used = time.perf_counter(), time.process_time()
         results = build(methodology, data, keep="final")
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - used)
         if timer:
             for step, seconds in timer.take(times[-1]).items():
                 steps[step].append(seconds)
+        start, used = time.perf_counter(), time.process_time()
+        numpy_floor(methodology, data)
+        floor_times.append(time.perf_counter() - start)
+        floor_cpu.append(time.process_time() - used)
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     build(methodology, data, keep="final")
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
 
-    floor_times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        numpy_floor(methodology, data)
-        floor_times.append(time.perf_counter() - start)
     floor = statistics.median(floor_times)
 
     X = np.asfortranarray(results.scores.to_numpy())
@@ -221,20 +224,28 @@ def main() -> None:
     argsort_peer = time.perf_counter() - start
 
     print(
-        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(f"units: {args.units:,} × 30 indicators, 8 aggregates, normalised within 20 sectors")
     print(
         f"build (keep='final'): median {statistics.median(times):.4f} s over {args.repeats} runs "
-        f"(min {min(times):.3f}, max {max(times):.3f})"
+        f"(min {min(times):.4f}, max {max(times):.4f}); CPU median {statistics.median(cpu):.4f} s"
     )
     print(
-        f"peak extra memory: {peak / 1e6:,.0f} MB = {peak / matrix_bytes:.2f} × the input matrix ({matrix_bytes / 1e6:,.0f} MB)"
+        f"peak extra memory: {peak / 1e6:,.0f} MB = {peak / matrix_bytes:.2f} × the input "
+        f"matrix ({matrix_bytes / 1e6:,.0f} MB)"
     )
     print(
         f"numpy floor (the same arithmetic in plain numpy): median {floor:.4f} s over "
-        f"{args.repeats} (min {min(floor_times):.4f}); "
-        f"build / floor = {statistics.median(times) / floor:.1f}×"
+        f"{args.repeats} (min {min(floor_times):.4f}); CPU median "
+        f"{statistics.median(floor_cpu):.4f} s"
+    )
+    print(
+        f"build / floor = {statistics.median(times) / floor:.1f}× wall, "
+        f"{statistics.median(cpu) / statistics.median(floor_cpu):.1f}× CPU (threads' CPU "
+        "included)"
     )
     print(
         f"peer (numpy argsort of the 8 node scores alone): {argsort_peer:.3f} s; "

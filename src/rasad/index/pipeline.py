@@ -446,10 +446,16 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             )
         )
     numeric = {}
-    for column in _used_columns(methodology):
+    used = _used_columns(methodology)
+    arrays = {}  # every used column as floats, for the check for infinities below
+    for column in used:
         values = frame[column]
+        if values.dtype == np.float64:
+            arrays[column] = values.to_numpy()  # already what the steps take: no copy
+            continue
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             numeric[column] = values.astype(float)
+            arrays[column] = numeric[column].to_numpy()
             continue
         converted = pd.to_numeric(values, errors="coerce")
         bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
@@ -466,11 +472,13 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
                 )
             )
         numeric[column] = converted.astype(float)
+        arrays[column] = numeric[column].to_numpy()
     if problems:
         raise InputProblems(problems)
-    frame = frame.assign(**numeric)
-    for column in numeric:
-        infinite = np.isinf(frame[column].to_numpy())
+    if numeric:
+        frame = frame.assign(**numeric)
+    for column, array in arrays.items():
+        infinite = np.isinf(array)
         if infinite.any():
             unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
             raise RasadInputError(
