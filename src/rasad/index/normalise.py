@@ -169,12 +169,11 @@ def normalise(
 
     out = X if overwrite_input else np.empty_like(X)
     if (
-        by is None
-        and not lowest
+        not lowest
         and n < PARALLEL_ROWS
-        and (method == "minmax" or (method == "zscore" and not np.isnan(X).any()))
+        and (method == "minmax" or (method == "zscore" and by is None and not np.isnan(X).any()))
     ):
-        return _whole_matrix(X, method, directions, p, (mins, maxs), out)
+        return _no_group_warning(by, _whole_matrix(X, method, directions, p, (mins, maxs), by, out))
 
     def normalise_column(j, scratch):
         """Column j's scores, into ``out``; its warnings. ``scratch``: the column times
@@ -239,23 +238,42 @@ def normalise(
         return warnings
 
     warnings = [w for column in map_columns(normalise_column, k, n, scratch_rows=2) for w in column]
+    return _no_group_warning(by, NormaliseResult(out, warnings))
+
+
+def _no_group_warning(by: Groups | None, result: NormaliseResult) -> NormaliseResult:
+    """The result, first warning of the units without a group if there are any."""
     if by is not None and (by.bins == 0).any():
-        warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
-    return NormaliseResult(out, warnings)
+        result.warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
+    return result
 
 
-def _whole_matrix(X, method: str, directions, p: dict, extremes, out) -> NormaliseResult:
-    """:func:`normalise` of a small matrix without reference groups, every column at
-    once: the per-column path's Python overhead is most of the work at a few hundred
-    rows, which the replicates of an uncertainty analysis pay once per normalised
-    matrix. The arithmetic is the per-column path's, element by element, and the means
-    and standard deviations reduce each contiguous column as it does (the directed
-    copy is in Fortran order), so the scores are the same bits."""
+def _whole_matrix(
+    X, method: str, directions, p: dict, extremes, by: Groups | None, out
+) -> NormaliseResult:
+    """:func:`normalise` of a small matrix, every column at once: the per-column path's
+    Python overhead is most of the work at a few hundred rows, which the replicates of
+    an uncertainty analysis pay once per normalised matrix. Min-max within groups too
+    (each group's extremes of every column by one ``reduceat``, as the per-column
+    path's); z-scores without groups. The arithmetic is the per-column path's, element
+    by element, and the means and standard deviations reduce each contiguous column as
+    it does (the directed copy is in Fortran order), so the scores are the same bits,
+    and the warnings the same, in the same order."""
     n, k = X.shape
     c = np.multiply(X, directions, order="F")
     present = n - np.count_nonzero(np.isnan(c), axis=0)
     warnings: list[NormaliseWarning] = []
-    if method == "minmax":
+    if method == "minmax" and by is not None:
+        low, width, counts = _group_ranges(c, by)
+        zero = width == 0
+        zero[0] = False  # the group-less, warned about once by the caller
+        for j in range(k):
+            for b in np.flatnonzero(zero[:, j]).tolist():
+                warnings.append(_warning(j, b - 1, "zero_range", int(counts[b, j])))
+        width[width == 0] = np.nan
+        low, width = low.take(by.bins, axis=0), width.take(by.bins, axis=0)
+        scale, shift = p["range"][1] - p["range"][0], p["range"][0]
+    elif method == "minmax":
         mins, maxs = extremes
         up = directions == 1
         low = np.where(up, mins, -maxs)
@@ -279,6 +297,24 @@ def _whole_matrix(X, method: str, directions, p: dict, extremes, out) -> Normali
     out *= scale
     out += shift
     return NormaliseResult(out, warnings)
+
+
+def _group_ranges(c: np.ndarray, by: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group bin and column (bins × columns): the least value, the range and the
+    number of values present; NaN extremes for the group-less bin 0 and groups without
+    values, as :meth:`Groups.reduce` leaves them."""
+    order, starts = by.segments
+    grouped = c[order]
+    nonempty = np.flatnonzero(starts[1:-1] < starts[2:]) + 1
+    low = np.full((by.size, c.shape[1]), np.nan)
+    high = np.full((by.size, c.shape[1]), np.nan)
+    counts = np.zeros((by.size, c.shape[1]))
+    if nonempty.size:
+        low[nonempty] = np.fmin.reduceat(grouped, starts[nonempty], axis=0)
+        high[nonempty] = np.fmax.reduceat(grouped, starts[nonempty], axis=0)
+        present = (~np.isnan(grouped)).astype(np.float64)
+        counts[nonempty] = np.add.reduceat(present, starts[nonempty], axis=0)
+    return low, high - low, counts
 
 
 class _Reference:
