@@ -125,8 +125,10 @@ def _matrix(X) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] == 0:
         raise RasadInputError(
-            f"children must form a units × children matrix with at least one child, got shape {X.shape}",
-            f"فرزندان باید ماتریسی از واحدها × فرزندان با دست‌کم یک فرزند باشند، نه با شکل {X.shape}",
+            "children must form a units × children matrix with at least one child, got shape "
+            f"{X.shape}",
+            "فرزندان باید ماتریسی از واحدها × فرزندان با دست‌کم یک فرزند باشند، نه با شکل "
+            f"{X.shape}",
             field="X",
             value=X.shape,
         )
@@ -154,7 +156,8 @@ def _weights(weights, k: int, method: str) -> np.ndarray:
         )
     if (w < 0).any() and method != "arithmetic":
         raise RasadInputError(
-            f"only the arithmetic mean takes negative weights, and the {method} aggregation got {w.tolist()}",
+            f"only the arithmetic mean takes negative weights, and the {method} aggregation got "
+            f"{w.tolist()}",
             f"فقط میانگین حسابی وزن منفی می‌پذیرد و تجمیع {method} این وزن‌ها را گرفت: {w.tolist()}",
             field="weights",
             value=w.tolist(),
@@ -203,8 +206,10 @@ def _options(method: str, params: dict | None) -> dict:
         options["p"] = float(p)
     if options["normalisation"] not in TOPSIS_NORMALISATIONS:
         raise RasadInputError(
-            f"TOPSIS normalisation must be one of {', '.join(TOPSIS_NORMALISATIONS)}, got {options['normalisation']!r}",
-            f"نرمال‌سازی TOPSIS باید یکی از {', '.join(TOPSIS_NORMALISATIONS)} باشد، نه {options['normalisation']!r}",
+            f"TOPSIS normalisation must be one of {', '.join(TOPSIS_NORMALISATIONS)}, got "
+            f"{options['normalisation']!r}",
+            f"نرمال‌سازی TOPSIS باید یکی از {', '.join(TOPSIS_NORMALISATIONS)} باشد، نه "
+            f"{options['normalisation']!r}",
             field="normalisation",
             value=options["normalisation"],
         )
@@ -358,7 +363,8 @@ def _refuse_cells(cells, S, rows, why, method, p):
         f"the {name} needs {need_en}, but child column {column} of unit {unit} is {value:g}; "
         "normalise to a positive range, choose another aggregation or exclude such units",
         f"میانگین {_NAMES_FA[method]} فقط برای {need_fa} تعریف می‌شود، اما ستون {column} برای واحد "
-        f"{unit} برابر {value:g} است؛ به بازه‌ای مثبت نرمال کنید، روش دیگری برگزینید یا این واحدها را کنار بگذارید",
+        f"{unit} برابر {value:g} است؛ به بازه‌ای مثبت نرمال کنید، روش دیگری برگزینید یا این "
+        "واحدها را کنار بگذارید",
         row=unit,
         column=column,
         value=value,
@@ -461,11 +467,14 @@ def _copeland(X, w, min_coverage) -> AggregateResult:
     taking_part = n - int(np.count_nonzero(excluded))
     if taking_part > COPELAND_MAX_UNITS:
         raise RasadInputError(
-            f"Copeland aggregation compares every pair of units, and {taking_part:,} units are more than its "
-            f"limit of {COPELAND_MAX_UNITS:,} (it would run for a long time); use borda, its per-child count, "
+            f"Copeland aggregation compares every pair of units, and {taking_part:,} units are "
+            "more than its "
+            f"limit of {COPELAND_MAX_UNITS:,} (it would run for a long time); use borda, its "
+            "per-child count, "
             "or another aggregation",
             f"تجمیع کوپلند همهٔ جفت‌های واحدها را مقایسه می‌کند و {taking_part:,} واحد بیش از سقف "
-            f"{COPELAND_MAX_UNITS:,} واحدِ آن است (اجرایش بسیار طول می‌کشد)؛ از borda، شمارش هر فرزند، "
+            f"{COPELAND_MAX_UNITS:,} واحدِ آن است (اجرایش بسیار طول می‌کشد)؛ از borda، شمارش هر "
+            "فرزند، "
             "یا تجمیع دیگری استفاده کنید",
             field="units",
             value=taking_part,

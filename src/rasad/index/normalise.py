@@ -69,7 +69,8 @@ DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
     "mean": 0.0,
     "sd": 1.0,  # zscore
-    # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax); cap to the posts
+    # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax);
+    # cap to the posts
     "goalposts": None,
     "scale": 100.0,
     "trunc": True,
@@ -490,7 +491,8 @@ def _goalposts(p: dict, k: int) -> np.ndarray:
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ColumnInputError(
                 f"Column {j}: goalposts must be two numbers, low below high; got [{low}, {high}].",
-                f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] داده شده.",
+                f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] "
+                "داده شده.",
                 column=j,
                 value=(float(low), float(high)),
             )

@@ -463,9 +463,11 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             row = int(np.flatnonzero(bad.to_numpy())[0])
             problems.append(
                 RasadInputError(
-                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for unit "
+                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for "
+                    "unit "
                     f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
-                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد {ids.iloc[row]} "
+                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد "
+                    f"{ids.iloc[row]} "
                     f"({int(bad.sum())} خانه).",
                     field=column,
                     value=values.iloc[row],
@@ -530,7 +532,8 @@ def _eligible(
                 Exclusion(
                     unit,
                     "eligibility",
-                    f"reported {share:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+                    f"reported {share:.0%} of the indicators, fewer than "
+                    f"{rule.min_data_coverage:.0%}",
                     f"{share:.0%} از شاخص‌ها را گزارش کرده، کمتر از {rule.min_data_coverage:.0%}",
                 )
             )
@@ -810,11 +813,15 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
     weights = pca_weights(children)
     if abs(weights.sum()) < 1e-9:  # a unit vector whose sum is rounding: no side is "the others"
         raise RasadInputError(
-            f"{node.code}: the PCA loadings of {', '.join(node.children)} add up to zero (the children split into "
-            "two opposed halves, as two children moving against each other do), so they cannot serve as weights; "
+            f"{node.code}: the PCA loadings of {', '.join(node.children)} add up to zero (the "
+            "children split into "
+            "two opposed halves, as two children moving against each other do), so they cannot "
+            "serve as weights; "
             "use explicit or equal weights for this aggregate.",
-            f"{node.code}: جمع بارهای PCA فرزندان {', '.join(node.children)} صفر است (فرزندان به دو نیمهٔ مخالف "
-            "تقسیم می‌شوند، مانند دو فرزندی که خلاف هم حرکت می‌کنند)، پس نمی‌توانند وزن باشند؛ برای این زیرشاخص "
+            f"{node.code}: جمع بارهای PCA فرزندان {', '.join(node.children)} صفر است (فرزندان به "
+            "دو نیمهٔ مخالف "
+            "تقسیم می‌شوند، مانند دو فرزندی که خلاف هم حرکت می‌کنند)، پس نمی‌توانند وزن باشند؛ "
+            "برای این زیرشاخص "
             "وزن صریح یا برابر به کار ببرید.",
             field=node.code,
         )
@@ -824,9 +831,12 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
     if negative_children and negative == "refuse":
         shown = ", ".join(f"{child} ({w:.3f})" for child, w in negative_children)
         raise RasadInputError(
-            f"{node.code}: PCA gives {shown} a negative loading (moving against the other children); use "
-            "explicit or equal weights for this aggregate, or set steps.weights.negative to zero or keep.",
-            f"{node.code}: PCA به {shown} بار منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ برای این زیرشاخص "
+            f"{node.code}: PCA gives {shown} a negative loading (moving against the other "
+            "children); use "
+            "explicit or equal weights for this aggregate, or set steps.weights.negative to zero "
+            "or keep.",
+            f"{node.code}: PCA به {shown} بار منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ "
+            "برای این زیرشاخص "
             "وزن صریح یا برابر به کار ببرید، یا steps.weights.negative را zero یا keep کنید.",
             field=node.code,
         )
@@ -849,14 +859,16 @@ def _negative_loading_warning(node: Node, child: str, loading: float, negative: 
     else:
         done_en, done_fa = (
             "kept as its weight: a higher value lowers the score (steps.weights.negative: keep)",
-            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: keep)",
+            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: "
+            "keep)",
         )
     return {
         "step": "weights",
         "indicator": child,
         "group": None,
         "units": None,
-        "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), {done_en}",
+        "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), "
+        f"{done_en}",
         "message_fa": f"{node.code}: PCA به {child} بار منفی ({loading:.6g}) می‌دهد، {done_fa}",
     }
 
@@ -932,9 +944,11 @@ def aggregate_tree(
         except RefusedValue as error:
             child, unit = node.children[error.column], unit_ids[error.row]
             raise RasadInputError(
-                f"{node.code}: the {spec.method} mean cannot take {error.value:g} of '{child}' for unit {unit} "
+                f"{node.code}: the {spec.method} mean cannot take {error.value:g} of '{child}' "
+                f"for unit {unit} "
                 "(set nonpositive: exclude to leave such units unscored).",
-                f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای واحد {unit} "
+                f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای "
+                f"واحد {unit} "
                 "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
                 field=node.code,
                 value=error.value,
@@ -954,7 +968,8 @@ def aggregate_tree(
                         unit,
                         "aggregate",
                         f"{node.code}: too few values or values its {method} mean cannot take",
-                        f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
+                        f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف "
+                        "نمی‌شود",
                     )
                 )
             weights_used[node.code] = weights

@@ -20,8 +20,8 @@ or stops the analysis as the methodology says, and a left-out indicator is gone 
 its parent (its coverage counts one child fewer). Only the order of the floating-point
 sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
 whose scores differ by less than that. Runs aggregated by Borda, Copeland or TOPSIS,
-or with PCA weights at some node, are not weighted sums: they take the engine's own aggregation of their
-group's normalised matrix, one run at a time.
+or with PCA weights at some node, are not weighted sums: they take the engine's own
+aggregation of their group's normalised matrix, one run at a time.
 
 Leaving an indicator out changes the aggregation only. The units a replicate ranks are
 those its other choices give with every indicator (imputation can change who passes
@@ -565,8 +565,10 @@ def _check_positive_means(
                         )
                         where = f" with {' and '.join(parts)}" if parts else ""
                         raise RasadInputError(
-                            f"aggregate: the {choice.method} mean alternative{where} fails: {error.message_en}",
-                            f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: {error.message_fa}",
+                            f"aggregate: the {choice.method} mean alternative{where} fails: "
+                            f"{error.message_en}",
+                            f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: "
+                            f"{error.message_fa}",
                             field="aggregate",
                             value=choice.method,
                         ) from error

@@ -312,9 +312,11 @@ def _check_two_inputs(names: list[str]) -> None:
     if len(names) < 2:
         shown = ", ".join(names) or "none"
         raise RasadInputError(
-            f"A sensitivity analysis needs two uncertain inputs or more, and this one has {len(names)} ({shown}): "
+            "A sensitivity analysis needs two uncertain inputs or more, and this one has "
+            f"{len(names)} ({shown}): "
             "give more choices or fewer groups, or run an uncertainty analysis.",
-            f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد ({shown})؛ "
+            f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد "
+            f"({shown})؛ "
             "گزینه‌های بیشتر یا گروه‌های کمتری بدهید، یا تحلیل عدم قطعیت را اجرا کنید.",
             field="spec",
             value=len(names),
