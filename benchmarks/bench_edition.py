@@ -14,12 +14,14 @@ first, so every run starts from the same tables.
 One edition of the latest year is then computed the way the analysts' page does it: a
 job (:func:`~rasad.platform.rankings.jobs.start_compute`,
 :func:`~rasad.platform.rankings.jobs.run_job`) that runs
-:func:`~rasad.platform.rankings.services.compute_edition` with the bundled SME-100 methodology and uncertainty spec, then the job's sensitivity analysis, then
+:func:`~rasad.platform.rankings.services.compute_edition` with the bundled SME-100
+methodology and uncertainty spec, then the job's sensitivity analysis, then
 :func:`~rasad.platform.rankings.services.publish_edition`. The functions each phase calls,
 and the connection's commit, are wrapped with timers (the code itself is not changed).
 Peers in the same run: the engine's ``build`` and ``uncertainty`` on the same table are
-the floor of any edition (the phases ``build`` and ``uncertainty`` below), and one ORM ``EditionResult.objects.create``
-per enterprise, timed on a sample and scaled (rolled back).
+the floor of any edition (the phases ``build`` and ``uncertainty`` below), and one ORM
+``EditionResult.objects.create`` per enterprise, timed on a sample and scaled (rolled
+back).
 """
 
 from __future__ import annotations

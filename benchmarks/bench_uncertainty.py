@@ -11,7 +11,8 @@ Run:  .venv/bin/python benchmarks/bench_uncertainty.py [--repeats 5] [--units 10
    replicates with weight noise on indicators and pillars and two normalisations ×
    two aggregations (arithmetic, generalised p = 0.5): wall time, and peak extra memory
    (tracemalloc, to which numpy reports its allocations) in a second, separate run.
-   Peer: one full build per replicate, timed on ``--peer-runs`` replicates of the same plan and scaled.
+   Peer: one full build per replicate, timed on ``--peer-runs`` replicates of the same
+   plan and scaled.
 3. Sensitivity, 5 inputs, N = 1,000 (7,000 runs) on 10,000 enterprises.
 """
 
