@@ -124,7 +124,8 @@ def numpy_floor(methodology, data: pd.DataFrame) -> np.ndarray:
             present = ~np.isnan(values)
             total += np.where(present, values * weight[child], 0.0)
             weights += present * weight[child]
-        scores[node.code] = total / weights
+        with np.errstate(invalid="ignore"):  # a unit without children's values: NaN
+            scores[node.code] = total / weights
     index = scores[methodology.root.code]
     ranks = np.empty(n)
     ranks[np.argsort(-index, kind="stable")] = np.arange(1, n + 1)
