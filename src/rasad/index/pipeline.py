@@ -645,7 +645,11 @@ def _treat(methodology: Methodology, X: np.ndarray, own: bool) -> _Treated:
         for d in result.details
         if d.outcome.startswith("winsorised") and d.n_winsorised
     ]
-    details = [replace(d, column=int(columns[d.column])) for d in result.details]
+    details = (
+        result.details  # their columns are the matrix's already
+        if every
+        else [replace(d, column=int(columns[d.column])) for d in result.details]
+    )
     return _Treated(values, points, details)
 
 
