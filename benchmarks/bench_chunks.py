@@ -62,7 +62,7 @@ def _setup(enterprises: int) -> None:
     if exists:
         _psql(f"DROP DATABASE {DATABASE}")
     _psql(f"CREATE DATABASE {DATABASE}")
-    env = {**os.environ, "RASAD_DATABASE_URL": URL, "RASAD_LANG": "en"}  # the messages parsed
+    env = {**os.environ, "RASAD_DATABASE_URL": URL}
     subprocess.run(
         [sys.executable, "-m", "rasad", "manage", "migrate", "--noinput", "-v0"],
         env=env,
@@ -159,20 +159,18 @@ def main() -> None:
     one, first = _timed(env, args.runs, parts=1, workers=1)
     two, second = _timed(env, args.runs, parts=2, workers=2)
     same = _psql(
-        "SELECT count(*) FROM (SELECT enterprise_id, score, rank, rank_q05, rank_median, "
-        "rank_q95, p_top "
-        f"FROM rankings_editionresult WHERE edition_id = {first} EXCEPT SELECT enterprise_id, "
-        "score, rank, "
-        "rank_q05, rank_median, rank_q95, p_top FROM rankings_editionresult WHERE edition_id = "
-        f"{second}) AS d",
+        "SELECT count(*) FROM (SELECT enterprise_id, score, rank, rank_q05, rank_median, rank_q95, "
+        f"p_top FROM rankings_editionresult WHERE edition_id = {first} "
+        "EXCEPT SELECT enterprise_id, score, rank, rank_q05, rank_median, rank_q95, p_top "
+        f"FROM rankings_editionresult WHERE edition_id = {second}) AS d",
         DATABASE,
     )
     lines = [
         f"bench_chunks {datetime.datetime.now():%Y-%m-%d %H:%M}  {platform.machine()} "
         f"{os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
-        f"{args.enterprises:,} enterprises x {args.runs:,} runs (bundled SME-100 spec, no "
-        "sensitivity analysis)",
+        f"{args.enterprises:,} enterprises x {args.runs:,} runs "
+        "(bundled SME-100 spec, no sensitivity analysis)",
         f"one worker, one part : {one:7.1f} s",
         f"two workers, two parts: {two:7.1f} s   ratio two/one = {two / one:.2f}",
         f"results differing between the two editions: {same} rows",

@@ -14,14 +14,13 @@ first, so every run starts from the same tables.
 One edition of the latest year is then computed the way the analysts' page does it: a
 job (:func:`~rasad.platform.rankings.jobs.start_compute`,
 :func:`~rasad.platform.rankings.jobs.run_job`) that runs
-:func:`~rasad.platform.rankings.services.compute_edition` with the bundled SME-100
-methodology and uncertainty spec, then the job's sensitivity analysis, then
+:func:`~rasad.platform.rankings.services.compute_edition` with the bundled
+SME-100 methodology and uncertainty spec, then the job's sensitivity analysis, then
 :func:`~rasad.platform.rankings.services.publish_edition`. The functions each phase calls,
 and the connection's commit, are wrapped with timers (the code itself is not changed).
 Peers in the same run: the engine's ``build`` and ``uncertainty`` on the same table are
 the floor of any edition (the phases ``build`` and ``uncertainty`` below), and one ORM
-``EditionResult.objects.create`` per enterprise, timed on a sample and scaled (rolled
-back).
+``EditionResult.objects.create`` per enterprise, timed on a sample and scaled (rolled back).
 """
 
 from __future__ import annotations
@@ -188,9 +187,8 @@ def run(label: str, runs: int, sensitivity_n: int) -> None:
     ranked = edition.results.filter(rank__isnull=False).count()
     print(
         f"  edition {period.code}: {edition.results.count():,} enterprises, {ranked:,} ranked, "
-        f"{runs:,} runs, "
-        f"{edition.return_versions.count():,} frozen return versions, sensitivity N = "
-        f"{sensitivity_n}"
+        f"{runs:,} runs, {edition.return_versions.count():,} frozen return versions, "
+        f"sensitivity N = {sensitivity_n}"
     )
     inner = (
         "load data",
@@ -229,9 +227,8 @@ def run(label: str, runs: int, sensitivity_n: int) -> None:
     per_row = naive_peer(edition, sample)
     print(
         f"  peer: EditionResult.objects.create per row, {sample:,} rolled back: "
-        f"{per_row * 1e3:.2f} ms a row, "
-        f"{per_row * ranked:.0f} s for {ranked:,} rows (store results above: "
-        f"{times['store results']:.2f} s)",
+        f"{per_row * 1e3:.2f} ms a row, {per_row * ranked:.0f} s for {ranked:,} rows "
+        f"(store results above: {times['store results']:.2f} s)",
         flush=True,
     )
 
@@ -274,10 +271,9 @@ def main() -> None:
     import pandas as pd
 
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} logical CPUs, python "
-        f"{platform.python_version()}, "
-        f"numpy {np.__version__}, pandas {pd.__version__}; load average {os.getloadavg()[0]:.2f} "
-        "at start"
+        f"machine: {platform.machine()}, {os.cpu_count()} logical CPUs, "
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
+        f"load average {os.getloadavg()[0]:.2f} at start"
     )
     databases = []
     if args.pg:
