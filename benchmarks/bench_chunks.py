@@ -155,7 +155,7 @@ def main() -> None:
     _use(args.database)
     (ROOT / "var" / "bench_chunks").mkdir(parents=True, exist_ok=True)
     _setup(args.enterprises)
-    env = {**os.environ, "RASAD_DATABASE_URL": URL}
+    env = {**os.environ, "RASAD_DATABASE_URL": URL, "RASAD_LANG": "en"}  # the messages parsed
     one, first = _timed(env, args.runs, parts=1, workers=1)
     two, second = _timed(env, args.runs, parts=2, workers=2)
     same = _psql(

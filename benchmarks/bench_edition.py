@@ -69,7 +69,7 @@ def prepare(enterprises: int) -> None:
 
     from rasad.demo import generate
     from rasad.platform.demo_data import load_demo
-    from rasad.platform.rankings.models import Edition, EditionJob, EditionResult
+    from rasad.platform.rankings.models import Edition, EditionJob, EditionResult, ReplicateChunk
     from rasad.platform.registry.models import Enterprise
     from rasad.platform.returns.models import Return
 
@@ -84,6 +84,7 @@ def prepare(enterprises: int) -> None:
         load_demo(population)
         print(f"  loaded the demo population in {time.perf_counter() - start:.0f} s")
     tables = [
+        ReplicateChunk._meta.db_table,
         EditionResult._meta.db_table,
         Edition.return_versions.through._meta.db_table,
         EditionJob._meta.db_table,

@@ -6,13 +6,13 @@ Run:  .venv/bin/python benchmarks/bench_uncertainty.py [--repeats 5] [--units 10
    ``uncertainty()`` end to end (nominal build, checks, replicates, statistics), the
    median of ``--repeats``. Peer, in the same run: the same replicates as one full
    ``build`` each (what a plain loop over replicates does, and what Rasad did before
-   the block engine). COINr itself cannot run here (no R, CRAN unreachable); the
-   issue's figure for it is 26 s for N = 100 on a 2-core machine.
+   the block engine). COINr itself, in the same run, is ``bench_coinr.py``'s.
 2. 100,000 enterprises × 30 indicators (the SME-100 shape of ``bench_index.py``), 1,000
    replicates with weight noise on indicators and pillars and two normalisations ×
-   two aggregations (arithmetic, generalised p = 0.5): wall time, and peak extra memory (tracemalloc, to which numpy
-   reports its allocations) in a second, separate run. Peer: one full build per
-   replicate, timed on ``--peer-runs`` replicates of the same plan and scaled.
+   two aggregations (arithmetic, generalised p = 0.5): wall time, and peak extra memory
+   (tracemalloc, to which numpy reports its allocations) in a second, separate run.
+   Peer: one full build per replicate, timed on ``--peer-runs`` replicates of the same
+   plan and scaled.
 3. Sensitivity, 5 inputs, N = 1,000 (7,000 runs) on 10,000 enterprises.
 """
 
@@ -79,15 +79,14 @@ def asem(repeats: int) -> None:
             lambda runs=runs: uncertainty(methodology, data, spec, runs=runs, seed=1), repeats
         )
         print(
-            f"uncertainty N={runs}: median {median:.3f} s over {repeats} (min {min(times):.3f}, max {max(times):.3f})"
+            f"uncertainty N={runs}: median {median:.3f} s over {repeats} (min {min(times):.3f}, "
+            f"max {max(times):.3f})"
         )
         if runs == 100:
             peer, _ = timed(lambda: one_build_per_replicate(methodology, data, spec, 100), 1)
             print(
-                f"peer, one full build per replicate, N=100: {peer:.3f} s; peer / ours = {peer / median:.1f}×"
-            )
-            print(
-                f"COINr (issue's figure, not measured here): 26 s; COINr / ours = {26 / median:.0f}×"
+                f"peer, one full build per replicate, N=100: {peer:.3f} s; peer / ours = "
+                f"{peer / median:.1f}×"
             )
 
 
@@ -117,7 +116,8 @@ def large(units: int, runs: int, peer_runs: int) -> None:
     one_build_per_replicate(methodology, data, spec, peer_runs)
     per_run = (time.perf_counter() - start) / peer_runs
     print(
-        f"peer, one full build per replicate: {per_run * 1e3:.0f} ms per replicate (over {peer_runs}), "
+        f"peer, one full build per replicate: {per_run * 1e3:.0f} ms per replicate (over "
+        f"{peer_runs}), "
         f"{per_run * runs:.0f} s for {runs:,}; peer / ours = {per_run * runs / elapsed:.1f}×"
     )
 

@@ -218,12 +218,15 @@ BUILD_STEPS = (
 
 
 def _index_build(args) -> int:
-    from rasad.export import write_csv
-    from rasad.index import build, load
+    from rasad.index.methodology import load
 
     with steps(args, BUILD_STEPS) as step:
         step("read")
         methodology = load(args.methodology)
+        # pandas and the pipeline only once the methodology is known to be right
+        from rasad.export import write_csv
+        from rasad.index.pipeline import build
+
         data = _read_table(args.data, methodology.unit)
         results = build(
             methodology,

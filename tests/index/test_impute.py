@@ -124,3 +124,21 @@ def test_group_methods_equal_pandas_groupby(data):
         )
         ours = impute(np.asfortranarray(values), method, groups=groups)
         np.testing.assert_allclose(ours.values, expected, rtol=1e-12, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("rows", [7, 60, 1000])
+def test_small_matrices_group_medians_give_the_column_paths_bits(rows, monkeypatch):
+    """Below PARALLEL_ROWS the group medians of every column come from one sort per
+    group; the values filled in are those of the column-by-column partial sorts."""
+    rng = np.random.default_rng(rows)
+    data = rng.lognormal(0, 2, (rows, 5))
+    data[rng.random(data.shape) < 0.2] = np.nan
+    data[:, 3] = np.nan
+    data[0, 3] = 1.5
+    groups = rng.integers(-1, 4, rows)
+    fast = impute(np.asfortranarray(data), "group_median", groups=groups)
+    monkeypatch.setattr("rasad.index.impute.PARALLEL_ROWS", 0)
+    slow = impute(np.asfortranarray(data), "group_median", groups=groups)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    for a, b in zip(fast.imputed_rows, slow.imputed_rows, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -261,3 +261,32 @@ def test_within_groups_equals_normalising_each_group_alone(data, method, draw):
                 params=None if params is None else {"targets": params["targets"][[j]]},
             ).values
             np.testing.assert_allclose(together[rows, j], alone[:, 0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("method", "grouped"), [("minmax", False), ("minmax", True), ("zscore", False)]
+)
+@pytest.mark.parametrize("rows", [1, 2, 51, 1000])
+def test_small_matrices_whole_give_the_column_paths_bits(method, grouped, rows, monkeypatch):
+    """Below PARALLEL_ROWS min-max (within groups too) and z-scores without groups are
+    computed for every column at once; the scores and warnings are those of the
+    column-by-column path."""
+    rng = np.random.default_rng(rows)
+    data = rng.lognormal(0, 2, (rows, 6)) * rng.normal(size=6) * 1e3
+    data[:, 2] = 7.0  # zero range, zero sd
+    if method == "minmax" and rows > 2:
+        data[rng.random(rows) < 0.1, 4] = nan
+    directions = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0])
+    params = {"range": (1, 100), "mean": 10, "sd": 2}
+    groups = rng.integers(-1, 5, rows) if grouped else None
+    if grouped and rows > 2:
+        groups[:2] = 5  # a group of two...
+        data[:2, 0] = 3.0  # ...whose range is zero in one column
+    whole = norm(method, data, directions, params=params, groups=groups)
+    overwritten = np.array(data, order="F", copy=True)
+    norm(method, overwritten, directions, params=params, groups=groups, overwrite_input=True)
+    monkeypatch.setattr("rasad.index.normalise.PARALLEL_ROWS", 0)
+    by_column = norm(method, data, directions, params=params, groups=groups)
+    np.testing.assert_array_equal(whole.values, by_column.values)
+    np.testing.assert_array_equal(overwritten, by_column.values)
+    assert whole.warnings == by_column.warnings

@@ -220,3 +220,36 @@ def test_progress_can_be_a_function(asem, spec):
     )
     assert seen[-1] == (40, 40) and all(t == 40 for _, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 1
+
+
+def test_percentile_ranks_meet_a_geometric_mean_as_in_coinr(asem):
+    """Percentile ranks give each indicator's worst unit 0. COINr's ``a_gmean`` stops
+    on a zero or negative value ("Negative or zero values found when applying geometric
+    mean"), and so does the analysis, up front; the generalised mean with p = 0.5 takes
+    zeros (what bench_uncertainty's 100,000-unit spec uses instead)."""
+    methodology, data = asem
+    normalise = [{"method": "minmax", "range": [1, 100]}, {"method": "percentile_rank"}]
+    with pytest.raises(RasadInputError, match="geometric") as caught:
+        uncertainty(
+            methodology,
+            data,
+            UncertaintySpec.from_dict(
+                {"normalise": normalise, "aggregate": ["arithmetic", "geometric"]}
+            ),
+            runs=20,
+            seed=1,
+        )
+    assert caught.value.field == "aggregate" and "normalise[1]" in caught.value.message_en
+    result = uncertainty(
+        methodology,
+        data,
+        UncertaintySpec.from_dict(
+            {
+                "normalise": normalise,
+                "aggregate": ["arithmetic", {"method": "generalised", "p": 0.5}],
+            }
+        ),
+        runs=20,
+        seed=1,
+    )
+    assert result.stats["median"].notna().all()

@@ -5,10 +5,44 @@
 >>> results.table().head()
 
 No Django here: the platform and notebooks use the same code.
+
+The names below load their module on first use (PEP 562): reading a methodology needs
+neither pandas nor the pipeline, so ``rasad index …`` refuses a wrong file, or prints its
+help, before paying for them.
 """
 
-from rasad.index.methodology import Methodology, MethodologyError, load, loads
-from rasad.index.pipeline import build, data_hash
-from rasad.index.results import Results
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rasad.index.methodology import Methodology, MethodologyError, load, loads
+    from rasad.index.pipeline import build, data_hash
+    from rasad.index.results import Results
+
+_MODULE_OF = {
+    "Methodology": "methodology",
+    "MethodologyError": "methodology",
+    "load": "methodology",
+    "loads": "methodology",
+    "build": "pipeline",
+    "data_hash": "pipeline",
+    "Results": "results",
+}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rasad.index' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"rasad.index.{module}"), name)
+    globals()[name] = value  # found once, then an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = ["Methodology", "MethodologyError", "Results", "build", "data_hash", "load", "loads"]

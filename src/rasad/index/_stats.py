@@ -58,27 +58,37 @@ def column_ranges(
     the matrix in the message.
     """
     n, k = X.shape
-    extremes = map_columns(lambda j, _: (np.fmin.reduce(X[:, j]), np.fmax.reduce(X[:, j])), k, n)
-    mins = np.array([low for low, _ in extremes], dtype=np.float64)
-    maxs = np.array([high for _, high in extremes], dtype=np.float64)
-    for j in range(k):
-        column = X[:, j]
-        if np.isinf(mins[j]) or np.isinf(maxs[j]):
-            i = int(np.flatnonzero(np.isinf(column))[0])
-            raise ColumnInputError(
-                f"Column {j} of the {what[0]} holds an infinite value (row {i}); use a missing value instead.",
-                f"ستون {j} در {what[1]} مقدار بی‌نهایت دارد (سطر {i})؛ به جای آن مقدار خالی بگذارید.",
-                column=j,
-                row=i,
-                value=float(column[i]),
-            )
-        if step is not None and np.isnan(mins[j]):
-            raise ColumnInputError(
-                f"Column {j} has no values, so {step[0]} is impossible.",
-                f"ستون {j} هیچ مقداری ندارد، پس {step[1]} ممکن نیست.",
-                column=j,
-            )
-    return mins, maxs
+    if n < PARALLEL_ROWS:  # one call per matrix: a call per column is most of the work here
+        mins, maxs = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
+    else:
+        extremes = map_columns(
+            lambda j, _: (np.fmin.reduce(X[:, j]), np.fmax.reduce(X[:, j])), k, n
+        )
+        mins = np.array([low for low, _ in extremes], dtype=np.float64)
+        maxs = np.array([high for _, high in extremes], dtype=np.float64)
+    failing = np.isinf(mins) | np.isinf(maxs)
+    if step is not None:
+        failing |= np.isnan(mins)
+    if not failing.any():
+        return mins, maxs
+    j = int(np.flatnonzero(failing)[0])  # the first column that fails, as a loop would find
+    column = X[:, j]
+    if np.isinf(mins[j]) or np.isinf(maxs[j]):
+        i = int(np.flatnonzero(np.isinf(column))[0])
+        raise ColumnInputError(
+            f"Column {j} of the {what[0]} holds an infinite value (row {i}); "
+            "use a missing value instead.",
+            f"ستون {j} در {what[1]} مقدار بی‌نهایت دارد (سطر {i})؛ به جای آن مقدار خالی بگذارید.",
+            column=j,
+            row=i,
+            value=float(column[i]),
+        )
+    assert step is not None  # only a step's columns fail for want of values
+    raise ColumnInputError(
+        f"Column {j} has no values, so {step[0]} is impossible.",
+        f"ستون {j} هیچ مقداری ندارد، پس {step[1]} ممکن نیست.",
+        column=j,
+    )
 
 
 def map_columns(function, k: int, n: int, scratch_rows: int = 0) -> list:
@@ -90,7 +100,10 @@ def map_columns(function, k: int, n: int, scratch_rows: int = 0) -> list:
     buffer lent to it for the call: one per worker, reused from column to column, as a
     fresh array of a million values costs page faults each time it is first written."""
     workers = min(os.cpu_count() or 1, k) if n >= PARALLEL_ROWS else 1
-    buffers = queue.SimpleQueue()
+    if workers < 2:
+        scratch = np.empty((scratch_rows, n))
+        return [function(j, scratch) for j in range(k)]
+    buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(workers):
         buffers.put(np.empty((scratch_rows, n)))
 
@@ -101,8 +114,6 @@ def map_columns(function, k: int, n: int, scratch_rows: int = 0) -> list:
         finally:
             buffers.put(scratch)
 
-    if workers < 2:
-        return [run(j) for j in range(k)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(run, range(k)))
 

@@ -17,8 +17,9 @@ engine passes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Real
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -124,8 +125,10 @@ def _matrix(X) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] == 0:
         raise RasadInputError(
-            f"children must form a units × children matrix with at least one child, got shape {X.shape}",
-            f"فرزندان باید ماتریسی از واحدها × فرزندان با دست‌کم یک فرزند باشند، نه با شکل {X.shape}",
+            "children must form a units × children matrix with at least one child, got shape "
+            f"{X.shape}",
+            "فرزندان باید ماتریسی از واحدها × فرزندان با دست‌کم یک فرزند باشند، نه با شکل "
+            f"{X.shape}",
             field="X",
             value=X.shape,
         )
@@ -153,7 +156,8 @@ def _weights(weights, k: int, method: str) -> np.ndarray:
         )
     if (w < 0).any() and method != "arithmetic":
         raise RasadInputError(
-            f"only the arithmetic mean takes negative weights, and the {method} aggregation got {w.tolist()}",
+            f"only the arithmetic mean takes negative weights, and the {method} aggregation got "
+            f"{w.tolist()}",
             f"فقط میانگین حسابی وزن منفی می‌پذیرد و تجمیع {method} این وزن‌ها را گرفت: {w.tolist()}",
             field="weights",
             value=w.tolist(),
@@ -192,7 +196,7 @@ def _options(method: str, params: dict | None) -> dict:
         )
     if method == "generalised":
         p = params.get("p")
-        if isinstance(p, bool) or not isinstance(p, Real) or not np.isfinite(p):
+        if isinstance(p, bool) or not isinstance(p, Real) or not np.isfinite(float(p)):
             raise RasadInputError(
                 f"the generalised mean needs a finite exponent p, got {p!r}",
                 f"میانگین تعمیم‌یافته به توان متناهی p نیاز دارد، نه {p!r}",
@@ -202,13 +206,19 @@ def _options(method: str, params: dict | None) -> dict:
         options["p"] = float(p)
     if options["normalisation"] not in TOPSIS_NORMALISATIONS:
         raise RasadInputError(
-            f"TOPSIS normalisation must be one of {', '.join(TOPSIS_NORMALISATIONS)}, got {options['normalisation']!r}",
-            f"نرمال‌سازی TOPSIS باید یکی از {', '.join(TOPSIS_NORMALISATIONS)} باشد، نه {options['normalisation']!r}",
+            f"TOPSIS normalisation must be one of {', '.join(TOPSIS_NORMALISATIONS)}, got "
+            f"{options['normalisation']!r}",
+            f"نرمال‌سازی TOPSIS باید یکی از {', '.join(TOPSIS_NORMALISATIONS)} باشد، نه "
+            f"{options['normalisation']!r}",
             field="normalisation",
             value=options["normalisation"],
         )
     distance = options["distance"]
-    if isinstance(distance, bool) or not isinstance(distance, Real) or not 1 <= distance < np.inf:
+    if (
+        isinstance(distance, bool)
+        or not isinstance(distance, Real)
+        or not 1 <= float(distance) < np.inf
+    ):
         raise RasadInputError(
             f"TOPSIS distance must be a Minkowski exponent of 1 or more, got {distance!r}",
             f"فاصله در TOPSIS باید توان مینکوفسکی ۱ یا بیشتر باشد، نه {distance!r}",
@@ -244,21 +254,23 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
     The other means first look at each block's extremes for values they refuse or
     infinities. The arithmetic mean is written into ``out`` if given.
     """
-    if method == "arithmetic":
-        forward = backward = refuse = None
-    elif method == "geometric":
+    forward: Callable[[Any], Any] | None = None
+    backward: Callable[[Any], Any] | None = None
+    refuse: Callable[[Any, float], Any] | None = None
+    if method == "geometric":
         forward, backward, refuse = np.log, np.exp, np.less_equal
     elif method == "harmonic":
         forward, backward, refuse = np.reciprocal, np.reciprocal, np.less_equal
-    else:
+    elif method != "arithmetic":
 
-        def forward(x):
+        def power(x):
             return np.power(x, p)
 
-        def backward(m):
+        def root(m):
             return np.power(m, 1.0 / p)
 
         # Zero to a negative power is infinite; a negative to a fractional one undefined.
+        forward, backward = power, root
         refuse = np.less if p > 0 else np.less_equal
     n = X.shape[0]
     w_total = w.sum()
@@ -293,6 +305,7 @@ def _mean(X, w, method, p, min_coverage, nonpositive, out=None) -> AggregateResu
             rows = slice(int(start), min(int(start) + _BLOCK, n))
             careful_where_nan(rows, values[rows])
         return AggregateResult(values, excluded)
+    assert backward is not None and refuse is not None  # set with forward
     values = np.empty(n)
     for rows in _blocks(n):
         Xb = X[rows]
@@ -350,7 +363,8 @@ def _refuse_cells(cells, S, rows, why, method, p):
         f"the {name} needs {need_en}, but child column {column} of unit {unit} is {value:g}; "
         "normalise to a positive range, choose another aggregation or exclude such units",
         f"میانگین {_NAMES_FA[method]} فقط برای {need_fa} تعریف می‌شود، اما ستون {column} برای واحد "
-        f"{unit} برابر {value:g} است؛ به بازه‌ای مثبت نرمال کنید، روش دیگری برگزینید یا این واحدها را کنار بگذارید",
+        f"{unit} برابر {value:g} است؛ به بازه‌ای مثبت نرمال کنید، روش دیگری برگزینید یا این "
+        "واحدها را کنار بگذارید",
         row=unit,
         column=column,
         value=value,
@@ -453,11 +467,14 @@ def _copeland(X, w, min_coverage) -> AggregateResult:
     taking_part = n - int(np.count_nonzero(excluded))
     if taking_part > COPELAND_MAX_UNITS:
         raise RasadInputError(
-            f"Copeland aggregation compares every pair of units, and {taking_part:,} units are more than its "
-            f"limit of {COPELAND_MAX_UNITS:,} (it would run for a long time); use borda, its per-child count, "
+            f"Copeland aggregation compares every pair of units, and {taking_part:,} units are "
+            "more than its "
+            f"limit of {COPELAND_MAX_UNITS:,} (it would run for a long time); use borda, its "
+            "per-child count, "
             "or another aggregation",
             f"تجمیع کوپلند همهٔ جفت‌های واحدها را مقایسه می‌کند و {taking_part:,} واحد بیش از سقف "
-            f"{COPELAND_MAX_UNITS:,} واحدِ آن است (اجرایش بسیار طول می‌کشد)؛ از borda، شمارش هر فرزند، "
+            f"{COPELAND_MAX_UNITS:,} واحدِ آن است (اجرایش بسیار طول می‌کشد)؛ از borda، شمارش هر "
+            "فرزند، "
             "یا تجمیع دیگری استفاده کنید",
             field="units",
             value=taking_part,

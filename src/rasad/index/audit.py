@@ -156,8 +156,9 @@ def audit(
     ``top``: the K of "top K"; ``draws``: random draws for the mix p-values; ``sample``
     units ranked within ``ranks`` (clipped to the ranked count) are tried for gains from
     blanks; the population is resampled to ``resample_size`` units, or by default twice
-    (:func:`resample_sizes`): to a fifth of its units (at least 2,000) and to five times as many. ``progress(stage, done, total)`` is called as the
-    stages (:data:`STAGES`) advance."""
+    (:func:`resample_sizes`): to a fifth of its units (at least 2,000) and to five times
+    as many. ``progress(stage, done, total)`` is called as the stages (:data:`STAGES`)
+    advance."""
     methodology = methodology if isinstance(methodology, Methodology) else load(methodology)
     _check_options(top, sample, ranks, resample_size, draws)
     report = progress or (lambda stage, done, total: None)
@@ -651,6 +652,7 @@ def _outcomes(results: Results) -> dict[str, str]:
         elif not indicator.treat:
             outcomes[indicator.code] = "exempt"
         else:
+            assert log is not None  # an indicator treated is in the log
             row = log.loc[indicator.code]
             if np.isnan(row["skew_before"]) or np.isnan(row["kurtosis_before"]):
                 outcomes[indicator.code] = "undefined"
@@ -730,7 +732,8 @@ def _failure_note(
     if outcome == "none":
         if methodology.normalise.method in ORDER_METHODS:
             note = (
-                f"treatment is none: the normalisation ({methodology.normalise.method}) uses only ranks, so "
+                f"treatment is none: the normalisation ({methodology.normalise.method}) uses only "
+                "ranks, so "
                 f"outliers carry no weight (normalised skew {skew_normalised:.2f}, kurtosis "
                 f"{kurt_normalised:.2f})"
             )
@@ -860,7 +863,8 @@ def _summary(
     rows = []
     for test in mix_tests.itertuples(index=False):
         claim = (
-            f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} expected places)"
+            f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} "
+            "expected places)"
             if test.met is not None
             else "reported: the methodology does not claim neutrality here"
         )
@@ -882,14 +886,16 @@ def _summary(
     rows.append(
         (
             "drift",
-            f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the population "
+            f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the "
+            "population "
             f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
             None if worst is None else worst["largest_move"],
             (
                 "no indicator has values"
                 if worst is None
                 else f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
-                f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); treatment outcome "
+                f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); "
+                "treatment outcome "
                 f"changed for: {', '.join(changed) or 'none'}"
             ),
             None if worst is None else bool(drift["within_limit"].all()),
@@ -898,7 +904,8 @@ def _summary(
     failing = treatment[treatment["still_fails"]]
     unexplained = failing[~failing["explained"]]
     detail = (
-        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or normalised by ranks only"
+        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or "
+        "normalised by ranks only"
         f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
         + (
             ", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False))
@@ -918,11 +925,11 @@ def _summary(
     )
     flagged = coherence[coherence["flag"] != ""]
     against = coherence[coherence["index_flag"] != ""]
-    detail = [
+    correlations = [
         f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
         for r in flagged.itertuples(index=False)
     ]
-    detail += [
+    correlations += [
         f"{r.code} negative with the index (r {r.r_index:.2f})"
         for r in against.itertuples(index=False)
     ]
@@ -932,7 +939,7 @@ def _summary(
             f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
             "and not negatively with the index",
             len(flagged) + len(against),
-            ", ".join(detail) or "none flagged",
+            ", ".join(correlations) or "none flagged",
             flagged.empty and against.empty,
         )
     )
@@ -971,7 +978,8 @@ def _blanks_row(blanks: pd.DataFrame) -> tuple:
     worst = blanks.loc[blanks["gain"].idxmax()]
     left = int((blanks["status"] != "ranked").sum())
     detail = (
-        f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; worst: "
+        f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; "
+        "worst: "
         f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} → "
         f"{worst['rank_after']:.0f}) by blanking {worst['input']}"
         if worst["gain"] > 0

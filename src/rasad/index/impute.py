@@ -17,7 +17,14 @@ from functools import cached_property
 
 import numpy as np
 
-from rasad.index._stats import Groups, as_matrix, column_ranges, map_columns, median
+from rasad.index._stats import (
+    PARALLEL_ROWS,
+    Groups,
+    as_matrix,
+    column_ranges,
+    map_columns,
+    median,
+)
 
 METHODS = ("none", "mean", "median", "group_mean", "group_median")
 
@@ -64,6 +71,13 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
 
     n, k = X.shape
     by = Groups(groups, n) if grouped else None
+    # a small matrix's group medians in one sort per group, not one partition per group
+    # and column (the missing values decide which columns use them)
+    tables = (
+        _group_median_tables(by, X)
+        if by is not None and method == "group_median" and n < PARALLEL_ROWS
+        else None
+    )
 
     def fill(j, scratch):
         """The missing rows of column j and the values they take (None: none missing),
@@ -77,11 +91,12 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
         elif method == "median":
             filled = np.full(rows.size, median(column.copy(), n - rows.size))
         else:
-            table = (
-                _group_means(by, column, rows)
-                if method == "group_mean"
-                else _group_medians(by, column, rows, scratch[0])
-            )
+            if method == "group_mean":
+                table = _group_means(by, column, rows)
+            elif tables is not None:
+                table = tables[:, j]
+            else:
+                table = _group_medians(by, column, rows, scratch[0])
             filled = table.take(by.bins.take(rows))
         if overwrite_input:
             column[rows] = filled
@@ -124,3 +139,21 @@ def _group_medians(
     for b in np.flatnonzero(present[1:]) + 1:
         medians[b] = median(grouped[starts[b] : starts[b + 1]], int(present[b]))
     return medians
+
+
+def _group_median_tables(by: Groups, X: np.ndarray) -> np.ndarray:
+    """:func:`_group_medians` of every column at once (bins × columns): each group's
+    rows sorted in one call (NaN last), then per column the middle of its present
+    values, averaged as R averages the two of an even count, so the same bits."""
+    order, starts = by.segments
+    grouped = X[order]
+    tables = np.full((by.size, X.shape[1]), np.nan)
+    for b in range(1, by.size):
+        segment = np.sort(grouped[starts[b] : starts[b + 1]], axis=0)
+        present = segment.shape[0] - np.count_nonzero(np.isnan(segment), axis=0)
+        columns = np.flatnonzero(present)
+        high = present[columns] // 2
+        upper = segment[high, columns]
+        lower = segment[np.maximum(high - 1, 0), columns]
+        tables[b, columns] = np.where(present[columns] % 2 == 0, (lower + upper) / 2, upper)
+    return tables

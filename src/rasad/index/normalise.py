@@ -41,7 +41,14 @@ from functools import cached_property
 
 import numpy as np
 
-from rasad.index._stats import ColumnInputError, Groups, as_matrix, column_ranges, map_columns
+from rasad.index._stats import (
+    PARALLEL_ROWS,
+    ColumnInputError,
+    Groups,
+    as_matrix,
+    column_ranges,
+    map_columns,
+)
 
 METHODS = (
     "minmax",
@@ -62,7 +69,8 @@ DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
     "mean": 0.0,
     "sd": 1.0,  # zscore
-    # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax); cap to the posts
+    # goalposts: (k, 2) [low, high]; COINr's scale (it has no default; 100 as for minmax);
+    # cap to the posts
     "goalposts": None,
     "scale": 100.0,
     "trunc": True,
@@ -161,6 +169,12 @@ def normalise(
     targets = _targets(p, k) if method == "distance_to_target" else None
 
     out = X if overwrite_input else np.empty_like(X)
+    if (
+        not lowest
+        and n < PARALLEL_ROWS
+        and (method == "minmax" or (method == "zscore" and by is None and not np.isnan(X).any()))
+    ):
+        return _no_group_warning(by, _whole_matrix(X, method, directions, p, (mins, maxs), by, out))
 
     def normalise_column(j, scratch):
         """Column j's scores, into ``out``; its warnings. ``scratch``: the column times
@@ -225,9 +239,83 @@ def normalise(
         return warnings
 
     warnings = [w for column in map_columns(normalise_column, k, n, scratch_rows=2) for w in column]
+    return _no_group_warning(by, NormaliseResult(out, warnings))
+
+
+def _no_group_warning(by: Groups | None, result: NormaliseResult) -> NormaliseResult:
+    """The result, first warning of the units without a group if there are any."""
     if by is not None and (by.bins == 0).any():
-        warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
+        result.warnings.insert(0, _warning(None, None, "no_group", int((by.bins == 0).sum())))
+    return result
+
+
+def _whole_matrix(
+    X, method: str, directions, p: dict, extremes, by: Groups | None, out
+) -> NormaliseResult:
+    """:func:`normalise` of a small matrix, every column at once: the per-column path's
+    Python overhead is most of the work at a few hundred rows, which the replicates of
+    an uncertainty analysis pay once per normalised matrix. Min-max within groups too
+    (each group's extremes of every column by one ``reduceat``, as the per-column
+    path's); z-scores without groups. The arithmetic is the per-column path's, element
+    by element, and the means and standard deviations reduce each contiguous column as
+    it does (the directed copy is in Fortran order), so the scores are the same bits,
+    and the warnings the same, in the same order."""
+    n, k = X.shape
+    c = np.multiply(X, directions, order="F")
+    present = n - np.count_nonzero(np.isnan(c), axis=0)
+    warnings: list[NormaliseWarning] = []
+    if method == "minmax" and by is not None:
+        low, width, counts = _group_ranges(c, by)
+        zero = width == 0
+        zero[0] = False  # the group-less, warned about once by the caller
+        for j in range(k):
+            for b in np.flatnonzero(zero[:, j]).tolist():
+                warnings.append(_warning(j, b - 1, "zero_range", int(counts[b, j])))
+        width[width == 0] = np.nan
+        low, width = low.take(by.bins, axis=0), width.take(by.bins, axis=0)
+        scale, shift = p["range"][1] - p["range"][0], p["range"][0]
+    elif method == "minmax":
+        mins, maxs = extremes
+        up = directions == 1
+        low = np.where(up, mins, -maxs)
+        width = np.where(up, maxs, -mins) - low
+        for j in np.flatnonzero(width == 0).tolist():
+            warnings.append(_warning(j, None, "zero_range", int(present[j])))
+        width[width == 0] = np.nan
+        scale, shift = p["range"][1] - p["range"][0], p["range"][0]
+    else:  # zscore, on columns without missing values (the caller's condition)
+        low = c.mean(axis=0)
+        width = c.std(axis=0, ddof=1) if n > 1 else np.full(k, np.nan)
+        for j in range(k):
+            if n == 1:
+                warnings.append(_warning(j, None, "single_value", int(present[j])))
+            if width[j] == 0:
+                warnings.append(_warning(j, None, "zero_sd", int(present[j])))
+        width[width == 0] = np.nan
+        scale, shift = p["sd"], p["mean"]
+    np.subtract(c, low, out=out)
+    out /= width
+    out *= scale
+    out += shift
     return NormaliseResult(out, warnings)
+
+
+def _group_ranges(c: np.ndarray, by: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group bin and column (bins × columns): the least value, the range and the
+    number of values present; NaN extremes for the group-less bin 0 and groups without
+    values, as :meth:`Groups.reduce` leaves them."""
+    order, starts = by.segments
+    grouped = c[order]
+    nonempty = np.flatnonzero(starts[1:-1] < starts[2:]) + 1
+    low = np.full((by.size, c.shape[1]), np.nan)
+    high = np.full((by.size, c.shape[1]), np.nan)
+    counts = np.zeros((by.size, c.shape[1]))
+    if nonempty.size:
+        low[nonempty] = np.fmin.reduceat(grouped, starts[nonempty], axis=0)
+        high[nonempty] = np.fmax.reduceat(grouped, starts[nonempty], axis=0)
+        present = (~np.isnan(grouped)).astype(np.float64)
+        counts[nonempty] = np.add.reduceat(present, starts[nonempty], axis=0)
+    return low, high - low, counts
 
 
 class _Reference:
@@ -260,6 +348,7 @@ class _Reference:
 
     @cached_property
     def _grouped(self) -> np.ndarray:
+        assert self.by is not None  # asked for by the group tables only
         return self.by.gather(self.c, out=self._scratch)
 
     @cached_property
@@ -402,7 +491,8 @@ def _goalposts(p: dict, k: int) -> np.ndarray:
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ColumnInputError(
                 f"Column {j}: goalposts must be two numbers, low below high; got [{low}, {high}].",
-                f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] داده شده.",
+                f"ستون {j}: دروازه‌ها باید دو عدد باشند و پایینی کمتر از بالایی؛ [{low}، {high}] "
+                "داده شده.",
                 column=j,
                 value=(float(low), float(high)),
             )

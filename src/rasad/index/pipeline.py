@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,9 +153,23 @@ def build(
     if keep not in ("all", "final"):
         raise ValueError("keep must be 'all' or 'final'")
     tell = progress or _silent
-    own = keep == "final"  # the steps may overwrite X: nobody else sees it
     tell("prepare")
-    prepared = prepare(methodology, data)
+    return build_prepared(methodology, data, prepare(methodology, data), keep=keep, tell=tell)
+
+
+def build_prepared(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    prepared: Prepared,
+    *,
+    keep: str = "all",
+    tell: Callable[[str], None] | None = None,
+) -> Results:
+    """:func:`build` from what :func:`prepare` made of ``data``, for a caller that needs
+    it too (the replicates of an uncertainty analysis); with ``keep="final"`` the steps
+    write into ``prepared.values``, so such a caller hands over a copy."""
+    tell = tell or _silent
+    own = keep == "final"  # the steps may overwrite X: nobody else sees it
     done = _through_normalise(methodology, prepared, own, tell)
     frame, unit_ids, exclusions, datasets = (
         done.frame,
@@ -237,6 +252,49 @@ def _through_normalise(
     """Impute, screen, treat and normalise, telling ``tell`` each step as it begins. With
     ``own`` the steps write into ``prepared.values`` and keep no intermediate data set
     but the normalised one."""
+    done = _through_treat(methodology, prepared, own, tell)
+    tell("normalise")
+    result = _normalise(methodology, done.values, done.groups, own)
+    X = np.asfortranarray(result.values)
+    done.datasets["Normalised"] = X
+    warnings = _warnings(methodology, result.warnings, done.labels)
+    return _Normalised(
+        done.frame,
+        done.unit_ids,
+        X,
+        done.groups,
+        done.labels,
+        done.exclusions,
+        done.datasets,
+        done.treated,
+        warnings,
+        done.missing_rows,
+    )
+
+
+@dataclass
+class Treated:
+    """What the steps up to outlier treatment leave for normalisation: the units kept,
+    their treated matrix (Fortran order) and group codes, and what the results report."""
+
+    frame: pd.DataFrame
+    unit_ids: np.ndarray
+    values: np.ndarray
+    groups: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    exclusions: list[Exclusion]
+    datasets: dict[str, np.ndarray]
+    treated: _Treated
+    missing_rows: list[np.ndarray]
+
+
+def _through_treat(
+    methodology: Methodology,
+    prepared: Prepared,
+    own: bool,
+    tell: Callable[[str], None] = _silent,
+) -> Treated:
+    """Impute, screen and treat (see :func:`_through_normalise`)."""
     frame, unit_ids, exclusions = prepared.frame, prepared.unit_ids, prepared.exclusions
     datasets: dict[str, np.ndarray] = {}
     if not own:
@@ -259,9 +317,13 @@ def _through_normalise(
         datasets["Imputed"] = X
 
     tell("screen")
-    spec = methodology.screen
+    screening = methodology.screen
     screened = screen(
-        X, spec.min_coverage, include=spec.include, exclude=spec.exclude, unit_ids=unit_ids
+        X,
+        screening.min_coverage,
+        include=screening.include,
+        exclude=screening.exclude,
+        unit_ids=unit_ids,
     )
     for unit, coverage in zip(
         unit_ids[~screened.keep_mask], screened.coverage[~screened.keep_mask], strict=True
@@ -270,8 +332,9 @@ def _through_normalise(
             Exclusion(
                 unit,
                 "screen",
-                f"data coverage {coverage:.0%} after imputation is below {spec.min_coverage:.0%}",
-                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {spec.min_coverage:.0%} است",
+                f"data coverage {coverage:.0%} after imputation is below "
+                f"{screening.min_coverage:.0%}",
+                f"پوشش داده پس از جانهی {coverage:.0%} و کمتر از {screening.min_coverage:.0%} است",
             )
         )
     if not screened.keep_mask.all():
@@ -289,28 +352,32 @@ def _through_normalise(
     X = treated.values
     if not own:
         datasets["Treated"] = X
-
-    tell("normalise")
-    normalised = _normalise(methodology, X, groups, own)
-    X = np.asfortranarray(normalised.values)
-    datasets["Normalised"] = X
-    warnings = _warnings(methodology, normalised.warnings, labels)
-    return _Normalised(
-        frame, unit_ids, X, groups, labels, exclusions, datasets, treated, warnings, missing_rows
-    )
+    return Treated(frame, unit_ids, X, groups, labels, exclusions, datasets, treated, missing_rows)
 
 
 def normalised(methodology: Methodology, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The ids of the units that reach aggregation and their normalised matrix (Fortran
     order, one column per indicator), leaving ``prepared`` as it was: what a replicate
     of an uncertainty analysis aggregates, many times over, with other weights."""
+    return normalised_from(methodology, treated(methodology, prepared))
+
+
+def treated(methodology: Methodology, prepared: Prepared) -> Treated:
+    """The steps up to treatment on a copy of ``prepared``'s values: replicates that
+    differ only in their normalisation share one, so it is treated once for them all."""
     own = replace(
         prepared,
         values=np.array(prepared.values, order="F", copy=True),
         exclusions=list(prepared.exclusions),
     )
-    done = _through_normalise(methodology, own, own=True)
-    return done.unit_ids, done.values
+    return _through_treat(methodology, own, own=True)
+
+
+def normalised_from(methodology: Methodology, done: Treated) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalised` from the treated matrix :func:`treated` gave, which it leaves
+    as it was (the unit ids are shared, not copied)."""
+    result = _normalise(methodology, np.array(done.values, order="F", copy=True), done.groups, True)
+    return done.unit_ids, np.asfortranarray(result.values)
 
 
 def data_hash(methodology: Methodology, data: pd.DataFrame) -> str:
@@ -379,10 +446,16 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             )
         )
     numeric = {}
-    for column in _used_columns(methodology):
+    used = _used_columns(methodology)
+    arrays = {}  # every used column as floats, for the check for infinities below
+    for column in used:
         values = frame[column]
+        if values.dtype == np.float64:
+            arrays[column] = values.to_numpy()  # already what the steps take: no copy
+            continue
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             numeric[column] = values.astype(float)
+            arrays[column] = numeric[column].to_numpy()
             continue
         converted = pd.to_numeric(values, errors="coerce")
         bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
@@ -390,20 +463,24 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
             row = int(np.flatnonzero(bad.to_numpy())[0])
             problems.append(
                 RasadInputError(
-                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for unit "
+                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for "
+                    "unit "
                     f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
-                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد {ids.iloc[row]} "
+                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد "
+                    f"{ids.iloc[row]} "
                     f"({int(bad.sum())} خانه).",
                     field=column,
                     value=values.iloc[row],
                 )
             )
         numeric[column] = converted.astype(float)
+        arrays[column] = numeric[column].to_numpy()
     if problems:
         raise InputProblems(problems)
-    frame = frame.assign(**numeric)
-    for column in numeric:
-        infinite = np.isinf(frame[column].to_numpy())
+    if numeric:
+        frame = frame.assign(**numeric)
+    for column, array in arrays.items():
+        infinite = np.isinf(array)
         if infinite.any():
             unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
             raise RasadInputError(
@@ -455,7 +532,8 @@ def _eligible(
                 Exclusion(
                     unit,
                     "eligibility",
-                    f"reported {share:.0%} of the indicators, fewer than {rule.min_data_coverage:.0%}",
+                    f"reported {share:.0%} of the indicators, fewer than "
+                    f"{rule.min_data_coverage:.0%}",
                     f"{share:.0%} از شاخص‌ها را گزارش کرده، کمتر از {rule.min_data_coverage:.0%}",
                 )
             )
@@ -510,13 +588,15 @@ def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
         indicator = indicators[j]
         column = X[:, j]
         invalid = ~np.isnan(column) & ~TRANSFORM_DOMAINS[indicator.transform](column)
-        for i in np.flatnonzero(invalid):
+        for row in np.flatnonzero(invalid).tolist():
             exclusions.append(
                 Exclusion(
-                    unit_ids[i],
+                    unit_ids[row],
                     "transform",
-                    f"{indicator.code}: {column[i]:g} has no {indicator.transform}; value left missing",
-                    f"{indicator.code}: برای {column[i]:g} تبدیل {indicator.transform} تعریف نشده؛ مقدار خالی ماند",
+                    f"{indicator.code}: {column[row]:g} has no {indicator.transform}; "
+                    "value left missing",
+                    f"{indicator.code}: برای {column[row]:g} تبدیل {indicator.transform} "
+                    "تعریف نشده؛ مقدار خالی ماند",
                 )
             )
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -565,7 +645,11 @@ def _treat(methodology: Methodology, X: np.ndarray, own: bool) -> _Treated:
         for d in result.details
         if d.outcome.startswith("winsorised") and d.n_winsorised
     ]
-    details = [replace(d, column=int(columns[d.column])) for d in result.details]
+    details = (
+        result.details  # their columns are the matrix's already
+        if every
+        else [replace(d, column=int(columns[d.column])) for d in result.details]
+    )
     return _Treated(values, points, details)
 
 
@@ -691,11 +775,13 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
     rows = []
     for w in warnings:
         indicator = None if w.column is None else methodology.indicators[w.column]
-        group = None if w.group is None or w.group < 0 else labels[within][w.group]
+        group = (
+            None if w.group is None or w.group < 0 or within is None else labels[within][w.group]
+        )
         # the place in words: the indicator's name and the group's, never their positions
         where_en = "every indicator" if indicator is None else f"“{indicator.name.en}”"
         where_fa = "همهٔ شاخص‌ها" if indicator is None else f"«{indicator.name.fa}»"
-        if group is not None:
+        if group is not None and within is not None:
             what_fa, what_en = GROUP_WORDS.get(within, (within, within))
             value_fa, value_en = value_words(group)
             where_en += f" in the {what_en} {value_en}"
@@ -731,11 +817,15 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
     weights = pca_weights(children)
     if abs(weights.sum()) < 1e-9:  # a unit vector whose sum is rounding: no side is "the others"
         raise RasadInputError(
-            f"{node.code}: the PCA loadings of {', '.join(node.children)} add up to zero (the children split into "
-            "two opposed halves, as two children moving against each other do), so they cannot serve as weights; "
+            f"{node.code}: the PCA loadings of {', '.join(node.children)} add up to zero (the "
+            "children split into "
+            "two opposed halves, as two children moving against each other do), so they cannot "
+            "serve as weights; "
             "use explicit or equal weights for this aggregate.",
-            f"{node.code}: جمع بارهای PCA فرزندان {', '.join(node.children)} صفر است (فرزندان به دو نیمهٔ مخالف "
-            "تقسیم می‌شوند، مانند دو فرزندی که خلاف هم حرکت می‌کنند)، پس نمی‌توانند وزن باشند؛ برای این زیرشاخص "
+            f"{node.code}: جمع بارهای PCA فرزندان {', '.join(node.children)} صفر است (فرزندان به "
+            "دو نیمهٔ مخالف "
+            "تقسیم می‌شوند، مانند دو فرزندی که خلاف هم حرکت می‌کنند)، پس نمی‌توانند وزن باشند؛ "
+            "برای این زیرشاخص "
             "وزن صریح یا برابر به کار ببرید.",
             field=node.code,
         )
@@ -745,9 +835,12 @@ def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.nd
     if negative_children and negative == "refuse":
         shown = ", ".join(f"{child} ({w:.3f})" for child, w in negative_children)
         raise RasadInputError(
-            f"{node.code}: PCA gives {shown} a negative loading (moving against the other children); use "
-            "explicit or equal weights for this aggregate, or set steps.weights.negative to zero or keep.",
-            f"{node.code}: PCA به {shown} بار منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ برای این زیرشاخص "
+            f"{node.code}: PCA gives {shown} a negative loading (moving against the other "
+            "children); use "
+            "explicit or equal weights for this aggregate, or set steps.weights.negative to zero "
+            "or keep.",
+            f"{node.code}: PCA به {shown} بار منفی می‌دهد (خلاف جهت دیگر فرزندان حرکت می‌کند)؛ "
+            "برای این زیرشاخص "
             "وزن صریح یا برابر به کار ببرید، یا steps.weights.negative را zero یا keep کنید.",
             field=node.code,
         )
@@ -770,14 +863,16 @@ def _negative_loading_warning(node: Node, child: str, loading: float, negative: 
     else:
         done_en, done_fa = (
             "kept as its weight: a higher value lowers the score (steps.weights.negative: keep)",
-            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: keep)",
+            "همین بار وزن آن است: مقدار بالاتر امتیاز را پایین می‌آورد (steps.weights.negative: "
+            "keep)",
         )
     return {
         "step": "weights",
         "indicator": child,
         "group": None,
         "units": None,
-        "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), {done_en}",
+        "message_en": f"{node.code}: PCA gives {child} a negative loading ({loading:.6g}), "
+        f"{done_en}",
         "message_fa": f"{node.code}: PCA به {child} بار منفی ({loading:.6g}) می‌دهد، {done_fa}",
     }
 
@@ -838,7 +933,7 @@ def aggregate_tree(
         children = _children(node, matrices)
         weights, notes = _children_weights(methodology, node, children)
         spec = methodology.aggregate_for(node)
-        params = {"nonpositive": spec.nonpositive}
+        params: dict[str, Any] = {"nonpositive": spec.nonpositive}
         if spec.p is not None:
             params["p"] = spec.p
         try:
@@ -853,9 +948,11 @@ def aggregate_tree(
         except RefusedValue as error:
             child, unit = node.children[error.column], unit_ids[error.row]
             raise RasadInputError(
-                f"{node.code}: the {spec.method} mean cannot take {error.value:g} of '{child}' for unit {unit} "
+                f"{node.code}: the {spec.method} mean cannot take {error.value:g} of '{child}' "
+                f"for unit {unit} "
                 "(set nonpositive: exclude to leave such units unscored).",
-                f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای واحد {unit} "
+                f"{node.code}: میانگین {spec.method} مقدار {error.value:g} از «{child}» را برای "
+                f"واحد {unit} "
                 "نمی‌پذیرد (با nonpositive: exclude این واحدها بی‌امتیاز می‌مانند).",
                 field=node.code,
                 value=error.value,
@@ -875,7 +972,8 @@ def aggregate_tree(
                         unit,
                         "aggregate",
                         f"{node.code}: too few values or values its {method} mean cannot take",
-                        f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف نمی‌شود",
+                        f"{node.code}: مقدارها کافی نیست یا میانگین {method} برای آن‌ها تعریف "
+                        "نمی‌شود",
                     )
                 )
             weights_used[node.code] = weights

@@ -20,8 +20,8 @@ or stops the analysis as the methodology says, and a left-out indicator is gone 
 its parent (its coverage counts one child fewer). Only the order of the floating-point
 sums differs, so scores agree to about 1e-15 and ranks exactly, except between units
 whose scores differ by less than that. Runs aggregated by Borda, Copeland or TOPSIS,
-or with PCA weights at some node, are not weighted sums: they take the engine's own aggregation of their
-group's normalised matrix, one run at a time.
+or with PCA weights at some node, are not weighted sums: they take the engine's own
+aggregation of their group's normalised matrix, one run at a time.
 
 Leaving an indicator out changes the aggregation only. The units a replicate ranks are
 those its other choices give with every indicator (imputation can change who passes
@@ -52,13 +52,15 @@ from rasad.index.choices import (
 )
 from rasad.index.methodology import AggregateSpec, Methodology, Node, NormaliseSpec
 from rasad.index.pipeline import (
-    Prepared,
+    Treated,
     aggregate_tree,
     build,
+    build_prepared,
     index_scores_and_ranks,
-    normalised,
+    normalised_from,
     prepare,
     rescale_groups,
+    treated,
 )
 
 # Working memory of one block of runs: its scores and ranks, units × runs each.
@@ -66,6 +68,9 @@ BLOCK_BYTES = 256 * 2**20
 # The units × runs arrays of the tree of one slice of units: each about half of a
 # core's L2 cache here, so that a node's children are still in cache for its parent.
 CHUNK_BYTES = 512 * 2**10
+# Normalised matrices the up-front checks made, kept for the replicates while they fit
+# in this much memory (every one of COINr's ASEM vignette, 20 kB each).
+KEPT_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,54 @@ class Replicates:
 
     def __init__(self, methodology: Methodology, data: pd.DataFrame, spec: UncertaintySpec):
         spec.check(methodology)
-        nominal = build(methodology, data, keep="final")
+        self._prepared = prepare(methodology, data)
+        nominal = build_prepared(
+            methodology,
+            data,
+            replace(
+                self._prepared,
+                values=np.array(self._prepared.values, order="F", copy=True),
+                exclusions=list(self._prepared.exclusions),
+            ),
+            keep="final",
+        )
         self.methodology, self.data, self.spec = methodology, data, spec
         self.nominal_rank: pd.Series = nominal.rank
         self.nominal_score: pd.Series = nominal.score
         self.units: pd.Index = nominal.rank.index
-        self._prepared = prepare(methodology, data)
-        _check_positive_means(methodology, data, self._prepared, spec)
+        self._treated: dict[tuple[str, int | None], Treated] = {}
+        self._normalised: dict[tuple[str, int | None, str], tuple[np.ndarray, np.ndarray]] = {}
+        _check_positive_means(methodology, data, self, spec)
         self._rescale_groups = rescale_groups(methodology, self._prepared)
+
+    def normalised(self, draw: Draw, *, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The unit ids and normalised matrix of the draw's normalisation, imputation and
+        ``winmax``. Imputing and treating do not depend on the normalisation, so a treated
+        matrix is reused by the draws that share it: every one is kept while
+        :data:`KEPT_BYTES` allows, else the last (the stages come grouped so). With
+        ``keep`` the result is kept too, within the same allowance, for the next draw
+        that asks for it (the checks ask first, the stages then take it)."""
+        key = (_key(draw.impute), draw.winmax, _key(draw.normalise))
+        if key in self._normalised:
+            return self._normalised.pop(key)
+        variant = replicate_methodology(
+            self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
+        )
+        done = self._treated.get(key[:2])
+        if done is None:
+            done = treated(variant, self._prepared)
+            if self._kept_bytes() + done.values.nbytes > KEPT_BYTES:
+                self._treated.clear()
+            self._treated[key[:2]] = done
+        result = normalised_from(variant, done)
+        if keep and self._kept_bytes() + result[1].nbytes <= KEPT_BYTES:
+            self._normalised[key] = result
+        return result
+
+    def _kept_bytes(self) -> int:
+        return sum(done.values.nbytes for done in self._treated.values()) + sum(
+            values.nbytes for _, values in self._normalised.values()
+        )
 
     def order(self, plan: Plan) -> np.ndarray:
         """The order of the plan's runs in which :meth:`blocks` takes them: grouped by
@@ -121,12 +166,13 @@ class Replicates:
         new_group = new_stage.copy()
         new_group[1:] |= keys[1:, 3] != keys[:-1, 3]
         starts = np.flatnonzero(new_group).tolist() + [plan.runs]
-        stage = None
+        stage: _Stage | None = None
         for start, stop in zip(starts[:-1], starts[1:], strict=True):
             first = order[start]
             if new_stage[start]:
                 stage = None  # free the last one before making the next
                 stage = self._stage(plan.draw(first))
+            assert stage is not None  # the first run starts a stage
             tree = (
                 self.methodology
                 if plan.aggregate is None
@@ -148,10 +194,7 @@ class Replicates:
     def _stage(self, draw: Draw) -> _Stage:
         """The normalised matrix of one combination of the discrete choices that come
         before aggregation."""
-        variant = replicate_methodology(
-            self.methodology, Draw(normalise=draw.normalise, winmax=draw.winmax, impute=draw.impute)
-        )
-        unit_ids, values = normalised(variant, self._prepared)
+        unit_ids, values = self.normalised(draw)
         positions = self.units.get_indexer(unit_ids)
         identity = len(positions) == len(self.units) and bool(
             (positions == np.arange(len(positions))).all()
@@ -298,7 +341,7 @@ class _Mean:
     @classmethod
     def of(cls, spec: AggregateSpec) -> _Mean:
         method, p = spec.method, spec.p
-        if method == "generalised":
+        if method == "generalised" and p is not None:
             method = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(p, method)
         return cls(method, p if method == "generalised" else None)
 
@@ -333,7 +376,7 @@ class _Mean:
         if self.method == "arithmetic":
             return np.zeros(np.shape(x), dtype=bool)
         with np.errstate(invalid="ignore"):
-            if self.method == "generalised" and self.p > 0:
+            if self.method == "generalised" and self.p is not None and self.p > 0:
                 return np.less(x, 0.0)
             return np.less_equal(x, 0.0)
 
@@ -461,8 +504,13 @@ def _lowest_score(normalise: NormaliseSpec) -> float | None:
     return {"rank": 1.0, "percentile_rank": 0.0}.get(normalise.method)
 
 
+def _key(choice) -> str:
+    """A spec alternative (its fields, or None) as a dictionary key, whatever its values."""
+    return repr(choice)
+
+
 def _check_positive_means(
-    methodology: Methodology, data: pd.DataFrame, prepared: Prepared, spec: UncertaintySpec
+    methodology: Methodology, data: pd.DataFrame, replicates: Replicates, spec: UncertaintySpec
 ) -> None:
     """A mean alternative that would meet a value it cannot take (≤ 0 for a geometric
     or harmonic mean) is refused now, not in replicate 37. Weights do not change the
@@ -498,7 +546,7 @@ def _check_positive_means(
         for i, impute in enumerate(imputations):
             for winmax in winmaxes:
                 stage = Draw(normalise=normalise, winmax=winmax, impute=impute)
-                _, values = normalised(replicate_methodology(methodology, stage), prepared)
+                _, values = replicates.normalised(stage, keep=True)
                 for choice in means:
                     if (
                         not _Mean.of(AggregateSpec(method=choice.method, p=choice.p))
@@ -517,8 +565,10 @@ def _check_positive_means(
                         )
                         where = f" with {' and '.join(parts)}" if parts else ""
                         raise RasadInputError(
-                            f"aggregate: the {choice.method} mean alternative{where} fails: {error.message_en}",
-                            f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: {error.message_fa}",
+                            f"aggregate: the {choice.method} mean alternative{where} fails: "
+                            f"{error.message_en}",
+                            f"aggregate: گزینهٔ میانگین {choice.method}{where} شکست می‌خورد: "
+                            f"{error.message_fa}",
                             field="aggregate",
                             value=choice.method,
                         ) from error

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rasad.export import write_csv
-from rasad.index.methodology import Methodology
+from rasad.index.methodology import Indicator, Methodology, Node
 from rasad.index.rank import rank_min
 
 
@@ -187,7 +187,8 @@ class Results:
 
     def _labels(self) -> dict[str, tuple[str, str]]:
         labels = {c: (c, c) for c in self.scores.columns}
-        for item in [*self.methodology.indicators, *self.methodology.nodes]:
+        items: list[Indicator | Node] = [*self.methodology.indicators, *self.methodology.nodes]
+        for item in items:
             labels[item.code] = (item.name.fa or item.name.en, item.name.en or item.code)
         return labels
 

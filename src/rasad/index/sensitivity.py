@@ -200,7 +200,7 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
             factors[:, k : k + width] = (
                 1.0 - noise.factor + 2.0 * noise.factor * design[:, k : k + width]
             )
-            weight_codes.extend(codes[k : k + width])
+            weight_codes.extend(c for c in codes[k : k + width] if c is not None)
             k += width
             continue
         for siblings in _sibling_groups(methodology, noise.level):
@@ -227,7 +227,8 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
     winmax = None
     if spec.winmax is not None:
         low, high = spec.winmax
-        winmax = low + (choice("winmax", high - low + 1))
+        chosen = choice("winmax", high - low + 1)  # one alternative at least: never None
+        winmax = None if chosen is None else low + chosen
     drop = choice("drop", len(drop_codes) + 1) if drop_codes else None
     return Plan(
         spec=spec,
@@ -311,9 +312,11 @@ def _check_two_inputs(names: list[str]) -> None:
     if len(names) < 2:
         shown = ", ".join(names) or "none"
         raise RasadInputError(
-            f"A sensitivity analysis needs two uncertain inputs or more, and this one has {len(names)} ({shown}): "
+            "A sensitivity analysis needs two uncertain inputs or more, and this one has "
+            f"{len(names)} ({shown}): "
             "give more choices or fewer groups, or run an uncertainty analysis.",
-            f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد ({shown})؛ "
+            f"تحلیل حساسیت دست‌کم دو ورودی نامطمئن لازم دارد و این یکی {len(names)} ورودی دارد "
+            f"({shown})؛ "
             "گزینه‌های بیشتر یا گروه‌های کمتری بدهید، یا تحلیل عدم قطعیت را اجرا کنید.",
             field="spec",
             value=len(names),

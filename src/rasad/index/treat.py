@@ -36,6 +36,7 @@ figures reported are those of the plain recomputation after each step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def treat(
     if isinstance(winmax, bool) or not isinstance(winmax, (int, np.integer)) or winmax < 0:
         raise ValueError(f"winmax must be a non-negative integer, got {winmax!r}")
     n, k = X.shape
-    order = "F" if X.flags.f_contiguous else "C"
+    order: Literal["C", "F"] = "F" if X.flags.f_contiguous else "C"
     low = np.zeros(X.shape, dtype=bool, order=order)
     high = np.zeros(X.shape, dtype=bool, order=order)
     logged = np.zeros(k, dtype=bool)
@@ -276,7 +277,8 @@ def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float
     last values (as :func:`skew_kurt` gives them), whether they pass (None: undefined),
     and the ends, keyed by sign (+1 top, -1 bottom), which know the points they pinned."""
     skew, kurt = stats
-    passed, exact = False, True
+    passed: bool | None = False
+    exact = True
     ends: dict[int, _End] = {}
     while True:
         if passed or sum(end.pinned for end in ends.values()) >= rule.winmax:

@@ -268,7 +268,7 @@ class Merge:
         self.units = len(self.replicates.units)
         self.ranks = _matrix((runs, self.units), np.int32)
         self.scores = _matrix((runs, self.units), np.float32)
-        self._plan = None
+        self._plan: Plan | None = None
         self._filled: list[tuple[int, int]] = []
 
     def compute(
@@ -371,7 +371,7 @@ def _read_into(file, out: np.ndarray, expected: tuple[int, int]) -> tuple[int, .
             f"chunks: بخشی ذخیره‌شده مقادیر {dtype} با چینشی دیگر دارد، نه {out.dtype}.",
             field="chunks",
         )
-    view = memoryview(out.reshape(-1).view(np.uint8))
+    view = out.reshape(-1).view(np.uint8).data
     at = 0
     readinto = getattr(file, "readinto", None)
     while at < len(view):

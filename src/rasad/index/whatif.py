@@ -231,7 +231,7 @@ def _levers(methodology, data, results, unit, quantile) -> list[_Lever]:
         if len(seen) < 2:
             continue
         current, direction = values[position, j], indicator.direction
-        ladder = []
+        ladder: list[tuple[float, float, float]] = []
         for level in levels:
             value = _peer_value(seen, level, direction)
             if not np.isnan(current) and direction * (value - current) <= 0:
