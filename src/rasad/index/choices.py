@@ -39,11 +39,9 @@ from rasad.index.methodology import (
     Methodology,
     MethodologyError,
     NormaliseSpec,
-    Problem,
-    line_table,
-    parse_yaml,
     read_text,
 )
+from rasad.config import Problem, line_table, parse_yaml
 
 SPEC_KEYS = ("weights", "normalise", "aggregate", "winmax", "impute", "drop", "groups")
 WEIGHT_DISTRIBUTIONS = ("uniform", "dirichlet")
