@@ -300,7 +300,8 @@ class Section(BaseModel):
     Subclasses may set ``NOT_MAPPING`` (the message for a value that is not a mapping),
     ``KEEP_NONE`` (``key: null`` is a value, not the key left out), ``FALLBACK`` (what
     a required field reads as, for :meth:`checks`, when it is missing or wrong; a
-    callable is called) and override :meth:`unknown` and :meth:`checks`."""
+    callable is called) and override :meth:`variant`, :meth:`unknown` and
+    :meth:`checks`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -319,6 +320,12 @@ class Section(BaseModel):
     @classmethod
     def written_keys(cls) -> list[str]:
         return [field.alias or name for name, field in cls.model_fields.items()]
+
+    @classmethod
+    def variant(cls, data: dict) -> type[Section]:
+        """The section a mapping is read as, when one of its values decides its other
+        keys (a rule's ``check``): this one, by default."""
+        return cls
 
     @classmethod
     def unknown(cls, data: dict, keys: list) -> list[InitErrorDetails]:
@@ -349,8 +356,13 @@ class Section(BaseModel):
             return data
         if not isinstance(data, dict):
             raise fail(*cls.NOT_MAPPING)
+        variant = cls.variant(data)
+        if variant is not cls:
+            return variant.model_validate(data, context=info.context)
         keys = cls._KEYS
-        if all(k in keys and (v is not None or cls.KEEP_NONE) for k, v in data.items()):
+        # ``key: null`` is the key left out, except when salvaging: a fallback is None
+        keep_none = cls.KEEP_NONE or _salvaging.get()
+        if all(k in keys and (v is not None or keep_none) for k, v in data.items()):
             errors, known = [], data  # the common case, read as it is
         else:
             extra = [k for k in data if k not in keys]
@@ -359,7 +371,7 @@ class Section(BaseModel):
             known = {
                 k: v
                 for k, v in data.items()
-                if (k in keys or k in kept) and (v is not None or cls.KEEP_NONE)
+                if (k in keys or k in kept) and (v is not None or keep_none)
             }
         try:
             section = handler(known)
