@@ -16,7 +16,6 @@ is a problem to locate.
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
@@ -152,6 +151,8 @@ def line_table(text: str, data: Any = None, named: Iterable[str] = ()) -> dict[s
 
 def line_of(path: str, lines: dict[str, int]) -> int | None:
     """The line of ``path``, or of its nearest parent in the file (a missing key)."""
+    if not path:  # the whole file: where its data starts
+        return lines.get("")
     while path:
         if path in lines:
             return lines[path]
@@ -170,10 +171,10 @@ def fail(en: str, fa: str) -> PydanticCustomError:
 
 @dataclass(frozen=True)
 class Issue:
-    """A problem before it is located: where (keys and list positions), what was there
-    and the two messages."""
+    """A problem before it is located: where (keys and list positions, or a path
+    already written), what was there and the two messages."""
 
-    loc: Loc
+    loc: Loc | str
     en: str
     fa: str
     value: Any = None
@@ -190,7 +191,10 @@ def issues(error: ValidationError) -> list[Issue]:
             en, fa = REQUIRED
         else:  # a shape no field type describes; not expected, but never lost
             en = fa = e["msg"]
-        found.append(Issue(tuple(e["loc"]), en, fa, e.get("input")))
+        loc = tuple(e["loc"])
+        if loc[-1:] == ("[key]",):  # a mapping's key: located at the key itself
+            loc = loc[:-1]
+        found.append(Issue(loc, en, fa, e.get("input")))
     return found
 
 
@@ -227,16 +231,23 @@ def locate(
     error: type[ConfigError] = ConfigError,
     named: Iterable[str] = (),
     aliases: Iterable[str] = (),
+    persian_digits: bool = False,
 ) -> ConfigError:
-    """The issues as ``error``, each at its line (the composer runs here, once). The
-    items of the lists ``named`` are addressed by their code; those of ``aliases`` may
-    be (a check's choice), by position otherwise."""
+    """The issues as ``error``, each at its line (the composer runs here, once), in the
+    order of the lines. The items of the lists ``named`` are addressed by their code;
+    those of ``aliases`` may be (a check's choice), by position otherwise.
+    ``persian_digits``: each Persian message with its numbers in Persian digits, as the
+    whole error's always is (an uncertainty spec's problems have always had them)."""
+    from rasad.iran.text import persian_numbers
+
     named = tuple(named)
     lines = line_table(text, data, named + tuple(aliases))
     problems = []
     for issue in found:
-        path = path_of(issue.loc, data, named)
-        problems.append(Problem(path, line_of(path, lines), issue.en, issue.fa))
+        path = issue.loc if isinstance(issue.loc, str) else path_of(issue.loc, data, named)
+        fa = persian_numbers(issue.fa) if persian_digits else issue.fa
+        problems.append(Problem(path, line_of(path, lines), issue.en, fa))
+    problems.sort(key=lambda p: p.line or 0)
     return error(problems, source)
 
 
@@ -250,6 +261,7 @@ def read(
     named: Iterable[str] = (),
     aliases: Iterable[str] = (),
     context: dict | None = None,
+    persian_digits: bool = False,
 ) -> M:
     """``data`` (parsed from ``text``) as ``model``, or ``error`` listing every problem
     located in ``text`` (see :func:`locate`)."""
@@ -257,7 +269,16 @@ def read(
         return model.model_validate(data, context=context)
     except ValidationError as refused:
         found = issues(refused)
-    raise locate(found, text, data, source, error=error, named=named, aliases=aliases)
+    raise locate(
+        found,
+        text,
+        data,
+        source,
+        error=error,
+        named=named,
+        aliases=aliases,
+        persian_digits=persian_digits,
+    )
 
 
 def validate(model: type[M], data: Any, context: dict | None = None) -> M:
@@ -272,10 +293,15 @@ def validate(model: type[M], data: Any, context: dict | None = None) -> M:
         raise InputProblems(
             [
                 RasadInputError(
-                    f"{path}: {issue.en}", f"{path}: {issue.fa}", field=path, value=issue.value
+                    f"{path}: {issue.en}" if path else issue.en,
+                    f"{path}: {issue.fa}" if path else issue.fa,
+                    field=path or None,
+                    value=issue.value,
                 )
                 for issue in issues(refused)
-                for path in [path_of(issue.loc, data)]
+                for path in [
+                    path_of(issue.loc, data) if isinstance(issue.loc, tuple) else issue.loc
+                ]
             ]
         ) from None
 
@@ -284,8 +310,6 @@ def validate(model: type[M], data: Any, context: dict | None = None) -> M:
 
 REQUIRED = ("is required", "الزامی است")
 NOT_MAPPING = ("must be a mapping of keys to values", "باید نگاشتی از کلید به مقدار باشد")
-
-_fallbacks = itertools.count()
 
 
 def refuse(loc: Loc, en: str, fa: str, value: Any = None) -> InitErrorDetails:
@@ -297,15 +321,19 @@ def refuse(loc: Loc, en: str, fa: str, value: Any = None) -> InitErrorDetails:
 class Section(BaseModel):
     """A mapping of a configuration file: its keys are the fields, others are refused.
 
-    Subclasses may set ``NOT_MAPPING`` (the message for a value that is not a mapping),
+    Subclasses may set ``NOT_MAPPING`` (the message for a value that is not a mapping;
+    with ``NOT_MAPPING_READ_EMPTY`` the value is then read as an empty mapping, so its
+    required keys are reported missing too),
     ``KEEP_NONE`` (``key: null`` is a value, not the key left out), ``FALLBACK`` (what
-    a required field reads as, for :meth:`checks`, when it is missing or wrong; a
-    callable is called) and override :meth:`variant`, :meth:`unknown` and
+    a required field is read from, for :meth:`checks`, when it is missing or wrong; a
+    callable is called with the section's place, such as ``("indicators", 3)``) and
+    override :meth:`variant`, :meth:`unknown` and
     :meth:`checks`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     NOT_MAPPING: ClassVar[tuple[str, str]] = NOT_MAPPING
+    NOT_MAPPING_READ_EMPTY: ClassVar[bool] = False
     KEEP_NONE: ClassVar[bool] = False
     FALLBACK: ClassVar[dict[str, Any]] = {}
     _KEYS: ClassVar[frozenset[str]] = frozenset()
@@ -355,7 +383,14 @@ class Section(BaseModel):
         if isinstance(data, cls):
             return data
         if not isinstance(data, dict):
-            raise fail(*cls.NOT_MAPPING)
+            if not cls.NOT_MAPPING_READ_EMPTY:
+                raise fail(*cls.NOT_MAPPING)
+            errors = [refuse((), *cls.NOT_MAPPING, data)]
+            try:
+                cls.model_validate({}, context=info.context)
+            except ValidationError as refused:
+                errors += _translated(refused)
+            raise ValidationError.from_exception_data(cls.__name__, errors)
         variant = cls.variant(data)
         if variant is not cls:
             return variant.model_validate(data, context=info.context)
@@ -390,15 +425,16 @@ def _translated(refused: ValidationError) -> list[InitErrorDetails]:
 
 
 def _salvage(cls: type[Section], data: dict, refused: ValidationError, handler: Callable) -> Any:
-    """The section with its wrong values left out (at their default, or ``FALLBACK``
-    for a required one), for :meth:`Section.checks` to check the rest; ``None`` when
-    nothing can be read."""
+    """The section as it reads with a wrong choice taken as its first option and other
+    wrong values left out (at their default, or ``FALLBACK`` for a required one), for
+    :meth:`Section.checks` to check the rest; ``None`` when nothing can be read."""
     data = copy.deepcopy(data)
     token = _salvaging.set(True)  # the checks of the sections within are not run again
     try:
-        for _ in range(_SALVAGE_ROUNDS):
-            for error in refused.errors():
-                _leave_out(cls, data, tuple(error["loc"]))
+        for attempt in range(_SALVAGE_ROUNDS):
+            if attempt:
+                for error in refused.errors():
+                    _leave_out(cls, data, tuple(error["loc"]))
             try:
                 return handler(data)
             except ValidationError as again:
@@ -429,7 +465,7 @@ def _leave_out(cls: type[Section], data: Any, loc: Loc) -> None:
     owner = _section_at(cls, tuple(parents))
     fallback = owner.FALLBACK.get(str(last), _NONE) if owner is not None else _NONE
     if fallback is not _NONE and isinstance(node, dict):
-        node[last] = fallback(next(_fallbacks)) if callable(fallback) else fallback
+        node[last] = fallback(tuple(parents) or ("",)) if callable(fallback) else fallback
     elif isinstance(node, dict):
         node.pop(last, None)
     elif isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
@@ -511,15 +547,17 @@ def integer(low: int = 0) -> PlainValidator:
     return PlainValidator(check)
 
 
-def choice(options: Sequence[Any]) -> PlainValidator:
-    """One of ``options``."""
+def choice(options: Sequence[Any], *, lead_fa: str = "یکی از این‌ها را بنویسید") -> PlainValidator:
+    """One of ``options``; ``lead_fa`` the Persian words before them."""
     shown = ", ".join(map(str, options))
 
     def check(value: Any) -> Any:
         if value not in options:
+            if _salvaging.get():  # read as the first option, to check the rest
+                return options[0]
             raise fail(
                 f"'{value}' is not one of: {shown}",
-                f"«{value}» مجاز نیست؛ یکی از این‌ها را بنویسید: {shown}",
+                f"«{value}» مجاز نیست؛ {lead_fa}: {shown}",
             )
         return value
 
@@ -596,6 +634,9 @@ class Text:
         return self.fa if language.startswith("fa") and self.fa else (self.en or self.fa)
 
 
+_NO_TEXT = ("needs a Persian (fa) or English (en) text", "متن فارسی (fa) یا انگلیسی (en) لازم است")
+
+
 class _TextSection(Section):
     fa: String = ""
     en: String = ""
@@ -603,17 +644,18 @@ class _TextSection(Section):
     @classmethod
     def checks(cls, data, section, info, clean):
         if not section.fa and not section.en:
-            yield refuse(
-                (),
-                "needs a Persian (fa) or English (en) text",
-                "متن فارسی (fa) یا انگلیسی (en) لازم است",
-            )
+            yield refuse((), *_NO_TEXT)
 
 
 def _text(value: Any) -> Text:
     if isinstance(value, str):
         return Text(fa=value, en=value)
-    if isinstance(value, dict) and value.keys() <= {"fa", "en"}:
+    if not isinstance(value, dict):  # as an empty mapping: neither text is there
+        raise ValidationError.from_exception_data(
+            "text",
+            [refuse((), *NOT_MAPPING, value), refuse((), *_NO_TEXT, value)],
+        )
+    if value.keys() <= {"fa", "en"}:
         fa, en = value.get("fa"), value.get("en")
         if type(fa) is str and type(en) is str and (fa or en):  # the common case, at once
             return Text(fa=fa or en, en=en or fa)

@@ -294,6 +294,12 @@ def _list_of(en: str, fa: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+class _Read(Section):
+    """A methodology's sections read a value that is not a mapping as an empty one."""
+
+    NOT_MAPPING_READ_EMPTY = True
+
+
 class EligibilityFile(Section):
     """``eligibility``: the two settings, and any other key a column whose allowed
     values it lists."""
@@ -318,8 +324,8 @@ class EligibilityFile(Section):
         ]
 
 
-class IndicatorFile(Section):
-    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda n: f"#{n}"}
+class IndicatorFile(_Read):
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda loc: f"#{loc[-1]}"}
 
     code: String
     name: TextField | None = None
@@ -338,7 +344,7 @@ class IndicatorFile(Section):
 INDICATOR_KEYS = tuple(IndicatorFile.written_keys())
 
 
-class AggregateFile(Section):
+class AggregateFile(_Read):
     method: Annotated[str, choice(AGGREGATE_METHODS)] = "arithmetic"
     p: Number | None = None
     min_coverage: Share = 0.0
@@ -354,8 +360,8 @@ class AggregateFile(Section):
             )
 
 
-class NodeFile(Section):
-    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda n: f"#{n}", "children": ()}
+class NodeFile(_Read):
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda loc: f"#{loc[-1]}", "children": []}
 
     code: String
     name: TextField | None = None
@@ -374,7 +380,7 @@ class NodeFile(Section):
             )
 
 
-class ImputeFile(Section):
+class ImputeFile(_Read):
     method: Annotated[str, choice(IMPUTE_METHODS)] = "none"
     by: String | None = None
 
@@ -388,13 +394,13 @@ class ImputeFile(Section):
             )
 
 
-class ScreenFile(Section):
+class ScreenFile(_Read):
     min_coverage: Share = 0.0
     include: StringList = ()
     exclude: StringList = ()
 
 
-class TreatFile(Section):
+class TreatFile(_Read):
     method: Annotated[str, choice(TREAT_METHODS)] = "none"
     winmax: Count = 5
     skew: NonNegative = 2.0
@@ -402,7 +408,7 @@ class TreatFile(Section):
     fallback: Annotated[str, choice(TREAT_FALLBACKS)] = "log"
 
 
-class NormaliseFile(Section):
+class NormaliseFile(_Read):
     method: Annotated[str, choice(NORMALISE_METHODS)] = "minmax"
     range: Pair = (0.0, 100.0)
     mean: Number = 0.0
@@ -448,7 +454,7 @@ def _levels_map(value: Any) -> Any:
     return value
 
 
-class WeightsFile(Section):
+class WeightsFile(_Read):
     method: Annotated[str, choice(WEIGHT_METHODS)] = "explicit"
     levels: (
         Annotated[dict[Any, Annotated[str, choice(WEIGHT_METHODS)]], BeforeValidator(_levels_map)]
@@ -457,7 +463,7 @@ class WeightsFile(Section):
     negative: Annotated[str, choice(NEGATIVE_LOADINGS)] = "zero"
 
 
-class StepsFile(Section):
+class StepsFile(_Read):
     impute: ImputeFile = ImputeFile()
     screen: ScreenFile = ScreenFile()
     treat: TreatFile = TreatFile()
@@ -467,11 +473,11 @@ class StepsFile(Section):
     rescale: RescaleFile | None = None
 
 
-class MethodologyFile(Section):
+class MethodologyFile(_Read):
     """A methodology file as written; :meth:`checks` holds what refers across sections
     (the tree's children, the groups, the levels)."""
 
-    FALLBACK: ClassVar[dict[str, Any]] = {"name": Text("", ""), "version": "", "unit": ""}
+    FALLBACK: ClassVar[dict[str, Any]] = {"name": "", "version": "", "unit": ""}
 
     name: TextField
     version: String
@@ -500,7 +506,8 @@ class MethodologyFile(Section):
                     )
                 )
             seen.add(indicator.code)
-        found += _check_tree(section, clean and not found)
+        if isinstance(data.get("tree"), list) and data["tree"]:
+            found += _check_tree(section, clean and not found)
         steps, groups = section.steps, section.groups
         by = steps.impute.by
         if by and by not in groups:
@@ -771,8 +778,13 @@ def _methodology(file: MethodologyFile, text: str = "") -> Methodology:
 def loads(text: str, *, source: str | None = None) -> Methodology:
     """Read a methodology from YAML text; raise :class:`MethodologyError` listing every problem."""
     data = parse(text, source, MethodologyError)
-    file = read(
-        MethodologyFile, data, text, source, error=MethodologyError, aliases=("indicators", "tree")
+    file = read(  # an empty file is an empty mapping, every required key missing
+        MethodologyFile,
+        {} if data is None else data,
+        text,
+        source,
+        error=MethodologyError,
+        aliases=("indicators", "tree"),
     )
     return _methodology(file, text)
 

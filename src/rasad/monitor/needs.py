@@ -1360,7 +1360,7 @@ class ProgrammeFile(Section):
         "must be a mapping (code, name, triggers)",
         "باید نگاشت باشد (code، name، triggers)",
     )
-    FALLBACK: ClassVar[dict[str, Any]] = {"code": "", "name": Text("", ""), "triggers": ()}
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": "", "name": "", "triggers": ()}
 
     code: String
     name: TextField

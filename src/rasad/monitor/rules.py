@@ -560,7 +560,7 @@ class RuleFile(Section):
     )
     FALLBACK: ClassVar[dict[str, Any]] = {
         "code": "",
-        "name": Text("", ""),
+        "name": "",
         "severity": "medium",
         "kpi": "",
         "fields": (),
