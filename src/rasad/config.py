@@ -323,7 +323,8 @@ class Section(BaseModel):
 
     Subclasses may set ``NOT_MAPPING`` (the message for a value that is not a mapping;
     with ``NOT_MAPPING_READ_EMPTY`` the value is then read as an empty mapping, so its
-    required keys are reported missing too),
+    required keys are reported missing too), ``MISSING`` (a required key's own message
+    when it is not there, instead of "is required"),
     ``KEEP_NONE`` (``key: null`` is a value, not the key left out), ``FALLBACK`` (what
     a required field is read from, for :meth:`checks`, when it is missing or wrong; a
     callable is called with the section's place, such as ``("indicators", 3)``) and
@@ -334,6 +335,7 @@ class Section(BaseModel):
 
     NOT_MAPPING: ClassVar[tuple[str, str]] = NOT_MAPPING
     NOT_MAPPING_READ_EMPTY: ClassVar[bool] = False
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {}
     KEEP_NONE: ClassVar[bool] = False
     FALLBACK: ClassVar[dict[str, Any]] = {}
     _KEYS: ClassVar[frozenset[str]] = frozenset()
@@ -411,7 +413,7 @@ class Section(BaseModel):
         try:
             section = handler(known)
         except ValidationError as refused:
-            errors += _translated(refused)
+            errors += _translated(refused, cls.MISSING)
             section = _salvage(cls, known, refused, handler)
         if cls._CHECKED and not _salvaging.get() and section is not None:
             errors += list(cls.checks(data, section, info, clean=not errors))
@@ -420,8 +422,17 @@ class Section(BaseModel):
         return section
 
 
-def _translated(refused: ValidationError) -> list[InitErrorDetails]:
-    return [refuse(i.loc, i.en, i.fa, i.value) for i in issues(refused)]
+def _translated(
+    refused: ValidationError, missing: dict[str, tuple[str, str]] | None = None
+) -> list[InitErrorDetails]:
+    """The errors of a section's fields, a missing key in the section's own words."""
+    errors = []
+    for error, issue in zip(refused.errors(), issues(refused), strict=True):
+        loc, en, fa = issue.loc, issue.en, issue.fa
+        if missing and error["type"] == "missing" and len(loc) == 1 and str(loc[0]) in missing:
+            en, fa = missing[str(loc[0])]
+        errors.append(refuse(loc, en, fa, issue.value))
+    return errors
 
 
 def _salvage(cls: type[Section], data: dict, refused: ValidationError, handler: Callable) -> Any:
@@ -507,6 +518,18 @@ def _unwrap(tp: Any) -> Any:
 
 
 # --- field types -------------------------------------------------------------------------
+
+
+def listed(en: str, fa: str) -> BeforeValidator:
+    """A non-empty list, else the message (a section's ``MISSING`` says it when the key
+    is not there at all)."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, list) or not (value or _salvaging.get()):
+            raise fail(en, fa)
+        return value
+
+    return BeforeValidator(check)
 
 
 def _is_number(value: Any) -> bool:

@@ -26,7 +26,7 @@ from pydantic import BeforeValidator, PlainValidator
 from pydantic_core import PydanticCustomError
 
 from rasad import config
-from rasad.config import Section, choice, fail, integer, number, parse, refuse
+from rasad.config import Section, choice, fail, integer, listed, number, parse, refuse
 from rasad.errors import InputProblems, RasadInputError
 from rasad.index.methodology import (
     AGGREGATE_METHODS,
@@ -393,15 +393,6 @@ def _mapping(en: str, fa: str, *, empty: bool = True) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _alternatives(en: str, fa: str) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if not isinstance(value, list) or not value:
-            raise fail(en, fa)
-        return value
-
-    return BeforeValidator(check)
-
-
 def _range(value: Any) -> tuple[float, float]:
     if (
         not isinstance(value, list | tuple)
@@ -555,14 +546,14 @@ class SpecFile(Section):
     ] = {}
     normalise: Annotated[
         tuple[NormaliseAlternative, ...],
-        _alternatives(
+        listed(
             "must be a non-empty list of alternatives, e.g. [{method: minmax}]",
             "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: minmax}]",
         ),
     ] = ()
     aggregate: Annotated[
         tuple[Annotated[AggregateChoice, PlainValidator(_aggregate_choice)], ...],
-        _alternatives(
+        listed(
             "must be a non-empty list of methods, e.g. [arithmetic, geometric]",
             "باید فهرستی ناتهی از روش‌ها باشد، مثلاً [arithmetic, geometric]",
         ),
@@ -570,7 +561,7 @@ class SpecFile(Section):
     winmax: Annotated[tuple[int, int] | None, PlainValidator(_winmax)] = None
     impute: Annotated[
         tuple[ImputeAlternative, ...],
-        _alternatives(
+        listed(
             "must be a non-empty list of alternatives, e.g. [{method: none}, {method: median}]",
             "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: none}, {method: median}]",
         ),

@@ -29,6 +29,7 @@ from rasad.config import (
     choice,
     fail,
     integer,
+    listed,
     number,
     parse,
     read,
@@ -285,15 +286,6 @@ TREE_LIST = (
 )
 
 
-def _list_of(en: str, fa: str) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if not isinstance(value, list):
-            raise fail(en, fa)
-        return value
-
-    return BeforeValidator(check)
-
-
 class _Read(Section):
     """A methodology's sections read a value that is not a mapping as an empty one."""
 
@@ -477,24 +469,31 @@ class MethodologyFile(_Read):
     """A methodology file as written; :meth:`checks` holds what refers across sections
     (the tree's children, the groups, the levels)."""
 
-    FALLBACK: ClassVar[dict[str, Any]] = {"name": "", "version": "", "unit": ""}
+    FALLBACK: ClassVar[dict[str, Any]] = {
+        "name": "",
+        "version": "",
+        "unit": "",
+        "indicators": [],
+        "tree": [],
+    }
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {
+        "indicators": INDICATORS_LIST,
+        "tree": TREE_LIST,
+    }
 
     name: TextField
     version: String
     unit: String
     groups: StringList = ()
     eligibility: EligibilityFile = EligibilityFile()
-    indicators: Annotated[tuple[IndicatorFile, ...], _list_of(*INDICATORS_LIST)] = ()
+    indicators: Annotated[tuple[IndicatorFile, ...], listed(*INDICATORS_LIST)]
     steps: StepsFile = StepsFile()
-    tree: Annotated[tuple[NodeFile, ...], _list_of(*TREE_LIST)] = ()
+    tree: Annotated[tuple[NodeFile, ...], listed(*TREE_LIST)]
     description: Any = None
 
     @classmethod
     def checks(cls, data, section, info, clean):
         found: list = []
-        for key, message in (("indicators", INDICATORS_LIST), ("tree", TREE_LIST)):
-            if data.get(key) is None or data.get(key) == []:
-                found.append(problem((key,), *message))
         seen: set[str] = set()
         for i, indicator in enumerate(section.indicators):
             if indicator.code in seen:

@@ -43,7 +43,6 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import BeforeValidator
 
 from rasad import config
 from rasad.config import (
@@ -55,6 +54,7 @@ from rasad.config import (
     TextField,
     choice,
     integer,
+    listed,
     number,
     parse,
     refuse,
@@ -1201,7 +1201,7 @@ def loads_needs(
     data = parse(text, source, MonitorConfigError)
     file = config.read(
         NeedsFile,
-        data,
+        {} if data is None else data,
         text,
         source,
         error=MonitorConfigError,
@@ -1346,13 +1346,8 @@ class TriggerFile(Section):
             )
 
 
-def _non_empty(en: str, fa: str) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if not isinstance(value, list) or not value:
-            raise config.fail(en, fa)
-        return value
-
-    return BeforeValidator(check)
+TRIGGERS_LIST = ("must be a non-empty list of triggers", "باید فهرستی ناتهی از محرک‌ها باشد")
+PROGRAMMES_LIST = ("must be a non-empty list of programmes", "باید فهرستی ناتهی از برنامه‌ها باشد")
 
 
 class ProgrammeFile(Section):
@@ -1360,15 +1355,13 @@ class ProgrammeFile(Section):
         "must be a mapping (code, name, triggers)",
         "باید نگاشت باشد (code، name، triggers)",
     )
-    FALLBACK: ClassVar[dict[str, Any]] = {"code": "", "name": "", "triggers": ()}
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": "", "name": "", "triggers": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"triggers": TRIGGERS_LIST}
 
     code: String
     name: TextField
     description: TextField | None = None
-    triggers: Annotated[
-        tuple[TriggerFile, ...],
-        _non_empty("must be a non-empty list of triggers", "باید فهرستی ناتهی از محرک‌ها باشد"),
-    ]
+    triggers: Annotated[tuple[TriggerFile, ...], listed(*TRIGGERS_LIST)]
 
     @classmethod
     def checks(cls, data, section, info, clean):
@@ -1384,17 +1377,16 @@ class NeedsFile(Section):
     """A needs mapping; the codes its triggers may name come in the validation context
     (``indicators``, ``alerts``)."""
 
-    FALLBACK: ClassVar[dict[str, Any]] = {"programmes": ()}
+    NOT_MAPPING_READ_EMPTY = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"programmes": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"programmes": PROGRAMMES_LIST}
 
     version: Any = None
     max_needs: Annotated[int, integer(1)] = 3
     min_score: Annotated[float, number(0)] = 0.0
     severity: SeverityFile = SeverityFile()
     priority: PriorityFile = PriorityFile()
-    programmes: Annotated[
-        tuple[ProgrammeFile, ...],
-        _non_empty("must be a non-empty list of programmes", "باید فهرستی ناتهی از برنامه‌ها باشد"),
-    ]
+    programmes: Annotated[tuple[ProgrammeFile, ...], listed(*PROGRAMMES_LIST)]
     description: Any = None
 
     @classmethod

@@ -42,7 +42,7 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BeforeValidator, ValidationError
+from pydantic import AfterValidator, ValidationError
 from pydantic_core import InitErrorDetails
 
 from rasad import config
@@ -55,6 +55,7 @@ from rasad.config import (
     TextField,
     choice,
     integer,
+    listed,
     number,
     parse,
     refuse,
@@ -519,7 +520,14 @@ def loads_rules(text: str, *, source: str | None = None) -> RuleSet:
     """Rules from YAML text; :class:`MonitorConfigError` lists every problem, each
     with the rule's code, the line and an English and a Persian message."""
     data = parse(text, source, MonitorConfigError)
-    file = config.read(RulesFile, data, text, source, error=MonitorConfigError, named=("rules",))
+    file = config.read(
+        RulesFile,
+        {} if data is None else data,
+        text,
+        source,
+        error=MonitorConfigError,
+        named=("rules",),
+    )
     return RuleSet(
         tuple(rule.rule() for rule in file.rules),
         text,
@@ -700,19 +708,18 @@ _RULES: dict[str, type[RuleFile]] = {
 }
 
 
-def _rule_list(value: Any) -> Any:
-    if not isinstance(value, list) or not value:
-        raise config.fail("must be a non-empty list of rules", "باید فهرستی ناتهی از قواعد باشد")
-    return value
+RULES_LIST = ("must be a non-empty list of rules", "باید فهرستی ناتهی از قواعد باشد")
 
 
 class RulesFile(Section):
     """A rule file; :meth:`checks` holds what refers from rule to rule."""
 
-    FALLBACK: ClassVar[dict[str, Any]] = {"rules": ()}
+    NOT_MAPPING_READ_EMPTY = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"rules": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"rules": RULES_LIST}
 
     version: String = ""
-    rules: Annotated[tuple[RuleFile, ...], BeforeValidator(_rule_list)]
+    rules: Annotated[tuple[RuleFile, ...], listed(*RULES_LIST)]
     description: Any = None
 
     @classmethod
