@@ -102,6 +102,60 @@ def yaml_problem(error: yaml.YAMLError) -> Problem:
     )
 
 
+class _Unique(FAST_LOADER):  # type: ignore[misc,valid-type]
+    """The fast loader, noting whether some mapping gives a key twice (YAML keeps the
+    last without a word)."""
+
+    repeated = False
+
+    def construct_mapping(self, node, deep=False):
+        keys = [(k.tag, k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        if len(set(keys)) != len(keys):
+            self.repeated = True
+        return super().construct_mapping(node, deep)
+
+
+def parse_unique(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
+    """:func:`parse_yaml`, and (path, first line, repeated line) for each key a mapping
+    gives twice (the composer, slow, runs only when there is one)."""
+    loader = _Unique(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError:
+        return yaml.safe_load(text), []
+    finally:
+        loader.dispose()
+    if not loader.repeated:
+        return data, []
+    return data, list(_repeated_keys(yaml.compose(text, Loader=yaml.SafeLoader)))
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _repeated_keys(node, path: str = "", seen_nodes: set | None = None):
+    """(path, first line, repeated line) for each key given twice in one YAML mapping."""
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if node is None or id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
+                continue
+            here = f"{path}.{key.value}" if path else key.value
+            line = key.start_mark.line + 1
+            if (key.tag, key.value) in lines:
+                yield here, lines[(key.tag, key.value)], line
+            else:
+                lines[(key.tag, key.value)] = line
+            yield from _repeated_keys(value, here, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            yield from _repeated_keys(item, f"{path}.{number}", seen_nodes)
+
+
 def parse(text: str, source: str | None, error: type[ConfigError] = ConfigError) -> Any:
     """:func:`parse_yaml`, a syntax error raised as ``error`` located at its line."""
     try:
@@ -189,6 +243,7 @@ def issues(error: ValidationError) -> list[Issue]:
             en, fa = ctx["en"], ctx["fa"]
         elif e["type"] == "missing":
             en, fa = REQUIRED
+            e = {**e, "input": None}  # nothing was there
         else:  # a shape no field type describes; not expected, but never lost
             en = fa = e["msg"]
         loc = tuple(e["loc"])
@@ -281,29 +336,48 @@ def read(
     )
 
 
-def validate(model: type[M], data: Any, context: dict | None = None) -> M:
-    """``data`` as ``model``, or :class:`~rasad.errors.InputProblems`-like errors for
-    data that came from no file: each problem a RasadInputError whose ``field`` is its
-    path and whose messages start with it."""
+class LocatedInputError(RasadInputError):
+    """One problem of :func:`validate`: its messages start with its path, its
+    ``field``; ``line`` is its line in the file, when the data came from one."""
+
+    def __init__(self, message_en: str, message_fa: str, *, field=None, value=None, line=None):
+        super().__init__(message_en, message_fa, field=field, value=value)
+        self.line = line
+
+
+def validate(
+    model: type[M],
+    data: Any,
+    context: dict | None = None,
+    *,
+    root: str | None = None,
+    text: str | None = None,
+) -> M:
+    """``data`` as ``model``, or an :class:`~rasad.errors.InputProblems` of
+    :class:`LocatedInputError` s, each message starting with its path (``root`` for a
+    problem of the whole document); with ``text`` (the YAML ``data`` was read from),
+    each also knows its line."""
     from rasad.errors import InputProblems
 
     try:
         return model.model_validate(data, context=context)
     except ValidationError as refused:
-        raise InputProblems(
-            [
-                RasadInputError(
-                    f"{path}: {issue.en}" if path else issue.en,
-                    f"{path}: {issue.fa}" if path else issue.fa,
-                    field=path or None,
-                    value=issue.value,
-                )
-                for issue in issues(refused)
-                for path in [
-                    path_of(issue.loc, data) if isinstance(issue.loc, tuple) else issue.loc
-                ]
-            ]
-        ) from None
+        found = issues(refused)
+    lines = line_table(text, data) if text is not None else {}
+    problems = []
+    for issue in found:
+        path = path_of(issue.loc, data) if isinstance(issue.loc, tuple) else issue.loc
+        shown = path or root
+        problems.append(
+            LocatedInputError(
+                f"{shown}: {issue.en}" if shown else issue.en,
+                f"{shown}: {issue.fa}" if shown else issue.fa,
+                field=shown or None,
+                value=issue.value,
+                line=line_of(path, lines) if lines else None,
+            )
+        )
+    raise InputProblems(problems)
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -359,7 +433,10 @@ class Section(BaseModel):
 
     @classmethod
     def unknown(cls, data: dict, keys: list) -> list[InitErrorDetails]:
-        """The problems of the keys this section does not have: by default, one each."""
+        """The problems of the keys this section does not have: by default, one each
+        (none for a section that ignores or keeps other keys)."""
+        if cls.model_config.get("extra") != "forbid":
+            return []
         known = ", ".join(cls.written_keys())
         return [
             refuse(
@@ -400,21 +477,23 @@ class Section(BaseModel):
         # ``key: null`` is the key left out, except when salvaging: a fallback is None
         keep_none = cls.KEEP_NONE or _salvaging.get()
         if all(k in keys and (v is not None or keep_none) for k, v in data.items()):
-            errors, known = [], data  # the common case, read as it is
+            unknown, known = [], data  # the common case, read as it is
         else:
             extra = [k for k in data if k not in keys]
-            errors = cls.unknown(data, extra)
+            unknown = cls.unknown(data, extra)
             kept = () if cls.model_config.get("extra") == "forbid" else extra
             known = {
                 k: v
                 for k, v in data.items()
                 if (k in keys or k in kept) and (v is not None or keep_none)
             }
+        errors: list[InitErrorDetails] = []
         try:
             section = handler(known)
         except ValidationError as refused:
-            errors += _translated(refused, cls.MISSING)
+            errors = _translated(refused, cls.MISSING)
             section = _salvage(cls, known, refused, handler)
+        errors += unknown  # after the fields' problems, before the checks'
         if cls._CHECKED and not _salvaging.get() and section is not None:
             errors += list(cls.checks(data, section, info, clean=not errors))
         if errors:
@@ -461,13 +540,24 @@ _salvaging: ContextVar[bool] = ContextVar("_salvaging", default=False)
 
 def _leave_out(cls: type[Section], data: Any, loc: Loc) -> None:
     """Take the value at ``loc`` out of ``data`` (a required key: its fallback; a list
-    item that is not a mapping: an empty one)."""
+    item that is not a mapping: an empty one). A section refused whole first loses
+    only the keys it does not have, the rest of it still read."""
     if not loc:
         return
     *parents, last = loc
+    section = _section_at(cls, loc)
+    value = _at(data, loc)
+    if section is not None and isinstance(value, dict):
+        stranger = [k for k in value if k not in section._KEYS]
+        if stranger:
+            for key in stranger:
+                del value[key]
+            return
     node = data
     for part in parents:
         if isinstance(node, dict) and part in node:
+            if not isinstance(node[part], dict | list):  # read as an empty mapping
+                node[part] = {}
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
@@ -484,6 +574,17 @@ def _leave_out(cls: type[Section], data: Any, loc: Loc) -> None:
 
 
 _NONE = object()
+
+
+def _at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _section_at(cls: type[Section], loc: Loc) -> type[Section] | None:
@@ -518,6 +619,17 @@ def _unwrap(tp: Any) -> Any:
 
 
 # --- field types -------------------------------------------------------------------------
+
+
+def keyed(en: str, fa: str) -> BeforeValidator:
+    """A non-empty mapping, else the message."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, dict) or not (value or _salvaging.get()):
+            raise fail(en, fa)
+        return value
+
+    return BeforeValidator(check)
 
 
 def listed(en: str, fa: str) -> BeforeValidator:

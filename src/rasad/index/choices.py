@@ -157,9 +157,11 @@ class UncertaintySpec:
             if noise.distribution == "dirichlet" and not _sibling_groups(methodology, noise.level):
                 problems.append(
                     RasadInputError(
-                        f"weights.{noise.level}.dirichlet: no parent has two or more weighted children at this level, "
+                        f"weights.{noise.level}.dirichlet: no parent has two or more weighted "
+                        "children at this level, "
                         "so every share is always 1 and nothing varies.",
-                        f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار یا بیشتر ندارد، "
+                        f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار "
+                        "یا بیشتر ندارد، "
                         "پس هر سهم همیشه ۱ است و چیزی تغییر نمی‌کند.",
                         field=f"weights.{noise.level}.dirichlet",
                     )
@@ -173,9 +175,11 @@ class UncertaintySpec:
             if other:
                 problems.append(
                     RasadInputError(
-                        f"weights.{noise.level}: noise applies to explicit weights; this methodology weighs some items "
+                        f"weights.{noise.level}: noise applies to explicit weights; this "
+                        "methodology weighs some items "
                         f"of level {noise.level} by {', '.join(other)}.",
-                        f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی برخی اجزای سطح "
+                        f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی "
+                        "برخی اجزای سطح "
                         f"{noise.level} را با {', '.join(other)} وزن می‌دهد.",
                         field=f"weights.{noise.level}",
                     )
@@ -187,9 +191,12 @@ class UncertaintySpec:
                 if choice.method != "arithmetic":
                     problems.append(
                         RasadInputError(
-                            f"aggregate[{k}]: the methodology keeps negative PCA loadings as weights "
-                            f"(steps.weights.negative: keep), which only the arithmetic mean can take, not {choice.method}.",
-                            f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد (steps.weights.negative: keep) "
+                            f"aggregate[{k}]: the methodology keeps negative PCA loadings as "
+                            "weights "
+                            "(steps.weights.negative: keep), which only the arithmetic mean can "
+                            f"take, not {choice.method}.",
+                            f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد "
+                            "(steps.weights.negative: keep) "
                             f"که فقط میانگین حسابی می‌پذیرد، نه {choice.method}.",
                             field=f"aggregate[{k}]",
                             value=choice.method,
@@ -208,7 +215,8 @@ class UncertaintySpec:
             if method == "goalposts" and any(i.goalposts is None for i in methodology.indicators):
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: goalpost normalisation needs goalposts for every indicator.",
+                        f"normalise[{k}]: goalpost normalisation needs goalposts for every "
+                        "indicator.",
                         f"normalise[{k}]: نرمال‌سازی با دروازه‌ها برای هر شاخص دروازه لازم دارد.",
                         field=f"normalise[{k}]",
                     )
@@ -218,7 +226,8 @@ class UncertaintySpec:
             ):
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: distance-to-target normalisation needs a target for every indicator.",
+                        f"normalise[{k}]: distance-to-target normalisation needs a target for "
+                        "every indicator.",
                         f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
                         field=f"normalise[{k}]",
                     )
@@ -227,9 +236,12 @@ class UncertaintySpec:
             if missing == "lowest" and method not in ORDER_METHODS:
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' (give it "
-                        "missing: keep and the methodology an imputation, or choose an order method).",
-                        f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش missing: keep "
+                        f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' "
+                        "(give it "
+                        "missing: keep and the methodology an imputation, or choose an order "
+                        "method).",
+                        f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش "
+                        "missing: keep "
                         "و برای روش‌شناسی جانهی بگذارید، یا روشی ترتیبی برگزینید).",
                         field=f"normalise[{k}]",
                         value=method,
@@ -239,15 +251,18 @@ class UncertaintySpec:
             if within and method == "rank":
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within '{within}').",
-                        f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال می‌کند).",
+                        f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within "
+                        f"'{within}').",
+                        f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال "
+                        "می‌کند).",
                         field=f"normalise[{k}]",
                     )
                 )
             if within and within not in methodology.groups:
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}].within: '{within}' is not one of the methodology's groups.",
+                        f"normalise[{k}].within: '{within}' is not one of the methodology's "
+                        "groups.",
                         f"normalise[{k}].within: «{within}» از گروه‌های روش‌شناسی نیست.",
                         field=f"normalise[{k}].within",
                         value=within,
@@ -288,8 +303,10 @@ class UncertaintySpec:
                 elif len(parent[code].children) == 1:
                     problems.append(
                         RasadInputError(
-                            f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', which would be left empty.",
-                            f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را خالی می‌گذارد.",
+                            f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', "
+                            "which would be left empty.",
+                            f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را "
+                            "خالی می‌گذارد.",
                             field=f"drop[{k}]",
                             value=code,
                         )
