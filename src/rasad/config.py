@@ -239,17 +239,18 @@ def issues(error: ValidationError) -> list[Issue]:
     found = []
     for e in error.errors():
         ctx = e.get("ctx") or {}
+        value = e.get("input")
         if e["type"] == "rasad":
             en, fa = ctx["en"], ctx["fa"]
         elif e["type"] == "missing":
             en, fa = REQUIRED
-            e = {**e, "input": None}  # nothing was there
+            value = None  # nothing was there
         else:  # a shape no field type describes; not expected, but never lost
             en = fa = e["msg"]
         loc = tuple(e["loc"])
         if loc[-1:] == ("[key]",):  # a mapping's key: located at the key itself
             loc = loc[:-1]
-        found.append(Issue(loc, en, fa, e.get("input")))
+        found.append(Issue(loc, en, fa, value))
     return found
 
 
@@ -257,12 +258,20 @@ def path_of(loc: Loc, data: Any, named: Iterable[str] = ()) -> str:
     """``indicators[3].direction`` for ``("indicators", 3, "direction")``: brackets
     inside a list, dots inside a mapping; in the lists ``named``, an item with a
     ``code`` is addressed by it."""
+    named = tuple(named)
     path, node, parent = "", data, None
+    part: str | int
     for part in loc:
         if isinstance(node, list) or (node is None and isinstance(part, int)):
             shown = part
-            if parent in named and isinstance(part, int) and 0 <= part < len(node or []):
-                code = node[part].get("code") if isinstance(node[part], dict) else None
+            if (
+                parent in named
+                and isinstance(node, list)
+                and isinstance(part, int)
+                and 0 <= part < len(node)
+            ):
+                item = node[part]
+                code = item.get("code") if isinstance(item, dict) else None
                 shown = code if isinstance(code, str) and code else part
             path += f"[{shown}]"
         else:
@@ -364,7 +373,7 @@ def validate(
     except ValidationError as refused:
         found = issues(refused)
     lines = line_table(text, data) if text is not None else {}
-    problems = []
+    problems: list[RasadInputError] = []
     for issue in found:
         path = path_of(issue.loc, data) if isinstance(issue.loc, tuple) else issue.loc
         shown = path or root
@@ -487,7 +496,7 @@ class Section(BaseModel):
                 for k, v in data.items()
                 if (k in keys or k in kept) and (v is not None or keep_none)
             }
-        errors: list[InitErrorDetails] = []
+        errors = []
         try:
             section = handler(known)
         except ValidationError as refused:
@@ -507,7 +516,9 @@ def _translated(
     """The errors of a section's fields, a missing key in the section's own words."""
     errors = []
     for error, issue in zip(refused.errors(), issues(refused), strict=True):
-        loc, en, fa = issue.loc, issue.en, issue.fa
+        loc, en, fa = tuple(error["loc"]), issue.en, issue.fa
+        if loc[-1:] == ("[key]",):
+            loc = loc[:-1]
         if missing and error["type"] == "missing" and len(loc) == 1 and str(loc[0]) in missing:
             en, fa = missing[str(loc[0])]
         errors.append(refuse(loc, en, fa, issue.value))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 from pydantic import BeforeValidator, ConfigDict
 
@@ -210,7 +210,8 @@ class Methodology:
     @property
     def levels(self) -> dict[str, int]:
         """Indicators are level 1; a node is one above its highest child, as COINr numbers them."""
-        return _levels(self.indicators, self.nodes)
+        # None only for a tree that is not one, which the loader refuses
+        return cast(dict[str, int], _levels(self.indicators, self.nodes))
 
     @property
     def nodes_bottom_up(self) -> list[Node]:
@@ -493,8 +494,8 @@ class MethodologyFile(_Read):
 
     @classmethod
     def checks(cls, data, section, info, clean):
-        found: list = []
-        seen: set[str] = set()
+        found = []
+        seen = set()
         for i, indicator in enumerate(section.indicators):
             if indicator.code in seen:
                 found.append(
@@ -644,7 +645,7 @@ def _check_levels(section: MethodologyFile, data: dict) -> list:
         return []
     level_of = _levels(section.indicators, section.tree)
     top = max(level_of.values()) if level_of else None
-    found = []
+    found, wrong = [], False
     for key, method in raw.items():
         loc = ("steps", "weights", "levels", key)
         level = _level(key)
@@ -666,9 +667,9 @@ def _check_levels(section: MethodologyFile, data: dict) -> list:
                 )
             )
         elif method not in WEIGHT_METHODS:
-            found.append(None)  # refused by its type already
-    if level_of is None or found or weights.levels is None:
-        return [f for f in found if f is not None]
+            wrong = True  # refused by its type already
+    if level_of is None or found or wrong or weights.levels is None:
+        return found
     rules = {_level(k): v for k, v in weights.levels.items()}
     for i, node in enumerate(section.tree):
         if node.weights is not None:

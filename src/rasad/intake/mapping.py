@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -269,7 +269,7 @@ def _constants(value: Any) -> dict:
         )
         for key in sorted(set(constants) - set(_CONSTANT_KEYS))
     ]
-    resolved = {}
+    resolved: dict[str, Any] = {}
     for key, value in constants.items():
         if value is None:
             continue
@@ -405,7 +405,7 @@ class IndicatorSourceFile(Section):
 
 def _indicators(value: dict, info: ValidationInfo) -> dict[str, IndicatorSourceFile]:
     """Each catalogue indicator mapped; a code the catalogue lacks is refused alone."""
-    catalogue = info.context["catalogue"]
+    catalogue = (info.context or {})["catalogue"]
     sources, wrong = {}, []
     for code, spec in value.items():
         if code not in catalogue:
@@ -677,7 +677,7 @@ def _firm_code(value, column: str) -> str:
         and not isinstance(value, bool)
         and float(value).is_integer()
     ):
-        return str(int(value))
+        return str(int(cast(SupportsInt, value)))
     text = str(value).strip()
     if text.isascii() and text.isdigit():
         return text
@@ -700,7 +700,7 @@ def _text_codes(values: Iterable, column: str) -> list[str]:
             and math.isfinite(value)
             and float(value).is_integer()
         ):
-            codes.append(str(int(value)))
+            codes.append(str(int(cast(SupportsInt, value))))
             continue
         text = "" if value is None or pd.isna(value) else str(value).strip()
         if not text:

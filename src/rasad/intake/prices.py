@@ -255,8 +255,8 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
             continue
         if header is None:
             header = {}
-            for position, cell in enumerate(cells):
-                canonical = _price_header(cell)
+            for position, heading in enumerate(cells):
+                canonical = _price_header(heading)
                 if canonical is None:
                     continue
                 if canonical in header:
@@ -264,16 +264,16 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
                         _price_problem(
                             name,
                             row,
-                            cell.strip(),
-                            cell,
+                            heading.strip(),
+                            heading,
                             f"two columns mean {canonical} ({header[canonical][1]!r} and "
-                            f"{cell.strip()!r}).",
+                            f"{heading.strip()!r}).",
                             f"دو ستون به معنای {canonical} است («{header[canonical][1]}» و "
-                            f"«{cell.strip()}»).",
+                            f"«{heading.strip()}»).",
                         )
                     )
                     continue
-                header[canonical] = (position, cell.strip())
+                header[canonical] = (position, heading.strip())
             missing = [c for c in ("year", "index") if c not in header]
             if missing:
                 problems.append(

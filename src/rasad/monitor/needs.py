@@ -39,7 +39,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -326,19 +326,20 @@ class Needs:
         return ui, pi, valid
 
     def _trigger(self, t: Trigger, alert_rows) -> _Fired | None:
+        alerts = self.alerts
         if t.alert is not None:
-            if alert_rows is None or t.alert not in self.alerts.rules.codes:
+            if alert_rows is None or alerts is None or t.alert not in alerts.rules.codes:
                 return None
             ui, pi, valid = alert_rows
-            rule = self.alerts.rules.rule(t.alert)
+            rule = alerts.rules.rule(t.alert)
             n = len(ui)
             hit, judged = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-            hit[valid] = self.alerts.fired(t.alert)[ui[valid], pi[valid]]
-            judged[valid] = self.alerts.judged(t.alert)[ui[valid], pi[valid]]
+            hit[valid] = alerts.fired(t.alert)[ui[valid], pi[valid]]
+            judged[valid] = alerts.judged(t.alert)[ui[valid], pi[valid]]
             value, kpi = np.full(n, np.nan), None
             if rule.check == "threshold":
-                kpi = rule.kpi
-                value[valid] = self.alerts.kpis.grid(kpi)[ui[valid], pi[valid]]
+                kpi = cast(str, rule.kpi)
+                value[valid] = alerts.kpis.grid(kpi)[ui[valid], pi[valid]]
             points = t.weight * self.mapping.severity.alert_points.get(rule.severity, 1.0)
             return _Fired(t, hit, np.where(hit, points, 0.0), judged, value, kpi, rule.severity)
         if t.indicator not in self.gaps.indicators:
@@ -590,7 +591,7 @@ class Needs:
         row here), ``no_data`` (it owed a return and filed none), ``priority`` (in the
         priority tier) and ``unknown`` (the programmes none of whose figures it
         reported)."""
-        rows = self._selected(unit)
+        rows = cast(np.ndarray, self._selected(unit))  # a unit's rows, never None
         absent = bool(len(self._absent)) and bool((self._absent[self.unit] == unit).any())
         unknown = [
             code for k, code in enumerate(self.mapping.codes) if self._unknown[rows, k].any()
@@ -813,7 +814,9 @@ class Needs:
                 ignore_index=True,
             )
             links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
-                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left"
+                cast(pd.DataFrame, members)[[self.unit, "cluster_code"]].drop_duplicates(),
+                on=self.unit,
+                how="left",
             )
             at, cell = links["_at"].to_numpy(), links["cluster_code"]
             filer = at < len(rows)
@@ -1271,10 +1274,10 @@ class SeverityFile(Section):
         points = dict(default.alert_points)
         points.update({k: v for k, v in self.alert_points.__dict__.items() if v is not None})
         bands = self.bands
-        return SeverityScale(
-            points,
-            default.bands if bands is None else (bands.medium, bands.high, bands.critical),
-        )
+        if bands is None:
+            return SeverityScale(points, default.bands)
+        given = cast(tuple[float, float, float], (bands.medium, bands.high, bands.critical))
+        return SeverityScale(points, given)
 
 
 class PriorityFile(Section):
@@ -1391,7 +1394,7 @@ class NeedsFile(Section):
 
     @classmethod
     def checks(cls, data, section, info, clean):
-        codes: list[str] = []
+        codes = []
         for i, programme in enumerate(section.programmes):
             if programme.code in codes:
                 yield refuse(

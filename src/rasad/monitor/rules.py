@@ -38,7 +38,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -209,7 +209,7 @@ def _due(kpis: KpiTable, as_of) -> np.ndarray:
 def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
     filed = kpis.filed
     if rule.check == "threshold":
-        values = kpis.grid(rule.kpi)
+        values = kpis.grid(cast(str, rule.kpi))
         judged = filed & ~np.isnan(values)
         return _Outcome(judged & rule.holds(values), judged, filed)
     if rule.check == "missing_return":
@@ -226,11 +226,12 @@ def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
         return _Outcome(hit & filed, judged & filed, filed)
     jumped = np.zeros(filed.shape, dtype=bool)
     judged = np.zeros(filed.shape, dtype=bool)
+    min_ratio = cast(float, rule.min_ratio)
     for name in rule.fields:
         ratio = _jump(kpis.raw(name))
         judged |= ~np.isnan(ratio)
         with np.errstate(invalid="ignore"):
-            jumped |= (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+            jumped |= (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
     return _Outcome(jumped, judged, filed)
 
 
@@ -432,6 +433,7 @@ class Alerts:
     def _evidence(self, rule: Rule, ui, pi, run):
         kpis, periods = self.kpis, self.kpis.periods
         n = len(ui)
+        evidence: list[dict[Any, Any]]
         if rule.check == "missing_return":
             evidence = [
                 {"missing": [int(p) for p in periods[p - r + 1 : p + 1]]}
@@ -463,13 +465,14 @@ class Alerts:
             names = np.full(n, None, dtype=object)
             biggest = np.zeros(n)
             evidence = [{} for _ in range(n)]
+            min_ratio = cast(float, rule.min_ratio)
             for name in rule.fields:
                 values = kpis.raw(name)
                 ratio = _jump(values)[ui, pi]
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    hit = (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+                    hit = (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
                     size = np.abs(np.log(ratio))
-                for j in np.flatnonzero(hit):
+                for j in np.flatnonzero(hit).tolist():
                     evidence[j][name] = {
                         int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
                         int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
@@ -482,13 +485,14 @@ class Alerts:
                 [e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float
             )
             return names, value, evidence
-        spec = KPIS[rule.kpi]
-        grid = kpis.grid(rule.kpi)
+        kpi = cast(str, rule.kpi)
+        spec = KPIS[kpi]
+        grid = kpis.grid(kpi)
         value = grid[ui, pi]
         back = max(spec.lag if spec.lag >= 0 else kpis.kpis.cagr_span, 0)
         labels = periods.tolist()
         # whole rows as Python lists in one C call each; the dicts then only pick items
-        series = [(rule.kpi, grid[ui].tolist(), 0)]
+        series = [(kpi, grid[ui].tolist(), 0)]
         series += [
             (name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS
         ]
@@ -504,7 +508,7 @@ class Alerts:
                     for t in range(max(first[i] - extra, 0), last[i])
                 }
             evidence.append(item)
-        return np.full(n, rule.kpi, dtype=object), value, evidence
+        return np.full(n, kpi, dtype=object), value, evidence
 
 
 # --- loading -------------------------------------------------------------------------
@@ -726,7 +730,7 @@ class RulesFile(Section):
     def checks(cls, data, section, info, clean):
         items = data.get("rules") if isinstance(data.get("rules"), list) else []
         named = {item.get("code") for item in items if isinstance(item, dict)}
-        codes: list[str] = []
+        codes = []
         for i, rule in enumerate(section.rules):
             if rule.code in codes:
                 yield refuse(
