@@ -256,13 +256,15 @@ def issues(error: ValidationError) -> list[Issue]:
 
 def path_of(loc: Loc, data: Any, named: Iterable[str] = ()) -> str:
     """``indicators[3].direction`` for ``("indicators", 3, "direction")``: brackets
-    inside a list, dots inside a mapping; in the lists ``named``, an item with a
-    ``code`` is addressed by it."""
+    for a list's items (a position, or the ``code`` of one), dots inside a mapping; in
+    the lists ``named``, an item with a ``code`` is addressed by it."""
     named = tuple(named)
     path, node, parent = "", data, None
     part: str | int
     for part in loc:
-        if isinstance(node, list) or (node is None and isinstance(part, int)):
+        if (node is None and isinstance(part, int)) or (
+            isinstance(node, list) and (isinstance(part, int) or _has_code(node, part))
+        ):
             shown = part
             if (
                 parent in named
@@ -284,6 +286,10 @@ def path_of(loc: Loc, data: Any, named: Iterable[str] = ()) -> str:
         else:
             node = None
     return path
+
+
+def _has_code(items: list, code: str) -> bool:
+    return any(isinstance(item, dict) and item.get("code") == code for item in items)
 
 
 def locate(
