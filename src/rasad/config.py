@@ -420,7 +420,9 @@ class Section(BaseModel):
     override :meth:`variant`, :meth:`unknown` and
     :meth:`checks`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
+    )
 
     NOT_MAPPING: ClassVar[tuple[str, str]] = NOT_MAPPING
     NOT_MAPPING_READ_EMPTY: ClassVar[bool] = False
