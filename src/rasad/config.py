@@ -8,9 +8,11 @@ another, a reference to another section); it runs even when some fields are wron
 the section as it reads with those fields left out, so that every problem is reported
 at once. :func:`read` turns what pydantic refuses into located :class:`Problem` s:
 the field's path (``indicators[3].direction``, or ``rules[z2_distress].below`` for the
-lists whose items are named by their code) and its line in the file. The YAML is read
-by libyaml's fast loader; the slow composer that knows the lines runs only when there
-is a problem to locate.
+lists whose items are named by their code) and its line in the file; :func:`validate`
+into the :class:`~rasad.errors.InputProblems` that data from no file (or a panel
+mapping, whose messages start with the path) has always raised. The YAML is read by
+libyaml's fast loader; the slow composer that knows the lines runs only when there is a
+problem to locate (or, for :func:`parse_unique`, a key given twice).
 """
 
 from __future__ import annotations

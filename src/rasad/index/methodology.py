@@ -334,9 +334,6 @@ class IndicatorFile(_Read):
     treat: Boolean = True
 
 
-INDICATOR_KEYS = tuple(IndicatorFile.written_keys())
-
-
 class AggregateFile(_Read):
     method: Annotated[str, choice(AGGREGATE_METHODS)] = "arithmetic"
     p: Number | None = None
