@@ -412,15 +412,15 @@ def refuse(loc: Loc, en: str, fa: str, value: Any = None) -> InitErrorDetails:
 class Section(BaseModel):
     """A mapping of a configuration file: its keys are the fields, others are refused.
 
-    Subclasses may set ``NOT_MAPPING`` (the message for a value that is not a mapping;
-    with ``NOT_MAPPING_READ_EMPTY`` the value is then read as an empty mapping, so its
+    The old readers' ways, kept as settings so that their messages stay: subclasses
+    may set ``NOT_MAPPING`` (the message for a value that is not a mapping; with
+    ``NOT_MAPPING_READ_EMPTY`` the value is then read as an empty mapping, so that its
     required keys are reported missing too), ``MISSING`` (a required key's own message
-    when it is not there, instead of "is required"),
-    ``KEEP_NONE`` (``key: null`` is a value, not the key left out), ``FALLBACK`` (what
-    a required field is read from, for :meth:`checks`, when it is missing or wrong; a
-    callable is called with the section's place, such as ``("indicators", 3)``) and
-    override :meth:`variant`, :meth:`unknown` and
-    :meth:`checks`."""
+    when it is not there, instead of "is required"), ``KEEP_NONE`` (``key: null`` is a
+    value, not the key left out) and ``FALLBACK`` (what a field is read from, for
+    :meth:`checks`, when it is missing or wrong; a callable is called with the
+    section's place, such as ``("indicators", 3)``), and override :meth:`variant`,
+    :meth:`unknown` and :meth:`checks`."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
@@ -447,7 +447,8 @@ class Section(BaseModel):
     @classmethod
     def variant(cls, data: dict) -> type[Section]:
         """The section a mapping is read as, when one of its values decides its other
-        keys (a rule's ``check``): this one, by default."""
+        keys (a rule's ``check``): this one, by default. Raising a ValidationError
+        refuses the mapping whole, its other problems unreported (an unknown check)."""
         return cls
 
     @classmethod
