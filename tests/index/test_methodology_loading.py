@@ -14,7 +14,7 @@ def no_composer(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the line-numbered composer ran on the happy path")
 
-    monkeypatch.setattr(module.yaml, "compose", refuse)
+    monkeypatch.setattr(yaml, "compose", refuse)
 
 
 @pytest.mark.parametrize("name", ["sme100", "asem"])

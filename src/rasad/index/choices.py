@@ -19,11 +19,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-import yaml
+from pydantic import BeforeValidator, PlainValidator
+from pydantic_core import PydanticCustomError
 
+from rasad import config
+from rasad.config import Section, choice, fail, integer, listed, number, parse, refuse
 from rasad.errors import InputProblems, RasadInputError
 from rasad.index.methodology import (
     AGGREGATE_METHODS,
@@ -39,9 +42,6 @@ from rasad.index.methodology import (
     Methodology,
     MethodologyError,
     NormaliseSpec,
-    Problem,
-    line_table,
-    parse_yaml,
     read_text,
 )
 
@@ -135,40 +135,7 @@ class UncertaintySpec:
     def from_dict(cls, data: Mapping | None) -> UncertaintySpec:
         """Read a spec from plain data (a parsed YAML file); every problem is reported at
         once, as an :class:`~rasad.errors.InputProblems`."""
-        problems: list[RasadInputError] = []
-
-        def problem(path: str, en: str, fa: str, value=None) -> None:
-            problems.append(
-                RasadInputError(f"{path}: {en}", f"{path}: {fa}", field=path, value=value)
-            )
-
-        if data is None:
-            data = {}
-        if not isinstance(data, Mapping):
-            raise RasadInputError(
-                "The uncertainty spec must be a mapping of keys to values.",
-                "مشخصات تحلیل عدم قطعیت باید نگاشتی از کلید به مقدار باشد.",
-            )
-        for key in data:
-            if key not in SPEC_KEYS:
-                problem(
-                    str(key),
-                    f"unknown key '{key}'; expected one of: {', '.join(SPEC_KEYS)}",
-                    f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(SPEC_KEYS)}",
-                    key,
-                )
-        spec = cls(
-            weights=_read_weights(data.get("weights"), problem),
-            normalise=_read_normalise(data.get("normalise"), problem),
-            aggregate=_read_aggregate(data.get("aggregate"), problem),
-            winmax=_read_winmax(data.get("winmax"), problem),
-            impute=_read_impute(data.get("impute"), problem),
-            drop=_read_drop(data.get("drop"), problem),
-        )
-        spec = replace(spec, groups=_read_groups(data.get("groups"), spec.inputs(), problem))
-        if problems:
-            raise InputProblems(problems)
-        return spec
+        return config.validate(SpecFile, {} if data is None else data).spec()
 
     def check(self, methodology: Methodology) -> None:
         """Refuse choices this methodology cannot take, before any replicate runs."""
@@ -190,9 +157,11 @@ class UncertaintySpec:
             if noise.distribution == "dirichlet" and not _sibling_groups(methodology, noise.level):
                 problems.append(
                     RasadInputError(
-                        f"weights.{noise.level}.dirichlet: no parent has two or more weighted children at this level, "
+                        f"weights.{noise.level}.dirichlet: no parent has two or more weighted "
+                        "children at this level, "
                         "so every share is always 1 and nothing varies.",
-                        f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار یا بیشتر ندارد، "
+                        f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار "
+                        "یا بیشتر ندارد، "
                         "پس هر سهم همیشه ۱ است و چیزی تغییر نمی‌کند.",
                         field=f"weights.{noise.level}.dirichlet",
                     )
@@ -206,9 +175,11 @@ class UncertaintySpec:
             if other:
                 problems.append(
                     RasadInputError(
-                        f"weights.{noise.level}: noise applies to explicit weights; this methodology weighs some items "
+                        f"weights.{noise.level}: noise applies to explicit weights; this "
+                        "methodology weighs some items "
                         f"of level {noise.level} by {', '.join(other)}.",
-                        f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی برخی اجزای سطح "
+                        f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی "
+                        "برخی اجزای سطح "
                         f"{noise.level} را با {', '.join(other)} وزن می‌دهد.",
                         field=f"weights.{noise.level}",
                     )
@@ -220,9 +191,12 @@ class UncertaintySpec:
                 if choice.method != "arithmetic":
                     problems.append(
                         RasadInputError(
-                            f"aggregate[{k}]: the methodology keeps negative PCA loadings as weights "
-                            f"(steps.weights.negative: keep), which only the arithmetic mean can take, not {choice.method}.",
-                            f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد (steps.weights.negative: keep) "
+                            f"aggregate[{k}]: the methodology keeps negative PCA loadings as "
+                            "weights "
+                            "(steps.weights.negative: keep), which only the arithmetic mean can "
+                            f"take, not {choice.method}.",
+                            f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد "
+                            "(steps.weights.negative: keep) "
                             f"که فقط میانگین حسابی می‌پذیرد، نه {choice.method}.",
                             field=f"aggregate[{k}]",
                             value=choice.method,
@@ -241,7 +215,8 @@ class UncertaintySpec:
             if method == "goalposts" and any(i.goalposts is None for i in methodology.indicators):
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: goalpost normalisation needs goalposts for every indicator.",
+                        f"normalise[{k}]: goalpost normalisation needs goalposts for every "
+                        "indicator.",
                         f"normalise[{k}]: نرمال‌سازی با دروازه‌ها برای هر شاخص دروازه لازم دارد.",
                         field=f"normalise[{k}]",
                     )
@@ -251,7 +226,8 @@ class UncertaintySpec:
             ):
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: distance-to-target normalisation needs a target for every indicator.",
+                        f"normalise[{k}]: distance-to-target normalisation needs a target for "
+                        "every indicator.",
                         f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
                         field=f"normalise[{k}]",
                     )
@@ -260,9 +236,12 @@ class UncertaintySpec:
             if missing == "lowest" and method not in ORDER_METHODS:
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' (give it "
-                        "missing: keep and the methodology an imputation, or choose an order method).",
-                        f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش missing: keep "
+                        f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' "
+                        "(give it "
+                        "missing: keep and the methodology an imputation, or choose an order "
+                        "method).",
+                        f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش "
+                        "missing: keep "
                         "و برای روش‌شناسی جانهی بگذارید، یا روشی ترتیبی برگزینید).",
                         field=f"normalise[{k}]",
                         value=method,
@@ -272,15 +251,18 @@ class UncertaintySpec:
             if within and method == "rank":
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within '{within}').",
-                        f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال می‌کند).",
+                        f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within "
+                        f"'{within}').",
+                        f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال "
+                        "می‌کند).",
                         field=f"normalise[{k}]",
                     )
                 )
             if within and within not in methodology.groups:
                 problems.append(
                     RasadInputError(
-                        f"normalise[{k}].within: '{within}' is not one of the methodology's groups.",
+                        f"normalise[{k}].within: '{within}' is not one of the methodology's "
+                        "groups.",
                         f"normalise[{k}].within: «{within}» از گروه‌های روش‌شناسی نیست.",
                         field=f"normalise[{k}].within",
                         value=within,
@@ -321,8 +303,10 @@ class UncertaintySpec:
                 elif len(parent[code].children) == 1:
                     problems.append(
                         RasadInputError(
-                            f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', which would be left empty.",
-                            f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را خالی می‌گذارد.",
+                            f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', "
+                            "which would be left empty.",
+                            f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را "
+                            "خالی می‌گذارد.",
                             field=f"drop[{k}]",
                             value=code,
                         )
@@ -339,287 +323,195 @@ class UncertaintySpec:
             raise InputProblems(problems)
 
 
-def _read_weights(value, problem) -> tuple[WeightNoise, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, Mapping):
-        problem(
-            "weights",
-            "must map tree levels to a noise, e.g. {2: {uniform: 0.25}} or {2: {dirichlet: 50}}",
-            "باید سطح‌های درخت را به نوفه نگاشت کند، مثلاً {2: {uniform: 0.25}} یا {2: {dirichlet: 50}}",
-            value,
+# --- the file's shape ------------------------------------------------------------------
+
+LEAD_FA = "یکی از این‌ها"  # the Persian words before a list of allowed values
+
+
+def _level_key(key: Any) -> int:
+    try:
+        level = int(key)
+        ok = not isinstance(key, bool) and str(level) == str(key).strip() and level >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise fail(
+            f"'{key}' is not a tree level (a whole number ≥ 1)",
+            f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱)",
         )
-        return ()
-    noises = []
-    for key, noise in value.items():
-        path = f"weights.{key}"
-        try:
-            level = int(key)
-            ok = not isinstance(key, bool) and str(level) == str(key).strip() and level >= 1
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            problem(
-                path,
-                f"'{key}' is not a tree level (a whole number ≥ 1)",
-                f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱)",
+    return level
+
+
+def _uniform(factor: Any) -> float:
+    if not _is_number(factor) or not 0 <= factor < 1:
+        raise fail(
+            f"the noise factor must be a number in [0, 1), not {factor!r}",
+            f"ضریب نوفه باید عددی در بازهٔ [0، 1) باشد، نه «{factor}»",
+        )
+    return float(factor)
+
+
+def _dirichlet(factor: Any) -> float:
+    if not _is_number(factor) or factor <= 0:
+        raise fail(
+            f"the concentration must be a number > 0, not {factor!r}",
+            f"پارامتر تمرکز باید عددی > 0 باشد، نه «{factor}»",
+        )
+    return float(factor)
+
+
+ONE_DISTRIBUTION = (
+    "must be one distribution, e.g. {uniform: 0.25} or {dirichlet: 50}",
+    "باید یک توزیع باشد، مثلاً {uniform: 0.25} یا {dirichlet: 50}",
+)
+
+
+class NoiseFile(Section):
+    """``{uniform: 0.25}`` or ``{dirichlet: 50}``: one distribution and its parameter."""
+
+    NOT_MAPPING = ONE_DISTRIBUTION
+    KEEP_NONE = True
+
+    uniform: Annotated[float | None, PlainValidator(_uniform)] = None
+    dirichlet: Annotated[float | None, PlainValidator(_dirichlet)] = None
+
+    @classmethod
+    def unknown(cls, data, keys):
+        shown = ", ".join(WEIGHT_DISTRIBUTIONS)
+        return [
+            refuse(
+                (key,),
+                f"unknown distribution '{key}'; expected one of: {shown}",
+                f"توزیع ناشناختهٔ «{key}»؛ توزیع‌های مجاز: {shown}",
                 key,
             )
-            continue
-        if not isinstance(noise, Mapping) or len(noise) != 1:
-            problem(
-                path,
-                "must be one distribution, e.g. {uniform: 0.25} or {dirichlet: 50}",
-                "باید یک توزیع باشد، مثلاً {uniform: 0.25} یا {dirichlet: 50}",
-                noise,
-            )
-            continue
-        ((distribution, factor),) = noise.items()
-        if distribution not in WEIGHT_DISTRIBUTIONS:
-            problem(
-                f"{path}.{distribution}",
-                f"unknown distribution '{distribution}'; expected one of: "
-                f"{', '.join(WEIGHT_DISTRIBUTIONS)}",
-                f"توزیع ناشناختهٔ «{distribution}»؛ توزیع‌های مجاز: {', '.join(WEIGHT_DISTRIBUTIONS)}",
-                distribution,
-            )
-            continue
-        if distribution == "dirichlet":
-            if not _is_number(factor) or factor <= 0:
-                problem(
-                    f"{path}.{distribution}",
-                    f"the concentration must be a number > 0, not {factor!r}",
-                    f"پارامتر تمرکز باید عددی > 0 باشد، نه «{factor}»",
-                    factor,
-                )
-                continue
-        elif not _is_number(factor) or not 0 <= factor < 1:
-            problem(
-                f"{path}.{distribution}",
-                f"the noise factor must be a number in [0, 1), not {factor!r}",
-                f"ضریب نوفه باید عددی در بازهٔ [0، 1) باشد، نه «{factor}»",
-                factor,
-            )
-            continue
-        noises.append(WeightNoise(level=level, factor=float(factor), distribution=distribution))
-    if len({n.level for n in noises}) != len(noises):
-        problem("weights", "a level is given twice", "سطحی دو بار آمده است")
-    return tuple(sorted(noises, key=lambda n: n.level))
+            for key in keys
+            if len(data) == 1
+        ]
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if len(data) != 1:
+            yield refuse((), *ONE_DISTRIBUTION, data)
+
+    def noise(self, level: int) -> WeightNoise:
+        distribution = "uniform" if self.uniform is not None else "dirichlet"
+        return WeightNoise(level, getattr(self, distribution), distribution)
 
 
-def _read_normalise(value, problem) -> tuple[tuple[tuple[str, Any], ...], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not value:
-        problem(
-            "normalise",
-            "must be a non-empty list of alternatives, e.g. [{method: minmax}]",
-            "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: minmax}]",
-            value,
+def _mapping(en: str, fa: str, *, empty: bool = True) -> BeforeValidator:
+    """A mapping (``empty``: or an empty one), else the message."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, Mapping) or not (value or empty):
+            raise fail(en, fa)
+        return value
+
+    return BeforeValidator(check)
+
+
+def _range(value: Any) -> tuple[float, float]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(_is_number(v) for v in value)
+        or not value[0] < value[1]
+    ):
+        raise fail(
+            "must be two numbers [low, high] with low < high",
+            "باید دو عدد [کمینه، بیشینه] باشد و کمینه کمتر از بیشینه",
         )
-        return ()
-    alternatives = []
-    for k, item in enumerate(value):
-        path = f"normalise[{k}]"
-        if not isinstance(item, Mapping) or not item:
-            problem(
-                path,
-                "must be a mapping of normalisation settings",
-                "باید نگاشتی از تنظیمات نرمال‌سازی باشد",
-                item,
-            )
-            continue
-        settings: dict[str, Any] = {}
-        for key, setting in item.items():
-            where = f"{path}.{key}"
-            if key not in NORMALISE_FIELDS:
-                problem(
-                    where,
-                    f"unknown key '{key}'; expected one of: {', '.join(NORMALISE_FIELDS)}",
-                    f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(NORMALISE_FIELDS)}",
-                    key,
-                )
-            elif key == "method":
-                if setting not in NORMALISE_METHODS:
-                    problem(
-                        where,
-                        f"'{setting}' is not one of: {', '.join(NORMALISE_METHODS)}",
-                        f"«{setting}» مجاز نیست؛ یکی از این‌ها: {', '.join(NORMALISE_METHODS)}",
-                        setting,
-                    )
-                else:
-                    settings[key] = setting
-            elif key == "range":
-                if (
-                    not isinstance(setting, list | tuple)
-                    or len(setting) != 2
-                    or not all(_is_number(v) for v in setting)
-                    or not setting[0] < setting[1]
-                ):
-                    problem(
-                        where,
-                        "must be two numbers [low, high] with low < high",
-                        "باید دو عدد [کمینه، بیشینه] باشد و کمینه کمتر از بیشینه",
-                        setting,
-                    )
-                else:
-                    settings[key] = (float(setting[0]), float(setting[1]))
-            elif key in ("mean", "sd", "scale"):
-                if not _is_number(setting) or (key != "mean" and setting <= 0):
-                    bound = "a number" if key == "mean" else "a number > 0"
-                    problem(
-                        where,
-                        f"must be {bound}, not {setting!r}",
-                        f"باید {'عدد' if key == 'mean' else 'عددی > 0'} باشد، نه «{setting}»",
-                        setting,
-                    )
-                else:
-                    settings[key] = float(setting)
-            elif key in ("missing", "small_groups"):
-                allowed = MISSING_RULES if key == "missing" else SMALL_GROUPS
-                if setting not in allowed:
-                    problem(
-                        where,
-                        f"'{setting}' is not one of: {', '.join(allowed)}",
-                        f"«{setting}» مجاز نیست؛ یکی از این‌ها: {', '.join(allowed)}",
-                        setting,
-                    )
-                else:
-                    settings[key] = setting
-            elif key == "within":
-                if setting is not None and not isinstance(setting, str):
-                    problem(
-                        where, "must be a group column's name", "باید نام ستون گروه باشد", setting
-                    )
-                else:
-                    settings[key] = setting
-            elif key == "min_group_size":
-                if isinstance(setting, bool) or not isinstance(setting, int) or setting < 0:
-                    problem(
-                        where,
-                        f"must be a whole number ≥ 0, not {setting!r}",
-                        f"باید عدد صحیح ≥ 0 باشد، نه «{setting}»",
-                        setting,
-                    )
-                else:
-                    settings[key] = setting
-        alternatives.append(tuple(sorted(settings.items())))
-    return tuple(alternatives)
+    return (float(value[0]), float(value[1]))
 
 
-def _read_aggregate(value, problem) -> tuple[AggregateChoice, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not value:
-        problem(
-            "aggregate",
-            "must be a non-empty list of methods, e.g. [arithmetic, geometric]",
-            "باید فهرستی ناتهی از روش‌ها باشد، مثلاً [arithmetic, geometric]",
-            value,
+def _positive(value: Any) -> float:
+    if not _is_number(value) or value <= 0:
+        raise fail(f"must be a number > 0, not {value!r}", f"باید عددی > 0 باشد، نه «{value}»")
+    return float(value)
+
+
+def _column(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise fail("must be a group column's name", "باید نام ستون گروه باشد")
+    return value
+
+
+Column = Annotated[str | None, PlainValidator(_column)]
+
+
+class _Alternative(Section):
+    """An alternative: the settings it changes, each checked; the others stay nominal."""
+
+    KEEP_NONE = True
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if not data:
+            yield refuse((), *cls.NOT_MAPPING, data)
+
+    def settings(self) -> tuple[tuple[str, Any], ...]:
+        return tuple(sorted((name, getattr(self, name)) for name in self.model_fields_set))
+
+
+class NormaliseAlternative(_Alternative):
+    NOT_MAPPING = (
+        "must be a mapping of normalisation settings",
+        "باید نگاشتی از تنظیمات نرمال‌سازی باشد",
+    )
+
+    method: Annotated[str | None, choice(NORMALISE_METHODS, lead_fa=LEAD_FA)] = None
+    range: Annotated[tuple[float, float] | None, PlainValidator(_range)] = None
+    mean: Annotated[float | None, number()] = None
+    sd: Annotated[float | None, PlainValidator(_positive)] = None
+    scale: Annotated[float | None, PlainValidator(_positive)] = None
+    within: Column = None
+    min_group_size: Annotated[int | None, integer(0)] = None
+    missing: Annotated[str | None, choice(MISSING_RULES, lead_fa=LEAD_FA)] = None
+    small_groups: Annotated[str | None, choice(SMALL_GROUPS, lead_fa=LEAD_FA)] = None
+
+
+class ImputeAlternative(_Alternative):
+    NOT_MAPPING = ("must be a mapping of imputation settings", "باید نگاشتی از تنظیمات جانهی باشد")
+
+    method: Annotated[str | None, choice(IMPUTE_METHODS, lead_fa=LEAD_FA)] = None
+    by: Column = None
+
+
+def _aggregate_choice(item: Any) -> AggregateChoice:
+    method, p = (
+        (item, None) if not isinstance(item, Mapping) else (item.get("method"), item.get("p"))
+    )
+    if isinstance(item, Mapping) and set(item) - {"method", "p"}:
+        raise fail("an alternative has only 'method' and 'p'", "هر گزینه فقط «method» و «p» دارد")
+    if method not in AGGREGATE_METHODS:
+        raise fail(
+            f"'{method}' is not one of: {', '.join(AGGREGATE_METHODS)}",
+            f"«{method}» مجاز نیست؛ یکی از این‌ها: {', '.join(AGGREGATE_METHODS)}",
         )
-        return ()
-    choices = []
-    for k, item in enumerate(value):
-        path = f"aggregate[{k}]"
-        method, p = (
-            (item, None) if not isinstance(item, Mapping) else (item.get("method"), item.get("p"))
+    if method == "generalised" and not _is_number(p):
+        raise fail(
+            "the generalised mean needs its exponent p, e.g. {method: generalised, p: 0.5}",
+            "میانگین تعمیم‌یافته به توان p نیاز دارد، مثلاً {method: generalised, p: 0.5}",
         )
-        if isinstance(item, Mapping) and set(item) - {"method", "p"}:
-            problem(
-                path,
-                "an alternative has only 'method' and 'p'",
-                "هر گزینه فقط «method» و «p» دارد",
-                item,
-            )
-            continue
-        if method not in AGGREGATE_METHODS:
-            problem(
-                path,
-                f"'{method}' is not one of: {', '.join(AGGREGATE_METHODS)}",
-                f"«{method}» مجاز نیست؛ یکی از این‌ها: {', '.join(AGGREGATE_METHODS)}",
-                method,
-            )
-            continue
-        if method == "generalised" and not _is_number(p):
-            problem(
-                path,
-                "the generalised mean needs its exponent p, e.g. {method: generalised, p: 0.5}",
-                "میانگین تعمیم‌یافته به توان p نیاز دارد، مثلاً {method: generalised, p: 0.5}",
-                item,
-            )
-            continue
-        choices.append(AggregateChoice(method=method, p=None if p is None else float(p)))
-    return tuple(choices)
+    return AggregateChoice(method=method, p=None if p is None else float(p))
 
 
-def _read_winmax(value, problem) -> tuple[int, int] | None:
-    if value is None:
-        return None
+def _winmax(value: Any) -> tuple[int, int]:
     if (
         not isinstance(value, list | tuple)
         or len(value) != 2
         or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value)
         or value[0] > value[1]
     ):
-        problem(
-            "winmax",
+        raise fail(
             f"must be two whole numbers [low, high] with 0 ≤ low ≤ high, not {value!r}",
             f"باید دو عدد صحیح [کمینه، بیشینه] با 0 ≤ کمینه ≤ بیشینه باشد، نه «{value}»",
-            value,
         )
-        return None
     return (int(value[0]), int(value[1]))
 
 
-def _read_impute(value, problem) -> tuple[tuple[tuple[str, Any], ...], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not value:
-        problem(
-            "impute",
-            "must be a non-empty list of alternatives, e.g. [{method: none}, {method: median}]",
-            "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: none}, {method: median}]",
-            value,
-        )
-        return ()
-    alternatives = []
-    for k, item in enumerate(value):
-        path = f"impute[{k}]"
-        if not isinstance(item, Mapping) or not item:
-            problem(
-                path,
-                "must be a mapping of imputation settings",
-                "باید نگاشتی از تنظیمات جانهی باشد",
-                item,
-            )
-            continue
-        settings: dict[str, Any] = {}
-        for key, setting in item.items():
-            where = f"{path}.{key}"
-            if key not in IMPUTE_FIELDS:
-                problem(
-                    where,
-                    f"unknown key '{key}'; expected one of: {', '.join(IMPUTE_FIELDS)}",
-                    f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(IMPUTE_FIELDS)}",
-                    key,
-                )
-            elif key == "method" and setting not in IMPUTE_METHODS:
-                problem(
-                    where,
-                    f"'{setting}' is not one of: {', '.join(IMPUTE_METHODS)}",
-                    f"«{setting}» مجاز نیست؛ یکی از این‌ها: {', '.join(IMPUTE_METHODS)}",
-                    setting,
-                )
-            elif key == "by" and setting is not None and not isinstance(setting, str):
-                problem(where, "must be a group column's name", "باید نام ستون گروه باشد", setting)
-            else:
-                settings[key] = setting
-        alternatives.append(tuple(sorted(settings.items())))
-    return tuple(alternatives)
-
-
-def _read_drop(value, problem) -> tuple[str, ...] | str | None:
-    if value is None or value == "all":
+def _drop(value: Any) -> tuple[str, ...] | str:
+    if value == "all":
         return value
     if (
         not isinstance(value, list)
@@ -627,56 +519,127 @@ def _read_drop(value, problem) -> tuple[str, ...] | str | None:
         or not all(isinstance(v, str) and v for v in value)
         or len(set(value)) != len(value)
     ):
-        problem(
-            "drop",
+        raise fail(
             f"must be 'all' or a list of distinct indicator codes, not {value!r}",
             f"باید «all» یا فهرستی از کدهای متمایز شاخص باشد، نه «{value}»",
-            value,
         )
-        return None
     return tuple(value)
 
 
-def _read_groups(value, inputs: list[str], problem) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Named groups of the spec's ``inputs``, each input in one group at most; a group
-    may not take the name of an input outside it (two rows would share a name)."""
-    if value is None:
-        return ()
-    example = "{weights: [weights.2, weights.3]}"
-    if not isinstance(value, Mapping) or not value:
-        problem(
-            "groups",
-            f"must map a name to the inputs it groups, e.g. {example}",
-            f"باید نامی را به ورودی‌هایی که گروه می‌کند نگاشت کند، مثلاً {example}",
-            value,
+GROUPS_EXAMPLE = "{weights: [weights.2, weights.3]}"
+
+
+def _group_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise fail("a group's name must be text", "نام گروه باید متن باشد")
+    return name
+
+
+def _members(members: Any) -> tuple[Any, ...]:
+    if not isinstance(members, list) or not members:
+        raise fail(
+            f"must list the inputs it groups, e.g. {GROUPS_EXAMPLE}",
+            f"باید ورودی‌هایی را که گروه می‌کند فهرست کند، مثلاً {GROUPS_EXAMPLE}",
         )
-        return ()
-    groups, taken = [], {}
-    for name, members in value.items():
-        path = f"groups.{name}"
-        if not isinstance(name, str) or not name.strip():
-            problem(path, "a group's name must be text", "نام گروه باید متن باشد", name)
-            continue
-        if not isinstance(members, list) or not members:
-            problem(
-                path,
-                f"must list the inputs it groups, e.g. {example}",
-                f"باید ورودی‌هایی را که گروه می‌کند فهرست کند، مثلاً {example}",
-                members,
-            )
-            continue
+    return tuple(members)
+
+
+class SpecFile(Section):
+    """An uncertainty spec as written; :meth:`checks` holds what refers across its
+    parts (a level given twice, the inputs a group names)."""
+
+    NOT_MAPPING = (
+        "The uncertainty spec must be a mapping of keys to values.",
+        "مشخصات تحلیل عدم قطعیت باید نگاشتی از کلید به مقدار باشد.",
+    )
+
+    weights: Annotated[
+        dict[Annotated[int, PlainValidator(_level_key)], NoiseFile],
+        _mapping(
+            "must map tree levels to a noise, e.g. {2: {uniform: 0.25}} or {2: {dirichlet: 50}}",
+            "باید سطح‌های درخت را به نوفه نگاشت کند، مثلاً {2: {uniform: 0.25}} یا "
+            "{2: {dirichlet: 50}}",
+        ),
+    ] = {}
+    normalise: Annotated[
+        tuple[NormaliseAlternative, ...],
+        listed(
+            "must be a non-empty list of alternatives, e.g. [{method: minmax}]",
+            "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: minmax}]",
+        ),
+    ] = ()
+    aggregate: Annotated[
+        tuple[Annotated[AggregateChoice, PlainValidator(_aggregate_choice)], ...],
+        listed(
+            "must be a non-empty list of methods, e.g. [arithmetic, geometric]",
+            "باید فهرستی ناتهی از روش‌ها باشد، مثلاً [arithmetic, geometric]",
+        ),
+    ] = ()
+    winmax: Annotated[tuple[int, int] | None, PlainValidator(_winmax)] = None
+    impute: Annotated[
+        tuple[ImputeAlternative, ...],
+        listed(
+            "must be a non-empty list of alternatives, e.g. [{method: none}, {method: median}]",
+            "باید فهرستی ناتهی از گزینه‌ها باشد، مثلاً [{method: none}, {method: median}]",
+        ),
+    ] = ()
+    drop: Annotated[tuple[str, ...] | str | None, PlainValidator(_drop)] = None
+    groups: Annotated[
+        dict[
+            Annotated[str, PlainValidator(_group_name)],
+            Annotated[tuple[Any, ...], PlainValidator(_members)],
+        ],
+        _mapping(
+            f"must map a name to the inputs it groups, e.g. {GROUPS_EXAMPLE}",
+            f"باید نامی را به ورودی‌هایی که گروه می‌کند نگاشت کند، مثلاً {GROUPS_EXAMPLE}",
+            empty=False,
+        ),
+    ] = {}
+
+    def spec(self) -> UncertaintySpec:
+        return UncertaintySpec(
+            weights=tuple(noise.noise(level) for level, noise in sorted(self.weights.items())),
+            normalise=tuple(a.settings() for a in self.normalise),
+            aggregate=self.aggregate,
+            winmax=self.winmax,
+            impute=tuple(a.settings() for a in self.impute),
+            drop=self.drop,
+            groups=tuple(self.groups.items()),
+        )
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        weights = data.get("weights")
+        if isinstance(weights, Mapping):
+            levels = []
+            for key in weights:
+                try:
+                    levels.append(_level_key(key))
+                except PydanticCustomError:
+                    pass
+            if len(set(levels)) != len(levels):
+                yield refuse(("weights",), "a level is given twice", "سطحی دو بار آمده است")
+        yield from _check_groups(section)
+
+
+def _check_groups(section: SpecFile):
+    """Each group's members are inputs of the spec, each in one group at most; a group
+    may not take the name of an input outside it (two rows would share a name)."""
+    inputs = section.spec().inputs()
+    taken: dict[Any, str] = {}
+    for name, members in section.groups.items():
         for k, member in enumerate(members):
-            where = f"{path}[{k}]"
             if member not in inputs:
-                problem(
-                    where,
-                    f"'{member}' is not an input of this spec; its inputs are: {', '.join(inputs) or 'none'}",
+                yield refuse(
+                    ("groups", name, k),
+                    f"'{member}' is not an input of this spec; its inputs are: "
+                    f"{', '.join(inputs) or 'none'}",
                     f"«{member}» ورودی این مشخصات نیست؛ ورودی‌های آن: {', '.join(inputs) or 'هیچ'}",
                     member,
                 )
             elif member in taken:
-                problem(
-                    where,
+                yield refuse(
+                    ("groups", name, k),
                     f"'{member}' is already in group '{taken[member]}'",
                     f"«{member}» پیش‌تر در گروه «{taken[member]}» است",
                     member,
@@ -684,14 +647,12 @@ def _read_groups(value, inputs: list[str], problem) -> tuple[tuple[str, tuple[st
             else:
                 taken[member] = name
         if name in inputs and name not in members:
-            problem(
-                path,
+            yield refuse(
+                ("groups", name),
                 f"'{name}' is the name of an input outside this group; choose another name",
                 f"«{name}» نام ورودی‌ای بیرون از این گروه است؛ نام دیگری برگزینید",
                 name,
             )
-        groups.append((name, tuple(m for m in members if taken.get(m) == name)))
-    return tuple(groups)
 
 
 def _is_number(value) -> bool:
@@ -708,27 +669,16 @@ def loads_spec(
     methodology file's: a :class:`~rasad.index.methodology.MethodologyError` whose
     ``problems`` carry the field's path and its line. With ``methodology``, the choices
     it cannot take (an unknown level, a missing group…) are refused the same way."""
-    try:
-        data = parse_yaml(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise MethodologyError(
-            [
-                Problem(
-                    "",
-                    mark.line + 1 if mark else None,
-                    f"not valid YAML: {getattr(error, 'problem', error)}",
-                    "متن YAML معتبر نیست",
-                )
-            ],
-            source,
-        ) from error
-    try:
-        spec = UncertaintySpec.from_dict(data)
-        if methodology is not None:
+    data = parse(text, source, MethodologyError)
+    data = {} if data is None else data
+    spec = config.read(
+        SpecFile, data, text, source, error=MethodologyError, persian_digits=True
+    ).spec()
+    if methodology is not None:
+        try:
             spec.check(methodology)
-    except RasadInputError as error:
-        raise _located(error, line_table(text), source) from error
+        except RasadInputError as error:
+            raise _located(error, text, data, source) from error
     return spec
 
 
@@ -738,28 +688,23 @@ def load_spec(path: str | Path, *, methodology: Methodology | None = None) -> Un
     return loads_spec(text, source=source, methodology=methodology)
 
 
-def _located(error: RasadInputError, lines: dict[str, int], source: str | None) -> MethodologyError:
-    """The spec's own problems (``field`` = a path such as ``weights.2.uniform`` or
-    ``normalise[1].sd``), each with the line of that path or of its nearest parent."""
-    problems = []
+def _located(error: RasadInputError, text: str, data: Any, source: str | None) -> MethodologyError:
+    """What :meth:`UncertaintySpec.check` refuses (``field`` = a path such as
+    ``weights.2`` or ``normalise[1]``, the message starting with its section), located
+    like the spec's own problems."""
+    found = []
     for p in getattr(error, "problems", None) or [error]:
         path = p.field or ""
         en, fa = p.message_en, p.message_fa
         head = en.split(": ", 1)[0]
         if path and ": " in en and (path == head or path.startswith((f"{head}.", f"{head}["))):
             en, fa = en[len(head) + 2 :], fa.removeprefix(f"{head}: ")
-        problems.append(Problem(path, _line_of(path, lines), en, fa))
-    problems.sort(key=lambda p: p.line or 0)
-    return MethodologyError(problems, source)
-
-
-def _line_of(path: str, lines: dict[str, int]) -> int | None:
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return None
+        found.append(config.Issue(path, en, fa))
+    error_located = config.locate(
+        found, text, data, source, error=MethodologyError, persian_digits=True
+    )
+    assert isinstance(error_located, MethodologyError)
+    return error_located
 
 
 # --- replicates ----------------------------------------------------------------------------

@@ -9,14 +9,32 @@ exactly which methodology produced it.
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, cast
 
-import yaml
+from pydantic import BeforeValidator, ConfigDict
 
+from rasad.config import FAST_LOADER as _FAST_LOADER  # noqa: F401  (tests pin the loader)
+from rasad.config import (
+    Boolean,
+    ConfigError,
+    Number,
+    Pair,
+    Section,
+    String,
+    StringList,
+    Text,
+    TextField,
+    choice,
+    fail,
+    integer,
+    listed,
+    number,
+    parse,
+    read,
+)
+from rasad.config import refuse as problem
 from rasad.errors import RasadInputError
 from rasad.index.normalise import METHODS as NORMALISE_METHODS
 from rasad.index.normalise import MISSING as MISSING_RULES
@@ -58,45 +76,9 @@ TRANSFORMS = ("none", "log", "log1p", "sqrt")
 NONPOSITIVE_CHOICES = ("error", "exclude")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a methodology file, located for the person who wrote it."""
-
-    path: str
-    line: int | None
-    message_en: str
-    message_fa: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}, " if self.line else ""
-        return f"{where}{self.path}: {self.message_en} / {self.message_fa}"
-
-
-class MethodologyError(RasadInputError):
-    def __init__(self, problems: list[Problem], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        prefix = f"{source}: " if source else ""
-        super().__init__(
-            prefix
-            + "; ".join(
-                f"{p.path}{f' (line {p.line})' if p.line else ''}: {p.message_en}" for p in problems
-            ),
-            prefix
-            + "؛ ".join(
-                f"{p.path}{f' (سطر {p.line})' if p.line else ''}: {p.message_fa}" for p in problems
-            ),
-            field=problems[0].path if problems else None,
-        )
-
-
-@dataclass(frozen=True)
-class Text:
-    fa: str
-    en: str
-
-    def get(self, language: str = "fa") -> str:
-        return self.fa if language.startswith("fa") and self.fa else (self.en or self.fa)
+class MethodologyError(ConfigError):
+    """A methodology (or uncertainty spec) file that cannot be used, every problem
+    located (:class:`~rasad.config.Problem`)."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +210,8 @@ class Methodology:
     @property
     def levels(self) -> dict[str, int]:
         """Indicators are level 1; a node is one above its highest child, as COINr numbers them."""
-        return _levels(self.indicators, self.nodes)
+        # None only for a tree that is not one, which the loader refuses
+        return cast(dict[str, int], _levels(self.indicators, self.nodes))
 
     @property
     def nodes_bottom_up(self) -> list[Node]:
@@ -290,286 +273,517 @@ def _levels(indicators, nodes) -> dict[str, int] | None:
     return level
 
 
+# --- the file's shape -------------------------------------------------------------------
+
+Share = Annotated[float, number(0, 1)]
+NonNegative = Annotated[float, number(0)]
+Positive = Annotated[float, number(0, strict_low=True)]
+Count = Annotated[int, integer()]
+
+INDICATORS_LIST = ("must be a non-empty list of indicators", "باید فهرستی ناتهی از شاخص‌ها باشد")
+TREE_LIST = (
+    "must list the index and its aggregates with their children",
+    "باید شاخص کل و زیرشاخص‌ها را همراه با فرزندانشان فهرست کند",
+)
+
+
+class _Read(Section):
+    """A methodology's sections read a value that is not a mapping as an empty one."""
+
+    NOT_MAPPING_READ_EMPTY = True
+
+
+class EligibilityFile(Section):
+    """``eligibility``: the two settings, and any other key a column whose allowed
+    values it lists."""
+
+    model_config = ConfigDict(extra="allow")
+    NOT_MAPPING = ("must be a mapping", "باید نگاشت باشد")
+    KEEP_NONE = True
+
+    min_data_coverage: Share = 0.0
+    coverage_counts: Annotated[str, choice(COVERAGE_COUNTS)] = "sources"
+
+    @classmethod
+    def unknown(cls, data, keys):
+        return [
+            problem(
+                (key,),
+                "must list the allowed values of this column",
+                "باید مقدارهای مجاز این ستون را فهرست کند",
+            )
+            for key in keys
+            if not (isinstance(data[key], list) and data[key])
+        ]
+
+
+class IndicatorFile(_Read):
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda loc: f"#{loc[-1]}"}
+
+    code: String
+    name: TextField | None = None
+    direction: Annotated[int, choice((1, -1))] = 1
+    unit: String = ""
+    source: String | None = None
+    denominator: String | None = None
+    transform: Annotated[str, choice(TRANSFORMS)] = "none"
+    goalposts: Pair | None = None
+    target: Number | None = None
+    weight: NonNegative = 1.0
+    description: TextField | None = None
+    treat: Boolean = True
+
+
+class AggregateFile(_Read):
+    method: Annotated[str, choice(AGGREGATE_METHODS)] = "arithmetic"
+    p: Number | None = None
+    min_coverage: Share = 0.0
+    nonpositive: Annotated[str, choice(NONPOSITIVE_CHOICES)] = "error"
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if section.method == "generalised" and section.p is None:
+            yield problem(
+                ("p",),
+                "the generalised mean needs its exponent p",
+                "میانگین تعمیم‌یافته به توان p نیاز دارد",
+            )
+
+
+class NodeFile(_Read):
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": lambda loc: f"#{loc[-1]}", "children": []}
+
+    code: String
+    name: TextField | None = None
+    weight: NonNegative = 1.0
+    children: StringList
+    aggregate: AggregateFile | None = None
+    weights: Annotated[str, choice(WEIGHT_METHODS)] | None = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if not section.children:
+            yield problem(
+                ("children",),
+                "an aggregate needs at least one child",
+                "هر زیرشاخص دست‌کم یک فرزند لازم دارد",
+            )
+
+
+class ImputeFile(_Read):
+    method: Annotated[str, choice(IMPUTE_METHODS)] = "none"
+    by: String | None = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if section.method.startswith("group_") and not section.by:
+            yield problem(
+                ("by",),
+                f"'{section.method}' needs the group column in 'by'",
+                f"«{section.method}» ستون گروه را در «by» لازم دارد",
+            )
+
+
+class ScreenFile(_Read):
+    min_coverage: Share = 0.0
+    include: StringList = ()
+    exclude: StringList = ()
+
+
+class TreatFile(_Read):
+    method: Annotated[str, choice(TREAT_METHODS)] = "none"
+    winmax: Count = 5
+    skew: NonNegative = 2.0
+    kurtosis: Number = 3.5
+    fallback: Annotated[str, choice(TREAT_FALLBACKS)] = "log"
+
+
+class NormaliseFile(_Read):
+    method: Annotated[str, choice(NORMALISE_METHODS)] = "minmax"
+    range: Pair = (0.0, 100.0)
+    mean: Number = 0.0
+    sd: Positive = 1.0
+    scale: Positive = 100.0
+    within: String | None = None
+    min_group_size: Count = 0
+    missing: Annotated[str, choice(MISSING_RULES)] = "keep"
+    small_groups: Annotated[str, choice(SMALL_GROUPS)] = "everyone"
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if section.within and section.method == "rank":
+            yield problem(("method",), RANK_WITHIN_EN, RANK_WITHIN_FA)
+        if section.missing == "lowest" and section.method not in ORDER_METHODS:
+            yield problem(("missing",), MISSING_LOWEST_EN, MISSING_LOWEST_FA)
+
+
+class RescaleFile(NormaliseFile):
+    """The index's scores re-expressed after aggregation, e.g. as a percentile within
+    each unit's sector: what makes a "within sector" ranking sector-neutral at the top,
+    where the spread of each sector's composite would otherwise decide who gets in."""
+
+    method: Annotated[str, choice(RESCALE_METHODS)] = "minmax"
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        yield from super().checks(data, section, info, clean)
+        if section.missing != "keep":
+            yield problem(
+                ("missing",),
+                "the index has no blanks to place: a unit without a score stays unranked",
+                "شاخص کل خانهٔ خالی ندارد که جایی بنشیند: واحد بی‌امتیاز رتبه نمی‌گیرد",
+            )
+
+
+def _levels_map(value: Any) -> Any:
+    if not isinstance(value, dict) or not value:
+        raise fail(
+            "must map tree levels to a weighting, e.g. {2: pca}",
+            "باید سطح‌های درخت را به روش وزن‌دهی نگاشت کند، مثلاً {2: pca}",
+        )
+    return value
+
+
+class WeightsFile(_Read):
+    method: Annotated[str, choice(WEIGHT_METHODS)] = "explicit"
+    levels: (
+        Annotated[dict[Any, Annotated[str, choice(WEIGHT_METHODS)]], BeforeValidator(_levels_map)]
+        | None
+    ) = None
+    negative: Annotated[str, choice(NEGATIVE_LOADINGS)] = "zero"
+
+
+class StepsFile(_Read):
+    impute: ImputeFile = ImputeFile()
+    screen: ScreenFile = ScreenFile()
+    treat: TreatFile = TreatFile()
+    normalise: NormaliseFile = NormaliseFile()
+    weights: WeightsFile = WeightsFile()
+    aggregate: AggregateFile = AggregateFile()
+    rescale: RescaleFile | None = None
+
+
+class MethodologyFile(_Read):
+    """A methodology file as written; :meth:`checks` holds what refers across sections
+    (the tree's children, the groups, the levels)."""
+
+    FALLBACK: ClassVar[dict[str, Any]] = {
+        "name": "",
+        "version": "",
+        "unit": "",
+        "indicators": [],
+        "tree": [],
+    }
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {
+        "indicators": INDICATORS_LIST,
+        "tree": TREE_LIST,
+    }
+
+    name: TextField
+    version: String
+    unit: String
+    groups: StringList = ()
+    eligibility: EligibilityFile = EligibilityFile()
+    indicators: Annotated[tuple[IndicatorFile, ...], listed(*INDICATORS_LIST)]
+    steps: StepsFile = StepsFile()
+    tree: Annotated[tuple[NodeFile, ...], listed(*TREE_LIST)]
+    description: Any = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        found = []
+        seen = set()
+        for i, indicator in enumerate(section.indicators):
+            if indicator.code in seen:
+                found.append(
+                    problem(
+                        ("indicators", i, "code"),
+                        f"indicator '{indicator.code}' is defined twice",
+                        f"شاخص «{indicator.code}» دو بار تعریف شده است",
+                    )
+                )
+            seen.add(indicator.code)
+        if isinstance(data.get("tree"), list) and data["tree"]:
+            found += _check_tree(section, clean and not found)
+        steps, groups = section.steps, section.groups
+        by = steps.impute.by
+        if by and by not in groups:
+            found.append(
+                problem(
+                    ("steps", "impute", "by"),
+                    f"'{by}' is not listed in 'groups'",
+                    f"«{by}» در «groups» فهرست نشده است",
+                )
+            )
+        for name, spec in (("normalise", steps.normalise), ("rescale", steps.rescale)):
+            if spec is not None and spec.within and spec.within not in groups:
+                found.append(
+                    problem(
+                        ("steps", name, "within"),
+                        f"'{spec.within}' is not listed in 'groups'",
+                        f"«{spec.within}» در «groups» فهرست نشده است",
+                    )
+                )
+        found += _check_goalposts(section)
+        found += _check_levels(section, data)
+        if clean and not found and steps.weights.negative == "keep":
+            found += _check_kept_loadings(_methodology(section))
+        return found
+
+
+def _check_tree(section: MethodologyFile, clean: bool) -> list:
+    found = []
+    indicator_codes = {i.code for i in section.indicators}
+    nodes = section.tree
+    used = set(indicator_codes)
+    for i, node in enumerate(nodes):
+        if node.code in used:
+            found.append(
+                problem(
+                    ("tree", i, "code"),
+                    f"'{node.code}' is already used by another indicator or aggregate",
+                    f"«{node.code}» پیش‌تر برای شاخص یا زیرشاخص دیگری به کار رفته است",
+                )
+            )
+        used.add(node.code)
+    known = indicator_codes | {n.code for n in nodes}
+    parents: dict[str, str] = {}
+    for i, node in enumerate(nodes):
+        for j, child in enumerate(node.children):
+            loc = ("tree", i, "children", j)
+            if child not in known:
+                found.append(
+                    problem(
+                        loc,
+                        f"'{child}' is neither an indicator nor an aggregate",
+                        f"«{child}» نه شاخص است نه زیرشاخص",
+                    )
+                )
+            elif child in parents:
+                found.append(
+                    problem(
+                        loc,
+                        f"'{child}' already belongs to '{parents[child]}'; each item has one "
+                        "parent",
+                        f"«{child}» پیش‌تر فرزند «{parents[child]}» است؛ هر جزء فقط یک والد دارد",
+                    )
+                )
+            else:
+                parents[child] = node.code
+    for code in sorted(indicator_codes - parents.keys()):
+        found.append(
+            problem(
+                ("tree",),
+                f"indicator '{code}' is not placed in the tree",
+                f"شاخص «{code}» در درخت جایی ندارد",
+            )
+        )
+    roots = [n.code for n in nodes if n.code not in parents]
+    if nodes and len(roots) != 1 and clean and not found:
+        found.append(
+            problem(
+                ("tree",),
+                "the tree must have exactly one root (the index); found: "
+                f"{', '.join(roots) or 'none (a cycle)'}",
+                "درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: "
+                f"{', '.join(roots) or 'هیچ (چرخه)'}",
+            )
+        )
+    children_of = {n.code: n.children for n in nodes}
+    for start in children_of:  # a cycle makes some node its own descendant
+        stack, seen = list(children_of[start]), set()
+        while stack:
+            code = stack.pop()
+            if code == start:
+                found.append(
+                    problem(
+                        ("tree", start),
+                        f"'{start}' is its own descendant (a cycle)",
+                        f"«{start}» نوادهٔ خودش است (چرخه)",
+                    )
+                )
+                break
+            if code not in seen:
+                seen.add(code)
+                stack.extend(children_of.get(code, ()))
+    return found
+
+
+def _check_goalposts(section: MethodologyFile) -> list:
+    method = section.steps.normalise.method
+    found = []
+    for i, indicator in enumerate(section.indicators):
+        if method == "goalposts" and indicator.goalposts is None:
+            found.append(
+                problem(
+                    ("indicators", i, "goalposts"),
+                    "goalpost normalisation needs [low, high] for every indicator",
+                    "نرمال‌سازی با دروازه‌ها برای هر شاخص [کمینه، بیشینه] لازم دارد",
+                )
+            )
+        if method == "distance_to_target" and indicator.target is None:
+            found.append(
+                problem(
+                    ("indicators", i, "target"),
+                    "distance-to-target normalisation needs a target for every indicator",
+                    "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد",
+                )
+            )
+    return found
+
+
+def _check_levels(section: MethodologyFile, data: dict) -> list:
+    """``steps.weights.levels``: levels the tree has, below the index; then no node
+    whose children sit at levels weighed differently without its own ``weights``."""
+    weights = section.steps.weights
+    written = (data.get("steps") or {}).get("weights") or {}
+    raw = written.get("levels") if isinstance(written, dict) else None
+    if not isinstance(raw, dict) or not raw:
+        return []
+    level_of = _levels(section.indicators, section.tree)
+    top = max(level_of.values()) if level_of else None
+    found, wrong = [], False
+    for key, method in raw.items():
+        loc = ("steps", "weights", "levels", key)
+        level = _level(key)
+        if level is None:
+            found.append(
+                problem(
+                    loc,
+                    f"'{key}' is not a tree level (a whole number ≥ 1; indicators are level 1)",
+                    f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱؛ شاخص‌ها سطح ۱اند)",
+                )
+            )
+        elif top is not None and level >= top:
+            found.append(
+                problem(
+                    loc,
+                    f"the items of level {level} have no parent to be weighted in (the index is "
+                    f"level {top})",
+                    f"اجزای سطح {level} والدی ندارند که در آن وزن بگیرند (شاخص کل سطح {top} است)",
+                )
+            )
+        elif method not in WEIGHT_METHODS:
+            wrong = True  # refused by its type already
+    if level_of is None or found or wrong or weights.levels is None:
+        return found
+    rules = {_level(k): v for k, v in weights.levels.items()}
+    for i, node in enumerate(section.tree):
+        if node.weights is not None:
+            continue
+        child_levels = sorted({level_of[c] for c in node.children})
+        methods = {rules.get(level, weights.method) for level in child_levels}
+        if len(methods) > 1:
+            shown = ", ".join(map(str, child_levels))
+            found.append(
+                problem(
+                    ("tree", i),
+                    f"'{node.code}' has children at levels {shown}, which steps.weights.levels "
+                    f"weighs differently ({', '.join(sorted(methods))}); give it its own "
+                    "'weights:'",
+                    f"«{node.code}» فرزندانی در سطح‌های {shown} دارد که steps.weights.levels آن‌ها "
+                    f"را به روش‌های متفاوت ({', '.join(sorted(methods))}) وزن می‌دهد؛ برایش "
+                    "«weights:» جداگانه بنویسید",
+                )
+            )
+    return found
+
+
+def _level(key) -> int | None:
+    """A tree level written as a YAML key (2 or "2"), or None."""
+    if isinstance(key, bool) or not isinstance(key, int | str) or not str(key).strip().isdigit():
+        return None
+    level = int(key)
+    return level if level >= 1 else None
+
+
+def _check_kept_loadings(methodology: Methodology) -> list:
+    """``negative: keep`` weighs a child by a negative loading, which only the
+    arithmetic mean can take: refused now for a PCA-weighted node aggregated otherwise,
+    not when some data first gives it a negative loading."""
+    for node in methodology.nodes:
+        method = methodology.aggregate_for(node).method
+        if methodology.weights_for(node) == "pca" and method != "arithmetic":
+            return [
+                problem(
+                    ("steps", "weights", "negative"),
+                    "'keep' weighs a child by its PCA loading even when negative, which only "
+                    f"the arithmetic mean can take, but '{node.code}' is PCA-weighted and "
+                    f"aggregated by {method}",
+                    "«keep» بار PCA را حتی اگر منفی باشد وزن فرزند می‌کند و فقط میانگین حسابی "
+                    f"آن را می‌پذیرد، اما «{node.code}» با PCA وزن می‌گیرد و با {method} تجمیع "
+                    "می‌شود",
+                )
+            ]
+    return []
+
+
 # --- loading ---------------------------------------------------------------------------
 
 
-class _Reader:
-    """Walks the parsed YAML, converting and checking values, collecting located problems."""
-
-    def __init__(self, lines: Callable[[], dict[str, int]]):
-        self._lines = lines  # the line table, built when the first problem is found
-        self.lines: dict[str, int] | None = None
-        self.problems: list[Problem] = []
-
-    def problem(self, path: str, en: str, fa: str) -> None:
-        if self.lines is None:
-            self.lines = self._lines()
-        line = self.lines.get(path)
-        if line is None:  # a missing key: point at its parent
-            parent = path.rsplit(".", 1)[0] if "." in path else path.split("[", 1)[0]
-            line = self.lines.get(parent)
-        self.problems.append(Problem(path, line, en, fa))
-
-    def mapping(self, value, path: str, known: tuple[str, ...]) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.problem(
-                path, "must be a mapping of keys to values", "باید نگاشتی از کلید به مقدار باشد"
+def _methodology(file: MethodologyFile, text: str = "") -> Methodology:
+    """The typed methodology of a checked file."""
+    steps = file.steps
+    return Methodology(
+        name=file.name,
+        version=file.version,
+        unit=file.unit,
+        groups=file.groups,
+        indicators=tuple(
+            Indicator(
+                **{
+                    **i.__dict__,
+                    "name": i.name or Text(i.code, i.code),
+                    "source": i.code if i.source is None else i.source,
+                }
             )
-            return {}
-        for key in value:
-            if key not in known:
-                self.problem(
-                    f"{path}.{key}" if path else str(key),
-                    f"unknown key '{key}'; expected one of: {', '.join(known)}",
-                    f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(known)}",
-                )
-        return value
-
-    def required(self, data: dict, key: str, path: str, convert: Callable, default=None):
-        if key not in data or data[key] is None:
-            self.problem(f"{path}.{key}" if path else key, "is required", "الزامی است")
-            return default
-        return convert(data[key], f"{path}.{key}" if path else key)
-
-    def optional(self, data: dict, key: str, path: str, convert: Callable, default=None):
-        if key not in data or data[key] is None:
-            return default
-        return convert(data[key], f"{path}.{key}" if path else key)
-
-    # converters ------------------------------------------------------------------------
-
-    def string(self, value, path):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(path, "must be text", "باید متن باشد")
-            return ""
-        return str(value)
-
-    def number(self, value, path, *, low=-math.inf, high=math.inf, strict_low=False):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            self.problem(path, f"must be a number, not {value!r}", f"باید عدد باشد، نه «{value}»")
-            return None
-        if value < low or (strict_low and value == low) or value > high:
-            bounds = (
-                f"{'>' if strict_low else '≥'} {low:g}"
-                if high == math.inf
-                else f"between {low:g} and {high:g}"
+            for i in file.indicators
+        ),
+        nodes=tuple(
+            Node(
+                **{
+                    **n.__dict__,
+                    "name": n.name or Text(n.code, n.code),
+                    "aggregate": None
+                    if n.aggregate is None
+                    else AggregateSpec(**n.aggregate.__dict__),
+                }
             )
-            self.problem(
-                path, f"must be {bounds}, not {value:g}", f"باید {bounds} باشد، نه {value:g}"
-            )
-            return None
-        return float(value)
-
-    def boolean(self, value, path):
-        if not isinstance(value, bool):
-            self.problem(
-                path,
-                f"must be true or false, not {value!r}",
-                f"باید true یا false باشد، نه «{value}»",
-            )
-            return True
-        return value
-
-    def integer(self, value, path, *, low=0):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.problem(
-                path,
-                f"must be a whole number ≥ {low}, not {value!r}",
-                f"باید عدد صحیح ≥ {low} باشد، نه «{value}»",
-            )
-            return None
-        return value
-
-    def choice(self, options):
-        def convert(value, path):
-            if value not in options:
-                self.problem(
-                    path,
-                    f"'{value}' is not one of: {', '.join(map(str, options))}",
-                    f"«{value}» مجاز نیست؛ یکی از این‌ها را بنویسید: {', '.join(map(str, options))}",
-                )
-                return options[0]
-            return value
-
-        return convert
-
-    def text(self, value, path) -> Text:
-        if isinstance(value, str):
-            return Text(fa=value, en=value)
-        data = self.mapping(value, path, ("fa", "en"))
-        fa = self.optional(data, "fa", path, self.string, "")
-        en = self.optional(data, "en", path, self.string, "")
-        if not fa and not en:
-            self.problem(
-                path,
-                "needs a Persian (fa) or English (en) text",
-                "متن فارسی (fa) یا انگلیسی (en) لازم است",
-            )
-        return Text(fa=fa or en, en=en or fa)
-
-    def string_list(self, value, path) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            self.problem(path, "must be a list", "باید فهرست باشد")
-            return ()
-        return tuple(self.string(v, f"{path}[{i}]") for i, v in enumerate(value))
-
-    def pair(self, value, path) -> tuple[float, float] | None:
-        if not isinstance(value, list) or len(value) != 2:
-            self.problem(
-                path,
-                "must be a list of two numbers [low, high]",
-                "باید فهرستی از دو عدد [کمینه، بیشینه] باشد",
-            )
-            return None
-        low, high = (self.number(v, f"{path}[{i}]") for i, v in enumerate(value))
-        if low is None or high is None:
-            return None
-        if not low < high:
-            self.problem(
-                path,
-                f"the low end {low:g} must be below the high end {high:g}",
-                f"کران پایین {low:g} باید کمتر از کران بالا {high:g} باشد",
-            )
-            return None
-        return (low, high)
-
-
-# libyaml's parser when PyYAML was built with it: ten times faster than the pure-Python one
-_FAST_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-
-
-def parse_yaml(text: str) -> Any:
-    """The data of a YAML text, read by the fast loader. A text it refuses is read again
-    by the pure-Python loader, so the error raised (its message, its line) is the one
-    that loader gives, as the messages shown for it have always been."""
-    try:
-        return yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.safe_load(text)
-
-
-def line_table(text: str) -> dict[str, int]:
-    """The line of every key and item of a YAML text, addressed by its path
-    (``indicators[0].code``). The pure-Python composer keeps the lines; it is slow, so
-    this is called only to locate a problem, on a text :func:`parse_yaml` has read."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines: dict[str, int] = {}
-
-    def walk(node, path):
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = key_node.value
-                child = f"{path}.{key}" if path else key
-                lines[child] = key_node.start_mark.line + 1
-                walk(value_node, child)
-                lines[child] = key_node.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, f"{path}[{i}]")
-
-    if root is not None:
-        walk(root, "")
-    return lines
-
-
-def _with_codes(lines: dict[str, int], data) -> dict[str, int]:
-    """Also address list items by their code (``indicators[sales]``), as messages do."""
-    extra = {}
-    for section in ("indicators", "tree"):
-        items = data.get(section) if isinstance(data, dict) else None
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and isinstance(item.get("code"), str):
-                prefix, alias = f"{section}[{i}]", f"{section}[{item['code']}]"
-                extra.update(
-                    {alias + k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)}
-                )
-    return lines | extra
+            for n in file.tree
+        ),
+        eligibility=Eligibility(
+            allowed={str(k): tuple(v) for k, v in (file.eligibility.model_extra or {}).items()},
+            min_data_coverage=file.eligibility.min_data_coverage,
+            coverage_counts=file.eligibility.coverage_counts,
+        ),
+        impute=ImputeSpec(**steps.impute.__dict__),
+        screen=ScreenSpec(**steps.screen.__dict__),
+        treat=TreatSpec(**steps.treat.__dict__),
+        normalise=NormaliseSpec(**steps.normalise.__dict__),
+        weights=WeightsSpec(
+            method=steps.weights.method,
+            levels={_level(k) or 0: v for k, v in (steps.weights.levels or {}).items()},
+            negative=steps.weights.negative,
+        ),
+        aggregate=AggregateSpec(**steps.aggregate.__dict__),
+        rescale=None if steps.rescale is None else NormaliseSpec(**steps.rescale.__dict__),
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
 
 
 def loads(text: str, *, source: str | None = None) -> Methodology:
     """Read a methodology from YAML text; raise :class:`MethodologyError` listing every problem."""
-    try:
-        data = parse_yaml(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise MethodologyError(
-            [
-                Problem(
-                    "",
-                    line,
-                    f"not valid YAML: {getattr(error, 'problem', error)}",
-                    "متن YAML معتبر نیست",
-                )
-            ],
-            source,
-        ) from error
-    r = _Reader(lambda: _with_codes(line_table(text), data))
-    top = r.mapping(
-        data,
-        "",
-        (
-            "name",
-            "version",
-            "unit",
-            "groups",
-            "eligibility",
-            "indicators",
-            "steps",
-            "tree",
-            "description",
-        ),
+    data = parse(text, source, MethodologyError)
+    file = read(  # an empty file is an empty mapping, every required key missing
+        MethodologyFile,
+        {} if data is None else data,
+        text,
+        source,
+        error=MethodologyError,
+        aliases=("indicators", "tree"),
     )
-    name = r.required(top, "name", "", r.text, Text("", ""))
-    version = r.required(top, "version", "", r.string, "")
-    unit = r.required(top, "unit", "", r.string, "")
-    groups = r.optional(top, "groups", "", r.string_list, ())
-    eligibility = _eligibility(r, top.get("eligibility"))
-    indicators = _indicators(r, top.get("indicators"))
-    steps = r.mapping(
-        top.get("steps"),
-        "steps",
-        (
-            "impute",
-            "screen",
-            "treat",
-            "normalise",
-            "weights",
-            "aggregate",
-            "rescale",
-        ),
-    )
-    nodes = _tree(r, top.get("tree"), indicators)
-    methodology = Methodology(
-        name=name,
-        version=version,
-        unit=unit,
-        groups=groups,
-        indicators=tuple(indicators),
-        nodes=tuple(nodes),
-        eligibility=eligibility,
-        impute=_impute(r, steps.get("impute"), groups),
-        screen=_screen(r, steps.get("screen")),
-        treat=_treat(r, steps.get("treat")),
-        normalise=_normalise(r, steps.get("normalise"), groups, indicators),
-        weights=_weights(r, steps.get("weights"), nodes, indicators),
-        aggregate=_aggregate(r, steps.get("aggregate"), "steps.aggregate") or AggregateSpec(),
-        rescale=_rescale(r, steps.get("rescale"), groups),
-        text=text,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    )
-    if not r.problems:
-        _check_kept_loadings(r, methodology)
-    if r.problems:
-        raise MethodologyError(r.problems, source)
-    return methodology
+    return _methodology(file, text)
 
 
 def bundled(name: str) -> Path:
@@ -599,417 +813,3 @@ def load(path: str | Path) -> Methodology:
     """Load a methodology file, or a bundled one by name (``sme100``, ``asem``)."""
     text, source = read_text(path, "methodology file", "پروندهٔ روش‌شناسی")
     return loads(text, source=source)
-
-
-def _eligibility(r: _Reader, value) -> Eligibility:
-    if value is None:
-        return Eligibility()
-    if not isinstance(value, dict):
-        r.problem("eligibility", "must be a mapping", "باید نگاشت باشد")
-        return Eligibility()
-    allowed = {}
-    coverage = 0.0
-    counts = "sources"
-    for key, item in value.items():
-        path = f"eligibility.{key}"
-        if key == "min_data_coverage":
-            coverage = r.number(item, path, low=0, high=1) or 0.0
-        elif key == "coverage_counts":
-            counts = r.choice(COVERAGE_COUNTS)(item, path)
-        elif isinstance(item, list) and item:
-            allowed[str(key)] = tuple(item)
-        else:
-            r.problem(
-                path,
-                "must list the allowed values of this column",
-                "باید مقدارهای مجاز این ستون را فهرست کند",
-            )
-    return Eligibility(allowed=allowed, min_data_coverage=coverage, coverage_counts=counts)
-
-
-INDICATOR_KEYS = (
-    "code",
-    "name",
-    "direction",
-    "unit",
-    "source",
-    "denominator",
-    "transform",
-    "goalposts",
-    "target",
-    "weight",
-    "description",
-    "treat",
-)
-
-
-def _indicators(r: _Reader, value) -> list[Indicator]:
-    if not isinstance(value, list) or not value:
-        r.problem(
-            "indicators",
-            "must be a non-empty list of indicators",
-            "باید فهرستی ناتهی از شاخص‌ها باشد",
-        )
-        return []
-    indicators, seen = [], set()
-    for i, item in enumerate(value):
-        path = f"indicators[{i}]"
-        data = r.mapping(item, path, INDICATOR_KEYS)
-        code = r.required(data, "code", path, r.string, f"#{i}")
-        if code in seen:
-            r.problem(
-                f"{path}.code",
-                f"indicator '{code}' is defined twice",
-                f"شاخص «{code}» دو بار تعریف شده است",
-            )
-        seen.add(code)
-        direction = r.optional(data, "direction", path, r.choice((1, -1)), 1)
-        indicators.append(
-            Indicator(
-                code=code,
-                name=r.optional(data, "name", path, r.text, Text(code, code)),
-                direction=direction,
-                unit=r.optional(data, "unit", path, r.string, ""),
-                source=r.optional(data, "source", path, r.string, code),
-                denominator=r.optional(data, "denominator", path, r.string),
-                transform=r.optional(data, "transform", path, r.choice(TRANSFORMS), "none"),
-                goalposts=r.optional(data, "goalposts", path, r.pair),
-                target=r.optional(data, "target", path, r.number),
-                weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
-                description=r.optional(data, "description", path, r.text),
-                treat=r.optional(data, "treat", path, r.boolean, True),
-            )
-        )
-    return indicators
-
-
-def _tree(r: _Reader, value, indicators: list[Indicator]) -> list[Node]:
-    if not isinstance(value, list) or not value:
-        r.problem(
-            "tree",
-            "must list the index and its aggregates with their children",
-            "باید شاخص کل و زیرشاخص‌ها را همراه با فرزندانشان فهرست کند",
-        )
-        return []
-    nodes: list[Node] = []
-    indicator_codes = {i.code for i in indicators}
-    for i, item in enumerate(value):
-        path = f"tree[{i}]"
-        data = r.mapping(item, path, ("code", "name", "weight", "children", "aggregate", "weights"))
-        code = r.required(data, "code", path, r.string, f"#{i}")
-        if code in indicator_codes or any(n.code == code for n in nodes):
-            r.problem(
-                f"{path}.code",
-                f"'{code}' is already used by another indicator or aggregate",
-                f"«{code}» پیش‌تر برای شاخص یا زیرشاخص دیگری به کار رفته است",
-            )
-        children = r.required(data, "children", path, r.string_list, ())
-        if not children:
-            r.problem(
-                f"{path}.children",
-                "an aggregate needs at least one child",
-                "هر زیرشاخص دست‌کم یک فرزند لازم دارد",
-            )
-        nodes.append(
-            Node(
-                code=code,
-                name=r.optional(data, "name", path, r.text, Text(code, code)),
-                children=children,
-                weight=r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0), 1.0),
-                aggregate=_aggregate(r, data.get("aggregate"), f"{path}.aggregate"),
-                weights=r.optional(data, "weights", path, r.choice(WEIGHT_METHODS)),
-            )
-        )
-    _check_tree(r, nodes, indicator_codes)
-    return nodes
-
-
-def _check_tree(r: _Reader, nodes: list[Node], indicator_codes: set[str]) -> None:
-    known = indicator_codes | {n.code for n in nodes}
-    parents: dict[str, str] = {}
-    for i, node in enumerate(nodes):
-        for j, child in enumerate(node.children):
-            path = f"tree[{i}].children[{j}]"
-            if child not in known:
-                r.problem(
-                    path,
-                    f"'{child}' is neither an indicator nor an aggregate",
-                    f"«{child}» نه شاخص است نه زیرشاخص",
-                )
-            elif child in parents:
-                r.problem(
-                    path,
-                    f"'{child}' already belongs to '{parents[child]}'; each item has one parent",
-                    f"«{child}» پیش‌تر فرزند «{parents[child]}» است؛ هر جزء فقط یک والد دارد",
-                )
-            else:
-                parents[child] = node.code
-    for code in sorted(indicator_codes - parents.keys()):
-        r.problem(
-            "tree",
-            f"indicator '{code}' is not placed in the tree",
-            f"شاخص «{code}» در درخت جایی ندارد",
-        )
-    roots = [n.code for n in nodes if n.code not in parents]
-    if len(roots) != 1 and not r.problems:
-        r.problem(
-            "tree",
-            f"the tree must have exactly one root (the index); found: {', '.join(roots) or 'none (a cycle)'}",
-            f"درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: {', '.join(roots) or 'هیچ (چرخه)'}",
-        )
-    children_of = {n.code: n.children for n in nodes}
-    for start in children_of:  # a cycle makes some node its own descendant
-        stack, seen = list(children_of[start]), set()
-        while stack:
-            code = stack.pop()
-            if code == start:
-                r.problem(
-                    f"tree[{start}]",
-                    f"'{start}' is its own descendant (a cycle)",
-                    f"«{start}» نوادهٔ خودش است (چرخه)",
-                )
-                break
-            if code not in seen:
-                seen.add(code)
-                stack.extend(children_of.get(code, ()))
-
-
-def _aggregate(r: _Reader, value, path: str) -> AggregateSpec | None:
-    if value is None:
-        return None
-    data = r.mapping(value, path, ("method", "p", "min_coverage", "nonpositive"))
-    method = r.optional(data, "method", path, r.choice(AGGREGATE_METHODS), "arithmetic")
-    p = r.optional(data, "p", path, r.number)
-    if method == "generalised" and p is None:
-        r.problem(
-            f"{path}.p",
-            "the generalised mean needs its exponent p",
-            "میانگین تعمیم‌یافته به توان p نیاز دارد",
-        )
-    return AggregateSpec(
-        method=method,
-        p=p,
-        min_coverage=r.optional(
-            data, "min_coverage", path, lambda v, q: r.number(v, q, low=0, high=1), 0.0
-        ),
-        nonpositive=r.optional(data, "nonpositive", path, r.choice(NONPOSITIVE_CHOICES), "error"),
-    )
-
-
-def _weights(r: _Reader, value, nodes: list[Node], indicators: list[Indicator]) -> WeightsSpec:
-    path = "steps.weights"
-    data = r.mapping(value, path, ("method", "levels", "negative"))
-    spec = WeightsSpec(
-        method=r.optional(data, "method", path, r.choice(WEIGHT_METHODS), "explicit"),
-        negative=r.optional(data, "negative", path, r.choice(NEGATIVE_LOADINGS), "zero"),
-    )
-    levels = data.get("levels")
-    if levels is None:
-        return spec
-    if not isinstance(levels, dict) or not levels:
-        r.problem(
-            f"{path}.levels",
-            "must map tree levels to a weighting, e.g. {2: pca}",
-            "باید سطح‌های درخت را به روش وزن‌دهی نگاشت کند، مثلاً {2: pca}",
-        )
-        return spec
-    problems = len(r.problems)
-    level_of = _levels(indicators, nodes)
-    top = max(level_of.values()) if level_of else None
-    rules = {}
-    for key, method in levels.items():
-        where = f"{path}.levels.{key}"
-        level = _level(key)
-        if level is None:
-            r.problem(
-                where,
-                f"'{key}' is not a tree level (a whole number ≥ 1; indicators are level 1)",
-                f"«{key}» سطح درخت نیست (عدد صحیح ≥ ۱؛ شاخص‌ها سطح ۱اند)",
-            )
-        elif top is not None and level >= top:
-            r.problem(
-                where,
-                f"the items of level {level} have no parent to be weighted in (the index is level {top})",
-                f"اجزای سطح {level} والدی ندارند که در آن وزن بگیرند (شاخص کل سطح {top} است)",
-            )
-        else:
-            rules[level] = r.choice(WEIGHT_METHODS)(method, where)
-    spec = replace(spec, levels=rules)
-    if level_of is not None and len(r.problems) == problems:
-        _check_mixed_levels(r, nodes, level_of, spec)
-    return spec
-
-
-def _check_kept_loadings(r: _Reader, methodology: Methodology) -> None:
-    """``negative: keep`` weighs a child by a negative loading, which only the
-    arithmetic mean can take: refused now for a PCA-weighted node aggregated otherwise,
-    not when some data first gives it a negative loading."""
-    if methodology.weights.negative != "keep":
-        return
-    for node in methodology.nodes:
-        method = methodology.aggregate_for(node).method
-        if methodology.weights_for(node) == "pca" and method != "arithmetic":
-            r.problem(
-                "steps.weights.negative",
-                f"'keep' weighs a child by its PCA loading even when negative, which only the arithmetic mean "
-                f"can take, but '{node.code}' is PCA-weighted and aggregated by {method}",
-                f"«keep» بار PCA را حتی اگر منفی باشد وزن فرزند می‌کند و فقط میانگین حسابی آن را می‌پذیرد، "
-                f"اما «{node.code}» با PCA وزن می‌گیرد و با {method} تجمیع می‌شود",
-            )
-            return
-
-
-def _level(key) -> int | None:
-    """A tree level written as a YAML key (2 or "2"), or None."""
-    if isinstance(key, bool) or not isinstance(key, int | str) or not str(key).strip().isdigit():
-        return None
-    level = int(key)
-    return level if level >= 1 else None
-
-
-def _check_mixed_levels(
-    r: _Reader, nodes: list[Node], level_of: dict[str, int], spec: WeightsSpec
-) -> None:
-    """A node whose children sit at levels that ``levels`` weighs differently must say
-    how its children are weighted: no rule is picked for it silently."""
-    for i, node in enumerate(nodes):
-        if node.weights is not None:
-            continue
-        child_levels = sorted({level_of[c] for c in node.children})
-        rules = {spec.levels.get(level, spec.method) for level in child_levels}
-        if len(rules) > 1:
-            shown = ", ".join(map(str, child_levels))
-            r.problem(
-                f"tree[{i}]",
-                f"'{node.code}' has children at levels {shown}, which steps.weights.levels weighs "
-                f"differently ({', '.join(sorted(rules))}); give it its own 'weights:'",
-                f"«{node.code}» فرزندانی در سطح‌های {shown} دارد که steps.weights.levels آن‌ها را به روش‌های "
-                f"متفاوت ({', '.join(sorted(rules))}) وزن می‌دهد؛ برایش «weights:» جداگانه بنویسید",
-            )
-
-
-def _impute(r: _Reader, value, groups) -> ImputeSpec:
-    data = r.mapping(value, "steps.impute", ("method", "by"))
-    method = r.optional(data, "method", "steps.impute", r.choice(IMPUTE_METHODS), "none")
-    by = r.optional(data, "by", "steps.impute", r.string)
-    if method.startswith("group_") and not by:
-        r.problem(
-            "steps.impute.by",
-            f"'{method}' needs the group column in 'by'",
-            f"«{method}» ستون گروه را در «by» لازم دارد",
-        )
-    if by and by not in groups:
-        r.problem(
-            "steps.impute.by",
-            f"'{by}' is not listed in 'groups'",
-            f"«{by}» در «groups» فهرست نشده است",
-        )
-    return ImputeSpec(method=method, by=by)
-
-
-def _screen(r: _Reader, value) -> ScreenSpec:
-    data = r.mapping(value, "steps.screen", ("min_coverage", "include", "exclude"))
-    return ScreenSpec(
-        min_coverage=r.optional(
-            data, "min_coverage", "steps.screen", lambda v, p: r.number(v, p, low=0, high=1), 0.0
-        ),
-        include=r.optional(data, "include", "steps.screen", r.string_list, ()),
-        exclude=r.optional(data, "exclude", "steps.screen", r.string_list, ()),
-    )
-
-
-def _treat(r: _Reader, value) -> TreatSpec:
-    path = "steps.treat"
-    data = r.mapping(value, path, ("method", "winmax", "skew", "kurtosis", "fallback"))
-    return TreatSpec(
-        method=r.optional(data, "method", path, r.choice(TREAT_METHODS), "none"),
-        winmax=r.optional(data, "winmax", path, r.integer, 5),
-        skew=r.optional(data, "skew", path, lambda v, p: r.number(v, p, low=0), 2.0),
-        kurtosis=r.optional(data, "kurtosis", path, r.number, 3.5),
-        fallback=r.optional(data, "fallback", path, r.choice(TREAT_FALLBACKS), "log"),
-    )
-
-
-def _normalise(
-    r: _Reader,
-    value,
-    groups,
-    indicators: list[Indicator],
-    path: str = "steps.normalise",
-    methods: tuple[str, ...] = NORMALISE_METHODS,
-) -> NormaliseSpec:
-    data = r.mapping(
-        value,
-        path,
-        (
-            "method",
-            "range",
-            "mean",
-            "sd",
-            "scale",
-            "within",
-            "min_group_size",
-            "missing",
-            "small_groups",
-        ),
-    )
-    method = r.optional(
-        data, "method", path, r.choice(methods), "minmax" if "minmax" in methods else methods[0]
-    )
-    within = r.optional(data, "within", path, r.string)
-    if within and within not in groups:
-        r.problem(
-            f"{path}.within",
-            f"'{within}' is not listed in 'groups'",
-            f"«{within}» در «groups» فهرست نشده است",
-        )
-    if within and method == "rank":
-        r.problem(f"{path}.method", RANK_WITHIN_EN, RANK_WITHIN_FA)
-    if method == "goalposts":
-        for i, indicator in enumerate(indicators):
-            if indicator.goalposts is None:
-                r.problem(
-                    f"indicators[{i}].goalposts",
-                    "goalpost normalisation needs [low, high] for every indicator",
-                    "نرمال‌سازی با دروازه‌ها برای هر شاخص [کمینه، بیشینه] لازم دارد",
-                )
-    if method == "distance_to_target":
-        for i, indicator in enumerate(indicators):
-            if indicator.target is None:
-                r.problem(
-                    f"indicators[{i}].target",
-                    "distance-to-target normalisation needs a target for every indicator",
-                    "نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد",
-                )
-    missing = r.optional(data, "missing", path, r.choice(MISSING_RULES), "keep")
-    if missing == "lowest" and method not in ORDER_METHODS:
-        r.problem(f"{path}.missing", MISSING_LOWEST_EN, MISSING_LOWEST_FA)
-    return NormaliseSpec(
-        method=method,
-        range=r.optional(data, "range", path, r.pair, (0.0, 100.0)),
-        mean=r.optional(data, "mean", path, r.number, 0.0),
-        sd=r.optional(data, "sd", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0),
-        scale=r.optional(
-            data, "scale", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 100.0
-        ),
-        within=within,
-        min_group_size=r.optional(data, "min_group_size", path, r.integer, 0),
-        missing=missing,
-        small_groups=r.optional(data, "small_groups", path, r.choice(SMALL_GROUPS), "everyone"),
-    )
-
-
-def _rescale(r: _Reader, value, groups) -> NormaliseSpec | None:
-    """The index's scores re-expressed after aggregation, e.g. as a percentile within
-    each unit's sector: what makes a "within sector" ranking sector-neutral at the top,
-    where the spread of each sector's composite would otherwise decide who gets in."""
-    if value is None:
-        return None
-    spec = _normalise(r, value, groups, [], "steps.rescale", RESCALE_METHODS)
-    if spec.missing != "keep":
-        r.problem(
-            "steps.rescale.missing",
-            "the index has no blanks to place: a unit without a score stays unranked",
-            "شاخص کل خانهٔ خالی ندارد که جایی بنشیند: واحد بی‌امتیاز رتبه نمی‌گیرد",
-        )
-    return spec

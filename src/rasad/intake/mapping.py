@@ -11,7 +11,8 @@ file's notes (see docs/intake.md).
 Format::
 
     name: {fa: ..., en: ...}
-    dataset: {code: uk-empl}         # optional slug; default: the file's stem (uk_emplUK → uk-empluk)
+    dataset: {code: uk-empl}         # optional slug; default: the file's stem
+                                     # (uk_emplUK → uk-empluk)
     source: {file: data.csv, citation: ..., notes: ...}
     enterprise:
       id: firm                       # source column with the firm's code
@@ -44,8 +45,6 @@ numbers under the prefix in sorted order, so a re-import never moves a firm.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import numbers
 import re
@@ -54,31 +53,45 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import InitErrorDetails
 
+from rasad import config
+from rasad.config import Section, fail, keyed, refuse
 from rasad.errors import InputProblems, RasadInputError
 from rasad.iran.geo import find_isic, find_province
 from rasad.iran.ids import make_legal_id
 from rasad.iran.periods import Period
-from rasad.iran.text import parse_number, to_latin_digits, to_persian_digits
+from rasad.iran.text import to_persian_digits
 from rasad.methodologies import IndicatorSpec, load_catalogue
 
+from .prices import (
+    CALENDARS,
+    GREGORIAN_OFFSET,
+    Calendar,
+    PricesFile,
+    read_prices,  # noqa: F401  (its public place before prices.py)
+)
 from .report import ENTERPRISE_COLUMNS, empty_enterprises, empty_returns
 
 COMBINES = ("column", "sum", "product")
-CALENDARS = ("jalali", "gregorian")
 CODES = ("number", "text")
-GREGORIAN_OFFSET = 621
 #: a dataset code: lowercase Latin letters, digits and single inner hyphens, ≤ 50 characters
 DATASET_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DATASET_CODE_LENGTH = 50
 DEFAULT_DATASET_CODE = "panel"
-_TOP_KEYS = {
-    "name", "dataset", "source", "enterprise", "period", "currency", "prices", "indicators"
-}  # fmt: skip
 _CONSTANT_KEYS = ("isic_class", "province", "estate", "founding_year")
 
 
@@ -150,461 +163,113 @@ class PanelMapping:
         return year - GREGORIAN_OFFSET if self.calendar == "gregorian" else year
 
 
-def _text_pair(value, path: str, problems: list) -> tuple[str, str]:
+# --- the file's shape -------------------------------------------------------------------
+
+
+def _text_pair(value: Any) -> tuple[str, str]:
     if not isinstance(value, dict) or not {"fa", "en"} <= set(value):
-        problems.append(
-            _problem(path, value, "must have fa and en texts.", "باید متن fa و en داشته باشد.")
-        )
-        return "", ""
+        raise fail("must have fa and en texts.", "باید متن fa و en داشته باشد.")
     return str(value["fa"]), str(value["en"])
 
 
-def _indicator(
-    code, spec, catalogue: dict[str, IndicatorSpec], problems: list
-) -> IndicatorSource | None:
-    path = f"indicators.{code}"
-    if code not in catalogue:
-        problems.append(
-            _problem(
-                path,
-                code,
-                f"{code!r} is not a catalogue indicator; known: {', '.join(catalogue)}.",
-                f"«{code}» شاخص فهرست نیست؛ شاخص‌های معتبر: {'، '.join(catalogue)}.",
-            )  # fmt: skip
-        )
-        return None
-    if not isinstance(spec, dict):
-        problems.append(
-            _problem(
-                path,
-                spec,
-                "must be a mapping such as {column: emp}.",
-                "باید نگاشتی مانند {column: emp} باشد.",
-            )
-        )
-        return None
-    unknown = sorted(set(spec) - {*COMBINES, "factor", "note"})
-    given = [k for k in COMBINES if k in spec]
-    if unknown or len(given) != 1:
-        problems.append(
-            _problem(
-                path,
-                sorted(spec),
-                "give exactly one of column, sum or product (plus optional "
-                f"factor and note); unknown keys: {unknown}.",
-                f"دقیقاً یکی از column، sum یا product (و در صورت نیاز factor و note) را بدهید؛ "
-                f"کلیدهای ناشناخته: {unknown}.",
-            )  # fmt: skip
-        )
-        return None
-    combine = given[0]
-    columns = spec[combine]
-    columns = [columns] if combine == "column" else columns
-    if (
-        not isinstance(columns, list)
-        or not columns
-        or not all(isinstance(c, str) and c for c in columns)
-        or (combine != "column" and len(columns) < 2)
-    ):
-        problems.append(
-            _problem(
-                f"{path}.{combine}",
-                columns,
-                "column names expected (two or more for sum and product).",
-                "نام ستون لازم است (برای sum و product دو یا بیشتر).",
-            )  # fmt: skip
-        )
-        return None
-    factor = spec.get("factor", 1)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not factor > 0:
-        problems.append(
-            _problem(f"{path}.factor", factor, "must be a positive number.", "باید عددی مثبت باشد.")
-        )
-        return None
-    return IndicatorSource(
-        code, combine, tuple(columns), Fraction(str(factor)), str(spec.get("note", "")).strip()
-    )
+TextPair = Annotated[tuple[str, str], PlainValidator(_text_pair)]
 
 
-def _dataset_code(value, problems: list) -> str:
-    """``dataset.code``, checked."""
-    if not isinstance(value, dict) or set(value) != {"code"}:
-        problems.append(
-            _problem(
-                "dataset",
-                value,
-                "must be {code: a-slug} and nothing else.",
-                "باید {code: a-slug} باشد و کلید دیگری نداشته باشد.",
-            )
-        )
-        return DEFAULT_DATASET_CODE
-    code = value["code"]
-    if not isinstance(code, str) or not DATASET_CODE.match(code) or len(code) > DATASET_CODE_LENGTH:
-        problems.append(
-            _problem(
-                "dataset.code",
-                code,
-                f"a dataset code is a slug of at most {DATASET_CODE_LENGTH} characters: lowercase "
-                "Latin letters and digits, words joined by single hyphens (us-innovation-1991-1999).",
-                f"کد مجموعه‌داده باید نامکی (slug) با حداکثر {DATASET_CODE_LENGTH} نویسه باشد: "
-                "حروف کوچک لاتین و رقم، واژه‌ها با یک خط تیره به هم پیوسته (us-innovation-1991-1999).",
-            )  # fmt: skip
-        )
-        return DEFAULT_DATASET_CODE
-    return code
+def _given(value: Any) -> Any:
+    """A block that is not a mapping reads as an empty one (its keys then missing)."""
+    return value if isinstance(value, dict) else {}
 
 
-def dataset_code_from_file(file: str | Path | None) -> str:
-    """The default dataset code: the file's stem in lowercase with ``_`` → ``-``.
+def _column(en: str, fa: str) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise fail(en, fa)
+        return value
 
-    ``uk_emplUK.yaml`` → ``uk-empluk``; ``panel`` without a file. A stem that does not
-    make a valid code is refused: say ``dataset: {code: ...}`` in the mapping instead.
-    """
-    if file is None:
-        return DEFAULT_DATASET_CODE
-    stem = Path(file).stem
-    code = stem.lower().replace("_", "-")
-    if DATASET_CODE.match(code) and len(code) <= DATASET_CODE_LENGTH:
-        return code
-    raise _problem(
-        "dataset.code",
-        stem,
-        f"the file name {stem!r} does not make a dataset code ({code!r} is not a slug of at most "
-        f"{DATASET_CODE_LENGTH} lowercase letters, digits and single hyphens): give "
-        "dataset: {code: ...} in the mapping.",
-        f"از نام فایل «{stem}» کد مجموعه‌داده ساخته نمی‌شود («{code}» نامکی با حداکثر "
-        f"{DATASET_CODE_LENGTH} حرف کوچک لاتین، رقم و خط تیره نیست): در نگاشت "
-        "dataset: {code: ...} را بدهید.",
-    )  # fmt: skip
+    return Field(None, validate_default=True), PlainValidator(check)
 
 
-def _whole_year(key) -> int | None:
-    if isinstance(key, bool):
-        return None
-    if isinstance(key, int):
-        return key
-    if isinstance(key, str):
-        text = to_latin_digits(key).strip()
-        if text.isascii() and text.isdigit():
-            return int(text)
-    return None
+def _codes(value: Any) -> str:
+    if value not in CODES:
+        raise fail(
+            "must be number (a whole-number firm code, from which the ID is computed) or "
+            "text (any text, such as a company name; IDs are numbered in turn).",
+            "باید number باشد (کد بنگاه عدد صحیح است و شناسه از آن ساخته می‌شود) یا text "
+            "(هر متنی مانند نام شرکت؛ شناسه‌ها به ترتیب شماره می‌خورند).",
+        )  # fmt: skip
+    return value
 
 
-def _price_number(value) -> float | None:
-    """A positive finite index value, or None."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) and number > 0 else None
+class NationalIdFile(Section):
+    """``enterprise.national_id``: synthetic IDs are prefix + zero-padded firm code +
+    check digit."""
 
+    model_config = ConfigDict(extra="allow")
+    KEEP_NONE = True
 
-def _jalali_price_year(year: int, calendar: str) -> int:
-    """The Jalali year of a price-index year; a RasadInputError when out of range."""
-    jalali = year - GREGORIAN_OFFSET if calendar == "gregorian" else year
-    return Period(jalali).year
+    prefix: Any = ""
+    width: Any = None
+    codes: Annotated[str, PlainValidator(_codes)] = "number"
 
-
-def _prices(
-    value, calendar_default: str | None, problems: list
-) -> tuple[dict[int, float] | None, str]:
-    if value is None:
-        return None, ""
-    if not isinstance(value, dict):
-        problems.append(
-            _problem(
-                "prices",
-                value,
-                "must be a mapping {calendar, source, index}.",
-                "باید نگاشتی با calendar، source و index باشد.",
-            )
-        )
-        return None, ""
-    unknown = sorted(set(value) - {"calendar", "source", "index"}, key=str)
-    if unknown:
-        problems.append(
-            _problem(
-                "prices",
+    @classmethod
+    def unknown(cls, data, keys):
+        unknown = sorted(keys, key=str)
+        if not unknown:
+            return []
+        return [
+            refuse(
+                (),
+                f"unknown keys {unknown}; allowed: prefix, width, codes.",
+                f"کلیدهای ناشناخته {unknown}؛ کلیدهای مجاز: prefix، width و codes.",
                 unknown,
-                f"unknown keys {unknown}; allowed: calendar, source, index.",
-                f"کلیدهای ناشناخته {unknown}؛ کلیدهای مجاز: calendar، source و index.",
             )
-        )
-    calendar = value.get("calendar", calendar_default)
-    if calendar is None and "calendar" not in value:
-        pass  # period.calendar is wrong, and is reported already
-    elif calendar not in CALENDARS:
-        problems.append(
-            _problem(
-                "prices.calendar",
-                calendar,
-                f"must be one of {CALENDARS}.",
-                f"باید یکی از {CALENDARS} باشد.",
-            )
-        )
-        calendar = None
-    note = value.get("source")
-    if not isinstance(note, str) or not note.strip():
-        problems.append(
-            _problem(
-                "prices.source",
-                note,
-                "say where the index comes from (publisher, series, base, annual average or not).",
-                "بگویید شاخص از کجا آمده است (ناشر، سری، سال پایه، میانگین سالانه یا جز آن).",
-            )
-        )
-        note = ""
-    index = value.get("index")
-    if not isinstance(index, dict) or not index:
-        problems.append(
-            _problem(
-                "prices.index",
-                index,
-                "give the index by year, such as {1991: 136.2, 1992: 140.3}.",
-                "شاخص را به تفکیک سال بدهید، مانند {1991: 136.2, 1992: 140.3}.",
-            )
-        )
-        return None, note.strip()
-    prices: dict[int, float] = {}
-    first: dict[int, object] = {}
-    for key, number in index.items():
-        path = f"prices.index.{key}"
-        year, level = _whole_year(key), _price_number(number)
-        if year is None:
-            problems.append(
-                _problem(
-                    path,
-                    key,
-                    "a year must be a whole number.",
-                    "سال باید عدد صحیح باشد.",
-                )
-            )
-        if level is None:
-            problems.append(
-                _problem(
-                    path,
-                    number,
-                    "the index must be a positive finite number.",
-                    "شاخص باید عددی مثبت و متناهی باشد.",
-                )
-            )
-        if year is None or calendar is None:
-            continue
-        try:
-            jalali = _jalali_price_year(year, calendar)
-        except RasadInputError as error:
-            problems.append(_problem(path, key, error.message_en, error.message_fa))
-            continue
-        if jalali in first:
-            problems.append(
-                _problem(
-                    path,
-                    key,
-                    f"the year is given twice ({first[jalali]!r} and {key!r}).",
-                    f"این سال دو بار آمده است («{first[jalali]}» و «{key}»).",
-                )
-            )
-            continue
-        first[jalali] = key
-        if level is not None:
-            prices[jalali] = level
-    return dict(sorted(prices.items())), note.strip()
+        ]
 
-
-def parse_mapping(
-    document,
-    *,
-    catalogue: Sequence[IndicatorSpec] | None = None,
-    where: str | None = None,
-    file: str | Path | None = None,
-) -> PanelMapping:
-    """Validate a mapping document (already loaded from YAML); every problem at once.
-
-    ``file`` is the file the document came from, if any: its stem gives the dataset code
-    when the document has none (:func:`dataset_code_from_file`), and its name is
-    ``where`` unless that is given.
-    """
-    where = where or (Path(file).name if file is not None else "mapping")
-    specs = {spec.code: spec for spec in (catalogue or load_catalogue())}
-    problems: list[RasadInputError] = []
-    if not isinstance(document, dict):
-        raise _problem(
-            where, document, "a mapping file is a YAML mapping.", "فایل نگاشت باید نگاشت YAML باشد."
-        )
-    unknown = sorted(set(document) - _TOP_KEYS)
-    missing = sorted({"name", "enterprise", "period", "indicators"} - set(document))
-    if unknown or missing:
-        problems.append(
-            _problem(
-                where,
-                sorted(document),
-                f"missing keys {missing}, unknown keys {unknown}.",
-                f"کلیدهای کم: {missing}، کلیدهای ناشناخته: {unknown}.",
-            )  # fmt: skip
-        )
-        raise InputProblems(problems)
-    name_fa, name_en = _text_pair(document["name"], "name", problems)
-    enterprise = document["enterprise"] if isinstance(document["enterprise"], dict) else {}
-    id_column = enterprise.get("id")
-    if not isinstance(id_column, str) or not id_column:
-        problems.append(
-            _problem(
-                "enterprise.id",
-                id_column,
-                "name the source column with the firm code.",
-                "ستون کد بنگاه را نام ببرید.",
-            )
-        )
-    national = enterprise.get("national_id") or {}
-    if not isinstance(national, dict):
-        national = {}
-    prefix, width = str(national.get("prefix", "")), national.get("width")
-    id_codes = national.get("codes", "number")
-    if id_codes not in CODES:
-        problems.append(
-            _problem(
-                "enterprise.national_id.codes",
-                id_codes,
-                "must be number (a whole-number firm code, from which the ID is computed) or "
-                "text (any text, such as a company name; IDs are numbered in turn).",
-                "باید number باشد (کد بنگاه عدد صحیح است و شناسه از آن ساخته می‌شود) یا text "
-                "(هر متنی مانند نام شرکت؛ شناسه‌ها به ترتیب شماره می‌خورند).",
-            )  # fmt: skip
-        )
-    unknown_national = sorted(set(national) - {"prefix", "width", "codes"}, key=str)
-    if unknown_national:
-        problems.append(
-            _problem(
-                "enterprise.national_id",
-                unknown_national,
-                f"unknown keys {unknown_national}; allowed: prefix, width, codes.",
-                f"کلیدهای ناشناخته {unknown_national}؛ کلیدهای مجاز: prefix، width و codes.",
-            )
-        )
-    if (
-        not (prefix.isascii() and prefix.isdigit())
-        or not isinstance(width, int)
-        or len(prefix) + width != 10
-    ):
-        problems.append(
-            _problem(
-                "enterprise.national_id",
-                national,
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        prefix, width = str(section.prefix), section.width
+        if (
+            not (prefix.isascii() and prefix.isdigit())
+            or not isinstance(width, int)
+            or len(prefix) + width != 10
+        ):
+            yield refuse(
+                (),
                 "give prefix (digits) and width with len(prefix) + width = 10: the synthetic ID "
                 "is prefix + zero-padded firm code + check digit.",
                 "prefix (رقم) و width را چنان بدهید که طول prefix به‌علاوه width برابر ۱۰ شود: "
                 "شناسه ساختگی = prefix + کد بنگاه با صفر پیشین + رقم کنترل.",
+                data,
             )  # fmt: skip
-        )
-    elif len(prefix) < 4 or set(prefix[3:]) == {"0"}:
-        # digits 4 to 9 of a national ID may not all be zero; a non-zero 4th-or-later
-        # prefix digit makes every synthetic ID valid whatever the firm code
-        problems.append(
-            _problem(
-                "enterprise.national_id.prefix",
-                prefix,
+        elif len(prefix) < 4 or set(prefix[3:]) == {"0"}:
+            # digits 4 to 9 of a national ID may not all be zero; a non-zero 4th-or-later
+            # prefix digit makes every synthetic ID valid whatever the firm code
+            yield refuse(
+                ("prefix",),
                 "use at least 4 digits with a non-zero digit from the 4th on, so that every "
                 "synthetic ID is valid.",
                 "دست‌کم ۴ رقم بدهید که از رقم چهارم به بعد رقمی غیرصفر داشته باشد تا همه "
                 "شناسه‌های ساختگی معتبر باشند.",
+                prefix,
             )  # fmt: skip
-        )
-    names = enterprise.get("name", {"fa": "{id_fa}", "en": "{id}"})
-    template_fa, template_en = _text_pair(names, "enterprise.name", problems)
-    for language, template in (("fa", template_fa), ("en", template_en)):
-        if set(re.findall(r"{(\w*)}", template)) - {"id", "id_fa"}:
-            problems.append(
-                _problem(
-                    f"enterprise.name.{language}",
-                    template,
-                    "only {id} and {id_fa} may be used.",
-                    "فقط {id} و {id_fa} مجاز است.",
-                )
-            )
-    constants = dict(enterprise.get("constants") or {})
-    for key in sorted(set(constants) - set(_CONSTANT_KEYS)):
-        problems.append(
-            _problem(
-                f"enterprise.constants.{key}",
-                key,
+
+
+def _constants(value: Any) -> dict:
+    """The registry fields the panel lacks, resolved (a province's name to its code…);
+    every key and value that cannot be is refused, at its key."""
+    constants = dict(value or {})
+    wrong = [
+        InitErrorDetails(
+            type=fail(
                 f"allowed constants: {list(_CONSTANT_KEYS)}.",
                 f"ثابت‌های مجاز: {list(_CONSTANT_KEYS)}.",
-            )
+            ),
+            loc=(key,),
+            input=key,
         )
-    constants = _resolve_constants(constants, problems)
-    period = document["period"] if isinstance(document["period"], dict) else {}
-    year_column, calendar = period.get("year"), period.get("calendar", "jalali")
-    if not isinstance(year_column, str) or not year_column:
-        problems.append(
-            _problem(
-                "period.year",
-                year_column,
-                "name the source column with the year.",
-                "ستون سال را نام ببرید.",
-            )
-        )
-    if calendar not in CALENDARS:
-        problems.append(
-            _problem(
-                "period.calendar",
-                calendar,
-                f"must be one of {CALENDARS}.",
-                f"باید یکی از {CALENDARS} باشد.",
-            )
-        )
-    indicators = document["indicators"]
-    sources = []
-    if not isinstance(indicators, dict) or not indicators:
-        problems.append(
-            _problem(
-                "indicators",
-                indicators,
-                "map at least one indicator.",
-                "دست‌کم یک شاخص را نگاشت کنید.",
-            )
-        )
-    else:
-        for code, spec in indicators.items():
-            source = _indicator(code, spec, specs, problems)
-            if source is not None:
-                sources.append(source)
-    currency = document.get("currency") or {}
-    prices, prices_note = _prices(
-        document.get("prices"), calendar if calendar in CALENDARS else None, problems
-    )
-    dataset_code = DEFAULT_DATASET_CODE
-    if document.get("dataset") is not None:
-        dataset_code = _dataset_code(document["dataset"], problems)
-    else:
-        try:
-            dataset_code = dataset_code_from_file(file)
-        except RasadInputError as error:
-            problems.append(error)
-    if problems:
-        raise InputProblems(problems)
-    return PanelMapping(
-        name_fa=name_fa,
-        name_en=name_en,
-        id_column=id_column,
-        id_prefix=prefix,
-        id_width=width,
-        year_column=year_column,
-        calendar=calendar,
-        indicators=tuple(sources),
-        name_template_fa=template_fa,
-        name_template_en=template_en,
-        constants=constants,
-        currency=str(currency.get("code", "IRR")),
-        currency_note=str(currency.get("note", "")).strip(),
-        source=dict(document.get("source") or {}),
-        id_codes=id_codes,
-        dataset_code=dataset_code,
-        prices=prices,
-        prices_note=prices_note,
-    )
-
-
-def _resolve_constants(constants: dict, problems: list) -> dict:
-    resolved = {}
+        for key in sorted(set(constants) - set(_CONSTANT_KEYS))
+    ]
+    resolved: dict[str, Any] = {}
     for key, value in constants.items():
         if value is None:
             continue
@@ -618,8 +283,312 @@ def _resolve_constants(constants: dict, problems: list) -> dict:
             else:
                 resolved[key] = str(value)
         except (RasadInputError, TypeError, ValueError) as error:
-            problems.append(_problem(f"enterprise.constants.{key}", value, str(error), str(error)))
+            wrong.append(
+                InitErrorDetails(type=fail(str(error), str(error)), loc=(key,), input=value)
+            )
+    if wrong:
+        raise ValidationError.from_exception_data("constants", wrong)
     return resolved
+
+
+class EnterpriseFile(Section):
+    """``enterprise``: where the firm code is and how it becomes an enterprise."""
+
+    model_config = ConfigDict(extra="ignore")
+    KEEP_NONE = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"id": "-", "name": {"fa": "", "en": ""}}
+
+    id: Annotated[
+        str, *_column("name the source column with the firm code.", "ستون کد بنگاه را نام ببرید.")
+    ]
+    national_id: Annotated[NationalIdFile, BeforeValidator(lambda v: _given(v or {}))] = Field(
+        {}, validate_default=True
+    )
+    name: TextPair = ("{id_fa}", "{id}")
+    constants: Annotated[dict, PlainValidator(_constants)] = {}
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        for language, template in zip(("fa", "en"), section.name, strict=True):
+            if set(re.findall(r"{(\w*)}", template)) - {"id", "id_fa"}:
+                yield refuse(
+                    ("name", language),
+                    "only {id} and {id_fa} may be used.",
+                    "فقط {id} و {id_fa} مجاز است.",
+                    template,
+                )
+
+
+class PeriodFile(Section):
+    """``period``: the column with the year and its calendar."""
+
+    model_config = ConfigDict(extra="ignore")
+    KEEP_NONE = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"year": "-"}
+
+    year: Annotated[
+        str, *_column("name the source column with the year.", "ستون سال را نام ببرید.")
+    ]
+    calendar: Calendar = "jalali"
+
+
+class IndicatorSourceFile(Section):
+    """One catalogue indicator: exactly one of ``column``, ``sum`` or ``product``."""
+
+    model_config = ConfigDict(extra="allow")
+    NOT_MAPPING = (
+        "must be a mapping such as {column: emp}.",
+        "باید نگاشتی مانند {column: emp} باشد.",
+    )
+    KEEP_NONE = True
+
+    column: Any = None
+    sum: Any = None
+    product: Any = None
+    factor: Any = 1
+    note: Any = ""
+
+    @classmethod
+    def variant(cls, data):
+        unknown = sorted(set(data) - {*COMBINES, "factor", "note"})
+        if unknown or len([k for k in COMBINES if k in data]) != 1:
+            raise ValidationError.from_exception_data(
+                "indicator",
+                [
+                    refuse(
+                        (),
+                        "give exactly one of column, sum or product (plus optional "
+                        f"factor and note); unknown keys: {unknown}.",
+                        "دقیقاً یکی از column، sum یا product (و در صورت نیاز factor و note) "
+                        f"را بدهید؛ کلیدهای ناشناخته: {unknown}.",
+                        sorted(data),
+                    )
+                ],
+            )  # fmt: skip
+        return cls
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        combine = next(k for k in COMBINES if k in data)
+        columns = section.columns(combine)
+        if (
+            not isinstance(columns, list)
+            or not columns
+            or not all(isinstance(c, str) and c for c in columns)
+            or (combine != "column" and len(columns) < 2)
+        ):
+            yield refuse(
+                (combine,),
+                "column names expected (two or more for sum and product).",
+                "نام ستون لازم است (برای sum و product دو یا بیشتر).",
+                columns,
+            )  # fmt: skip
+            return
+        factor = section.factor
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not factor > 0:
+            yield refuse(("factor",), "must be a positive number.", "باید عددی مثبت باشد.", factor)
+
+    def columns(self, combine: str) -> Any:
+        columns = getattr(self, combine)
+        return [columns] if combine == "column" else columns
+
+    def source(self, code: str) -> IndicatorSource:
+        combine = next(k for k in COMBINES if k in self.model_fields_set)
+        return IndicatorSource(
+            code,
+            combine,
+            tuple(self.columns(combine)),
+            Fraction(str(self.factor)),
+            str(self.note).strip(),
+        )
+
+
+def _indicators(value: dict, info: ValidationInfo) -> dict[str, IndicatorSourceFile]:
+    """Each catalogue indicator mapped; a code the catalogue lacks is refused alone."""
+    catalogue = (info.context or {})["catalogue"]
+    sources, wrong = {}, []
+    for code, spec in value.items():
+        if code not in catalogue:
+            wrong.append(
+                refuse(
+                    (code,),
+                    f"{code!r} is not a catalogue indicator; known: {', '.join(catalogue)}.",
+                    f"«{code}» شاخص فهرست نیست؛ شاخص‌های معتبر: {'، '.join(catalogue)}.",
+                    code,
+                )
+            )  # fmt: skip
+            continue
+        try:
+            sources[code] = IndicatorSourceFile.model_validate(spec, context=info.context)
+        except ValidationError as refused:
+            wrong += [refuse((code, *i.loc), i.en, i.fa, i.value) for i in config.issues(refused)]
+    if wrong:
+        raise ValidationError.from_exception_data("indicators", wrong)
+    return sources
+
+
+def _dataset(value: Any) -> str | None:
+    """``dataset: {code: a-slug}``, its code checked; None: the file's name decides."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"code"}:
+        raise fail(
+            "must be {code: a-slug} and nothing else.",
+            "باید {code: a-slug} باشد و کلید دیگری نداشته باشد.",
+        )
+    code = value["code"]
+    if not isinstance(code, str) or not DATASET_CODE.match(code) or len(code) > DATASET_CODE_LENGTH:
+        raise ValidationError.from_exception_data(
+            "dataset",
+            [
+                refuse(
+                    ("code",),
+                    f"a dataset code is a slug of at most {DATASET_CODE_LENGTH} characters: "
+                    "lowercase Latin letters and digits, words joined by single hyphens "
+                    "(us-innovation-1991-1999).",
+                    f"کد مجموعه‌داده باید نامکی (slug) با حداکثر {DATASET_CODE_LENGTH} نویسه باشد: "
+                    "حروف کوچک لاتین و رقم، واژه‌ها با یک خط تیره به هم پیوسته "
+                    "(us-innovation-1991-1999).",
+                    code,
+                )
+            ],
+        )  # fmt: skip
+    return code
+
+
+def _file_code_problem(file: str | Path | None) -> tuple[str, str, str] | None:
+    """Why the file's name makes no dataset code (English, Persian, the stem), or None."""
+    if file is None:
+        return None
+    stem = Path(file).stem
+    code = stem.lower().replace("_", "-")
+    if DATASET_CODE.match(code) and len(code) <= DATASET_CODE_LENGTH:
+        return None
+    return (
+        f"the file name {stem!r} does not make a dataset code ({code!r} is not a slug of at most "
+        f"{DATASET_CODE_LENGTH} lowercase letters, digits and single hyphens): give "
+        "dataset: {code: ...} in the mapping.",
+        f"از نام فایل «{stem}» کد مجموعه‌داده ساخته نمی‌شود («{code}» نامکی با حداکثر "
+        f"{DATASET_CODE_LENGTH} حرف کوچک لاتین، رقم و خط تیره نیست): در نگاشت "
+        "dataset: {code: ...} را بدهید.",
+        stem,
+    )  # fmt: skip
+
+
+def dataset_code_from_file(file: str | Path | None) -> str:
+    """The default dataset code: the file's stem in lowercase with ``_`` → ``-``.
+
+    ``uk_emplUK.yaml`` → ``uk-empluk``; ``panel`` without a file. A stem that does not
+    make a valid code is refused: say ``dataset: {code: ...}`` in the mapping instead.
+    """
+    wrong = _file_code_problem(file)
+    if wrong is not None:
+        en, fa, stem = wrong
+        raise _problem("dataset.code", stem, en, fa)
+    return DEFAULT_DATASET_CODE if file is None else Path(file).stem.lower().replace("_", "-")
+
+
+class MappingFile(Section):
+    """A mapping file (see the module docstring); the catalogue and the file it came
+    from are in the validation context (``catalogue``, ``file``)."""
+
+    KEEP_NONE = True
+    NOT_MAPPING = ("a mapping file is a YAML mapping.", "فایل نگاشت باید نگاشت YAML باشد.")
+    FALLBACK: ClassVar[dict[str, Any]] = {"name": {"fa": "", "en": ""}, "indicators": {}}
+
+    name: TextPair
+    enterprise: Annotated[EnterpriseFile, BeforeValidator(_given)]
+    period: Annotated[PeriodFile, BeforeValidator(_given)]
+    indicators: Annotated[
+        dict[str, IndicatorSourceFile],
+        PlainValidator(_indicators),
+        keyed("map at least one indicator.", "دست‌کم یک شاخص را نگاشت کنید."),
+    ]
+    prices: PricesFile | None = None
+    dataset: Annotated[str | None, PlainValidator(_dataset)] = None
+    source: Any = None
+    currency: Any = None
+
+    @classmethod
+    def variant(cls, data):
+        unknown = sorted(set(data) - set(cls.written_keys()))
+        missing = sorted({"name", "enterprise", "period", "indicators"} - set(data))
+        if unknown or missing:
+            raise ValidationError.from_exception_data(
+                "mapping",
+                [
+                    refuse(
+                        (),
+                        f"missing keys {missing}, unknown keys {unknown}.",
+                        f"کلیدهای کم: {missing}، کلیدهای ناشناخته: {unknown}.",
+                        sorted(data),
+                    )
+                ],
+            )  # fmt: skip
+        return cls
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if section.prices is not None:
+            period = data["period"] if isinstance(data["period"], dict) else {}
+            calendar = data["prices"].get("calendar", period.get("calendar", "jalali"))
+            if calendar in CALENDARS and period.get("calendar", "jalali") in CALENDARS:
+                for problem in section.prices.prices(calendar)[1]:
+                    yield {**problem, "loc": ("prices", *problem["loc"])}
+        if data.get("dataset") is None:
+            wrong = _file_code_problem(info.context["file"])
+            if wrong is not None:
+                yield refuse(("dataset", "code"), *wrong)
+
+    def panel_mapping(self, file: str | Path | None) -> PanelMapping:
+        enterprise, national, period = self.enterprise, self.enterprise.national_id, self.period
+        currency = self.currency or {}
+        prices, note = None, ""
+        if self.prices is not None:
+            calendar = self.prices.calendar or period.calendar
+            prices, note = self.prices.prices(calendar)[0], self.prices.source
+        return PanelMapping(
+            name_fa=self.name[0],
+            name_en=self.name[1],
+            id_column=enterprise.id,
+            id_prefix=str(national.prefix),
+            id_width=national.width,
+            year_column=period.year,
+            calendar=period.calendar,
+            indicators=tuple(spec.source(code) for code, spec in self.indicators.items()),
+            name_template_fa=enterprise.name[0],
+            name_template_en=enterprise.name[1],
+            constants=enterprise.constants,
+            currency=str(currency.get("code", "IRR")),
+            currency_note=str(currency.get("note", "")).strip(),
+            source=dict(self.source or {}),
+            id_codes=national.codes,
+            dataset_code=self.dataset or dataset_code_from_file(file),
+            prices=prices,
+            prices_note=note,
+        )
+
+
+def parse_mapping(
+    document,
+    *,
+    catalogue: Sequence[IndicatorSpec] | None = None,
+    where: str | None = None,
+    file: str | Path | None = None,
+    text: str | None = None,
+) -> PanelMapping:
+    """Validate a mapping document (already loaded from YAML); every problem at once.
+
+    ``file`` is the file the document came from, if any: its stem gives the dataset code
+    when the document has none (:func:`dataset_code_from_file`), and its name is
+    ``where`` unless that is given. ``text``, the YAML the document was read from,
+    gives each problem its ``line``.
+    """
+    where = where or (Path(file).name if file is not None else "mapping")
+    specs = {spec.code: spec for spec in (catalogue or load_catalogue())}
+    context = {"catalogue": specs, "file": file}
+    checked = config.validate(MappingFile, document, context, root=where, text=text)
+    return checked.panel_mapping(file)
 
 
 _BUNDLED = "mappings"
@@ -653,8 +622,7 @@ def load_mapping(
             value=str(name_or_path),
         ) from exc
     try:
-        document = yaml.safe_load(text)
-        repeated = list(_repeated_keys(yaml.compose(text, Loader=yaml.SafeLoader)))
+        document, repeated = config.parse_unique(text)
     except yaml.YAMLError as exc:
         raise RasadInputError(
             f"The mapping {path.name} is not valid YAML: {exc}",
@@ -676,33 +644,7 @@ def load_mapping(
                 for key_path, first, again in repeated
             ]
         )
-    return parse_mapping(document, catalogue=catalogue, where=path.name, file=path)
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def _repeated_keys(node, path: str = "", seen_nodes: set | None = None):
-    """(path, first line, repeated line) for each key given twice in one YAML mapping."""
-    seen_nodes = set() if seen_nodes is None else seen_nodes
-    if node is None or id(node) in seen_nodes:
-        return
-    seen_nodes.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        lines: dict[tuple[str, str], int] = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
-                continue
-            here = f"{path}.{key.value}" if path else key.value
-            line = key.start_mark.line + 1
-            if (key.tag, key.value) in lines:
-                yield here, lines[(key.tag, key.value)], line
-            else:
-                lines[(key.tag, key.value)] = line
-            yield from _repeated_keys(value, here, seen_nodes)
-    elif isinstance(node, yaml.SequenceNode):
-        for number, item in enumerate(node.value):
-            yield from _repeated_keys(item, f"{path}.{number}", seen_nodes)
+    return parse_mapping(document, catalogue=catalogue, where=path.name, file=path, text=text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -735,7 +677,7 @@ def _firm_code(value, column: str) -> str:
         and not isinstance(value, bool)
         and float(value).is_integer()
     ):
-        return str(int(value))
+        return str(int(cast(SupportsInt, value)))
     text = str(value).strip()
     if text.isascii() and text.isdigit():
         return text
@@ -758,7 +700,7 @@ def _text_codes(values: Iterable, column: str) -> list[str]:
             and math.isfinite(value)
             and float(value).is_integer()
         ):
-            codes.append(str(int(value)))
+            codes.append(str(int(cast(SupportsInt, value))))
             continue
         text = "" if value is None or pd.isna(value) else str(value).strip()
         if not text:
@@ -958,224 +900,3 @@ def read_panel(
         ]
         frame[mapping.id_column] = codes.to_numpy(dtype=object)
     return apply_mapping(frame, mapping, catalogue=catalogue, known_codes=known_codes)
-
-
-# --- price index files (--prices FILE) ----------------------------------------------
-
-_PRICE_HEADERS = {
-    "year": ("year", "سال"),
-    "index": ("index", "شاخص"),
-    "calendar": ("calendar", "تقویم"),
-    "source": ("source", "منبع"),
-}
-_CALENDAR_WORDS = {
-    "jalali": "jalali",
-    "gregorian": "gregorian",
-    "شمسی": "jalali",
-    "خورشیدی": "jalali",
-    "هجری شمسی": "jalali",
-    "میلادی": "gregorian",
-}
-
-
-def _price_problem(name: str, row: int | None, column: str | None, value, en: str, fa: str):
-    where_en = ", ".join(
-        [name] + ([f"row {row}"] if row else []) + ([f"column {column}"] if column else [])
-    )
-    where_fa = "، ".join(
-        [name] + ([f"ردیف {row}"] if row else []) + ([f"ستون {column}"] if column else [])
-    )
-    return RasadInputError(
-        f"{where_en}: {en}", f"{where_fa}: {fa}", field=column or "prices", value=value
-    )
-
-
-def _price_header(cell: str) -> str | None:
-    text = cell.replace("\ufeff", "").strip().lower()
-    for canonical, names in _PRICE_HEADERS.items():
-        if text in names:
-            return canonical
-    return None
-
-
-def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
-    """A price index from a CSV file: ({Jalali year: index}, a note naming the file).
-
-    Columns (headers in English or Persian, any order; others are ignored):
-    ``year`` (سال), ``index`` (شاخص), optional ``calendar`` (تقویم: jalali/gregorian,
-    شمسی/میلادی, per row) and optional ``source`` (منبع). Without a calendar column the
-    years are **Jalali**. A Gregorian year *g* becomes *g* − 621. UTF-8 (with or without
-    BOM) or Windows-1256; comma, semicolon or tab separated; Persian digits are read.
-    Every problem is reported at once, naming the file, the row (as a spreadsheet
-    numbers it: the header is row 1) and the column.
-    """
-    path = Path(path)
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _price_problem(
-            name,
-            None,
-            None,
-            str(path),
-            f"cannot read the price file: {exc.strerror}.",
-            f"فایل شاخص قیمت خوانده نشد: {exc.strerror}.",
-        ) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1256", errors="replace")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: dict[str, tuple[int, str]] | None = None
-    problems: list[RasadInputError] = []
-    rows: list[tuple[int, list[str]]] = []
-    for cells in reader:
-        row = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = {}
-            for position, cell in enumerate(cells):
-                canonical = _price_header(cell)
-                if canonical is None:
-                    continue
-                if canonical in header:
-                    problems.append(
-                        _price_problem(
-                            name,
-                            row,
-                            cell.strip(),
-                            cell,
-                            f"two columns mean {canonical} ({header[canonical][1]!r} and "
-                            f"{cell.strip()!r}).",
-                            f"دو ستون به معنای {canonical} است («{header[canonical][1]}» و "
-                            f"«{cell.strip()}»).",
-                        )
-                    )
-                    continue
-                header[canonical] = (position, cell.strip())
-            missing = [c for c in ("year", "index") if c not in header]
-            if missing:
-                problems.append(
-                    _price_problem(
-                        name,
-                        row,
-                        None,
-                        [c.strip() for c in cells],
-                        f"the header {[c.strip() for c in cells]} lacks the columns {missing} "
-                        "(year, index; optional calendar and source).",
-                        f"سرستون {[c.strip() for c in cells]} ستون‌های {missing} را ندارد "
-                        "(year/سال و index/شاخص؛ calendar/تقویم و source/منبع اختیاری).",
-                    )
-                )
-                raise InputProblems(problems)
-            continue
-        rows.append((row, cells))
-    if header is None or not rows:
-        problems.append(
-            _price_problem(
-                name,
-                None,
-                None,
-                None,
-                "the price file has no rows of data (a header year,index and one row per year).",
-                "فایل شاخص قیمت ردیف داده ندارد (سرستون year,index و یک ردیف برای هر سال).",
-            )
-        )
-        raise InputProblems(problems)
-
-    def cell(cells: list[str], key: str) -> tuple[str, str]:
-        position, column = header[key]
-        return (cells[position].strip() if position < len(cells) else ""), column
-
-    prices: dict[int, float] = {}
-    first_row: dict[int, int] = {}
-    sources: list[str] = []
-    for row, cells in rows:
-        year_text, year_column = cell(cells, "year")
-        year = None
-        try:
-            number = parse_number(year_text, field=year_column)
-            if not float(number).is_integer():
-                raise ValueError
-            year = int(number)
-        except (RasadInputError, ValueError):
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    year_column,
-                    year_text,
-                    f"the year {year_text!r} is not a whole number.",
-                    f"سال «{year_text}» عدد صحیح نیست.",
-                )
-            )
-        index_text, index_column = cell(cells, "index")
-        level = None
-        try:
-            level = _price_number(parse_number(index_text, field=index_column))
-        except RasadInputError:
-            pass
-        if level is None:
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    index_column,
-                    index_text,
-                    f"the index {index_text!r} is not a positive finite number.",
-                    f"شاخص «{index_text}» عددی مثبت و متناهی نیست.",
-                )
-            )
-        calendar = "jalali"
-        if "calendar" in header:
-            calendar_text, calendar_column = cell(cells, "calendar")
-            calendar = _CALENDAR_WORDS.get(calendar_text.lower())
-            if calendar is None:
-                problems.append(
-                    _price_problem(
-                        name,
-                        row,
-                        calendar_column,
-                        calendar_text,
-                        f"the calendar {calendar_text!r} is neither jalali nor gregorian.",
-                        f"تقویم «{calendar_text}» نه jalali (شمسی) است و نه gregorian (میلادی).",
-                    )
-                )
-        if "source" in header:
-            source_text, _ = cell(cells, "source")
-            if source_text and source_text not in sources:
-                sources.append(source_text)
-        if year is None or calendar is None:
-            continue
-        try:
-            jalali = _jalali_price_year(year, calendar)
-        except RasadInputError as error:
-            problems.append(
-                _price_problem(
-                    name, row, year_column, year_text, error.message_en, error.message_fa
-                )
-            )
-            continue
-        if jalali in first_row:
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    year_column,
-                    year_text,
-                    f"the Jalali year {jalali} is given twice (rows {first_row[jalali]} and {row}).",
-                    f"سال شمسی {jalali} دو بار آمده است (ردیف‌های {first_row[jalali]} و {row}).",
-                )
-            )
-            continue
-        first_row[jalali] = row
-        if level is not None:
-            prices[jalali] = level
-    if problems:
-        raise InputProblems(problems)
-    note = f"{name}: {'; '.join(sources)}" if sources else name
-    return dict(sorted(prices.items())), note

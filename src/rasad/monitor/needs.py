@@ -39,15 +39,30 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
 
+from rasad import config
+from rasad.config import (
+    Boolean,
+    Number,
+    Section,
+    String,
+    Text,
+    TextField,
+    choice,
+    integer,
+    listed,
+    number,
+    parse,
+    refuse,
+)
 from rasad.errors import RasadInputError
-from rasad.index.methodology import Text
 from rasad.iran.geo import isic, provinces
 from rasad.iran.text import to_persian_digits
-from rasad.monitor._config import finish, item_path, parse, read
+from rasad.monitor._config import MonitorConfigError, read
 from rasad.monitor._rows import objects, records
 from rasad.monitor.kpis import KPIS, KpiTable
 from rasad.monitor.peers import PeerGaps, level_name
@@ -55,16 +70,6 @@ from rasad.monitor.rules import BOUNDS, SEVERITIES, SEVERITY_NAMES, Alerts, load
 
 BUNDLED_NEEDS = "needs.yaml"
 BEHIND = ("median", "top_quartile")
-_TRIGGER_KEYS = (
-    "indicator",
-    "alert",
-    "percentile_below",
-    "behind",
-    *BOUNDS,
-    "weight",
-    "supporting",
-    "severity",
-)
 BANDED = SEVERITIES[1:]  # the bands' lower ends: medium, high, critical (below medium: low)
 DIMENSIONS = {
     "province": "province_code",
@@ -321,19 +326,20 @@ class Needs:
         return ui, pi, valid
 
     def _trigger(self, t: Trigger, alert_rows) -> _Fired | None:
+        alerts = self.alerts
         if t.alert is not None:
-            if alert_rows is None or t.alert not in self.alerts.rules.codes:
+            if alert_rows is None or alerts is None or t.alert not in alerts.rules.codes:
                 return None
             ui, pi, valid = alert_rows
-            rule = self.alerts.rules.rule(t.alert)
+            rule = alerts.rules.rule(t.alert)
             n = len(ui)
             hit, judged = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-            hit[valid] = self.alerts.fired(t.alert)[ui[valid], pi[valid]]
-            judged[valid] = self.alerts.judged(t.alert)[ui[valid], pi[valid]]
+            hit[valid] = alerts.fired(t.alert)[ui[valid], pi[valid]]
+            judged[valid] = alerts.judged(t.alert)[ui[valid], pi[valid]]
             value, kpi = np.full(n, np.nan), None
             if rule.check == "threshold":
-                kpi = rule.kpi
-                value[valid] = self.alerts.kpis.grid(kpi)[ui[valid], pi[valid]]
+                kpi = cast(str, rule.kpi)
+                value[valid] = alerts.kpis.grid(kpi)[ui[valid], pi[valid]]
             points = t.weight * self.mapping.severity.alert_points.get(rule.severity, 1.0)
             return _Fired(t, hit, np.where(hit, points, 0.0), judged, value, kpi, rule.severity)
         if t.indicator not in self.gaps.indicators:
@@ -416,7 +422,8 @@ class Needs:
             return self.mapping.codes.index(programme)
         except ValueError:
             raise _bad(
-                f"{programme!r} is not a programme of the mapping: {', '.join(self.mapping.codes)}.",
+                f"{programme!r} is not a programme of the mapping: "
+                f"{', '.join(self.mapping.codes)}.",
                 f"«{programme}» برنامهٔ این نگاشت نیست: {', '.join(self.mapping.codes)}.",
                 "programme",
                 programme,
@@ -584,7 +591,7 @@ class Needs:
         row here), ``no_data`` (it owed a return and filed none), ``priority`` (in the
         priority tier) and ``unknown`` (the programmes none of whose figures it
         reported)."""
-        rows = self._selected(unit)
+        rows = cast(np.ndarray, self._selected(unit))  # a unit's rows, never None
         absent = bool(len(self._absent)) and bool((self._absent[self.unit] == unit).any())
         unknown = [
             code for k, code in enumerate(self.mapping.codes) if self._unknown[rows, k].any()
@@ -782,8 +789,10 @@ class Needs:
         if column == "cluster_code":
             if members is None or not {"cluster_code", self.unit} <= set(members.columns):
                 raise _bad(
-                    f"The needs matrix by cluster needs the cluster members (cluster_code, {self.unit}).",
-                    f"ماتریس نیازها بر حسب خوشه به فهرست اعضای خوشه‌ها (cluster_code، {self.unit}) نیاز دارد.",
+                    "The needs matrix by cluster needs the cluster members "
+                    f"(cluster_code, {self.unit}).",
+                    "ماتریس نیازها بر حسب خوشه به فهرست اعضای خوشه‌ها "
+                    f"(cluster_code، {self.unit}) نیاز دارد.",
                     "members",
                 )
         elif column not in keys.columns:
@@ -805,7 +814,9 @@ class Needs:
                 ignore_index=True,
             )
             links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
-                members[[self.unit, "cluster_code"]].drop_duplicates(), on=self.unit, how="left"
+                cast(pd.DataFrame, members)[[self.unit, "cluster_code"]].drop_duplicates(),
+                on=self.unit,
+                how="left",
             )
             at, cell = links["_at"].to_numpy(), links["cluster_code"]
             filer = at < len(rows)
@@ -1136,14 +1147,17 @@ def _words(evidence: list[dict], language: str, rules: dict[str, Text]) -> str:
                 text = f"{name} {_number(item['value'], language)}"
             elif fa:
                 text = (
-                    f"{name} {_number(item['value'], 'fa')}: صدک {_number(item['percentile'], 'fa')} "
+                    f"{name} {_number(item['value'], 'fa')}: "
+                    f"صدک {_number(item['percentile'], 'fa')} "
                     f"در میان {to_persian_digits(str(item['peers']))} همتا ({level})، "
                     f"میانه {_number(item['peer_median'], 'fa')}"
                 )
             else:
                 text = (
-                    f"{name} {_number(item['value'], 'en')}: percentile {_number(item['percentile'], 'en')} "
-                    f"of {item['peers']} peers ({level}), median {_number(item['peer_median'], 'en')}"
+                    f"{name} {_number(item['value'], 'en')}: "
+                    f"percentile {_number(item['percentile'], 'en')} "
+                    f"of {item['peers']} peers ({level}), "
+                    f"median {_number(item['peer_median'], 'en')}"
                 )
         if item.get("supporting"):
             text += " (شاهد تکمیلی)" if fa else " (supporting)"
@@ -1179,210 +1193,213 @@ def loads_needs(
 ) -> NeedsMapping:
     """A needs mapping from YAML text; :class:`MonitorConfigError` lists every problem
     with the programme's code and the line."""
-    known_indicators = set(KPIS) | _sme100_codes() if indicators is None else set(indicators)
-    known_alerts = set(
-        load_rules().codes
-        if alert_rules is None
-        else (alert_rules.codes if hasattr(alert_rules, "codes") else alert_rules)
+    known = {
+        "indicators": set(KPIS) | _sme100_codes() if indicators is None else set(indicators),
+        "alerts": set(
+            load_rules().codes
+            if alert_rules is None
+            else (alert_rules.codes if hasattr(alert_rules, "codes") else alert_rules)
+        ),
+    }
+    data = parse(text, source, MonitorConfigError)
+    file = config.read(
+        NeedsFile,
+        {} if data is None else data,
+        text,
+        source,
+        error=MonitorConfigError,
+        named=("programmes",),
+        context=known,
     )
-    data, r = parse(text, source, ("programmes",))
-    top = r.mapping(
-        data,
-        "",
-        ("version", "max_needs", "min_score", "severity", "priority", "programmes", "description"),
-    )
-    max_needs = r.optional(top, "max_needs", "", lambda v, p: r.integer(v, p, low=1), 3) or 3
-    min_score = r.optional(top, "min_score", "", lambda v, p: r.number(v, p, low=0), 0.0) or 0.0
-    severity = _severity(r, top.get("severity"))
-    priority = _priority(r, top.get("priority"))
-    items = top.get("programmes")
-    if not isinstance(items, list) or not items:
-        r.problem(
-            "programmes",
-            "must be a non-empty list of programmes",
-            "باید فهرستی ناتهی از برنامه‌ها باشد",
-        )
-        items = []
-    programmes = []
-    for i, item in enumerate(items):
-        path = item_path("programmes", i, item)
-        if not isinstance(item, dict):
-            r.problem(
-                path,
-                "must be a mapping (code, name, triggers)",
-                "باید نگاشت باشد (code، name، triggers)",
-            )
-            continue
-        r.mapping(item, path, ("code", "name", "description", "triggers"))
-        code = r.required(item, "code", path, r.string, "")
-        name = r.required(item, "name", path, r.text, Text("", ""))
-        description = r.optional(item, "description", path, r.text, None)
-        triggers = []
-        raw = item.get("triggers")
-        if not isinstance(raw, list) or not raw:
-            r.problem(
-                f"{path}.triggers",
-                "must be a non-empty list of triggers",
-                "باید فهرستی ناتهی از محرک‌ها باشد",
-            )
-            raw = []
-        for j, t in enumerate(raw):
-            trigger = _trigger(r, t, f"{path}.triggers[{j}]", known_indicators, known_alerts)
-            if trigger is not None:
-                triggers.append(trigger)
-        if triggers and len(triggers) == len(raw) and all(t.supporting for t in triggers):
-            r.problem(
-                f"{path}.triggers",
-                "every trigger is supporting: nothing could make this programme a need",
-                "همهٔ محرک‌ها تکمیلی‌اند: هیچ چیز این برنامه را نیاز نمی‌کند",
-            )
-        if code in [p.code for p in programmes]:
-            r.problem(
-                f"{path}.code",
-                f"the code '{code}' is used by another programme",
-                f"کد «{code}» را برنامهٔ دیگری هم دارد",
-            )
-        programmes.append(Programme(code, name, tuple(triggers), description))
-    finish(r, source)
     return NeedsMapping(
-        tuple(programmes),
-        max_needs,
-        min_score,
+        tuple(
+            Programme(
+                p.code, p.name, tuple(Trigger(**t.__dict__) for t in p.triggers), p.description
+            )
+            for p in file.programmes
+        ),
+        file.max_needs,
+        file.min_score,
         text,
         hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source,
-        severity,
-        priority,
+        file.severity.scale(),
+        PriorityRule(
+            file.priority.min_severity, file.priority.min_needs, file.priority.min_needs_severity
+        ),
     )
 
 
-def _severity(r, raw) -> SeverityScale:
+Points = Annotated[float, number(0, strict_low=True)]
+Severity = Annotated[str, choice(SEVERITIES)]
+
+
+class AlertPointsFile(Section):
+    low: Points | None = None
+    medium: Points | None = None
+    high: Points | None = None
+    critical: Points | None = None
+
+
+class BandsFile(Section):
+    FALLBACK: ClassVar[dict[str, Any]] = dict.fromkeys(BANDED)
+
+    medium: Points | None
+    high: Points | None
+    critical: Points | None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        values = [section.medium, section.high, section.critical]
+        if all(v is not None for v in values) and not values[0] < values[1] < values[2]:
+            yield refuse(
+                (),
+                f"the bands must rise: medium < high < critical, not "
+                f"{values[0]:g}, {values[1]:g}, {values[2]:g}",
+                f"آستانه‌ها باید بالا روند: medium < high < critical، نه {values[0]:g}، "
+                f"{values[1]:g}، {values[2]:g}",
+            )
+
+
+class SeverityFile(Section):
     """``severity: {alert_points: {low: …, critical: …}, bands: {medium: …, high: …,
     critical: …}}``; either part may be left out (alerts then count 1 whatever their
     severity; the bands are 1, 2 and 3)."""
-    default = SeverityScale()
-    data = r.mapping(raw, "severity", ("alert_points", "bands"))
-    if not data:
-        return default
-    points = dict(default.alert_points)
-    given = r.mapping(data.get("alert_points"), "severity.alert_points", SEVERITIES)
-    for name in SEVERITIES:
-        value = r.optional(
-            given,
-            name,
-            "severity.alert_points",
-            lambda v, p: r.number(v, p, low=0, strict_low=True),
-        )
-        if value is not None:
-            points[name] = value
-    bands = default.bands
-    if "bands" in data:
-        given = r.mapping(data.get("bands"), "severity.bands", BANDED)
-        values = (
-            [
-                r.required(
-                    given,
-                    name,
-                    "severity.bands",
-                    lambda v, p: r.number(v, p, low=0, strict_low=True),
-                )
-                for name in BANDED
-            ]
-            if isinstance(data.get("bands"), dict)
-            else [None] * len(BANDED)
-        )
-        if isinstance(data.get("bands"), dict) and all(v is not None for v in values):
-            if not values[0] < values[1] < values[2]:
-                r.problem(
-                    "severity.bands",
-                    f"the bands must rise: medium < high < critical, not "
-                    f"{values[0]:g}, {values[1]:g}, {values[2]:g}",
-                    f"آستانه‌ها باید بالا روند: medium < high < critical، نه {values[0]:g}، {values[1]:g}، "
-                    f"{values[2]:g}",
-                )
-            else:
-                bands = tuple(values)
-    return SeverityScale(points, bands)
+
+    alert_points: AlertPointsFile = AlertPointsFile()
+    bands: BandsFile | None = None
+
+    def scale(self) -> SeverityScale:
+        default = SeverityScale()
+        points = dict(default.alert_points)
+        points.update({k: v for k, v in self.alert_points.__dict__.items() if v is not None})
+        bands = self.bands
+        if bands is None:
+            return SeverityScale(points, default.bands)
+        given = cast(tuple[float, float, float], (bands.medium, bands.high, bands.critical))
+        return SeverityScale(points, given)
 
 
-def _priority(r, raw) -> PriorityRule:
+class PriorityFile(Section):
     """``priority: {min_severity: high, min_needs: 3, min_needs_severity: medium}``."""
-    default = PriorityRule()
-    data = r.mapping(raw, "priority", ("min_severity", "min_needs", "min_needs_severity"))
-    if not data:
-        return default
-    min_severity = r.optional(
-        data, "min_severity", "priority", r.choice(SEVERITIES), default.min_severity
-    )
-    min_needs = r.optional(data, "min_needs", "priority", lambda v, p: r.integer(v, p, low=1), None)
-    min_needs_severity = r.optional(
-        data, "min_needs_severity", "priority", r.choice(SEVERITIES), default.min_needs_severity
-    )
-    if "min_needs_severity" in data and "min_needs" not in data:
-        r.problem(
-            "priority.min_needs_severity",
-            "applies only with min_needs",
-            "فقط همراه min_needs معنا دارد",
-        )
-    return PriorityRule(min_severity, min_needs, min_needs_severity)
+
+    min_severity: Severity = PriorityRule.min_severity
+    min_needs: Annotated[int, integer(1)] | None = None
+    min_needs_severity: Severity = PriorityRule.min_needs_severity
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if "min_needs_severity" in data and "min_needs" not in data:
+            yield refuse(
+                ("min_needs_severity",),
+                "applies only with min_needs",
+                "فقط همراه min_needs معنا دارد",
+            )
 
 
-def _trigger(r, item, path, known_indicators, known_alerts) -> Trigger | None:
-    data = r.mapping(item, path, _TRIGGER_KEYS)
-    if not isinstance(item, dict):
-        return None
-    indicator = r.optional(data, "indicator", path, r.string, None)
-    alert = r.optional(data, "alert", path, r.string, None)
-    if (indicator is None) == (alert is None):
-        r.problem(path, "give either an indicator or an alert", "یا indicator بدهید یا alert")
-        return None
-    weight = (
-        r.optional(data, "weight", path, lambda v, p: r.number(v, p, low=0, strict_low=True), 1.0)
-        or 1.0
-    )
-    supporting = r.optional(data, "supporting", path, r.boolean, False)
-    severity = r.optional(data, "severity", path, r.choice(SEVERITIES), None)
-    common = dict(weight=weight, supporting=supporting, severity=severity)
-    if alert is not None:
-        extra = [k for k in data if k not in ("alert", "weight", "supporting", "severity")]
-        for key in extra:
-            r.problem(
-                f"{path}.{key}",
-                f"'{key}' does not apply to an alert trigger",
-                f"«{key}» برای محرک هشدار کاربرد ندارد",
+_ALERT_KEYS = ("alert", "weight", "supporting", "severity")
+
+
+class TriggerFile(Section):
+    indicator: String | None = None
+    alert: String | None = None
+    percentile_below: Annotated[float, number(0, 100, strict_low=True)] | None = None
+    behind: Annotated[str, choice(BEHIND)] | None = None
+    below: Number | None = None
+    above: Number | None = None
+    at_most: Number | None = None
+    at_least: Number | None = None
+    weight: Points = 1.0
+    supporting: Boolean = False
+    severity: Severity | None = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if (section.indicator is None) == (section.alert is None):
+            yield refuse((), "give either an indicator or an alert", "یا indicator بدهید یا alert")
+            return
+        known = info.context
+        if section.alert is not None:
+            for key in data:
+                if key not in _ALERT_KEYS:
+                    yield refuse(
+                        (key,),
+                        f"'{key}' does not apply to an alert trigger",
+                        f"«{key}» برای محرک هشدار کاربرد ندارد",
+                    )
+            if section.alert not in known["alerts"]:
+                alerts = ", ".join(sorted(known["alerts"]))
+                yield refuse(
+                    ("alert",),
+                    f"'{section.alert}' is not an alert rule; known: {alerts}",
+                    f"«{section.alert}» قاعدهٔ هشدار شناخته‌شده‌ای نیست؛ قواعد موجود: {alerts}",
+                )
+            return
+        if section.indicator not in known["indicators"]:
+            yield refuse(
+                ("indicator",),
+                f"'{section.indicator}' is not a known indicator or KPI",
+                f"«{section.indicator}» شاخص یا شاخص پایش شناخته‌شده‌ای نیست",
             )
-        if alert not in known_alerts:
-            r.problem(
-                f"{path}.alert",
-                f"'{alert}' is not an alert rule; known: {', '.join(sorted(known_alerts))}",
-                f"«{alert}» قاعدهٔ هشدار شناخته‌شده‌ای نیست؛ قواعد موجود: {', '.join(sorted(known_alerts))}",
+        if not any(k in data for k in ("percentile_below", "behind", *BOUNDS)):
+            yield refuse(
+                (),
+                "an indicator trigger needs a condition: percentile_below, behind or a bound",
+                "محرک شاخص به یک شرط نیاز دارد: percentile_below، behind یا یک کران",
             )
-        return Trigger(alert=alert, **common)
-    if indicator not in known_indicators:
-        r.problem(
-            f"{path}.indicator",
-            f"'{indicator}' is not a known indicator or KPI",
-            f"«{indicator}» شاخص یا شاخص پایش شناخته‌شده‌ای نیست",
-        )
-    percentile = r.optional(
-        data,
-        "percentile_below",
-        path,
-        lambda v, p: r.number(v, p, low=0, high=100, strict_low=True),
+
+
+TRIGGERS_LIST = ("must be a non-empty list of triggers", "باید فهرستی ناتهی از محرک‌ها باشد")
+PROGRAMMES_LIST = ("must be a non-empty list of programmes", "باید فهرستی ناتهی از برنامه‌ها باشد")
+
+
+class ProgrammeFile(Section):
+    NOT_MAPPING = (
+        "must be a mapping (code, name, triggers)",
+        "باید نگاشت باشد (code، name، triggers)",
     )
-    behind = r.optional(data, "behind", path, r.choice(BEHIND), None)
-    bounds = {b: r.optional(data, b, path, r.number) for b in BOUNDS}
-    if (
-        percentile is None
-        and behind is None
-        and all(v is None for v in bounds.values())
-        and not any(k in data for k in ("percentile_below", "behind", *BOUNDS))
-    ):
-        r.problem(
-            path,
-            "an indicator trigger needs a condition: percentile_below, behind or a bound",
-            "محرک شاخص به یک شرط نیاز دارد: percentile_below، behind یا یک کران",
-        )
-    return Trigger(
-        indicator=indicator, percentile_below=percentile, behind=behind, **common, **bounds
-    )
+    FALLBACK: ClassVar[dict[str, Any]] = {"code": "", "name": "", "triggers": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"triggers": TRIGGERS_LIST}
+
+    code: String
+    name: TextField
+    description: TextField | None = None
+    triggers: Annotated[tuple[TriggerFile, ...], listed(*TRIGGERS_LIST)]
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if clean and section.triggers and all(t.supporting for t in section.triggers):
+            yield refuse(
+                ("triggers",),
+                "every trigger is supporting: nothing could make this programme a need",
+                "همهٔ محرک‌ها تکمیلی‌اند: هیچ چیز این برنامه را نیاز نمی‌کند",
+            )
+
+
+class NeedsFile(Section):
+    """A needs mapping; the codes its triggers may name come in the validation context
+    (``indicators``, ``alerts``)."""
+
+    NOT_MAPPING_READ_EMPTY = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"programmes": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"programmes": PROGRAMMES_LIST}
+
+    version: Any = None
+    max_needs: Annotated[int, integer(1)] = 3
+    min_score: Annotated[float, number(0)] = 0.0
+    severity: SeverityFile = SeverityFile()
+    priority: PriorityFile = PriorityFile()
+    programmes: Annotated[tuple[ProgrammeFile, ...], listed(*PROGRAMMES_LIST)]
+    description: Any = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        codes = []
+        for i, programme in enumerate(section.programmes):
+            if programme.code in codes:
+                yield refuse(
+                    ("programmes", i, "code"),
+                    f"the code '{programme.code}' is used by another programme",
+                    f"کد «{programme.code}» را برنامهٔ دیگری هم دارد",
+                )
+            codes.append(programme.code)

@@ -35,15 +35,33 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator, ValidationError
+from pydantic_core import InitErrorDetails
 
-from rasad.index.methodology import Text
+from rasad import config
+from rasad.config import (
+    Number,
+    Section,
+    String,
+    StringList,
+    Text,
+    TextField,
+    choice,
+    integer,
+    listed,
+    number,
+    parse,
+    refuse,
+)
 from rasad.methodologies import load_catalogue
-from rasad.monitor._config import finish, item_path, parse, read
+from rasad.monitor._config import MonitorConfigError, read
 from rasad.monitor._rows import RowReader
 from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
 
@@ -56,13 +74,6 @@ SEVERITY_NAMES = {
 }
 CHECKS = ("threshold", "missing_return", "unit_jump", "implausible")
 BOUNDS = ("below", "above", "at_most", "at_least")
-_COMMON_KEYS = ("code", "name", "description", "severity", "check", "periods", "unless")
-_CHECK_KEYS = {
-    "threshold": ("kpi", *BOUNDS),
-    "missing_return": (),
-    "unit_jump": ("fields", "min_ratio"),
-    "implausible": ("fields",),
-}
 BUNDLED_RULES = "alert_rules.yaml"
 
 
@@ -198,7 +209,7 @@ def _due(kpis: KpiTable, as_of) -> np.ndarray:
 def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
     filed = kpis.filed
     if rule.check == "threshold":
-        values = kpis.grid(rule.kpi)
+        values = kpis.grid(cast(str, rule.kpi))
         judged = filed & ~np.isnan(values)
         return _Outcome(judged & rule.holds(values), judged, filed)
     if rule.check == "missing_return":
@@ -215,11 +226,12 @@ def _outcome(rule: Rule, kpis: KpiTable, as_of) -> _Outcome:
         return _Outcome(hit & filed, judged & filed, filed)
     jumped = np.zeros(filed.shape, dtype=bool)
     judged = np.zeros(filed.shape, dtype=bool)
+    min_ratio = cast(float, rule.min_ratio)
     for name in rule.fields:
         ratio = _jump(kpis.raw(name))
         judged |= ~np.isnan(ratio)
         with np.errstate(invalid="ignore"):
-            jumped |= (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+            jumped |= (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
     return _Outcome(jumped, judged, filed)
 
 
@@ -421,6 +433,7 @@ class Alerts:
     def _evidence(self, rule: Rule, ui, pi, run):
         kpis, periods = self.kpis, self.kpis.periods
         n = len(ui)
+        evidence: list[dict[Any, Any]]
         if rule.check == "missing_return":
             evidence = [
                 {"missing": [int(p) for p in periods[p - r + 1 : p + 1]]}
@@ -452,13 +465,14 @@ class Alerts:
             names = np.full(n, None, dtype=object)
             biggest = np.zeros(n)
             evidence = [{} for _ in range(n)]
+            min_ratio = cast(float, rule.min_ratio)
             for name in rule.fields:
                 values = kpis.raw(name)
                 ratio = _jump(values)[ui, pi]
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    hit = (ratio >= rule.min_ratio) | (ratio <= 1.0 / rule.min_ratio)
+                    hit = (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
                     size = np.abs(np.log(ratio))
-                for j in np.flatnonzero(hit):
+                for j in np.flatnonzero(hit).tolist():
                     evidence[j][name] = {
                         int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
                         int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
@@ -471,13 +485,14 @@ class Alerts:
                 [e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float
             )
             return names, value, evidence
-        spec = KPIS[rule.kpi]
-        grid = kpis.grid(rule.kpi)
+        kpi = cast(str, rule.kpi)
+        spec = KPIS[kpi]
+        grid = kpis.grid(kpi)
         value = grid[ui, pi]
         back = max(spec.lag if spec.lag >= 0 else kpis.kpis.cagr_span, 0)
         labels = periods.tolist()
         # whole rows as Python lists in one C call each; the dicts then only pick items
-        series = [(rule.kpi, grid[ui].tolist(), 0)]
+        series = [(kpi, grid[ui].tolist(), 0)]
         series += [
             (name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS
         ]
@@ -493,7 +508,7 @@ class Alerts:
                     for t in range(max(first[i] - extra, 0), last[i])
                 }
             evidence.append(item)
-        return np.full(n, rule.kpi, dtype=object), value, evidence
+        return np.full(n, kpi, dtype=object), value, evidence
 
 
 # --- loading -------------------------------------------------------------------------
@@ -508,165 +523,255 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 def loads_rules(text: str, *, source: str | None = None) -> RuleSet:
     """Rules from YAML text; :class:`MonitorConfigError` lists every problem, each
     with the rule's code, the line and an English and a Persian message."""
-    data, r = parse(text, source, ("rules",))
-    top = r.mapping(data, "", ("version", "rules", "description"))
-    version = r.optional(top, "version", "", r.string, "")
-    items = top.get("rules")
-    if not isinstance(items, list) or not items:
-        r.problem("rules", "must be a non-empty list of rules", "باید فهرستی ناتهی از قواعد باشد")
-        items = []
-    rules = []
-    for i, item in enumerate(items):
-        rule = _rule(r, item, item_path("rules", i, item))
-        if rule is not None:
-            rules.append(rule)
-    codes = [rule.code for rule in rules]
-    named = {
-        item.get("code") for item in items if isinstance(item, dict)
-    }  # also rules with other faults
-    for i, rule in enumerate(rules):
-        path = f"rules[{rule.code}]"
-        if rule.code in codes[:i]:
-            r.problem(
-                f"{path}.code",
-                f"the code '{rule.code}' is used by another rule",
-                f"کد «{rule.code}» را قاعدهٔ دیگری هم دارد",
-            )
-        for j, other in enumerate(rule.unless):
-            if other not in named:
-                r.problem(
-                    f"{path}.unless[{j}]",
-                    f"'{other}' is not the code of a rule in this file",
-                    f"«{other}» کد هیچ قاعده‌ای در این پرونده نیست",
-                )
-            elif other == rule.code:
-                r.problem(
-                    f"{path}.unless[{j}]",
-                    "a rule cannot silence itself",
-                    "قاعده نمی‌تواند خودش را خاموش کند",
-                )
-    finish(r, source)
+    data = parse(text, source, MonitorConfigError)
+    file = config.read(
+        RulesFile,
+        {} if data is None else data,
+        text,
+        source,
+        error=MonitorConfigError,
+        named=("rules",),
+    )
     return RuleSet(
-        tuple(rules), text, hashlib.sha256(text.encode("utf-8")).hexdigest(), source, version
+        tuple(rule.rule() for rule in file.rules),
+        text,
+        hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        source,
+        file.version,
     )
 
 
-def _rule(r, item, path) -> Rule | None:
-    if not isinstance(item, dict):
-        r.problem(
-            path,
-            "must be a mapping (code, name, severity, …)",
-            "باید نگاشت باشد (code، name، severity و …)",
-        )
-        return None
-    check = item.get("check", "threshold")
-    if check not in CHECKS:
-        r.problem(
-            f"{path}.check",
-            f"'{check}' is not one of: {', '.join(CHECKS)}",
-            f"«{check}» مجاز نیست؛ یکی از این‌ها: {', '.join(CHECKS)}",
-        )
-        return None
-    allowed = _COMMON_KEYS + _CHECK_KEYS[check]
-    for key in item:
-        if key not in allowed:
-            known = key in {k for keys in _CHECK_KEYS.values() for k in keys}
-            r.problem(
-                f"{path}.{key}",
-                f"'{key}' does not apply to check '{check}'"
-                if known
-                else f"unknown key '{key}'; expected one of: {', '.join(allowed)}",
-                f"«{key}» برای بررسی «{check}» کاربرد ندارد"
-                if known
-                else f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {', '.join(allowed)}",
+def _one_of(options: Callable[[], Iterable[str]], what_en: str, what_fa: str) -> AfterValidator:
+    """Each name of a list among ``options()``, every stranger located."""
+
+    def check(names: tuple[str, ...]) -> tuple[str, ...]:
+        known = list(options())
+        shown = ", ".join(known)
+        wrong = [
+            InitErrorDetails(
+                type=config.fail(f"'{name}' {what_en}{shown}", f"«{name}» {what_fa}{shown}"),
+                loc=(j,),
+                input=name,
             )
-    code = r.required(item, "code", path, r.string, "")
-    if code and not code.replace("_", "").isalnum():
-        r.problem(
-            f"{path}.code", "must be letters, digits and underscores", "باید از حروف، رقم و _ باشد"
-        )
-    name = r.required(item, "name", path, r.text, Text("", ""))
-    description = r.optional(item, "description", path, r.text, None)
-    severity = r.required(item, "severity", path, r.choice(SEVERITIES), "medium")
-    periods = r.optional(item, "periods", path, lambda v, p: r.integer(v, p, low=1), 1) or 1
-    unless = tuple(r.optional(item, "unless", path, r.string_list, ()))
-    rule = dict(
-        code=code,
-        name=name,
-        severity=severity,
-        check=check,
-        periods=periods,
-        unless=unless,
-        description=description,
+            for j, name in enumerate(names)
+            if name not in known
+        ]
+        if wrong:
+            raise ValidationError.from_exception_data("fields", wrong)
+        return names
+
+    return AfterValidator(check)
+
+
+class RuleFile(Section):
+    """One rule; its ``check`` decides which of the classes below reads it."""
+
+    NOT_MAPPING = (
+        "must be a mapping (code, name, severity, …)",
+        "باید نگاشت باشد (code، name، severity و …)",
     )
-    if check == "threshold":
-        kpi = r.required(item, "kpi", path, r.string, None)
-        if kpi is not None and kpi not in KPIS:
-            r.problem(
-                f"{path}.kpi",
+    FALLBACK: ClassVar[dict[str, Any]] = {
+        "code": "",
+        "name": "",
+        "severity": "medium",
+        "kpi": "",
+        "fields": (),
+        "min_ratio": 1000.0,
+    }
+
+    code: String
+    name: TextField
+    description: TextField | None = None
+    severity: Annotated[str, choice(SEVERITIES)]
+    check: str = "threshold"
+    periods: Annotated[int, integer(1)] = 1
+    unless: StringList = ()
+
+    @classmethod
+    def variant(cls, data):
+        if cls is not RuleFile:
+            return cls
+        check = data.get("check", "threshold")
+        if check not in CHECKS:
+            raise ValidationError.from_exception_data(
+                "check",
+                [
+                    refuse(
+                        ("check",),
+                        f"'{check}' is not one of: {', '.join(CHECKS)}",
+                        f"«{check}» مجاز نیست؛ یکی از این‌ها: {', '.join(CHECKS)}",
+                        check,
+                    )
+                ],
+            )
+        return _RULES[check]
+
+    @classmethod
+    def unknown(cls, data, keys):
+        check = data.get("check", "threshold")
+        allowed = ", ".join(cls.written_keys())
+        elsewhere = {k for rule in _RULES.values() for k in rule.written_keys()}
+        return [
+            refuse(
+                (key,),
+                f"'{key}' does not apply to check '{check}'",
+                f"«{key}» برای بررسی «{check}» کاربرد ندارد",
+                key,
+            )
+            if key in elsewhere
+            else refuse(
+                (key,),
+                f"unknown key '{key}'; expected one of: {allowed}",
+                f"کلید ناشناختهٔ «{key}»؛ کلیدهای مجاز: {allowed}",
+                key,
+            )
+            for key in keys
+        ]
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        if section.code and not section.code.replace("_", "").isalnum():
+            yield refuse(
+                ("code",), "must be letters, digits and underscores", "باید از حروف، رقم و _ باشد"
+            )
+
+    def rule(self) -> Rule:
+        values = {k: v for k, v in self.__dict__.items() if k in _RULE_FIELDS}
+        return Rule(**values)
+
+
+_RULE_FIELDS = {f.name for f in fields(Rule)}
+
+
+class MissingReturnRule(RuleFile):
+    pass
+
+
+class ThresholdRule(RuleFile):
+    kpi: String
+    below: Number | None = None
+    above: Number | None = None
+    at_most: Number | None = None
+    at_least: Number | None = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        yield from super().checks(data, section, info, clean)
+        kpi = section.kpi
+        if kpi and kpi not in KPIS:
+            yield refuse(
+                ("kpi",),
                 f"'{kpi}' is not a KPI; known KPIs: {', '.join(KPIS)}",
                 f"«{kpi}» شاخص پایش شناخته‌شده‌ای نیست؛ شاخص‌های موجود: {', '.join(KPIS)}",
             )
-        elif kpi is not None and KPIS[kpi].kind != "number":
-            r.problem(
-                f"{path}.kpi",
+        elif kpi and KPIS[kpi].kind != "number":
+            yield refuse(
+                ("kpi",),
                 f"'{kpi}' is a category, not a number; use a numeric KPI (e.g. altman_z2)",
                 f"«{kpi}» رده است نه عدد؛ شاخصی عددی (مانند altman_z2) به کار ببرید",
             )
-        bounds = {b: r.optional(item, b, path, r.number) for b in BOUNDS}
-        _check_bounds(r, item, path, bounds)
-        rule.update(kpi=kpi, **bounds)
-    elif check == "implausible":
-        fields = r.optional(item, "fields", path, r.string_list, ())
-        bounded = _plausible_specs()
-        for j, name in enumerate(fields):
-            if name not in bounded:
-                r.problem(
-                    f"{path}.fields[{j}]",
-                    f"'{name}' has no plausible bounds in the indicator catalogue; ones that do: "
-                    f"{', '.join(bounded)}",
-                    f"«{name}» در فهرست شاخص‌ها کران باورپذیر ندارد؛ ارقامی که دارند: {', '.join(bounded)}",
-                )
-        rule.update(fields=tuple(fields))
-    elif check == "unit_jump":
-        fields = r.required(item, "fields", path, r.string_list, ())
-        for j, name in enumerate(fields):
-            if name not in RAW_FIELDS:
-                r.problem(
-                    f"{path}.fields[{j}]",
-                    f"'{name}' is not a reported figure; known: {', '.join(RAW_FIELDS)}",
-                    f"«{name}» از ارقام اظهارنامه نیست؛ ارقام موجود: {', '.join(RAW_FIELDS)}",
-                )
-        if "fields" in item and not fields:
-            r.problem(
-                f"{path}.fields", "must list at least one figure", "دست‌کم یک رقم باید نام برده شود"
+        yield from _check_bounds(data, section)
+
+
+class UnitJumpRule(RuleFile):
+    fields: Annotated[
+        StringList,
+        _one_of(
+            lambda: RAW_FIELDS,
+            "is not a reported figure; known: ",
+            "از ارقام اظهارنامه نیست؛ ارقام موجود: ",
+        ),
+    ]
+    min_ratio: Annotated[float, number(1, strict_low=True)]
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        yield from super().checks(data, section, info, clean)
+        if data.get("fields") == []:
+            yield refuse(
+                ("fields",), "must list at least one figure", "دست‌کم یک رقم باید نام برده شود"
             )
-        ratio = r.required(
-            item, "min_ratio", path, lambda v, p: r.number(v, p, low=1, strict_low=True)
-        )
-        rule.update(fields=tuple(fields), min_ratio=ratio if ratio is not None else 1000.0)
-    return Rule(**rule)
 
 
-def _check_bounds(r, item, path, bounds) -> None:
-    present = [b for b in BOUNDS if b in item]
+class ImplausibleRule(RuleFile):
+    fields: Annotated[
+        StringList,
+        _one_of(
+            _plausible_specs,
+            "has no plausible bounds in the indicator catalogue; ones that do: ",
+            "در فهرست شاخص‌ها کران باورپذیر ندارد؛ ارقامی که دارند: ",
+        ),
+    ] = ()
+
+
+_RULES: dict[str, type[RuleFile]] = {
+    "threshold": ThresholdRule,
+    "missing_return": MissingReturnRule,
+    "unit_jump": UnitJumpRule,
+    "implausible": ImplausibleRule,
+}
+
+
+RULES_LIST = ("must be a non-empty list of rules", "باید فهرستی ناتهی از قواعد باشد")
+
+
+class RulesFile(Section):
+    """A rule file; :meth:`checks` holds what refers from rule to rule."""
+
+    NOT_MAPPING_READ_EMPTY = True
+    FALLBACK: ClassVar[dict[str, Any]] = {"rules": []}
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {"rules": RULES_LIST}
+
+    version: String = ""
+    rules: Annotated[tuple[RuleFile, ...], listed(*RULES_LIST)]
+    description: Any = None
+
+    @classmethod
+    def checks(cls, data, section, info, clean):
+        items = data.get("rules") if isinstance(data.get("rules"), list) else []
+        named = {item.get("code") for item in items if isinstance(item, dict)}
+        codes = []
+        for i, rule in enumerate(section.rules):
+            if rule.code in codes:
+                yield refuse(
+                    ("rules", i, "code"),
+                    f"the code '{rule.code}' is used by another rule",
+                    f"کد «{rule.code}» را قاعدهٔ دیگری هم دارد",
+                )
+            codes.append(rule.code)
+            for j, other in enumerate(rule.unless):
+                if other not in named:
+                    yield refuse(
+                        ("rules", i, "unless", j),
+                        f"'{other}' is not the code of a rule in this file",
+                        f"«{other}» کد هیچ قاعده‌ای در این پرونده نیست",
+                    )
+                elif other == rule.code:
+                    yield refuse(
+                        ("rules", i, "unless", j),
+                        "a rule cannot silence itself",
+                        "قاعده نمی‌تواند خودش را خاموش کند",
+                    )
+
+
+def _check_bounds(data: dict, rule: ThresholdRule):
+    present = [b for b in BOUNDS if b in data]
     if not present:
-        r.problem(
-            f"{path}.below",
+        yield refuse(
+            ("below",),
             "a threshold rule needs a bound: below, above, at_most or at_least",
             "قاعدهٔ آستانه‌ای به یک کران نیاز دارد: below، above، at_most یا at_least",
         )
         return
     for a, b in (("below", "at_most"), ("above", "at_least")):
-        if a in item and b in item:
-            r.problem(
-                f"{path}.{b}", f"give either {a} or {b}, not both", f"یا {a} یا {b}، نه هر دو"
-            )
-    upper = next((bounds[b] for b in ("below", "at_most") if bounds.get(b) is not None), None)
-    lower = next((bounds[b] for b in ("above", "at_least") if bounds.get(b) is not None), None)
+        if a in data and b in data:
+            yield refuse((b,), f"give either {a} or {b}, not both", f"یا {a} یا {b}، نه هر دو")
+    bounds = {b: getattr(rule, b) for b in BOUNDS}
+    upper = next((bounds[b] for b in ("below", "at_most") if bounds[b] is not None), None)
+    lower = next((bounds[b] for b in ("above", "at_least") if bounds[b] is not None), None)
     if upper is not None and lower is not None and not lower < upper:
-        r.problem(
-            path,
+        yield refuse(
+            (),
             f"the bounds leave nothing between them ({lower:g} and {upper:g})",
             f"میان کران‌ها ({lower:g} و {upper:g}) مقداری نمی‌ماند",
         )
