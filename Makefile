@@ -57,7 +57,8 @@ node-deps: node_modules/axe-core/axe.min.js
 test: install node-deps
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
-lint: install
+# ruff's rules (line length included), its formatting, and mypy on the analytical core
+lint: typecheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 

@@ -59,7 +59,8 @@ def environment():
         for pool in threadpool_info():
             lines.append(
                 f"BLAS/threads: {pool.get('internal_api')} {pool.get('version')} "
-                f"({pool.get('user_api')}, {pool.get('num_threads')} threads, {pool.get('architecture', '')})"
+                f"({pool.get('user_api')}, {pool.get('num_threads')} threads, "
+                f"{pool.get('architecture', '')})"
             )
     except ImportError:
         lines.append("threadpoolctl not installed: BLAS not reported")

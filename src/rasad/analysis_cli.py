@@ -226,8 +226,10 @@ def monitor_needs(args) -> int:
     print(
         say(
             lang,
-            f"{filers} enterprises filed for {period}; {no_data} owed a return and filed none (no data)",
-            f"{filers} بنگاه برای {year} اظهارنامه داده‌اند؛ {no_data} باید می‌دادند و ندادند (بی‌داده)",
+            f"{filers} enterprises filed for {period}; {no_data} owed a return and filed none (no "
+            "data)",
+            f"{filers} بنگاه برای {year} اظهارنامه داده‌اند؛ {no_data} باید می‌دادند و ندادند "
+            "(بی‌داده)",
         )
     )
     print(
@@ -263,7 +265,8 @@ def monitor_needs(args) -> int:
     print(
         say(
             lang,
-            "unknown: filed, but every figure the programme reads was blank (not counted as no need)",
+            "unknown: filed, but every figure the programme reads was blank (not counted as no "
+            "need)",
             "نامعلوم: اظهارنامه داده، اما همهٔ ارقامی که برنامه می‌خواند خالی بود (بی‌نیاز شمرده نشد)",
         )
     )
@@ -346,7 +349,8 @@ def _carried_note(
         line = say(
             lang,
             f"{share} of {measure} ({amounts}) carried forward from returns at most {before}",
-            f"{share} از {measure} ({amounts}) از اظهارنامه‌هایی با قدمت حداکثر {before} پیش آورده شد",
+            f"{share} از {measure} ({amounts}) از اظهارنامه‌هایی با قدمت حداکثر {before} پیش آورده "
+            "شد",
         )
     old = firms.attrs["too_old"].get(measure)
     if old and old["firms"]:

@@ -42,7 +42,8 @@ def _data(**changes):
 
 def test_hand_computed_small_build():
     results = build(loads(METHOD), _data())
-    # a → [0, 1/4, 1/2, 1]·100; b/size = [10, 10, 15, 8] → [2/7, 2/7, 1, 0]·100; c reversed → [0, 1/3, 2/3, 1]·100
+    # a → [0, 1/4, 1/2, 1]·100; b/size = [10, 10, 15, 8] → [2/7, 2/7, 1, 0]·100;
+    # c reversed → [0, 1/3, 2/3, 1]·100
     expected_p = (np.array([0, 1 / 4, 1 / 2, 1]) + np.array([2 / 7, 2 / 7, 1, 0])) / 2 * 100
     np.testing.assert_allclose(results.scores["P"], expected_p)
     np.testing.assert_allclose(

@@ -54,7 +54,9 @@ UNEQUAL = {  # the pillars weighted 1, 2, 3… within each sub-index, as make_is
             "copeland_top",
             lambda: asem(
                 tree={
-                    "children: [Conn, Sust]}": "children: [Conn, Sust], aggregate: {method: copeland}}"
+                    "children: [Conn, Sust]}": (
+                        "children: [Conn, Sust], aggregate: {method: copeland}}"
+                    )
                 }
             ),
             ("Index",),
@@ -152,7 +154,9 @@ def test_a_node_of_its_own_overrides_the_level(data):
         asem(
             "{method: explicit, levels: {2: pca}}",
             {
-                "children: [Environ, Social, SusEcFin]}": "children: [Environ, Social, SusEcFin], weights: equal}"
+                "children: [Environ, Social, SusEcFin]}": (
+                    "children: [Environ, Social, SusEcFin], weights: equal}"
+                )
             },
         ),
         data,

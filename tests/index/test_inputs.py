@@ -13,9 +13,10 @@ PRICES = pd.Series({1402: 100.0, 1403: 140.0})
 def _returns():
     return pd.DataFrame(
         [
-            # unit, year, sales, employees, intermediate_inputs, current_assets, current_liabilities,
-            # retained_earnings, ebit, equity, total_assets, total_liabilities, credit_requested, credit_received,
-            # iso9001, iso14001, standard_mark
+            # unit, year, sales, employees, intermediate_inputs, current_assets,
+            # current_liabilities, retained_earnings, ebit, equity, total_assets,
+            # total_liabilities, credit_requested, credit_received, iso9001, iso14001,
+            # standard_mark
             ("A", 1402, 1000.0, 40, 600, 500, 250, 100, 80, 400, 1000, 600, 0, 0, 1, 0, 1),
             ("A", 1403, 1540.0, 44, 900, 700, 300, 150, 120, 500, 1300, 800, 200, 100, 1, 1, 1),
             ("B", 1403, 500.0, 12, 450, 100, 300, -200, -50, -100, 400, 500, 100, 0, 0, 0, np.nan),

@@ -114,12 +114,14 @@ def test_the_options_of_sme100_v2_are_read_and_their_misuse_located():
         GOOD.replace("  impute: {method: group_median, by: sector}\n", "")
         .replace(
             "normalise: {method: minmax, range: [0, 10], within: sector}",
-            "normalise: {method: percentile, within: sector, min_group_size: 20, small_groups: together, missing: lowest}\n"
+            "normalise: {method: percentile, within: sector, min_group_size: 20, small_groups: "
+            "together, missing: lowest}\n"
             "  rescale: {method: percentile, within: sector}",
         )
         .replace(
             "groups: [sector]\n",
-            "groups: [sector]\neligibility: {min_data_coverage: 0.5, coverage_counts: indicators}\n",
+            "groups: [sector]\neligibility: {min_data_coverage: 0.5, coverage_counts: "
+            "indicators}\n",
         )
     )
     m = loads(v2)

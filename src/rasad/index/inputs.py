@@ -178,8 +178,10 @@ def sme_inputs(
         )
     if current.index.duplicated().any():
         raise RasadInputError(
-            f"More than one return for year {year} for: {', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
-            f"برای سال {year} بیش از یک اظهارنامه هست: {', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
+            f"More than one return for year {year} for: "
+            f"{', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
+            f"برای سال {year} بیش از یک اظهارنامه هست: "
+            f"{', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
             field=unit,
         )
     previous = returns[returns["year"] == year - 1].set_index(unit).reindex(current.index)

@@ -34,7 +34,8 @@ def rank_min(
         groups = np.asarray(groups)
         if groups.shape != scores.shape or not np.issubdtype(groups.dtype, np.integer):
             raise ValueError(
-                f"groups must be integer codes of shape {scores.shape}, got {groups.dtype} {groups.shape}"
+                f"groups must be integer codes of shape {scores.shape}, got {groups.dtype} "
+                f"{groups.shape}"
             )
         present &= groups >= 0
     ranks = np.full(scores.shape, np.nan) if out is None else out

@@ -68,7 +68,8 @@ def _named(unit_ids: np.ndarray, names, field: str) -> np.ndarray:
         listed = ", ".join(map(str, unknown))
         raise RasadInputError(
             f"Units to {field} not found in the data: {listed}.",
-            f"این واحدها برای {'گنجاندن اجباری' if field == 'include' else 'حذف اجباری'} در داده‌ها نیستند: {listed}.",
+            f"این واحدها برای {'گنجاندن اجباری' if field == 'include' else 'حذف اجباری'} در "
+            f"داده‌ها نیستند: {listed}.",
             field=field,
             value=unknown,
         )

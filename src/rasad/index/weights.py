@@ -34,8 +34,10 @@ def pca_weights(X) -> np.ndarray:
     complete = X[~np.isnan(X).any(axis=1)]
     if complete.shape[0] < 2:
         raise RasadInputError(
-            f"PCA weights need at least two units with every value present; {complete.shape[0]} have them.",
-            f"وزن‌های PCA دست‌کم دو واحد با همهٔ مقدارها لازم دارد؛ {complete.shape[0]} واحد چنین است.",
+            f"PCA weights need at least two units with every value present; {complete.shape[0]} "
+            "have them.",
+            f"وزن‌های PCA دست‌کم دو واحد با همهٔ مقدارها لازم دارد؛ {complete.shape[0]} واحد چنین "
+            "است.",
             field="units",
             value=int(complete.shape[0]),
         )
@@ -45,7 +47,8 @@ def pca_weights(X) -> np.ndarray:
     if constant.size:
         j = int(constant[0])
         raise ColumnInputError(
-            f"Column {j} is constant over the complete units, so PCA cannot scale it (R's prcomp stops too).",
+            f"Column {j} is constant over the complete units, so PCA cannot scale it (R's prcomp "
+            "stops too).",
             f"ستون {j} در واحدهای کامل ثابت است، پس PCA نمی‌تواند آن را مقیاس کند.",
             column=j,
         )
