@@ -154,7 +154,7 @@ class UncertaintySpec:
                     )
                 )
         for noise in self.weights:
-            if noise.distribution == "dirichlet" and not _sibling_groups(methodology, noise.level):
+            if noise.distribution == "dirichlet" and not sibling_groups(methodology, noise.level):
                 problems.append(
                     RasadInputError(
                         f"weights.{noise.level}.dirichlet: no parent has two or more weighted "
@@ -812,7 +812,7 @@ class Plan:
         return replace(self, runs=len(index), **arrays)
 
 
-def _sibling_groups(methodology: Methodology, level: int) -> list[list[str]]:
+def sibling_groups(methodology: Methodology, level: int) -> list[list[str]]:
     """Per parent, its weighted children at ``level``, where there are two or more: the
     shares a Dirichlet draw moves (a lone child's share is always 1)."""
     weight_of = {i.code: i.weight for i in methodology.indicators} | {
@@ -856,7 +856,7 @@ def draw_plan(methodology: Methodology, spec: UncertaintySpec, runs: int, seed) 
     for noise in spec.weights:
         if noise.distribution != "dirichlet":
             continue
-        for siblings in _sibling_groups(methodology, noise.level):
+        for siblings in sibling_groups(methodology, noise.level):
             nominal = np.array([weight_of[c] for c in siblings])
             shares = rng.dirichlet(noise.factor * nominal / nominal.sum(), size=runs)
             blocks.append(shares * (nominal.sum() / nominal))

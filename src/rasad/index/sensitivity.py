@@ -56,7 +56,7 @@ from SALib.sample import sobol as sobol_sample
 from scipy.special import gammaincinv
 
 from rasad.errors import RasadInputError
-from rasad.index.choices import Plan, UncertaintySpec, _sibling_groups
+from rasad.index.choices import Plan, UncertaintySpec, sibling_groups
 from rasad.index.methodology import Methodology
 from rasad.index.replicates import Replicates
 
@@ -164,7 +164,7 @@ def _variables(
             level_codes = [code for code in order if levels[code] == noise.level]
         else:
             level_codes = [
-                code for siblings in _sibling_groups(methodology, noise.level) for code in siblings
+                code for siblings in sibling_groups(methodology, noise.level) for code in siblings
             ]
         groups.extend([f"weights.{noise.level}"] * len(level_codes))
         codes.extend(level_codes)
@@ -203,7 +203,7 @@ def design_plan(methodology: Methodology, spec: UncertaintySpec, design: np.ndar
             weight_codes.extend(c for c in codes[k : k + width] if c is not None)
             k += width
             continue
-        for siblings in _sibling_groups(methodology, noise.level):
+        for siblings in sibling_groups(methodology, noise.level):
             nominal = np.array([weight_of[c] for c in siblings])
             share = nominal / nominal.sum()
             # Dirichlet shares are independent gammas over their sum; each gamma is the

@@ -540,7 +540,7 @@ def _division_sections() -> pd.Series:
     return pd.Series(divisions["section"].to_numpy(), index=divisions["code"].to_numpy())
 
 
-def _lag(x: np.ndarray, k: int = 1) -> np.ndarray:
+def lagged(x: np.ndarray, k: int = 1) -> np.ndarray:
     """The value ``k`` periods before (NaN where the window has none)."""
     out = np.full_like(x, np.nan)
     if k < x.shape[1]:
@@ -575,7 +575,7 @@ class _Grids:
     ) -> np.ndarray:
         """Growth over ``span`` periods, per period when ``compound`` (a CAGR). The
         base must be positive; a CAGR also needs a non-negative end value."""
-        base = _lag(current, span)
+        base = lagged(current, span)
         ok = base > 0
         if compound:
             ok &= current >= 0

@@ -63,7 +63,7 @@ from rasad.config import (
 from rasad.methodologies import load_catalogue
 from rasad.monitor._config import MonitorConfigError, read
 from rasad.monitor._rows import RowReader
-from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, _lag
+from rasad.monitor.kpis import KPIS, RAW_FIELDS, KpiTable, lagged
 
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_NAMES = {
@@ -251,7 +251,7 @@ def _watched(rule: Rule) -> list:
 
 
 def _jump(values: np.ndarray) -> np.ndarray:
-    previous = _lag(values)
+    previous = lagged(values)
     ok = (values > 0) & (previous > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(ok, values / np.where(ok, previous, 1.0), np.nan)
