@@ -10,13 +10,8 @@ from rasad.platform import datasets
 from rasad.platform.api.auth import ANYONE, OPTIONAL_AUTH
 from rasad.platform.api.common import ObjectId, Pagination, refuse_unknown
 from rasad.platform.api.errors import from_input_error, not_found
-from rasad.platform.api.schemas import (
-    IndicatorOut,
-    MethodologyDetailOut,
-    MethodologyOut,
-    PeriodsOut,
-    errors,
-)
+from rasad.platform.api.return_schemas import PeriodsOut
+from rasad.platform.api.schemas import IndicatorOut, MethodologyDetailOut, MethodologyOut, errors
 from rasad.platform.monitoring import compute
 from rasad.platform.rankings.models import Methodology
 from rasad.platform.returns.models import Indicator

@@ -43,14 +43,8 @@ from rasad.platform.api.common import (
     sector_out,
 )
 from rasad.platform.api.errors import ApiError, from_input_error, not_found
-from rasad.platform.api.schemas import (
-    EnterpriseDetailOut,
-    EnterpriseOut,
-    ReturnIn,
-    ReturnOut,
-    SubmitOut,
-    errors,
-)
+from rasad.platform.api.return_schemas import ReturnIn, ReturnOut, SubmitOut
+from rasad.platform.api.schemas import EnterpriseDetailOut, EnterpriseOut, errors
 from rasad.platform.api.submission import checked_values, store_return
 from rasad.platform.rankings.models import Edition, EditionResult
 from rasad.platform.rankings.path import edition_path
