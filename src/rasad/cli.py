@@ -595,7 +595,8 @@ def _import(args) -> int:
 def _mapped_panel(path: Path, args):
     """A research panel read through its mapping, and the data set it goes into: the
     mapping's (or ``--dataset``'s), with the mapping's price index or ``--prices``'."""
-    from rasad.intake.mapping import load_mapping, read_panel, read_prices
+    from rasad.intake.mapping import load_mapping, read_panel
+    from rasad.intake.prices import read_prices
     from rasad.platform.registry.models import Enterprise
     from rasad.platform.returns.importing import PanelTarget
 

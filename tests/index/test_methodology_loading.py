@@ -4,7 +4,7 @@ composer runs only when there is a problem to locate, and the messages stay the 
 import pytest
 import yaml
 
-from rasad.index import methodology as module
+from rasad import config
 from rasad.index.methodology import MethodologyError, load, loads
 from rasad.index.uncertainty import load_spec
 
@@ -28,7 +28,7 @@ def test_a_good_uncertainty_spec_is_read_without_the_composer(no_composer):
 
 def test_the_fast_loader_is_libyaml_when_pyyaml_has_it():
     expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-    assert module._FAST_LOADER is expected
+    assert config.FAST_LOADER is expected
 
 
 def test_a_problem_is_still_located_by_its_line():

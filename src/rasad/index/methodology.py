@@ -15,7 +15,6 @@ from typing import Annotated, Any, ClassVar, cast
 
 from pydantic import BeforeValidator, ConfigDict
 
-from rasad.config import FAST_LOADER as _FAST_LOADER  # noqa: F401  (tests pin the loader)
 from rasad.config import (
     Boolean,
     ConfigError,

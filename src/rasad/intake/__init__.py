@@ -23,8 +23,8 @@ from .mapping import (
     bundled_mappings,
     load_mapping,
     read_panel,
-    read_prices,
 )
+from .prices import read_prices
 from .problems import ERROR, WARNING, Problem
 from .read import ReadLimits, Sheet, Workbook, read_bytes, read_file
 from .reference import Estates

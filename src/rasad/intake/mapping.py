@@ -82,7 +82,6 @@ from .prices import (
     GREGORIAN_OFFSET,
     Calendar,
     PricesFile,
-    read_prices,  # noqa: F401  (its public place before prices.py)
 )
 from .report import ENTERPRISE_COLUMNS, empty_enterprises, empty_returns
 
