@@ -35,9 +35,7 @@ from rasad.config import (
 )
 from rasad.config import refuse as problem
 from rasad.errors import RasadInputError
-from rasad.index.normalise import METHODS as NORMALISE_METHODS
-from rasad.index.normalise import MISSING as MISSING_RULES
-from rasad.index.normalise import ORDER_METHODS
+from rasad.index.methods import MISSING_RULES, NORMALISE_METHODS, ORDER_METHODS
 
 IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
 # Ranks within groups run from 1 to each group's size, so a unit's score would depend on

@@ -49,22 +49,10 @@ from rasad.index._stats import (
     column_ranges,
     map_columns,
 )
+from rasad.index.methods import MISSING_RULES, NORMALISE_METHODS, ORDER_METHODS
 
-METHODS = (
-    "minmax",
-    "zscore",
-    "goalposts",
-    "rank",
-    "percentile_rank",
-    "percentile",
-    "distance_to_max",
-    "distance_to_target",
-    "fraction_of_max",
-)
-# Methods that use only the order of the values: a missing value can be placed below
-# every reported one (``missing="lowest"``) without touching anyone else's scale.
-ORDER_METHODS = ("rank", "percentile_rank", "percentile")
-MISSING = ("keep", "lowest")
+METHODS = NORMALISE_METHODS
+MISSING = MISSING_RULES
 DEFAULTS = {
     "range": (0.0, 100.0),  # minmax: [l, u]
     "mean": 0.0,
