@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 
 from rasad.errors import RasadInputError
 from rasad.iran.ids import validate_legal_id
+from rasad.platform.language import current
 
 
 def as_validation_error(error: RasadInputError) -> ValidationError:
-    return ValidationError(error.message(get_language() or "fa"), code="invalid")
+    return ValidationError(error.message(current()), code="invalid")
 
 
 def validate_national_id(value: str) -> None:

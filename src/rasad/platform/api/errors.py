@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from rasad.errors import InputProblems, RasadInputError
+from rasad.platform.language import persian
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class ApiError(Exception):
         super().__init__(self.message_en)
 
     def payload(self) -> dict:
-        english = (translation.get_language() or "fa").startswith("en")
+        english = not persian()
         body = {
             "detail": self.message_en if english else self.message_fa,
             "code": self.code,

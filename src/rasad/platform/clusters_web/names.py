@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.utils.translation import get_language
-
 from rasad.iran import find_isic, provinces
-
-
-def persian() -> bool:
-    return (get_language() or "fa").startswith("fa")
+from rasad.platform.language import persian
 
 
 def province_name(code) -> str:

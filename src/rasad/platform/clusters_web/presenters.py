@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from rasad.clusters import STATUS_LABELS
 from rasad.platform.clusters_web import compute
 from rasad.platform.clusters_web.maps import map_values, province_map
-from rasad.platform.clusters_web.names import division_name, local_name, persian, province_name
+from rasad.platform.clusters_web.names import division_name, local_name, province_name
+from rasad.platform.language import persian
 from rasad.platform.web.downloads import both
 from rasad.workbook import OPEN_LICENCE, About, Column, Sheet
 

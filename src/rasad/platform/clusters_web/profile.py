@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from rasad.clusters import ClusterProfiles
 from rasad.platform.clusters_web import compute
-from rasad.platform.clusters_web.names import division_name, local_name, persian, province_name
+from rasad.platform.clusters_web.names import division_name, local_name, province_name
 from rasad.platform.clusters_web.presenters import MIN_CELL, as_float, bar, carried
+from rasad.platform.language import persian
 from rasad.platform.monitoring import compute as monitoring
 
 RANK_BANDS = (

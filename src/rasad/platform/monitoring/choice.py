@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.utils.translation import get_language
 
 from rasad.errors import RasadInputError
 from rasad.monitor import PeriodChoice
 from rasad.platform import datasets
+from rasad.platform.language import current
 from rasad.platform.monitoring import compute
 
 
@@ -34,7 +34,7 @@ class Choice:
 
     @property
     def why(self) -> str:
-        return self.default.explain(get_language() or "fa") if self.default is not None else ""
+        return self.default.explain(current()) if self.default is not None else ""
 
     @property
     def nominal(self) -> bool:

@@ -11,8 +11,9 @@ from pathlib import Path
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
+from rasad.platform.language import persian
 from rasad.platform.monitoring import choice, compute
-from rasad.platform.monitoring.presenters import SEVERITIES, persian, scope
+from rasad.platform.monitoring.presenters import SEVERITIES, scope
 from rasad.platform.public.access import sees_national_dashboard
 
 DIMENSIONS = {

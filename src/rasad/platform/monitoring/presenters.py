@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rasad.monitor.evidence import evidence_lines
 from rasad.monitor.kpis import KPIS
 from rasad.monitor.peers import level_name
+from rasad.platform.language import current, persian
 from rasad.platform.monitoring import choice, compute
 from rasad.platform.monitoring.models import AlertState
 from rasad.platform.registry.models import Enterprise
@@ -25,10 +26,6 @@ SEVERITIES = {
 }
 SEVERITY_ORDER = {code: i for i, code in enumerate(SEVERITIES)}
 STATUSES = dict(AlertState.Status.choices)
-
-
-def persian() -> bool:
-    return (get_language() or "fa").startswith("fa")
 
 
 def scope(user) -> set[str]:
@@ -46,7 +43,7 @@ def shown_figure(v) -> str:
 
 def evidence_in_words(evidence) -> list[dict]:
     """An alert's evidence in words, in the reader's language and digits."""
-    return evidence_lines(evidence, get_language() or "fa", shown_figure)
+    return evidence_lines(evidence, current(), shown_figure)
 
 
 def enterprise_monitoring(enterprise: Enterprise, chosen: choice.Choice) -> dict | None:

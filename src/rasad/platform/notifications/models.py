@@ -12,8 +12,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from rasad.platform.language import persian
 
 
 class Kind(models.TextChoices):
@@ -57,11 +58,11 @@ class Notification(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_fa if (get_language() or "fa").startswith("fa") else self.title_en
+        return self.title_fa if persian() else self.title_en
 
     @property
     def body(self) -> str:
-        return self.body_fa if (get_language() or "fa").startswith("fa") else self.body_en
+        return self.body_fa if persian() else self.body_en
 
     def __str__(self) -> str:
         return f"{self.user} — {self.key}"

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
-from django.utils.translation import get_language
 
 from rasad.index.methodology import Methodology as ParsedMethodology
 from rasad.iran.sizes import SIZE_LABELS
+from rasad.platform.language import current
 from rasad.platform.public import charts
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionResult, content_hash
@@ -31,12 +31,8 @@ CACHE_SECONDS = 24 * 3600
 BAND_ORDER = {band: i for i, band in enumerate(SIZE_LABELS)}
 
 
-def language() -> str:
-    return "en" if (get_language() or "fa").startswith("en") else "fa"
-
-
 def list_separator() -> str:
-    return "، " if language() == "fa" else ", "
+    return "، " if current() == "fa" else ", "
 
 
 # --- editions --------------------------------------------------------------------------
@@ -131,7 +127,7 @@ class Pillar:
 
 def pillars(method: ParsedMethodology) -> list[Pillar]:
     """The index's direct children (its pillars), in the methodology's order."""
-    lang = language()
+    lang = current()
     nodes = {n.code: n for n in method.nodes}
     indicators = {i.code: i for i in method.indicators}
     effective = method.effective_weights()

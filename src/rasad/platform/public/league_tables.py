@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from rasad.platform.language import current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label, direction_label, format_value, unit_label
 from rasad.platform.public.opendata import identity, identity_columns
@@ -20,7 +21,7 @@ from rasad.workbook import Column, Sheet
 def league_menu(edition: Edition, method, code: str, band: str) -> dict:
     """The page's choices: the edition's size bands and indicators, ``code`` and ``band``
     chosen."""
-    language = data.language()
+    language = current()
     return {
         "edition": edition,
         "method": method,
@@ -35,7 +36,7 @@ def league_menu(edition: Edition, method, code: str, band: str) -> dict:
 def indicator_words(indicator) -> dict:
     return {
         "indicator": indicator,
-        "indicator_name": indicator.name.get(data.language()),
+        "indicator_name": indicator.name.get(current()),
         "unit": unit_label(indicator.unit),
         "direction": direction_label(indicator.direction),
     }
@@ -95,7 +96,7 @@ def league_sheet(method, table, user) -> Sheet:
     ids = table[method.unit].astype(str).tolist() if len(table) else []
     firms, allowed = _firms(ids, user)
     names = {i.code: i.name for i in method.indicators}
-    language = data.language()
+    language = current()
     titles = data.divisions()
     columns = [
         Column("indicator", both(gettext_lazy("Indicator code")), width=16),

@@ -8,6 +8,7 @@ import dataclasses
 
 from django.utils.translation import gettext as _
 
+from rasad.platform.language import current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label, direction_label, group_label, unit_label
 from rasad.platform.rankings import coverage
@@ -201,7 +202,7 @@ def _within_text(spec, group: str) -> str:
 def methodology_tree(method) -> list[dict]:
     """The pillars with their children (indicators or sub-nodes), with nominal, in-node
     and effective weights."""
-    language = data.language()
+    language = current()
     nodes = {n.code: n for n in method.nodes}
     indicators = {i.code: i for i in method.indicators}
     effective = method.effective_weights()
@@ -255,7 +256,7 @@ def methodology_page(edition: Edition) -> dict:
     return {
         "edition": edition,
         "method": method,
-        "method_name": method.name.get(data.language()),
+        "method_name": method.name.get(current()),
         "verified": data.methodology_verified(edition),
         "tree": methodology_tree(method),
         "indicators": method.indicators,

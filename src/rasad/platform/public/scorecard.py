@@ -8,9 +8,9 @@ import datetime
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from rasad.platform.language import current
 from rasad.platform.monitoring import choice
 from rasad.platform.monitoring.presenters import enterprise_monitoring
 from rasad.platform.public import charts, data, peers, trends
@@ -62,9 +62,7 @@ def scorecard_data(
     # the path into the top list, or why it is not ranked: in the edition chosen, else in
     # the newest published one
     shown = chosen.edition if chosen is not None else _newest_edition()
-    context["path"] = (
-        path.safely(shown, enterprise, get_language() or "fa") if shown is not None else None
-    )
+    context["path"] = path.safely(shown, enterprise, current()) if shown is not None else None
     context.update(_returns_and_figures(enterprise, period_choice))
     return context
 

@@ -8,8 +8,8 @@ from django import forms
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
 
+from rasad.platform.language import current
 from rasad.platform.public import charts, data
 from rasad.platform.public.labels import band_label
 from rasad.platform.public.params import PER_PAGE
@@ -141,7 +141,7 @@ def _ranking_rows(
     key = data.fragment_key(
         edition,
         "top100 rows",
-        get_language(),
+        current(),
         previous.pk if previous else None,
         query,
         page.number,
@@ -176,7 +176,7 @@ def _movers_html(request, edition: Edition, previous: Edition, state: str) -> st
     edition report list them): published ranks and names only, so the same for every
     reader; rendered once per edition, previous edition, language and data state (the
     registry's names)."""
-    key = data.fragment_key(edition, "movers", get_language(), previous.pk, state)
+    key = data.fragment_key(edition, "movers", current(), previous.pk, state)
     html = cache.get(key)
     if html is None:
         changes = review.changes(edition, previous)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from rasad.iran.text import to_latin_digits
 from rasad.platform.accounts.models import Role
+from rasad.platform.language import current
 from rasad.platform.monitoring import choice
 from rasad.platform.public import (
     dashboards,
@@ -112,7 +113,7 @@ def league(request, pk: int):
     try:
         _method, table = edition_league(edition, by="size_class", top=edition.top_k)
     except ApiError as error:
-        message = error.message_fa if data.language() == "fa" else error.message_en
+        message = error.message_fa if current() == "fa" else error.message_en
         return render(
             request, "public/league.html", {**context, "unavailable": message}, status=409
         )
@@ -256,7 +257,7 @@ def league_download(request, pk: int, name: str):
         method, table = edition_league(edition, by="size_class", top=edition.top_k)
     except ApiError as error:
         return HttpResponse(
-            error.message_fa if data.language() == "fa" else error.message_en,
+            error.message_fa if current() == "fa" else error.message_en,
             status=409,
             content_type="text/plain; charset=utf-8",
         )

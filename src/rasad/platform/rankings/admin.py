@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rasad.index.methodology import MethodologyError, loads
+from rasad.platform.language import persian
 from rasad.platform.rankings.dependencies import GuardedByPublishedEditions
 from rasad.platform.rankings.models import (
     Edition,
@@ -44,11 +44,11 @@ class MethodologyForm(forms.ModelForm):
         try:
             loads(text, source="methodology")
         except MethodologyError as error:
-            persian = (get_language() or "fa").startswith("fa")
+            in_persian = persian()
             raise ValidationError(
                 [
                     _("The methodology file is not valid:"),
-                    *(_problem(p, persian) for p in error.problems),
+                    *(_problem(p, in_persian) for p in error.problems),
                 ],
                 code="invalid_methodology",
             ) from None

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from rasad.index.methodology import Methodology
+from rasad.platform.language import persian
 from rasad.platform.web.templatetags.rasad_format import num
 
 # the reference groups a methodology may compare within, as a blank's sentence names them
@@ -29,10 +30,6 @@ GROUP_NOUNS = {
 
 def _group(name: str) -> str:
     return str(GROUP_NOUNS.get(name, name))
-
-
-def _persian() -> bool:
-    return (get_language() or "fa").startswith("fa")
 
 
 def treatment(method: Methodology) -> str:
@@ -120,7 +117,7 @@ class Coverage:
 
     @property
     def names_text(self) -> str:
-        return ("، " if _persian() else ", ").join(self.names)
+        return ("، " if persian() else ", ").join(self.names)
 
 
 def counts(missing: list[str] | None, method: Methodology) -> tuple[int | None, int]:
@@ -142,7 +139,7 @@ def describe(
     ``method``, when the caller has it already."""
     if coverage is None or missing is None:
         return None
-    language = "fa" if _persian() else "en"
+    language = "fa" if persian() else "en"
     blank = set(missing)
     indicators = [i for i in method.indicators if i.code in blank]
     reported, total = counts(missing, method)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Exists, OuterRef
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.errors import RasadInputError
 from rasad.iran.text import to_latin_digits, to_persian_digits
 from rasad.platform import datasets
+from rasad.platform.language import current, persian
 from rasad.platform.rankings import thin
 from rasad.platform.rankings.bundled import bundled_methodology, bundled_spec
 from rasad.platform.rankings.jobs import DEFAULT_SENSITIVITY_N, SENSITIVITY_CHOICES
@@ -27,13 +27,9 @@ from rasad.platform.returns.models import Period, Return
 MAX_RUNS = 20_000
 
 
-def _persian() -> bool:
-    return (get_language() or "fa").startswith("fa")
-
-
 def _digits(value) -> str:
     text = str(value)
-    return to_persian_digits(text) if _persian() else text
+    return to_persian_digits(text) if persian() else text
 
 
 class WholeNumberField(forms.IntegerField):
@@ -63,9 +59,9 @@ class PeriodChoiceField(forms.ModelChoiceField):
             return _digits(obj.code)
         return _("%(period)s (%(filed)s of %(expected)s filed, %(share)s)") % {
             "period": _digits(obj.code),
-            "filed": thin.count(row["filed"], _persian()),
-            "expected": thin.count(row["expected"], _persian()),
-            "share": thin.percent(row["coverage"], _persian()),
+            "filed": thin.count(row["filed"], persian()),
+            "expected": thin.count(row["expected"], persian()),
+            "share": thin.percent(row["coverage"], persian()),
         }
 
 
@@ -162,7 +158,7 @@ class EditionForm(forms.Form):
 
     def period_reason(self) -> str:
         """Why the period offered first is that one (the same words as every default period)."""
-        return self.default_period.explain(get_language() or "fa")
+        return self.default_period.explain(current())
 
     def clean_allow_thin(self):
         allow = self.cleaned_data.get("allow_thin", False)
@@ -173,7 +169,7 @@ class EditionForm(forms.Form):
             coverage = thin.period_coverage(period)
             thin.refuse_thin_compute(coverage, allow)
         except RasadInputError as error:
-            raise forms.ValidationError(error.message(get_language() or "fa")) from None
+            raise forms.ValidationError(error.message(current())) from None
         self.coverage = coverage
         return allow
 
@@ -185,7 +181,7 @@ class EditionForm(forms.Form):
         from rasad.index.methodology import loads
         from rasad.index.uncertainty import loads_spec
 
-        language = get_language() or "fa"
+        language = current()
         try:
             parsed = loads(methodology.text, source=f"methodology {methodology.version}")
         except RasadInputError as error:

@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rasad.iran.text import to_persian_digits
+from rasad.platform.language import current, persian
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition, EditionJob, EditionResult
 from rasad.platform.registry.models import Enterprise
@@ -183,7 +183,7 @@ def blanks(edition: Edition) -> dict:
     missing = list(edition.results.filter(rank__isnull=False).values_list("missing", flat=True))
     recorded = [codes for codes in missing if codes is not None]
     counts = Counter(code for codes in recorded for code in codes)
-    language = "fa" if (get_language() or "fa").startswith("fa") else "en"
+    language = current()
     indicators = [
         {
             "code": i.code,
@@ -211,7 +211,7 @@ def input_label(name: str) -> str:
         level = name.split(".", 1)[1]
         if level == "1":
             return _("Indicator weights (level 1)")
-        if (get_language() or "fa").startswith("fa"):
+        if persian():
             level = to_persian_digits(level)
         return _("Weights at tree level %(level)s") % {"level": level}
     return {

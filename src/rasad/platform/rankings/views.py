@@ -19,12 +19,12 @@ from django.db.models import OuterRef, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rasad.errors import RasadInputError
 from rasad.iran.text import format_number
+from rasad.platform.language import current, persian
 from rasad.platform.rankings import jobs, review
 from rasad.platform.rankings.access import editions_for, jobs_for, may_run_analyses
 from rasad.platform.rankings.bundled import bundled_spec
@@ -41,14 +41,6 @@ def analysts_only(view):
         return view(request, *args, **kwargs)
 
     return login_required(guarded)
-
-
-def _language() -> str:
-    return get_language() or "fa"
-
-
-def _persian() -> bool:
-    return _language().startswith("fa")
 
 
 @require_GET
@@ -68,7 +60,7 @@ def edition_list(request):
     page = Paginator(editions, 50).get_page(request.GET.get("page"))
     for edition in page.object_list:
         coverage = edition.coverage_figures()
-        edition.coverage_text = coverage.short(_language()) if coverage else ""
+        edition.coverage_text = coverage.short(current()) if coverage else ""
         edition.is_thin = coverage is not None and coverage.thin
     return render(
         request, "rankings/edition_list.html", {"page": page, "statuses": EditionJob.Status}
@@ -135,7 +127,7 @@ def edition_run(request, pk):
             sensitivity_n=params.get("sensitivity_n", 0),
         )
     except RasadInputError as error:
-        messages.error(request, error.message(_language()))
+        messages.error(request, error.message(current()))
         return redirect("rankings:edition_review", pk=edition.pk)
     jobs.launch(job)
     return redirect("rankings:job_progress", pk=job.pk)
@@ -156,7 +148,7 @@ def edition_publish(request, pk):
     try:
         publish_edition(edition, request.user)
     except RasadInputError as error:
-        messages.error(request, error.message(_language()))
+        messages.error(request, error.message(current()))
     else:
         messages.success(
             request,
@@ -185,14 +177,14 @@ def edition_review(request, pk):
         "edition": edition,
         "latest_job": latest_job,
         "computed": edition.computed_at is not None,
-        "latest_job_error": latest_job.error(_language()) if latest_job is not None else "",
+        "latest_job_error": latest_job.error(current()) if latest_job is not None else "",
         "coverage": coverage,
-        "coverage_text": coverage.figures(_language()) if coverage else "",
+        "coverage_text": coverage.figures(current()) if coverage else "",
         "thin": coverage is not None and coverage.thin,
-        "coverage_share": coverage.share_text(_persian()) if coverage else "",
+        "coverage_share": coverage.share_text(persian()) if coverage else "",
         # a thin edition no one could be ranked in: its job's message says why
         "unranked_message": (
-            latest_job.message(_language())
+            latest_job.message(current())
             if edition.ranked_count == 0
             and latest_job is not None
             and latest_job.status == EditionJob.Status.DONE
@@ -229,8 +221,8 @@ def edition_review(request, pk):
 
 def _job_state(job: EditionJob) -> dict:
     """What the progress page shows, formatted for the reader's language."""
-    persian = _persian()
-    language = _language()
+    in_persian = persian()
+    language = current()
     state = {
         "id": job.pk,
         "status": job.status,
@@ -240,8 +232,8 @@ def _job_state(job: EditionJob) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
-        "percent_text": format_number(job.percent, decimals=0, persian_digits=persian)
-        + ("٪" if persian else "%"),
+        "percent_text": format_number(job.percent, decimals=0, persian_digits=in_persian)
+        + ("٪" if in_persian else "%"),
         "counts_text": "",
         "finished": job.is_finished,
         "message": job.message(language),
@@ -250,8 +242,8 @@ def _job_state(job: EditionJob) -> dict:
     }
     if job.is_active and job.total > 1:
         state["counts_text"] = _("%(done)s of %(total)s") % {
-            "done": format_number(job.done, persian_digits=persian),
-            "total": format_number(job.total, persian_digits=persian),
+            "done": format_number(job.done, persian_digits=in_persian),
+            "total": format_number(job.total, persian_digits=in_persian),
         }
     if job.status == EditionJob.Status.QUEUED:
         state["stage_label"] = str(jobs.STAGE_LABELS[""])

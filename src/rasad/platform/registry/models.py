@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Replace
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.iran.text import SEARCH_FOLDS, search_key, to_latin_digits
 from rasad.platform.accounts.models import Role
+from rasad.platform.language import persian
 from rasad.platform.validators import validate_national_id
 
 
@@ -26,7 +26,7 @@ class BilingualNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "fa").startswith("en") and self.name_en:
+        if not persian() and self.name_en:
             return self.name_en
         return self.name_fa
 
@@ -76,7 +76,7 @@ class Sector(models.Model):
 
     @property
     def title(self) -> str:
-        if (get_language() or "fa").startswith("fa") and self.title_fa:
+        if persian() and self.title_fa:
             return self.title_fa
         return self.title_en
 

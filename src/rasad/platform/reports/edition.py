@@ -19,6 +19,7 @@ import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from rasad.platform.language import current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label
 from rasad.platform.public.methodology import describe_steps, methodology_tree
@@ -99,7 +100,7 @@ def context(edition: Edition) -> dict:
     sensitivity = review.sensitivity_rows(job)
     return {
         "edition": edition,
-        "method_name": method.name.get(data.language()),
+        "method_name": method.name.get(current()),
         "summary": summary,
         "coverage": edition.coverage_figures(),
         "top": top,
@@ -120,7 +121,7 @@ def _text(text: str) -> str:
     """A chart's text, right to left in Persian: Vega lays a line out left to right unless
     its first strong character says otherwise, so a label that starts with a number
     ("۱۰۰ بنگاه…") would end with it; a right-to-left mark in front settles that."""
-    return "\u200f" + text if data.language() == "fa" else text
+    return "\u200f" + text if current() == "fa" else text
 
 
 def _axis(**kwargs) -> alt.Axis:
@@ -132,15 +133,13 @@ def _axis(**kwargs) -> alt.Axis:
 
 
 def _title(text: str) -> alt.TitleParams:
-    return alt.TitleParams(
-        _text(text), anchor="end" if data.language() == "fa" else "start", fontSize=13
-    )
+    return alt.TitleParams(_text(text), anchor="end" if current() == "fa" else "start", fontSize=13)
 
 
 def _image(chart) -> dict:
     """``chart`` themed and drawn: its data URI and its width in CSS pixels, so that it is
     printed at the size it was drawn (its text as large as the page's), never stretched."""
-    uri = charts.data_uri(charts.themed(chart, data.language()))
+    uri = charts.data_uri(charts.themed(chart, current()))
     header = base64.b64decode(uri.split(",", 1)[1][:32])  # the PNG's first 24 bytes
     width = int.from_bytes(header[16:20], "big") / charts.SCALE  # pixels wide, at 16–19
     return {"uri": uri, "width": round(width)}
@@ -149,7 +148,7 @@ def _image(chart) -> dict:
 def _bars(rows: list[tuple[str, int]], title: str) -> dict:
     """Horizontal bars of counts, largest first, each with its count written at its end;
     right to left in Persian (labels on the right, bars growing leftwards)."""
-    rtl = data.language() == "fa"
+    rtl = current() == "fa"
     frame = pd.DataFrame(
         {
             "label": [_text(label) for label, _n in rows],
@@ -237,7 +236,7 @@ def _histogram_chart(edition: Edition) -> dict | None:
 
 def _sensitivity_chart(rows: list[dict]) -> dict:
     """Each uncertain choice's total Sobol index (light) and first-order index (dark)."""
-    rtl = data.language() == "fa"
+    rtl = current() == "fa"
     frame = pd.DataFrame(
         {
             "label": [_text(row["label"]) for row in rows],

@@ -8,11 +8,11 @@ import io
 
 from django.utils.translation import gettext_lazy
 
+from rasad.platform.language import current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label
 from rasad.platform.public.opendata import pillar_columns
 from rasad.platform.rankings import coverage
-from rasad.platform.web import downloads
 from rasad.platform.web.downloads import both
 from rasad.workbook import About, Column, Sheet, write_workbook
 
@@ -57,7 +57,7 @@ def estates_workbook(scope: dict) -> bytes:
     )
     sheet = Sheet(both(gettext_lazy("Enterprises")), columns, rows(), freeze_columns=2)
     buffer = io.BytesIO()
-    write_workbook(buffer, [sheet], language=downloads.language(), about=about)
+    write_workbook(buffer, [sheet], language=current(), about=about)
     return buffer.getvalue()
 
 

@@ -8,9 +8,9 @@ import io
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from rasad.platform.language import current
 from rasad.platform.reports import delivery
 from rasad.platform.reports.models import RenderedReport
 
@@ -19,7 +19,7 @@ def _language(request) -> str:
     asked = request.GET.get("lang", "")
     if asked in delivery.LANGUAGES:
         return asked
-    return "en" if (get_language() or "fa").startswith("en") else "fa"
+    return current()
 
 
 def _module(request, kind: str, key: str):
@@ -70,7 +70,7 @@ def status(request, kind: str, key: str):
         {
             "report": report,
             "pdf_url": pdf_url,
-            "error": report.error(get_language() or "fa")
+            "error": report.error(current())
             if report.status == RenderedReport.Status.FAILED
             else "",
         },

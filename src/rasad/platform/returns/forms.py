@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass, field
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.iran.text import format_number
 from rasad.methodologies import load_catalogue
+from rasad.platform.language import persian
 from rasad.platform.returns.models import Indicator
 
 UNIT_LABELS = {
@@ -127,7 +127,7 @@ class ReturnForm(forms.Form):
 
     def rows(self):
         """(bound field, indicator, unit label, problems) in catalogue order, for the template."""
-        english = (get_language() or "fa").startswith("en")
+        english = not persian()
         for indicator in self.indicators:
             yield {
                 "description": indicator.description_en if english else indicator.description_fa,

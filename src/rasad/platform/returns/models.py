@@ -12,11 +12,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rasad.iran.periods import Period as JalaliPeriod
 from rasad.platform.background import WorkerJob
+from rasad.platform.language import current
 from rasad.platform.registry.models import BilingualNameMixin, Enterprise
 
 
@@ -66,7 +66,7 @@ class Period(models.Model):
         return self.jalali.end_date()
 
     def __str__(self) -> str:
-        return self.jalali.label(get_language() or "fa")
+        return self.jalali.label(current())
 
 
 class Indicator(BilingualNameMixin):

@@ -22,6 +22,7 @@ from django.utils import translation
 
 from rasad.export import write_csv
 from rasad.iran.text import to_persian_digits
+from rasad.platform.language import current
 from rasad.workbook import About, Sheet, csv_frame, dictionary_frame, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,10 +43,6 @@ def both(text, **values) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def language() -> str:
-    return "fa" if (translation.get_language() or "fa").startswith("fa") else "en"
-
-
 def split_name(name: str, stem: str) -> str:
     """The format asked for by a download's file ``name`` (``stem.xlsx``, ``stem.csv`` or
     ``stem-dictionary.csv``); any other name is not found."""
@@ -58,7 +55,7 @@ def split_name(name: str, stem: str) -> str:
 def response(fmt: str, filename: str, sheet: Sheet, about: About) -> HttpResponse:
     """``sheet`` as ``fmt`` (:data:`FORMATS`), an attachment named ``filename`` plus the
     format's extension."""
-    reader = language()
+    reader = current()
     buffer = io.BytesIO()
     if fmt == "xlsx":
         write_workbook(buffer, [sheet], language=reader, about=about)

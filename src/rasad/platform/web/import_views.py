@@ -32,12 +32,12 @@ from django.views.decorators.http import require_POST
 from rasad.errors import RasadInputError
 from rasad.intake import write_template
 from rasad.iran.text import format_number
+from rasad.platform.language import current
 from rasad.platform.registry.models import IndustrialEstate
 from rasad.platform.returns import import_jobs, uploads
 from rasad.platform.returns.checking import check_upload
 from rasad.platform.returns.importing import commit_upload
 from rasad.platform.returns.models import ImportJob, Period, SourceFile
-from rasad.platform.web import downloads
 from rasad.platform.web.access import may_import, requires
 
 DEFAULT_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
@@ -53,7 +53,7 @@ def _megabytes(size: int) -> str:
     return format_number(
         size / 1024 / 1024,
         decimals=0 if size % (1024 * 1024) == 0 else 1,
-        persian_digits=downloads.language() == "fa",
+        persian_digits=current() == "fa",
     )
 
 
@@ -150,7 +150,7 @@ def _upload(request):
 
 def _report_page(request, record: dict, *, sha: str, name: str):
     """The report of a dry run or an import (an :func:`import_jobs.outcome_record`)."""
-    language = downloads.language()
+    language = current()
     problems = [
         {**p, "message": p["message_fa"] if language == "fa" else p["message_en"]}
         for p in record["problems"]
@@ -181,7 +181,7 @@ IMPORT_STAGES = {
 
 def _job_page(request, job: ImportJob):
     """A worker's job on the upload, until it ends: the page refreshes itself."""
-    language = downloads.language()
+    language = current()
     persian = language == "fa"
     return render(
         request,
@@ -212,7 +212,7 @@ def _dry_run(request, sha: str):
         return (
             None,
             name,
-            _upload_page(request, error=error.message(downloads.language()), name=name, status=422),
+            _upload_page(request, error=error.message(current()), name=name, status=422),
         )
 
 
@@ -254,7 +254,7 @@ def report_excel(request, sha: str):
         job = import_jobs.latest(request.user, sha)
         if job is None or job.status != ImportJob.Status.DONE or not job.report_file:
             return redirect("import_report", sha=sha)
-        content = import_jobs.stored_report(job, downloads.language())
+        content = import_jobs.stored_report(job, current())
         if content is None:
             raise Http404
         return _attachment(content, XLSX, f"{Path(job.name).stem}-report.xlsx")
@@ -263,7 +263,7 @@ def report_excel(request, sha: str):
         return refused
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
-        outcome.report.to_excel(path, language=downloads.language())
+        outcome.report.to_excel(path, language=current())
         content = path.read_bytes()
     return _attachment(content, XLSX, f"{Path(name).stem}-report.xlsx")
 
@@ -292,9 +292,7 @@ def commit(request, sha: str):
     try:
         outcome = commit_upload(data, name, user=request.user, confirm_implausible=confirmed)
     except RasadInputError as error:
-        return _upload_page(
-            request, error=error.message(downloads.language()), name=name, status=422
-        )
+        return _upload_page(request, error=error.message(current()), name=name, status=422)
     record = import_jobs.outcome_record(outcome, attempted_commit=True)
     return _report_page(request, record, sha=sha, name=name)
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from rasad.errors import RasadInputError
 from rasad.iran.periods import Period as JalaliPeriod
 from rasad.iran.text import format_number, normalize_text, to_latin_digits
+from rasad.platform.language import current
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.checking import check_return
 from rasad.platform.returns.drafts import (
@@ -33,7 +34,6 @@ from rasad.platform.returns.drafts import (
 from rasad.platform.returns.forms import ReturnForm
 from rasad.platform.returns.models import Period
 from rasad.platform.returns.services import InvalidReturn
-from rasad.platform.web import downloads
 from rasad.platform.web.access import may_enter_returns, requires
 from rasad.platform.web.return_pages import (
     FormPage,
@@ -49,7 +49,7 @@ def return_list(request):
     """The user's enterprises (paged, searchable) against the latest periods: submitted,
     draft or missing, each cell a link to the form."""
     query = normalize_text(request.GET.get("q", ""))
-    context = list_context(request.user, query, request.GET.get("page"), downloads.language())
+    context = list_context(request.user, query, request.GET.get("page"), current())
     return render(request, "web/returns_list.html", context)
 
 
@@ -69,7 +69,7 @@ def return_form(request, national_id: str, period: str):
     jalali, stored = _offered(period)
     if national_id != enterprise.national_id or period != jalali.code:
         return redirect(form_url(enterprise, jalali))
-    page = FormPage.load(enterprise, jalali, stored, downloads.language())
+    page = FormPage.load(enterprise, jalali, stored, current())
     if request.method != "POST":
         return _show(request, page, page.blank_form())
     form = ReturnForm(request.POST, indicators=page.indicators)

@@ -9,8 +9,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from rasad.monitor.rules import SEVERITIES, SEVERITY_NAMES
+from rasad.platform.language import persian
 from rasad.platform.reports import charts
-from rasad.platform.reports.brief.place import persian
 from rasad.platform.web.templatetags.rasad_format import digits
 
 SEVERITY_COLOURS = ("#c9d6e3", "#f0c15a", "#e0783a", "#b3261e")  # low … critical

@@ -12,8 +12,9 @@ import pandas as pd
 
 from rasad.platform.clusters_web import compute as clusters
 from rasad.platform.clusters_web.presenters import MIN_CELL, as_float, list_rows, strongest_first
+from rasad.platform.language import persian
 from rasad.platform.monitoring import compute
-from rasad.platform.reports.brief.place import Place, persian
+from rasad.platform.reports.brief.place import Place
 
 MAX_CELLS = 10  # strongest undesignated specialisations listed
 TOP_NEEDS = 2  # a designated cluster's most common needs listed

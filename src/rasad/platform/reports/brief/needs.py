@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from rasad.monitor.rules import SEVERITIES
 from rasad.platform.clusters_web.presenters import MIN_CELL
+from rasad.platform.language import persian
 from rasad.platform.monitoring import compute
-from rasad.platform.reports.brief.place import Place, persian
+from rasad.platform.reports.brief.place import Place
 
 MAX_ROWS = 15  # places per table and chart: those with the largest priority tier
 

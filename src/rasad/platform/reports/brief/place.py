@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import translation
-
+from rasad.platform.language import persian
 from rasad.platform.monitoring import compute
 from rasad.platform.registry.models import Cluster, IndustrialEstate, Province
 
@@ -25,10 +24,6 @@ TITLES = {
     "estate": ("گزارش سیاستی {name}", "Policy brief of {name}"),
     "cluster": ("گزارش سیاستی {name}", "Policy brief of {name}"),
 }
-
-
-def persian() -> bool:
-    return (translation.get_language() or "fa").startswith("fa")
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,12 @@ import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from rasad.iran.periods import format_jalali_date
 from rasad.iran.text import format_number, to_persian_digits
+from rasad.platform.language import persian
 
 register = template.Library()
-
-
-def _persian() -> bool:
-    return (get_language() or "fa").startswith("fa")
 
 
 @register.filter
@@ -23,21 +19,21 @@ def num(value, decimals=0):
     """A number with thousands separators, in the reader's digits; blank for missing values."""
     if value is None or value == "":
         return ""
-    return format_number(float(value), decimals=int(decimals), persian_digits=_persian())
+    return format_number(float(value), decimals=int(decimals), persian_digits=persian())
 
 
 @register.filter
 def digits(value):
     """Any text (a code, a year) with its digits in the reader's script."""
     text = "" if value is None else str(value)
-    return to_persian_digits(text) if _persian() else text
+    return to_persian_digits(text) if persian() else text
 
 
 @register.filter
 def percent(value, decimals=0):
     if value is None:
         return ""
-    sign = "٪" if _persian() else "%"
+    sign = "٪" if persian() else "%"
     return f"{num(100 * float(value), decimals)}{sign}"
 
 
@@ -48,7 +44,7 @@ def jdate(value):
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if _persian():
+    if persian():
         return format_jalali_date(value, "fa")
     return value.isoformat()
 
