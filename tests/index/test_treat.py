@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rasad.index._stats import ColumnInputError, column_skew_kurt, skew_kurt
+from rasad.index._stats import (
+    ColumnInputError,
+    central_sums,
+    column_skew_kurt,
+    skew_kurt,
+    skew_kurt_of_sums,
+)
 from rasad.index.treat import treat
 
 nan = np.nan
@@ -39,6 +45,36 @@ def test_skew_and_kurtosis_undefined_like_r():
     s, k = column_skew_kurt(np.array([[1.0, nan], [2.0, 1.0], [nan, 1.0], [7.0, 1.0], [3.0, 2.0]]))
     assert s[0] == skew_kurt(np.array([1.0, 2.0, 7.0, 3.0]))[0]
     assert s[1] == skew_kurt(np.array([1.0, 1.0, 1.0, 2.0]))[0]
+
+
+def numpy_skew_kurt_of_sums(n, m2, s3, s4):
+    """COINr's formulas in numpy's float64 scalars, as ``skew_kurt_of_sums`` first had them."""
+    with np.errstate(all="ignore"):
+        skew = np.sqrt(n) * s3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return float(skew), nan
+        r = n * s4 / m2**2
+        return float(skew), float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-76, 1e-30, 1e-3, 1.0, 7e4, 1e30, 1e76, 1e200])
+def test_skew_kurt_of_sums_in_python_floats_gives_numpys_bits(scale):
+    # Python's floats where the sums allow them, numpy's scalars elsewhere (overflow,
+    # underflow, all values equal): the same bits either way, the thresholds' decisions too
+    rng = np.random.default_rng(int(np.log10(scale)) + 300)
+    with np.errstate(all="ignore"):
+        for n in (3, 4, 5, 17, 1000, 10**6):
+            for _ in range(300):
+                v = rng.lognormal(0, rng.uniform(0.05, 2.5), 40) * scale * rng.choice([-1, 1])
+                sums = central_sums(v)[1:]
+                np.testing.assert_array_equal(
+                    skew_kurt_of_sums(n, *sums), numpy_skew_kurt_of_sums(n, *sums)
+                )
+            for sums in [(0.0, 0.0, 0.0), (1e-151, 0.0, 1e-302), (1e151, 1e226, 1e302)]:
+                sums = tuple(map(np.float64, sums))
+                np.testing.assert_array_equal(
+                    skew_kurt_of_sums(n, *sums), numpy_skew_kurt_of_sums(n, *sums)
+                )
 
 
 def test_coinr_example_one_step_is_enough():
@@ -300,3 +336,14 @@ def test_large_columns_are_treated_as_by_the_plain_recomputation(seed):
     for winmax in (1, 5, 40):
         assert_treated_as_plain(x, winmax)
     assert_treated_as_plain(x, 5, skew_thresh=0.3, kurt_thresh=0.5)  # stops near the thresholds
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-40, 1e40, 1e80, 1e120, 1e150])
+def test_columns_of_extreme_magnitude_are_treated_as_by_the_plain_recomputation(scale):
+    # the loop's updates in Python's floats overflow or underflow here; the
+    # recomputation takes over, with the same points moved and the same figures
+    rng = np.random.default_rng(7)
+    with np.errstate(all="ignore"):
+        for x in (rng.lognormal(0, 1.5, 300), -rng.lognormal(0, 1, 300)):
+            for winmax in (1, 5, 12):
+                assert_treated_as_plain(x * scale, winmax)

@@ -35,6 +35,7 @@ figures reported are those of the plain recomputation after each step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -159,8 +160,8 @@ class _Rule:
     def passes(self, skew: float, kurt: float) -> bool | None:
         """COINr's ``(abs(skew) < skew_thresh) | (kurt < kurt_thresh)`` in R's
         three-valued logic: one TRUE side suffices, NA (None) when undecided."""
-        low_skew = None if np.isnan(skew) else bool(abs(skew) < self.skew_thresh)
-        low_kurt = None if np.isnan(kurt) else bool(kurt < self.kurt_thresh)
+        low_skew = None if math.isnan(skew) else abs(skew) < self.skew_thresh
+        low_kurt = None if math.isnan(kurt) else kurt < self.kurt_thresh
         if low_skew or low_kurt:
             return True
         if low_skew is False and low_kurt is False:
@@ -359,35 +360,59 @@ class _Moments:
 
     def __init__(self, n: int, largest: float):
         self.n = n
-        self.gamma = (n + 16) * np.finfo(np.float64).eps
-        self.largest = largest  # of the |values|; winsorising only moves them inward
+        self.gamma = (n + 16) * float(np.finfo(np.float64).eps)
+        self.largest = float(largest)  # of the |values|; winsorising only moves them inward
+        # the sums (None once a move overflowed them) and bounds, in Python's floats: the
+        # loop updates them a few times per step, where numpy's scalars cost several times
+        # as much (``exact`` sets them)
+        self.sums: list[float] | None = None
+        self.bounds: list[float] = []
+        self.center = 0.0
+        self.terms = 0
 
     def exact(self, w: np.ndarray) -> tuple[float, float]:
         """:func:`skew_kurt` of the values, which become the new base of the updates."""
         if self.n < 3:
             return skew_kurt(w)
-        self.center, m2, s3, s4 = central_sums(w)
-        self.sums = [0.0, m2, s3, s4]
-        self.bounds = [m2, s4]  # sums of |e|^2 and |e|^4 over every term summed so far
+        center, m2, s3, s4 = central_sums(w)
+        self.center = float(center)
+        self.sums = [0.0, float(m2), float(s3), float(s4)]
+        # sums of |e|^2 and |e|^4 over every term summed so far
+        self.bounds = [float(m2), float(s4)]
         self.terms = self.n
         return skew_kurt_of_sums(self.n, m2, s3, s4)
 
     def move(self, count: int, old: float, new: float) -> None:
         """``count`` values went from ``old`` to ``new``."""
-        a, b = old - self.center, new - self.center
-        for k in range(4):
-            self.sums[k] += count * (b ** (k + 1) - a ** (k + 1))
+        if self.sums is None:
+            return
+        a, b = float(old) - self.center, float(new) - self.center
+        try:
+            powers = [b ** (k + 1) - a ** (k + 1) for k in range(4)]
+            bounds = a**4 + b**4
+        except OverflowError:  # values beyond 1e77: left to the recomputation
+            self.sums = None
+            return
+        self.sums = [total + count * power for total, power in zip(self.sums, powers, strict=True)]
         self.bounds[0] += count * (a * a + b * b)
-        self.bounds[1] += count * (a**4 + b**4)
+        self.bounds[1] += count * bounds
         self.terms += 2 * count
 
     def estimate(self) -> tuple[float, float, float, float] | None:
         """Skewness and kurtosis from the sums, and bounds on how far each is from the
         value :meth:`exact` would give; None when the bounds are too loose to use."""
+        if self.sums is None:
+            return None
+        try:
+            return self._estimate(self.sums)
+        except (OverflowError, ZeroDivisionError):  # where numpy's scalars gave inf or NaN
+            return None
+
+    def _estimate(self, sums: list[float]) -> tuple[float, float, float, float] | None:
         n, gamma = self.n, self.gamma
-        p1, p2, p3, p4 = self.sums
+        p1, p2, p3, p4 = sums
         b2, b4 = self.bounds
-        b1, b3 = np.sqrt(self.terms * b2), np.sqrt(b2 * b4)
+        b1, b3 = math.sqrt(self.terms * b2), math.sqrt(b2 * b4)
         delta = p1 / n  # the mean, from the center
         m2 = p2 - delta * p1
         m3 = p3 - 3 * delta * p2 + 2 * n * delta**3
@@ -403,7 +428,11 @@ class _Moments:
             return None
         skew, kurt = skew_kurt_of_sums(n, m2, m3, m4)
         skew_error = (
-            np.sqrt(n) * np.sqrt(n * (n - 1)) / (n - 2) * (e3 + 1.5 * abs(m3) * e2 / m2) / m2**1.5
+            math.sqrt(n)
+            * math.sqrt(n * (n - 1))
+            / (n - 2)
+            * (e3 + 1.5 * abs(m3) * e2 / m2)
+            / m2**1.5
         )
         kurt_error = (n + 1) * (n - 1) / ((n - 2) * (n - 3)) * n * (e4 + 2 * m4 * e2 / m2) / m2**2
         return skew, kurt, 2 * skew_error, 2 * kurt_error  # ours, plus the recomputation's own
