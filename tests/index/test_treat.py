@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from rasad.index._stats import (
     ColumnInputError,
     central_sums,
+    column_central_sums,
     column_skew_kurt,
     skew_kurt,
     skew_kurt_of_sums,
@@ -347,3 +348,61 @@ def test_columns_of_extreme_magnitude_are_treated_as_by_the_plain_recomputation(
         for x in (rng.lognormal(0, 1.5, 300), -rng.lognormal(0, 1, 300)):
             for winmax in (1, 5, 12):
                 assert_treated_as_plain(x * scale, winmax)
+
+
+@pytest.mark.parametrize("n", [3, 4, 9, 16, 17, 128, 129, 1000, 8191, 8193, 20_001])
+def test_column_central_sums_are_the_bits_of_each_column_alone(n):
+    rng = np.random.default_rng(n)
+    X = np.asfortranarray(rng.lognormal(0, 2, (n, 7)) * np.logspace(-6, 6, 7))
+    X[rng.integers(n), 3] = nan
+    for j, sums in enumerate(column_central_sums(X)):
+        if j == 3:
+            assert sums is None
+        else:
+            np.testing.assert_array_equal(sums, central_sums(X[:, j]))
+    with pytest.raises(ValueError):
+        column_central_sums(np.ascontiguousarray(X))
+
+
+def treatment_report(result) -> tuple[list[str], np.ndarray]:
+    """The outcomes, and the counts and statistics as one float matrix (NaN equal NaN)."""
+    figures = [
+        (
+            d.n_winsorised,
+            d.skew_before,
+            d.kurt_before,
+            d.skew_winsorised,
+            d.kurt_winsorised,
+            d.skew_after,
+            d.kurt_after,
+        )
+        for d in result.details
+    ]
+    return [d.outcome for d in result.details], np.array(figures, dtype=float)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_small_matrix_is_treated_as_column_by_column(seed):
+    # a Fortran-ordered matrix under PARALLEL_ROWS takes its statistics for all columns
+    # at once; a C-ordered one column by column: the same decisions and figures, bit for
+    # bit, with thresholds set exactly at a column's own statistics and one step beside
+    rng = np.random.default_rng(seed)
+    n = [12, 200, 1000, 4000][seed]
+    X = rng.lognormal(0, rng.uniform(0.2, 1.5, 12), (n, 12))
+    X[:, 5] = -X[:, 5]
+    X[:, 7] = np.round(X[:, 7], 1)
+    X[rng.random((n, 12)) < 0.03 * (np.arange(12) % 2)] = nan  # odd columns miss values
+    skew, kurt = column_skew_kurt(X)
+    for skew_thresh in (abs(skew[2]), np.nextafter(abs(skew[2]), 0), abs(skew[4])):
+        for kurt_thresh in (kurt[2], np.nextafter(kurt[2], np.inf), 3.5):
+            rule = dict(winmax=4, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+            fast = treat(np.asfortranarray(X), **rule)
+            plain = treat(np.ascontiguousarray(X), **rule)
+            (outcomes, figures), (plain_outcomes, plain_figures) = map(
+                treatment_report, (fast, plain)
+            )
+            assert outcomes == plain_outcomes
+            np.testing.assert_array_equal(figures, plain_figures)
+            np.testing.assert_array_equal(fast.values, plain.values)
+            np.testing.assert_array_equal(fast.winsorised_low, plain.winsorised_low)
+            np.testing.assert_array_equal(fast.winsorised_high, plain.winsorised_high)

@@ -42,8 +42,10 @@ from typing import Literal
 import numpy as np
 
 from rasad.index._stats import (
+    PARALLEL_ROWS,
     as_matrix,
     central_sums,
+    column_central_sums,
     column_ranges,
     map_columns,
     skew_kurt,
@@ -126,9 +128,13 @@ def treat(
         return TreatResult(X, low, high, logged, [])
     mins, maxs = column_ranges(X, step=("outlier treatment", "درمان داده‌های پرت"))
     rule = _Rule(int(winmax), skew_thresh, kurt_thresh, fallback)
+    # a small matrix's statistics before treatment in a few calls for all its columns
+    sums = column_central_sums(X) if n < PARALLEL_ROWS and order == "F" else [None] * k
 
     def treat_column(j, scratch):
-        return _treat_column(X[:, j], j, (mins[j], maxs[j]), rule, overwrite_input, scratch)
+        return _treat_column(
+            X[:, j], j, (mins[j], maxs[j]), rule, overwrite_input, scratch, sums[j]
+        )
 
     values = X
     details = []
@@ -180,17 +186,22 @@ class _Rule:
         )
 
 
-def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray):
+def _treat_column(
+    column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray, sums=None
+):
     """One column's detail, its treated values (None when untouched; ``column`` itself,
     changed in place, with ``overwrite``) and the rows winsorised at each end.
     ``scratch``: a row as long as the column, for the values being winsorised, then
-    for their log."""
+    for their log. ``sums``: the column's :func:`central_sums` if known (it then has no
+    missing values)."""
     none = np.empty(0, dtype=np.intp)
-    missing = np.isnan(column)
-    rows = np.flatnonzero(~missing) if missing.any() else None  # None: every row has a value
+    rows = None  # None: every row has a value
+    if sums is None:
+        missing = np.isnan(column)
+        rows = np.flatnonzero(~missing) if missing.any() else None
     v = column if rows is None else np.take(column, rows, out=scratch[0, : rows.size])
     moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])))
-    skew, kurt = moments.exact(v)
+    skew, kurt = moments.exact(v, sums)
     passed = rule.passes(skew, kurt)
     before = dict(column=j, skew_before=skew, kurt_before=kurt, passed_before=passed)
     if passed is None:
@@ -370,11 +381,12 @@ class _Moments:
         self.center = 0.0
         self.terms = 0
 
-    def exact(self, w: np.ndarray) -> tuple[float, float]:
-        """:func:`skew_kurt` of the values, which become the new base of the updates."""
+    def exact(self, w: np.ndarray, sums=None) -> tuple[float, float]:
+        """:func:`skew_kurt` of the values, which become the new base of the updates;
+        from their :func:`central_sums` if given."""
         if self.n < 3:
             return skew_kurt(w)
-        center, m2, s3, s4 = central_sums(w)
+        center, m2, s3, s4 = central_sums(w) if sums is None else sums
         self.center = float(center)
         self.sums = [0.0, float(m2), float(s3), float(s4)]
         # sums of |e|^2 and |e|^4 over every term summed so far
