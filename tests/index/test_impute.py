@@ -142,3 +142,42 @@ def test_small_matrices_group_medians_give_the_column_paths_bits(rows, monkeypat
     np.testing.assert_array_equal(fast.values, slow.values)
     for a, b in zip(fast.imputed_rows, slow.imputed_rows, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", ["even", "unequal", "negative_zero", "empty_group"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_small_matrices_group_medians_by_any_sort_give_the_column_paths_bits(
+    shape, overwrite, monkeypatch
+):
+    """Groups of similar sizes are sorted in one padded block, very unequal ones (or
+    data with a negative zero) group by group; both fill what the column path fills."""
+    rng = np.random.default_rng(len(shape))
+    rows = 400
+    data = np.round(rng.normal(0, 2, (rows, 6)), 1)  # ties, zeros of both signs
+    data[rng.random(data.shape) < 0.25] = np.nan
+    data[:, 4] = np.nan
+    data[:3, 4] = [0.5, 1.5, 2.5]
+    groups = rng.integers(-1, 5, rows)
+    if shape == "unequal":
+        groups = np.where(rng.random(rows) < 0.9, 0, groups)
+    if shape == "negative_zero":
+        data[np.abs(data) < 0.3] = -0.0
+    else:
+        data[data == 0] = 0.0
+    if shape == "empty_group":
+        groups[groups == 2] = 3
+    fast_in = np.asfortranarray(data)
+    fast = impute(fast_in, "group_median", groups=groups, overwrite_input=overwrite)
+    assert (fast.values is fast_in) == overwrite
+    monkeypatch.setattr("rasad.index.impute.PARALLEL_ROWS", 0)
+    slow = impute(np.asfortranarray(data), "group_median", groups=groups)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    np.testing.assert_array_equal(np.signbit(fast.values), np.signbit(slow.values))
+    for ours, theirs in [
+        (fast.imputed_rows, slow.imputed_rows),
+        (fast.missing_rows, slow.missing_rows),
+    ]:
+        assert len(ours) == len(theirs) == data.shape[1]
+        for a, b in zip(ours, theirs, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
