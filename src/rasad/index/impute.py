@@ -71,15 +71,10 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
 
     n, k = X.shape
     by = Groups(groups, n) if grouped else None
-    # a small matrix's group medians in one sort per group, not one partition per group
-    # and column (the missing values decide which columns use them)
-    tables = (
-        _group_median_tables(by, X)
-        if by is not None and method == "group_median" and n < PARALLEL_ROWS
-        else None
-    )
-    if tables is not None:
-        return _filled_from_tables(X, by, tables, overwrite_input)
+    # a small matrix's group medians in one sort, not one partition per group and
+    # column (the missing values decide which columns use them)
+    if by is not None and method == "group_median" and n < PARALLEL_ROWS:
+        return _filled_from_tables(X, by, _group_median_tables(by, X), overwrite_input)
 
     def fill(j, scratch):
         """The missing rows of column j and the values they take (None: none missing),
@@ -95,8 +90,6 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
         else:
             if method == "group_mean":
                 table = _group_means(by, column, rows)
-            elif tables is not None:
-                table = tables[:, j]
             else:
                 table = _group_medians(by, column, rows, scratch[0])
             filled = table.take(by.bins.take(rows))
