@@ -406,3 +406,26 @@ def test_a_small_matrix_is_treated_as_column_by_column(seed):
             np.testing.assert_array_equal(fast.values, plain.values)
             np.testing.assert_array_equal(fast.winsorised_low, plain.winsorised_low)
             np.testing.assert_array_equal(fast.winsorised_high, plain.winsorised_high)
+
+
+@pytest.mark.parametrize(
+    "shape", ["ascending", "descending", "top_ties", "bottom_ties", "spikes", "two_values"]
+)
+def test_long_columns_in_any_order_find_the_same_extremes(shape):
+    # a long column's extremes are searched among the values beyond those of a sample
+    # of every 64th value: sorted data, runs of ties at the cut and sparse outliers
+    # move the same points as the plain recomputation
+    rng = np.random.default_rng(len(shape))
+    n = 6_000
+    x = rng.lognormal(0, 1.5, n)
+    x = {
+        "ascending": np.sort(x),
+        "descending": -np.sort(x),
+        "top_ties": np.minimum(x, np.quantile(x, 0.999)),
+        "bottom_ties": -np.minimum(x, np.quantile(x, 0.998)),
+        "spikes": np.where(rng.random(n) < 0.002, 1e3 * x, 1.0),
+        "two_values": np.where(np.arange(n) % 500 == 0, 50.0, 1.0),
+    }[shape]
+    x[rng.random(n) < 0.03] = nan
+    for winmax in (0, 1, 3, 5, 8):
+        assert_treated_as_plain(x, winmax)

@@ -139,7 +139,7 @@ def treat(
     values = X
     details = []
     for j, (detail, treated, low_rows, high_rows) in enumerate(
-        map_columns(treat_column, k, n, scratch_rows=1)
+        map_columns(treat_column, k, n, scratch_rows=3)
     ):
         details.append(detail)
         if treated is None:
@@ -191,16 +191,16 @@ def _treat_column(
 ):
     """One column's detail, its treated values (None when untouched; ``column`` itself,
     changed in place, with ``overwrite``) and the rows winsorised at each end.
-    ``scratch``: a row as long as the column, for the values being winsorised, then
-    for their log. ``sums``: the column's :func:`central_sums` if known (it then has no
-    missing values)."""
+    ``scratch``: three rows as long as the column, the first for the values being
+    winsorised, then for their log, the others for the statistics' work. ``sums``:
+    the column's :func:`central_sums` if known (it then has no missing values)."""
     none = np.empty(0, dtype=np.intp)
     rows = None  # None: every row has a value
     if sums is None:
         missing = np.isnan(column)
         rows = np.flatnonzero(~missing) if missing.any() else None
     v = column if rows is None else np.take(column, rows, out=scratch[0, : rows.size])
-    moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])))
+    moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])), scratch[1:])
     skew, kurt = moments.exact(v, sums)
     passed = rule.passes(skew, kurt)
     before = dict(column=j, skew_before=skew, kurt_before=kurt, passed_before=passed)
@@ -258,7 +258,7 @@ def _treat_column(
     treated = np.subtract(column, lowest, out=scratch[0] if overwrite else None)
     treated += 0.01 * (highest - lowest)
     np.log(treated, out=treated)
-    skew, kurt = skew_kurt(treated if rows is None else treated[rows])
+    skew, kurt = skew_kurt(treated if rows is None else treated[rows], scratch[1:])
     passed = rule.passes(skew, kurt)
     if passed is None:
         return TreatDetail(outcome="undefined", **before, **winsorised), None, none, none
@@ -332,9 +332,7 @@ class _End:
     def __init__(self, w: np.ndarray, sign: int, depth: int):
         self.sign = sign
         depth = min(depth, w.size)
-        kth = w.size - depth if sign > 0 else depth - 1
-        cut = np.partition(w, kth)[kth]
-        positions = np.flatnonzero(w >= cut if sign > 0 else w <= cut)
+        positions = _most_extreme(w, sign, depth)
         keys = sign * w[positions]
         order = np.argsort(-keys, kind="stable")
         self.positions, self.keys = positions[order], keys[order]
@@ -357,6 +355,35 @@ class _End:
         return count, self.sign * extreme, self.sign * inward
 
 
+# A long column's most extreme values are looked for among those beyond the same
+# extreme of every SAMPLE_STRIDE-th value (see _most_extreme)
+SAMPLE_STRIDE = 64
+
+
+def _most_extreme(w: np.ndarray, sign: int, depth: int) -> np.ndarray:
+    """The positions, in order, of the ``depth`` highest values of ``w`` (``sign`` +1;
+    the lowest for -1) and of every value tied with the last of them.
+
+    A partial sort of a million values costs more than the rest of a column's
+    treatment, so a long column is first cut down to the values at least as extreme as
+    the ``depth``-th most extreme of every ``SAMPLE_STRIDE``-th value: as those are
+    values of ``w``, ``depth`` values of ``w`` reach that mark, so the values sought are
+    all among these candidates (a few hundred in data in any order), and the partial
+    sort of the candidates finds the same cut as one of the whole column."""
+    n = w.size
+    candidates = None
+    if n >= 8 * SAMPLE_STRIDE * depth:
+        sample = w[::SAMPLE_STRIDE]
+        kth = sample.size - depth if sign > 0 else depth - 1
+        mark = np.partition(sample, kth)[kth]
+        candidates = np.flatnonzero(w >= mark if sign > 0 else w <= mark)
+        w = w[candidates]
+    kth = w.size - depth if sign > 0 else depth - 1
+    cut = np.partition(w, kth)[kth]
+    positions = np.flatnonzero(w >= cut if sign > 0 else w <= cut)
+    return positions if candidates is None else candidates[positions]
+
+
 class _Moments:
     """The sums of the 1st to 4th powers of ``e = x - center`` over the values being
     winsorised, updated as points move, and the skewness and kurtosis they give.
@@ -369,8 +396,9 @@ class _Moments:
     propagates all of it (to first order) to the statistics.
     """
 
-    def __init__(self, n: int, largest: float):
+    def __init__(self, n: int, largest: float, work: np.ndarray):
         self.n = n
+        self.work = work  # two rows of n, for central_sums
         self.gamma = (n + 16) * float(np.finfo(np.float64).eps)
         self.largest = float(largest)  # of the |values|; winsorising only moves them inward
         # the sums (None once a move overflowed them) and bounds, in Python's floats: the
@@ -386,7 +414,7 @@ class _Moments:
         from their :func:`central_sums` if given."""
         if self.n < 3:
             return skew_kurt(w)
-        center, m2, s3, s4 = central_sums(w) if sums is None else sums
+        center, m2, s3, s4 = central_sums(w, self.work) if sums is None else sums
         self.center = float(center)
         self.sums = [0.0, float(m2), float(s3), float(s4)]
         # sums of |e|^2 and |e|^4 over every term summed so far
