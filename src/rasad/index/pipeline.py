@@ -196,12 +196,22 @@ def build_prepared(
     nodes = [node.code for node in methodology.nodes_bottom_up]
     root = nodes.index(methodology.root.code)
     tell("rank")
-    # numpy's sort releases the GIL, so the other nodes' ranks share the cores
+    # numpy's sort releases the GIL, so the nodes' ranks share the cores, the index's
+    # (rescaled first, if the methodology says so) among them
     ranks = np.empty(scores.shape, order="F")
     composite = scores[:, root].copy() if methodology.rescale is not None else None
-    scores[:, root], _ = index_scores_and_ranks(
-        methodology, scores[:, root], groups, out=ranks[:, root]
-    )
+    ranked = [root] + [j for j in range(len(nodes)) if j != root]
+
+    def rank(i: int, scratch) -> None:
+        j = ranked[i]
+        if j == root:
+            scores[:, root], _ = index_scores_and_ranks(
+                methodology, scores[:, root], groups, out=ranks[:, root]
+            )
+        else:
+            rank_min(scores[:, j], out=ranks[:, j])
+
+    map_columns(rank, len(ranked), len(unit_ids))
     # Fortran-ordered matrices become pandas blocks without a copy; the frames share
     # their labels, as frames pandas derives from one another do
     columns, node_columns = pd.Index(codes), pd.Index(nodes)
@@ -217,13 +227,6 @@ def build_prepared(
     node_scores = pd.DataFrame(scores, index=index, columns=node_columns, copy=False)
     if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
-
-    others = [j for j in range(len(nodes)) if j != root]
-    map_columns(
-        lambda i, _: rank_min(scores[:, others[i]], out=ranks[:, others[i]]),
-        len(others),
-        len(index),
-    )
     return Results(
         methodology=methodology,
         datasets=frames,
