@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rasad.index._stats import ColumnInputError
+from rasad.index._stats import SAMPLED_MEDIAN_ROWS, ColumnInputError, median
 from rasad.index.impute import impute
 
 nan = np.nan
@@ -181,3 +181,39 @@ def test_small_matrices_group_medians_by_any_sort_give_the_column_paths_bits(
         for a, b in zip(ours, theirs, strict=True):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a, b)
+
+
+def partial_sort_median(values: np.ndarray, present: int) -> float:
+    """R's median by one partial sort of every value, as ``median`` always did."""
+    values = values.copy()
+    high = present // 2
+    values.partition(high)
+    if present % 2:
+        return float(values[high])
+    return float((values[:high].max() + values[high]) / 2)
+
+
+@pytest.mark.parametrize(
+    "shape", ["lognormal", "normal", "sorted", "ties", "constant", "two_values", "around_zero"]
+)
+def test_a_long_vectors_median_by_a_sample_is_the_partial_sorts(shape):
+    # the values narrowed down by a sample, found again by the sort when the sample
+    # misses the middle or the bracket holds a zero: the same bits, signed zeros too
+    rng = np.random.default_rng(len(shape))
+    for trial in range(60):
+        n = int(rng.integers(SAMPLED_MEDIAN_ROWS, 40_000))
+        x = {
+            "lognormal": rng.lognormal(0, 2, n),
+            "normal": rng.normal(5, 1, n),
+            "sorted": np.sort(rng.normal(5, 1, n)),
+            "ties": np.round(rng.lognormal(1, 1, n), 1),
+            "constant": np.full(n, 3.0),
+            "two_values": np.where(rng.random(n) < 0.5, 1.0, 2.0),
+            "around_zero": np.round(rng.normal(0, 1, n), 1) * rng.choice([-1.0, 1.0], n),
+        }[shape]
+        x[rng.random(n) < rng.uniform(0, 0.5)] = np.nan
+        if trial % 2:
+            x = np.concatenate([x[~np.isnan(x)], x[np.isnan(x)]])  # missing values last
+        present = int(np.count_nonzero(~np.isnan(x)))
+        ours, theirs = median(x.copy(), present), partial_sort_median(x, present)
+        assert ours == theirs and np.signbit(ours) == np.signbit(theirs)

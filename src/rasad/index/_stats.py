@@ -301,11 +301,54 @@ class Groups:
 
 def median(values: np.ndarray, present: int) -> float:
     """R's median of the ``present`` non-NaN values in ``values`` (NaN sort last, so
-    they never reach the middle): one partial sort, in place (``values`` is reordered),
-    then the largest value below the middle for an even count, whose two middle values
-    R averages."""
+    they never reach the middle): one partial sort, in place (``values`` may be
+    reordered), then the largest value below the middle for an even count, whose two
+    middle values R averages. Many values are first narrowed down by a sample
+    (:func:`_median_by_sample`)."""
     high = present // 2
+    if values.size >= SAMPLED_MEDIAN_ROWS:
+        found = _median_by_sample(values, present, high)
+        if found is not None:
+            return found
     values.partition(high)
     if present % 2:
         return float(values[high])
     return float((values[:high].max() + values[high]) / 2)
+
+
+# Vectors at least this long look for their median among the values between two of a
+# sample of every MEDIAN_SAMPLE_STRIDE-th value.
+SAMPLED_MEDIAN_ROWS = 8192
+MEDIAN_SAMPLE_STRIDE = 16
+
+
+def _median_by_sample(values: np.ndarray, present: int, high: int) -> float | None:
+    """:func:`median` from the values between two order statistics of a sample that
+    should bracket the middle (Floyd and Rivest's selection): two comparisons over the
+    values and a partial sort of the few between them, where a partial sort of all
+    of them costs several times as much. The middle values are order statistics of
+    the whole, found among the bracketed ones after the count of those below, so they
+    are the same values; None when the sample missed the middle (the caller sorts
+    partially as usual) or when the bracket holds a zero, whose sign could depend on
+    which partial sort placed it."""
+    sample = values[::MEDIAN_SAMPLE_STRIDE]
+    sample = sample[~np.isnan(sample)]
+    if sample.size < 64:
+        return None
+    scale = sample.size / present
+    margin = 3.0 * math.sqrt(sample.size) + 8.0
+    low_rank = min(max(int((high - 1) * scale - margin), 0), sample.size - 1)
+    high_rank = min(max(int(high * scale + margin) + 1, 0), sample.size - 1)
+    sample.partition([low_rank, high_rank])
+    low, top = sample[low_rank], sample[high_rank]
+    if low <= 0.0 <= top:
+        return None
+    below = int(np.count_nonzero(values < low))
+    between = values[(values >= low) & (values <= top)]
+    middle = high - below  # the middle's place among the values between
+    if below > (high - 1 if present % 2 == 0 else high) or middle >= between.size:
+        return None
+    between.partition(middle)
+    if present % 2:
+        return float(between[middle])
+    return float((between[:middle].max() + between[middle]) / 2)
