@@ -35,6 +35,7 @@ figures reported are those of the plain recomputation after each step.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -297,6 +298,7 @@ def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float
             if exact:
                 return skew, kurt, passed, ends
             # the loop stops on statistics recomputed over the values, as it always did
+            _write(w, ends)
             skew, kurt = moments.exact(w)
             passed, exact = rule.passes(skew, kurt), True
             if passed is None:
@@ -304,17 +306,25 @@ def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float
             continue
         sign = 1 if skew >= 0 else -1
         if sign not in ends:
+            _write(w, ends)
             ends[sign] = _End(w, sign, rule.winmax + 1)
-        moments.move(*ends[sign].step(w))
+        moments.move(*ends[sign].step(w, ends))
         estimate = moments.estimate()
         if estimate is not None and rule.decides(*estimate):
             (skew, kurt), exact = estimate[:2], False
         else:
+            _write(w, ends)
             skew, kurt = moments.exact(w)
             exact = True
         passed = rule.passes(skew, kurt)
         if passed is None:
             return skew, kurt, None, ends
+
+
+def _write(w: np.ndarray, ends: dict[int, _End]) -> None:
+    """Bring ``w`` up to date with the ends' steps, before it is read."""
+    for end in ends.values():
+        end.write(w)
 
 
 class _End:
@@ -327,7 +337,11 @@ class _End:
     fewer than ``depth`` = ``winmax + 1`` points are pinned, and the next value inward
     is the next key, except when the points found are all at the extreme (a run of ties
     at the cut); then one pass over the values finds it. The loop then has ``depth`` or
-    more points pinned and stops."""
+    more points pinned and stops.
+
+    A step decided on the updated statistics reads nothing from the values, so its
+    moves are written into them (:meth:`write`) only when they are read: the points
+    pinned all hold the current extreme, whatever the steps that took them there."""
 
     def __init__(self, w: np.ndarray, sign: int, depth: int):
         self.sign = sign
@@ -335,24 +349,35 @@ class _End:
         positions = _most_extreme(w, sign, depth)
         keys = sign * w[positions]
         order = np.argsort(-keys, kind="stable")
-        self.positions, self.keys = positions[order], keys[order]
+        self.positions, self.keys = positions[order], keys[order].tolist()
+        self.inward = (-keys[order]).tolist()  # ascending, for bisect
         self.pinned = 0  # the first `pinned` positions hold `current`, in key terms
         self.current = self.keys[0]
+        self.written = True  # whether ``w`` holds the points pinned at ``current``
 
-    def step(self, w: np.ndarray) -> tuple[int, float, float]:
-        """Move the points at the extreme to the next value inward, in ``w``; returns
-        how many points moved, and their value before and after."""
+    def step(self, w: np.ndarray, ends: dict[int, _End]) -> tuple[int, float, float]:
+        """Move the points at the extreme to the next value inward (in ``w`` when it
+        is next read; ``ends``: every end, brought up to date first if the values must
+        be searched); returns how many points moved, and their value before and
+        after."""
         extreme = self.current
-        count = int(np.count_nonzero(self.keys >= extreme))
-        if count < self.keys.size:
+        count = bisect.bisect_right(self.inward, -extreme)  # the keys >= extreme
+        if count < len(self.keys):
             inward = self.keys[count]
-        elif self.sign > 0:
-            inward = np.max(w, where=w < extreme, initial=-np.inf)
         else:
-            inward = -np.min(w, where=w > -extreme, initial=np.inf)
-        w[self.positions[:count]] = self.sign * inward
-        self.pinned, self.current = count, inward
+            _write(w, ends)
+            if self.sign > 0:
+                inward = float(np.max(w, where=w < extreme, initial=-np.inf))
+            else:
+                inward = float(-np.min(w, where=w > -extreme, initial=np.inf))
+        self.pinned, self.current, self.written = count, inward, False
         return count, self.sign * extreme, self.sign * inward
+
+    def write(self, w: np.ndarray) -> None:
+        """Set the points pinned to the current extreme in ``w``."""
+        if not self.written:
+            w[self.positions[: self.pinned]] = self.sign * self.current
+            self.written = True
 
 
 # A long column's most extreme values are looked for among those beyond the same
