@@ -25,7 +25,7 @@ from rasad.index.impute import impute
 from rasad.index.methodology import Methodology, Node, NormaliseSpec
 from rasad.index.normalise import described, normalise
 from rasad.index.rank import rank_min, rank_then
-from rasad.index.results import Results
+from rasad.index.results import Results, rows_frame
 from rasad.index.screen import screen
 from rasad.index.treat import treat
 from rasad.index.weights import pca_weights
@@ -234,11 +234,8 @@ def build_prepared(
         ranks=pd.DataFrame(ranks, index=index, columns=node_columns, copy=False),
         groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
         group_codes=groups,
-        effective_weights=_effective_weights(methodology, weights_used),
-        treatment=_treatment_log(codes, treated),
-        treated_points=_treated_points(index, codes, treated),
         warnings=warnings,
-        exclusions=_rows_frame(
+        exclusions=rows_frame(
             [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
             [methodology.unit, "step", "reason_en", "reason_fa"],
         ),
@@ -247,20 +244,14 @@ def build_prepared(
         if composite is None
         else pd.Series(composite, index=index, name="composite"),
         missing_rows=missing_rows,
+        treatment_details=treated.details,
+        winsorised=treated.points,
+        weights_used=weights_used,
     )
 
 
 def _silent(step: str) -> None:
     pass
-
-
-def _rows_frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    """``pd.DataFrame(rows, columns=columns)``; when there are no rows, the same empty
-    frame (object columns) built from an empty array, as pandas' inference over no rows
-    costs more than a small build's other tables."""
-    if not rows:
-        return pd.DataFrame(np.empty((0, len(columns)), dtype=object), columns=columns)
-    return pd.DataFrame(rows, columns=columns)
 
 
 def _through_normalise(
@@ -824,7 +815,7 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
                 "message_fa": message_fa,
             }
         )
-    return _rows_frame(rows, ["step", "indicator", "group", "units", "message_en", "message_fa"])
+    return rows_frame(rows, ["step", "indicator", "group", "units", "message_en", "message_fa"])
 
 
 def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.ndarray, list[dict]]:
@@ -1005,59 +996,3 @@ def aggregate_tree(
             if warnings is not None:
                 warnings.extend(notes)
     return scores, weights_used
-
-
-def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndarray]) -> pd.Series:
-    """Each item's share of the index given the weights actually used (PCA included)."""
-    effective = {methodology.root.code: 1.0}
-    for node in reversed(methodology.nodes_bottom_up):
-        weights = weights_used[node.code]
-        total = weights.sum()
-        for child, weight in zip(node.children, weights, strict=True):
-            effective[child] = effective[node.code] * (weight / total if total else 0.0)
-    levels = methodology.levels
-    position = {code: i for i, code in enumerate(effective)}
-    order = sorted(effective, key=lambda code: (levels[code], position[code]))
-    return pd.Series([effective[code] for code in order], index=order, name="effective_weight")
-
-
-def _treatment_log(codes, treated) -> pd.DataFrame:
-    """One row per treated indicator, built column by column: pandas infers the same
-    types as from rows, in a fraction of the time."""
-    details = treated.details
-    if not details:
-        return pd.DataFrame([])
-    return pd.DataFrame(
-        {
-            "indicator": [codes[d.column] for d in details],
-            "skew_before": [d.skew_before for d in details],
-            "kurtosis_before": [d.kurt_before for d in details],
-            "winsorised": [d.n_winsorised for d in details],
-            "log_transformed": [d.fallback_used for d in details],
-            "skew_after": [d.skew_after for d in details],
-            "kurtosis_after": [d.kurt_after for d in details],
-        }
-    )
-
-
-def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
-    """One row per winsorised point: the high ends first, then the low ones, each in
-    unit then indicator order."""
-    high = sorted((i, j) for j, _, rows in treated.points for i in rows)
-    low = sorted((i, j) for j, rows, _ in treated.points for i in rows)
-    columns = [index.name, "indicator", "treatment"]
-    if not high and not low or index.name in columns[1:]:
-        return _rows_frame(
-            [(index[i], codes[j], "winsorised_high") for i, j in high]
-            + [(index[i], codes[j], "winsorised_low") for i, j in low],
-            columns,
-        )
-    # column by column, as :func:`_treatment_log`; the units as the scalars rows held
-    units = [index[i] for i, _ in high + low]
-    return pd.DataFrame(
-        {
-            columns[0]: units,
-            "indicator": [codes[j] for _, j in high + low],
-            "treatment": ["winsorised_high"] * len(high) + ["winsorised_low"] * len(low),
-        }
-    )
