@@ -496,9 +496,9 @@ def _checked_input(
     if numeric:
         frame = frame.assign(**numeric)
     for column, array in arrays.items():
-        infinite = np.isinf(array)
-        if infinite.any():
-            unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
+        # two reductions, which ignore NaN, read a long column faster than np.isinf
+        if array.size and (np.fmin.reduce(array) == -np.inf or np.fmax.reduce(array) == np.inf):
+            unit = ids.iloc[int(np.flatnonzero(np.isinf(array))[0])]
             raise RasadInputError(
                 f"Column '{column}' holds an infinite value (unit {unit}).",
                 f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).",
