@@ -343,8 +343,10 @@ def _median_by_sample(values: np.ndarray, present: int, high: int) -> float | No
     low, top = sample[low_rank], sample[high_rank]
     if low <= 0.0 <= top:
         return None
-    below = int(np.count_nonzero(values < low))
-    between = values[(values >= low) & (values <= top)]
+    inside = values >= low  # NaN is neither below nor inside
+    below = present - int(np.count_nonzero(inside))
+    inside &= values <= top
+    between = values[inside]
     middle = high - below  # the middle's place among the values between
     if below > (high - 1 if present % 2 == 0 else high) or middle >= between.size:
         return None
