@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rasad.index._stats import ColumnInputError
+from rasad.index._stats import SAMPLED_MEDIAN_ROWS, ColumnInputError, median
 from rasad.index.impute import impute
 
 nan = np.nan
@@ -142,3 +142,78 @@ def test_small_matrices_group_medians_give_the_column_paths_bits(rows, monkeypat
     np.testing.assert_array_equal(fast.values, slow.values)
     for a, b in zip(fast.imputed_rows, slow.imputed_rows, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", ["even", "unequal", "negative_zero", "empty_group"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_small_matrices_group_medians_by_any_sort_give_the_column_paths_bits(
+    shape, overwrite, monkeypatch
+):
+    """Groups of similar sizes are sorted in one padded block, very unequal ones (or
+    data with a negative zero) group by group; both fill what the column path fills."""
+    rng = np.random.default_rng(len(shape))
+    rows = 400
+    data = np.round(rng.normal(0, 2, (rows, 6)), 1)  # ties, zeros of both signs
+    data[rng.random(data.shape) < 0.25] = np.nan
+    data[:, 4] = np.nan
+    data[:3, 4] = [0.5, 1.5, 2.5]
+    groups = rng.integers(-1, 5, rows)
+    if shape == "unequal":
+        groups = np.where(rng.random(rows) < 0.9, 0, groups)
+    if shape == "negative_zero":
+        data[np.abs(data) < 0.3] = -0.0
+    else:
+        data[data == 0] = 0.0
+    if shape == "empty_group":
+        groups[groups == 2] = 3
+    fast_in = np.asfortranarray(data)
+    fast = impute(fast_in, "group_median", groups=groups, overwrite_input=overwrite)
+    assert (fast.values is fast_in) == overwrite
+    monkeypatch.setattr("rasad.index.impute.PARALLEL_ROWS", 0)
+    slow = impute(np.asfortranarray(data), "group_median", groups=groups)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    np.testing.assert_array_equal(np.signbit(fast.values), np.signbit(slow.values))
+    for ours, theirs in [
+        (fast.imputed_rows, slow.imputed_rows),
+        (fast.missing_rows, slow.missing_rows),
+    ]:
+        assert len(ours) == len(theirs) == data.shape[1]
+        for a, b in zip(ours, theirs, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+
+
+def partial_sort_median(values: np.ndarray, present: int) -> float:
+    """R's median by one partial sort of every value, as ``median`` always did."""
+    values = values.copy()
+    high = present // 2
+    values.partition(high)
+    if present % 2:
+        return float(values[high])
+    return float((values[:high].max() + values[high]) / 2)
+
+
+@pytest.mark.parametrize(
+    "shape", ["lognormal", "normal", "sorted", "ties", "constant", "two_values", "around_zero"]
+)
+def test_a_long_vectors_median_by_a_sample_is_the_partial_sorts(shape):
+    # the values narrowed down by a sample, found again by the sort when the sample
+    # misses the middle or the bracket holds a zero: the same bits, signed zeros too
+    rng = np.random.default_rng(len(shape))
+    for trial in range(60):
+        n = int(rng.integers(SAMPLED_MEDIAN_ROWS, 40_000))
+        x = {
+            "lognormal": rng.lognormal(0, 2, n),
+            "normal": rng.normal(5, 1, n),
+            "sorted": np.sort(rng.normal(5, 1, n)),
+            "ties": np.round(rng.lognormal(1, 1, n), 1),
+            "constant": np.full(n, 3.0),
+            "two_values": np.where(rng.random(n) < 0.5, 1.0, 2.0),
+            "around_zero": np.round(rng.normal(0, 1, n), 1) * rng.choice([-1.0, 1.0], n),
+        }[shape]
+        x[rng.random(n) < rng.uniform(0, 0.5)] = np.nan
+        if trial % 2:
+            x = np.concatenate([x[~np.isnan(x)], x[np.isnan(x)]])  # missing values last
+        present = int(np.count_nonzero(~np.isnan(x)))
+        ours, theirs = median(x.copy(), present), partial_sort_median(x, present)
+        assert ours == theirs and np.signbit(ours) == np.signbit(theirs)

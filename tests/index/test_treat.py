@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rasad.index._stats import ColumnInputError, column_skew_kurt, skew_kurt
+from rasad.index._stats import (
+    ColumnInputError,
+    central_sums,
+    column_central_sums,
+    column_skew_kurt,
+    skew_kurt,
+    skew_kurt_of_sums,
+)
 from rasad.index.treat import treat
 
 nan = np.nan
@@ -39,6 +46,36 @@ def test_skew_and_kurtosis_undefined_like_r():
     s, k = column_skew_kurt(np.array([[1.0, nan], [2.0, 1.0], [nan, 1.0], [7.0, 1.0], [3.0, 2.0]]))
     assert s[0] == skew_kurt(np.array([1.0, 2.0, 7.0, 3.0]))[0]
     assert s[1] == skew_kurt(np.array([1.0, 1.0, 1.0, 2.0]))[0]
+
+
+def numpy_skew_kurt_of_sums(n, m2, s3, s4):
+    """COINr's formulas in numpy's float64 scalars, as ``skew_kurt_of_sums`` first had them."""
+    with np.errstate(all="ignore"):
+        skew = np.sqrt(n) * s3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return float(skew), nan
+        r = n * s4 / m2**2
+        return float(skew), float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-76, 1e-30, 1e-3, 1.0, 7e4, 1e30, 1e76, 1e200])
+def test_skew_kurt_of_sums_in_python_floats_gives_numpys_bits(scale):
+    # Python's floats where the sums allow them, numpy's scalars elsewhere (overflow,
+    # underflow, all values equal): the same bits either way, the thresholds' decisions too
+    rng = np.random.default_rng(int(np.log10(scale)) + 300)
+    with np.errstate(all="ignore"):
+        for n in (3, 4, 5, 17, 1000, 10**6):
+            for _ in range(300):
+                v = rng.lognormal(0, rng.uniform(0.05, 2.5), 40) * scale * rng.choice([-1, 1])
+                sums = central_sums(v)[1:]
+                np.testing.assert_array_equal(
+                    skew_kurt_of_sums(n, *sums), numpy_skew_kurt_of_sums(n, *sums)
+                )
+            for sums in [(0.0, 0.0, 0.0), (1e-151, 0.0, 1e-302), (1e151, 1e226, 1e302)]:
+                sums = tuple(map(np.float64, sums))
+                np.testing.assert_array_equal(
+                    skew_kurt_of_sums(n, *sums), numpy_skew_kurt_of_sums(n, *sums)
+                )
 
 
 def test_coinr_example_one_step_is_enough():
@@ -300,3 +337,95 @@ def test_large_columns_are_treated_as_by_the_plain_recomputation(seed):
     for winmax in (1, 5, 40):
         assert_treated_as_plain(x, winmax)
     assert_treated_as_plain(x, 5, skew_thresh=0.3, kurt_thresh=0.5)  # stops near the thresholds
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-40, 1e40, 1e80, 1e120, 1e150])
+def test_columns_of_extreme_magnitude_are_treated_as_by_the_plain_recomputation(scale):
+    # the loop's updates in Python's floats overflow or underflow here; the
+    # recomputation takes over, with the same points moved and the same figures
+    rng = np.random.default_rng(7)
+    with np.errstate(all="ignore"):
+        for x in (rng.lognormal(0, 1.5, 300), -rng.lognormal(0, 1, 300)):
+            for winmax in (1, 5, 12):
+                assert_treated_as_plain(x * scale, winmax)
+
+
+@pytest.mark.parametrize("n", [3, 4, 9, 16, 17, 128, 129, 1000, 8191, 8193, 20_001])
+def test_column_central_sums_are_the_bits_of_each_column_alone(n):
+    rng = np.random.default_rng(n)
+    X = np.asfortranarray(rng.lognormal(0, 2, (n, 7)) * np.logspace(-6, 6, 7))
+    X[rng.integers(n), 3] = nan
+    for j, sums in enumerate(column_central_sums(X)):
+        if j == 3:
+            assert sums is None
+        else:
+            np.testing.assert_array_equal(sums, central_sums(X[:, j]))
+    with pytest.raises(ValueError):
+        column_central_sums(np.ascontiguousarray(X))
+
+
+def treatment_report(result) -> tuple[list[str], np.ndarray]:
+    """The outcomes, and the counts and statistics as one float matrix (NaN equal NaN)."""
+    figures = [
+        (
+            d.n_winsorised,
+            d.skew_before,
+            d.kurt_before,
+            d.skew_winsorised,
+            d.kurt_winsorised,
+            d.skew_after,
+            d.kurt_after,
+        )
+        for d in result.details
+    ]
+    return [d.outcome for d in result.details], np.array(figures, dtype=float)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_small_matrix_is_treated_as_column_by_column(seed):
+    # a Fortran-ordered matrix under PARALLEL_ROWS takes its statistics for all columns
+    # at once; a C-ordered one column by column: the same decisions and figures, bit for
+    # bit, with thresholds set exactly at a column's own statistics and one step beside
+    rng = np.random.default_rng(seed)
+    n = [12, 200, 1000, 4000][seed]
+    X = rng.lognormal(0, rng.uniform(0.2, 1.5, 12), (n, 12))
+    X[:, 5] = -X[:, 5]
+    X[:, 7] = np.round(X[:, 7], 1)
+    X[rng.random((n, 12)) < 0.03 * (np.arange(12) % 2)] = nan  # odd columns miss values
+    skew, kurt = column_skew_kurt(X)
+    for skew_thresh in (abs(skew[2]), np.nextafter(abs(skew[2]), 0), abs(skew[4])):
+        for kurt_thresh in (kurt[2], np.nextafter(kurt[2], np.inf), 3.5):
+            rule = dict(winmax=4, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+            fast = treat(np.asfortranarray(X), **rule)
+            plain = treat(np.ascontiguousarray(X), **rule)
+            (outcomes, figures), (plain_outcomes, plain_figures) = map(
+                treatment_report, (fast, plain)
+            )
+            assert outcomes == plain_outcomes
+            np.testing.assert_array_equal(figures, plain_figures)
+            np.testing.assert_array_equal(fast.values, plain.values)
+            np.testing.assert_array_equal(fast.winsorised_low, plain.winsorised_low)
+            np.testing.assert_array_equal(fast.winsorised_high, plain.winsorised_high)
+
+
+@pytest.mark.parametrize(
+    "shape", ["ascending", "descending", "top_ties", "bottom_ties", "spikes", "two_values"]
+)
+def test_long_columns_in_any_order_find_the_same_extremes(shape):
+    # a long column's extremes are searched among the values beyond those of a sample
+    # of every 64th value: sorted data, runs of ties at the cut and sparse outliers
+    # move the same points as the plain recomputation
+    rng = np.random.default_rng(len(shape))
+    n = 6_000
+    x = rng.lognormal(0, 1.5, n)
+    x = {
+        "ascending": np.sort(x),
+        "descending": -np.sort(x),
+        "top_ties": np.minimum(x, np.quantile(x, 0.999)),
+        "bottom_ties": -np.minimum(x, np.quantile(x, 0.998)),
+        "spikes": np.where(rng.random(n) < 0.002, 1e3 * x, 1.0),
+        "two_values": np.where(np.arange(n) % 500 == 0, 50.0, 1.0),
+    }[shape]
+    x[rng.random(n) < 0.03] = nan
+    for winmax in (0, 1, 3, 5, 8):
+        assert_treated_as_plain(x, winmax)

@@ -9,6 +9,7 @@ from R's (long double) sums, so values agree to a few units in the last place.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 from concurrent.futures import ThreadPoolExecutor
@@ -118,22 +119,58 @@ def map_columns(function, k: int, n: int, scratch_rows: int = 0) -> list:
         return list(pool.map(run, range(k)))
 
 
-def central_sums(values: np.ndarray) -> tuple[float, float, float, float]:
+def central_sums(
+    values: np.ndarray, out: np.ndarray | None = None
+) -> tuple[float, float, float, float]:
     """The mean of a vector that holds no NaN, and the sums of the squares, cubes and
     fourth powers of the deviations from it: what :func:`skew_kurt` is made of.
+    ``out``, if given, holds the deviations and their squares (two rows at least as
+    long as ``values``): a million-value column's two new arrays cost more in page
+    faults than in arithmetic.
 
     The products are summed by ``einsum``, not ``np.dot``: BLAS would start threads of
     its own, which fight those of :func:`map_columns` for the cores. (Summing in
     cache-sized blocks is faster alone but slower in those threads: its many small
     numpy calls pass the GIL back and forth.)"""
-    mean = values.mean()
-    d = values - mean
-    d2 = d * d
-    return mean, d2.sum(), np.einsum("i,i->", d2, d), np.einsum("i,i->", d2, d2)
+    n = values.size
+    mean = np.add.reduce(values) / n  # values.mean(), without its Python wrapper
+    d = np.subtract(values, mean, out=None if out is None else out[0, :n])
+    d2 = np.multiply(d, d, out=None if out is None else out[1, :n])
+    return mean, np.add.reduce(d2), np.einsum("i,i->", d2, d), np.einsum("i,i->", d2, d2)
 
 
-def skew_kurt(values: np.ndarray) -> tuple[float, float]:
-    """Sample skewness and kurtosis of a vector that holds no NaN.
+def column_central_sums(X: np.ndarray) -> list[tuple[float, float, float, float] | None]:
+    """:func:`central_sums` of every column of a Fortran-ordered matrix without
+    infinities, the same bits, None for a column with missing values (its mean is NaN).
+
+    A small matrix's columns cost more in numpy calls than in arithmetic, so the means
+    and the sums of squares are one reduction down the columns of the whole matrix:
+    numpy sums each contiguous column pairwise, as it sums the column alone. The cubes
+    and fourth powers stay one ``einsum`` per column, whose matrix form sums in
+    another order."""
+    if not X.flags.f_contiguous:
+        raise ValueError("column_central_sums needs a Fortran-ordered matrix")
+    n = X.shape[0]
+    means = np.add.reduce(X, axis=0) / n
+    d = np.subtract(X, means, order="F")
+    d2 = np.multiply(d, d, order="F")
+    m2 = np.add.reduce(d2, axis=0)
+    return [
+        None
+        if np.isnan(means[j])
+        else (
+            means[j],
+            m2[j],
+            np.einsum("i,i->", d2[:, j], d[:, j]),
+            np.einsum("i,i->", d2[:, j], d2[:, j]),
+        )
+        for j in range(X.shape[1])
+    ]
+
+
+def skew_kurt(values: np.ndarray, out: np.ndarray | None = None) -> tuple[float, float]:
+    """Sample skewness and kurtosis of a vector that holds no NaN (``out``: as for
+    :func:`central_sums`).
 
     NaN where COINr returns NA (fewer than 3 values for skewness, 4 for kurtosis) and
     where R's 0/0 gives NaN (all values equal).
@@ -141,12 +178,31 @@ def skew_kurt(values: np.ndarray) -> tuple[float, float]:
     n = values.size
     if n < 3:
         return np.nan, np.nan
-    return skew_kurt_of_sums(n, *central_sums(values)[1:])
+    return skew_kurt_of_sums(n, *central_sums(values, out)[1:])
 
 
 def skew_kurt_of_sums(n: int, m2: float, s3: float, s4: float) -> tuple[float, float]:
     """Skewness and kurtosis of ``n >= 3`` values from the sums of the 2nd, 3rd and 4th
-    powers of their deviations from the mean, in COINr's order of operations."""
+    powers of their deviations from the mean, in COINr's order of operations.
+
+    The treatment asks for these a few times per column and step, so a sum of squares
+    well inside the float range takes Python's float arithmetic, several times faster
+    than numpy's scalars and the same IEEE operations (``**`` is the C library's ``pow``
+    in both); outside it (all values equal, overflow), where Python would raise rather
+    than give numpy's NaN or infinity, numpy's."""
+    if not 1e-150 < m2 < 1e150:
+        return _skew_kurt_of_sums(n, m2, s3, s4)
+    m2, s3, s4 = float(m2), float(s3), float(s4)
+    skew = math.sqrt(n) * s3 / m2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+    if n < 4:
+        return skew, math.nan
+    r = n * s4 / m2**2
+    return skew, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+
+
+def _skew_kurt_of_sums(n: int, m2: float, s3: float, s4: float) -> tuple[float, float]:
+    """:func:`skew_kurt_of_sums` in numpy's scalars, which give NaN or infinity where
+    the arithmetic fails."""
     with np.errstate(invalid="ignore", divide="ignore"):
         skew = np.sqrt(n) * s3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
         if n < 4:
@@ -245,11 +301,56 @@ class Groups:
 
 def median(values: np.ndarray, present: int) -> float:
     """R's median of the ``present`` non-NaN values in ``values`` (NaN sort last, so
-    they never reach the middle): one partial sort, in place (``values`` is reordered),
-    then the largest value below the middle for an even count, whose two middle values
-    R averages."""
+    they never reach the middle): one partial sort, in place (``values`` may be
+    reordered), then the largest value below the middle for an even count, whose two
+    middle values R averages. Many values are first narrowed down by a sample
+    (:func:`_median_by_sample`)."""
     high = present // 2
+    if values.size >= SAMPLED_MEDIAN_ROWS:
+        found = _median_by_sample(values, present, high)
+        if found is not None:
+            return found
     values.partition(high)
     if present % 2:
         return float(values[high])
     return float((values[:high].max() + values[high]) / 2)
+
+
+# Vectors at least this long look for their median among the values between two of a
+# sample of every MEDIAN_SAMPLE_STRIDE-th value.
+SAMPLED_MEDIAN_ROWS = 8192
+MEDIAN_SAMPLE_STRIDE = 16
+
+
+def _median_by_sample(values: np.ndarray, present: int, high: int) -> float | None:
+    """:func:`median` from the values between two order statistics of a sample that
+    should bracket the middle (Floyd and Rivest's selection): two comparisons over the
+    values and a partial sort of the few between them, where a partial sort of all
+    of them costs several times as much. The middle values are order statistics of
+    the whole, found among the bracketed ones after the count of those below, so they
+    are the same values; None when the sample missed the middle (the caller sorts
+    partially as usual) or when the bracket holds a zero, whose sign could depend on
+    which partial sort placed it."""
+    sample = values[::MEDIAN_SAMPLE_STRIDE]
+    sample = sample[~np.isnan(sample)]
+    if sample.size < 64:
+        return None
+    scale = sample.size / present
+    margin = 3.0 * math.sqrt(sample.size) + 8.0
+    low_rank = min(max(int((high - 1) * scale - margin), 0), sample.size - 1)
+    high_rank = min(max(int(high * scale + margin) + 1, 0), sample.size - 1)
+    sample.partition([low_rank, high_rank])
+    low, top = sample[low_rank], sample[high_rank]
+    if low <= 0.0 <= top:
+        return None
+    inside = values >= low  # NaN is neither below nor inside
+    below = present - int(np.count_nonzero(inside))
+    inside &= values <= top
+    between = values[inside]
+    middle = high - below  # the middle's place among the values between
+    if below > (high - 1 if present % 2 == 0 else high) or middle >= between.size:
+        return None
+    between.partition(middle)
+    if present % 2:
+        return float(between[middle])
+    return float((between[:middle].max() + between[middle]) / 2)

@@ -71,13 +71,10 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
 
     n, k = X.shape
     by = Groups(groups, n) if grouped else None
-    # a small matrix's group medians in one sort per group, not one partition per group
-    # and column (the missing values decide which columns use them)
-    tables = (
-        _group_median_tables(by, X)
-        if by is not None and method == "group_median" and n < PARALLEL_ROWS
-        else None
-    )
+    # a small matrix's group medians in one sort, not one partition per group and
+    # column (the missing values decide which columns use them)
+    if by is not None and method == "group_median" and n < PARALLEL_ROWS:
+        return _filled_from_tables(X, by, _group_median_tables(by, X), overwrite_input)
 
     def fill(j, scratch):
         """The missing rows of column j and the values they take (None: none missing),
@@ -93,8 +90,6 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
         else:
             if method == "group_mean":
                 table = _group_means(by, column, rows)
-            elif tables is not None:
-                table = tables[:, j]
             else:
                 table = _group_medians(by, column, rows, scratch[0])
             filled = table.take(by.bins.take(rows))
@@ -114,6 +109,28 @@ def impute(X, method: str, groups=None, *, overwrite_input: bool = False) -> Imp
                 values = np.array(X, order="K", copy=True)
             values[rows, j] = filled
     return ImputeResult(values, imputed, missing)
+
+
+def _filled_from_tables(X: np.ndarray, by: Groups, tables: np.ndarray, overwrite: bool):
+    """:func:`impute`'s result from a value per group bin and column (``tables``), in a
+    few calls for the whole matrix where the column-by-column path makes a few per
+    column: the same cells take the same values, and the rows come out column by
+    column, in order, as that path lists them."""
+    k = X.shape[1]
+    columns, rows = np.nonzero(np.isnan(X).T)
+    filled = tables[by.bins.take(rows), columns]
+    values = X if overwrite or not rows.size else np.array(X, order="K", copy=True)
+    values[rows, columns] = filled
+    got = ~np.isnan(filled)
+    return ImputeResult(
+        values, _per_column(rows[got], columns[got], k), _per_column(rows, columns, k)
+    )
+
+
+def _per_column(rows: np.ndarray, columns: np.ndarray, k: int) -> list[np.ndarray]:
+    """``rows`` split by their ``columns`` (sorted), one array per column."""
+    ends = np.cumsum(np.bincount(columns, minlength=k)).tolist()
+    return [rows[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _group_means(by: Groups, column: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -143,12 +160,42 @@ def _group_medians(
 
 def _group_median_tables(by: Groups, X: np.ndarray) -> np.ndarray:
     """:func:`_group_medians` of every column at once (bins × columns): each group's
-    rows sorted in one call (NaN last), then per column the middle of its present
-    values, averaged as R averages the two of an even count, so the same bits."""
+    rows sorted (NaN last), then per column the middle of its present values, averaged
+    as R averages the two of an even count, so the same bits.
+
+    Groups of similar sizes are sorted in one call, each in a block as tall as the
+    largest, padded with NaN (which sorts last, as missing values do, and is not
+    counted); very unequal ones, whose padding would outweigh the values, and data
+    holding a negative zero, which could come out of a different sort on the other
+    side of a positive one, are sorted group by group."""
     order, starts = by.segments
-    grouped = X[order]
-    tables = np.full((by.size, X.shape[1]), np.nan)
-    for b in range(1, by.size):
+    sizes = np.diff(starts)
+    groups, k = by.size - 1, X.shape[1]
+    widest = int(sizes[1:].max()) if groups else 0
+    tables = np.full((by.size, k), np.nan)
+    if not groups or not widest:
+        return tables
+    members = order[starts[1] :]  # the rows of units with a group, group by group
+    if groups * widest > 2 * X.shape[0] or (np.signbit(X) & (X == 0)).any():
+        return _group_median_tables_one_by_one(X[order], starts, tables)
+    padded = np.full((groups, k, widest), np.nan)  # each group's columns contiguous
+    within = np.arange(members.size) - np.repeat(starts[1:-1] - starts[1], sizes[1:])
+    padded[by.bins[members] - 1, :, within] = X[members]
+    padded.sort(axis=2)
+    present = widest - np.count_nonzero(np.isnan(padded), axis=2)
+    high = present // 2
+    upper = np.take_along_axis(padded, high[:, :, None], axis=2)[:, :, 0]
+    lower = np.take_along_axis(padded, np.maximum(high - 1, 0)[:, :, None], axis=2)[:, :, 0]
+    medians = np.where(present % 2 == 0, (lower + upper) / 2, upper)
+    tables[1:] = np.where(present > 0, medians, np.nan)
+    return tables
+
+
+def _group_median_tables_one_by_one(
+    grouped: np.ndarray, starts: np.ndarray, tables: np.ndarray
+) -> np.ndarray:
+    """:func:`_group_median_tables` by one sort per group, into ``tables``."""
+    for b in range(1, tables.shape[0]):
         segment = np.sort(grouped[starts[b] : starts[b + 1]], axis=0)
         present = segment.shape[0] - np.count_nonzero(np.isnan(segment), axis=0)
         columns = np.flatnonzero(present)

@@ -25,7 +25,7 @@ from rasad.index.impute import impute
 from rasad.index.methodology import Methodology, Node, NormaliseSpec
 from rasad.index.normalise import described, normalise
 from rasad.index.rank import rank_min, rank_then
-from rasad.index.results import Results
+from rasad.index.results import Results, rows_frame
 from rasad.index.screen import screen
 from rasad.index.treat import treat
 from rasad.index.weights import pca_weights
@@ -75,13 +75,15 @@ class Prepared:
 
 def prepare(methodology: Methodology, data: pd.DataFrame) -> Prepared:
     """Check the input, apply eligibility, denominators and transforms."""
-    frame = _checked_input(methodology, data)
+    frame, unit_ids, columns = _checked_input(methodology, data)
     exclusions: list[Exclusion] = []
-    frame = _eligible(methodology, frame, exclusions)
-    unit_ids = frame[methodology.unit].to_numpy()
-    raw = _fortran(frame[i.source].to_numpy(dtype=float) for i in methodology.indicators)
+    eligible = _eligible(methodology, frame, unit_ids, exclusions)
+    if eligible is not None:
+        frame, unit_ids = frame.loc[eligible], unit_ids[eligible]
+        columns = {name: column[eligible] for name, column in columns.items()}
+    raw = _fortran(columns[i.source] for i in methodology.indicators)
     _refuse_empty_columns(methodology, raw)
-    values = _denominate(methodology, frame, raw, unit_ids, exclusions)
+    values = _denominate(methodology, columns, raw, unit_ids, exclusions)
     rule = methodology.eligibility
     if rule.coverage_counts == "indicators" and rule.min_data_coverage > 0:
         keep = _enough_indicators(rule, values, unit_ids, exclusions)
@@ -181,7 +183,8 @@ def build_prepared(
     missing_rows = done.missing_rows
     codes = methodology.indicator_codes
     # the data sets before screening hold every eligible unit, as COINr's do
-    eligible = pd.Index(prepared.unit_ids, name=methodology.unit)
+    eligible_ids = prepared.unit_ids
+    eligible = pd.Index(eligible_ids, name=methodology.unit)
     del done, prepared
 
     tell("aggregate")
@@ -189,53 +192,61 @@ def build_prepared(
     scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions, weighting)
     if weighting:  # rows, not a concat: pandas warns about concatenating an empty frame
         warnings = pd.DataFrame(warnings.to_dict("records") + weighting, columns=warnings.columns)
-    index = pd.Index(unit_ids, name=methodology.unit)
+    index = eligible if unit_ids is eligible_ids else pd.Index(unit_ids, name=methodology.unit)
     nodes = [node.code for node in methodology.nodes_bottom_up]
     root = nodes.index(methodology.root.code)
     tell("rank")
-    # numpy's sort releases the GIL, so the other nodes' ranks share the cores
+    # numpy's sort releases the GIL, so the nodes' ranks share the cores, the index's
+    # (rescaled first, if the methodology says so) among them
     ranks = np.empty(scores.shape, order="F")
     composite = scores[:, root].copy() if methodology.rescale is not None else None
-    scores[:, root], _ = index_scores_and_ranks(
-        methodology, scores[:, root], groups, out=ranks[:, root]
-    )
-    # Fortran-ordered matrices become pandas blocks without a copy
+    ranked = [root] + [j for j in range(len(nodes)) if j != root]
+
+    def rank(i: int, scratch) -> None:
+        j = ranked[i]
+        if j == root:
+            scores[:, root], _ = index_scores_and_ranks(
+                methodology, scores[:, root], groups, out=ranks[:, root]
+            )
+        else:
+            rank_min(scores[:, j], out=ranks[:, j])
+
+    map_columns(rank, len(ranked), len(unit_ids))
+    # Fortran-ordered matrices become pandas blocks without a copy; the frames share
+    # their labels, as frames pandas derives from one another do
+    columns, node_columns = pd.Index(codes), pd.Index(nodes)
     frames = {
         name: pd.DataFrame(
-            values, index=eligible if name in BEFORE_SCREENING else index, columns=codes, copy=False
+            values,
+            index=eligible if name in BEFORE_SCREENING else index,
+            columns=columns,
+            copy=False,
         )
         for name, values in datasets.items()
     }
-    node_scores = pd.DataFrame(scores, index=index, columns=nodes, copy=False)
+    node_scores = pd.DataFrame(scores, index=index, columns=node_columns, copy=False)
     if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
-
-    others = [j for j in range(len(nodes)) if j != root]
-    map_columns(
-        lambda i, _: rank_min(scores[:, others[i]], out=ranks[:, others[i]]),
-        len(others),
-        len(index),
-    )
     return Results(
         methodology=methodology,
         datasets=frames,
         scores=node_scores,
-        ranks=pd.DataFrame(ranks, index=index, columns=nodes, copy=False),
+        ranks=pd.DataFrame(ranks, index=index, columns=node_columns, copy=False),
         groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
         group_codes=groups,
-        effective_weights=_effective_weights(methodology, weights_used),
-        treatment=_treatment_log(codes, treated),
-        treated_points=_treated_points(index, codes, treated),
         warnings=warnings,
-        exclusions=pd.DataFrame(
+        exclusions=rows_frame(
             [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
-            columns=[methodology.unit, "step", "reason_en", "reason_fa"],
+            [methodology.unit, "step", "reason_en", "reason_fa"],
         ),
         source_data=data,
         composite=None
         if composite is None
         else pd.Series(composite, index=index, name="composite"),
         missing_rows=missing_rows,
+        treatment_details=treated.details,
+        winsorised=treated.points,
+        weights_used=weights_used,
     )
 
 
@@ -402,9 +413,14 @@ def _used_columns(methodology: Methodology) -> list[str]:
     return list(dict.fromkeys(sources + denominators))
 
 
-def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame:
+def _checked_input(
+    methodology: Methodology, data: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
     """Refuse what would otherwise become a silent NaN: missing columns, text in numeric
-    cells, duplicated unit ids. Every problem is reported at once."""
+    cells, duplicated unit ids. Every problem is reported at once. Returns the data
+    (numbers where it had text), its unit ids, and each column the methodology reads
+    (indicators and denominators) as floats, which the steps take from there: pandas
+    spends more on handing over a column than numpy on copying a thousand values."""
     problems: list[RasadInputError] = []
     needed = [
         methodology.unit,
@@ -480,15 +496,15 @@ def _checked_input(methodology: Methodology, data: pd.DataFrame) -> pd.DataFrame
     if numeric:
         frame = frame.assign(**numeric)
     for column, array in arrays.items():
-        infinite = np.isinf(array)
-        if infinite.any():
-            unit = ids.iloc[int(np.flatnonzero(infinite)[0])]
+        # two reductions, which ignore NaN, read a long column faster than np.isinf
+        if array.size and (np.fmin.reduce(array) == -np.inf or np.fmax.reduce(array) == np.inf):
+            unit = ids.iloc[int(np.flatnonzero(np.isinf(array))[0])]
             raise RasadInputError(
                 f"Column '{column}' holds an infinite value (unit {unit}).",
                 f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).",
                 field=column,
             )
-    return frame
+    return frame, ids.to_numpy(), arrays
 
 
 def _unique(ids: pd.Series) -> bool:
@@ -502,11 +518,12 @@ def _unique(ids: pd.Series) -> bool:
 
 
 def _eligible(
-    methodology: Methodology, frame: pd.DataFrame, exclusions: list[Exclusion]
-) -> pd.DataFrame:
+    methodology: Methodology, frame: pd.DataFrame, ids: np.ndarray, exclusions: list[Exclusion]
+) -> np.ndarray | None:
+    """Which units the eligibility rule keeps (None: every one), the others' reasons
+    added to ``exclusions``."""
     rule = methodology.eligibility
     keep = np.ones(len(frame), dtype=bool)
-    ids = frame[methodology.unit].to_numpy()
     for column, allowed in rule.allowed.items():
         ok = frame[column].isin(allowed).to_numpy()
         what_fa, what_en = GROUP_WORDS.get(column, (column, column))
@@ -544,7 +561,7 @@ def _eligible(
             "هیچ واحدی شرایط این رتبه‌بندی را ندارد.",
             field="eligibility",
         )
-    return frame.loc[keep] if not keep.all() else frame
+    return None if keep.all() else keep
 
 
 def _refuse_empty_columns(methodology: Methodology, X: np.ndarray) -> None:
@@ -559,16 +576,17 @@ def _refuse_empty_columns(methodology: Methodology, X: np.ndarray) -> None:
         )
 
 
-def _denominate(methodology, frame, X, unit_ids, exclusions) -> np.ndarray:
-    """Divide by denominators, then apply per-indicator transforms. A zero denominator or
-    a value a transform cannot take makes that cell missing, and the log says so."""
+def _denominate(methodology, columns, X, unit_ids, exclusions) -> np.ndarray:
+    """Divide by denominators (``columns``: the data's, as floats), then apply
+    per-indicator transforms. A zero denominator or a value a transform cannot take
+    makes that cell missing, and the log says so."""
     indicators = methodology.indicators
     raw = X
     if any(i.denominator for i in indicators):
         denominators = np.full(X.shape, np.nan, order="F")
         for j, indicator in enumerate(indicators):
             if indicator.denominator:
-                denominators[:, j] = frame[indicator.denominator].to_numpy(dtype=float)
+                denominators[:, j] = columns[indicator.denominator]
         result = denominate(X, denominators)
         X = np.asfortranarray(result.values)
         for i, j in result.zero_denominators:
@@ -797,9 +815,7 @@ def _warnings(methodology: Methodology, warnings, labels: dict[str, np.ndarray])
                 "message_fa": message_fa,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["step", "indicator", "group", "units", "message_en", "message_fa"]
-    )
+    return rows_frame(rows, ["step", "indicator", "group", "units", "message_en", "message_fa"])
 
 
 def _pca_weights(node: Node, children: np.ndarray, negative: str) -> tuple[np.ndarray, list[dict]]:
@@ -980,45 +996,3 @@ def aggregate_tree(
             if warnings is not None:
                 warnings.extend(notes)
     return scores, weights_used
-
-
-def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndarray]) -> pd.Series:
-    """Each item's share of the index given the weights actually used (PCA included)."""
-    effective = {methodology.root.code: 1.0}
-    for node in reversed(methodology.nodes_bottom_up):
-        weights = weights_used[node.code]
-        total = weights.sum()
-        for child, weight in zip(node.children, weights, strict=True):
-            effective[child] = effective[node.code] * (weight / total if total else 0.0)
-    levels = methodology.levels
-    order = sorted(effective, key=lambda code: (levels[code], list(effective).index(code)))
-    return pd.Series({code: effective[code] for code in order}, name="effective_weight")
-
-
-def _treatment_log(codes, treated) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "indicator": codes[d.column],
-                "skew_before": d.skew_before,
-                "kurtosis_before": d.kurt_before,
-                "winsorised": d.n_winsorised,
-                "log_transformed": d.fallback_used,
-                "skew_after": d.skew_after,
-                "kurtosis_after": d.kurt_after,
-            }
-            for d in treated.details
-        ]
-    )
-
-
-def _treated_points(index: pd.Index, codes, treated) -> pd.DataFrame:
-    """One row per winsorised point: the high ends first, then the low ones, each in
-    unit then indicator order."""
-    high = sorted((i, j) for j, _, rows in treated.points for i in rows)
-    low = sorted((i, j) for j, rows, _ in treated.points for i in rows)
-    return pd.DataFrame(
-        [(index[i], codes[j], "winsorised_high") for i, j in high]
-        + [(index[i], codes[j], "winsorised_low") for i, j in low],
-        columns=[index.name, "indicator", "treatment"],
-    )

@@ -29,7 +29,8 @@ def rank_min(
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 1:
         raise ValueError(f"scores must be one-dimensional, got shape {scores.shape}")
-    present = ~np.isnan(scores)
+    present = np.isnan(scores)
+    np.logical_not(present, out=present)
     if groups is not None:
         groups = np.asarray(groups)
         if groups.shape != scores.shape or not np.issubdtype(groups.dtype, np.integer):
@@ -38,10 +39,10 @@ def rank_min(
                 f"{groups.shape}"
             )
         present &= groups >= 0
-    ranks = np.full(scores.shape, np.nan) if out is None else out
-    if out is not None:
-        out.fill(np.nan)
     ranked = np.count_nonzero(present)
+    ranks = np.empty(scores.shape) if out is None else out
+    if ranked < scores.size:  # else every rank is written below
+        ranks.fill(np.nan)
     if ranked == 0:
         return ranks
     rows = None if ranked == scores.size else np.flatnonzero(present)
@@ -95,7 +96,7 @@ def _best_first(values: np.ndarray, descending: bool) -> tuple[np.ndarray, np.nd
     flip = (key.view(np.int64) >> 63).view(np.uint64)
     flip |= np.uint64(1 << 63)
     if descending:
-        flip = ~flip
+        np.invert(flip, out=flip)
     key ^= flip
     key >>= bits
     key <<= bits

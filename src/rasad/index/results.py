@@ -24,9 +24,6 @@ class Results:
     ranks: pd.DataFrame  # the same shape: 1 = best, ties share the minimum rank
     groups: pd.DataFrame  # each unit's group columns
     group_codes: dict[str, np.ndarray]  # the same as integer codes (-1: no group)
-    effective_weights: pd.Series
-    treatment: pd.DataFrame
-    treated_points: pd.DataFrame
     exclusions: pd.DataFrame  # units left out or unscored, with the step and the reason
     warnings: pd.DataFrame  # cells left missing for a documented reason (e.g. a constant sector)
     source_data: pd.DataFrame | None = field(default=None, repr=False)
@@ -34,6 +31,14 @@ class Results:
     composite: pd.Series | None = None
     # per indicator, the positions of the units that had no value for it before imputation
     missing_rows: list[np.ndarray] | None = field(default=None, repr=False)
+    # what the treatment and the weighting did, laid out as :attr:`treatment`,
+    # :attr:`treated_points` and :attr:`effective_weights` when first asked for (a build
+    # that only ranks never is): a TreatDetail per treated indicator, the winsorised
+    # points as (indicator, rows at the low end, rows at the high end), and each node's
+    # children's weights as used
+    treatment_details: list = field(default_factory=list, repr=False)
+    winsorised: list = field(default_factory=list, repr=False)
+    weights_used: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _provenance: dict[str, str] = field(default_factory=dict, repr=False)
     _group_ranks: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -53,6 +58,22 @@ class Results:
                 "rasad_version": __version__,
             }
         return self._provenance
+
+    @cached_property
+    def effective_weights(self) -> pd.Series:
+        """Each item's share of the index given the weights actually used."""
+        return _effective_weights(self.methodology, self.weights_used)
+
+    @cached_property
+    def treatment(self) -> pd.DataFrame:
+        """The outlier treatment per indicator: statistics before and after, points
+        winsorised, whether the log was taken."""
+        return _treatment_log(self.methodology.indicator_codes, self.treatment_details)
+
+    @cached_property
+    def treated_points(self) -> pd.DataFrame:
+        """One row per winsorised point (unit, indicator, which end)."""
+        return _treated_points(self.scores.index, self.methodology.indicator_codes, self.winsorised)
 
     @property
     def index_code(self) -> str:
@@ -329,6 +350,70 @@ class Results:
             )
         )
         return sheets
+
+
+def rows_frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)``; when there are no rows, the same empty
+    frame (object columns) built from an empty array, as pandas' inference over no rows
+    costs more than a small build's other tables."""
+    if not rows:
+        return pd.DataFrame(np.empty((0, len(columns)), dtype=object), columns=columns)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _effective_weights(methodology: Methodology, weights_used: dict[str, np.ndarray]) -> pd.Series:
+    """Each item's share of the index given the weights actually used (PCA included)."""
+    effective = {methodology.root.code: 1.0}
+    for node in reversed(methodology.nodes_bottom_up):
+        weights = weights_used[node.code]
+        total = weights.sum()
+        for child, weight in zip(node.children, weights, strict=True):
+            effective[child] = effective[node.code] * (weight / total if total else 0.0)
+    levels = methodology.levels
+    position = {code: i for i, code in enumerate(effective)}
+    order = sorted(effective, key=lambda code: (levels[code], position[code]))
+    return pd.Series([effective[code] for code in order], index=order, name="effective_weight")
+
+
+def _treatment_log(codes, details) -> pd.DataFrame:
+    """One row per treated indicator, built column by column: pandas infers the same
+    types as from rows, in a fraction of the time."""
+    if not details:
+        return pd.DataFrame([])
+    return pd.DataFrame(
+        {
+            "indicator": [codes[d.column] for d in details],
+            "skew_before": [d.skew_before for d in details],
+            "kurtosis_before": [d.kurt_before for d in details],
+            "winsorised": [d.n_winsorised for d in details],
+            "log_transformed": [d.fallback_used for d in details],
+            "skew_after": [d.skew_after for d in details],
+            "kurtosis_after": [d.kurt_after for d in details],
+        }
+    )
+
+
+def _treated_points(index: pd.Index, codes, winsorised) -> pd.DataFrame:
+    """One row per winsorised point: the high ends first, then the low ones, each in
+    unit then indicator order."""
+    high = sorted((i, j) for j, _, rows in winsorised for i in rows)
+    low = sorted((i, j) for j, rows, _ in winsorised for i in rows)
+    columns = [index.name, "indicator", "treatment"]
+    if not high and not low or index.name in columns[1:]:
+        return rows_frame(
+            [(index[i], codes[j], "winsorised_high") for i, j in high]
+            + [(index[i], codes[j], "winsorised_low") for i, j in low],
+            columns,
+        )
+    # column by column, as :func:`_treatment_log`; the units as the scalars rows held
+    units = [index[i] for i, _ in high + low]
+    return pd.DataFrame(
+        {
+            columns[0]: units,
+            "indicator": [codes[j] for _, j in high + low],
+            "treatment": ["winsorised_high"] * len(high) + ["winsorised_low"] * len(low),
+        }
+    )
 
 
 # columns of the data that name a unit, shown beside its id

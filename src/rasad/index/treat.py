@@ -35,14 +35,18 @@ figures reported are those of the plain recomputation after each step.
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from rasad.index._stats import (
+    PARALLEL_ROWS,
     as_matrix,
     central_sums,
+    column_central_sums,
     column_ranges,
     map_columns,
     skew_kurt,
@@ -125,14 +129,18 @@ def treat(
         return TreatResult(X, low, high, logged, [])
     mins, maxs = column_ranges(X, step=("outlier treatment", "درمان داده‌های پرت"))
     rule = _Rule(int(winmax), skew_thresh, kurt_thresh, fallback)
+    # a small matrix's statistics before treatment in a few calls for all its columns
+    sums = column_central_sums(X) if n < PARALLEL_ROWS and order == "F" else [None] * k
 
     def treat_column(j, scratch):
-        return _treat_column(X[:, j], j, (mins[j], maxs[j]), rule, overwrite_input, scratch)
+        return _treat_column(
+            X[:, j], j, (mins[j], maxs[j]), rule, overwrite_input, scratch, sums[j]
+        )
 
     values = X
     details = []
     for j, (detail, treated, low_rows, high_rows) in enumerate(
-        map_columns(treat_column, k, n, scratch_rows=1)
+        map_columns(treat_column, k, n, scratch_rows=3)
     ):
         details.append(detail)
         if treated is None:
@@ -159,8 +167,8 @@ class _Rule:
     def passes(self, skew: float, kurt: float) -> bool | None:
         """COINr's ``(abs(skew) < skew_thresh) | (kurt < kurt_thresh)`` in R's
         three-valued logic: one TRUE side suffices, NA (None) when undecided."""
-        low_skew = None if np.isnan(skew) else bool(abs(skew) < self.skew_thresh)
-        low_kurt = None if np.isnan(kurt) else bool(kurt < self.kurt_thresh)
+        low_skew = None if math.isnan(skew) else abs(skew) < self.skew_thresh
+        low_kurt = None if math.isnan(kurt) else kurt < self.kurt_thresh
         if low_skew or low_kurt:
             return True
         if low_skew is False and low_kurt is False:
@@ -179,17 +187,22 @@ class _Rule:
         )
 
 
-def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray):
+def _treat_column(
+    column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray, sums=None
+):
     """One column's detail, its treated values (None when untouched; ``column`` itself,
     changed in place, with ``overwrite``) and the rows winsorised at each end.
-    ``scratch``: a row as long as the column, for the values being winsorised, then
-    for their log."""
+    ``scratch``: three rows as long as the column, the first for the values being
+    winsorised, then for their log, the others for the statistics' work. ``sums``:
+    the column's :func:`central_sums` if known (it then has no missing values)."""
     none = np.empty(0, dtype=np.intp)
-    missing = np.isnan(column)
-    rows = np.flatnonzero(~missing) if missing.any() else None  # None: every row has a value
+    rows = None  # None: every row has a value
+    if sums is None:
+        missing = np.isnan(column)
+        rows = np.flatnonzero(~missing) if missing.any() else None
     v = column if rows is None else np.take(column, rows, out=scratch[0, : rows.size])
-    moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])))
-    skew, kurt = moments.exact(v)
+    moments = _Moments(v.size, max(abs(extremes[0]), abs(extremes[1])), scratch[1:])
+    skew, kurt = moments.exact(v, sums)
     passed = rule.passes(skew, kurt)
     before = dict(column=j, skew_before=skew, kurt_before=kurt, passed_before=passed)
     if passed is None:
@@ -246,7 +259,7 @@ def _treat_column(column, j, extremes, rule: _Rule, overwrite: bool, scratch: np
     treated = np.subtract(column, lowest, out=scratch[0] if overwrite else None)
     treated += 0.01 * (highest - lowest)
     np.log(treated, out=treated)
-    skew, kurt = skew_kurt(treated if rows is None else treated[rows])
+    skew, kurt = skew_kurt(treated if rows is None else treated[rows], scratch[1:])
     passed = rule.passes(skew, kurt)
     if passed is None:
         return TreatDetail(outcome="undefined", **before, **winsorised), None, none, none
@@ -285,6 +298,7 @@ def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float
             if exact:
                 return skew, kurt, passed, ends
             # the loop stops on statistics recomputed over the values, as it always did
+            _write(w, ends)
             skew, kurt = moments.exact(w)
             passed, exact = rule.passes(skew, kurt), True
             if passed is None:
@@ -292,17 +306,25 @@ def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float
             continue
         sign = 1 if skew >= 0 else -1
         if sign not in ends:
+            _write(w, ends)
             ends[sign] = _End(w, sign, rule.winmax + 1)
-        moments.move(*ends[sign].step(w))
+        moments.move(*ends[sign].step(w, ends))
         estimate = moments.estimate()
         if estimate is not None and rule.decides(*estimate):
             (skew, kurt), exact = estimate[:2], False
         else:
+            _write(w, ends)
             skew, kurt = moments.exact(w)
             exact = True
         passed = rule.passes(skew, kurt)
         if passed is None:
             return skew, kurt, None, ends
+
+
+def _write(w: np.ndarray, ends: dict[int, _End]) -> None:
+    """Bring ``w`` up to date with the ends' steps, before it is read."""
+    for end in ends.values():
+        end.write(w)
 
 
 class _End:
@@ -315,34 +337,76 @@ class _End:
     fewer than ``depth`` = ``winmax + 1`` points are pinned, and the next value inward
     is the next key, except when the points found are all at the extreme (a run of ties
     at the cut); then one pass over the values finds it. The loop then has ``depth`` or
-    more points pinned and stops."""
+    more points pinned and stops.
+
+    A step decided on the updated statistics reads nothing from the values, so its
+    moves are written into them (:meth:`write`) only when they are read: the points
+    pinned all hold the current extreme, whatever the steps that took them there."""
 
     def __init__(self, w: np.ndarray, sign: int, depth: int):
         self.sign = sign
         depth = min(depth, w.size)
-        kth = w.size - depth if sign > 0 else depth - 1
-        cut = np.partition(w, kth)[kth]
-        positions = np.flatnonzero(w >= cut if sign > 0 else w <= cut)
+        positions = _most_extreme(w, sign, depth)
         keys = sign * w[positions]
         order = np.argsort(-keys, kind="stable")
-        self.positions, self.keys = positions[order], keys[order]
+        self.positions, self.keys = positions[order], keys[order].tolist()
+        self.inward = (-keys[order]).tolist()  # ascending, for bisect
         self.pinned = 0  # the first `pinned` positions hold `current`, in key terms
         self.current = self.keys[0]
+        self.written = True  # whether ``w`` holds the points pinned at ``current``
 
-    def step(self, w: np.ndarray) -> tuple[int, float, float]:
-        """Move the points at the extreme to the next value inward, in ``w``; returns
-        how many points moved, and their value before and after."""
+    def step(self, w: np.ndarray, ends: dict[int, _End]) -> tuple[int, float, float]:
+        """Move the points at the extreme to the next value inward (in ``w`` when it
+        is next read; ``ends``: every end, brought up to date first if the values must
+        be searched); returns how many points moved, and their value before and
+        after."""
         extreme = self.current
-        count = int(np.count_nonzero(self.keys >= extreme))
-        if count < self.keys.size:
+        count = bisect.bisect_right(self.inward, -extreme)  # the keys >= extreme
+        if count < len(self.keys):
             inward = self.keys[count]
-        elif self.sign > 0:
-            inward = np.max(w, where=w < extreme, initial=-np.inf)
         else:
-            inward = -np.min(w, where=w > -extreme, initial=np.inf)
-        w[self.positions[:count]] = self.sign * inward
-        self.pinned, self.current = count, inward
+            _write(w, ends)
+            if self.sign > 0:
+                inward = float(np.max(w, where=w < extreme, initial=-np.inf))
+            else:
+                inward = float(-np.min(w, where=w > -extreme, initial=np.inf))
+        self.pinned, self.current, self.written = count, inward, False
         return count, self.sign * extreme, self.sign * inward
+
+    def write(self, w: np.ndarray) -> None:
+        """Set the points pinned to the current extreme in ``w``."""
+        if not self.written:
+            w[self.positions[: self.pinned]] = self.sign * self.current
+            self.written = True
+
+
+# A long column's most extreme values are looked for among those beyond the same
+# extreme of every SAMPLE_STRIDE-th value (see _most_extreme)
+SAMPLE_STRIDE = 64
+
+
+def _most_extreme(w: np.ndarray, sign: int, depth: int) -> np.ndarray:
+    """The positions, in order, of the ``depth`` highest values of ``w`` (``sign`` +1;
+    the lowest for -1) and of every value tied with the last of them.
+
+    A partial sort of a million values costs more than the rest of a column's
+    treatment, so a long column is first cut down to the values at least as extreme as
+    the ``depth``-th most extreme of every ``SAMPLE_STRIDE``-th value: as those are
+    values of ``w``, ``depth`` values of ``w`` reach that mark, so the values sought are
+    all among these candidates (a few hundred in data in any order), and the partial
+    sort of the candidates finds the same cut as one of the whole column."""
+    n = w.size
+    candidates = None
+    if n >= 8 * SAMPLE_STRIDE * depth:
+        sample = w[::SAMPLE_STRIDE]
+        kth = sample.size - depth if sign > 0 else depth - 1
+        mark = np.partition(sample, kth)[kth]
+        candidates = np.flatnonzero(w >= mark if sign > 0 else w <= mark)
+        w = w[candidates]
+    kth = w.size - depth if sign > 0 else depth - 1
+    cut = np.partition(w, kth)[kth]
+    positions = np.flatnonzero(w >= cut if sign > 0 else w <= cut)
+    return positions if candidates is None else candidates[positions]
 
 
 class _Moments:
@@ -357,37 +421,63 @@ class _Moments:
     propagates all of it (to first order) to the statistics.
     """
 
-    def __init__(self, n: int, largest: float):
+    def __init__(self, n: int, largest: float, work: np.ndarray):
         self.n = n
-        self.gamma = (n + 16) * np.finfo(np.float64).eps
-        self.largest = largest  # of the |values|; winsorising only moves them inward
+        self.work = work  # two rows of n, for central_sums
+        self.gamma = (n + 16) * float(np.finfo(np.float64).eps)
+        self.largest = float(largest)  # of the |values|; winsorising only moves them inward
+        # the sums (None once a move overflowed them) and bounds, in Python's floats: the
+        # loop updates them a few times per step, where numpy's scalars cost several times
+        # as much (``exact`` sets them)
+        self.sums: list[float] | None = None
+        self.bounds: list[float] = []
+        self.center = 0.0
+        self.terms = 0
 
-    def exact(self, w: np.ndarray) -> tuple[float, float]:
-        """:func:`skew_kurt` of the values, which become the new base of the updates."""
+    def exact(self, w: np.ndarray, sums=None) -> tuple[float, float]:
+        """:func:`skew_kurt` of the values, which become the new base of the updates;
+        from their :func:`central_sums` if given."""
         if self.n < 3:
             return skew_kurt(w)
-        self.center, m2, s3, s4 = central_sums(w)
-        self.sums = [0.0, m2, s3, s4]
-        self.bounds = [m2, s4]  # sums of |e|^2 and |e|^4 over every term summed so far
+        center, m2, s3, s4 = central_sums(w, self.work) if sums is None else sums
+        self.center = float(center)
+        self.sums = [0.0, float(m2), float(s3), float(s4)]
+        # sums of |e|^2 and |e|^4 over every term summed so far
+        self.bounds = [float(m2), float(s4)]
         self.terms = self.n
         return skew_kurt_of_sums(self.n, m2, s3, s4)
 
     def move(self, count: int, old: float, new: float) -> None:
         """``count`` values went from ``old`` to ``new``."""
-        a, b = old - self.center, new - self.center
-        for k in range(4):
-            self.sums[k] += count * (b ** (k + 1) - a ** (k + 1))
+        if self.sums is None:
+            return
+        a, b = float(old) - self.center, float(new) - self.center
+        try:
+            powers = [b ** (k + 1) - a ** (k + 1) for k in range(4)]
+            bounds = a**4 + b**4
+        except OverflowError:  # values beyond 1e77: left to the recomputation
+            self.sums = None
+            return
+        self.sums = [total + count * power for total, power in zip(self.sums, powers, strict=True)]
         self.bounds[0] += count * (a * a + b * b)
-        self.bounds[1] += count * (a**4 + b**4)
+        self.bounds[1] += count * bounds
         self.terms += 2 * count
 
     def estimate(self) -> tuple[float, float, float, float] | None:
         """Skewness and kurtosis from the sums, and bounds on how far each is from the
         value :meth:`exact` would give; None when the bounds are too loose to use."""
+        if self.sums is None:
+            return None
+        try:
+            return self._estimate(self.sums)
+        except (OverflowError, ZeroDivisionError):  # where numpy's scalars gave inf or NaN
+            return None
+
+    def _estimate(self, sums: list[float]) -> tuple[float, float, float, float] | None:
         n, gamma = self.n, self.gamma
-        p1, p2, p3, p4 = self.sums
+        p1, p2, p3, p4 = sums
         b2, b4 = self.bounds
-        b1, b3 = np.sqrt(self.terms * b2), np.sqrt(b2 * b4)
+        b1, b3 = math.sqrt(self.terms * b2), math.sqrt(b2 * b4)
         delta = p1 / n  # the mean, from the center
         m2 = p2 - delta * p1
         m3 = p3 - 3 * delta * p2 + 2 * n * delta**3
@@ -403,7 +493,11 @@ class _Moments:
             return None
         skew, kurt = skew_kurt_of_sums(n, m2, m3, m4)
         skew_error = (
-            np.sqrt(n) * np.sqrt(n * (n - 1)) / (n - 2) * (e3 + 1.5 * abs(m3) * e2 / m2) / m2**1.5
+            math.sqrt(n)
+            * math.sqrt(n * (n - 1))
+            / (n - 2)
+            * (e3 + 1.5 * abs(m3) * e2 / m2)
+            / m2**1.5
         )
         kurt_error = (n + 1) * (n - 1) / ((n - 2) * (n - 3)) * n * (e4 + 2 * m4 * e2 / m2) / m2**2
         return skew, kurt, 2 * skew_error, 2 * kurt_error  # ours, plus the recomputation's own
