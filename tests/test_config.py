@@ -14,6 +14,7 @@ from rasad.index.uncertainty import loads_spec
 from rasad.intake.mapping import bundled_mappings, load_mapping
 from rasad.iran.text import to_persian_digits
 from rasad.monitor import MonitorConfigError, load_needs, load_rules, loads_needs, loads_rules
+from rasad.monitor._config import bundled_path
 
 METHODOLOGY = """\
 name: {fa: نمونه, en: Sample}
@@ -219,3 +220,20 @@ def test_rules_that_refer_to_each_other_are_checked_where_the_reference_is():
         ("rules[a].unless[0]", 2),  # only the first rule "a" has one
         ("rules[a].code", 3),  # the code given again
     }
+
+
+def test_a_code_two_programmes_share_is_refused_at_the_second():
+    text = bundled_path("needs.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    first, second = [i for i, line in enumerate(lines) if line.startswith("  - code: ")][:2]
+    code = lines[first].split("code:")[1].strip()
+    lines[second] = f"  - code: {code}"
+    with pytest.raises(MonitorConfigError) as caught:
+        loads_needs("\n".join(lines) + "\n", source="n.yaml", alert_rules=load_rules())
+    found = [p for p in caught.value.problems if p.line == second + 1]
+    assert [(p.message_en, p.message_fa) for p in found] == [
+        (
+            f"the code '{code}' is used by another programme",
+            f"کد «{code}» را برنامهٔ دیگری هم دارد",
+        )
+    ]

@@ -409,6 +409,22 @@ def refuse(loc: Loc, en: str, fa: str, value: Any = None) -> InitErrorDetails:
     return InitErrorDetails(type=fail(en, fa), loc=loc, input=value)
 
 
+def repeated_codes(
+    key: str, entries: Iterable[Any], noun_en: str, noun_fa: str
+) -> Iterable[InitErrorDetails]:
+    """A problem for each entry of the list ``key`` whose ``code`` an earlier one has:
+    codes name rules and programmes in other files, so each must name one."""
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.code in seen:
+            yield refuse(
+                (key, i, "code"),
+                f"the code '{entry.code}' is used by another {noun_en}",
+                f"کد «{entry.code}» را {noun_fa} دیگری هم دارد",
+            )
+        seen.add(entry.code)
+
+
 class Section(BaseModel):
     """A mapping of a configuration file: its keys are the fields, others are refused.
 

@@ -58,6 +58,7 @@ from rasad.config import (
     number,
     parse,
     refuse,
+    repeated_codes,
 )
 from rasad.errors import RasadInputError
 from rasad.iran.geo import isic, provinces
@@ -1394,12 +1395,4 @@ class NeedsFile(Section):
 
     @classmethod
     def checks(cls, data, section, info, clean):
-        codes = []
-        for i, programme in enumerate(section.programmes):
-            if programme.code in codes:
-                yield refuse(
-                    ("programmes", i, "code"),
-                    f"the code '{programme.code}' is used by another programme",
-                    f"کد «{programme.code}» را برنامهٔ دیگری هم دارد",
-                )
-            codes.append(programme.code)
+        yield from repeated_codes("programmes", section.programmes, "programme", "برنامهٔ")
