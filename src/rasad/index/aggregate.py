@@ -9,8 +9,8 @@ published rank is ever a silent NaN.
 
 The matrix may be C- or Fortran-ordered. The means and TOPSIS walk it in blocks of
 rows so that their temporaries stay in cache and the extra memory is a few blocks and
-a few vectors of length n, never a copy of the matrix (1,000,000 × 30: arithmetic mean
-12 ms, geometric 90 ms, TOPSIS 130 ms on this project's 2-core machine); within a
+a few vectors of length n, never a copy of the matrix (benchmarks/bench_index.py and
+bench_topsis.py time them at a million units); within a
 block each child is one contiguous run when the matrix is Fortran-ordered, as the
 engine passes it.
 """
@@ -408,8 +408,8 @@ def _borda(X, w, min_coverage) -> AggregateResult:
     the children where i beats j plus half the weight of those where they tie), which
     separates by child: a unit's count over a child is its average rank minus one among
     the units that have that child. So the scores come from one sort per child,
-    O(k·n·log n), with no n × n matrix; 1,000,000 units × 30 children take about 2.3 s
-    here. (COINr's ``a_copeland`` does not stop at this row sum: see :func:`_copeland`.)
+    O(k·n·log n), with no n × n matrix, so a million units are within reach. (COINr's
+    ``a_copeland`` does not stop at this row sum: see :func:`_copeland`.)
 
     A child missing for either unit of a pair counts for neither, so no score depends
     on row order. Units below ``min_coverage`` take no part in the comparisons.
@@ -446,13 +446,11 @@ def _copeland(X, w, min_coverage) -> AggregateResult:
     outranks minus the number that outrank it; pairs that balance count 0.
 
     Pairwise, so O(n²·k) in time (:func:`_net_outranking`), and memory a few block ×
-    n arrays whatever n (under 10 MB at 100,000 units). Measured on this project's
-    2-core machine, 7 children, one core: 1,000 units 0.01 s, 10,000 0.27 s, 50,000 7 s
-    with equal or whole-number weights, 0.02 s, 0.74 s and 21 s with others; 100,000
-    units 78 s and 133 s while other work loaded the machine (about twice its quiet
-    figures). Above :data:`COPELAND_MAX_UNITS` units it is refused rather than left to
-    run for many minutes (30 children with fractional weights at the limit would take
-    about 6 to 10).
+    n arrays whatever n (under 10 MB at 100,000 units). Ten times the units take about a
+    hundred times as long, and fractional weights about three times as long as equal or
+    whole-number ones: seconds at tens of thousands of units, minutes at a hundred
+    thousand. Above :data:`COPELAND_MAX_UNITS` units it is refused rather than left to
+    run for many minutes.
 
     Missing values: COINr computes the upper triangle of the outranking matrix leaving
     out the children either unit lacks, then sets the lower one to 1 − upper, which

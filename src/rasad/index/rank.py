@@ -2,8 +2,8 @@
 and league tables publish them.
 
 Ranking a million units is a sort, and the sort is the whole cost (DESIGN §7). numpy
-sorts 64-bit integers about four times faster than it argsorts anything (7 ms against
-27 ms for a million on this project's machine), so :func:`_best_first` sorts integers
+sorts 64-bit integers several times faster than it argsorts anything (benchmarks/
+bench_index.py's peer measures the argsort), so :func:`_best_first` sorts integers
 that carry each score's order in their high bits and its position in their low ones,
 then puts right the few neighbours those high bits cannot tell apart. Ties are handled
 with a few vectorised passes. scipy's ``rankdata`` is avoided: it does the same with

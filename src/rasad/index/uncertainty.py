@@ -468,8 +468,8 @@ def _matrix(shape: tuple[int, int], dtype) -> np.ndarray:
     Row-major because the runs arrive a block at a time, their rows scattered over the
     plan (:meth:`Replicates.order` groups them by stage): each is then one contiguous
     copy. In Fortran order (each unit's replicates contiguous) every block's rows were
-    a transposition scattered over the whole matrix, whose cost grew with its number of
-    rows: 2.3 s of the 1,000 runs at 100,000 units, against 0.6 s for each half. The
+    a transposition scattered over the whole matrix, whose cost grew faster than its
+    number of rows (1,000 runs cost about twice two halves of 500). The
     statistics read the matrix ``STATS_UNITS`` columns at a time, and turn each slice
     into Fortran order there, in cache-sized pieces (:func:`_summaries`)."""
     if np.prod(shape) * np.dtype(dtype).itemsize <= IN_MEMORY_BYTES:

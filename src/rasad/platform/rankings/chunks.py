@@ -158,8 +158,8 @@ def _share_out(job: EditionJob, ranges, methodology, table: pd.DataFrame) -> str
         ReplicateChunk(job=job, index=i, start=start, stop=stop)
         for i, (start, stop) in enumerate(ranges)
     )
-    # the table the job ranks, for the other workers: read back in a second, where
-    # gathering it from the returns again takes 10 s at 100,000 enterprises
+    # the table the job ranks, for the other workers: reading it back is much faster
+    # than gathering it from the returns again
     buffer = io.BytesIO()
     table.to_parquet(buffer)
     table_file = default_storage.save(
