@@ -13,8 +13,9 @@ help, before paying for them.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from rasad.lazy import exports
 
 if TYPE_CHECKING:
     from rasad.index.methodology import Methodology, MethodologyError, load, loads
@@ -32,17 +33,7 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rasad.index' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"rasad.index.{module}"), name)
-    globals()[name] = value  # found once, then an ordinary attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+__getattr__, __dir__ = exports("rasad.index", _MODULE_OF)
 
 
 __all__ = ["Methodology", "MethodologyError", "Results", "build", "data_hash", "load", "loads"]

@@ -11,7 +11,7 @@ which the price and geography tables bring.
 
 from __future__ import annotations
 
-import importlib
+from rasad.lazy import exports
 
 _MODULE_OF = {
     **dict.fromkeys(("deflator", "to_real"), "prices"),
@@ -60,17 +60,7 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rasad.iran' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"rasad.iran.{module}"), name)
-    globals()[name] = value  # found once, then an ordinary attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+__getattr__, __dir__ = exports("rasad.iran", _MODULE_OF)
 
 
 __all__ = [

@@ -40,23 +40,6 @@ if TYPE_CHECKING:
 # The stages ``progress`` is told about, in order.
 STAGES = ("data", "ranking", "uncertainty", "storing")
 
-# What computing writes on the edition itself.
-COMPUTED_FIELDS = (
-    "data_sha256",
-    "uncertainty_spec",
-    "uncertainty_spec_sha256",
-    "runs",
-    "seed",
-    "top_k",
-    "crossing_top",
-    "computed_at",
-    "expected_count",
-    "filed_count",
-    "filing_coverage",
-    "eligible_count",
-    "ranked_count",
-    "thin_allowed",
-)
 
 Progress = Callable[[str, int, int], None]
 
@@ -270,7 +253,7 @@ def _rows(edition: Edition, results, analysis) -> list[tuple]:
 
 def _store(edition: Edition, rows: list[tuple], version_ids: list[int], computed: dict) -> None:
     """Write the result rows, the versions read and ``computed`` (the
-    :data:`COMPUTED_FIELDS` but ``computed_at``) in one transaction, refused if the
+    ``Edition.COMPUTED_FIELDS`` but ``computed_at``) in one transaction, refused if the
     edition was published while it was computed."""
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
@@ -280,7 +263,7 @@ def _store(edition: Edition, rows: list[tuple], version_ids: list[int], computed
         for name, value in computed.items():
             setattr(locked, name, value)
         locked.computed_at = timezone.now()
-        locked.save(update_fields=COMPUTED_FIELDS)
+        locked.save(update_fields=Edition.COMPUTED_FIELDS)
 
 
 def compute_edition(

@@ -59,12 +59,8 @@ class Edition(BilingualNameMixin):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
 
-    # what a published edition may never change (its names may still be corrected)
-    FROZEN_FIELDS = (
-        "status",
-        "period_id",
-        "methodology_id",
-        "methodology_sha256",
+    # what computing writes on the edition (rankings.services stores them together)
+    COMPUTED_FIELDS = (
         "data_sha256",
         "uncertainty_spec",
         "uncertainty_spec_sha256",
@@ -73,14 +69,22 @@ class Edition(BilingualNameMixin):
         "top_k",
         "crossing_top",
         "computed_at",
-        "published_at",
-        "published_by_id",
         "expected_count",
         "filed_count",
         "filing_coverage",
         "eligible_count",
         "ranked_count",
         "thin_allowed",
+    )
+    # what a published edition may never change (its names may still be corrected)
+    FROZEN_FIELDS = (
+        "status",
+        "period_id",
+        "methodology_id",
+        "methodology_sha256",
+        *COMPUTED_FIELDS,
+        "published_at",
+        "published_by_id",
     )
 
     period = models.ForeignKey(
