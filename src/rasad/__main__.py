@@ -1,7 +1,5 @@
 """``python -m rasad``: the ``rasad`` command."""
 
-import sys
+from rasad.cli import run
 
-from rasad.cli import main
-
-sys.exit(main())
+run()

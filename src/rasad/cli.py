@@ -4,6 +4,7 @@ commands set Django up only when they run."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -1594,5 +1595,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+# container allocations between collections of the youngest generation (Python's: 700)
+GC_YOUNGEST = 10_000
+
+
+def run() -> None:
+    """The ``rasad`` process: the console script and ``python -m rasad``.
+
+    A short command spends a good part of its time in Python's cyclic collector, most of
+    it at exit, tracing the objects its imports made (pandas', pydantic's models) one
+    last time before they are freed anyway (BENCHMARKS.md, issue 19, has the figures).
+    So what is alive at the end is frozen out of the last collections, and the youngest
+    generation is collected less often; the older ones keep Python's thresholds, so a
+    long command (a worker) frees its cycles as before. Callers of :func:`main` in their
+    own process (the tests) keep their collector as it was."""
+    gc.set_threshold(GC_YOUNGEST, *gc.get_threshold()[1:])
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,9 +1,14 @@
 """The engine's command line, which other tools call: stable columns, clear failures."""
 
+import gc
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from rasad import cli
 from rasad.cli import main
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coinr_asem"
@@ -146,3 +151,32 @@ def test_inputs_then_build_then_league_on_the_demo(tmp_path, capsys):
     )
     league = pd.read_csv(tmp_path / "league.csv")
     assert set(league["size_class"]) <= {"small", "medium"} and league["rank"].max() <= 10
+
+
+def test_the_process_entry_exits_with_the_commands_status(tmp_path):
+    """``python -m rasad`` (and the console script) run :func:`rasad.cli.run`: its exit
+    status is the command's, its output the command's, whatever it does to the
+    collector."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: '1'\nunit: id\nindicators: []\ntree: []\n", "utf-8")
+    command = [sys.executable, "-m", "rasad", "--lang", "en", "index", "check"]
+    good = subprocess.run([*command, "sme100"], capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    assert "18 indicators, 8 aggregates" in good.stdout
+    refused = subprocess.run([*command, str(bad)], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "indicators: must be a non-empty list of indicators" in refused.stderr
+
+
+def test_run_collects_the_youngest_less_often_and_freezes_at_the_end(monkeypatch):
+    thresholds = gc.get_threshold()
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.run()
+        assert exited.value.code == 3
+        assert gc.get_threshold() == (cli.GC_YOUNGEST, *thresholds[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
