@@ -575,6 +575,38 @@ def test_a_correction_never_moves_a_published_league_table(world, db):
     assert all_items(world, "analyst", url, top=30) == before  # …the edition's league did not
 
 
+def test_an_edition_whose_data_cannot_be_rebuilt_shows_no_league(world, db, client):
+    """When the registry changed under an edition (here a firm moved to another sector),
+    neither its current nor its frozen data give the hash it recorded: the API answers 409
+    ``data_changed`` in both languages, the page and the download 409 with the message,
+    rather than publish a table the edition never ranked."""
+    from django.core.cache import cache
+
+    leader = EditionResult.objects.get(edition=world.published, rank=1).enterprise
+    leader.isic = Sector.objects.filter(level=Sector.Level.CLASS).exclude(pk=leader.isic_id).first()
+    leader.save()
+    cache.clear()
+    url = f"/api/editions/{world.published.pk}/league"
+    refused = get(world, "analyst", url)
+    body = refused.json()
+    assert refused.status_code == 409 and body["code"] == "data_changed"
+    assert body["message_en"].startswith("The data this edition ranked can no longer be rebuilt")
+    assert body["message_fa"] != body["message_en"] and "ویرایش" in body["message_fa"]
+    page = client.get(f"/editions/{world.published.pk}/league/")
+    assert page.status_code == 409 and body["message_fa"] in page.content.decode()
+    download = client.get(f"/editions/{world.published.pk}/data/league.csv")
+    assert download.status_code == 409 and download.content.decode() == body["message_fa"]
+
+
+def test_an_edition_not_computed_has_no_league(world, db):
+    fresh = Edition.objects.create(
+        name_fa="تازه", name_en="Fresh", period=world.period, methodology=world.methodology
+    )
+    refused = get(world, "analyst", f"/api/editions/{fresh.pk}/league")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_computed"
+    assert refused.json()["message_en"] == "This edition has not been computed yet."
+
+
 def test_an_edition_names_its_pillars(world, db):
     body = get(world, "anonymous", f"/api/editions/{world.published.pk}").json()
     assert body["status"] == "published" and body["has_intervals"] and body["runs"] == RUNS

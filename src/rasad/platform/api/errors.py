@@ -14,24 +14,21 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from rasad.errors import InputProblems, RasadInputError
-from rasad.platform.language import persian
+from rasad.platform.language import both, persian
+from rasad.platform.rankings.errors import EditionDataUnavailable
 
 logger = logging.getLogger(__name__)
 
 
-def both(message, **params) -> tuple[str, str]:
-    """A (lazy) msgid rendered in English and in Persian."""
-    out = []
-    for language in ("en", "fa"):
-        with translation.override(language):
-            text = str(message)
-            out.append(text % params if params else text)
-    return out[0], out[1]
+def english_persian(message, **params) -> tuple[str, str]:
+    """:func:`~rasad.platform.language.both` in the order of ``message_en`` and
+    ``message_fa``, as the API's problems and errors take them."""
+    persian_text, english = both(message, **params)
+    return english, persian_text
 
 
 def problem(
@@ -66,7 +63,7 @@ class ApiError(Exception):
         **params,
     ):
         if message_fa is None:  # a msgid of the catalogue
-            self.message_en, self.message_fa = both(message, **params)
+            self.message_en, self.message_fa = english_persian(message, **params)
         else:  # already bilingual (a RasadInputError of the pure core)
             self.message_en, self.message_fa = str(message), message_fa
         self.status = status
@@ -134,7 +131,7 @@ def validation_problems(errors: list[dict]) -> list[dict]:
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("ninja_pagination",)]
         field = ".".join(location[1:] if len(location) > 1 else location) or None
-        _en, fa = both(_VALIDATION_FA[_kind(str(error.get("type", "")))])
+        _en, fa = english_persian(_VALIDATION_FA[_kind(str(error.get("type", "")))])
         out.append(
             problem(field, str(error.get("msg", _en)), fa, code=str(error.get("type", "invalid")))
         )
@@ -249,6 +246,9 @@ class _Handlers:
     def on_input(self, request, exc: RasadInputError):
         return self.respond(request, from_input_error(exc))
 
+    def on_unavailable(self, request, exc: EditionDataUnavailable):
+        return self.respond(request, ApiError(exc.status, exc.code, exc.message))
+
     def on_exception(self, request, exc: Exception):
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return self.respond(
@@ -272,6 +272,7 @@ def install(api) -> None:
         (Http404, handlers.on_not_found),
         (ValidationError, handlers.on_validation),
         (RasadInputError, handlers.on_input),
+        (EditionDataUnavailable, handlers.on_unavailable),
         (Exception, handlers.on_exception),
     ):
         api.add_exception_handler(kind, handler)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rasad.intake import validate_records
 from rasad.iran.periods import Period as JalaliPeriod
-from rasad.platform.api.errors import ApiError, both, problem
+from rasad.platform.api.errors import ApiError, english_persian, problem
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.returns.checking import reference_checks
 from rasad.platform.returns.models import Indicator, ReturnVersion
@@ -29,20 +29,25 @@ def _refused(code: str, message, problems: list[dict]) -> ApiError:
 
 def _figure_problems(values: dict, known: set[str]) -> list[dict]:
     """What is wrong with the figures as sent, before they are read as numbers."""
-    problems = [] if values else [problem("values", *both(_("Send at least one figure.")))]
+    problems = (
+        [] if values else [problem("values", *english_persian(_("Send at least one figure.")))]
+    )
     for code, value in values.items():
         if code not in known:
             problems.append(
                 problem(
-                    code, *both(_("'%(code)s' is not an indicator of the catalogue."), code=code)
+                    code,
+                    *english_persian(
+                        _("'%(code)s' is not an indicator of the catalogue."), code=code
+                    ),
                 )
             )
         elif isinstance(value, str) and len(value) > MAX_TYPED:
-            problems.append(problem(code, *both(_("Too long to be a figure."))))
+            problems.append(problem(code, *english_persian(_("Too long to be a figure."))))
         elif isinstance(value, float) and not math.isfinite(
             value
         ):  # NaN, Infinity or 1e999 in the JSON
-            problems.append(problem(code, *both(_("Not a finite number."))))
+            problems.append(problem(code, *english_persian(_("Not a finite number."))))
     return problems
 
 

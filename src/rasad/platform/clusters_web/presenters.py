@@ -22,8 +22,7 @@ from rasad.clusters import STATUS_LABELS
 from rasad.platform.clusters_web import compute
 from rasad.platform.clusters_web.maps import map_values, province_map
 from rasad.platform.clusters_web.names import division_name, local_name, province_name
-from rasad.platform.language import persian
-from rasad.platform.web.downloads import both
+from rasad.platform.language import both, persian
 from rasad.workbook import OPEN_LICENCE, About, Column, Sheet
 
 MIN_CELL = 3  # totals of fewer enterprises are not shown

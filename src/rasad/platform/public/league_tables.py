@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from rasad.platform.language import current
+from rasad.platform.language import both, current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label, direction_label, format_value, unit_label
 from rasad.platform.public.opendata import identity, identity_columns
 from rasad.platform.rankings import coverage
 from rasad.platform.rankings.models import Edition
 from rasad.platform.registry.models import Enterprise
-from rasad.platform.web.downloads import both
 from rasad.workbook import Column, Sheet
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from rasad.platform.language import both
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label
 from rasad.platform.rankings.models import Edition
-from rasad.platform.web.downloads import both
 from rasad.workbook import OPEN_LICENCE, About, Column, Sheet
 
 

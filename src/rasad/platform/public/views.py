@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET
 
 from rasad.iran.text import to_latin_digits
 from rasad.platform.accounts.models import Role
-from rasad.platform.language import current
 from rasad.platform.monitoring import choice
 from rasad.platform.public import (
     dashboards,
@@ -39,6 +38,7 @@ from rasad.platform.public.params import (
     published_or_404,
 )
 from rasad.platform.public.scorecard import scorecard_page
+from rasad.platform.rankings.errors import EditionDataUnavailable
 from rasad.platform.registry.models import Enterprise
 from rasad.platform.reports.estates_workbook import estates_workbook
 from rasad.platform.web import downloads
@@ -93,7 +93,6 @@ def league(request, pk: int):
     """IMI-style league tables: one ranked list per indicator and size band, from the
     edition's own data. Ranks and names are public; an indicator's value is shown only
     for the enterprises whose figures the reader may see (``confidential_to``)."""
-    from rasad.platform.api.errors import ApiError
     from rasad.platform.rankings.league import edition_league
 
     edition = published_or_404(pk)
@@ -112,10 +111,10 @@ def league(request, pk: int):
     context.update(league_tables.indicator_words(indicators[code]))
     try:
         _method, table = edition_league(edition, by="size_class", top=edition.top_k)
-    except ApiError as error:
-        message = error.message_fa if current() == "fa" else error.message_en
+    except EditionDataUnavailable as error:
+        message = str(error.message)
         return render(
-            request, "public/league.html", {**context, "unavailable": message}, status=409
+            request, "public/league.html", {**context, "unavailable": message}, status=error.status
         )
     context.update(
         league_tables.league_rows(edition, method, table, indicators[code], band, request.user)
@@ -248,17 +247,16 @@ def league_download(request, pk: int, name: str):
     """Every league table of a published edition as ``league.xlsx``, ``league.csv`` and
     ``league-dictionary.csv``: values only where the reader may see the figures, as on
     the page."""
-    from rasad.platform.api.errors import ApiError
     from rasad.platform.rankings.league import edition_league
 
     fmt = downloads.split_name(name, "league")
     edition = published_or_404(pk)
     try:
         method, table = edition_league(edition, by="size_class", top=edition.top_k)
-    except ApiError as error:
+    except EditionDataUnavailable as error:
         return HttpResponse(
-            error.message_fa if current() == "fa" else error.message_en,
-            status=409,
+            str(error.message),
+            status=error.status,
             content_type="text/plain; charset=utf-8",
         )
     sheet = league_tables.league_sheet(method, table, request.user)

@@ -21,7 +21,7 @@ from rasad.errors import RasadInputError
 from rasad.index import data_hash
 from rasad.index.league import league_tables
 from rasad.index.methodology import Methodology
-from rasad.platform.api.errors import ApiError
+from rasad.platform.rankings.errors import EditionDataUnavailable
 from rasad.platform.rankings.models import Edition
 from rasad.platform.rankings.services import edition_data, frozen_edition_data
 
@@ -30,7 +30,7 @@ CACHE_SECONDS = 3600
 
 def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:
     if not edition.data_sha256:
-        raise ApiError(409, "not_computed", _("This edition has not been computed yet."))
+        raise EditionDataUnavailable("not_computed", _("This edition has not been computed yet."))
     try:
         table, _versions = edition_data(edition.period)
     except RasadInputError:
@@ -39,8 +39,7 @@ def edition_table(edition: Edition, methodology: Methodology) -> pd.DataFrame:
         return table
     table = frozen_edition_data(edition)
     if data_hash(methodology, table) != edition.data_sha256:
-        raise ApiError(
-            409,
+        raise EditionDataUnavailable(
             "data_changed",
             _(
                 "The data this edition ranked can no longer be rebuilt "

@@ -18,7 +18,7 @@ from django.core.cache import cache
 
 from rasad.index import build
 from rasad.index.whatif import cutoff_gap, path_to_top, unranked
-from rasad.platform.api.errors import ApiError
+from rasad.platform.rankings.errors import EditionDataUnavailable
 from rasad.platform.rankings.league import edition_table
 from rasad.platform.rankings.models import Edition
 from rasad.platform.registry.models import Enterprise
@@ -33,8 +33,8 @@ def edition_path(edition: Edition, enterprise: Enterprise, *, places: int | None
     (both languages' words included): ``status`` ``ranked`` (the gap to the top list's
     cut-off, and the path to rank ``edition.top_k``, or ``places`` places up),
     ``unranked`` (why, and what to file) or ``no_return`` (it filed nothing for the
-    period). Raises :class:`~rasad.platform.api.errors.ApiError` (409) when the edition's
-    data can no longer be rebuilt."""
+    period). Raises :class:`~rasad.platform.rankings.errors.EditionDataUnavailable`
+    when the edition's data can no longer be rebuilt."""
     key = (
         f"rasad:path:{edition.methodology_sha256}:{edition.data_sha256}:"
         f"{enterprise.national_id}:{edition.top_k}:{places}"
@@ -158,5 +158,5 @@ def safely(edition: Edition, enterprise: Enterprise, language: str) -> dict | No
     can no longer be rebuilt (the page then leaves the card out)."""
     try:
         return in_language(edition_path(edition, enterprise), language)
-    except ApiError:
+    except EditionDataUnavailable:
         return None

@@ -8,12 +8,11 @@ import io
 
 from django.utils.translation import gettext_lazy
 
-from rasad.platform.language import current
+from rasad.platform.language import both, current
 from rasad.platform.public import data
 from rasad.platform.public.labels import band_label
 from rasad.platform.public.opendata import pillar_columns
 from rasad.platform.rankings import coverage
-from rasad.platform.web.downloads import both
 from rasad.workbook import About, Column, Sheet, write_workbook
 
 

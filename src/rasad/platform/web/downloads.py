@@ -9,8 +9,9 @@
   spreadsheet open directly from the address, while a zip has to be saved and unpacked
   first; the dictionary CSV begins with the about lines, the licence among them.
 
-Labels are translated here in both languages (:func:`both`), so that the dictionary
-gives the Persian and the English label whatever the reader's language.
+Labels are translated here in both languages (:func:`rasad.platform.language.both`), so
+that the dictionary gives the Persian and the English label whatever the reader's
+language.
 """
 
 from __future__ import annotations
@@ -18,29 +19,13 @@ from __future__ import annotations
 import io
 
 from django.http import Http404, HttpResponse
-from django.utils import translation
 
 from rasad.export import write_csv
-from rasad.iran.text import to_persian_digits
 from rasad.platform.language import current
 from rasad.workbook import About, Sheet, csv_frame, dictionary_frame, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("xlsx", "csv", "dictionary.csv")
-
-
-def both(text, **values) -> tuple[str, str]:
-    """``text`` (a lazy gettext string, %-formatted with ``values``) in Persian and English;
-    numbers among ``values`` in Persian digits in the Persian text."""
-    persian = {
-        key: to_persian_digits(str(value)) if isinstance(value, int | float) else value
-        for key, value in values.items()
-    }
-    out = []
-    for language, given in (("fa", persian), ("en", values)):
-        with translation.override(language):
-            out.append(str(text) % given if given else str(text))
-    return out[0], out[1]
 
 
 def split_name(name: str, stem: str) -> str:

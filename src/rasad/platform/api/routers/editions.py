@@ -41,7 +41,7 @@ from rasad.platform.api.common import (
     period_out,
     refuse_unknown,
 )
-from rasad.platform.api.errors import ApiError, both, not_found, problem
+from rasad.platform.api.errors import ApiError, english_persian, not_found, problem
 from rasad.platform.api.routers.catalogue import METHODOLOGY_FIELDS
 from rasad.platform.api.schemas import EditionDetailOut, EditionOut, LeagueRowOut, ResultOut, errors
 from rasad.platform.rankings import coverage
@@ -348,7 +348,7 @@ def league(
     column = None if by == "none" else by
     methodology, table = edition_league(found, by=column, top=top)
     if indicator is not None and indicator not in methodology.indicator_codes:
-        en, fa = both(
+        en, fa = english_persian(
             _("'%(code)s' is not an indicator of this edition's methodology."), code=indicator
         )
         raise ApiError(
