@@ -25,7 +25,8 @@ from intake_builders import write_xlsx, wrong_check_digit
 from rasad.demo import generate
 from rasad.intake import default_fields, dry_run, validate, validate_records
 from rasad.intake.validation import fallbacks
-from rasad.intake.validation.cells import ASK_PARSER
+from rasad.intake.validation.cells import ASK_PARSER, Bad
+from rasad.intake.validation.choices import boolean, not_yes_or_no
 from rasad.intake.validation.fallbacks import Fallback
 from rasad.intake.validation.numbers import numbers_at_once, plain_numbers
 from rasad.intake.validation.sheet import FastPaths
@@ -205,13 +206,7 @@ def test_forcing_the_careful_paths_is_seen(tmp_path, population, monkeypatch):
     """tests/intake/test_intake_vectorised.py forces the careful paths by replacing the
     column-at-once parsers that rasad.intake.validate looks up: then every cell of every
     column with a fast path falls back, and the report is the same."""
-    booleans = [f.code for f in default_fields().indicators if f.kind == "boolean"]
-
-    def whole_yes_no(frame: pd.DataFrame) -> None:
-        # Written "1.0", a yes/no is read by the fast path alone: the careful one refuses it.
-        frame[booleans] = frame[booleans].astype(float).astype("Int64")
-
-    path = _demo_csv(population, tmp_path / "returns.csv", whole_yes_no)
+    path = _demo_csv(population, tmp_path / "returns.csv")  # its yes/no written "1.0"
     monkeypatch.setattr(
         validate,
         "FAST_PATHS",
@@ -262,3 +257,55 @@ def test_figures_read_at_once_are_exactly_what_the_careful_parser_reads(cells):
         else:
             assert isinstance(cell, str)
             assert not _WELL_GROUPED.fullmatch(to_latin_digits(cell))
+
+
+_YES_NO = st.one_of(
+    _FIGURE,
+    st.sampled_from(["1.0", "۱٫۰", "0.00", "1,0", "1e0", " 1 ", "بله", "خیر", "yes", "No", "-"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_YES_NO, max_size=12))
+def test_a_yes_no_read_at_once_is_what_the_careful_parser_reads(cells):
+    """The column-at-once reader and :func:`boolean` follow one rule: a yes/no word, or a
+    number that is 1 or 0 however it is written; anything else is refused in the same
+    words."""
+    values, careful = numbers_at_once(cells, plain_numbers)
+    for i, cell in enumerate(cells):
+        if cell is None or i in careful:
+            continue  # blank, or read by boolean() itself
+        try:
+            expected = np.float64(boolean(cell)).tobytes()
+        except Bad as bad:
+            expected = bad.message_en
+        read = values[i]
+        got = read.tobytes() if read in (0.0, 1.0) else not_yes_or_no(cell).message_en
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("1.0", 1.0), ("۱٫۰", 1.0), ("۱", 1.0), ("بله", 1.0), ("0.00", 0.0), ("خیر", 0.0)],
+)
+def test_a_typed_yes_no_is_read_one_way(population, typed, read):
+    registry, returns = _returns(population)
+    field = next(f.code for f in default_fields().indicators if f.kind == "boolean")
+    record = {**registry.iloc[0].to_dict(), **returns.iloc[0].to_dict(), field: typed}
+    with fallbacks.watch():
+        report = validate_records([record], estates=population.estates)
+    assert not report.blocking and report.returns[field].tolist() == [read]
+
+
+def test_a_yes_no_that_is_neither_is_refused_in_both_languages(population):
+    registry, returns = _returns(population)
+    field = next(f.code for f in default_fields().indicators if f.kind == "boolean")
+    record = {**registry.iloc[0].to_dict(), **returns.iloc[0].to_dict(), field: "۲"}
+    report = validate_records([record], estates=population.estates)
+    assert [(p.field, p.message_en, p.message_fa) for p in report.problems] == [
+        (
+            field,
+            "'۲' is not yes or no: write 1 (yes) or 0 (no).",
+            "«۲» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.",
+        )
+    ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numbers
 
 from rasad.errors import RasadInputError
-from rasad.iran.text import normalize_text, to_latin_digits
+from rasad.iran.text import normalize_text, parse_number, to_latin_digits
 
+from ..problems import shown_value
 from ..reference import Estates
 from ..units import MoneyUnit, parse_unit
 from .cells import Bad, bad_from, excel_error
@@ -16,20 +17,36 @@ _NO = {"0", "خیر", "نه", "ندارد", "نیست", "no", "n", "false", "-"}
 
 
 def boolean(value) -> float:
+    """Yes (1.0) or no (0.0): a yes/no word of either language, or a number that is 1 or
+    0 however it is written ("1", "۱", "1.0", "۱٫۰"), as the column-at-once reader
+    (:meth:`.sheet.SheetCheck.numbers`) reads it."""
     excel_error(value)
     if isinstance(value, bool):
         return float(value)
-    if isinstance(value, numbers.Real) and float(value) in (0.0, 1.0):
-        return float(value)
+    if isinstance(value, numbers.Real):
+        if float(value) in (0.0, 1.0):
+            return float(value)
+        raise not_yes_or_no(value)
     text = to_latin_digits(normalize_text(str(value))).casefold().strip()
     if text in _YES:
         return 1.0
     if text in _NO:
         return 0.0
-    raise Bad(
+    try:
+        number = parse_number(value)
+    except RasadInputError:
+        raise not_yes_or_no(value) from None
+    if number in (0.0, 1.0):
+        return number
+    raise not_yes_or_no(value)
+
+
+def not_yes_or_no(value) -> Bad:
+    shown = shown_value(value)
+    return Bad(
         "type",
-        f"{value!r} is not yes or no: write 1 (yes) or 0 (no).",
-        f"«{value}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.",
+        f"{shown!r} is not yes or no: write 1 (yes) or 0 (no).",
+        f"«{shown}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.",
     )
 
 

@@ -58,13 +58,10 @@ def careful_number(value, percent: bool) -> float:
 PlainNumbers = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
 
 
-def numbers_at_once(
-    values: list, plain: PlainNumbers, *, grouped: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
+def numbers_at_once(values: list, plain: PlainNumbers) -> tuple[np.ndarray, np.ndarray]:
     """A column as floats where it holds numbers or plain figures (NaN elsewhere), and
     the positions left for the careful parser (``plain`` reads the text cells, once
-    :func:`ungrouped` if ``grouped``: not for a yes/no, whose careful parser refuses
-    "۱٫۰" where the plain one would read 1)."""
+    :func:`ungrouped`)."""
     n = len(values)
     kinds = set(map(type, values)) - {type(None)}
     if kinds <= {int, float}:  # not bool: a yes/no is no quantity
@@ -78,7 +75,7 @@ def numbers_at_once(
     out[numeric] = array[numeric].astype(float)
     text = np.flatnonzero(kind_of == _TEXT)
     cells = array[text].tolist()
-    parsed, is_plain = plain(ungrouped(cells) if grouped else cells)
+    parsed, is_plain = plain(ungrouped(cells))
     out[text[is_plain]] = parsed[is_plain]
     unread = kind_of == _OTHER
     unread[text[~is_plain]] = True

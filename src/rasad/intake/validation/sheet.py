@@ -14,7 +14,7 @@ from ..read import Sheet, is_blank
 from . import fallbacks
 from .book import Repeats
 from .cells import ASK_PARSER, Bad, distinct
-from .choices import boolean
+from .choices import boolean, not_yes_or_no
 from .numbers import PlainNumbers, careful_number, numbers_at_once
 from .parameters import Checks
 
@@ -110,7 +110,7 @@ class SheetCheck:
         if field not in self.sheet.columns:
             return np.full(self.n, np.nan)
         values = self.sheet.values[field]
-        out, left = numbers_at_once(values, self.fast.numbers, grouped=kind != "boolean")
+        out, left = numbers_at_once(values, self.fast.numbers)
         careful = [i for i in left.tolist() if not is_blank(values[i])]
         self.fell_back(field, careful, fallbacks.NUMBER)
         percent = kind == "percent"
@@ -123,11 +123,8 @@ class SheetCheck:
         if kind == "boolean":
             wrong = ~np.isnan(out) & ~np.isin(out, (0.0, 1.0))
             for i in np.flatnonzero(wrong).tolist():
-                value = values[i]
-                shown = shown_value(value)
-                self.add(i, field, value, ERROR, "type",
-                         f"{shown!r} is not yes or no: write 1 (yes) or 0 (no).",
-                         f"«{shown}» بله یا خیر نیست: ۱ (بله) یا ۰ (خیر) بنویسید.")  # fmt: skip
+                bad = not_yes_or_no(values[i])
+                self.add(i, field, values[i], ERROR, bad.code, bad.message_en, bad.message_fa)
                 out[i] = np.nan
         return out
 
