@@ -123,8 +123,10 @@ class SheetCheck:
         if kind == "boolean":
             wrong = ~np.isnan(out) & ~np.isin(out, (0.0, 1.0))
             for i in np.flatnonzero(wrong).tolist():
-                bad = not_yes_or_no(values[i])
-                self.add(i, field, values[i], ERROR, bad.code, bad.message_en, bad.message_fa)
+                refused = not_yes_or_no(values[i])
+                self.add(
+                    i, field, values[i], ERROR, refused.code, refused.message_en, refused.message_fa
+                )
                 out[i] = np.nan
         return out
 
