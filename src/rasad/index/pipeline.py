@@ -123,23 +123,6 @@ def _enough_indicators(
     return ~low
 
 
-@dataclass
-class _Normalised:
-    """What the steps up to normalisation leave for aggregation and the results."""
-
-    frame: pd.DataFrame
-    unit_ids: np.ndarray
-    values: np.ndarray
-    groups: dict[str, np.ndarray]
-    labels: dict[str, np.ndarray]
-    exclusions: list[Exclusion]
-    datasets: dict[str, np.ndarray]
-    treated: _Treated
-    warnings: pd.DataFrame
-    # per indicator, the rows (of the units kept) that had no value before imputation
-    missing_rows: list[np.ndarray]
-
-
 def build(
     methodology: Methodology,
     data: pd.DataFrame,
@@ -172,15 +155,14 @@ def build_prepared(
     write into ``prepared.values``, so such a caller hands over a copy."""
     tell = tell or _silent
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
-    done = _through_normalise(methodology, prepared, own, tell)
+    done, X, warnings = _through_normalise(methodology, prepared, own, tell)
     frame, unit_ids, exclusions, datasets = (
         done.frame,
         done.unit_ids,
         done.exclusions,
         done.datasets,
     )
-    X, groups, treated, warnings = done.values, done.groups, done.treated, done.warnings
-    missing_rows = done.missing_rows
+    groups, treated, missing_rows = done.groups, done.treated, done.missing_rows
     codes = methodology.indicator_codes
     # the data sets before screening hold every eligible unit, as COINr's do
     eligible_ids = prepared.unit_ids
@@ -259,28 +241,17 @@ def _through_normalise(
     prepared: Prepared,
     own: bool,
     tell: Callable[[str], None] = _silent,
-) -> _Normalised:
-    """Impute, screen, treat and normalise, telling ``tell`` each step as it begins. With
-    ``own`` the steps write into ``prepared.values`` and keep no intermediate data set
-    but the normalised one."""
+) -> tuple[Treated, np.ndarray, pd.DataFrame]:
+    """Impute, screen, treat and normalise, telling ``tell`` each step as it begins: the
+    treated stage, the normalised matrix (Fortran order) and the normalisation's
+    warnings. With ``own`` the steps write into ``prepared.values`` and keep no
+    intermediate data set but the normalised one."""
     done = _through_treat(methodology, prepared, own, tell)
     tell("normalise")
     result = _normalise(methodology, done.values, done.groups, own)
     X = np.asfortranarray(result.values)
     done.datasets["Normalised"] = X
-    warnings = _warnings(methodology, result.warnings, done.labels)
-    return _Normalised(
-        done.frame,
-        done.unit_ids,
-        X,
-        done.groups,
-        done.labels,
-        done.exclusions,
-        done.datasets,
-        done.treated,
-        warnings,
-        done.missing_rows,
-    )
+    return done, X, _warnings(methodology, result.warnings, done.labels)
 
 
 @dataclass
