@@ -16,7 +16,7 @@ Django.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -138,33 +138,46 @@ class UncertaintySpec:
         return config.validate(SpecFile, {} if data is None else data).spec()
 
     def check(self, methodology: Methodology) -> None:
-        """Refuse choices this methodology cannot take, before any replicate runs."""
-        problems: list[RasadInputError] = []
+        """Refuse choices this methodology cannot take, before any replicate runs: every
+        problem at once, in the order of the spec's sections."""
+        problems = [
+            problem
+            for section in (
+                self._weight_problems,
+                self._aggregate_problems,
+                self._winmax_problems,
+                self._normalise_problems,
+                self._impute_problems,
+                self._drop_problems,
+            )
+            for problem in section(methodology)
+        ]
+        if problems:
+            raise InputProblems(problems)
+
+    def _weight_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """The weight noise: its levels exist, vary something, and meet explicit weights."""
         levels = set(methodology.levels.values())
         for noise in self.weights:
             if noise.level not in levels:
-                problems.append(
-                    RasadInputError(
-                        f"weights: the tree has no level {noise.level} (its levels are "
-                        f"{', '.join(map(str, sorted(levels)))}; indicators are level 1).",
-                        f"weights: درخت سطح {noise.level} ندارد (سطح‌های آن "
-                        f"{', '.join(map(str, sorted(levels)))} است؛ شاخص‌ها سطح ۱اند).",
-                        field=f"weights.{noise.level}",
-                        value=noise.level,
-                    )
+                yield RasadInputError(
+                    f"weights: the tree has no level {noise.level} (its levels are "
+                    f"{', '.join(map(str, sorted(levels)))}; indicators are level 1).",
+                    f"weights: درخت سطح {noise.level} ندارد (سطح‌های آن "
+                    f"{', '.join(map(str, sorted(levels)))} است؛ شاخص‌ها سطح ۱اند).",
+                    field=f"weights.{noise.level}",
+                    value=noise.level,
                 )
         for noise in self.weights:
             if noise.distribution == "dirichlet" and not sibling_groups(methodology, noise.level):
-                problems.append(
-                    RasadInputError(
-                        f"weights.{noise.level}.dirichlet: no parent has two or more weighted "
-                        "children at this level, "
-                        "so every share is always 1 and nothing varies.",
-                        f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار "
-                        "یا بیشتر ندارد، "
-                        "پس هر سهم همیشه ۱ است و چیزی تغییر نمی‌کند.",
-                        field=f"weights.{noise.level}.dirichlet",
-                    )
+                yield RasadInputError(
+                    f"weights.{noise.level}.dirichlet: no parent has two or more weighted "
+                    "children at this level, "
+                    "so every share is always 1 and nothing varies.",
+                    f"weights.{noise.level}.dirichlet: هیچ والدی در این سطح دو فرزند وزن‌دار "
+                    "یا بیشتر ندارد، "
+                    "پس هر سهم همیشه ۱ است و چیزی تغییر نمی‌کند.",
+                    field=f"weights.{noise.level}.dirichlet",
                 )
         level_of = methodology.levels
         for noise in self.weights:
@@ -173,154 +186,138 @@ class UncertaintySpec:
             ]
             other = sorted({methodology.weights_for(n) for n in parents} - {"explicit"})
             if other:
-                problems.append(
-                    RasadInputError(
-                        f"weights.{noise.level}: noise applies to explicit weights; this "
-                        "methodology weighs some items "
-                        f"of level {noise.level} by {', '.join(other)}.",
-                        f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی "
-                        "برخی اجزای سطح "
-                        f"{noise.level} را با {', '.join(other)} وزن می‌دهد.",
-                        field=f"weights.{noise.level}",
-                    )
+                yield RasadInputError(
+                    f"weights.{noise.level}: noise applies to explicit weights; this "
+                    "methodology weighs some items "
+                    f"of level {noise.level} by {', '.join(other)}.",
+                    f"weights.{noise.level}: نوفه بر وزن‌های صریح اعمال می‌شود؛ این روش‌شناسی "
+                    "برخی اجزای سطح "
+                    f"{noise.level} را با {', '.join(other)} وزن می‌دهد.",
+                    field=f"weights.{noise.level}",
                 )
+
+    def _aggregate_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """The mean alternatives the methodology's PCA weights can take."""
         if methodology.weights.negative == "keep" and any(
             methodology.weights_for(n) == "pca" for n in methodology.nodes
         ):
             for k, choice in enumerate(self.aggregate):
                 if choice.method != "arithmetic":
-                    problems.append(
-                        RasadInputError(
-                            f"aggregate[{k}]: the methodology keeps negative PCA loadings as "
-                            "weights "
-                            "(steps.weights.negative: keep), which only the arithmetic mean can "
-                            f"take, not {choice.method}.",
-                            f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد "
-                            "(steps.weights.negative: keep) "
-                            f"که فقط میانگین حسابی می‌پذیرد، نه {choice.method}.",
-                            field=f"aggregate[{k}]",
-                            value=choice.method,
-                        )
+                    yield RasadInputError(
+                        f"aggregate[{k}]: the methodology keeps negative PCA loadings as "
+                        "weights "
+                        "(steps.weights.negative: keep), which only the arithmetic mean can "
+                        f"take, not {choice.method}.",
+                        f"aggregate[{k}]: روش‌شناسی بارهای منفی PCA را وزن نگه می‌دارد "
+                        "(steps.weights.negative: keep) "
+                        f"که فقط میانگین حسابی می‌پذیرد، نه {choice.method}.",
+                        field=f"aggregate[{k}]",
+                        value=choice.method,
                     )
+
+    def _winmax_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """A winmax range needs a methodology that winsorises."""
         if self.winmax is not None and methodology.treat.method != "winsorise":
-            problems.append(
-                RasadInputError(
-                    "winmax: the methodology does not winsorise, so winmax changes nothing.",
-                    "winmax: این روش‌شناسی وینزوری‌سازی نمی‌کند، پس winmax اثری ندارد.",
-                    field="winmax",
-                )
+            yield RasadInputError(
+                "winmax: the methodology does not winsorise, so winmax changes nothing.",
+                "winmax: این روش‌شناسی وینزوری‌سازی نمی‌کند، پس winmax اثری ندارد.",
+                field="winmax",
             )
+
+    def _normalise_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """Each normalisation alternative, with what it needs of the methodology."""
         for k, alternative in enumerate(self.normalise):
             method = dict(alternative).get("method", methodology.normalise.method)
             if method == "goalposts" and any(i.goalposts is None for i in methodology.indicators):
-                problems.append(
-                    RasadInputError(
-                        f"normalise[{k}]: goalpost normalisation needs goalposts for every "
-                        "indicator.",
-                        f"normalise[{k}]: نرمال‌سازی با دروازه‌ها برای هر شاخص دروازه لازم دارد.",
-                        field=f"normalise[{k}]",
-                    )
+                yield RasadInputError(
+                    f"normalise[{k}]: goalpost normalisation needs goalposts for every indicator.",
+                    f"normalise[{k}]: نرمال‌سازی با دروازه‌ها برای هر شاخص دروازه لازم دارد.",
+                    field=f"normalise[{k}]",
                 )
             if method == "distance_to_target" and any(
                 i.target is None for i in methodology.indicators
             ):
-                problems.append(
-                    RasadInputError(
-                        f"normalise[{k}]: distance-to-target normalisation needs a target for "
-                        "every indicator.",
-                        f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
-                        field=f"normalise[{k}]",
-                    )
+                yield RasadInputError(
+                    f"normalise[{k}]: distance-to-target normalisation needs a target for "
+                    "every indicator.",
+                    f"normalise[{k}]: نرمال‌سازی فاصله تا هدف برای هر شاخص مقدار هدف لازم دارد.",
+                    field=f"normalise[{k}]",
                 )
             missing = dict(alternative).get("missing", methodology.normalise.missing)
             if missing == "lowest" and method not in ORDER_METHODS:
-                problems.append(
-                    RasadInputError(
-                        f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' "
-                        "(give it "
-                        "missing: keep and the methodology an imputation, or choose an order "
-                        "method).",
-                        f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش "
-                        "missing: keep "
-                        "و برای روش‌شناسی جانهی بگذارید، یا روشی ترتیبی برگزینید).",
-                        field=f"normalise[{k}]",
-                        value=method,
-                    )
+                yield RasadInputError(
+                    f"normalise[{k}]: {MISSING_LOWEST_EN}; this alternative is '{method}' "
+                    "(give it "
+                    "missing: keep and the methodology an imputation, or choose an order "
+                    "method).",
+                    f"normalise[{k}]: {MISSING_LOWEST_FA}؛ این گزینه «{method}» است (برایش "
+                    "missing: keep "
+                    "و برای روش‌شناسی جانهی بگذارید، یا روشی ترتیبی برگزینید).",
+                    field=f"normalise[{k}]",
+                    value=method,
                 )
             within = dict(alternative).get("within", methodology.normalise.within)
             if within and method == "rank":
-                problems.append(
-                    RasadInputError(
-                        f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within "
-                        f"'{within}').",
-                        f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال "
-                        "می‌کند).",
-                        field=f"normalise[{k}]",
-                    )
+                yield RasadInputError(
+                    f"normalise[{k}]: {RANK_WITHIN_EN} (the alternative normalises within "
+                    f"'{within}').",
+                    f"normalise[{k}]: {RANK_WITHIN_FA} (این گزینه درون «{within}» نرمال می‌کند).",
+                    field=f"normalise[{k}]",
                 )
             if within and within not in methodology.groups:
-                problems.append(
-                    RasadInputError(
-                        f"normalise[{k}].within: '{within}' is not one of the methodology's "
-                        "groups.",
-                        f"normalise[{k}].within: «{within}» از گروه‌های روش‌شناسی نیست.",
-                        field=f"normalise[{k}].within",
-                        value=within,
-                    )
+                yield RasadInputError(
+                    f"normalise[{k}].within: '{within}' is not one of the methodology's groups.",
+                    f"normalise[{k}].within: «{within}» از گروه‌های روش‌شناسی نیست.",
+                    field=f"normalise[{k}].within",
+                    value=within,
                 )
+
+    def _impute_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """Each imputation alternative's group column."""
         for k, alternative in enumerate(self.impute):
             settings = dict(alternative)
             by = settings.get("by", methodology.impute.by)
             if by and by not in methodology.groups:
-                problems.append(
-                    RasadInputError(
-                        f"impute[{k}].by: '{by}' is not one of the methodology's groups.",
-                        f"impute[{k}].by: «{by}» از گروه‌های روش‌شناسی نیست.",
-                        field=f"impute[{k}].by",
-                        value=by,
-                    )
+                yield RasadInputError(
+                    f"impute[{k}].by: '{by}' is not one of the methodology's groups.",
+                    f"impute[{k}].by: «{by}» از گروه‌های روش‌شناسی نیست.",
+                    field=f"impute[{k}].by",
+                    value=by,
                 )
             elif settings.get("method", methodology.impute.method).startswith("group_") and not by:
-                problems.append(
-                    RasadInputError(
-                        f"impute[{k}]: group imputation needs the group column in 'by'.",
-                        f"impute[{k}]: جانهی گروهی ستون گروه را در «by» لازم دارد.",
-                        field=f"impute[{k}]",
-                    )
+                yield RasadInputError(
+                    f"impute[{k}]: group imputation needs the group column in 'by'.",
+                    f"impute[{k}]: جانهی گروهی ستون گروه را در «by» لازم دارد.",
+                    field=f"impute[{k}]",
                 )
+
+    def _drop_problems(self, methodology: Methodology) -> Iterator[RasadInputError]:
+        """The indicators the replicates leave out, one at a time."""
         if self.drop is not None and self.drop != "all":
             parent = {c: n for n in methodology.nodes for c in n.children}
             for k, code in enumerate(self.drop):
                 if code not in methodology.indicator_codes:
-                    problems.append(
-                        RasadInputError(
-                            f"drop[{k}]: '{code}' is not an indicator of this methodology.",
-                            f"drop[{k}]: «{code}» شاخص این روش‌شناسی نیست.",
-                            field=f"drop[{k}]",
-                            value=code,
-                        )
+                    yield RasadInputError(
+                        f"drop[{k}]: '{code}' is not an indicator of this methodology.",
+                        f"drop[{k}]: «{code}» شاخص این روش‌شناسی نیست.",
+                        field=f"drop[{k}]",
+                        value=code,
                     )
                 elif len(parent[code].children) == 1:
-                    problems.append(
-                        RasadInputError(
-                            f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', "
-                            "which would be left empty.",
-                            f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را "
-                            "خالی می‌گذارد.",
-                            field=f"drop[{k}]",
-                            value=code,
-                        )
+                    yield RasadInputError(
+                        f"drop[{k}]: '{code}' is the only child of '{parent[code].code}', "
+                        "which would be left empty.",
+                        f"drop[{k}]: «{code}» تنها فرزند «{parent[code].code}» است و آن را "
+                        "خالی می‌گذارد.",
+                        field=f"drop[{k}]",
+                        value=code,
                     )
         elif self.drop == "all" and not self.drop_codes(methodology):
-            problems.append(
-                RasadInputError(
-                    "drop: every indicator is its parent's only child; none can be left out.",
-                    "drop: هر شاخص تنها فرزند والد خود است؛ هیچ‌کدام را نمی‌توان کنار گذاشت.",
-                    field="drop",
-                )
+            yield RasadInputError(
+                "drop: every indicator is its parent's only child; none can be left out.",
+                "drop: هر شاخص تنها فرزند والد خود است؛ هیچ‌کدام را نمی‌توان کنار گذاشت.",
+                field="drop",
             )
-        if problems:
-            raise InputProblems(problems)
 
 
 # --- the file's shape ------------------------------------------------------------------
