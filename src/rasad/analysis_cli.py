@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -363,105 +364,97 @@ def _carried_note(
     return line
 
 
-def clusters_lq(args) -> int:
+def _cluster_command(
+    args,
+    measure: str,
+    compute: Callable[[pd.DataFrame], tuple[pd.DataFrame, float, float]],
+    summary: Callable[[pd.DataFrame], str],
+) -> int:
+    """What the cluster commands share: the firms' figures of the population, a table
+    computed from them (with the amount of ``measure`` carried forward and in all) and
+    written with its labels as columns, a line of summary and the carried note."""
     import pandas as pd
 
-    from rasad.clusters import location_quotients
-
-    lang = args.lang
     with steps(args, STEPS) as step:
         step("read")
         people = population(args)
         firms = _firms(args, people)
         step("compute")
-        lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
+        table, carried, total = compute(firms)
         step("write")
-        _write(
-            lq.reset_index() if lq.index.name or isinstance(lq.index, pd.MultiIndex) else lq,
-            args.out,
-        )
-    n = number(lang, len(lq))
-    print(
-        say(
+        labelled = isinstance(table.index, pd.MultiIndex) or table.index.name
+        _write(table.reset_index() if labelled else table, args.out)
+    print(summary(table))
+    print(_carried_note(args.lang, firms, measure, carried, total))
+    return 0
+
+
+def _quotients(args, firms: pd.DataFrame) -> pd.DataFrame:
+    from rasad.clusters import location_quotients
+
+    return location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
+
+
+def clusters_lq(args) -> int:
+    lang = args.lang
+
+    def compute(firms):
+        lq = _quotients(args, firms)
+        return lq, float(lq["carried"].sum()), float(lq["value"].sum())
+
+    def summary(lq) -> str:
+        n = number(lang, len(lq))
+        return say(
             lang,
             f"{n} {args.by} × {args.level} location quotients of {args.measure} → {args.out}",
             f"{n} ضریب مکانی {args.measure} در {args.by} × {args.level} → {args.out}",
         )
-    )
-    print(
-        _carried_note(
-            lang, firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())
-        )
-    )
-    return 0
+
+    return _cluster_command(args, args.measure, compute, summary)
 
 
 def clusters_stars(args) -> int:
-    import pandas as pd
-
-    from rasad.clusters import cluster_stars, location_quotients
+    from rasad.clusters import cluster_stars
 
     lang = args.lang
-    with steps(args, STEPS) as step:
-        step("read")
-        people = population(args)
-        firms = _firms(args, people)
-        step("compute")
-        lq = location_quotients(firms, measure=args.measure, level=args.level, region=args.by)
+
+    def compute(firms):
+        lq = _quotients(args, firms)
         stars = cluster_stars(lq, min_enterprises=args.min_enterprises)
-        step("write")
-        _write(
-            stars.reset_index()
-            if isinstance(stars.index, pd.MultiIndex) or stars.index.name
-            else stars,
-            args.out,
-        )
-    starred = number(lang, (stars["stars"] >= 2).sum())
-    print(
-        say(
+        return stars, float(lq["carried"].sum()), float(lq["value"].sum())
+
+    def summary(stars) -> str:
+        starred = number(lang, (stars["stars"] >= 2).sum())
+        return say(
             lang,
             f"{starred} {args.by} × {args.level} cells with two or three stars → {args.out}",
             f"{starred} خانهٔ {args.by} × {args.level} با دو یا سه ستاره → {args.out}",
         )
-    )
-    print(
-        _carried_note(
-            lang, firms, args.measure, float(lq["carried"].sum()), float(lq["value"].sum())
-        )
-    )
-    return 0
+
+    return _cluster_command(args, args.measure, compute, summary)
 
 
 def clusters_eg(args) -> int:
-    import pandas as pd
-
     from rasad.clusters import ellison_glaeser
 
     lang = args.lang
-    with steps(args, STEPS) as step:
-        step("read")
-        people = population(args)
-        firms = _firms(args, people)
-        step("compute")
+
+    def compute(firms):
         eg = ellison_glaeser(
             firms, level=args.level, region=args.by, draws=args.draws, seed=args.seed
         )
-        step("write")
-        _write(
-            eg.reset_index() if isinstance(eg.index, pd.MultiIndex) or eg.index.name else eg,
-            args.out,
-        )
-    sectors, draws = number(lang, len(eg)), number(lang, args.draws)
-    print(
-        say(
+        carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
+        return eg, carried, float(eg["value"].sum())
+
+    def summary(eg) -> str:
+        sectors, draws = number(lang, len(eg)), number(lang, args.draws)
+        return say(
             lang,
             f"Ellison–Glaeser γ of {sectors} sectors ({draws}-draw null) → {args.out}",
             f"γ الیسون–گلیزر {sectors} بخش (فرض صفر با {draws} قرعه) → {args.out}",
         )
-    )
-    carried = float((eg["carried_share"].fillna(0) * eg["value"]).sum())
-    print(_carried_note(lang, firms, "employees", carried, float(eg["value"].sum())))
-    return 0
+
+    return _cluster_command(args, "employees", compute, summary)
 
 
 def add_commands(commands) -> None:
