@@ -761,38 +761,16 @@ def _edition_compute(args) -> int:
     """Create an edition of ``--period`` and compute it now, in this process, with the job
     the new-edition page starts."""
     _django()
-    from rasad.index.methodology import MethodologyError, loads, read_text
-    from rasad.index.uncertainty import loads_spec
+    from rasad.index.methodology import MethodologyError
     from rasad.platform.rankings import jobs, thin
     from rasad.platform.rankings.bundled import stored_methodology
     from rasad.platform.rankings.models import EditionJob
     from rasad.platform.rankings.services import create_edition
-    from rasad.platform.returns.models import Period
 
-    period = Period.objects.filter(year=args.period, quarter__isnull=True).first()
-    if period is None:
-        years = ", ".join(
-            str(y)
-            for y in Period.objects.filter(quarter__isnull=True, returns__isnull=False)
-            .values_list("year", flat=True)
-            .distinct()
-            .order_by("year")
-        )
-        raise RasadInputError(
-            f"--period {args.period}: no such year; the returns cover: {years or 'none'}.",
-            f"--period {args.period}: چنین سالی نیست؛ اظهارنامه‌ها این سال‌ها را دارند: "
-            f"{years or 'هیچ'}.",
-            field="--period",
-            value=args.period,
-        )
+    period = _yearly_period(args.period)
     user = _edition_user(args)
     try:
-        text, source = read_text(args.methodology, "methodology file", "پروندهٔ روش‌شناسی")
-        parsed = loads(text, source=source)
-        spec_text = ""
-        if args.spec:
-            spec_text, spec_source = read_text(args.spec, "uncertainty spec", "پروندهٔ عدم قطعیت")
-            loads_spec(spec_text, source=spec_source, methodology=parsed)
+        text, source, spec_text = _edition_files(args)
     except MethodologyError as problems:
         _print_problems(args, problems)
         return 2
@@ -801,8 +779,7 @@ def _edition_compute(args) -> int:
         thin.refuse_thin_compute(coverage, args.allow_thin)
     except thin.ThinEdition as thin_edition:
         return _print_thin(args, thin_edition)
-    lang = args.lang
-    print(coverage.figures(lang))
+    print(coverage.figures(args.lang))
     methodology = stored_methodology(text, source, user)
     edition = create_edition(
         period, methodology, user, name_fa=args.name_fa or "", name_en=args.name_en or ""
@@ -822,17 +799,7 @@ def _edition_compute(args) -> int:
         from rasad.platform.rankings.tasks import compute_edition_job
 
         compute_edition_job.enqueue(job.pk)
-        print(
-            say(
-                lang,
-                f"Edition {edition.pk} queued as job {job.pk}: "
-                "a worker (rasad worker) computes it; "
-                f"follow it with: rasad edition status {job.pk}",
-                f"ویرایش {digits(lang, edition.pk)} به‌صورت کار {digits(lang, job.pk)} در صف است: "
-                f"کارگزار پس‌زمینه (rasad worker) آن را محاسبه می‌کند؛ پیگیری با: "
-                f"rasad edition status {job.pk}",
-            )
-        )
+        _print_queued(args.lang, edition, job)
         return 0
     started = time.perf_counter()
     with steps(args, _job_steps(jobs.stages_of(job.params))) as step:
@@ -842,12 +809,70 @@ def _edition_compute(args) -> int:
             error(
                 args,
                 f"edition {edition.pk} could not be computed: {job.error_en}",
-                f"ویرایش {digits(lang, edition.pk)} محاسبه نشد: {job.error_fa}",
+                f"ویرایش {digits(args.lang, edition.pk)} محاسبه نشد: {job.error_fa}",
             ),
             file=sys.stderr,
         )
         return 1
     edition.refresh_from_db()
+    _print_computed(args.lang, edition, job, time.perf_counter() - started)
+    return 0
+
+
+def _yearly_period(year: int):
+    """The yearly period ``--period`` names, or a refusal that lists the years filed."""
+    from rasad.platform.returns.models import Period
+
+    period = Period.objects.filter(year=year, quarter__isnull=True).first()
+    if period is not None:
+        return period
+    years = ", ".join(
+        str(y)
+        for y in Period.objects.filter(quarter__isnull=True, returns__isnull=False)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
+    raise RasadInputError(
+        f"--period {year}: no such year; the returns cover: {years or 'none'}.",
+        f"--period {year}: چنین سالی نیست؛ اظهارنامه‌ها این سال‌ها را دارند: {years or 'هیچ'}.",
+        field="--period",
+        value=year,
+    )
+
+
+def _edition_files(args) -> tuple[str, str, str]:
+    """The methodology's text and source, and the spec's text ("" without ``--spec``),
+    each checked: a :class:`~rasad.index.methodology.MethodologyError` names every
+    problem of either file."""
+    from rasad.index.methodology import loads, read_text
+    from rasad.index.uncertainty import loads_spec
+
+    text, source = read_text(args.methodology, "methodology file", "پروندهٔ روش‌شناسی")
+    parsed = loads(text, source=source)
+    spec_text = ""
+    if args.spec:
+        spec_text, spec_source = read_text(args.spec, "uncertainty spec", "پروندهٔ عدم قطعیت")
+        loads_spec(spec_text, source=spec_source, methodology=parsed)
+    return text, source, spec_text
+
+
+def _print_queued(lang: str, edition, job) -> None:
+    print(
+        say(
+            lang,
+            f"Edition {edition.pk} queued as job {job.pk}: "
+            "a worker (rasad worker) computes it; "
+            f"follow it with: rasad edition status {job.pk}",
+            f"ویرایش {digits(lang, edition.pk)} به‌صورت کار {digits(lang, job.pk)} در صف است: "
+            f"کارگزار پس‌زمینه (rasad worker) آن را محاسبه می‌کند؛ پیگیری با: "
+            f"rasad edition status {job.pk}",
+        )
+    )
+
+
+def _print_computed(lang: str, edition, job, seconds_taken: float) -> None:
+    """What a computed edition holds, and what to do with it next."""
     counts = (
         []
         if edition.eligible_count is None
@@ -864,7 +889,7 @@ def _edition_compute(args) -> int:
     if edition.runs:
         runs = number(lang, edition.runs)
         counts.append(say(lang, f"rank intervals from {runs} runs", f"بازه‌های رتبه از {runs} اجرا"))
-    seconds = number(lang, time.perf_counter() - started, 1)
+    seconds = number(lang, seconds_taken, 1)
     print(
         say(
             lang,
@@ -900,7 +925,6 @@ def _edition_compute(args) -> int:
                 f"rasad edition publish --edition {edition.pk}",
             )
         )
-    return 0
 
 
 def _edition_status(args) -> int:
@@ -1223,6 +1247,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rasad {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    for add_group in (
+        _add_demo_commands,
+        _add_index_commands,
+        _add_import_commands,
+        add_analysis_commands,
+        _add_edition_commands,
+        _add_service_commands,
+        _add_server_commands,
+    ):
+        add_group(commands)
+    return parser
+
+
+def _add_demo_commands(commands) -> None:
+    """``rasad demo``: the synthetic population."""
     demo = commands.add_parser("demo", help="the synthetic demo population").add_subparsers(
         dest="demo_command", required=True
     )
@@ -1243,9 +1282,19 @@ def build_parser() -> argparse.ArgumentParser:
                 "--if-empty", action="store_true", help="only when no enterprise is registered"
             )
 
+
+def _add_index_commands(commands) -> None:
+    """``rasad index``: the composite-index engine on files, without a database."""
     index = commands.add_parser("index", help="composite-index engine").add_subparsers(
         dest="index_command", required=True
     )
+    _add_index_builds(index)
+    _add_index_analyses(index)
+    _add_index_audits(index)
+
+
+def _add_index_builds(index) -> None:
+    """``index check``, ``build`` and ``league``: a methodology, its ranking and tables."""
     check = index.add_parser("check", help="validate a methodology file")
     check.add_argument("methodology")
     check.set_defaults(handler=_index_check)
@@ -1270,6 +1319,10 @@ def build_parser() -> argparse.ArgumentParser:
     league.add_argument("--top", type=int, default=100)
     league.add_argument("--out", required=True)
     league.set_defaults(handler=_index_league)
+
+
+def _add_index_analyses(index) -> None:
+    """``index uncertainty`` and ``sensitivity``: a spec's replicates."""
     unc = index.add_parser(
         "uncertainty", help="rank intervals over Monte Carlo replicates of a spec's choices"
     )
@@ -1324,6 +1377,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     sens.set_defaults(handler=_index_sensitivity)
+
+
+def _add_index_audits(index) -> None:
+    """``index audit`` and ``inputs``: what a methodology does to data, and the SME inputs."""
     aud = index.add_parser(
         "audit",
         help="audit a methodology on data: top-K mix, gains from blanks, drift with "
@@ -1374,6 +1431,9 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--out", required=True)
     inputs.set_defaults(handler=_index_inputs)
 
+
+def _add_import_commands(commands) -> None:
+    """``rasad import`` and ``template``: returns in, the template out."""
     imp = commands.add_parser(
         "import", help="import enterprises and returns from an Excel or CSV file"
     )
@@ -1424,8 +1484,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     template.set_defaults(handler=_template)
 
-    add_analysis_commands(commands)
 
+def _add_edition_commands(commands) -> None:
+    """``rasad edition``: the yearly cycle of list, compute, publish and status."""
     edition = commands.add_parser(
         "edition", help="ranking editions: list, compute and publish (the yearly cycle)"
     ).add_subparsers(dest="edition_command", required=True)
@@ -1434,11 +1495,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--period", type=int, help="only this Jalali year")
     listing.set_defaults(handler=_edition_list)
+    _add_edition_compute_publish(edition)
+    status = edition.add_parser(
+        "status", help="a job's state and progress (exit 0 done, 1 failed, 3 not yet)"
+    )
+    status.add_argument(
+        "job", type=int, metavar="JOB", help="the job's id (printed by compute --background)"
+    )
+    status.set_defaults(handler=_edition_status)
+
+
+def _add_edition_compute_publish(edition) -> None:
+    """``edition compute`` and ``publish``, which share who acts and how."""
     compute = edition.add_parser(
         "compute",
         help="create an edition of a year and compute it now; refused when too few enterprises "
         "have filed",
     )
+    _add_compute_options(compute)
+    publish = edition.add_parser(
+        "publish", help="publish a computed edition (refused for a thin one)"
+    )
+    publish.add_argument(
+        "--edition", type=int, required=True, metavar="ID", help="the edition's id (edition list)"
+    )
+    for sub in (compute, publish):
+        sub.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="act as this analyst or administrator (default: the first administrator)",
+        )
+    compute.add_argument(
+        "--chunks",
+        type=int,
+        metavar="N",
+        help="with --background: split the Monte Carlo runs into N parts that several workers "
+        "share "
+        "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same",
+    )
+    compute.add_argument(
+        "--background",
+        action="store_true",
+        help="queue it for a worker (rasad worker) and print the job's id instead of waiting",
+    )
+    compute.set_defaults(handler=_edition_compute)
+    publish.set_defaults(handler=_edition_publish)
+
+
+def _add_compute_options(compute) -> None:
+    """What ``edition compute`` computes: the year, methodology, spec and its runs, the
+    sensitivity analysis, and the edition's names."""
     compute.add_argument("--period", type=int, required=True, help="Jalali year, e.g. 1403")
     compute.add_argument(
         "--methodology",
@@ -1476,42 +1583,10 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument(
         "--name-en", help="the edition's English name (default: methodology and year)"
     )
-    publish = edition.add_parser(
-        "publish", help="publish a computed edition (refused for a thin one)"
-    )
-    publish.add_argument(
-        "--edition", type=int, required=True, metavar="ID", help="the edition's id (edition list)"
-    )
-    for sub in (compute, publish):
-        sub.add_argument(
-            "--as",
-            dest="as_user",
-            metavar="USERNAME",
-            help="act as this analyst or administrator (default: the first administrator)",
-        )
-    compute.add_argument(
-        "--chunks",
-        type=int,
-        metavar="N",
-        help="with --background: split the Monte Carlo runs into N parts that several workers "
-        "share "
-        "(default RASAD_REPLICATE_CHUNKS, 1); the results are the same",
-    )
-    compute.add_argument(
-        "--background",
-        action="store_true",
-        help="queue it for a worker (rasad worker) and print the job's id instead of waiting",
-    )
-    compute.set_defaults(handler=_edition_compute)
-    publish.set_defaults(handler=_edition_publish)
-    status = edition.add_parser(
-        "status", help="a job's state and progress (exit 0 done, 1 failed, 3 not yet)"
-    )
-    status.add_argument(
-        "job", type=int, metavar="JOB", help="the job's id (printed by compute --background)"
-    )
-    status.set_defaults(handler=_edition_status)
 
+
+def _add_service_commands(commands) -> None:
+    """The platform's services: reports, the worker and the notices."""
     report = commands.add_parser(
         "report", help="a report as a PDF: the edition report, a policy brief, a scorecard"
     )
@@ -1554,6 +1629,9 @@ def build_parser() -> argparse.ArgumentParser:
     notify.add_argument("--no-digest", action="store_true", help="send no digest this time")
     notify.set_defaults(handler=_notify)
 
+
+def _add_server_commands(commands) -> None:
+    """``rasad serve`` and ``manage``: the web server and Django's own commands."""
     serve = commands.add_parser("serve", help="serve the platform")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -1582,7 +1660,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
