@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import numbers
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -228,70 +229,11 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
     """
     path = Path(path)
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _price_problem(
-            name,
-            None,
-            None,
-            str(path),
-            f"cannot read the price file: {exc.strerror}.",
-            f"فایل شاخص قیمت خوانده نشد: {exc.strerror}.",
-        ) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1256", errors="replace")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: dict[str, tuple[int, str]] | None = None
-    problems: list[RasadInputError] = []
-    rows: list[tuple[int, list[str]]] = []
-    for cells in reader:
-        row = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = {}
-            for position, heading in enumerate(cells):
-                canonical = _price_header(heading)
-                if canonical is None:
-                    continue
-                if canonical in header:
-                    problems.append(
-                        _price_problem(
-                            name,
-                            row,
-                            heading.strip(),
-                            heading,
-                            f"two columns mean {canonical} ({header[canonical][1]!r} and "
-                            f"{heading.strip()!r}).",
-                            f"دو ستون به معنای {canonical} است («{header[canonical][1]}» و "
-                            f"«{heading.strip()}»).",
-                        )
-                    )
-                    continue
-                header[canonical] = (position, heading.strip())
-            missing = [c for c in ("year", "index") if c not in header]
-            if missing:
-                problems.append(
-                    _price_problem(
-                        name,
-                        row,
-                        None,
-                        [c.strip() for c in cells],
-                        f"the header {[c.strip() for c in cells]} lacks the columns {missing} "
-                        "(year, index; optional calendar and source).",
-                        f"سرستون {[c.strip() for c in cells]} ستون‌های {missing} را ندارد "
-                        "(year/سال و index/شاخص؛ calendar/تقویم و source/منبع اختیاری).",
-                    )
-                )
-                raise InputProblems(problems)
-            continue
-        rows.append((row, cells))
-    if header is None or not rows:
+    rows = _price_rows(_price_text(path))
+    header = next(rows, None)
+    columns, problems = _price_columns(name, *header) if header else ({}, [])
+    entries = list(rows)
+    if header is None or not entries:
         problems.append(
             _price_problem(
                 name,
@@ -303,93 +245,188 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
             )
         )
         raise InputProblems(problems)
-
-    def cell(cells: list[str], key: str) -> tuple[str, str]:
-        position, column = header[key]
-        return (cells[position].strip() if position < len(cells) else ""), column
-
     index = JalaliIndex()
     sources: list[str] = []
-    for row, cells in rows:
-        year_text, year_column = cell(cells, "year")
-        year = None
-        try:
-            number = parse_number(year_text, field=year_column)
-            if not float(number).is_integer():
-                raise ValueError
-            year = int(number)
-        except (RasadInputError, ValueError):
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    year_column,
-                    year_text,
-                    f"the year {year_text!r} is not a whole number.",
-                    f"سال «{year_text}» عدد صحیح نیست.",
-                )
-            )
-        index_text, index_column = cell(cells, "index")
-        level = None
-        try:
-            level = price_number(parse_number(index_text, field=index_column))
-        except RasadInputError:
-            pass
-        if level is None:
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    index_column,
-                    index_text,
-                    f"the index {index_text!r} is not a positive finite number.",
-                    f"شاخص «{index_text}» عددی مثبت و متناهی نیست.",
-                )
-            )
-        calendar: str | None = "jalali"
-        if "calendar" in header:
-            calendar_text, calendar_column = cell(cells, "calendar")
-            calendar = _CALENDAR_WORDS.get(calendar_text.lower())
-            if calendar is None:
-                problems.append(
-                    _price_problem(
-                        name,
-                        row,
-                        calendar_column,
-                        calendar_text,
-                        f"the calendar {calendar_text!r} is neither jalali nor gregorian.",
-                        f"تقویم «{calendar_text}» نه jalali (شمسی) است و نه gregorian (میلادی).",
-                    )
-                )
-        if "source" in header:
-            source_text, _ = cell(cells, "source")
-            if source_text and source_text not in sources:
-                sources.append(source_text)
-        if year is None or calendar is None:
-            continue
-        try:
-            first = index.add(row, year, calendar, level)
-        except RasadInputError as error:
-            problems.append(
-                _price_problem(
-                    name, row, year_column, year_text, error.message_en, error.message_fa
-                )
-            )
-            continue
-        if first is not None:
-            problems.append(
-                _price_problem(
-                    name,
-                    row,
-                    year_column,
-                    year_text,
-                    f"the Jalali year {jalali_price_year(year, calendar)} is given twice "
-                    f"(rows {first} and {row}).",
-                    f"سال شمسی {jalali_price_year(year, calendar)} دو بار آمده است "
-                    f"(ردیف‌های {first} و {row}).",
-                )
-            )
+    for row, cells in entries:
+        entry = _PriceRow(name, row, cells, columns)
+        year, level, calendar = entry.year(), entry.level(), entry.calendar()
+        if year is not None and calendar is not None:
+            entry.add_to(index, year, calendar, level)
+        problems.extend(entry.problems)
+        source = entry.source()
+        if source and source not in sources:
+            sources.append(source)
     if problems:
         raise InputProblems(problems)
     note = f"{name}: {'; '.join(sources)}" if sources else name
     return index.by_year(), note
+
+
+def _price_text(path: Path) -> str:
+    """The text of a price file: UTF-8 (a BOM dropped), else Windows-1256, in which Excel
+    on a Persian Windows saves a CSV."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _price_problem(
+            path.name,
+            None,
+            None,
+            str(path),
+            f"cannot read the price file: {exc.strerror}.",
+            f"فایل شاخص قیمت خوانده نشد: {exc.strerror}.",
+        ) from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1256", errors="replace")
+
+
+def _price_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a price file that are not blank, each with the line it ends on (a
+    quoted cell may span lines), separated by whichever of comma, semicolon and tab its
+    first line has most of. Read lazily: a file whose header is refused is read no
+    further."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            yield reader.line_num, cells
+
+
+def _price_columns(
+    name: str, row: int, cells: list[str]
+) -> tuple[dict[str, tuple[int, str]], list[RasadInputError]]:
+    """Where each column of a price file is (canonical name: position, heading as
+    written), and the headings that repeat a column; InputProblems when the year or the
+    index has no column, as no row can be read without them."""
+    columns: dict[str, tuple[int, str]] = {}
+    problems: list[RasadInputError] = []
+    for position, heading in enumerate(cells):
+        canonical = _price_header(heading)
+        if canonical is None:
+            continue
+        if canonical in columns:
+            first = columns[canonical][1]
+            problems.append(
+                _price_problem(
+                    name,
+                    row,
+                    heading.strip(),
+                    heading,
+                    f"two columns mean {canonical} ({first!r} and {heading.strip()!r}).",
+                    f"دو ستون به معنای {canonical} است («{first}» و «{heading.strip()}»).",
+                )
+            )
+            continue
+        columns[canonical] = (position, heading.strip())
+    missing = [c for c in ("year", "index") if c not in columns]
+    if missing:
+        headings = [c.strip() for c in cells]
+        problems.append(
+            _price_problem(
+                name,
+                row,
+                None,
+                headings,
+                f"the header {headings} lacks the columns {missing} "
+                "(year, index; optional calendar and source).",
+                f"سرستون {headings} ستون‌های {missing} را ندارد "
+                "(year/سال و index/شاخص؛ calendar/تقویم و source/منبع اختیاری).",
+            )
+        )
+        raise InputProblems(problems)
+    return columns, problems
+
+
+class _PriceRow:
+    """One data row of a price file, read cell by cell. Each problem is kept in
+    :attr:`problems`, located at the file, the row and the column, rather than raised,
+    so that a whole file's problems are reported at once, in the order its cells are
+    read."""
+
+    def __init__(
+        self, name: str, row: int, cells: list[str], columns: dict[str, tuple[int, str]]
+    ) -> None:
+        self.name, self.row, self.cells, self.columns = name, row, cells, columns
+        self.problems: list[RasadInputError] = []
+
+    def cell(self, key: str) -> tuple[str, str]:
+        """The text of column ``key`` (empty in a row too short for it) and its heading."""
+        position, column = self.columns[key]
+        return (self.cells[position].strip() if position < len(self.cells) else ""), column
+
+    def report(self, column: str, value: str, en: str, fa: str) -> None:
+        self.problems.append(_price_problem(self.name, self.row, column, value, en, fa))
+
+    def add_to(self, index: JalaliIndex, year: int, calendar: str, level: float | None) -> None:
+        """Add the row's entry to ``index`` (``level`` None: refused, its year still
+        taken); a year out of range or given twice, once converted, is refused."""
+        text, column = self.cell("year")
+        try:
+            first = index.add(self.row, year, calendar, level)
+        except RasadInputError as error:
+            self.report(column, text, error.message_en, error.message_fa)
+            return
+        if first is not None:
+            jalali = jalali_price_year(year, calendar)
+            self.report(
+                column,
+                text,
+                f"the Jalali year {jalali} is given twice (rows {first} and {self.row}).",
+                f"سال شمسی {jalali} دو بار آمده است (ردیف‌های {first} و {self.row}).",
+            )
+
+    def year(self) -> int | None:
+        """The year as written, a whole number (1400, ۱۴۰۰, 1,400.0), or None."""
+        text, column = self.cell("year")
+        try:
+            number = parse_number(text, field=column)
+            if float(number).is_integer():
+                return int(number)
+        except ValueError:  # a RasadInputError is one
+            pass
+        self.report(
+            column,
+            text,
+            f"the year {text!r} is not a whole number.",
+            f"سال «{text}» عدد صحیح نیست.",
+        )
+        return None
+
+    def level(self) -> float | None:
+        """The index, a positive finite number, or None."""
+        text, column = self.cell("index")
+        level = None
+        try:
+            level = price_number(parse_number(text, field=column))
+        except RasadInputError:
+            pass
+        if level is None:
+            self.report(
+                column,
+                text,
+                f"the index {text!r} is not a positive finite number.",
+                f"شاخص «{text}» عددی مثبت و متناهی نیست.",
+            )
+        return level
+
+    def calendar(self) -> str | None:
+        """The row's calendar, Jalali in a file with no calendar column; None if refused."""
+        if "calendar" not in self.columns:
+            return "jalali"
+        text, column = self.cell("calendar")
+        calendar = _CALENDAR_WORDS.get(text.lower())
+        if calendar is None:
+            self.report(
+                column,
+                text,
+                f"the calendar {text!r} is neither jalali nor gregorian.",
+                f"تقویم «{text}» نه jalali (شمسی) است و نه gregorian (میلادی).",
+            )
+        return calendar
+
+    def source(self) -> str:
+        """Where the row's index comes from, or ""."""
+        return self.cell("source")[0] if "source" in self.columns else ""
