@@ -257,6 +257,23 @@ def test_price_file_with_calendars_persian_headers_and_a_source(tmp_path):
     assert read_prices(_prices_file(tmp_path, text, "w.csv", "cp1256"))[0] == {1400: 100.0}
 
 
+def test_a_windows_1256_file_with_arabic_letters_reads_its_calendar(tmp_path):
+    """Windows-1256 has no Persian ی, so Excel writes the Arabic ي: تقويم is the calendar
+    column and شمسي, ميلادي its words, as their Persian spellings are."""
+    text = "سال,شاخص,تقويم\n1991,136.2,ميلادي\n1372,144.5,شمسي\n1401,150,Shamsi\n"
+    prices, _ = read_prices(_prices_file(tmp_path, text, "w.csv", "cp1256"))
+    assert prices == {1370: 136.2, 1372: 144.5, 1401: 150.0}
+
+
+def test_a_file_that_is_no_csv_is_refused_at_its_row(tmp_path):
+    text = "year,index\n1400,100\n1401," + "9" * 200_000 + "\n"
+    with pytest.raises(InputProblems) as caught:
+        read_prices(_prices_file(tmp_path, text))
+    (problem,) = caught.value.problems
+    assert problem.message_en.startswith("prices.csv, row 3: this row cannot be read as CSV")
+    assert problem.message_fa.startswith("prices.csv، ردیف ۳: این ردیف به‌صورت CSV")
+
+
 def test_price_file_problems_name_file_row_and_column(tmp_path):
     text = "year,index\n1400,100\n1401,-3\n14o2,5\n1400,7\n1403,\n"
     with pytest.raises(InputProblems) as caught:

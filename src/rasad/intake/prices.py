@@ -19,7 +19,7 @@ from pydantic import ConfigDict, PlainValidator
 from rasad.config import Section, fail, keyed, refuse
 from rasad.errors import InputProblems, RasadInputError
 from rasad.iran.periods import Period
-from rasad.iran.text import parse_number, to_latin_digits
+from rasad.iran.text import normalize_text, parse_number, to_latin_digits
 
 CALENDARS = ("jalali", "gregorian")
 GREGORIAN_OFFSET = 621
@@ -188,7 +188,9 @@ _PRICE_HEADERS = {
 }
 _CALENDAR_WORDS = {
     "jalali": "jalali",
+    "shamsi": "jalali",
     "gregorian": "gregorian",
+    "miladi": "gregorian",
     "شمسی": "jalali",
     "خورشیدی": "jalali",
     "هجری شمسی": "jalali",
@@ -209,11 +211,18 @@ def _price_problem(name: str, row: int | None, column: str | None, value, en: st
 
 
 def _price_header(cell: str) -> str | None:
-    text = cell.replace("\ufeff", "").strip().lower()
+    text = _spelled(cell.replace("\ufeff", ""))
     for canonical, names in _PRICE_HEADERS.items():
         if text in names:
             return canonical
     return None
+
+
+def _spelled(word: str) -> str:
+    """A heading or calendar word as the tables spell it: Windows-1256, in which Excel on
+    a Persian Windows saves a CSV, has no Persian ی or ک, so Excel writes the Arabic
+    letters instead (تقويم, شمسي)."""
+    return normalize_text(word).casefold()
 
 
 def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
@@ -221,15 +230,16 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
 
     Columns (headers in English or Persian, any order; others are ignored):
     ``year`` (سال), ``index`` (شاخص), optional ``calendar`` (تقویم: jalali/gregorian,
-    شمسی/میلادی, per row) and optional ``source`` (منبع). Without a calendar column the
-    years are **Jalali**. A Gregorian year *g* becomes *g* − 621. UTF-8 (with or without
-    BOM) or Windows-1256; comma, semicolon or tab separated; Persian digits are read.
+    shamsi/miladi, شمسی/میلادی, per row) and optional ``source`` (منبع). Without a
+    calendar column the years are **Jalali**. A Gregorian year *g* becomes *g* − 621.
+    UTF-8 (with or without BOM) or Windows-1256; comma, semicolon or tab separated;
+    Persian digits are read.
     Every problem is reported at once, naming the file, the row (as a spreadsheet
     numbers it: the header is row 1) and the column.
     """
     path = Path(path)
     name = path.name
-    rows = _price_rows(_price_text(path))
+    rows = _price_rows(name, _price_text(path))
     header = next(rows, None)
     columns, problems = _price_columns(name, *header) if header else ({}, [])
     entries = list(rows)
@@ -282,7 +292,7 @@ def _price_text(path: Path) -> str:
         return raw.decode("cp1256", errors="replace")
 
 
-def _price_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def _price_rows(name: str, text: str) -> Iterator[tuple[int, list[str]]]:
     """The rows of a price file that are not blank, each with the line it ends on (a
     quoted cell may span lines), separated by whichever of comma, semicolon and tab its
     first line has most of. Read lazily: a file whose header is refused is read no
@@ -290,9 +300,23 @@ def _price_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            yield reader.line_num, cells
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                yield reader.line_num, cells
+    except csv.Error as error:  # a quote never closed, a cell longer than any figure
+        raise InputProblems(
+            [
+                _price_problem(
+                    name,
+                    reader.line_num,
+                    None,
+                    None,
+                    f"this row cannot be read as CSV ({error}); is it a price file?",
+                    f"این ردیف به‌صورت CSV خوانده نمی‌شود ({error})؛ آیا فایل شاخص قیمت است؟",
+                )
+            ]
+        ) from error
 
 
 def _price_columns(
@@ -417,7 +441,7 @@ class _PriceRow:
         if "calendar" not in self.columns:
             return "jalali"
         text, column = self.cell("calendar")
-        calendar = _CALENDAR_WORDS.get(text.lower())
+        calendar = _CALENDAR_WORDS.get(_spelled(text))
         if calendar is None:
             self.report(
                 column,
