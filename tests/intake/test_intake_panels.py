@@ -255,6 +255,9 @@ def test_price_file_with_calendars_persian_headers_and_a_source(tmp_path):
     # Windows-1256, as Excel saves a CSV on a Persian Windows
     text = "سال,شاخص\n1400,100\n"
     assert read_prices(_prices_file(tmp_path, text, "w.csv", "cp1256"))[0] == {1400: 100.0}
+    # UTF-16 with its BOM, tab separated: Excel's "Unicode text"
+    text = "سال\tشاخص\n1400\t100\n"
+    assert read_prices(_prices_file(tmp_path, text, "u.txt", "utf-16"))[0] == {1400: 100.0}
 
 
 def test_a_windows_1256_file_with_arabic_letters_reads_its_calendar(tmp_path):

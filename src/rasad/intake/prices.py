@@ -6,6 +6,7 @@ twice once converted, by :func:`index_by_jalali_year`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -232,10 +233,9 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
     ``year`` (سال), ``index`` (شاخص), optional ``calendar`` (تقویم: jalali/gregorian,
     shamsi/miladi, شمسی/میلادی, per row) and optional ``source`` (منبع). Without a
     calendar column the years are **Jalali**. A Gregorian year *g* becomes *g* − 621.
-    UTF-8 (with or without BOM) or Windows-1256; comma, semicolon or tab separated;
-    Persian digits are read.
-    Every problem is reported at once, naming the file, the row (as a spreadsheet
-    numbers it: the header is row 1) and the column.
+    UTF-8 (with or without BOM), UTF-16 with its BOM or Windows-1256; comma, semicolon
+    or tab separated; Persian digits are read. Every problem is reported at once, naming
+    the file, the row (as a spreadsheet numbers it: the header is row 1) and the column.
     """
     path = Path(path)
     name = path.name
@@ -273,8 +273,8 @@ def read_prices(path: str | Path) -> tuple[dict[int, float], str]:
 
 
 def _price_text(path: Path) -> str:
-    """The text of a price file: UTF-8 (a BOM dropped), else Windows-1256, in which Excel
-    on a Persian Windows saves a CSV."""
+    """The text of a price file: UTF-16 with its BOM (Excel's "Unicode text"), UTF-8 (a BOM
+    dropped), else Windows-1256, in which Excel on a Persian Windows saves a CSV."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -286,6 +286,8 @@ def _price_text(path: Path) -> str:
             f"cannot read the price file: {exc.strerror}.",
             f"فایل شاخص قیمت خوانده نشد: {exc.strerror}.",
         ) from exc
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
