@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from rasad.errors import RasadInputError
 from rasad.iran.text import format_number, normalize_text
 
-from .fields import FieldTable, default_fields, header_key
+from .fields import FieldSpec, FieldTable, default_fields, header_key
 from .problems import ERROR, WARNING, Problem
 from .template import SHEET_ENTERPRISES, SHEET_RETURNS
 from .units import MoneyUnit, find_unit_in, strip_units
@@ -656,61 +656,101 @@ def sheet_from_grid(
     width = (
         grid.shape[1] if isinstance(grid, np.ndarray) else max((len(r) for r in grid), default=0)
     )
-    first_header, last_header = header_rows[0], header_rows[-1]
-    problems: list[Problem] = []
+    header_row = header_rows[0] + 1  # the Excel row a problem of a whole column points at
+    first_body_row = header_rows[-1] + 2  # the Excel row of the first row below the header
+    columns, unnamed, problems = _header_columns(name, grid, header_rows, width, fields)
+    body = _body_below(grid, width, header_rows[-1])
+    # A row with nothing in the columns read is no data row, whatever else it holds.
+    empty = np.all(body.none[:, [column.index for column in columns.values()]], axis=1)
+    total = _total_rows(body, empty)
+    problems += [_total_row(name, r + first_body_row) for r in np.flatnonzero(total).tolist()]
+    data = np.flatnonzero(~empty & ~total)
+    values = {code: _column_values(body, data, column.index) for code, column in columns.items()}
+    problems += [
+        _unnamed_column(name, header_row, c) for c in unnamed if body.filled[~total, c].any()
+    ]
+    problems += _uncached_formulas(name, uncached, header_rows[-1], columns)
+    return Sheet(
+        name=name,
+        header_rows=tuple(r + 1 for r in header_rows),
+        columns=columns,
+        rows=(data + first_body_row).astype(np.int64),
+        values=values,
+        problems=problems,
+    )
+
+
+def _header_columns(
+    name: str, grid: Grid, header_rows: list[int], width: int, fields: FieldTable
+) -> tuple[dict[str, Column], list[int], list[Problem]]:
+    """The columns read, by field; the columns without any header (reported later, and
+    only if they hold values); and the problems of the header, in column order."""
+    header_row = header_rows[0] + 1
     columns: dict[str, Column] = {}
     unnamed: list[int] = []
+    problems: list[Problem] = []
     for c in range(width):
-        cells = [grid[r][c] if c < len(grid[r]) else None for r in range(last_header + 1)]
-        found, written = None, ""
-        for r in header_rows:
-            value = cells[r]
-            if not is_blank(value):
-                written = written or _as_header_text(value)
-                match = fields.match(value) if isinstance(value, str) else None
-                if match is not None:
-                    found, written = match, _as_header_text(value)
-                    break
-        unit = next(
-            (u for r in range(last_header, -1, -1) if (u := find_unit_in(cells[r])) is not None),
-            None,
-        )
+        found, written, unit = _column_header(grid, c, header_rows, fields)
         letter = get_column_letter(c + 1)
         if found is None:
             if written and not _is_unit_only(written):
-                problems.append(
-                    Problem(
-                        name, first_header + 1, written, None, WARNING,
-                        f"The column {letter} ({written!r}) is not one Rasad knows; its values "
-                        "were not read. Use a header of the template.",
-                        f"ستون {letter} («{written}») شناخته نیست و مقادیرش خوانده نشد. "
-                        "از سرستون‌های الگو استفاده کنید.",
-                        "unknown_column", None, letter,
-                    )
-                )  # fmt: skip
+                problems.append(_unknown_column(name, header_row, letter, written))
             elif not written:
                 unnamed.append(c)
-            continue
-        if found in columns:
-            first = columns[found]
+        elif found in columns:
             problems.append(
-                Problem(
-                    name, first_header + 1, written, None, ERROR,
-                    f"The columns {first.letter} and {letter} both hold {fields[found].name_en!r}; "
-                    "keep one of them.",
-                    f"ستون‌های {first.letter} و {letter} هر دو «{fields[found].name_fa}» هستند؛ "
-                    "یکی را نگه دارید.",
-                    "duplicate_column", found, letter,
-                )
-            )  # fmt: skip
-            continue
-        columns[found] = Column(c, letter, written, found, unit)
+                _duplicate_column(name, header_row, columns[found], letter, written, fields[found])
+            )
+        else:
+            columns[found] = Column(c, letter, written, found, unit)
+    return columns, unnamed, problems
 
+
+def _column_header(
+    grid: Grid, c: int, header_rows: list[int], fields: FieldTable
+) -> tuple[str | None, str, MoneyUnit | None]:
+    """The field column ``c``'s header names (``None`` if none), the header as written
+    and the money unit declared for the column.
+
+    The first header row naming a field decides, so a Persian header wins over the
+    English one below it; a column naming no field keeps its first text, for the
+    complaint. The unit may be written in the header or in any row above it (a merged
+    heading such as "figures in million rials"), the lowest one counting.
+    """
+    last_header = header_rows[-1]
+    cells = [grid[r][c] if c < len(grid[r]) else None for r in range(last_header + 1)]
+    found, written = None, ""
+    for r in header_rows:
+        value = cells[r]
+        if not is_blank(value):
+            written = written or _as_header_text(value)
+            match = fields.match(value) if isinstance(value, str) else None
+            if match is not None:
+                found, written = match, _as_header_text(value)
+                break
+    unit = next(
+        (u for r in range(last_header, -1, -1) if (u := find_unit_in(cells[r])) is not None),
+        None,
+    )
+    return found, written, unit
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The cells below the header, with what each holds, classified once for all the
+    checks that follow. A cell is in ``none`` (empty or blank text: spaces, ZWNJ,
+    direction marks, read as None), in ``filled`` (``not is_blank``), or, a NaN, in neither.
+    """
+
+    cells: np.ndarray  # 2-D object array; row 0 is the row right below the header
+    none: np.ndarray
+    filled: np.ndarray
+
+
+def _body_below(grid: Grid, width: int, last_header: int) -> _Body:
     # Column by column rather than row by row: a national file has 100,000 rows.
-    # Blank text (spaces, ZWNJ, direction marks) becomes None here, once, so later
-    # checks only ask "is None".
-    body = _cell_matrix(grid, width)[last_header + 1 :]
-    state = np.empty(body.shape, dtype=np.int8)  # 0 a value, 1 None or blank text, 2 NaN
+    cells = _cell_matrix(grid, width)[last_header + 1 :]
+    state = np.empty(cells.shape, dtype=np.int8)  # 0 a value, 1 None or blank text, 2 NaN
     for c in range(width):
         state[:, c] = [
             1
@@ -718,64 +758,99 @@ def sheet_from_grid(
             else 2
             if v != v
             else 0
-            for v in body[:, c]
+            for v in cells[:, c]
         ]
-    none, filled = state == 1, state == 0  # filled: not is_blank(cell)
-    empty = none[:, [column.index for column in columns.values()]].all(axis=1)
-    first = filled.argmax(axis=1)
-    candidates = np.flatnonzero(~empty & filled.any(axis=1))
-    total = np.zeros(len(body), dtype=bool)
-    total[candidates] = [_is_total_value(v) for v in body[candidates, first[candidates]]]
-    for r in np.flatnonzero(total).tolist():
-        problems.append(
-            Problem(
-                name, int(r) + last_header + 2, None, None, WARNING,
-                f"Row {int(r) + last_header + 2} looks like a total row and was skipped.",
-                f"ردیف {int(r) + last_header + 2} ردیف جمع به نظر می‌رسد و کنار گذاشته شد.",
-                "total_row",
-            )
-        )  # fmt: skip
-    unnamed_with_data = {c for c in unnamed if filled[~total, c].any()}
-    data = np.flatnonzero(~empty & ~total)
-    values: dict[str, list] = {}
-    for code, column in columns.items():
-        cells = body[data, column.index]
-        cells[none[data, column.index]] = None
-        values[code] = cells.tolist()
-    for c in sorted(unnamed_with_data):
-        letter = get_column_letter(c + 1)
-        problems.append(
-            Problem(
-                name, first_header + 1, None, None, WARNING,
-                f"The column {letter} has values but no header; it was not read.",
-                f"ستون {letter} مقدار دارد اما سرستون ندارد؛ خوانده نشد.",
-                "unnamed_column", None, letter,
-            )
-        )  # fmt: skip
-    for r, c in sorted(uncached):
-        if r <= last_header:
-            continue
-        holder = next((col for col in columns.values() if col.index == c), None)
-        if holder is None:
-            continue
-        problems.append(
-            Problem(
-                name, r + 1, holder.header, None, ERROR,
-                f"The cell {holder.letter}{r + 1} holds a formula but no stored result; Rasad "
-                "never computes formulas. Open the file in Excel and save it, or type the value.",
-                f"خانه {holder.letter}{r + 1} فرمول دارد اما نتیجه ذخیره‌شده ندارد؛ رصد فرمول‌ها را "
-                "محاسبه نمی‌کند. فایل را در اکسل باز و ذخیره کنید یا مقدار را تایپ کنید.",
-                "formula_without_value", holder.field, holder.letter,
-            )
-        )  # fmt: skip
-    return Sheet(
-        name=name,
-        header_rows=tuple(r + 1 for r in header_rows),
-        columns=columns,
-        rows=(data + last_header + 2).astype(np.int64),
-        values=values,
-        problems=problems,
-    )
+    return _Body(cells, none=state == 1, filled=state == 0)
+
+
+def _total_rows(body: _Body, empty: np.ndarray) -> np.ndarray:
+    """Which rows of the body are a "total" row: only the first filled cell of the rows
+    with a value in a column read is looked at."""
+    first = body.filled.argmax(axis=1)
+    candidates = np.flatnonzero(~empty & body.filled.any(axis=1))
+    total = np.zeros(len(body.cells), dtype=bool)
+    total[candidates] = [_is_total_value(v) for v in body.cells[candidates, first[candidates]]]
+    return total
+
+
+def _column_values(body: _Body, data: np.ndarray, index: int) -> list:
+    """The values of the data rows in one column, blank text turned into None."""
+    cells = body.cells[data, index]
+    cells[body.none[data, index]] = None
+    return cells.tolist()
+
+
+def _uncached_formulas(
+    name: str,
+    uncached: set[tuple[int, int]] | frozenset,
+    last_header: int,
+    columns: dict[str, Column],
+) -> list[Problem]:
+    """A problem for each formula without a stored result in a data row of a column read,
+    in row order: elsewhere nothing reads the missing value."""
+    read = {column.index: column for column in columns.values()}
+    return [
+        _formula_without_value(name, r + 1, read[c])
+        for r, c in sorted(uncached)
+        if r > last_header and c in read
+    ]
+
+
+# The problems met on the way from a grid to a sheet; ``row`` is the Excel row shown.
+
+
+def _unknown_column(name: str, row: int, letter: str, written: str) -> Problem:
+    return Problem(
+        name, row, written, None, WARNING,
+        f"The column {letter} ({written!r}) is not one Rasad knows; its values "
+        "were not read. Use a header of the template.",
+        f"ستون {letter} («{written}») شناخته نیست و مقادیرش خوانده نشد. "
+        "از سرستون‌های الگو استفاده کنید.",
+        "unknown_column", None, letter,
+    )  # fmt: skip
+
+
+def _duplicate_column(
+    name: str, row: int, first: Column, letter: str, written: str, spec: FieldSpec
+) -> Problem:
+    return Problem(
+        name, row, written, None, ERROR,
+        f"The columns {first.letter} and {letter} both hold {spec.name_en!r}; "
+        "keep one of them.",
+        f"ستون‌های {first.letter} و {letter} هر دو «{spec.name_fa}» هستند؛ "
+        "یکی را نگه دارید.",
+        "duplicate_column", first.field, letter,
+    )  # fmt: skip
+
+
+def _total_row(name: str, row: int) -> Problem:
+    return Problem(
+        name, row, None, None, WARNING,
+        f"Row {row} looks like a total row and was skipped.",
+        f"ردیف {row} ردیف جمع به نظر می‌رسد و کنار گذاشته شد.",
+        "total_row",
+    )  # fmt: skip
+
+
+def _unnamed_column(name: str, row: int, c: int) -> Problem:
+    letter = get_column_letter(c + 1)
+    return Problem(
+        name, row, None, None, WARNING,
+        f"The column {letter} has values but no header; it was not read.",
+        f"ستون {letter} مقدار دارد اما سرستون ندارد؛ خوانده نشد.",
+        "unnamed_column", None, letter,
+    )  # fmt: skip
+
+
+def _formula_without_value(name: str, row: int, holder: Column) -> Problem:
+    return Problem(
+        name, row, holder.header, None, ERROR,
+        f"The cell {holder.letter}{row} holds a formula but no stored result; Rasad "
+        "never computes formulas. Open the file in Excel and save it, or type the value.",
+        f"خانه {holder.letter}{row} فرمول دارد اما نتیجه ذخیره‌شده ندارد؛ رصد فرمول‌ها را "
+        "محاسبه نمی‌کند. فایل را در اکسل باز و ذخیره کنید یا مقدار را تایپ کنید.",
+        "formula_without_value", holder.field, holder.letter,
+    )  # fmt: skip
 
 
 def _is_total_value(value) -> bool:
