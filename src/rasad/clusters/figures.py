@@ -55,6 +55,139 @@ def _years(column: pd.Series) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _require_figure_columns(
+    enterprises: pd.DataFrame, returns: pd.DataFrame, measures: list[str]
+) -> None:
+    """The figures are added to ``enterprises`` as new columns, so a column already there
+    would be silently overwritten: refused instead."""
+    require_columns(enterprises, ["national_id"], "enterprises")
+    require_columns(returns, ["national_id", "year", *measures], "returns")
+    clash = [c for m in measures for c in (m, age_column(m)) if c in enterprises.columns]
+    if clash:
+        raise RasadInputError(
+            f"enterprises already has column {clash[0]}; drop it before adding figures.",
+            f"جدول enterprises خودش ستون «{clash[0]}» را دارد؛ پیش از افزودن ارقام آن را حذف کنید.",
+            field=clash[0],
+            value=clash,
+        )
+
+
+def _registry_positions(
+    enterprises: pd.DataFrame, returns: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(position, return_codes)``: each return's national ID as an integer code (-1 for
+    a blank) and, per code, the row of ``enterprises`` that firm is on (-1 for a firm not
+    in the registry). IDs are matched as integers once so that nothing later has to
+    compare strings; a blank or repeated ID in the registry would make the match
+    ambiguous and is refused."""
+    n = len(enterprises)
+    codes = id_codes(enterprises["national_id"], returns["national_id"])
+    firm_codes, return_codes = codes[:n], codes[n:]
+    if (firm_codes < 0).any():
+        raise RasadInputError(
+            f"national_id is empty in {int((firm_codes < 0).sum())} row(s) of enterprises.",
+            f"شناسه ملی در {fa(int((firm_codes < 0).sum()))} ردیف جدول enterprises خالی است.",
+            field="national_id",
+            value=None,
+        )
+    position = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
+    position[firm_codes] = np.arange(n)
+    if n and np.bincount(firm_codes).max() > 1:
+        dup = enterprises["national_id"].iloc[
+            int(np.argmax(np.bincount(firm_codes)[firm_codes] > 1))
+        ]
+        raise RasadInputError(
+            f"national_id {dup} appears more than once in enterprises.",
+            f"شناسه ملی {dup} بیش از یک بار در جدول enterprises آمده است.",
+            field="national_id",
+            value=dup,
+        )
+    return position, return_codes
+
+
+def _as_of_year(year, years: np.ndarray):
+    """``year`` as given (it goes into ``attrs`` unchanged), or the latest year of the
+    returns when it is None."""
+    if year is None:
+        if len(years) == 0:
+            raise RasadInputError(
+                "returns is empty, so there is no latest year; give year.",
+                "جدول returns خالی است و آخرین سال معلوم نیست؛ سال (year) را بدهید.",
+                field="year",
+                value=None,
+            )
+        return int(years.max())
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral):
+        raise RasadInputError(
+            f"year must be a Jalali year such as 1403, not {year!r}.",
+            f"«year» باید یک سال شمسی مانند ۱۴۰۳ باشد، نه «{year}».",
+            field="year",
+            value=year,
+        )
+    return year
+
+
+def _rows_by_firm_and_year(
+    returns: pd.DataFrame, firm: np.ndarray, years: np.ndarray, year: int
+) -> np.ndarray:
+    """The positions of the registered firms' returns up to ``year``, sorted by (firm,
+    year), so that each firm's latest value is the last of its run.
+
+    Every return up to the year is read, whatever the age limit: each firm's latest
+    value is found first, then left out if it is too old (and counted in too_old).
+    Sorting on one integer key built from (firm, year) avoids a groupby on strings, and
+    makes two returns of a firm in one year sit side by side, where they are refused.
+    """
+    rows = np.flatnonzero((firm >= 0) & (years <= year))
+    first_year = int(years[rows].min()) if len(rows) else 0
+    key = firm[rows] * (year - first_year + 1) + (years[rows] - first_year)
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    same = np.flatnonzero(key[1:] == key[:-1])
+    if len(same):
+        dup = returns.iloc[rows[same[0]]]
+        raise RasadInputError(
+            f"returns has more than one row for national_id {dup['national_id']} in {dup['year']}.",
+            f"جدول returns برای شناسه ملی {dup['national_id']} در سال {fa(dup['year'])} "
+            "بیش از یک ردیف دارد.",
+            field="national_id",
+            value=dup["national_id"],
+        )
+    return rows
+
+
+def _latest_known(
+    owner: np.ndarray, age: np.ndarray, values: np.ndarray, max_age: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """``(who, what, how_old, too_old)``: each firm's latest non-blank value among its
+    returns (``owner``, ``age`` and ``values`` run in (firm, year) order) and its age,
+    with the values older than ``max_age`` left out and summed up in ``too_old``."""
+    known = ~np.isnan(values)
+    who, what, how_old = owner[known], values[known], age[known]
+    last = np.ones(len(who), dtype=bool)
+    np.not_equal(who[1:], who[:-1], out=last[:-1])
+    who, what, how_old = who[last], what[last], how_old[last]
+    if max_age is None:
+        return who, what, how_old, {"firms": 0, "value": 0.0}
+    old = how_old > max_age
+    too_old = {"firms": int(old.sum()), "value": float(what[old].sum())}
+    return who[~old], what[~old], how_old[~old], too_old
+
+
+def _figure_columns(
+    n: int, who: np.ndarray, what: np.ndarray, how_old: np.ndarray
+) -> tuple[np.ndarray, pd.arrays.IntegerArray]:
+    """A measure's value and age columns for the ``n`` firms of the registry: NaN and
+    missing (not 0, which would read as this year's own) for a firm without a value."""
+    column = np.full(n, np.nan)
+    column[who] = what
+    ages = np.zeros(n, dtype=np.int64)
+    ages[who] = how_old
+    mask = np.ones(n, dtype=bool)
+    mask[who] = False
+    return column, pd.arrays.IntegerArray(ages, mask)
+
+
 def firm_figures(
     enterprises: pd.DataFrame,
     returns: pd.DataFrame,
@@ -87,98 +220,20 @@ def firm_figures(
     max_age = check_max_age(max_age)
     if not carry_forward:
         max_age = 0
-    require_columns(enterprises, ["national_id"], "enterprises")
-    require_columns(returns, ["national_id", "year", *measures], "returns")
-    clash = [c for m in measures for c in (m, age_column(m)) if c in enterprises.columns]
-    if clash:
-        raise RasadInputError(
-            f"enterprises already has column {clash[0]}; drop it before adding figures.",
-            f"جدول enterprises خودش ستون «{clash[0]}» را دارد؛ پیش از افزودن ارقام آن را حذف کنید.",
-            field=clash[0],
-            value=clash,
-        )
-    n = len(enterprises)
-    codes = id_codes(enterprises["national_id"], returns["national_id"])
-    firm_codes, return_codes = codes[:n], codes[n:]
-    if (firm_codes < 0).any():
-        raise RasadInputError(
-            f"national_id is empty in {int((firm_codes < 0).sum())} row(s) of enterprises.",
-            f"شناسه ملی در {fa(int((firm_codes < 0).sum()))} ردیف جدول enterprises خالی است.",
-            field="national_id",
-            value=None,
-        )
-    position = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
-    position[firm_codes] = np.arange(n)
-    if n and np.bincount(firm_codes).max() > 1:
-        dup = enterprises["national_id"].iloc[
-            int(np.argmax(np.bincount(firm_codes)[firm_codes] > 1))
-        ]
-        raise RasadInputError(
-            f"national_id {dup} appears more than once in enterprises.",
-            f"شناسه ملی {dup} بیش از یک بار در جدول enterprises آمده است.",
-            field="national_id",
-            value=dup,
-        )
+    _require_figure_columns(enterprises, returns, measures)
+    position, return_codes = _registry_positions(enterprises, returns)
     years = _years(returns["year"])
-    if year is None:
-        if len(years) == 0:
-            raise RasadInputError(
-                "returns is empty, so there is no latest year; give year.",
-                "جدول returns خالی است و آخرین سال معلوم نیست؛ سال (year) را بدهید.",
-                field="year",
-                value=None,
-            )
-        year = int(years.max())
-    elif isinstance(year, bool) or not isinstance(year, numbers.Integral):
-        raise RasadInputError(
-            f"year must be a Jalali year such as 1403, not {year!r}.",
-            f"«year» باید یک سال شمسی مانند ۱۴۰۳ باشد، نه «{year}».",
-            field="year",
-            value=year,
-        )
+    year = _as_of_year(year, years)
     firm = np.where(return_codes >= 0, position[np.maximum(return_codes, 0)], -1)
-    # Every return up to the year is read, whatever the age limit: each firm's latest
-    # value is found first, then left out if it is too old (and counted in too_old).
-    rows = np.flatnonzero((firm >= 0) & (years <= year))
-    out = enterprises.copy()
-    # Latest non-blank value per firm without a groupby on strings: sort the chosen rows
-    # by (firm, year) — one integer key — and keep each firm's last row with a value.
-    first_year = int(years[rows].min()) if len(rows) else 0
-    key = firm[rows] * (year - first_year + 1) + (years[rows] - first_year)
-    order = np.argsort(key, kind="stable")
-    rows, key = rows[order], key[order]
-    same = np.flatnonzero(key[1:] == key[:-1])
-    if len(same):
-        dup = returns.iloc[rows[same[0]]]
-        raise RasadInputError(
-            f"returns has more than one row for national_id {dup['national_id']} in {dup['year']}.",
-            f"جدول returns برای شناسه ملی {dup['national_id']} در سال {fa(dup['year'])} "
-            "بیش از یک ردیف دارد.",
-            field="national_id",
-            value=dup["national_id"],
-        )
+    rows = _rows_by_firm_and_year(returns, firm, years, year)
     owner, age = firm[rows], year - years[rows]
+    out = enterprises.copy()
     too_old = {}
     for measure in measures:
         values = returns[measure].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
-        known = ~np.isnan(values)
-        who, what, how_old = owner[known], values[known], age[known]
-        last = np.ones(len(who), dtype=bool)
-        np.not_equal(who[1:], who[:-1], out=last[:-1])
-        who, what, how_old = who[last], what[last], how_old[last]
-        if max_age is not None:
-            old = how_old > max_age
-            too_old[measure] = {"firms": int(old.sum()), "value": float(what[old].sum())}
-            who, what, how_old = who[~old], what[~old], how_old[~old]
-        else:
-            too_old[measure] = {"firms": 0, "value": 0.0}
-        column = np.full(n, np.nan)
-        column[who] = what
-        ages = np.zeros(n, dtype=np.int64)
-        ages[who] = how_old
-        mask = np.ones(n, dtype=bool)
-        mask[who] = False
+        who, what, how_old, too_old[measure] = _latest_known(owner, age, values, max_age)
+        column, ages = _figure_columns(len(out), who, what, how_old)
         out[measure] = column
-        out[age_column(measure)] = pd.arrays.IntegerArray(ages, mask)
+        out[age_column(measure)] = ages
     out.attrs.update(year=year, max_age=max_age, too_old=too_old)
     return out
