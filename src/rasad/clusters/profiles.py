@@ -160,6 +160,175 @@ def _matched_growth(panel: pd.DataFrame, gap: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _registered_members(members: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Each (cluster, firm) pair once; a member missing from the registry is refused, as it
+    would otherwise count as an enterprise of the cluster with no figures at all."""
+    members = members[["cluster_code", "national_id"]].drop_duplicates()
+    unknown = ~isin_ids(members["national_id"], enterprises["national_id"])
+    if unknown.any():
+        raise RasadInputError(
+            f"{int(unknown.sum())} member(s) are not in enterprises, e.g. "
+            f"{members.loc[unknown, 'national_id'].iloc[0]}.",
+            f"{fa(int(unknown.sum()))} عضو در جدول enterprises نیستند، مانند "
+            f"{members.loc[unknown, 'national_id'].iloc[0]}.",
+            field="national_id",
+            value=members.loc[unknown, "national_id"].iloc[0],
+        )
+    return members
+
+
+def _members_registry(enterprises: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The registry rows of the members, with their names for the ``top`` table."""
+    labels = [c for c in ("name_fa", "name_en") if c in enterprises.columns]
+    return enterprises.loc[
+        isin_ids(enterprises["national_id"], members["national_id"]), ["national_id", *labels]
+    ]
+
+
+def _members_returns(returns: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The members' returns, with only the columns the profiles measure."""
+    require_columns(returns, ["national_id", "year", *MEASURES], "returns")
+    return returns.loc[
+        isin_ids(returns["national_id"], members["national_id"]), ["national_id", "year", *MEASURES]
+    ]
+
+
+def _size_and_exports(firms: pd.DataFrame) -> pd.DataFrame:
+    """Per cluster (the index): how many members, their totals, how many export and
+    which share of each total came from earlier years' returns (NaN for a total of 0)."""
+    grouped = firms.groupby("cluster_code", sort=True, observed=True)
+    summary = pd.DataFrame(
+        {
+            "enterprises": grouped.size(),
+            "employees": grouped["employees"].sum(),
+            "sales": grouped["sales"].sum(),
+            "exports": grouped["exports"].sum(),
+        }
+    )
+    summary["exporters"] = (
+        (firms["exports"] > 0).groupby(firms["cluster_code"], observed=True).sum()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        summary["export_share"] = summary["exports"] / summary["sales"]
+        for column in MEASURES:
+            carried = firms[column].where(firms[age_column(column)].fillna(0).to_numpy() > 0, 0.0)
+            carried = carried.groupby(firms["cluster_code"], observed=True).sum()
+            summary[f"{column}_carried_share"] = (carried / summary[column]).where(
+                summary[column] > 0
+            )
+    return summary
+
+
+def _add_score_columns(summary: pd.DataFrame, firms: pd.DataFrame, rank_cutoff: int) -> None:
+    """Adds to ``summary`` where the cluster's members stand in the national ranking:
+    their scores and, when the scores have ranks, the rank distribution and how many
+    are in the top ``rank_cutoff``."""
+    grouped = firms.groupby("cluster_code", sort=True, observed=True)
+    summary["scored"] = grouped["score"].count()
+    summary["mean_score"] = grouped["score"].mean()
+    summary["median_score"] = grouped["score"].median()
+    if "rank" in firms.columns:
+        ranks = grouped["rank"]
+        summary["best_rank"] = ranks.min()
+        summary["rank_p25"] = ranks.quantile(0.25)
+        summary["median_rank"] = ranks.median()
+        summary["rank_p75"] = ranks.quantile(0.75)
+        summary["worst_rank"] = ranks.max()
+        summary[f"in_top_{rank_cutoff}"] = (
+            (firms["rank"] <= rank_cutoff).groupby(firms["cluster_code"], observed=True).sum()
+        )
+
+
+def _trend(panel: pd.DataFrame) -> pd.DataFrame:
+    """Cluster × year: how many members reported, their totals, and the growth since the
+    year before on matched firms."""
+    trend = panel.groupby(["cluster_code", "year"], observed=True).agg(
+        reporting=("national_id", "size"),
+        employees=("employees", "sum"),
+        sales=("sales", "sum"),
+        exports=("exports", "sum"),
+    )
+    return trend.join(_matched_growth(panel, 1)).reset_index()
+
+
+def _add_growth_columns(
+    summary: pd.DataFrame, panel: pd.DataFrame, trend: pd.DataFrame, year: int
+) -> None:
+    """Adds to ``summary`` each measure's growth into ``year`` (from ``trend``) and, when
+    the panel starts earlier, its compound annual growth over the whole window, on the
+    firms that reported at both ends."""
+    latest = trend[trend["year"] == year].set_index("cluster_code")
+    for column in MEASURES:
+        summary[f"{column}_growth"] = latest[f"{column}_growth"].reindex(summary.index)
+    first = int(panel["year"].min()) if len(panel) else year
+    if year > first:
+        window = _matched_growth(panel, year - first)
+        window = window.xs(year, level="year") if len(window) else window
+        for column in MEASURES:
+            summary[f"{column}_growth_annual"] = (
+                window[f"{column}_growth"].reindex(summary.index) if len(window) else np.nan
+            )
+
+
+def _summary(
+    firms: pd.DataFrame,
+    panel: pd.DataFrame,
+    trend: pd.DataFrame,
+    year: int,
+    rank_cutoff: int,
+    scored: bool,
+) -> pd.DataFrame:
+    """One row per cluster: size and exports, ranking (when ``scored``) and growth."""
+    summary = _size_and_exports(firms)
+    if scored:
+        _add_score_columns(summary, firms, rank_cutoff)
+    _add_growth_columns(summary, panel, trend, year)
+    summary.insert(0, "year", year)
+    return summary.reset_index()
+
+
+def _with_cluster_labels(summary: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with the columns of ``clusters`` (names, kind, …) in front; a cluster
+    missing from ``clusters`` keeps its row, unlabelled."""
+    clusters = require_frame(clusters, "clusters")
+    require_columns(clusters, ["code"], "clusters")
+    info = clusters.rename(columns={"code": "cluster_code"}).drop_duplicates("cluster_code")
+    return info.merge(summary, on="cluster_code", how="right")
+
+
+def _top_members(firms: pd.DataFrame, top: int, by_score: bool) -> pd.DataFrame:
+    """The best ``top`` members of each cluster with their ``position`` in it: by score
+    (then sales) when there are scores, by sales (then employees) otherwise."""
+    order = ["score", "sales"] if by_score else ["sales", "employees"]
+    ranked = firms.sort_values(
+        ["cluster_code", *order], ascending=[True, False, False], na_position="last", kind="stable"
+    )
+    best = ranked.groupby("cluster_code", sort=False, observed=True).head(top).copy()
+    best.insert(1, "position", best.groupby("cluster_code", observed=True).cumcount() + 1)
+    return best.reset_index(drop=True)
+
+
+def _needs_table(needs: pd.DataFrame, firms: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Cluster × need: how many members need it, their employees, and the share of the
+    cluster's members, the most shared needs first."""
+    pairs = _needs_long(needs).merge(
+        firms[["cluster_code", "national_id", "employees"]], on="national_id", how="inner"
+    )
+    table = (
+        pairs.groupby(["cluster_code", "need"], observed=True)
+        .agg(enterprises=("national_id", "nunique"), employees=("employees", "sum"))
+        .reset_index()
+    )
+    size = summary.set_index("cluster_code")["enterprises"]
+    table["share_of_members"] = table["enterprises"] / table["cluster_code"].map(size).to_numpy()
+    return table.sort_values(
+        ["cluster_code", "enterprises"],
+        ascending=[True, False],
+        kind="stable",
+        ignore_index=True,
+    )
+
+
 def cluster_profiles(
     enterprises: pd.DataFrame,
     returns: pd.DataFrame,
@@ -196,122 +365,24 @@ def cluster_profiles(
     require_frame(returns, "returns")
     top = whole(top, "top", 1)
     rank_cutoff = whole(rank_cutoff, "rank_cutoff", 1)
-    members = members[["cluster_code", "national_id"]].drop_duplicates()
-    unknown = ~isin_ids(members["national_id"], enterprises["national_id"])
-    if unknown.any():
-        raise RasadInputError(
-            f"{int(unknown.sum())} member(s) are not in enterprises, e.g. "
-            f"{members.loc[unknown, 'national_id'].iloc[0]}.",
-            f"{fa(int(unknown.sum()))} عضو در جدول enterprises نیستند، مانند "
-            f"{members.loc[unknown, 'national_id'].iloc[0]}.",
-            field="national_id",
-            value=members.loc[unknown, "national_id"].iloc[0],
-        )
-
+    members = _registered_members(members, enterprises)
     # Only members matter: cut the registry and the returns down to them first.
-    labels = [c for c in ("name_fa", "name_en") if c in enterprises.columns]
-    base = enterprises.loc[
-        isin_ids(enterprises["national_id"], members["national_id"]), ["national_id", *labels]
-    ]
-    require_columns(returns, ["national_id", "year", *MEASURES], "returns")
-    returns = returns.loc[
-        isin_ids(returns["national_id"], members["national_id"]), ["national_id", "year", *MEASURES]
-    ]
-    figures = firm_figures(base, returns, year=year, measures=MEASURES, max_age=max_age)
+    registry = _members_registry(enterprises, members)
+    returns = _members_returns(returns, members)
+    figures = firm_figures(registry, returns, year=year, measures=MEASURES, max_age=max_age)
     year = figures.attrs["year"]
     firms = members.merge(figures, on="national_id", how="left")
     if scores is not None:
         firms = firms.merge(_scores(scores), on="national_id", how="left")
-
-    grouped = firms.groupby("cluster_code", sort=True, observed=True)
-    summary = pd.DataFrame(
-        {
-            "enterprises": grouped.size(),
-            "employees": grouped["employees"].sum(),
-            "sales": grouped["sales"].sum(),
-            "exports": grouped["exports"].sum(),
-        }
-    )
-    summary["exporters"] = (
-        (firms["exports"] > 0).groupby(firms["cluster_code"], observed=True).sum()
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        summary["export_share"] = summary["exports"] / summary["sales"]
-        for column in MEASURES:
-            # the share of the total that came from earlier years' returns (NaN for a total of 0)
-            carried = firms[column].where(firms[age_column(column)].fillna(0).to_numpy() > 0, 0.0)
-            carried = carried.groupby(firms["cluster_code"], observed=True).sum()
-            summary[f"{column}_carried_share"] = (carried / summary[column]).where(
-                summary[column] > 0
-            )
-    if scores is not None:
-        summary["scored"] = grouped["score"].count()
-        summary["mean_score"] = grouped["score"].mean()
-        summary["median_score"] = grouped["score"].median()
-        if "rank" in firms.columns:
-            ranks = grouped["rank"]
-            summary["best_rank"] = ranks.min()
-            summary["rank_p25"] = ranks.quantile(0.25)
-            summary["median_rank"] = ranks.median()
-            summary["rank_p75"] = ranks.quantile(0.75)
-            summary["worst_rank"] = ranks.max()
-            summary[f"in_top_{rank_cutoff}"] = (
-                (firms["rank"] <= rank_cutoff).groupby(firms["cluster_code"], observed=True).sum()
-            )
-
     panel = _panel(members, returns, year, real)
-    trend = panel.groupby(["cluster_code", "year"], observed=True).agg(
-        reporting=("national_id", "size"),
-        employees=("employees", "sum"),
-        sales=("sales", "sum"),
-        exports=("exports", "sum"),
-    )
-    trend = trend.join(_matched_growth(panel, 1)).reset_index()
-    latest = trend[trend["year"] == year].set_index("cluster_code")
-    for column in MEASURES:
-        summary[f"{column}_growth"] = latest[f"{column}_growth"].reindex(summary.index)
-    first = int(panel["year"].min()) if len(panel) else year
-    if year > first:
-        window = _matched_growth(panel, year - first)
-        window = window.xs(year, level="year") if len(window) else window
-        for column in MEASURES:
-            summary[f"{column}_growth_annual"] = (
-                window[f"{column}_growth"].reindex(summary.index) if len(window) else np.nan
-            )
-    summary.insert(0, "year", year)
-    summary = summary.reset_index()
+    trend = _trend(panel)
+    summary = _summary(firms, panel, trend, year, rank_cutoff, scored=scores is not None)
     if clusters is not None:
-        clusters = require_frame(clusters, "clusters")
-        require_columns(clusters, ["code"], "clusters")
-        info = clusters.rename(columns={"code": "cluster_code"}).drop_duplicates("cluster_code")
-        summary = info.merge(summary, on="cluster_code", how="right")
-
-    order = ["score", "sales"] if scores is not None else ["sales", "employees"]
-    ranked = firms.sort_values(
-        ["cluster_code", *order], ascending=[True, False, False], na_position="last", kind="stable"
+        summary = _with_cluster_labels(summary, clusters)
+    return ClusterProfiles(
+        summary=summary,
+        top=_top_members(firms, top, by_score=scores is not None),
+        trend=trend,
+        needs=_needs_table(needs, firms, summary) if needs is not None else None,
+        year=year,
     )
-    best = ranked.groupby("cluster_code", sort=False, observed=True).head(top).copy()
-    best.insert(1, "position", best.groupby("cluster_code", observed=True).cumcount() + 1)
-    best = best.reset_index(drop=True)
-
-    needs_table = None
-    if needs is not None:
-        pairs = _needs_long(needs).merge(
-            firms[["cluster_code", "national_id", "employees"]], on="national_id", how="inner"
-        )
-        needs_table = (
-            pairs.groupby(["cluster_code", "need"], observed=True)
-            .agg(enterprises=("national_id", "nunique"), employees=("employees", "sum"))
-            .reset_index()
-        )
-        size = summary.set_index("cluster_code")["enterprises"]
-        needs_table["share_of_members"] = (
-            needs_table["enterprises"] / needs_table["cluster_code"].map(size).to_numpy()
-        )
-        needs_table = needs_table.sort_values(
-            ["cluster_code", "enterprises"],
-            ascending=[True, False],
-            kind="stable",
-            ignore_index=True,
-        )
-    return ClusterProfiles(summary=summary, top=best, trend=trend, needs=needs_table, year=year)
