@@ -152,6 +152,19 @@ def test_firm_figures_refuses():
     _refused("returns", firm_figures, enterprises, None)
 
 
+def test_returns_with_blank_ids_meet_no_firm():
+    """A return without a national ID belongs to no registered firm, whether the registry
+    is empty or not: it is left out, as an unregistered firm's is."""
+    enterprises = FIRMS[["national_id", "isic_class", "province_code"]]
+    returns = pd.DataFrame(
+        {"national_id": [None, np.nan], "year": [1403, 1403], "employees": [3.0, 4.0],
+         "sales": [1.0, 1.0], "exports": [0.0, 0.0]}
+    )  # fmt: skip
+    assert firm_figures(enterprises.iloc[:0], returns, year=1403).empty
+    figures = firm_figures(enterprises, returns, year=1403)
+    assert len(figures) == len(enterprises) and figures["employees"].isna().all()
+
+
 def test_cluster_profiles_refuses():
     enterprises = FIRMS[["national_id"]]
     returns = pd.DataFrame(

@@ -90,7 +90,8 @@ def _registry_positions(
             field="national_id",
             value=None,
         )
-    position = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
+    # one slot at least: blank return IDs (code -1) are looked up at 0, then set aside
+    position = np.full(max(int(codes.max()), 0) + 1 if len(codes) else 0, -1, dtype=np.int64)
     position[firm_codes] = np.arange(n)
     if n and np.bincount(firm_codes).max() > 1:
         dup = enterprises["national_id"].iloc[
