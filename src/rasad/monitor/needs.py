@@ -223,6 +223,70 @@ class _Fired:
     alert_severity: str | None = None
 
 
+@dataclass
+class _Points:
+    """The points of every programme's triggers, rows × programmes: ``primary`` (only
+    these can make a need), ``supporting``, ``judged`` (some primary trigger could be
+    judged: its figures were not blank) and ``floor``, the least severity a trigger
+    that fired sets (-1: none)."""
+
+    primary: np.ndarray
+    supporting: np.ndarray
+    judged: np.ndarray
+    floor: np.ndarray
+
+    @classmethod
+    def add_up(cls, fired: list[list[_Fired]], shape: tuple[int, int]) -> _Points:
+        """The points of ``fired`` (each programme's evaluated triggers, in order)."""
+        points = cls(
+            np.zeros(shape),
+            np.zeros(shape),
+            np.zeros(shape, dtype=bool),
+            np.full(shape, -1, dtype=np.int8),
+        )
+        for k, evaluated in enumerate(fired):
+            for f in evaluated:
+                if f.trigger.supporting:
+                    points.supporting[:, k] += f.points
+                else:
+                    points.primary[:, k] += f.points
+                    points.judged[:, k] |= f.judged
+                if f.trigger.severity is not None:
+                    level = np.int8(SEVERITIES.index(f.trigger.severity))
+                    floor = points.floor[:, k]
+                    points.floor[:, k] = np.where(f.hit, np.maximum(floor, level), floor)
+        return points
+
+    def scores(self) -> np.ndarray:
+        # corroboration at most doubles a need's points: it never outweighs the evidence
+        return self.primary + np.minimum(self.supporting, self.primary)
+
+    def counted_share(self) -> np.ndarray:
+        """The share of its supporting points a need's score counts, so that each
+        supporting trigger's evidence shows the points it really adds."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.supporting > self.primary, self.primary / self.supporting, 1.0)
+
+
+def _ranked(eligible, severity, scores, max_needs: int) -> np.ndarray:
+    """Each row's programmes in its list of needs (-1: no more): most severe first, then
+    most points, then the file's order, at most ``max_needs``. One stable sort of
+    severity × span + points does it: the points stay below the span, so severity
+    decides first."""
+    span = float(scores.max(initial=0.0)) + 1.0
+    key = np.where(eligible, severity * span + scores, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")[:, :max_needs]
+    return np.where(np.take_along_axis(eligible, order, axis=1), order, -1)
+
+
+def _listed(ranked: np.ndarray, programmes: int) -> np.ndarray:
+    """Rows × programmes: the programme is in the row's list of needs."""
+    listed = np.zeros((len(ranked), programmes), dtype=bool)
+    rows, ranks = np.nonzero(ranked >= 0)
+    listed[rows, ranked[rows, ranks]] = True
+    return listed
+
+
 class Needs:
     """Needs of every enterprise (and period) of a peer comparison.
 
@@ -249,64 +313,54 @@ class Needs:
         self.alerts = alerts
         self.kpis = kpis if kpis is not None else (alerts.kpis if alerts is not None else None)
         self.unit = gaps.groups.unit
-        keys = gaps.keys
         period_column = gaps.groups.period
         self.period = (
-            period_column if period_column is not None and period_column in keys.columns else None
+            period_column
+            if period_column is not None and period_column in gaps.keys.columns
+            else None
         )
-        n, m = len(keys), len(mapping.programmes)
-        self.skipped: list[tuple[str, str]] = []
         alert_rows = self._alert_rows(period) if alerts is not None else None
-        primary = np.zeros((n, m))
-        supporting = np.zeros((n, m))
-        judged = np.zeros((n, m), dtype=bool)
-        floor = np.full((n, m), -1, dtype=np.int8)
-        self._fired: list[list[_Fired]] = []
-        for k, programme in enumerate(mapping.programmes):
-            fired_here = []
-            for trigger in programme.triggers:
-                fired = self._trigger(trigger, alert_rows)
-                if fired is None:
-                    self.skipped.append((programme.code, trigger.label))
-                    continue
-                if trigger.supporting:
-                    supporting[:, k] += fired.points
-                else:
-                    primary[:, k] += fired.points
-                    judged[:, k] |= fired.judged
-                if trigger.severity is not None:
-                    level = np.int8(SEVERITIES.index(trigger.severity))
-                    floor[:, k] = np.where(fired.hit, np.maximum(floor[:, k], level), floor[:, k])
-                fired_here.append(fired)
-            self._fired.append(fired_here)
-        self.primary = primary
-        # corroboration at most doubles a need's points: it never outweighs the evidence
-        self.scores = primary + np.minimum(supporting, primary)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self._counted = np.where(
-                supporting > primary, primary / supporting, 1.0
-            )  # share of supporting points counted
-        eligible = primary > mapping.min_score
-        severity = np.maximum(mapping.severity.band(self.scores), floor)
-        # most severe first, then most points, then the file's order: one stable sort of
-        # severity × span + points (points stay below the span, so severity decides first)
-        span = float(self.scores.max(initial=0.0)) + 1.0
-        key = np.where(eligible, severity * span + self.scores, -np.inf)
-        order = np.argsort(-key, axis=1, kind="stable")[:, : mapping.max_needs]
-        self.ranked = np.where(np.take_along_axis(eligible, order, axis=1), order, -1)
-        self._needed = np.zeros((n, m), dtype=bool)
-        rows, ranks = np.nonzero(self.ranked >= 0)
-        self._needed[rows, self.ranked[rows, ranks]] = True
+        self._fired, self.skipped = self._evaluate(alert_rows)
+        points = _Points.add_up(self._fired, (len(gaps.keys), len(mapping.programmes)))
+        self.primary = points.primary
+        self.scores = points.scores()
+        self._counted = points.counted_share()
+        eligible = points.primary > mapping.min_score
+        severity = np.maximum(mapping.severity.band(self.scores), points.floor)
+        self.ranked = _ranked(eligible, severity, self.scores, mapping.max_needs)
+        self._needed = _listed(self.ranked, len(mapping.programmes))
         self.severity = np.where(self._needed, severity, -1).astype(np.int8)
-        self._unknown = ~judged
-        rule = mapping.priority
+        self._unknown = ~points.judged
+        self.priority = self._priority_tier()
+        self._absent = self._non_filers(period)
+        self._scope: np.ndarray | None = None  # row positions shown (None: all); see scoped()
+
+    def _evaluate(self, alert_rows) -> tuple[list[list[_Fired]], list[tuple[str, str]]]:
+        """Each programme's triggers as evaluated, and the (programme, trigger) pairs that
+        cannot fire here (an indicator not compared, an alert without alerts), which
+        :attr:`skipped` lists so that a mapping silently reduced is visible."""
+        fired: list[list[_Fired]] = []
+        skipped: list[tuple[str, str]] = []
+        for programme in self.mapping.programmes:
+            evaluated = []
+            for trigger in programme.triggers:
+                result = self._trigger(trigger, alert_rows)
+                if result is None:
+                    skipped.append((programme.code, trigger.label))
+                else:
+                    evaluated.append(result)
+            fired.append(evaluated)
+        return fired, skipped
+
+    def _priority_tier(self) -> np.ndarray:
+        """The rows with a need of at least the rule's severity, or with enough needs of
+        at least its lesser severity (see :class:`PriorityRule`)."""
+        rule = self.mapping.priority
         tier = self.severity.max(axis=1, initial=-1) >= SEVERITIES.index(rule.min_severity)
         if rule.min_needs:
             serious = self.severity >= SEVERITIES.index(rule.min_needs_severity)
             tier |= serious.sum(axis=1) >= rule.min_needs
-        self.priority = tier
-        self._absent = self._non_filers(period)
-        self._scope: np.ndarray | None = None  # row positions shown (None: all); see scoped()
+        return tier
 
     def _alert_rows(self, period):
         kpis = self.alerts.kpis
