@@ -43,6 +43,7 @@ from typing import Annotated, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import DTypeLike
 
 from rasad import config
 from rasad.config import (
@@ -285,6 +286,38 @@ def _listed(ranked: np.ndarray, programmes: int) -> np.ndarray:
     rows, ranks = np.nonzero(ranked >= 0)
     listed[rows, ranked[rows, ranks]] = True
     return listed
+
+
+@dataclass
+class _EvidenceRows:
+    """The rows of :meth:`Needs.evidence`, trigger by trigger: ``fired`` is every
+    trigger evaluated (programme by programme, in the file's order), ``programme`` its
+    programme's position and ``pieces`` the rows where it fired for a need in the
+    lists; ``rows`` are all of those, ``which`` each one's trigger (its position in
+    ``fired``)."""
+
+    fired: list[_Fired]
+    programme: list[int]
+    pieces: list[np.ndarray]
+    rows: np.ndarray = field(init=False)
+    which: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        pieces = self.pieces
+        self.rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
+        self.which = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
+
+    def per_row(self, values: list, dtype: DTypeLike) -> np.ndarray:
+        """``values`` (one per trigger) as a column: each row gets its trigger's."""
+        return np.asarray(values, dtype=dtype)[self.which] if values else np.zeros(0, dtype)
+
+    def alert_values(self) -> np.ndarray:
+        """Each row's alert KPI value (blank for indicator triggers)."""
+        values = np.full(len(self.rows), np.nan)
+        for i, (f, piece) in enumerate(zip(self.fired, self.pieces, strict=True)):
+            if f.value is not None:
+                values[self.which == i] = f.value[piece]
+        return values
 
 
 class Needs:
@@ -566,66 +599,88 @@ class Needs:
         return pd.DataFrame(self._evidence_columns(unit))
 
     def _evidence_columns(self, unit) -> dict:
-        g = self.gaps
-        selected = self._selected(unit)
-        flat = [f for fired in self._fired for f in fired]
-        labels = [f.trigger.label for f in flat]
-        programme_of = [k for k, fired in enumerate(self._fired) for _ in fired]
-        column_of = [
-            g.column(f.trigger.indicator) if f.trigger.indicator is not None else -1 for f in flat
-        ]
+        evidence = self._evidence_rows(self._selected(unit))
+        columns = self._keys(evidence.rows)
+        columns.update(self._evidence_triggers(evidence))
+        columns.update(self._evidence_figures(evidence))
+        columns["points"] = self._evidence_points(evidence)
+        columns["supporting"] = evidence.per_row(
+            [f.trigger.supporting for f in evidence.fired], bool
+        )
+        return columns
+
+    def _evidence_rows(self, selected: np.ndarray | None) -> _EvidenceRows:
+        """Where each evaluated trigger fired for a need in the lists, among the rows
+        ``selected`` (None: all)."""
+        fired = [f for evaluated in self._fired for f in evaluated]
+        programme = [k for k, evaluated in enumerate(self._fired) for _ in evaluated]
         if selected is None:
             pieces = [
                 np.flatnonzero(f.hit & self._needed[:, k])
-                for f, k in zip(flat, programme_of, strict=True)
+                for f, k in zip(fired, programme, strict=True)
             ]
         else:
             pieces = [
                 selected[f.hit[selected] & self._needed[selected, k]]
-                for f, k in zip(flat, programme_of, strict=True)
+                for f, k in zip(fired, programme, strict=True)
             ]
-        rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
-        which = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
-        j = np.asarray(column_of, dtype=np.intp)[which] if pieces else np.zeros(0, dtype=np.intp)
+        return _EvidenceRows(fired, programme, pieces)
+
+    def _evidence_triggers(self, evidence: _EvidenceRows) -> dict:
+        """Which trigger of which programme each row is the evidence of, and for alert
+        triggers the rule, its severity and its KPI."""
+        fired, which = evidence.fired, evidence.which
+        labels = [f.trigger.label for f in fired]
+        return {
+            "programme": pd.Categorical.from_codes(
+                evidence.per_row(evidence.programme, np.int64), categories=self.mapping.codes
+            ),
+            # a label that two triggers share cannot be a category of its own
+            "trigger": (
+                pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels)))
+                if len(set(labels)) == len(labels)
+                else np.asarray(labels, dtype=object)[which]
+            ),
+            "alert": evidence.per_row([f.trigger.alert for f in fired], object),
+            "alert_severity": evidence.per_row([f.alert_severity for f in fired], object),
+            "alert_kpi": evidence.per_row([f.kpi for f in fired], object),
+        }
+
+    def _evidence_figures(self, evidence: _EvidenceRows) -> dict:
+        """The figures behind each row: an indicator trigger's value and its peer
+        comparison, an alert trigger's KPI value (its peer columns blank)."""
+        g, rows = self.gaps, evidence.rows
+        indicator_column = [
+            g.column(f.trigger.indicator) if f.trigger.indicator is not None else -1
+            for f in evidence.fired
+        ]
+        j = evidence.per_row(indicator_column, np.intp)
         is_indicator = j >= 0
         jj = np.maximum(j, 0)
-        columns = self._keys(rows)
-        columns["programme"] = pd.Categorical.from_codes(
-            np.asarray(programme_of, dtype=np.int64)[which] if pieces else [],
-            categories=self.mapping.codes,
-        )
-        columns["trigger"] = (
-            pd.Categorical.from_codes(which, categories=list(dict.fromkeys(labels)))
-            if len(set(labels)) == len(labels)
-            else np.asarray(labels, dtype=object)[which]
-        )
-        columns["alert"] = _pick([f.trigger.alert for f in flat], which)
-        columns["alert_severity"] = _pick([f.alert_severity for f in flat], which)
-        columns["alert_kpi"] = _pick([f.kpi for f in flat], which)
-        alert_value = np.full(len(rows), np.nan)
-        for i, (f, piece) in enumerate(zip(flat, pieces, strict=True)):
-            if f.value is not None:
-                alert_value[which == i] = f.value[piece]
-        for m in ("value", "percentile", "peer_median", "peer_top_quartile"):
-            columns[m] = np.where(
+        alert_value = evidence.alert_values()
+        columns = {
+            m: np.where(
                 is_indicator, g.measure(m)[rows, jj], alert_value if m == "value" else np.nan
             )
+            for m in ("value", "percentile", "peer_median", "peer_top_quartile")
+        }
         columns["peers"] = np.where(is_indicator, g.measure("peers")[rows, jj], 0).astype(np.int64)
         levels = np.array(["+".join(level) for level in g.groups.levels] + [""], dtype=object)
         level = np.where(is_indicator, g.level_index()[rows, jj], -1)
         columns["peer_level"] = levels[level]
-        points = np.zeros(len(rows))
-        for i, (f, piece, k) in enumerate(zip(flat, pieces, programme_of, strict=True)):
-            points[which == i] = f.points[piece] * (
+        return columns
+
+    def _evidence_points(self, evidence: _EvidenceRows) -> np.ndarray:
+        """Each row's points: a supporting trigger's only as far as its need's score
+        counts them, so that a need's evidence adds up to its score."""
+        points = np.zeros(len(evidence.rows))
+        for i, (f, piece, k) in enumerate(
+            zip(evidence.fired, evidence.pieces, evidence.programme, strict=True)
+        ):
+            points[evidence.which == i] = f.points[piece] * (
                 self._counted[piece, k] if f.trigger.supporting else 1.0
             )
-        columns["points"] = points
-        columns["supporting"] = (
-            np.asarray([f.trigger.supporting for f in flat], dtype=bool)[which]
-            if pieces
-            else np.zeros(0, dtype=bool)
-        )
-        return columns
+        return points
 
     def explained(self, *, unit=None) -> pd.DataFrame:
         """:meth:`table` with ``evidence_fa`` and ``evidence_en``: each need's
@@ -1070,10 +1125,6 @@ def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.nda
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _pick(values: list, which: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=object)[which] if values else np.zeros(0, dtype=object)
 
 
 _HEADERS = {
