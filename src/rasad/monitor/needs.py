@@ -320,6 +320,18 @@ class _EvidenceRows:
         return values
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """Who a needs matrix counts, each with the value of its cell: the filers
+    (``filers``: their rows in the comparison) and the non-filers (``absent``: their
+    rows of :meth:`Needs.no_data`). A firm in two clusters is in the lists twice."""
+
+    filers: np.ndarray
+    absent: np.ndarray
+    filer_cells: pd.Series
+    absent_cells: pd.Series
+
+
 class Needs:
     """Needs of every enterprise (and period) of a peer comparison.
 
@@ -893,9 +905,26 @@ class Needs:
         blank; counted neither as needing nor as not needing it).
         """
         column = DIMENSIONS.get(by, by)
-        keys = self.gaps.keys
-        absent = self._absent
+        self._check_breakdown(by, column, members)
         rows = self._rows()
+        if column == "cluster_code":
+            cells = self._cluster_cells(rows, cast(pd.DataFrame, members))
+        else:
+            cells = self._column_cells(column, rows)
+        codes, index = self._cell_index(column, cells)
+        # every row once, in order (no firm in two clusters, no scope): no gather needed
+        whole = column != "cluster_code" and self._scope is None
+        counts = self._cell_counts(cells, codes, len(index), whole)
+        values = index[column].astype(object)
+        index[column] = values.where(values.notna(), None)
+        index["name_fa"], index["name_en"] = _labels(column, index[column], names)
+        matrix = pd.concat([index, pd.DataFrame(counts)], axis=1)
+        order = [c for c in (self.period, column) if c is not None]
+        return matrix.sort_values(order, na_position="last", ignore_index=True)
+
+    def _check_breakdown(self, by: str, column: str, members: pd.DataFrame | None) -> None:
+        """Refuse a breakdown the data cannot give: by cluster without the members, or
+        by a column the comparison does not have."""
         if column == "cluster_code":
             if members is None or not {"cluster_code", self.unit} <= set(members.columns):
                 raise _bad(
@@ -905,49 +934,64 @@ class Needs:
                     f"(cluster_code، {self.unit}) نیاز دارد.",
                     "members",
                 )
-        elif column not in keys.columns:
+        elif column not in self.gaps.keys.columns:
             raise _bad(
                 f"Cannot break needs down by {by!r}: the comparison has no column {column!r}.",
                 f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ستون «{column}» در داده نیست.",
                 "by",
                 by,
             )
-        # the filers' rows (``src``: their row in the comparison) and the non-filers'
-        # (``gone``: their row of no_data()), each with its cell; a firm in two clusters
-        # is twice in the list
-        if column == "cluster_code":
-            units = pd.concat(
-                [
-                    pd.Series(keys[self.unit].array.take(rows)),
-                    pd.Series(absent[self.unit].array if len(absent) else [], dtype=object),
-                ],
-                ignore_index=True,
-            )
-            links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
-                cast(pd.DataFrame, members)[[self.unit, "cluster_code"]].drop_duplicates(),
-                on=self.unit,
-                how="left",
-            )
-            at, cell = links["_at"].to_numpy(), links["cluster_code"]
-            filer = at < len(rows)
-            src, gone = rows[at[filer]], at[~filer] - len(rows)
-            filer_cells, absent_cells = pd.Series(cell.array[filer]), pd.Series(cell.array[~filer])
-        else:
-            src, gone = rows, np.arange(len(absent))
-            filer_cells = pd.Series(keys[column].array.take(rows))
-            absent_cells = pd.Series(
+
+    def _column_cells(self, column: str, rows: np.ndarray) -> _Cells:
+        """Each filer (of ``rows``) and each non-filer in the cell of its ``column``."""
+        absent = self._absent
+        return _Cells(
+            rows,
+            np.arange(len(absent)),
+            pd.Series(self.gaps.keys[column].array.take(rows)),
+            pd.Series(
                 absent[column].array
                 if column in absent.columns
                 else np.full(len(absent), None, dtype=object)
-            )
-        # one integer code per cell (period × value, missing values their own cell),
-        # then every count is a bincount
-        cell_codes, cell_values = _cell_codes(filer_cells, absent_cells)
+            ),
+        )
+
+    def _cluster_cells(self, rows: np.ndarray, members: pd.DataFrame) -> _Cells:
+        """Each filer (of ``rows``) and each non-filer in the cell of every cluster it is
+        a member of, or in the blank cell when it is in none."""
+        absent = self._absent
+        units = pd.concat(
+            [
+                pd.Series(self.gaps.keys[self.unit].array.take(rows)),
+                pd.Series(absent[self.unit].array if len(absent) else [], dtype=object),
+            ],
+            ignore_index=True,
+        )
+        links = pd.DataFrame({self.unit: units, "_at": np.arange(len(units))}).merge(
+            members[[self.unit, "cluster_code"]].drop_duplicates(),
+            on=self.unit,
+            how="left",
+        )
+        at, cell = links["_at"].to_numpy(), links["cluster_code"]
+        filer = at < len(rows)
+        return _Cells(
+            rows[at[filer]],
+            at[~filer] - len(rows),
+            pd.Series(cell.array[filer]),
+            pd.Series(cell.array[~filer]),
+        )
+
+    def _cell_index(self, column: str, cells: _Cells) -> tuple[np.ndarray, pd.DataFrame]:
+        """One integer code per counted row (the filers', then the non-filers'), into
+        the cells of the matrix: the (period and) ``column`` value of each, a missing
+        value its own cell. With these codes every count is a bincount."""
+        cell_codes, cell_values = _cell_codes(cells.filer_cells, cells.absent_cells)
         if self.period is not None:
+            absent = self._absent
             periods = np.concatenate(
                 [
-                    keys[self.period].to_numpy(dtype=np.int64)[src],
-                    absent[self.period].to_numpy(dtype=np.int64)[gone]
+                    self.gaps.keys[self.period].to_numpy(dtype=np.int64)[cells.filers],
+                    absent[self.period].to_numpy(dtype=np.int64)[cells.absent]
                     if len(absent)
                     else np.zeros(0, dtype=np.int64),
                 ]
@@ -957,17 +1001,19 @@ class Needs:
         else:
             combined = cell_codes.astype(np.int64)
         present, codes = np.unique(combined, return_inverse=True)
-        uniques = pd.DataFrame({column: cell_values[present % len(cell_values)]})
+        index = pd.DataFrame({column: cell_values[present % len(cell_values)]})
         if self.period is not None:
-            uniques.insert(0, self.period, np.asarray(period_values)[present // len(cell_values)])
-        size = len(uniques)
-        filed, missing = codes[: len(src)], codes[len(src) :]
-        whole = (
-            column != "cluster_code" and self._scope is None
-        )  # every row once, in order: no gather
+            index.insert(0, self.period, np.asarray(period_values)[present // len(cell_values)])
+        return codes, index
+
+    def _cell_counts(self, cells: _Cells, codes: np.ndarray, size: int, whole: bool) -> dict:
+        """The counting columns of the matrix, cell by cell (see :meth:`matrix`).
+        ``whole``: the filers are every row of the comparison, in order."""
+        filed, missing = codes[: len(cells.filers)], codes[len(cells.filers) :]
+        count = functools.partial(_per_cell, filed, size)
 
         def of_filers(values: np.ndarray) -> np.ndarray:
-            return values if whole else values[src]
+            return values if whole else values[cells.filers]
 
         employees = of_filers(self.employees())
         needed, unknown, tier = (
@@ -976,16 +1022,10 @@ class Needs:
             of_filers(self.priority),
         )
         anything = needed.any(axis=1)
-
-        def count(weights):  # yes/no: count the rows that say yes (a gather, not a float sum)
-            if weights.dtype == bool:
-                return np.bincount(filed[weights], minlength=size)
-            return np.bincount(filed, weights=weights, minlength=size)
-
         columns = {
-            "enterprises": np.bincount(filed, minlength=size),
+            "enterprises": count(),
             "employees": count(employees),
-            "no_data": np.bincount(missing, minlength=size),
+            "no_data": _per_cell(missing, size),
             "any_enterprises": count(anything),
             "any_employees": count(employees * anything),
             "priority_enterprises": count(tier),
@@ -997,17 +1037,9 @@ class Needs:
             columns[f"{code}_employees"] = count(employees * chosen)
             columns[f"{code}_priority"] = count(chosen & tier)
             columns[f"{code}_unknown"] = count(unknown[:, k])
-        columns = {
+        return {
             c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()
         }
-        index = uniques
-        values = index[column].astype(object)
-        index[column] = values.where(values.notna(), None)
-        labels = _labels(column, index[column], names)
-        index["name_fa"], index["name_en"] = labels
-        matrix = pd.concat([index, pd.DataFrame(columns)], axis=1)
-        order = [c for c in (self.period, column) if c is not None]
-        return matrix.sort_values(order, na_position="last", ignore_index=True)
 
     def headers(self, columns) -> list[tuple[str, str]]:
         """(Persian, English) header of each column of :meth:`table`, :meth:`matrix`,
@@ -1121,6 +1153,16 @@ def _cell_codes(filer_cells: pd.Series, absent_cells: pd.Series) -> tuple[np.nda
     return np.concatenate([codes.astype(np.int64), extra]), np.asarray(
         values + [np.nan], dtype=object
     )[:-1]
+
+
+def _per_cell(cells: np.ndarray, size: int, weights=None) -> np.ndarray:
+    """Per cell (``cells``: each row's, of ``size``): how many rows, or with yes/no
+    ``weights`` how many say yes (a gather, not a float sum), or the sum of ``weights``."""
+    if weights is None:
+        return np.bincount(cells, minlength=size)
+    if weights.dtype == bool:
+        return np.bincount(cells[weights], minlength=size)
+    return np.bincount(cells, weights=weights, minlength=size)
 
 
 def _missing(value) -> bool:
