@@ -446,6 +446,10 @@ def test_the_matrix_counts_the_tier_and_the_unknowns():
     assert mine.table()["national_id"].tolist() == ["c", "c", "f", "f"]
     assert mine.matrix("province")["priority_enterprises"].tolist() == [1, 1]
     assert mine.totals().iloc[0]["filers"] == 2
+    # a scope within a scope keeps the enterprises in both (a cluster within an estate)
+    narrower = mine.scoped({"f", "a"})
+    assert narrower.table()["national_id"].unique().tolist() == ["f"]
+    assert narrower.totals().iloc[0]["filers"] == 1
 
 
 def test_a_supporting_trigger_alone_never_makes_a_need():

@@ -538,7 +538,7 @@ class Needs:
         if self._scope is not None:
             kept = np.zeros(len(inside), dtype=bool)
             kept[self._scope] = True
-            inside &= kept
+            inside = inside & kept  # pandas' array is read-only
         view._scope = np.flatnonzero(inside)
         view._absent = (
             self._absent[self._absent[self.unit].isin(wanted).to_numpy()].reset_index(drop=True)
