@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from rasad.errors import RasadInputError
 from rasad.monitor import Monitor, MonitorConfigError, PeerGroups, load_needs, loads_needs
 
 MAPPING = """\
@@ -197,6 +198,18 @@ def test_matrix_sums_reconcile_on_the_toy():
     assert by_estate["name_en"].tolist()[-1] == "outside any industrial estate"
     assert by_estate["any_enterprises"].tolist() == [2, 1, 1, 0]
     assert by_estate["employees"].tolist() == [30, 30, 60, 40]  # e's unknown employment counts 0
+
+
+@pytest.mark.parametrize("by", ["year", "employees", "name_en", "finance_priority"])
+def test_a_breakdown_by_a_column_the_matrix_has_is_refused(demo_run, by):
+    """The period, the labels and the counts are the matrix's own columns: breaking down
+    by one of them is refused in both languages, not left to fail inside pandas."""
+    with pytest.raises(RasadInputError) as refused:
+        demo_run.needs.matrix(by)
+    assert refused.value.message_en == (
+        f"Cannot break needs down by '{by}': the needs matrix has a column '{by}' of its own."
+    )
+    assert f"«{by}» دارد" in refused.value.message_fa
 
 
 @pytest.fixture(scope="module")

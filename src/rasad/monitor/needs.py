@@ -73,6 +73,19 @@ from rasad.monitor.rules import BOUNDS, SEVERITIES, SEVERITY_NAMES, Alerts, load
 BUNDLED_NEEDS = "needs.yaml"
 BEHIND = ("median", "top_quartile")
 BANDED = SEVERITIES[1:]  # the bands' lower ends: medium, high, critical (below medium: low)
+# the needs matrix's counting columns: over every programme, then for each programme
+# (``<programme>_<count>``); see Needs.matrix
+_TOTAL_COUNTS = (
+    "enterprises",
+    "employees",
+    "no_data",
+    "any_enterprises",
+    "any_employees",
+    "priority_enterprises",
+    "priority_employees",
+)
+_PROGRAMME_COUNTS = ("enterprises", "employees", "priority", "unknown")
+
 DIMENSIONS = {
     "province": "province_code",
     "estate": "estate_code",
@@ -922,9 +935,25 @@ class Needs:
         order = [c for c in (self.period, column) if c is not None]
         return matrix.sort_values(order, na_position="last", ignore_index=True)
 
+    def _count_columns(self) -> list[str]:
+        """The matrix's counting columns, in order (see :meth:`matrix`)."""
+        return [*_TOTAL_COUNTS] + [
+            f"{code}_{count}" for code in self.mapping.codes for count in _PROGRAMME_COUNTS
+        ]
+
     def _check_breakdown(self, by: str, column: str, members: pd.DataFrame | None) -> None:
-        """Refuse a breakdown the data cannot give: by cluster without the members, or
-        by a column the comparison does not have."""
+        """Refuse a breakdown the data cannot give: by cluster without the members, by a
+        column the comparison does not have, or by one whose name the matrix already
+        gives another column (the period, the labels, a count)."""
+        if column == self.period or column in ("name_fa", "name_en", *self._count_columns()):
+            raise _bad(
+                f"Cannot break needs down by {by!r}: the needs matrix has a column {column!r} "
+                "of its own.",
+                f"نیازها را نمی‌توان بر حسب «{by}» تفکیک کرد: ماتریس نیازها خود ستونی به نام "
+                f"«{column}» دارد.",
+                "by",
+                by,
+            )
         if column == "cluster_code":
             if members is None or not {"cluster_code", self.unit} <= set(members.columns):
                 raise _bad(
@@ -1022,21 +1051,24 @@ class Needs:
             of_filers(self.priority),
         )
         anything = needed.any(axis=1)
-        columns = {
-            "enterprises": count(),
-            "employees": count(employees),
-            "no_data": _per_cell(missing, size),
-            "any_enterprises": count(anything),
-            "any_employees": count(employees * anything),
-            "priority_enterprises": count(tier),
-            "priority_employees": count(employees * tier),
-        }
-        for k, code in enumerate(self.mapping.codes):
+        counts = [  # in the order of _count_columns()
+            count(),
+            count(employees),
+            _per_cell(missing, size),
+            count(anything),
+            count(employees * anything),
+            count(tier),
+            count(employees * tier),
+        ]
+        for k in range(len(self.mapping.codes)):
             chosen = needed[:, k]
-            columns[f"{code}_enterprises"] = count(chosen)
-            columns[f"{code}_employees"] = count(employees * chosen)
-            columns[f"{code}_priority"] = count(chosen & tier)
-            columns[f"{code}_unknown"] = count(unknown[:, k])
+            counts += [
+                count(chosen),
+                count(employees * chosen),
+                count(chosen & tier),
+                count(unknown[:, k]),
+            ]
+        columns = dict(zip(self._count_columns(), counts, strict=True))
         return {
             c: v.astype(np.int64) if not c.endswith("employees") else v for c, v in columns.items()
         }
