@@ -216,6 +216,24 @@ def test_cluster_profiles_refuses():
     _refused("cluster_code", profiles.profile, "nope")
 
 
+def test_members_without_returns_have_no_latest_year():
+    """The returns are not empty, the members' are: the message says which, and a year
+    given still gives profiles (of members with no figures)."""
+    enterprises = FIRMS[["national_id"]]
+    returns = pd.DataFrame(
+        {"national_id": ["a"], "year": [1403], "employees": [1.0], "sales": [1.0], "exports": [0.0]}
+    )
+    members = pd.DataFrame({"cluster_code": ["K", "K"], "national_id": ["c", "d"]})
+    error = _refused("year", cluster_profiles, enterprises, returns, members)
+    assert error.message_en.startswith("None of the clusters' members has a return")
+    assert "اعضای خوشه‌ها" in error.message_fa
+    error = _refused("year", cluster_profiles, enterprises, returns.iloc[:0], members)
+    assert error.message_en.startswith("returns is empty")
+    profiles = cluster_profiles(enterprises, returns, members, year=1403, real=False)
+    (cluster,) = profiles.summary.to_dict("records")
+    assert (cluster["cluster_code"], cluster["enterprises"], cluster["employees"]) == ("K", 2, 0)
+
+
 @pytest.mark.parametrize("max_age", [-1, 1.5, True, "1", np.nan])
 def test_a_bad_age_limit_is_refused(max_age):
     enterprises = FIRMS[["national_id"]]

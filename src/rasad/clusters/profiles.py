@@ -124,7 +124,6 @@ def _needs_long(needs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _panel(members: pd.DataFrame, returns: pd.DataFrame, year: int, real: bool) -> pd.DataFrame:
-    require_columns(returns, ["national_id", "year", *MEASURES], "returns")
     panel = returns.loc[returns["year"] <= year, ["national_id", "year", *MEASURES]]
     panel = members[["cluster_code", "national_id"]].merge(panel, on="national_id", how="inner")
     panel["year"] = panel["year"].astype(np.int64)
@@ -185,12 +184,25 @@ def _members_registry(enterprises: pd.DataFrame, members: pd.DataFrame) -> pd.Da
     ]
 
 
-def _members_returns(returns: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """The members' returns, with only the columns the profiles measure."""
+def _members_returns(
+    returns: pd.DataFrame, members: pd.DataFrame, year: int | None
+) -> pd.DataFrame:
+    """The members' returns, with only the columns the profiles measure. With no year
+    given, the latest is the members' latest: where none of them has a return there is
+    none, and saying "returns is empty" (as :func:`firm_figures` would of the cut
+    returns) would send the reader to a file that is not empty."""
     require_columns(returns, ["national_id", "year", *MEASURES], "returns")
-    return returns.loc[
+    kept = returns.loc[
         isin_ids(returns["national_id"], members["national_id"]), ["national_id", "year", *MEASURES]
     ]
+    if year is None and kept.empty and not returns.empty:
+        raise RasadInputError(
+            "None of the clusters' members has a return, so there is no latest year; give year.",
+            "هیچ‌یک از اعضای خوشه‌ها اظهارنامه‌ای ندارد و آخرین سال معلوم نیست؛ سال (year) را بدهید.",
+            field="year",
+            value=None,
+        )
+    return kept
 
 
 def _size_and_exports(firms: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +380,7 @@ def cluster_profiles(
     members = _registered_members(members, enterprises)
     # Only members matter: cut the registry and the returns down to them first.
     registry = _members_registry(enterprises, members)
-    returns = _members_returns(returns, members)
+    returns = _members_returns(returns, members, year)
     figures = firm_figures(registry, returns, year=year, measures=MEASURES, max_age=max_age)
     year = figures.attrs["year"]
     firms = members.merge(figures, on="national_id", how="left")
