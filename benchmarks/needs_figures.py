@@ -9,8 +9,9 @@ Run:  .venv/bin/python benchmarks/needs_figures.py [--enterprises 3000 20000]
 Data: ``rasad.demo.generate(n, seed)``; the monitoring run as of 1 August 2025 (after
 the deadline of 1403's returns); the Top-100 is the bundled SME-100 methodology's
 ranks 1–100 on ``sme_inputs`` of the same returns. ``--mapping`` takes another needs
-file, e.g. the one before needs v2 (``git show 67d8a5d:src/rasad/monitor/data/needs.yaml``),
-which the current code reads exactly as the code of its time did.
+file, e.g. the one before needs v2, as the parent of the commit that brought v2 has it
+(``git show 36c2d4d^:src/rasad/monitor/data/needs.yaml``), which the current code reads
+exactly as the code of its time did.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Price indices that deflate a panel's money: the ``prices`` block of a mapping file
 and the CSV files of ``--prices``. Both key the index by **Jalali** year (a Gregorian
 year *g* is *g* − 621, the Jalali year that begins in it) and refuse a year given
-twice once converted, by :func:`index_by_jalali_year`.
+twice once converted, in :class:`JalaliIndex`.
 """
 
 from __future__ import annotations
