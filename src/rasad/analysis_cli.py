@@ -195,27 +195,47 @@ def monitor_alerts(args) -> int:
 
 
 def monitor_needs(args) -> int:
-    from rasad.export import write_csv
-
     lang = args.lang
     with steps(args, STEPS) as step:
         step("read")
         people = population(args)
         period = _period(args, people)
         step("compute")
-        result = _monitor(people).run(people.returns, people.enterprises, period=period)
-        needs = result.needs
+        needs = _monitor(people).run(people.returns, people.enterprises, period=period).needs
         step("write")
-        if args.out.lower().endswith(".xlsx"):
-            needs.to_excel(
-                args.out,
-                by=tuple(args.by),
-                members=people.members,
-                estates=people.estates,
-                clusters=people.clusters,
-            )
-        else:
-            write_csv(needs.matrix(args.by[0], members=people.members), args.out)
+        _write_needs(needs, args, people)
+    _print_tier(lang, needs, period)
+    _print_programmes(lang, needs)
+    enterprises, year = number(lang, len(people.enterprises)), digits(lang, period)
+    print(
+        say(
+            lang,
+            f"needs of {enterprises} enterprises for {period} by {', '.join(args.by)} → {args.out}",
+            f"نیازهای {enterprises} بنگاه برای {year} بر پایهٔ {'، '.join(args.by)} → {args.out}",
+        )
+    )
+    return 0
+
+
+def _write_needs(needs, args, people: Population) -> None:
+    """A workbook has a sheet per dimension of ``--by``; a CSV holds the first."""
+    from rasad.export import write_csv
+
+    if args.out.lower().endswith(".xlsx"):
+        needs.to_excel(
+            args.out,
+            by=tuple(args.by),
+            members=people.members,
+            estates=people.estates,
+            clusters=people.clusters,
+        )
+    else:
+        write_csv(needs.matrix(args.by[0], members=people.members), args.out)
+
+
+def _print_tier(lang: str, needs, period: int) -> None:
+    """Who filed, who owed a return and did not, and how many are in the priority tier:
+    the counts a reader checks before the table."""
     totals = needs.totals().iloc[0]
     filers, no_data, priority = (number(lang, totals[c]) for c in ("filers", "no_data", "priority"))
     share = (
@@ -241,6 +261,10 @@ def monitor_needs(args) -> int:
         )
         + needs.mapping.priority.text(lang)
     )
+
+
+def _print_programmes(lang: str, needs) -> None:
+    """A row per programme: how many need it, by severity, in the tier, and unknown."""
     header = NEEDS_HEADER[lang]
     widths = (14, 7, 8, 7, 7, 7, 8, 8)
     print(
@@ -271,15 +295,6 @@ def monitor_needs(args) -> int:
             "نامعلوم: اظهارنامه داده، اما همهٔ ارقامی که برنامه می‌خواند خالی بود (بی‌نیاز شمرده نشد)",
         )
     )
-    enterprises = number(lang, len(people.enterprises))
-    print(
-        say(
-            lang,
-            f"needs of {enterprises} enterprises for {period} by {', '.join(args.by)} → {args.out}",
-            f"نیازهای {enterprises} بنگاه برای {year} بر پایهٔ {'، '.join(args.by)} → {args.out}",
-        )
-    )
-    return 0
 
 
 NEEDS_HEADER = {
@@ -459,6 +474,22 @@ def clusters_eg(args) -> int:
 
 def add_commands(commands) -> None:
     """The ``monitor`` and ``clusters`` subcommands of ``rasad``."""
+    _add_monitor(commands)
+    _add_clusters(commands)
+
+
+def _add_source(sub) -> None:
+    """Where a command's population comes from: the database's returns (by default), one
+    of its research panels, or a demo population's files."""
+    sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
+    sub.add_argument(
+        "--dataset",
+        metavar="CODE",
+        help="a research panel of the database (default: the national returns)",
+    )
+
+
+def _add_monitor(commands) -> None:
     monitor = commands.add_parser(
         "monitor", help="KPIs, early-warning alerts and needs"
     ).add_subparsers(dest="monitor_command", required=True)
@@ -470,12 +501,7 @@ def add_commands(commands) -> None:
             type=int,
             help="Jalali year (default: the latest with enough returns filed; said on stderr)",
         )
-        sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
-        sub.add_argument(
-            "--dataset",
-            metavar="CODE",
-            help="a research panel of the database (default: the national returns)",
-        )
+        _add_source(sub)
     alerts.add_argument("--rules", help="an alert-rule YAML file (default: the bundled rules)")
     alerts.add_argument("--out", help="CSV or XLSX file for the alerts")
     alerts.set_defaults(handler=monitor_alerts)
@@ -491,6 +517,8 @@ def add_commands(commands) -> None:
     )
     needs.set_defaults(handler=monitor_needs)
 
+
+def _add_clusters(commands) -> None:
     clusters = commands.add_parser(
         "clusters", help="location quotients, cluster stars, agglomeration"
     )
@@ -501,48 +529,48 @@ def add_commands(commands) -> None:
         ("eg", clusters_eg, "Ellison–Glaeser agglomeration with a simulated null"),
     ):
         sub = subs.add_parser(name, help=help_text)
-        sub.add_argument(
-            "--by", default="province", help="region: province or estate (default province)"
-        )
-        sub.add_argument(
-            "--level", default="division", help="ISIC level: section, division, group or class"
-        )
-        sub.add_argument(
-            "--measure", default="employees", help="employees, sales, exports or enterprises"
-        )
-        sub.add_argument(
-            "--year",
-            type=int,
-            help="Jalali year (default: the latest with enough returns filed; said on stderr)",
-        )
-        sub.add_argument(
-            "--max-age",
-            type=int,
-            metavar="N",
-            help="carry a firm's figure forward from a return at most N years old "
-            "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
-            "database, else 1)",
-        )
-        sub.add_argument("--data", help="a demo population's CSV directory instead of the database")
-        sub.add_argument(
-            "--dataset",
-            metavar="CODE",
-            help="a research panel of the database (default: the national returns)",
-        )
-        sub.add_argument("--out", required=True, help="CSV (or XLSX) file")
+        _add_cluster_options(sub)
         sub.set_defaults(handler=handler)
-        if name == "stars":
-            sub.add_argument(
-                "--min-enterprises",
-                type=int,
-                default=10,
-                help="smallest cell given stars (default 10)",
-            )
-        if name == "eg":
-            sub.add_argument(
-                "--draws",
-                type=int,
-                default=1000,
-                help="random placements in the null (default 1000)",
-            )
-            sub.add_argument("--seed", type=int, default=0)
+    subs.choices["stars"].add_argument(
+        "--min-enterprises",
+        type=int,
+        default=10,
+        help="smallest cell given stars (default 10)",
+    )
+    eg = subs.choices["eg"]
+    eg.add_argument(
+        "--draws",
+        type=int,
+        default=1000,
+        help="random placements in the null (default 1000)",
+    )
+    eg.add_argument("--seed", type=int, default=0)
+
+
+def _add_cluster_options(sub) -> None:
+    """What every cluster command takes: the region, the sector level, the measure, the
+    year and how old a carried figure may be, the population and the output."""
+    sub.add_argument(
+        "--by", default="province", help="region: province or estate (default province)"
+    )
+    sub.add_argument(
+        "--level", default="division", help="ISIC level: section, division, group or class"
+    )
+    sub.add_argument(
+        "--measure", default="employees", help="employees, sales, exports or enterprises"
+    )
+    sub.add_argument(
+        "--year",
+        type=int,
+        help="Jalali year (default: the latest with enough returns filed; said on stderr)",
+    )
+    sub.add_argument(
+        "--max-age",
+        type=int,
+        metavar="N",
+        help="carry a firm's figure forward from a return at most N years old "
+        "(0: the year's own returns only; default: RASAD_CARRY_FORWARD_YEARS on the "
+        "database, else 1)",
+    )
+    _add_source(sub)
+    sub.add_argument("--out", required=True, help="CSV (or XLSX) file")
