@@ -781,19 +781,7 @@ def assign_text_ids(
     return ids
 
 
-def apply_mapping(
-    frame: pd.DataFrame,
-    mapping: PanelMapping,
-    *,
-    catalogue: Sequence[IndicatorSpec] | None = None,
-    known_codes: Mapping[str, str] | None = None,
-) -> MappedPanel:
-    """Turn a source panel into canonical enterprise and return frames.
-
-    ``known_codes`` (source code → national ID already registered for this panel) is
-    read only for ``codes: text`` mappings, whose IDs are assigned rather than computed
-    (:func:`assign_text_ids`); ``codes: number`` mappings ignore it.
-    """
+def _require_columns(frame: pd.DataFrame, mapping: PanelMapping) -> None:
     missing = [c for c in mapping.columns if c not in frame]
     if missing:
         raise RasadInputError(
@@ -802,36 +790,59 @@ def apply_mapping(
             field="columns",
             value=missing,
         )
+
+
+def _firm_ids(
+    values: pd.Series, mapping: PanelMapping, known_codes: Mapping[str, str] | None
+) -> tuple[list[str], dict[str, str]]:
+    """Each row's firm code, and each distinct code's national ID in order of first
+    appearance: assigned for ``codes: text``, computed for ``codes: number``."""
     if mapping.id_codes == "text":
-        codes = _text_codes(frame[mapping.id_column], mapping.id_column)
+        codes = _text_codes(values, mapping.id_column)
         national = assign_text_ids(
             codes, mapping.id_prefix, mapping.id_width, known_codes, column=mapping.id_column
         )
-    else:
-        codes = [_firm_code(v, mapping.id_column) for v in frame[mapping.id_column]]
-        too_long = sorted({c for c in codes if len(c) > mapping.id_width})
-        if too_long:
-            raise RasadInputError(
-                f"Firm codes {too_long[:5]} are longer than the {mapping.id_width} digits the "
-                "mapping allows for them.",
-                f"کدهای بنگاه {too_long[:5]} از {mapping.id_width} رقمِ مجاز در نگاشت بلندترند.",
-                field="enterprise.national_id.width",
-                value=too_long[:5],
-            )
-        national = {
-            c: make_legal_id(mapping.id_prefix + c.zfill(mapping.id_width))
-            for c in dict.fromkeys(codes)
-        }
-    years = pd.to_numeric(frame[mapping.year_column], errors="coerce")
-    if years.isna().any() or not (years == years.round()).all():
-        bad = frame.loc[years.isna() | (years != years.round()), mapping.year_column].tolist()[:5]
+        return codes, national
+    codes = [_firm_code(v, mapping.id_column) for v in values]
+    return codes, _number_ids(codes, mapping)
+
+
+def _number_ids(codes: list[str], mapping: PanelMapping) -> dict[str, str]:
+    """The national ID of each whole-number code: the prefix, the code padded to the
+    mapping's width, and the check digit."""
+    too_long = sorted({c for c in codes if len(c) > mapping.id_width})
+    if too_long:
         raise RasadInputError(
-            f"{mapping.year_column}: years must be whole numbers; found {bad}.",
-            f"{mapping.year_column}: سال باید عدد صحیح باشد؛ این‌ها آمده است: {bad}.",
-            field=mapping.year_column,
+            f"Firm codes {too_long[:5]} are longer than the {mapping.id_width} digits the "
+            "mapping allows for them.",
+            f"کدهای بنگاه {too_long[:5]} از {mapping.id_width} رقمِ مجاز در نگاشت بلندترند.",
+            field="enterprise.national_id.width",
+            value=too_long[:5],
+        )
+    return {
+        c: make_legal_id(mapping.id_prefix + c.zfill(mapping.id_width))
+        for c in dict.fromkeys(codes)
+    }
+
+
+def _source_years(frame: pd.DataFrame, column: str) -> pd.Series:
+    years = pd.to_numeric(frame[column], errors="coerce")
+    if years.isna().any() or not (years == years.round()).all():
+        bad = frame.loc[years.isna() | (years != years.round()), column].tolist()[:5]
+        raise RasadInputError(
+            f"{column}: years must be whole numbers; found {bad}.",
+            f"{column}: سال باید عدد صحیح باشد؛ این‌ها آمده است: {bad}.",
+            field=column,
             value=bad,
         )
-    periods = [Period(mapping.jalali_year(int(y))) for y in years]
+    return years
+
+
+def _crosswalk(
+    codes: list[str], years: pd.Series, national: dict[str, str], periods: list[Period]
+) -> pd.DataFrame:
+    """One row per source row: its firm code and year, and the enterprise and period
+    they became; two rows becoming the same enterprise and period are refused."""
     crosswalk = pd.DataFrame(
         {
             "source_id": codes,
@@ -853,6 +864,18 @@ def apply_mapping(
             field="rows",
             value=pairs,
         )
+    return crosswalk
+
+
+def _returns(
+    frame: pd.DataFrame,
+    mapping: PanelMapping,
+    crosswalk: pd.DataFrame,
+    periods: list[Period],
+    catalogue: Sequence[IndicatorSpec] | None,
+) -> pd.DataFrame:
+    """The canonical returns, one per source row: every catalogue indicator, empty
+    unless the mapping computes it."""
     indicator_codes = [spec.code for spec in (catalogue or load_catalogue())]
     returns = empty_returns(indicator_codes).reindex(range(len(frame)))
     returns["national_id"] = crosswalk["national_id"].astype("string")
@@ -861,7 +884,13 @@ def apply_mapping(
     returns["quarter"] = pd.array([None] * len(periods), dtype="Int64")
     for source in mapping.indicators:
         returns[source.code] = source.compute(frame)
-    enterprises = pd.DataFrame(
+    return returns
+
+
+def _enterprises(mapping: PanelMapping, national: dict[str, str]) -> pd.DataFrame:
+    """One enterprise per firm code, named by the mapping's templates; the registry
+    fields the panel lacks are the mapping's constants (missing when it sets none)."""
+    return pd.DataFrame(
         {
             "national_id": list(national.values()),
             "name_fa": [
@@ -875,7 +904,28 @@ def apply_mapping(
         },
         columns=ENTERPRISE_COLUMNS,
     ).astype(empty_enterprises().dtypes.to_dict())
-    return MappedPanel(mapping, enterprises, returns, crosswalk)
+
+
+def apply_mapping(
+    frame: pd.DataFrame,
+    mapping: PanelMapping,
+    *,
+    catalogue: Sequence[IndicatorSpec] | None = None,
+    known_codes: Mapping[str, str] | None = None,
+) -> MappedPanel:
+    """Turn a source panel into canonical enterprise and return frames.
+
+    ``known_codes`` (source code → national ID already registered for this panel) is
+    read only for ``codes: text`` mappings, whose IDs are assigned rather than computed
+    (:func:`assign_text_ids`); ``codes: number`` mappings ignore it.
+    """
+    _require_columns(frame, mapping)
+    codes, national = _firm_ids(frame[mapping.id_column], mapping, known_codes)
+    years = _source_years(frame, mapping.year_column)
+    periods = [Period(mapping.jalali_year(int(y))) for y in years]
+    crosswalk = _crosswalk(codes, years, national, periods)
+    returns = _returns(frame, mapping, crosswalk, periods, catalogue)
+    return MappedPanel(mapping, _enterprises(mapping, national), returns, crosswalk)
 
 
 def read_panel(
