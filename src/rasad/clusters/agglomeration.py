@@ -30,11 +30,13 @@ the country, Σ_i |s_ir − s_i*|, from 0 (same mix) to 2 (nothing in common).
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from rasad.clusters._checks import (
+    Grouping,
     carried_flags,
     choice,
     fraction,
@@ -251,7 +253,128 @@ def _shares_from_totals(region_totals, grouping, region: str):
             field="region_totals",
             value=missing,
         )
-    return values / values.sum(), position, np.asarray(labels, dtype=object)
+    return values / values.sum(), position
+
+
+def _shares_from_plants(sizes, regions, n_regions: int, measure: str) -> np.ndarray:
+    """Region shares x_r of ``measure`` over all the plants given, all sectors together."""
+    shares = np.bincount(regions, weights=sizes, minlength=n_regions)
+    if shares.sum() <= 0:
+        raise RasadInputError(
+            f"No plant has a positive {measure}, so there is nothing to measure.",
+            f"هیچ واحدی مقدار مثبت «{measure}» ندارد و چیزی برای سنجش نیست.",
+            field=measure,
+            value=0,
+        )
+    return shares / shares.sum()
+
+
+@dataclass(frozen=True)
+class _Plants:
+    """The plants γ is measured on, as arrays, and the regions' shares x_r.
+
+    ``carried`` says whose size was carried from an earlier year's return (None when
+    ``firms`` does not say); ``regions`` index ``shares``.
+    """
+
+    sizes: np.ndarray
+    sectors: np.ndarray
+    regions: np.ndarray
+    carried: np.ndarray | None
+    shares: np.ndarray
+    n_sectors: int
+
+
+def _plants(firms, grouping: Grouping, measure: str, region_totals, region: str) -> _Plants:
+    """The plants in some region with a positive size, and the regions' shares x_r: of
+    these plants' own total, or of ``region_totals``."""
+    sizes = measure_values(firms, measure)
+    keep = (grouping.region_codes >= 0) & (sizes > 0)
+    carried = carried_flags(firms, measure)
+    sizes, sectors = sizes[keep], grouping.sector_codes[keep]
+    regions = grouping.region_codes[keep]
+    if region_totals is None:
+        shares = _shares_from_plants(sizes, regions, grouping.n_regions, measure)
+    else:
+        shares, position = _shares_from_totals(region_totals, grouping, region)
+        regions = position[regions]
+    carried = carried[keep] if carried is not None else None
+    return _Plants(sizes, sectors, regions, carried, shares, grouping.n_sectors)
+
+
+def _carried_share(plants: _Plants, total: np.ndarray):
+    """Per sector, the share of its total taken from earlier years' returns."""
+    if plants.carried is None:
+        return np.nan
+    carried = np.where(plants.carried, plants.sizes, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            total > 0,
+            np.bincount(plants.sectors, weights=carried, minlength=plants.n_sectors) / total,
+            np.nan,
+        )
+
+
+def _observed_table(grouping: Grouping, plants: _Plants) -> pd.DataFrame:
+    """One row per sector with its plants, total, H, Σ s_r², G, γ and carried share."""
+    count, total, h, g, region_h, gamma = _eg_parts(
+        plants.sizes, plants.regions, plants.sectors, plants.shares, plants.n_sectors
+    )
+    table = pd.DataFrame(
+        {
+            grouping.sector_column: grouping.sectors,
+            "plants": count,
+            "value": total,
+            "herfindahl": h,
+            "region_herfindahl": region_h,
+            "G": g,
+            "gamma": gamma,
+        }
+    ).infer_objects()
+    table["carried_share"] = _carried_share(plants, total)
+    return table
+
+
+def _null_gamma(plants: _Plants, h, defined, draws: int, seed) -> np.ndarray:
+    """γ of each sector with a defined γ in each of ``draws`` random placements of its
+    plants: (draws, defined sectors). Only those sectors are placed: a single plant has
+    nothing to test."""
+    rng = np.random.default_rng(seed)
+    in_defined = defined[plants.sectors]
+    null_g = _null_g(
+        plants.sizes[in_defined],
+        plants.sectors[in_defined],
+        plants.shares,
+        plants.n_sectors,
+        draws,
+        rng,
+    )
+    return _gamma(null_g[:, defined], h[None, defined], float((plants.shares**2).sum()))
+
+
+def _add_null_band(table: pd.DataFrame, plants: _Plants, draws: int, band, seed) -> None:
+    """The null distribution's mean, sd and ``band`` quantiles, the p-value and the flag,
+    from ``draws`` random placements of the same plants."""
+    low, high = band
+    gamma = table["gamma"].to_numpy()
+    defined = np.isfinite(gamma)
+    for column in ("null_mean", "null_sd", "null_low", "null_high", "p_value"):
+        table[column] = np.nan
+    flag = np.full(len(gamma), "not_tested", dtype=object)
+    if draws and defined.any():
+        null = _null_gamma(plants, table["herfindahl"].to_numpy(), defined, draws, seed)
+        cut_low, cut_high = np.quantile(null, [low, high], axis=0)
+        table.loc[defined, "null_mean"] = null.mean(axis=0)
+        table.loc[defined, "null_sd"] = null.std(axis=0, ddof=1) if draws > 1 else np.nan
+        table.loc[defined, "null_low"] = cut_low
+        table.loc[defined, "null_high"] = cut_high
+        exceed = (null >= gamma[None, defined]).sum(axis=0)
+        table.loc[defined, "p_value"] = (exceed + 1) / (draws + 1)
+        g_def = gamma[defined]
+        flag[defined] = np.where(
+            g_def > cut_high, "agglomerated", np.where(g_def < cut_low, "dispersed", "random")
+        )
+    table["flag"] = np.where(defined, flag, "undefined")
 
 
 def ellison_glaeser(
@@ -287,81 +410,16 @@ def ellison_glaeser(
     ``attrs`` records ``sum_x2``, ``draws``, ``band`` and ``seed``.
     """
     draws = whole(draws, "draws", 0, MAX_DRAWS)
-    low, high = _band(band)
+    band = _band(band)
     seed = _seed(seed)
     grouping = group_firms(firms, level=level, region=region)
-    sizes = measure_values(firms, measure)
-    keep = (grouping.region_codes >= 0) & (sizes > 0)
-    carried = carried_flags(firms, measure)
-    carried = carried[keep] if carried is not None else None
-    sizes = sizes[keep]
-    sectors = grouping.sector_codes[keep]
-    regions = grouping.region_codes[keep]
-    n_sectors = grouping.n_sectors
-    if region_totals is None:
-        shares = np.bincount(regions, weights=sizes, minlength=grouping.n_regions)
-        if shares.sum() <= 0:
-            raise RasadInputError(
-                f"No plant has a positive {measure}, so there is nothing to measure.",
-                f"هیچ واحدی مقدار مثبت «{measure}» ندارد و چیزی برای سنجش نیست.",
-                field=measure,
-                value=0,
-            )
-        shares = shares / shares.sum()
-    else:
-        shares, position, _ = _shares_from_totals(region_totals, grouping, region)
-        regions = position[regions]
-
-    plants, total, h, g, region_h, gamma = _eg_parts(sizes, regions, sectors, shares, n_sectors)
-    sum_x2 = float((shares**2).sum())
-    table = pd.DataFrame(
-        {
-            grouping.sector_column: grouping.sectors,
-            "plants": plants,
-            "value": total,
-            "herfindahl": h,
-            "region_herfindahl": region_h,
-            "G": g,
-            "gamma": gamma,
-        }
-    ).infer_objects()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["carried_share"] = (
-            np.where(
-                total > 0,
-                np.bincount(sectors, weights=np.where(carried, sizes, 0.0), minlength=n_sectors)
-                / total,
-                np.nan,
-            )
-            if carried is not None
-            else np.nan
-        )
-    defined = np.isfinite(gamma)
-    for column in ("null_mean", "null_sd", "null_low", "null_high", "p_value"):
-        table[column] = np.nan
-    flag = np.full(n_sectors, "not_tested", dtype=object)
-    if draws and defined.any():
-        # Only sectors with a defined γ are placed: a single plant has nothing to test.
-        rng = np.random.default_rng(seed)
-        in_defined = defined[sectors]
-        null_g = _null_g(sizes[in_defined], sectors[in_defined], shares, n_sectors, draws, rng)
-        null = _gamma(null_g[:, defined], h[None, defined], sum_x2)
-        cut_low, cut_high = np.quantile(null, [low, high], axis=0)
-        table.loc[defined, "null_mean"] = null.mean(axis=0)
-        table.loc[defined, "null_sd"] = null.std(axis=0, ddof=1) if draws > 1 else np.nan
-        table.loc[defined, "null_low"] = cut_low
-        table.loc[defined, "null_high"] = cut_high
-        exceed = (null >= gamma[None, defined]).sum(axis=0)
-        table.loc[defined, "p_value"] = (exceed + 1) / (draws + 1)
-        g_def = gamma[defined]
-        flag[defined] = np.where(
-            g_def > cut_high, "agglomerated", np.where(g_def < cut_low, "dispersed", "random")
-        )
-    table["flag"] = np.where(defined, flag, "undefined")
+    plants = _plants(firms, grouping, measure, region_totals, region)
+    table = _observed_table(grouping, plants)
+    _add_null_band(table, plants, draws, band, seed)
     table.attrs.update(
-        sum_x2=sum_x2,
+        sum_x2=float((plants.shares**2).sum()),
         draws=draws,
-        band=(low, high),
+        band=band,
         seed=seed,
         level=grouping.sector_column,
         region=grouping.region_column,
