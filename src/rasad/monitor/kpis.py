@@ -406,100 +406,128 @@ class _Panel:
 
     @classmethod
     def build(cls, returns, enterprises, kpis: Kpis) -> _Panel:
-        unit, period = kpis.unit, kpis.period
-        if not isinstance(returns, pd.DataFrame):
-            raise _bad(
-                "returns must be a table (DataFrame).", "اظهارنامه‌ها باید جدول (DataFrame) باشند."
-            )
-        missing = [c for c in (unit, period) if c not in returns.columns]
-        if missing:
-            raise _bad(
-                f"The returns table has no column(s): {', '.join(missing)}.",
-                f"جدول اظهارنامه‌ها این ستون(ها) را ندارد: {', '.join(missing)}.",
-                missing[0],
-            )
-        if returns.empty:
-            raise _bad("The returns table is empty.", "جدول اظهارنامه‌ها خالی است.", period)
-        years = pd.to_numeric(returns[period], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(years) | (years != np.round(years))
-        if bad.any():
-            shown = returns[period][bad].head(5).tolist()
-            raise _bad(
-                f"Periods must be whole numbers (years); got {shown}.",
-                f"دوره‌ها باید عدد صحیح (سال) باشند؛ داده‌شده: {shown}.",
-                period,
-                shown,
-            )
-        years = years.astype(np.int64)
-        first, last = int(years.min()), int(years.max())
-        periods = np.arange(first, last + 1)
-
-        registry = None
-        ids = returns[unit]
-        if enterprises is not None:
-            if unit not in enterprises.columns:
-                raise _bad(
-                    f"The enterprises table has no column {unit}.",
-                    f"جدول بنگاه‌ها ستون {unit} را ندارد.",
-                    unit,
-                )
-            if enterprises[unit].duplicated().any():
-                shown = enterprises[unit][enterprises[unit].duplicated()].head(5).tolist()
-                raise _bad(
-                    f"Enterprises listed twice: {shown}.", f"بنگاه‌های تکراری: {shown}.", unit, shown
-                )
-            units = pd.Index(pd.unique(pd.concat([enterprises[unit], ids], ignore_index=True)))
-        else:
-            units = pd.Index(pd.unique(ids))
-        u = units.get_indexer(ids)
-        p = years - first
-        dup = pd.Series(u.astype(np.int64) * len(periods) + p).duplicated().to_numpy()
-        if dup.any():
-            shown = [f"{a} {b}" for a, b in zip(ids[dup].head(5), years[dup][:5], strict=False)]
-            raise _bad(
-                f"More than one return for the same enterprise and period: {', '.join(shown)}.",
-                f"برای یک بنگاه و یک دوره بیش از یک اظهارنامه هست: {', '.join(shown)}.",
-                unit,
-                shown,
-            )
+        """Lay ``returns`` out as enterprises × periods grids, over every period from
+        the first to the last and every enterprise registered or filing."""
+        unit = kpis.unit
+        years = _return_years(returns, unit, kpis.period)
+        periods = np.arange(int(years.min()), int(years.max()) + 1)
+        units = _units(returns[unit], enterprises, unit)
+        u, p = _cells(returns[unit], years, units, periods, unit)
         shape = (len(units), len(periods))
         filed = np.zeros(shape, dtype=bool)
         filed[u, p] = True
-        raw = {}
-        for name in RAW_FIELDS:
-            grid = np.full(shape, np.nan)
-            if name in returns.columns:
-                try:
-                    grid[u, p] = returns[name].to_numpy(dtype=np.float64, na_value=np.nan)
-                except (TypeError, ValueError):
-                    raise _bad(
-                        f"Column {name} must hold numbers.", f"ستون {name} باید عدد باشد.", name
-                    ) from None
-            raw[name] = grid
-        submitted = None
-        if "submitted_on" in returns.columns:
-            submitted = np.full(shape, np.datetime64("NaT"), dtype="datetime64[D]")
-            submitted[u, p] = pd.to_datetime(returns["submitted_on"], errors="coerce").to_numpy(
-                dtype="datetime64[D]"
-            )
-        first_filed = np.where(filed.any(axis=1), filed.argmax(axis=1), 0)
-        start = first_filed
+        raw = _raw_grids(returns, u, p, shape)
+        submitted = _submitted_grid(returns, u, p, shape)
+        registry = None
         if enterprises is not None:
             registry = _registry(enterprises.set_index(unit).reindex(units))
-            if "founding_year" in registry.columns:
-                founded = pd.to_numeric(registry["founding_year"], errors="coerce").to_numpy(
-                    np.float64
-                )
-                known = np.isfinite(founded)
-                # founded after the last period: owes nothing yet (start past the end)
-                start = np.where(known, np.clip(founded - first, 0, len(periods)), start)
-                # a return filed before the registered founding year still counts from there
-                start = np.minimum(start, np.where(filed.any(axis=1), first_filed, start)).astype(
-                    np.intp
-                )
-        return cls(
-            units, periods, raw, filed, submitted, np.asarray(start, dtype=np.intp), registry
+        start = _start(filed, registry, periods)
+        return cls(units, periods, raw, filed, submitted, start, registry)
+
+
+def _return_years(returns, unit: str, period: str) -> np.ndarray:
+    """Each return's period, once the returns are known to be a non-empty table with
+    the unit and period columns and whole-number periods."""
+    if not isinstance(returns, pd.DataFrame):
+        raise _bad(
+            "returns must be a table (DataFrame).", "اظهارنامه‌ها باید جدول (DataFrame) باشند."
         )
+    missing = [c for c in (unit, period) if c not in returns.columns]
+    if missing:
+        raise _bad(
+            f"The returns table has no column(s): {', '.join(missing)}.",
+            f"جدول اظهارنامه‌ها این ستون(ها) را ندارد: {', '.join(missing)}.",
+            missing[0],
+        )
+    if returns.empty:
+        raise _bad("The returns table is empty.", "جدول اظهارنامه‌ها خالی است.", period)
+    years = pd.to_numeric(returns[period], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(years) | (years != np.round(years))
+    if bad.any():
+        shown = returns[period][bad].head(5).tolist()
+        raise _bad(
+            f"Periods must be whole numbers (years); got {shown}.",
+            f"دوره‌ها باید عدد صحیح (سال) باشند؛ داده‌شده: {shown}.",
+            period,
+            shown,
+        )
+    return years.astype(np.int64)
+
+
+def _units(ids: pd.Series, enterprises, unit: str) -> pd.Index:
+    """The grids' rows: the registered enterprises in the registry's order, then those
+    only the returns name. Registered enterprises without a return owe returns."""
+    if enterprises is None:
+        return pd.Index(pd.unique(ids))
+    if unit not in enterprises.columns:
+        raise _bad(
+            f"The enterprises table has no column {unit}.",
+            f"جدول بنگاه‌ها ستون {unit} را ندارد.",
+            unit,
+        )
+    if enterprises[unit].duplicated().any():
+        shown = enterprises[unit][enterprises[unit].duplicated()].head(5).tolist()
+        raise _bad(f"Enterprises listed twice: {shown}.", f"بنگاه‌های تکراری: {shown}.", unit, shown)
+    return pd.Index(pd.unique(pd.concat([enterprises[unit], ids], ignore_index=True)))
+
+
+def _cells(ids: pd.Series, years: np.ndarray, units: pd.Index, periods: np.ndarray, unit: str):
+    """Each return's (row, column) in the grids; a cell can hold one return only."""
+    u = units.get_indexer(ids)
+    p = years - periods[0]
+    dup = pd.Series(u.astype(np.int64) * len(periods) + p).duplicated().to_numpy()
+    if dup.any():
+        shown = [f"{a} {b}" for a, b in zip(ids[dup].head(5), years[dup][:5], strict=False)]
+        raise _bad(
+            f"More than one return for the same enterprise and period: {', '.join(shown)}.",
+            f"برای یک بنگاه و یک دوره بیش از یک اظهارنامه هست: {', '.join(shown)}.",
+            unit,
+            shown,
+        )
+    return u, p
+
+
+def _raw_grids(returns: pd.DataFrame, u, p, shape) -> dict[str, np.ndarray]:
+    """One grid per reported figure the KPIs read: NaN where there is no return, or the
+    return (or the table) has no value."""
+    raw = {}
+    for name in RAW_FIELDS:
+        grid = np.full(shape, np.nan)
+        if name in returns.columns:
+            try:
+                grid[u, p] = returns[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise _bad(
+                    f"Column {name} must hold numbers.", f"ستون {name} باید عدد باشد.", name
+                ) from None
+        raw[name] = grid
+    return raw
+
+
+def _submitted_grid(returns: pd.DataFrame, u, p, shape) -> np.ndarray | None:
+    """When each return was submitted (NaT where unknown); None when the table does not say."""
+    if "submitted_on" not in returns.columns:
+        return None
+    submitted = np.full(shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    submitted[u, p] = pd.to_datetime(returns["submitted_on"], errors="coerce").to_numpy(
+        dtype="datetime64[D]"
+    )
+    return submitted
+
+
+def _start(filed: np.ndarray, registry: pd.DataFrame | None, periods: np.ndarray) -> np.ndarray:
+    """Index of each enterprise's first expected period: its first return, or its
+    founding year when the registry gives one."""
+    first_filed = np.where(filed.any(axis=1), filed.argmax(axis=1), 0)
+    start = first_filed
+    if registry is not None and "founding_year" in registry.columns:
+        founded = pd.to_numeric(registry["founding_year"], errors="coerce").to_numpy(np.float64)
+        known = np.isfinite(founded)
+        # founded after the last period: owes nothing yet (start past the end)
+        start = np.where(known, np.clip(founded - periods[0], 0, len(periods)), start)
+        # a return filed before the registered founding year still counts from there
+        start = np.minimum(start, np.where(filed.any(axis=1), first_filed, start)).astype(np.intp)
+    return np.asarray(start, dtype=np.intp)
 
 
 def _registry(frame: pd.DataFrame) -> pd.DataFrame:
