@@ -52,6 +52,10 @@ def test_serve_answers_with_two_workers(tmp_path):
         assert status == 200 and ".filters" in css
         status, page = _get(f"http://127.0.0.1:{port}/top100/", deadline)
         assert status == 200 and 'dir="rtl"' in page
+        # the page names its icon, so browsers do not ask for a /favicon.ico there is not
+        icon = page.split('<link rel="icon" type="image/svg+xml" href="', 1)[1].split('"', 1)[0]
+        status, svg = _get(f"http://127.0.0.1:{port}{icon}", deadline)
+        assert status == 200 and svg.startswith("<svg")
     finally:
         os.killpg(server.pid, 15)
         output = server.communicate(timeout=30)[0]
