@@ -126,6 +126,25 @@ def test_ellison_glaeser_needs_some_employment():
     _refused("employees", ellison_glaeser, _with(employees=[0.0, 0.0, np.nan, 0.0]))
 
 
+def test_ellison_glaeser_says_which_region_is_missing_and_why_nothing_is_measured():
+    # FIRMS are in provinces 21 and 3 (East Azerbaijan): 3 has no total
+    error = _refused("region_totals", ellison_glaeser, FIRMS, region_totals={21: 100})
+    assert error.message_en == (
+        "region_totals has no total for province 3 (East Azerbaijan), where plants are."
+    )
+    assert (
+        "«۳ (آذربایجان شرقی)»" in error.message_fa and error.value == 3 and type(error.value) is int
+    )
+    error = _refused(
+        "region_totals", ellison_glaeser, FIRMS, region="estate", region_totals={"E1": 1}
+    )
+    assert "for estate E2," in error.message_en
+    # no firm in any estate: the blank column is named, not the measure
+    error = _refused("estate_code", ellison_glaeser, _with(estate_code=[None, "", None, " "]),
+                     region="estate")  # fmt: skip
+    assert error.message_en.startswith("No firm is in any estate: estate_code is blank")
+
+
 def test_krugman_and_herfindahl_refuse():
     _refused("reference", krugman, FIRMS, reference="world")
     _refused("values", herfindahl, [1, -2])

@@ -39,6 +39,7 @@ from rasad.clusters._checks import (
     Grouping,
     carried_flags,
     choice,
+    fa,
     fraction,
     group_firms,
     measure_values,
@@ -246,10 +247,15 @@ def _shares_from_totals(region_totals, grouping, region: str):
         )
     position = pd.Index(labels, dtype=object).get_indexer(pd.Index(grouping.regions, dtype=object))
     if (position < 0).any():
-        missing = grouping.regions[position < 0][0]
+        missing = grouping.regions[position < 0].tolist()[0]  # a Python int, not np.int64
+        en, in_fa = str(missing), str(missing)
+        if region == "province":  # a code alone (0 is Markazi) tells a reader little
+            province = find_province(missing)
+            en = f"{missing} ({province['name_en']})"
+            in_fa = f"{fa(missing)} ({province['name_fa']})"
         raise RasadInputError(
-            f"region_totals has no total for region {missing!r}, where plants are.",
-            f"region_totals برای منطقه «{missing}» که واحدهایی در آن است رقمی ندارد.",
+            f"region_totals has no total for {region} {en}, where plants are.",
+            f"region_totals برای منطقهٔ «{in_fa}» که واحدهایی در آن است رقمی ندارد.",
             field="region_totals",
             value=missing,
         )
@@ -261,8 +267,8 @@ def _shares_from_plants(sizes, regions, n_regions: int, measure: str) -> np.ndar
     shares = np.bincount(regions, weights=sizes, minlength=n_regions)
     if shares.sum() <= 0:
         raise RasadInputError(
-            f"No plant has a positive {measure}, so there is nothing to measure.",
-            f"هیچ واحدی مقدار مثبت «{measure}» ندارد و چیزی برای سنجش نیست.",
+            f"No firm in a region has a positive {measure} figure, so there is nothing to measure.",
+            f"هیچ بنگاهی در منطقه‌ها رقم مثبت «{measure}» ندارد و چیزی برای سنجش نیست.",
             field=measure,
             value=0,
         )
@@ -289,6 +295,16 @@ def _plants(firms, grouping: Grouping, measure: str, region_totals, region: str)
     """The plants in some region with a positive size, and the regions' shares x_r: of
     these plants' own total, or of ``region_totals``."""
     sizes = measure_values(firms, measure)
+    if grouping.n_regions == 0:
+        column = grouping.region_column
+        raise RasadInputError(
+            f"No firm is in any {region}: {column} is blank in every row, so there is nothing "
+            "to measure.",
+            f"هیچ بنگاهی منطقه ندارد: ستون «{column}» در همهٔ ردیف‌ها خالی است و چیزی برای "
+            "سنجش نیست.",
+            field=column,
+            value=None,
+        )
     keep = (grouping.region_codes >= 0) & (sizes > 0)
     carried = carried_flags(firms, measure)
     sizes, sectors = sizes[keep], grouping.sector_codes[keep]
