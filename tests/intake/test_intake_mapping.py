@@ -172,6 +172,26 @@ def test_missing_source_columns_and_repeated_firm_years():
         apply_mapping(twice, mapping)
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "en"),
+    [
+        ("firm", -1, "firm: the firm code -1 is not a whole number"),
+        ("year", 140, "year: the year 140 cannot be read: Jalali year 140 is not between"),
+    ],
+)
+def test_a_bad_code_or_year_is_refused_naming_its_column(column, value, en):
+    """A negative firm code and a year outside the calendar used to fail further on,
+    inside the national-ID maker or the period, with no column named."""
+    frame = pd.DataFrame({"firm": [1, 2], "year": [1401, 1402], "turnover": [1.0, 2.0]})
+    frame.loc[1, column] = value
+    with pytest.raises(RasadInputError) as caught:
+        apply_mapping(frame, parse_mapping(_document()))
+    error = caught.value
+    assert error.field == column and error.value == value
+    assert error.message_en.startswith(en), error.message_en
+    assert error.message_fa.startswith(f"{column}: ")
+
+
 def test_unknown_mapping_name():
     with pytest.raises(RasadInputError) as caught:
         load_mapping("no_such_mapping")

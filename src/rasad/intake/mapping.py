@@ -671,10 +671,13 @@ class MappedPanel:
 
 
 def _firm_code(value, column: str) -> str:
+    """A whole-number code as digits; a negative one (-1) is refused like any other
+    text that is not digits, here, where the column can be named."""
     if (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and float(value).is_integer()
+        and value >= 0
     ):
         return str(int(cast(SupportsInt, value)))
     text = str(value).strip()
@@ -906,6 +909,22 @@ def _enterprises(mapping: PanelMapping, national: dict[str, str]) -> pd.DataFram
     ).astype(empty_enterprises().dtypes.to_dict())
 
 
+def _period(year: int, mapping: PanelMapping) -> Period:
+    """The Jalali period of a year as the file writes it. A year the calendar cannot
+    hold is refused naming the year column and the year as written: "Jalali year -621"
+    alone would not lead anyone to the 0 typed in a Gregorian file."""
+    try:
+        return Period(mapping.jalali_year(year))
+    except RasadInputError as error:
+        column = mapping.year_column
+        raise RasadInputError(
+            f"{column}: the year {year} cannot be read: {error.message_en}",
+            f"{column}: سال {year} خوانده نمی‌شود: {error.message_fa}",
+            field=column,
+            value=year,
+        ) from error
+
+
 def apply_mapping(
     frame: pd.DataFrame,
     mapping: PanelMapping,
@@ -922,7 +941,7 @@ def apply_mapping(
     _require_columns(frame, mapping)
     codes, national = _firm_ids(frame[mapping.id_column], mapping, known_codes)
     years = _source_years(frame, mapping.year_column)
-    periods = [Period(mapping.jalali_year(int(y))) for y in years]
+    periods = [_period(int(y), mapping) for y in years]
     crosswalk = _crosswalk(codes, years, national, periods)
     returns = _returns(frame, mapping, crosswalk, periods, catalogue)
     return MappedPanel(mapping, _enterprises(mapping, national), returns, crosswalk)
