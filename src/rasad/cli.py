@@ -338,13 +338,28 @@ def _index_uncertainty(args) -> int:
     units, runs, crossing, top = (
         number(lang, n) for n in (len(table), args.runs, result.crossing_top, args.top)
     )
+    # with no more ranked units than the top K there is no boundary for an interval to cross
+    ranked = int(table["nominal"].notna().sum())
+    boundary = (
+        say(
+            lang,
+            f"{crossing} units' 90% rank intervals cross the top-{top} boundary",
+            f"بازهٔ رتبهٔ ۹۰٪ {crossing} واحد از مرز {top} نخست می‌گذرد",
+        )
+        if ranked > args.top
+        else say(
+            lang,
+            f"all {number(lang, ranked)} ranked are within the top {top}, so no interval "
+            "crosses its boundary",
+            f"هر {number(lang, ranked)} واحد رتبه‌گرفته در میان {top} نخست‌اند و بازه‌ای از "
+            "مرز آن نمی‌گذرد",
+        )
+    )
     print(
         say(
             lang,
-            f"{units} units × {runs} replicates → {args.out}; "
-            f"{crossing} units' 90% rank intervals cross the top-{top} boundary",
-            f"{units} واحد × {runs} تکرار → {args.out}؛ "
-            f"بازهٔ رتبهٔ ۹۰٪ {crossing} واحد از مرز {top} نخست می‌گذرد",
+            f"{units} units × {runs} replicates → {args.out}; {boundary}",
+            f"{units} واحد × {runs} تکرار → {args.out}؛ {boundary}",
         )
     )
     return 0

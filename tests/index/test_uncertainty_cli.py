@@ -82,8 +82,28 @@ def test_cli_writes_intervals_with_coinrs_nominal_ranks(tmp_path, capsys):
     assert ((table["q05"] <= table["median"]) & (table["median"] <= table["q95"])).all()
     assert table["p_top"].between(0, 1).all() and table["p_top"].sum() == pytest.approx(10, abs=1.5)
     captured = capsys.readouterr()
-    assert "51 units × 30 replicates" in captured.out
+    crossing = int(((table["q05"] <= 10) & (table["q95"] > 10)).sum())
+    assert 0 < crossing < 51
+    assert f"51 units × 30 replicates → {out}; {crossing} units' 90% rank intervals cross the " \
+        "top-10 boundary" in captured.out  # fmt: skip
     assert "30/30" in captured.err  # the progress bar
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "all 51 ranked are within the top 100, so no interval crosses its boundary"),
+        ("fa", "هر ۵۱ واحد رتبه‌گرفته در میان ۱۰۰ نخست‌اند و بازه‌ای از مرز آن نمی‌گذرد"),
+    ],
+)
+def test_with_fewer_units_than_the_top_no_boundary_is_claimed(lang, said, tmp_path, capsys):
+    """ASEM's 51 units against the default top 100: "0 units cross the top-100
+    boundary" would read as a finding; there is no boundary to cross."""
+    argv = ["--lang", lang, "index", "uncertainty", "--methodology", "asem", "--spec",
+            "asem-uncertainty", "--data", DATA, "--runs", "20", "--out", str(tmp_path / "u.csv"),
+            "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip().endswith(said)
 
 
 def test_cli_is_seeded(tmp_path):
