@@ -135,33 +135,14 @@ def normalise(
     so with a matrix of its own, sparing a new one)."""
     X = as_matrix(X)
     n, k = X.shape
-    if method not in METHODS:
-        raise ValueError(f"unknown normalisation method {method!r}; expected one of {METHODS}")
-    unknown = set(params or {}) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown normalisation parameters: {sorted(unknown)}")
-    p = DEFAULTS | dict(params or {})
-    if p["missing"] not in MISSING:
-        raise ValueError(f"missing must be one of {MISSING}, got {p['missing']!r}")
+    p = _settings(method, params)
     lowest = p["missing"] == "lowest"
-    if lowest and method not in ORDER_METHODS:
-        raise ValueError(
-            f"missing='lowest' needs an order method ({', '.join(ORDER_METHODS)}), not {method!r}"
-        )
-    directions = np.asarray(directions, dtype=np.float64)
-    if directions.shape != (k,) or not np.isin(directions, (-1.0, 1.0)).all():
-        raise ValueError(f"directions must be {k} values of +1 or -1, got {directions}")
+    directions = _directions(directions, k)
     mins, maxs = column_ranges(X, step=("normalisation", "نرمال‌سازی"))
     by = Groups(groups, n) if groups is not None else None
-    posts = _goalposts(p, k) if method == "goalposts" else None
-    targets = _targets(p, k) if method == "distance_to_target" else None
-
+    bounds = _directed_bounds(method, p, directions)
     out = X if overwrite_input else np.empty_like(X)
-    if (
-        not lowest
-        and n < PARALLEL_ROWS
-        and (method == "minmax" or (method == "zscore" and by is None and not np.isnan(X).any()))
-    ):
+    if _fits_whole_matrix(X, method, lowest, by):
         return _no_group_warning(by, _whole_matrix(X, method, directions, p, (mins, maxs), by, out))
 
     def normalise_column(j, scratch):
@@ -174,60 +155,126 @@ def normalise(
         c = np.multiply(X[:, j], direction, out=scratch[0]) if copy else X[:, j]
         if lowest:  # below every reported value, tied; the column's extremes are not used
             c[np.isnan(c)] = -np.inf
-        ref = _Reference(
-            j,
-            c,
-            by,
-            warnings,
-            (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j]),
-            scratch[1],
-        )
-        o = out[:, j]
-        if method == "minmax":
-            low, high = p["range"]
-            np.subtract(c, ref.low, out=o)
-            o /= ref.width("zero_range")
-            o *= high - low
-            o += low
-        elif method == "zscore":
-            mean, sd = ref.mean_sd()
-            np.subtract(c, mean, out=o)
-            o /= sd
-            o *= p["sd"]
-            o += p["mean"]
-        elif method == "goalposts":
-            low, high = posts[j] if direction == 1 else -posts[j, ::-1]
-            np.subtract(c, low, out=o)
-            o /= high - low
-            if p["trunc"]:
-                np.clip(o, 0.0, 1.0, out=o)
-            o *= p["scale"]
-        elif method == "rank":
-            o[:] = ref.ranks()
-        elif method == "percentile_rank":
-            np.subtract(ref.ranks(), 1.0, out=o)
-            o /= ref.nonzero(ref.counts - 1.0, "single_value", spread=True)
-        elif method == "percentile":
-            np.divide(ref.ranks(mid=True), ref.spread_counts, out=o)
-            o *= p["scale"]
-        elif method == "distance_to_max":
-            np.subtract(ref.high, c, out=o)
-            o /= ref.width("zero_range")
-            np.subtract(1.0, o, out=o)
-        elif method == "distance_to_target":
-            target = targets[j] * direction
-            ref.flag(ref.low_table > target, "target_beyond_worst")
-            np.subtract(c, ref.low, out=o)
-            o /= ref.nonzero(target - ref.low_table, "target_at_worst", spread=True)
-            if p["cap_max"]:
-                np.minimum(o, 1.0, out=o)
-        else:  # fraction_of_max
-            ref.flag(ref.high_table < 0, "negative_max")
-            np.divide(c, ref.nonzero(ref.high_table, "zero_max", spread=True), out=o)
+        extremes = (mins[j], maxs[j]) if direction == 1 else (-maxs[j], -mins[j])
+        ref = _Reference(j, c, by, warnings, extremes, scratch[1])
+        _score(method, p, c, ref, out[:, j], None if bounds is None else bounds[j])
         return warnings
 
     warnings = [w for column in map_columns(normalise_column, k, n, scratch_rows=2) for w in column]
     return _no_group_warning(by, NormaliseResult(out, warnings))
+
+
+def _settings(method: str, params) -> dict:
+    """:data:`DEFAULTS` overridden by ``params``; an unknown method or parameter, or a
+    missing-value rule the method cannot follow, is refused before any work."""
+    if method not in METHODS:
+        raise ValueError(f"unknown normalisation method {method!r}; expected one of {METHODS}")
+    unknown = set(params or {}) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown normalisation parameters: {sorted(unknown)}")
+    p = DEFAULTS | dict(params or {})
+    if p["missing"] not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}, got {p['missing']!r}")
+    if p["missing"] == "lowest" and method not in ORDER_METHODS:
+        raise ValueError(
+            f"missing='lowest' needs an order method ({', '.join(ORDER_METHODS)}), not {method!r}"
+        )
+    return p
+
+
+def _directions(directions, k: int) -> np.ndarray:
+    directions = np.asarray(directions, dtype=np.float64)
+    if directions.shape != (k,) or not np.isin(directions, (-1.0, 1.0)).all():
+        raise ValueError(f"directions must be {k} values of +1 or -1, got {directions}")
+    return directions
+
+
+def _directed_bounds(method: str, p: dict, directions: np.ndarray) -> np.ndarray | None:
+    """Per column, what goalposts or distance to target measure against, flipped with
+    the column's direction (COINr's ``use_iMeta`` route): the goalposts as [low, high],
+    a direction of -1 making them [-high, -low], or the target times the direction;
+    None for the other methods."""
+    k = directions.size
+    if method == "goalposts":
+        posts = _goalposts(p, k)
+        return np.where(directions[:, None] == 1, posts, -posts[:, ::-1])
+    if method == "distance_to_target":
+        return _targets(p, k) * directions
+    return None
+
+
+def _fits_whole_matrix(X: np.ndarray, method: str, lowest: bool, by: Groups | None) -> bool:
+    """Whether :func:`_whole_matrix` gives the per-column path's scores, faster: a small
+    matrix, by min-max, or by z-scores without groups or missing values."""
+    return (
+        not lowest
+        and X.shape[0] < PARALLEL_ROWS
+        and (method == "minmax" or (method == "zscore" and by is None and not np.isnan(X).any()))
+    )
+
+
+def _score(method: str, p: dict, c: np.ndarray, ref: _Reference, o: np.ndarray, bound) -> None:
+    """The scores of the directed column ``c`` into ``o``; ``bound``: the column's
+    directed goalposts or target (:func:`_directed_bounds`)."""
+    if method in ORDER_METHODS:
+        _order_scores(method, ref, o, p["scale"])
+    elif method in ("minmax", "zscore", "goalposts"):
+        _rescaled_scores(method, p, c, ref, o, bound)
+    else:
+        _distance_scores(method, c, ref, o, bound, p["cap_max"])
+
+
+def _rescaled_scores(method: str, p: dict, c, ref: _Reference, o: np.ndarray, posts) -> None:
+    """Min-max, z-score and goalposts: the column shifted and scaled."""
+    if method == "minmax":
+        low, high = p["range"]
+        np.subtract(c, ref.low, out=o)
+        o /= ref.width("zero_range")
+        o *= high - low
+        o += low
+    elif method == "zscore":
+        mean, sd = ref.mean_sd()
+        np.subtract(c, mean, out=o)
+        o /= sd
+        o *= p["sd"]
+        o += p["mean"]
+    else:  # goalposts
+        low, high = posts
+        np.subtract(c, low, out=o)
+        o /= high - low
+        if p["trunc"]:
+            np.clip(o, 0.0, 1.0, out=o)
+        o *= p["scale"]
+
+
+def _order_scores(method: str, ref: _Reference, o: np.ndarray, scale: float) -> None:
+    """Rank, percentile rank and percentile: the column's order alone."""
+    if method == "rank":
+        o[:] = ref.ranks()
+    elif method == "percentile_rank":
+        np.subtract(ref.ranks(), 1.0, out=o)
+        o /= ref.nonzero(ref.counts - 1.0, "single_value", spread=True)
+    else:  # percentile
+        np.divide(ref.ranks(mid=True), ref.spread_counts, out=o)
+        o *= scale
+
+
+def _distance_scores(method: str, c, ref: _Reference, o: np.ndarray, target, cap: bool) -> None:
+    """Distance to max, distance to target and fraction of max: the column against its
+    best value or a target."""
+    if method == "distance_to_max":
+        np.subtract(ref.high, c, out=o)
+        o /= ref.width("zero_range")
+        np.subtract(1.0, o, out=o)
+    elif method == "distance_to_target":
+        ref.flag(ref.low_table > target, "target_beyond_worst")
+        np.subtract(c, ref.low, out=o)
+        o /= ref.nonzero(target - ref.low_table, "target_at_worst", spread=True)
+        if cap:
+            np.minimum(o, 1.0, out=o)
+    else:  # fraction_of_max
+        ref.flag(ref.high_table < 0, "negative_max")
+        np.divide(c, ref.nonzero(ref.high_table, "zero_max", spread=True), out=o)
 
 
 def _no_group_warning(by: Groups | None, result: NormaliseResult) -> NormaliseResult:
