@@ -860,6 +860,21 @@ def _summary(
 ) -> pd.DataFrame:
     """One row per property: what it says, the figure that decides it, and whether it
     is met (None for figures only reported)."""
+    rows = [
+        *_mix_rows(top, mix_tests),
+        _blanks_row(blanks),
+        _drift_row(drift, sizes),
+        _treatment_row(treatment),
+        _coherence_row(coherence),
+        _coverage_row(top, coverage, coverage_units),
+    ]
+    summary = pd.DataFrame(rows, columns=["section", "property", "value", "detail", "met"])
+    return summary.astype({"value": float})
+
+
+def _mix_rows(top: int, mix_tests: pd.DataFrame) -> list[tuple]:
+    """One row per group column; a column whose neutrality the methodology does not
+    claim is only reported."""
     rows = []
     for test in mix_tests.itertuples(index=False):
         claim = (
@@ -878,90 +893,7 @@ def _summary(
                 test.met,
             )
         )
-    rows.append(_blanks_row(blanks))
-    worst = (
-        drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
-    )
-    changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
-    rows.append(
-        (
-            "drift",
-            f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the "
-            "population "
-            f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
-            None if worst is None else worst["largest_move"],
-            (
-                "no indicator has values"
-                if worst is None
-                else f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
-                f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); "
-                "treatment outcome "
-                f"changed for: {', '.join(changed) or 'none'}"
-            ),
-            None if worst is None else bool(drift["within_limit"].all()),
-        )
-    )
-    failing = treatment[treatment["still_fails"]]
-    unexplained = failing[~failing["explained"]]
-    detail = (
-        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or "
-        "normalised by ranks only"
-        f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
-        + (
-            ", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False))
-            or "none"
-        )
-        + " (see the treatment sheet)"
-    )
-    rows.append(
-        (
-            "treatment",
-            "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
-            "or normalised by ranks only",
-            len(unexplained),
-            detail,
-            unexplained.empty,
-        )
-    )
-    flagged = coherence[coherence["flag"] != ""]
-    against = coherence[coherence["index_flag"] != ""]
-    correlations = [
-        f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
-        for r in flagged.itertuples(index=False)
-    ]
-    correlations += [
-        f"{r.code} negative with the index (r {r.r_index:.2f})"
-        for r in against.itertuples(index=False)
-    ]
-    rows.append(
-        (
-            "coherence",
-            f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
-            "and not negatively with the index",
-            len(flagged) + len(against),
-            ", ".join(correlations) or "none flagged",
-            flagged.empty and against.empty,
-        )
-    )
-    mean_all, mean_top = (
-        np.average(coverage_units["coverage"], weights=coverage_units[column])
-        if coverage_units[column].sum()
-        else np.nan
-        for column in ("ranked", "top")
-    )
-    most = coverage.loc[coverage["missing_share"].idxmax()]
-    rows.append(
-        (
-            "coverage",
-            f"share of indicators reported, ranked units and top {top}",
-            mean_all,
-            f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
-            f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)",
-            None,
-        )
-    )
-    summary = pd.DataFrame(rows, columns=["section", "property", "value", "detail", "met"])
-    return summary.astype({"value": float})
+    return rows
 
 
 def _blanks_row(blanks: pd.DataFrame) -> tuple:
@@ -992,6 +924,99 @@ def _blanks_row(blanks: pd.DataFrame) -> tuple:
         int((best > 1).sum()),
         detail,
         bool((best <= 1).all()),
+    )
+
+
+def _drift_row(drift: pd.DataFrame, sizes: list[int]) -> tuple:
+    """The largest quartile move over the resamples, and the indicators whose treatment
+    outcome changed with them."""
+    worst = (
+        drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
+    )
+    changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
+    return (
+        "drift",
+        f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the "
+        "population "
+        f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
+        None if worst is None else worst["largest_move"],
+        (
+            "no indicator has values"
+            if worst is None
+            else f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
+            f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); "
+            "treatment outcome "
+            f"changed for: {', '.join(changed) or 'none'}"
+        ),
+        None if worst is None else bool(drift["within_limit"].all()),
+    )
+
+
+def _treatment_row(treatment: pd.DataFrame) -> tuple:
+    """The indicators that still fail after treatment, and which of them no exemption or
+    rank normalisation explains."""
+    failing = treatment[treatment["still_fails"]]
+    unexplained = failing[~failing["explained"]]
+    detail = (
+        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or "
+        "normalised by ranks only"
+        f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
+        + (
+            ", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False))
+            or "none"
+        )
+        + " (see the treatment sheet)"
+    )
+    return (
+        "treatment",
+        "every indicator that still fails COINr's skew/kurtosis test after treatment is exempt "
+        "or normalised by ranks only",
+        len(unexplained),
+        detail,
+        unexplained.empty,
+    )
+
+
+def _coherence_row(coherence: pd.DataFrame) -> tuple:
+    """The items weakly or negatively correlated with their parent, and those negative
+    with the index."""
+    flagged = coherence[coherence["flag"] != ""]
+    against = coherence[coherence["index_flag"] != ""]
+    correlations = [
+        f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
+        for r in flagged.itertuples(index=False)
+    ]
+    correlations += [
+        f"{r.code} negative with the index (r {r.r_index:.2f})"
+        for r in against.itertuples(index=False)
+    ]
+    return (
+        "coherence",
+        f"every indicator and aggregate correlates with its parent above {WEAK_CORRELATION:g} "
+        "and not negatively with the index",
+        len(flagged) + len(against),
+        ", ".join(correlations) or "none flagged",
+        flagged.empty and against.empty,
+    )
+
+
+def _coverage_row(top: int, coverage: pd.DataFrame, coverage_units: pd.DataFrame) -> tuple:
+    """The mean share of indicators reported among the ranked and in the top, and the
+    indicator most often missing: reported, not judged."""
+    mean_all, mean_top = (
+        np.average(coverage_units["coverage"], weights=coverage_units[column])
+        if coverage_units[column].sum()
+        else np.nan
+        for column in ("ranked", "top")
+    )
+    most = coverage.loc[coverage["missing_share"].idxmax()]
+    return (
+        "coverage",
+        f"share of indicators reported, ranked units and top {top}",
+        mean_all,
+        f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
+        f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)",
+        None,
     )
 
 
