@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ import pandas as pd
 from rasad.export import write_csv
 from rasad.index.methodology import Indicator, Methodology, Node
 from rasad.index.rank import rank_min
+
+if TYPE_CHECKING:
+    from rasad.workbook import Column, Sheet
 
 
 @dataclass
@@ -234,42 +238,35 @@ class Results:
             )
         return out
 
-    def _workbook(self, language: str) -> list:
-        from rasad.index.words import DATASET_WORDS, GROUP_WORDS
-        from rasad.workbook import Column, Sheet, frame_sheet
+    def _workbook(self, language: str) -> list[Sheet]:
+        """The sheets of :meth:`to_excel`, in order."""
+        from rasad.workbook import frame_sheet
 
-        unit = self.methodology.unit
         labels = self._labels()
-        identity = self._identity()
-        id_columns = [Column(unit, ("شناسه", "ID"), width=14)] + [
-            Column(c, IDENTITY_LABELS[c], width=30 if c.startswith("name") else 16)
-            for c in identity.columns
+        units = _UnitColumns.of(self.methodology.unit, self._identity())
+        return [
+            self._results_sheet(units, labels),
+            *self._figure_sheets(units, labels),
+            self._weights_sheet(labels, language),
+            frame_sheet(("پالایش داده‌های پرت", "Treatment"), self.treatment, digits=4),
+            frame_sheet(("نقاط پالایش‌شده", "Treated points"), self.treated_points, digits=4),
+            self._exclusions_sheet(units, language),
+            self._warnings_sheet(language),
         ]
 
-        def with_identity(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame.merge(identity, left_on=unit, right_index=True, how="left")
+    def _results_sheet(self, units: _UnitColumns, labels: dict[str, tuple[str, str]]) -> Sheet:
+        """:meth:`table` in words: rank, score and coverage, the composite behind a
+        rescaled index, then every aggregate's score."""
+        from rasad.workbook import Column
 
-        def of(title, frame, kind, digits=2, meaning=("", "")):
-            return Sheet(
-                title,
-                [
-                    *id_columns,
-                    *[
-                        Column(c, labels.get(c, (c, c)), kind, digits, meaning=meaning)
-                        for c in frame.columns
-                        if c != unit
-                    ],
-                ],
-                with_identity(frame.reset_index()),
-                freeze_columns=len(id_columns),
-            )
-
-        table = with_identity(self.table())
+        table = self.table()
         nodes = [c for c in table.columns if c in self.scores.columns and c != self.index_code]
-        results = Sheet(
+        composite = Column(
+            "composite", ("شاخص ترکیبی پیش از بازمقیاس", "Composite before rescaling"), "decimal"
+        )
+        return units.sheet(
             ("نتایج", "Results"),
             [
-                *id_columns,
                 Column("rank", ("رتبه", "Rank"), "rank"),
                 Column("score", ("امتیاز", "Score"), "decimal"),
                 Column(
@@ -281,75 +278,126 @@ class Results:
                 Column(
                     "missing", ("شاخص‌های گزارش‌نشده", "Indicators not reported"), width=30, wrap=True
                 ),
-                *(
-                    [
-                        Column(
-                            "composite",
-                            ("شاخص ترکیبی پیش از بازمقیاس", "Composite before rescaling"),
-                            "decimal",
-                        )
-                    ]
-                    if "composite" in table
-                    else []
-                ),
+                *([composite] if "composite" in table else []),
                 *[Column(c, labels[c], "decimal") for c in nodes],
             ],
             table,
-            freeze_columns=len(id_columns),
         )
-        sheets = [results]
+
+    def _figure_sheets(
+        self, units: _UnitColumns, labels: dict[str, tuple[str, str]]
+    ) -> list[Sheet]:
+        """Every data set (four decimals), the ranks, and the ranks within each group."""
+        from rasad.index.words import DATASET_WORDS, GROUP_WORDS
+
+        sheets = []
         for name, frame in self.datasets.items():
             fa, en = DATASET_WORDS.get(name, (name, name))
-            sheets.append(of((f"داده‌های {fa}", f"Data, {en}"), frame, "decimal", 4))
-        sheets.append(of(("رتبه‌ها", "Ranks"), self.ranks, "rank"))
+            sheets.append(
+                units.figures((f"داده‌های {fa}", f"Data, {en}"), frame, labels, "decimal", 4)
+            )
+        sheets.append(units.figures(("رتبه‌ها", "Ranks"), self.ranks, labels, "rank"))
         for group, frame in self.group_ranks.items():
             fa, en = GROUP_WORDS.get(group, (group, group))
-            sheets.append(of((f"رتبه در {fa}", f"Ranks by {en}"), frame, "rank"))
+            sheets.append(units.figures((f"رتبه در {fa}", f"Ranks by {en}"), frame, labels, "rank"))
+        return sheets
+
+    def _weights_sheet(self, labels: dict[str, tuple[str, str]], language: str) -> Sheet:
+        """Each item's effective weight, named in ``language`` beside its code."""
+        from rasad.workbook import Column, Sheet
+
         weights = self.effective_weights.rename_axis("code").rename("weight").reset_index()
         weights["name"] = weights["code"].map(
             lambda c: labels.get(c, (c, c))[0 if language == "fa" else 1]
         )
-        sheets.append(
-            Sheet(
-                ("وزن‌های مؤثر", "Effective weights"),
-                [
-                    Column("code", ("کد", "Code")),
-                    Column("name", ("نام", "Name"), width=30),
-                    Column("weight", ("وزن مؤثر", "Effective weight"), "decimal", 4),
-                ],
-                weights,
-            )
+        return Sheet(
+            ("وزن‌های مؤثر", "Effective weights"),
+            [
+                Column("code", ("کد", "Code")),
+                Column("name", ("نام", "Name"), width=30),
+                Column("weight", ("وزن مؤثر", "Effective weight"), "decimal", 4),
+            ],
+            weights,
         )
-        sheets.append(frame_sheet(("پالایش داده‌های پرت", "Treatment"), self.treatment, digits=4))
-        sheets.append(
-            frame_sheet(("نقاط پالایش‌شده", "Treated points"), self.treated_points, digits=4)
-        )
+
+    def _exclusions_sheet(self, units: _UnitColumns, language: str) -> Sheet:
+        """Who was left out, at which step, and why, in ``language``."""
+        from rasad.workbook import Column
+
         reason = "reason_fa" if language == "fa" else "reason_en"
-        sheets.append(
-            Sheet(
-                ("کنارگذاشته‌ها", "Exclusions"),
-                [
-                    *id_columns,
-                    Column("step", ("مرحله", "Step"), width=14),
-                    Column(reason, ("دلیل", "Reason"), width=60, wrap=True),
-                ],
-                with_identity(self.exclusions),
-                freeze_columns=len(id_columns),
-            )
+        return units.sheet(
+            ("کنارگذاشته‌ها", "Exclusions"),
+            [
+                Column("step", ("مرحله", "Step"), width=14),
+                Column(reason, ("دلیل", "Reason"), width=60, wrap=True),
+            ],
+            self.exclusions,
         )
+
+    def _warnings_sheet(self, language: str) -> Sheet:
+        """The cells left missing for a documented reason, in ``language``."""
+        from rasad.workbook import Column, Sheet
+
         message = "message_fa" if language == "fa" else "message_en"
-        sheets.append(
-            Sheet(
-                ("هشدارها", "Warnings"),
-                [
-                    Column("step", ("مرحله", "Step"), width=14),
-                    Column("units", ("تعداد واحدها", "Units"), "int"),
-                    Column(message, ("هشدار", "Warning"), width=80, wrap=True),
-                ],
-                self.warnings,
-            )
+        return Sheet(
+            ("هشدارها", "Warnings"),
+            [
+                Column("step", ("مرحله", "Step"), width=14),
+                Column("units", ("تعداد واحدها", "Units"), "int"),
+                Column(message, ("هشدار", "Warning"), width=80, wrap=True),
+            ],
+            self.warnings,
         )
-        return sheets
+
+
+@dataclass(frozen=True)
+class _UnitColumns:
+    """The columns that say which unit a row is about: its id, then its name and
+    province when the data gives them (:meth:`Results._identity`). Every sheet of units
+    opens with them and keeps them in view."""
+
+    unit: str
+    identity: pd.DataFrame  # by unit id
+    columns: list[Column]
+
+    @classmethod
+    def of(cls, unit: str, identity: pd.DataFrame) -> _UnitColumns:
+        from rasad.workbook import Column
+
+        columns = [Column(unit, ("شناسه", "ID"), width=14)] + [
+            Column(c, IDENTITY_LABELS[c], width=30 if c.startswith("name") else 16)
+            for c in identity.columns
+        ]
+        return cls(unit, identity, columns)
+
+    def sheet(self, title: tuple[str, str], columns: list[Column], frame: pd.DataFrame) -> Sheet:
+        """A sheet of ``frame`` (the unit id one of its columns): the unit's columns,
+        then ``columns``."""
+        from rasad.workbook import Sheet
+
+        return Sheet(
+            title,
+            [*self.columns, *columns],
+            frame.merge(self.identity, left_on=self.unit, right_index=True, how="left"),
+            freeze_columns=len(self.columns),
+        )
+
+    def figures(
+        self,
+        title: tuple[str, str],
+        frame: pd.DataFrame,
+        labels: dict[str, tuple[str, str]],
+        kind: str,
+        digits: int = 2,
+    ) -> Sheet:
+        """A sheet of ``frame``'s figures (units by id × item codes), each column headed
+        by its item's name."""
+        from rasad.workbook import Column
+
+        columns = [
+            Column(c, labels.get(c, (c, c)), kind, digits) for c in frame.columns if c != self.unit
+        ]
+        return self.sheet(title, columns, frame.reset_index())
 
 
 def rows_frame(rows: list, columns: list[str]) -> pd.DataFrame:
