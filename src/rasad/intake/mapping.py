@@ -677,7 +677,7 @@ def _firm_code(value, column: str) -> str:
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and float(value).is_integer()
-        and value >= 0
+        and float(value) >= 0
     ):
         return str(int(cast(SupportsInt, value)))
     text = str(value).strip()
