@@ -392,33 +392,61 @@ def _checked_input(
     (numbers where it had text), its unit ids, and each column the methodology reads
     (indicators and denominators) as floats, which the steps take from there: pandas
     spends more on handing over a column than numpy on copying a thousand values."""
-    problems: list[RasadInputError] = []
+    _refuse_missing_columns(methodology, data)
+    frame = data.reset_index(drop=True)
+    ids = frame[methodology.unit]
+    problems = _unit_id_problems(methodology.unit, ids)
+    numeric = {}
+    arrays = {}  # every used column as floats, for the check for infinities below
+    for column in _used_columns(methodology):
+        values = frame[column]
+        floats, problem = _as_floats(column, values, ids)
+        if problem is not None:
+            problems.append(problem)
+        if floats is not values:
+            numeric[column] = floats
+        arrays[column] = floats.to_numpy()
+    if problems:
+        raise InputProblems(problems)
+    if numeric:
+        frame = frame.assign(**numeric)
+    _refuse_infinities(arrays, ids)
+    return frame, ids.to_numpy(), arrays
+
+
+def _refuse_missing_columns(methodology: Methodology, data: pd.DataFrame) -> None:
+    """Name every column the methodology needs and the data lacks, before anything
+    else is read: each later check would fail on the first of them."""
     needed = [
         methodology.unit,
         *methodology.groups,
         *methodology.eligibility.allowed,
         *_used_columns(methodology),
     ]
-    for column in dict.fromkeys(needed):
-        if column not in data.columns:
-            problems.append(
-                RasadInputError(
-                    f"The data has no column '{column}' (the methodology needs it).",
-                    f"ستون «{column}» در داده‌ها نیست (روش‌شناسی به آن نیاز دارد).",
-                    field=column,
-                )
-            )
+    problems = [
+        RasadInputError(
+            f"The data has no column '{column}' (the methodology needs it).",
+            f"ستون «{column}» در داده‌ها نیست (روش‌شناسی به آن نیاز دارد).",
+            field=column,
+        )
+        for column in dict.fromkeys(needed)
+        if column not in data.columns
+    ]
     if problems:
         raise InputProblems(problems)
-    frame = data.reset_index(drop=True)
-    ids = frame[methodology.unit]
+
+
+def _unit_id_problems(unit: str, ids: pd.Series) -> list[RasadInputError]:
+    """The first row with no unit id, and the ids that appear more than once (the
+    first five shown): a unit's rank must point at one row."""
+    problems = []
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
         problems.append(
             RasadInputError(
-                f"Row {row + 1} has no unit id in column '{methodology.unit}'.",
-                f"ردیف {row + 1} در ستون «{methodology.unit}» شناسه ندارد.",
-                field=methodology.unit,
+                f"Row {row + 1} has no unit id in column '{unit}'.",
+                f"ردیف {row + 1} در ستون «{unit}» شناسه ندارد.",
+                field=unit,
             )
         )
     duplicated = [] if _unique(ids) else ids[ids.duplicated()].unique()
@@ -426,46 +454,46 @@ def _checked_input(
         shown = ", ".join(map(str, duplicated[:5]))
         problems.append(
             RasadInputError(
-                f"Unit ids appear more than once in '{methodology.unit}': {shown}.",
-                f"شناسه‌های تکراری در «{methodology.unit}»: {shown}.",
-                field=methodology.unit,
+                f"Unit ids appear more than once in '{unit}': {shown}.",
+                f"شناسه‌های تکراری در «{unit}»: {shown}.",
+                field=unit,
                 value=shown,
             )
         )
-    numeric = {}
-    used = _used_columns(methodology)
-    arrays = {}  # every used column as floats, for the check for infinities below
-    for column in used:
-        values = frame[column]
-        if values.dtype == np.float64:
-            arrays[column] = values.to_numpy()  # already what the steps take: no copy
-            continue
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            numeric[column] = values.astype(float)
-            arrays[column] = numeric[column].to_numpy()
-            continue
-        converted = pd.to_numeric(values, errors="coerce")
-        bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(
-                RasadInputError(
-                    f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for "
-                    "unit "
-                    f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
-                    f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد "
-                    f"{ids.iloc[row]} "
-                    f"({int(bad.sum())} خانه).",
-                    field=column,
-                    value=values.iloc[row],
-                )
-            )
-        numeric[column] = converted.astype(float)
-        arrays[column] = numeric[column].to_numpy()
-    if problems:
-        raise InputProblems(problems)
-    if numeric:
-        frame = frame.assign(**numeric)
+    return problems
+
+
+def _as_floats(
+    column: str, values: pd.Series, ids: pd.Series
+) -> tuple[pd.Series, RasadInputError | None]:
+    """A used column as floats (``values`` itself when it already is: no copy), and the
+    problem its text cells make, if it has any (a blank cell is a missing value, not
+    text)."""
+    if values.dtype == np.float64:
+        return values, None
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float), None
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    problem = None
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        problem = RasadInputError(
+            f"Column '{column}' has text where a number belongs: '{values.iloc[row]}' for "
+            "unit "
+            f"{ids.iloc[row]} ({int(bad.sum())} such cells).",
+            f"ستون «{column}» به‌جای عدد متن دارد: «{values.iloc[row]}» برای واحد "
+            f"{ids.iloc[row]} "
+            f"({int(bad.sum())} خانه).",
+            field=column,
+            value=values.iloc[row],
+        )
+    return converted.astype(float), problem
+
+
+def _refuse_infinities(arrays: dict[str, np.ndarray], ids: pd.Series) -> None:
+    """Name the first column holding an infinite value, and its unit: no step has a
+    meaning for it, and a mean or a range would carry it into every score."""
     for column, array in arrays.items():
         # two reductions, which ignore NaN, read a long column faster than np.isinf
         if array.size and (np.fmin.reduce(array) == -np.inf or np.fmax.reduce(array) == np.inf):
@@ -475,7 +503,6 @@ def _checked_input(
                 f"ستون «{column}» مقدار بی‌نهایت دارد (واحد {unit}).",
                 field=column,
             )
-    return frame, ids.to_numpy(), arrays
 
 
 def _unique(ids: pd.Series) -> bool:
