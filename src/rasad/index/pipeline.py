@@ -156,30 +156,40 @@ def build_prepared(
     tell = tell or _silent
     own = keep == "final"  # the steps may overwrite X: nobody else sees it
     done, X, warnings = _through_normalise(methodology, prepared, own, tell)
-    frame, unit_ids, exclusions, datasets = (
-        done.frame,
-        done.unit_ids,
-        done.exclusions,
-        done.datasets,
-    )
-    groups, treated, missing_rows = done.groups, done.treated, done.missing_rows
-    codes = methodology.indicator_codes
-    # the data sets before screening hold every eligible unit, as COINr's do
-    eligible_ids = prepared.unit_ids
-    eligible = pd.Index(eligible_ids, name=methodology.unit)
-    del done, prepared
-
     tell("aggregate")
     weighting: list[dict] = []
-    scores, weights_used = aggregate_tree(methodology, X, unit_ids, exclusions, weighting)
+    scores, weights_used = aggregate_tree(methodology, X, done.unit_ids, done.exclusions, weighting)
     if weighting:  # rows, not a concat: pandas warns about concatenating an empty frame
         warnings = pd.DataFrame(warnings.to_dict("records") + weighting, columns=warnings.columns)
-    index = eligible if unit_ids is eligible_ids else pd.Index(unit_ids, name=methodology.unit)
-    nodes = [node.code for node in methodology.nodes_bottom_up]
-    root = nodes.index(methodology.root.code)
     tell("rank")
-    # numpy's sort releases the GIL, so the nodes' ranks share the cores, the index's
-    # (rescaled first, if the methodology says so) among them
+    nodes = [node.code for node in methodology.nodes_bottom_up]
+    ranks, composite = _ranked(methodology, scores, nodes, done.groups)
+    return Results(
+        methodology=methodology,
+        **_labelled(methodology, prepared.unit_ids, done, scores, ranks, composite, nodes, own),
+        group_codes=done.groups,
+        warnings=warnings,
+        exclusions=rows_frame(
+            [(e.unit, e.step, e.reason_en, e.reason_fa) for e in done.exclusions],
+            [methodology.unit, "step", "reason_en", "reason_fa"],
+        ),
+        source_data=data,
+        missing_rows=done.missing_rows,
+        treatment_details=done.treated.details,
+        winsorised=done.treated.points,
+        weights_used=weights_used,
+    )
+
+
+def _ranked(
+    methodology: Methodology, scores: np.ndarray, nodes: list[str], groups: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Every node's ranks (Fortran order, columns as ``nodes``), the index's as
+    :func:`index_scores_and_ranks` gives them, its rescaled scores replacing its column
+    of ``scores``; and the index's composite before that rescaling (None without one).
+    numpy's sort releases the GIL, so the nodes' ranks share the cores, the index's
+    among them."""
+    root = nodes.index(methodology.root.code)
     ranks = np.empty(scores.shape, order="F")
     composite = scores[:, root].copy() if methodology.rescale is not None else None
     ranked = [root] + [j for j in range(len(nodes)) if j != root]
@@ -193,10 +203,33 @@ def build_prepared(
         else:
             rank_min(scores[:, j], out=ranks[:, j])
 
-    map_columns(rank, len(ranked), len(unit_ids))
-    # Fortran-ordered matrices become pandas blocks without a copy; the frames share
-    # their labels, as frames pandas derives from one another do
-    columns, node_columns = pd.Index(codes), pd.Index(nodes)
+    map_columns(rank, len(ranked), scores.shape[0])
+    return ranks, composite
+
+
+def _labelled(
+    methodology: Methodology,
+    eligible_ids: np.ndarray,
+    done: Treated,
+    scores: np.ndarray,
+    ranks: np.ndarray,
+    composite: np.ndarray | None,
+    nodes: list[str],
+    own: bool,
+) -> dict[str, Any]:
+    """The results' frames (``datasets``, ``scores``, ``ranks``, ``groups`` and
+    ``composite``), labelled by unit and column. The data sets before screening hold
+    every eligible unit (``eligible_ids``), as COINr's do, the others the units ``done``
+    kept. Fortran-ordered matrices become pandas blocks without a copy; the frames share
+    their labels, as frames pandas derives from one another do. With ``own`` (a build
+    that keeps only the final data sets) there is no Aggregated data set."""
+    eligible = pd.Index(eligible_ids, name=methodology.unit)
+    index = (
+        eligible
+        if done.unit_ids is eligible_ids
+        else pd.Index(done.unit_ids, name=methodology.unit)
+    )
+    columns, node_columns = pd.Index(methodology.indicator_codes), pd.Index(nodes)
     frames = {
         name: pd.DataFrame(
             values,
@@ -204,32 +237,22 @@ def build_prepared(
             columns=columns,
             copy=False,
         )
-        for name, values in datasets.items()
+        for name, values in done.datasets.items()
     }
     node_scores = pd.DataFrame(scores, index=index, columns=node_columns, copy=False)
     if not own:
         frames["Aggregated"] = pd.concat([frames["Normalised"], node_scores], axis=1)
-    return Results(
-        methodology=methodology,
-        datasets=frames,
-        scores=node_scores,
-        ranks=pd.DataFrame(ranks, index=index, columns=node_columns, copy=False),
-        groups=pd.DataFrame({g: frame[g].to_numpy() for g in methodology.groups}, index=index),
-        group_codes=groups,
-        warnings=warnings,
-        exclusions=rows_frame(
-            [(e.unit, e.step, e.reason_en, e.reason_fa) for e in exclusions],
-            [methodology.unit, "step", "reason_en", "reason_fa"],
+    return {
+        "datasets": frames,
+        "scores": node_scores,
+        "ranks": pd.DataFrame(ranks, index=index, columns=node_columns, copy=False),
+        "groups": pd.DataFrame(
+            {g: done.frame[g].to_numpy() for g in methodology.groups}, index=index
         ),
-        source_data=data,
-        composite=None
+        "composite": None
         if composite is None
         else pd.Series(composite, index=index, name="composite"),
-        missing_rows=missing_rows,
-        treatment_details=treated.details,
-        winsorised=treated.points,
-        weights_used=weights_used,
-    )
+    }
 
 
 def _silent(step: str) -> None:
