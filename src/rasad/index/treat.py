@@ -187,6 +187,11 @@ class _Rule:
         )
 
 
+# the rows of an end no point was pinned at (shared, so read-only)
+_NO_ROWS = np.empty(0, dtype=np.intp)
+_NO_ROWS.flags.writeable = False
+
+
 def _treat_column(
     column, j, extremes, rule: _Rule, overwrite: bool, scratch: np.ndarray, sums=None
 ):
@@ -195,7 +200,6 @@ def _treat_column(
     ``scratch``: three rows as long as the column, the first for the values being
     winsorised, then for their log, the others for the statistics' work. ``sums``:
     the column's :func:`central_sums` if known (it then has no missing values)."""
-    none = np.empty(0, dtype=np.intp)
     rows = None  # None: every row has a value
     if sums is None:
         missing = np.isnan(column)
@@ -206,16 +210,12 @@ def _treat_column(
     passed = rule.passes(skew, kurt)
     before = dict(column=j, skew_before=skew, kurt_before=kurt, passed_before=passed)
     if passed is None:
-        return TreatDetail(outcome="undefined", **before), None, none, none
+        return TreatDetail(outcome="undefined", **before), None, _NO_ROWS, _NO_ROWS
     if passed:
-        return (
-            TreatDetail(
-                outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True, **before
-            ),
-            None,
-            none,
-            none,
+        detail = TreatDetail(
+            outcome="passed", skew_after=skew, kurt_after=kurt, passed_after=True, **before
         )
+        return detail, None, _NO_ROWS, _NO_ROWS
 
     w = v  # the values winsorised step by step: a copy, as the column keeps its own until the end
     if rows is None:
@@ -223,38 +223,41 @@ def _treat_column(
         w[:] = column
     skew, kurt, passed, ends = _winsorise(w, rule, moments, (skew, kurt))
     if passed is None:
-        return TreatDetail(outcome="undefined", **before), None, none, none
-    winsorised = dict(
+        return TreatDetail(outcome="undefined", **before), None, _NO_ROWS, _NO_ROWS
+    so_far = before | dict(
         n_winsorised=sum(end.pinned for end in ends.values()),
         skew_winsorised=skew,
         kurt_winsorised=kurt,
         passed_winsorised=passed,
     )
-
     if passed or rule.fallback == "none":
-        treated = column if overwrite else column.copy()
-        pinned = {sign: none for sign in (1, -1)}
-        for sign, end in ends.items():
-            positions = end.positions[: end.pinned]
-            pinned[sign] = positions if rows is None else rows[positions]
-            treated[pinned[sign]] = sign * end.current
         outcome = "winsorised" if passed else "winsorised_failing"
-        return (
-            TreatDetail(
-                outcome=outcome,
-                skew_after=skew,
-                kurt_after=kurt,
-                passed_after=passed,
-                **before,
-                **winsorised,
-            ),
-            treated,
-            pinned[-1],
-            pinned[1],
+        detail = TreatDetail(
+            outcome=outcome, skew_after=skew, kurt_after=kurt, passed_after=passed, **so_far
         )
+        return detail, *_pinned(column, rows, ends, overwrite)
+    return _logged(column, rows, extremes, rule, overwrite, scratch, so_far)
 
-    # log_CT of the original values; into scratch first when they are to replace them,
-    # as the column stays untreated if the statistics of the logs are undefined
+
+def _pinned(column, rows, ends: dict[int, _End], overwrite: bool):
+    """The column with its winsorised points set to the values their ends reached
+    (``column`` itself with ``overwrite``, else a copy; ``rows``: the rows of the values
+    winsorised, None for every row), and the rows pinned at the low and the high end."""
+    treated = column if overwrite else column.copy()
+    pinned = {sign: _NO_ROWS for sign in (1, -1)}
+    for sign, end in ends.items():
+        positions = end.positions[: end.pinned]
+        pinned[sign] = positions if rows is None else rows[positions]
+        treated[pinned[sign]] = sign * end.current
+    return treated, pinned[-1], pinned[1]
+
+
+def _logged(column, rows, extremes, rule: _Rule, overwrite: bool, scratch, so_far: dict):
+    """The fallback for a column winsorising left failing: :func:`_treat_column`'s
+    answer with COINr's ``log_CT`` of the ORIGINAL values, ``so_far`` the detail's
+    statistics before and after winsorising. The logs go into scratch first when they
+    are to replace the values, as the column stays untreated if their statistics are
+    undefined."""
     lowest, highest = extremes
     treated = np.subtract(column, lowest, out=scratch[0] if overwrite else None)
     treated += 0.01 * (highest - lowest)
@@ -262,24 +265,19 @@ def _treat_column(
     skew, kurt = skew_kurt(treated if rows is None else treated[rows], scratch[1:])
     passed = rule.passes(skew, kurt)
     if passed is None:
-        return TreatDetail(outcome="undefined", **before, **winsorised), None, none, none
+        return TreatDetail(outcome="undefined", **so_far), None, _NO_ROWS, _NO_ROWS
     if overwrite:
         column[:] = treated
         treated = column
-    return (
-        TreatDetail(
-            outcome="log",
-            fallback_used=True,
-            skew_after=skew,
-            kurt_after=kurt,
-            passed_after=passed,
-            **before,
-            **winsorised,
-        ),
-        treated,
-        none,
-        none,
+    detail = TreatDetail(
+        outcome="log",
+        fallback_used=True,
+        skew_after=skew,
+        kurt_after=kurt,
+        passed_after=passed,
+        **so_far,
     )
+    return detail, treated, _NO_ROWS, _NO_ROWS
 
 
 def _winsorise(w: np.ndarray, rule: _Rule, moments: _Moments, stats: tuple[float, float]):
