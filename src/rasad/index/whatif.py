@@ -34,6 +34,7 @@ When even every movable indicator at its bound misses the target, the path says 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,6 +273,101 @@ def _suggestion(lever: _Lever, step: int) -> Suggestion:
     )
 
 
+# a what-if as the search tries it: lever (position in the sorted levers) → ladder step
+_Plan = dict[int, int]
+_Outcome = tuple[int, float]  # the rank and score a rebuild gave
+
+
+@dataclass
+class _Search:
+    """One unit's search for its path, every plan (lever → step of its ladder) verified
+    by rebuilding the index on the data as the plan changes it; ``rebuilds`` counts them."""
+
+    methodology: Methodology
+    data: pd.DataFrame
+    unit: object
+    levers: list[_Lever]
+    target_rank: int
+    rebuilds: int = 0
+
+    def rebuild(self, plan: _Plan) -> _Outcome:
+        self.rebuilds += 1
+        figures = {}
+        for i, step in plan.items():
+            suggestion = _suggestion(self.levers[i], step)
+            figures[suggestion.figure] = suggestion.suggested_figure
+        changed = what_if(self.methodology, self.data, self.unit, figures)
+        built = build(self.methodology, changed, keep="final")
+        return int(built.rank[self.unit]), float(built.score[self.unit])
+
+    def suggestions(self, plan: _Plan) -> tuple[Suggestion, ...]:
+        return tuple(_suggestion(self.levers[i], step) for i, step in sorted(plan.items()))
+
+    def fewest(self, top: _Plan, best: _Outcome) -> tuple[_Plan, _Outcome]:
+        """2. the fewest indicators, largest estimated gains first, each at its bound:
+        ``top`` (every lever at its bound) reaches the target."""
+
+        def first(count: int) -> _Plan:
+            return {i: top[i] for i in range(count)}
+
+        count, best = self._smallest(1, len(self.levers), first, best)
+        return first(count), best
+
+    def lowest_level(self, plan: _Plan, best: _Outcome) -> tuple[_Plan, _Outcome]:
+        """3. the lowest common peer percentile at which ``plan``'s indicators still reach
+        the target (each at its highest step up to that percentile)."""
+
+        def at_level(level: float) -> _Plan:
+            lowered = {}
+            for i in plan:
+                ladder = self.levers[i].ladder
+                steps = [s for s, (at, _, _) in enumerate(ladder) if at <= level + 1e-9]
+                if steps:
+                    lowered[i] = steps[-1]
+            return lowered
+
+        levels = sorted({at for i in plan for at, _, _ in self.levers[i].ladder})
+        found, best = self._smallest(0, len(levels) - 1, lambda m: at_level(levels[m]), best)
+        return at_level(levels[found]), best
+
+    def trimmed(self, plan: _Plan, best: _Outcome) -> tuple[_Plan, _Outcome]:
+        """Indicator by indicator (smallest estimated gain first): dropped if the rest
+        still reach the target, else lowered to the lowest step that does."""
+        for i in sorted(plan, key=lambda i: self.levers[i].gain(plan[i])):
+            for step in (None, *range(plan[i])):
+                trial = {k: s for k, s in plan.items() if k != i}
+                if step is not None:
+                    trial[i] = step
+                if not trial:
+                    continue
+                outcome = self.rebuild(trial)
+                if outcome[0] <= self.target_rank:
+                    plan, best = trial, outcome
+                    break
+        return plan, best
+
+    def _smallest(
+        self, low: int, high: int, plan: Callable[[int], _Plan], best: _Outcome
+    ) -> tuple[int, _Outcome]:
+        """Bisection for the smallest of ``low``..``high`` whose ``plan`` reaches the target
+        (``high``'s does: moving more, or further, never costs a place), with its outcome."""
+        while low < high:
+            middle = (low + high) // 2
+            outcome = self.rebuild(plan(middle))
+            if outcome[0] <= self.target_rank:
+                high, best = middle, outcome
+            else:
+                low = middle + 1
+        return high, best
+
+
+def _rank_and_score(results: Results, unit) -> tuple[int, float]:
+    rank, score = results.rank.get(unit), results.score.get(unit)
+    if rank is None or pd.isna(rank):
+        raise ValueError(f"unit {unit!r} has no rank in this build")
+    return int(rank), float(score)
+
+
 def path_to_top(
     methodology: Methodology,
     data: pd.DataFrame,
@@ -288,79 +384,27 @@ def path_to_top(
     suggestion."""
     if results is None:
         results = build(methodology, data)
-    rank, score = results.rank.get(unit), results.score.get(unit)
-    if rank is None or pd.isna(rank):
-        raise ValueError(f"unit {unit!r} has no rank in this build")
-    rank, score = int(rank), float(score)
-    done = Path(unit, rank, score, target_rank, True, (), rank, score, quantile, 0)
+    rank, score = _rank_and_score(results, unit)
     if rank <= target_rank:
-        return done
+        return Path(unit, rank, score, target_rank, True, (), rank, score, quantile, 0)
     levers = sorted(
         _levers(methodology, data, results, unit, quantile),
         key=lambda lever: lever.gain(-1),
         reverse=True,
     )
-    rebuilds = 0
-
-    def rebuild(plan: dict[int, int]) -> tuple[int, float]:
-        nonlocal rebuilds
-        rebuilds += 1
-        figures = {}
-        for i, step in plan.items():
-            suggestion = _suggestion(levers[i], step)
-            figures[suggestion.figure] = suggestion.suggested_figure
-        built = build(methodology, what_if(methodology, data, unit, figures), keep="final")
-        return int(built.rank[unit]), float(built.score[unit])
-
+    search = _Search(methodology, data, unit, levers, target_rank)
     top = {i: len(lever.ladder) - 1 for i, lever in enumerate(levers)}
-    best = rebuild(top) if levers else (rank, score)
+    best = search.rebuild(top) if levers else (rank, score)
     if best[0] > target_rank:
-        suggestions = tuple(_suggestion(levers[i], step) for i, step in top.items())
-        return Path(unit, rank, score, target_rank, False, suggestions, *best, quantile, rebuilds)
-
-    # 2. the fewest indicators, largest estimated gains first, each at its bound
-    low, high = 1, len(levers)
-    while low < high:
-        middle = (low + high) // 2
-        outcome = rebuild({i: top[i] for i in range(middle)})
-        if outcome[0] <= target_rank:
-            high, best = middle, outcome
-        else:
-            low = middle + 1
-    plan = {i: top[i] for i in range(high)}
-
-    # 3. the lowest common peer percentile, then each indicator dropped or lowered
-    def at_level(level: float) -> dict[int, int]:
-        lowered = {}
-        for i in plan:
-            steps = [s for s, (at, _, _) in enumerate(levers[i].ladder) if at <= level + 1e-9]
-            if steps:
-                lowered[i] = steps[-1]
-        return lowered
-
-    levels = sorted({at for i in plan for at, _, _ in levers[i].ladder})
-    low, high = 0, len(levels) - 1
-    while low < high:
-        middle = (low + high) // 2
-        outcome = rebuild(at_level(levels[middle]))
-        if outcome[0] <= target_rank:
-            high, best = middle, outcome
-        else:
-            low = middle + 1
-    plan = at_level(levels[high])
-    for i in sorted(plan, key=lambda i: levers[i].gain(plan[i])):
-        for step in (None, *range(plan[i])):
-            trial = {k: s for k, s in plan.items() if k != i}
-            if step is not None:
-                trial[i] = step
-            if not trial:
-                continue
-            outcome = rebuild(trial)
-            if outcome[0] <= target_rank:
-                plan, best = trial, outcome
-                break
-    suggestions = tuple(_suggestion(levers[i], step) for i, step in sorted(plan.items()))
-    return Path(unit, rank, score, target_rank, True, suggestions, *best, quantile, rebuilds)
+        suggestions = search.suggestions(top)
+        return Path(
+            unit, rank, score, target_rank, False, suggestions, *best, quantile, search.rebuilds
+        )
+    plan, best = search.fewest(top, best)
+    plan, best = search.lowest_level(plan, best)
+    plan, best = search.trimmed(plan, best)
+    suggestions = search.suggestions(plan)
+    return Path(unit, rank, score, target_rank, True, suggestions, *best, quantile, search.rebuilds)
 
 
 def unranked(methodology: Methodology, data: pd.DataFrame, unit, results: Results) -> Unranked:
