@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,95 @@ class Audit:
         write_workbook(path, sheets, language="en", about=about)
 
 
+@dataclass
+class _Stages:
+    """Runs the audit's stages one by one, reporting each as it starts and ends, and
+    keeps the seconds each took (:attr:`Audit.timings`)."""
+
+    report: Progress
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def run(self, stage: str, work):
+        self.report(stage, 0, 1)
+        started = time.perf_counter()
+        result = work()
+        self.timings[stage] = time.perf_counter() - started
+        self.report(stage, 1, 1)
+        return result
+
+    def progress(self, stage: str) -> Callable[[int, int], None]:
+        """``stage``'s own progress, for a stage that reports its steps as it goes."""
+        return lambda done, total: self.report(stage, done, total)
+
+
+def _size_drift(
+    methodology: Methodology, data: pd.DataFrame, results: Results, sizes: list[int], seed: int
+) -> pd.DataFrame:
+    """The quartile drift of ``results`` against a build on ``data`` resampled to each of
+    ``sizes`` units."""
+    return pd.concat(
+        [
+            quartile_drift(
+                results,
+                build(
+                    _without_forced_units(methodology),
+                    resample(data, methodology.unit, size, seed=seed),
+                    keep="final",
+                ),
+            )
+            for size in sizes
+        ],
+        ignore_index=True,
+    )
+
+
+class _Sections(NamedTuple):
+    """The sections of an :class:`Audit`, in its order."""
+
+    mix: pd.DataFrame
+    mix_tests: pd.DataFrame
+    blanks: pd.DataFrame
+    drift: pd.DataFrame
+    treatment: pd.DataFrame
+    coherence: pd.DataFrame
+    coverage: pd.DataFrame
+    coverage_units: pd.DataFrame
+
+
+def _sections(
+    methodology: Methodology,
+    data: pd.DataFrame,
+    stages: _Stages,
+    sizes: list[int],
+    *,
+    top: int,
+    seed: int,
+    sample: int,
+    ranks: tuple[int, int],
+    draws: int,
+) -> _Sections:
+    """The audit's sections, stage by stage (:data:`STAGES`)."""
+    results = stages.run("build", lambda: build(methodology, data))
+    mix, mix_tests = stages.run("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
+    blanks = stages.run(
+        "blanks",
+        lambda: blank_gains(
+            methodology,
+            data,
+            results,
+            sample=sample,
+            ranks=ranks,
+            seed=seed,
+            progress=stages.progress("blanks"),
+        ),
+    )
+    drift = stages.run("drift", lambda: _size_drift(methodology, data, results, sizes, seed))
+    treatment = stages.run("treatment", lambda: treatment_table(results))
+    coherence = stages.run("coherence", lambda: coherence_table(results))
+    coverage, coverage_units = stages.run("coverage", lambda: coverage_tables(results, top))
+    return _Sections(mix, mix_tests, blanks, drift, treatment, coherence, coverage, coverage_units)
+
+
 def audit(
     methodology: Methodology | str | Path,
     data: pd.DataFrame,
@@ -161,69 +251,25 @@ def audit(
     advance."""
     methodology = methodology if isinstance(methodology, Methodology) else load(methodology)
     _check_options(top, sample, ranks, resample_size, draws)
-    report = progress or (lambda stage, done, total: None)
-    timings: dict[str, float] = {}
-
-    def timed(stage: str, work):
-        report(stage, 0, 1)
-        started = time.perf_counter()
-        result = work()
-        timings[stage] = time.perf_counter() - started
-        report(stage, 1, 1)
-        return result
-
-    results = timed("build", lambda: build(methodology, data))
-    mix, mix_tests = timed("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
-    blanks = timed(
-        "blanks",
-        lambda: blank_gains(
-            methodology,
-            data,
-            results,
-            sample=sample,
-            ranks=ranks,
-            seed=seed,
-            progress=lambda d, t: report("blanks", d, t),
-        ),
-    )
+    stages = _Stages(progress or (lambda stage, done, total: None))
     sizes = [resample_size] if resample_size else resample_sizes(len(data))
-    drift = timed(
-        "drift",
-        lambda: pd.concat(
-            [
-                quartile_drift(
-                    results,
-                    build(
-                        _without_forced_units(methodology),
-                        resample(data, methodology.unit, size, seed=seed),
-                        keep="final",
-                    ),
-                )
-                for size in sizes
-            ],
-            ignore_index=True,
-        ),
+    sections = _sections(
+        methodology,
+        data,
+        stages,
+        sizes,
+        top=top,
+        seed=seed,
+        sample=sample,
+        ranks=ranks,
+        draws=draws,
     )
-    treatment = timed("treatment", lambda: treatment_table(results))
-    coherence = timed("coherence", lambda: coherence_table(results))
-    coverage, coverage_units = timed("coverage", lambda: coverage_tables(results, top))
+    mix, mix_tests, blanks, drift, treatment, coherence, coverage, coverage_units = sections
     summary = _summary(
         top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
     )
-    return Audit(
-        f"{methodology.name.en or methodology.name.fa} {methodology.version}",
-        top,
-        summary,
-        mix,
-        mix_tests,
-        blanks,
-        drift,
-        treatment,
-        coherence,
-        coverage,
-        coverage_units,
-        timings,
-    )
+    title = f"{methodology.name.en or methodology.name.fa} {methodology.version}"
+    return Audit(title, top, summary, *sections, stages.timings)
 
 
 def _check_options(top, sample, ranks, resample_size, draws) -> None:
