@@ -143,23 +143,8 @@ def reported_figures(methodology) -> set[str]:
     return out
 
 
-def sme_inputs(
-    returns: pd.DataFrame,
-    enterprises: pd.DataFrame,
-    year: int,
-    *,
-    unit: str = "national_id",
-    size_thresholds=ISIPO_SIZE_THRESHOLDS,
-    prices: pd.Series | None = None,
-) -> pd.DataFrame:
-    """One row per enterprise that returned figures for ``year``.
-
-    ``returns`` has ``unit``, ``year`` and the catalogue's columns (several years, so
-    growth can be computed); ``enterprises`` has ``unit``, ``isic_class``,
-    ``province_code`` and optionally ``estate_code``. ``prices`` is a price index by
-    Jalali year (the bundled deflator when omitted).
-    """
-    prices = deflator() if prices is None else prices
+def _check_columns(returns: pd.DataFrame, enterprises: pd.DataFrame, unit: str) -> None:
+    """Refuse tables without the columns every SME-100 input table is made from."""
     for frame, name, needed in (
         (returns, "returns", (unit, "year", "sales", "employees")),
         (enterprises, "enterprises", (unit, "isic_class", "province_code")),
@@ -171,28 +156,39 @@ def sme_inputs(
                 f"جدول {name} این ستون(ها) را ندارد: {', '.join(missing)}.",
                 field=missing[0],
             )
+
+
+def _returns_of(returns: pd.DataFrame, year: int, unit: str) -> pd.DataFrame:
+    """``year``'s returns indexed by ``unit``: at least one, and one per enterprise."""
     current = returns[returns["year"] == year].set_index(unit)
     if current.empty:
         raise RasadInputError(
             f"No returns for year {year}.", f"برای سال {year} اظهارنامه‌ای نیست.", field="year"
         )
-    if current.index.duplicated().any():
+    duplicated = current.index.duplicated()
+    if duplicated.any():
+        shown = ", ".join(map(str, current.index[duplicated][:5]))
         raise RasadInputError(
-            f"More than one return for year {year} for: "
-            f"{', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
-            f"برای سال {year} بیش از یک اظهارنامه هست: "
-            f"{', '.join(map(str, current.index[current.index.duplicated()][:5]))}.",
+            f"More than one return for year {year} for: {shown}.",
+            f"برای سال {year} بیش از یک اظهارنامه هست: {shown}.",
             field=unit,
         )
-    previous = returns[returns["year"] == year - 1].set_index(unit).reindex(current.index)
+    return current
+
+
+def _inflation(prices: pd.Series, year: int) -> float:
+    """The price index's rise from the year before ``year`` to ``year``."""
     if year not in prices.index or year - 1 not in prices.index:
         raise RasadInputError(
             f"The price index has no entry for {year - 1} or {year}.",
             f"شاخص قیمت برای {year - 1} یا {year} مقداری ندارد.",
             field="year",
         )
-    inflation = prices[year] / prices[year - 1]
+    return prices[year] / prices[year - 1]
 
+
+def _with_derived(current: pd.DataFrame, previous: pd.DataFrame, inflation: float) -> pd.DataFrame:
+    """The year's figures with the columns no single return holds (:data:`DERIVED`)."""
     table = current.drop(columns="year").copy()
     table["sales_growth_real"] = _ratio(current["sales"] / inflation, previous["sales"]) - 1
     table["employment_growth"] = _ratio(current["employees"], previous["employees"]) - 1
@@ -202,7 +198,14 @@ def sme_inputs(
         _column(current, "credit_received"), _column(current, "credit_requested")
     )
     table["certifications"] = certificates_held(*(_column(current, c) for c in CERTIFICATES))
+    return table
 
+
+def _groups(
+    table: pd.DataFrame, enterprises: pd.DataFrame, unit: str, size_thresholds
+) -> pd.DataFrame:
+    """Each enterprise's reference groups: sector (the ISIC class's division), size band
+    (from its employees that year), province, and estate when the registry has it."""
     registry = enterprises.set_index(unit)
     known = table.index.isin(registry.index)
     if not known.all():
@@ -223,4 +226,29 @@ def sme_inputs(
     )
     if "estate_code" in registry.columns:
         groups["estate"] = registry["estate_code"]
+    return groups
+
+
+def sme_inputs(
+    returns: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    year: int,
+    *,
+    unit: str = "national_id",
+    size_thresholds=ISIPO_SIZE_THRESHOLDS,
+    prices: pd.Series | None = None,
+) -> pd.DataFrame:
+    """One row per enterprise that returned figures for ``year``.
+
+    ``returns`` has ``unit``, ``year`` and the catalogue's columns (several years, so
+    growth can be computed); ``enterprises`` has ``unit``, ``isic_class``,
+    ``province_code`` and optionally ``estate_code``. ``prices`` is a price index by
+    Jalali year (the bundled deflator when omitted).
+    """
+    prices = deflator() if prices is None else prices
+    _check_columns(returns, enterprises, unit)
+    current = _returns_of(returns, year, unit)
+    previous = returns[returns["year"] == year - 1].set_index(unit).reindex(current.index)
+    table = _with_derived(current, previous, _inflation(prices, year))
+    groups = _groups(table, enterprises, unit, size_thresholds)
     return pd.concat([groups, table], axis=1).reset_index()
