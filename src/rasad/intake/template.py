@@ -248,7 +248,22 @@ def _write_xlsx(
     path: Path, fields: FieldTable, estates: Estates, periods: list[Period], rows: int
 ) -> Path:
     book = Workbook()
-    guide = book.active
+    registry, returns = _columns(fields)
+    _write_guide(book.active, registry, returns)
+    lists = book.create_sheet(SHEET_LISTS)
+    refs = _write_lists(lists, estates, periods)
+    registry_validations, return_validations = _choices(refs, fields)
+    _data_sheet(book, SHEET_ENTERPRISES, registry, rows, registry_validations)
+    _data_sheet(book, SHEET_RETURNS, returns, rows, return_validations)
+    book.move_sheet(lists, offset=len(book.sheetnames) - 1 - book.index(lists))
+    excel_book(book)  # an estate named "=…" is listed as text
+    book.save(path)
+    return path
+
+
+def _write_guide(guide, registry: list[FieldSpec], returns: list[FieldSpec]) -> None:
+    """The instructions sheet: the instructions, then every column of the two data sheets
+    with its unit, whether it is required and its description."""
     guide.title = SHEET_INSTRUCTIONS
     guide.sheet_view.rightToLeft = True
     guide.append(["راهنمای تکمیل", "How to fill in"])
@@ -269,7 +284,6 @@ def _write_xlsx(
     guide.append(heading)
     for cell in guide[guide.max_row]:
         cell.font = Font(bold=True)
-    registry, returns = _columns(fields)
     for sheet_title, columns in ((SHEET_ENTERPRISES, registry), (SHEET_RETURNS, returns)):
         for field in columns:
             unit = f"{field.unit_fa} / {field.unit_en}" if field.unit_fa else ""
@@ -280,6 +294,10 @@ def _write_xlsx(
                     field.description_fa, field.description_en,
                 ]
             )  # fmt: skip
+    _lay_out_guide(guide)
+
+
+def _lay_out_guide(guide) -> None:
     widths = (60, 60, 30, 22, 14, 70, 70)
     for column, width in zip("ABCDEFG", widths, strict=True):
         guide.column_dimensions[column].width = width
@@ -292,51 +310,55 @@ def _write_xlsx(
     guide.page_setup.fitToWidth, guide.page_setup.fitToHeight = 1, 0
     guide.sheet_properties.pageSetUpPr.fitToPage = True
 
-    lists = book.create_sheet(SHEET_LISTS)
-    province_table = provinces()
-    province_ref = _list_column(lists, 1, "استان / Province", list(province_table["name_fa"]))
-    estate_ref = _list_column(lists, 2, "شهرک / Estate", estates.choices())
-    classes = isic()
-    classes = classes[classes["level"] == "class"]
-    isic_ref = _list_column(
-        lists,
-        3,
-        "ISIC",
-        [
-            f"{code} — {title}"
-            for code, title in zip(classes["code"], classes["title_en"], strict=True)
-        ],
-    )
-    period_ref = _list_column(lists, 4, "دوره / Period", [p.code for p in periods])
-    yes_no_ref = _list_column(lists, 5, "بله/خیر / Yes/No", list(YES_NO))
+
+def _write_lists(lists, estates: Estates, periods: list[Period]) -> dict[str, str | None]:
+    """The hidden sheet the drop-downs read, one list per column; the reference to each
+    list (None: an empty list, which gets no drop-down)."""
+    refs = {
+        "province": _list_column(lists, 1, "استان / Province", list(provinces()["name_fa"])),
+        "estate": _list_column(lists, 2, "شهرک / Estate", estates.choices()),
+        "isic_class": _list_column(lists, 3, "ISIC", _isic_classes()),
+        "period": _list_column(lists, 4, "دوره / Period", [p.code for p in periods]),
+        "yes_no": _list_column(lists, 5, "بله/خیر / Yes/No", list(YES_NO)),
+    }
     lists.sheet_state = "hidden"
     lists.sheet_view.rightToLeft = True
+    return refs
 
-    def choice(ref, what_fa: str, what_en: str):
-        if ref is None:
-            return None
-        return _validation(
-            "list", ref, errorTitle=f"{what_fa} / {what_en}",
-            error=f"از فهرست انتخاب کنید. / Choose from the list ({what_en}).",
-        )  # fmt: skip
 
+def _isic_classes() -> list[str]:
+    classes = isic()
+    classes = classes[classes["level"] == "class"]
+    return [
+        f"{code} — {title}"
+        for code, title in zip(classes["code"], classes["title_en"], strict=True)
+    ]
+
+
+def _choice(ref: str | None, what_fa: str, what_en: str):
+    if ref is None:
+        return None
+    return _validation(
+        "list", ref, errorTitle=f"{what_fa} / {what_en}",
+        error=f"از فهرست انتخاب کنید. / Choose from the list ({what_en}).",
+    )  # fmt: skip
+
+
+def _choices(refs: dict[str, str | None], fields: FieldTable) -> tuple[dict, dict]:
+    """The validations of the enterprises' and the returns' columns that are not an
+    indicator's own range: the drop-downs, and the founding year up to this year."""
     this_year = jdatetime.date.today().year
     registry_validations = {
-        "province": choice(province_ref, "استان", "province"),
-        "estate": choice(estate_ref, "شهرک", "estate"),
-        "isic_class": choice(isic_ref, "کد ISIC", "ISIC class"),
+        "province": _choice(refs["province"], "استان", "province"),
+        "estate": _choice(refs["estate"], "شهرک", "estate"),
+        "isic_class": _choice(refs["isic_class"], "کد ISIC", "ISIC class"),
         "founding_year": _validation(
             "whole", "1250", str(this_year), "between", errorTitle="سال / Year",
             error="سال شمسی بنویسید، مانند ۱۳۸۵. / Write a Jalali year, e.g. 1385.",
         ),
     }  # fmt: skip
-    return_validations = {"period": choice(period_ref, "دوره", "period")}
+    return_validations = {"period": _choice(refs["period"], "دوره", "period")}
     for field in fields.indicators:
         if field.kind == "boolean":
-            return_validations[field.code] = choice(yes_no_ref, "بله/خیر", "yes/no")
-    _data_sheet(book, SHEET_ENTERPRISES, registry, rows, registry_validations)
-    _data_sheet(book, SHEET_RETURNS, returns, rows, return_validations)
-    book.move_sheet(lists, offset=len(book.sheetnames) - 1 - book.index(lists))
-    excel_book(book)  # an estate named "=…" is listed as text
-    book.save(path)
-    return path
+            return_validations[field.code] = _choice(refs["yes_no"], "بله/خیر", "yes/no")
+    return registry_validations, return_validations
