@@ -420,7 +420,7 @@ def _rank_range(text: str) -> tuple[int, int]:
 def _index_audit(args) -> int:
     from rich.progress import Progress
 
-    from rasad.index.audit import STAGES, audit
+    from rasad.index.audit import STAGES, STAGES_FA, audit
     from rasad.index.methodology import MethodologyError, load
 
     try:
@@ -451,12 +451,13 @@ def _index_audit(args) -> int:
             draws=args.draws,
             progress=progress,
         )
-    print(result.text())
+    print(result.text(args.lang))
     lang = args.lang
     print(
         say(lang, "time: ", "زمان: ")
         + say(lang, ", ", "، ").join(
-            f"{stage} {number(lang, seconds, 1)} {say(lang, 's', 'ثانیه')}"
+            f"{say(lang, stage, STAGES_FA[stage])} {number(lang, seconds, 1)} "
+            f"{say(lang, 's', 'ثانیه')}"
             for stage, seconds in result.timings.items()
         )
     )

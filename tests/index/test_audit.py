@@ -1,6 +1,7 @@
 """The methodology audit: each section's figures on cases small enough to work out by
 hand, the search for gains from blanks against full rebuilds, and the command end to end."""
 
+import re
 from dataclasses import replace
 from math import comb
 
@@ -24,6 +25,7 @@ from rasad.index.audit import (
     treatment_table,
 )
 from rasad.index.methodology import AggregateSpec, ImputeSpec
+from rasad.iran.text import to_latin_digits
 
 
 def tiny(indicators: str, tree: str, steps: str = "", extra: str = ""):
@@ -173,6 +175,7 @@ def test_blanks_on_sme100_v1_pay_and_agree_with_full_rebuilds(sme3000, v1_audit)
     assert (best > 1).sum() >= 3 and blanks["gain"].max() > 50  # the sector median rewards a blank
     summary = v1_audit.summary.set_index("section")
     assert summary.loc["blanks", "met"] == False  # noqa: E712  (a numpy bool)
+    assert_persian_says_the_same(v1_audit)
     checked = pd.concat(
         [blanks.nlargest(3, "gain"), blanks.nsmallest(2, "gain"), blanks.iloc[::60]]
     )
@@ -417,6 +420,13 @@ def test_the_same_seed_gives_the_same_audit_on_asem(asem):
         "EurAsia_group",
     ]
     assert "Audit of ASEM Sustainable Connectivity" in first.text()
+    assert_persian_says_the_same(first)
+    persian = first.text("fa").splitlines()
+    assert persian[0] == "ممیزی شاخص اتصال پایدار آسم COINr-۱.۱.۱۴، ۱۰ نخست"
+    assert [line.split("]")[0] for line in persian[1:]] == [
+        "[" + {True: "برآورده", False: "برآورده نشد"}.get(met, "گزارشی")
+        for met in first.summary["met"]
+    ]
     other = audit(methodology, data, top=10, ranks=(11, 51), sample=1, draws=200, seed=2)
     assert not first.blanks.equals(other.blanks)
 
@@ -499,7 +509,15 @@ def test_the_command_writes_a_workbook_with_every_section(tmp_path, capsys):
         "About",
     ]
     summary = book["Summary"]
-    assert [cell.value for cell in summary[1]] == ["Section", "Property", "Value", "Detail", "Met"]
+    assert [cell.value for cell in summary[1]] == [
+        "Section",
+        "Property",
+        "Value",
+        "Detail",
+        "Met",
+        "Property (Persian)",
+        "Detail (Persian)",
+    ]
     assert summary.freeze_panes == "A2" and summary.max_row == 9  # 3 group columns + 5 sections
     mix = book["Mix"]
     share = [cell.value for cell in mix[1]].index("Share") + 1
@@ -539,3 +557,23 @@ def test_version_2_meets_every_property_and_reports_size_and_province(sme3000):
     assert summary["met"].dropna().astype(bool).all(), found.text()
     assert (found.blanks["gain"].dropna() <= 0).all()
     assert "reported: the methodology does not claim neutrality here" in found.text()
+    assert_persian_says_the_same(found)
+    assert "گزارشی: روش‌شناسی در این‌جا ادعای بی‌طرفی ندارد" in found.text("fa")
+
+
+def figures(text: str) -> list[str]:
+    """The numbers a text states, in Latin digits and the English decimal point, sorted:
+    what a sentence says, whichever language and word order it says it in."""
+    latin = to_latin_digits(text).replace("٫", ".").replace("٬", ",")
+    # a minus after a space (not top-100's hyphen); digits of codes (altman_z2) left out
+    return sorted(re.findall(r"(?:(?<!\w)-)?(?<![A-Za-z_\d])\d+(?:,\d{3})*(?:\.\d+)?", latin))
+
+
+def assert_persian_says_the_same(found) -> None:
+    """Each property and detail of the summary states, in Persian, the figures (and
+    codes) its English states; and no Latin digit is left in the Persian."""
+    for row in found.summary.itertuples(index=False):
+        for english, persian in ((row.property, row.property_fa), (row.detail, row.detail_fa)):
+            assert figures(english) == figures(persian), (english, persian)
+            codeless = re.sub(r"[A-Za-z_]\w*", "", persian)  # codes such as CO2 keep theirs
+            assert not re.search(r"[0-9]", codeless), persian

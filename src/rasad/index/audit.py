@@ -24,6 +24,7 @@ the seed, so the same seed gives the same audit.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from rasad.index.pipeline import (
     rescale_groups,
 )
 from rasad.index.results import Results
+from rasad.iran.text import format_number, to_persian_digits
 
 # 1. a group is flagged when it holds more than FLAG_RATIO times its expected places,
 # if it expects at least FLAG_MIN_EXPECTED (below that, one firm more is a large ratio)
@@ -74,11 +76,22 @@ HEADERS = {
     "rho_parent": "Spearman ρ with parent",
     "r_index": "Pearson r with index",
     "rho_index": "Spearman ρ with index",
+    "property_fa": "Property (Persian)",
+    "detail_fa": "Detail (Persian)",
 }
 # the widest a column opens at; longer text wraps
 MAX_WIDTH = 80
 
 STAGES = ("build", "mix", "blanks", "drift", "treatment", "coherence", "coverage")
+STAGES_FA = {
+    "build": "ساخت",
+    "mix": "ترکیب",
+    "blanks": "خالی‌گذاری",
+    "drift": "رانش",
+    "treatment": "تعدیل",
+    "coherence": "هم‌خوانی",
+    "coverage": "پوشش",
+}
 Progress = Callable[[str, int, int], None]
 
 
@@ -100,6 +113,7 @@ class Audit:
     coverage: pd.DataFrame
     coverage_units: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    methodology_fa: str = ""
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The workbook's sheets, in order: the summary first."""
@@ -115,9 +129,18 @@ class Audit:
             "coverage_units": self.coverage_units,
         }
 
-    def text(self) -> str:
-        """The summary as lines a terminal shows: each property, its figure, and whether
-        it is met."""
+    def text(self, language: str = "en") -> str:
+        """The summary as lines a terminal shows, in English or Persian (``fa``): each
+        property, its figure, and whether it is met."""
+        if language == "fa":
+            lines = [
+                f"ممیزی {self.methodology_fa or self.methodology}، {format_number(self.top)} نخست"
+            ]
+            for row in self.summary.itertuples(index=False):
+                mark = {True: "برآورده", False: "برآورده نشد"}.get(row.met, "گزارشی")
+                section = STAGES_FA[row.section]
+                lines.append(f"[{mark}] {section}: {row.property_fa} — {row.detail_fa}")
+            return "\n".join(lines)
         lines = [f"Audit of {self.methodology}, top {self.top}"]
         for row in self.summary.itertuples(index=False):
             mark = {True: "met", False: "NOT MET"}.get(row.met, "reported")
@@ -126,7 +149,8 @@ class Audit:
 
     def to_excel(self, path: str | Path) -> None:
         """One sheet per section after the summary, through :mod:`rasad.workbook`: words
-        for headers (the audit speaks English, so its sheets run left to right), ranks
+        for headers (the sections' tables are in English, so the sheets run left to right;
+        the summary says each property and its detail in Persian too), ranks
         and gains whole numbers, shares as percentages, other figures rounded; the
         column codes in the dictionary sheet."""
         from rasad.workbook import About, Sheet, write_workbook
@@ -268,8 +292,15 @@ def audit(
     summary = _summary(
         top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
     )
-    title = f"{methodology.name.en or methodology.name.fa} {methodology.version}"
-    return Audit(title, top, summary, *sections, stages.timings)
+    name = methodology.name
+    return Audit(
+        f"{name.en or name.fa} {methodology.version}",
+        top,
+        summary,
+        *sections,
+        stages.timings,
+        methodology_fa=f"{name.fa or name.en} {to_persian_digits(methodology.version)}",
+    )
 
 
 def _check_options(top, sample, ranks, resample_size, draws) -> None:
@@ -905,7 +936,7 @@ def _summary(
     top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
 ) -> pd.DataFrame:
     """One row per property: what it says, the figure that decides it, and whether it
-    is met (None for figures only reported)."""
+    is met (None for figures only reported); what it says again in Persian."""
     rows = [
         *_mix_rows(top, mix_tests),
         _blanks_row(blanks),
@@ -914,8 +945,27 @@ def _summary(
         _coherence_row(coherence),
         _coverage_row(top, coverage, coverage_units),
     ]
-    summary = pd.DataFrame(rows, columns=["section", "property", "value", "detail", "met"])
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return summary.astype({"value": float})
+
+
+SUMMARY_COLUMNS = ["section", "property", "value", "detail", "met", "property_fa", "detail_fa"]
+NONE_FA = "هیچ"
+FLAGS_FA = {"weak": "ضعیف", "negative": "منفی", "undefined": "تعریف‌نشده"}
+
+
+def _fa(x, decimals: int = 0) -> str:
+    """A figure as a Persian reader writes it; a missing one is a dash."""
+    return "—" if pd.isna(x) else format_number(x, decimals=decimals)
+
+
+def _digits_fa(text: str) -> str:
+    """Figures inside a text ("L (2.7×)") in Persian digits, the decimal point too."""
+    return to_persian_digits(re.sub(r"(?<=\d)\.(?=\d)", "٫", text))
+
+
+def _percent_fa(share) -> str:
+    return "—" if pd.isna(share) else f"{format_number(100 * share, decimals=1)}٪"
 
 
 def _mix_rows(top: int, mix_tests: pd.DataFrame) -> list[tuple]:
@@ -923,54 +973,71 @@ def _mix_rows(top: int, mix_tests: pd.DataFrame) -> list[tuple]:
     claim is only reported."""
     rows = []
     for test in mix_tests.itertuples(index=False):
-        claim = (
-            f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ {FLAG_MIN_EXPECTED:g} "
-            "expected places)"
-            if test.met is not None
-            else "reported: the methodology does not claim neutrality here"
-        )
+        if test.met is not None:
+            claim = (
+                f"p ≥ {MIX_P} and no group over {FLAG_RATIO}× its share (≥ "
+                f"{FLAG_MIN_EXPECTED:g} expected places)"
+            )
+            claim_fa = (
+                f"p ≥ {_fa(MIX_P, 2)} و هیچ گروهی بیش از {_fa(FLAG_RATIO, 1)} برابر سهمش نیست "
+                f"(در گروه‌هایی با دست‌کم {_fa(FLAG_MIN_EXPECTED)} جای مورد انتظار)"
+            )
+        else:
+            claim = "reported: the methodology does not claim neutrality here"
+            claim_fa = "گزارشی: روش‌شناسی در این‌جا ادعای بی‌طرفی ندارد"
+        flagged = test.flagged or ""
         rows.append(
             (
                 "mix",
                 f"top-{top} mix by {test.group}: {claim}",
                 test.p_value,
                 f"TV {test.tv:.3f}, p {test.p_value:.4f} ({test.draws:,} draws); over-represented: "
-                f"{test.flagged or 'none'}",
+                f"{flagged or 'none'}",
                 test.met,
+                f"ترکیب {_fa(top)} نخست بر پایهٔ {test.group}: {claim_fa}",
+                f"فاصلهٔ TV {_fa(test.tv, 3)}، p {_fa(test.p_value, 4)} ({_fa(test.draws)} "
+                f"قرعه)؛ بیش از سهم: {_digits_fa(flagged) or NONE_FA}",
             )
         )
     return rows
 
 
+BLANKS_CLAIM = (
+    "no sampled unit climbs more than one place by blanking one input",
+    "هیچ واحد نمونه‌ای با خالی گذاشتن یک ورودی بیش از یک پله بالا نمی‌رود",
+)
+
+
 def _blanks_row(blanks: pd.DataFrame) -> tuple:
+    claim, claim_fa = BLANKS_CLAIM
     if blanks.empty:
-        return (
-            "blanks",
-            "no sampled unit climbs more than one place by blanking one input",
-            0,
-            "no unit in the rank range",
-            True,
-        )
+        return ("blanks", claim, 0, "no unit in the rank range", True, claim_fa,
+                "هیچ واحدی در بازهٔ رتبه نیست")  # fmt: skip
     unit = blanks.columns[0]
     best = blanks.groupby(unit, sort=False)["gain"].max()
     worst = blanks.loc[blanks["gain"].idxmax()]
     left = int((blanks["status"] != "ranked").sum())
-    detail = (
-        f"{int((best > 1).sum())} of {len(best)} sampled units can climb more than one place; "
-        "worst: "
-        f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} → "
-        f"{worst['rank_after']:.0f}) by blanking {worst['input']}"
-        if worst["gain"] > 0
-        else f"none of {len(best)} sampled units climbs"
-    )
+    climbing, sampled = int((best > 1).sum()), len(best)
+    if worst["gain"] > 0:
+        detail = (
+            f"{climbing} of {sampled} sampled units can climb more than one place; worst: "
+            f"{worst[unit]} climbs {worst['gain']:.0f} places (rank {worst['rank_before']:.0f} "
+            f"→ {worst['rank_after']:.0f}) by blanking {worst['input']}"
+        )
+        who = to_persian_digits(str(worst[unit]))  # a national ID is a number to its reader
+        detail_fa = (
+            f"{_fa(climbing)} از {_fa(sampled)} واحد نمونه می‌توانند بیش از یک پله بالا روند؛ "
+            f"بدترین: {who} با خالی گذاشتن {worst['input']} {_fa(worst['gain'])} پله "
+            f"بالا می‌رود (از رتبهٔ {_fa(worst['rank_before'])} به {_fa(worst['rank_after'])})"
+        )
+    else:
+        detail = f"none of {sampled} sampled units climbs"
+        detail_fa = f"هیچ‌یک از {_fa(sampled)} واحد نمونه بالا نمی‌رود"
     detail += f"; {left} of {len(blanks)} blanks leave the unit out of the ranking (no gain)"
-    return (
-        "blanks",
-        "no sampled unit climbs more than one place by blanking one input",
-        int((best > 1).sum()),
-        detail,
-        bool((best <= 1).all()),
+    detail_fa += (
+        f"؛ {_fa(left)} از {_fa(len(blanks))} خالی‌گذاری واحد را از رتبه‌بندی بیرون می‌برد (بی‌سود)"
     )
+    return ("blanks", claim, climbing, detail, bool((best <= 1).all()), claim_fa, detail_fa)
 
 
 def _drift_row(drift: pd.DataFrame, sizes: list[int]) -> tuple:
@@ -980,22 +1047,31 @@ def _drift_row(drift: pd.DataFrame, sizes: list[int]) -> tuple:
         drift.loc[drift["largest_move"].idxmax()] if drift["largest_move"].notna().any() else None
     )
     changed = drift.loc[drift["treatment_changed"], "indicator"].tolist()
-    return (
-        "drift",
+    claim = (
         f"every normalised indicator's quartiles move ≤ {DRIFT_POINTS:g} points when the "
-        "population "
-        f"is resampled to {' and '.join(f'{size:,}' for size in sizes)} units",
-        None if worst is None else worst["largest_move"],
-        (
-            "no indicator has values"
-            if worst is None
-            else f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
-            f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); "
-            "treatment outcome "
-            f"changed for: {', '.join(changed) or 'none'}"
-        ),
-        None if worst is None else bool(drift["within_limit"].all()),
+        f"population is resampled to {' and '.join(f'{size:,}' for size in sizes)} units"
     )
+    claim_fa = (
+        "چارک‌های هر شاخص نرمال‌شده، وقتی جمعیت به "
+        f"{' و '.join(_fa(size) for size in sizes)} واحد بازنمونه‌گیری می‌شود، بیش از "
+        f"{_fa(DRIFT_POINTS)} امتیاز جابه‌جا نمی‌شوند"
+    )
+    if worst is None:
+        return ("drift", claim, None, "no indicator has values", None, claim_fa,
+                "هیچ شاخصی مقدار ندارد")  # fmt: skip
+    detail = (
+        f"largest move {worst['largest_move']:.1f} points ({worst['indicator']}, "
+        f"{worst['units_resample']:,} ranked units against {worst['units_original']:,}); "
+        f"treatment outcome changed for: {', '.join(changed) or 'none'}"
+    )
+    detail_fa = (
+        f"بیشترین جابه‌جایی {_fa(worst['largest_move'], 1)} امتیاز ({worst['indicator']}، "
+        f"{_fa(worst['units_resample'])} واحد رتبه‌گرفته در برابر "
+        f"{_fa(worst['units_original'])})؛ نتیجهٔ تعدیل دگرگون شد برای: "
+        f"{'، '.join(changed) or NONE_FA}"
+    )
+    met = bool(drift["within_limit"].all())
+    return ("drift", claim, worst["largest_move"], detail, met, claim_fa, detail_fa)
 
 
 def _treatment_row(treatment: pd.DataFrame) -> tuple:
@@ -1003,15 +1079,17 @@ def _treatment_row(treatment: pd.DataFrame) -> tuple:
     rank normalisation explains."""
     failing = treatment[treatment["still_fails"]]
     unexplained = failing[~failing["explained"]]
+    explained = list(failing.loc[failing["explained"], "indicator"])
+    reasons = [f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False)]
     detail = (
-        f"{len(failing)} still fail, {len(failing) - len(unexplained)} of them exempt or "
-        "normalised by ranks only"
-        f" ({', '.join(failing.loc[failing['explained'], 'indicator']) or 'none'}); not explained: "
-        + (
-            ", ".join(f"{r.indicator} ({r.note})" for r in unexplained.itertuples(index=False))
-            or "none"
-        )
-        + " (see the treatment sheet)"
+        f"{len(failing)} still fail, {len(explained)} of them exempt or normalised by ranks "
+        f"only ({', '.join(explained) or 'none'}); not explained: "
+        f"{', '.join(reasons) or 'none'} (see the treatment sheet)"
+    )
+    detail_fa = (
+        f"{_fa(len(failing))} شاخص هنوز رد می‌شوند و {_fa(len(explained))} از آن‌ها معاف‌اند یا "
+        f"تنها با رتبه نرمال می‌شوند ({'، '.join(explained) or NONE_FA})؛ بی‌توضیح: "
+        f"{'، '.join(reasons) or NONE_FA} (برگهٔ Treatment را ببینید)"
     )
     return (
         "treatment",
@@ -1020,6 +1098,9 @@ def _treatment_row(treatment: pd.DataFrame) -> tuple:
         len(unexplained),
         detail,
         unexplained.empty,
+        "هر شاخصی که پس از تعدیل هنوز در آزمون چولگی/کشیدگی COINr رد می‌شود معاف است یا تنها "
+        "با رتبه نرمال می‌شود",
+        detail_fa,
     )
 
 
@@ -1031,10 +1112,15 @@ def _coherence_row(coherence: pd.DataFrame) -> tuple:
     correlations = [
         f"{r.code} {r.flag} (r {r.r_parent:.2f} with {r.parent})"
         for r in flagged.itertuples(index=False)
-    ]
-    correlations += [
+    ] + [
         f"{r.code} negative with the index (r {r.r_index:.2f})"
         for r in against.itertuples(index=False)
+    ]
+    correlations_fa = [
+        f"{r.code} {FLAGS_FA[r.flag]} (r {_fa(r.r_parent, 2)} با {r.parent})"
+        for r in flagged.itertuples(index=False)
+    ] + [
+        f"{r.code} منفی با شاخص کل (r {_fa(r.r_index, 2)})" for r in against.itertuples(index=False)
     ]
     return (
         "coherence",
@@ -1043,6 +1129,9 @@ def _coherence_row(coherence: pd.DataFrame) -> tuple:
         len(flagged) + len(against),
         ", ".join(correlations) or "none flagged",
         flagged.empty and against.empty,
+        f"همبستگی هر شاخص و زیرشاخص با والدش بیش از {_fa(WEAK_CORRELATION, 1)} است و با شاخص "
+        "کل منفی نیست",
+        "، ".join(correlations_fa) or "موردی نشان نخورد",
     )
 
 
@@ -1063,6 +1152,10 @@ def _coverage_row(top: int, coverage: pd.DataFrame, coverage_units: pd.DataFrame
         f"mean {mean_all:.1%} among the ranked, {mean_top:.1%} in the top {top}; most missing: "
         f"{most['indicator']} ({most['missing_share']:.1%} of the ranked)",
         None,
+        f"سهم شاخص‌های گزارش‌شده، در واحدهای رتبه‌گرفته و {_fa(top)} نخست",
+        f"میانگین {_percent_fa(mean_all)} در رتبه‌گرفته‌ها و {_percent_fa(mean_top)} در "
+        f"{_fa(top)} نخست؛ بیشترین کمبود: {most['indicator']} "
+        f"({_percent_fa(most['missing_share'])} از رتبه‌گرفته‌ها)",
     )
 
 
