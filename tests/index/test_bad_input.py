@@ -66,6 +66,27 @@ def test_text_in_a_numeric_cell_names_unit_and_column():
     )
 
 
+@pytest.mark.parametrize(
+    ("values", "en", "fa"),
+    [
+        (pd.to_datetime([None, "2024-03-20", "2024-03-21", None]), "dates", "تاریخ"),
+        (pd.to_timedelta([None, 1, 2, 3], unit="D"), "durations", "مدت زمان"),
+        (np.array([np.nan, 2, 3, 5]) + 1j, "complex numbers", "عدد مختلط"),
+        (pd.period_range("1400", periods=4, freq="Y"), "periods", "دوره"),
+    ],
+)
+def test_dates_and_other_non_numbers_are_refused_not_read_as_figures(values, en, fa):
+    """A column of dates (an Excel cell formatted as a date) became nanoseconds since
+    1970, and a complex one lost its imaginary part, without a word."""
+    with pytest.raises(RasadInputError) as caught:
+        build(loads(METHOD), _data(b=values))
+    error = caught.value
+    first = 0 if en == "periods" else 1  # the first filled cell: u2, or u1 for periods
+    assert error.message_en.startswith(f"Column 'b' holds {en}, not numbers: ")
+    assert error.message_en.endswith(f" for unit u{first + 1}.")
+    assert f"ستون «b» به‌جای عدد {fa} دارد" in error.message_fa
+
+
 def test_duplicated_unit_id_is_named():
     with pytest.raises(RasadInputError) as caught:
         build(loads(METHOD), _data(id=["u1", "u2", "u2", "u4"]))

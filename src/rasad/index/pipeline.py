@@ -494,6 +494,18 @@ def _as_floats(
     text)."""
     if values.dtype == np.float64:
         return values, None
+    if (kind := _not_numbers(values.dtype)) is not None:
+        # pandas would read a date as nanoseconds since 1970, or drop a complex number's
+        # imaginary part, without a word
+        row = int(np.flatnonzero(values.notna().to_numpy())[0]) if values.notna().any() else 0
+        return pd.Series(np.nan, index=values.index), RasadInputError(
+            f"Column '{column}' holds {kind[0]}, not numbers: '{values.iloc[row]}' for unit "
+            f"{ids.iloc[row]}.",
+            f"ستون «{column}» به‌جای عدد {kind[1]} دارد: «{values.iloc[row]}» برای واحد "
+            f"{ids.iloc[row]}.",
+            field=column,
+            value=str(values.iloc[row]),
+        )
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float), None
     converted = pd.to_numeric(values, errors="coerce")
@@ -512,6 +524,24 @@ def _as_floats(
             value=values.iloc[row],
         )
     return converted.astype(float), problem
+
+
+def _not_numbers(dtype) -> tuple[str, str] | None:
+    """What a column of dates, durations, periods, intervals or complex numbers holds,
+    in English and Persian (None for numbers, text and yes/no): pandas would turn each
+    into floats that no one wrote."""
+    types = pd.api.types
+    if types.is_datetime64_any_dtype(dtype):
+        return "dates", "تاریخ"
+    if types.is_timedelta64_dtype(dtype):
+        return "durations", "مدت زمان"
+    if types.is_complex_dtype(dtype):
+        return "complex numbers", "عدد مختلط"
+    if isinstance(dtype, pd.PeriodDtype):
+        return "periods", "دوره"
+    if isinstance(dtype, pd.IntervalDtype):
+        return "intervals", "بازه"
+    return None
 
 
 def _refuse_infinities(arrays: dict[str, np.ndarray], ids: pd.Series) -> None:
