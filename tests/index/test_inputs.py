@@ -119,6 +119,18 @@ def test_a_year_without_returns_or_prices_is_refused():
     assert "1401" in caught.value.message_en
 
 
+@pytest.mark.parametrize("year", [1403, 1402])
+def test_two_returns_for_one_firm_and_year_are_refused_in_either_year(year):
+    """The year before feeds growth: two returns there failed inside pandas ("cannot
+    reindex on an axis with duplicate labels") instead of naming the firm."""
+    returns = _returns()
+    twice = pd.concat([returns, returns[(returns.national_id == "A") & (returns.year == year)]])
+    with pytest.raises(RasadInputError) as caught:
+        sme_inputs(twice, REGISTRY, 1403, prices=PRICES)
+    assert caught.value.message_en == f"More than one return for year {year} for: A."
+    assert caught.value.field == "national_id"
+
+
 def test_every_derived_column_names_what_it_is_made_from():
     from rasad.index.inputs import DERIVED, DERIVED_FROM
 

@@ -160,20 +160,27 @@ def _check_columns(returns: pd.DataFrame, enterprises: pd.DataFrame, unit: str) 
 
 def _returns_of(returns: pd.DataFrame, year: int, unit: str) -> pd.DataFrame:
     """``year``'s returns indexed by ``unit``: at least one, and one per enterprise."""
-    current = returns[returns["year"] == year].set_index(unit)
+    current = _one_return_each(returns, year, unit)
     if current.empty:
         raise RasadInputError(
             f"No returns for year {year}.", f"برای سال {year} اظهارنامه‌ای نیست.", field="year"
         )
-    duplicated = current.index.duplicated()
+    return current
+
+
+def _one_return_each(returns: pd.DataFrame, year: int, unit: str) -> pd.DataFrame:
+    """``year``'s returns indexed by ``unit``; two for one enterprise are refused, in the
+    year ranked and in the year before it (growth would not know which to take)."""
+    frame = returns[returns["year"] == year].set_index(unit)
+    duplicated = frame.index.duplicated()
     if duplicated.any():
-        shown = ", ".join(map(str, current.index[duplicated][:5]))
+        shown = ", ".join(map(str, frame.index[duplicated][:5]))
         raise RasadInputError(
             f"More than one return for year {year} for: {shown}.",
             f"برای سال {year} بیش از یک اظهارنامه هست: {shown}.",
             field=unit,
         )
-    return current
+    return frame
 
 
 def _inflation(prices: pd.Series, year: int) -> float:
@@ -248,7 +255,7 @@ def sme_inputs(
     prices = deflator() if prices is None else prices
     _check_columns(returns, enterprises, unit)
     current = _returns_of(returns, year, unit)
-    previous = returns[returns["year"] == year - 1].set_index(unit).reindex(current.index)
+    previous = _one_return_each(returns, year - 1, unit).reindex(current.index)
     table = _with_derived(current, previous, _inflation(prices, year))
     groups = _groups(table, enterprises, unit, size_thresholds)
     return pd.concat([groups, table], axis=1).reset_index()
