@@ -431,84 +431,105 @@ class Alerts:
         return frame[columns]
 
     def _evidence(self, rule: Rule, ui, pi, run):
-        kpis, periods = self.kpis, self.kpis.periods
-        n = len(ui)
-        evidence: list[dict[Any, Any]]
+        """Per alert (enterprise ``ui``, period ``pi``, streak ``run``): the figure it is
+        about, that figure's value and the evidence a reader checks it against."""
         if rule.check == "missing_return":
-            evidence = [
-                {"missing": [int(p) for p in periods[p - r + 1 : p + 1]]}
-                for p, r in zip(pi, run, strict=True)
-            ]
-            return np.full(n, None, dtype=object), np.full(n, np.nan), evidence
+            return _missing_evidence(self.kpis.periods, pi, run)
         if rule.check == "implausible":
-            names = np.full(n, None, dtype=object)
-            value = np.full(n, np.nan)
-            biggest = np.full(n, -np.inf)
-            evidence = [{} for _ in range(n)]
-            for spec in _watched(rule):
-                values = kpis.raw(spec.code)[ui, pi]
-                hit = spec.implausible(values)
-                with np.errstate(
-                    divide="ignore", invalid="ignore"
-                ):  # how far out: orders of magnitude
-                    size = np.log10(np.abs(values) + 1.0)
-                for j in np.flatnonzero(hit).tolist():
-                    evidence[j][spec.code] = {
-                        "value": _plain(values[j]),
-                        "plausible_min": spec.plausible_min,
-                        "plausible_max": spec.plausible_max,
-                    }
-                    if size[j] > biggest[j]:
-                        biggest[j], names[j], value[j] = size[j], spec.code, values[j]
-            return names, value, evidence
+            return _implausible_evidence(rule, self.kpis, ui, pi)
         if rule.check == "unit_jump":
-            names = np.full(n, None, dtype=object)
-            biggest = np.zeros(n)
-            evidence = [{} for _ in range(n)]
-            min_ratio = cast(float, rule.min_ratio)
-            for name in rule.fields:
-                values = kpis.raw(name)
-                ratio = _jump(values)[ui, pi]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    hit = (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
-                    size = np.abs(np.log(ratio))
-                for j in np.flatnonzero(hit).tolist():
-                    evidence[j][name] = {
-                        int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
-                        int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
-                        "ratio": _plain(ratio[j]),
-                        "factor": _plain(10.0 ** np.round(np.log10(ratio[j]))),
-                    }
-                    if size[j] > biggest[j]:
-                        biggest[j], names[j] = size[j], name
-            value = np.array(
-                [e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float
-            )
-            return names, value, evidence
-        kpi = cast(str, rule.kpi)
-        spec = KPIS[kpi]
-        grid = kpis.grid(kpi)
-        value = grid[ui, pi]
-        back = max(spec.lag if spec.lag >= 0 else kpis.kpis.cagr_span, 0)
-        labels = periods.tolist()
-        # whole rows as Python lists in one C call each; the dicts then only pick items
-        series = [(kpi, grid[ui].tolist(), 0)]
-        series += [
-            (name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS
-        ]
-        first = (pi - run + 1).tolist()
-        last = (pi + 1).tolist()
-        evidence = []
-        for i in range(n):
-            item = {}
-            for name, rows, extra in series:
-                row = rows[i]
-                item[name] = {
-                    labels[t]: (row[t] if row[t] == row[t] else None)
-                    for t in range(max(first[i] - extra, 0), last[i])
-                }
-            evidence.append(item)
-        return np.full(n, kpi, dtype=object), value, evidence
+            return _jump_evidence(rule, self.kpis, ui, pi)
+        return _threshold_evidence(rule, self.kpis, ui, pi, run)
+
+
+def _missing_evidence(periods: np.ndarray, pi, run):
+    """The periods of the streak with no return; no figure, no value."""
+    n = len(pi)
+    evidence = [
+        {"missing": [int(p) for p in periods[p - r + 1 : p + 1]]}
+        for p, r in zip(pi, run, strict=True)
+    ]
+    return np.full(n, None, dtype=object), np.full(n, np.nan), evidence
+
+
+def _implausible_evidence(rule: Rule, kpis: KpiTable, ui, pi):
+    """Each watched figure outside its plausible bounds, with the bounds; the alert
+    names the one furthest out, in orders of magnitude."""
+    n = len(ui)
+    names = np.full(n, None, dtype=object)
+    value = np.full(n, np.nan)
+    biggest = np.full(n, -np.inf)
+    evidence: list[dict[Any, Any]] = [{} for _ in range(n)]
+    for spec in _watched(rule):
+        values = kpis.raw(spec.code)[ui, pi]
+        hit = spec.implausible(values)
+        with np.errstate(divide="ignore", invalid="ignore"):  # how far out: orders of magnitude
+            size = np.log10(np.abs(values) + 1.0)
+        for j in np.flatnonzero(hit).tolist():
+            evidence[j][spec.code] = {
+                "value": _plain(values[j]),
+                "plausible_min": spec.plausible_min,
+                "plausible_max": spec.plausible_max,
+            }
+            if size[j] > biggest[j]:
+                biggest[j], names[j], value[j] = size[j], spec.code, values[j]
+    return names, value, evidence
+
+
+def _jump_evidence(rule: Rule, kpis: KpiTable, ui, pi):
+    """Each watched figure that jumped: its two values, the ratio and the power of ten
+    it is closest to (the likely slip); the alert names the biggest jump, either way."""
+    periods = kpis.periods
+    n = len(ui)
+    names = np.full(n, None, dtype=object)
+    biggest = np.zeros(n)
+    evidence: list[dict[Any, Any]] = [{} for _ in range(n)]
+    min_ratio = cast(float, rule.min_ratio)
+    for name in rule.fields:
+        values = kpis.raw(name)
+        ratio = _jump(values)[ui, pi]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hit = (ratio >= min_ratio) | (ratio <= 1.0 / min_ratio)
+            size = np.abs(np.log(ratio))
+        for j in np.flatnonzero(hit).tolist():
+            evidence[j][name] = {
+                int(periods[pi[j] - 1]): _plain(values[ui[j], pi[j] - 1]),
+                int(periods[pi[j]]): _plain(values[ui[j], pi[j]]),
+                "ratio": _plain(ratio[j]),
+                "factor": _plain(10.0 ** np.round(np.log10(ratio[j]))),
+            }
+            if size[j] > biggest[j]:
+                biggest[j], names[j] = size[j], name
+    value = np.array([e[k]["ratio"] for e, k in zip(evidence, names, strict=True)], dtype=float)
+    return names, value, evidence
+
+
+def _threshold_evidence(rule: Rule, kpis: KpiTable, ui, pi, run):
+    """The KPI over the streak, and the reported figures it is computed from over the
+    streak and the periods before it that the KPI looks back on."""
+    kpi = cast(str, rule.kpi)
+    spec = KPIS[kpi]
+    grid = kpis.grid(kpi)
+    back = max(spec.lag if spec.lag >= 0 else kpis.kpis.cagr_span, 0)
+    labels = kpis.periods.tolist()
+    # whole rows as Python lists in one C call each; the dicts then only pick items
+    series = [(kpi, grid[ui].tolist(), 0)]
+    series += [
+        (name, kpis.raw(name)[ui].tolist(), back) for name in spec.inputs if name in RAW_FIELDS
+    ]
+    first = (pi - run + 1).tolist()
+    last = (pi + 1).tolist()
+    evidence = []
+    for i in range(len(ui)):
+        item = {}
+        for name, rows, extra in series:
+            row = rows[i]
+            item[name] = {
+                labels[t]: (row[t] if row[t] == row[t] else None)
+                for t in range(max(first[i] - extra, 0), last[i])
+            }
+        evidence.append(item)
+    return np.full(len(ui), kpi, dtype=object), grid[ui, pi], evidence
 
 
 # --- loading -------------------------------------------------------------------------
