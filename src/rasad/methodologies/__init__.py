@@ -113,6 +113,33 @@ def _bound(entry: dict, key: str, where: str) -> float | None:
 
 
 def _spec(entry, index: int) -> IndicatorSpec:
+    code = _code(entry, index)
+    where = f"indicators[{code}]"
+    _check_keys(entry, where)
+    name_fa, name_en = _text_pair(entry, "name", where)
+    description_fa, description_en = _text_pair(entry, "description", where)
+    kind, unit = _kind_and_unit(entry, where)
+    direction = _direction(entry, where)
+    low, high = _valid_bounds(entry, where, kind)
+    plausible_low, plausible_high = _plausible(entry, where, low, high)
+    return IndicatorSpec(
+        code=code,
+        name_fa=name_fa,
+        name_en=name_en,
+        unit=unit,
+        kind=kind,
+        min_value=low,
+        max_value=high,
+        direction=direction,
+        description_fa=description_fa,
+        description_en=description_en,
+        plausible_min=plausible_low,
+        plausible_max=plausible_high,
+    )
+
+
+def _code(entry, index: int) -> str:
+    """The entry's code; until it is known, the entry is named by its position."""
     where = f"indicators[{index}]"
     if not isinstance(entry, dict):
         raise _error(where, entry, "must be a mapping of fields.", "باید نگاشتی از فیلدها باشد.")
@@ -124,7 +151,10 @@ def _spec(entry, index: int) -> IndicatorSpec:
             "must be lower-case snake_case text starting with a letter.",
             "باید متنی با حروف کوچک لاتین، رقم و زیرخط باشد که با حرف آغاز شود.",
         )
-    where = f"indicators[{code}]"
+    return code
+
+
+def _check_keys(entry: dict, where: str) -> None:
     missing = [key for key in _KEYS if key not in entry]
     unknown = sorted(set(entry) - set(_KEYS) - set(_OPTIONAL_KEYS))
     if missing or unknown:
@@ -134,8 +164,9 @@ def _spec(entry, index: int) -> IndicatorSpec:
             f"missing fields {missing}, unknown fields {unknown}; expected {list(_KEYS)}.",
             f"فیلدهای کم: {missing}، فیلدهای ناشناخته: {unknown}؛ فیلدهای لازم: {list(_KEYS)}.",
         )
-    name_fa, name_en = _text_pair(entry, "name", where)
-    description_fa, description_en = _text_pair(entry, "description", where)
+
+
+def _kind_and_unit(entry: dict, where: str) -> tuple[str, str]:
     unit, kind = entry["unit"], entry["kind"]
     if kind not in KINDS:
         raise _error(
@@ -152,6 +183,10 @@ def _spec(entry, index: int) -> IndicatorSpec:
             f"a {kind} indicator takes one of the units {allowed}.",
             f"واحد شاخصی از نوع {kind} باید یکی از {allowed} باشد.",
         )
+    return kind, unit
+
+
+def _direction(entry: dict, where: str) -> int:
     direction = entry["direction"]
     if isinstance(direction, bool) or direction not in (-1, 0, 1):
         raise _error(
@@ -160,6 +195,12 @@ def _spec(entry, index: int) -> IndicatorSpec:
             "must be 1 (higher is better), -1 (lower is better) or 0 (neither).",
             "باید ۱ (بیشتر بهتر)، ‎-1 (کمتر بهتر) یا ۰ (هیچ‌کدام) باشد.",
         )
+    return int(direction)
+
+
+def _valid_bounds(entry: dict, where: str, kind: str) -> tuple[float | None, float | None]:
+    """The entry's valid bounds, ordered and as its kind requires: a percentage lies
+    in 0–100, a yes/no in 0–1, and a count is never negative."""
     low, high = _bound(entry, "min", where), _bound(entry, "max", where)
     if low is not None and high is not None and low > high:
         raise _error(
@@ -183,21 +224,7 @@ def _spec(entry, index: int) -> IndicatorSpec:
             "a count cannot be negative: min must be 0 or more.",
             "شمارش نمی‌تواند منفی باشد: کمینه باید ۰ یا بیشتر باشد.",
         )
-    plausible_low, plausible_high = _plausible(entry, where, low, high)
-    return IndicatorSpec(
-        code=code,
-        name_fa=name_fa,
-        name_en=name_en,
-        unit=unit,
-        kind=kind,
-        min_value=low,
-        max_value=high,
-        direction=int(direction),
-        description_fa=description_fa,
-        description_en=description_en,
-        plausible_min=plausible_low,
-        plausible_max=plausible_high,
-    )
+    return low, high
 
 
 def _plausible(entry: dict, where: str, low: float | None, high: float | None):
