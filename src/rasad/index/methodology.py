@@ -529,9 +529,20 @@ class MethodologyFile(_Read):
 
 
 def _check_tree(section: MethodologyFile, clean: bool) -> list:
-    found = []
-    indicator_codes = {i.code for i in section.indicators}
     nodes = section.tree
+    indicator_codes = {i.code for i in section.indicators}
+    found = _reused_codes(nodes, indicator_codes)
+    parents, misplaced = _parents(nodes, indicator_codes | {n.code for n in nodes})
+    found += misplaced
+    found += _unplaced(indicator_codes, parents)
+    if clean and not found:  # otherwise the roots follow from a mistake already named
+        found += _root_count(nodes, parents)
+    found += _cycles(nodes)
+    return found
+
+
+def _reused_codes(nodes, indicator_codes: set[str]) -> list:
+    found = []
     used = set(indicator_codes)
     for i, node in enumerate(nodes):
         if node.code in used:
@@ -543,7 +554,13 @@ def _check_tree(section: MethodologyFile, clean: bool) -> list:
                 )
             )
         used.add(node.code)
-    known = indicator_codes | {n.code for n in nodes}
+    return found
+
+
+def _parents(nodes, known: set[str]) -> tuple[dict[str, str], list]:
+    """Each item's parent, from the first node that lists it; and the problems of the
+    children that are unknown or already have one."""
+    found = []
     parents: dict[str, str] = {}
     for i, node in enumerate(nodes):
         for j, child in enumerate(node.children):
@@ -567,27 +584,40 @@ def _check_tree(section: MethodologyFile, clean: bool) -> list:
                 )
             else:
                 parents[child] = node.code
-    for code in sorted(indicator_codes - parents.keys()):
-        found.append(
-            problem(
-                ("tree",),
-                f"indicator '{code}' is not placed in the tree",
-                f"شاخص «{code}» در درخت جایی ندارد",
-            )
+    return parents, found
+
+
+def _unplaced(indicator_codes: set[str], parents: dict[str, str]) -> list:
+    return [
+        problem(
+            ("tree",),
+            f"indicator '{code}' is not placed in the tree",
+            f"شاخص «{code}» در درخت جایی ندارد",
         )
+        for code in sorted(indicator_codes - parents.keys())
+    ]
+
+
+def _root_count(nodes, parents: dict[str, str]) -> list:
     roots = [n.code for n in nodes if n.code not in parents]
-    if nodes and len(roots) != 1 and clean and not found:
-        found.append(
-            problem(
-                ("tree",),
-                "the tree must have exactly one root (the index); found: "
-                f"{', '.join(roots) or 'none (a cycle)'}",
-                "درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: "
-                f"{', '.join(roots) or 'هیچ (چرخه)'}",
-            )
+    if not nodes or len(roots) == 1:
+        return []
+    return [
+        problem(
+            ("tree",),
+            "the tree must have exactly one root (the index); found: "
+            f"{', '.join(roots) or 'none (a cycle)'}",
+            "درخت باید دقیقاً یک ریشه (شاخص کل) داشته باشد؛ یافت‌شده: "
+            f"{', '.join(roots) or 'هیچ (چرخه)'}",
         )
+    ]
+
+
+def _cycles(nodes) -> list:
+    """A cycle makes some node its own descendant: each such node is named."""
+    found = []
     children_of = {n.code: n.children for n in nodes}
-    for start in children_of:  # a cycle makes some node its own descendant
+    for start in children_of:
         stack, seen = list(children_of[start]), set()
         while stack:
             code = stack.pop()
