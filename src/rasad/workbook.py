@@ -326,19 +326,34 @@ def row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
 
 
 def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
-    from openpyxl.cell import Cell, WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = book.create_sheet(sheet_title(_pick(sheet.title, language), taken))
     ws.sheet_view.rightToLeft = language == "fa"
     columns = list(sheet.columns)
     records = iter(sheet.records())
-    first = [
-        [c.value(v, language) for c, v in zip(columns, row, strict=True)]
-        for row in itertools.islice(records, _SAMPLE)
-    ]
+    first = [_cell_values(columns, row, language) for row in itertools.islice(records, _SAMPLE)]
     labels = [_pick(c.label, language) for c in columns]
+    widths = _widths(columns, labels, first)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    cells = _Cells(ws, columns)
+    header = cells.header(labels)
+    ws.row_dimensions[1].height = row_height(labels, widths) + 3
+    _set_up_view_and_print(ws, sheet.freeze_columns, widths)
+    ws.append(header)
+    rest = (_cell_values(columns, row, language) for row in records)
+    n = _append_rows(ws, cells, itertools.chain(first, rest), columns, widths, sheet.fills)
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{n + 1}"
+
+
+def _cell_values(columns: Sequence[Column], row: Sequence[Any], language: str) -> list:
+    return [c.value(v, language) for c, v in zip(columns, row, strict=True)]
+
+
+def _widths(columns: Sequence[Column], labels: list[str], first: list[list]) -> list[float]:
+    """Each column's width: its own, or wide enough for its longest value in the first
+    rows and for the longest word of its label (the label wraps between words)."""
     widths = []
     for j, column in enumerate(columns):
         if column.width is not None:
@@ -347,40 +362,15 @@ def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
         longest = max((_shown_length(row[j]) for row in first), default=0)
         label_words = max((len(w) for w in labels[j].split()), default=0)
         widths.append(min(max(longest + 2, label_words + 2, _MIN_WIDTH), _MAX_WIDTH))
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    last = get_column_letter(max(len(columns), 1))
+    return widths
 
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDE4EE")
-    header_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    formats = [c.number_format for c in columns]
-    fills = {}
 
-    def text_cell(value):
-        guarded = excel_value(ws, value)  # formula-like text stays text
-        return guarded if isinstance(guarded, Cell) else WriteOnlyCell(ws, value)
+def _set_up_view_and_print(ws, freeze_columns: int, widths: list[float]) -> None:
+    """The header row (and the first ``freeze_columns``) kept in view, and repeated on
+    every printed A4 page, the columns fitted to the page's width."""
+    from openpyxl.utils import get_column_letter
 
-    def cell(value, j: int, fill: str | None):
-        out = text_cell(value)
-        if formats[j] and not isinstance(value, str):
-            out.number_format = formats[j]
-        out.alignment = wrap if columns[j].wrap else top
-        if fill:
-            if fill not in fills:
-                fills[fill] = PatternFill("solid", fgColor=fill)
-            out.fill = fills[fill]
-        return out
-
-    header = []
-    for label in labels:
-        c = text_cell(label)
-        c.font, c.fill, c.alignment = bold, header_fill, header_align
-        header.append(c)
-    ws.row_dimensions[1].height = row_height(labels, widths) + 3
-    ws.freeze_panes = f"{get_column_letter(sheet.freeze_columns + 1)}2"
+    ws.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
     ws.print_title_rows = "1:1"
     total_width = sum(widths)
     ws.page_setup.orientation = "landscape" if total_width > 100 else "portrait"
@@ -388,18 +378,70 @@ def _write_sheet(book, sheet: Sheet, language: str, taken: set[str]) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.append(header)
+
+
+class _Cells:
+    """The cells of one sheet, styled as its columns say. Each style is made once per
+    sheet (a row fill once per colour), not once per cell."""
+
+    def __init__(self, ws, columns: Sequence[Column]):
+        from openpyxl.cell import Cell, WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self._ws, self._columns = ws, columns
+        self._guarded, self._plain, self._pattern = Cell, WriteOnlyCell, PatternFill
+        self._bold = Font(bold=True)
+        self._header_fill = PatternFill("solid", fgColor="DDE4EE")
+        self._header_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        self._top = Alignment(vertical="top")
+        self._formats = [c.number_format for c in columns]
+        self._fills: dict[str, Any] = {}
+
+    def header(self, labels: list[str]) -> list:
+        header = []
+        for label in labels:
+            c = self._text(label)
+            c.font, c.fill, c.alignment = self._bold, self._header_fill, self._header_align
+            header.append(c)
+        return header
+
+    def data(self, value, j: int, fill: str | None):
+        out = self._text(value)
+        if self._formats[j] and not isinstance(value, str):
+            out.number_format = self._formats[j]
+        out.alignment = self._wrap if self._columns[j].wrap else self._top
+        if fill:
+            if fill not in self._fills:
+                self._fills[fill] = self._pattern("solid", fgColor=fill)
+            out.fill = self._fills[fill]
+        return out
+
+    def _text(self, value):
+        guarded = excel_value(self._ws, value)  # formula-like text stays text
+        return guarded if isinstance(guarded, self._guarded) else self._plain(self._ws, value)
+
+
+def _append_rows(
+    ws,
+    cells: _Cells,
+    rows: Iterable[list],
+    columns: Sequence[Column],
+    widths: list[float],
+    fills: Sequence[str | None] | None,
+) -> int:
+    """Append ``rows`` (each with its fill, when ``fills`` are given); return how many.
+    A row with wrapped text gets its height before it is written: a write-only sheet
+    cannot go back to it."""
     wrapped = [j for j, c in enumerate(columns) if c.wrap]
-    fill_of = iter(sheet.fills) if sheet.fills is not None else None
+    fill_of = iter(fills) if fills is not None else None
     n = 0
-    for row in itertools.chain(
-        first, ([c.value(v, language) for c, v in zip(columns, r, strict=True)] for r in records)
-    ):
+    for row in rows:
         n += 1
         fill = next(fill_of, None) if fill_of is not None else None
         if wrapped:
             height = row_height([row[j] for j in wrapped], [widths[j] for j in wrapped])
             if height > _LINE_HEIGHT:
                 ws.row_dimensions[n + 1].height = height
-        ws.append([cell(v, j, fill) for j, v in enumerate(row)])
-    ws.auto_filter.ref = f"A1:{last}{n + 1}"
+        ws.append([cells.data(v, j, fill) for j, v in enumerate(row)])
+    return n
