@@ -154,6 +154,8 @@ def test_plausible_bounds_lie_within_the_valid_ones(catalogue):
         ([_entry(plausible_min=-5)], "indicators[sales].plausible_min"),  # below the valid min
         ([_entry(max=100, plausible_max=200)], "indicators[sales].plausible_max"),
         ([_entry(plausible_min=10, plausible_max=10)], "indicators[sales].plausible_min"),
+        ([_entry(max=float("nan"))], "indicators[sales].max"),  # bounds nothing
+        ([_entry(plausible_max=float("nan"))], "indicators[sales].plausible_max"),
     ],
 )
 def test_bad_entries_are_named_in_both_languages(tmp_path, entries, field):

@@ -102,7 +102,8 @@ def _bound(entry: dict, key: str, where: str) -> float | None:
     value = entry[key]
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    # NaN (.nan) is refused too: no check against it can fail, so it would bound nothing
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         raise _error(
             f"{where}.{key}",
             value,
