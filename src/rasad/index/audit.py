@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -205,19 +204,6 @@ def _size_drift(
     )
 
 
-class _Sections(NamedTuple):
-    """The sections of an :class:`Audit`, in its order."""
-
-    mix: pd.DataFrame
-    mix_tests: pd.DataFrame
-    blanks: pd.DataFrame
-    drift: pd.DataFrame
-    treatment: pd.DataFrame
-    coherence: pd.DataFrame
-    coverage: pd.DataFrame
-    coverage_units: pd.DataFrame
-
-
 def _sections(
     methodology: Methodology,
     data: pd.DataFrame,
@@ -229,8 +215,9 @@ def _sections(
     sample: int,
     ranks: tuple[int, int],
     draws: int,
-) -> _Sections:
-    """The audit's sections, stage by stage (:data:`STAGES`)."""
+) -> dict[str, pd.DataFrame]:
+    """The audit's sections, stage by stage (:data:`STAGES`), named as :class:`Audit`'s
+    fields."""
     results = stages.run("build", lambda: build(methodology, data))
     mix, mix_tests = stages.run("mix", lambda: top_mix(results, top, draws=draws, seed=seed))
     blanks = stages.run(
@@ -249,7 +236,16 @@ def _sections(
     treatment = stages.run("treatment", lambda: treatment_table(results))
     coherence = stages.run("coherence", lambda: coherence_table(results))
     coverage, coverage_units = stages.run("coverage", lambda: coverage_tables(results, top))
-    return _Sections(mix, mix_tests, blanks, drift, treatment, coherence, coverage, coverage_units)
+    return dict(
+        mix=mix,
+        mix_tests=mix_tests,
+        blanks=blanks,
+        drift=drift,
+        treatment=treatment,
+        coherence=coherence,
+        coverage=coverage,
+        coverage_units=coverage_units,
+    )
 
 
 def audit(
@@ -288,17 +284,14 @@ def audit(
         ranks=ranks,
         draws=draws,
     )
-    mix, mix_tests, blanks, drift, treatment, coherence, coverage, coverage_units = sections
-    summary = _summary(
-        top, mix_tests, blanks, drift, sizes, treatment, coherence, coverage, coverage_units
-    )
+    summary = _summary(top, sizes=sizes, **{k: v for k, v in sections.items() if k != "mix"})
     name = methodology.name
     return Audit(
-        f"{name.en or name.fa} {methodology.version}",
-        top,
-        summary,
-        *sections,
-        stages.timings,
+        methodology=f"{name.en or name.fa} {methodology.version}",
+        top=top,
+        summary=summary,
+        **sections,
+        timings=stages.timings,
         methodology_fa=f"{name.fa or name.en} {to_persian_digits(methodology.version)}",
     )
 
